@@ -1,0 +1,28 @@
+#include "fb/core/asio_timers.hpp"
+
+namespace fb::core {
+
+AsioTimerService::~AsioTimerService() {
+  for (auto& [id, timer] : timers_) timer->cancel();
+}
+
+TimerId AsioTimerService::arm(TimePoint deadline, std::function<void()> callback) {
+  TimerId id = ++last_id_;
+  auto timer = std::make_unique<boost::asio::steady_timer>(io_, deadline);
+  timer->async_wait([this, id, cb = std::move(callback)](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled
+    timers_.erase(id);
+    cb();
+  });
+  timers_.emplace(id, std::move(timer));
+  return id;
+}
+
+void AsioTimerService::cancel(TimerId id) {
+  auto it = timers_.find(id);
+  if (it == timers_.end()) return;
+  it->second->cancel();
+  timers_.erase(it);
+}
+
+}  // namespace fb::core

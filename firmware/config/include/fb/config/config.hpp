@@ -1,0 +1,148 @@
+// The typed configuration of failberryd, parsed once from the INI file.
+//
+// Contract: plain values, no I/O. Produced only by fb::core::parse_config()
+// (config/parse.hpp), so every field has passed its schema rule and the
+// cross-key rules; defaults come from the schema table (config/schema.cpp),
+// which is the single source of truth for names, types, ranges and docs.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fb/log.hpp"
+#include "fb/time.hpp"
+
+namespace fb::core {
+
+struct IpAddress {
+  int family = 0;  // AF_INET or AF_INET6
+  std::array<std::uint8_t, 16> bytes{};
+  std::string text;  // canonical form (inet_ntop)
+  bool operator==(const IpAddress& o) const { return family == o.family && bytes == o.bytes; }
+};
+
+struct Cidr {
+  IpAddress address;
+  int prefix = 0;
+  bool contains(const IpAddress& a) const;
+  std::string text() const { return address.text + "/" + std::to_string(prefix); }
+};
+
+// [modem] device: how to find the modem.
+struct ModemDevice {
+  enum class Kind { automatic, tty_path, usb_id, usb_port } kind = Kind::automatic;
+  std::string text;              // as written
+  std::uint16_t vendor_id = 0;   // usb_id
+  std::uint16_t product_id = 0;  // usb_id
+};
+
+enum class Mode { backup_gateway, router };
+enum class UplinkKind { ethernet, ppp };
+enum class ProbeMethod { icmp, http, dns };
+enum class DdnsProvider { none, lambda_v1, lambda_v2, lambda_v3, route53 };
+enum class ModemProfile { automatic, generic, zte, huawei };
+
+struct GeneralConfig {
+  Mode mode = Mode::backup_gateway;
+  Level log_level = Level::info;
+  std::string state_dir;
+  bool dry_run = false;
+};
+
+struct ModemConfig {
+  ModemDevice device;
+  std::string apn;
+  std::string pin_file;  // empty: no PIN
+  ModemProfile profile = ModemProfile::automatic;
+  bool disable_cdrom = true;
+  Duration command_timeout{};
+};
+
+struct PppConfig {
+  std::string pppd;
+  Duration lcp_echo_interval{};
+  int lcp_echo_failure = 0;
+  std::string credentials_file;  // empty: no PAP/CHAP secrets
+  Duration connect_timeout{};
+};
+
+struct UplinkConfig {
+  std::string name;  // from [uplink.NAME]
+  std::string interface;
+  UplinkKind kind = UplinkKind::ethernet;
+  std::optional<IpAddress> gateway;
+  int priority = 0;
+  ProbeMethod probe = ProbeMethod::icmp;
+  std::vector<IpAddress> probe_targets;
+  Duration probe_interval{};
+  Duration probe_timeout{};
+  int up_count = 0;
+  int down_count = 0;
+  int reliability = 0;
+  bool metered = false;
+};
+
+struct FailoverConfig {
+  Duration failback_hold{};
+  bool flush_conntrack = true;
+};
+
+struct NatConfig {
+  bool enabled = true;
+  std::string lan_interface;
+  std::vector<Cidr> metered_allow;  // empty: every LAN host may use a metered uplink
+};
+
+struct HealthConfig {
+  std::vector<IpAddress> listen;
+  int port = 0;
+  std::vector<Cidr> status_allow;
+  Duration request_timeout{};
+  int max_connections = 0;
+};
+
+struct DdnsConfig {
+  DdnsProvider provider = DdnsProvider::none;
+  std::string url;
+  std::string hostname;
+  std::string secret_file;
+  std::string api_key_file;
+  std::string uplink;
+  Duration interval{};
+  std::string zone_id;
+  int ttl = 0;
+  std::string credentials_file;
+  std::string ca_file;
+};
+
+struct RecoveryConfig {
+  int redial_attempts = 0;
+  int reset_attempts = 0;
+  int power_cycle_attempts = 0;
+  Duration backoff_initial{};
+  Duration backoff_max{};
+  Duration stable_after{};
+  std::string hub;   // "auto" or a uhubctl-style location
+  int hub_port = 0;  // 0: the modem's own port
+  bool reboot_allowed = false;
+  int reboot_max_per_day = 0;
+};
+
+struct Config {
+  GeneralConfig general;
+  ModemConfig modem;
+  PppConfig ppp;
+  std::vector<UplinkConfig> uplinks;  // in file order
+  FailoverConfig failover;
+  NatConfig nat;
+  HealthConfig health;
+  DdnsConfig ddns;
+  RecoveryConfig recovery;
+
+  const UplinkConfig* find_uplink(std::string_view name) const;
+};
+
+}  // namespace fb::core

@@ -1,0 +1,62 @@
+// Value types of the config schema and their pure parsers.
+//
+// Contract: parse_value() turns the text of one INI value into a typed Value
+// or into a one-sentence rule the text broke ("not a duration: expected a
+// whole number followed by ms, s, m, h or d"). No I/O, no exceptions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "fb/config/config.hpp"
+
+namespace fb::core {
+
+enum class ValueKind {
+  string,        // any non-empty text
+  boolean,       // true/false, yes/no, on/off, 1/0
+  integer,       // whole number within [min, max]
+  duration,      // 500ms, 5s, 2m, 1h, 1d within [min, max] milliseconds
+  address,       // one IPv4 or IPv6 address
+  address_list,  // comma-separated addresses
+  cidr_list,     // comma-separated address/prefix
+  path,          // absolute file system path
+  choice,        // one of `choices`
+  ifname,        // Linux interface name (1-15 chars)
+  hostname,      // DNS name (RFC 1123), optional trailing dot
+  https_url,     // https://host[:port][/path]
+  modem_device,  // auto | /dev/... | usb:VID:PID | USB port path (1-1.3)
+  hub_location,  // auto | uhubctl-style location (1-1, 1-1.2, 2)
+  token,         // printable text without spaces (ids, zone ids)
+};
+
+struct ValueType {
+  ValueKind kind = ValueKind::string;
+  std::int64_t min = 0;  // integer value, or duration in ms
+  std::int64_t max = 0;
+  std::vector<std::string_view> choices;
+};
+
+using Value = std::variant<std::string, bool, std::int64_t, Duration, IpAddress, std::vector<IpAddress>,
+                           std::vector<Cidr>, ModemDevice>;
+
+struct ParsedValue {
+  std::optional<Value> value;
+  std::string error;  // set when value is empty
+};
+
+ParsedValue parse_value(const ValueType& type, std::string_view text);
+
+// Short human description used in docs and messages: "duration (1s..1h)".
+std::string describe(const ValueType& type);
+std::string format_duration(Duration d);
+
+std::optional<IpAddress> parse_address(std::string_view text);
+// Levenshtein distance, for did-you-mean suggestions.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+}  // namespace fb::core

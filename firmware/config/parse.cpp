@@ -1,0 +1,296 @@
+#include "fb/config/parse.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "fb/config/ini.hpp"
+#include "fb/config/schema.hpp"
+
+namespace fb::core {
+namespace {
+
+struct Origin {
+  int line = 0;
+  std::string value;
+};
+
+// Suggests the closest of `candidates` when it is plausibly a typo.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = 3;
+  for (const std::string& c : candidates) {
+    std::size_t d = edit_distance(word, c);
+    if (d < best_distance && d <= std::max<std::size_t>(1, c.size() / 3)) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+bool valid_instance_name(std::string_view n) {
+  if (n.empty() || n.size() > 15) return false;
+  return std::all_of(n.begin(), n.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; });
+}
+
+class Parser {
+ public:
+  Parser(std::string_view file, SecretCheck check_secret) : file_(file), check_secret_(std::move(check_secret)) {}
+
+  ConfigResult run(std::string_view text) {
+    IniDocument doc = read_ini(text);
+    for (auto& e : doc.errors) error(e.line, "", "", "", e.message);
+    apply_defaults();
+    for (const IniSection& section : doc.sections) read_section(section);
+    // Cross-key rules need every value parsed; a refused secret file is about
+    // the file system, not the text, so it does not hide the other mistakes.
+    if (errors_.empty()) check_cross_keys();
+    errors_.insert(errors_.end(), secret_errors_.begin(), secret_errors_.end());
+    ConfigResult result;
+    result.errors = std::move(errors_);
+    if (result.errors.empty()) result.config = std::move(config_);
+    return result;
+  }
+
+ private:
+  void error(int line, std::string section, std::string key, std::string value, std::string message) {
+    errors_.push_back(
+        {std::string(file_), line, std::move(section), std::move(key), std::move(value), std::move(message)});
+  }
+  // An error about a key, at the line that set it (or its section's line when defaulted).
+  void key_error(const std::string& section, const std::string& key, std::string message) {
+    auto it = origins_.find({section, key});
+    if (it != origins_.end()) {
+      error(it->second.line, section, key, it->second.value, std::move(message));
+    } else {
+      auto sec = section_lines_.find(section);
+      error(sec == section_lines_.end() ? 0 : sec->second, section, key, "", std::move(message));
+    }
+  }
+  bool is_set(const std::string& section, const std::string& key) const { return origins_.count({section, key}) != 0; }
+
+  void store_default(const SectionSpec& spec, UplinkConfig* instance) {
+    for (const KeySpec& key : spec.keys) {
+      if (key.default_value.empty()) continue;
+      ParsedValue v = parse_value(key.type, key.default_value);
+      if (v.value) key.store(config_, instance, *v.value);
+    }
+  }
+  void apply_defaults() {
+    for (const SectionSpec& spec : schema())
+      if (!spec.templated) store_default(spec, nullptr);
+  }
+
+  void read_section(const IniSection& section) {
+    const std::string& name = section.name;
+    const SectionSpec* spec = nullptr;
+    UplinkConfig* instance = nullptr;
+    if (auto first = section_lines_.find(name); first != section_lines_.end()) {
+      error(section.line, name, "", "",
+            "duplicate section (first at line " + std::to_string(first->second) + "); put all its keys in one section");
+      return;
+    }
+    size_t dot = name.find('.');
+    if (dot != std::string::npos && (spec = find_section(name.substr(0, dot))) && spec->templated) {
+      std::string inst = name.substr(dot + 1);
+      if (!valid_instance_name(inst)) {
+        error(section.line, name, "", "", "uplink name '" + inst + "' must be 1-15 of a-z 0-9 _ -");
+        return;
+      }
+      config_.uplinks.push_back(UplinkConfig{});
+      instance = &config_.uplinks.back();
+      instance->name = inst;
+      store_default(*spec, instance);
+    } else if ((spec = find_section(name)) && spec->templated) {
+      error(section.line, name, "", "", "this section needs a name: [" + name + ".NAME], e.g. [" + name + ".wired]");
+      return;
+    } else if (!spec || dot != std::string::npos) {
+      std::vector<std::string> known;
+      for (const SectionSpec& s : schema())
+        known.push_back(std::string(s.name) + (s.templated ? name.substr(std::min(dot, name.size())) : ""));
+      std::string hint = did_you_mean(name, known);
+      error(section.line, name, "", "",
+            "unknown section" + (hint.empty() ? std::string() : "; did you mean [" + hint + "]?"));
+      return;
+    }
+    section_lines_[name] = section.line;
+
+    for (const IniEntry& entry : section.entries) {
+      const KeySpec* key = spec->find(entry.key);
+      if (!key) {
+        std::vector<std::string> known;
+        for (const KeySpec& k : spec->keys) known.emplace_back(k.key);
+        std::string hint = did_you_mean(entry.key, known);
+        error(entry.line, name, entry.key, entry.value,
+              "unknown key" + (hint.empty() ? std::string() : "; did you mean '" + hint + "'?"));
+        continue;
+      }
+      if (auto prev = origins_.find({name, entry.key}); prev != origins_.end()) {
+        error(entry.line, name, entry.key, entry.value,
+              "duplicate key (first set at line " + std::to_string(prev->second.line) + ")");
+        continue;
+      }
+      origins_[{name, entry.key}] = Origin{entry.line, entry.value};
+      ParsedValue v = parse_value(key->type, entry.value);
+      if (!v.value) {
+        error(entry.line, name, entry.key, entry.value, v.error);
+        continue;
+      }
+      key->store(config_, instance, *v.value);
+      if (key->secret && check_secret_)
+        if (auto why = check_secret_(std::get<std::string>(*v.value)))
+          secret_errors_.push_back({std::string(file_), entry.line, name, entry.key, entry.value, *why});
+    }
+    for (const KeySpec& key : spec->keys)
+      if (key.required && !is_set(name, std::string(key.key)))
+        error(section.line, name, std::string(key.key), "", "missing required key (" + std::string(key.doc) + ")");
+  }
+
+  void check_uplinks() {
+    if (config_.uplinks.empty()) {
+      error(0, "", "", "", "no [uplink.NAME] section: at least one uplink is required");
+      return;
+    }
+    std::map<std::string, const UplinkConfig*> by_interface;
+    std::map<int, const UplinkConfig*> by_priority;
+    const UplinkConfig* ppp = nullptr;
+    for (const UplinkConfig& u : config_.uplinks) {
+      std::string sec = "uplink." + u.name;
+      if (auto [it, fresh] = by_interface.emplace(u.interface, &u); !fresh)
+        key_error(sec, "interface",
+                  "interface " + u.interface + " is already used by [uplink." + it->second->name +
+                      "]; each uplink needs its own interface");
+      if (auto [it, fresh] = by_priority.emplace(u.priority, &u); !fresh)
+        key_error(sec, "priority",
+                  "priority " + std::to_string(u.priority) + " is already used by [uplink." + it->second->name +
+                      "]; priorities decide the order, so each must differ");
+      if (u.kind == UplinkKind::ethernet && !u.gateway)
+        key_error(sec, "gateway", "missing: an uplink of kind = ethernet needs the gateway address");
+      if (u.kind == UplinkKind::ppp) {
+        if (u.gateway)
+          key_error(sec, "gateway", "not used on a kind = ppp uplink (the link is point-to-point); remove it");
+        if (ppp)
+          key_error(sec, "kind", "only one ppp uplink is supported, and [uplink." + ppp->name + "] is one already");
+        ppp = &u;
+      }
+      if (u.probe_targets.empty() && is_set(sec, "reliability"))
+        key_error(sec, "reliability", "needs probe_targets to count answers from");
+      else if (!u.probe_targets.empty() && static_cast<size_t>(u.reliability) > u.probe_targets.size())
+        key_error(sec, "reliability",
+                  "is " + std::to_string(u.reliability) + " but only " + std::to_string(u.probe_targets.size()) +
+                      " probe_targets are listed");
+      if (u.probe_timeout >= u.probe_interval)
+        key_error(sec, "probe_timeout",
+                  "must be shorter than probe_interval (" + format_duration(u.probe_interval) + ")");
+    }
+    if (ppp && config_.modem.apn.empty())
+      key_error("modem", "apn", "missing: [uplink." + ppp->name + "] has kind = ppp, so the carrier's APN is required");
+    for (const UplinkConfig& u : config_.uplinks)
+      if (u.interface == config_.nat.lan_interface &&
+          (u.kind == UplinkKind::ppp || config_.general.mode == Mode::router))
+        key_error(
+            "nat", "lan_interface",
+            "is the interface of [uplink." + u.name + "]" +
+                (u.kind == UplinkKind::ppp ? std::string() : " and mode = router needs a separate LAN interface"));
+  }
+
+  void check_ddns() {
+    const DdnsConfig& d = config_.ddns;
+    if (d.provider == DdnsProvider::none) {
+      for (const KeySpec& k : find_section("ddns")->keys)
+        if (k.key != "provider" && is_set("ddns", std::string(k.key)))
+          key_error("ddns", std::string(k.key),
+                    "is set but provider = none, so it would be ignored; set provider or remove the line");
+      return;
+    }
+    bool lambda = d.provider != DdnsProvider::route53;
+    auto need = [&](const std::string& value, const char* key, const char* why) {
+      if (value.empty()) key_error("ddns", key, std::string("missing: required with provider = ") + why);
+    };
+    auto unused = [&](const std::string& value, const char* key, const char* why) {
+      if (!value.empty()) key_error("ddns", key, std::string("is not used ") + why + "; remove it");
+    };
+    const char* name = lambda ? "lambda-*" : "route53";
+    need(d.hostname, "hostname", name);
+    if (lambda) {
+      need(d.url, "url", name);
+      need(d.secret_file, "secret_file", name);
+      unused(d.zone_id, "zone_id", "by the Lambda API");
+      unused(d.credentials_file, "credentials_file", "by the Lambda API");
+    } else {
+      need(d.zone_id, "zone_id", name);
+      need(d.credentials_file, "credentials_file", name);
+      unused(d.url, "url", "with provider = route53");
+      unused(d.secret_file, "secret_file", "with provider = route53");
+    }
+    if (d.provider != DdnsProvider::lambda_v2)
+      unused(d.api_key_file, "api_key_file", "except with provider = lambda-v2");
+    if (!d.uplink.empty()) {
+      if (!config_.find_uplink(d.uplink)) {
+        std::vector<std::string> names;
+        for (auto& u : config_.uplinks) names.push_back(u.name);
+        std::string hint = did_you_mean(d.uplink, names);
+        key_error(
+            "ddns", "uplink",
+            "names no [uplink." + d.uplink + "] section" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      }
+    } else {
+      auto ppp = std::find_if(config_.uplinks.begin(), config_.uplinks.end(),
+                              [](auto& u) { return u.kind == UplinkKind::ppp; });
+      if (ppp == config_.uplinks.end())
+        key_error("ddns", "uplink", "missing: there is no ppp uplink to publish by default, so name the uplink");
+      else
+        config_.ddns.uplink = ppp->name;
+    }
+  }
+
+  void check_recovery() {
+    const RecoveryConfig& r = config_.recovery;
+    if (r.backoff_initial > r.backoff_max)
+      key_error("recovery", "backoff_initial", "is longer than backoff_max (" + format_duration(r.backoff_max) + ")");
+    if (r.hub == "auto" && is_set("recovery", "hub_port"))
+      key_error("recovery", "hub_port",
+                "needs hub = LOCATION (e.g. 1-1); with hub = auto the modem's own port is used");
+    if (r.hub != "auto" && r.hub_port == 0) key_error("recovery", "hub", "names a hub, so hub_port is required too");
+  }
+
+  void check_cross_keys() {
+    check_uplinks();
+    check_ddns();
+    check_recovery();
+  }
+
+  std::string_view file_;
+  SecretCheck check_secret_;
+  Config config_;
+  std::vector<ConfigError> errors_;
+  std::vector<ConfigError> secret_errors_;
+  std::map<std::pair<std::string, std::string>, Origin> origins_;
+  std::map<std::string, int> section_lines_;
+};
+
+}  // namespace
+
+std::string ConfigError::to_string() const {
+  std::string s = file + ":" + std::to_string(line) + ": ";
+  if (!section.empty()) s += "[" + section + "] ";
+  if (!key.empty()) s += key + (value.empty() ? std::string() : " = \"" + value + "\"");
+  if (!section.empty() || !key.empty()) {
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    s += ": ";
+  }
+  return s + message;
+}
+
+ConfigResult parse_config(std::string_view text, std::string_view file_name, SecretCheck check_secret) {
+  return Parser(file_name, std::move(check_secret)).run(text);
+}
+
+const UplinkConfig* Config::find_uplink(std::string_view name) const {
+  for (const UplinkConfig& u : uplinks)
+    if (u.name == name) return &u;
+  return nullptr;
+}
+
+}  // namespace fb::core

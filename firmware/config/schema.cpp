@@ -1,0 +1,568 @@
+#include "fb/config/schema.hpp"
+
+#include <type_traits>
+
+namespace fb::core {
+namespace {
+
+// Value -> field conversions, one per field type used by the typed config.
+void assign(std::string& f, const Value& v) {
+  f = std::get<std::string>(v);
+}
+void assign(bool& f, const Value& v) {
+  f = std::get<bool>(v);
+}
+void assign(int& f, const Value& v) {
+  f = static_cast<int>(std::get<std::int64_t>(v));
+}
+void assign(Duration& f, const Value& v) {
+  f = std::get<Duration>(v);
+}
+void assign(std::optional<IpAddress>& f, const Value& v) {
+  f = std::get<IpAddress>(v);
+}
+void assign(std::vector<IpAddress>& f, const Value& v) {
+  f = std::get<std::vector<IpAddress>>(v);
+}
+void assign(std::vector<Cidr>& f, const Value& v) {
+  f = std::get<std::vector<Cidr>>(v);
+}
+void assign(ModemDevice& f, const Value& v) {
+  f = std::get<ModemDevice>(v);
+}
+
+template <class S, class T>
+Store field(S Config::*section, T S::*member) {
+  return [=](Config& c, UplinkConfig*, const Value& v) { assign(c.*section.*member, v); };
+}
+template <class T>
+Store uplink_field(T UplinkConfig::*member) {
+  return [=](Config&, UplinkConfig* u, const Value& v) { assign(u->*member, v); };
+}
+
+// An enum-valued key: the choices and the mapping come from one list.
+template <class E>
+std::pair<ValueType, std::function<void(E&, const Value&)>> choice(std::vector<std::pair<std::string_view, E>> map) {
+  ValueType t{ValueKind::choice, 0, 0, {}};
+  for (auto& [name, _] : map) t.choices.push_back(name);
+  return {t, [map](E& f, const Value& v) {
+            for (auto& [name, e] : map)
+              if (name == std::get<std::string>(v)) f = e;
+          }};
+}
+template <class S, class E>
+KeySpec choice_key(std::string_view key, S Config::*section, E S::*member,
+                   std::vector<std::pair<std::string_view, E>> map, std::string_view def, std::string_view doc) {
+  auto [type, set] = choice(std::move(map));
+  return KeySpec{
+      key, type, def, false, doc, {}, [=](Config& c, UplinkConfig*, const Value& v) { set(c.*section.*member, v); }};
+}
+
+KeySpec secret(KeySpec k) {
+  k.secret = true;
+  return k;
+}
+
+ValueType T(ValueKind k) {
+  return ValueType{k, 0, 0, {}};
+}
+ValueType Int(std::int64_t min, std::int64_t max) {
+  return ValueType{ValueKind::integer, min, max, {}};
+}
+ValueType Dur(std::int64_t min_ms, std::int64_t max_ms) {
+  return ValueType{ValueKind::duration, min_ms, max_ms, {}};
+}
+constexpr std::int64_t kSec = 1000, kMin = 60 * kSec, kHour = 60 * kMin, kDay = 24 * kHour;
+
+std::vector<SectionSpec> build() {
+  using G = GeneralConfig;
+  using M = ModemConfig;
+  using P = PppConfig;
+  using U = UplinkConfig;
+  using R = RecoveryConfig;
+  using D = DdnsConfig;
+  std::vector<SectionSpec> s;
+
+  s.push_back({"general",
+               false,
+               "Daemon-wide settings.",
+               {
+                   choice_key("mode", &Config::general, &G::mode,
+                              {{"backup-gateway", Mode::backup_gateway}, {"router", Mode::router}}, "backup-gateway",
+                              "backup-gateway: the main router sends traffic to the Pi when its wired line fails; "
+                              "router: the Pi chooses between the wired gateway and the cellular link."),
+                   KeySpec{"log_level",
+                           ValueType{ValueKind::choice, 0, 0, {"error", "warning", "notice", "info", "debug"}},
+                           "info",
+                           false,
+                           "Least important messages written to the log.",
+                           {},
+                           [](Config& c, UplinkConfig*, const Value& v) {
+                             c.general.log_level = *parse_level(std::get<std::string>(v));
+                           }},
+                   {"state_dir",
+                    T(ValueKind::path),
+                    "/var/lib/failberry",
+                    false,
+                    "Where the last published address and counters are kept (written atomically).",
+                    {},
+                    field(&Config::general, &G::state_dir)},
+                   {"dry_run",
+                    T(ValueKind::boolean),
+                    "false",
+                    false,
+                    "Log the routes, rules and nftables changes instead of applying them (also --dry-run).",
+                    {},
+                    field(&Config::general, &G::dry_run)},
+               },
+               {}});
+
+  s.push_back({"modem",
+               false,
+               "The USB 3G/4G modem.",
+               {
+                   {"device",
+                    T(ValueKind::modem_device),
+                    "auto",
+                    false,
+                    "How to find the modem: auto, a tty path, usb:VID:PID, or a USB port path such as 1-1.3 (ttyUSB "
+                    "numbers are never trusted).",
+                    {},
+                    field(&Config::modem, &M::device)},
+                   {"apn",
+                    T(ValueKind::string),
+                    {},
+                    false,
+                    "Access point name given by the carrier. Required when an uplink has kind = ppp.",
+                    "internet",
+                    field(&Config::modem, &M::apn)},
+                   secret(KeySpec{"pin_file",
+                                  T(ValueKind::path),
+                                  {},
+                                  false,
+                                  "File holding the SIM PIN (mode 0600). A wrong PIN is tried at most once per SIM.",
+                                  "/etc/failberry/sim.pin",
+                                  field(&Config::modem, &M::pin_file)}),
+                   choice_key("profile", &Config::modem, &M::profile,
+                              {{"auto", ModemProfile::automatic},
+                               {"generic", ModemProfile::generic},
+                               {"zte", ModemProfile::zte},
+                               {"huawei", ModemProfile::huawei}},
+                              "auto", "Vendor profile; auto picks it from the USB vendor id."),
+                   {"disable_cdrom",
+                    T(ValueKind::boolean),
+                    "true",
+                    false,
+                    "Switch the stick's CD-ROM (mass-storage) mode off for good when the modem reports it on.",
+                    {},
+                    field(&Config::modem, &M::disable_cdrom)},
+                   {"command_timeout",
+                    Dur(100, 5 * kMin),
+                    "5s",
+                    false,
+                    "Default time an AT command may take.",
+                    {},
+                    field(&Config::modem, &M::command_timeout)},
+               },
+               {{"", {{"apn", "internet"}}}}});
+
+  s.push_back(
+      {"ppp",
+       false,
+       "The pppd session on the cellular link.",
+       {
+           {"pppd", T(ValueKind::path), "/usr/sbin/pppd", false, "The pppd binary.", {}, field(&Config::ppp, &P::pppd)},
+           {"lcp_echo_interval",
+            Dur(kSec, 10 * kMin),
+            "10s",
+            false,
+            "Interval of LCP echo requests.",
+            {},
+            field(&Config::ppp, &P::lcp_echo_interval)},
+           {"lcp_echo_failure",
+            Int(1, 100),
+            "3",
+            false,
+            "Unanswered LCP echoes before the link is declared dead.",
+            {},
+            field(&Config::ppp, &P::lcp_echo_failure)},
+           secret(KeySpec{"credentials_file",
+                          T(ValueKind::path),
+                          {},
+                          false,
+                          "File with 'user' and 'password' lines for PAP/CHAP (mode 0600), if the carrier needs them.",
+                          "/etc/failberry/ppp.secret",
+                          field(&Config::ppp, &P::credentials_file)}),
+           {"connect_timeout",
+            Dur(kSec, 10 * kMin),
+            "60s",
+            false,
+            "Time from dialing to the link carrying IP before the attempt counts as failed.",
+            {},
+            field(&Config::ppp, &P::connect_timeout)},
+       },
+       {}});
+
+  s.push_back(
+      {"uplink",
+       true,
+       "One section per uplink, named [uplink.NAME] (NAME: 1-15 of a-z 0-9 _ -).",
+       {
+           {"interface",
+            T(ValueKind::ifname),
+            {},
+            true,
+            "Network interface of the uplink (eth0, ppp0).",
+            "eth0",
+            uplink_field(&U::interface)},
+           KeySpec{"kind",
+                   choice<UplinkKind>({{"ethernet", UplinkKind::ethernet}, {"ppp", UplinkKind::ppp}}).first,
+                   "ethernet",
+                   false,
+                   "ethernet: a wired gateway; ppp: the cellular link that failberryd dials.",
+                   {},
+                   [set = choice<UplinkKind>({{"ethernet", UplinkKind::ethernet}, {"ppp", UplinkKind::ppp}}).second](
+                       Config&, UplinkConfig* u, const Value& v) { set(u->kind, v); }},
+           {"gateway",
+            T(ValueKind::address),
+            {},
+            false,
+            "Next hop; required for kind = ethernet, not used for ppp.",
+            "192.168.1.1",
+            uplink_field(&U::gateway)},
+           {"priority",
+            Int(1, 1000),
+            {},
+            true,
+            "Lower is preferred; each uplink has its own.",
+            "10",
+            uplink_field(&U::priority)},
+           KeySpec{"probe",
+                   choice<ProbeMethod>(
+                       {{"icmp", ProbeMethod::icmp}, {"http", ProbeMethod::http}, {"dns", ProbeMethod::dns}})
+                       .first,
+                   "icmp",
+                   false,
+                   "How reachability is probed through this uplink.",
+                   {},
+                   [set = choice<ProbeMethod>(
+                              {{"icmp", ProbeMethod::icmp}, {"http", ProbeMethod::http}, {"dns", ProbeMethod::dns}})
+                              .second](Config&, UplinkConfig* u, const Value& v) { set(u->probe, v); }},
+           {"probe_targets",
+            T(ValueKind::address_list),
+            {},
+            false,
+            "Addresses probed through this uplink; none: carrier and address only.",
+            "192.0.2.53, 198.51.100.53",
+            uplink_field(&U::probe_targets)},
+           {"probe_interval",
+            Dur(500, 10 * kMin),
+            "5s",
+            false,
+            "Time between probe rounds.",
+            {},
+            uplink_field(&U::probe_interval)},
+           {"probe_timeout",
+            Dur(100, kMin),
+            "2s",
+            false,
+            "Time a probe may take; less than probe_interval.",
+            {},
+            uplink_field(&U::probe_timeout)},
+           {"up_count",
+            Int(1, 100),
+            "3",
+            false,
+            "Successful rounds in a row before the uplink counts as up.",
+            {},
+            uplink_field(&U::up_count)},
+           {"down_count",
+            Int(1, 100),
+            "3",
+            false,
+            "Failed rounds in a row before the uplink counts as down.",
+            {},
+            uplink_field(&U::down_count)},
+           {"reliability",
+            Int(1, 16),
+            "1",
+            false,
+            "Targets that must answer for a round to succeed; at most the number of probe_targets.",
+            {},
+            uplink_field(&U::reliability)},
+           {"metered",
+            T(ValueKind::boolean),
+            "false",
+            false,
+            "Traffic costs money here: only [nat] metered_allow hosts may use it.",
+            {},
+            uplink_field(&U::metered)},
+       },
+       {{"wired", {{"interface", "eth0"}, {"gateway", "192.168.1.1"}, {"priority", "20"}}},
+        {"cellular", {{"interface", "ppp0"}, {"kind", "ppp"}, {"priority", "10"}, {"metered", "true"}}}}});
+
+  s.push_back({"failover",
+               false,
+               "Choosing the default route.",
+               {
+                   {"failback_hold",
+                    Dur(0, kDay),
+                    "60s",
+                    false,
+                    "How long a preferred uplink must stay up before traffic moves back to it.",
+                    {},
+                    field(&Config::failover, &FailoverConfig::failback_hold)},
+                   {"flush_conntrack",
+                    T(ValueKind::boolean),
+                    "true",
+                    false,
+                    "Drop the connection-tracking entries of a dead uplink so established flows move.",
+                    {},
+                    field(&Config::failover, &FailoverConfig::flush_conntrack)},
+               },
+               {}});
+
+  s.push_back({"nat",
+               false,
+               "Forwarding and masquerading LAN traffic out of the uplinks (one nftables table, inet failberry).",
+               {
+                   {"enabled",
+                    T(ValueKind::boolean),
+                    "true",
+                    false,
+                    "Masquerade and forward LAN traffic.",
+                    {},
+                    field(&Config::nat, &NatConfig::enabled)},
+                   {"lan_interface",
+                    T(ValueKind::ifname),
+                    "eth0",
+                    false,
+                    "Interface facing the LAN hosts (may be a wired uplink's interface in backup-gateway mode).",
+                    {},
+                    field(&Config::nat, &NatConfig::lan_interface)},
+                   {"metered_allow",
+                    T(ValueKind::cidr_list),
+                    {},
+                    false,
+                    "LAN hosts or networks allowed to use metered uplinks; unset: all.",
+                    "192.168.1.20/32, 192.168.1.64/28",
+                    field(&Config::nat, &NatConfig::metered_allow)},
+               },
+               {}});
+
+  s.push_back({"health",
+               false,
+               "The HTTP endpoint for Route53 health checks (/health), /status and /metrics.",
+               {
+                   {"listen",
+                    T(ValueKind::address_list),
+                    "0.0.0.0, ::",
+                    false,
+                    "Addresses to listen on.",
+                    {},
+                    field(&Config::health, &HealthConfig::listen)},
+                   {"port", Int(1, 65535), "9000", false, "TCP port.", {}, field(&Config::health, &HealthConfig::port)},
+                   {"status_allow",
+                    T(ValueKind::cidr_list),
+                    "127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7",
+                    false,
+                    "Who may read /status and /metrics (others get 403).",
+                    {},
+                    field(&Config::health, &HealthConfig::status_allow)},
+                   {"request_timeout",
+                    Dur(100, kMin),
+                    "2s",
+                    false,
+                    "Deadline for reading one request.",
+                    {},
+                    field(&Config::health, &HealthConfig::request_timeout)},
+                   {"max_connections",
+                    Int(4, 10000),
+                    "256",
+                    false,
+                    "Concurrent connections; the oldest idle one is closed first.",
+                    {},
+                    field(&Config::health, &HealthConfig::max_connections)},
+               },
+               {}});
+
+  s.push_back(
+      {"ddns",
+       false,
+       "Dynamic DNS for the cellular address.",
+       {
+           choice_key(
+               "provider", &Config::ddns, &D::provider,
+               {{"none", DdnsProvider::none},
+                {"lambda-v1", DdnsProvider::lambda_v1},
+                {"lambda-v2", DdnsProvider::lambda_v2},
+                {"lambda-v3", DdnsProvider::lambda_v3},
+                {"route53", DdnsProvider::route53}},
+               "none",
+               "none, the AWS Lambda reference API generation (lambda-v1, lambda-v2, lambda-v3), or route53 directly."),
+           {"url",
+            T(ValueKind::https_url),
+            {},
+            false,
+            "API URL (lambda-*).",
+            "https://abc123.lambda-url.eu-west-1.on.aws/",
+            field(&Config::ddns, &D::url)},
+           {"hostname",
+            T(ValueKind::hostname),
+            {},
+            false,
+            "The record kept current.",
+            "home.dyn.example.com",
+            field(&Config::ddns, &D::hostname)},
+           secret(KeySpec{"secret_file",
+                          T(ValueKind::path),
+                          {},
+                          false,
+                          "Shared secret of the Lambda API (mode 0600).",
+                          "/etc/failberry/ddns.secret",
+                          field(&Config::ddns, &D::secret_file)}),
+           secret(KeySpec{"api_key_file",
+                          T(ValueKind::path),
+                          {},
+                          false,
+                          "x-api-key for lambda-v2 stacks deployed with an API key (mode 0600).",
+                          "/etc/failberry/ddns.apikey",
+                          field(&Config::ddns, &D::api_key_file)}),
+           {"uplink",
+            T(ValueKind::token),
+            {},
+            false,
+            "Uplink whose address is published; requests leave through it. Default: the ppp uplink.",
+            "cellular",
+            field(&Config::ddns, &D::uplink)},
+           {"interval",
+            Dur(kMin, kDay),
+            "15m",
+            false,
+            "How often the published record is verified.",
+            {},
+            field(&Config::ddns, &D::interval)},
+           {"zone_id",
+            T(ValueKind::token),
+            {},
+            false,
+            "Route53 hosted zone id (route53).",
+            "Z0123456789ABCDEFGHIJ",
+            field(&Config::ddns, &D::zone_id)},
+           {"ttl", Int(1, 86400), "60", false, "Record TTL in seconds (route53).", {}, field(&Config::ddns, &D::ttl)},
+           secret(KeySpec{"credentials_file",
+                          T(ValueKind::path),
+                          {},
+                          false,
+                          "AWS access key id and secret key (route53, mode 0600).",
+                          "/etc/failberry/aws.credentials",
+                          field(&Config::ddns, &D::credentials_file)}),
+           {"ca_file",
+            T(ValueKind::path),
+            {},
+            false,
+            "CA bundle for TLS verification instead of the system's.",
+            "/etc/ssl/certs/ca-certificates.crt",
+            field(&Config::ddns, &D::ca_file)},
+       },
+       {}});
+
+  s.push_back({"recovery",
+               false,
+               "The recovery ladder: redial, modem reset, USB power cycle, reboot.",
+               {
+                   {"redial_attempts",
+                    Int(0, 100),
+                    "3",
+                    false,
+                    "Redials before the modem is reset.",
+                    {},
+                    field(&Config::recovery, &R::redial_attempts)},
+                   {"reset_attempts",
+                    Int(0, 100),
+                    "2",
+                    false,
+                    "Modem resets before the USB port is power-cycled.",
+                    {},
+                    field(&Config::recovery, &R::reset_attempts)},
+                   {"power_cycle_attempts",
+                    Int(0, 100),
+                    "2",
+                    false,
+                    "USB power cycles before a reboot is considered.",
+                    {},
+                    field(&Config::recovery, &R::power_cycle_attempts)},
+                   {"backoff_initial",
+                    Dur(100, kHour),
+                    "5s",
+                    false,
+                    "First wait between attempts; doubles per attempt.",
+                    {},
+                    field(&Config::recovery, &R::backoff_initial)},
+                   {"backoff_max",
+                    Dur(kSec, kDay),
+                    "10m",
+                    false,
+                    "Longest wait between attempts.",
+                    {},
+                    field(&Config::recovery, &R::backoff_max)},
+                   {"stable_after",
+                    Dur(kSec, kDay),
+                    "10m",
+                    false,
+                    "Time online after which the ladder starts from the bottom again.",
+                    {},
+                    field(&Config::recovery, &R::stable_after)},
+                   {"hub",
+                    T(ValueKind::hub_location),
+                    "auto",
+                    false,
+                    "Hub whose port is power-cycled: auto (the modem's own) or a location like 1-1.",
+                    {},
+                    field(&Config::recovery, &R::hub)},
+                   {"hub_port",
+                    Int(1, 15),
+                    {},
+                    false,
+                    "Port on `hub` to power-cycle (on a Raspberry Pi 2B/3B/3B+ only port 2 switches).",
+                    "2",
+                    field(&Config::recovery, &R::hub_port)},
+                   {"reboot_allowed",
+                    T(ValueKind::boolean),
+                    "false",
+                    false,
+                    "May failberryd reboot the Pi as the last rung.",
+                    {},
+                    field(&Config::recovery, &R::reboot_allowed)},
+                   {"reboot_max_per_day",
+                    Int(1, 24),
+                    "2",
+                    false,
+                    "Reboots allowed in 24 hours.",
+                    {},
+                    field(&Config::recovery, &R::reboot_max_per_day)},
+               },
+               {}});
+  return s;
+}
+
+}  // namespace
+
+const KeySpec* SectionSpec::find(std::string_view k) const {
+  for (const KeySpec& spec : keys)
+    if (spec.key == k) return &spec;
+  return nullptr;
+}
+
+const std::vector<SectionSpec>& schema() {
+  static const std::vector<SectionSpec> table = build();
+  return table;
+}
+
+const SectionSpec* find_section(std::string_view name) {
+  for (const SectionSpec& s : schema())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+}  // namespace fb::core

@@ -1,0 +1,320 @@
+#include "fb/config/values.hpp"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace fb::core {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> split_list(std::string_view text) {
+  std::vector<std::string_view> items;
+  while (true) {
+    size_t comma = text.find(',');
+    items.push_back(trim(text.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return items;
+}
+
+bool parse_int(std::string_view text, std::int64_t& out) {
+  if (text.empty()) return false;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && ptr == text.data() + text.size();
+}
+
+ParsedValue fail(std::string msg) {
+  return ParsedValue{std::nullopt, std::move(msg)};
+}
+ParsedValue ok(Value v) {
+  return ParsedValue{std::move(v), {}};
+}
+
+bool all_of(std::string_view s, int (*pred)(int)) {
+  return std::all_of(s.begin(), s.end(), [&](char c) { return pred(static_cast<unsigned char>(c)) != 0; });
+}
+
+// "1-1", "1-1.3", "2-1.4.2"; with allow_bus also a bare bus number "2".
+bool is_usb_location(std::string_view s, bool allow_bus) {
+  size_t dash = s.find('-');
+  if (dash == std::string_view::npos) return allow_bus && !s.empty() && s.size() <= 3 && all_of(s, isdigit);
+  std::string_view bus = s.substr(0, dash), ports = s.substr(dash + 1);
+  if (bus.empty() || bus.size() > 3 || !all_of(bus, isdigit)) return false;
+  int depth = 0;
+  for (std::string_view p : [&] {
+         std::vector<std::string_view> parts;
+         while (true) {
+           size_t dot = ports.find('.');
+           parts.push_back(ports.substr(0, dot));
+           if (dot == std::string_view::npos) break;
+           ports.remove_prefix(dot + 1);
+         }
+         return parts;
+       }()) {
+    if (p.empty() || p.size() > 2 || !all_of(p, isdigit)) return false;
+    if (++depth > 7) return false;  // USB allows at most 7 tiers
+  }
+  return true;
+}
+
+bool is_hex4(std::string_view s) {
+  return s.size() == 4 && all_of(s, isxdigit);
+}
+
+bool is_hostname(std::string_view s) {
+  if (!s.empty() && s.back() == '.') s.remove_suffix(1);
+  if (s.empty() || s.size() > 253) return false;
+  while (true) {
+    size_t dot = s.find('.');
+    std::string_view label = s.substr(0, dot);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    for (char c : label)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+    if (dot == std::string_view::npos) return true;
+    s.remove_prefix(dot + 1);
+  }
+}
+
+ParsedValue parse_cidr_list(std::string_view text) {
+  std::vector<Cidr> out;
+  for (std::string_view item : split_list(text)) {
+    if (item.empty()) return fail("empty entry in the list (check the commas)");
+    size_t slash = item.find('/');
+    auto addr = parse_address(item.substr(0, slash));
+    if (!addr) return fail("'" + std::string(item) + "' is not an address/prefix");
+    int max_prefix = addr->family == AF_INET ? 32 : 128;
+    std::int64_t prefix = max_prefix;
+    if (slash != std::string_view::npos &&
+        (!parse_int(item.substr(slash + 1), prefix) || prefix < 0 || prefix > max_prefix))
+      return fail("'" + std::string(item) + "' has a bad prefix length (0.." + std::to_string(max_prefix) + ")");
+    Cidr c{*addr, static_cast<int>(prefix)};
+    Cidr network = c;
+    size_t len = addr->family == AF_INET ? 4 : 16;
+    for (size_t i = 0; i < len; ++i) {
+      int bits = std::clamp(c.prefix - static_cast<int>(i) * 8, 0, 8);
+      network.address.bytes[i] &= static_cast<std::uint8_t>(0xff00u >> bits);
+    }
+    if (!(network.address == c.address)) {
+      char buf[INET6_ADDRSTRLEN];
+      inet_ntop(addr->family, network.address.bytes.data(), buf, sizeof buf);
+      return fail("'" + std::string(item) + "' has host bits set; did you mean " + buf + "/" + std::to_string(prefix) +
+                  "?");
+    }
+    out.push_back(c);
+  }
+  return ok(std::move(out));
+}
+
+}  // namespace
+
+bool Cidr::contains(const IpAddress& a) const {
+  if (a.family != address.family) return false;
+  for (int i = 0, left = prefix; left > 0; ++i, left -= 8) {
+    auto mask = static_cast<std::uint8_t>(0xff00u >> std::min(left, 8));
+    if ((a.bytes[static_cast<size_t>(i)] & mask) != (address.bytes[static_cast<size_t>(i)] & mask)) return false;
+  }
+  return true;
+}
+
+std::optional<IpAddress> parse_address(std::string_view text) {
+  std::string s(text);
+  IpAddress a;
+  if (inet_pton(AF_INET, s.c_str(), a.bytes.data()) == 1) {
+    a.family = AF_INET;
+  } else if (inet_pton(AF_INET6, s.c_str(), a.bytes.data()) == 1) {
+    a.family = AF_INET6;
+  } else {
+    return std::nullopt;
+  }
+  char buf[INET6_ADDRSTRLEN];
+  inet_ntop(a.family, a.bytes.data(), buf, sizeof buf);
+  a.text = buf;
+  return a;
+}
+
+std::string format_duration(Duration d) {
+  auto ms = d.count();
+  struct Unit {
+    std::int64_t ms;
+    const char* name;
+  };
+  for (Unit u : {Unit{86'400'000, "d"}, Unit{3'600'000, "h"}, Unit{60'000, "m"}, Unit{1000, "s"}})
+    if (ms != 0 && ms % u.ms == 0) return std::to_string(ms / u.ms) + u.name;
+  return std::to_string(ms) + "ms";
+}
+
+std::string describe(const ValueType& t) {
+  switch (t.kind) {
+    case ValueKind::string: return "text";
+    case ValueKind::boolean: return "bool";
+    case ValueKind::integer: return "integer (" + std::to_string(t.min) + ".." + std::to_string(t.max) + ")";
+    case ValueKind::duration:
+      return "duration (" + format_duration(Duration(t.min)) + ".." + format_duration(Duration(t.max)) + ")";
+    case ValueKind::address: return "IP address";
+    case ValueKind::address_list: return "list of IP addresses";
+    case ValueKind::cidr_list: return "list of address/prefix";
+    case ValueKind::path: return "absolute path";
+    case ValueKind::choice: {
+      std::string s = "one of ";
+      for (size_t i = 0; i < t.choices.size(); ++i) s += (i ? "|" : "") + std::string(t.choices[i]);
+      return s;
+    }
+    case ValueKind::ifname: return "interface name";
+    case ValueKind::hostname: return "host name";
+    case ValueKind::https_url: return "https URL";
+    case ValueKind::modem_device: return "auto | /dev/TTY | usb:VID:PID | USB port (1-1.3)";
+    case ValueKind::hub_location: return "auto | hub location (1-1, 2)";
+    case ValueKind::token: return "word (no spaces)";
+  }
+  return "?";
+}
+
+ParsedValue parse_value(const ValueType& t, std::string_view text) {
+  text = trim(text);
+  if (text.empty()) return fail("empty value; give a value or remove the line to use the default");
+  switch (t.kind) {
+    case ValueKind::string: return ok(std::string(text));
+    case ValueKind::token:
+      for (char c : text)
+        if (!std::isgraph(static_cast<unsigned char>(c))) return fail("must be one word without spaces");
+      return ok(std::string(text));
+    case ValueKind::boolean: {
+      std::string low(text);
+      std::transform(low.begin(), low.end(), low.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (low == "true" || low == "yes" || low == "on" || low == "1") return ok(true);
+      if (low == "false" || low == "no" || low == "off" || low == "0") return ok(false);
+      return fail("not a bool: expected true/false, yes/no, on/off or 1/0");
+    }
+    case ValueKind::integer: {
+      std::int64_t v = 0;
+      if (!parse_int(text, v)) return fail("not a whole number");
+      if (v < t.min || v > t.max)
+        return fail("out of range (min " + std::to_string(t.min) + ", max " + std::to_string(t.max) + ")");
+      return ok(v);
+    }
+    case ValueKind::duration: {
+      size_t digits = 0;
+      while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+      std::int64_t n = 0;
+      std::string_view unit = text.substr(digits);
+      if (digits == 0 || digits > 12 || !parse_int(text.substr(0, digits), n))
+        return fail("not a duration: expected a whole number followed by ms, s, m, h or d (e.g. 5s)");
+      std::int64_t scale = unit == "ms"  ? 1
+                           : unit == "s" ? 1000
+                           : unit == "m" ? 60'000
+                           : unit == "h" ? 3'600'000
+                           : unit == "d" ? 86'400'000
+                                         : 0;
+      if (unit.empty()) return fail("duration needs a unit: ms, s, m, h or d (e.g. " + std::string(text) + "s)");
+      if (scale == 0) return fail("unknown duration unit '" + std::string(unit) + "' (use ms, s, m, h or d)");
+      std::int64_t ms = n * scale;
+      if (ms < t.min || ms > t.max)
+        return fail("out of range (min " + format_duration(Duration(t.min)) + ", max " +
+                    format_duration(Duration(t.max)) + ")");
+      return ok(Duration(ms));
+    }
+    case ValueKind::address: {
+      auto a = parse_address(text);
+      if (!a) return fail("not an IPv4 or IPv6 address");
+      return ok(*a);
+    }
+    case ValueKind::address_list: {
+      std::vector<IpAddress> out;
+      for (std::string_view item : split_list(text)) {
+        if (item.empty()) return fail("empty entry in the list (check the commas)");
+        auto a = parse_address(item);
+        if (!a) return fail("'" + std::string(item) + "' is not an IPv4 or IPv6 address");
+        out.push_back(*a);
+      }
+      return ok(std::move(out));
+    }
+    case ValueKind::cidr_list: return parse_cidr_list(text);
+    case ValueKind::path:
+      if (text.front() != '/') return fail("must be an absolute path (starting with /)");
+      if (text.find('\0') != std::string_view::npos) return fail("path contains a NUL byte");
+      return ok(std::string(text));
+    case ValueKind::choice: {
+      for (std::string_view c : t.choices)
+        if (c == text) return ok(std::string(text));
+      return fail("not one of the allowed values (" + describe(t).substr(7) + ")");
+    }
+    case ValueKind::ifname: {
+      if (text.size() > 15) return fail("interface names are at most 15 characters");
+      for (char c : text)
+        if (!std::isgraph(static_cast<unsigned char>(c)) || c == '/' || c == ':')
+          return fail("interface names may not contain spaces, '/' or ':'");
+      if (text == "." || text == "..") return fail("not a valid interface name");
+      return ok(std::string(text));
+    }
+    case ValueKind::hostname:
+      if (!is_hostname(text)) return fail("not a valid DNS host name (letters, digits, '-' and dots; labels up to 63)");
+      return ok(std::string(text));
+    case ValueKind::https_url: {
+      constexpr std::string_view scheme = "https://";
+      if (text.substr(0, 7) == "http://")
+        return fail("must use https:// (the secret-derived hash must not travel in clear text)");
+      if (text.substr(0, scheme.size()) != scheme) return fail("not an https:// URL");
+      std::string_view rest = text.substr(scheme.size());
+      std::string_view host = rest.substr(0, rest.find_first_of(":/?"));
+      if (host.empty() || !(is_hostname(host) || parse_address(host))) return fail("URL has no valid host name");
+      for (char c : text)
+        if (!std::isgraph(static_cast<unsigned char>(c))) return fail("URL contains spaces or control characters");
+      return ok(std::string(text));
+    }
+    case ValueKind::modem_device: {
+      ModemDevice d;
+      d.text = std::string(text);
+      if (text == "auto") return ok(d);
+      if (text.substr(0, 5) == "/dev/" && text.size() > 5) {
+        d.kind = ModemDevice::Kind::tty_path;
+        return ok(d);
+      }
+      if (text.substr(0, 4) == "usb:") {
+        std::string_view ids = text.substr(4);
+        if (ids.size() != 9 || ids[4] != ':' || !is_hex4(ids.substr(0, 4)) || !is_hex4(ids.substr(5)))
+          return fail("USB ids must look like usb:19d2:0031 (four hex digits each)");
+        d.kind = ModemDevice::Kind::usb_id;
+        d.vendor_id = static_cast<std::uint16_t>(std::stoul(std::string(ids.substr(0, 4)), nullptr, 16));
+        d.product_id = static_cast<std::uint16_t>(std::stoul(std::string(ids.substr(5)), nullptr, 16));
+        return ok(d);
+      }
+      if (is_usb_location(text, false)) {
+        d.kind = ModemDevice::Kind::usb_port;
+        return ok(d);
+      }
+      return fail("expected auto, a /dev/ path, usb:VID:PID or a USB port path like 1-1.3");
+    }
+    case ValueKind::hub_location:
+      if (text == "auto" || is_usb_location(text, true)) return ok(std::string(text));
+      return fail("expected auto or a hub location like 1-1 or 2 (as uhubctl prints)");
+  }
+  return fail("unsupported type");
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  // Optimal string alignment: a swap of two neighbours ("modme") costs one.
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+}  // namespace fb::core

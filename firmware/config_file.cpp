@@ -1,0 +1,60 @@
+#include "fb/core/config_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "fb/config/parse.hpp"
+
+namespace fb::core {
+namespace {
+constexpr off_t kMaxConfigBytes = 1 << 20;  // a real config is a few KiB
+}
+
+std::optional<std::string> check_secret_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "cannot use secret file: " + std::string(std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return "secret file is not a regular file";
+  if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return "secret file is accessible by group or others (mode " + std::string(mode) + "); run: chmod 600 " + path;
+  }
+  if (::access(path.c_str(), R_OK) != 0) return "cannot read secret file: " + std::string(std::strerror(errno));
+  return std::nullopt;
+}
+
+LoadedConfig load_config_file(const std::string& path) {
+  LoadedConfig out;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    out.errors.push_back(path + ": cannot open: " + std::strerror(errno));
+    return out;
+  }
+  struct stat st {};
+  std::string text;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    out.errors.push_back(path + ": not a regular file");
+  } else if (st.st_size > kMaxConfigBytes) {
+    out.errors.push_back(path + ": too large (" + std::to_string(st.st_size) + " bytes; a config is at most 1 MiB)");
+  } else {
+    char buf[8192];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0 && text.size() <= static_cast<size_t>(kMaxConfigBytes))
+      text.append(buf, static_cast<size_t>(n));
+    if (n < 0) out.errors.push_back(path + ": read failed: " + std::strerror(errno));
+  }
+  ::close(fd);
+  if (!out.errors.empty()) return out;
+
+  ConfigResult result = parse_config(text, path, check_secret_file);
+  for (const ConfigError& e : result.errors) out.errors.push_back(e.to_string());
+  out.config = std::move(result.config);
+  return out;
+}
+
+}  // namespace fb::core

@@ -1,0 +1,125 @@
+// parse_config: defaults, typed values, section templates, error reporting.
+#include <doctest/doctest.h>
+
+#include <sys/socket.h>
+
+#include "fb/config/parse.hpp"
+
+using namespace fb::core;
+using namespace std::chrono_literals;
+
+namespace {
+constexpr const char* kMinimal = R"(
+[modem]
+apn = internet
+
+[uplink.wired]
+interface = eth0
+gateway = 192.168.1.1
+priority = 20
+
+[uplink.cellular]
+interface = ppp0
+kind = ppp
+priority = 10
+)";
+
+std::vector<std::string> errors_of(std::string_view text) {
+  std::vector<std::string> out;
+  for (auto& e : parse_config(text, "t.ini").errors) out.push_back(e.to_string());
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a minimal config gets the schema's defaults") {
+  ConfigResult r = parse_config(kMinimal, "t.ini");
+  REQUIRE(r.errors.empty());
+  const Config& c = *r.config;
+  CHECK(c.general.mode == Mode::backup_gateway);
+  CHECK(c.general.log_level == fb::Level::info);
+  CHECK(c.general.state_dir == "/var/lib/failberry");
+  CHECK(c.modem.device.kind == ModemDevice::Kind::automatic);
+  CHECK(c.modem.disable_cdrom);
+  CHECK(c.ppp.lcp_echo_interval == 10s);
+  CHECK(c.health.port == 9000);
+  CHECK(c.health.listen.size() == 2);
+  CHECK(c.health.status_allow.size() == 6);
+  CHECK(c.recovery.backoff_max == 10min);
+  CHECK(c.ddns.provider == DdnsProvider::none);
+  REQUIRE(c.uplinks.size() == 2);
+  CHECK(c.uplinks[0].name == "wired");
+  CHECK(c.uplinks[0].kind == UplinkKind::ethernet);
+  CHECK(c.uplinks[0].gateway->text == "192.168.1.1");
+  CHECK(c.uplinks[0].probe_interval == 5s);
+  CHECK(c.uplinks[1].name == "cellular");
+  CHECK(c.uplinks[1].kind == UplinkKind::ppp);
+  CHECK(c.find_uplink("cellular") == &c.uplinks[1]);
+  CHECK(c.find_uplink("dsl") == nullptr);
+}
+
+TEST_CASE("explicit values override defaults and each uplink keeps its own") {
+  std::string text = std::string(kMinimal) + R"(
+[general]
+mode = router
+log_level = debug
+dry_run = yes
+
+[nat]
+lan_interface = eth1
+metered_allow = 192.168.1.20/32
+
+[ddns]
+provider = lambda-v3
+url = https://abc.lambda-url.eu-west-1.on.aws/
+hostname = home.example.com
+secret_file = /etc/failberry/ddns.secret
+)";
+  ConfigResult r = parse_config(text, "t.ini");
+  INFO((r.errors.empty() ? std::string() : r.errors[0].to_string()));
+  REQUIRE(r.config);
+  CHECK(r.config->general.mode == Mode::router);
+  CHECK(r.config->general.dry_run);
+  CHECK(r.config->general.log_level == fb::Level::debug);
+  CHECK(r.config->nat.metered_allow.size() == 1);
+  CHECK(r.config->ddns.provider == DdnsProvider::lambda_v3);
+  CHECK(r.config->ddns.uplink == "cellular");  // defaults to the ppp uplink
+}
+
+TEST_CASE("all errors are reported at once, with file and line") {
+  auto errors = errors_of(R"([general]
+mode = bridge
+log_level = loud
+[uplink.wired]
+interface = eth0
+)");
+  REQUIRE(errors.size() == 3);
+  CHECK(errors[0] == "t.ini:2: [general] mode = \"bridge\": not one of the allowed values (backup-gateway|router)");
+  CHECK(errors[1] ==
+        "t.ini:3: [general] log_level = \"loud\": not one of the allowed values (error|warning|notice|info|debug)");
+  CHECK(errors[2].find("t.ini:4: [uplink.wired] priority: missing required key") == 0);
+}
+
+TEST_CASE("the secret check runs for secret keys only and names the line") {
+  std::vector<std::string> checked;
+  std::string text =
+      std::string(kMinimal).replace(std::string(kMinimal).find("apn = internet"), 14,
+                                    "apn = internet\npin_file = /x/pin\n[general]\nstate_dir = /x/state");
+  auto r = parse_config(text, "t.ini", [&](const std::string& path) -> std::optional<std::string> {
+    checked.push_back(path);
+    return "secret file is accessible by group or others (mode 0644); run: chmod 600 " + path;
+  });
+  CHECK(checked == std::vector<std::string>{"/x/pin"});
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].to_string() ==
+        "t.ini:4: [modem] pin_file = \"/x/pin\": secret file is accessible by group or others (mode 0644); run: chmod "
+        "600 /x/pin");
+}
+
+TEST_CASE("comments, blank lines, CRLF endings and a BOM are accepted; '#' inside a value is kept") {
+  std::string text = "\xEF\xBB\xBF# comment\r\n; other comment\r\n\r\n[modem]\r\napn = my#apn;x\r\n";
+  text += "[uplink.c]\r\ninterface = ppp0\r\nkind = ppp\r\npriority = 1\r\n";
+  ConfigResult r = parse_config(text, "t.ini");
+  INFO((r.errors.empty() ? std::string() : r.errors[0].to_string()));
+  REQUIRE(r.config);
+  CHECK(r.config->modem.apn == "my#apn;x");
+}

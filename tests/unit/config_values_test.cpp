@@ -1,0 +1,129 @@
+// Value parsers of the config schema: accepted forms and the rule each bad
+// form is refused with.
+#include <doctest/doctest.h>
+
+#include <sys/socket.h>
+
+#include "fb/config/values.hpp"
+
+using namespace fb::core;
+using namespace std::chrono_literals;
+
+namespace {
+ValueType type(ValueKind k) {
+  return ValueType{k, 0, 0, {}};
+}
+template <class T>
+T get(const ValueType& t, std::string_view text) {
+  ParsedValue v = parse_value(t, text);
+  INFO("text: ", text, " error: ", v.error);
+  REQUIRE(v.value);
+  return std::get<T>(*v.value);
+}
+std::string error(const ValueType& t, std::string_view text) {
+  ParsedValue v = parse_value(t, text);
+  INFO("text: ", text);
+  REQUIRE_FALSE(v.value);
+  return v.error;
+}
+}  // namespace
+
+TEST_CASE("durations need a unit and stay in range") {
+  ValueType d{ValueKind::duration, 100, 3'600'000, {}};
+  CHECK(get<fb::Duration>(d, "500ms") == 500ms);
+  CHECK(get<fb::Duration>(d, " 5s ") == 5s);
+  CHECK(get<fb::Duration>(d, "2m") == 120s);
+  CHECK(get<fb::Duration>(d, "1h") == 3600s);
+  CHECK(error(d, "5") == "duration needs a unit: ms, s, m, h or d (e.g. 5s)");
+  CHECK(error(d, "5 s").find("unknown duration unit ' s'") == 0);
+  CHECK(error(d, "5sec").find("unknown duration unit 'sec'") == 0);
+  CHECK(error(d, "-5s").find("not a duration") == 0);
+  CHECK(error(d, "1.5s").find("unknown duration unit '.5s'") == 0);
+  CHECK(error(d, "50ms") == "out of range (min 100ms, max 1h)");
+  CHECK(error(d, "2h") == "out of range (min 100ms, max 1h)");
+  CHECK(error(d, "99999999999999d").find("not a duration") == 0);  // no overflow
+  CHECK(format_duration(90s) == "90s");
+  CHECK(format_duration(120s) == "2m");
+  CHECK(format_duration(1500ms) == "1500ms");
+}
+
+TEST_CASE("integers are whole and within their range") {
+  ValueType i{ValueKind::integer, 1, 65535, {}};
+  CHECK(get<std::int64_t>(i, "9000") == 9000);
+  CHECK(error(i, "0") == "out of range (min 1, max 65535)");
+  CHECK(error(i, "65536") == "out of range (min 1, max 65535)");
+  CHECK(error(i, "12ab") == "not a whole number");
+  CHECK(error(i, "0x10") == "not a whole number");
+  CHECK(error(i, "99999999999999999999") == "not a whole number");
+}
+
+TEST_CASE("booleans accept the usual words in any case") {
+  ValueType b = type(ValueKind::boolean);
+  for (auto yes : {"true", "Yes", "ON", "1"}) CHECK(get<bool>(b, yes));
+  for (auto no : {"false", "no", "Off", "0"}) CHECK_FALSE(get<bool>(b, no));
+  CHECK(error(b, "maybe") == "not a bool: expected true/false, yes/no, on/off or 1/0");
+}
+
+TEST_CASE("addresses, lists and prefixes") {
+  CHECK(get<IpAddress>(type(ValueKind::address), "192.168.1.1").family == AF_INET);
+  CHECK(get<IpAddress>(type(ValueKind::address), "2001:DB8::1").text == "2001:db8::1");
+  CHECK(error(type(ValueKind::address), "192.168.1.256") == "not an IPv4 or IPv6 address");
+  CHECK(error(type(ValueKind::address), "eth0") == "not an IPv4 or IPv6 address");
+  auto list = get<std::vector<IpAddress>>(type(ValueKind::address_list), "0.0.0.0, ::");
+  CHECK(list.size() == 2);
+  CHECK(error(type(ValueKind::address_list), "1.1.1.1,,8.8.8.8") == "empty entry in the list (check the commas)");
+  auto cidrs = get<std::vector<Cidr>>(type(ValueKind::cidr_list), "10.0.0.0/8, ::1/128, 192.168.1.7");
+  REQUIRE(cidrs.size() == 3);
+  CHECK(cidrs[2].prefix == 32);
+  CHECK(cidrs[0].contains(*parse_address("10.200.3.4")));
+  CHECK_FALSE(cidrs[0].contains(*parse_address("11.0.0.1")));
+  CHECK_FALSE(cidrs[0].contains(*parse_address("::1")));
+  CHECK(error(type(ValueKind::cidr_list), "192.168.1.1/24") ==
+        "'192.168.1.1/24' has host bits set; did you mean 192.168.1.0/24?");
+  CHECK(error(type(ValueKind::cidr_list), "10.0.0.0/33") == "'10.0.0.0/33' has a bad prefix length (0..32)");
+  CHECK(error(type(ValueKind::cidr_list), "fe80::/129") == "'fe80::/129' has a bad prefix length (0..128)");
+  CHECK(error(type(ValueKind::cidr_list), "lan/24") == "'lan/24' is not an address/prefix");
+}
+
+TEST_CASE("modem device forms") {
+  ValueType t = type(ValueKind::modem_device);
+  CHECK(get<ModemDevice>(t, "auto").kind == ModemDevice::Kind::automatic);
+  CHECK(get<ModemDevice>(t, "/dev/ttyUSB2").kind == ModemDevice::Kind::tty_path);
+  auto id = get<ModemDevice>(t, "usb:19d2:0031");
+  CHECK(id.kind == ModemDevice::Kind::usb_id);
+  CHECK(id.vendor_id == 0x19d2);
+  CHECK(id.product_id == 0x0031);
+  CHECK(get<ModemDevice>(t, "1-1.3").kind == ModemDevice::Kind::usb_port);
+  CHECK(error(t, "usb:19d2:31") == "USB ids must look like usb:19d2:0031 (four hex digits each)");
+  CHECK(error(t, "usb:zzzz:0031") == "USB ids must look like usb:19d2:0031 (four hex digits each)");
+  CHECK(error(t, "ttyUSB2") == "expected auto, a /dev/ path, usb:VID:PID or a USB port path like 1-1.3");
+  CHECK(error(t, "1-1..3") == "expected auto, a /dev/ path, usb:VID:PID or a USB port path like 1-1.3");
+}
+
+TEST_CASE("hub locations, host names, URLs, interface names, paths, choices") {
+  for (auto ok : {"auto", "1-1", "2", "1-1.2.3"}) CHECK(get<std::string>(type(ValueKind::hub_location), ok) == ok);
+  CHECK(error(type(ValueKind::hub_location), "hub1").find("expected auto or a hub location") == 0);
+  for (auto ok : {"home.example.com", "home.example.com.", "a-1.b"})
+    CHECK(get<std::string>(type(ValueKind::hostname), ok) == ok);
+  for (auto bad : {"-a.example.com", "a..b", "under_score.com", ""})
+    CHECK_FALSE(parse_value(type(ValueKind::hostname), bad).value);
+  CHECK(get<std::string>(type(ValueKind::https_url), "https://abc.lambda-url.eu-west-1.on.aws/") != "");
+  CHECK(error(type(ValueKind::https_url), "http://x.example.com/").find("must use https://") == 0);
+  CHECK(error(type(ValueKind::https_url), "ftp://x").find("not an https:// URL") == 0);
+  CHECK(error(type(ValueKind::https_url), "https:///path").find("URL has no valid host name") == 0);
+  CHECK(error(type(ValueKind::ifname), "averyveryverylongname0") == "interface names are at most 15 characters");
+  CHECK(error(type(ValueKind::ifname), "eth0/1") == "interface names may not contain spaces, '/' or ':'");
+  CHECK(error(type(ValueKind::path), "etc/failberry") == "must be an absolute path (starting with /)");
+  ValueType mode{ValueKind::choice, 0, 0, {"backup-gateway", "router"}};
+  CHECK(error(mode, "bridge") == "not one of the allowed values (backup-gateway|router)");
+  CHECK(error(mode, "") == "empty value; give a value or remove the line to use the default");
+  CHECK(error(type(ValueKind::token), "Z01 23") == "must be one word without spaces");
+}
+
+TEST_CASE("edit distance for did-you-mean") {
+  CHECK(edit_distance("apn", "apn") == 0);
+  CHECK(edit_distance("intreface", "interface") == 1);  // one transposition
+  CHECK(edit_distance("modme", "modem") == 1);
+  CHECK(edit_distance("apm", "apn") == 1);
+  CHECK(edit_distance("", "abc") == 3);
+}
