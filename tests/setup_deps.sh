@@ -1,0 +1,32 @@
+#!/bin/bash
+# Installs, with apt-get, the Debian 12 packages failberry needs to build and
+# test (host side). Idempotent: only missing packages are installed, and the
+# package lists are refreshed only when something is missing.
+# Usage: tests/setup_deps.sh [build|all]   (default: all)
+set -euo pipefail
+BUILD=(cmake ninja-build g++ pkg-config clang-format
+       libboost-dev libsystemd-dev doctest-dev nlohmann-json3-dev
+       libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnftables-dev
+       libusb-1.0-0-dev libcurl4-openssl-dev libssl-dev)
+TEST=(iproute2 python3 binutils file kmod cpio busybox-static ppp uhubctl
+      qemu-system-x86 qemu-system-arm qemu-user-static binfmt-support
+      g++-aarch64-linux-gnu g++-arm-linux-gnueabihf)
+want=("${BUILD[@]}")
+[ "${1:-all}" = build ] || want+=("${TEST[@]}")
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup_deps: run as root (apt-get install is needed)" >&2
+  exit 1
+fi
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup_deps: all ${#want[@]} packages present"
+  exit 0
+fi
+echo "setup_deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
