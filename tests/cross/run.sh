@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# tests/cross/run.sh ARCH BUILD_DIR [doctest args...]   (ARCH = arm64 | armhf)
+# tests/cross/run.sh ARCH BUILD_DIR [ctest args...]   (ARCH = arm64 | armhf)
 #
-# Runs the unit tests of an already cross-built tree (tests/cross/build.sh
-# ARCH) under qemu-user and passes their exit code through. Exit 77 (skipped)
+# Runs every test labelled `unit` of an already cross-built tree
+# (tests/cross/build.sh ARCH) with that tree's ctest, which starts each one
+# under qemu-user (CMAKE_CROSSCOMPILING_EMULATOR), and passes the result through. Exit 77 (skipped)
 # with a SKIPPED: line on stderr when there is no such binary or no qemu.
 #
 # Libraries: libc/libstdc++ come from Debian's cross toolchain in
@@ -33,7 +34,5 @@ SYSROOT=${FB_SYSROOT_DIR:-/var/cache/failberry/sysroot}/$ARCH
 file -L "$BIN" 2>/dev/null | grep -q ' ARM' ||
   { echo "run.sh: error: $BIN is not an ARM binary: $(file -L "$BIN" 2>&1)" >&2; exit 2; }
 
-echo "run.sh: $QEMU $BIN $*" >&2
-exec "$QEMU" -L "/usr/$TRIPLET" \
-  -E "LD_LIBRARY_PATH=$SYSROOT/lib/$TRIPLET:$SYSROOT/usr/lib/$TRIPLET" \
-  -E "QEMU_LD_PREFIX=/usr/$TRIPLET" "$BIN" "$@"
+echo "run.sh: ctest -L unit in $BUILD_DIR (each test under $QEMU)" >&2
+exec ctest --test-dir "$BUILD_DIR" -L unit --no-tests=error --output-on-failure "$@"
