@@ -1,15 +1,99 @@
 #include "fb/core/daemon.hpp"
 
 #include <csignal>
+#include <system_error>
+#include <type_traits>
 
 #include "fb/core/config_file.hpp"
 #include "fb/version.hpp"
 
 namespace fb::core {
 
+namespace {
+
+health::ServerSettings http_settings(const HealthConfig& h) {
+  health::ServerSettings s;
+  s.listen = h.listen;
+  s.port = static_cast<unsigned short>(h.port);
+  s.request_timeout = h.request_timeout;
+  s.max_connections = static_cast<std::size_t>(h.max_connections);
+  s.policy.status_allow = h.status_allow;
+  return s;
+}
+
+bool same_endpoint(const HealthConfig& a, const HealthConfig& b) {
+  auto texts = [](const auto& list) {
+    std::vector<std::string> out;
+    for (const auto& item : list) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(item)>, Cidr>)
+        out.push_back(item.text());
+      else
+        out.push_back(item.text);
+    }
+    return out;
+  };
+  return a.enabled == b.enabled && texts(a.listen) == texts(b.listen) && a.port == b.port &&
+         a.request_timeout == b.request_timeout && a.max_connections == b.max_connections &&
+         texts(a.status_allow) == texts(b.status_allow);
+}
+
+}  // namespace
+
 Daemon::Daemon(boost::asio::io_context& io, DaemonOptions options, Config config)
     : io_(io), options_(std::move(options)), signals_(io, SIGTERM, SIGINT, SIGHUP), timers_(io) {
+  started_ = timers_.now();
   apply(std::move(config));
+}
+
+health::Snapshot Daemon::snapshot() const {
+  health::Snapshot s;
+  s.version = kVersion;
+  s.uptime_seconds = std::chrono::duration_cast<std::chrono::seconds>(timers_.now() - started_).count();
+  s.mode = config_.general.mode == Mode::router ? "router" : "backup-gateway";
+  s.dry_run = config_.general.dry_run;
+  s.config_reloads = reloads_;
+  s.config_reloads_refused = reloads_refused_;
+  for (const UplinkConfig& u : config_.uplinks) {
+    health::UplinkStatus status;
+    status.name = u.name;
+    status.interface = u.interface;
+    status.kind = u.kind == UplinkKind::ppp ? "ppp" : "ethernet";
+    status.state = health::UplinkState::unknown;  // no tracker feeds this yet
+    s.uplinks.push_back(std::move(status));
+  }
+  return s;
+}
+
+bool Daemon::restart_http() {
+  const HealthConfig& want = config_.health;
+  if (http_running_ ? same_endpoint(*http_running_, want) : !want.enabled) return true;
+  auto start = [this](const HealthConfig& h) {
+    auto server = std::make_unique<health::HttpServer>(
+        io_, http_settings(h), [this] { return snapshot(); },
+        [](const IpAddress&) { return std::string(); });  // arrival uplink: needs address tracking
+    server->start();
+    http_ = std::move(server);
+    http_running_ = h;
+  };
+  std::optional<HealthConfig> previous = std::move(http_running_);
+  http_.reset();
+  http_running_.reset();
+  if (!want.enabled) return true;
+  try {
+    start(want);
+    return true;
+  } catch (const std::system_error& e) {
+    log_.error() << "health endpoint: " << e.what();
+  }
+  if (previous) {
+    try {
+      start(*previous);
+      log_.warning() << "health endpoint: kept the previous listen settings";
+    } catch (const std::system_error& e) {
+      log_.error() << "health endpoint: cannot restore the previous settings either: " << e.what();
+    }
+  }
+  return false;
 }
 
 void Daemon::apply(Config config) {
@@ -27,6 +111,10 @@ std::string Daemon::summary() const {
 
 int Daemon::run() {
   log_.notice() << "failberryd " << kVersion << " starting: " << summary();
+  if (!restart_http()) {
+    log_.error() << "not starting: the health endpoint cannot listen (change [health] listen/port)";
+    return 1;
+  }
   wait_signal();
   keep_watchdog_alive();
   notifier_.ready(summary());
@@ -50,6 +138,8 @@ void Daemon::on_signal(int signo) {
   log_.notice() << "received " << (signo == SIGTERM ? "SIGTERM" : "SIGINT") << ", shutting down";
   notifier_.stopping();
   timers_.cancel(watchdog_timer_);
+  http_.reset();
+  http_running_.reset();
   signals_.cancel();
   io_.stop();
 }
@@ -60,11 +150,14 @@ void Daemon::reload() {
   LoadedConfig loaded = load_config_file(options_.config_path);
   if (!loaded.config) {
     for (const std::string& e : loaded.errors) log_.error() << e;
+    ++reloads_refused_;
     log_.error() << "reload refused (" << loaded.errors.size() << " error(s)); keeping the running configuration";
     notifier_.ready("reload refused; running on the previous configuration");
     return;
   }
   apply(std::move(*loaded.config));
+  ++reloads_;
+  restart_http();
   log_.notice() << "reloaded: " << summary();
   notifier_.ready(summary());
 }

@@ -354,6 +354,13 @@ std::vector<SectionSpec> build() {
                false,
                "The HTTP endpoint for Route53 health checks (/health), /status and /metrics.",
                {
+                   {"enabled",
+                    T(ValueKind::boolean),
+                    "true",
+                    false,
+                    "Serve the HTTP endpoint.",
+                    {},
+                    field(&Config::health, &HealthConfig::enabled)},
                    {"listen",
                     T(ValueKind::address_list),
                     "0.0.0.0, ::",

@@ -117,31 +117,6 @@ ParsedValue parse_cidr_list(std::string_view text) {
 
 }  // namespace
 
-bool Cidr::contains(const IpAddress& a) const {
-  if (a.family != address.family) return false;
-  for (int i = 0, left = prefix; left > 0; ++i, left -= 8) {
-    auto mask = static_cast<std::uint8_t>(0xff00u >> std::min(left, 8));
-    if ((a.bytes[static_cast<size_t>(i)] & mask) != (address.bytes[static_cast<size_t>(i)] & mask)) return false;
-  }
-  return true;
-}
-
-std::optional<IpAddress> parse_address(std::string_view text) {
-  std::string s(text);
-  IpAddress a;
-  if (inet_pton(AF_INET, s.c_str(), a.bytes.data()) == 1) {
-    a.family = AF_INET;
-  } else if (inet_pton(AF_INET6, s.c_str(), a.bytes.data()) == 1) {
-    a.family = AF_INET6;
-  } else {
-    return std::nullopt;
-  }
-  char buf[INET6_ADDRSTRLEN];
-  inet_ntop(a.family, a.bytes.data(), buf, sizeof buf);
-  a.text = buf;
-  return a;
-}
-
 std::string format_duration(Duration d) {
   auto ms = d.count();
   struct Unit {

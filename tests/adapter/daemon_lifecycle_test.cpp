@@ -9,6 +9,7 @@
 #include <csignal>
 #include <filesystem>
 
+#include "../health/http_client.hpp"
 #include "notify_listener.hpp"
 #include "process.hpp"
 
@@ -24,7 +25,7 @@ namespace {
 const std::string kDaemon = FB_FAILBERRYD;
 const std::string kSource = FB_SOURCE_DIR;
 
-constexpr const char* kConfig = R"([general]
+constexpr const char* kBaseConfig = R"([general]
 dry_run = true
 
 [modem]
@@ -40,6 +41,13 @@ interface = ppp0
 kind = ppp
 priority = 10
 )";
+
+// The base config with the health endpoint on loopback at a free port.
+struct TestConfig {
+  unsigned short port = fb::test::free_tcp_port();
+  std::string text = std::string(kBaseConfig) + "\n[health]\nlisten = 127.0.0.1\nport = " + std::to_string(port) + "\n";
+};
+const std::string kConfig = TestConfig{}.text;
 }  // namespace
 
 TEST_CASE("--check-config accepts the shipped example") {
@@ -69,7 +77,7 @@ TEST_CASE("secret files must be regular, present and private") {
   TempDir dir;
   std::string ini = dir / "f.ini";
   std::string pin = dir / "sim.pin";
-  std::string config = std::string(kConfig);
+  std::string config = kConfig;
   config.replace(config.find("apn = internet"), 14, "apn = internet\npin_file = " + pin);
   write_file(ini, config);
 
@@ -133,7 +141,8 @@ TEST_CASE("lifecycle: READY and WATCHDOG reach the notify socket, SIGHUP reloads
   TempDir dir;
   NotifyListener notify(dir / "notify");
   std::string ini = dir / "failberry.ini";
-  write_file(ini, kConfig);
+  TestConfig config;
+  write_file(ini, config.text);
   // WATCHDOG_USEC=400ms: keep-alives are due every 200 ms.
   Process daemon({kDaemon, "--config", ini}, {{notify.env(), "WATCHDOG_USEC=400000"}, {}, dir / "err"});
 
@@ -142,6 +151,11 @@ TEST_CASE("lifecycle: READY and WATCHDOG reach the notify socket, SIGHUP reloads
         std::string::npos);
   REQUIRE(notify.wait_for("WATCHDOG=1", 2s));
   REQUIRE(notify.wait_for("WATCHDOG=1", 2s));
+  auto status = fb::test::http_get("127.0.0.1", config.port, "/status");
+  REQUIRE(status);
+  CHECK(status->status == 200);
+  CHECK(status->body.find("\"name\": \"cellular\"") != std::string::npos);
+  CHECK(status->body.find("\"dry_run\": true") != std::string::npos);
 
   SUBCASE("a bad file on SIGHUP keeps the running config") {
     write_file(ini, "[general]\nmode = bridge\n");
@@ -152,15 +166,45 @@ TEST_CASE("lifecycle: READY and WATCHDOG reach the notify socket, SIGHUP reloads
     CHECK(notify.seen().back().find("reload refused") != std::string::npos);
     CHECK(daemon.running());
     REQUIRE(notify.wait_for("WATCHDOG=1", 2s));  // still alive and kept alive
+    auto after = fb::test::http_get("127.0.0.1", config.port, "/status");
+    REQUIRE(after);
+    CHECK(after->body.find("\"reloads_refused\": 1") != std::string::npos);
   }
   SUBCASE("a good file on SIGHUP is applied") {
-    std::string changed =
-        std::string(kConfig) + "\n[uplink.dsl]\ninterface = eth1\ngateway = 10.1.1.1\npriority = 30\n";
+    std::string changed = config.text + "\n[uplink.dsl]\ninterface = eth1\ngateway = 10.1.1.1\npriority = 30\n";
     write_file(ini, changed);
     daemon.signal(SIGHUP);
     REQUIRE(notify.wait_for("RELOADING=1", 5s));
     REQUIRE(notify.wait_for("READY=1", 5s));
     CHECK(notify.seen().back().find("dsl(eth1)") != std::string::npos);
+    auto after = fb::test::http_get("127.0.0.1", config.port, "/health/dsl");
+    REQUIRE(after);
+    CHECK(after->status == 503);  // known uplink, state not tracked yet
+    CHECK(after->body == "failberry FAIL uplink=dsl state=unknown\n");
+  }
+  SUBCASE("a reload moving the endpoint to a taken port keeps the old endpoint") {
+    fb::test::HttpConnection squatter_probe("127.0.0.1", config.port);
+    REQUIRE(squatter_probe.connected());  // the daemon listens here now
+    unsigned short taken = fb::test::free_tcp_port();
+    int squatter = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(taken);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(squatter, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+    REQUIRE(::listen(squatter, 1) == 0);
+    std::string moved = config.text;
+    moved.replace(moved.find("port = "), std::string::npos, "port = " + std::to_string(taken) + "\n");
+    write_file(ini, moved);
+    daemon.signal(SIGHUP);
+    REQUIRE(notify.wait_for("READY=1", 5s));
+    auto still = fb::test::http_get("127.0.0.1", config.port, "/health/wired");
+    ::close(squatter);
+    REQUIRE(still);
+    CHECK(still->status == 503);
+    std::string err_now = fb::test::read_file(dir / "err");
+    CHECK(err_now.find("health endpoint: cannot listen on 127.0.0.1:" + std::to_string(taken)) != std::string::npos);
+    CHECK(err_now.find("kept the previous listen settings") != std::string::npos);
   }
 
   daemon.signal(SIGTERM);
@@ -169,6 +213,27 @@ TEST_CASE("lifecycle: READY and WATCHDOG reach the notify socket, SIGHUP reloads
   std::string err = fb::test::read_file(dir / "err");
   CHECK(err.find("failberryd: received SIGTERM, shutting down") != std::string::npos);
   CHECK(err.find("failberryd: stopped") != std::string::npos);
+}
+
+TEST_CASE("failberryd refuses to start when the health port is taken") {
+  TempDir dir;
+  TestConfig config;
+  int squatter = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(config.port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(squatter, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  REQUIRE(::listen(squatter, 1) == 0);
+  write_file(dir / "f.ini", config.text);
+  Process daemon({kDaemon, "--config", dir / "f.ini"}, {{}, {}, dir / "err"});
+  auto code = daemon.wait(10s);
+  ::close(squatter);
+  CHECK(code == 1);
+  std::string err = fb::test::read_file(dir / "err");
+  CHECK(err.find("cannot listen on 127.0.0.1:" + std::to_string(config.port) + ": Address already in use") !=
+        std::string::npos);
+  CHECK(err.find("not starting: the health endpoint cannot listen") != std::string::npos);
 }
 
 TEST_CASE("journal format: <N> priority prefixes when JOURNAL_STREAM names stderr") {

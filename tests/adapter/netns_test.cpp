@@ -7,6 +7,7 @@
 #include <csignal>
 #include <stdexcept>
 
+#include "../health/http_client.hpp"
 #include "netns.hpp"
 #include "notify_listener.hpp"
 
@@ -59,6 +60,19 @@ TEST_CASE("failberryd runs in dry-run inside a throwaway namespace and stops cle
                            {{notify.env()}, {}, dir / "err"});
   REQUIRE(notify.wait_for("READY=1", 10s));
   CHECK(notify.seen().back().find("dry-run") != std::string::npos);
+  {
+    // The example config listens on 0.0.0.0 and :: port 9000 — inside the namespace only.
+    NetNamespace::Enter inside(ns);
+    auto status = fb::test::http_get("127.0.0.1", 9000, "/status");
+    REQUIRE(status);
+    CHECK(status->status == 200);
+    CHECK(status->body.find("\"mode\": \"backup-gateway\"") != std::string::npos);
+    auto wired = fb::test::http_get("127.0.0.1", 9000, "/health/wired");
+    REQUIRE(wired);
+    CHECK(wired->status == 503);  // no uplink is tracked yet: never claim health
+  }
+  auto host = fb::test::http_get("127.0.0.1", 9000, "/status");  // the host namespace does not see it
+  CHECK((!host || host->body.find("backup-gateway") == std::string::npos));
   daemon.signal(SIGTERM);  // ip netns exec execs failberryd: the pid is the daemon's
   CHECK(daemon.wait(10s) == 0);
   CHECK(fb::test::read_file(dir / "err").find("stopped") != std::string::npos);

@@ -36,15 +36,27 @@ ip -n "$NS" link set lo up
 echo "== namespace $NS created; starting failberryd --dry-run in it"
 ip netns exec "$NS" "$DAEMON" --dry-run --config "$CONFIG" 2> >(tee "$WORK/log" >&2) &
 PID=$!
-timeout 10 bash -c "until grep -q 'starting' '$WORK/log' 2>/dev/null; do read -rt 0.1 <> <(:) || true; done" \
+# Wait (bounded) for the endpoint to listen, or for the daemon to give up.
+timeout 10 bash -c "until grep -qE 'http: listening on|not starting' '$WORK/log' 2>/dev/null; do read -rt 0.1 <> <(:) || true; done" \
   || { echo "demo: failberryd did not start" >&2; exit 1; }
+grep -q 'http: listening on' "$WORK/log" || { echo "demo: failberryd did not start" >&2; exit 1; }
+
+# GET inside the namespace with bash's /dev/tcp (no client package needed).
+fetch() {
+  ip netns exec "$NS" bash -c 'exec 3<>/dev/tcp/127.0.0.1/9000 && printf "GET %s HTTP/1.0\r\nHost: demo\r\n\r\n" "$1" >&3 && cat <&3' _ "$1" | tr -d '\r'
+}
+echo
+echo "== GET /health/cellular (uplink states are not tracked yet, so it never claims health):"
+fetch /health/cellular | sed 's/^/   /'
+echo "== GET /status:"
+fetch /status | sed -n '/^{/,$p' | sed 's/^/   /'
 cat <<TXT
 
 failberryd is running (pid $PID) in namespace $NS, in dry-run mode.
-  config:   $ROOT/$CONFIG
-  reload:   kill -HUP $PID      stop: Ctrl-C
-  URLs:     none yet — the health endpoint (http://<uplink address>:9000/health,
-            /status, /metrics) is not part of this build.
+  config:  $ROOT/$CONFIG
+  URLs (inside the namespace: ip netns exec $NS ...):
+$(sed -n 's/.*http: listening on \(.*\)/           http:\/\/\1\/health  \/health\/UPLINK  \/status  \/metrics/p' "$WORK/log")
+  reload:  kill -HUP $PID      stop: Ctrl-C
 TXT
 if [ -n "$FOR" ]; then
   timeout "$FOR" tail --pid="$PID" -f /dev/null || true

@@ -1,8 +1,11 @@
 #include "process.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -83,6 +86,19 @@ RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds ti
   r.output = read_file(dir / "out");
   if (!code) r.output += "\n[timed out after " + std::to_string(timeout.count()) + " ms]";
   return r;
+}
+
+unsigned short free_tcp_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sa;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0)
+    throw std::runtime_error("cannot find a free TCP port");
+  ::close(fd);
+  return ntohs(sa.sin_port);
 }
 
 std::string read_file(const std::string& path) {

@@ -45,6 +45,8 @@ struct RunResult {
 RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 std::string read_file(const std::string& path);
+// A TCP port on 127.0.0.1 that was free a moment ago (the kernel picked it).
+unsigned short free_tcp_port();
 void write_file(const std::string& path, const std::string& text, unsigned mode = 0644);
 
 // A private temporary directory, removed with everything in it.

@@ -2,16 +2,21 @@
 // SIGTERM/SIGINT, tell systemd (READY/RELOADING/STOPPING/WATCHDOG).
 //
 // Contract: single-threaded on one io_context. A reload with a bad file logs
-// every error and keeps the running config. run() returns the exit code.
+// every error and keeps the running config; a reload whose HTTP endpoint
+// cannot be bound keeps the previous endpoint. run() returns the exit code:
+// 0 after SIGTERM/SIGINT, 1 when the endpoint cannot be bound at start.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "fb/config/config.hpp"
 #include "fb/core/asio_timers.hpp"
 #include "fb/core/notify.hpp"
+#include "fb/health/http_server.hpp"
 
 namespace fb::core {
 
@@ -33,6 +38,10 @@ class Daemon {
   void apply(Config config);
   void keep_watchdog_alive();
   std::string summary() const;
+  health::Snapshot snapshot() const;
+  // Brings the HTTP endpoint in line with config_.health; false when binding
+  // fails (the endpoint that was running, if any, is kept).
+  bool restart_http();
 
   boost::asio::io_context& io_;
   DaemonOptions options_;
@@ -42,6 +51,11 @@ class Daemon {
   ServiceNotifier notifier_;
   Logger log_{"failberryd"};
   TimerId watchdog_timer_ = 0;
+  std::unique_ptr<health::HttpServer> http_;
+  std::optional<HealthConfig> http_running_;  // settings of http_, when it runs
+  TimePoint started_;
+  std::uint64_t reloads_ = 0;
+  std::uint64_t reloads_refused_ = 0;
 };
 
 }  // namespace fb::core

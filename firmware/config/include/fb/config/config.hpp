@@ -13,23 +13,14 @@
 #include <vector>
 
 #include "fb/log.hpp"
+#include "fb/net_types.hpp"
 #include "fb/time.hpp"
 
 namespace fb::core {
 
-struct IpAddress {
-  int family = 0;  // AF_INET or AF_INET6
-  std::array<std::uint8_t, 16> bytes{};
-  std::string text;  // canonical form (inet_ntop)
-  bool operator==(const IpAddress& o) const { return family == o.family && bytes == o.bytes; }
-};
-
-struct Cidr {
-  IpAddress address;
-  int prefix = 0;
-  bool contains(const IpAddress& a) const;
-  std::string text() const { return address.text + "/" + std::to_string(prefix); }
-};
+using fb::Cidr;
+using fb::IpAddress;
+using fb::parse_address;
 
 // [modem] device: how to find the modem.
 struct ModemDevice {
@@ -97,6 +88,7 @@ struct NatConfig {
 };
 
 struct HealthConfig {
+  bool enabled = true;
   std::vector<IpAddress> listen;
   int port = 0;
   std::vector<Cidr> status_allow;

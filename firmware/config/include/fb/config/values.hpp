@@ -55,7 +55,6 @@ ParsedValue parse_value(const ValueType& type, std::string_view text);
 std::string describe(const ValueType& type);
 std::string format_duration(Duration d);
 
-std::optional<IpAddress> parse_address(std::string_view text);
 // Levenshtein distance, for did-you-mean suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 

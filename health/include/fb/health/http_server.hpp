@@ -1,0 +1,61 @@
+// The HTTP endpoint on the daemon's io_context (Boost.Beast).
+//
+// Contract: owns its listening sockets and sessions, nothing else decides —
+// each request goes to fb::health::handle() with a fresh snapshot. GET and
+// HEAD only, no request bodies, headers bounded (431), one deadline for
+// reading a request (slow clients are cut off), keep-alive for HTTP/1.1.
+// At the connection cap the connection that has waited longest in its current
+// read is closed first, so a fresh health check is always taken. start()
+// throws std::system_error naming the address when a listen socket cannot be
+// bound (an IPv6 address on a kernel without IPv6 is skipped with a warning
+// while another address remains); everything after that is logged, never thrown.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fb/health/handler.hpp"
+#include "fb/log.hpp"
+#include "fb/net_types.hpp"
+
+namespace fb::health {
+
+class Session;
+
+struct ServerSettings {
+  std::vector<IpAddress> listen;
+  unsigned short port = 9000;
+  std::chrono::milliseconds request_timeout{2000};
+  std::size_t max_connections = 256;
+  std::size_t max_header_bytes = 8192;
+  HandlerPolicy policy;
+};
+
+class HttpServer {
+ public:
+  using SnapshotSource = std::function<Snapshot()>;
+  // Which uplink a connection to `local` arrived on; empty when unknown.
+  using UplinkResolver = std::function<std::string(const IpAddress& local)>;
+
+  HttpServer(boost::asio::io_context& io, ServerSettings settings, SnapshotSource snapshot, UplinkResolver resolver);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  void start();
+  void stop();
+  // The bound endpoints as "address:port" (port resolved when 0 was asked).
+  std::vector<std::string> endpoints() const;
+  const HttpCounters& counters() const;
+
+ private:
+  friend class Session;
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace fb::health

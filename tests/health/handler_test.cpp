@@ -1,0 +1,96 @@
+// The HTTP handler as a pure function of (request, snapshot).
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "fb/health/handler.hpp"
+
+using namespace fb::health;
+
+namespace {
+Snapshot snapshot() {
+  Snapshot s;
+  s.version = "0.1.0";
+  s.uptime_seconds = 42;
+  s.mode = "backup-gateway";
+  s.uplinks = {{"wired", "eth0", "ethernet", UplinkState::up, false, ""},
+               {"cellular", "ppp0", "ppp", UplinkState::down, false, "NO_CARRIER"},
+               {"dsl", "eth1", "ethernet", UplinkState::degraded, false, ""},
+               {"lte", "ppp1", "ppp", UplinkState::up, true, ""},
+               {"new", "eth2", "ethernet", UplinkState::unknown, false, ""}};
+  return s;
+}
+HandlerPolicy policy() {
+  return HandlerPolicy{{fb::Cidr{*fb::parse_address("127.0.0.0"), 8}}};
+}
+Request get(std::string target, std::string peer = "127.0.0.1", std::string arrival = "") {
+  return Request{"GET", std::move(target), *fb::parse_address(peer), std::move(arrival)};
+}
+Response call(const Request& r) {
+  return handle(r, snapshot(), policy(), HttpCounters{});
+}
+}  // namespace
+
+TEST_CASE("per-uplink health: up and degraded are healthy, down, unknown and drained are not") {
+  struct Row {
+    const char* target;
+    unsigned status;
+    const char* body;
+  };
+  for (Row row : {Row{"/health/wired", 200, "failberry OK uplink=wired state=up\n"},
+                  Row{"/health/dsl", 200, "failberry OK uplink=dsl state=degraded\n"},
+                  Row{"/health/cellular", 503, "failberry FAIL uplink=cellular state=down\n"},
+                  Row{"/health/new", 503, "failberry FAIL uplink=new state=unknown\n"},
+                  Row{"/health/lte", 503, "failberry FAIL uplink=lte state=up drained\n"},
+                  Row{"/health/wired?probe=1", 200, "failberry OK uplink=wired state=up\n"},
+                  Row{"/health/nope", 404, "no such uplink\n"}}) {
+    CAPTURE(row.target);
+    Response r = call(get(row.target));
+    CHECK(r.status == row.status);
+    CHECK(r.body == row.body);
+  }
+}
+
+TEST_CASE("/health answers for the uplink the request arrived on") {
+  CHECK(call(get("/health", "198.51.100.7", "wired")).status == 200);
+  CHECK(call(get("/health", "198.51.100.7", "cellular")).status == 503);
+  Response unknown = call(get("/health", "198.51.100.7", ""));
+  CHECK(unknown.status == 503);
+  CHECK(unknown.body.rfind("failberry FAIL", 0) == 0);
+}
+
+TEST_CASE("/status and /metrics only for allowed addresses") {
+  CHECK(call(get("/status", "203.0.113.9")).status == 403);
+  CHECK(call(get("/metrics", "2001:db8::1")).status == 403);
+  Response status = call(get("/status"));
+  REQUIRE(status.status == 200);
+  CHECK(status.content_type == "application/json");
+  auto j = nlohmann::json::parse(status.body);
+  CHECK(j["version"] == "0.1.0");
+  CHECK(j["uptime_seconds"] == 42);
+  CHECK(j["uplinks"].size() == 5);
+  CHECK(j["uplinks"][1]["reason"] == "NO_CARRIER");
+  CHECK(j["uplinks"][3]["healthy"] == false);
+
+  HttpCounters counters;
+  counters.responses_by_status[200] = 7;
+  counters.responses_by_status[503] = 2;
+  Response metrics = handle(get("/metrics"), snapshot(), policy(), counters);
+  REQUIRE(metrics.status == 200);
+  CHECK(metrics.body.find("failberry_uplink_up{uplink=\"wired\",state=\"up\"} 1\n") != std::string::npos);
+  CHECK(metrics.body.find("failberry_uplink_up{uplink=\"cellular\",state=\"down\"} 0\n") != std::string::npos);
+  CHECK(metrics.body.find("failberry_http_responses_total{code=\"503\"} 2\n") != std::string::npos);
+  CHECK(metrics.body.find("failberry_info{version=\"0.1.0\"} 1\n") != std::string::npos);
+}
+
+TEST_CASE("other methods and paths; nothing from the request is reflected") {
+  Request post = get("/health/wired");
+  post.method = "POST";
+  Response r = call(post);
+  CHECK(r.status == 405);
+  CHECK(r.allow_header);
+  Response missing = call(get("/<script>alert(1)</script>"));
+  CHECK(missing.status == 404);
+  CHECK(missing.body.find("script") == std::string::npos);
+  CHECK(call(get("/health/<b>")).body.find("<b>") == std::string::npos);
+}

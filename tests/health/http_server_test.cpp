@@ -1,0 +1,245 @@
+// The Beast endpoint over real loopback sockets: Route53-style checks, HEAD,
+// limits, keep-alive, per-arrival-address answers, the allow-list, and a
+// slow-client flood that must not starve fresh checks. No root needed.
+#include <doctest/doctest.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "fb/health/http_server.hpp"
+#include "http_client.hpp"
+
+using namespace std::chrono_literals;
+using namespace fb::health;
+using fb::test::HttpConnection;
+
+namespace {
+
+constexpr const char* kRoute53Request =
+    "GET /health/wired HTTP/1.1\r\n"
+    "Host: pi.example.com:9000\r\n"
+    "User-Agent: Amazon-Route53-Health-Check-Service (ref 0f3c0a2e-8b7c-4f4e-9d2a-1c3b5d7e9f00; report "
+    "http://amzn.to/1vsZADi)\r\n"
+    "Accept-Encoding: identity,gzip,deflate\r\n"
+    "Accept: */*\r\n\r\n";
+
+// A server on its own io_context thread, with a snapshot the test can change.
+class ServerFixture {
+ public:
+  explicit ServerFixture(ServerSettings settings = defaults()) {
+    state_.version = "test";
+    state_.uplinks = {{"wired", "eth0", "ethernet", UplinkState::up, false, ""},
+                      {"cellular", "ppp0", "ppp", UplinkState::down, false, "NO_CARRIER"}};
+    server_ = std::make_unique<HttpServer>(
+        io_, std::move(settings),
+        [this] {
+          std::lock_guard lock(mutex_);
+          return state_;
+        },
+        [](const fb::IpAddress& local) {
+          return local.text == "127.0.0.2" ? std::string("cellular") : std::string("wired");
+        });
+    server_->start();
+    port_ = static_cast<unsigned short>(
+        std::stoi(server_->endpoints().at(0).substr(server_->endpoints()[0].rfind(':') + 1)));
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~ServerFixture() {
+    io_.stop();
+    thread_.join();
+  }
+  static ServerSettings defaults() {
+    ServerSettings s;
+    s.listen = {*fb::parse_address("0.0.0.0")};
+    s.port = 0;
+    s.request_timeout = 1000ms;
+    s.max_connections = 32;
+    s.policy.status_allow = {fb::Cidr{*fb::parse_address("127.0.0.1"), 32}};
+    return s;
+  }
+  void set(const std::string& uplink, UplinkState state, bool drained = false) {
+    std::lock_guard lock(mutex_);
+    for (auto& u : state_.uplinks)
+      if (u.name == uplink) {
+        u.state = state;
+        u.drained = drained;
+      }
+  }
+  unsigned short port() const { return port_; }
+
+ private:
+  boost::asio::io_context io_;
+  std::mutex mutex_;
+  Snapshot state_;
+  std::unique_ptr<HttpServer> server_;
+  unsigned short port_ = 0;
+  std::thread thread_;
+};
+
+std::optional<fb::test::HttpReply> exchange(unsigned short port, const std::string& request, bool head = false,
+                                            const std::string& address = "127.0.0.1", const std::string& source = "") {
+  HttpConnection c(address, port, 5000, source);
+  if (!c.connected() || !c.send(request)) return std::nullopt;
+  return c.read_reply(head);
+}
+
+}  // namespace
+
+TEST_CASE("a Route53-style check gets its uplink's answer; drained and down are 503") {
+  ServerFixture server;
+  auto r = exchange(server.port(), kRoute53Request);
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body.rfind("failberry OK", 0) == 0);
+  CHECK(r->headers["cache-control"] == "no-store");
+  CHECK(r->headers["server"] == "failberry");
+
+  server.set("wired", UplinkState::up, true);
+  r = exchange(server.port(), kRoute53Request);
+  REQUIRE(r);
+  CHECK(r->status == 503);
+  CHECK(r->body == "failberry FAIL uplink=wired state=up drained\n");
+
+  server.set("wired", UplinkState::down);
+  CHECK(exchange(server.port(), kRoute53Request)->status == 503);
+}
+
+TEST_CASE("/health answers for the address the connection arrived on") {
+  ServerFixture server;
+  auto wired = exchange(server.port(), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", false, "127.0.0.1");
+  auto cellular = exchange(server.port(), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", false, "127.0.0.2");
+  REQUIRE(wired);
+  REQUIRE(cellular);
+  CHECK(wired->status == 200);
+  CHECK(cellular->status == 503);
+  CHECK(cellular->body == "failberry FAIL uplink=cellular state=down\n");
+}
+
+TEST_CASE("HEAD, HTTP/1.0, keep-alive, bad methods, bodies and oversized headers") {
+  ServerFixture server;
+  auto head = exchange(server.port(), "HEAD /health/wired HTTP/1.1\r\nHost: x\r\n\r\n", true);
+  REQUIRE(head);
+  CHECK(head->status == 200);
+  CHECK(head->headers["content-length"] == std::to_string(std::string("failberry OK uplink=wired state=up\n").size()));
+
+  HttpConnection keep("127.0.0.1", server.port());
+  REQUIRE(keep.send("GET /health/wired HTTP/1.1\r\nHost: x\r\n\r\nGET /health/cellular HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto first = keep.read_reply();
+  auto second = keep.read_reply();
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(first->status == 200);
+  CHECK(second->status == 503);
+
+  HttpConnection old("127.0.0.1", server.port());
+  REQUIRE(old.send("GET /health/wired HTTP/1.0\r\n\r\n"));
+  CHECK(old.read_reply()->status == 200);
+  CHECK(old.closed_by_peer());  // HTTP/1.0 without keep-alive: closed after the answer
+
+  auto post = exchange(server.port(), "POST /health/wired HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  REQUIRE(post);
+  CHECK(post->status == 405);
+  CHECK(post->headers["allow"] == "GET, HEAD");
+
+  auto body = exchange(server.port(), "GET /health/wired HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+  REQUIRE(body);
+  CHECK(body->status == 413);
+
+  std::string big = "GET /health/wired HTTP/1.1\r\nHost: x\r\nX-Filler: " + std::string(20000, 'a') + "\r\n\r\n";
+  auto huge = exchange(server.port(), big);
+  REQUIRE(huge);
+  CHECK(huge->status == 431);
+
+  auto garbage = exchange(server.port(), "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http\r\n\r\n");
+  REQUIRE(garbage);
+  CHECK(garbage->status == 400);
+}
+
+TEST_CASE("/status and /metrics follow the allow-list") {
+  ServerFixture server;
+  auto allowed = exchange(server.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n", false, "127.0.0.1");
+  auto refused = exchange(server.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n", false, "127.0.0.1", "127.0.0.3");
+  REQUIRE(allowed);
+  REQUIRE(refused);
+  CHECK(allowed->status == 200);
+  CHECK(allowed->headers["content-type"] == "application/json");
+  CHECK(refused->status == 403);
+  auto metrics = exchange(server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("failberry_http_responses_total{code=\"403\"} 1") != std::string::npos);
+}
+
+TEST_CASE("a client that trickles its request is cut off at the request deadline") {
+  ServerFixture server;  // request deadline: 1 s
+  HttpConnection slow("127.0.0.1", server.port(), 10000);
+  REQUIRE(slow.connected());
+  std::string request = "GET /health/wired HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(1000, 'z');
+  // One byte, then wait up to 50 ms for the server to hang up: at that pace
+  // the whole request would take 50 s, so only the deadline can end it.
+  size_t sent = 0;
+  bool closed = false;
+  while (sent < request.size() && !closed) {
+    if (!slow.send(request.substr(sent, 1))) break;
+    ++sent;
+    pollfd p{slow.fd(), POLLIN, 0};
+    if (::poll(&p, 1, 50) > 0) closed = slow.closed_by_peer();
+  }
+  CHECK(closed);
+  CHECK(sent < request.size());
+  MESSAGE("server hung up after ", sent, " trickled bytes");
+}
+
+TEST_CASE("hundreds of slow connections do not starve fresh checks") {
+  ServerFixture server;  // cap: 32 connections, 1 s request deadline
+  std::vector<std::unique_ptr<HttpConnection>> slow;
+  int answered = 0;
+  std::vector<double> latency_ms;
+  for (int round = 0; round < 10; ++round) {
+    for (int i = 0; i < 30; ++i) {
+      auto c = std::make_unique<HttpConnection>("127.0.0.1", server.port());
+      if (c->connected()) c->send("GET /health/wired HTTP/1.1\r\nHost: x\r\nX-Partial: ");
+      slow.push_back(std::move(c));
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = exchange(server.port(), kRoute53Request);
+    latency_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    if (r && r->status == 200) ++answered;
+  }
+  CHECK(slow.size() == 300);
+  CHECK(answered == 10);
+  auto metrics = exchange(server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(metrics);
+  const std::string metric = "\nfailberry_http_connections_evicted_total ";
+  auto at = metrics->body.find(metric);
+  REQUIRE(at != std::string::npos);
+  auto evicted = std::stoul(metrics->body.substr(at + metric.size()));
+  CHECK(evicted >= 300 - 32);  // every slow connection beyond the cap made way for a newer one
+  MESSAGE("connections evicted: ", evicted);
+  std::sort(latency_ms.begin(), latency_ms.end());
+  MESSAGE("fresh check latency under 300 slow connections: median ", latency_ms[5], " ms, max ", latency_ms.back(),
+          " ms");
+}
+
+TEST_CASE("a port that is taken is refused with the address in the message") {
+  ServerFixture first;
+  boost::asio::io_context io;
+  ServerSettings settings = ServerFixture::defaults();
+  settings.listen = {*fb::parse_address("127.0.0.1")};
+  settings.port = first.port();
+  HttpServer second(
+      io, settings, [] { return Snapshot{}; }, nullptr);
+  try {
+    second.start();
+    FAIL("start() should have thrown");
+  } catch (const std::system_error& e) {
+    CHECK(std::string(e.what()).find("cannot listen on 127.0.0.1:" + std::to_string(first.port())) !=
+          std::string::npos);
+  }
+}
