@@ -1,6 +1,7 @@
 #include "fb/core/daemon.hpp"
 
 #include <csignal>
+#include <map>
 #include <system_error>
 #include <type_traits>
 
@@ -59,6 +60,7 @@ health::Snapshot Daemon::snapshot() const {
     status.interface = u.interface;
     status.kind = u.kind == UplinkKind::ppp ? "ppp" : "ethernet";
     status.state = health::UplinkState::unknown;  // no tracker feeds this yet
+    status.drained = drained_.count(u.name) != 0;
     s.uplinks.push_back(std::move(status));
   }
   return s;
@@ -96,10 +98,51 @@ bool Daemon::restart_http() {
   return false;
 }
 
+bool Daemon::restart_control() {
+  const std::string& path = config_.general.control_socket;
+  if (control_ && control_->path() == path) return true;
+  try {
+    auto server = std::make_unique<ControlServer>(io_, path, [this](const nlohmann::json& r) { return control(r); });
+    server->start();
+    control_ = std::move(server);
+    return true;
+  } catch (const std::system_error& e) {
+    log_.error() << e.what() << (control_ ? "; keeping " + control_->path() : std::string());
+    return false;
+  }
+}
+
+nlohmann::json Daemon::control(const nlohmann::json& request) {
+  const std::string verb = request["verb"].get<std::string>();
+  Logger log{"control"};
+  if (verb == "status") return {{"ok", true}, {"status", nlohmann::json::parse(health::status_json(snapshot()))}};
+  if (verb == "drain" || verb == "undrain") {
+    auto it = request.find("uplink");
+    std::string name = it != request.end() && it->is_string() ? it->get<std::string>() : "";
+    if (!config_.find_uplink(name)) return control_error("UNKNOWN_UPLINK", "no uplink named '" + name + "'");
+    bool drain = verb == "drain";
+    bool changed = drain ? drained_.insert(name).second : drained_.erase(name) > 0;
+    log.notice() << verb << " uplink[" << name << "]" << (changed ? "" : " (already so)");
+    return {{"ok", true},
+            {"message", "uplink " + name + (drain ? " now answers 503 on /health" : " answers by its state again")}};
+  }
+  // Verbs whose decision cores are not in this build: refuse, never pretend.
+  static const std::map<std::string, std::string> pending = {{"redial", "the cellular link supervisor"},
+                                                             {"reset-modem", "the modem supervisor"},
+                                                             {"cycle-usb", "the recovery ladder"},
+                                                             {"failover", "the failover policy"},
+                                                             {"ddns-update", "the DDNS scheduler"}};
+  if (auto p = pending.find(verb); p != pending.end())
+    return control_error("NOT_AVAILABLE", verb + " needs " + p->second + ", which this build does not have yet");
+  return control_error("UNKNOWN_VERB", "unknown verb '" + verb + "'");
+}
+
 void Daemon::apply(Config config) {
   if (options_.force_dry_run) config.general.dry_run = true;
   logging::set_threshold(config.general.log_level);
   config_ = std::move(config);
+  for (auto it = drained_.begin(); it != drained_.end();)
+    it = config_.find_uplink(*it) ? std::next(it) : drained_.erase(it);  // uplink removed by a reload
 }
 
 std::string Daemon::summary() const {
@@ -113,6 +156,10 @@ int Daemon::run() {
   log_.notice() << "failberryd " << kVersion << " starting: " << summary();
   if (!restart_http()) {
     log_.error() << "not starting: the health endpoint cannot listen (change [health] listen/port)";
+    return 1;
+  }
+  if (!restart_control()) {
+    log_.error() << "not starting: the control socket cannot be created (change [general] control_socket)";
     return 1;
   }
   wait_signal();
@@ -140,6 +187,7 @@ void Daemon::on_signal(int signo) {
   timers_.cancel(watchdog_timer_);
   http_.reset();
   http_running_.reset();
+  control_.reset();
   signals_.cancel();
   io_.stop();
 }
@@ -158,6 +206,7 @@ void Daemon::reload() {
   apply(std::move(*loaded.config));
   ++reloads_;
   restart_http();
+  restart_control();
   log_.notice() << "reloaded: " << summary();
   notifier_.ready(summary());
 }

@@ -6,10 +6,6 @@
 namespace fb::health {
 namespace {
 
-bool healthy(const UplinkStatus& u) {
-  return !u.drained && (u.state == UplinkState::up || u.state == UplinkState::degraded);
-}
-
 Response uplink_health(const UplinkStatus& u) {
   Response r;
   r.status = healthy(u) ? 200 : 503;
@@ -31,7 +27,20 @@ bool allowed(const IpAddress& peer, const HandlerPolicy& policy) {
   return false;
 }
 
-Response status_json(const Snapshot& s) {
+Response status_response(const Snapshot& s) {
+  Response r;
+  r.content_type = "application/json";
+  r.body = status_json(s);
+  return r;
+}
+
+}  // namespace
+
+bool healthy(const UplinkStatus& u) {
+  return !u.drained && (u.state == UplinkState::up || u.state == UplinkState::degraded);
+}
+
+std::string status_json(const Snapshot& s) {
   nlohmann::json j;
   j["version"] = s.version;
   j["uptime_seconds"] = s.uptime_seconds;
@@ -47,11 +56,10 @@ Response status_json(const Snapshot& s) {
                             {"drained", u.drained},
                             {"healthy", healthy(u)},
                             {"reason", u.reason}});
-  Response r;
-  r.content_type = "application/json";
-  r.body = j.dump(2) + "\n";
-  return r;
+  return j.dump(2) + "\n";
 }
+
+namespace {
 
 // Prometheus label values: escape backslash, quote and newline.
 std::string label(const std::string& v) {
@@ -132,7 +140,7 @@ Response handle(const Request& request, const Snapshot& snapshot, const HandlerP
   }
   if (path == "/status" || path == "/metrics") {
     if (!allowed(request.peer, policy)) return plain(403, "forbidden: this address may not read " + path + "\n");
-    return path == "/status" ? status_json(snapshot) : metrics_text(snapshot, counters);
+    return path == "/status" ? status_response(snapshot) : metrics_text(snapshot, counters);
   }
   return plain(404, "not found: try /health, /health/UPLINK, /status or /metrics\n");
 }

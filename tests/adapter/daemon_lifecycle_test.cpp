@@ -43,9 +43,12 @@ priority = 10
 )";
 
 // The base config with the health endpoint on loopback at a free port.
+// ... and the control socket at a private path.
 struct TestConfig {
   unsigned short port = fb::test::free_tcp_port();
-  std::string text = std::string(kBaseConfig) + "\n[health]\nlisten = 127.0.0.1\nport = " + std::to_string(port) + "\n";
+  std::string control = "/tmp/fbtest-control-" + std::to_string(::getpid()) + "-" + std::to_string(port) + ".sock";
+  std::string text = std::string(kBaseConfig).replace(0, 9, "[general]\ncontrol_socket = " + control) +
+                     "\n[health]\nlisten = 127.0.0.1\nport = " + std::to_string(port) + "\n";
 };
 const std::string kConfig = TestConfig{}.text;
 }  // namespace
@@ -83,7 +86,7 @@ TEST_CASE("secret files must be regular, present and private") {
 
   auto r = run({kDaemon, "--check-config", ini});
   CHECK(r.code == 1);
-  CHECK(r.output.find(ini + ":6: [modem] pin_file = \"" + pin +
+  CHECK(r.output.find(ini + ":7: [modem] pin_file = \"" + pin +
                       "\": cannot use secret file: No such file or directory") != std::string::npos);
 
   write_file(pin, "1234\n", 0644);

@@ -55,8 +55,13 @@ TEST_CASE("failberryd runs in dry-run inside a throwaway namespace and stops cle
   NetNamespace ns;
   fb::test::TempDir dir;
   fb::test::NotifyListener notify(dir / "notify");
-  fb::test::Process daemon(ns.wrap({FB_FAILBERRYD, "--dry-run", "--config",
-                                    std::string(FB_SOURCE_DIR) + "/image/overlay/etc/failberry/failberry.ini"}),
+  // The shipped example, with the control socket moved to a private path.
+  std::string config = fb::test::read_file(std::string(FB_SOURCE_DIR) + "/image/overlay/etc/failberry/failberry.ini");
+  const std::string line = "#control_socket = /run/failberry/control.sock";
+  REQUIRE(config.find(line) != std::string::npos);
+  config.replace(config.find(line), line.size(), "control_socket = " + dir / "control.sock");
+  fb::test::write_file(dir / "failberry.ini", config);
+  fb::test::Process daemon(ns.wrap({FB_FAILBERRYD, "--dry-run", "--config", dir / "failberry.ini"}),
                            {{notify.env()}, {}, dir / "err"});
   REQUIRE(notify.wait_for("READY=1", 10s));
   CHECK(notify.seen().back().find("dry-run") != std::string::npos);

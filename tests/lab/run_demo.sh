@@ -11,7 +11,7 @@ FOR=""
 
 tests/setup_deps.sh build
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build build --target failberryd
+cmake --build build --target failberryd failberryctl
 
 CONFIG=image/overlay/etc/failberry/failberry.ini
 DAEMON=build/firmware/failberryd
@@ -31,10 +31,14 @@ echo "== $("$DAEMON" --version)"
 echo "== checking the shipped example config"
 "$DAEMON" --check-config "$CONFIG"
 
+# The example as shipped, but with the control socket in our work dir so a
+# failberryd installed on this machine is never disturbed.
+sed "s|^#control_socket = .*|control_socket = $WORK/control.sock|" "$CONFIG" > "$WORK/failberry.ini"
+
 ip netns add "$NS"
 ip -n "$NS" link set lo up
 echo "== namespace $NS created; starting failberryd --dry-run in it"
-ip netns exec "$NS" "$DAEMON" --dry-run --config "$CONFIG" 2> >(tee "$WORK/log" >&2) &
+ip netns exec "$NS" "$DAEMON" --dry-run --config "$WORK/failberry.ini" 2> >(tee "$WORK/log" >&2) &
 PID=$!
 # Wait (bounded) for the endpoint to listen, or for the daemon to give up.
 timeout 10 bash -c "until grep -qE 'http: listening on|not starting' '$WORK/log' 2>/dev/null; do read -rt 0.1 <> <(:) || true; done" \
@@ -56,8 +60,13 @@ failberryd is running (pid $PID) in namespace $NS, in dry-run mode.
   config:  $ROOT/$CONFIG
   URLs (inside the namespace: ip netns exec $NS ...):
 $(sed -n 's/.*http: listening on \(.*\)/           http:\/\/\1\/health  \/health\/UPLINK  \/status  \/metrics/p' "$WORK/log")
+  control: build/firmware/failberryctl --socket $WORK/control.sock status   (also: check, drain UPLINK)
   reload:  kill -HUP $PID      stop: Ctrl-C
 TXT
+echo "== failberryctl status:"
+build/firmware/failberryctl --socket "$WORK/control.sock" status | sed 's/^/   /'
+echo "== failberryctl check (Nagios):"
+build/firmware/failberryctl --socket "$WORK/control.sock" check | sed 's/^/   /' || true
 if [ -n "$FOR" ]; then
   timeout "$FOR" tail --pid="$PID" -f /dev/null || true
 else

@@ -4,17 +4,22 @@
 // Contract: single-threaded on one io_context. A reload with a bad file logs
 // every error and keeps the running config; a reload whose HTTP endpoint
 // cannot be bound keeps the previous endpoint. run() returns the exit code:
-// 0 after SIGTERM/SIGINT, 1 when the endpoint cannot be bound at start.
+// 0 after SIGTERM/SIGINT, 1 when the HTTP endpoint or the control socket
+// cannot be created at start. Operator actions from the control socket go
+// through the same paths as automatic ones.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "fb/config/config.hpp"
 #include "fb/core/asio_timers.hpp"
+#include "fb/core/control.hpp"
 #include "fb/core/notify.hpp"
 #include "fb/health/http_server.hpp"
 
@@ -39,6 +44,10 @@ class Daemon {
   void keep_watchdog_alive();
   std::string summary() const;
   health::Snapshot snapshot() const;
+  nlohmann::json control(const nlohmann::json& request);
+  // Opens the control socket at config_.general.control_socket unless it is
+  // already there; false when it cannot (a running one is kept).
+  bool restart_control();
   // Brings the HTTP endpoint in line with config_.health; false when binding
   // fails (the endpoint that was running, if any, is kept).
   bool restart_http();
@@ -53,6 +62,8 @@ class Daemon {
   TimerId watchdog_timer_ = 0;
   std::unique_ptr<health::HttpServer> http_;
   std::optional<HealthConfig> http_running_;  // settings of http_, when it runs
+  std::unique_ptr<ControlServer> control_;
+  std::set<std::string> drained_;  // uplinks an operator took out of /health
   TimePoint started_;
   std::uint64_t reloads_ = 0;
   std::uint64_t reloads_refused_ = 0;

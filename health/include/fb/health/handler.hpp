@@ -65,6 +65,10 @@ struct HandlerPolicy {
   std::vector<Cidr> status_allow;  // who may read /status and /metrics
 };
 
+// The /status document (also what `failberryctl status --json` prints).
+std::string status_json(const Snapshot& snapshot);
+bool healthy(const UplinkStatus& uplink);
+
 Response handle(const Request& request, const Snapshot& snapshot, const HandlerPolicy& policy,
                 const HttpCounters& counters);
 

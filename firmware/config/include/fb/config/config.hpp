@@ -40,6 +40,7 @@ struct GeneralConfig {
   Mode mode = Mode::backup_gateway;
   Level log_level = Level::info;
   std::string state_dir;
+  std::string control_socket;
   bool dry_run = false;
 };
 

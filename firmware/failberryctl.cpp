@@ -1,0 +1,162 @@
+// failberryctl: the operator's command line for a running failberryd, over
+// its control socket. `check` is a Nagios/Icinga plugin (exit 0 OK,
+// 1 WARNING, 2 CRITICAL, 3 UNKNOWN, with perfdata).
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr const char* kDefaultSocket = "/run/failberry/control.sock";
+
+void usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: failberryctl [--socket PATH] COMMAND\n"
+               "  status [--json]        uplinks, states and daemon facts\n"
+               "  check                  Nagios plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
+               "  drain UPLINK           make UPLINK answer 503 on /health (maintenance)\n"
+               "  undrain UPLINK         let UPLINK answer by its state again\n"
+               "  redial | reset-modem | cycle-usb | ddns-update\n"
+               "  failover UPLINK|auto\n"
+               "default socket: %s\n",
+               kDefaultSocket);
+}
+
+// One request line out, one reply line back; nothing or an error text.
+std::optional<nlohmann::json> ask(const std::string& path, const nlohmann::json& request, std::string& error) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    error = "socket path too long";
+    return std::nullopt;
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    error = std::string("cannot reach failberryd at ") + path + ": " + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return std::nullopt;
+  }
+  std::string out = request.dump() + "\n";
+  std::string in;
+  bool sent = ::send(fd, out.data(), out.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(out.size());
+  char buf[4096];
+  ssize_t n;
+  while (sent && in.find('\n') == std::string::npos && (n = ::recv(fd, buf, sizeof buf, 0)) > 0)
+    in.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  auto reply = nlohmann::json::parse(in, nullptr, false);
+  if (!sent || reply.is_discarded() || !reply.is_object()) {
+    error = "no valid reply from failberryd at " + path;
+    return std::nullopt;
+  }
+  return reply;
+}
+
+std::string text(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+int print_status(const nlohmann::json& s) {
+  std::printf("failberryd %s, %s mode%s, up %llds, config reloads %lld (%lld refused)\n", text(s, "version").c_str(),
+              text(s, "mode").c_str(), s.value("dry_run", false) ? " (dry-run)" : "",
+              static_cast<long long>(s.value("uptime_seconds", 0)),
+              static_cast<long long>(s["config"].value("reloads", 0)),
+              static_cast<long long>(s["config"].value("reloads_refused", 0)));
+  std::printf("%-12s %-10s %-9s %-9s %-8s %s\n", "UPLINK", "INTERFACE", "KIND", "STATE", "HEALTH", "REASON");
+  for (const auto& u : s["uplinks"])
+    std::printf("%-12s %-10s %-9s %-9s %-8s %s\n", text(u, "name").c_str(), text(u, "interface").c_str(),
+                text(u, "kind").c_str(), text(u, "state").c_str(),
+                u.value("drained", false)   ? "drained"
+                : u.value("healthy", false) ? "ok"
+                                            : "fail",
+                text(u, "reason").c_str());
+  return 0;
+}
+
+// Nagios: CRITICAL when no uplink is healthy, WARNING when some are not.
+int check(const std::optional<nlohmann::json>& reply, const std::string& error) {
+  if (!reply || !reply->value("ok", false) || !reply->contains("status")) {
+    std::printf("FAILBERRY UNKNOWN - %s\n", reply ? text(*reply, "message").c_str() : error.c_str());
+    return 3;
+  }
+  const auto& uplinks = (*reply)["status"]["uplinks"];
+  int healthy = 0, total = 0;
+  std::string bad, perf;
+  for (const auto& u : uplinks) {
+    ++total;
+    bool ok = u.value("healthy", false);
+    healthy += ok;
+    if (!ok)
+      bad += (bad.empty() ? "" : ", ") + text(u, "name") + " " +
+             (u.value("drained", false) ? "drained" : text(u, "state"));
+    perf += " 'uplink_" + text(u, "name") + "'=" + (ok ? "1" : "0") + ";;;0;1";
+  }
+  int code = total > 0 && healthy == total ? 0 : healthy > 0 ? 1 : 2;
+  const char* word[] = {"OK", "WARNING", "CRITICAL"};
+  std::printf("FAILBERRY %s - %d/%d uplinks healthy%s%s | healthy=%d;;;0;%d%s\n", word[code], healthy, total,
+              bad.empty() ? "" : ": ", bad.c_str(), healthy, total, perf.c_str());
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string socket_path = kDefaultSocket;
+  if (args.size() >= 2 && args[0] == "--socket") {
+    socket_path = args[1];
+    args.erase(args.begin(), args.begin() + 2);
+  }
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    usage(args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string& command = args[0];
+  nlohmann::json request = {{"verb", command}};
+  bool json_out = false;
+  if (command == "status" && args.size() == 2 && args[1] == "--json") {
+    json_out = true;
+  } else if ((command == "drain" || command == "undrain" || command == "failover") && args.size() == 2) {
+    request["uplink"] = args[1];
+  } else if (command == "check") {
+    request["verb"] = "status";
+  } else if (args.size() != 1 || !(command == "status" || command == "redial" || command == "reset-modem" ||
+                                   command == "cycle-usb" || command == "ddns-update")) {
+    std::fprintf(stderr, "failberryctl: bad command line\n");
+    usage(stderr);
+    return 2;
+  }
+
+  std::string error;
+  auto reply = ask(socket_path, request, error);
+  if (command == "check") return check(reply, error);
+  if (!reply) {
+    std::fprintf(stderr, "failberryctl: %s\n", error.c_str());
+    return 1;
+  }
+  if (!reply->value("ok", false)) {
+    std::fprintf(stderr, "failberryctl: %s: %s\n", text(*reply, "error").c_str(), text(*reply, "message").c_str());
+    return 1;
+  }
+  if (command == "status") {
+    if (json_out) {
+      std::printf("%s\n", (*reply)["status"].dump(2).c_str());
+      return 0;
+    }
+    return print_status((*reply)["status"]);
+  }
+  std::printf("%s\n", text(*reply, "message").c_str());
+  return 0;
+}

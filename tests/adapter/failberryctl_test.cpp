@@ -1,0 +1,204 @@
+// failberryctl against a running failberryd (dry-run) for every verb, and
+// its Nagios `check` exit codes — OK and WARNING against a scripted control
+// socket, since this build tracks no uplink health yet. No root needed.
+#include <doctest/doctest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "../health/http_client.hpp"
+#include "notify_listener.hpp"
+#include "process.hpp"
+
+using namespace std::chrono_literals;
+using fb::test::run;
+
+namespace {
+const std::string kDaemon = FB_FAILBERRYD;
+const std::string kCtl = FB_FAILBERRYCTL;
+
+// A daemon on a private control socket and HTTP port.
+struct RunningDaemon {
+  fb::test::TempDir dir;
+  unsigned short port = fb::test::free_tcp_port();
+  std::string socket = dir / "control.sock";
+  fb::test::NotifyListener notify{dir / "notify"};
+  std::unique_ptr<fb::test::Process> process;
+
+  RunningDaemon() {
+    fb::test::write_file(dir / "f.ini", "[general]\ndry_run = true\ncontrol_socket = " + socket +
+                                            "\n[modem]\napn = internet\n"
+                                            "[uplink.wired]\ninterface = eth0\ngateway = 192.168.1.1\npriority = 20\n"
+                                            "[uplink.cellular]\ninterface = ppp0\nkind = ppp\npriority = 10\n"
+                                            "[health]\nlisten = 127.0.0.1\nport = " +
+                                            std::to_string(port) + "\n");
+    process = std::make_unique<fb::test::Process>(std::vector<std::string>{kDaemon, "--config", dir / "f.ini"},
+                                                  fb::test::SpawnOptions{{notify.env()}, {}, dir / "err"});
+    REQUIRE(notify.wait_for("READY=1", 10s));
+  }
+  fb::test::RunResult ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {kCtl, "--socket", socket});
+    return run(args);
+  }
+};
+
+// Serves exactly one control request with `reply` on a unix socket.
+class ScriptedControl {
+ public:
+  ScriptedControl(const std::string& path, nlohmann::json reply) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(fd_, 1) == 0);
+    thread_ = std::thread([this, reply] {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      char buf[512];
+      (void)::recv(c, buf, sizeof buf, 0);
+      std::string out = reply.dump() + "\n";
+      (void)::send(c, out.data(), out.size(), MSG_NOSIGNAL);
+      ::close(c);
+    });
+  }
+  ~ScriptedControl() {
+    thread_.join();
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::thread thread_;
+};
+
+nlohmann::json status_with(std::vector<std::pair<std::string, bool>> uplinks) {
+  nlohmann::json s = {{"ok", true}, {"status", {{"uplinks", nlohmann::json::array()}}}};
+  for (auto& [name, healthy] : uplinks)
+    s["status"]["uplinks"].push_back(
+        {{"name", name}, {"healthy", healthy}, {"drained", false}, {"state", healthy ? "up" : "down"}});
+  return s;
+}
+}  // namespace
+
+TEST_CASE("status, status --json and the control socket's permissions") {
+  RunningDaemon d;
+  struct stat st {};
+  REQUIRE(::stat(d.socket.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0660);
+
+  auto r = d.ctl({"status"});
+  CHECK(r.code == 0);
+  CHECK(r.output.find("backup-gateway mode (dry-run)") != std::string::npos);
+  CHECK(r.output.find("UPLINK       INTERFACE  KIND      STATE     HEALTH") != std::string::npos);
+  CHECK(r.output.find("cellular     ppp0       ppp       unknown   fail") != std::string::npos);
+
+  r = d.ctl({"status", "--json"});
+  CHECK(r.code == 0);
+  auto j = nlohmann::json::parse(r.output, nullptr, false);
+  REQUIRE_FALSE(j.is_discarded());
+  CHECK(j["uplinks"].size() == 2);
+}
+
+TEST_CASE("drain and undrain change what /health answers; unknown uplinks are refused") {
+  RunningDaemon d;
+  auto r = d.ctl({"drain", "wired"});
+  CHECK(r.code == 0);
+  CHECK(r.output == "uplink wired now answers 503 on /health\n");
+  auto health = fb::test::http_get("127.0.0.1", d.port, "/health/wired");
+  REQUIRE(health);
+  CHECK(health->body == "failberry FAIL uplink=wired state=unknown drained\n");
+  CHECK(d.ctl({"status"}).output.find("wired        eth0       ethernet  unknown   drained") != std::string::npos);
+
+  CHECK(d.ctl({"undrain", "wired"}).code == 0);
+  CHECK(fb::test::http_get("127.0.0.1", d.port, "/health/wired")->body ==
+        "failberry FAIL uplink=wired state=unknown\n");
+
+  r = d.ctl({"drain", "dsl"});
+  CHECK(r.code == 1);
+  CHECK(r.output == "failberryctl: UNKNOWN_UPLINK: no uplink named 'dsl'\n");
+  CHECK(fb::test::read_file(d.dir / "err").find("control: drain uplink[wired]") != std::string::npos);
+}
+
+TEST_CASE("verbs whose supervisor is not in this build are refused, never faked") {
+  RunningDaemon d;
+  for (auto verb : {"redial", "reset-modem", "cycle-usb", "ddns-update"}) {
+    auto r = d.ctl({verb});
+    CAPTURE(verb);
+    CHECK(r.code == 1);
+    CHECK(r.output.find(std::string("failberryctl: NOT_AVAILABLE: ") + verb + " needs ") == 0);
+  }
+  auto r = d.ctl({"failover", "auto"});
+  CHECK(r.code == 1);
+  CHECK(r.output.find("NOT_AVAILABLE: failover needs the failover policy") != std::string::npos);
+  CHECK(d.ctl({"frobnicate"}).code == 2);  // refused by failberryctl itself
+}
+
+TEST_CASE("the control socket answers malformed requests with BAD_REQUEST") {
+  RunningDaemon d;
+  for (std::string bad : {"not json\n", "[1,2]\n", "{\"verb\": 7}\n"}) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, d.socket.c_str(), sizeof addr.sun_path - 1);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::send(fd, bad.data(), bad.size(), 0) == static_cast<ssize_t>(bad.size()));
+    char buf[512] = {};
+    ssize_t n = ::recv(fd, buf, sizeof buf - 1, 0);
+    ::close(fd);
+    REQUIRE(n > 0);
+    CHECK(std::string(buf).find("\"error\":\"BAD_REQUEST\"") != std::string::npos);
+  }
+  auto r = d.ctl({"status"});
+  CHECK(r.code == 0);  // still serving
+}
+
+TEST_CASE("check: CRITICAL from the daemon (nothing healthy), UNKNOWN when it is gone") {
+  auto r = [] {
+    RunningDaemon d;
+    auto critical = d.ctl({"check"});
+    CHECK(critical.code == 2);
+    CHECK(critical.output ==
+          "FAILBERRY CRITICAL - 0/2 uplinks healthy: wired unknown, cellular unknown | healthy=0;;;0;2 "
+          "'uplink_wired'=0;;;0;1 'uplink_cellular'=0;;;0;1\n");
+    d.process->signal(SIGTERM);
+    CHECK(d.process->wait(10s) == 0);
+    struct stat st {};
+    CHECK(::stat(d.socket.c_str(), &st) != 0);  // removed on stop
+    return d.ctl({"check"});
+  }();
+  CHECK(r.code == 3);
+  CHECK(r.output.find("FAILBERRY UNKNOWN - cannot reach failberryd at ") == 0);
+}
+
+TEST_CASE("check: OK and WARNING with perfdata") {
+  fb::test::TempDir dir;
+  std::string socket = dir / "scripted.sock";
+  {
+    ScriptedControl fake(socket, status_with({{"wired", true}, {"cellular", true}}));
+    auto r = run({kCtl, "--socket", socket, "check"});
+    CHECK(r.code == 0);
+    CHECK(r.output ==
+          "FAILBERRY OK - 2/2 uplinks healthy | healthy=2;;;0;2 'uplink_wired'=1;;;0;1 'uplink_cellular'=1;;;0;1\n");
+  }
+  {
+    ScriptedControl fake(socket, status_with({{"wired", false}, {"cellular", true}}));
+    auto r = run({kCtl, "--socket", socket, "check"});
+    CHECK(r.code == 1);
+    CHECK(r.output.find("FAILBERRY WARNING - 1/2 uplinks healthy: wired down | healthy=1;;;0;2") == 0);
+  }
+  {
+    ScriptedControl fake(socket, nlohmann::json{{"ok", false}, {"error", "X"}, {"message", "broken"}});
+    auto r = run({kCtl, "--socket", socket, "check"});
+    CHECK(r.code == 3);
+    CHECK(r.output == "FAILBERRY UNKNOWN - broken\n");
+  }
+}
