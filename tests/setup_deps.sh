@@ -10,7 +10,7 @@ BUILD=(cmake ninja-build g++ pkg-config clang-format
        libusb-1.0-0-dev libcurl4-openssl-dev libssl-dev)
 TEST=(iproute2 python3 binutils file kmod cpio busybox-static ppp uhubctl
       qemu-system-x86 qemu-system-arm qemu-user-static binfmt-support
-      g++-aarch64-linux-gnu g++-arm-linux-gnueabihf)
+      g++-aarch64-linux-gnu g++-arm-linux-gnueabihf clang-14 libclang-rt-14-dev)
 want=("${BUILD[@]}")
 [ "${1:-all}" = build ] || want+=("${TEST[@]}")
 
