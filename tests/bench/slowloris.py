@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Slow-client load for the health endpoint benchmark: keeps N connections
+open to HOST:PORT, each trickling one header byte at a time, for DURATION
+seconds, reconnecting when the server hangs up. Loopback only.
+usage: slowloris.py HOST PORT N DURATION"""
+import selectors, socket, sys, time
+
+host, port, n, duration = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+if not host.startswith("127."):
+    sys.exit("slowloris.py: loopback addresses only")
+sel = selectors.DefaultSelector()
+conns, reconnects = {}, 0
+
+def connect():
+    s = socket.socket()
+    s.setblocking(False)
+    s.connect_ex((host, port))
+    sel.register(s, selectors.EVENT_READ)
+    conns[s] = b"GET /health/wired HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100000
+
+for _ in range(n):
+    connect()
+end = time.monotonic() + duration
+while time.monotonic() < end:
+    # One byte to each connection per round; the select timeout paces rounds
+    # and reports connections the server closed.
+    for s, pending in list(conns.items()):
+        try:
+            s.send(pending[:1])
+            conns[s] = pending[1:]
+        except OSError:
+            pass
+    for key, _ in sel.select(timeout=0.2):
+        s = key.fileobj
+        sel.unregister(s)
+        s.close()
+        del conns[s]
+        reconnects += 1
+        connect()
+print(f"slowloris: {n} connections, {reconnects} cut off by the server and reopened")
