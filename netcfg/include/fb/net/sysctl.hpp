@@ -1,0 +1,35 @@
+// Kernel parameters failberryd sets, as values.
+//
+// Contract: pure. A Sysctl is a path of components under /proc/sys and a
+// value; components are kept apart because interface names may contain dots
+// (sysctl(8) writes "eth0.100" as "eth0/100"). Sysctls are not owned state:
+// cleanup does not revert them (the value before a crash is unknown).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fb/net/status.hpp"
+
+namespace fb::net {
+
+struct Sysctl {
+  std::vector<std::string> path;  // {"net", "ipv4", "conf", "eth0", "rp_filter"}
+  std::string value;
+
+  std::string key() const;        // "net.ipv4.conf.eth0.rp_filter", sysctl(8)'s spelling
+  std::string proc_path() const;  // "/proc/sys/net/ipv4/conf/eth0/rp_filter"
+  bool operator==(const Sysctl& other) const = default;
+};
+
+// Reverse-path filtering (rp-filter.rst): a reply-routed uplink needs loose
+// mode, because strict mode checks the source against the main table's default
+// route, which points at the other uplink.
+enum class RpFilter { off = 0, strict = 1, loose = 2 };
+
+Sysctl ip_forward(int family, bool on);  // net.ipv4.ip_forward / net.ipv6.conf.all.forwarding
+Result<Sysctl> rp_filter(std::string_view interface, RpFilter mode);
+Status validate(const Sysctl& sysctl);
+
+}  // namespace fb::net

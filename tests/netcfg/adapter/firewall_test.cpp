@@ -1,0 +1,107 @@
+// The `inet failberry` table through NetlinkSystem/NftTable against the real
+// nf_tables: applied, listed back by nft as exactly the text we generated,
+// replaced as a whole, refused batches leaving the old table, other tables
+// untouched. Root.
+#include <doctest/doctest.h>
+
+#include <regex>
+
+#include "fb/net/firewall.hpp"
+#include "fb/net/nft_table.hpp"
+#include "lab.hpp"
+#include "netcfg_specs.hpp"
+
+using namespace fb::net;
+using namespace fb::net::test;
+
+namespace {
+
+std::string listed(const NetNamespace& ns) {
+  static const std::regex counters("counter packets [0-9]+ bytes [0-9]+");
+  return std::regex_replace(must(ns, {"nft", "list", "table", "inet", "failberry"}), counters, "counter");
+}
+
+std::string foreign_tables(const NetNamespace& ns) {
+  return must(ns, {"nft", "list", "table", "inet", "user"}) + must(ns, {"nft", "list", "table", "ip", "nat"});
+}
+
+std::unique_ptr<NftTable> open_nft(const NetNamespace& ns) {
+  NetNamespace::Enter inside(ns);
+  auto table = NftTable::open();
+  REQUIRE_MESSAGE(table.ok(), table.status().text());
+  return std::move(table).value();
+}
+
+}  // namespace
+
+TEST_CASE("the table is applied, listed back by nft as the generated text, and replaced as a whole") {
+  TwoUplinks lab;
+  seed_foreign_state(lab.ns);
+  std::string user_before = foreign_tables(lab.ns);
+  auto sys = open_system(lab.ns);
+
+  FirewallSpec backup = backup_gateway_spec();
+  REQUIRE(sys->apply_firewall(backup).ok());
+  CHECK(listed(lab.ns) == render_ruleset(backup));
+  CHECK(sys->read_owned()->firewall);
+
+  // Structure, through nft's JSON: the hooks and priorities the design needs.
+  std::map<std::string, nlohmann::json> chains;
+  nlohmann::json listing = json_of(lab.ns, {"nft", "-j", "list", "table", "inet", "failberry"});
+  for (const auto& item : listing["nftables"])
+    if (item.contains("chain")) chains[item["chain"]["name"].get<std::string>()] = item["chain"];
+  REQUIRE(chains.size() == 5);
+  CHECK(chains["prerouting"]["prio"] == -150);  // mangle: before dstnat and the routing decision
+  CHECK(chains["output"]["type"] == "route");   // a mark change re-routes local replies
+  CHECK(chains["postrouting"]["type"] == "nat");
+
+  FirewallSpec router = router_spec();
+  REQUIRE(sys->apply_firewall(router).ok());
+  CHECK(listed(lab.ns) == render_ruleset(router));  // nothing of the previous table survives
+  CHECK(foreign_tables(lab.ns) == user_before);
+
+  auto nft = open_nft(lab.ns);
+  auto adapter_view = nft->list();
+  REQUIRE(adapter_view.ok());
+  CHECK(adapter_view.value() == must(lab.ns, {"nft", "list", "table", "inet", "failberry"}));
+}
+
+TEST_CASE("a batch the kernel refuses changes nothing: the previous table stays whole") {
+  NetNamespace ns;
+  auto sys = open_system(ns);
+  REQUIRE(sys->apply_firewall(minimal_spec()).ok());
+  std::string before = listed(ns);
+
+  // Valid nft syntax that the kernel rejects (no NAT on the forward hook),
+  // after the batch has already deleted the table.
+  auto nft = open_nft(ns);
+  Status refused = nft->run(replace_transaction("table inet failberry {\n\tchain c {\n\t\ttype nat hook forward "
+                                                "priority 0; policy accept;\n\t}\n}\n"),
+                            NetError::nft_apply_failed);
+  CHECK(refused.code() == NetError::nft_apply_failed);
+  MESSAGE(refused.text());
+  CHECK(refused.message().find("Operation not supported") != std::string::npos);
+  CHECK(listed(ns) == before);
+}
+
+TEST_CASE("remove_firewall removes failberry's table only, and may be repeated") {
+  TwoUplinks lab;
+  seed_foreign_state(lab.ns);
+  std::string user_before = foreign_tables(lab.ns);
+  auto sys = open_system(lab.ns);
+  REQUIRE(sys->apply_firewall(router_spec()).ok());
+  REQUIRE(sys->remove_firewall().ok());
+  std::string tables = must(lab.ns, {"nft", "list", "tables"});
+  CHECK(tables.find("failberry") == std::string::npos);
+  CHECK(foreign_tables(lab.ns) == user_before);
+  CHECK_FALSE(sys->read_owned()->firewall);
+  CHECK(sys->remove_firewall().ok());
+}
+
+TEST_CASE("every golden ruleset passes the real nft's check") {
+  NetNamespace ns;
+  for (const char* name : {"backup_gateway.nft", "router.nft", "minimal.nft"}) {
+    auto r = ns.exec({"nft", "-c", "-f", std::string(FB_NETCFG_GOLDEN_DIR) + "/" + name});
+    CHECK_MESSAGE(r.code == 0, name << ": " << r.output);
+  }
+}

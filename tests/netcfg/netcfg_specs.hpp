@@ -1,0 +1,42 @@
+// FirewallSpecs shared by the golden tests and the adapter tests that feed the
+// same specs to the real nft.
+#pragma once
+
+#include "fb/net/firewall.hpp"
+#include "fb/net/ownership.hpp"
+
+namespace fb::net::test {
+
+inline Prefix prefix(const char* text) {
+  return *Prefix::parse(text);
+}
+
+inline FirewallSpec backup_gateway_spec() {
+  FirewallSpec s;
+  s.uplinks = {{"wired", "eth0", false, UplinkSlot::at(0)->mark()},
+               {"cellular", "ppp0", true, UplinkSlot::at(1)->mark()}};
+  s.lan_interface = "eth0";
+  s.metered_allow = {prefix("198.51.100.16/28"), prefix("2001:db8:1::/64"), prefix("198.51.100.7")};
+  s.health_port = 9000;
+  s.masquerade = true;
+  return s;
+}
+
+inline FirewallSpec router_spec() {
+  FirewallSpec s;
+  s.uplinks = {{"wired", "eth1", false, UplinkSlot::at(0)->mark()},
+               {"cellular", "ppp0", true, UplinkSlot::at(1)->mark()}};
+  s.lan_interface = "eth0";
+  s.health_port = 9000;
+  s.masquerade = true;
+  return s;
+}
+
+inline FirewallSpec minimal_spec() {
+  FirewallSpec s;
+  s.uplinks = {{"only", "wan0", false, UplinkSlot::at(0)->mark()}};
+  s.masquerade = false;
+  return s;
+}
+
+}  // namespace fb::net::test

@@ -1,0 +1,130 @@
+// The `inet failberry` ruleset text: a pure function of FirewallSpec, pinned by
+// golden files (tests/netcfg/golden/*.nft; the adapter tests check that the
+// real nft accepts them). FB_UPDATE_GOLDEN=1 rewrites them from the code.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "fb/net/firewall.hpp"
+#include "fb/net/ownership.hpp"
+#include "netcfg_specs.hpp"
+
+using namespace fb::net;
+
+namespace {
+
+std::string golden_path(const std::string& name) {
+  return std::string(FB_NETCFG_GOLDEN_DIR) + "/" + name;
+}
+
+void check_golden(const std::string& name, const std::string& actual) {
+  if (std::getenv("FB_UPDATE_GOLDEN")) {
+    std::ofstream(golden_path(name), std::ios::binary) << actual;
+    MESSAGE("rewrote " << golden_path(name));
+  }
+  std::ifstream in(golden_path(name), std::ios::binary);
+  REQUIRE_MESSAGE(in, "missing golden file " << golden_path(name));
+  std::stringstream expected;
+  expected << in.rdbuf();
+  CHECK(actual == expected.str());
+}
+
+std::size_t count(const std::string& haystack, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("backup-gateway mode: eth0 is both LAN and the wired uplink, the metered cellular link is allow-listed") {
+  FirewallSpec spec = fb::net::test::backup_gateway_spec();
+  REQUIRE(validate(spec).ok());
+  std::string text = render_ruleset(spec);
+  check_golden("backup_gateway.nft", text);
+  // The LAN interface is never masqueraded nor fenced off as an uplink.
+  CHECK(text.find("oifname \"eth0\" counter masquerade") == std::string::npos);
+  CHECK(text.find("iifname \"eth0\" oifname \"eth0\"") == std::string::npos);
+  CHECK(count(text, "ct mark set") == 2);
+}
+
+TEST_CASE("router mode: separate LAN, two uplinks, no allow-list") {
+  FirewallSpec spec = fb::net::test::router_spec();
+  REQUIRE(validate(spec).ok());
+  std::string text = render_ruleset(spec);
+  check_golden("router.nft", text);
+  CHECK(text.find("metered_allow") == std::string::npos);  // metered but unrestricted
+  CHECK(count(text, "masquerade") == 2);
+}
+
+TEST_CASE("a single uplink without LAN, health port or NAT needs only the reply-routing chains") {
+  FirewallSpec spec = fb::net::test::minimal_spec();
+  REQUIRE(validate(spec).ok());
+  std::string text = render_ruleset(spec);
+  check_golden("minimal.nft", text);
+  CHECK(text.find("chain forward") == std::string::npos);
+  CHECK(text.find("chain input") == std::string::npos);
+  CHECK(text.find("chain postrouting") == std::string::npos);
+  // One mark is printed bare, as nft lists a one-element set.
+  CHECK(text.find("ct mark 0xfb000001 meta mark set ct mark") != std::string::npos);
+}
+
+TEST_CASE("the replace batch names only failberry's table, and creates it before deleting it") {
+  std::string batch = replace_transaction(render_ruleset(fb::net::test::backup_gateway_spec()));
+  CHECK(batch.rfind("table inet failberry\ndelete table inet failberry\ntable inet failberry {\n", 0) == 0);
+  CHECK(count(batch, "table ") == count(batch, "table inet failberry"));
+  CHECK(remove_transaction() == "table inet failberry\ndelete table inet failberry\n");
+}
+
+TEST_CASE("firewall specs that would produce a wrong or unsafe ruleset are refused") {
+  auto refused = [](FirewallSpec spec, const char* why) {
+    Status s = validate(spec);
+    CHECK(s.code() == NetError::invalid_spec);
+    CHECK_MESSAGE(s.message().find(why) != std::string::npos, s.message());
+  };
+  FirewallSpec base = fb::net::test::router_spec();
+  refused(FirewallSpec{}, "no uplinks");
+  {
+    FirewallSpec s = base;
+    s.uplinks[1].name = s.uplinks[0].name;
+    refused(s, "appears twice");
+  }
+  {
+    FirewallSpec s = base;
+    s.uplinks[1].mark = s.uplinks[0].mark;
+    refused(s, "used by two uplinks");
+  }
+  {
+    FirewallSpec s = base;
+    s.uplinks[0].mark = 0x4000;
+    refused(s, "not an uplink mark");
+  }
+  {
+    FirewallSpec s = base;
+    s.uplinks[0].name = "wired\" accept";
+    refused(s, "uplink name");
+  }
+  {
+    FirewallSpec s = base;
+    s.uplinks[0].interface = "eth1\"";
+    refused(s, "not a valid interface name");
+  }
+  {
+    FirewallSpec s = base;
+    s.lan_interface = "br lan";
+    refused(s, "LAN interface");
+  }
+  {
+    FirewallSpec s = base;
+    s.metered_allow.push_back(Prefix{*IpAddress::parse("198.51.100.1"), 24});
+    refused(s, "not a network prefix");
+  }
+  {
+    FirewallSpec s = base;
+    for (int i = 0; i < kMaxUplinks; ++i)
+      s.uplinks.push_back({"u" + std::to_string(i), "u" + std::to_string(i), false, UplinkSlot::at(i)->mark()});
+    refused(s, "at most 16");
+  }
+}
