@@ -1,0 +1,531 @@
+#include "fb/at/parse_3gpp.hpp"
+
+#include <array>
+
+#include "fb/at/fields.hpp"
+
+namespace fb::at {
+namespace {
+
+using modem::Code;
+
+modem::Error bad(std::string_view what, std::string_view text) {
+  std::string detail(what);
+  detail.append(": '").append(text.substr(0, 200)).append("'");
+  return modem::Error{Code::at_bad_response, std::move(detail)};
+}
+
+std::optional<std::uint32_t> hex_or_none(const Field& field) {
+  if (field.empty()) return std::nullopt;
+  return to_hex(field);
+}
+
+// An <AcT> value as 27.007 prints it: unquoted small decimal.
+bool is_act(const Field& field) {
+  if (field.quoted || field.text.size() > 3) return false;
+  auto v = to_uint(field);
+  return v && *v <= 13;
+}
+
+// A <stat> or <n> as printed by the query form: unquoted, one or two digits.
+bool is_small(const Field& field) {
+  if (field.quoted || field.text.size() > 3) return false;
+  auto v = to_uint(field);
+  return v && *v <= 10;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- tech
+
+std::string_view to_string(AccessTech tech) {
+  switch (tech) {
+    case AccessTech::unknown: return "unknown";
+    case AccessTech::gsm: return "gsm";
+    case AccessTech::gprs: return "gprs";
+    case AccessTech::edge: return "edge";
+    case AccessTech::umts: return "umts";
+    case AccessTech::hsdpa: return "hsdpa";
+    case AccessTech::hsupa: return "hsupa";
+    case AccessTech::hspa: return "hspa";
+    case AccessTech::hspa_plus: return "hspa+";
+    case AccessTech::lte: return "lte";
+    case AccessTech::nr5g: return "5g";
+  }
+  return "unknown";
+}
+
+AccessTech access_tech_from_act(std::uint32_t act) {
+  switch (act) {
+    case 0:
+    case 1: return AccessTech::gsm;
+    case 2: return AccessTech::umts;
+    case 3: return AccessTech::edge;
+    case 4: return AccessTech::hsdpa;
+    case 5: return AccessTech::hsupa;
+    case 6: return AccessTech::hspa;
+    case 7:
+    case 9:
+    case 10: return AccessTech::lte;
+    case 11:
+    case 12:
+    case 13: return AccessTech::nr5g;
+    default: return AccessTech::unknown;
+  }
+}
+
+AccessTech access_tech_from_name(std::string_view name) {
+  std::string n = to_upper(trim(name));
+  struct Entry {
+    std::string_view name;
+    AccessTech tech;
+  };
+  // Longest first where one name prefixes another ("HSPA+" before "HSPA").
+  static constexpr std::array kNames{
+      Entry{"HSPA+", AccessTech::hspa_plus},
+      Entry{"HSPAP", AccessTech::hspa_plus},
+      Entry{"DC-HSPA+", AccessTech::hspa_plus},
+      Entry{"HSDPA&HSUPA", AccessTech::hspa},
+      Entry{"HSUPA", AccessTech::hsupa},
+      Entry{"HSDPA", AccessTech::hsdpa},
+      Entry{"HSPA", AccessTech::hspa},
+      Entry{"GPRS/EDGE", AccessTech::edge},
+      Entry{"EDGE", AccessTech::edge},
+      Entry{"GPRS", AccessTech::gprs},
+      Entry{"GSM", AccessTech::gsm},
+      Entry{"WCDMA", AccessTech::umts},
+      Entry{"UMTS", AccessTech::umts},
+      Entry{"3G", AccessTech::umts},
+      Entry{"TD-SCDMA", AccessTech::umts},
+      Entry{"LTE", AccessTech::lte},
+      Entry{"4G", AccessTech::lte},
+      Entry{"NR5G-SA", AccessTech::nr5g},
+      Entry{"NR5G-NSA", AccessTech::nr5g},
+      Entry{"NR", AccessTech::nr5g},
+  };
+  for (const auto& e : kNames)
+    if (n == e.name) return e.tech;
+  return AccessTech::unknown;
+}
+
+// ---------------------------------------------------------------- CSQ
+
+int bars_from_rssi(int rssi) {
+  if (rssi < 2) return 0;
+  if (rssi < 10) return 1;
+  if (rssi < 15) return 2;
+  if (rssi < 20) return 3;
+  return 4;
+}
+
+namespace {
+Result<Signal> signal_from_rssi(std::uint32_t rssi, std::optional<std::uint32_t> ber, std::string_view text) {
+  Signal s;
+  if (rssi <= 31) {
+    s.rssi = static_cast<int>(rssi);
+    s.dbm = -113 + 2 * static_cast<int>(rssi);
+    s.bars = bars_from_rssi(static_cast<int>(rssi));
+  } else if (rssi >= 100 && rssi <= 191) {
+    // 27.007 extension for TD-SCDMA: 100 = -116 dBm … 191 = -25 dBm.
+    s.rssi = static_cast<int>(rssi);
+    s.dbm = static_cast<int>(rssi) - 216;
+    int equivalent = (*s.dbm + 113) / 2;
+    s.bars = bars_from_rssi(equivalent < 0 ? 0 : equivalent > 31 ? 31 : equivalent);
+  } else if (rssi != 99) {
+    return bad("rssi out of range", text);
+  }
+  if (ber && *ber <= 7) s.ber = static_cast<int>(*ber);
+  return s;
+}
+}  // namespace
+
+Result<Signal> parse_csq(std::string_view text) {
+  auto rest = find_tagged(text, "+CSQ:");
+  if (!rest) return bad("no +CSQ line", text);
+  auto fields = split_fields(*rest);
+  if (fields.empty()) return bad("empty +CSQ", text);
+  auto rssi = to_uint(fields[0]);
+  if (!rssi) return bad("+CSQ rssi is not a number", *rest);
+  std::optional<std::uint32_t> ber;
+  if (fields.size() > 1) ber = to_uint(fields[1]);
+  return signal_from_rssi(*rssi, ber, *rest);
+}
+
+Result<Signal> parse_huawei_rssi(std::string_view text) {
+  auto rest = find_tagged(text, "^RSSI:");
+  if (!rest) return bad("no ^RSSI line", text);
+  auto fields = split_fields(*rest);
+  if (fields.empty()) return bad("empty ^RSSI", text);
+  auto rssi = to_uint(fields[0]);
+  if (!rssi) return bad("^RSSI is not a number", *rest);
+  return signal_from_rssi(*rssi, std::nullopt, *rest);
+}
+
+// ---------------------------------------------------------------- CREG
+
+std::string_view to_string(RegState state) {
+  switch (state) {
+    case RegState::idle: return "idle";
+    case RegState::home: return "home";
+    case RegState::searching: return "searching";
+    case RegState::denied: return "denied";
+    case RegState::unknown: return "unknown";
+    case RegState::roaming: return "roaming";
+    case RegState::home_sms_only: return "home-sms-only";
+    case RegState::roaming_sms_only: return "roaming-sms-only";
+    case RegState::emergency_only: return "emergency-only";
+    case RegState::home_csfb_not_preferred: return "home-csfb-not-preferred";
+    case RegState::roaming_csfb_not_preferred: return "roaming-csfb-not-preferred";
+  }
+  return "unknown";
+}
+
+bool registered(RegState s) {
+  return s == RegState::home || s == RegState::roaming || s == RegState::home_sms_only ||
+         s == RegState::roaming_sms_only || s == RegState::home_csfb_not_preferred ||
+         s == RegState::roaming_csfb_not_preferred;
+}
+
+bool roaming(RegState s) {
+  return s == RegState::roaming || s == RegState::roaming_sms_only || s == RegState::roaming_csfb_not_preferred;
+}
+
+Result<Registration> parse_registration(std::string_view text, Solicited solicited) {
+  struct Tag {
+    std::string_view tag;
+    RegDomain domain;
+  };
+  static constexpr std::array kTags{Tag{"+CREG:", RegDomain::cs}, Tag{"+CGREG:", RegDomain::ps},
+                                    Tag{"+CEREG:", RegDomain::eps}};
+  Registration reg;
+  std::optional<std::string_view> rest;
+  for (auto line : split_lines(text)) {
+    for (const auto& t : kTags)
+      if ((rest = after_tag(line, t.tag))) {
+        reg.domain = t.domain;
+        break;
+      }
+    if (rest) break;
+  }
+  if (!rest) return bad("no +CREG/+CGREG/+CEREG line", text);
+  auto f = split_fields(*rest);
+  const std::size_t n = f.size();
+  if (n == 0) return bad("empty registration", *rest);
+
+  // Index of each field in `f`, or -1 when the layout has none.
+  int mode = -1, stat = -1, lac = -1, ci = -1, act = -1;
+  auto layout = [&](int m, int s, int l, int c, int a) { mode = m, stat = s, lac = l, ci = c, act = a; };
+  auto query_shape_6plus = [&] {
+    // n,stat,lac,ci,act[,…] (27.007, optional RAC/cause after) unless <act>
+    // is not where it belongs but one further: Novatel E362 puts the RAC
+    // between LAC and CI. Samsung S8500 appends junk: keep n,stat,lac,ci.
+    if (is_act(f[4])) return layout(0, 1, 2, 3, 4);
+    if (is_act(f[5])) return layout(0, 1, 2, 4, 5);
+    layout(0, 1, 2, 3, -1);
+  };
+  if (solicited == Solicited::yes) {
+    switch (n) {
+      case 1: layout(-1, 0, -1, -1, -1); break;  // answered in URC form
+      case 2: layout(0, 1, -1, -1, -1); break;
+      case 3: layout(-1, 0, 1, 2, -1); break;  // URC form with location
+      case 4: layout(0, 1, 2, 3, -1); break;
+      case 5: layout(0, 1, 2, 3, 4); break;
+      default: query_shape_6plus();
+    }
+  } else {
+    switch (n) {
+      case 1: layout(-1, 0, -1, -1, -1); break;
+      case 2: layout(0, 1, -1, -1, -1); break;  // the query form, sent as an event
+      case 3: layout(-1, 0, 1, 2, -1); break;
+      case 4:
+        // stat,lac,ci,act — or the query form n,stat,lac,ci that Huawei
+        // E160G and Alcatel X220D send as URCs; <act> tells them apart.
+        if (is_act(f[3]))
+          layout(-1, 0, 1, 2, 3);
+        else
+          layout(0, 1, 2, 3, -1);
+        break;
+      case 5:
+        if (is_act(f[3]))
+          layout(-1, 0, 1, 2, 3);  // stat,lac,ci,act,rac (CGREG with RAC)
+        else if (is_act(f[4]) && is_small(f[0]) && is_small(f[1]))
+          layout(0, 1, 2, 3, 4);  // Altair: query form
+        else if (is_act(f[4]))
+          layout(-1, 0, 1, 3, 4);  // Novatel: stat,tac,rac,ci,act
+        else
+          layout(-1, 0, 1, 2, -1);
+        break;
+      default:
+        if (is_act(f[3]))
+          layout(-1, 0, 1, 2, 3);  // stat,tac,ci,act,cause_type,reject_cause
+        else
+          query_shape_6plus();
+    }
+  }
+
+  if (mode >= 0) {
+    auto m = to_uint(f[static_cast<std::size_t>(mode)]);
+    if (!m || *m > 5) return bad("bad registration <n>", *rest);
+    reg.mode = static_cast<int>(*m);
+  }
+  auto s = to_uint(f[static_cast<std::size_t>(stat)]);
+  if (!s || *s > 10) return bad("bad registration <stat>", *rest);
+  reg.state = static_cast<RegState>(*s);
+  // Location fields are best effort: Gobi prints "  0 5" for a LAC; the
+  // registration state is what matters and must not be lost to it.
+  if (lac >= 0) reg.lac = hex_or_none(f[static_cast<std::size_t>(lac)]);
+  if (ci >= 0) reg.ci = hex_or_none(f[static_cast<std::size_t>(ci)]);
+  if (act >= 0 && is_act(f[static_cast<std::size_t>(act)])) reg.act = to_uint(f[static_cast<std::size_t>(act)]);
+  return reg;
+}
+
+// ---------------------------------------------------------------- COPS
+
+Result<Operator> parse_cops(std::string_view text) {
+  auto rest = find_tagged(text, "+COPS:");
+  if (!rest) return bad("no +COPS line", text);
+  auto f = split_fields(*rest);
+  if (f.empty()) return bad("empty +COPS", *rest);
+  Operator op;
+  auto mode = to_uint(f[0]);
+  if (!mode || *mode > 4) return bad("bad +COPS mode", *rest);
+  op.mode = static_cast<int>(*mode);
+  if (f.size() > 1 && !f[1].empty()) {
+    auto format = to_uint(f[1]);
+    if (!format || *format > 2) return bad("bad +COPS format", *rest);
+    op.format = static_cast<int>(*format);
+  }
+  if (f.size() > 2) op.name = std::string(f[2].text);
+  if (f.size() > 3 && !f[3].empty()) {
+    auto act = to_uint(f[3]);
+    if (!act || *act > 13) return bad("bad +COPS act", *rest);
+    op.act = *act;
+  }
+  return op;
+}
+
+// ---------------------------------------------------------------- CPIN
+
+std::string_view to_string(SimState state) {
+  switch (state) {
+    case SimState::ready: return "ready";
+    case SimState::pin_required: return "pin-required";
+    case SimState::puk_required: return "puk-required";
+    case SimState::pin2_required: return "pin2-required";
+    case SimState::puk2_required: return "puk2-required";
+    case SimState::device_locked: return "device-locked";
+    case SimState::missing: return "missing";
+    case SimState::not_ready: return "not-ready";
+  }
+  return "unknown";
+}
+
+std::optional<Code> sim_blocker(SimState state) {
+  switch (state) {
+    case SimState::ready:
+    case SimState::pin2_required:
+    case SimState::puk2_required: return std::nullopt;
+    case SimState::pin_required: return Code::sim_pin_required;
+    case SimState::puk_required: return Code::sim_puk_required;
+    case SimState::device_locked: return Code::device_locked;
+    case SimState::missing: return Code::sim_missing;
+    case SimState::not_ready: return Code::sim_busy;
+  }
+  return Code::sim_failure;
+}
+
+namespace {
+std::optional<SimState> sim_state_word(std::string_view word) {
+  std::string w;
+  for (char c : to_upper(trim(word))) {
+    if (c == '"') continue;
+    if ((c == ' ' || c == '_') && (w.empty() || w.back() == ' ')) continue;
+    w.push_back(c == '_' ? ' ' : c);
+  }
+  while (!w.empty() && w.back() == ' ') w.pop_back();
+  if (w == "READY") return SimState::ready;
+  if (w == "SIM PIN") return SimState::pin_required;
+  if (w == "SIM PUK") return SimState::puk_required;
+  if (w == "SIM PIN2") return SimState::pin2_required;
+  if (w == "SIM PUK2") return SimState::puk2_required;
+  if (w.rfind("PH-", 0) == 0 || w.rfind("PH ", 0) == 0) return SimState::device_locked;
+  if (w == "NOT INSERTED" || w == "SIM NOT INSERTED" || w == "NO SIM" || w == "SIM REMOVED" || w == "SIM ABSENT")
+    return SimState::missing;
+  if (w == "NOT READY" || w == "SIM NOT READY" || w == "SIM BUSY") return SimState::not_ready;
+  return std::nullopt;
+}
+}  // namespace
+
+Result<SimState> parse_cpin(std::string_view text) {
+  auto lines = split_lines(text);
+  for (auto line : lines)
+    if (auto rest = after_tag(line, "+CPIN:")) {
+      if (auto s = sim_state_word(*rest)) return *s;
+      return bad("unknown +CPIN state", *rest);
+    }
+  // Some firmwares answer the query with the bare word.
+  for (auto line : lines)
+    if (auto s = sim_state_word(line)) return *s;
+  return bad("no +CPIN line", text);
+}
+
+// ---------------------------------------------------------------- IMEI
+
+namespace {
+bool luhn_ok(std::string_view digits) {
+  int sum = 0;
+  bool twice = false;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    int d = *it - '0';
+    if (twice) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    twice = !twice;
+  }
+  return sum % 10 == 0;
+}
+}  // namespace
+
+Result<Imei> parse_imei(std::string_view text) {
+  for (auto line : split_lines(text)) {
+    for (std::string_view tag : {"+CGSN:", "+GSN:", "IMEI:", "^IMEI:"})
+      if (auto rest = after_tag(line, tag)) {
+        line = *rest;
+        break;
+      }
+    // First run of digits, which must be exactly 15 long ("IMEI SV: 6" and
+    // serial numbers after a comma are other runs).
+    std::size_t i = 0;
+    while (i < line.size() && (line[i] == '"' || line[i] == ' ')) ++i;
+    std::size_t start = i;
+    while (i < line.size() && line[i] >= '0' && line[i] <= '9') ++i;
+    std::string_view run = line.substr(start, i - start);
+    bool clean_end = i == line.size() || line[i] == '"' || line[i] == ',' || line[i] == ' ';
+    if (run.size() == 15 && clean_end) return Imei{std::string(run), luhn_ok(run)};
+  }
+  return bad("no 15-digit IMEI", text);
+}
+
+// ---------------------------------------------------------------- ICCID
+
+namespace {
+Result<std::string> normalise_iccid(std::string_view raw, bool always_swapped) {
+  std::string hex;
+  for (char c : raw) {
+    if (c == '"' || c == ' ') continue;
+    hex.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+  }
+  for (char c : hex)
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'))) return bad("ICCID has non-hex characters", raw);
+  // EF_ICCID stores BCD with swapped nibbles; firmwares that print the file
+  // as-is give "98…" where the real number starts with the MII "89".
+  if (always_swapped || hex.rfind("98", 0) == 0) {
+    if (hex.size() % 2 != 0) return bad("swapped ICCID of odd length", raw);
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) std::swap(hex[i], hex[i + 1]);
+  }
+  while (!hex.empty() && hex.back() == 'F') hex.pop_back();
+  if (hex.rfind("89", 0) != 0) return bad("ICCID does not start with 89", raw);
+  if (hex.size() < 19 || hex.size() > 20) return bad("ICCID length is not 19-20", raw);
+  return hex;
+}
+}  // namespace
+
+Result<std::string> parse_iccid(std::string_view text) {
+  std::optional<modem::Error> first_error;
+  auto lines = split_lines(text);
+  for (auto line : lines) {
+    if (auto rest = after_tag(line, "+CRSM:")) {
+      auto f = split_fields(*rest);
+      if (f.size() < 3) return bad("short +CRSM", *rest);
+      auto sw1 = to_uint(f[0]);
+      if (!sw1 || !(*sw1 == 0x90 || *sw1 == 0x91 || *sw1 == 0x92 || *sw1 == 0x9f))
+        return bad("SIM refused the EF_ICCID read", *rest);
+      return normalise_iccid(f[2].text, true);
+    }
+    for (std::string_view tag : {"+CCID:", "^ICCID:", "+ICCID:", "+QCCID:", "!ICCID:", "ICCID:", "+ZGETICCID:"})
+      if (auto rest = after_tag(line, tag)) {
+        auto r = normalise_iccid(*rest, false);
+        if (r) return r;
+        if (!first_error) first_error = r.error();
+      }
+  }
+  if (first_error) return *first_error;
+  // Untagged: the bare number on a line of its own.
+  for (auto line : lines) {
+    auto r = normalise_iccid(line, false);
+    if (r) return r;
+  }
+  return bad("no ICCID", text);
+}
+
+// ---------------------------------------------------------------- CGDCONT
+
+Result<std::vector<PdpContext>> parse_cgdcont(std::string_view text) {
+  std::vector<PdpContext> contexts;
+  for (auto line : split_lines(text)) {
+    auto rest = after_tag(line, "+CGDCONT:");
+    if (!rest) continue;
+    auto f = split_fields(*rest);
+    if (f.empty()) return bad("empty +CGDCONT", *rest);
+    auto cid = to_uint(f[0]);
+    if (!cid || *cid > 255) return bad("bad +CGDCONT cid", *rest);
+    PdpContext ctx;
+    ctx.cid = static_cast<int>(*cid);
+    if (f.size() > 1) ctx.type = to_upper(f[1].text);
+    if (f.size() > 2) ctx.apn = std::string(f[2].text);
+    contexts.push_back(std::move(ctx));
+  }
+  return contexts;
+}
+
+// ---------------------------------------------------------------- ATI
+
+namespace {
+// LG and others repeat the +GMx: tag inside the value.
+std::string_view strip_gm_tags(std::string_view value) {
+  for (std::string_view tag : {"+GMM:", "+GMR:", "+GMI:", "+GSN:", "+CGMM:", "+CGMR:", "+CGMI:"}) {
+    std::string upper = to_upper(value);
+    auto pos = upper.rfind(tag);
+    if (pos != std::string::npos) value = trim(value.substr(pos + tag.size()));
+  }
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+  return trim(value);
+}
+}  // namespace
+
+Result<DeviceInfo> parse_ati(std::string_view text) {
+  auto lines = split_lines(text);
+  if (lines.empty()) return bad("empty ATI", text);
+  DeviceInfo info;
+  bool tagged = false;
+  for (auto line : lines) {
+    if (auto v = after_tag(line, "Manufacturer:")) {
+      info.manufacturer = std::string(strip_gm_tags(*v)), tagged = true;
+    } else if (auto v2 = after_tag(line, "Model:")) {
+      info.model = std::string(strip_gm_tags(*v2)), tagged = true;
+    } else if (auto v3 = after_tag(line, "Revision:")) {
+      info.revision = std::string(strip_gm_tags(*v3)), tagged = true;
+    } else if (auto v4 = after_tag(line, "IMEI:")) {
+      if (auto imei = parse_imei(*v4)) info.imei = imei->digits;
+      tagged = true;
+    } else if (auto v5 = after_tag(line, "+GCAP:")) {
+      info.gcap = std::string(*v5), tagged = true;
+    }
+  }
+  if (!tagged) info.model = std::string(strip_gm_tags(lines.front()));
+  return info;
+}
+
+Result<std::string> parse_identity_line(std::string_view text, std::string_view tag) {
+  auto lines = split_lines(text);
+  if (lines.empty()) return bad("empty reply", text);
+  std::string_view value = lines.front();
+  if (auto rest = after_tag(value, tag)) value = *rest;
+  value = strip_gm_tags(value);
+  if (value.empty()) return bad("empty reply", text);
+  return std::string(value);
+}
+
+}  // namespace fb::at

@@ -1,0 +1,151 @@
+// Parsers for the 3GPP TS 27.007 responses failberry reads from any stick:
+// +CSQ, +CREG/+CGREG/+CEREG, +COPS?, +CPIN?, IMEI, ICCID, +CGDCONT?, ATI.
+//
+// Contract: pure functions `text -> Result<value>`; `text` is a response's
+// information text (Response::text(), or a verbatim transcript with any mix
+// of \r/\n, blank lines and the echo-free lines around it). They look for
+// their own tagged line and ignore other lines, so a URC or garbage line in
+// the text does not break them. Bad or missing data is Code::at_bad_response
+// with the offending text in the detail; a state the modem reports (SIM PIN
+// required, registration denied) is a value, not an error — the caller
+// decides what it means.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fb/modem/error.hpp"
+
+namespace fb::at {
+
+using modem::Result;
+
+// ---- access technology, shared by +CREG act, +COPS act, vendor modes ----
+enum class AccessTech : std::uint8_t { unknown, gsm, gprs, edge, umts, hsdpa, hsupa, hspa, hspa_plus, lte, nr5g };
+std::string_view to_string(AccessTech tech);
+// 27.007 <AcT>: 0 GSM, 2 UTRAN, 3 EGPRS, 4 HSDPA, 5 HSUPA, 6 HSPA, 7 E-UTRAN, …
+AccessTech access_tech_from_act(std::uint32_t act);
+// Names in +ZPAS, ^SYSINFOEX, +COPS=? lists: "GPRS/EDGE", "HSPA+", "WCDMA", "LTE"…
+AccessTech access_tech_from_name(std::string_view name);
+
+// ---- +CSQ ----
+struct Signal {
+  std::optional<int> rssi;  // 0..31 (or 100..191 TD-SCDMA extension), nullopt for 99
+  std::optional<int> dbm;   // -113 + 2*rssi
+  std::optional<int> bars;  // 0..4, see bars_from_rssi
+  std::optional<int> ber;   // 0..7, nullopt for 99
+  bool operator==(const Signal&) const = default;
+};
+// rssi <2: 0 bars (≤ -111 dBm), 2-9: 1 (marginal), 10-14: 2 (ok), 15-19: 3
+// (good), ≥20: 4 (excellent) — the ranges modem vendors print in manuals.
+int bars_from_rssi(int rssi);
+Result<Signal> parse_csq(std::string_view text);
+// Huawei "^RSSI:17" URC (same 0..31/99 scale).
+Result<Signal> parse_huawei_rssi(std::string_view text);
+
+// ---- +CREG / +CGREG / +CEREG ----
+enum class RegDomain : std::uint8_t { cs, ps, eps };  // CREG, CGREG, CEREG
+enum class RegState : std::uint8_t {
+  idle = 0,  // not registered, not searching
+  home = 1,
+  searching = 2,
+  denied = 3,
+  unknown = 4,
+  roaming = 5,
+  home_sms_only = 6,
+  roaming_sms_only = 7,
+  emergency_only = 8,
+  home_csfb_not_preferred = 9,
+  roaming_csfb_not_preferred = 10,
+};
+std::string_view to_string(RegState state);
+bool registered(RegState state);  // home or roaming, in any variant
+bool roaming(RegState state);
+
+struct Registration {
+  RegDomain domain = RegDomain::cs;
+  std::optional<int> mode;  // <n> of the query form
+  RegState state = RegState::unknown;
+  std::optional<std::uint32_t> lac;  // LAC, or TAC for CEREG
+  std::optional<std::uint32_t> ci;
+  std::optional<std::uint32_t> act;  // raw 27.007 <AcT>
+  bool operator==(const Registration&) const = default;
+};
+
+// Solicited is the answer to AT+CxREG? ("<n>,<stat>[,<lac>,<ci>[,<act>]]");
+// unsolicited is the URC ("<stat>[,<lac>,<ci>[,<act>]]"). Field counts alone
+// are ambiguous, so the caller says which one it has.
+enum class Solicited : bool { no = false, yes = true };
+Result<Registration> parse_registration(std::string_view text, Solicited solicited);
+
+// ---- +COPS? ----
+struct Operator {
+  int mode = 0;               // 0 automatic, 1 manual, 2 deregistered, 4 manual/automatic
+  std::optional<int> format;  // 0 long, 1 short, 2 numeric
+  std::string name;           // empty when not registered
+  std::optional<std::uint32_t> act;
+  bool operator==(const Operator&) const = default;
+};
+Result<Operator> parse_cops(std::string_view text);
+
+// ---- +CPIN? ----
+enum class SimState : std::uint8_t {
+  ready,
+  pin_required,
+  puk_required,
+  pin2_required,  // only for PIN2-protected files; data works
+  puk2_required,
+  device_locked,  // PH-SIM, PH-NET… personalisation
+  missing,        // "NOT INSERTED", "SIM REMOVED", "NO SIM"
+  not_ready,      // "NOT READY": still initialising
+};
+std::string_view to_string(SimState state);
+// The error a SIM state puts in the way of getting online (nullopt: none).
+std::optional<modem::Code> sim_blocker(SimState state);
+Result<SimState> parse_cpin(std::string_view text);
+
+// ---- identities ----
+struct Imei {
+  std::string digits;        // 15 digits
+  bool checksum_ok = false;  // Luhn check digit matches
+  bool operator==(const Imei&) const = default;
+};
+// AT+CGSN / AT+GSN replies: bare digits, "+CGSN: …", quoted, "IMEI: …", or
+// Option's "<imei>,<serial>". The first 15-digit run wins.
+Result<Imei> parse_imei(std::string_view text);
+
+// ICCID from +CCID / ^ICCID / +ICCID / +QCCID / !ICCID / ICCID: replies, a
+// bare number, or "+CRSM: 144,0,<EF_ICCID hex>". Accepts the nibble-swapped
+// form (starts "98") that some firmwares and every EF_ICCID read return,
+// drops the 'F' filler, keeps China Mobile's hex account digits. Valid
+// results start with the telecom MII "89" and have 19 or 20 characters.
+Result<std::string> parse_iccid(std::string_view text);
+
+// ---- +CGDCONT? ----
+struct PdpContext {
+  int cid = 0;
+  std::string type;  // "IP", "IPV6", "IPV4V6", "PPP"
+  std::string apn;
+  bool operator==(const PdpContext&) const = default;
+};
+Result<std::vector<PdpContext>> parse_cgdcont(std::string_view text);
+
+// ---- ATI (and AT+CGMI/CGMM/CGMR) ----
+struct DeviceInfo {
+  std::string manufacturer;
+  std::string model;
+  std::string revision;
+  std::string imei;
+  std::string gcap;
+  bool operator==(const DeviceInfo&) const = default;
+};
+// "Manufacturer: …" style (Huawei, ZTE, Qualcomm, Sierra); a single
+// untagged line is taken as the model. Errors only on empty text.
+Result<DeviceInfo> parse_ati(std::string_view text);
+// +CGMI/+CGMM/+CGMR: the first line, without an echoed "+CGMx:" tag or quotes.
+Result<std::string> parse_identity_line(std::string_view text, std::string_view tag);
+
+}  // namespace fb::at

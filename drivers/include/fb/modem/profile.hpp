@@ -1,0 +1,127 @@
+// Vendor profiles as data: which USB ids a stick has in modem mode and in
+// storage ("ZeroCD") mode, how to switch it, which interface carries AT
+// commands and which PPP, how to query and disable its CD-ROM, how to reset
+// it, what to send after the generic init — and ONE quirk table for the
+// individual models that misbehave.
+//
+// Contract: constant tables with static storage; lookups are pure and return
+// pointers into them (never null for profile(), nullable for the find_*
+// functions). Adding a stick means adding a row, not code. Facts and their
+// sources are in shared/reference/PROTOCOLS.md §4 and in the comments of
+// profile.cpp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fb/modem/parse_vendor.hpp"
+#include "fb/usb/modeswitch.hpp"
+
+namespace fb::modem {
+
+struct UsbId {
+  std::uint16_t vendor = 0;
+  std::uint16_t product = 0;
+  bool operator==(const UsbId&) const = default;
+};
+std::string to_string(UsbId id);  // "19d2:0117"
+
+enum class Vendor : std::uint8_t { generic, zte, huawei };
+std::string_view to_string(Vendor vendor);
+
+// Where the AT and PPP ports are. ZTE numbers its interfaces per product
+// (ModemManager's 77-mm-zte-port-types.rules: the PPP "primary" and the AT
+// "secondary"); Huawei marks them in bInterfaceProtocol (0x01 modem, 0x02
+// PCUI) across products; a generic stick has to be probed.
+struct PortMap {
+  enum class By : std::uint8_t { interface_number, interface_protocol, probe };
+  By by = By::probe;
+  std::uint8_t at = 0;    // interface number or bInterfaceProtocol
+  std::uint8_t data = 0;  // same
+  bool operator==(const PortMap&) const = default;
+};
+
+enum class CdromControl : std::uint8_t { none, zte_zcdrun, huawei_u2diag, huawei_setport };
+std::string_view to_string(CdromControl control);
+
+struct CdromCommands {
+  std::string_view query;         // "AT+ZCDRUN=4"
+  std::string_view query_prefix;  // information-line prefix of the answer ("" = untagged)
+  std::string_view disable;       // "AT+ZCDRUN=8" (for ^SETPORT built from the query: setport_disable_command)
+};
+const CdromCommands* cdrom_commands(CdromControl control);  // null for none
+
+// AT^SETPORT="FF;<switched ports without A1/A2>": no CD-ROM first, the same
+// serial/network ports after. Null when the answer has no port to keep.
+std::optional<std::string> setport_disable_command(const huawei::SetPort& current);
+
+struct ModemModel {
+  UsbId id;
+  std::string_view models;  // "MF190, MF180"
+  PortMap ports;
+  CdromControl cdrom = CdromControl::none;
+};
+
+struct StorageModel {
+  UsbId id;
+  std::string_view models;
+  usb::SwitchMethod method;
+  std::span<const std::uint16_t> targets;  // product ids it re-enumerates as (same vendor)
+};
+
+struct Profile {
+  Vendor vendor;
+  std::string_view name;
+  std::uint16_t usb_vendor;  // 0 for generic
+  std::span<const ModemModel> modems;
+  std::span<const StorageModel> storage;
+  std::string_view reset;                  // "AT+CFUN=1,1"
+  std::span<const std::string_view> init;  // sent after the generic init, in order; errors tolerated
+  std::span<const std::string_view> urcs;  // URC prefixes beyond the generic 3GPP ones
+};
+
+const Profile& profile(Vendor vendor);
+// The profile for a USB vendor id; generic for anyone else.
+const Profile& profile_for(std::uint16_t usb_vendor);
+// Generic URC prefixes every channel registers (+CREG:, RING, …).
+std::span<const std::string_view> generic_urcs();
+
+struct ModemMatch {
+  const Profile* profile;
+  const ModemModel* model;
+};
+std::optional<ModemMatch> find_modem(UsbId id);
+
+struct StorageMatch {
+  const Profile* profile;
+  const StorageModel* model;
+};
+std::optional<StorageMatch> find_storage(UsbId id);
+
+// True when `appeared` is one of the ids the storage stick `storage` turns into.
+bool switches_to(UsbId storage, UsbId appeared);
+
+// ---- the quirk table ----
+enum class Quirk : std::uint8_t {
+  init_command,            // send `command` during init
+  no_at_port,              // the stick has no serial AT port at all
+  no_getportmode,          // never send AT^GETPORTMODE while probing
+  control_request_switch,  // switch with the old SET_FEATURE control request, not a bulk message
+};
+std::string_view to_string(Quirk quirk);
+
+struct QuirkRow {
+  UsbId id;  // product 0 = every product of the vendor
+  Quirk quirk;
+  std::string_view command;  // for init_command
+  std::string_view why;      // model and symptom, also logged when applied
+};
+std::span<const QuirkRow> quirk_table();
+std::vector<const QuirkRow*> quirks_for(UsbId id);
+bool has_quirk(UsbId id, Quirk quirk);
+
+}  // namespace fb::modem

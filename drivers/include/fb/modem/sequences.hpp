@@ -1,0 +1,61 @@
+// The modem's AT tables: init, identify, SIM, signal, registration and the
+// CD-ROM query, as fb::at::Step rows whose processors fill one ModemSnapshot.
+//
+// Contract: building a table is pure (profile + USB id in, rows out); the
+// rows run with fb::at::run_steps on the daemon's io_context. Processors
+// record what the modem says (a missing SIM, a denied registration are
+// values in the snapshot, not errors); they stop a table only when an answer
+// cannot be understood or a required command fails. Deciding what to run
+// next, and what to do about a locked SIM, is the supervisor's job.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fb/at/parse_3gpp.hpp"
+#include "fb/at/sequencer.hpp"
+#include "fb/modem/parse_vendor.hpp"
+#include "fb/modem/profile.hpp"
+
+namespace fb::modem {
+
+struct ModemSnapshot {
+  std::string manufacturer;
+  std::string model;
+  std::string revision;
+  std::string imei;
+  std::string iccid;
+  std::optional<at::SimState> sim;
+  std::optional<Code> sim_error;  // what a CME error to AT+CPIN? said (SIM_MISSING…)
+  std::optional<at::Signal> signal;
+  std::optional<at::Registration> cs;
+  std::optional<at::Registration> ps;
+  std::optional<at::Registration> eps;
+  std::optional<at::Operator> network;
+  CdromState cdrom = CdromState::unknown;
+  std::optional<huawei::SetPort> setport;  // kept to build the ^SETPORT disable command
+
+  // Registered (home or roaming) in any domain; denied when every domain
+  // that answered says denied.
+  bool registered() const;
+  bool denied() const;
+};
+
+using Steps = std::vector<at::Step<ModemSnapshot>>;
+
+// AT, ATE0, ATV1, AT+CMEE=1, registration URCs on, then quirk and profile
+// init commands (those may fail: older sticks lack +CEREG).
+Steps init_steps(const Profile& profile, UsbId id);
+// ATI, +CGMI/+CGMM/+CGMR, +CGSN (required), +CCID.
+Steps identify_steps();
+// +CPIN?; a CME error is recorded in sim_error, not a stop.
+Steps sim_steps();
+// +CSQ.
+Steps signal_steps();
+// +CREG?, +CGREG?, +CEREG?, +COPS?.
+Steps registration_steps();
+// The profile's CD-ROM query (empty for CdromControl::none).
+Steps cdrom_query_steps(CdromControl control);
+
+}  // namespace fb::modem

@@ -1,0 +1,243 @@
+#include "fb/modem/parse_vendor.hpp"
+
+#include <array>
+
+#include "fb/at/fields.hpp"
+
+namespace fb::modem {
+namespace {
+
+using at::Field;
+using at::find_tagged;
+using at::split_fields;
+using at::to_uint;
+
+Error bad(std::string_view what, std::string_view text) {
+  std::string detail(what);
+  detail.append(": '").append(text.substr(0, 200)).append("'");
+  return Error{Code::at_bad_response, std::move(detail)};
+}
+
+std::optional<int> small_int(const Field& f) {
+  auto v = to_uint(f);
+  if (!v || *v > 0xffff) return std::nullopt;
+  return static_cast<int>(*v);
+}
+
+std::optional<std::uint64_t> hex64(std::string_view text) {
+  text = at::trim(text);
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) text.remove_prefix(2);
+  if (text.empty() || text.size() > 16) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : text) {
+    int d = (c >= '0' && c <= '9')   ? c - '0'
+            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+            : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                     : -1;
+    if (d < 0) return std::nullopt;
+    v = v * 16 + static_cast<std::uint64_t>(d);
+  }
+  return v;
+}
+
+}  // namespace
+
+std::string_view to_string(CdromState state) {
+  switch (state) {
+    case CdromState::on: return "on";
+    case CdromState::off: return "off";
+    case CdromState::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+namespace huawei {
+
+Result<SysInfo> parse_sysinfo(std::string_view text) {
+  auto rest = find_tagged(text, "^SYSINFO:");
+  if (!rest) return bad("no ^SYSINFO line", text);
+  auto f = split_fields(*rest);
+  if (f.size() < 5) return bad("short ^SYSINFO", *rest);
+  SysInfo s;
+  std::array<int*, 5> out{&s.srv_status, &s.srv_domain, &s.roam_status, &s.sys_mode, &s.sim_state};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    auto v = small_int(f[i]);
+    if (!v) return bad("bad ^SYSINFO field", *rest);
+    *out[i] = *v;
+  }
+  // Lock state and submode are optional and often empty ("2,4,5,3,1,,6"); a
+  // lone sixth field is the lock state, not a submode.
+  if (f.size() > 5 && !f[5].empty()) s.lock_state = small_int(f[5]);
+  if (f.size() > 6 && !f[6].empty()) s.sys_submode = small_int(f[6]);
+  return s;
+}
+
+at::AccessTech SysInfoEx::tech() const {
+  auto by_name = at::access_tech_from_name(sys_submode_name);
+  if (by_name != at::AccessTech::unknown) return by_name;
+  switch (sys_mode) {
+    case 1: return at::AccessTech::gsm;
+    case 3:
+    case 4: return at::AccessTech::umts;
+    case 6: return at::AccessTech::lte;
+    default: return at::AccessTech::unknown;
+  }
+}
+
+Result<SysInfoEx> parse_sysinfoex(std::string_view text) {
+  auto rest = find_tagged(text, "^SYSINFOEX:");
+  if (!rest) return bad("no ^SYSINFOEX line", text);
+  auto f = split_fields(*rest);
+  if (f.size() < 6) return bad("short ^SYSINFOEX", *rest);
+  SysInfoEx s;
+  std::array<int*, 4> out{&s.srv_status, &s.srv_domain, &s.roam_status, &s.sim_state};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    auto v = small_int(f[i]);
+    if (!v) return bad("bad ^SYSINFOEX field", *rest);
+    *out[i] = *v;
+  }
+  if (!f[4].empty()) s.lock_state = small_int(f[4]);
+  auto mode = small_int(f[5]);
+  if (!mode) return bad("bad ^SYSINFOEX sysmode", *rest);
+  s.sys_mode = *mode;
+  if (f.size() > 6) s.sys_mode_name = std::string(f[6].text);
+  if (f.size() > 7 && !f[7].empty()) s.sys_submode = small_int(f[7]);
+  if (f.size() > 8) s.sys_submode_name = std::string(f[8].text);
+  return s;
+}
+
+CdromState u2diag_cdrom(std::uint32_t value) {
+  // Huawei's ^U2DIAG table: "CDROM/…" compositions start as a CD-ROM.
+  static constexpr std::array<std::uint32_t, 9> kOff{0, 2, 6, 7, 36, 118, 119, 256, 258};
+  static constexpr std::array<std::uint32_t, 21> kOn{1,   5,   11,  12,  19,  20,  25,  32,  41,   255, 257,
+                                                     261, 262, 263, 267, 268, 276, 281, 288, 2316, 4372};
+  for (auto v : kOff)
+    if (v == value) return CdromState::off;
+  for (auto v : kOn)
+    if (v == value) return CdromState::on;
+  return CdromState::unknown;
+}
+
+Result<U2Diag> parse_u2diag(std::string_view text) {
+  auto rest = find_tagged(text, "^U2DIAG:");
+  if (!rest) return bad("no ^U2DIAG line", text);
+  auto f = split_fields(*rest);
+  if (f.empty()) return bad("empty ^U2DIAG", *rest);
+  auto v = to_uint(f[0]);
+  if (!v) return bad("bad ^U2DIAG value", *rest);
+  return U2Diag{*v, u2diag_cdrom(*v)};
+}
+
+Result<SetPort> parse_setport(std::string_view text) {
+  auto rest = find_tagged(text, "^SETPORT:");
+  if (!rest) return bad("no ^SETPORT line", text);
+  std::string_view value = *rest;
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+  auto semi = value.find(';');
+  if (semi == std::string_view::npos) return bad("^SETPORT without ';'", *rest);
+  SetPort sp;
+  auto split = [](std::string_view list, std::vector<std::string>& out) {
+    for (const auto& f : split_fields(list))
+      if (!f.empty()) out.push_back(at::to_upper(f.text));
+  };
+  split(value.substr(0, semi), sp.initial);
+  split(value.substr(semi + 1), sp.switched);
+  if (sp.switched.empty()) return bad("^SETPORT without ports", *rest);
+  for (const auto& port : sp.switched)
+    if (port.empty() || port.size() > 2) return bad("bad ^SETPORT port", *rest);
+  bool ff = sp.initial.size() == 1 && sp.initial[0] == "FF";
+  bool a1 = false;
+  for (const auto& port : sp.initial) a1 = a1 || port == "A1";
+  if (ff || sp.initial.empty())
+    sp.cdrom = CdromState::off;
+  else if (a1)
+    sp.cdrom = CdromState::on;
+  else
+    sp.cdrom = CdromState::unknown;
+  return sp;
+}
+
+Result<Mode> parse_mode(std::string_view text) {
+  auto rest = find_tagged(text, "^MODE:");
+  if (!rest) return bad("no ^MODE line", text);
+  auto f = split_fields(*rest);
+  if (f.empty()) return bad("empty ^MODE", *rest);
+  auto mode = small_int(f[0]);
+  if (!mode) return bad("bad ^MODE", *rest);
+  Mode m{*mode, std::nullopt};
+  if (f.size() > 1 && !f[1].empty()) m.sys_submode = small_int(f[1]);
+  return m;
+}
+
+Result<FlowReport> parse_dsflowrpt(std::string_view text) {
+  auto rest = find_tagged(text, "^DSFLOWRPT:");
+  if (!rest) return bad("no ^DSFLOWRPT line", text);
+  auto f = split_fields(*rest);
+  if (f.size() < 5) return bad("short ^DSFLOWRPT", *rest);
+  std::array<std::optional<std::uint64_t>, 5> v;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    v[i] = hex64(f[i].text);
+    if (!v[i]) return bad("bad ^DSFLOWRPT field", *rest);
+  }
+  if (*v[0] > 0xffffffffu || *v[1] > 0xffffffffu || *v[2] > 0xffffffffu) return bad("^DSFLOWRPT overflow", *rest);
+  return FlowReport{static_cast<std::uint32_t>(*v[0]), static_cast<std::uint32_t>(*v[1]),
+                    static_cast<std::uint32_t>(*v[2]), *v[3], *v[4]};
+}
+
+}  // namespace huawei
+
+namespace zte {
+
+bool Zpas::service() const {
+  auto n = at::to_upper(network);
+  return !n.empty() && n != "NO SERVICE" && n != "LIMITED SERVICE";
+}
+
+Result<Zpas> parse_zpas(std::string_view text) {
+  auto rest = find_tagged(text, "+ZPAS:");
+  if (!rest) return bad("no +ZPAS line", text);
+  auto f = split_fields(*rest);
+  if (f.empty() || f[0].empty()) return bad("empty +ZPAS", *rest);
+  Zpas z;
+  z.network = std::string(f[0].text);
+  if (f.size() > 1) z.domain = at::to_upper(f[1].text);
+  z.tech = at::access_tech_from_name(z.network);
+  return z;
+}
+
+CdromState Zcdrun::cdrom() const {
+  switch (operation) {
+    case Operation::query: return result == 1 ? CdromState::on : CdromState::off;
+    case Operation::close: return result == 1 ? CdromState::off : CdromState::unknown;
+    case Operation::open: return result == 1 ? CdromState::on : CdromState::unknown;
+    case Operation::other: return CdromState::unknown;
+  }
+  return CdromState::unknown;
+}
+
+Result<Zcdrun> parse_zcdrun(std::string_view text) {
+  for (auto line : at::split_lines(text)) {
+    if (auto rest = at::after_tag(line, "+ZCDRUN:")) line = *rest;
+    std::string upper = at::to_upper(line);
+    auto mark = upper.find("RESULT(");
+    if (mark == std::string::npos) continue;
+    auto close = upper.find("):", mark);
+    if (close == std::string::npos) return bad("+ZCDRUN without result", line);
+    auto value = at::trim(line.substr(close + 2));
+    auto r = to_uint(value);
+    if (!r || *r > 1) return bad("bad +ZCDRUN result", line);
+    Zcdrun z;
+    z.result = static_cast<int>(*r);
+    if (upper.find("INQUIRY") != std::string::npos)
+      z.operation = Zcdrun::Operation::query;
+    else if (upper.find("CLOSE") != std::string::npos)
+      z.operation = Zcdrun::Operation::close;
+    else if (upper.find("OPEN") != std::string::npos && upper.find("AUTORUN") != std::string::npos)
+      z.operation = Zcdrun::Operation::open;
+    return z;
+  }
+  return bad("no +ZCDRUN result line", text);
+}
+
+}  // namespace zte
+}  // namespace fb::modem

@@ -1,0 +1,184 @@
+#include "fb/modem/sequences.hpp"
+
+#include <chrono>
+
+namespace fb::modem {
+namespace {
+
+using at::Command;
+using at::CommandResult;
+using namespace std::chrono_literals;
+
+using Processor = std::function<std::optional<Error>(const CommandResult&, ModemSnapshot&)>;
+
+at::Step<ModemSnapshot> step(std::string text, std::vector<std::string> expect, bool optional, Processor process = {},
+                             Duration timeout = Duration{0}) {
+  return at::Step<ModemSnapshot>{Command{std::move(text), std::move(expect), timeout}, optional, std::move(process)};
+}
+
+// Parses a successful answer into the snapshot; a modem error either stops
+// (required) or is ignored (optional).
+template <class Parse>
+Processor parse_into(bool required, Parse parse) {
+  return [required, parse](const CommandResult& r, ModemSnapshot& s) -> std::optional<Error> {
+    if (!r) return required ? std::optional<Error>(r.error()) : std::nullopt;
+    return parse(r->text(), s);
+  };
+}
+
+std::optional<Error> registration_into(std::optional<at::Registration>& slot, std::string_view text) {
+  auto reg = at::parse_registration(text, at::Solicited::yes);
+  if (!reg) return reg.error();
+  slot = *reg;
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool ModemSnapshot::registered() const {
+  for (const auto* r : {&cs, &ps, &eps})
+    if (*r && at::registered((*r)->state)) return true;
+  return false;
+}
+
+bool ModemSnapshot::denied() const {
+  bool any = false;
+  for (const auto* r : {&cs, &ps, &eps}) {
+    if (!*r) continue;
+    if ((*r)->state != at::RegState::denied) return false;
+    any = true;
+  }
+  return any;
+}
+
+Steps init_steps(const Profile& profile, UsbId id) {
+  Steps s;
+  // A stick that just enumerated may need a moment and swallow the first AT.
+  s.push_back(step("AT", {}, false, {}, 2s));
+  s.push_back(step("ATE0", {}, false));
+  s.push_back(step("ATV1", {}, false));
+  s.push_back(step("AT+CMEE=1", {}, true));  // numeric CME errors: stable across vendors
+  s.push_back(step("AT+CREG=2", {}, true));
+  s.push_back(step("AT+CGREG=2", {}, true));
+  s.push_back(step("AT+CEREG=2", {}, true));  // 3G sticks answer ERROR
+  for (const auto* q : quirks_for(id))
+    if (q->quirk == Quirk::init_command) s.push_back(step(std::string(q->command), {}, true));
+  for (auto c : profile.init) s.push_back(step(std::string(c), {}, true));
+  return s;
+}
+
+Steps identify_steps() {
+  Steps s;
+  s.push_back(step("ATI", {}, true, parse_into(false, [](std::string_view text, ModemSnapshot& m) {
+                     if (auto info = at::parse_ati(text)) {
+                       if (m.manufacturer.empty()) m.manufacturer = info->manufacturer;
+                       if (m.model.empty()) m.model = info->model;
+                       if (m.revision.empty()) m.revision = info->revision;
+                       if (m.imei.empty()) m.imei = info->imei;
+                     }
+                     return std::optional<Error>{};
+                   })));
+  auto identity = [](std::string field_tag, std::string ModemSnapshot::*field) {
+    return parse_into(false, [field_tag, field](std::string_view text, ModemSnapshot& m) {
+      if (auto v = at::parse_identity_line(text, field_tag)) m.*field = *v;
+      return std::optional<Error>{};
+    });
+  };
+  s.push_back(step("AT+CGMI", {"+CGMI:"}, true, identity("+CGMI:", &ModemSnapshot::manufacturer)));
+  s.push_back(step("AT+CGMM", {"+CGMM:"}, true, identity("+CGMM:", &ModemSnapshot::model)));
+  s.push_back(step("AT+CGMR", {"+CGMR:"}, true, identity("+CGMR:", &ModemSnapshot::revision)));
+  s.push_back(step("AT+CGSN", {"+CGSN:"}, false,
+                   parse_into(true, [](std::string_view text, ModemSnapshot& m) -> std::optional<Error> {
+                     auto imei = at::parse_imei(text);
+                     if (!imei) return imei.error();
+                     m.imei = imei->digits;
+                     return std::nullopt;
+                   })));
+  s.push_back(step("AT+CCID", {"+CCID:", "^ICCID:", "+ICCID:"}, true,
+                   parse_into(false, [](std::string_view text, ModemSnapshot& m) {
+                     if (auto iccid = at::parse_iccid(text)) m.iccid = *iccid;
+                     return std::optional<Error>{};
+                   })));
+  return s;
+}
+
+Steps sim_steps() {
+  Steps s;
+  s.push_back(step("AT+CPIN?", {"+CPIN:"}, false, [](const CommandResult& r, ModemSnapshot& m) -> std::optional<Error> {
+    if (!r) {
+      // "+CME ERROR: 10" is how most sticks say "no SIM".
+      m.sim_error = r.code();
+      if (r.code() == Code::sim_missing) m.sim = at::SimState::missing;
+      return std::nullopt;
+    }
+    auto state = at::parse_cpin(r->text());
+    if (!state) return state.error();
+    m.sim = *state;
+    m.sim_error.reset();
+    return std::nullopt;
+  }));
+  return s;
+}
+
+Steps signal_steps() {
+  Steps s;
+  s.push_back(step("AT+CSQ", {"+CSQ:"}, false,
+                   parse_into(true, [](std::string_view text, ModemSnapshot& m) -> std::optional<Error> {
+                     auto sig = at::parse_csq(text);
+                     if (!sig) return sig.error();
+                     m.signal = *sig;
+                     return std::nullopt;
+                   })));
+  return s;
+}
+
+Steps registration_steps() {
+  Steps s;
+  s.push_back(step("AT+CREG?", {"+CREG:"}, false, parse_into(true, [](std::string_view text, ModemSnapshot& m) {
+                     return registration_into(m.cs, text);
+                   })));
+  s.push_back(step("AT+CGREG?", {"+CGREG:"}, true, parse_into(false, [](std::string_view text, ModemSnapshot& m) {
+                     return registration_into(m.ps, text);
+                   })));
+  s.push_back(step("AT+CEREG?", {"+CEREG:"}, true, parse_into(false, [](std::string_view text, ModemSnapshot& m) {
+                     return registration_into(m.eps, text);
+                   })));
+  s.push_back(step("AT+COPS?", {"+COPS:"}, true,
+                   parse_into(false, [](std::string_view text, ModemSnapshot& m) -> std::optional<Error> {
+                     auto op = at::parse_cops(text);
+                     if (!op) return op.error();
+                     m.network = *op;
+                     return std::nullopt;
+                   })));
+  return s;
+}
+
+Steps cdrom_query_steps(CdromControl control) {
+  Steps s;
+  const CdromCommands* c = cdrom_commands(control);
+  if (!c) return s;
+  std::vector<std::string> expect;
+  if (!c->query_prefix.empty()) expect.emplace_back(c->query_prefix);
+  s.push_back(step(std::string(c->query), expect, true,
+                   parse_into(false, [control](std::string_view text, ModemSnapshot& m) -> std::optional<Error> {
+                     switch (control) {
+                       case CdromControl::zte_zcdrun:
+                         if (auto z = zte::parse_zcdrun(text)) m.cdrom = z->cdrom();
+                         break;
+                       case CdromControl::huawei_u2diag:
+                         if (auto u = huawei::parse_u2diag(text)) m.cdrom = u->cdrom;
+                         break;
+                       case CdromControl::huawei_setport:
+                         if (auto p = huawei::parse_setport(text)) {
+                           m.cdrom = p->cdrom;
+                           m.setport = *p;
+                         }
+                         break;
+                       case CdromControl::none: break;
+                     }
+                     return std::nullopt;
+                   })));
+  return s;
+}
+
+}  // namespace fb::modem

@@ -1,0 +1,729 @@
+#!/usr/bin/env python3
+"""modemsim: a scriptable 3G/4G USB stick (generic 3GPP, ZTE, Huawei) for tests.
+
+It serves the AT side of a modem on a pty (host adapter tests: the test opens
+the slave like a /dev/ttyUSB*) or on a unix socket (QEMU's usb-serial chardev
+connects to it). It keeps the state a real stick keeps — SIM presence, PIN,
+PIN/PUK tries, registration, the CD-ROM flag — and persists the part that
+survives a power cycle to a JSON state file. Faults are injected on demand
+through a control channel.
+
+Control channel: line-based text on --control-fd (a socket the test passes
+in) and/or --control PATH (a unix socket to connect to). One command per
+line, one reply line per command ("ok ..." or "err ..."). At start the
+simulator writes "ready <tty-path-or-socket>" to --control-fd.
+
+  state                      JSON of the current state
+  set KEY=VALUE ...          sim=present|absent  pin=on|off  reg=home|roaming|
+                             searching|denied|idle  csq=N  act=N
+                             echo=0|1 (ATE state)  force_echo=0|1 (echo even
+                             after ATE0)  eol=crlf|lf|cr  garbage=0|1
+                             silent=0|1  delay_ms=N  cdrom=on|off
+  cme COMMAND CODE           answer COMMAND (prefix, e.g. AT+CSQ) with +CME ERROR CODE
+  cme COMMAND off            stop doing that
+  urc LINE                   emit LINE as an unsolicited result now
+  midurc LINE                put LINE in the middle of the next response
+  storm COUNT LINE           emit LINE COUNT times, as fast as the tty takes it
+  hang                       firmware hang: ignore everything until powercycle
+  unplug                     close the pty master / the socket client (EIO/EOF)
+  powercycle                 unplug, reload persisted state, come back (new pty)
+  quit
+
+Scenario files (--script) hold control commands, one per line, run at start.
+No sleeps: one selector loop with timers drives everything.
+"""
+
+import argparse
+import heapq
+import json
+import os
+import re
+import selectors
+import socket
+import sys
+import time
+import tty
+
+VENDORS = {
+    "generic": {
+        "manufacturer": "Generic", "model": "LTE Modem", "revision": "1.0.0",
+        "imei": "490154203237518", "iccid": "89324102234690160476", "act": 7,
+    },
+    "zte": {
+        "manufacturer": "ZTE INCORPORATED", "model": "MF190", "revision": "BD_MF190V1.0.0B05",
+        "imei": "354638012345671", "iccid": "8944200053671052499", "act": 2,
+    },
+    "huawei": {
+        "manufacturer": "huawei", "model": "E1750", "revision": "11.126.10.00.00",
+        "imei": "235012412595195", "iccid": "89324102234690160476", "act": 2,
+    },
+}
+
+REG_STATES = {"idle": 0, "home": 1, "searching": 2, "denied": 3, "unknown": 4, "roaming": 5}
+CME_TEXT = {3: "operation not allowed", 4: "operation not supported", 10: "SIM not inserted",
+            11: "SIM PIN required", 12: "SIM PUK required", 13: "SIM failure", 16: "incorrect password",
+            30: "no network service", 100: "unknown"}
+
+
+class Persistent:
+    """What survives a power cycle: the SIM's counters and the stick's flash."""
+
+    def __init__(self, path, vendor):
+        self.path = path
+        self.data = {
+            "sim_present": True, "pin_enabled": False, "pin": "1234", "puk": "12345678",
+            "pin_tries": 3, "puk_tries": 10, "sim_blocked": False,
+            "cdrom": True, "u2diag": 276, "setport": "A1,A2;1,16,3,2,A1,A2",
+        }
+        if path and os.path.exists(path):
+            with open(path) as f:
+                self.data.update(json.load(f))
+
+    def __getitem__(self, key):
+        return self.data[key]
+
+    def __setitem__(self, key, value):
+        self.data[key] = value
+        self.save()
+
+    def save(self):
+        if not self.path:
+            return
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(self.data, f, indent=1, sort_keys=True)
+        os.replace(tmp, self.path)
+
+
+class Modem:
+    def __init__(self, vendor, state_path):
+        self.vendor = vendor
+        self.info = VENDORS[vendor]
+        self.state_path = state_path
+        self.faults = {"force_echo": False, "eol": "crlf", "garbage": False, "silent": False,
+                       "delay_ms": 0, "cme": {}, "midurc": None}
+        self.power_on()
+
+    # ---------------------------------------------------------------- state
+    def power_on(self):
+        self.flash = Persistent(self.state_path, self.vendor)
+        self.echo = True  # factory default E1: echo returns after every reset
+        self.verbose = True
+        self.cmee = 0
+        self.creg_n = {"CREG": 0, "CGREG": 0, "CEREG": 0}
+        self.sim_unlocked = False
+        self.hung = False
+        self.reg = "home"
+        self.csq = 17
+        self.act = self.info["act"]
+        self.contexts = {1: ("IP", "internet")}
+        self.zusimr_flood = self.vendor == "zte"
+        self.faults.update({"silent": False, "midurc": None, "cme": {}})
+
+    def sim_state(self):
+        if not self.flash["sim_present"] or self.flash["sim_blocked"]:
+            return "absent" if not self.flash["sim_present"] else "blocked"
+        if self.flash["puk_tries"] <= 0:
+            return "blocked"
+        if self.flash["pin_tries"] <= 0:
+            return "puk"
+        if self.flash["pin_enabled"] and not self.sim_unlocked:
+            return "pin"
+        return "ready"
+
+    def reg_stat(self):
+        if self.sim_state() != "ready":
+            return 0
+        return REG_STATES[self.reg]
+
+    def snapshot(self):
+        return {"vendor": self.vendor, "sim": self.sim_state(), "reg": self.reg, "csq": self.csq,
+                "echo": self.echo, "cmee": self.cmee, "hung": self.hung, "cdrom": self.flash["cdrom"],
+                "pin_tries": self.flash["pin_tries"], "puk_tries": self.flash["puk_tries"],
+                "u2diag": self.flash["u2diag"], "setport": self.flash["setport"],
+                "creg_n": self.creg_n, "faults": {k: v for k, v in self.faults.items() if k != "cme"},
+                "cme": self.faults["cme"]}
+
+    # ---------------------------------------------------------------- replies
+    def cme(self, code):
+        if self.cmee == 0:
+            return [], "ERROR"
+        if self.cmee == 2:
+            return [], "+CME ERROR: " + CME_TEXT.get(code, "unknown")
+        return [], "+CME ERROR: %d" % code
+
+    def sim_gate(self):
+        state = self.sim_state()
+        if state == "absent":
+            return self.cme(10)
+        if state == "blocked":
+            return self.cme(13)
+        if state == "pin":
+            return self.cme(11)
+        if state == "puk":
+            return self.cme(12)
+        return None
+
+    def reg_line(self, name, solicited):
+        n = self.creg_n[name]
+        stat = self.reg_stat()
+        located = stat in (1, 5)
+        loc = ',"8BE3","00002BAF",%d' % self.act if located and n >= 2 else ""
+        if solicited:
+            return "+%s: %d,%d%s" % (name, n, stat, loc)
+        return "+%s: %d%s" % (name, stat, loc)
+
+    def registration_urcs(self):
+        return [self.reg_line(name, False) for name in ("CREG", "CGREG", "CEREG")
+                if self.creg_n[name] > 0 and (name != "CEREG" or self.vendor == "generic")]
+
+    def handle(self, command):
+        """One command line (without \\r) -> (info lines, final) or None for no answer."""
+        text = command.strip()
+        upper = text.upper()
+        if not upper.startswith("AT"):
+            return None
+        for prefix, code in self.faults["cme"].items():
+            if upper.startswith(prefix.upper()):
+                return self.cme(code)
+        body = upper[2:]
+        if body in ("", "Z", "&F"):
+            if body:
+                self.echo, self.cmee = True, 0
+            return [], "OK"
+        m = re.fullmatch(r"E([01])", body)
+        if m:
+            self.echo = m.group(1) == "1"
+            return [], "OK"
+        if body in ("V1", "Q0", "&C1", "&D2", "S0=0"):
+            return [], "OK"
+        m = re.fullmatch(r"\+CMEE=([012])", body)
+        if m:
+            self.cmee = int(m.group(1))
+            return [], "OK"
+        m = re.fullmatch(r"\+C(E|G)?REG=([0-3])", body)
+        if m:
+            name = "C%sREG" % (m.group(1) or "")
+            if name == "CEREG" and self.vendor != "generic":
+                return [], "ERROR"  # 3G sticks have no EPS
+            self.creg_n[name] = int(m.group(2))
+            return [], "OK"
+        m = re.fullmatch(r"\+C(E|G)?REG\?", body)
+        if m:
+            name = "C%sREG" % (m.group(1) or "")
+            if name == "CEREG" and self.vendor != "generic":
+                return [], "ERROR"
+            return [self.reg_line(name, True)], "OK"
+        if body == "I":
+            i = self.info
+            return ["Manufacturer: " + i["manufacturer"], "Model: " + i["model"], "Revision: " + i["revision"],
+                    "IMEI: " + i["imei"], "+GCAP: +CGSM,+DS,+ES"], "OK"
+        if body in ("+CGMI", "+GMI"):
+            return [self.info["manufacturer"]], "OK"
+        if body in ("+CGMM", "+GMM"):
+            return [self.info["model"]], "OK"
+        if body in ("+CGMR", "+GMR"):
+            return [self.info["revision"]], "OK"
+        if body in ("+CGSN", "+GSN"):
+            return [self.info["imei"]], "OK"
+        if body in ("+CCID", "^ICCID?", "+ICCID"):
+            gate = self.sim_gate()
+            if gate and self.sim_state() in ("absent", "blocked"):
+                return gate
+            iccid = self.info["iccid"]
+            if body == "^ICCID?":
+                swapped = (iccid + "F" * (len(iccid) % 2))
+                swapped = "".join(swapped[i + 1] + swapped[i] for i in range(0, len(swapped), 2))
+                return ["^ICCID: " + swapped], "OK"
+            return ["+CCID: " + iccid], "OK"
+        if body == "+CPIN?":
+            state = self.sim_state()
+            if state in ("absent", "blocked"):
+                return self.cme(10 if state == "absent" else 13)
+            return ["+CPIN: " + {"pin": "SIM PIN", "puk": "SIM PUK", "ready": "READY"}[state]], "OK"
+        m = re.fullmatch(r'\+CPIN="?([0-9]+)"?(?:,"?([0-9]+)"?)?', body)
+        if m:
+            return self.enter_pin(m.group(1), m.group(2))
+        if body == "+CSQ":
+            return ["+CSQ: %d,99" % self.csq], "OK"
+        if body == "+COPS?":
+            if self.reg_stat() in (1, 5):
+                return ['+COPS: 0,0,"failberry sim",%d' % self.act], "OK"
+            return ["+COPS: 0"], "OK"
+        if body == "+CFUN?":
+            return ["+CFUN: 1"], "OK"
+        if body in ("+CFUN=1,1", "^RESET"):
+            self.reboot_pending = True
+            return [], "OK"
+        if body.startswith("+CFUN="):
+            return [], "OK"
+        if body == "+CGDCONT?":
+            return ['+CGDCONT: %d,"%s","%s","0.0.0.0",0,0' % (cid, t, apn)
+                    for cid, (t, apn) in sorted(self.contexts.items())], "OK"
+        m = re.fullmatch(r'\+CGDCONT=(\d+),"([A-Z0-9]+)","([^"]*)"', text[2:], re.IGNORECASE)
+        if m:
+            self.contexts[int(m.group(1))] = (m.group(2).upper(), m.group(3))
+            return [], "OK"
+        if body == "+CPMS?":
+            self.zusimr_flood = False
+            return ['+CPMS: "SM",0,20,"SM",0,20,"SM",0,20'], "OK"
+        if self.vendor == "zte":
+            answer = self.handle_zte(body)
+            if answer:
+                return answer
+        if self.vendor == "huawei":
+            answer = self.handle_huawei(body, text)
+            if answer:
+                return answer
+        return [], "ERROR"
+
+    def enter_pin(self, first, second):
+        state = self.sim_state()
+        if state in ("absent", "blocked"):
+            return self.cme(10 if state == "absent" else 13)
+        if state == "pin":
+            if first == self.flash["pin"]:
+                self.sim_unlocked = True
+                self.flash["pin_tries"] = 3
+                return [], "OK"
+            self.flash["pin_tries"] = self.flash["pin_tries"] - 1
+            return self.cme(16)
+        if state == "puk":
+            if second is None:
+                return self.cme(12)
+            if first == self.flash["puk"]:
+                self.flash["pin"] = second
+                self.flash["pin_tries"] = 3
+                self.flash["puk_tries"] = 10
+                self.sim_unlocked = True
+                return [], "OK"
+            self.flash["puk_tries"] = self.flash["puk_tries"] - 1
+            if self.flash["puk_tries"] <= 0:
+                self.flash["sim_blocked"] = True
+            return self.cme(16)
+        return self.cme(3)
+
+    def handle_zte(self, body):
+        if body == "+ZCDRUN=4":
+            return ["Inquiry autorun open state result(0:NO 1:YES):%d" % (1 if self.flash["cdrom"] else 0)], "OK"
+        if body == "+ZCDRUN=8":
+            self.flash["cdrom"] = False
+            return ["Close autorun state result(0:FAIL 1:SUCCESS):1"], "OK"
+        if body == "+ZCDRUN=9":
+            self.flash["cdrom"] = True
+            return ["Open autorun state result(0:FAIL 1:SUCCESS):1"], "OK"
+        if body == "+ZPAS?":
+            if self.reg_stat() in (1, 5):
+                return ['+ZPAS: "HSDPA","CS_PS"'], "OK"
+            return ['+ZPAS: "No Service","CS_ONLY"'], "OK"
+        if body == "+ZOPRT=5":
+            return [], "OK"
+        return None
+
+    def handle_huawei(self, body, text):
+        if body == "^SYSINFO":
+            if self.sim_state() == "absent":
+                return ["^SYSINFO:0,0,0,0,255,,0"], "OK"
+            if self.reg_stat() in (1, 5):
+                return ["^SYSINFO:2,3,%d,5,1,,4" % (1 if self.reg == "roaming" else 0)], "OK"
+            return ["^SYSINFO:0,0,0,0,1,,0"], "OK"
+        if body == "^SYSINFOEX":
+            if self.reg_stat() in (1, 5):
+                return ['^SYSINFOEX:2,3,0,1,,3,"WCDMA",41,"HSPA+"'], "OK"
+            return ['^SYSINFOEX:0,0,0,1,,0,"",0,""'], "OK"
+        if body == "^U2DIAG?":
+            return ["^U2DIAG: %d" % self.flash["u2diag"]], "OK"
+        m = re.fullmatch(r"\^U2DIAG=(\d+)", body)
+        if m:
+            value = int(m.group(1))
+            self.flash["u2diag"] = value
+            self.flash["cdrom"] = value not in (0, 2, 6, 7, 36, 118, 119, 256, 258)
+            return [], "OK"
+        if body == "^SETPORT?":
+            return ["^SETPORT:" + self.flash["setport"]], "OK"
+        m = re.fullmatch(r'\^SETPORT="([0-9A-F,;]+)"', body)
+        if m:
+            self.flash["setport"] = m.group(1)
+            self.flash["cdrom"] = not m.group(1).startswith("FF;")
+            return [], "OK"
+        if re.fullmatch(r"\^CURC=[01]", body):
+            return [], "OK"
+        return None
+
+
+class Simulator:
+    def __init__(self, args):
+        self.args = args
+        self.modem = Modem(args.vendor, args.state)
+        self.sel = selectors.DefaultSelector()
+        self.timers = []
+        self.timer_seq = 0
+        self.master = None
+        self.slave = None
+        self.link = None
+        self.client = None  # unix-socket mode: the connected chardev
+        self.listener = None
+        self.out = bytearray()
+        self.inbuf = bytearray()
+        self.controls = {}  # fd -> [socket, buffer]
+        self.running = True
+        self.modem.reboot_pending = False
+
+    # ---------------------------------------------------------------- transport
+    def plug(self):
+        if self.args.unix:
+            if self.listener is None:
+                if os.path.exists(self.args.unix):
+                    os.unlink(self.args.unix)
+                self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.listener.bind(self.args.unix)
+                self.listener.listen(1)
+                self.listener.setblocking(False)
+                self.sel.register(self.listener, selectors.EVENT_READ, ("accept", None))
+            return self.args.unix
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        os.set_blocking(master, False)
+        self.master, self.slave = master, slave
+        self.sel.register(master, selectors.EVENT_READ, ("modem", None))
+        path = os.ttyname(slave)
+        if self.args.link:
+            tmp = self.args.link + ".tmp"
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+            os.symlink(path, tmp)
+            os.replace(tmp, self.args.link)
+            path = self.args.link
+        self.on_plugged()
+        return path
+
+    def on_plugged(self):
+        if self.modem.vendor == "huawei":
+            self.emit_urc("^BOOT:20386441,0,0,0,72")
+        self.schedule(200, self.zusimr_tick)
+
+    def unplug(self):
+        self.out.clear()
+        self.inbuf.clear()
+        if self.client is not None:
+            self.sel.unregister(self.client)
+            self.client.close()
+            self.client = None
+        if self.master is not None:
+            self.sel.unregister(self.master)
+            os.close(self.master)
+            os.close(self.slave)
+            self.master = self.slave = None
+
+    def modem_fd(self):
+        if self.client is not None:
+            return self.client.fileno()
+        return self.master
+
+    def write(self, data):
+        if self.modem_fd() is None:
+            return
+        self.out += data
+        self.flush()
+
+    def flush(self):
+        fd = self.modem_fd()
+        if fd is None:
+            self.out.clear()
+            return
+        while self.out:
+            try:
+                n = os.write(fd, bytes(self.out[:4096]))
+            except BlockingIOError:
+                break
+            except OSError:
+                self.out.clear()
+                return
+            del self.out[:n]
+        key = self.client if self.client is not None else self.master
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if self.out else 0)
+        self.sel.modify(key, events, ("modem", None))
+
+    # ---------------------------------------------------------------- framing
+    def eol(self):
+        return {"crlf": b"\r\n", "lf": b"\n", "cr": b"\r"}[self.modem.faults["eol"]]
+
+    def frame(self, line):
+        e = self.eol()
+        data = e + line.encode("latin-1") + e
+        if self.modem.faults["garbage"]:
+            data = b"\x00\xfe\xff\x07" + data + b"\x1b\x00" + e + b"#~garbage~#" + e
+        return data
+
+    def emit_urc(self, line):
+        if self.modem.hung:
+            return
+        self.write(self.frame(line))
+
+    def respond(self, lines, final):
+        m = self.modem
+        if not m.verbose:
+            return
+        urc = m.faults["midurc"]
+        m.faults["midurc"] = None
+        data = b""
+        for i, line in enumerate(lines):
+            data += self.frame(line)
+            if urc and i == 0:
+                data += self.frame(urc)
+                urc = None
+        if urc:
+            data += self.frame(urc)
+        data += self.frame(final)
+        self.write(data)
+        if getattr(m, "reboot_pending", False):
+            m.reboot_pending = False
+            self.soft_reset()
+
+    def soft_reset(self):
+        # AT+CFUN=1,1 / AT^RESET: the firmware restarts; echo is back on.
+        m = self.modem
+        faults = dict(m.faults)
+        m.power_on()
+        m.faults.update({k: v for k, v in faults.items() if k in ("force_echo", "eol", "garbage", "delay_ms")})
+        self.on_plugged()
+
+    def on_modem_bytes(self, data):
+        m = self.modem
+        if m.hung or m.faults["silent"]:
+            return
+        if m.echo or m.faults["force_echo"]:
+            self.write(data)
+        self.inbuf += data
+        while True:
+            idx = self.inbuf.find(b"\r")
+            if idx < 0:
+                break
+            line = bytes(self.inbuf[:idx]).replace(b"\n", b"").decode("latin-1")
+            del self.inbuf[:idx + 1]
+            answer = m.handle(line)
+            if answer is None:
+                continue
+            lines, final = answer
+            delay = m.faults["delay_ms"]
+            if delay:
+                self.schedule(delay, lambda l=lines, f=final: self.respond(l, f))
+            else:
+                self.respond(lines, final)
+        if len(self.inbuf) > 4096:
+            self.inbuf.clear()
+
+    def zusimr_tick(self):
+        if self.modem.zusimr_flood and self.modem_fd() is not None:
+            self.emit_urc("+ZUSIMR:2")
+            self.schedule(200, self.zusimr_tick)
+
+    # ---------------------------------------------------------------- timers
+    def schedule(self, ms, fn):
+        self.timer_seq += 1
+        heapq.heappush(self.timers, (time.monotonic() + ms / 1000.0, self.timer_seq, fn))
+
+    # ---------------------------------------------------------------- control
+    def control(self, line):
+        words = line.strip().split(" ", 1)
+        if not words or not words[0]:
+            return "err empty"
+        cmd, rest = words[0], (words[1] if len(words) > 1 else "")
+        m = self.modem
+        try:
+            if cmd == "state":
+                return "ok " + json.dumps(m.snapshot(), sort_keys=True)
+            if cmd == "set":
+                for item in rest.split():
+                    key, value = item.split("=", 1)
+                    self.set(key, value)
+                return "ok"
+            if cmd == "cme":
+                command, code = rest.rsplit(" ", 1)
+                if code == "off":
+                    m.faults["cme"].pop(command, None)
+                else:
+                    m.faults["cme"][command] = int(code)
+                return "ok"
+            if cmd == "urc":
+                self.emit_urc(rest)
+                return "ok"
+            if cmd == "midurc":
+                m.faults["midurc"] = rest
+                return "ok"
+            if cmd == "storm":
+                count, text = rest.split(" ", 1)
+                frame = self.frame(text)
+                self.write(frame * int(count))
+                return "ok %d bytes" % (len(frame) * int(count))
+            if cmd == "hang":
+                m.hung = True
+                return "ok"
+            if cmd == "unplug":
+                self.unplug()
+                return "ok"
+            if cmd == "powercycle":
+                self.unplug()
+                faults = {k: m.faults[k] for k in ("force_echo", "eol", "garbage", "delay_ms")}
+                m.power_on()
+                m.faults.update(faults)
+                return "ok " + self.plug()
+            if cmd == "quit":
+                self.running = False
+                return "ok"
+        except (ValueError, KeyError) as e:
+            return "err %s: %s" % (cmd, e)
+        return "err unknown command " + cmd
+
+    def set(self, key, value):
+        m = self.modem
+        if key == "sim":
+            m.flash["sim_present"] = value == "present"
+        elif key == "pin":
+            m.flash["pin_enabled"] = value == "on"
+        elif key == "reg":
+            if value not in REG_STATES:
+                raise ValueError("reg " + value)
+            m.reg = value
+            for urc in m.registration_urcs():
+                self.emit_urc(urc)
+        elif key == "csq":
+            m.csq = int(value)
+            if m.vendor == "huawei":
+                self.emit_urc("^RSSI:%d" % m.csq)
+        elif key == "act":
+            m.act = int(value)
+        elif key == "echo":
+            m.echo = value == "1"
+        elif key == "cdrom":
+            m.flash["cdrom"] = value == "on"
+            m.flash["u2diag"] = 276 if value == "on" else 0
+            m.flash["setport"] = ("A1,A2;" if value == "on" else "FF;") + "1,16,3,2"
+        elif key in ("force_echo", "garbage", "silent"):
+            m.faults[key] = value == "1"
+        elif key == "eol":
+            if value not in ("crlf", "lf", "cr"):
+                raise ValueError("eol " + value)
+            m.faults["eol"] = value
+        elif key == "delay_ms":
+            m.faults["delay_ms"] = int(value)
+        else:
+            raise KeyError(key)
+
+    def add_control(self, sock):
+        sock.setblocking(False)
+        self.controls[sock.fileno()] = [sock, bytearray()]
+        self.sel.register(sock, selectors.EVENT_READ, ("control", sock.fileno()))
+
+    def on_control(self, fd):
+        sock, buf = self.controls[fd]
+        try:
+            data = sock.recv(4096)
+        except BlockingIOError:
+            return
+        if not data:
+            self.sel.unregister(sock)
+            sock.close()
+            del self.controls[fd]
+            if fd == self.args.control_fd:
+                self.running = False  # the test is gone: so are we
+            return
+        buf += data
+        while b"\n" in buf:
+            idx = buf.index(b"\n")
+            line = bytes(buf[:idx]).decode("utf-8", "replace")
+            del buf[:idx + 1]
+            reply = self.control(line)
+            sock.setblocking(True)
+            sock.sendall((reply + "\n").encode())
+            sock.setblocking(False)
+
+    # ---------------------------------------------------------------- loop
+    def run(self):
+        if self.args.script:
+            with open(self.args.script) as f:
+                for line in f:
+                    if line.strip() and not line.lstrip().startswith("#"):
+                        reply = self.control(line)
+                        if not reply.startswith("ok"):
+                            print("modemsim: script: %s -> %s" % (line.strip(), reply), file=sys.stderr)
+        for item in self.args.set or []:
+            self.control("set " + item)
+        path = self.plug()
+        if self.args.control:
+            ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            if os.path.exists(self.args.control):
+                os.unlink(self.args.control)
+            ctl.bind(self.args.control)
+            ctl.listen(4)
+            ctl.setblocking(False)
+            self.sel.register(ctl, selectors.EVENT_READ, ("control-accept", None))
+        if self.args.control_fd is not None:
+            sock = socket.socket(fileno=self.args.control_fd)
+            sock.sendall(("ready %s\n" % path).encode())
+            self.add_control(sock)
+        else:
+            print("ready %s" % path, flush=True)
+        while self.running:
+            timeout = None
+            if self.timers:
+                timeout = max(0.0, self.timers[0][0] - time.monotonic())
+            for key, events in self.sel.select(timeout):
+                kind, arg = key.data
+                if kind == "modem":
+                    if events & selectors.EVENT_WRITE:
+                        self.flush()
+                    if events & selectors.EVENT_READ:
+                        self.read_modem()
+                elif kind == "control":
+                    self.on_control(arg)
+                elif kind == "control-accept":
+                    conn, _ = key.fileobj.accept()
+                    self.add_control(conn)
+                elif kind == "accept":
+                    conn, _ = key.fileobj.accept()
+                    if self.client is not None:
+                        conn.close()
+                        continue
+                    conn.setblocking(False)
+                    self.client = conn
+                    self.sel.register(conn, selectors.EVENT_READ, ("modem", None))
+                    self.on_plugged()
+            now = time.monotonic()
+            while self.timers and self.timers[0][0] <= now:
+                _, _, fn = heapq.heappop(self.timers)
+                fn()
+
+    def read_modem(self):
+        fd = self.modem_fd()
+        if fd is None:
+            return
+        try:
+            data = os.read(fd, 4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            if self.client is not None:  # the chardev went away
+                self.unplug()
+            return
+        self.on_modem_bytes(data)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--vendor", choices=sorted(VENDORS), default="generic")
+    p.add_argument("--unix", help="serve on this unix socket instead of a pty")
+    p.add_argument("--link", help="symlink to the pty slave (stable path for tests)")
+    p.add_argument("--state", help="JSON file that survives power cycles")
+    p.add_argument("--control-fd", type=int, help="inherited socket for control commands")
+    p.add_argument("--control", help="unix socket path for control commands")
+    p.add_argument("--script", help="control commands to run at start")
+    p.add_argument("--set", action="append", help="KEY=VALUE, as the set control command")
+    args = p.parse_args()
+    Simulator(args).run()
+
+
+if __name__ == "__main__":
+    main()

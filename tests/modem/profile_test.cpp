@@ -1,0 +1,251 @@
+// Vendor profiles, the quirk table, the stable error codes, and the
+// mode-switch messages byte for byte against usb_modeswitch's documented hex
+// (shared/reference/PROTOCOLS.md §4).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "fb/modem/error.hpp"
+#include "fb/modem/profile.hpp"
+#include "fb/usb/modeswitch.hpp"
+
+using namespace fb::modem;
+using fb::usb::SwitchMethod;
+
+TEST_CASE("every error code has a stable SCREAMING_CASE name that round-trips") {
+  std::set<std::string> names;
+  for (int i = 0; i < kCodeCount; ++i) {
+    auto code = static_cast<Code>(i);
+    std::string name(to_string(code));
+    CAPTURE(name);
+    CHECK(name != "UNKNOWN");
+    for (char c : name) CHECK(((c >= 'A' && c <= 'Z') || c == '_' || (c >= '0' && c <= '9')));
+    CHECK(code_from_string(name) == code);
+    names.insert(name);
+  }
+  CHECK(names.size() == static_cast<std::size_t>(kCodeCount));
+  for (const char* required : {"NO_MODEM", "SIM_MISSING", "SIM_PIN_REQUIRED", "SIM_PIN_WRONG", "SIM_PUK_REQUIRED",
+                               "REG_DENIED", "AT_TIMEOUT", "MODEM_GONE", "MODESWITCH_FAILED"})
+    CHECK(names.count(required) == 1);
+  CHECK_FALSE(code_from_string("SIM_OK"));
+  CHECK(describe(Error{Code::at_timeout, "AT+CSQ (5000 ms)"}) == "AT_TIMEOUT: AT+CSQ (5000 ms)");
+  CHECK(describe(Error{Code::modem_gone, ""}) == "MODEM_GONE");
+}
+
+TEST_CASE("Result holds a value or an error") {
+  Result<int> good(7);
+  REQUIRE(good);
+  CHECK(*good == 7);
+  Result<int> bad(Code::at_bad_response, "x");
+  CHECK_FALSE(bad);
+  CHECK(bad.code() == Code::at_bad_response);
+  CHECK(bad.error().detail == "x");
+  Result<void> done;
+  CHECK(done.ok());
+  Result<void> failed(Code::no_modem);
+  CHECK(failed.code() == Code::no_modem);
+}
+
+TEST_CASE("modem-mode lookups by VID:PID give the profile, ports and CD-ROM control") {
+  struct Row {
+    UsbId id;
+    Vendor vendor;
+    PortMap ports;
+    CdromControl cdrom;
+  };
+  using By = PortMap::By;
+  const PortMap huawei{By::interface_protocol, 0x02, 0x01};
+  const std::vector<Row> rows = {
+      {{0x19d2, 0x0117}, Vendor::zte, {By::interface_number, 1, 2}, CdromControl::zte_zcdrun},
+      {{0x19d2, 0x0031}, Vendor::zte, {By::interface_number, 1, 3}, CdromControl::zte_zcdrun},
+      {{0x19d2, 0x2003}, Vendor::zte, {By::interface_number, 1, 3}, CdromControl::zte_zcdrun},
+      {{0x19d2, 0x0124}, Vendor::zte, {By::interface_number, 1, 4}, CdromControl::zte_zcdrun},
+      {{0x12d1, 0x1001}, Vendor::huawei, huawei, CdromControl::huawei_u2diag},
+      {{0x12d1, 0x1436}, Vendor::huawei, huawei, CdromControl::huawei_u2diag},
+      {{0x12d1, 0x1c05}, Vendor::huawei, huawei, CdromControl::huawei_u2diag},
+      {{0x12d1, 0x1506}, Vendor::huawei, huawei, CdromControl::huawei_setport},
+      {{0x12d1, 0x15b1}, Vendor::huawei, huawei, CdromControl::huawei_setport},
+      {{0x12d1, 0x14db}, Vendor::huawei, PortMap{}, CdromControl::none},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(to_string(row.id));
+    auto m = find_modem(row.id);
+    REQUIRE(m);
+    CHECK(m->profile->vendor == row.vendor);
+    CHECK(m->model->ports == row.ports);
+    CHECK(m->model->cdrom == row.cdrom);
+    CHECK_FALSE(find_storage(row.id));  // an id is a modem or a disk, never both
+  }
+  CHECK_FALSE(find_modem({0x19d2, 0x2000}));
+  CHECK_FALSE(find_modem({0x1234, 0x5678}));
+  CHECK(to_string(UsbId{0x19d2, 0x0117}) == "19d2:0117");
+}
+
+TEST_CASE("storage-mode lookups and the storage -> modem mapping") {
+  auto zte = find_storage({0x19d2, 0x2000});
+  REQUIRE(zte);
+  CHECK(zte->profile->vendor == Vendor::zte);
+  CHECK(zte->model->method == SwitchMethod::standard_eject_zte);
+  CHECK(switches_to({0x19d2, 0x2000}, {0x19d2, 0x0031}));
+  CHECK(switches_to({0x19d2, 0x2000}, {0x19d2, 0x0117}));
+  CHECK(switches_to({0x19d2, 0x2000}, {0x19d2, 0x2003}));
+  CHECK_FALSE(switches_to({0x19d2, 0x2000}, {0x19d2, 0x0124}));  // PROTOCOLS.md: not in 2000's list
+  CHECK(switches_to({0x19d2, 0x0149}, {0x19d2, 0x0124}));
+  CHECK(switches_to({0x19d2, 0x0150}, {0x19d2, 0x0124}));
+  CHECK(switches_to({0x19d2, 0x1224}, {0x19d2, 0x0082}));
+  CHECK(switches_to({0x19d2, 0x0154}, {0x19d2, 0x0017}));
+
+  auto hw = find_storage({0x12d1, 0x1446});
+  REQUIRE(hw);
+  CHECK(hw->model->method == SwitchMethod::huawei_new_mode);
+  for (std::uint16_t t : {0x1001, 0x1436, 0x140c, 0x14ac, 0x1506}) CHECK(switches_to({0x12d1, 0x1446}, {0x12d1, t}));
+  CHECK(switches_to({0x12d1, 0x1c0b}, {0x12d1, 0x1c05}));
+  CHECK(switches_to({0x12d1, 0x1557}, {0x12d1, 0x14a5}));
+  CHECK(switches_to({0x12d1, 0x14b5}, {0x12d1, 0x14aa}));
+  CHECK(switches_to({0x12d1, 0x1c24}, {0x12d1, 0x1c23}));
+  CHECK(switches_to({0x12d1, 0x15ca}, {0x12d1, 0x1506}));
+  CHECK(switches_to({0x12d1, 0x151a}, {0x12d1, 0x151d}));
+  CHECK(switches_to({0x12d1, 0x15ce}, {0x12d1, 0x15b3}));
+  CHECK(switches_to({0x12d1, 0x15d0}, {0x12d1, 0x15d1}));
+  CHECK_FALSE(switches_to({0x12d1, 0x1446}, {0x19d2, 0x1001}));  // other vendor
+  CHECK_FALSE(switches_to({0x12d1, 0x9999}, {0x12d1, 0x1001}));  // unknown storage id
+  auto hilink = find_storage({0x12d1, 0x1f01});
+  REQUIRE(hilink);
+  CHECK(hilink->model->method == SwitchMethod::unsupported);
+  CHECK(fb::usb::switch_messages(SwitchMethod::unsupported).empty());
+
+  // Every target of every storage row is a known modem of the same profile.
+  for (Vendor v : {Vendor::zte, Vendor::huawei})
+    for (const auto& s : profile(v).storage)
+      for (auto product : s.targets) {
+        CAPTURE(to_string(s.id));
+        CAPTURE(product);
+        auto m = find_modem({s.id.vendor, product});
+        REQUIRE(m);
+        CHECK(m->profile == &profile(v));
+      }
+}
+
+TEST_CASE("profiles: vendor fallback, reset and CD-ROM commands") {
+  CHECK(profile_for(0x19d2).vendor == Vendor::zte);
+  CHECK(profile_for(0x12d1).vendor == Vendor::huawei);
+  CHECK(profile_for(0x1199).vendor == Vendor::generic);
+  CHECK(profile(Vendor::generic).reset == "AT+CFUN=1,1");
+  CHECK(profile(Vendor::huawei).reset == "AT^RESET");
+  CHECK(profile(Vendor::zte).reset == "AT+CFUN=1,1");
+  CHECK(to_string(Vendor::huawei) == "huawei");
+
+  const CdromCommands* zte = cdrom_commands(CdromControl::zte_zcdrun);
+  REQUIRE(zte);
+  CHECK(zte->query == "AT+ZCDRUN=4");
+  CHECK(zte->disable == "AT+ZCDRUN=8");
+  const CdromCommands* u2 = cdrom_commands(CdromControl::huawei_u2diag);
+  REQUIRE(u2);
+  CHECK(u2->query == "AT^U2DIAG?");
+  CHECK(u2->query_prefix == "^U2DIAG:");
+  CHECK(u2->disable == "AT^U2DIAG=0");
+  CHECK(cdrom_commands(CdromControl::huawei_setport)->query == "AT^SETPORT?");
+  CHECK_FALSE(cdrom_commands(CdromControl::none));
+
+  auto sp = huawei::parse_setport("^SETPORT:A1,A2;1,16,3,2,A1,A2");
+  REQUIRE(sp);
+  CHECK(setport_disable_command(*sp) == "AT^SETPORT=\"FF;1,16,3,2\"");
+  sp = huawei::parse_setport("^SETPORT:A1,A2;A1,A2");
+  REQUIRE(sp);
+  CHECK_FALSE(setport_disable_command(*sp));
+
+  auto urcs = generic_urcs();
+  CHECK(std::find(urcs.begin(), urcs.end(), "+CREG:") != urcs.end());
+  CHECK(std::find(urcs.begin(), urcs.end(), "RING") != urcs.end());
+  auto hw = profile(Vendor::huawei).urcs;
+  CHECK(std::find(hw.begin(), hw.end(), "^RSSI:") != hw.end());
+  CHECK(std::find(hw.begin(), hw.end(), "^DSFLOWRPT:") != hw.end());
+  auto z = profile(Vendor::zte).urcs;
+  CHECK(std::find(z.begin(), z.end(), "+ZUSIMR:") != z.end());
+}
+
+TEST_CASE("the quirk table: one row per model and symptom, looked up by VID:PID") {
+  for (const auto& q : quirk_table()) {
+    CAPTURE(to_string(q.id));
+    CHECK_FALSE(q.why.empty());
+    if (q.quirk == Quirk::init_command) CHECK(q.command.rfind("AT", 0) == 0);
+  }
+  CHECK(has_quirk({0x19d2, 0x0117}, Quirk::init_command));  // vendor-wide row
+  auto zte = quirks_for({0x19d2, 0x0031});
+  REQUIRE(zte.size() == 1);
+  CHECK(zte[0]->command == "AT+CPMS?");
+  CHECK(has_quirk({0x12d1, 0x14db}, Quirk::no_at_port));
+  CHECK(has_quirk({0x12d1, 0x14dc}, Quirk::no_at_port));
+  CHECK_FALSE(has_quirk({0x12d1, 0x1001}, Quirk::no_at_port));
+  CHECK(has_quirk({0x12d1, 0x1573}, Quirk::no_getportmode));
+  CHECK(has_quirk({0x12d1, 0x1003}, Quirk::control_request_switch));
+  CHECK(quirks_for({0x1199, 0x68a3}).empty());
+  CHECK(to_string(Quirk::no_at_port) == "no-at-port");
+}
+
+TEST_CASE("mode-switch messages match usb_modeswitch's documented hex byte for byte") {
+  using fb::usb::to_hex;
+  CHECK(to_hex(fb::usb::prevent_allow_medium_removal(0)) ==
+        "5553424387654321000000000000061e000000000000000000000000000000");
+  CHECK(to_hex(fb::usb::start_stop_unit_eject(0)) == "5553424397654321000000000000061b000000020000000000000000000000");
+  CHECK(to_hex(fb::usb::prevent_allow_medium_removal(1)) ==
+        "5553424387654321000000000001061e000000000000000000000000000000");
+  CHECK(to_hex(fb::usb::start_stop_unit_eject(1)) == "5553424397654321000000000001061b000000020000000000000000000000");
+  CHECK(to_hex(fb::usb::huawei_new_mode_message()) == "55534243123456780000000000000011062000000101000100000000000000");
+  CHECK(to_hex(fb::usb::zte_message_content()) == "55534243123456702000000080000c85010101180101010101000000000000");
+
+  // Each table row's sequence, in sending order.
+  for (Vendor v : {Vendor::zte, Vendor::huawei})
+    for (const auto& s : profile(v).storage) {
+      CAPTURE(to_string(s.id));
+      auto msgs = fb::usb::switch_messages(s.method);
+      std::vector<std::string> hex;
+      for (const auto& m : msgs) hex.push_back(to_hex(m));
+      switch (s.method) {
+        case SwitchMethod::standard_eject:
+          CHECK(hex == std::vector<std::string>{"5553424387654321000000000000061e000000000000000000000000000000",
+                                                "5553424397654321000000000000061b000000020000000000000000000000",
+                                                "5553424387654321000000000001061e000000000000000000000000000000",
+                                                "5553424397654321000000000001061b000000020000000000000000000000"});
+          break;
+        case SwitchMethod::standard_eject_zte:
+          CHECK(hex == std::vector<std::string>{"5553424387654321000000000000061e000000000000000000000000000000",
+                                                "5553424397654321000000000000061b000000020000000000000000000000",
+                                                "5553424387654321000000000001061e000000000000000000000000000000",
+                                                "5553424397654321000000000001061b000000020000000000000000000000",
+                                                "55534243123456702000000080000c85010101180101010101000000000000"});
+          break;
+        case SwitchMethod::huawei_new_mode:
+          CHECK(hex == std::vector<std::string>{"55534243123456780000000000000011062000000101000100000000000000"});
+          break;
+        case SwitchMethod::unsupported: CHECK(hex.empty()); break;
+      }
+      for (const auto& m : msgs) CHECK(m.size() == 31);
+    }
+  CHECK(to_string(SwitchMethod::huawei_new_mode) == "HuaweiNewMode");
+}
+
+TEST_CASE("the CBW encoder and the CSW parser") {
+  fb::usb::Cbw c;
+  c.tag = {1, 2, 3, 4};
+  c.data_length = 0x11223344;
+  c.data_in = true;
+  c.lun = 3;
+  c.cb_length = 10;
+  c.cb[0] = 0xab;
+  c.cb[15] = 0xcd;
+  auto bytes = fb::usb::encode(c);
+  CHECK(fb::usb::to_hex(bytes) == "55534243010203044433221180030aab0000000000000000000000000000cd");
+
+  std::array<std::uint8_t, 13> csw{'U', 'S', 'B', 'S', 0x87, 0x65, 0x43, 0x21, 0x10, 0, 0, 0, 1};
+  auto r = fb::usb::parse_csw(csw);
+  REQUIRE(r);
+  CHECK(r->tag == std::array<std::uint8_t, 4>{0x87, 0x65, 0x43, 0x21});
+  CHECK(r->residue == 16);
+  CHECK(r->status == 1);
+  csw[3] = 'C';
+  CHECK(fb::usb::parse_csw(csw).code() == Code::modeswitch_failed);
+  CHECK_FALSE(fb::usb::parse_csw(std::span<const std::uint8_t>(csw.data(), 12)));
+}
