@@ -1,0 +1,37 @@
+// The last published address, kept across restarts so an unchanged address
+// is not published again (<state_dir>/ddns.json).
+//
+// Contract: store() is atomic — a temporary file in the same directory,
+// fsync, rename over the old one, fsync of the directory — so a power cut
+// leaves either the old or the new content, never a torn file. load()
+// returns nothing for a missing, unreadable or foreign file (another
+// hostname or provider: that address says nothing about this record).
+// Blocking file I/O of a few bytes, called on the daemon's thread.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "fb/ddns/reply.hpp"
+#include "fb/net_types.hpp"
+
+namespace fb::ddns {
+
+class StateFile {
+ public:
+  StateFile(std::string path, Provider provider, std::string hostname)
+      : path_(std::move(path)), provider_(provider), hostname_(std::move(hostname)) {}
+
+  std::optional<IpAddress> load() const;
+  // Empty string on success, else the error (the caller logs it; the
+  // scheduler's view is unaffected, only a restart would republish).
+  std::string store(const IpAddress& address) const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  Provider provider_;
+  std::string hostname_;
+};
+
+}  // namespace fb::ddns

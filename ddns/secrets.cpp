@@ -1,0 +1,112 @@
+#include "fb/ddns/secrets.hpp"
+
+#include <openssl/crypto.h>
+
+#include <cctype>
+#include <vector>
+
+namespace fb::ddns {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool has_control(std::string_view s) {
+  for (char c : s)
+    if (std::iscntrl(static_cast<unsigned char>(c))) return true;
+  return false;
+}
+
+bool has_space_or_control(std::string_view s) {
+  for (char c : s)
+    if (std::iscntrl(static_cast<unsigned char>(c)) || c == ' ') return true;
+  return false;
+}
+
+}  // namespace
+
+Secret& Secret::operator=(Secret&& other) noexcept {
+  if (this != &other) {
+    wipe();
+    value_ = std::move(other.value_);
+    other.wipe();
+  }
+  return *this;
+}
+
+void Secret::wipe() {
+  if (!value_.empty()) OPENSSL_cleanse(value_.data(), value_.size());
+  value_.clear();
+}
+
+std::variant<Secret, std::string> parse_secret_text(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  if (text.empty()) return std::string("is empty");
+  if (text.find('\n') != std::string_view::npos || text.find('\r') != std::string_view::npos)
+    return std::string("holds more than one line; put only the secret in it");
+  if (has_control(text)) return std::string("contains control characters");
+  return Secret(std::string(text));
+}
+
+std::variant<AwsCredentials, std::string> parse_aws_credentials(std::string_view text) {
+  std::vector<std::string_view> lines;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    std::string_view line = trim(text.substr(0, nl));
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+    lines.push_back(line);
+  }
+  bool keyed = false;
+  for (auto l : lines)
+    if (l.find('=') != std::string_view::npos || l.front() == '[') keyed = true;
+
+  AwsCredentials out;
+  std::string secret;
+  if (keyed) {
+    bool have_id = false, have_secret = false;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      std::string_view l = lines[i];
+      std::string where = "line " + std::to_string(i + 1) + " (not counting comments)";
+      if (l.front() == '[') {
+        if (l != "[default]") return where + ": only one profile is read: no section or [default]";
+        continue;
+      }
+      auto eq = l.find('=');
+      if (eq == std::string_view::npos) return where + ": expected key = value";
+      std::string_view key = trim(l.substr(0, eq)), value = trim(l.substr(eq + 1));
+      if (key == "aws_access_key_id") {
+        if (have_id) return where + ": aws_access_key_id given twice";
+        out.access_key_id = std::string(value);
+        have_id = true;
+      } else if (key == "aws_secret_access_key") {
+        if (have_secret) return where + ": aws_secret_access_key given twice";
+        secret = std::string(value);
+        have_secret = true;
+      } else if (key == "aws_session_token") {
+        return where + ": temporary credentials (aws_session_token) expire; use an IAM user's access key";
+      }  // region, output, ...: not ours, ignored
+    }
+    if (!have_id) return std::string("has no aws_access_key_id");
+    if (!have_secret) return std::string("has no aws_secret_access_key");
+  } else {
+    if (lines.size() != 2)
+      return "holds " + std::to_string(lines.size()) +
+             " lines; expected 'aws_access_key_id = ...' and 'aws_secret_access_key = ...' or exactly two lines";
+    out.access_key_id = std::string(lines[0]);
+    secret = std::string(lines[1]);
+  }
+  if (out.access_key_id.empty() || has_space_or_control(out.access_key_id))
+    return std::string("access key id is empty or contains spaces");
+  if (secret.empty() || has_space_or_control(secret)) {
+    OPENSSL_cleanse(secret.data(), secret.size());
+    return std::string("secret access key is empty or contains spaces");
+  }
+  out.secret_access_key = Secret(std::move(secret));
+  return out;
+}
+
+}  // namespace fb::ddns

@@ -1,0 +1,708 @@
+// DdnsClient (libcurl multi on Asio) against the fake DDNS server over
+// loopback HTTPS with a per-run test CA: every documented reply and every
+// fault a user can meet, each with its outcome; then the scheduler wired to
+// the client (DdnsRunner) in real time, counting requests to prove there is
+// no storm. No root needed (loopback only).
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <fstream>
+
+#include "ddns_runner.hpp"
+#include "fake_server.hpp"
+#include "fb/ddns/client.hpp"
+#include "fb/ddns/secrets.hpp"
+#include "fb/ddns/sigv4.hpp"
+#include "fb/ddns/state_file.hpp"
+#include "fb/version.hpp"
+
+using namespace std::chrono_literals;
+using fb::ddns::ClientSettings;
+using fb::ddns::DdnsClient;
+using fb::ddns::Outcome;
+using fb::ddns::Provider;
+using fb::ddns::Reply;
+using fb::test::FakeDdnsServer;
+using fb::test::FakeServerOptions;
+using fb::test::Json;
+using fb::test::TempDir;
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr const char* kSecret = "SuP3R_5eCR3T";
+constexpr const char* kAwsSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+std::string write_secret(const TempDir& dir, const std::string& name, const std::string& text, unsigned mode = 0600) {
+  std::string path = dir / name;
+  fb::test::write_file(path, text, mode);
+  return path;
+}
+
+std::string path_for(Provider p) {
+  switch (p) {
+    case Provider::lambda_v1: return "/v1";
+    case Provider::lambda_v2: return "/v2";
+    case Provider::lambda_v3: return "/v3/";
+    case Provider::route53: return "";
+  }
+  return "";
+}
+
+ClientSettings settings_for(const FakeDdnsServer& server, Provider p, const TempDir& dir) {
+  ClientSettings s;
+  s.provider = p;
+  s.hostname = "www.example.com";
+  if (p == Provider::route53) {
+    s.url = server.url("");
+    s.zone_id = "Z0123456789ABCDEFGHIJ";
+    s.credentials_file =
+        write_secret(dir, "aws.credentials",
+                     "aws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = " + std::string(kAwsSecret) + "\n");
+  } else {
+    s.url = server.url(path_for(p));
+    s.secret_file = write_secret(dir, "ddns.secret", std::string(kSecret) + "\n");
+  }
+  s.ca_file = fb::test::test_pki().ca();
+  s.interface = "lo";  // the uplink: as root SO_BINDTODEVICE, otherwise curl binds lo's address
+  s.connect_timeout = 3s;
+  s.total_timeout = 5s;
+  return s;
+}
+
+// One request, run to its callback (bounded).
+Reply call(asio::io_context& io, DdnsClient& client, const char* address = nullptr) {
+  std::optional<Reply> got;
+  auto done = [&](const Reply& r) { got = r; };
+  if (address)
+    client.set(*fb::parse_address(address), done);
+  else
+    client.get(done);
+  bool finished = fb::test::wait_until(
+      io, [&] { return got.has_value(); }, 30s);
+  REQUIRE_MESSAGE(finished, "the client never called back");
+  CHECK_FALSE(client.busy());
+  return *got;
+}
+
+std::string code(const Reply& r) {
+  return std::string(fb::ddns::error_code(r.outcome));
+}
+
+struct LogCapture {
+  LogCapture() {
+    fb::logging::set_threshold(fb::Level::debug);
+    fb::logging::set_capture([this](fb::Level, std::string_view line) { lines.emplace_back(line); });
+  }
+  ~LogCapture() {
+    fb::logging::set_capture(nullptr);
+    fb::logging::set_threshold(fb::Level::info);
+  }
+  std::string all() const {
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+  }
+  std::vector<std::string> lines;
+};
+
+}  // namespace
+
+TEST_CASE("v3: get sees the loopback source, set publishes it, the same set again is unchanged") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  DdnsClient client(io, settings_for(server, Provider::lambda_v3, dir));
+
+  Reply get = call(io, client);
+  CHECK(get.outcome == Outcome::observed);
+  REQUIRE(get.address);
+  CHECK(get.address->text == "127.0.0.1");
+  CHECK(get.http_status == 200);
+
+  Reply set = call(io, client, "127.0.0.1");
+  CHECK(set.outcome == Outcome::published);
+  CHECK(set.http_status == 201);
+  REQUIRE(set.address);
+  CHECK(set.address->text == "127.0.0.1");
+  CHECK(server.stats()["records"]["www.example.com"] == "127.0.0.1");
+
+  Reply again = call(io, client, "127.0.0.1");
+  CHECK(again.outcome == Outcome::unchanged);
+  CHECK(again.http_status == 200);
+
+  REQUIRE(fb::test::wait_until(
+      io, [&] { return server.requests().size() == 3; }, 10s));
+  const Json& e = server.requests()[1];
+  CHECK(e["method"] == "POST");
+  CHECK(e["source"] == "127.0.0.1");
+  CHECK(e["headers"]["user-agent"] == std::string("failberry/") + fb::kVersion);
+  CHECK(e["headers"]["content-type"] == "application/json");
+  auto body = Json::parse(e["body"].get<std::string>());
+  CHECK(body["ddns_hostname"] == "www.example.com");
+  CHECK(body["validation_hash"] == "1133604d1e8e80ca9e4aeb2aa4735bfdcc84d858261746a4be902f0c2ff01e6e");
+  CHECK(server.stats()["max_in_flight"] == 1);
+}
+
+TEST_CASE("v1 and v2: GETs with the trailing-dot hostname; the server checks the hash against the source it sees") {
+  for (Provider p : {Provider::lambda_v1, Provider::lambda_v2}) {
+    CAPTURE(fb::ddns::to_string(p));
+    asio::io_context io;
+    TempDir dir;
+    FakeDdnsServer server(io);
+    DdnsClient client(io, settings_for(server, p, dir));
+    Reply get = call(io, client);
+    REQUIRE(get.address);
+    CHECK(get.address->text == "127.0.0.1");
+    CHECK(call(io, client, "127.0.0.1").outcome == Outcome::published);
+    CHECK(call(io, client, "127.0.0.1").outcome == Outcome::unchanged);
+    REQUIRE(fb::test::wait_until(
+        io, [&] { return server.requests().size() == 3; }, 10s));
+    const Json& set = server.requests()[1];
+    CHECK(set["method"] == "GET");
+    CHECK(set["query"].get<std::string>().find("mode=set&hostname=www.example.com.&hash=") == 0);
+    CHECK(set["status"] == 200);
+  }
+}
+
+TEST_CASE("the hash binds the source address: a set for another address than the server sees is refused") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  DdnsClient client(io, settings_for(server, Provider::lambda_v3, dir));
+  server.control("/pretend?source=198.51.100.7");  // the API now sees another address (carrier NAT)
+  Reply stale = call(io, client, "127.0.0.1");
+  CHECK(code(stale) == "DDNS_AUTH_FAILED");
+  Reply get = call(io, client);
+  REQUIRE(get.address);
+  CHECK(get.address->text == "198.51.100.7");
+  CHECK(call(io, client, "198.51.100.7").outcome == Outcome::published);
+}
+
+TEST_CASE("v2 with an API key: missing or wrong key is DDNS_AUTH_FAILED, the right one works") {
+  asio::io_context io;
+  TempDir dir;
+  FakeServerOptions o;
+  o.api_key = "K3y-0f-th3-5tack";
+  FakeDdnsServer server(io, o);
+  ClientSettings s = settings_for(server, Provider::lambda_v2, dir);
+  {
+    DdnsClient no_key(io, s);
+    Reply r = call(io, no_key);
+    CHECK(code(r) == "DDNS_AUTH_FAILED");
+    CHECK(r.http_status == 403);
+  }
+  s.api_key_file = write_secret(dir, "apikey", "wrong\n");
+  {
+    DdnsClient wrong(io, s);
+    CHECK(code(call(io, wrong)) == "DDNS_AUTH_FAILED");
+  }
+  s.api_key_file = write_secret(dir, "apikey", "K3y-0f-th3-5tack\n");
+  DdnsClient right(io, s);
+  CHECK(call(io, right).outcome == Outcome::observed);
+  CHECK(call(io, right, "127.0.0.1").outcome == Outcome::published);
+  REQUIRE(fb::test::wait_until(
+      io, [&] { return server.requests().size() == 4; }, 10s));
+  CHECK(server.requests()[3]["headers"]["x-api-key"] == "K3y-0f-th3-5tack");
+}
+
+TEST_CASE("server-side refusals: wrong secret, locked record, missing config") {
+  struct Row {
+    Provider provider;
+    const char* fault;
+    const char* code;
+    long status;
+  };
+  const Row rows[] = {
+      {Provider::lambda_v1, "wrong_secret", "DDNS_AUTH_FAILED", 200},
+      {Provider::lambda_v2, "wrong_secret", "DDNS_AUTH_FAILED", 200},
+      {Provider::lambda_v3, "wrong_secret", "DDNS_AUTH_FAILED", 401},
+      {Provider::route53, "wrong_secret", "DDNS_AUTH_FAILED", 403},
+      {Provider::lambda_v2, "locked", "DDNS_LOCKED", 200},
+      {Provider::lambda_v2, "config_missing", "DDNS_CONFIG_ERROR", 200},
+      {Provider::lambda_v3, "config_missing", "DDNS_CONFIG_ERROR", 403},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(fb::ddns::to_string(row.provider));
+    CAPTURE(std::string(row.fault));
+    asio::io_context io;
+    TempDir dir;
+    FakeDdnsServer server(io);
+    DdnsClient client(io, settings_for(server, row.provider, dir));
+    server.fault(row.fault);
+    Reply r = call(io, client, "127.0.0.1");
+    CHECK(code(r) == row.code);
+    CHECK(r.http_status == row.status);
+    CHECK_FALSE(r.detail.empty());
+  }
+}
+
+TEST_CASE("throttling and 5xx, per generation") {
+  struct Row {
+    Provider provider;
+    const char* fault;
+    const char* code;
+    long status;
+  };
+  const Row rows[] = {
+      {Provider::lambda_v1, "throttle", "DDNS_THROTTLED", 429},
+      {Provider::lambda_v2, "throttle", "DDNS_THROTTLED", 429},
+      {Provider::lambda_v3, "throttle", "DDNS_THROTTLED", 500},  // Route53's "Rate exceeded" through the Lambda
+      {Provider::route53, "throttle", "DDNS_THROTTLED", 400},
+      {Provider::lambda_v1, "error5xx", "DDNS_SERVER_ERROR", 502},
+      {Provider::lambda_v3, "error5xx", "DDNS_SERVER_ERROR", 502},
+      {Provider::route53, "error5xx", "DDNS_SERVER_ERROR", 503},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(fb::ddns::to_string(row.provider));
+    CAPTURE(std::string(row.fault));
+    asio::io_context io;
+    TempDir dir;
+    FakeDdnsServer server(io);
+    DdnsClient client(io, settings_for(server, row.provider, dir));
+    server.fault(row.fault, "set");
+    Reply r = call(io, client, "127.0.0.1");
+    CHECK(code(r) == row.code);
+    CHECK(r.http_status == row.status);
+  }
+}
+
+TEST_CASE("a server that never answers: DDNS_TIMEOUT at the deadline, and the loop kept running meanwhile") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
+  s.total_timeout = 1500ms;
+  DdnsClient client(io, s);
+  server.fault("timeout");
+
+  // A 20 ms ticker on the same io_context: if anything blocked the loop
+  // during the request, it could not tick.
+  int ticks = 0;
+  asio::steady_timer ticker(io);
+  std::function<void()> tick = [&] {
+    ticker.expires_after(20ms);
+    ticker.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      ++ticks;
+      tick();
+    });
+  };
+  tick();
+  auto t0 = std::chrono::steady_clock::now();
+  Reply r = call(io, client);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  ticker.cancel();
+  CHECK(code(r) == "DDNS_TIMEOUT");
+  CHECK(took >= 1500ms);
+  MESSAGE("timeout after " << took.count() << " ms; the loop ticked " << ticks << " times meanwhile");
+  CHECK(ticks > 10);
+}
+
+TEST_CASE("a slow body: past the deadline it is DDNS_TIMEOUT, within it the reply counts") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
+  s.total_timeout = 1500ms;
+  DdnsClient client(io, s);
+  server.fault("slow_body", "", 0.2);  // 5 bytes/s: ~60 bytes take 12 s
+  CHECK(code(call(io, client)) == "DDNS_TIMEOUT");
+  server.fault("slow_body", "", 0.002);  // ~0.1 s in all
+  Reply r = call(io, client);
+  CHECK(r.outcome == Outcome::observed);
+}
+
+TEST_CASE("malformed answers are DDNS_BAD_REPLY") {
+  for (Provider p : {Provider::lambda_v1, Provider::lambda_v3, Provider::route53}) {
+    CAPTURE(fb::ddns::to_string(p));
+    asio::io_context io;
+    TempDir dir;
+    FakeDdnsServer server(io);
+    DdnsClient client(io, settings_for(server, p, dir));
+    server.fault("malformed", "set");
+    Reply r = call(io, client, "127.0.0.1");
+    CHECK(code(r) == "DDNS_BAD_REPLY");
+  }
+}
+
+TEST_CASE("an oversized reply is cut off at the bound: DDNS_BAD_REPLY, with or without Content-Length") {
+  for (const char* fault : {"oversized", "oversized_stream"}) {
+    CAPTURE(fault);
+    asio::io_context io;
+    TempDir dir;
+    FakeDdnsServer server(io);
+    DdnsClient client(io, settings_for(server, Provider::lambda_v3, dir));
+    server.fault(fault);
+    Reply r = call(io, client);
+    CHECK(code(r) == "DDNS_BAD_REPLY");
+    CHECK(r.detail.find("larger than 65536 bytes") != std::string::npos);
+  }
+}
+
+TEST_CASE("TLS is always verified: wrong CA, plain HTTP, and the system store all fail with DDNS_TLS_FAILED") {
+  asio::io_context io;
+  TempDir dir;
+  {
+    FakeDdnsServer server(io);
+    ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
+    s.ca_file = fb::test::test_pki().other_ca();
+    DdnsClient wrong_ca(io, s);
+    Reply r = call(io, wrong_ca);
+    CHECK(code(r) == "DDNS_TLS_FAILED");
+    s.ca_file.clear();  // the system store does not know the test CA
+    DdnsClient system_store(io, s);
+    CHECK(code(call(io, system_store)) == "DDNS_TLS_FAILED");
+    Json stats = server.stats();
+    CHECK(stats["requests"] == 0);  // nothing reached the API
+    CHECK(stats["connections"] == 2);
+  }
+  FakeServerOptions plain;
+  plain.plain = true;
+  FakeDdnsServer server(io, plain);
+  DdnsClient client(io, settings_for(server, Provider::lambda_v3, dir));
+  CHECK(code(call(io, client)) == "DDNS_TLS_FAILED");
+  CHECK(server.stats()["requests"] == 0);
+}
+
+TEST_CASE("redirects are not followed") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  DdnsClient client(io, settings_for(server, Provider::lambda_v3, dir));
+  server.fault("redirect");
+  Reply r = call(io, client);
+  CHECK(code(r) == "DDNS_BAD_REPLY");
+  CHECK(r.http_status == 302);
+  fb::test::run_for(io, 300ms);
+  CHECK(server.stats()["requests"] == 1);  // nobody asked for /elsewhere
+}
+
+TEST_CASE("an address as the interface binds the source to it (what the server then publishes)") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
+  s.interface = "127.0.0.2";  // any 127/8 source works on loopback
+  DdnsClient client(io, s);
+  Reply r = call(io, client);
+  REQUIRE(r.address);
+  CHECK(r.address->text == "127.0.0.2");
+  CHECK(call(io, client, "127.0.0.2").outcome == Outcome::published);
+  CHECK(server.stats()["records"]["www.example.com"] == "127.0.0.2");
+}
+
+TEST_CASE("an interface that does not exist fails the request instead of leaking out the default route") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
+  s.interface = "fbnosuch0";
+  DdnsClient client(io, s);
+  Reply r = call(io, client);
+  CHECK(code(r) == "DDNS_NETWORK_ERROR");
+  CHECK(server.stats()["connections"] == 0);
+}
+
+TEST_CASE("route53: libcurl's SigV4 checks out against our own implementation; the record reads back") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  DdnsClient client(io, settings_for(server, Provider::route53, dir));
+
+  Reply before = call(io, client);
+  CHECK(before.outcome == Outcome::observed);
+  CHECK_FALSE(before.address);  // the list starts at the next name: no record yet
+  Reply set = call(io, client, "127.0.0.1");
+  CHECK(set.outcome == Outcome::published);
+  CHECK(set.detail.find("PENDING") != std::string::npos);
+  Reply after = call(io, client);
+  REQUIRE(after.address);
+  CHECK(after.address->text == "127.0.0.1");
+
+  REQUIRE(fb::test::wait_until(
+      io, [&] { return server.requests().size() == 3; }, 10s));
+  for (const Json& e : server.requests()) {
+    CAPTURE(e.dump());
+    CHECK(e["status"] == 200);  // the fake server's own SigV4 check passed
+    // Recompute the signature of exactly this request, independently.
+    auto auth = fb::ddns::sigv4::parse_authorization(e["headers"]["authorization"].get<std::string>());
+    REQUIRE_FALSE(auth.signature.empty());
+    CHECK(auth.access_key == "AKIDEXAMPLE");
+    CHECK(auth.scope.region == "us-east-1");
+    CHECK(auth.scope.service == "route53");
+    for (const auto& h : auth.signed_headers) CHECK_MESSAGE(e["headers"].contains(h), "signed but not sent: " << h);
+    fb::ddns::sigv4::Request req;
+    req.method = e["method"];
+    req.path = e["path"];
+    req.query = e["query"];
+    req.payload = e["body"];
+    for (auto& [name, value] : e["headers"].items()) req.headers.emplace_back(name, value.get<std::string>());
+    std::string amz_date = e["headers"]["x-amz-date"];
+    std::string canonical = fb::ddns::sigv4::canonical_request(req, auth.signed_headers);
+    std::string expected = fb::ddns::sigv4::signature(kAwsSecret, auth.scope,
+                                                      fb::ddns::sigv4::string_to_sign(amz_date, auth.scope, canonical));
+    CHECK(expected == auth.signature);
+    // And a wrong key would not have produced it.
+    CHECK(fb::ddns::sigv4::signature("not-the-key", auth.scope,
+                                     fb::ddns::sigv4::string_to_sign(amz_date, auth.scope, canonical)) !=
+          auth.signature);
+  }
+  const Json& upsert = server.requests()[1];
+  MESSAGE("libcurl signed the UPSERT with: "
+          << fb::ddns::sigv4::parse_authorization(upsert["headers"]["authorization"].get<std::string>())
+                 .signed_headers.size()
+          << " headers: " << upsert["headers"]["authorization"].get<std::string>().substr(0, 120));
+  CHECK(upsert["path"] == "/2013-04-01/hostedzone/Z0123456789ABCDEFGHIJ/rrset/");
+  CHECK(upsert["message"] == "UPSERT www.example.com. A 127.0.0.1 ttl=60");
+}
+
+TEST_CASE("secret files: group/other bits, symlinks, empty files refused with a hint; nothing secret in the log") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
+
+  s.secret_file = write_secret(dir, "open.secret", "SuP3R_5eCR3T\n", 0644);
+  try {
+    DdnsClient c(io, s);
+    FAIL("a world-readable secret was accepted");
+  } catch (const fb::ddns::SetupError& e) {
+    CHECK(e.code() == "DDNS_SECRET_REFUSED");
+    CHECK(std::string(e.what()).find("(mode 0644); run: chmod 600 " + s.secret_file) != std::string::npos);
+    CHECK(std::string(e.what()).find(kSecret) == std::string::npos);
+  }
+  std::string link = dir / "link.secret";
+  REQUIRE(::symlink(write_secret(dir, "real.secret", "x\n").c_str(), link.c_str()) == 0);
+  s.secret_file = link;
+  CHECK_THROWS_AS(DdnsClient(io, s), fb::ddns::SetupError);
+  s.secret_file = write_secret(dir, "empty.secret", "\n");
+  CHECK_THROWS_WITH_AS(DdnsClient(io, s), doctest::Contains("is empty"), fb::ddns::SetupError);
+  s.secret_file = dir / "missing.secret";
+  CHECK_THROWS_AS(DdnsClient(io, s), fb::ddns::SetupError);
+
+  ClientSettings r53 = settings_for(server, Provider::route53, dir);
+  ::chmod(r53.credentials_file.c_str(), 0640);
+  CHECK_THROWS_WITH_AS(DdnsClient(io, r53), doctest::Contains("chmod 600"), fb::ddns::SetupError);
+
+  // A full publish at debug level: neither the secret, the hash, the API key
+  // nor the AWS secret key shows up in any log line or in describe().
+  LogCapture logs;
+  ClientSettings v2 = settings_for(server, Provider::lambda_v2, dir);
+  v2.api_key_file = write_secret(dir, "apikey", "K3y-s3cr3t\n");
+  DdnsClient client(io, v2);
+  call(io, client);
+  call(io, client, "127.0.0.1");
+  ::chmod(r53.credentials_file.c_str(), 0600);
+  DdnsClient aws(io, r53);
+  call(io, aws, "127.0.0.1");
+  std::string text = logs.all() + client.describe() + aws.describe();
+  CHECK(text.find("ddns-http[www.example.com]: set 127.0.0.1: published") != std::string::npos);
+  for (const char* secret :
+       {kSecret, "K3y-s3cr3t", kAwsSecret, "0ea62806fa3b3fb047056e793bccbd64", "1133604d1e8e80ca9e4aeb2aa4735bfd"}) {
+    CAPTURE(secret);
+    CHECK(text.find(secret) == std::string::npos);
+  }
+  CHECK(client.describe().find("secret=******** api_key=********") != std::string::npos);
+}
+
+TEST_CASE("one request at a time: a second get while busy is a caller bug") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  DdnsClient client(io, settings_for(server, Provider::lambda_v3, dir));
+  bool first = false;
+  client.get([&](const Reply&) { first = true; });
+  CHECK(client.busy());
+  CHECK_THROWS_AS(client.get([](const Reply&) {}), std::logic_error);
+  REQUIRE(fb::test::wait_until(
+      io, [&] { return first; }, 10s));
+  // cancel() drops a request without calling back.
+  bool called = false;
+  client.get([&](const Reply&) { called = true; });
+  client.cancel();
+  CHECK_FALSE(client.busy());
+  fb::test::run_for(io, 300ms);
+  CHECK_FALSE(called);
+}
+
+TEST_CASE("the state file is replaced atomically and ignores other records") {
+  TempDir dir;
+  fb::ddns::StateFile state(dir / "ddns.json", Provider::lambda_v3, "www.example.com");
+  CHECK_FALSE(state.load());
+  CHECK(state.store(*fb::parse_address("203.0.113.7")).empty());
+  REQUIRE(state.load());
+  CHECK(state.load()->text == "203.0.113.7");
+  CHECK_FALSE(std::ifstream(dir / "ddns.json.tmp").good());  // no leftover
+  CHECK(fb::test::read_file(dir / "ddns.json") ==
+        "{\"address\":\"203.0.113.7\",\"hostname\":\"www.example.com\",\"provider\":\"lambda-v3\"}\n");
+  CHECK_FALSE(fb::ddns::StateFile(dir / "ddns.json", Provider::lambda_v3, "other.example.com").load());
+  CHECK_FALSE(fb::ddns::StateFile(dir / "ddns.json", Provider::route53, "www.example.com").load());
+  fb::test::write_file(dir / "ddns.json", "{garbage");
+  CHECK_FALSE(state.load());
+  fb::ddns::StateFile nowhere("/nonexistent-dir/ddns.json", Provider::lambda_v3, "www.example.com");
+  CHECK_FALSE(nowhere.store(*fb::parse_address("203.0.113.7")).empty());
+}
+
+// ---- the scheduler wired to the client, in real time ----
+
+namespace {
+fb::core::DdnsPolicy fast_policy() {
+  fb::core::DdnsPolicy p;
+  p.verify_interval = 60s;
+  p.retry_initial = 100ms;
+  p.throttle_initial = 100ms;
+  p.retry_max = 800ms;
+  p.jitter = 0.5;
+  return p;
+}
+}  // namespace
+
+TEST_CASE("runner: first publish, then no update after a restart with the same address") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
+  {
+    fb::test::DdnsRunner runner(io, s, fast_policy(), dir / "ddns.json", [] { return 0.5; });
+    runner.start();
+    REQUIRE(fb::test::wait_until(
+        io, [&] { return runner.state() == fb::core::DdnsScheduler::State::in_sync; }, 20s));
+    REQUIRE(runner.status().published);
+    CHECK(runner.status().published->text == "127.0.0.1");
+  }
+  CHECK(fb::ddns::StateFile(dir / "ddns.json", Provider::lambda_v3, "www.example.com").load()->text == "127.0.0.1");
+  fb::test::DdnsRunner again(io, s, fast_policy(), dir / "ddns.json", [] { return 0.5; });
+  again.start();
+  REQUIRE(fb::test::wait_until(
+      io, [&] { return again.state() == fb::core::DdnsScheduler::State::in_sync; }, 20s));
+  REQUIRE(fb::test::wait_until(
+      io, [&] { return server.requests().size() == 3; }, 10s));
+  CHECK(server.count_mode("get") == 2);
+  CHECK(server.count_mode("set") == 1);  // the restart did not publish again
+  CHECK(server.stats()["max_in_flight"] == 1);
+}
+
+TEST_CASE("runner: an address change reaches the server as a set; latency over 10 changes") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  fb::test::DdnsRunner runner(io, settings_for(server, Provider::lambda_v3, dir), fast_policy(), dir / "ddns.json",
+                              [] { return 0.5; });
+  runner.start();
+  REQUIRE(fb::test::wait_until(
+      io, [&] { return runner.state() == fb::core::DdnsScheduler::State::in_sync; }, 20s));
+  std::vector<double> ms;
+  for (int i = 0; i < 10; ++i) {
+    // The carrier hands out a new public address: the API now sees it, and
+    // the uplink reports a new local address (what netlink would say).
+    std::string seen = "198.51.100." + std::to_string(10 + i);
+    server.control("/pretend?source=" + seen);
+    std::size_t before = server.requests().size();
+    auto t0 = std::chrono::steady_clock::now();
+    runner.address_changed(*fb::parse_address(("10.64.0." + std::to_string(i + 2)).c_str()));
+    bool seen_set = fb::test::wait_until(
+        io,
+        [&] {
+          for (std::size_t k = before; k < server.requests().size(); ++k)
+            if (server.requests()[k]["mode"] == "set" && server.requests()[k]["source"] == seen) return true;
+          return false;
+        },
+        10s);
+    REQUIRE(seen_set);
+    double t_server = 0;
+    for (std::size_t k = before; k < server.requests().size(); ++k)
+      if (server.requests()[k]["mode"] == "set") t_server = server.requests()[k]["t_received"].get<double>();
+    // Both clocks are CLOCK_MONOTONIC (steady_clock, Python's time.monotonic()).
+    double t_event = std::chrono::duration<double>(t0.time_since_epoch()).count();
+    ms.push_back((t_server - t_event) * 1000.0);
+    REQUIRE(fb::test::wait_until(
+        io, [&] { return runner.state() == fb::core::DdnsScheduler::State::in_sync; }, 10s));
+    CHECK(runner.status().published->text == seen);
+  }
+  std::sort(ms.begin(), ms.end());
+  MESSAGE("address change -> set at the server (loopback HTTPS, get + set): median "
+          << ms[ms.size() / 2] << " ms, max " << ms.back() << " ms over " << ms.size());
+  CHECK(server.count_mode("set") == 11);
+  CHECK(server.stats()["max_in_flight"] == 1);
+}
+
+TEST_CASE("runner: a wrong secret stops all requests with DDNS_AUTH_FAILED until the config is reloaded") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  server.fault("wrong_secret");
+  fb::test::DdnsRunner runner(io, settings_for(server, Provider::lambda_v3, dir), fast_policy(), dir / "ddns.json",
+                              [] { return 0.5; });
+  runner.start();
+  REQUIRE(fb::test::wait_until(
+      io, [&] { return runner.status().code == "DDNS_AUTH_FAILED"; }, 20s));
+  for (int i = 0; i < 5; ++i) runner.address_changed(*fb::parse_address(("10.64.0." + std::to_string(i + 2)).c_str()));
+  fb::test::run_for(io, 2s);
+  CHECK(server.stats()["requests"] == 2);  // one get, one set; nothing after
+  server.clear();
+  runner.config_reloaded();
+  REQUIRE(fb::test::wait_until(
+      io, [&] { return runner.state() == fb::core::DdnsScheduler::State::in_sync; }, 20s));
+  CHECK(runner.status().code.empty());
+}
+
+TEST_CASE("runner: a locked record is not retried before the verify interval") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  server.fault("locked");
+  fb::test::DdnsRunner runner(io, settings_for(server, Provider::lambda_v2, dir), fast_policy(), dir / "ddns.json",
+                              [] { return 0.5; });
+  runner.start();
+  REQUIRE(fb::test::wait_until(
+      io, [&] { return runner.status().code == "DDNS_LOCKED"; }, 20s));
+  fb::test::run_for(io, 3s);
+  CHECK(server.stats()["requests"] == 2);
+  CHECK(runner.state() == fb::core::DdnsScheduler::State::refused);
+}
+
+TEST_CASE("runner: throttling, 5xx and timeouts back off; requests counted over a window") {
+  struct Row {
+    const char* fault;
+    const char* code;
+  };
+  for (Row row :
+       {Row{"throttle", "DDNS_THROTTLED"}, Row{"error5xx", "DDNS_SERVER_ERROR"}, Row{"timeout", "DDNS_TIMEOUT"}}) {
+    CAPTURE(std::string(row.fault));
+    asio::io_context io;
+    TempDir dir;
+    FakeDdnsServer server(io);
+    server.fault(row.fault, "set");
+    ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
+    s.total_timeout = 300ms;
+    // Worst case for the count: r → 1 gives the shortest jittered delays
+    // (50, 100, 200, 400, 400, ... ms with these settings).
+    fb::test::DdnsRunner runner(io, s, fast_policy(), dir / "ddns.json", [] { return 0.999; });
+    runner.start();
+    REQUIRE(fb::test::wait_until(
+        io, [&] { return runner.status().code == row.code; }, 20s));
+    constexpr auto kWindow = 4s;
+    fb::test::run_for(io, kWindow);
+    std::size_t sets = server.count_mode("set");
+    std::size_t gets = server.count_mode("get");
+    MESSAGE(std::string(row.fault) << ": " << sets << " sets + " << gets
+                                   << " gets in 4 s (without backoff: one attempt per get+set round trip)");
+    // Delays (+ each attempt's own time) sum past 4 s after at most 12 attempts.
+    CHECK(sets >= 4);
+    CHECK(sets <= 13);
+    CHECK(gets >= sets);  // each attempt is a get, then a set; the window may end between the two
+    CHECK(gets <= sets + 1);
+    CHECK(runner.status().failures + 1 >= sets);  // the last attempt may still be on its way
+    CHECK(runner.status().failures <= sets + 1);
+    CHECK(server.stats()["max_in_flight"] == 1);
+    // And it heals by itself once the server does.
+    server.clear();
+    REQUIRE(fb::test::wait_until(
+        io, [&] { return runner.state() == fb::core::DdnsScheduler::State::in_sync; }, 10s));
+  }
+}
