@@ -1,35 +1,55 @@
-#!/bin/bash
-# Builds a libFuzzer target with clang (ASan + UBSan) and runs it for a
-# bounded time; exits non-zero on any crash or sanitizer finding.
-# Usage: tests/fuzz/run.sh TARGET SECONDS [BUILD_DIR]
-#   TARGET: http_request (health/handler through Beast's parser)
-# Exit 77 (skipped) when clang with libFuzzer is not installed.
+#!/usr/bin/env bash
+# tests/fuzz/run.sh TARGET [--out DIR] [libFuzzer args...]   TARGET: http | modem | ddns
+#
+# Builds TARGET's libFuzzer harness with the pure sources it exercises (no
+# Asio, no libcurl) using clang++ -fsanitize=fuzzer,address,undefined —
+# rebuilt only when a source or header changed — and runs it on a copy of
+# its seed corpus with the given libFuzzer args (default: a bounded
+# -max_total_time=20). Exit 77 (skipped) with a SKIPPED: line when clang or
+# libFuzzer is missing; otherwise libFuzzer's exit code (non-zero on a crash,
+# with the reproducer in DIR). Longer runs by hand:
+#   tests/fuzz/run.sh modem --out /tmp/fz -max_total_time=600 -jobs=2
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-TARGET=${1:?target}; SECONDS_MAX=${2:?seconds}; OUT=${3:-$ROOT/build/fuzz}
-CXX=$(command -v clang++-14 || command -v clang++ || true)
-[ -n "$CXX" ] || { echo "SKIPPED: fuzz $TARGET: clang++ not installed" >&2; exit 77; }
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TARGET=${1:-}
+LIBS=()
 case "$TARGET" in
-  http_request)
-    SRC=("$ROOT/tests/fuzz/http_request_fuzz.cpp" "$ROOT/health/handler.cpp" "$ROOT/firmware/common/net_types.cpp")
-    INC=(-I"$ROOT/health/include" -I"$ROOT/firmware/common/include") ;;
-  *) echo "run.sh: unknown fuzz target $TARGET" >&2; exit 2 ;;
+  http)   # Beast's request parser into the health handler
+    HARNESS=tests/fuzz/http_request_fuzz.cpp; SEEDS=tests/fuzz/http_corpus
+    SOURCES=(health/handler.cpp firmware/common/net_types.cpp)
+    INCLUDES=(health/include firmware/common/include) ;;
+  modem)  # the AT framer and every modem parser
+    HARNESS=tests/modem/fuzz/fuzz_at.cpp; SEEDS=tests/modem/fuzz/corpus
+    SOURCES=(drivers/at/{fields,framing,parse_3gpp}.cpp drivers/modem/{error,parse_vendor,profile,discovery}.cpp
+             drivers/usb/modeswitch.cpp)
+    INCLUDES=(drivers/include) ;;
+  ddns)   # every DDNS reply and credentials parser
+    HARNESS=tests/ddns/fuzz/fuzz_ddns.cpp; SEEDS=tests/ddns/fuzz/corpus
+    SOURCES=(ddns/{crypto,reply,lambda,route53,sigv4,secrets}.cpp firmware/common/{net_types,log}.cpp)
+    INCLUDES=(ddns/include firmware/common/include); LIBS=(-lcrypto) ;;
+  *) echo "usage: $0 http|modem|ddns [--out DIR] [libFuzzer args...]" >&2; exit 2 ;;
 esac
-mkdir -p "$OUT/$TARGET-corpus"
-BIN=$OUT/$TARGET-fuzz
-"$CXX" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  "${INC[@]}" "${SRC[@]}" -o "$BIN"
-# Seeds: real check requests, so the fuzzer starts from valid HTTP.
-printf 'GET /health/wired HTTP/1.1\r\nHost: pi.example.com:9000\r\nUser-Agent: Amazon-Route53-Health-Check-Service\r\nAccept-Encoding: identity,gzip,deflate\r\n\r\n' > "$OUT/$TARGET-corpus/seed-route53"
-printf 'HEAD /status?x=1 HTTP/1.0\r\n\r\n' > "$OUT/$TARGET-corpus/seed-head"
-printf 'GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' > "$OUT/$TARGET-corpus/seed-chunked"
-cd "$OUT"
-rc=0
-"$BIN" -max_total_time="$SECONDS_MAX" -print_final_stats=1 -artifact_prefix="$OUT/$TARGET-" \
-  "$OUT/$TARGET-corpus" > "$OUT/$TARGET.log" 2>&1 || rc=$?
-grep -E 'stat::number_of_executed_units|stat::peak_rss|^Done' "$OUT/$TARGET.log" || true
-if [ $rc -ne 0 ]; then
-  echo "fuzz $TARGET: FINDING (exit $rc); reproducer: $OUT/$TARGET-crash-*" >&2
-  grep -E -A30 'ERROR|SUMMARY|deadly signal' "$OUT/$TARGET.log" | head -60 >&2
+shift
+OUT=${TMPDIR:-/tmp}/failberry-fuzz-$TARGET
+if [[ ${1:-} == --out ]]; then OUT=$2; shift 2; fi
+ARGS=("$@")
+[[ ${#ARGS[@]} -gt 0 ]] || ARGS=(-max_total_time=20)
+
+CXX=$(command -v clang++-14 || command -v clang++ || true)
+[[ -n $CXX ]] || { echo "SKIPPED: fuzz.$TARGET: no clang++ (apt-get install clang-14)" >&2; exit 77; }
+mkdir -p "$OUT/corpus"
+cd "$ROOT"
+BIN=$OUT/fuzz_$TARGET
+if [[ ! -x $BIN ]] || [[ -n $(find "$HARNESS" "${SOURCES[@]}" "${INCLUDES[@]}" -newer "$BIN" -print -quit) ]]; then
+  if ! "$CXX" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+      "${INCLUDES[@]/#/-I}" "$HARNESS" "${SOURCES[@]}" "${LIBS[@]}" -o "$BIN.new" 2> "$OUT/build.log"; then
+    if grep -q -e 'libclang_rt.fuzzer' -e 'unsupported option' "$OUT/build.log"; then
+      echo "SKIPPED: fuzz.$TARGET: $CXX has no libFuzzer: $(head -1 "$OUT/build.log")" >&2; exit 77
+    fi
+    cat "$OUT/build.log" >&2; exit 1
+  fi
+  mv "$BIN.new" "$BIN"
 fi
-exit $rc
+cd "$OUT"  # crash-* reproducers land here
+echo "run.sh: $BIN ${ARGS[*]} $OUT/corpus $ROOT/$SEEDS" >&2
+exec "$BIN" "${ARGS[@]}" -print_final_stats=1 "$OUT/corpus" "$ROOT/$SEEDS"

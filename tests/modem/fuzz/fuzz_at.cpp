@@ -1,7 +1,7 @@
 // libFuzzer target for everything that reads modem bytes: the framer (in
 // random chunking, with and without a command in flight) and every parser
 // on every response, URC and stray line it produces, plus the raw input.
-// Built by run_fuzz.sh with clang++ -fsanitize=fuzzer,address,undefined; a
+// Built by tests/fuzz/run.sh modem with clang++ -fsanitize=fuzzer,address,undefined; a
 // crash, a sanitizer report or a broken invariant (abort) is a finding.
 #include <cstddef>
 #include <cstdint>
