@@ -3,10 +3,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "fb/ddns/secrets.hpp"
+#include "fb/secret_file.hpp"
 
 namespace fb::ddns {
 
@@ -19,12 +19,8 @@ std::variant<Secret, std::string> read_secret_file(const std::string& path) {
   std::string error;
   if (::fstat(fd, &st) != 0) {
     error = path + ": cannot stat: " + std::strerror(errno);
-  } else if (!S_ISREG(st.st_mode)) {
-    error = path + ": not a regular file";
-  } else if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    error = path + ": accessible by group or others (mode " + mode + "); run: chmod 600 " + path;
+  } else if (auto problem = fb::secret_file_problem(st, path)) {
+    error = path + ": " + *problem;
   } else if (st.st_size > kMaxBytes) {
     error = path + ": too large for a secret (" + std::to_string(st.st_size) + " bytes)";
   }

@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "fb/config/parse.hpp"
+#include "fb/secret_file.hpp"
 
 namespace fb::core {
 namespace {
@@ -18,12 +18,7 @@ constexpr off_t kMaxConfigBytes = 1 << 20;  // a real config is a few KiB
 std::optional<std::string> check_secret_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return "cannot use secret file: " + std::string(std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) return "secret file is not a regular file";
-  if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return "secret file is accessible by group or others (mode " + std::string(mode) + "); run: chmod 600 " + path;
-  }
+  if (auto problem = secret_file_problem(st, path)) return "secret file is " + *problem;
   if (::access(path.c_str(), R_OK) != 0) return "cannot read secret file: " + std::string(std::strerror(errno));
   return std::nullopt;
 }
