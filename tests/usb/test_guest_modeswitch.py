@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""System test: the libusb mode switch against a real kernel's usb-storage, in the QEMU guest.
+
+usage: test_guest_modeswitch.py ARCH TOOL_PATH   (ARCH: x86_64|arm64; TOOL_PATH: fb_modeswitch_tool
+       built for ARCH — the arm64 one comes from the cross tree build-arm64/)
+
+The guest (tests/system/guest/fbguest.py) gets an emulated `usb-storage` device on its xHCI
+controller, backed by a small raw disk image made here. In the guest: usb-storage binds to it
+(checked through sysfs, and sd_mod makes it a block device), then fb_modeswitch_tool finds it by
+its id (QEMU's own 46f4:0001, given explicitly: it is not in the product table), detaches
+usb-storage, claims the interface, sends StandardEject (PREVENT ALLOW MEDIUM REMOVAL and START
+STOP UNIT for LUN 0 and LUN 1) and reads each CSW. The emulated disk never turns into a modem, so
+the tool must end with the stable MODESWITCH_FAILED error naming what happened (still 46f4:0001
+in storage mode, usb-storage detached) after its wait, and usb-storage must stay detached.
+Prints PASS/FAIL per check and "N passed, N failed". Exit 0 all passed, 1 a failure, 77 skipped.
+Env: FBGUEST_VERBOSE=1 streams the guest console to stderr.
+"""
+import os, re, sys, tempfile, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "system", "guest"))
+import fbguest  # noqa: E402
+
+MODULES = ["xhci_pci", "usb_storage", "sd_mod"]
+WAIT_MS = 3000
+GUEST_SCRIPT = r"""
+fails=0
+check() { echo "CHECK $1 $2 $3"; [ "$2" = PASS ] || fails=$((fails + 1)); }
+upto() { n=$(($1 * 10)); shift; until "$@"; do n=$((n - 1)); [ $n -gt 0 ] || return 1; sleep 0.1; done; }
+for m in @MODULES@; do modprobe "$m" || echo "modprobe $m failed"; done
+find_disk() {
+  for d in /sys/bus/usb/devices/*; do
+    [ "$(cat "$d/idVendor" 2>/dev/null):$(cat "$d/idProduct" 2>/dev/null)" = 46f4:0001 ] && { DEV=${d##*/}; return 0; }
+  done; return 1
+}
+driver() { l=$(readlink "/sys/bus/usb/devices/$DEV:1.0/driver" 2>/dev/null) && echo "${l##*/}" || echo none; }
+bound() { [ "$(driver)" = usb-storage ]; }
+disk() { ls -d /sys/bus/usb/devices/$DEV:1.0/host*/target*/*/block/* >/dev/null 2>&1; }
+if upto 30 find_disk; then check found PASS "46f4:0001 at $DEV ($(cat /sys/bus/usb/devices/$DEV/product))"
+else check found FAIL "no 46f4:0001 in /sys/bus/usb/devices: $(ls /sys/bus/usb/devices | tr '\n' ' ')"; fi
+if [ -n "$DEV" ] && upto 30 bound && upto 30 disk; then
+  check bound_before PASS "$DEV:1.0 driver $(driver), block $(ls /sys/bus/usb/devices/$DEV:1.0/host*/target*/*/block/)"
+else check bound_before FAIL "driver $(driver), no block device"; fi
+fb_modeswitch_tool --device usb:46f4:0001 --method standard-eject --target 19d2:0117 --wait @WAIT@ \
+  >/tmp/tool.out 2>/tmp/tool.log
+rc=$?
+sed 's/^/tool-log: /' /tmp/tool.log; sed 's/^/tool-out: /' /tmp/tool.out
+echo "TOOL-RC=$rc"
+if [ -n "$DEV" ]; then
+  [ "$(driver)" = none ] && check detached_after PASS "$DEV:1.0 has no driver" || check detached_after FAIL "driver $(driver)"
+  [ -e "/sys/bus/usb/devices/$DEV" ] && check still_there PASS "$DEV $(cat /sys/bus/usb/devices/$DEV/idVendor):$(cat /sys/bus/usb/devices/$DEV/idProduct)" ||
+    check still_there FAIL "the device left the bus"
+fi
+exit $fails
+"""
+
+
+def skip(reason):
+    print(f"SKIPPED: {reason}", file=sys.stderr)
+    sys.exit(77)
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] not in fbguest.ARCHES:
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        return 2
+    arch, tool = sys.argv[1:]
+    tag = f"guest_modeswitch[{arch}]"
+    if os.geteuid() != 0:
+        skip(f"{tag}: needs root (apt-get, kernel cache under /var/cache)")
+    if not os.path.isfile(tool):
+        skip(f"{tag}: fb_modeswitch_tool missing: {tool}" +
+             (" (run tests/cross/build.sh arm64)" if arch == "arm64" else ""))
+    fbguest.exit_on_signals()
+    try:
+        fbguest.prepare(arch)
+    except fbguest.GuestUnavailable as e:
+        skip(f"{tag}: {e}")
+
+    results = []
+
+    def check(ok, name, detail=""):
+        results.append(ok)
+        print(f"{'PASS' if ok else 'FAIL'}: {tag} {name}{': ' + detail if detail else ''}", flush=True)
+
+    script = GUEST_SCRIPT.replace("@MODULES@", " ".join(MODULES)).replace("@WAIT@", str(WAIT_MS))
+    echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
+    t0 = time.monotonic()
+    output, rc = "", None
+    with tempfile.TemporaryDirectory(prefix="fb-modeswitch-") as tmp:
+        disk = os.path.join(tmp, "stick.img")
+        with open(disk, "wb") as f:
+            f.truncate(1024 * 1024)  # 1 MiB of zeros: a "CD-ROM" nobody reads
+        qemu = ["-drive", f"if=none,id=fbstick,format=raw,file={disk}",
+                "-device", "usb-storage,bus=xhci.0,port=2,drive=fbstick,removable=on"]
+        try:
+            rc, output = fbguest.run(arch, script, bins=[(tool, "/usr/local/bin/fb_modeswitch_tool")],
+                                     modules=MODULES, qemu_args=qemu, timeout=110, echo=echo)
+        except fbguest.GuestUnavailable as e:
+            skip(f"{tag}: {e}")
+        except fbguest.GuestError as e:
+            output = e.output
+            check(False, "guest_run", str(e))
+    total = time.monotonic() - t0
+
+    reported = {}
+    for line in output.splitlines():
+        p = line.split(" ", 3)
+        if len(p) >= 3 and p[0] == "CHECK":
+            reported[p[1]] = (p[2] == "PASS", p[3] if len(p) > 3 else "")
+    for name in ("found", "bound_before", "detached_after", "still_there"):
+        ok, detail = reported.get(name, (False, "not reported by the guest"))
+        check(ok, name, detail)
+    dev = re.search(r"CHECK found PASS 46f4:0001 at (\S+)", output)
+    dev = dev.group(1) if dev else "?"
+    tool_rc = re.search(r"TOOL-RC=(\d+)", output)
+    check(tool_rc is not None and tool_rc.group(1) == "3", "tool_exit",
+          f"rc={tool_rc.group(1) if tool_rc else 'none'} (3: MODESWITCH_FAILED)")
+    out = [l[len("tool-out: "):] for l in output.splitlines() if l.startswith("tool-out: ")]
+    log = "\n".join(l for l in output.splitlines() if l.startswith("tool-log: "))
+    check(any(l.startswith(f"found 46f4:0001 at {dev} ") and "driver usb-storage" in l for l in out), "tool_found",
+          next((l for l in out if l.startswith("found")), "no 'found' line"))
+    check(re.search(r"detached usb-storage from interface 0", log) is not None, "tool_detached",
+          "log says it detached usb-storage" if "detached usb-storage" in log else "no detach in the log")
+    check(re.search(r"claimed interface 0 after detaching usb-storage", log) is not None, "tool_claimed")
+    msgs = [l for l in out if l.startswith("message ")]
+    check(len(msgs) == 4, "four_messages", f"{len(msgs)} message lines")
+    for i, what in ((1, "PREVENT ALLOW MEDIUM REMOVAL lun 0"), (2, "START STOP UNIT (eject) lun 0")):
+        want = f"message {i}/4 {what}: sent, CSW passed"
+        check(want in msgs, f"csw_{i}", next((m for m in msgs if m.startswith(f"message {i}/")), "missing"))
+    for i in (3, 4):  # LUN 1 does not exist: a refusal (stall or failed CSW) is fine, silence is not
+        m = next((m for m in msgs if m.startswith(f"message {i}/4 ")), "")
+        check(re.search(r"lun 1: .*(CSW (passed|failed|phase error)|CBW stalled)", m) is not None, f"answer_{i}",
+              m or "missing")
+    err = next((l for l in out if l.startswith("MODESWITCH_FAILED: ")), "")
+    want_tail = f"no modem within {WAIT_MS} ms: still 46f4:0001 (storage mode) at {dev}, usb-storage detached"
+    check(err.startswith(f"MODESWITCH_FAILED: 46f4:0001 at {dev}: standard-eject, 4 of 4 message(s) sent")
+          and err.endswith(want_tail), "timeout_error", err or "no MODESWITCH_FAILED line")
+    check(rc == 0, "guest_script_exit", f"rc={rc}")
+    print(f"TIMING: {tag} total={total:.1f}s")
+    failed = results.count(False)
+    if failed and output:
+        print(f"--- guest console ({tag}) ---\n{output}\n--- end ---", file=sys.stderr)
+    print(f"{tag}: {len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
