@@ -12,6 +12,11 @@ usb-storage, claims the interface, sends StandardEject (PREVENT ALLOW MEDIUM REM
 STOP UNIT for LUN 0 and LUN 1) and reads each CSW. The emulated disk never turns into a modem, so
 the tool must end with the stable MODESWITCH_FAILED error naming what happened (still 46f4:0001
 in storage mode, usb-storage detached) after its wait, and usb-storage must stay detached.
+Then a model of a stick that does switch: the tool runs again (no driver to detach now) with the
+FTDI id as its target; once it says it is waiting, the test unplugs the storage device through the
+QEMU monitor and plugs a usb-serial device into the same hub port, like a real stick leaving the
+bus and coming back in modem mode. The tool must notice through sysfs (kernel uevents) and end
+with SWITCHED naming the new id and port, exit 0.
 Prints PASS/FAIL per check and "N passed, N failed". Exit 0 all passed, 1 a failure, 77 skipped.
 Env: FBGUEST_VERBOSE=1 streams the guest console to stderr.
 """
@@ -20,7 +25,7 @@ import os, re, sys, tempfile, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "system", "guest"))
 import fbguest  # noqa: E402
 
-MODULES = ["xhci_pci", "usb_storage", "sd_mod"]
+MODULES = ["xhci_pci", "usb_storage", "sd_mod", "usbserial", "ftdi_sio"]
 WAIT_MS = 3000
 GUEST_SCRIPT = r"""
 fails=0
@@ -50,6 +55,15 @@ if [ -n "$DEV" ]; then
   [ -e "/sys/bus/usb/devices/$DEV" ] && check still_there PASS "$DEV $(cat /sys/bus/usb/devices/$DEV/idVendor):$(cat /sys/bus/usb/devices/$DEV/idProduct)" ||
     check still_there FAIL "the device left the bus"
 fi
+echo "SCENARIO swap"
+# stderr (the log) straight to the console: the host waits for "waiting" before it swaps devices
+fb_modeswitch_tool --device usb:46f4:0001 --method standard-eject --target 0403:6001 --wait 60000 >/tmp/tool2.out
+rc=$?
+sed 's/^/tool2-out: /' /tmp/tool2.out
+echo "TOOL2-RC=$rc"
+tty=$(ls -d /sys/bus/usb/devices/$DEV:1.0/ttyUSB* 2>/dev/null | head -1)
+[ "$(cat /sys/bus/usb/devices/$DEV/idVendor 2>/dev/null):$(cat /sys/bus/usb/devices/$DEV/idProduct 2>/dev/null)" = 0403:6001 ] &&
+  [ -n "$tty" ] && check modem_after PASS "$DEV is 0403:6001 with ${tty##*/}" || check modem_after FAIL "$DEV: $(ls /sys/bus/usb/devices | tr '\n' ' ')"
 exit $fails
 """
 
@@ -90,11 +104,25 @@ def main():
         disk = os.path.join(tmp, "stick.img")
         with open(disk, "wb") as f:
             f.truncate(1024 * 1024)  # 1 MiB of zeros: a "CD-ROM" nobody reads
+        # Behind the guest's USB 2 hub (port 1.2), so the serial device plugged in its place
+        # later enumerates at the same speed and the same port path, as a switched stick does.
         qemu = ["-drive", f"if=none,id=fbstick,format=raw,file={disk}",
-                "-device", "usb-storage,bus=xhci.0,port=2,drive=fbstick,removable=on"]
+                "-device", "usb-storage,bus=xhci.0,port=1.2,drive=fbstick,removable=on,id=fbstickdev",
+                "-chardev", "null,id=fbnull"]
         try:
-            rc, output = fbguest.run(arch, script, bins=[(tool, "/usr/local/bin/fb_modeswitch_tool")],
-                                     modules=MODULES, qemu_args=qemu, timeout=110, echo=echo)
+            with fbguest.Guest(arch, script, bins=[(tool, "/usr/local/bin/fb_modeswitch_tool")], modules=MODULES,
+                               qemu_args=qemu, timeout=110, echo=echo) as g:
+                try:
+                    g.expect(r"^SCENARIO swap", timeout=90)
+                    g.expect(r"modeswitch\[.*to come back as a modem", timeout=30)
+                    gone = g.monitor("device_del fbstickdev").strip()
+                    plugged = g.monitor("device_add usb-serial,bus=xhci.0,port=1.2,chardev=fbnull,"
+                                        "always-plugged=on,id=fbmodem").strip()
+                    check(not gone and not plugged, "swap_devices",
+                          f"device_del: {gone or 'ok'}; device_add: {plugged or 'ok'}")
+                except fbguest.GuestError as e:
+                    check(False, "swap_devices", str(e))
+                rc, output = g.wait()
         except fbguest.GuestUnavailable as e:
             skip(f"{tag}: {e}")
         except fbguest.GuestError as e:
@@ -135,6 +163,16 @@ def main():
     want_tail = f"no modem within {WAIT_MS} ms: still 46f4:0001 (storage mode) at {dev}, usb-storage detached"
     check(err.startswith(f"MODESWITCH_FAILED: 46f4:0001 at {dev}: standard-eject, 4 of 4 message(s) sent")
           and err.endswith(want_tail), "timeout_error", err or "no MODESWITCH_FAILED line")
+    check(reported.get("modem_after", (False,))[0], "modem_after", reported.get("modem_after", (0, "not reported"))[1])
+    tool2_rc = re.search(r"TOOL2-RC=(\d+)", output)
+    check(tool2_rc is not None and tool2_rc.group(1) == "0", "switched_exit",
+          f"rc={tool2_rc.group(1) if tool2_rc else 'none'} (0: SWITCHED)")
+    out2 = [l[len("tool2-out: "):] for l in output.splitlines() if l.startswith("tool2-out: ")]
+    switched = next((l for l in out2 if l.startswith("SWITCHED ")), "")
+    check(switched.startswith(f"SWITCHED 0403:6001 at {dev}: standard-eject, 4 of 4 message(s) sent"), "switched",
+          switched or " | ".join(out2[-3:]) or "no output")
+    check(any(l.startswith(f"found 46f4:0001 at {dev} ") and "driver none" in l for l in out2), "second_run_unbound",
+          next((l for l in out2 if l.startswith("found")), "no 'found' line"))
     check(rc == 0, "guest_script_exit", f"rc={rc}")
     print(f"TIMING: {tag} total={total:.1f}s")
     failed = results.count(False)
