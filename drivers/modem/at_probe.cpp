@@ -88,7 +88,7 @@ void AtPortProber::answered(at::CommandResult result) {
     result_.tried.push_back(ProbeAttempt{tty, true, "OK", noise_});
     result_.at_tty = tty;
     log_.notice() << tty << " answers AT: it is the AT port (" << result_.summary() << ")";
-    finish(std::move(result_));
+    finish(result_);
     return;
   }
   channel_.reset();  // also drops the channel's wait for a late answer

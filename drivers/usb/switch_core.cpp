@@ -277,8 +277,12 @@ std::vector<SwitchAction> SwitchCore::on_scanned(const switch_event::Scanned& s)
     seen = "still " + modem::to_string(d->id) + " (storage mode) at " + plan_.port +
            (unbound ? ", " + (detached_.empty() ? std::string("no driver") : detached_ + " detached") : "");
   } else {
-    target =
-        plan_.targets.empty() || std::find(plan_.targets.begin(), plan_.targets.end(), d->id) != plan_.targets.end();
+    // The table lists the targets seen in the field, not every one a
+    // firmware may pick (usb-modeswitch-data has 27 for 19d2:2000): another
+    // id of the same vendor that is not itself a storage id counts too.
+    target = plan_.targets.empty() ||
+             std::find(plan_.targets.begin(), plan_.targets.end(), d->id) != plan_.targets.end() ||
+             (d->id.vendor == plan_.storage.vendor && !modem::find_storage(d->id));
     if (!target)
       seen = plan_.port + " is now " + modem::to_string(d->id) + ", not one of the ids it switches to";
     else if (!has_tty(*d))

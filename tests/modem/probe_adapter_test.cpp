@@ -152,6 +152,9 @@ TEST_CASE("a modem port that never answers is not chosen; all silent is a clear 
         std::string::npos);
   CHECK(d.find(noisy.path() + ": no answer (2 x AT, 400 ms each) (") != std::string::npos);  // with its noise count
   CHECK(d.find(hung.tty() + ": no answer (2 x AT, 400 ms each)") != std::string::npos);
+  REQUIRE(rig.prober.report().tried.size() == 4);  // the same, structured, for status
+  CHECK(rig.prober.report().at_tty.empty());
+  CHECK(rig.prober.report().tried[1].outcome.find("open failed") == 0);
 
   // the same prober is usable again afterwards; the simulator wakes up
   hung.ok("set silent=0");

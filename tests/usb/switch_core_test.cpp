@@ -161,6 +161,9 @@ TEST_CASE("ZTE: every message with its CSW, the data-in phase of the vendor CDB,
   CHECK(run(ev::Scanned{{device("1-1.2", {0x19d2, 0x0117}, "")}}).empty());  // back, serial driver not bound yet
   CHECK(run.core.observed().find("no tty is bound") != std::string::npos);
   CHECK(run(ev::Scanned{{device("1-1.3", {0x19d2, 0x0117}, "option", {"ttyUSB0"})}}).empty());  // another port
+  CHECK(run(ev::Scanned{{device("1-1.2", {0x12d1, 0x1001}, "option", {"ttyUSB0"})}}).empty());  // another vendor
+  CHECK(run.core.observed() == "1-1.2 is now 12d1:1001, not one of the ids it switches to");
+  CHECK(run(ev::Scanned{{device("1-1.2", {0x19d2, 0x0154}, "usb-storage")}}).empty());  // another storage id
   a = run(ev::Scanned{{device("1-1.2", {0x19d2, 0x0117}, "option", {"ttyUSB0", "ttyUSB1"})}});
   auto fin = first<act::Finish>(a);
   REQUIRE(fin);
@@ -169,6 +172,18 @@ TEST_CASE("ZTE: every message with its CSW, the data-in phase of the vendor CDB,
   CHECK(fin->result->summary.find("StandardEject+ZTE, 5 of 5 message(s) sent") == 0);
   CHECK(run.core.state() == SwitchCore::State::switched);
   CHECK(run.core.undefined_transitions() == 0);
+}
+
+TEST_CASE("a ZTE target id missing from the table still counts when it is not a storage id and has ttys") {
+  SwitchPlan plan = zte_plan();
+  Run run(plan);
+  run(ev::Start{});
+  run(ev::Claimed{0, "usb-storage"});
+  run(ev::Transferred{Xfer::no_device, {}, ""});
+  auto a = run(ev::Scanned{{device("1-1.2", {0x19d2, 0x0016}, "option", {"ttyUSB0"})}});
+  REQUIRE(first<act::Finish>(a));
+  REQUIRE(first<act::Finish>(a)->result);
+  CHECK(first<act::Finish>(a)->result->modem.id == UsbId{0x19d2, 0x0016});
 }
 
 TEST_CASE("a one-LUN stick stalls the LUN 1 CBWs: halts are cleared and the rest is sent") {

@@ -14,9 +14,10 @@
 //  - `done` is posted to the io_context exactly once (never from inside
 //    start()): a ProbeResult with the chosen tty and every attempt, or
 //    AT_TIMEOUT whose detail lists each port tried and what it did
-//    ("no AT port answered: ttyUSB0: no answer (2 x AT, 1000 ms each, 412
+//    ("no AT port answered: ttyUSB0: no answer (2 x AT, 1000 ms each) (412
 //    noise bytes); ttyUSB1: open failed: …"); NO_MODEM when there is no
-//    candidate at all.
+//    candidate at all. report() keeps the attempts of the last run, also
+//    after a failure (for status).
 //  - The probing channel is closed before `done`: the caller opens its own
 //    AtChannel on the chosen port. cancel() / the destructor stop at once
 //    without calling `done`.
@@ -70,6 +71,7 @@ class AtPortProber {
   void start(std::vector<std::string> candidates, Done done);
   void cancel();
   bool busy() const { return running_; }
+  const ProbeResult& report() const { return result_; }
 
  private:
   void probe(std::size_t index);

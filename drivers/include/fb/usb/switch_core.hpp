@@ -19,7 +19,8 @@
 //   the bus (NO_DEVICE) means it is switching: stop sending. A transfer that
 //   times out or fails otherwise ends the sending too. Then Release and
 //   Watch sysfs until the stick is back at the same port as one of the
-//   target ids *with a tty bound* (success), or the deadline passes
+//   target ids (or another non-storage id of its vendor) *with a tty bound*
+//   (success), or the deadline passes
 //   (MODESWITCH_FAILED naming the messages' outcomes and what is at the port
 //   now: still in storage mode, gone, another id, the target without a tty).
 #pragma once
@@ -45,6 +46,8 @@ struct SwitchPlan {
   std::string method;                        // for logs: "StandardEject+ZTE"
   std::vector<Cbw31> messages;               // in sending order, at least one
   std::vector<modem::UsbId> targets;         // ids it comes back as; empty: any id but `storage`
+                                             // (also accepted: any other id of the same vendor
+                                             // that is not a storage id itself)
   Duration wait = std::chrono::seconds(20);  // for the modem after the last message
 };
 

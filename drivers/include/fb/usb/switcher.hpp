@@ -27,6 +27,10 @@
 //  - cancel() / the destructor: stops at once without calling `done`; a
 //    transfer in flight is cancelled and reaped (bounded: libusb returns it
 //    within its own timeout), the interface released and the device closed.
+//
+// Use (discovery found FoundModem::State::storage):
+//   auto plan = fb::usb::plan_for(found.device);   // MODESWITCH_FAILED if the table cannot switch it
+//   switcher.start(*plan, [&](auto result) { … });  // success: scan_usb() + locate_modem() again
 #pragma once
 
 #include <utility>
