@@ -11,7 +11,9 @@ its id (QEMU's own 46f4:0001, given explicitly: it is not in the product table),
 usb-storage, claims the interface, sends StandardEject (PREVENT ALLOW MEDIUM REMOVAL and START
 STOP UNIT for LUN 0 and LUN 1) and reads each CSW. The emulated disk never turns into a modem, so
 the tool must end with the stable MODESWITCH_FAILED error naming what happened (still 46f4:0001
-in storage mode, usb-storage detached) after its wait, and usb-storage must stay detached.
+in storage mode, usb-storage detached) after its wait, without spinning through it (CPU time of
+the tool from the shell's `times`), and usb-storage must stay detached. Without --method the
+product table decides, and it refuses this unknown id by name.
 Then a model of a stick that does switch: the tool runs again (no driver to detach now) with the
 FTDI id as its target; once it says it is waiting, the test unplugs the storage device through the
 QEMU monitor and plugs a usb-serial device into the same hub port, like a real stick leaving the
@@ -48,8 +50,11 @@ else check bound_before FAIL "driver $(driver), no block device"; fi
 fb_modeswitch_tool --device usb:46f4:0001 --method standard-eject --target 19d2:0117 --wait @WAIT@ \
   >/tmp/tool.out 2>/tmp/tool.log
 rc=$?
+echo "TOOL-CPU $(times | tail -1)"  # user and system time of the children: the tool, mostly waiting
 sed 's/^/tool-log: /' /tmp/tool.log; sed 's/^/tool-out: /' /tmp/tool.out
 echo "TOOL-RC=$rc"
+fb_modeswitch_tool --device usb:46f4:0001 >/tmp/tool3.out 2>/dev/null  # no --method: the product table decides
+echo "TOOL3-RC=$? $(cat /tmp/tool3.out | tail -1)"
 if [ -n "$DEV" ]; then
   [ "$(driver)" = none ] && check detached_after PASS "$DEV:1.0 has no driver" || check detached_after FAIL "driver $(driver)"
   [ -e "/sys/bus/usb/devices/$DEV" ] && check still_there PASS "$DEV $(cat /sys/bus/usb/devices/$DEV/idVendor):$(cat /sys/bus/usb/devices/$DEV/idProduct)" ||
@@ -159,6 +164,15 @@ def main():
         m = next((m for m in msgs if m.startswith(f"message {i}/4 ")), "")
         check(re.search(r"lun 1: .*(CSW (passed|failed|phase error)|CBW stalled)", m) is not None, f"answer_{i}",
               m or "missing")
+    # Not a timing assert: a loop spinning through the 3 s wait would burn seconds of CPU.
+    cpu = re.search(r"TOOL-CPU (\d+)m([\d.]+)s (\d+)m([\d.]+)s", output)
+    cpu_s = (int(cpu.group(1)) * 60 + float(cpu.group(2)) + int(cpu.group(3)) * 60 + float(cpu.group(4))) if cpu else None
+    check(cpu_s is not None and cpu_s < 1.0, "no_spin",
+          f"user+sys {cpu_s:.2f}s over a {WAIT_MS} ms wait" if cpu_s is not None else "no TOOL-CPU line")
+    table = re.search(r"TOOL3-RC=(\d+) (.*)", output)
+    check(table is not None and table.group(1) == "3" and
+          table.group(2) == f"MODESWITCH_FAILED: 46f4:0001 at {dev} is not a known storage-mode stick",
+          "table_refuses_unknown", table.group(0) if table else "no TOOL3-RC line")
     err = next((l for l in out if l.startswith("MODESWITCH_FAILED: ")), "")
     want_tail = f"no modem within {WAIT_MS} ms: still 46f4:0001 (storage mode) at {dev}, usb-storage detached"
     check(err.startswith(f"MODESWITCH_FAILED: 46f4:0001 at {dev}: standard-eject, 4 of 4 message(s) sent")
