@@ -3,14 +3,16 @@
 //
 //   fb_modeswitch_tool --device usb:VID:PID|PORT [--method standard-eject|standard-eject-zte|huawei-new-mode]
 //                      [--message HEX31]... [--target VID:PID]... [--wait MS] [--transfer-timeout MS]
-//                      [--sysfs DIR]
+//                      [--sysfs DIR] [--cancel-after MS]
 //
 // Without --method/--message the plan comes from the product table (a known
 // storage-mode stick). With them, the messages are sent to whatever is at
 // the device (QEMU's usb-storage has its own ids, which are deliberately not
 // in the table). Prints "found …", one "message …" line per message sent,
 // then "SWITCHED …" (exit 0) or the stable error "MODESWITCH_FAILED: …"
-// (exit 3). Usage errors exit 2, a device not found exits 4.
+// (exit 3); --cancel-after cancels the switch instead ("CANCELLED …", exit 5).
+// "idle after the end: yes" says nothing of it was left on the io_context.
+// Usage errors exit 2, a device not found exits 4.
 #include <utility>
 //
 #include <boost/asio/io_context.hpp>
@@ -32,7 +34,7 @@ int usage(const std::string& why) {
   std::cerr << "fb_modeswitch_tool: " << why
             << "\nusage: fb_modeswitch_tool --device usb:VID:PID|PORT [--method "
                "standard-eject|standard-eject-zte|huawei-new-mode] [--message HEX31]... [--target VID:PID]... "
-               "[--wait MS] [--transfer-timeout MS] [--sysfs DIR]\n";
+               "[--wait MS] [--transfer-timeout MS] [--sysfs DIR] [--cancel-after MS]\n";
   return 2;
 }
 
@@ -60,7 +62,7 @@ int main(int argc, char** argv) {
   std::string device_text, sysfs = "/sys", method;
   std::vector<fb::usb::Cbw31> messages;
   std::vector<fb::modem::UsbId> targets;
-  long wait_ms = 20000, transfer_ms = 3000;
+  long wait_ms = 20000, transfer_ms = 3000, cancel_ms = 0;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (i + 1 >= argc) return usage(arg + " needs a value");
@@ -79,10 +81,10 @@ int main(int argc, char** argv) {
       auto sel = fb::modem::parse_selector("usb:" + value);
       if (!sel || sel->kind != fb::modem::ModemSelector::Kind::usb_id) return usage("bad --target " + value);
       targets.push_back(sel->id);
-    } else if (arg == "--wait" || arg == "--transfer-timeout") {
+    } else if (arg == "--wait" || arg == "--transfer-timeout" || arg == "--cancel-after") {
       auto ms = parse_ms(value);
       if (!ms) return usage(arg + " wants milliseconds: " + value);
-      (arg == "--wait" ? wait_ms : transfer_ms) = *ms;
+      (arg == "--wait" ? wait_ms : arg == "--cancel-after" ? cancel_ms : transfer_ms) = *ms;
     } else {
       return usage("unknown option " + arg);
     }
@@ -149,10 +151,26 @@ int main(int argc, char** argv) {
   fb::usb::ModeSwitcher switcher(io, timers, options);
   std::optional<fb::modem::Result<fb::usb::SwitchOutcome>> result;
   switcher.start(plan, [&](fb::modem::Result<fb::usb::SwitchOutcome> r) { result.emplace(std::move(r)); });
+  std::optional<fb::TimerId> cancel_timer;
+  if (cancel_ms > 0)
+    cancel_timer = timers.arm_after(fb::Duration(cancel_ms), [&]() {
+      std::cout << "cancelling in state " << fb::usb::to_string(switcher.core()->state()) << std::endl;
+      switcher.cancel();
+    });
   while (!result && io.run_one() > 0) {
   }
+  if (cancel_timer) timers.cancel(*cancel_timer);
+  // Nothing of the switch may outlive its end: no timer, no watched fd, no
+  // uevent socket. With all of that gone the loop runs out of work at once.
+  io.restart();
+  io.run_for(std::chrono::seconds(2));
+  std::cout << "idle after the end: " << (io.stopped() ? "yes" : "no") << std::endl;
   if (const auto* core = switcher.core())
     for (const auto& n : core->notes()) std::cout << "message " << n << "\n";
+  if (!result && cancel_ms > 0) {
+    std::cout << "CANCELLED without a result" << std::endl;
+    return 5;
+  }
   if (!result) {
     std::cout << "BUG: the switch ended without a result\n";
     return 1;

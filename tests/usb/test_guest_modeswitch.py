@@ -13,7 +13,8 @@ STOP UNIT for LUN 0 and LUN 1) and reads each CSW. The emulated disk never turns
 the tool must end with the stable MODESWITCH_FAILED error naming what happened (still 46f4:0001
 in storage mode, usb-storage detached) after its wait, without spinning through it (CPU time of
 the tool from the shell's `times`), and usb-storage must stay detached. Without --method the
-product table decides, and it refuses this unknown id by name.
+product table decides, and it refuses this unknown id by name. Cancelled while waiting, the
+switch ends without a result and leaves nothing behind on its io_context.
 Then a model of a stick that does switch: the tool runs again (no driver to detach now) with the
 FTDI id as its target; once it says it is waiting, the test unplugs the storage device through the
 QEMU monitor and plugs a usb-serial device into the same hub port, like a real stick leaving the
@@ -55,6 +56,8 @@ sed 's/^/tool-log: /' /tmp/tool.log; sed 's/^/tool-out: /' /tmp/tool.out
 echo "TOOL-RC=$rc"
 fb_modeswitch_tool --device usb:46f4:0001 >/tmp/tool3.out 2>/dev/null  # no --method: the product table decides
 echo "TOOL3-RC=$? $(cat /tmp/tool3.out | tail -1)"
+fb_modeswitch_tool --device usb:46f4:0001 --method standard-eject --wait 60000 --cancel-after 1500 >/tmp/tool4.out 2>&1
+echo "TOOL4-RC=$?"; sed 's/^/tool4-out: /' /tmp/tool4.out
 if [ -n "$DEV" ]; then
   [ "$(driver)" = none ] && check detached_after PASS "$DEV:1.0 has no driver" || check detached_after FAIL "driver $(driver)"
   [ -e "/sys/bus/usb/devices/$DEV" ] && check still_there PASS "$DEV $(cat /sys/bus/usb/devices/$DEV/idVendor):$(cat /sys/bus/usb/devices/$DEV/idProduct)" ||
@@ -173,6 +176,12 @@ def main():
     check(table is not None and table.group(1) == "3" and
           table.group(2) == f"MODESWITCH_FAILED: 46f4:0001 at {dev} is not a known storage-mode stick",
           "table_refuses_unknown", table.group(0) if table else "no TOOL3-RC line")
+    check("idle after the end: yes" in out, "idle_after_failure", "no timer, fd or socket left on the io_context")
+    out4 = [l[len("tool4-out: "):] for l in output.splitlines() if l.startswith("tool4-out: ")]
+    tool4_rc = re.search(r"TOOL4-RC=(\d+)", output)
+    check(tool4_rc is not None and tool4_rc.group(1) == "5" and "cancelling in state watching" in out4 and
+          "idle after the end: yes" in out4 and "CANCELLED without a result" in out4, "cancel_while_watching",
+          " | ".join(l for l in out4 if not l.startswith("20")) or "no output")
     err = next((l for l in out if l.startswith("MODESWITCH_FAILED: ")), "")
     want_tail = f"no modem within {WAIT_MS} ms: still 46f4:0001 (storage mode) at {dev}, usb-storage detached"
     check(err.startswith(f"MODESWITCH_FAILED: 46f4:0001 at {dev}: standard-eject, 4 of 4 message(s) sent")
@@ -185,6 +194,7 @@ def main():
     switched = next((l for l in out2 if l.startswith("SWITCHED ")), "")
     check(switched.startswith(f"SWITCHED 0403:6001 at {dev}: standard-eject, 4 of 4 message(s) sent"), "switched",
           switched or " | ".join(out2[-3:]) or "no output")
+    check("idle after the end: yes" in out2, "idle_after_switch")
     check(any(l.startswith(f"found 46f4:0001 at {dev} ") and "driver none" in l for l in out2), "second_run_unbound",
           next((l for l in out2 if l.startswith("found")), "no 'found' line"))
     check(rc == 0, "guest_script_exit", f"rc={rc}")
