@@ -72,7 +72,7 @@ bool Daemon::restart_http() {
   auto start = [this](const HealthConfig& h) {
     auto server = std::make_unique<health::HttpServer>(
         io_, http_settings(h), [this] { return snapshot(); },
-        [](const IpAddress&) { return std::string(); });  // arrival uplink: needs address tracking
+        [this](const IpAddress& local) { return addresses_.uplink_of(local); });
     server->start();
     http_ = std::move(server);
     http_running_ = h;
@@ -141,6 +141,7 @@ void Daemon::apply(Config config) {
   if (options_.force_dry_run) config.general.dry_run = true;
   logging::set_threshold(config.general.log_level);
   config_ = std::move(config);
+  addresses_.set_uplinks(config_.uplinks);
   for (auto it = drained_.begin(); it != drained_.end();)
     it = config_.find_uplink(*it) ? std::next(it) : drained_.erase(it);  // uplink removed by a reload
 }
@@ -154,6 +155,7 @@ std::string Daemon::summary() const {
 
 int Daemon::run() {
   log_.notice() << "failberryd " << kVersion << " starting: " << summary();
+  addresses_.start();  // without netlink: the addresses at start only (logged)
   if (!restart_http()) {
     log_.error() << "not starting: the health endpoint cannot listen (change [health] listen/port)";
     return 1;
@@ -185,6 +187,7 @@ void Daemon::on_signal(int signo) {
   log_.notice() << "received " << (signo == SIGTERM ? "SIGTERM" : "SIGINT") << ", shutting down";
   notifier_.stopping();
   timers_.cancel(watchdog_timer_);
+  addresses_.stop();
   http_.reset();
   http_running_.reset();
   control_.reset();

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "fb/config/config.hpp"
+#include "fb/core/address_book.hpp"
 #include "fb/core/asio_timers.hpp"
 #include "fb/core/control.hpp"
 #include "fb/core/notify.hpp"
@@ -57,6 +58,7 @@ class Daemon {
   Config config_;
   boost::asio::signal_set signals_;
   AsioTimerService timers_;
+  AddressBook addresses_{io_};  // the uplinks' addresses: arrival uplink, DDNS
   ServiceNotifier notifier_;
   Logger log_{"failberryd"};
   TimerId watchdog_timer_ = 0;
