@@ -63,6 +63,7 @@ health::Snapshot Daemon::snapshot() const {
     status.drained = drained_.count(u.name) != 0;
     s.uplinks.push_back(std::move(status));
   }
+  if (ddns_) s.ddns = ddns_->report();
   return s;
 }
 
@@ -98,6 +99,17 @@ bool Daemon::restart_http() {
   return false;
 }
 
+void Daemon::restart_ddns() {
+  if (config_.ddns.provider == DdnsProvider::none) {
+    if (ddns_) log_.notice() << "ddns: provider = none; stopped";
+    ddns_.reset();
+    return;
+  }
+  if (ddns_ && ddns_->reload(config_)) return;
+  ddns_.reset();  // provider, hostname, uplink, state_dir, interval or dry-run changed: start over
+  ddns_ = std::make_unique<DdnsService>(io_, timers_, addresses_, config_);
+}
+
 bool Daemon::restart_control() {
   const std::string& path = config_.general.control_socket;
   if (control_ && control_->path() == path) return true;
@@ -126,12 +138,17 @@ nlohmann::json Daemon::control(const nlohmann::json& request) {
     return {{"ok", true},
             {"message", "uplink " + name + (drain ? " now answers 503 on /health" : " answers by its state again")}};
   }
+  if (verb == "ddns-update") {
+    if (!ddns_) return control_error("DDNS_NOT_CONFIGURED", "[ddns] provider = none: there is nothing to update");
+    ControlAnswer a = ddns_->update_requested();
+    log.notice() << "ddns-update: " << (a.ok ? a.message : a.code + " " + a.message);
+    return a.ok ? nlohmann::json{{"ok", true}, {"message", a.message}} : control_error(a.code, a.message);
+  }
   // Verbs whose decision cores are not in this build: refuse, never pretend.
   static const std::map<std::string, std::string> pending = {{"redial", "the cellular link supervisor"},
                                                              {"reset-modem", "the modem supervisor"},
                                                              {"cycle-usb", "the recovery ladder"},
-                                                             {"failover", "the failover policy"},
-                                                             {"ddns-update", "the DDNS scheduler"}};
+                                                             {"failover", "the failover policy"}};
   if (auto p = pending.find(verb); p != pending.end())
     return control_error("NOT_AVAILABLE", verb + " needs " + p->second + ", which this build does not have yet");
   return control_error("UNKNOWN_VERB", "unknown verb '" + verb + "'");
@@ -164,6 +181,7 @@ int Daemon::run() {
     log_.error() << "not starting: the control socket cannot be created (change [general] control_socket)";
     return 1;
   }
+  restart_ddns();
   wait_signal();
   keep_watchdog_alive();
   notifier_.ready(summary());
@@ -187,6 +205,7 @@ void Daemon::on_signal(int signo) {
   log_.notice() << "received " << (signo == SIGTERM ? "SIGTERM" : "SIGINT") << ", shutting down";
   notifier_.stopping();
   timers_.cancel(watchdog_timer_);
+  ddns_.reset();
   addresses_.stop();
   http_.reset();
   http_running_.reset();
@@ -210,6 +229,7 @@ void Daemon::reload() {
   ++reloads_;
   restart_http();
   restart_control();
+  restart_ddns();
   log_.notice() << "reloaded: " << summary();
   notifier_.ready(summary());
 }

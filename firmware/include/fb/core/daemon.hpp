@@ -21,6 +21,7 @@
 #include "fb/core/address_book.hpp"
 #include "fb/core/asio_timers.hpp"
 #include "fb/core/control.hpp"
+#include "fb/core/ddns_service.hpp"
 #include "fb/core/notify.hpp"
 #include "fb/health/http_server.hpp"
 
@@ -52,6 +53,9 @@ class Daemon {
   // Brings the HTTP endpoint in line with config_.health; false when binding
   // fails (the endpoint that was running, if any, is kept).
   bool restart_http();
+  // Brings DDNS in line with config_.ddns: none, the running service
+  // reloaded, or a new one.
+  void restart_ddns();
 
   boost::asio::io_context& io_;
   DaemonOptions options_;
@@ -65,7 +69,8 @@ class Daemon {
   std::unique_ptr<health::HttpServer> http_;
   std::optional<HealthConfig> http_running_;  // settings of http_, when it runs
   std::unique_ptr<ControlServer> control_;
-  std::set<std::string> drained_;  // uplinks an operator took out of /health
+  std::unique_ptr<DdnsService> ddns_;  // none when [ddns] provider = none
+  std::set<std::string> drained_;      // uplinks an operator took out of /health
   TimePoint started_;
   std::uint64_t reloads_ = 0;
   std::uint64_t reloads_refused_ = 0;
