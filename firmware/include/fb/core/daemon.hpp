@@ -6,7 +6,9 @@
 // cannot be bound keeps the previous endpoint. run() returns the exit code:
 // 0 after SIGTERM/SIGINT, 1 when the HTTP endpoint or the control socket
 // cannot be created at start. Operator actions from the control socket go
-// through the same paths as automatic ones.
+// through the same paths as automatic ones. The uplinks' addresses come from
+// the AddressBook (netlink): /health's arrival uplink and DDNS's address
+// events; DDNS runs as a DdnsService when [ddns] provider is set.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
