@@ -228,9 +228,28 @@ TEST_CASE("failberryd publishes through the [ddns] uplink, follows its address, 
     CHECK(count_since(server, from, "set") == 0);
     CHECK(d.ddns()["published"]["address"] == "10.0.2.5");
   }
+
+  // 5. The uplink loses its address (ppp down): nothing is sent, ddns-update
+  //    is refused; the address coming back is published at once.
+  {
+    std::size_t from = server.requests().size();
+    must(pi, {"ip", "addr", "del", "10.0.2.5/24", "dev", "fbB"});
+    REQUIRE(poll_until(
+        io, [&] { return d.ddns().value("state", "") == "waiting_for_address"; }, 20s));
+    auto r = d.ctl({"ddns-update"});
+    CHECK(r.code == 1);
+    CHECK(r.output == "failberryctl: DDNS_NO_ADDRESS: uplink cellular (fbB) has no address to publish\n");
+    fb::test::run_for(io, 2s);
+    CHECK(server.requests().size() == from);
+    must(pi, {"ip", "addr", "add", "10.0.2.6/24", "dev", "fbB"});
+    REQUIRE(poll_until(
+        io, [&] { return sets_from(server, "10.0.2.6", from) == 1; }, 20s));
+    REQUIRE(poll_until(
+        io, [&] { return d.ddns().value("state", "") == "in_sync"; }, 20s));
+  }
   d.stop();
 
-  // 5. A wrong secret: DDNS_AUTH_FAILED, then silence — not for an address
+  // 6. A wrong secret: DDNS_AUTH_FAILED, then silence — not for an address
   //    change, not for ddns-update — until the secret is fixed and reloaded.
   std::filesystem::remove(dir / "ddns.json");  // so a set is needed
   fb::test::write_file(dir / "ddns.secret", std::string(kWrongSecret) + "\n", 0600);
@@ -246,7 +265,7 @@ TEST_CASE("failberryd publishes through the [ddns] uplink, follows its address, 
     std::size_t after_failure = server.requests().size();
     CHECK(after_failure - from == 2);  // the get, the refused set
     must(pi, {"ip", "addr", "add", "10.0.2.9/24", "dev", "fbB"});
-    must(pi, {"ip", "addr", "del", "10.0.2.5/24", "dev", "fbB"});
+    must(pi, {"ip", "addr", "del", "10.0.2.6/24", "dev", "fbB"});
     auto r = d.ctl({"ddns-update"});
     CHECK(r.code == 1);
     CHECK(r.output.find("failberryctl: DDNS_AUTH_FAILED: ") == 0);
