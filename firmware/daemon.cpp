@@ -63,6 +63,7 @@ health::Snapshot Daemon::snapshot() const {
     status.drained = drained_.count(u.name) != 0;
     s.uplinks.push_back(std::move(status));
   }
+  if (ddns_) s.ddns = ddns_->report();
   return s;
 }
 
@@ -72,7 +73,7 @@ bool Daemon::restart_http() {
   auto start = [this](const HealthConfig& h) {
     auto server = std::make_unique<health::HttpServer>(
         io_, http_settings(h), [this] { return snapshot(); },
-        [](const IpAddress&) { return std::string(); });  // arrival uplink: needs address tracking
+        [this](const IpAddress& local) { return addresses_.uplink_of(local); });
     server->start();
     http_ = std::move(server);
     http_running_ = h;
@@ -96,6 +97,17 @@ bool Daemon::restart_http() {
     }
   }
   return false;
+}
+
+void Daemon::restart_ddns() {
+  if (config_.ddns.provider == DdnsProvider::none) {
+    if (ddns_) log_.notice() << "ddns: provider = none; stopped";
+    ddns_.reset();
+    return;
+  }
+  if (ddns_ && ddns_->reload(config_)) return;
+  ddns_.reset();  // provider, hostname, uplink, state_dir, interval or dry-run changed: start over
+  ddns_ = std::make_unique<DdnsService>(io_, timers_, addresses_, config_);
 }
 
 bool Daemon::restart_control() {
@@ -126,12 +138,17 @@ nlohmann::json Daemon::control(const nlohmann::json& request) {
     return {{"ok", true},
             {"message", "uplink " + name + (drain ? " now answers 503 on /health" : " answers by its state again")}};
   }
+  if (verb == "ddns-update") {
+    if (!ddns_) return control_error("DDNS_NOT_CONFIGURED", "[ddns] provider = none: there is nothing to update");
+    ControlAnswer a = ddns_->update_requested();
+    log.notice() << "ddns-update: " << (a.ok ? a.message : a.code + " " + a.message);
+    return a.ok ? nlohmann::json{{"ok", true}, {"message", a.message}} : control_error(a.code, a.message);
+  }
   // Verbs whose decision cores are not in this build: refuse, never pretend.
   static const std::map<std::string, std::string> pending = {{"redial", "the cellular link supervisor"},
                                                              {"reset-modem", "the modem supervisor"},
                                                              {"cycle-usb", "the recovery ladder"},
-                                                             {"failover", "the failover policy"},
-                                                             {"ddns-update", "the DDNS scheduler"}};
+                                                             {"failover", "the failover policy"}};
   if (auto p = pending.find(verb); p != pending.end())
     return control_error("NOT_AVAILABLE", verb + " needs " + p->second + ", which this build does not have yet");
   return control_error("UNKNOWN_VERB", "unknown verb '" + verb + "'");
@@ -141,6 +158,7 @@ void Daemon::apply(Config config) {
   if (options_.force_dry_run) config.general.dry_run = true;
   logging::set_threshold(config.general.log_level);
   config_ = std::move(config);
+  addresses_.set_uplinks(config_.uplinks);
   for (auto it = drained_.begin(); it != drained_.end();)
     it = config_.find_uplink(*it) ? std::next(it) : drained_.erase(it);  // uplink removed by a reload
 }
@@ -154,6 +172,7 @@ std::string Daemon::summary() const {
 
 int Daemon::run() {
   log_.notice() << "failberryd " << kVersion << " starting: " << summary();
+  addresses_.start();  // without netlink: the addresses at start only (logged)
   if (!restart_http()) {
     log_.error() << "not starting: the health endpoint cannot listen (change [health] listen/port)";
     return 1;
@@ -162,6 +181,7 @@ int Daemon::run() {
     log_.error() << "not starting: the control socket cannot be created (change [general] control_socket)";
     return 1;
   }
+  restart_ddns();
   wait_signal();
   keep_watchdog_alive();
   notifier_.ready(summary());
@@ -185,6 +205,8 @@ void Daemon::on_signal(int signo) {
   log_.notice() << "received " << (signo == SIGTERM ? "SIGTERM" : "SIGINT") << ", shutting down";
   notifier_.stopping();
   timers_.cancel(watchdog_timer_);
+  ddns_.reset();
+  addresses_.stop();
   http_.reset();
   http_running_.reset();
   control_.reset();
@@ -207,6 +229,7 @@ void Daemon::reload() {
   ++reloads_;
   restart_http();
   restart_control();
+  restart_ddns();
   log_.notice() << "reloaded: " << summary();
   notifier_.ready(summary());
 }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -68,6 +69,40 @@ std::string text(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+std::string utc(const nlohmann::json& seconds) {
+  if (!seconds.is_number_integer()) return "?";
+  std::time_t t = seconds.get<std::time_t>();
+  std::tm tm{};
+  char buf[32];
+  if (!::gmtime_r(&t, &tm) || !std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm)) return "?";
+  return buf;
+}
+
+// DDNS lines under the uplink table; names, states and codes only (the daemon never sends a secret).
+void print_ddns(const nlohmann::json& d) {
+  std::string provider = text(d, "provider");
+  if (provider.empty() || provider == "none") {
+    std::printf("DDNS: none\n");
+    return;
+  }
+  std::printf("DDNS: %s %s via %s (%s): %s\n", provider.c_str(), text(d, "hostname").c_str(), text(d, "uplink").c_str(),
+              text(d, "interface").c_str(), text(d, "state").c_str());
+  const auto& published = d.value("published", nlohmann::json::object());
+  if (published.contains("address") && published["address"].is_string())
+    std::printf("  published %s%s\n", text(published, "address").c_str(),
+                published.contains("at") && !published["at"].is_null() ? (" at " + utc(published["at"])).c_str() : "");
+  else
+    std::printf("  published: nothing known yet\n");
+  const auto& last = d.value("last_result", nlohmann::json::object());
+  if (last.contains("request") && last["request"].is_string())
+    std::printf("  last result: %s %s at %s\n", text(last, "request").c_str(), text(last, "outcome").c_str(),
+                utc(last["at"]).c_str());
+  if (d.contains("code") && d["code"].is_string()) std::printf("  error: %s\n", text(d, "code").c_str());
+  if (!text(d, "detail").empty()) std::printf("  %s\n", text(d, "detail").c_str());
+  if (d.contains("next_attempt_in_seconds") && d["next_attempt_in_seconds"].is_number_integer())
+    std::printf("  next attempt in %llds\n", static_cast<long long>(d["next_attempt_in_seconds"].get<std::int64_t>()));
+}
+
 int print_status(const nlohmann::json& s) {
   std::printf("failberryd %s, %s mode%s, up %llds, config reloads %lld (%lld refused)\n", text(s, "version").c_str(),
               text(s, "mode").c_str(), s.value("dry_run", false) ? " (dry-run)" : "",
@@ -82,6 +117,7 @@ int print_status(const nlohmann::json& s) {
                 : u.value("healthy", false) ? "ok"
                                             : "fail",
                 text(u, "reason").c_str());
+  print_ddns(s.value("ddns", nlohmann::json::object()));
   return 0;
 }
 

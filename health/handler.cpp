@@ -27,6 +27,25 @@ bool allowed(const IpAddress& peer, const HandlerPolicy& policy) {
   return false;
 }
 
+nlohmann::json ddns_json(const DdnsReport& d) {
+  if (d.provider == "none") return {{"provider", "none"}};
+  auto optional = [](const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+  auto text = [](const std::string& v) { return v.empty() ? nlohmann::json() : nlohmann::json(v); };
+  return {{"provider", d.provider},
+          {"hostname", d.hostname},
+          {"uplink", d.uplink},
+          {"interface", d.interface},
+          {"state", d.state},
+          {"code", text(d.code)},
+          {"detail", d.detail},
+          {"published", {{"address", text(d.published)}, {"at", optional(d.published_at)}}},
+          {"last_result",
+           {{"request", text(d.last_request)}, {"outcome", text(d.last_outcome)}, {"at", optional(d.last_result_at)}}},
+          {"next_attempt_in_seconds", optional(d.next_attempt_in_seconds)},
+          {"failures", d.failures},
+          {"requests", d.requests}};
+}
+
 Response status_response(const Snapshot& s) {
   Response r;
   r.content_type = "application/json";
@@ -56,6 +75,7 @@ std::string status_json(const Snapshot& s) {
                             {"drained", u.drained},
                             {"healthy", healthy(u)},
                             {"reason", u.reason}});
+  j["ddns"] = ddns_json(s.ddns);
   return j.dump(2) + "\n";
 }
 
@@ -73,6 +93,29 @@ std::string label(const std::string& v) {
     out += c;
   }
   return out;
+}
+
+void metrics_ddns(std::ostringstream& m, const DdnsReport& d) {
+  if (d.provider == "none") return;
+  std::string host = "hostname=\"" + label(d.hostname) + "\"";
+  m << "# HELP failberry_ddns_requests_total DDNS requests answered, by request and outcome.\n"
+    << "# TYPE failberry_ddns_requests_total counter\n";
+  for (const auto& [key, count] : d.results)
+    m << "failberry_ddns_requests_total{" << host << ",request=\"" << label(key.first) << "\",outcome=\""
+      << label(key.second) << "\"} " << count << "\n";
+  m << "# HELP failberry_ddns_in_sync Whether the record is known to hold the published address.\n"
+    << "# TYPE failberry_ddns_in_sync gauge\n"
+    << "failberry_ddns_in_sync{" << host << "} " << (d.state == "in_sync" ? 1 : 0) << "\n"
+    << "# HELP failberry_ddns_error Set for the stable code of the last DDNS failure.\n"
+    << "# TYPE failberry_ddns_error gauge\n";
+  if (!d.code.empty()) m << "failberry_ddns_error{" << host << ",code=\"" << label(d.code) << "\"} 1\n";
+  m << "# HELP failberry_ddns_consecutive_failures DDNS failures since the last success.\n"
+    << "# TYPE failberry_ddns_consecutive_failures gauge\n"
+    << "failberry_ddns_consecutive_failures{" << host << "} " << d.failures << "\n";
+  if (d.published_at)
+    m << "# HELP failberry_ddns_published_timestamp_seconds When the record was last written or confirmed.\n"
+      << "# TYPE failberry_ddns_published_timestamp_seconds gauge\n"
+      << "failberry_ddns_published_timestamp_seconds{" << host << "} " << *d.published_at << "\n";
 }
 
 Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
@@ -99,6 +142,7 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
     << "failberry_http_connections_evicted_total " << counters.connections_evicted << "\n"
     << "# HELP failberry_http_connections_open Open HTTP connections.\n# TYPE failberry_http_connections_open gauge\n"
     << "failberry_http_connections_open " << counters.connections_open << "\n";
+  metrics_ddns(m, s.ddns);
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = m.str();

@@ -28,6 +28,7 @@ std::string event_text(const DdnsEvent& e) {
     std::string operator()(const ev::SetFinished& s) const { return "set_finished(" + outcome(s.reply) + ")"; }
     std::string operator()(const ev::TimerFired&) const { return "timer"; }
     std::string operator()(const ev::ConfigReloaded&) const { return "config_reloaded"; }
+    std::string operator()(const ev::UpdateRequested&) const { return "update_requested"; }
     static std::string outcome(const Reply& r) {
       std::string code(fb::ddns::error_code(r.outcome));
       std::string text = code.empty() ? std::string(fb::ddns::to_string(r.outcome)) : code;
@@ -47,15 +48,15 @@ struct DdnsTable {
   static constexpr S::Handler kUndefined = nullptr;
   // clang-format off
   static constexpr std::array<std::array<S::Handler, kEvents>, kStates> kTable{{
-      //                          Start       AddressChanged    AddressLost           GetFinished  SetFinished  TimerFired       ConfigReloaded
-      /* idle */                {{&S::begin,  &S::note_address, &S::note_lost,        kUndefined,  kUndefined,  kUndefined,      &S::ignore}},
-      /* waiting_for_address */ {{kUndefined, &S::query,        &S::ignore,           kUndefined,  kUndefined,  &S::stale_timer, &S::ignore}},
-      /* querying */            {{kUndefined, &S::recheck,      &S::note_lost,        &S::got,     kUndefined,  &S::stale_timer, &S::recheck}},
-      /* updating */            {{kUndefined, &S::recheck,      &S::note_lost,        kUndefined,  &S::did_set, &S::stale_timer, &S::recheck}},
-      /* in_sync */             {{kUndefined, &S::query_if_new, &S::wait_for_address, kUndefined,  kUndefined,  &S::query,       &S::query_fresh}},
-      /* backoff */             {{kUndefined, &S::query_if_new, &S::wait_for_address, kUndefined,  kUndefined,  &S::query,       &S::query_fresh}},
-      /* refused */             {{kUndefined, &S::query_if_new, &S::wait_for_address, kUndefined,  kUndefined,  &S::query,       &S::query_fresh}},
-      /* auth_failed */         {{kUndefined, &S::note_address, &S::note_lost,        kUndefined,  kUndefined,  &S::stale_timer, &S::query_fresh}},
+      //                          Start       AddressChanged    AddressLost           GetFinished  SetFinished  TimerFired       ConfigReloaded   UpdateRequested
+      /* idle */                {{&S::begin,  &S::note_address, &S::note_lost,        kUndefined,  kUndefined,  kUndefined,      &S::ignore,      &S::refuse_update}},
+      /* waiting_for_address */ {{kUndefined, &S::query,        &S::ignore,           kUndefined,  kUndefined,  &S::stale_timer, &S::ignore,      &S::refuse_update}},
+      /* querying */            {{kUndefined, &S::recheck,      &S::note_lost,        &S::got,     kUndefined,  &S::stale_timer, &S::recheck,     &S::update_after}},
+      /* updating */            {{kUndefined, &S::recheck,      &S::note_lost,        kUndefined,  &S::did_set, &S::stale_timer, &S::recheck,     &S::update_after}},
+      /* in_sync */             {{kUndefined, &S::query_if_new, &S::wait_for_address, kUndefined,  kUndefined,  &S::query,       &S::query_fresh, &S::update_now}},
+      /* backoff */             {{kUndefined, &S::query_if_new, &S::wait_for_address, kUndefined,  kUndefined,  &S::query,       &S::query_fresh, &S::update_now}},
+      /* refused */             {{kUndefined, &S::query_if_new, &S::wait_for_address, kUndefined,  kUndefined,  &S::query,       &S::query_fresh, &S::update_now}},
+      /* auth_failed */         {{kUndefined, &S::note_address, &S::note_lost,        kUndefined,  kUndefined,  &S::stale_timer, &S::query_fresh, &S::refuse_update}},
   }};
   // clang-format on
 };
@@ -184,8 +185,38 @@ State DdnsScheduler::query_fresh(const DdnsEvent&) {
   return send_get();
 }
 
+State DdnsScheduler::update_now(const DdnsEvent&) {
+  failures_ = 0;
+  throttled_ = false;
+  status_.failures = 0;
+  force_set_ = true;
+  log_.notice() << "update requested: a get, then a set even if the address is unchanged";
+  return send_get();
+}
+
+State DdnsScheduler::update_after(const DdnsEvent&) {
+  if (state_ == State::updating) {
+    log_.notice() << "update requested: a set is in flight already";
+  } else {
+    force_set_ = true;
+    log_.notice() << "update requested: a get is in flight; a set follows its answer";
+  }
+  return state_;
+}
+
+State DdnsScheduler::refuse_update(const DdnsEvent&) {
+  if (state_ == State::auth_failed)
+    log_.notice() << "update refused: " << status_.code << " until the config is reloaded";
+  else if (state_ == State::waiting_for_address)
+    log_.notice() << "update refused: the uplink has no address";
+  else
+    log_.notice() << "update refused: not started";
+  return state_;
+}
+
 State DdnsScheduler::wait_for_address(const DdnsEvent&) {
   local_.reset();
+  force_set_ = false;
   cancel_timer();
   report(status_.code, "the uplink has no address");
   return State::waiting_for_address;
@@ -195,7 +226,7 @@ State DdnsScheduler::got(const DdnsEvent& e) {
   const Reply& r = std::get<ev::GetFinished>(e).reply;
   if (r.outcome == Outcome::auth_failed) return failed(r);
   if (link_lost_) {
-    link_lost_ = recheck_ = false;
+    link_lost_ = recheck_ = force_set_ = false;
     report(status_.code, "the uplink lost its address");
     return State::waiting_for_address;
   }
@@ -206,15 +237,17 @@ State DdnsScheduler::got(const DdnsEvent& e) {
   }
   if (mode_ == DdnsMode::source_address) {
     if (!r.address) return failed(Reply{Outcome::bad_reply, std::nullopt, "get without an address", r.http_status});
+    if (force_set_) return send_set(*r.address);
     if (published_ && *published_ == *r.address) return in_sync("published address " + r.address->text + " matches");
     return send_set(*r.address);
   }
   // record mode: the record's value vs the uplink's own address
   if (!local_) {
+    force_set_ = false;
     report("", "no uplink address to publish yet");
     return State::waiting_for_address;
   }
-  if (r.address && *r.address == *local_) {
+  if (r.address && *r.address == *local_ && !force_set_) {
     if (!published_ || !(*published_ == *local_)) {
       published_ = local_;
       status_.published = published_;
@@ -235,7 +268,7 @@ State DdnsScheduler::did_set(const DdnsEvent& e) {
     emit<act::Persist>(*r.address);
   }
   if (link_lost_) {
-    link_lost_ = recheck_ = false;
+    link_lost_ = recheck_ = force_set_ = false;
     report(ok ? "" : status_.code, "the uplink lost its address");
     return State::waiting_for_address;
   }
@@ -261,6 +294,7 @@ State DdnsScheduler::send_get() {
 }
 
 State DdnsScheduler::send_set(const IpAddress& address) {
+  force_set_ = false;
   ++status_.requests;
   emit<act::SendSet>(address);
   return State::updating;
@@ -277,6 +311,7 @@ State DdnsScheduler::in_sync(const std::string& detail) {
 
 State DdnsScheduler::failed(const Reply& r) {
   std::string code(fb::ddns::error_code(r.outcome));
+  force_set_ = false;  // the operator sees the failure in /status and decides again
   ++failures_;
   status_.failures = failures_;
   switch (r.outcome) {

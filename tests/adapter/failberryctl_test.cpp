@@ -130,7 +130,7 @@ TEST_CASE("drain and undrain change what /health answers; unknown uplinks are re
 
 TEST_CASE("verbs whose supervisor is not in this build are refused, never faked") {
   RunningDaemon d;
-  for (auto verb : {"redial", "reset-modem", "cycle-usb", "ddns-update"}) {
+  for (auto verb : {"redial", "reset-modem", "cycle-usb"}) {
     auto r = d.ctl({verb});
     CAPTURE(verb);
     CHECK(r.code == 1);
@@ -140,6 +140,16 @@ TEST_CASE("verbs whose supervisor is not in this build are refused, never faked"
   CHECK(r.code == 1);
   CHECK(r.output.find("NOT_AVAILABLE: failover needs the failover policy") != std::string::npos);
   CHECK(d.ctl({"frobnicate"}).code == 2);  // refused by failberryctl itself
+}
+
+TEST_CASE("ddns-update without a [ddns] provider is refused by name; status says DDNS: none") {
+  RunningDaemon d;
+  auto r = d.ctl({"ddns-update"});
+  CHECK(r.code == 1);
+  CHECK(r.output == "failberryctl: DDNS_NOT_CONFIGURED: [ddns] provider = none: there is nothing to update\n");
+  CHECK(d.ctl({"status"}).output.find("\nDDNS: none\n") != std::string::npos);
+  auto j = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
+  CHECK(j["ddns"]["provider"] == "none");
 }
 
 TEST_CASE("the control socket answers malformed requests with BAD_REQUEST") {

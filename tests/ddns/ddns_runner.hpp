@@ -1,7 +1,8 @@
 // Test support, and the reference wiring for the daemon: DdnsScheduler (pure
 // core) + DdnsClient (libcurl multi) + StateFile + one steady_timer on an
-// io_context. The composition root in firmware/ should do exactly this:
-// feed the core its events, carry out its actions, and nothing else decides.
+// io_context. The daemon's DdnsService (firmware/ddns_service.hpp) does
+// exactly this, plus address events, reloads and ddns-update: feed the core
+// its events, carry out its actions, and nothing else decides.
 //
 //   core action     what the adapter does
 //   SendGet         client.get()  -> GetFinished{reply}

@@ -447,6 +447,7 @@ TEST_CASE("random event storms: one request in flight at most, no undefined tran
           break;
         case 2:
           if (rng() % 20 == 0) h.feed(ev::ConfigReloaded{});
+          if (rng() % 10 == 0) h.feed(ev::UpdateRequested{});
           break;
         case 3: h.time.advance(Duration(rng() % 120000)); break;
         default:
@@ -477,4 +478,106 @@ TEST_CASE("a success reply without an address is survived: no crash, nothing per
   CHECK(h.scheduler.state() == State::in_sync);
   CHECK(h.persisted.empty());
   CHECK(h.scheduler.undefined_transitions() == 0);
+}
+
+TEST_CASE("ddns-update: one get, then one set even though the published address matches") {
+  Harness h;
+  h.feed(ev::Start{ip("203.0.113.7"), ip("10.64.0.7")});
+  h.answer_get(reply(Outcome::observed, "203.0.113.7"));
+  REQUIRE(h.scheduler.state() == State::in_sync);
+  REQUIRE(h.sets == 0);
+  h.time.advance(1min);
+  h.feed(ev::UpdateRequested{});
+  CHECK(h.gets == 2);
+  CHECK(h.sent_at.back() == h.time.now());  // at once
+  h.answer_get(reply(Outcome::observed, "203.0.113.7"));
+  CHECK(h.sets == 1);
+  CHECK(h.set_addresses.back() == "203.0.113.7");
+  h.answer_set(reply(Outcome::unchanged));
+  CHECK(h.scheduler.state() == State::in_sync);
+  CHECK(h.timer_delay() == 15min);
+  // The force is one-shot: the next verify is a plain get again.
+  h.time.advance(15min);
+  h.answer_get(reply(Outcome::observed, "203.0.113.7"));
+  CHECK(h.gets == 3);
+  CHECK(h.sets == 1);
+  CHECK(h.log_has("ddns[www.example.com]: update requested: a get, then a set even if the address is unchanged"));
+}
+
+TEST_CASE("ddns-update clears a backoff, joins a get in flight, and adds nothing to a set in flight") {
+  Harness h(DdnsMode::source_address, DdnsPolicy{}, 0.0);
+  h.feed(ev::Start{ip("203.0.113.7"), std::nullopt});
+  h.answer_get(reply(Outcome::server_error));
+  REQUIRE(h.scheduler.state() == State::backoff);
+  h.feed(ev::UpdateRequested{});
+  CHECK(h.scheduler.state() == State::querying);
+  CHECK(h.scheduler.status().failures == 0);
+  CHECK(h.timer == 0);  // the backoff timer is gone
+  // A second request while the get is out: no second get, still one set after it.
+  h.feed(ev::UpdateRequested{});
+  CHECK(h.gets == 2);
+  h.answer_get(reply(Outcome::observed, "203.0.113.7"));
+  CHECK(h.sets == 1);
+  h.feed(ev::UpdateRequested{});  // the set is in flight: nothing more
+  h.answer_set(reply(Outcome::unchanged));
+  CHECK(h.gets == 2);
+  CHECK(h.sets == 1);
+  CHECK(h.scheduler.state() == State::in_sync);
+  CHECK(h.log_has("update requested: a set is in flight already"));
+
+  // A get in flight when the operator asks: its answer is used, then a set.
+  h.time.advance(15min);
+  REQUIRE(h.in_flight);
+  h.feed(ev::UpdateRequested{});
+  CHECK(h.gets == 3);
+  h.answer_get(reply(Outcome::observed, "203.0.113.7"));
+  CHECK(h.sets == 2);
+}
+
+TEST_CASE("ddns-update is refused after an authentication failure and without an address") {
+  Harness h;
+  h.feed(ev::Start{std::nullopt, std::nullopt});
+  h.answer_get(reply(Outcome::auth_failed));
+  REQUIRE(h.scheduler.state() == State::auth_failed);
+  h.feed(ev::UpdateRequested{});
+  CHECK(h.gets == 1);
+  CHECK(h.scheduler.state() == State::auth_failed);
+  CHECK(h.log_has("update refused: DDNS_AUTH_FAILED until the config is reloaded"));
+
+  Harness lost;
+  lost.feed(ev::Start{std::nullopt, ip("10.64.0.7")});
+  lost.answer_get(reply(Outcome::observed, "203.0.113.7"));
+  lost.answer_set(reply(Outcome::published));
+  lost.feed(ev::AddressLost{});
+  REQUIRE(lost.scheduler.state() == State::waiting_for_address);
+  lost.feed(ev::UpdateRequested{});
+  CHECK(lost.gets == 1);
+  CHECK(lost.log_has("update refused: the uplink has no address"));
+  CHECK(lost.scheduler.undefined_transitions() == 0);
+}
+
+TEST_CASE("ddns-update in record mode (Route53) writes the record even when it already holds the address") {
+  Harness h(DdnsMode::record);
+  h.feed(ev::Start{ip("203.0.113.9"), ip("203.0.113.9")});
+  h.answer_get(reply(Outcome::observed, "203.0.113.9"));
+  REQUIRE(h.scheduler.state() == State::in_sync);
+  CHECK(h.sets == 0);
+  h.feed(ev::UpdateRequested{});
+  h.answer_get(reply(Outcome::observed, "203.0.113.9"));
+  CHECK(h.set_addresses == std::vector<std::string>{"203.0.113.9"});
+  h.answer_set(reply(Outcome::unchanged));
+  CHECK(h.scheduler.state() == State::in_sync);
+}
+
+TEST_CASE("a failed forced get does not leave the force behind for the retry") {
+  Harness h(DdnsMode::source_address, DdnsPolicy{}, 0.0);
+  h.feed(ev::Start{ip("203.0.113.7"), std::nullopt});
+  h.answer_get(reply(Outcome::observed, "203.0.113.7"));
+  h.feed(ev::UpdateRequested{});
+  h.answer_get(reply(Outcome::timeout));
+  REQUIRE(h.scheduler.state() == State::backoff);
+  h.time.advance(10s);
+  h.answer_get(reply(Outcome::observed, "203.0.113.7"));
+  CHECK(h.sets == 0);
+  CHECK(h.scheduler.state() == State::in_sync);
 }

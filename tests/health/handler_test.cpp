@@ -94,3 +94,52 @@ TEST_CASE("other methods and paths; nothing from the request is reflected") {
   CHECK(missing.body.find("script") == std::string::npos);
   CHECK(call(get("/health/<b>")).body.find("<b>") == std::string::npos);
 }
+
+TEST_CASE("/status and /metrics: the ddns section, and nothing of it when no provider is set") {
+  auto j = nlohmann::json::parse(call(get("/status")).body);
+  CHECK(j["ddns"] == nlohmann::json{{"provider", "none"}});
+  CHECK(call(get("/metrics")).body.find("failberry_ddns_") == std::string::npos);
+
+  Snapshot s = snapshot();
+  s.ddns.provider = "lambda-v3";
+  s.ddns.hostname = "home.dyn.example.com";
+  s.ddns.uplink = "cellular";
+  s.ddns.interface = "ppp0";
+  s.ddns.state = "auth_failed";
+  s.ddns.code = "DDNS_AUTH_FAILED";
+  s.ddns.detail = "401: Validation hashes do not match; not retrying until the config is reloaded";
+  s.ddns.published = "203.0.113.7";
+  s.ddns.published_at = 1763700000;
+  s.ddns.last_request = "set";
+  s.ddns.last_outcome = "auth_failed";
+  s.ddns.last_result_at = 1763700100;
+  s.ddns.failures = 1;
+  s.ddns.requests = 4;
+  s.ddns.results[{"get", "observed"}] = 3;
+  s.ddns.results[{"set", "auth_failed"}] = 1;
+  Response status = handle(get("/status"), s, policy(), HttpCounters{});
+  auto d = nlohmann::json::parse(status.body)["ddns"];
+  CHECK(d["provider"] == "lambda-v3");
+  CHECK(d["hostname"] == "home.dyn.example.com");
+  CHECK(d["uplink"] == "cellular");
+  CHECK(d["state"] == "auth_failed");
+  CHECK(d["code"] == "DDNS_AUTH_FAILED");
+  CHECK(d["published"]["address"] == "203.0.113.7");
+  CHECK(d["published"]["at"] == 1763700000);
+  CHECK(d["last_result"]["request"] == "set");
+  CHECK(d["last_result"]["outcome"] == "auth_failed");
+  CHECK(d["next_attempt_in_seconds"].is_null());  // auth failure: nothing is planned
+  CHECK(d["requests"] == 4);
+
+  Response metrics = handle(get("/metrics"), s, policy(), HttpCounters{});
+  const std::string& m = metrics.body;
+  CHECK(m.find("failberry_ddns_requests_total{hostname=\"home.dyn.example.com\",request=\"get\",outcome=\"observed\"} "
+               "3\n") != std::string::npos);
+  CHECK(m.find("failberry_ddns_in_sync{hostname=\"home.dyn.example.com\"} 0\n") != std::string::npos);
+  CHECK(m.find("failberry_ddns_error{hostname=\"home.dyn.example.com\",code=\"DDNS_AUTH_FAILED\"} 1\n") !=
+        std::string::npos);
+  CHECK(m.find("failberry_ddns_published_timestamp_seconds{hostname=\"home.dyn.example.com\"} 1763700000\n") !=
+        std::string::npos);
+  // From elsewhere: refused like the rest of /status.
+  CHECK(handle(get("/status", "203.0.113.9"), s, policy(), HttpCounters{}).status == 403);
+}

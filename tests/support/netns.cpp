@@ -18,9 +18,9 @@ void require_root(const char* why) {
   std::exit(77);
 }
 
-NetNamespace::NetNamespace() {
+NetNamespace::NetNamespace(const std::string& tag) {
   static std::atomic<int> counter{0};
-  name_ = "fbt-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  name_ = "fbt-" + (tag.empty() ? "" : tag + "-") + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   RunResult r = run({"ip", "netns", "add", name_});
   if (r.code != 0) throw std::runtime_error("ip netns add " + name_ + " failed: " + r.output);
   r = exec({"ip", "link", "set", "lo", "up"});

@@ -1,6 +1,7 @@
 // Test support: a throwaway network namespace for adapter tests.
 //
-// Each instance creates a uniquely named namespace ("fbt-<pid>-<n>") with
+// Each instance creates a uniquely named namespace ("fbt-<pid>-<n>", or
+// "fbt-<tag>-<pid>-<n>" when the test names its purpose) with
 // `ip netns add`, brings its loopback up, and deletes it in the destructor —
 // also when the test fails (doctest failures unwind). Tests run commands in
 // it with exec() or enter it on the current thread with Enter (for in-process
@@ -19,7 +20,7 @@ void require_root(const char* why);
 
 class NetNamespace {
  public:
-  NetNamespace();
+  explicit NetNamespace(const std::string& tag = "");
   ~NetNamespace();
   NetNamespace(const NetNamespace&) = delete;
   NetNamespace& operator=(const NetNamespace&) = delete;

@@ -6,7 +6,9 @@
 // cannot be bound keeps the previous endpoint. run() returns the exit code:
 // 0 after SIGTERM/SIGINT, 1 when the HTTP endpoint or the control socket
 // cannot be created at start. Operator actions from the control socket go
-// through the same paths as automatic ones.
+// through the same paths as automatic ones. The uplinks' addresses come from
+// the AddressBook (netlink): /health's arrival uplink and DDNS's address
+// events; DDNS runs as a DdnsService when [ddns] provider is set.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -18,8 +20,10 @@
 #include <string>
 
 #include "fb/config/config.hpp"
+#include "fb/core/address_book.hpp"
 #include "fb/core/asio_timers.hpp"
 #include "fb/core/control.hpp"
+#include "fb/core/ddns_service.hpp"
 #include "fb/core/notify.hpp"
 #include "fb/health/http_server.hpp"
 
@@ -51,19 +55,24 @@ class Daemon {
   // Brings the HTTP endpoint in line with config_.health; false when binding
   // fails (the endpoint that was running, if any, is kept).
   bool restart_http();
+  // Brings DDNS in line with config_.ddns: none, the running service
+  // reloaded, or a new one.
+  void restart_ddns();
 
   boost::asio::io_context& io_;
   DaemonOptions options_;
   Config config_;
   boost::asio::signal_set signals_;
   AsioTimerService timers_;
+  AddressBook addresses_{io_};  // the uplinks' addresses: arrival uplink, DDNS
   ServiceNotifier notifier_;
   Logger log_{"failberryd"};
   TimerId watchdog_timer_ = 0;
   std::unique_ptr<health::HttpServer> http_;
   std::optional<HealthConfig> http_running_;  // settings of http_, when it runs
   std::unique_ptr<ControlServer> control_;
-  std::set<std::string> drained_;  // uplinks an operator took out of /health
+  std::unique_ptr<DdnsService> ddns_;  // none when [ddns] provider = none
+  std::set<std::string> drained_;      // uplinks an operator took out of /health
   TimePoint started_;
   std::uint64_t reloads_ = 0;
   std::uint64_t reloads_refused_ = 0;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,27 @@ struct UplinkStatus {
   std::string reason;  // stable code or short text of the last change
 };
 
+// Dynamic DNS as /status and /metrics show it. Never holds a secret: the
+// composition root copies only names, states, codes and addresses here.
+struct DdnsReport {
+  std::string provider = "none";  // "none": nothing runs, the other fields are empty
+  std::string hostname;
+  std::string uplink;
+  std::string interface;
+  std::string state;                           // the scheduler's state, or "dry_run" / "setup_failed"
+  std::string code;                            // "" or a stable DDNS_* code of the last failure
+  std::string detail;                          // human text of the last result
+  std::string published;                       // last published address, "" when none is known
+  std::optional<std::int64_t> published_at;    // unix seconds
+  std::string last_request;                    // "get" | "set" | ""
+  std::string last_outcome;                    // e.g. "observed", "published", "auth_failed"
+  std::optional<std::int64_t> last_result_at;  // unix seconds
+  std::optional<std::int64_t> next_attempt_in_seconds;
+  unsigned failures = 0;                                                 // consecutive
+  std::uint64_t requests = 0;                                            // sent since the scheduler started
+  std::map<std::pair<std::string, std::string>, std::uint64_t> results;  // (request, outcome) -> count
+};
+
 // What the daemon knows right now; built by the composition root.
 struct Snapshot {
   std::string version;
@@ -38,6 +60,7 @@ struct Snapshot {
   std::uint64_t config_reloads = 0;
   std::uint64_t config_reloads_refused = 0;
   std::vector<UplinkStatus> uplinks;
+  DdnsReport ddns;
 };
 
 struct Request {

@@ -23,7 +23,13 @@
 //  - a refusal the server will repeat (locked, config error, bad request) is
 //    retried only at the verify interval — no retry storm;
 //  - an authentication failure stops all requests and reports
-//    DDNS_AUTH_FAILED until ConfigReloaded.
+//    DDNS_AUTH_FAILED until ConfigReloaded;
+//  - an operator's UpdateRequested (failberryctl ddns-update) is the repair
+//    path for a record changed behind our back, which a Lambda get cannot see
+//    (it answers the source address, not the record): one get, then one set
+//    even when the published address already matches. It clears a backoff
+//    (the operator decides), joins a get in flight (its answer is fresh),
+//    and is refused while the uplink has no address or authentication failed.
 //
 // Mode: source_address (Lambda: get answers the address the API sees, which
 // is what gets published) or record (Route53: get answers the record's
@@ -80,12 +86,13 @@ struct GetFinished {
 struct SetFinished {
   fb::ddns::Reply reply;
 };
-struct TimerFired {};      // the last ArmTimer deadline passed
-struct ConfigReloaded {};  // new secrets/config: clears DDNS_AUTH_FAILED
+struct TimerFired {};       // the last ArmTimer deadline passed
+struct ConfigReloaded {};   // new secrets/config: clears DDNS_AUTH_FAILED
+struct UpdateRequested {};  // the operator: get, then set even if unchanged
 }  // namespace ddns_event
-using DdnsEvent =
-    std::variant<ddns_event::Start, ddns_event::AddressChanged, ddns_event::AddressLost, ddns_event::GetFinished,
-                 ddns_event::SetFinished, ddns_event::TimerFired, ddns_event::ConfigReloaded>;
+using DdnsEvent = std::variant<ddns_event::Start, ddns_event::AddressChanged, ddns_event::AddressLost,
+                               ddns_event::GetFinished, ddns_event::SetFinished, ddns_event::TimerFired,
+                               ddns_event::ConfigReloaded, ddns_event::UpdateRequested>;
 
 namespace ddns_action {
 struct SendGet {};
@@ -136,6 +143,9 @@ class DdnsScheduler {
   State wait_for_address(const DdnsEvent& e);
   State got(const DdnsEvent& e);
   State did_set(const DdnsEvent& e);
+  State update_now(const DdnsEvent& e);
+  State update_after(const DdnsEvent& e);
+  State refuse_update(const DdnsEvent& e);
 
   // Helpers.
   template <class A, class... Args>
@@ -166,6 +176,7 @@ class DdnsScheduler {
   bool recheck_ = false;                // an address change/reload arrived during a request
   bool throttled_ = false;              // the current backoff is the server's throttling
   bool timer_armed_ = false;
+  bool force_set_ = false;  // UpdateRequested: the next successful get is followed by a set
   unsigned failures_ = 0;
   DdnsStatus status_;
   std::uint64_t undefined_ = 0;

@@ -1,0 +1,113 @@
+#include "fb/core/address_table.hpp"
+
+#include <algorithm>
+
+namespace fb::core {
+
+IpAddress to_ip(const fb::net::IpAddress& address) {
+  return make_address(address.family, address.bytes.data());
+}
+
+std::vector<AddressTable::Change> AddressTable::set_uplinks(Uplinks uplinks) {
+  // Uplinks added or renamed count as changed from "none".
+  Primaries before;
+  for (const auto& [name, ifname] : uplinks) {
+    auto old = std::find_if(uplinks_.begin(), uplinks_.end(), [&](const auto& u) { return u.first == name; });
+    before.push_back(old != uplinks_.end() ? primary_ipv4(name) : std::nullopt);
+  }
+  uplinks_ = std::move(uplinks);
+  return changes_since(before);
+}
+
+std::vector<AddressTable::Change> AddressTable::reset(std::vector<Interface> dump) {
+  Primaries before = primaries();
+  interfaces_.clear();
+  for (Interface& i : dump) {
+    int index = i.ifindex;
+    interfaces_[index] = std::move(i);
+  }
+  return changes_since(before);
+}
+
+std::vector<AddressTable::Change> AddressTable::name_interface(int ifindex, std::string name) {
+  Primaries before = primaries();
+  Interface& i = interfaces_[ifindex];
+  i.ifindex = ifindex;
+  i.name = std::move(name);
+  return changes_since(before);
+}
+
+std::vector<AddressTable::Change> AddressTable::apply(const fb::net::NetEvent& event) {
+  Primaries before = primaries();
+  if (const auto* link = std::get_if<fb::net::LinkEvent>(&event)) {
+    if (link->removed) {
+      interfaces_.erase(link->ifindex);
+    } else {
+      Interface& i = interfaces_[link->ifindex];
+      i.ifindex = link->ifindex;
+      if (!link->name.empty()) i.name = link->name;
+    }
+  } else if (const auto* a = std::get_if<fb::net::AddressEvent>(&event)) {
+    IpAddress address = to_ip(a->address);
+    auto it = interfaces_.find(a->ifindex);
+    if (a->removed) {
+      if (it != interfaces_.end()) std::erase(it->second.addresses, address);
+    } else {
+      Interface& i = interfaces_[a->ifindex];
+      i.ifindex = a->ifindex;
+      if (std::find(i.addresses.begin(), i.addresses.end(), address) == i.addresses.end())
+        i.addresses.push_back(address);
+    }
+  }
+  // Routes say nothing about addresses; EventsLost is the caller's to answer with reset().
+  return changes_since(before);
+}
+
+const AddressTable::Interface* AddressTable::find(const std::string& name) const {
+  if (name.empty()) return nullptr;
+  for (const auto& [index, i] : interfaces_)
+    if (i.name == name) return &i;
+  return nullptr;
+}
+
+std::string AddressTable::uplink_of(const IpAddress& local) const {
+  for (const auto& [uplink, ifname] : uplinks_)
+    if (const Interface* i = find(ifname))
+      if (std::find(i->addresses.begin(), i->addresses.end(), local) != i->addresses.end()) return uplink;
+  return "";
+}
+
+const std::string& AddressTable::interface_of(const std::string& uplink) const {
+  static const std::string none;
+  for (const auto& [name, ifname] : uplinks_)
+    if (name == uplink) return ifname;
+  return none;
+}
+
+std::vector<IpAddress> AddressTable::addresses(const std::string& uplink) const {
+  const Interface* i = find(interface_of(uplink));
+  return i ? i->addresses : std::vector<IpAddress>{};
+}
+
+std::optional<IpAddress> AddressTable::primary_ipv4(const std::string& uplink) const {
+  for (const IpAddress& a : addresses(uplink))
+    if (a.family == AF_INET) return a;
+  return std::nullopt;
+}
+
+AddressTable::Primaries AddressTable::primaries() const {
+  Primaries p;
+  for (const auto& [name, ifname] : uplinks_) p.push_back(primary_ipv4(name));
+  return p;
+}
+
+std::vector<AddressTable::Change> AddressTable::changes_since(const Primaries& before) const {
+  std::vector<Change> out;
+  for (std::size_t k = 0; k < uplinks_.size(); ++k) {
+    std::optional<IpAddress> now = primary_ipv4(uplinks_[k].first);
+    if (now != before[k]) out.push_back({uplinks_[k].first, now});
+  }
+  return out;
+}
+
+}  // namespace fb::core

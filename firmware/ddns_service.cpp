@@ -1,0 +1,248 @@
+#include "fb/core/ddns_service.hpp"
+
+#include <sys/stat.h>
+
+#include <chrono>
+
+namespace fb::core {
+
+namespace ev = ddns_event;
+namespace act = ddns_action;
+using fb::ddns::RequestKind;
+
+namespace {
+
+fb::ddns::Provider provider_of(DdnsProvider p) {
+  switch (p) {
+    case DdnsProvider::lambda_v1: return fb::ddns::Provider::lambda_v1;
+    case DdnsProvider::lambda_v2: return fb::ddns::Provider::lambda_v2;
+    case DdnsProvider::route53: return fb::ddns::Provider::route53;
+    case DdnsProvider::lambda_v3:
+    case DdnsProvider::none: break;  // none never reaches a service
+  }
+  return fb::ddns::Provider::lambda_v3;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string interface_of(const Config& config) {
+  const UplinkConfig* u = config.find_uplink(config.ddns.uplink);
+  return u ? u->interface : std::string();  // the parser guarantees the uplink exists
+}
+
+}  // namespace
+
+DdnsService::Identity DdnsService::identity_of(const Config& c) {
+  return {c.ddns.provider,     c.ddns.hostname, c.ddns.uplink,    interface_of(c),
+          c.general.state_dir, c.ddns.interval, c.general.dry_run};
+}
+
+DdnsService::DdnsService(boost::asio::io_context& io, TimerService& timers, AddressBook& addresses,
+                         const Config& config)
+    : io_(io),
+      timers_(timers),
+      addresses_(addresses),
+      identity_(identity_of(config)),
+      provider_text_(fb::ddns::to_string(provider_of(config.ddns.provider))),
+      log_("ddns"),
+      state_file_(config.general.state_dir + "/ddns.json", provider_of(config.ddns.provider), config.ddns.hostname),
+      random_(std::random_device{}()) {
+  client_ = make_client(config);
+  if (identity_.dry_run) {
+    log_.notice() << "dry-run: no DDNS request is sent and " << identity_.hostname
+                  << " is not published (run without dry-run to publish the address of uplink[" << identity_.uplink
+                  << "])";
+    return;
+  }
+  listener_ = addresses_.listen([this](const std::string& uplink, const std::optional<IpAddress>& primary) {
+    if (uplink != identity_.uplink) return;
+    if (primary)
+      feed(ev::AddressChanged{*primary});
+    else
+      feed(ev::AddressLost{});
+  });
+  if (client_) start_scheduler();
+}
+
+DdnsService::~DdnsService() {
+  if (listener_) addresses_.unlisten(listener_);
+  if (timer_) timers_.cancel(timer_);
+  client_.reset();  // aborts a request in flight; its callback is not called
+  retired_.reset();
+}
+
+fb::ddns::ClientSettings DdnsService::client_settings(const Config& c) const {
+  fb::ddns::ClientSettings s;
+  s.provider = provider_of(c.ddns.provider);
+  s.url = c.ddns.url;
+  s.hostname = c.ddns.hostname;
+  s.secret_file = c.ddns.secret_file;
+  s.api_key_file = c.ddns.api_key_file;
+  s.credentials_file = c.ddns.credentials_file;
+  s.zone_id = c.ddns.zone_id;
+  s.ttl = c.ddns.ttl;
+  s.interface = interface_of(c);  // the server publishes the source address it sees
+  s.ca_file = c.ddns.ca_file;
+  return s;
+}
+
+std::unique_ptr<fb::ddns::DdnsClient> DdnsService::make_client(const Config& config) {
+  try {
+    auto client = std::make_unique<fb::ddns::DdnsClient>(io_, client_settings(config));
+    setup_code_.clear();
+    setup_detail_.clear();
+    log_.info() << client->describe() << " via uplink[" << identity_.uplink << "] (" << identity_.interface << ")";
+    return client;
+  } catch (const fb::ddns::SetupError& e) {
+    setup_code_ = e.code();
+    setup_detail_ = e.what();
+  } catch (const std::exception& e) {
+    setup_code_ = "DDNS_CONFIG_ERROR";
+    setup_detail_ = e.what();
+  }
+  log_.error() << setup_code_ << ": " << setup_detail_;
+  return nullptr;
+}
+
+void DdnsService::start_scheduler() {
+  DdnsPolicy policy;
+  policy.verify_interval = identity_.interval;
+  scheduler_.emplace("ddns[" + identity_.hostname + "]", mode_for(provider_of(identity_.provider)), policy,
+                     [this] { return unit_(random_); });
+  std::optional<IpAddress> published = state_file_.load();
+  struct stat st {};
+  if (published && ::stat(state_file_.path().c_str(), &st) == 0) published_at_ = st.st_mtim.tv_sec;
+  std::optional<IpAddress> local = addresses_.primary_ipv4(identity_.uplink);
+  feed(ev::Start{published, local});
+  // No address yet (ppp not up): the first answer leads to waiting_for_address.
+  if (!local) feed(ev::AddressLost{});
+}
+
+bool DdnsService::reload(const Config& config) {
+  if (!(identity_of(config) == identity_)) return false;
+  std::unique_ptr<fb::ddns::DdnsClient> fresh = make_client(config);
+  if (!fresh) {
+    if (client_) log_.error() << "keeping the running DDNS settings";
+    return true;
+  }
+  if (client_ && client_->busy())
+    retired_ = std::move(client_);  // its answer still reaches the core; the next request uses `fresh`
+  client_ = std::move(fresh);
+  if (identity_.dry_run) return true;
+  if (scheduler_)
+    feed(ev::ConfigReloaded{});
+  else
+    start_scheduler();  // the previous settings could not be used at all
+  return true;
+}
+
+fb::ddns::DdnsClient& DdnsService::idle_client() {
+  if (retired_ && !retired_->busy()) retired_.reset();
+  return *client_;
+}
+
+void DdnsService::feed(const DdnsEvent& event) {
+  if (!scheduler_) return;
+  for (const DdnsAction& action : scheduler_->handle(event, timers_.now())) perform(action);
+}
+
+void DdnsService::perform(const DdnsAction& action) {
+  if (std::holds_alternative<act::SendGet>(action)) {
+    idle_client().get([this](const fb::ddns::Reply& r) {
+      finished(RequestKind::get, r);
+      feed(ev::GetFinished{r});
+    });
+  } else if (const auto* s = std::get_if<act::SendSet>(&action)) {
+    idle_client().set(s->address, [this](const fb::ddns::Reply& r) {
+      finished(RequestKind::set, r);
+      feed(ev::SetFinished{r});
+    });
+  } else if (const auto* t = std::get_if<act::ArmTimer>(&action)) {
+    if (timer_) timers_.cancel(timer_);
+    timer_ = timers_.arm(t->deadline, [this] {
+      timer_ = 0;
+      feed(ev::TimerFired{});
+    });
+  } else if (std::holds_alternative<act::CancelTimer>(action)) {
+    if (timer_) timers_.cancel(timer_);
+    timer_ = 0;
+  } else if (const auto* p = std::get_if<act::Persist>(&action)) {
+    std::string error = state_file_.store(p->published);
+    if (!error.empty())
+      log_.warning() << "state file: " << error << " (a restart would publish " << p->published.text << " again)";
+    published_at_ = unix_now();
+  }
+  // Report: report() reads the core's status when /status asks.
+}
+
+void DdnsService::finished(RequestKind kind, const fb::ddns::Reply& reply) {
+  last_request_ = fb::ddns::to_string(kind);
+  last_outcome_ = fb::ddns::to_string(reply.outcome);
+  last_result_at_ = unix_now();
+  ++results_[{last_request_, last_outcome_}];
+}
+
+ControlAnswer DdnsService::update_requested() {
+  const std::string& host = identity_.hostname;
+  if (identity_.dry_run)
+    return {false, "DDNS_DRY_RUN", "dry-run: failberryd sends no DDNS request and does not publish " + host};
+  if (!scheduler_) return {false, setup_code_, "cannot update " + host + ": " + setup_detail_};
+  DdnsScheduler::State before = scheduler_->state();
+  feed(ev::UpdateRequested{});
+  switch (before) {
+    case DdnsScheduler::State::auth_failed:
+      return {false, "DDNS_AUTH_FAILED",
+              "the server refused our credentials; fix the secret, then reload failberryd (SIGHUP)"};
+    case DdnsScheduler::State::waiting_for_address:
+      return {false, "DDNS_NO_ADDRESS",
+              "uplink " + identity_.uplink + " (" + identity_.interface + ") has no address to publish"};
+    case DdnsScheduler::State::idle: return {false, "DDNS_NOT_STARTED", "the DDNS scheduler has not started"};
+    case DdnsScheduler::State::querying:
+      return {true, "", "a get for " + host + " is in flight; a set follows its answer"};
+    case DdnsScheduler::State::updating: return {true, "", "a set of " + host + " is in flight already"};
+    default: return {true, "", "updating " + host + ": a get, then a set (see failberryctl status)"};
+  }
+}
+
+health::DdnsReport DdnsService::report() const {
+  health::DdnsReport r;
+  r.provider = provider_text_;
+  r.hostname = identity_.hostname;
+  r.uplink = identity_.uplink;
+  r.interface = identity_.interface;
+  r.published_at = published_at_;
+  r.last_request = last_request_;
+  r.last_outcome = last_outcome_;
+  r.last_result_at = last_result_at_;
+  r.results = results_;
+  if (identity_.dry_run) {
+    r.state = "dry_run";
+    r.code = setup_code_;
+    r.detail = setup_code_.empty() ? "dry-run: no request is sent, nothing is published" : setup_detail_;
+    if (auto published = state_file_.load()) r.published = published->text;
+    return r;
+  }
+  if (!scheduler_) {
+    r.state = "setup_failed";
+    r.code = setup_code_;
+    r.detail = setup_detail_;
+    return r;
+  }
+  const DdnsStatus& s = scheduler_->status();
+  r.state = s.state;
+  r.code = s.code;
+  r.detail = s.detail;
+  if (!setup_code_.empty()) r.detail += " (the reloaded settings were refused: " + setup_code_ + ")";
+  if (s.published) r.published = s.published->text;
+  if (s.next_attempt) {
+    auto left = std::chrono::ceil<std::chrono::seconds>(*s.next_attempt - timers_.now()).count();
+    r.next_attempt_in_seconds = left < 0 ? 0 : left;
+  }
+  r.failures = s.failures;
+  r.requests = s.requests;
+  return r;
+}
+
+}  // namespace fb::core

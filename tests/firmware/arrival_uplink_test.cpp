@@ -1,0 +1,149 @@
+// /health answers for the uplink a request arrived on. failberryd (dry-run)
+// runs in a "pi" namespace with two uplink interfaces, wired (fbW 10.0.1.2)
+// and cellular (fbC 10.0.2.2), each a veth to a "net" namespace where the
+// checkers are (10.0.1.1, 10.0.2.1). The daemon learns the addresses from
+// its own dump and netlink events; nothing is told to it. Root, else 77.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <thread>
+
+#include "../health/http_client.hpp"
+#include "netns.hpp"
+#include "notify_listener.hpp"
+#include "process.hpp"
+
+using namespace std::chrono_literals;
+using fb::test::NetNamespace;
+
+namespace {
+
+struct RootCheck {
+  RootCheck() { fb::test::require_root("the arrival uplink test"); }
+} root_check;
+
+void must(const NetNamespace& ns, const std::vector<std::string>& argv) {
+  auto r = ns.exec(argv);
+  INFO("in " << ns.name() << ": " << r.output);
+  REQUIRE(r.code == 0);
+}
+
+// A Route53 health checker's request, as PROTOCOLS.md §2 describes it.
+std::optional<fb::test::HttpReply> route53_check(const std::string& address, const std::string& target = "/health") {
+  fb::test::HttpConnection c(address, 9000);
+  if (!c.connected()) return std::nullopt;
+  if (!c.send("GET " + target +
+              " HTTP/1.1\r\nHost: home.dyn.example.com:9000\r\n"
+              "User-Agent: Amazon-Route53-Health-Check-Service (ref 2c3e3b5e-0c3f-4c52-a9a3-5a0f7a3c1d10; "
+              "report http://amzn.to/1vsZADi)\r\nAccept-Encoding: identity,gzip,deflate\r\nConnection: close\r\n\r\n"))
+    return std::nullopt;
+  return c.read_reply();
+}
+
+// Asks until `ok(reply)` or 10 s pass (the daemon follows netlink on its own time).
+std::optional<fb::test::HttpReply> ask_until(const std::string& address,
+                                             const std::function<bool(const fb::test::HttpReply&)>& ok) {
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  std::optional<fb::test::HttpReply> last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    last = route53_check(address);
+    if (last && ok(*last)) return last;
+    std::this_thread::sleep_for(20ms);
+  }
+  return last;
+}
+
+}  // namespace
+
+TEST_CASE("a check reaching the wired address and one reaching the cellular address get their own uplink") {
+  NetNamespace pi("ddns-wiring-pi");
+  NetNamespace net("ddns-wiring-net");
+  must(pi, {"ip", "link", "add", "fbW", "type", "veth", "peer", "name", "fbWs", "netns", net.name()});
+  must(pi, {"ip", "link", "add", "fbC", "type", "veth", "peer", "name", "fbCs", "netns", net.name()});
+  must(pi, {"ip", "addr", "add", "10.0.1.2/24", "dev", "fbW"});
+  must(pi, {"ip", "addr", "add", "10.0.2.2/24", "dev", "fbC"});
+  must(net, {"ip", "addr", "add", "10.0.1.1/24", "dev", "fbWs"});
+  must(net, {"ip", "addr", "add", "10.0.2.1/24", "dev", "fbCs"});
+  for (const char* l : {"fbW", "fbC"}) must(pi, {"ip", "link", "set", l, "up"});
+  for (const char* l : {"fbWs", "fbCs"}) must(net, {"ip", "link", "set", l, "up"});
+
+  fb::test::TempDir dir;
+  fb::test::NotifyListener notify(dir / "notify");
+  std::string socket = dir / "control.sock";
+  fb::test::write_file(dir / "f.ini", "[general]\ndry_run = true\ncontrol_socket = " + socket +
+                                          "\n[modem]\napn = internet\n"
+                                          "[uplink.wired]\ninterface = fbW\ngateway = 10.0.1.1\npriority = 20\n"
+                                          "[uplink.cellular]\ninterface = fbC\nkind = ppp\npriority = 10\n"
+                                          "[health]\nlisten = 0.0.0.0\nport = 9000\n");
+  fb::test::Process daemon(pi.wrap({FB_FAILBERRYD, "--config", dir / "f.ini"}), {{notify.env()}, {}, dir / "err"});
+  REQUIRE(notify.wait_for("READY=1", 10s));
+  auto ctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {FB_FAILBERRYCTL, "--socket", socket});
+    return fb::test::run(args);
+  };
+
+  {
+    NetNamespace::Enter checker(net);
+    auto wired = route53_check("10.0.1.2");
+    auto cellular = route53_check("10.0.2.2");
+    REQUIRE(wired);
+    REQUIRE(cellular);
+    // No uplink state is tracked in this build, so both say FAIL — each for its own uplink.
+    CHECK(wired->status == 503);
+    CHECK(wired->body == "failberry FAIL uplink=wired state=unknown\n");
+    CHECK(cellular->status == 503);
+    CHECK(cellular->body == "failberry FAIL uplink=cellular state=unknown\n");
+    CHECK(wired->headers["cache-control"] == "no-store");
+  }
+
+  // Drain the wired uplink: only the check arriving on the wired side changes.
+  REQUIRE(ctl({"drain", "wired"}).code == 0);
+  {
+    NetNamespace::Enter checker(net);
+    CHECK(route53_check("10.0.1.2")->body == "failberry FAIL uplink=wired state=unknown drained\n");
+    CHECK(route53_check("10.0.2.2")->body == "failberry FAIL uplink=cellular state=unknown\n");
+  }
+  REQUIRE(ctl({"undrain", "wired"}).code == 0);
+  REQUIRE(ctl({"drain", "cellular"}).code == 0);
+  {
+    NetNamespace::Enter checker(net);
+    CHECK(route53_check("10.0.1.2")->body == "failberry FAIL uplink=wired state=unknown\n");
+    CHECK(route53_check("10.0.2.2")->body == "failberry FAIL uplink=cellular state=unknown drained\n");
+  }
+
+  // An address the cellular interface gets after the start (a new lease) is
+  // learned from netlink; one that leaves it no longer counts as cellular.
+  must(pi, {"ip", "addr", "add", "10.0.2.3/24", "dev", "fbC"});
+  {
+    NetNamespace::Enter checker(net);
+    auto fresh = ask_until("10.0.2.3",
+                           [](const fb::test::HttpReply& r) { return r.body.find("cellular") != std::string::npos; });
+    REQUIRE(fresh);
+    CHECK(fresh->body == "failberry FAIL uplink=cellular state=unknown drained\n");
+  }
+  // Moved to the wired interface: same address, now the wired uplink's.
+  must(pi, {"ip", "addr", "del", "10.0.2.3/24", "dev", "fbC"});
+  must(pi, {"ip", "addr", "add", "10.0.2.3/32", "dev", "fbW"});
+  {
+    NetNamespace::Enter checker(net);
+    auto moved =
+        ask_until("10.0.2.3", [](const fb::test::HttpReply& r) { return r.body.find("wired") != std::string::npos; });
+    REQUIRE(moved);
+    CHECK(moved->body == "failberry FAIL uplink=wired state=unknown\n");
+  }
+  {
+    // Loopback belongs to no uplink: /health cannot tell, and says so.
+    NetNamespace::Enter inside(pi);
+    auto local = route53_check("127.0.0.1");
+    REQUIRE(local);
+    CHECK(local->status == 503);
+    CHECK(local->body.find("failberry FAIL uplink=unknown") == 0);
+  }
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait(10s) == 0);
+  std::string log = fb::test::read_file(dir / "err");
+  CHECK(log.find("addresses: uplink[wired] primary IPv4 10.0.1.2") != std::string::npos);
+  CHECK(log.find("addresses: uplink[cellular] primary IPv4 10.0.2.2") != std::string::npos);
+}
