@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -36,6 +37,11 @@ std::string read_text(const std::string& path) {
 
 std::string ms(Duration d) {
   return std::to_string(d.count()) + " ms";
+}
+
+Location child(Location hub, int port) {
+  hub.ports.push_back(port);
+  return hub;
 }
 
 std::string where(const Location& hub, int port) {
@@ -198,13 +204,18 @@ std::optional<PowerPlan> HubPower::plan(const Target& target, std::string& error
   const BoardRule* board = board_for(model);
   auto plan = plan_power(hp, *descriptor, board, target.port != 0, target.modem, error);
   if (!plan) return std::nullopt;
+  if (auto victim = network_behind(*plan, *descriptor)) {
+    error = "refusing to cut " + where(hp.hub, hp.port) + ": it would also take down the network interface " + *victim +
+            "; move the modem to another hub or set [recovery] hub/hub_port";
+    return std::nullopt;
+  }
   log_.info() << "plan: " << where(hp.hub, hp.port) << " (" << to_string(descriptor->switching) << ", "
               << descriptor->ports << " ports" << (model.empty() ? "" : ", board '" + model + "'") << ")"
               << (plan->note.empty() ? "" : ": " + plan->note);
   return plan;
 }
 
-std::vector<std::pair<Location, int>> HubPower::expand(const PowerPlan& plan, std::string& error) {
+std::vector<std::pair<Location, int>> HubPower::expand(const PowerPlan& plan, std::string& error) const {
   std::vector<std::pair<Location, int>> out;
   for (const auto& s : plan.switches) {
     if (s.port) {
@@ -222,8 +233,37 @@ std::vector<std::pair<Location, int>> HubPower::expand(const PowerPlan& plan, st
   return out;
 }
 
+std::optional<std::string> HubPower::network_behind(const PowerPlan& plan, const HubDescriptor& descriptor) const {
+  // The ports that lose power: the switched ones, or every port of a ganged hub.
+  std::vector<std::string> cut;
+  std::string error;
+  for (const auto& [hub, port] : expand(plan, error)) {
+    if (descriptor.switching == PowerSwitching::ganged)
+      for (int p = 1; p <= descriptor.ports; ++p) cut.push_back(to_string(child(hub, p)));
+    else
+      cut.push_back(to_string(child(hub, port)));
+  }
+  std::string own = plan.watch ? to_string(*plan.watch) : std::string();
+  auto under = [](const std::string& name, const std::string& dev) {
+    return name == dev || name.rfind(dev + ".", 0) == 0 || name.rfind(dev + ":", 0) == 0;
+  };
+  std::error_code ec;
+  std::string devices = options_.sysfs + "/bus/usb/devices";
+  for (const auto& entry : std::filesystem::directory_iterator(devices, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.find(':') == std::string::npos) continue;  // interfaces carry the net/ directory
+    if (!own.empty() && under(name, own)) continue;     // the modem's own (wwan) interfaces go anyway
+    bool affected = false;
+    for (const auto& dev : cut) affected |= under(name, dev);
+    if (!affected) continue;
+    for (const auto& net : std::filesystem::directory_iterator(entry.path() / "net", ec))
+      return net.path().filename().string() + " (" + name.substr(0, name.find(':')) + ")";
+  }
+  return std::nullopt;
+}
+
 bool HubPower::sysfs_available(const PowerPlan& plan, std::string& why) const {
-  auto ports = const_cast<HubPower*>(this)->expand(plan, why);
+  auto ports = expand(plan, why);
   if (ports.empty()) return false;
   for (const auto& [hub, port] : ports) {
     std::string cfg = read_text(options_.sysfs + "/bus/usb/devices/" + sysfs_name(hub) + "/bConfigurationValue");

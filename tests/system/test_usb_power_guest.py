@@ -14,7 +14,8 @@ device directory and its ttyUSB really vanished (for libusb under QEMU 7.2, whos
 does not report the disconnect until power returns: the port's sysfs `disable`
 attribute, which the kernel reads from the hub, says unpowered), and came back as a
 freshly enumerated device (a new devnum). It also checks
-a refused request (a port the hub does not have). The test owns the usb-serial
+refused requests: a port the hub does not have, and the port of a USB network
+adapter (QEMU usb-net on port 2). The test owns the usb-serial
 socket's other end and checks a line still crosses it after the last cycle.
 Prints PASS/FAIL per check; exit 0 all passed, 1 a failure, 77 skipped.
 """
@@ -23,10 +24,12 @@ import os, secrets, sys, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "guest"))
 import fbguest  # noqa: E402
 
-MODULES = ["xhci_pci", "usbserial", "ftdi_sio"]
+MODULES = ["xhci_pci", "usbserial", "ftdi_sio", "cdc_ether", "rndis_host"]
+# A USB network adapter on the hub's port 2: cutting that port must be refused.
+QEMU_ARGS = ["-device", "usb-net,bus=xhci.0,port=1.2"]
 CHECKS = ["hub", "descriptor", "off_sysfs", "gone_sysfs", "on_sysfs", "back_sysfs", "off_libusb", "gone_libusb",
           "on_libusb", "back_libusb", "cycle_auto", "gone_during_cycle", "back_after_cycle", "fallback_libusb",
-          "back_after_fallback", "refused",
+          "back_after_fallback", "refused", "refused_network",
           "serial_after"]
 SCRIPT = r"""
 fails=0
@@ -101,6 +104,12 @@ if tool off --hub $HUB --port 9; then check refused FAIL "port 9 accepted"; else
   result | grep -q 'fault=REFUSED.*has 8 ports; there is no port 9' && present &&
     check refused PASS "$(result)" || check refused FAIL "$(cat /tmp/out | tr '\n' ' ')"; fi
 
+NET=$(ls /sys/bus/usb/devices/$HUB.2:*/net 2>/dev/null | head -1)
+if [ -z "$NET" ]; then check refused_network FAIL "no network interface at $HUB.2"
+elif tool off --hub $HUB --port 2; then check refused_network FAIL "port 2 ($NET) accepted"
+else result | grep -q "fault=REFUSED.*network interface $NET ($HUB.2)" && [ -d /sys/class/net/$NET ] &&
+    check refused_network PASS "$(result)" || check refused_network FAIL "$(cat /tmp/out | tr '\n' ' ')"; fi
+
 TTY=/dev/$(basename "$(tty_of)")
 stty -F $TTY 115200 raw -echo -echoe -echok -echoctl -echoke -crtscts -ixon -ixoff clocal
 echo "after-cycle @NONCE@" > $TTY
@@ -135,7 +144,7 @@ def main():
 
     try:
         with fbguest.Guest(arch, script, bins=[(tool, "/usr/local/bin/usb_power_tool")], modules=MODULES,
-                           echo=echo, timeout=300) as g:
+                           echo=echo, timeout=300, qemu_args=QEMU_ARGS) as g:
             # The guest writes its nonce through the port after the power cycles: the
             # host's end of the re-plugged usb-serial still carries data.
             try:

@@ -22,7 +22,10 @@
 //  - The report says which method worked (logged too) or, on failure, a
 //    stable fault and a message naming what to check.
 //  - plan() reads the hub descriptor (libusb) and the board model
-//    (<proc>/device-tree/model) and applies fb::usb::plan_power().
+//    (<proc>/device-tree/model) and applies fb::usb::plan_power(); on any
+//    board it then refuses a plan that would cut power to a network
+//    interface other than the modem's own (sysfs net/ under the ports that
+//    lose power: the switched ones, every port of a ganged hub).
 #pragma once
 
 // <utility> first: Boost 1.74's Asio headers need std::exchange (GCC 12, C++20).
@@ -122,7 +125,9 @@ class HubPower {
   bool sysfs_available(const PowerPlan& plan, std::string& why) const;
   bool sysfs_write(const PowerPlan& plan, bool disable, std::string& error);
   bool libusb_power(const PowerPlan& plan, bool on, int repeats, std::string& error);
-  std::vector<std::pair<Location, int>> expand(const PowerPlan& plan, std::string& error);
+  std::vector<std::pair<Location, int>> expand(const PowerPlan& plan, std::string& error) const;
+  // A network interface (other than the modem's own) that would lose power.
+  std::optional<std::string> network_behind(const PowerPlan& plan, const HubDescriptor& descriptor) const;
 
   boost::asio::io_context& io_;
   TimerService& timers_;
