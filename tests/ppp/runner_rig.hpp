@@ -40,10 +40,9 @@ struct RunnerRig {
     while (!done()) {
       auto left = deadline - std::chrono::steady_clock::now();
       if (left <= std::chrono::milliseconds(0)) return false;
-      if (io.run_one_for(left) == 0 && io.stopped()) {
+      if (io.run_one_for(left) == 0 && io.stopped()) {  // out of work: nothing more can happen
         io.restart();
-        if (done()) return true;
-        // nothing queued: give pending async operations a moment to appear
+        return done();
       }
     }
     return true;
