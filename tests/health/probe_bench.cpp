@@ -33,10 +33,12 @@ void report(const char* what, std::vector<double> us, int failures, std::uint64_
 
 int main() {
   fb::test::require_root("the probe benchmark");
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   int runs = std::getenv("FB_BENCH_RUNS") ? std::atoi(std::getenv("FB_BENCH_RUNS")) : 500;
   fb::test::ProbeLab lab;
   fb::test::ProbePeer peer(lab.peer_a, fb::test::kTarget4, {"dns:53:answer", "http:80:ok"});
   fb::test::ProbePeer peer6(lab.peer_a, fb::test::kTarget6, {"dns:53:answer", "http:80:ok"});
+  fb::test::NetNamespace::Enter inside(lab.pi);  // the probes' sockets live in pi
   asio::io_context io;
   struct Case {
     const char* name;

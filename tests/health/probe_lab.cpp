@@ -79,6 +79,7 @@ ProbeLab::ProbeLab() {
             "net.ipv6.neigh.fbC.mcast_solicit=1", "net.ipv6.neigh.fbC.retrans_time_ms=100"});
   must(peer_a, {"ip", "addr", "add", "10.0.1.1/24", "dev", "fbAp"});
   must(peer_a, {"ip", "-6", "addr", "add", "fd00:1::1/64", "dev", "fbAp", "nodad"});
+  must(peer_a, {"ip", "-6", "addr", "add", std::string(kGatewayLinkLocal) + "/64", "dev", "fbAp", "nodad"});
   must(peer_a, {"ip", "addr", "add", std::string(kTarget4) + "/32", "dev", "lo"});
   must(peer_a, {"ip", "-6", "addr", "add", std::string(kTarget6) + "/128", "dev", "lo"});
   must(peer_b, {"ip", "addr", "add", "10.0.2.1/24", "dev", "fbBp"});

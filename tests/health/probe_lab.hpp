@@ -1,6 +1,6 @@
 // Test support for the probes: an uplink-like lab in throwaway namespaces.
 //
-//   pi ── fbA 10.0.1.2 fd00:1::2 ─── fbAp 10.0.1.1 fd00:1::1 ── peerA (lo: 198.51.100.10, 2001:db8:100::10)
+//   pi ── fbA 10.0.1.2 fd00:1::2 ─── fbAp 10.0.1.1 fd00:1::1 fe80::a1 ── peerA (lo: 198.51.100.10, 2001:db8:100::10)
 //      └─ fbB 10.0.2.2 fd00:2::2 ─── fbBp 10.0.2.1 fd00:2::1 ── peerB (does not know the targets)
 //      └─ fbC 10.0.3.2 fd00:3::2 ─── fbCp (also in pi, no address: C's gateway .1 / ::1 never answers)
 //
@@ -25,6 +25,7 @@ namespace fb::test {
 
 constexpr const char* kTarget4 = "198.51.100.10";
 constexpr const char* kTarget6 = "2001:db8:100::10";
+constexpr const char* kGatewayLinkLocal = "fe80::a1";  // peerA's fbAp, like a router's or ppp peer's fe80 address
 
 void must(const NetNamespace& ns, const std::vector<std::string>& argv);
 

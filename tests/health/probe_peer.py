@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The far end of the probe tests: small HTTP and DNS servers, one per port.
 
-usage: probe_peer.py ADDRESS KIND:PORT:MODE...
+usage: probe_peer.py ADDRESS KIND:PORT:MODE...   (ADDRESS may carry a %interface scope)
 
   http modes: ok (200, short body), error (500), redirect (301 elsewhere),
               big (200 with 4 MiB of body), garbage (a non-HTTP banner, then
@@ -23,6 +23,11 @@ import threading
 
 def family_of(address):
     return socket.AF_INET6 if ":" in address else socket.AF_INET
+
+
+def bind_address(address, port, kind):
+    # getaddrinfo keeps a "%interface" scope (link-local addresses) as the scope id.
+    return socket.getaddrinfo(address, port, family_of(address), kind)[0][4]
 
 
 def say(line):
@@ -47,7 +52,7 @@ def dns_reply(query, rcode=0, with_answer=True):
 def serve_dns(address, port, mode):
     s = socket.socket(family_of(address), socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((address, port))
+    s.bind(bind_address(address, port, socket.SOCK_DGRAM))
 
     def loop():
         while True:
@@ -92,7 +97,7 @@ def http_response(mode):
 def serve_http(address, port, mode):
     s = socket.socket(family_of(address), socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((address, port))
+    s.bind(bind_address(address, port, socket.SOCK_STREAM))
     s.listen(64)
     held = []
 

@@ -147,6 +147,24 @@ TEST_CASE("a probe bound to uplink A reaches the target while the main default r
   }
 }
 
+TEST_CASE("an IPv6 link-local gateway is probed on the uplink's own link") {
+  ProbeLab lab;
+  ProbePeer peer(lab.peer_a, std::string(fb::test::kGatewayLinkLocal) + "%fbAp", {"dns:53:answer", "http:80:ok"});
+  asio::io_context io;
+  NetNamespace::Enter inside(lab.pi);
+  for (bool ping_sockets : {true, false}) {
+    lab.allow_ping_sockets(ping_sockets);
+    CAPTURE(ping_sockets);
+    Prober prober(io);
+    for (ProbeKind kind : {ProbeKind::icmp, ProbeKind::dns, ProbeKind::http}) {
+      if (!ping_sockets && kind != ProbeKind::icmp) continue;
+      // The same fe80 address means a different host on each link: the scope is the uplink.
+      CHECK(probe(io, prober, request(kind, "fbA", fb::test::kGatewayLinkLocal)).ok);
+      CHECK_FALSE(probe(io, prober, request(kind, "fbB", fb::test::kGatewayLinkLocal, 1s)).ok);
+    }
+  }
+}
+
 TEST_CASE("byte counts match what the peer's nft counters saw at the IP layer") {
   Fixture f;
   for (bool ping_sockets : {true, false}) {
@@ -356,6 +374,19 @@ TEST_CASE("done: never inside start(), exactly once, never after cancel() or the
   CHECK(calls == 1);
   CHECK(after == 0);
   CHECK_FALSE(prober);
+}
+
+TEST_CASE("requests the Prober cannot run are results with a stable code, never exceptions") {
+  Fixture f;
+  Prober prober(f.io);
+  ProbeRequest no_target = request(ProbeKind::icmp, "fbA", kTarget4);
+  no_target.target = fb::IpAddress{};
+  CHECK(code_of(probe(f.io, prober, no_target)) == "PROBE_FAILED");
+  CHECK(code_of(probe(f.io, prober, request(ProbeKind::dns, "fbA", kTarget4, 0ms))) == "PROBE_FAILED");
+  CHECK(code_of(probe(f.io, prober, request(ProbeKind::http, "", kTarget4))) == "PROBE_BIND_FAILED");
+  ProbeResult long_name = probe(f.io, prober, request(ProbeKind::icmp, "an-interface-name-too-long", kTarget4));
+  CHECK(code_of(long_name) == "PROBE_BIND_FAILED");
+  CHECK(long_name.error.find("too long") != std::string::npos);
 }
 
 TEST_CASE("hundreds of probes leave no descriptor behind") {
