@@ -1,3 +1,20 @@
+// How the probes meet the kernel (the contract is in probe.hpp):
+//  - One socket per ICMP/DNS probe, bound to the uplink (SO_BINDTODEVICE) and
+//    closed when the probe ends; HTTP probes share one curl multi handle.
+//  - ICMP: a ping socket (SOCK_DGRAM/IPPROTO_ICMP[V6]) when
+//    net.ipv4.ping_group_range admits our group (it covers IPv6 too), else a
+//    raw socket. A raw socket sees every ICMP message of its interface, so
+//    replies are matched by id, sequence, source and payload token.
+//  - Ping and UDP sockets get ICMP errors through IP_RECVERR's error queue;
+//    without it Linux drops "soft" ones (net unreachable, ICMPv6 no route).
+//  - When the uplink's gateway never answers ARP/ND, the kernel's own "host
+//    unreachable" reaches ping and raw sockets but not UDP or TCP sockets
+//    bound to the uplink (it arrives on lo): DNS and HTTP probes then end
+//    with PROBE_TIMEOUT. Both are failures to the uplink tracker.
+//  - Bytes: ICMP and DNS from the datagrams themselves (IPv4 header without
+//    options, IPv6 without extension headers); an ICMP error heard through
+//    the error queue is counted as header + our whole datagram (what Linux
+//    and routers quote for packets this small); TCP from TCP_INFO.
 #include "fb/health/probe.hpp"
 
 #include <arpa/inet.h>
