@@ -10,8 +10,8 @@
 #
 # Two cache layers, each with a stamp:
 #   base/  debootstrap --variant=minbase + systemd-sysv, udev; for arm64 also
-#          the Debian arm64 kernel and initramfs-tools (its initrd loads
-#          virtio_blk and ext4) and systemd-networkd (DHCP on eth0).
+#          the Debian arm64 kernel and initramfs-tools (MODULES=list: its
+#          initrd holds virtio and ext4 only) and systemd-networkd (DHCP on eth0).
 #   root/  base + PACKAGE... (apt-get install in the chroot: the runtime
 #          dependencies the caller needs, e.g. the Depends: of a .deb), keyed
 #          by the package list so a changed list rebuilds only this layer.
@@ -21,8 +21,8 @@
 set -euo pipefail
 ARCH=${1:-}
 case "$ARCH" in
-  arm64) BASE_PKGS=(systemd-sysv udev kmod linux-image-arm64 initramfs-tools iproute2 procps) ;;
-  amd64) BASE_PKGS=(systemd-sysv init-system-helpers udev kmod procps) ;;
+  arm64) BASE_PKGS=(systemd-sysv udev kmod iproute2 procps); KERNEL_PKGS=(linux-image-arm64 initramfs-tools) ;;
+  amd64) BASE_PKGS=(systemd-sysv init-system-helpers udev kmod procps); KERNEL_PKGS=() ;;
   *) echo "usage: $0 arm64|amd64 [PACKAGE...]" >&2; exit 2 ;;
 esac
 shift
@@ -83,7 +83,7 @@ cleanup() { if [ -n "$NEW" ] && [ -d "$NEW" ]; then
 trap cleanup EXIT
 
 # --- layer 1: base ---------------------------------------------------------
-WANT_BASE="suite=$SUITE mirror=$MIRROR packages=${BASE_PKGS[*]} v=1"
+WANT_BASE="suite=$SUITE mirror=$MIRROR packages=${BASE_PKGS[*]} kernel=${KERNEL_PKGS[*]} v=2"
 if ! [ -f "$CACHE/base/.stamp" ] || [ "$(cat "$CACHE/base/.stamp")" != "$WANT_BASE" ]; then
   t0=$(date +%s)
   NEW=$CACHE/.base.new; cleanup; NEW=$CACHE/.base.new
@@ -98,6 +98,17 @@ if ! [ -f "$CACHE/base/.stamp" ] || [ "$(cat "$CACHE/base/.stamp")" != "$WANT_BA
     mkdir -p "$NEW/etc/systemd/network"
     printf '[Match]\nName=eth0\n\n[Network]\nDHCP=ipv4\n' > "$NEW/etc/systemd/network/10-eth0.network"
     in_chroot "$NEW" systemctl enable systemd-networkd.service
+  fi
+  if [ ${#KERNEL_PKGS[@]} -gt 0 ]; then
+    # Only the drivers a -M virt guest needs in the initrd: MODULES=most runs
+    # modinfo on every module, which under qemu-user takes over 10 minutes.
+    mkdir -p "$NEW/etc/initramfs-tools/conf.d"
+    echo MODULES=list > "$NEW/etc/initramfs-tools/conf.d/failberry-test.conf"
+    printf '%s\n' virtio_mmio virtio_pci virtio_blk virtio_net ext4 > "$NEW/etc/initramfs-tools/modules"
+    t1=$(date +%s)
+    apt_in "$NEW" install -y -q --no-install-recommends "${KERNEL_PKGS[@]}" ||
+      die "apt-get install ${KERNEL_PKGS[*]} failed in the $ARCH chroot"
+    log "kernel + initramfs took $(( $(date +%s) - t1 )) s"
   fi
   in_chroot "$NEW" apt-get clean
   rm -rf "$CACHE/base"; mv "$NEW" "$CACHE/base"; NEW=
