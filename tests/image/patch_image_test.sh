@@ -10,7 +10,8 @@
 #   --in-place changes the given file and leaves it clean.
 #   bad inputs -> exit 2, a clear message, input sha256 unchanged, no output
 #   left: not an image (text, zeros), wrong layout (GPT, one partition, no
-#   config.txt), no space, an invalid --config, an existing -o, -o = input.
+#   config.txt), another CPU, no space, an invalid --config, an existing -o,
+#   -o = input.
 # Exit 0 pass, 1 fail, 77 skipped.
 set -uo pipefail
 OVERLAY=${1:?overlay}; DEB=${2:?deb}; FAILBERRYD=${3:?failberryd}
@@ -138,6 +139,13 @@ head -c $((($(v 'Free blocks') - $(v 'Reserved block count') - 300) * $(v 'Block
 debugfs -w -R "write $W/filler /filler" "$W/full.img?offset=$P2" > /dev/null 2>&1
 check "filler written and fs still clean" quiet e2fsck -fn "$W/full.img?offset=$P2"
 refused "a full root fs" "$W/full.img" "KiB free .*needs .* KiB" -o "$W/r.img" --deb "$DEB"
+# another CPU: the image's /usr/bin/dpkg is an AArch64 ELF (the cross libc)
+FOREIGN=/usr/aarch64-linux-gnu/lib/libc.so.6
+if [ "$(uname -m)" != aarch64 ] && [ -f $FOREIGN ]; then
+  cp -a "$R" "$W/rootdir2"; cp $FOREIGN "$W/rootdir2/usr/bin/dpkg"
+  "$MK" "$W/arm.img" "$W/rootdir2" 64 64 2> /dev/null
+  refused "an image of another CPU" "$W/arm.img" "built for .* but the image's userland is AArch64" -o "$W/r.img"
+else echo "note: no AArch64 ELF at $FOREIGN, the other-CPU case is not tried"; fi
 printf '[general]\nbogus_key = 1\n' > "$W/bad.ini"
 refused "an invalid --config" "$GOOD" "is not valid" -o "$W/r.img" --config "$W/bad.ini"
 cp "$GOOD" "$W/exists.img"; b=$(sum "$W/exists.img")
