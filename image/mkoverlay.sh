@@ -4,6 +4,7 @@
 # link multi-user.target.wants/failberryd.service, every entry owned by
 # root:root, modes as installed. image/patch-image.sh writes it into an image.
 set -euo pipefail
+umask 022   # directory modes in the tarball must not depend on the caller
 BUILD=${1:?usage: mkoverlay.sh BUILD_DIR OUT.tar.gz}
 OUT=${2:?usage: mkoverlay.sh BUILD_DIR OUT.tar.gz}
 STAGE=$(mktemp -d); trap 'rm -rf "$STAGE"' EXIT
