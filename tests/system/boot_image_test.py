@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """System test: a patched arm64 Debian image boots with systemd and runs failberryd.
 
-usage: boot_image_test.py ARM64_DEB ARM64_OVERLAY_TGZ
+usage: boot_image_test.py ARM64_DEB ARM64_OVERLAY_TGZ [--unedited]
 
 1. tests/system/debian_rootfs.sh arm64 <the .deb's Depends>: a minimal Debian 12 arm64
    root filesystem (debootstrap + qemu-user, cached under /var/cache/failberry/rootfs;
@@ -19,7 +19,11 @@ Checks: the report unit prints failberryd.service's state once systemd has finis
 starting it (for Type=notify that is after READY=1): ActiveState=active,
 SubState=running; the start condition passed; GET /health from the host answers HTTP
 (503 until uplink tracking lands: every uplink is "unknown"); GET /status is JSON naming
-the daemon's uplinks. Prints PASS/FAIL lines, timings, "N passed, N failed".
+the daemon's uplinks.
+--unedited: patch without --config, so the image holds the shipped example INI; then
+the unit's start condition must skip the start at boot (inactive, the journal says
+what to do) and nothing answers on the forwarded port.
+Prints PASS/FAIL lines, timings, "N passed, N failed".
 Exit 0 all passed, 1 a failure, 77 skipped (SKIPPED: reason on stderr).
 Env: FB_BOOT_VERBOSE=1 streams the guest console; FB_BOOT_TIMEOUT (s, default 600).
 """
@@ -83,10 +87,11 @@ def http_get(port, path):
 
 
 def main():
-    if len(sys.argv) != 3:
+    unedited = sys.argv[3:] == ["--unedited"]
+    if len(sys.argv) != 3 and not unedited:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-    deb, overlay = map(os.path.abspath, sys.argv[1:])
+    deb, overlay = map(os.path.abspath, sys.argv[1:3])
     if os.geteuid() != 0:
         skip("needs root (debootstrap, chroot)")
     for f, how in ((deb, "deb"), (overlay, "overlay")):
@@ -145,10 +150,12 @@ def main():
         with open(ini, "w") as f:
             f.write(text + "\n# boot test: QEMU user-mode network\n")
         patched = os.path.join(w, "patched.img")
+        config = [] if unedited else ["--config", ini]
         p = subprocess.run([os.path.join(SRC, "image/patch-image.sh"), "--overlay", overlay, "--deb", deb,
-                            "--config", ini, "-o", patched, base], text=True, stderr=subprocess.PIPE)
+                            *config, "-o", patched, base], text=True, stderr=subprocess.PIPE)
         print("".join("    | " + l + "\n" for l in p.stderr.splitlines()), end="")
-        check("image patched (overlay, .deb, edited INI, ssh)", p.returncode == 0, f"exit {p.returncode}")
+        check("image patched (overlay, .deb, %s INI, ssh)" % ("example" if unedited else "edited"),
+              p.returncode == 0, f"exit {p.returncode}")
         if p.returncode != 0:
             return 1
         m = re.search(r"systemd-analyze security failberryd.service: (\S+)", p.stderr)
@@ -200,6 +207,18 @@ def main():
             print(report)
             print("failberryd journal in the guest:\n" + "\n".join("    | " + l for l in journal))
             props = dict(kv.split("=", 1) for kv in report.split()[1:] if "=" in kv)
+            if unedited:
+                check("failberryd.service skipped by its start condition (inactive, Result=exec-condition)",
+                      props.get("ActiveState") == "inactive" and props.get("Result") == "exec-condition", report)
+                check("the journal says the INI is the unedited example and what to do",
+                      any("unedited example" in l for l in journal)
+                      and any("systemctl start failberryd" in l for l in journal))
+                try:
+                    st, _ = http_get(port, "/health")
+                    check("nothing answers on the forwarded port", False, f"HTTP {st}")
+                except (OSError, http.client.HTTPException) as e:
+                    check("nothing answers on the forwarded port", True, repr(e))
+                return finish(times)
             check("failberryd.service ActiveState=active (Type=notify: READY=1 received)",
                   props.get("ActiveState") == "active", report)
             check("failberryd.service SubState=running", props.get("SubState") == "running", report)
@@ -218,13 +237,18 @@ def main():
             try:
                 st, sbody = http_get(port, "/status")
                 doc = json.loads(sbody)
-                check("/status is JSON from the guest's daemon", st == 200 and isinstance(doc, dict),
-                      sbody[:200])
+                names = sorted(u.get("name", "?") for u in doc.get("uplinks", []))
+                check("/status is JSON from the guest's daemon naming its uplinks",
+                      st == 200 and names == ["cellular", "wired"], f"uplinks {names}")
             except (OSError, http.client.HTTPException, ValueError) as e:
-                check("/status is JSON from the guest's daemon", False, repr(e))
+                check("/status is JSON from the guest's daemon naming its uplinks", False, repr(e))
         finally:
             q.kill()
             q.wait()
+    return finish(times)
+
+
+def finish(times):
     for k, v in times.items():
         print(f"time: {k}: {v:.1f} s")
     failed = results.count(False)
