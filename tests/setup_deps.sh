@@ -10,7 +10,8 @@ BUILD=(cmake ninja-build g++ pkg-config clang-format
        libusb-1.0-0-dev libcurl4-openssl-dev libssl-dev)
 TEST=(iproute2 python3 binutils file kmod cpio busybox-static ppp uhubctl
       qemu-system-x86 qemu-system-arm qemu-user-static binfmt-support openssl
-      g++-aarch64-linux-gnu g++-arm-linux-gnueabihf clang-14 libclang-rt-14-dev)
+      g++-aarch64-linux-gnu g++-arm-linux-gnueabihf clang-14 libclang-rt-14-dev
+      dpkg-dev debootstrap e2fsprogs mtools dosfstools fdisk)
 want=("${BUILD[@]}")
 [ "${1:-all}" = build ] || want+=("${TEST[@]}")
 

@@ -13,7 +13,7 @@ SYSCTL=$ROOT/image/overlay/etc/sysctl.d/90-failberry.conf
 command -v systemd-analyze > /dev/null || { echo "SKIPPED: systemd-analyze not installed" >&2; exit 77; }
 WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
 
-sed "s|/usr/sbin/failberryd|$BIN|g" "$UNIT" > "$WORK/failberryd.service"
+sed -e "s|/usr/sbin/failberryd|$BIN|g" -e "s|/usr/libexec/failberry/|$ROOT/image/overlay/usr/libexec/failberry/|g" "$UNIT" > "$WORK/failberryd.service"
 out=$(systemd-analyze verify "$WORK/failberryd.service" 2>&1) || { echo "$out"; echo "FAIL: verify exited non-zero"; exit 1; }
 [ -z "$out" ] || { echo "$out"; echo "FAIL: systemd-analyze verify reported problems"; exit 1; }
 echo "PASS: systemd-analyze verify is clean"

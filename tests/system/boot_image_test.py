@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""System test: a patched arm64 Debian image boots with systemd and runs failberryd.
+
+usage: boot_image_test.py ARM64_DEB ARM64_OVERLAY_TGZ [--unedited]
+
+1. tests/system/debian_rootfs.sh arm64 <the .deb's Depends>: a minimal Debian 12 arm64
+   root filesystem (debootstrap + qemu-user, cached under /var/cache/failberry/rootfs;
+   built when the cache is empty) with systemd, the Debian arm64 kernel and the .deb's
+   runtime dependencies.
+2. tests/image/mk_rpi_image.sh: that tree as the ext4 root of an image with Raspberry Pi
+   OS's layout (FAT32 boot + ext4 root), without mounting; a test-only oneshot unit,
+   fb-boot-report.service (After=failberryd.service), is added with debugfs.
+3. image/patch-image.sh --overlay --deb --config: the overlay, the .deb and an edited INI
+   (the example with this network's gateway), exactly as a user would patch an image.
+4. qemu-system-aarch64 -M virt (TCG) boots the image's kernel and initrd with root on
+   the image's partition 2 and systemd as init; user-mode networking forwards a loopback
+   port on the host to the guest's TCP 9000.
+Checks: the report unit prints failberryd.service's state once systemd has finished
+starting it (for Type=notify that is after READY=1): ActiveState=active,
+SubState=running; the start condition passed; GET /health from the host answers HTTP
+(503 until uplink tracking lands: every uplink is "unknown"); GET /status is JSON naming
+the daemon's uplinks.
+--unedited: patch without --config, so the image holds the shipped example INI; then
+the unit's start condition must skip the start at boot (inactive, the journal says
+what to do) and nothing answers on the forwarded port.
+Prints PASS/FAIL lines, timings, "N passed, N failed".
+Exit 0 all passed, 1 a failure, 77 skipped (SKIPPED: reason on stderr).
+Env: FB_BOOT_VERBOSE=1 streams the guest console; FB_BOOT_TIMEOUT (s, default 600).
+"""
+import http.client, json, os, re, selectors, shutil, socket, subprocess, sys, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
+REPORT_UNIT = """[Unit]
+Description=failberry boot test: report failberryd.service's state on the console
+After=failberryd.service network-online.target
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+StandardOutput=tty
+TTYPath=/dev/ttyAMA0
+ExecStart=/usr/local/sbin/fb-boot-report
+
+[Install]
+WantedBy=multi-user.target
+"""
+REPORT_SCRIPT = """#!/bin/sh
+# Runs once systemd has finished starting failberryd.service (After=): for
+# Type=notify that is after READY=1 or after the start failed.
+echo "FB-REPORT $(systemctl show -p ActiveState -p SubState -p Result -p ExecMainPID failberryd.service | tr '\\n' ' ')"
+journalctl -b -u failberryd.service --no-pager -o cat | tail -n 15 | sed 's/^/FB-JOURNAL /'
+echo FB-REPORT-END
+"""
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append(ok)
+    print(f"{'PASS' if ok else 'FAIL'}: {name}{(' -- ' + detail) if detail else ''}", flush=True)
+
+
+def skip(why):
+    print(f"SKIPPED: {why}", file=sys.stderr)
+    sys.exit(77)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, **kw)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(port, path):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read().decode(errors="replace")
+    finally:
+        c.close()
+
+
+def main():
+    unedited = sys.argv[3:] == ["--unedited"]
+    if len(sys.argv) != 3 and not unedited:
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        return 2
+    deb, overlay = map(os.path.abspath, sys.argv[1:3])
+    if os.geteuid() != 0:
+        skip("needs root (debootstrap, chroot)")
+    for f, how in ((deb, "deb"), (overlay, "overlay")):
+        if not os.path.isfile(f):
+            skip(f"{f} not built (cmake --build build-arm64 --target {how}; tests/run_all.sh does)")
+    qemu = shutil.which("qemu-system-aarch64")
+    if not qemu:
+        skip("qemu-system-aarch64 not installed (package qemu-system-arm)")
+    timeout = float(os.environ.get("FB_BOOT_TIMEOUT", "600"))
+    verbose = os.environ.get("FB_BOOT_VERBOSE") == "1"
+    times = {}
+
+    t = time.monotonic()
+    depends = run(["dpkg-deb", "-f", deb, "Depends"], capture_output=True).stdout
+    pkgs = sorted({re.sub(r"[ (].*", "", d.strip()) for d in depends.split(",") if d.strip()})
+    r = subprocess.run([os.path.join(HERE, "debian_rootfs.sh"), "arm64", *pkgs], text=True,
+                       stdout=subprocess.PIPE)
+    if r.returncode != 0:
+        check("arm64 root filesystem built", False, f"debian_rootfs.sh exit {r.returncode}")
+        return 1
+    root = r.stdout.strip().splitlines()[-1]
+    times["rootfs (cache hit or build)"] = time.monotonic() - t
+    kernels = sorted(f for f in os.listdir(os.path.join(root, "boot")) if f.startswith("vmlinuz-"))
+    if not kernels:
+        check("kernel in the root filesystem", False, f"no vmlinuz in {root}/boot")
+        return 1
+    kver = kernels[-1][len("vmlinuz-"):]
+    kernel, initrd = (os.path.join(root, "boot", f"{p}-{kver}") for p in ("vmlinuz", "initrd.img"))
+
+    with tempfile.TemporaryDirectory(prefix="fb-boot.") as w:
+        t = time.monotonic()
+        used_mib = int(run(["du", "-sm", "--exclude=./proc", root], capture_output=True).stdout.split()[0])
+        base = os.path.join(w, "base.img")
+        run([os.path.join(SRC, "tests/image/mk_rpi_image.sh"), base, root, "64", str(used_mib + 160)],
+            stderr=subprocess.DEVNULL)
+        p2 = (8192 + 64 * 2048) * 512
+        unit, script = os.path.join(w, "fb-boot-report.service"), os.path.join(w, "fb-boot-report")
+        with open(unit, "w") as f:
+            f.write(REPORT_UNIT)
+        with open(script, "w") as f:
+            f.write(REPORT_SCRIPT)
+        run(["debugfs", "-w", "-f", "-", f"{base}?offset={p2}"], capture_output=True, input=(
+            f"write {unit} /etc/systemd/system/fb-boot-report.service\n"
+            "sif /etc/systemd/system/fb-boot-report.service mode 0100644\n"
+            f"write {script} /usr/local/sbin/fb-boot-report\n"
+            "sif /usr/local/sbin/fb-boot-report mode 0100755\n"
+            "symlink /etc/systemd/system/multi-user.target.wants/fb-boot-report.service "
+            "/etc/systemd/system/fb-boot-report.service\n"))
+        times["image built (mke2fs -d)"] = time.monotonic() - t
+
+        t = time.monotonic()
+        ini = os.path.join(w, "failberry.ini")
+        with open(os.path.join(SRC, "image/overlay/etc/failberry/failberry.ini")) as f:
+            text = f.read()
+        text = text.replace("gateway = 192.168.1.1", "gateway = 10.0.2.2")  # QEMU user-mode network
+        with open(ini, "w") as f:
+            f.write(text + "\n# boot test: QEMU user-mode network\n")
+        patched = os.path.join(w, "patched.img")
+        config = [] if unedited else ["--config", ini]
+        p = subprocess.run([os.path.join(SRC, "image/patch-image.sh"), "--overlay", overlay, "--deb", deb,
+                            *config, "-o", patched, base], text=True, stderr=subprocess.PIPE)
+        print("".join("    | " + l + "\n" for l in p.stderr.splitlines()), end="")
+        check("image patched (overlay, .deb, %s INI, ssh)" % ("example" if unedited else "edited"),
+              p.returncode == 0, f"exit {p.returncode}")
+        if p.returncode != 0:
+            return 1
+        m = re.search(r"systemd-analyze security failberryd.service: (\S+)", p.stderr)
+        if m:
+            print(f"systemd-analyze security exposure: {m.group(1)}")
+        times["patch-image.sh"] = time.monotonic() - t
+
+        port = free_port()
+        cmd = [qemu, "-M", "virt", "-cpu", "cortex-a53", "-m", "1024", "-smp", "2", "-accel", "tcg",
+               "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
+               "-append", "root=/dev/vda2 rootfstype=ext4 rw console=ttyAMA0 net.ifnames=0 panic=-1",
+               "-drive", f"file={patched},if=none,format=raw,id=d0", "-device", "virtio-blk-pci,drive=d0",
+               "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:9000",
+               "-device", "virtio-net-pci,netdev=n0"]
+        t = time.monotonic()
+        q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        report, journal, console = None, [], []
+        try:
+            sel = selectors.DefaultSelector()
+            sel.register(q.stdout, selectors.EVENT_READ)
+            buf = b""
+            deadline = time.monotonic() + timeout
+            done = False
+            while not done and time.monotonic() < deadline:
+                if not sel.select(timeout=max(0.1, deadline - time.monotonic())):
+                    continue
+                chunk = os.read(q.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                buf += chunk
+                *lines, buf = buf.split(b"\n")
+                for raw in lines:
+                    line = ANSI.sub("", raw.decode(errors="replace"))
+                    console.append(line)
+                    if verbose:
+                        print("    guest| " + line, file=sys.stderr)
+                    if line.startswith("FB-REPORT ") and report is None:
+                        report = line
+                        times["boot to failberryd.service started"] = time.monotonic() - t
+                    elif line.startswith("FB-JOURNAL "):
+                        journal.append(line[len("FB-JOURNAL "):])
+                    elif line.startswith("FB-REPORT-END"):
+                        done = True
+            check("the guest booted with systemd and reported failberryd.service's state", report is not None,
+                  "no report within %.0f s; console tail:\n%s" % (timeout, "\n".join(console[-25:]))
+                  if report is None else "")
+            if report is None:
+                return 1
+            print(report)
+            print("failberryd journal in the guest:\n" + "\n".join("    | " + l for l in journal))
+            props = dict(kv.split("=", 1) for kv in report.split()[1:] if "=" in kv)
+            if unedited:
+                check("failberryd.service skipped by its start condition (inactive, Result=exec-condition)",
+                      props.get("ActiveState") == "inactive" and props.get("Result") == "exec-condition", report)
+                check("the journal says the INI is the unedited example and what to do",
+                      any("unedited example" in l for l in journal)
+                      and any("systemctl start failberryd" in l for l in journal))
+                try:
+                    st, _ = http_get(port, "/health")
+                    check("nothing answers on the forwarded port", False, f"HTTP {st}")
+                except (OSError, http.client.HTTPException) as e:
+                    check("nothing answers on the forwarded port", True, repr(e))
+                return finish(times)
+            check("failberryd.service ActiveState=active (Type=notify: READY=1 received)",
+                  props.get("ActiveState") == "active", report)
+            check("failberryd.service SubState=running", props.get("SubState") == "running", report)
+            check("the start condition accepted the edited INI",
+                  not any("unedited example" in l for l in journal))
+            # The report ran after READY=1 and network-online: the endpoint listens and the
+            # guest has its address, so one request must be answered.
+            status = body = None
+            err = ""
+            try:
+                status, body = http_get(port, "/health")
+            except (OSError, http.client.HTTPException) as e:
+                err = repr(e)
+            check("/health answers from the host (hostfwd 127.0.0.1:%d -> guest :9000)" % port,
+                  status in (200, 503), f"status {status} body {body!r}" if status else err)
+            try:
+                st, sbody = http_get(port, "/status")
+                doc = json.loads(sbody)
+                names = sorted(u.get("name", "?") for u in doc.get("uplinks", []))
+                check("/status is JSON from the guest's daemon naming its uplinks",
+                      st == 200 and names == ["cellular", "wired"], f"uplinks {names}")
+            except (OSError, http.client.HTTPException, ValueError) as e:
+                check("/status is JSON from the guest's daemon naming its uplinks", False, repr(e))
+        finally:
+            q.kill()
+            q.wait()
+    return finish(times)
+
+
+def finish(times):
+    for k, v in times.items():
+        print(f"time: {k}: {v:.1f} s")
+    failed = results.count(False)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
