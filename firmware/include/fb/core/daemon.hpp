@@ -20,6 +20,7 @@
 #include "fb/config/config.hpp"
 #include "fb/core/asio_timers.hpp"
 #include "fb/core/control.hpp"
+#include "fb/core/modem_service.hpp"
 #include "fb/core/notify.hpp"
 #include "fb/health/http_server.hpp"
 
@@ -63,7 +64,8 @@ class Daemon {
   std::unique_ptr<health::HttpServer> http_;
   std::optional<HealthConfig> http_running_;  // settings of http_, when it runs
   std::unique_ptr<ControlServer> control_;
-  std::set<std::string> drained_;  // uplinks an operator took out of /health
+  std::unique_ptr<ModemService> modem_;  // when an uplink has kind = ppp
+  std::set<std::string> drained_;        // uplinks an operator took out of /health
   TimePoint started_;
   std::uint64_t reloads_ = 0;
   std::uint64_t reloads_refused_ = 0;

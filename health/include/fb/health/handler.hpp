@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,42 @@ struct UplinkStatus {
   std::string reason;  // stable code or short text of the last change
 };
 
+// The cellular modem as the modem supervisor sees it ("modem" in /status).
+struct ModemStatus {
+  std::string state;  // the supervisor's state: "absent", "registered", ...
+  std::string device;
+  std::string manufacturer, model, revision, imei;
+  std::string iccid;  // masked: the SIM's serial identifies its owner
+  std::string sim;
+  std::string registration;
+  std::string network;
+  std::string access_tech;
+  std::optional<int> signal_dbm;
+  std::optional<int> signal_bars;
+  std::string cdrom;         // "on", "off", "unknown"
+  std::string cdrom_action;  // what failberryd did about it
+  std::string error;         // stable code of the last problem, "" when none
+  std::string error_detail;
+  std::uint64_t gone = 0;  // times the stick vanished
+};
+
+// The recovery ladder ("recovery" in /status).
+struct RecoveryStatus {
+  std::string state;
+  std::string next_rung;
+  std::optional<std::int64_t> next_attempt_in_seconds;
+  std::map<std::string, std::uint64_t> attempts;  // by rung, since start
+  std::map<std::string, unsigned> budget_used;    // by rung, since the ladder last reset
+  std::uint64_t failures = 0;
+  std::uint64_t ladder_resets = 0;
+  std::string last_failure;
+  std::string stopped_by;
+  unsigned reboots_last_day = 0;
+  std::string last_reboot_reason;
+  std::optional<std::int64_t> last_reboot_unix;
+  std::vector<std::string> unavailable;  // rungs this build cannot perform
+};
+
 // What the daemon knows right now; built by the composition root.
 struct Snapshot {
   std::string version;
@@ -38,6 +75,8 @@ struct Snapshot {
   std::uint64_t config_reloads = 0;
   std::uint64_t config_reloads_refused = 0;
   std::vector<UplinkStatus> uplinks;
+  std::optional<ModemStatus> modem;
+  std::optional<RecoveryStatus> recovery;
 };
 
 struct Request {
