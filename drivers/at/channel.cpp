@@ -54,6 +54,15 @@ void AtChannel::close() {
   fail_all(Code::at_cancelled, "channel closed");
 }
 
+int AtChannel::release() {
+  if (!open_) return -1;
+  open_ = false;
+  int fd = sd_.release();  // cancels the read in flight; on_read sees !open_
+  fail_all(Code::at_cancelled, "channel released");
+  log_.info() << "released fd " << fd;
+  return fd;
+}
+
 CommandId AtChannel::send(Command command, std::function<void(CommandResult)> done) {
   CommandId id = ++last_id_;
   if (command.timeout.count() <= 0) command.timeout = options_.default_timeout;

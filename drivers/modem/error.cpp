@@ -34,6 +34,7 @@ std::string_view to_string(Code code) {
     case Code::pdp_rejected: return "PDP_REJECTED";
     case Code::pdp_auth_failed: return "PDP_AUTH_FAILED";
     case Code::cdrom_disable_failed: return "CDROM_DISABLE_FAILED";
+    case Code::bad_dial_settings: return "BAD_DIAL_SETTINGS";
   }
   return "UNKNOWN";
 }

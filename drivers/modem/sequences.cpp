@@ -181,4 +181,20 @@ Steps cdrom_query_steps(CdromControl control) {
   return s;
 }
 
+Result<DialSteps> dial_steps(const DialPlan& plan) {
+  auto commands = dial_commands(plan);
+  if (!commands) return commands.error();
+  DialSteps s;
+  s.push_back({Command{commands->define_context, {}, Duration{0}}, false, {}});
+  s.push_back({Command{commands->dial, {}, plan.timeout}, false,
+               [](const CommandResult& r, DialState& d) -> std::optional<Error> {
+                 if (!r) return r.error();
+                 auto outcome = dial_outcome(r->final);
+                 if (!outcome) return outcome.error();
+                 d.connect = *outcome;
+                 return std::nullopt;
+               }});
+  return s;
+}
+
 }  // namespace fb::modem

@@ -19,17 +19,26 @@ simulator writes "ready <tty-path-or-socket>" to --control-fd.
                              echo=0|1 (ATE state)  force_echo=0|1 (echo even
                              after ATE0)  eol=crlf|lf|cr  garbage=0|1
                              silent=0|1  delay_ms=N  cdrom=on|off
+                             dial=ok|busy|no_carrier|no_dialtone|no_answer|
+                             error|cme:N (how the next ATD answers)
   cme COMMAND CODE           answer COMMAND (prefix, e.g. AT+CSQ) with +CME ERROR CODE
   cme COMMAND off            stop doing that
   urc LINE                   emit LINE as an unsolicited result now
   midurc LINE                put LINE in the middle of the next response
   storm COUNT LINE           emit LINE COUNT times, as fast as the tty takes it
   hang                       firmware hang: ignore everything until powercycle
+  hangup                     the network ends the data call: back to command
+                             mode, "NO CARRIER" on the tty
   unplug                     close the pty master / the socket client (EIO/EOF)
   powercycle                 unplug, reload persisted state, come back (new pty)
   quit
 
 Scenario files (--script) hold control commands, one per line, run at start.
+Dialing: ATD*99# (or ATD*99***<cid>#) answers CONNECT when the SIM is ready,
+the stick registered and the context has an APN (else NO CARRIER, or the
+`dial` fault); then the port is in data mode: bytes are counted (state:
+data_mode, data_bytes, dialed) and never parsed as AT until `hangup`.
+
 No sleeps: one selector loop with timers drives everything.
 """
 
@@ -101,7 +110,7 @@ class Modem:
         self.info = VENDORS[vendor]
         self.state_path = state_path
         self.faults = {"force_echo": False, "eol": "crlf", "garbage": False, "silent": False,
-                       "delay_ms": 0, "cme": {}, "midurc": None}
+                       "delay_ms": 0, "cme": {}, "midurc": None, "dial": "ok"}
         self.power_on()
 
     # ---------------------------------------------------------------- state
@@ -118,6 +127,9 @@ class Modem:
         self.act = self.info["act"]
         self.contexts = {1: ("IP", "internet")}
         self.zusimr_flood = self.vendor == "zte"
+        self.data_mode = False
+        self.data_bytes = 0
+        self.dialed = None
         self.faults.update({"silent": False, "midurc": None, "cme": {}})
 
     def sim_state(self):
@@ -142,7 +154,9 @@ class Modem:
                 "pin_tries": self.flash["pin_tries"], "puk_tries": self.flash["puk_tries"],
                 "u2diag": self.flash["u2diag"], "setport": self.flash["setport"],
                 "creg_n": self.creg_n, "faults": {k: v for k, v in self.faults.items() if k != "cme"},
-                "cme": self.faults["cme"]}
+                "cme": self.faults["cme"], "data_mode": self.data_mode, "data_bytes": self.data_bytes,
+                "dialed": self.dialed,
+                "contexts": {str(cid): [t, apn] for cid, (t, apn) in sorted(self.contexts.items())}}
 
     # ---------------------------------------------------------------- replies
     def cme(self, code):
@@ -195,8 +209,10 @@ class Modem:
         if m:
             self.echo = m.group(1) == "1"
             return [], "OK"
-        if body in ("V1", "Q0", "&C1", "&D2", "S0=0"):
+        if body in ("V1", "Q0", "&C1", "&D2", "S0=0", "H", "H0"):
             return [], "OK"
+        if body.startswith("D"):
+            return self.dial(text[3:])
         m = re.fullmatch(r"\+CMEE=([012])", body)
         if m:
             self.cmee = int(m.group(1))
@@ -276,6 +292,25 @@ class Modem:
             if answer:
                 return answer
         return [], "ERROR"
+
+    def dial(self, number):
+        self.dialed = number
+        fault = self.faults["dial"]
+        if fault.startswith("cme:"):
+            return self.cme(int(fault[4:]))
+        if fault != "ok":
+            return [], {"busy": "BUSY", "no_carrier": "NO CARRIER", "no_dialtone": "NO DIALTONE",
+                        "no_answer": "NO ANSWER", "error": "ERROR"}[fault]
+        gate = self.sim_gate()
+        if gate:
+            return gate
+        m = re.fullmatch(r"\*99(?:\*\*\*(\d+))?#", number)
+        if not m:
+            return [], "NO CARRIER"
+        context = self.contexts.get(int(m.group(1) or 1))
+        if self.reg_stat() not in (1, 5) or not context or not context[1]:
+            return [], "NO CARRIER"
+        return [], "CONNECT 7200000"
 
     def enter_pin(self, first, second):
         state = self.sim_state()
@@ -476,6 +511,8 @@ class Simulator:
             data += self.frame(urc)
         data += self.frame(final)
         self.write(data)
+        if final.startswith("CONNECT"):
+            m.data_mode = True
         if getattr(m, "reboot_pending", False):
             m.reboot_pending = False
             self.soft_reset()
@@ -492,6 +529,9 @@ class Simulator:
         m = self.modem
         if m.hung or m.faults["silent"]:
             return
+        if m.data_mode:
+            m.data_bytes += len(data)
+            return
         if m.echo or m.faults["force_echo"]:
             self.write(data)
         self.inbuf += data
@@ -504,12 +544,18 @@ class Simulator:
             answer = m.handle(line)
             if answer is None:
                 continue
+            if m.data_mode:  # (only with a delayed CONNECT) later lines are data
+                break
             lines, final = answer
             delay = m.faults["delay_ms"]
             if delay:
                 self.schedule(delay, lambda l=lines, f=final: self.respond(l, f))
             else:
                 self.respond(lines, final)
+            if m.data_mode:  # after CONNECT the rest of the chunk is PPP, not AT
+                m.data_bytes += len(self.inbuf)
+                self.inbuf.clear()
+                break
         if len(self.inbuf) > 4096:
             self.inbuf.clear()
 
@@ -559,6 +605,12 @@ class Simulator:
             if cmd == "hang":
                 m.hung = True
                 return "ok"
+            if cmd == "hangup":
+                if not m.data_mode:
+                    return "err not in data mode"
+                m.data_mode = False
+                self.write(self.frame("NO CARRIER"))
+                return "ok"
             if cmd == "unplug":
                 self.unplug()
                 return "ok"
@@ -607,6 +659,11 @@ class Simulator:
             m.faults["eol"] = value
         elif key == "delay_ms":
             m.faults["delay_ms"] = int(value)
+        elif key == "dial":
+            if value not in ("ok", "busy", "no_carrier", "no_dialtone", "no_answer", "error") and \
+                    not re.fullmatch(r"cme:\d+", value):
+                raise ValueError("dial " + value)
+            m.faults["dial"] = value
         else:
             raise KeyError(key)
 

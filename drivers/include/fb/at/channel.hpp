@@ -74,6 +74,10 @@ class AtChannel {
   void attach(int fd);
   // Closes the fd; pending commands fail with AT_CANCELLED. Not a gone event.
   void close();
+  // Stops reading and gives up the fd without closing it (a data port after
+  // CONNECT goes to pppd); pending commands fail with AT_CANCELLED. Returns
+  // -1 when not open. Bytes already read but not framed are dropped.
+  int release();
   bool is_open() const { return open_; }
   bool gone() const { return gone_; }
 

@@ -48,12 +48,13 @@ enum class Code : std::uint8_t {
   pdp_rejected,      // CME 132-134, 148, 150: data context refused
   pdp_auth_failed,   // CME 149: PAP/CHAP credentials refused
   cdrom_disable_failed,
+  bad_dial_settings,  // APN / PDP type / dial string that cannot be sent safely
 };
 
 // "SIM_PIN_REQUIRED" etc.; every Code has one.
 std::string_view to_string(Code code);
 std::optional<Code> code_from_string(std::string_view word);
-inline constexpr int kCodeCount = static_cast<int>(Code::cdrom_disable_failed) + 1;
+inline constexpr int kCodeCount = static_cast<int>(Code::bad_dial_settings) + 1;
 
 struct Error {
   Code code;

@@ -15,6 +15,7 @@
 
 #include "fb/at/parse_3gpp.hpp"
 #include "fb/at/sequencer.hpp"
+#include "fb/modem/dial.hpp"
 #include "fb/modem/parse_vendor.hpp"
 #include "fb/modem/profile.hpp"
 
@@ -57,5 +58,17 @@ Steps signal_steps();
 Steps registration_steps();
 // The profile's CD-ROM query (empty for CdromControl::none).
 Steps cdrom_query_steps(CdromControl control);
+
+// ---- dialing (the data port): see fb/modem/dial.hpp ----
+struct DialState {
+  std::optional<std::string> connect;  // CONNECT's text ("7200000"), set once connected
+};
+
+using DialSteps = std::vector<at::Step<DialState>>;
+
+// dial_commands() as a table: the context definition, then the dial command
+// with plan.timeout, whose processor keeps CONNECT's text (dial_outcome()).
+// BAD_DIAL_SETTINGS when dial_commands() refuses the plan.
+Result<DialSteps> dial_steps(const DialPlan& plan);
 
 }  // namespace fb::modem
