@@ -15,6 +15,7 @@
 
 #include "fb/at/fields.hpp"
 #include "fb/core/control.hpp"
+#include "fb/modem/dial.hpp"
 #include "fb/modem/discovery.hpp"
 #include "fb/secret_file.hpp"
 
@@ -42,7 +43,6 @@ LadderPolicy ladder_policy(const RecoveryConfig& r) {
   p.stable_after = r.stable_after;
   p.reboot_allowed = r.reboot_allowed;
   p.reboot_max_per_day = r.reboot_max_per_day;
-  p.can_redial = false;       // needs the pppd runner
   p.can_power_cycle = false;  // needs the USB hub port power cycle
   return p;
 }
@@ -51,7 +51,7 @@ ModemPolicy modem_policy(const ModemConfig& m) {
   ModemPolicy p;
   p.disable_cdrom = m.disable_cdrom;
   p.can_mode_switch = false;
-  p.can_dial = false;
+  p.can_dial = true;
   return p;
 }
 
@@ -169,6 +169,7 @@ ModemService::ModemService(boost::asio::io_context& io, TimerService& timers, co
 
 ModemService::~ModemService() {
   *alive_ = false;
+  pppd_.reset();  // SIGKILLs a running pppd
   if (machine_timer_) timers_.cancel(machine_timer_);
   if (ladder_timer_) timers_.cancel(ladder_timer_);
   if (channel_) channel_->close();
@@ -257,11 +258,9 @@ void ModemService::apply(const ModemAction& action) {
         } else if constexpr (std::is_same_v<A, mact::Poll>) {
           poll();
         } else if constexpr (std::is_same_v<A, mact::Dial>) {
-          refuse("dialing");
-          queue_.emplace_back(ModemEvent{mev::Dialed{Error{Code::not_supported, "dialing is not in this build"}}});
+          dial();
         } else if constexpr (std::is_same_v<A, mact::HangUp>) {
-          refuse("hang-up");
-          queue_.emplace_back(ModemEvent{mev::LinkDown{"NOT_AVAILABLE", "no pppd runner in this build"}});
+          hang_up();
         } else if constexpr (std::is_same_v<A, mact::ResetModem>) {
           reset_modem();
         } else if constexpr (std::is_same_v<A, mact::PowerCycle>) {
@@ -376,6 +375,7 @@ void ModemService::scan() {
                     (found->how.empty() ? "" : " (" + found->how + ")");
     s.storage = found->state == modem::FoundModem::State::storage;
     s.no_at_port = found->state == modem::FoundModem::State::no_at_port;
+    data_tty_ = found->data_tty.empty() ? std::string() : "/dev/" + found->data_tty;
     if (!found->at_tty.empty()) {
       s.at_tty = found->at_tty.front() == '/' ? found->at_tty : "/dev/" + found->at_tty;
     } else if (!s.storage && !s.no_at_port) {
@@ -385,6 +385,7 @@ void ModemService::scan() {
     }
   } else {
     usb_id_.reset();
+    data_tty_.clear();
     if (!chosen) chosen = &modem::profile(modem::Vendor::generic);
     s.at_tty = direct_tty;
     s.description = direct_tty + " (not a USB tty: " + std::string(chosen->name) + " profile)";
@@ -401,9 +402,10 @@ void ModemService::close_channel() {
   ++generation_;
 }
 
-void ModemService::probe(const std::string& tty) {
+bool ModemService::open_channel(const std::string& tty) {
   close_channel();
   ++generation_;
+  at_tty_ = tty;
   at::AtChannel::Options o;
   o.name = "modem[" + fs::path(tty).filename().string() + "]";
   o.default_timeout = config_.modem.command_timeout;
@@ -414,7 +416,7 @@ void ModemService::probe(const std::string& tty) {
   if (!opened) {
     log_.error() << "cannot open " << tty << ": " << describe(opened.error());
     queue_.emplace_back(ModemEvent{mev::Probed{opened.error(), {}, modem::CdromState::unknown}});
-    return;
+    return false;
   }
   std::uint64_t gen = generation_;
   auto alive = alive_;
@@ -425,6 +427,13 @@ void ModemService::probe(const std::string& tty) {
     channel_->subscribe(prefix, [this, gen, alive](const std::string& line) {
       if (*alive) on_urc(gen, line);
     });
+  return true;
+}
+
+void ModemService::probe(const std::string& tty) {
+  if (!open_channel(tty)) return;
+  std::uint64_t gen = generation_;
+  auto alive = alive_;
   auto ch = channel_;
   modem::UsbId id = usb_id_.value_or(modem::UsbId{});
   const modem::Profile* profile = profile_;
@@ -584,6 +593,116 @@ void ModemService::reset_modem() {
   });
 }
 
+void ModemService::dial() {
+  auto fail = [this](Error e) { queue_.emplace_back(ModemEvent{mev::Dialed{std::move(e), false}}); };
+  modem::DialPlan plan;
+  plan.apn = config_.modem.apn;
+  auto steps = modem::dial_steps(plan);
+  if (!steps) return fail(steps.error());
+  ppp::PppdRunner::Options po;
+  po.settings.pppd = config_.ppp.pppd;
+  po.settings.lcp_echo_interval = config_.ppp.lcp_echo_interval;
+  po.settings.lcp_echo_failure = config_.ppp.lcp_echo_failure;
+  for (const UplinkConfig& u : config_.uplinks)
+    if (u.kind == UplinkKind::ppp && u.interface.rfind("ppp", 0) == 0 && u.interface.size() > 3 &&
+        at::all_digits(u.interface.substr(3)))
+      po.settings.unit = std::stoi(u.interface.substr(3));
+  po.name = "ppp[" + ppp::interface_name(po.settings) + "]";
+  po.up_timeout = config_.ppp.connect_timeout;
+  if (!config_.ppp.credentials_file.empty()) {
+    auto text = read_small_file(config_.ppp.credentials_file, 4096);
+    std::string error = text ? "" : "cannot be read";
+    std::optional<ppp::Credentials> c = text ? ppp::parse_credentials(*text, error) : std::nullopt;
+    if (!c) return fail(Error{Code::bad_dial_settings, config_.ppp.credentials_file + ": " + error});
+    po.credentials = *c;
+  }
+  port_shared_ = data_tty_.empty() || data_tty_ == at_tty_;
+  std::shared_ptr<at::AtChannel> ch;
+  if (port_shared_) {
+    if (!channel_) return fail(Error{Code::no_modem, "no channel"});
+    ch = channel_;
+  } else {
+    at::AtChannel::Options o;
+    o.name = "modem[" + fs::path(data_tty_).filename().string() + "]";
+    o.default_timeout = config_.modem.command_timeout;
+    data_channel_ = std::make_shared<at::AtChannel>(io_, timers_, o);
+    if (auto opened = data_channel_->open(data_tty_); !opened) return fail(opened.error());
+    ch = data_channel_;
+  }
+  link_reported_ = false;
+  link_ = {};
+  auto gen = generation_;
+  auto alive = alive_;
+  spawn([this, ch, gen, alive, steps = std::move(*steps), po]() -> boost::asio::awaitable<void> {
+    modem::DialState state;
+    auto r = co_await at::run_steps(*ch, steps, state);
+    if (!*alive || gen != generation_) co_return;
+    if (!r) {
+      feed(ModemEvent{mev::Dialed{r.error(), false}});
+      co_return;
+    }
+    int fd = ch->release();
+    if (port_shared_) ++generation_;  // the AT channel is pppd's now; its late results are stale
+    log_.notice() << "CONNECT " << state.connect.value_or("") << ": handing the line to pppd";
+    pppd_ = std::make_unique<ppp::PppdRunner>(
+        io_, timers_, po,
+        ppp::PppdRunner::Callbacks{[this, alive](const ppp::LinkInfo& link) {
+                                     if (!*alive) return;
+                                     link_ = link;
+                                     if (link_reported_) return;
+                                     link_reported_ = true;
+                                     feed(ModemEvent{mev::Dialed{std::nullopt, port_shared_}});
+                                   },
+                                   [this, alive](const ppp::Exit& exit) {
+                                     if (*alive) on_pppd_exit(exit);
+                                   },
+                                   {}});
+    auto error = pppd_->start(fd);
+    ::close(fd);  // pppd has its own copy
+    if (error) {
+      ppp::Exit failed;
+      failed.reason = ppp::Reason::fatal_error;
+      failed.last_lines.push_back(*error);
+      on_pppd_exit(failed);
+    }
+  });
+}
+
+void ModemService::hang_up() {
+  if (pppd_ && pppd_->state() != ppp::PppdRunner::State::idle) {
+    pppd_->stop();
+    return;
+  }
+  queue_.emplace_back(ModemEvent{mev::LinkDown{"STOPPED", "pppd was not running", mev::LinkDown::Kind::requested}});
+}
+
+void ModemService::on_pppd_exit(const ppp::Exit& exit) {
+  std::string detail = "pppd";
+  if (exit.status.code >= 0) detail += " exited " + std::to_string(exit.status.code);
+  if (exit.status.signal) detail += " killed by signal " + std::to_string(exit.status.signal);
+  // pppd's own words: the first of its last few lines (its final block
+  // starts with the cause; later lines explain or count bytes).
+  std::size_t skip = exit.last_lines.size() > 4 ? exit.last_lines.size() - 4 : 0;
+  if (!exit.last_lines.empty()) detail += ": " + exit.last_lines[skip];
+  mev::LinkDown down;
+  down.code = std::string(ppp::to_string(exit.reason));
+  down.detail = detail;
+  switch (ppp::disposition(exit.reason)) {
+    case ppp::Disposition::requested: down.kind = mev::LinkDown::Kind::requested; break;
+    case ppp::Disposition::link: down.kind = mev::LinkDown::Kind::link; break;
+    case ppp::Disposition::auth: down.kind = mev::LinkDown::Kind::auth; break;
+    case ppp::Disposition::local: down.kind = mev::LinkDown::Kind::local; break;
+  }
+  link_ = {};
+  data_channel_.reset();
+  // The line is ours again: with one port, it is the AT channel's.
+  if (port_shared_ && !at_tty_.empty()) {
+    port_shared_ = false;
+    open_channel(at_tty_);
+  }
+  feed(ModemEvent{down});
+}
+
 void ModemService::reboot(const std::string& reason) {
   if (options_.dry_run) {
     log_.notice() << "dry-run: not rebooting (the recovery ladder asked for it after " << reason << ")";
@@ -623,6 +742,10 @@ health::ModemStatus ModemService::modem_status() const {
   h.error = s.code;
   h.error_detail = s.detail;
   h.gone = s.gone;
+  h.ppp_interface = link_.interface;
+  h.ppp_local = link_.local;
+  h.ppp_remote = link_.remote;
+  h.ppp_dns = link_.dns;
   return h;
 }
 
@@ -654,17 +777,17 @@ health::RecoveryStatus ModemService::recovery_status() const {
 nlohmann::json ModemService::operator_request(Rung rung) {
   const LadderPolicy& p = ladder_.policy();
   if (rung == Rung::redial && !p.can_redial)
-    return control_error("NOT_AVAILABLE", "redial needs the pppd runner, which this build does not have yet");
+    return control_error("NOT_AVAILABLE", "redial is not available in this build");
   if (rung == Rung::power_cycle && !p.can_power_cycle)
     return control_error("NOT_AVAILABLE",
                          "cycle-usb needs the USB hub port power cycle, which this build does not have yet");
   if (rung == Rung::reboot) return control_error("NOT_AVAILABLE", "reboot is not an operator verb");
   ModemMachine::State m = machine_.state();
-  if (rung == Rung::reset_modem && (m == ModemMachine::State::absent || m == ModemMachine::State::mode_switching ||
+  if (rung != Rung::power_cycle && (m == ModemMachine::State::absent || m == ModemMachine::State::mode_switching ||
                                     m == ModemMachine::State::power_cycling || m == ModemMachine::State::resetting)) {
     const ModemStatus& st = machine_.status();
-    return control_error("NO_MODEM", "no modem to reset (" + st.state +
-                                         (st.code.empty() ? "" : ", " + st.code + ": " + st.detail) + ")");
+    return control_error("NO_MODEM", std::string("no modem to ") + (rung == Rung::redial ? "dial" : "reset") + " (" +
+                                         st.state + (st.code.empty() ? "" : ", " + st.code + ": " + st.detail) + ")");
   }
   last_do_ = false;
   feed(LadderEvent{lev::Operator{rung}});

@@ -59,24 +59,27 @@ std::string status_json(const Snapshot& s) {
   auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   if (s.modem) {
     const ModemStatus& m = *s.modem;
-    j["modem"] = {{"state", m.state},
-                  {"device", m.device},
-                  {"manufacturer", m.manufacturer},
-                  {"model", m.model},
-                  {"revision", m.revision},
-                  {"imei", m.imei},
-                  {"iccid", m.iccid},
-                  {"sim", m.sim},
-                  {"registration", m.registration},
-                  {"operator", m.network},
-                  {"access_tech", m.access_tech},
-                  {"signal_dbm", opt(m.signal_dbm)},
-                  {"signal_bars", opt(m.signal_bars)},
-                  {"cdrom", m.cdrom},
-                  {"cdrom_action", m.cdrom_action},
-                  {"error", m.error},
-                  {"error_detail", m.error_detail},
-                  {"gone", m.gone}};
+    j["modem"] = {
+        {"state", m.state},
+        {"device", m.device},
+        {"manufacturer", m.manufacturer},
+        {"model", m.model},
+        {"revision", m.revision},
+        {"imei", m.imei},
+        {"iccid", m.iccid},
+        {"sim", m.sim},
+        {"registration", m.registration},
+        {"operator", m.network},
+        {"access_tech", m.access_tech},
+        {"signal_dbm", opt(m.signal_dbm)},
+        {"signal_bars", opt(m.signal_bars)},
+        {"cdrom", m.cdrom},
+        {"cdrom_action", m.cdrom_action},
+        {"error", m.error},
+        {"error_detail", m.error_detail},
+        {"gone", m.gone},
+        {"ppp",
+         {{"interface", m.ppp_interface}, {"local", m.ppp_local}, {"remote", m.ppp_remote}, {"dns", m.ppp_dns}}}};
   }
   if (s.recovery) {
     const RecoveryStatus& r = *s.recovery;

@@ -345,7 +345,9 @@ State ModemMachine::polled(const ModemEvent& e) {
       }
       arm(policy_.signal_poll);
       return State::registered;
-    case State::online: arm(policy_.signal_poll); return State::online;
+    case State::online:
+      if (!at_port_busy_) arm(policy_.signal_poll);
+      return State::online;
     default: return state_;
   }
 }
@@ -371,17 +373,32 @@ State ModemMachine::dialed(const ModemEvent& e) {
   const auto& d = std::get<ev::Dialed>(e);
   if (d.error) return fail(*d.error);
   report("", "");
+  at_port_busy_ = d.at_port_busy;
   emit<act::Healthy>();
-  arm(policy_.signal_poll);
+  if (!at_port_busy_) arm(policy_.signal_poll);
   return State::online;
 }
 
 State ModemMachine::link_down(const ModemEvent& e) {
   const auto& l = std::get<ev::LinkDown>(e);
+  using Kind = ev::LinkDown::Kind;
+  at_port_busy_ = false;
   if (state_ == State::hangup && pending_redial_) {
     pending_redial_ = false;
     emit<act::Dial>();
     return State::dialing;
+  }
+  switch (l.kind) {
+    case Kind::auth:     // the same credentials will be refused again
+    case Kind::local: {  // our side (kernel, options, permissions): redialing cannot fix it
+      cancel_timer();
+      report(l.code, l.detail);
+      log_.error() << l.code << ": " << l.detail << "; not redialing until it is fixed";
+      emit<act::NeedsUser>(l.code, l.detail);
+      return State::stopped;
+    }
+    case Kind::requested:
+    case Kind::link: break;
   }
   return fail(l.code, l.detail);
 }
@@ -391,6 +408,7 @@ State ModemMachine::gone(const ModemEvent& e) {
   cancel_timer();
   poll_in_flight_ = false;
   pending_redial_ = false;
+  at_port_busy_ = false;
   emit<act::Close>();
   expect_modem_ = true;
   if (state_ == State::resetting) {  // the stick restarts: it re-enumerates
@@ -475,7 +493,7 @@ State ModemMachine::timer(const ModemEvent&) {
     case State::sim: return check_sim();
     case State::searching:
     case State::registered:
-    case State::online: return poll_in_flight_ ? state_ : poll();
+    case State::online: return poll_in_flight_ || at_port_busy_ ? state_ : poll();
     default: return state_;
   }
 }
@@ -522,6 +540,7 @@ State ModemMachine::fail(const std::string& code, const std::string& detail) {
   cancel_timer();
   poll_in_flight_ = false;
   pending_redial_ = false;
+  at_port_busy_ = false;
   report(code, detail);
   log_.warning() << code << (detail.empty() ? "" : ": " + detail) << "; asking the recovery ladder";
   emit<act::Failure>(code, detail);

@@ -503,3 +503,50 @@ TEST_CASE("together: a silent modem climbs to the reset rung, each after its bac
   CHECK(s.m.machine.undefined_transitions() == 0);
   CHECK(s.ladder.undefined_transitions() == 0);
 }
+
+TEST_CASE("pppd's end by its disposition: link failures go to the ladder, auth and local ones stop it") {
+  ModemPolicy p;
+  p.can_dial = true;
+  auto online = [](Harness& h, bool busy) {
+    h.to_sim();
+    h.feed(sim(fb::at::SimState::ready));
+    h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+    REQUIRE(h.actions.back() == "Dial");
+    h.feed(ev::Dialed{std::nullopt, busy});
+    REQUIRE(h.machine.state() == State::online);
+  };
+  SUBCASE("one port held by pppd: no polls while online") {
+    Harness h(p);
+    online(h, true);
+    auto polls = h.count("Poll");
+    h.time.advance(10min);
+    CHECK(h.count("Poll") == polls);
+    h.feed(ev::LinkDown{"LCP_ECHO_TIMEOUT", "pppd exited 15", ev::LinkDown::Kind::link});
+    CHECK(h.failures == std::vector<std::string>{"LCP_ECHO_TIMEOUT"});
+    CHECK(h.machine.state() == State::recovering);
+  }
+  SUBCASE("a second port keeps polling while online") {
+    Harness h(p);
+    online(h, false);
+    auto polls = h.count("Poll");
+    h.time.advance(30s);
+    CHECK(h.count("Poll") == polls + 1);
+  }
+  SUBCASE("credentials refused: stop, no redial") {
+    Harness h(p);
+    online(h, false);
+    h.feed(ev::LinkDown{"AUTH_FAILED", "pppd exited 19", ev::LinkDown::Kind::auth});
+    CHECK(h.machine.state() == State::stopped);
+    CHECK(h.stops == std::vector<std::string>{"AUTH_FAILED"});
+    CHECK(h.failures.empty());
+  }
+  SUBCASE("no kernel PPP while dialing: stop with that code") {
+    Harness h(p);
+    h.to_sim();
+    h.feed(sim(fb::at::SimState::ready));
+    h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+    h.feed(ev::LinkDown{"NO_KERNEL_PPP", "pppd exited 4", ev::LinkDown::Kind::local});
+    CHECK(h.machine.status().code == "NO_KERNEL_PPP");
+    CHECK(h.stops == std::vector<std::string>{"NO_KERNEL_PPP"});
+  }
+}

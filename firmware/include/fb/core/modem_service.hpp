@@ -10,8 +10,11 @@
 // Files in [general] state_dir: sim-pin.json (SIMs whose PIN is not tried
 // again) and reboots.json (when and why failberryd rebooted), both written
 // atomically. The PIN is read from its file only to be sent, never kept or
-// logged. What this build cannot do (dial, switch storage mode, power-cycle
-// the USB port) is refused with a clear error; the ladder skips those rungs.
+// logged. Dialing: failberryd dials on the data port (the AT port when the
+// stick has only one) and hands the CONNECTed tty to pppd (PppdRunner);
+// pppd's end comes back as LinkDown with its stable reason. What this build
+// cannot do (switch storage mode, power-cycle the USB port) is refused with
+// a clear error; the ladder skips that rung.
 #pragma once
 
 // <utility> first: Boost 1.74's asio headers use std::exchange without it.
@@ -30,6 +33,7 @@
 #include "fb/core/recovery_ladder.hpp"
 #include "fb/health/handler.hpp"
 #include "fb/modem/sequences.hpp"
+#include "fb/ppp/runner.hpp"
 
 namespace fb::core {
 
@@ -68,6 +72,10 @@ class ModemService {
   void enter_pin();
   void poll();
   void reset_modem();
+  void dial();
+  void hang_up();
+  void on_pppd_exit(const ppp::Exit& exit);
+  bool open_channel(const std::string& tty);
   void close_channel();
   void reboot(const std::string& reason);
   void on_urc(std::uint64_t generation, const std::string& line);
@@ -90,6 +98,13 @@ class ModemService {
   std::optional<modem::UsbId> usb_id_;
   modem::CdromControl cdrom_control_ = modem::CdromControl::none;
   std::optional<modem::huawei::SetPort> setport_;
+  std::string at_tty_;
+  std::string data_tty_;  // empty: the AT port carries data too
+  std::shared_ptr<at::AtChannel> data_channel_;
+  std::unique_ptr<ppp::PppdRunner> pppd_;
+  bool port_shared_ = false;  // pppd holds the AT port's tty
+  bool link_reported_ = false;
+  ppp::LinkInfo link_;
   TimerId machine_timer_ = 0;
   TimerId ladder_timer_ = 0;
   std::vector<std::variant<ModemEvent, LadderEvent>> queue_;

@@ -46,7 +46,10 @@ struct ModemStatus {
   std::string cdrom_action;  // what failberryd did about it
   std::string error;         // stable code of the last problem, "" when none
   std::string error_detail;
-  std::uint64_t gone = 0;  // times the stick vanished
+  std::uint64_t gone = 0;     // times the stick vanished
+  std::string ppp_interface;  // the PPP link as pppd reported it ("" when down)
+  std::string ppp_local, ppp_remote;
+  std::vector<std::string> ppp_dns;
 };
 
 // The recovery ladder ("recovery" in /status).

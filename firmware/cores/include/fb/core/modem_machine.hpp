@@ -125,12 +125,15 @@ struct Polled {
 struct RegistrationUrc {
   at::Registration registration;
 };
-struct Dialed {  // pppd reported the link up, or the dial failed
+struct Dialed {  // pppd reported the link up, or the dial (AT part) failed
   std::optional<modem::Error> error;
+  bool at_port_busy = false;  // the stick has one port and pppd holds it: no polls while online
 };
-struct LinkDown {  // pppd ended (reason code from the runner)
+struct LinkDown {                                    // pppd ended, or never came up (reason code from the runner)
+  enum class Kind { requested, link, auth, local };  // fb::ppp::Disposition, as the runner classifies
   std::string code;
   std::string detail;
+  Kind kind = Kind::link;
 };
 struct Gone {  // EOF/EIO on the tty
   modem::Error error;
@@ -273,6 +276,7 @@ class ModemMachine {
   bool expect_modem_ = false;  // a reset/power cycle/unplug: not finding it is a failure
   bool no_modem_logged_ = false;
   bool pending_redial_ = false;  // hangup: dial when the link is down
+  bool at_port_busy_ = false;    // online on the only port: polls would fail
   std::string pin_iccid_;        // the SIM the PIN was sent to
   std::uint64_t undefined_ = 0;
 };
