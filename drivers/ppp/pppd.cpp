@@ -223,6 +223,8 @@ LogFollower::Change LogFollower::feed(std::string_view line) {
       cause_ = Reason::lcp_echo_timeout;
     else if (line == "LCP terminated by peer" || line.substr(0, 23) == "LCP terminated by peer ")
       cause_ = Reason::peer_terminated;
+    else if (line == "PAP authentication failed" || line == "CHAP authentication failed")
+      cause_ = Reason::auth_failed;
   }
   if (auto v = after(line, "Using interface", false)) {
     link_.interface = *v;

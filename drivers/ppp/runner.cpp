@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,8 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
+
+#include "fb/secret_file.hpp"
 
 extern char** environ;
 
@@ -305,6 +308,44 @@ void PppdRunner::cleanup() {
   pidfd_.close(ignored);
   log_pipe_.close(ignored);
   pid_ = -1;
+}
+
+std::optional<Credentials> load_credentials(const std::string& path, std::string& error) {
+  constexpr off_t kMaxBytes = 4096;
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (fd.fd < 0) {
+    error = path + ": cannot open: " + errno_text(errno);
+    return std::nullopt;
+  }
+  struct stat st {};
+  if (::fstat(fd.fd, &st) != 0) {
+    error = path + ": cannot stat: " + errno_text(errno);
+    return std::nullopt;
+  }
+  if (auto problem = secret_file_problem(st, path)) {
+    error = path + ": " + *problem;
+    return std::nullopt;
+  }
+  if (st.st_size > kMaxBytes) {
+    error = path + ": too large for a credentials file (" + std::to_string(st.st_size) + " bytes)";
+    return std::nullopt;
+  }
+  std::string text(static_cast<std::size_t>(kMaxBytes), '\0');
+  std::size_t used = 0;
+  for (;;) {
+    ssize_t n = ::read(fd.fd, text.data() + used, text.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error = path + ": read failed: " + errno_text(errno);
+      return std::nullopt;
+    }
+    if (n == 0 || (used += static_cast<std::size_t>(n)) == text.size()) break;
+  }
+  text.resize(used);
+  auto c = parse_credentials(text, error);
+  std::fill(text.begin(), text.end(), '\0');
+  if (!c) error = path + ": " + error;
+  return c;
 }
 
 }  // namespace fb::ppp

@@ -200,4 +200,16 @@ TEST_CASE("log follower: the cause pppd names wins over its own later hangup") {
   CHECK(classify_exit({16, 0}, false, false, false, peer.cause()) == Reason::peer_terminated);
   CHECK(classify_exit({0, 0}, false, false, false, peer.cause()) == Reason::peer_terminated);
   CHECK(classify_exit({16, 0}, false, false, false, std::nullopt) == Reason::modem_hangup);
+
+  // Verbatim pppd 2.4.9 after the ISP refused our PAP login (seen exiting 16 and 19).
+  LogFollower pap;
+  for (const char* line : {"Using interface ppp0", "Connect: ppp0 <--> /dev/pts/0", "Remote message: Login incorrect",
+                           "PAP authentication failed", "Connection terminated.", "Modem hangup"})
+    pap.feed(line);
+  CHECK(pap.cause() == Reason::auth_failed);
+  CHECK(classify_exit({16, 0}, false, false, false, pap.cause()) == Reason::auth_failed);
+  CHECK(classify_exit({19, 0}, false, false, false, pap.cause()) == Reason::auth_failed);
+  LogFollower chap;
+  chap.feed("CHAP authentication failed");
+  CHECK(chap.cause() == Reason::auth_failed);
 }

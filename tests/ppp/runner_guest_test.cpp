@@ -285,7 +285,7 @@ TEST_CASE("a connect program that fails: CONNECT_FAILED (8)") {
   CHECK(rig.exit->status.code == 8);
 }
 
-TEST_CASE("PAP credentials from the runner: accepted, and refused ones give AUTH_FAILED (19)") {
+TEST_CASE("PAP credentials from the runner: accepted, and refused ones give AUTH_FAILED") {
   if (!guest_ready()) return;
   {
     auto o = options();
@@ -308,7 +308,9 @@ TEST_CASE("PAP credentials from the runner: accepted, and refused ones give AUTH
     REQUIRE_FALSE(rig.runner->start(line.a_slave));
     REQUIRE_MESSAGE(rig.wait_exit(40s), rig.transcript());
     CHECK_MESSAGE(rig.exit->reason == Reason::auth_failed, rig.transcript());
-    CHECK(rig.exit->status.code == 19);
+    // 19, or 16 when pppd sees its own hangup first (the log names the cause).
+    CHECK((rig.exit->status.code == 19 || rig.exit->status.code == 16));
+    MESSAGE("refused login: pppd exit code " << rig.exit->status.code);
     CHECK(fb::ppp::disposition(rig.exit->reason) == fb::ppp::Disposition::auth);
   }
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "process.hpp"
 #include "runner_rig.hpp"
 
 using namespace std::chrono_literals;
@@ -125,4 +126,34 @@ TEST_CASE("no kernel PPP: NO_KERNEL_PPP and pppd's explanation") {
   bool said = false;
   for (const auto& l : rig.exit->last_lines) said |= l.find("/dev/ppp") != std::string::npos;
   CHECK_MESSAGE(said, rig.transcript());
+}
+
+TEST_CASE("credentials file: loaded only when it is a private regular file") {
+  fb::test::TempDir dir;
+  std::string error;
+  std::string good = dir / "ppp.secret";
+  fb::test::write_file(good, "user web\npassword hunter2\n", 0600);
+  auto c = fb::ppp::load_credentials(good, error);
+  REQUIRE_MESSAGE(c, error);
+  CHECK(c->user == "web");
+  CHECK(c->password == "hunter2");
+
+  std::string open_to_all = dir / "open.secret";
+  fb::test::write_file(open_to_all, "user web\npassword hunter2\n", 0644);
+  CHECK_FALSE(fb::ppp::load_credentials(open_to_all, error));
+  CHECK_MESSAGE(error.find("chmod 600 " + open_to_all) != std::string::npos, error);
+
+  std::string link = dir / "link.secret";
+  REQUIRE(::symlink(good.c_str(), link.c_str()) == 0);
+  CHECK_FALSE(fb::ppp::load_credentials(link, error));
+  CHECK_MESSAGE(error.rfind(link + ": cannot open", 0) == 0, error);
+
+  CHECK_FALSE(fb::ppp::load_credentials(dir / "missing", error));
+  CHECK(error.find("No such file") != std::string::npos);
+
+  std::string bad = dir / "bad.secret";
+  fb::test::write_file(bad, "user web\npasswd hunter2\n", 0600);
+  CHECK_FALSE(fb::ppp::load_credentials(bad, error));
+  CHECK_MESSAGE(error.find(bad + ": line 2: unknown keyword 'passwd'") == 0, error);
+  CHECK(error.find("hunter2") == std::string::npos);
 }

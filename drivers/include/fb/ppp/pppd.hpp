@@ -123,9 +123,9 @@ struct ExitStatus {
 // The reason for an ended pppd. `stop_requested`: the runner sent SIGTERM;
 // `killed_by_us`: it escalated to SIGKILL; `up_timed_out`: it stopped pppd
 // because the link never came up. `cause`: what pppd's log said ended the
-// link (LogFollower::cause()); it wins over exit code 16, because pppd on a
-// `modem` line drops DTR after an echo timeout or the peer's Terminate-
-// Request and then reports its own hangup (seen with pppd 2.4.9).
+// link (LogFollower::cause()); it wins over exit codes 0 and 16, because
+// pppd on a tty may see its own hangup after an echo timeout, the peer's
+// Terminate-Request or a refused login, and then exits 16 (pppd 2.4.9).
 Reason classify_exit(ExitStatus status, bool stop_requested, bool killed_by_us, bool up_timed_out,
                      std::optional<Reason> cause = std::nullopt);
 
@@ -150,7 +150,8 @@ class LogFollower {
   const LinkInfo& link() const { return link_; }
   bool up() const { return up_; }
   // The first cause pppd named: "No response to N echo-requests"
-  // (LCP_ECHO_TIMEOUT), "LCP terminated by peer" (PEER_TERMINATED).
+  // (LCP_ECHO_TIMEOUT), "LCP terminated by peer" (PEER_TERMINATED),
+  // "PAP/CHAP authentication failed" (AUTH_FAILED).
   std::optional<Reason> cause() const { return cause_; }
 
  private:
