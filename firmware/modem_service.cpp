@@ -43,7 +43,6 @@ LadderPolicy ladder_policy(const RecoveryConfig& r) {
   p.stable_after = r.stable_after;
   p.reboot_allowed = r.reboot_allowed;
   p.reboot_max_per_day = r.reboot_max_per_day;
-  p.can_power_cycle = false;  // needs the USB hub port power cycle
   return p;
 }
 
@@ -264,9 +263,7 @@ void ModemService::apply(const ModemAction& action) {
         } else if constexpr (std::is_same_v<A, mact::ResetModem>) {
           reset_modem();
         } else if constexpr (std::is_same_v<A, mact::PowerCycle>) {
-          refuse("USB power cycle");
-          queue_.emplace_back(
-              ModemEvent{mev::PowerCycled{Error{Code::not_supported, "USB power cycling is not in this build"}}});
+          power_cycle();
         } else if constexpr (std::is_same_v<A, mact::Close>) {
           close_channel();
         } else if constexpr (std::is_same_v<A, mact::Failure>) {
@@ -376,6 +373,7 @@ void ModemService::scan() {
     s.storage = found->state == modem::FoundModem::State::storage;
     s.no_at_port = found->state == modem::FoundModem::State::no_at_port;
     data_tty_ = found->data_tty.empty() ? std::string() : "/dev/" + found->data_tty;
+    usb_port_ = found->device.port;
     if (!found->at_tty.empty()) {
       s.at_tty = found->at_tty.front() == '/' ? found->at_tty : "/dev/" + found->at_tty;
     } else if (!s.storage && !s.no_at_port) {
@@ -386,6 +384,7 @@ void ModemService::scan() {
   } else {
     usb_id_.reset();
     data_tty_.clear();
+    usb_port_.clear();
     if (!chosen) chosen = &modem::profile(modem::Vendor::generic);
     s.at_tty = direct_tty;
     s.description = direct_tty + " (not a USB tty: " + std::string(chosen->name) + " profile)";
@@ -703,6 +702,47 @@ void ModemService::on_pppd_exit(const ppp::Exit& exit) {
   feed(ModemEvent{down});
 }
 
+void ModemService::power_cycle() {
+  auto fail = [this](std::string code, std::string detail) {
+    last_power_cycle_ = code + ": " + detail;
+    queue_.emplace_back(ModemEvent{mev::PowerCycled{std::move(code), std::move(detail)}});
+  };
+  usb::Target target;
+  std::string error;
+  const RecoveryConfig& r = config_.recovery;
+  if (!r.hub.empty() && r.hub != "auto") {
+    target.hub = usb::parse_location(r.hub, error);
+    if (!target.hub) return fail("BAD_LOCATION", "[recovery] hub = " + r.hub + ": " + error);
+  }
+  target.port = r.hub_port;
+  if (!usb_port_.empty()) target.modem = usb::parse_location(usb_port_, error);
+  if (!target.hub && !target.modem)
+    return fail("BAD_LOCATION", "the modem is not on USB as far as sysfs shows (" + config_.modem.device.text +
+                                    "); set [recovery] hub and hub_port to power-cycle it");
+  if (!hub_power_) {
+    usb::HubPower::Options o;
+    o.name = "usb";
+    o.sysfs = options_.sysfs_root;
+    hub_power_ = std::make_unique<usb::HubPower>(io_, timers_, o);
+  }
+  auto plan = hub_power_->plan(target, error);
+  if (!plan) return fail("REFUSED", error);
+  auto alive = alive_;
+  hub_power_->cycle(*plan, [this, alive](usb::Report report) {
+    if (!*alive) return;
+    if (report.ok) {
+      std::string method = report.method ? std::string(usb::to_string(*report.method)) : std::string("?");
+      last_power_cycle_ = "ok by " + method + (report.evidence.empty() ? "" : " (" + report.evidence + ")");
+      log_.notice() << "USB power cycle done by " << method;
+      feed(ModemEvent{mev::PowerCycled{}});
+      return;
+    }
+    std::string code = report.fault ? std::string(usb::to_string(*report.fault)) : std::string("USB_IO");
+    last_power_cycle_ = code + ": " + report.message;
+    feed(ModemEvent{mev::PowerCycled{code, report.message}});
+  });
+}
+
 void ModemService::reboot(const std::string& reason) {
   if (options_.dry_run) {
     log_.notice() << "dry-run: not rebooting (the recovery ladder asked for it after " << reason << ")";
@@ -770,6 +810,7 @@ health::RecoveryStatus ModemService::recovery_status() const {
   r.last_reboot_unix = s.last_reboot_unix;
   const LadderPolicy& p = ladder_.policy();
   if (!p.can_redial) r.unavailable.emplace_back("redial");
+  r.last_power_cycle = last_power_cycle_;
   if (!p.can_power_cycle) r.unavailable.emplace_back("power_cycle");
   return r;
 }
@@ -779,9 +820,12 @@ nlohmann::json ModemService::operator_request(Rung rung) {
   if (rung == Rung::redial && !p.can_redial)
     return control_error("NOT_AVAILABLE", "redial is not available in this build");
   if (rung == Rung::power_cycle && !p.can_power_cycle)
-    return control_error("NOT_AVAILABLE",
-                         "cycle-usb needs the USB hub port power cycle, which this build does not have yet");
+    return control_error("NOT_AVAILABLE", "cycle-usb is not available in this build");
   if (rung == Rung::reboot) return control_error("NOT_AVAILABLE", "reboot is not an operator verb");
+  if (rung == Rung::power_cycle && usb_port_.empty() &&
+      (config_.recovery.hub.empty() || config_.recovery.hub == "auto"))
+    return control_error("BAD_LOCATION", "no USB modem found to power-cycle (" + machine_.status().state +
+                                             "); set [recovery] hub and hub_port to name the port");
   ModemMachine::State m = machine_.state();
   if (rung != Rung::power_cycle && (m == ModemMachine::State::absent || m == ModemMachine::State::mode_switching ||
                                     m == ModemMachine::State::power_cycling || m == ModemMachine::State::resetting)) {

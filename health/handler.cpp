@@ -95,7 +95,8 @@ std::string status_json(const Snapshot& s) {
                      {"reboots_last_day", r.reboots_last_day},
                      {"last_reboot_reason", r.last_reboot_reason},
                      {"last_reboot_unix", opt(r.last_reboot_unix)},
-                     {"unavailable", r.unavailable}};
+                     {"unavailable", r.unavailable},
+                     {"last_power_cycle", r.last_power_cycle}};
   }
   return j.dump(2) + "\n";
 }

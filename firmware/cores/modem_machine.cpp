@@ -51,7 +51,7 @@ std::string event_text(const ModemEvent& e) {
     std::string operator()(const ev::LinkDown& l) const { return "link_down(" + l.code + ")"; }
     std::string operator()(const ev::Gone& g) const { return "gone(" + err_text(g.error) + ")"; }
     std::string operator()(const ev::ResetDone& r) const { return "reset_done(" + err_text(r.error) + ")"; }
-    std::string operator()(const ev::PowerCycled& p) const { return "power_cycled(" + err_text(p.error) + ")"; }
+    std::string operator()(const ev::PowerCycled& p) const { return "power_cycled(" + p.code.value_or("ok") + ")"; }
     std::string operator()(const ev::Recover& r) const { return std::string("recover(") + to_string(r.rung) + ")"; }
     std::string operator()(const ev::TimerFired&) const { return "timer"; }
   };
@@ -437,7 +437,12 @@ State ModemMachine::reset_done(const ModemEvent& e) {
 
 State ModemMachine::power_cycled(const ModemEvent& e) {
   const auto& p = std::get<ev::PowerCycled>(e);
-  if (p.error) return fail(*p.error);
+  if (p.code) {  // the modem's own problem stays what it was; the ladder hears of the cycle's
+    cancel_timer();
+    log_.warning() << "USB power cycle failed: " << *p.code << ": " << p.detail;
+    emit<act::Failure>(*p.code, p.detail);
+    return State::recovering;
+  }
   expect_modem_ = true;
   return scan();
 }

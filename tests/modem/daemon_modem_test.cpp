@@ -300,22 +300,24 @@ TEST_CASE("registration denied: REG_DENIED") {
   CHECK(j["modem"]["state"] == "searching");
 }
 
-TEST_CASE("a silent modem: AT_TIMEOUT, the ladder's next rung (reset), then it waits; no crash, no spin") {
+TEST_CASE("a silent modem: AT_TIMEOUT, the ladder climbs (redial, reset, power cycle), then waits; no crash, no spin") {
   Rig rig(Setup{"zte", {"silent=1"}});
   REQUIRE_MESSAGE(rig.logged("probing --probed(AT_TIMEOUT)--> recovering"), rig.log_text());
   REQUIRE(rig.logged("--recover(reset_modem)--> resetting"));
-  REQUIRE_MESSAGE(rig.logged("recovery: acting --failure(AT_TIMEOUT)--> exhausted"), rig.log_text());
+  REQUIRE_MESSAGE(rig.logged("recovery: acting --failure(BAD_LOCATION)--> exhausted"), rig.log_text());
   double cpu_before = cpu_seconds_of(rig.daemon->pid());
   REQUIRE(rig.logged("exhausted --timer--> acting"));  // backoff_max later it starts over, once
   auto j = rig.status();
   CHECK(j["modem"]["error"] == "AT_TIMEOUT");
   CHECK(j["recovery"]["attempts"]["redial"] >= 3);  // its budget first (refused at once: not registered)
   CHECK(j["recovery"]["attempts"]["reset_modem"].get<int>() >= 1);
-  CHECK(j["recovery"]["attempts"]["power_cycle"] == 0);         // not in this build: skipped, never faked
-  CHECK(j["recovery"]["attempts"]["reboot"] == 0);              // reboot_allowed = false
-  CHECK(cpu_seconds_of(rig.daemon->pid()) - cpu_before < 0.5);  // about a second of waiting: no busy loop
-  CHECK(rig.log_text().find("power_cycle is not available in this build: rung skipped") != std::string::npos);
-  CHECK(rig.ctl({"cycle-usb"}).output.find("NOT_AVAILABLE") != std::string::npos);
+  CHECK(j["recovery"]["attempts"]["power_cycle"].get<int>() >= 2);  // tried, and refused: a pty is not on USB
+  CHECK(j["recovery"]["attempts"]["reboot"] == 0);                  // reboot_allowed = false
+  CHECK(cpu_seconds_of(rig.daemon->pid()) - cpu_before < 0.5);      // about a second of waiting: no busy loop
+  CHECK(j["recovery"]["last_power_cycle"].get<std::string>().find("BAD_LOCATION: the modem is not on USB") == 0);
+  CHECK(rig.ctl({"cycle-usb"}).output ==
+        "failberryctl: BAD_LOCATION: no USB modem found to power-cycle (recovering); "
+        "set [recovery] hub and hub_port to name the port\n");
   CHECK(rig.daemon->running());
 }
 

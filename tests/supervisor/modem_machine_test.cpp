@@ -550,3 +550,22 @@ TEST_CASE("pppd's end by its disposition: link failures go to the ladder, auth a
     CHECK(h.stops == std::vector<std::string>{"NO_KERNEL_PPP"});
   }
 }
+
+TEST_CASE("a USB power cycle: the stick is looked for at once; a refused cycle keeps the modem's own code") {
+  Harness h;
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::ready));
+  h.feed(ev::Polled{Error{Code::at_timeout, "AT+CREG? (5000 ms)"}, {}});
+  h.feed(ev::Recover{Rung::power_cycle});
+  CHECK(h.actions[h.actions.size() - 2] == "Close");
+  CHECK(h.actions.back() == "PowerCycle");
+  h.feed(ev::PowerCycled{std::string("REFUSED"), "port 1 is the Ethernet"});
+  CHECK(h.machine.state() == State::recovering);
+  CHECK(h.machine.status().code == "AT_TIMEOUT");
+  CHECK(h.failures == std::vector<std::string>{"AT_TIMEOUT", "REFUSED"});
+  h.feed(ev::Recover{Rung::power_cycle});
+  h.feed(ev::PowerCycled{});
+  CHECK(h.actions.back() == "Scan");
+  h.feed(ev::Scanned{std::nullopt, false, false, "/dev/ttyUSB2", "back"});
+  CHECK(h.machine.state() == State::probing);
+}

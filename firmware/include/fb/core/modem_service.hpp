@@ -12,9 +12,11 @@
 // atomically. The PIN is read from its file only to be sent, never kept or
 // logged. Dialing: failberryd dials on the data port (the AT port when the
 // stick has only one) and hands the CONNECTed tty to pppd (PppdRunner);
-// pppd's end comes back as LinkDown with its stable reason. What this build
-// cannot do (switch storage mode, power-cycle the USB port) is refused with
-// a clear error; the ladder skips that rung.
+// pppd's end comes back as LinkDown with its stable reason. The USB power
+// cycle goes through fb::usb::HubPower ([recovery] hub/hub_port, or the
+// modem's own port); the method that worked is logged and shown in status.
+// What this build cannot do (switch storage mode) is refused with a clear
+// error.
 #pragma once
 
 // <utility> first: Boost 1.74's asio headers use std::exchange without it.
@@ -34,6 +36,7 @@
 #include "fb/health/handler.hpp"
 #include "fb/modem/sequences.hpp"
 #include "fb/ppp/runner.hpp"
+#include "fb/usb/hub_power.hpp"
 
 namespace fb::core {
 
@@ -75,6 +78,7 @@ class ModemService {
   void dial();
   void hang_up();
   void on_pppd_exit(const ppp::Exit& exit);
+  void power_cycle();
   bool open_channel(const std::string& tty);
   void close_channel();
   void reboot(const std::string& reason);
@@ -105,6 +109,9 @@ class ModemService {
   bool port_shared_ = false;  // pppd holds the AT port's tty
   bool link_reported_ = false;
   ppp::LinkInfo link_;
+  std::string usb_port_;  // the modem's USB location ("1-1.3"), "" for a tty outside USB
+  std::unique_ptr<usb::HubPower> hub_power_;
+  std::string last_power_cycle_;  // what the last cycle did, for status
   TimerId machine_timer_ = 0;
   TimerId ladder_timer_ = 0;
   std::vector<std::variant<ModemEvent, LadderEvent>> queue_;

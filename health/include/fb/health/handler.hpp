@@ -67,6 +67,7 @@ struct RecoveryStatus {
   std::string last_reboot_reason;
   std::optional<std::int64_t> last_reboot_unix;
   std::vector<std::string> unavailable;  // rungs this build cannot perform
+  std::string last_power_cycle;          // "ok by sysfs-disable (...)" or "STILL_PRESENT: ..."
 };
 
 // What the daemon knows right now; built by the composition root.

@@ -141,8 +141,9 @@ struct Gone {  // EOF/EIO on the tty
 struct ResetDone {
   std::optional<modem::Error> error;
 };
-struct PowerCycled {
-  std::optional<modem::Error> error;
+struct PowerCycled {                // the USB port was switched off and on (or not)
+  std::optional<std::string> code;  // a stable fault (STILL_PRESENT, REFUSED, ...) when it failed
+  std::string detail;
 };
 struct Recover {  // the ladder's Do (redial, reset, power cycle)
   Rung rung;
