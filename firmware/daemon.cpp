@@ -1,6 +1,7 @@
 #include "fb/core/daemon.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <map>
 #include <system_error>
 #include <type_traits>
@@ -64,6 +65,10 @@ health::Snapshot Daemon::snapshot() const {
     s.uplinks.push_back(std::move(status));
   }
   if (ddns_) s.ddns = ddns_->report();
+  if (modem_) {
+    s.modem = modem_->modem_status();
+    s.recovery = modem_->recovery_status();
+  }
   return s;
 }
 
@@ -144,11 +149,16 @@ nlohmann::json Daemon::control(const nlohmann::json& request) {
     log.notice() << "ddns-update: " << (a.ok ? a.message : a.code + " " + a.message);
     return a.ok ? nlohmann::json{{"ok", true}, {"message", a.message}} : control_error(a.code, a.message);
   }
+  // The recovery verbs go through the ladder, like its own attempts.
+  static const std::map<std::string, Rung> rungs = {
+      {"redial", Rung::redial}, {"reset-modem", Rung::reset_modem}, {"cycle-usb", Rung::power_cycle}};
+  if (auto r = rungs.find(verb); r != rungs.end()) {
+    if (!modem_) return control_error("NOT_AVAILABLE", verb + " needs a modem: no uplink has kind = ppp");
+    log.notice() << verb << " requested";
+    return modem_->operator_request(r->second);
+  }
   // Verbs whose decision cores are not in this build: refuse, never pretend.
-  static const std::map<std::string, std::string> pending = {{"redial", "the cellular link supervisor"},
-                                                             {"reset-modem", "the modem supervisor"},
-                                                             {"cycle-usb", "the recovery ladder"},
-                                                             {"failover", "the failover policy"}};
+  static const std::map<std::string, std::string> pending = {{"failover", "the failover policy"}};
   if (auto p = pending.find(verb); p != pending.end())
     return control_error("NOT_AVAILABLE", verb + " needs " + p->second + ", which this build does not have yet");
   return control_error("UNKNOWN_VERB", "unknown verb '" + verb + "'");
@@ -182,6 +192,15 @@ int Daemon::run() {
     return 1;
   }
   restart_ddns();
+  bool cellular = false;
+  for (const UplinkConfig& u : config_.uplinks) cellular = cellular || u.kind == UplinkKind::ppp;
+  if (cellular) {
+    ModemServiceOptions mo;
+    mo.dry_run = config_.general.dry_run;
+    if (const char* root = std::getenv("FAILBERRY_SYSFS_ROOT")) mo.sysfs_root = root;  // tests: a fake tree
+    modem_ = std::make_unique<ModemService>(io_, timers_, config_, mo);
+    modem_->start();
+  }
   wait_signal();
   keep_watchdog_alive();
   notifier_.ready(summary());
@@ -210,6 +229,7 @@ void Daemon::on_signal(int signo) {
   http_.reset();
   http_running_.reset();
   control_.reset();
+  modem_.reset();
   signals_.cancel();
   io_.stop();
 }

@@ -118,6 +118,34 @@ int print_status(const nlohmann::json& s) {
                                             : "fail",
                 text(u, "reason").c_str());
   print_ddns(s.value("ddns", nlohmann::json::object()));
+  if (s.contains("modem") && s["modem"].is_object()) {
+    const auto& m = s["modem"];
+    auto num = [&](const char* key) {
+      return m.contains(key) && m[key].is_number_integer() ? std::to_string(m[key].get<long long>()) : std::string("?");
+    };
+    std::printf("modem: %s, %s %s, IMEI %s, ICCID %s, SIM %s\n", text(m, "state").c_str(),
+                text(m, "manufacturer").c_str(), text(m, "model").c_str(), text(m, "imei").c_str(),
+                text(m, "iccid").c_str(), text(m, "sim").c_str());
+    std::printf("  registration %s, operator %s, signal %s dBm (%s/4 bars), CD-ROM %s%s%s\n",
+                text(m, "registration").c_str(), text(m, "operator").c_str(), num("signal_dbm").c_str(),
+                num("signal_bars").c_str(), text(m, "cdrom").c_str(), text(m, "cdrom_action").empty() ? "" : ": ",
+                text(m, "cdrom_action").c_str());
+    if (!text(m, "error").empty())
+      std::printf("  error %s: %s\n", text(m, "error").c_str(), text(m, "error_detail").c_str());
+  }
+  if (s.contains("recovery") && s["recovery"].is_object()) {
+    const auto& r = s["recovery"];
+    std::string attempts;
+    if (r.contains("attempts") && r["attempts"].is_object())
+      for (const auto& [rung, n] : r["attempts"].items())
+        attempts +=
+            (attempts.empty() ? "" : ", ") + rung + " " + std::to_string(n.is_number() ? n.get<long long>() : 0);
+    std::printf("recovery: %s%s%s, failures %lld, attempts: %s\n", text(r, "state").c_str(),
+                text(r, "stopped_by").empty() ? "" : " by ", text(r, "stopped_by").c_str(),
+                static_cast<long long>(r.value("failures", 0)), attempts.c_str());
+    if (!text(r, "last_reboot_reason").empty())
+      std::printf("  last reboot by failberryd: %s\n", text(r, "last_reboot_reason").c_str());
+  }
   return 0;
 }
 

@@ -76,6 +76,48 @@ std::string status_json(const Snapshot& s) {
                             {"healthy", healthy(u)},
                             {"reason", u.reason}});
   j["ddns"] = ddns_json(s.ddns);
+  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+  if (s.modem) {
+    const ModemStatus& m = *s.modem;
+    j["modem"] = {
+        {"state", m.state},
+        {"device", m.device},
+        {"manufacturer", m.manufacturer},
+        {"model", m.model},
+        {"revision", m.revision},
+        {"imei", m.imei},
+        {"iccid", m.iccid},
+        {"sim", m.sim},
+        {"registration", m.registration},
+        {"operator", m.network},
+        {"access_tech", m.access_tech},
+        {"signal_dbm", opt(m.signal_dbm)},
+        {"signal_bars", opt(m.signal_bars)},
+        {"cdrom", m.cdrom},
+        {"cdrom_action", m.cdrom_action},
+        {"error", m.error},
+        {"error_detail", m.error_detail},
+        {"gone", m.gone},
+        {"ppp",
+         {{"interface", m.ppp_interface}, {"local", m.ppp_local}, {"remote", m.ppp_remote}, {"dns", m.ppp_dns}}}};
+  }
+  if (s.recovery) {
+    const RecoveryStatus& r = *s.recovery;
+    j["recovery"] = {{"state", r.state},
+                     {"next_rung", r.next_rung},
+                     {"next_attempt_in_seconds", opt(r.next_attempt_in_seconds)},
+                     {"attempts", r.attempts},
+                     {"budget_used", r.budget_used},
+                     {"failures", r.failures},
+                     {"ladder_resets", r.ladder_resets},
+                     {"last_failure", r.last_failure},
+                     {"stopped_by", r.stopped_by},
+                     {"reboots_last_day", r.reboots_last_day},
+                     {"last_reboot_reason", r.last_reboot_reason},
+                     {"last_reboot_unix", opt(r.last_reboot_unix)},
+                     {"unavailable", r.unavailable},
+                     {"last_power_cycle", r.last_power_cycle}};
+  }
   return j.dump(2) + "\n";
 }
 
@@ -133,6 +175,42 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
   for (const UplinkStatus& u : s.uplinks)
     m << "failberry_uplink_up{uplink=\"" << label(u.name) << "\",state=\"" << to_string(u.state) << "\"} "
       << (healthy(u) ? 1 : 0) << "\n";
+  if (s.modem) {
+    const ModemStatus& md = *s.modem;
+    m << "# HELP failberry_modem_info The modem's identity, supervisor state and last error code.\n"
+      << "# TYPE failberry_modem_info gauge\n"
+      << "failberry_modem_info{model=\"" << label(md.model) << "\",state=\"" << label(md.state) << "\",error=\""
+      << label(md.error) << "\",cdrom=\"" << label(md.cdrom) << "\"} 1\n"
+      << "# HELP failberry_modem_registered Whether the modem is registered (home or roaming).\n"
+      << "# TYPE failberry_modem_registered gauge\n"
+      << "failberry_modem_registered{registration=\"" << label(md.registration) << "\"} "
+      << (md.registration == "home" || md.registration == "roaming" ? 1 : 0) << "\n"
+      << "# HELP failberry_modem_gone_total Times the modem vanished (EOF/EIO on its tty).\n"
+      << "# TYPE failberry_modem_gone_total counter\n"
+      << "failberry_modem_gone_total " << md.gone << "\n";
+    if (md.signal_dbm)
+      m << "# HELP failberry_modem_signal_dbm Received signal strength.\n# TYPE failberry_modem_signal_dbm gauge\n"
+        << "failberry_modem_signal_dbm " << *md.signal_dbm << "\n";
+    if (md.signal_bars)
+      m << "# HELP failberry_modem_signal_bars Signal as 0-4 bars.\n# TYPE failberry_modem_signal_bars gauge\n"
+        << "failberry_modem_signal_bars " << *md.signal_bars << "\n";
+  }
+  if (s.recovery) {
+    const RecoveryStatus& r = *s.recovery;
+    m << "# HELP failberry_recovery_attempts_total Recovery attempts, by rung.\n"
+      << "# TYPE failberry_recovery_attempts_total counter\n";
+    for (const auto& [rung, count] : r.attempts)
+      m << "failberry_recovery_attempts_total{rung=\"" << label(rung) << "\"} " << count << "\n";
+    m << "# HELP failberry_recovery_failures_total Link failures reported to the recovery ladder.\n"
+      << "# TYPE failberry_recovery_failures_total counter\n"
+      << "failberry_recovery_failures_total " << r.failures << "\n"
+      << "# HELP failberry_recovery_ladder_resets_total Times a stable link refilled every rung's budget.\n"
+      << "# TYPE failberry_recovery_ladder_resets_total counter\n"
+      << "failberry_recovery_ladder_resets_total " << r.ladder_resets << "\n"
+      << "# HELP failberry_recovery_reboots_last_day Reboots failberryd requested in the last 24 hours.\n"
+      << "# TYPE failberry_recovery_reboots_last_day gauge\n"
+      << "failberry_recovery_reboots_last_day " << r.reboots_last_day << "\n";
+  }
   m << "# HELP failberry_http_responses_total HTTP responses sent, by status code.\n"
     << "# TYPE failberry_http_responses_total counter\n";
   for (auto& [status, count] : counters.responses_by_status)

@@ -147,7 +147,9 @@ std::vector<SectionSpec> build() {
                                   T(ValueKind::path),
                                   {},
                                   false,
-                                  "File holding the SIM PIN (mode 0600). A wrong PIN is tried at most once per SIM.",
+                                  "File holding the SIM PIN (mode 0600). A wrong PIN is tried at most once per SIM: "
+                                  "its ICCID is then kept in "
+                                  "state_dir/sim-pin.json; remove it there after fixing this file.",
                                   "/etc/failberry/sim.pin",
                                   field(&Config::modem, &M::pin_file)}),
                    choice_key("profile", &Config::modem, &M::profile,

@@ -24,6 +24,7 @@
 #include "fb/core/asio_timers.hpp"
 #include "fb/core/control.hpp"
 #include "fb/core/ddns_service.hpp"
+#include "fb/core/modem_service.hpp"
 #include "fb/core/notify.hpp"
 #include "fb/health/http_server.hpp"
 
@@ -71,8 +72,9 @@ class Daemon {
   std::unique_ptr<health::HttpServer> http_;
   std::optional<HealthConfig> http_running_;  // settings of http_, when it runs
   std::unique_ptr<ControlServer> control_;
-  std::unique_ptr<DdnsService> ddns_;  // none when [ddns] provider = none
-  std::set<std::string> drained_;      // uplinks an operator took out of /health
+  std::unique_ptr<DdnsService> ddns_;    // none when [ddns] provider = none
+  std::unique_ptr<ModemService> modem_;  // when an uplink has kind = ppp
+  std::set<std::string> drained_;        // uplinks an operator took out of /health
   TimePoint started_;
   std::uint64_t reloads_ = 0;
   std::uint64_t reloads_refused_ = 0;

@@ -51,6 +51,46 @@ struct DdnsReport {
   std::map<std::pair<std::string, std::string>, std::uint64_t> results;  // (request, outcome) -> count
 };
 
+// The cellular modem as the modem supervisor sees it ("modem" in /status).
+struct ModemStatus {
+  std::string state;  // the supervisor's state: "absent", "registered", ...
+  std::string device;
+  std::string manufacturer, model, revision, imei;
+  std::string iccid;  // masked: the SIM's serial identifies its owner
+  std::string sim;
+  std::string registration;
+  std::string network;
+  std::string access_tech;
+  std::optional<int> signal_dbm;
+  std::optional<int> signal_bars;
+  std::string cdrom;         // "on", "off", "unknown"
+  std::string cdrom_action;  // what failberryd did about it
+  std::string error;         // stable code of the last problem, "" when none
+  std::string error_detail;
+  std::uint64_t gone = 0;     // times the stick vanished
+  std::string ppp_interface;  // the PPP link as pppd reported it ("" when down)
+  std::string ppp_local, ppp_remote;
+  std::vector<std::string> ppp_dns;
+};
+
+// The recovery ladder ("recovery" in /status).
+struct RecoveryStatus {
+  std::string state;
+  std::string next_rung;
+  std::optional<std::int64_t> next_attempt_in_seconds;
+  std::map<std::string, std::uint64_t> attempts;  // by rung, since start
+  std::map<std::string, unsigned> budget_used;    // by rung, since the ladder last reset
+  std::uint64_t failures = 0;
+  std::uint64_t ladder_resets = 0;
+  std::string last_failure;
+  std::string stopped_by;
+  unsigned reboots_last_day = 0;
+  std::string last_reboot_reason;
+  std::optional<std::int64_t> last_reboot_unix;
+  std::vector<std::string> unavailable;  // rungs this build cannot perform
+  std::string last_power_cycle;          // "ok by sysfs-disable (...)" or "STILL_PRESENT: ..."
+};
+
 // What the daemon knows right now; built by the composition root.
 struct Snapshot {
   std::string version;
@@ -61,6 +101,8 @@ struct Snapshot {
   std::uint64_t config_reloads_refused = 0;
   std::vector<UplinkStatus> uplinks;
   DdnsReport ddns;
+  std::optional<ModemStatus> modem;
+  std::optional<RecoveryStatus> recovery;
 };
 
 struct Request {

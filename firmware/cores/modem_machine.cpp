@@ -1,0 +1,591 @@
+#include "fb/core/modem_machine.hpp"
+
+#include <array>
+
+namespace fb::core {
+
+namespace ev = modem_event;
+namespace act = modem_action;
+using modem::Code;
+using State = ModemMachine::State;
+
+namespace {
+
+constexpr std::size_t kStates = 13;
+constexpr std::size_t kEvents = std::variant_size_v<ModemEvent>;
+
+// The channel could not get an answer at all (as fb::at::transport_failure,
+// which lives with the Asio sequencer).
+bool transport_failure(Code code) {
+  return code == Code::modem_gone || code == Code::at_timeout || code == Code::at_cancelled ||
+         code == Code::at_queue_full || code == Code::no_modem;
+}
+
+std::string err_text(const std::optional<modem::Error>& e) {
+  return e ? std::string(modem::to_string(e->code)) : std::string("ok");
+}
+
+std::string event_text(const ModemEvent& e) {
+  struct Visitor {
+    std::string operator()(const ev::Start&) const { return "start"; }
+    std::string operator()(const ev::Scanned& s) const {
+      if (s.error) return "scanned(" + err_text(s.error) + ")";
+      return "scanned(" + std::string(s.storage ? "storage " : "") + s.description + ")";
+    }
+    std::string operator()(const ev::ModeSwitched& m) const { return "mode_switched(" + err_text(m.error) + ")"; }
+    std::string operator()(const ev::Probed& p) const { return "probed(" + err_text(p.error) + ")"; }
+    std::string operator()(const ev::CdromDisabled& c) const { return "cdrom_disabled(" + err_text(c.error) + ")"; }
+    std::string operator()(const ev::SimChecked& s) const {
+      if (s.error) return "sim_checked(" + err_text(s.error) + ")";
+      if (s.sim) return "sim_checked(" + std::string(at::to_string(*s.sim)) + ")";
+      return "sim_checked(" + (s.sim_error ? std::string(modem::to_string(*s.sim_error)) : std::string("?")) + ")";
+    }
+    std::string operator()(const ev::PinEntered& p) const { return "pin_entered(" + err_text(p.error) + ")"; }
+    std::string operator()(const ev::Polled& p) const {
+      return "polled(" + (p.error ? err_text(p.error) : std::string(to_string(summarize(p.facts)))) + ")";
+    }
+    std::string operator()(const ev::RegistrationUrc& r) const {
+      return "registration_urc(" + std::string(at::to_string(r.registration.state)) + ")";
+    }
+    std::string operator()(const ev::Dialed& d) const { return "dialed(" + err_text(d.error) + ")"; }
+    std::string operator()(const ev::LinkDown& l) const { return "link_down(" + l.code + ")"; }
+    std::string operator()(const ev::Gone& g) const { return "gone(" + err_text(g.error) + ")"; }
+    std::string operator()(const ev::ResetDone& r) const { return "reset_done(" + err_text(r.error) + ")"; }
+    std::string operator()(const ev::PowerCycled& p) const { return "power_cycled(" + p.code.value_or("ok") + ")"; }
+    std::string operator()(const ev::Recover& r) const { return std::string("recover(") + to_string(r.rung) + ")"; }
+    std::string operator()(const ev::TimerFired&) const { return "timer"; }
+  };
+  return std::visit(Visitor{}, e);
+}
+
+}  // namespace
+
+// The state × event table. nullptr = undefined = a caller bug; `stale` = a
+// result of an operation the machine has since abandoned (logged, ignored).
+struct ModemTable {
+  using M = ModemMachine;
+  static constexpr M::Handler U = nullptr;
+  static constexpr M::Handler S = &M::stale;
+  // clang-format off
+  static constexpr std::array<std::array<M::Handler, kEvents>, kStates> kTable{{
+      //                    Start      Scanned      ModeSwitched  Probed      CdromDisabled  SimChecked      PinEntered   Polled      RegUrc       Dialed      LinkDown       Gone          ResetDone       PowerCycled       Recover       TimerFired
+      /* absent */        {{&M::begin, &M::scanned, S,            S,          S,             S,              S,           S,          S,           S,          S,             &M::ignore,   S,              S,                &M::recover,  &M::timer}},
+      /* mode_switching */{{U,         S,           &M::switched, S,          S,             S,              S,           S,          S,           S,          S,             &M::ignore,   S,              S,                &M::recover,  S}},
+      /* probing */       {{U,         S,           S,            &M::probed, &M::cdrom_done, S,             S,           S,          &M::reg_urc, S,          S,             &M::gone,     S,              S,                &M::recover,  S}},
+      /* sim */           {{U,         S,           S,            S,          S,             &M::sim_checked, &M::pin_done, S,        &M::reg_urc, S,          S,             &M::gone,     S,              S,                &M::recover,  &M::timer}},
+      /* searching */     {{U,         S,           S,            S,          S,             S,              S,           &M::polled, &M::reg_urc, S,          S,             &M::gone,     S,              S,                &M::recover,  &M::timer}},
+      /* registered */    {{U,         S,           S,            S,          S,             S,              S,           &M::polled, &M::reg_urc, S,          S,             &M::gone,     S,              S,                &M::recover,  &M::timer}},
+      /* dialing */       {{U,         S,           S,            S,          S,             S,              S,           &M::polled, &M::reg_urc, &M::dialed, &M::link_down, &M::gone,     S,              S,                &M::recover,  S}},
+      /* online */        {{U,         S,           S,            S,          S,             S,              S,           &M::polled, &M::reg_urc, S,          &M::link_down, &M::gone,     S,              S,                &M::recover,  &M::timer}},
+      /* hangup */        {{U,         S,           S,            S,          S,             S,              S,           &M::polled, &M::reg_urc, S,          &M::link_down, &M::gone,     S,              S,                &M::recover,  S}},
+      /* resetting */     {{U,         S,           S,            S,          S,             S,              S,           S,          S,           S,          S,             &M::gone,     &M::reset_done, S,                &M::recover,  S}},
+      /* power_cycling */ {{U,         S,           S,            S,          S,             S,              S,           S,          S,           S,          S,             &M::ignore,   S,              &M::power_cycled, &M::recover,  S}},
+      /* recovering */    {{U,         S,           S,            S,          S,             S,              S,           S,          &M::reg_urc, S,          S,             &M::gone,     S,              S,                &M::recover,  S}},
+      /* stopped */       {{U,         S,           S,            S,          S,             S,              S,           S,          &M::reg_urc, S,          S,             &M::gone,     S,              S,                &M::recover,  S}},
+  }};
+  // clang-format on
+};
+
+const char* to_string(State s) {
+  switch (s) {
+    case State::absent: return "absent";
+    case State::mode_switching: return "mode_switching";
+    case State::probing: return "probing";
+    case State::sim: return "sim";
+    case State::searching: return "searching";
+    case State::registered: return "registered";
+    case State::dialing: return "dialing";
+    case State::online: return "online";
+    case State::hangup: return "hangup";
+    case State::resetting: return "resetting";
+    case State::power_cycling: return "power_cycling";
+    case State::recovering: return "recovering";
+    case State::stopped: return "stopped";
+  }
+  return "?";
+}
+
+const char* to_string(RegSummary r) {
+  switch (r) {
+    case RegSummary::unknown: return "unknown";
+    case RegSummary::searching: return "searching";
+    case RegSummary::home: return "home";
+    case RegSummary::roaming: return "roaming";
+    case RegSummary::denied: return "denied";
+    case RegSummary::idle: return "not_searching";
+  }
+  return "unknown";
+}
+
+RegSummary summarize(const RadioFacts& f) {
+  bool any = false, denied = true, searching = false, idle = false;
+  for (const auto* r : {&f.eps, &f.ps, &f.cs}) {  // the data domains first: roaming there is what counts
+    if (!*r) continue;
+    any = true;
+    at::RegState s = (*r)->state;
+    if (at::registered(s)) return at::roaming(s) ? RegSummary::roaming : RegSummary::home;
+    if (s != at::RegState::denied) denied = false;
+    if (s == at::RegState::searching) searching = true;
+    if (s == at::RegState::idle) idle = true;
+  }
+  if (!any) return RegSummary::unknown;
+  if (denied) return RegSummary::denied;
+  if (searching) return RegSummary::searching;
+  return idle ? RegSummary::idle : RegSummary::unknown;
+}
+
+ModemMachine::ModemMachine(std::string name, ModemPolicy policy) : log_(std::move(name)), policy_(policy) {
+  status_.state = to_string(state_);
+}
+
+std::vector<ModemAction> ModemMachine::handle(const ModemEvent& event, TimePoint now) {
+  now_ = now;
+  out_.clear();
+  Handler cell = ModemTable::kTable[static_cast<std::size_t>(state_)][event.index()];
+  if (!cell) {
+    ++undefined_;
+    log_.error() << "BUG: undefined transition: " << to_string(state_) << " × " << event_text(event) << " (ignored)";
+    return {};
+  }
+  State from = state_;
+  ModemStatus before = status_;
+  state_ = (this->*cell)(event);
+  if (from != state_)
+    log_.info() << to_string(from) << " --" << event_text(event) << "--> " << to_string(state_)
+                << (status_.code.empty() ? "" : " [" + status_.code + "]");
+  else
+    log_.debug() << to_string(from) << " --" << event_text(event) << "--> " << to_string(state_);
+  status_.state = to_string(state_);
+  if (!(before == status_)) emit<act::Report>(status_);
+  return std::move(out_);
+}
+
+// ---- cells ----
+
+State ModemMachine::begin(const ModemEvent& e) {
+  sim_policy_ = SimPolicy(std::get<ev::Start>(e).pin_tried);
+  if (!sim_policy_.tried().empty())
+    log_.info() << sim_policy_.tried().size() << " SIM(s) on record whose PIN is not tried again";
+  return scan();
+}
+
+State ModemMachine::scanned(const ModemEvent& e) {
+  const auto& s = std::get<ev::Scanned>(e);
+  if (s.error) {
+    if (expect_modem_) {
+      expect_modem_ = false;
+      report(std::string(modem::to_string(Code::modem_gone)), "the modem did not come back: " + s.error->detail);
+      log_.warning() << status_.code << ": " << status_.detail;
+      emit<act::Failure>(status_.code, status_.detail);
+    } else if (status_.code != "MODEM_GONE") {
+      report(std::string(modem::to_string(s.error->code)), s.error->detail);
+      if (!no_modem_logged_)
+        log_.notice() << describe(*s.error) << " (looking again every " << policy_.scan_interval.count() / 1000 << "s)";
+    }
+    no_modem_logged_ = true;
+    arm(policy_.scan_interval);
+    return State::absent;
+  }
+  no_modem_logged_ = false;
+  status_.device = s.at_tty.empty() ? s.description : s.at_tty;
+  if (s.storage) {
+    if (policy_.can_mode_switch) {
+      emit<act::ModeSwitch>();
+      return State::mode_switching;
+    }
+    report("MODESWITCH_FAILED", s.description +
+                                    " is in storage (CD-ROM) mode and this build cannot switch it; usb_modeswitch "
+                                    "can, or switch CD-ROM mode off once on another machine");
+    arm(policy_.scan_interval);
+    return State::absent;
+  }
+  if (s.no_at_port) {
+    report("NO_MODEM", s.description + " has no serial AT port (a HiLink/network-mode stick): not usable for PPP");
+    arm(policy_.scan_interval);
+    return State::absent;
+  }
+  expect_modem_ = false;
+  ++status_.probes;
+  emit<act::Probe>(s.at_tty);
+  return State::probing;
+}
+
+State ModemMachine::switched(const ModemEvent& e) {
+  const auto& m = std::get<ev::ModeSwitched>(e);
+  if (m.error) {
+    report(std::string(modem::to_string(m.error->code)), m.error->detail);
+    arm(policy_.scan_interval);
+    return State::absent;
+  }
+  return scan();
+}
+
+State ModemMachine::probed(const ModemEvent& e) {
+  const auto& p = std::get<ev::Probed>(e);
+  if (p.error) return fail(*p.error);
+  status_.identity = p.identity;
+  status_.cdrom = std::string(modem::to_string(p.cdrom));
+  if (p.cdrom == modem::CdromState::on) {
+    if (policy_.disable_cdrom) {
+      log_.notice() << "CD-ROM mode is on: switching it off for good";
+      emit<act::DisableCdrom>();
+      return State::probing;
+    }
+    status_.cdrom_action = "left on (disable_cdrom = false)";
+  }
+  return check_sim();
+}
+
+State ModemMachine::cdrom_done(const ModemEvent& e) {
+  const auto& c = std::get<ev::CdromDisabled>(e);
+  if (c.error && transport_failure(c.error->code)) return fail(*c.error);
+  if (c.error) {
+    status_.cdrom_action = "CDROM_DISABLE_FAILED: " + describe(*c.error);
+    log_.warning() << status_.cdrom_action << " (the modem works; it may come up as a CD-ROM after a replug)";
+  } else {
+    status_.cdrom = "off";
+    status_.cdrom_action = "disabled";
+    log_.notice() << "CD-ROM mode switched off";
+  }
+  return check_sim();
+}
+
+State ModemMachine::sim_checked(const ModemEvent& e) {
+  const auto& s = std::get<ev::SimChecked>(e);
+  if (s.error) return fail(*s.error);
+  if (!s.iccid.empty()) status_.identity.iccid = s.iccid;
+  std::optional<at::SimState> sim = s.sim;
+  if (!sim && s.sim_error == Code::sim_missing) sim = at::SimState::missing;
+  status_.sim = sim ? std::string(at::to_string(*sim)) : std::string("error");
+  if (!sim) {
+    Code code = s.sim_error.value_or(Code::sim_failure);
+    report(std::string(modem::to_string(code)), "the SIM does not answer +CPIN?");
+    arm(code == Code::sim_busy ? policy_.sim_busy_retry : policy_.sim_recheck);
+    return State::sim;
+  }
+  switch (*sim) {
+    case at::SimState::ready:
+    case at::SimState::pin2_required:  // PIN2 guards phonebook files only; data works
+    case at::SimState::puk2_required: report("", ""); return poll();
+    case at::SimState::missing:
+      report("SIM_MISSING",
+             "no SIM in the stick (looking again every " + std::to_string(policy_.sim_recheck.count() / 1000) + "s)");
+      arm(policy_.sim_recheck);
+      return State::sim;
+    case at::SimState::not_ready: arm(policy_.sim_busy_retry); return State::sim;
+    case at::SimState::puk_required:
+      return needs_user(Code::sim_puk_required, "the SIM is locked to its PUK; unlock it in a phone");
+    case at::SimState::device_locked:
+      return needs_user(Code::device_locked, "the stick is locked to another network or SIM");
+    case at::SimState::pin_required: break;
+  }
+  const std::string& iccid = status_.identity.iccid;
+  switch (sim_policy_.on_pin_required(iccid, s.pin_available)) {
+    case SimPolicy::Decision::no_pin_file:
+      return needs_user(Code::sim_pin_required, "the SIM needs a PIN: put it in a file named by [modem] pin_file");
+    case SimPolicy::Decision::already_tried:
+      return needs_user(Code::sim_pin_wrong, "a PIN was already tried once for SIM " + SimPolicy::key(iccid) +
+                                                 " and refused (or not confirmed); it is never tried again "
+                                                 "automatically: fix pin_file, then remove the SIM from the "
+                                                 "record in the state dir");
+    case SimPolicy::Decision::enter_pin: break;
+  }
+  sim_policy_.trying(iccid);
+  pin_iccid_ = iccid;
+  log_.notice() << "entering the PIN from pin_file for SIM " << SimPolicy::key(iccid) << " (once for this SIM)";
+  emit<act::PersistPinRecord>(sim_policy_.tried());  // before the PIN goes out
+  emit<act::EnterPin>();
+  return State::sim;
+}
+
+State ModemMachine::pin_done(const ModemEvent& e) {
+  const auto& p = std::get<ev::PinEntered>(e);
+  if (!p.error) {
+    sim_policy_.accepted(pin_iccid_);
+    emit<act::PersistPinRecord>(sim_policy_.tried());
+    log_.notice() << "the SIM accepted the PIN";
+    return check_sim();
+  }
+  if (transport_failure(p.error->code)) return fail(*p.error);  // the try stays on record
+  if (p.error->code == Code::sim_puk_required)
+    return needs_user(Code::sim_puk_required, "the SIM is locked to its PUK; unlock it in a phone");
+  return needs_user(Code::sim_pin_wrong, "the SIM refused the PIN in pin_file (" + describe(*p.error) +
+                                             "); it is not tried again for SIM " + SimPolicy::key(pin_iccid_));
+}
+
+State ModemMachine::polled(const ModemEvent& e) {
+  const auto& p = std::get<ev::Polled>(e);
+  poll_in_flight_ = false;
+  if (p.error) {
+    if (transport_failure(p.error->code)) return fail(*p.error);
+    report(std::string(modem::to_string(p.error->code)), p.error->detail);
+    arm(state_ == State::searching ? policy_.search_poll : policy_.signal_poll);
+    return state_;
+  }
+  apply_facts(p.facts);
+  RegSummary reg = summarize(p.facts);
+  bool registered = reg == RegSummary::home || reg == RegSummary::roaming;
+  switch (state_) {
+    case State::searching:
+      if (registered) return reached_registration();
+      if (reg == RegSummary::denied) {
+        report("REG_DENIED", "the network denied registration (looking again every " +
+                                 std::to_string(policy_.sim_recheck.count() / 1000) + "s)");
+        arm(policy_.sim_recheck);
+      } else {
+        report(status_.code == "REG_DENIED" ? "" : status_.code, status_.code == "REG_DENIED" ? "" : status_.detail);
+        arm(policy_.search_poll);
+      }
+      return State::searching;
+    case State::registered:
+      if (!registered) {
+        report(reg == RegSummary::denied ? "REG_DENIED" : "", "registration lost");
+        arm(policy_.search_poll);
+        return State::searching;
+      }
+      arm(policy_.signal_poll);
+      return State::registered;
+    case State::online:
+      if (!at_port_busy_) arm(policy_.signal_poll);
+      return State::online;
+    default: return state_;
+  }
+}
+
+State ModemMachine::reg_urc(const ModemEvent& e) {
+  const auto& r = std::get<ev::RegistrationUrc>(e).registration;
+  RadioFacts f;
+  (r.domain == at::RegDomain::cs ? f.cs : r.domain == at::RegDomain::ps ? f.ps : f.eps) = r;
+  RegSummary reg = summarize(f);
+  status_.registration = to_string(reg);
+  bool registered = reg == RegSummary::home || reg == RegSummary::roaming;
+  // A change worth a full look (operator, signal) at once, instead of at the next poll.
+  if ((state_ == State::searching && registered) || (state_ == State::registered && !registered)) {
+    if (!poll_in_flight_) {
+      cancel_timer();
+      return poll();
+    }
+  }
+  return state_;
+}
+
+State ModemMachine::dialed(const ModemEvent& e) {
+  const auto& d = std::get<ev::Dialed>(e);
+  if (d.error) return fail(*d.error);
+  report("", "");
+  at_port_busy_ = d.at_port_busy;
+  emit<act::Healthy>();
+  if (!at_port_busy_) arm(policy_.signal_poll);
+  return State::online;
+}
+
+State ModemMachine::link_down(const ModemEvent& e) {
+  const auto& l = std::get<ev::LinkDown>(e);
+  using Kind = ev::LinkDown::Kind;
+  at_port_busy_ = false;
+  if (state_ == State::hangup && pending_redial_) {
+    pending_redial_ = false;
+    emit<act::Dial>();
+    return State::dialing;
+  }
+  switch (l.kind) {
+    case Kind::auth:     // the same credentials will be refused again
+    case Kind::local: {  // our side (kernel, options, permissions): redialing cannot fix it
+      cancel_timer();
+      report(l.code, l.detail);
+      log_.error() << l.code << ": " << l.detail << "; not redialing until it is fixed";
+      emit<act::NeedsUser>(l.code, l.detail);
+      return State::stopped;
+    }
+    case Kind::requested:
+    case Kind::link: break;
+  }
+  return fail(l.code, l.detail);
+}
+
+State ModemMachine::gone(const ModemEvent& e) {
+  const auto& g = std::get<ev::Gone>(e);
+  cancel_timer();
+  poll_in_flight_ = false;
+  pending_redial_ = false;
+  at_port_busy_ = false;
+  emit<act::Close>();
+  expect_modem_ = true;
+  if (state_ == State::resetting) {  // the stick restarts: it re-enumerates
+    log_.info() << "the modem restarts after the reset";
+    arm(policy_.reset_settle);
+    return State::absent;
+  }
+  ++status_.gone;
+  status_.registration = "unknown";
+  status_.signal_dbm.reset();
+  status_.signal_bars.reset();
+  report("MODEM_GONE", g.error.detail.empty() ? "the tty reported EOF/EIO" : g.error.detail);
+  log_.warning() << "the modem is gone (" << status_.detail << "); looking for it again";
+  arm(policy_.reset_settle);
+  return State::absent;
+}
+
+State ModemMachine::reset_done(const ModemEvent& e) {
+  const auto& r = std::get<ev::ResetDone>(e);
+  if (r.error && r.error->code != Code::modem_gone) return fail(*r.error);
+  emit<act::Close>();
+  expect_modem_ = true;
+  arm(policy_.reset_settle);
+  return State::absent;
+}
+
+State ModemMachine::power_cycled(const ModemEvent& e) {
+  const auto& p = std::get<ev::PowerCycled>(e);
+  if (p.code) {  // the modem's own problem stays what it was; the ladder hears of the cycle's
+    cancel_timer();
+    log_.warning() << "USB power cycle failed: " << *p.code << ": " << p.detail;
+    emit<act::Failure>(*p.code, p.detail);
+    return State::recovering;
+  }
+  expect_modem_ = true;
+  return scan();
+}
+
+State ModemMachine::recover(const ModemEvent& e) {
+  Rung rung = std::get<ev::Recover>(e).rung;
+  switch (rung) {
+    case Rung::redial:
+      if (!policy_.can_dial) {
+        emit<act::Failure>("NOT_AVAILABLE", "this build cannot dial");
+        return state_;
+      }
+      if (state_ == State::online) {
+        cancel_timer();
+        pending_redial_ = true;
+        emit<act::HangUp>();
+        return State::hangup;
+      }
+      if (state_ == State::registered ||
+          (state_ == State::recovering && (status_.registration == "home" || status_.registration == "roaming"))) {
+        cancel_timer();
+        emit<act::Dial>();
+        return State::dialing;
+      }
+      emit<act::Failure>("NOT_REGISTERED", std::string("cannot dial while ") + to_string(state_));
+      return state_;
+    case Rung::reset_modem:
+      if (state_ == State::absent || state_ == State::mode_switching || state_ == State::power_cycling ||
+          state_ == State::resetting) {
+        emit<act::Failure>("NO_MODEM", std::string("nothing to reset while ") + to_string(state_));
+        return state_;
+      }
+      cancel_timer();
+      poll_in_flight_ = false;
+      emit<act::ResetModem>();
+      return State::resetting;
+    case Rung::power_cycle:
+      cancel_timer();
+      poll_in_flight_ = false;
+      emit<act::Close>();
+      emit<act::PowerCycle>();
+      return State::power_cycling;
+    case Rung::reboot: break;
+  }
+  log_.error() << "BUG: the machine was asked to " << to_string(rung);
+  return state_;
+}
+
+State ModemMachine::timer(const ModemEvent&) {
+  timer_armed_ = false;
+  switch (state_) {
+    case State::absent: return scan();
+    case State::sim: return check_sim();
+    case State::searching:
+    case State::registered:
+    case State::online: return poll_in_flight_ || at_port_busy_ ? state_ : poll();
+    default: return state_;
+  }
+}
+
+State ModemMachine::stale(const ModemEvent& e) {
+  log_.debug() << "stale in " << to_string(state_) << ": " << event_text(e) << " (ignored)";
+  return state_;
+}
+
+State ModemMachine::ignore(const ModemEvent&) {
+  return state_;
+}
+
+// ---- helpers ----
+
+State ModemMachine::scan() {
+  emit<act::Scan>();
+  return State::absent;
+}
+
+State ModemMachine::check_sim() {
+  emit<act::CheckSim>();
+  return State::sim;
+}
+
+State ModemMachine::poll() {
+  poll_in_flight_ = true;
+  emit<act::Poll>();
+  return state_ == State::sim || state_ == State::probing ? State::searching : state_;
+}
+
+State ModemMachine::reached_registration() {
+  report("", "");
+  if (policy_.can_dial) {
+    emit<act::Dial>();
+    return State::dialing;
+  }
+  emit<act::Healthy>();  // the best this build reaches
+  arm(policy_.signal_poll);
+  return State::registered;
+}
+
+State ModemMachine::fail(const std::string& code, const std::string& detail) {
+  cancel_timer();
+  poll_in_flight_ = false;
+  pending_redial_ = false;
+  at_port_busy_ = false;
+  report(code, detail);
+  log_.warning() << code << (detail.empty() ? "" : ": " + detail) << "; asking the recovery ladder";
+  emit<act::Failure>(code, detail);
+  return State::recovering;
+}
+
+State ModemMachine::needs_user(Code code, const std::string& detail) {
+  cancel_timer();
+  report(std::string(modem::to_string(code)), detail);
+  log_.error() << status_.code << ": " << detail;
+  emit<act::NeedsUser>(status_.code, detail);
+  return State::stopped;
+}
+
+void ModemMachine::apply_facts(const RadioFacts& f) {
+  status_.registration = to_string(summarize(f));
+  if (f.signal) {
+    status_.signal_dbm = f.signal->dbm;
+    status_.signal_bars = f.signal->bars;
+  }
+  if (f.network) {
+    status_.network = f.network->name;
+    if (f.network->act) status_.access_tech = std::string(at::to_string(at::access_tech_from_act(*f.network->act)));
+  }
+}
+
+void ModemMachine::arm(Duration delay) {
+  timer_armed_ = true;
+  emit<act::ArmTimer>(now_ + delay);
+}
+
+void ModemMachine::cancel_timer() {
+  if (!timer_armed_) return;
+  timer_armed_ = false;
+  emit<act::CancelTimer>();
+}
+
+void ModemMachine::report(const std::string& code, const std::string& detail) {
+  status_.code = code;
+  status_.detail = detail;
+}
+
+}  // namespace fb::core

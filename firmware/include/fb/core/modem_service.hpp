@@ -1,0 +1,126 @@
+// ModemService: the modem adapter wiring. It carries out what ModemMachine
+// and RecoveryLadder decide — sysfs discovery from [modem] device, the AT
+// tables on an AtChannel, the SIM PIN from [modem] pin_file, the state files
+// — and feeds the results back to them as events.
+//
+// Contract: single-threaded on the daemon's io_context; it decides nothing
+// itself. Each AT operation runs as a coroutine on the current AtChannel and
+// reports back tagged with that channel's generation, so a result from a
+// tty that was closed since is dropped, never mistaken for a current one.
+// Files in [general] state_dir: sim-pin.json (SIMs whose PIN is not tried
+// again) and reboots.json (when and why failberryd rebooted), both written
+// atomically. The PIN is read from its file only to be sent, never kept or
+// logged. Dialing: failberryd dials on the data port (the AT port when the
+// stick has only one) and hands the CONNECTed tty to pppd (PppdRunner);
+// pppd's end comes back as LinkDown with its stable reason. The USB power
+// cycle goes through fb::usb::HubPower ([recovery] hub/hub_port, or the
+// modem's own port); the method that worked is logged and shown in status.
+// What this build cannot do (switch storage mode) is refused with a clear
+// error.
+#pragma once
+
+// <utility> first: Boost 1.74's asio headers use std::exchange without it.
+#include <utility>
+//
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "fb/at/channel.hpp"
+#include "fb/config/config.hpp"
+#include "fb/core/modem_machine.hpp"
+#include "fb/core/recovery_ladder.hpp"
+#include "fb/health/handler.hpp"
+#include "fb/modem/sequences.hpp"
+#include "fb/ppp/runner.hpp"
+#include "fb/usb/hub_power.hpp"
+
+namespace fb::core {
+
+struct ModemServiceOptions {
+  std::string sysfs_root = "/sys";
+  bool dry_run = false;  // reboot: log instead of asking systemd
+};
+
+class ModemService {
+ public:
+  ModemService(boost::asio::io_context& io, TimerService& timers, const Config& config, ModemServiceOptions options);
+  ~ModemService();
+  ModemService(const ModemService&) = delete;
+  ModemService& operator=(const ModemService&) = delete;
+
+  void start();
+
+  health::ModemStatus modem_status() const;
+  health::RecoveryStatus recovery_status() const;
+
+  // The control verbs redial / reset-modem / cycle-usb: a control-socket
+  // reply ({"ok": true, "message": ...} or an error object).
+  nlohmann::json operator_request(Rung rung);
+
+ private:
+  void feed(const ModemEvent& event);
+  void feed(const LadderEvent& event);
+  void pump();
+  void apply(const ModemAction& action);
+  void apply(const LadderAction& action);
+
+  void scan();
+  void probe(const std::string& tty);
+  void disable_cdrom();
+  void check_sim();
+  void enter_pin();
+  void poll();
+  void reset_modem();
+  void dial();
+  void hang_up();
+  void on_pppd_exit(const ppp::Exit& exit);
+  void power_cycle();
+  bool open_channel(const std::string& tty);
+  void close_channel();
+  void reboot(const std::string& reason);
+  void on_urc(std::uint64_t generation, const std::string& line);
+
+  template <class Work>
+  void spawn(Work work);
+  std::int64_t unix_now() const;
+  std::string state_path(const char* name) const;
+
+  boost::asio::io_context& io_;
+  TimerService& timers_;
+  Config config_;
+  ModemServiceOptions options_;
+  Logger log_{"modem"};
+  ModemMachine machine_;
+  RecoveryLadder ladder_;
+  std::shared_ptr<at::AtChannel> channel_;
+  std::uint64_t generation_ = 0;  // of channel_
+  const modem::Profile* profile_ = nullptr;
+  std::optional<modem::UsbId> usb_id_;
+  modem::CdromControl cdrom_control_ = modem::CdromControl::none;
+  std::optional<modem::huawei::SetPort> setport_;
+  std::string at_tty_;
+  std::string data_tty_;  // empty: the AT port carries data too
+  std::shared_ptr<at::AtChannel> data_channel_;
+  std::unique_ptr<ppp::PppdRunner> pppd_;
+  bool port_shared_ = false;  // pppd holds the AT port's tty
+  bool link_reported_ = false;
+  ppp::LinkInfo link_;
+  std::string usb_port_;  // the modem's USB location ("1-1.3"), "" for a tty outside USB
+  std::unique_ptr<usb::HubPower> hub_power_;
+  std::string last_power_cycle_;  // what the last cycle did, for status
+  TimerId machine_timer_ = 0;
+  TimerId ladder_timer_ = 0;
+  std::vector<std::variant<ModemEvent, LadderEvent>> queue_;
+  bool pumping_ = false;
+  bool last_do_ = false;  // the ladder emitted Do during the last operator request
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// Masks all but the first six and last four characters ("893241**********0476").
+std::string mask_iccid(const std::string& iccid);
+
+}  // namespace fb::core

@@ -1,0 +1,849 @@
+#include "fb/core/modem_service.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "fb/at/fields.hpp"
+#include "fb/core/control.hpp"
+#include "fb/modem/dial.hpp"
+#include "fb/modem/discovery.hpp"
+#include "fb/secret_file.hpp"
+
+extern char** environ;
+
+namespace fb::core {
+
+namespace fs = std::filesystem;
+namespace mev = modem_event;
+namespace mact = modem_action;
+namespace lev = ladder_event;
+namespace lact = ladder_action;
+using modem::Code;
+using modem::Error;
+
+namespace {
+
+LadderPolicy ladder_policy(const RecoveryConfig& r) {
+  LadderPolicy p;
+  p.redial_attempts = r.redial_attempts;
+  p.reset_attempts = r.reset_attempts;
+  p.power_cycle_attempts = r.power_cycle_attempts;
+  p.backoff_initial = r.backoff_initial;
+  p.backoff_max = r.backoff_max;
+  p.stable_after = r.stable_after;
+  p.reboot_allowed = r.reboot_allowed;
+  p.reboot_max_per_day = r.reboot_max_per_day;
+  return p;
+}
+
+ModemPolicy modem_policy(const ModemConfig& m) {
+  ModemPolicy p;
+  p.disable_cdrom = m.disable_cdrom;
+  p.can_mode_switch = false;
+  p.can_dial = true;
+  return p;
+}
+
+std::optional<std::string> read_small_file(const std::string& path, std::size_t limit = 65536) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  if (text.str().size() > limit) return std::nullopt;
+  return text.str();
+}
+
+// Atomic: a temporary file beside it, fsync, rename, fsync of the directory.
+std::string write_atomically(const std::string& path, const std::string& body) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return tmp + ": " + std::strerror(errno);
+  std::string err;
+  for (std::size_t done = 0; err.empty() && done < body.size();) {
+    ssize_t n = ::write(fd, body.data() + done, body.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0)
+      err = std::strerror(errno);
+    else
+      done += static_cast<std::size_t>(n);
+  }
+  if (err.empty() && ::fsync(fd) != 0) err = std::strerror(errno);
+  ::close(fd);
+  if (err.empty() && ::rename(tmp.c_str(), path.c_str()) != 0) err = std::strerror(errno);
+  if (!err.empty()) {
+    ::unlink(tmp.c_str());
+    return path + ": " + err;
+  }
+  int dfd = ::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return "";
+}
+
+// The PIN in pin_file: 4 to 8 digits, surrounding whitespace ignored.
+std::optional<std::string> read_pin(const std::string& path, std::string& why) {
+  if (path.empty()) {
+    why = "no [modem] pin_file";
+    return std::nullopt;
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    why = path + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  if (auto problem = secret_file_problem(st, path)) {
+    why = *problem;
+    return std::nullopt;
+  }
+  auto text = read_small_file(path, 256);
+  if (!text) {
+    why = path + ": cannot be read";
+    return std::nullopt;
+  }
+  std::string pin(at::trim(*text));
+  if (pin.size() < 4 || pin.size() > 8 || !at::all_digits(pin)) {
+    why = path + " does not hold a PIN (4 to 8 digits)";
+    return std::nullopt;
+  }
+  return pin;
+}
+
+// Built outside the coroutines: GCC 12 miscompiles braced string lists there.
+at::Command iccid_command() {
+  return at::Command{"AT+CCID", {"+CCID:", "^ICCID:", "+ICCID:"}, Duration{0}};
+}
+
+at::Command plain_command(std::string text) {
+  return at::Command{std::move(text), {}, Duration{0}};
+}
+
+modem::CdromControl cdrom_control_for(const modem::Profile& profile, std::optional<modem::UsbId> id) {
+  if (id)
+    for (const auto& m : profile.modems)
+      if (m.id == *id) return m.cdrom;
+  for (const auto& m : profile.modems)
+    if (m.cdrom != modem::CdromControl::none) return m.cdrom;
+  return modem::CdromControl::none;
+}
+
+const modem::Profile* configured_profile(ModemProfile p) {
+  switch (p) {
+    case ModemProfile::generic: return &modem::profile(modem::Vendor::generic);
+    case ModemProfile::zte: return &modem::profile(modem::Vendor::zte);
+    case ModemProfile::huawei: return &modem::profile(modem::Vendor::huawei);
+    case ModemProfile::automatic: break;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string mask_iccid(const std::string& iccid) {
+  if (iccid.size() <= 10) return std::string(iccid.size(), '*');
+  return iccid.substr(0, 6) + std::string(iccid.size() - 10, '*') + iccid.substr(iccid.size() - 4);
+}
+
+ModemService::ModemService(boost::asio::io_context& io, TimerService& timers, const Config& config,
+                           ModemServiceOptions options)
+    : io_(io),
+      timers_(timers),
+      config_(config),
+      options_(std::move(options)),
+      machine_("modem", modem_policy(config.modem)),
+      ladder_("recovery", ladder_policy(config.recovery)) {}
+
+ModemService::~ModemService() {
+  *alive_ = false;
+  pppd_.reset();  // SIGKILLs a running pppd
+  if (machine_timer_) timers_.cancel(machine_timer_);
+  if (ladder_timer_) timers_.cancel(ladder_timer_);
+  if (channel_) channel_->close();
+}
+
+std::string ModemService::state_path(const char* name) const {
+  return (fs::path(config_.general.state_dir) / name).string();
+}
+
+std::int64_t ModemService::unix_now() const {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void ModemService::start() {
+  std::set<std::string> tried;
+  if (auto text = read_small_file(state_path("sim-pin.json"))) {
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_object() && j.contains("tried") && j["tried"].is_array())
+      for (const auto& i : j["tried"])
+        if (i.is_string()) tried.insert(i.get<std::string>());
+  }
+  RebootRecord reboots;
+  if (auto text = read_small_file(state_path("reboots.json"))) {
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_object()) {
+      if (j.contains("times") && j["times"].is_array())
+        for (const auto& t : j["times"])
+          if (t.is_number_integer()) reboots.times.push_back(t.get<std::int64_t>());
+      if (j.contains("last_reason") && j["last_reason"].is_string())
+        reboots.last_reason = j["last_reason"].get<std::string>();
+    }
+  }
+  feed(LadderEvent{lev::Start{reboots}});
+  feed(ModemEvent{mev::Start{tried}});
+}
+
+// ---- event pump: one event at a time, actions may queue more ----
+
+void ModemService::feed(const ModemEvent& event) {
+  queue_.emplace_back(event);
+  pump();
+}
+
+void ModemService::feed(const LadderEvent& event) {
+  queue_.emplace_back(event);
+  pump();
+}
+
+void ModemService::pump() {
+  if (pumping_) return;
+  pumping_ = true;
+  while (!queue_.empty()) {
+    auto next = std::move(queue_.front());
+    queue_.erase(queue_.begin());
+    if (auto* m = std::get_if<ModemEvent>(&next)) {
+      for (const auto& a : machine_.handle(*m, timers_.now())) apply(a);
+    } else {
+      for (const auto& a : ladder_.handle(std::get<LadderEvent>(next), timers_.now())) apply(a);
+    }
+  }
+  pumping_ = false;
+}
+
+void ModemService::apply(const ModemAction& action) {
+  auto refuse = [this](const char* what) { log_.error() << what << " is not in this build (refused)"; };
+  std::visit(
+      [&](const auto& a) {
+        using A = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<A, mact::Scan>) {
+          scan();
+        } else if constexpr (std::is_same_v<A, mact::ModeSwitch>) {
+          refuse("mode switch");
+          queue_.emplace_back(ModemEvent{mev::ModeSwitched{Error{Code::modeswitch_failed, "not in this build"}}});
+        } else if constexpr (std::is_same_v<A, mact::Probe>) {
+          probe(a.at_tty);
+        } else if constexpr (std::is_same_v<A, mact::DisableCdrom>) {
+          disable_cdrom();
+        } else if constexpr (std::is_same_v<A, mact::CheckSim>) {
+          check_sim();
+        } else if constexpr (std::is_same_v<A, mact::EnterPin>) {
+          enter_pin();
+        } else if constexpr (std::is_same_v<A, mact::PersistPinRecord>) {
+          nlohmann::json j = {{"tried", a.tried}};
+          if (auto err = write_atomically(state_path("sim-pin.json"), j.dump(1) + "\n"); !err.empty())
+            log_.error() << "cannot keep the SIM PIN record: " << err;
+        } else if constexpr (std::is_same_v<A, mact::Poll>) {
+          poll();
+        } else if constexpr (std::is_same_v<A, mact::Dial>) {
+          dial();
+        } else if constexpr (std::is_same_v<A, mact::HangUp>) {
+          hang_up();
+        } else if constexpr (std::is_same_v<A, mact::ResetModem>) {
+          reset_modem();
+        } else if constexpr (std::is_same_v<A, mact::PowerCycle>) {
+          power_cycle();
+        } else if constexpr (std::is_same_v<A, mact::Close>) {
+          close_channel();
+        } else if constexpr (std::is_same_v<A, mact::Failure>) {
+          queue_.emplace_back(LadderEvent{lev::Failure{a.code, a.detail, unix_now()}});
+        } else if constexpr (std::is_same_v<A, mact::Healthy>) {
+          queue_.emplace_back(LadderEvent{lev::Recovered{}});
+        } else if constexpr (std::is_same_v<A, mact::NeedsUser>) {
+          queue_.emplace_back(LadderEvent{lev::Stop{a.code, a.detail}});
+        } else if constexpr (std::is_same_v<A, mact::ArmTimer>) {
+          if (machine_timer_) timers_.cancel(machine_timer_);
+          machine_timer_ = timers_.arm(a.deadline, [this] {
+            machine_timer_ = 0;
+            feed(ModemEvent{mev::TimerFired{}});
+          });
+        } else if constexpr (std::is_same_v<A, mact::CancelTimer>) {
+          if (machine_timer_) timers_.cancel(machine_timer_);
+          machine_timer_ = 0;
+        } else if constexpr (std::is_same_v<A, mact::Report>) {
+          // status is read from the machine when asked
+        }
+      },
+      action);
+}
+
+void ModemService::apply(const LadderAction& action) {
+  std::visit(
+      [&](const auto& a) {
+        using A = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<A, lact::Do>) {
+          last_do_ = true;
+          if (a.rung == Rung::reboot)
+            reboot(a.reason);
+          else
+            queue_.emplace_back(ModemEvent{mev::Recover{a.rung}});
+        } else if constexpr (std::is_same_v<A, lact::PersistReboots>) {
+          nlohmann::json j = {{"times", a.record.times}, {"last_reason", a.record.last_reason}};
+          if (auto err = write_atomically(state_path("reboots.json"), j.dump(1) + "\n"); !err.empty())
+            log_.error() << "cannot record the reboot: " << err;
+        } else if constexpr (std::is_same_v<A, lact::ArmTimer>) {
+          if (ladder_timer_) timers_.cancel(ladder_timer_);
+          ladder_timer_ = timers_.arm(a.deadline, [this] {
+            ladder_timer_ = 0;
+            feed(LadderEvent{lev::TimerFired{unix_now()}});
+          });
+        } else if constexpr (std::is_same_v<A, lact::CancelTimer>) {
+          if (ladder_timer_) timers_.cancel(ladder_timer_);
+          ladder_timer_ = 0;
+        } else if constexpr (std::is_same_v<A, lact::Report>) {
+        }
+      },
+      action);
+}
+
+// ---- adapter work ----
+
+template <class Work>
+void ModemService::spawn(Work work) {
+  boost::asio::co_spawn(io_, std::move(work), [log = log_](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log.error() << "BUG: modem operation threw: " << ex.what();
+    }
+  });
+}
+
+void ModemService::scan() {
+  const ModemDevice& d = config_.modem.device;
+  mev::Scanned s;
+  auto devices = modem::scan_usb(options_.sysfs_root);
+  std::optional<modem::FoundModem> found;
+  std::string direct_tty;
+  if (d.kind == ModemDevice::Kind::tty_path) {
+    std::error_code ec;
+    fs::path canon = fs::canonical(d.text, ec);
+    struct stat st {};
+    if (ec || ::stat(canon.c_str(), &st) != 0 || !S_ISCHR(st.st_mode)) {
+      s.error = Error{Code::no_modem, d.text + (ec ? ": " + ec.message() : std::string(" is not a tty"))};
+      feed(ModemEvent{s});
+      return;
+    }
+    if (auto sel = modem::parse_selector(canon.string()))
+      if (auto f = modem::locate_modem(devices, *sel)) found = *f;
+    if (!found) direct_tty = d.text;  // a tty outside USB (or a test pty): the configured profile applies
+  } else {
+    auto sel = modem::parse_selector(d.text);
+    if (!sel) {
+      s.error = sel.error();
+      feed(ModemEvent{s});
+      return;
+    }
+    auto f = modem::locate_modem(devices, *sel);
+    if (!f) {
+      s.error = f.error();
+      feed(ModemEvent{s});
+      return;
+    }
+    found = *f;
+  }
+  const modem::Profile* chosen = configured_profile(config_.modem.profile);
+  if (found) {
+    usb_id_ = found->device.id;
+    if (!chosen) chosen = found->profile ? found->profile : &modem::profile(modem::Vendor::generic);
+    s.description = modem::to_string(found->device.id) + " " + found->device.product + " at " + found->device.port +
+                    (found->how.empty() ? "" : " (" + found->how + ")");
+    s.storage = found->state == modem::FoundModem::State::storage;
+    s.no_at_port = found->state == modem::FoundModem::State::no_at_port;
+    data_tty_ = found->data_tty.empty() ? std::string() : "/dev/" + found->data_tty;
+    usb_port_ = found->device.port;
+    if (found->at_tty.empty() && found->candidates.size() == 1) {
+      found->at_tty = found->candidates.front();  // one serial port: it carries AT and data
+      s.description += "; its only tty " + found->at_tty + " is AT";
+    }
+    if (!found->at_tty.empty()) {
+      s.at_tty = found->at_tty.front() == '/' ? found->at_tty : "/dev/" + found->at_tty;
+    } else if (!s.storage && !s.no_at_port) {
+      s.error = Error{Code::no_modem, s.description +
+                                          ": which tty carries AT is unknown and probing the ports is not in this "
+                                          "build; set [modem] device to the AT tty"};
+    }
+  } else {
+    usb_id_.reset();
+    data_tty_.clear();
+    usb_port_.clear();
+    if (!chosen) chosen = &modem::profile(modem::Vendor::generic);
+    s.at_tty = direct_tty;
+    s.description = direct_tty + " (not a USB tty: " + std::string(chosen->name) + " profile)";
+  }
+  profile_ = chosen;
+  cdrom_control_ = cdrom_control_for(*profile_, usb_id_);
+  feed(ModemEvent{s});
+}
+
+void ModemService::close_channel() {
+  if (!channel_) return;
+  channel_->close();
+  channel_.reset();
+  ++generation_;
+}
+
+bool ModemService::open_channel(const std::string& tty) {
+  close_channel();
+  ++generation_;
+  at_tty_ = tty;
+  at::AtChannel::Options o;
+  o.name = "modem[" + fs::path(tty).filename().string() + "]";
+  o.default_timeout = config_.modem.command_timeout;
+  for (auto p : modem::generic_urcs()) o.urc_prefixes.emplace_back(p);
+  for (auto p : profile_->urcs) o.urc_prefixes.emplace_back(p);
+  channel_ = std::make_shared<at::AtChannel>(io_, timers_, o);
+  auto opened = channel_->open(tty);
+  if (!opened) {
+    log_.error() << "cannot open " << tty << ": " << describe(opened.error());
+    queue_.emplace_back(ModemEvent{mev::Probed{opened.error(), {}, modem::CdromState::unknown}});
+    return false;
+  }
+  std::uint64_t gen = generation_;
+  auto alive = alive_;
+  channel_->on_gone([this, gen, alive](const Error& e) {
+    if (*alive && gen == generation_) feed(ModemEvent{mev::Gone{e}});
+  });
+  for (const char* prefix : {"+CREG:", "+CGREG:", "+CEREG:"})
+    channel_->subscribe(prefix, [this, gen, alive](const std::string& line) {
+      if (*alive) on_urc(gen, line);
+    });
+  return true;
+}
+
+void ModemService::probe(const std::string& tty) {
+  if (!open_channel(tty)) return;
+  std::uint64_t gen = generation_;
+  auto alive = alive_;
+  auto ch = channel_;
+  modem::UsbId id = usb_id_.value_or(modem::UsbId{});
+  const modem::Profile* profile = profile_;
+  modem::CdromControl control = cdrom_control_;
+  spawn([this, ch, gen, alive, id, profile, control]() -> boost::asio::awaitable<void> {
+    modem::ModemSnapshot snap;
+    auto r = co_await at::run_steps(*ch, modem::init_steps(*profile, id), snap);
+    if (r) r = co_await at::run_steps(*ch, modem::identify_steps(), snap);
+    if (r) r = co_await at::run_steps(*ch, modem::cdrom_query_steps(control), snap);
+    if (!*alive || gen != generation_) co_return;
+    mev::Probed p;
+    if (!r) p.error = r.error();
+    p.identity = ModemIdentity{snap.manufacturer, snap.model, snap.revision, snap.imei, snap.iccid};
+    p.cdrom = snap.cdrom;
+    setport_ = snap.setport;
+    feed(ModemEvent{p});
+  });
+}
+
+void ModemService::on_urc(std::uint64_t generation, const std::string& line) {
+  if (generation != generation_) return;
+  auto reg = at::parse_registration(line, at::Solicited::no);
+  if (!reg) return;  // the channel logged the line; nothing to decide on
+  feed(ModemEvent{mev::RegistrationUrc{*reg}});
+}
+
+void ModemService::disable_cdrom() {
+  const modem::CdromCommands* c = modem::cdrom_commands(cdrom_control_);
+  std::optional<std::string> command;
+  if (cdrom_control_ == modem::CdromControl::huawei_setport && setport_)
+    command = modem::setport_disable_command(*setport_);
+  else if (c && !c->disable.empty())
+    command = std::string(c->disable);
+  if (!command || !channel_) {
+    queue_.emplace_back(
+        ModemEvent{mev::CdromDisabled{Error{Code::cdrom_disable_failed, "no disable command for this stick"}}});
+    return;
+  }
+  auto ch = channel_;
+  auto gen = generation_;
+  auto alive = alive_;
+  modem::CdromControl control = cdrom_control_;
+  log_.notice() << "CD-ROM off: " << *command;
+  spawn([this, ch, gen, alive, control, command = plain_command(*command)]() -> boost::asio::awaitable<void> {
+    const std::string& cmd = command.text;
+    mev::CdromDisabled done;
+    at::CommandResult r = co_await ch->run(command);
+    if (!r) {
+      done.error = r.error();
+    } else {
+      modem::ModemSnapshot check;  // ask again: only the stick's own answer says it is off
+      auto q = co_await at::run_steps(*ch, modem::cdrom_query_steps(control), check);
+      if (!q)
+        done.error = q.error();
+      else if (check.cdrom == modem::CdromState::on)
+        done.error = Error{Code::cdrom_disable_failed, cmd + " answered OK but the stick still reports CD-ROM on"};
+    }
+    if (!*alive || gen != generation_) co_return;
+    feed(ModemEvent{done});
+  });
+}
+
+void ModemService::check_sim() {
+  if (!channel_) {
+    queue_.emplace_back(ModemEvent{mev::SimChecked{Error{Code::no_modem, "no channel"}, {}, {}, {}, false}});
+    return;
+  }
+  auto ch = channel_;
+  auto gen = generation_;
+  auto alive = alive_;
+  spawn([this, ch, gen, alive]() -> boost::asio::awaitable<void> {
+    modem::ModemSnapshot snap;
+    mev::SimChecked s;
+    auto r = co_await at::run_steps(*ch, modem::sim_steps(), snap);
+    if (!r) {
+      s.error = r.error();
+    } else {
+      s.sim = snap.sim;
+      s.sim_error = snap.sim_error;
+      if (snap.sim && *snap.sim != at::SimState::missing) {
+        at::CommandResult id = co_await ch->run(iccid_command());
+        if (id) {
+          if (auto iccid = at::parse_iccid(id->text())) s.iccid = *iccid;
+        } else if (at::transport_failure(id.code())) {
+          s.error = id.error();
+        }
+      }
+    }
+    std::string why;
+    s.pin_available = read_pin(config_.modem.pin_file, why).has_value();
+    if (!s.pin_available && !config_.modem.pin_file.empty() && snap.sim == at::SimState::pin_required)
+      log_.error() << "the SIM needs its PIN but pin_file is not usable: " << why;
+    if (!*alive || gen != generation_) co_return;
+    feed(ModemEvent{s});
+  });
+}
+
+void ModemService::enter_pin() {
+  std::string why;
+  auto pin = read_pin(config_.modem.pin_file, why);
+  if (!pin || !channel_) {
+    queue_.emplace_back(ModemEvent{mev::PinEntered{Error{Code::at_error, "PIN not sent: " + why}}});
+    return;
+  }
+  auto ch = channel_;
+  auto gen = generation_;
+  auto alive = alive_;
+  spawn([this, ch, gen, alive, command = plain_command("AT+CPIN=\"" + *pin + "\"")]() -> boost::asio::awaitable<void> {
+    at::CommandResult r = co_await ch->run(command);
+    if (!*alive || gen != generation_) co_return;
+    mev::PinEntered done;
+    if (!r) done.error = r.error();
+    feed(ModemEvent{done});
+  });
+}
+
+void ModemService::poll() {
+  if (!channel_) {
+    queue_.emplace_back(ModemEvent{mev::Polled{Error{Code::no_modem, "no channel"}, {}}});
+    return;
+  }
+  auto ch = channel_;
+  auto gen = generation_;
+  auto alive = alive_;
+  spawn([this, ch, gen, alive]() -> boost::asio::awaitable<void> {
+    modem::ModemSnapshot snap;
+    auto r = co_await at::run_steps(*ch, modem::registration_steps(), snap);
+    if (r) r = co_await at::run_steps(*ch, modem::signal_steps(), snap);
+    if (!*alive || gen != generation_) co_return;
+    mev::Polled p;
+    if (!r) p.error = r.error();
+    p.facts.cs = snap.cs;
+    p.facts.ps = snap.ps;
+    p.facts.eps = snap.eps;
+    p.facts.signal = snap.signal;
+    p.facts.network = snap.network;
+    feed(ModemEvent{p});
+  });
+}
+
+void ModemService::reset_modem() {
+  if (!channel_ || !profile_) {
+    queue_.emplace_back(ModemEvent{mev::ResetDone{Error{Code::no_modem, "no channel"}}});
+    return;
+  }
+  auto ch = channel_;
+  auto gen = generation_;
+  auto alive = alive_;
+  std::string cmd(profile_->reset.empty() ? "AT+CFUN=1,1" : profile_->reset);
+  log_.notice() << "resetting the modem: " << cmd;
+  spawn([this, ch, gen, alive, command = plain_command(cmd)]() -> boost::asio::awaitable<void> {
+    at::CommandResult r = co_await ch->run(command);
+    if (!*alive || gen != generation_) co_return;
+    mev::ResetDone done;
+    if (!r) done.error = r.error();
+    feed(ModemEvent{done});
+  });
+}
+
+void ModemService::dial() {
+  auto fail = [this](Error e) { queue_.emplace_back(ModemEvent{mev::Dialed{std::move(e), false}}); };
+  modem::DialPlan plan;
+  plan.apn = config_.modem.apn;
+  auto steps = modem::dial_steps(plan);
+  if (!steps) return fail(steps.error());
+  ppp::PppdRunner::Options po;
+  po.settings.pppd = config_.ppp.pppd;
+  po.settings.lcp_echo_interval = config_.ppp.lcp_echo_interval;
+  po.settings.lcp_echo_failure = config_.ppp.lcp_echo_failure;
+  for (const UplinkConfig& u : config_.uplinks)
+    if (u.kind == UplinkKind::ppp && u.interface.rfind("ppp", 0) == 0 && u.interface.size() > 3 &&
+        at::all_digits(u.interface.substr(3)))
+      po.settings.unit = std::stoi(u.interface.substr(3));
+  po.name = "ppp[" + ppp::interface_name(po.settings) + "]";
+  po.up_timeout = config_.ppp.connect_timeout;
+  if (!config_.ppp.credentials_file.empty()) {
+    auto text = read_small_file(config_.ppp.credentials_file, 4096);
+    std::string error = text ? "" : "cannot be read";
+    std::optional<ppp::Credentials> c = text ? ppp::parse_credentials(*text, error) : std::nullopt;
+    if (!c) return fail(Error{Code::bad_dial_settings, config_.ppp.credentials_file + ": " + error});
+    po.credentials = *c;
+  }
+  port_shared_ = data_tty_.empty() || data_tty_ == at_tty_;
+  std::shared_ptr<at::AtChannel> ch;
+  if (port_shared_) {
+    if (!channel_) return fail(Error{Code::no_modem, "no channel"});
+    ch = channel_;
+  } else {
+    at::AtChannel::Options o;
+    o.name = "modem[" + fs::path(data_tty_).filename().string() + "]";
+    o.default_timeout = config_.modem.command_timeout;
+    data_channel_ = std::make_shared<at::AtChannel>(io_, timers_, o);
+    if (auto opened = data_channel_->open(data_tty_); !opened) return fail(opened.error());
+    ch = data_channel_;
+  }
+  link_reported_ = false;
+  link_ = {};
+  auto gen = generation_;
+  auto alive = alive_;
+  spawn([this, ch, gen, alive, steps = std::move(*steps), po]() -> boost::asio::awaitable<void> {
+    modem::DialState state;
+    auto r = co_await at::run_steps(*ch, steps, state);
+    if (!*alive || gen != generation_) co_return;
+    if (!r) {
+      feed(ModemEvent{mev::Dialed{r.error(), false}});
+      co_return;
+    }
+    int fd = ch->release();
+    if (port_shared_) ++generation_;  // the AT channel is pppd's now; its late results are stale
+    log_.notice() << "CONNECT " << state.connect.value_or("") << ": handing the line to pppd";
+    pppd_ = std::make_unique<ppp::PppdRunner>(
+        io_, timers_, po,
+        ppp::PppdRunner::Callbacks{[this, alive](const ppp::LinkInfo& link) {
+                                     if (!*alive) return;
+                                     link_ = link;
+                                     if (link_reported_) return;
+                                     link_reported_ = true;
+                                     feed(ModemEvent{mev::Dialed{std::nullopt, port_shared_}});
+                                   },
+                                   [this, alive](const ppp::Exit& exit) {
+                                     if (*alive) on_pppd_exit(exit);
+                                   },
+                                   {}});
+    auto error = pppd_->start(fd);
+    ::close(fd);  // pppd has its own copy
+    if (error) {
+      ppp::Exit failed;
+      failed.reason = ppp::Reason::fatal_error;
+      failed.last_lines.push_back(*error);
+      on_pppd_exit(failed);
+    }
+  });
+}
+
+void ModemService::hang_up() {
+  if (pppd_ && pppd_->state() != ppp::PppdRunner::State::idle) {
+    pppd_->stop();
+    return;
+  }
+  queue_.emplace_back(ModemEvent{mev::LinkDown{"STOPPED", "pppd was not running", mev::LinkDown::Kind::requested}});
+}
+
+void ModemService::on_pppd_exit(const ppp::Exit& exit) {
+  std::string detail = "pppd";
+  if (exit.status.code >= 0) detail += " exited " + std::to_string(exit.status.code);
+  if (exit.status.signal) detail += " killed by signal " + std::to_string(exit.status.signal);
+  // pppd's own words: the first of its last few lines (its final block
+  // starts with the cause; later lines explain or count bytes).
+  std::size_t skip = exit.last_lines.size() > 4 ? exit.last_lines.size() - 4 : 0;
+  if (!exit.last_lines.empty()) detail += ": " + exit.last_lines[skip];
+  mev::LinkDown down;
+  down.code = std::string(ppp::to_string(exit.reason));
+  down.detail = detail;
+  switch (ppp::disposition(exit.reason)) {
+    case ppp::Disposition::requested: down.kind = mev::LinkDown::Kind::requested; break;
+    case ppp::Disposition::link: down.kind = mev::LinkDown::Kind::link; break;
+    case ppp::Disposition::auth: down.kind = mev::LinkDown::Kind::auth; break;
+    case ppp::Disposition::local: down.kind = mev::LinkDown::Kind::local; break;
+  }
+  link_ = {};
+  data_channel_.reset();
+  // The line is ours again: with one port, it is the AT channel's.
+  if (port_shared_ && !at_tty_.empty()) {
+    port_shared_ = false;
+    open_channel(at_tty_);
+  }
+  feed(ModemEvent{down});
+}
+
+void ModemService::power_cycle() {
+  auto fail = [this](std::string code, std::string detail) {
+    last_power_cycle_ = code + ": " + detail;
+    queue_.emplace_back(ModemEvent{mev::PowerCycled{std::move(code), std::move(detail)}});
+  };
+  usb::Target target;
+  std::string error;
+  const RecoveryConfig& r = config_.recovery;
+  if (!r.hub.empty() && r.hub != "auto") {
+    target.hub = usb::parse_location(r.hub, error);
+    if (!target.hub) return fail("BAD_LOCATION", "[recovery] hub = " + r.hub + ": " + error);
+  }
+  target.port = r.hub_port;
+  if (!usb_port_.empty()) target.modem = usb::parse_location(usb_port_, error);
+  if (!target.hub && !target.modem)
+    return fail("BAD_LOCATION", "the modem is not on USB as far as sysfs shows (" + config_.modem.device.text +
+                                    "); set [recovery] hub and hub_port to power-cycle it");
+  if (!hub_power_) {
+    usb::HubPower::Options o;
+    o.name = "usb";
+    o.sysfs = options_.sysfs_root;
+    hub_power_ = std::make_unique<usb::HubPower>(io_, timers_, o);
+  }
+  auto plan = hub_power_->plan(target, error);
+  if (!plan) return fail("REFUSED", error);
+  auto alive = alive_;
+  hub_power_->cycle(*plan, [this, alive](usb::Report report) {
+    if (!*alive) return;
+    if (report.ok) {
+      std::string method = report.method ? std::string(usb::to_string(*report.method)) : std::string("?");
+      last_power_cycle_ = "ok by " + method + (report.evidence.empty() ? "" : " (" + report.evidence + ")");
+      log_.notice() << "USB power cycle done by " << method;
+      feed(ModemEvent{mev::PowerCycled{}});
+      return;
+    }
+    std::string code = report.fault ? std::string(usb::to_string(*report.fault)) : std::string("USB_IO");
+    last_power_cycle_ = code + ": " + report.message;
+    feed(ModemEvent{mev::PowerCycled{code, report.message}});
+  });
+}
+
+void ModemService::reboot(const std::string& reason) {
+  if (options_.dry_run) {
+    log_.notice() << "dry-run: not rebooting (the recovery ladder asked for it after " << reason << ")";
+    queue_.emplace_back(LadderEvent{lev::Failure{"REBOOT_SKIPPED", "dry-run", unix_now()}});
+    return;
+  }
+  log_.warning() << "rebooting: the recovery ladder's last rung, after " << reason;
+  const char* argv[] = {"systemctl", "reboot", nullptr};
+  pid_t pid = 0;
+  int rc = ::posix_spawnp(&pid, "systemctl", nullptr, nullptr, const_cast<char* const*>(argv), environ);
+  if (rc != 0) {
+    log_.error() << "cannot run systemctl reboot: " << std::strerror(rc);
+    queue_.emplace_back(LadderEvent{lev::Failure{"REBOOT_FAILED", std::strerror(rc), unix_now()}});
+  }
+}
+
+// ---- status and operator verbs ----
+
+health::ModemStatus ModemService::modem_status() const {
+  const ModemStatus& s = machine_.status();
+  health::ModemStatus h;
+  h.state = s.state;
+  h.device = s.device.empty() ? config_.modem.device.text : s.device;
+  h.manufacturer = s.identity.manufacturer;
+  h.model = s.identity.model;
+  h.revision = s.identity.revision;
+  h.imei = s.identity.imei;
+  h.iccid = mask_iccid(s.identity.iccid);
+  h.sim = s.sim;
+  h.registration = s.registration;
+  h.network = s.network;
+  h.access_tech = s.access_tech;
+  h.signal_dbm = s.signal_dbm;
+  h.signal_bars = s.signal_bars;
+  h.cdrom = s.cdrom;
+  h.cdrom_action = s.cdrom_action;
+  h.error = s.code;
+  h.error_detail = s.detail;
+  h.gone = s.gone;
+  h.ppp_interface = link_.interface;
+  h.ppp_local = link_.local;
+  h.ppp_remote = link_.remote;
+  h.ppp_dns = link_.dns;
+  return h;
+}
+
+health::RecoveryStatus ModemService::recovery_status() const {
+  const LadderStatus& s = ladder_.status();
+  health::RecoveryStatus r;
+  r.state = s.state;
+  r.next_rung = s.next_rung;
+  if (s.next_attempt)
+    r.next_attempt_in_seconds = std::max<std::int64_t>(
+        0, std::chrono::duration_cast<std::chrono::seconds>(*s.next_attempt - timers_.now()).count());
+  for (Rung rung : {Rung::redial, Rung::reset_modem, Rung::power_cycle, Rung::reboot}) {
+    r.attempts[to_string(rung)] = s.total[static_cast<std::size_t>(rung)];
+    r.budget_used[to_string(rung)] = s.used[static_cast<std::size_t>(rung)];
+  }
+  r.failures = s.failures;
+  r.ladder_resets = s.ladder_resets;
+  r.last_failure = s.last_failure;
+  r.stopped_by = s.stopped_by;
+  r.reboots_last_day = s.reboots_last_day;
+  r.last_reboot_reason = s.last_reboot_reason;
+  r.last_reboot_unix = s.last_reboot_unix;
+  const LadderPolicy& p = ladder_.policy();
+  if (!p.can_redial) r.unavailable.emplace_back("redial");
+  r.last_power_cycle = last_power_cycle_;
+  if (!p.can_power_cycle) r.unavailable.emplace_back("power_cycle");
+  return r;
+}
+
+nlohmann::json ModemService::operator_request(Rung rung) {
+  const LadderPolicy& p = ladder_.policy();
+  if (rung == Rung::redial && !p.can_redial)
+    return control_error("NOT_AVAILABLE", "redial is not available in this build");
+  if (rung == Rung::power_cycle && !p.can_power_cycle)
+    return control_error("NOT_AVAILABLE", "cycle-usb is not available in this build");
+  if (rung == Rung::reboot) return control_error("NOT_AVAILABLE", "reboot is not an operator verb");
+  if (rung == Rung::power_cycle && usb_port_.empty() &&
+      (config_.recovery.hub.empty() || config_.recovery.hub == "auto"))
+    return control_error("BAD_LOCATION", "no USB modem found to power-cycle (" + machine_.status().state +
+                                             "); set [recovery] hub and hub_port to name the port");
+  ModemMachine::State m = machine_.state();
+  if (rung != Rung::power_cycle && (m == ModemMachine::State::absent || m == ModemMachine::State::mode_switching ||
+                                    m == ModemMachine::State::power_cycling || m == ModemMachine::State::resetting)) {
+    const ModemStatus& st = machine_.status();
+    return control_error("NO_MODEM", std::string("no modem to ") + (rung == Rung::redial ? "dial" : "reset") + " (" +
+                                         st.state + (st.code.empty() ? "" : ", " + st.code + ": " + st.detail) + ")");
+  }
+  last_do_ = false;
+  feed(LadderEvent{lev::Operator{rung}});
+  if (!last_do_)
+    return control_error(
+        "BUSY", "a recovery attempt is running (" + ladder_.status().state + "); try again when it has reported back");
+  return {{"ok", true},
+          {"message", std::string(to_string(rung)) + " started (modem: " + machine_.status().state + ")"}};
+}
+
+}  // namespace fb::core

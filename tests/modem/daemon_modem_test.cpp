@@ -1,0 +1,373 @@
+// failberryd (dry-run) with [modem] device = a pty served by modemsim.py:
+// the whole modem service — discovery, init, SIM and PIN, CD-ROM off,
+// registration and signal, the recovery ladder — through the real daemon,
+// its control socket (failberryctl) and its HTTP endpoint. Every wait is for
+// a line in the daemon's log (inotify, bounded), never a sleep.
+#include <doctest/doctest.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <poll.h>
+#include <climits>
+#include <csignal>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "../health/http_client.hpp"
+#include "notify_listener.hpp"
+#include "process.hpp"
+#include "sim_modem.hpp"
+
+using namespace std::chrono_literals;
+using fb::test::SimModem;
+
+namespace {
+
+const std::string kIccidZte = "8944200053671052499";  // modemsim's ZTE SIM
+
+// The host kernel of our test machines has no PPP: pppd ends at once with
+// NO_KERNEL_PPP (the QEMU guest tests run it for real).
+bool host_has_ppp() {
+  return std::filesystem::exists("/dev/ppp");
+}
+
+// Waits until `path` contains `needle` (counting occurrences), bounded.
+bool wait_for_log(const std::string& path, const std::string& needle, std::chrono::milliseconds limit = 20s,
+                  std::size_t occurrences = 1) {
+  int in = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  ::inotify_add_watch(in, std::filesystem::path(path).parent_path().c_str(), IN_MODIFY | IN_CREATE);
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  bool found = false;
+  while (true) {
+    std::string text = fb::test::read_file(path);
+    std::size_t n = 0;
+    for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
+    if (n >= occurrences) {
+      found = true;
+      break;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{in, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 500))) > 0) {
+      char buf[4096];
+      while (::read(in, buf, sizeof buf) > 0) {
+      }
+    }
+  }
+  ::close(in);
+  return found;
+}
+
+double cpu_seconds_of(pid_t pid) {
+  std::string stat = fb::test::read_file("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+struct Setup {
+  explicit Setup(std::string vendor_ = "zte", std::vector<std::string> sets_ = {}, std::string pin_ = {},
+                 std::string modem_extra_ = {})
+      : vendor(std::move(vendor_)),
+        sets(std::move(sets_)),
+        pin(std::move(pin_)),
+        modem_extra(std::move(modem_extra_)) {}
+  std::string vendor;
+  std::vector<std::string> sets;
+  std::string pin;          // written to pin_file when not empty
+  std::string modem_extra;  // more INI lines for [modem]
+};
+
+// The simulator, then failberryd pointed at its pty.
+struct Rig {
+  fb::test::TempDir dir;
+  std::string sim_state = dir / "sim-state.json";
+  SimModem sim;
+  std::string pty;
+  unsigned short port = fb::test::free_tcp_port();
+  std::string socket = dir / "control.sock";
+  std::string log = dir / "daemon.log";
+  std::unique_ptr<fb::test::NotifyListener> notify;
+  std::unique_ptr<fb::test::Process> daemon;
+  Setup setup;
+
+  explicit Rig(Setup s) : sim(SimModem::Options(s.vendor, s.sets, dir / "sim-state.json")), setup(std::move(s)) {
+    std::error_code ec;
+    pty = std::filesystem::canonical(sim.tty(), ec).string();  // /dev/pts/N: what a user would write is /dev/ttyUSBn
+    REQUIRE_FALSE(ec);
+    std::string ini = "[general]\ndry_run = true\nlog_level = debug\ncontrol_socket = " + socket +
+                      "\nstate_dir = " + (dir / "state") + "\n[modem]\napn = internet\ndevice = " + pty +
+                      "\nprofile = " + setup.vendor + "\ncommand_timeout = 1s\n" + setup.modem_extra;
+    if (!setup.pin.empty()) {
+      fb::test::write_file(dir / "sim.pin", setup.pin + "\n", 0600);
+      ini += "pin_file = " + (dir / "sim.pin") + "\n";
+    }
+    ini += "[uplink.cellular]\ninterface = ppp0\nkind = ppp\npriority = 10\n[health]\nlisten = 127.0.0.1\nport = " +
+           std::to_string(port) + "\n[recovery]\nbackoff_initial = 200ms\nbackoff_max = 1s\nreset_attempts = 1\n";
+    fb::test::write_file(dir / "f.ini", ini);
+    start();
+  }
+  void start() {
+    notify = std::make_unique<fb::test::NotifyListener>(dir / ("notify" + std::to_string(starts++)));
+    daemon = std::make_unique<fb::test::Process>(std::vector<std::string>{FB_FAILBERRYD, "--config", dir / "f.ini"},
+                                                 fb::test::SpawnOptions{{notify->env()}, {}, log});
+    REQUIRE(notify->wait_for("READY=1", 10s));
+  }
+  void stop() {
+    daemon->signal(SIGTERM);
+    REQUIRE(daemon->wait(10s) == 0);
+    daemon.reset();
+  }
+  fb::test::RunResult ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {FB_FAILBERRYCTL, "--socket", socket});
+    return fb::test::run(args);
+  }
+  nlohmann::json status() {
+    auto r = ctl({"status", "--json"});
+    REQUIRE(r.code == 0);
+    auto j = nlohmann::json::parse(r.output, nullptr, false);
+    REQUIRE(j.is_object());
+    return j;
+  }
+  nlohmann::json sim_state_now() { return nlohmann::json::parse(sim.ok("state")); }
+  bool logged(const std::string& needle, std::chrono::milliseconds limit = 20s, std::size_t n = 1) {
+    return wait_for_log(log, needle, limit, n);
+  }
+  std::string log_text() { return fb::test::read_file(log); }
+  int starts = 0;
+};
+
+}  // namespace
+
+TEST_CASE("ZTE with CD-ROM on: found, init, CD-ROM switched off, registration and signal in /status") {
+  Rig rig(Setup{});
+  REQUIRE_MESSAGE(rig.logged("searching --polled(home)--> dialing"), rig.log_text());
+  REQUIRE_MESSAGE(rig.logged("--link_down("), rig.log_text());  // pppd has ended: the state is settled
+  auto j = rig.status();
+  const auto& m = j["modem"];
+  if (!host_has_ppp()) CHECK(m["state"] == "stopped");
+  CHECK(m["device"] == rig.pty);
+  CHECK(m["manufacturer"] == "ZTE INCORPORATED");
+  CHECK(m["model"] == "MF190");
+  CHECK(m["imei"] == "354638012345671");
+  CHECK(m["iccid"] == "894420*********2499");  // masked
+  CHECK(m["sim"] == "ready");
+  CHECK(m["registration"] == "home");
+  CHECK(m["operator"] == "failberry sim");
+  CHECK(m["signal_dbm"] == -79);  // modemsim's CSQ 17
+  CHECK(m["signal_bars"] == 3);
+  CHECK(m["cdrom"] == "off");
+  CHECK(m["cdrom_action"] == "disabled");
+  if (!host_has_ppp()) {
+    CHECK(m["error"] == "NO_KERNEL_PPP");
+    CHECK(j["recovery"]["state"] == "stopped");  // redialing cannot give the kernel PPP
+    CHECK(j["recovery"]["stopped_by"] == "NO_KERNEL_PPP");
+  }
+  CHECK(rig.sim_state_now()["cdrom"] == false);  // the stick's own flash says so
+  CHECK(rig.log_text().find("-> AT+ZCDRUN=8") != std::string::npos);
+  CHECK(j["recovery"]["failures"] == 0);
+
+  auto text = rig.ctl({"status"});
+  CHECK(text.output.find(", ZTE INCORPORATED MF190, IMEI 354638012345671, ICCID 894420*********2499") !=
+        std::string::npos);
+  CHECK(
+      text.output.find("registration home, operator failberry sim, signal -79 dBm (3/4 bars), CD-ROM off: disabled") !=
+      std::string::npos);
+
+  auto metrics = fb::test::http_get("127.0.0.1", rig.port, "/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("failberry_modem_signal_dbm -79\n") != std::string::npos);
+  CHECK(metrics->body.find("failberry_modem_registered{registration=\"home\"} 1\n") != std::string::npos);
+  CHECK(metrics->body.find("failberry_recovery_attempts_total{rung=\"reset_modem\"} 0\n") != std::string::npos);
+  CHECK(rig.log_text().find(kIccidZte) == std::string::npos);  // the full ICCID is not logged
+
+  // Left off across a replug: the stick comes back (new pty, same flash) and nothing is sent again.
+  rig.stop();
+  rig.sim.ok("powercycle");
+  rig.pty = std::filesystem::canonical(rig.sim.tty()).string();
+  std::string ini = fb::test::read_file(rig.dir / "f.ini");
+  auto at = ini.find("device = ");
+  ini.replace(at, ini.find('\n', at) - at, "device = " + rig.pty);
+  fb::test::write_file(rig.dir / "f.ini", ini);
+  std::filesystem::remove(rig.log);
+  rig.start();
+  REQUIRE(rig.logged("--> dialing"));
+  CHECK(rig.log_text().find("-> AT+ZCDRUN=4") != std::string::npos);
+  CHECK(rig.log_text().find("-> AT+ZCDRUN=8") == std::string::npos);
+  CHECK(rig.status()["modem"]["cdrom"] == "off");
+}
+
+TEST_CASE("CD-ROM already off: queried, not touched") {
+  Rig rig(Setup{"zte", {"cdrom=off"}});
+  REQUIRE(rig.logged("--> dialing"));
+  CHECK(rig.log_text().find("-> AT+ZCDRUN=4") != std::string::npos);
+  CHECK(rig.log_text().find("-> AT+ZCDRUN=8") == std::string::npos);
+  auto m = rig.status()["modem"];
+  CHECK(m["cdrom"] == "off");
+  CHECK(m["cdrom_action"] == "");
+}
+
+TEST_CASE("Huawei with CD-ROM on: ^U2DIAG=0, and disable_cdrom = false leaves it on") {
+  {
+    Rig rig(Setup{"huawei"});
+    REQUIRE(rig.logged("--> dialing"));
+    CHECK(rig.sim_state_now()["u2diag"] == 0);
+    CHECK(rig.status()["modem"]["cdrom_action"] == "disabled");
+  }
+  {
+    Rig rig(Setup{"huawei", {}, "", "disable_cdrom = false\n"});
+    REQUIRE(rig.logged("--> dialing"));
+    CHECK(rig.sim_state_now()["u2diag"] == 276);
+    CHECK(rig.sim_state_now()["cdrom"] == true);
+    auto m = rig.status()["modem"];
+    CHECK(m["cdrom"] == "on");
+    CHECK(m["cdrom_action"] == "left on (disable_cdrom = false)");
+    CHECK(rig.log_text().find("U2DIAG=0") == std::string::npos);
+  }
+}
+
+TEST_CASE("a wrong PIN is tried once, SIM_PIN_WRONG is reported, and it is never retried (also after a restart)") {
+  Rig rig(Setup{"zte", {"pin=on"}, "0000"});  // the SIM's PIN is 1234
+  REQUIRE_MESSAGE(rig.logged("--> stopped [SIM_PIN_WRONG]"), rig.log_text());
+  auto j = rig.status();
+  CHECK(j["modem"]["error"] == "SIM_PIN_WRONG");
+  CHECK(j["modem"]["state"] == "stopped");
+  CHECK(j["recovery"]["stopped_by"] == "SIM_PIN_WRONG");
+  CHECK(rig.sim_state_now()["pin_tries"] == 2);             // exactly one wrong try
+  CHECK(rig.log_text().find("0000") == std::string::npos);  // the PIN itself is never logged
+  auto record = nlohmann::json::parse(fb::test::read_file(rig.dir / "state/sim-pin.json"));
+  CHECK(record["tried"] == nlohmann::json::array({kIccidZte}));
+  struct stat st {};
+  REQUIRE(::stat((rig.dir / "state/sim-pin.json").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0077) == 0);
+
+  // An operator reset: the SIM asks for its PIN again, and still gets none.
+  auto r = rig.ctl({"reset-modem"});
+  CHECK(r.code == 0);
+  REQUIRE(rig.logged("--> stopped [SIM_PIN_WRONG]", 20s, 2));
+  CHECK(rig.sim_state_now()["pin_tries"] == 2);
+
+  // A restart reads the record: still not retried.
+  rig.stop();
+  std::filesystem::remove(rig.log);
+  rig.start();
+  REQUIRE(rig.logged("--> stopped [SIM_PIN_WRONG]"));
+  CHECK(rig.log_text().find("1 SIM(s) on record whose PIN is not tried again") != std::string::npos);
+  CHECK(rig.sim_state_now()["pin_tries"] == 2);
+  CHECK(rig.status()["modem"]["error_detail"].get<std::string>().find("never tried again") != std::string::npos);
+}
+
+TEST_CASE("the right PIN unlocks the SIM once and leaves no record") {
+  Rig rig(Setup{"zte", {"pin=on"}, "1234"});
+  REQUIRE_MESSAGE(rig.logged("--> dialing"), rig.log_text());
+  CHECK(rig.sim_state_now()["sim"] == "ready");
+  CHECK(rig.sim_state_now()["pin_tries"] == 3);
+  auto record = nlohmann::json::parse(fb::test::read_file(rig.dir / "state/sim-pin.json"));
+  CHECK(record["tried"].empty());
+}
+
+TEST_CASE("a SIM that wants a PIN without pin_file: SIM_PIN_REQUIRED, nothing sent") {
+  Rig rig(Setup{"generic", {"pin=on"}});
+  REQUIRE(rig.logged("--> stopped [SIM_PIN_REQUIRED]"));
+  CHECK(rig.sim_state_now()["pin_tries"] == 3);
+  CHECK(rig.log_text().find("AT+CPIN=") == std::string::npos);
+}
+
+TEST_CASE("SIM missing: SIM_MISSING, and no recovery attempt (a reset cannot put a SIM in)") {
+  Rig rig(Setup{"generic", {"sim=absent"}});
+  REQUIRE_MESSAGE(rig.logged("sim_checked(missing)"), rig.log_text());
+  auto j = rig.status();
+  CHECK(j["modem"]["error"] == "SIM_MISSING");
+  CHECK(j["modem"]["state"] == "sim");
+  CHECK(j["recovery"]["failures"] == 0);
+}
+
+TEST_CASE("registration denied: REG_DENIED") {
+  Rig rig(Setup{"generic", {"reg=denied"}});
+  REQUIRE_MESSAGE(rig.logged("polled(denied)"), rig.log_text());
+  auto j = rig.status();
+  CHECK(j["modem"]["error"] == "REG_DENIED");
+  CHECK(j["modem"]["registration"] == "denied");
+  CHECK(j["modem"]["state"] == "searching");
+}
+
+TEST_CASE("a silent modem: AT_TIMEOUT, the ladder climbs (redial, reset, power cycle), then waits; no crash, no spin") {
+  Rig rig(Setup{"zte", {"silent=1"}});
+  REQUIRE_MESSAGE(rig.logged("probing --probed(AT_TIMEOUT)--> recovering"), rig.log_text());
+  REQUIRE(rig.logged("--recover(reset_modem)--> resetting"));
+  REQUIRE_MESSAGE(rig.logged("recovery: acting --failure(BAD_LOCATION)--> exhausted"), rig.log_text());
+  double cpu_before = cpu_seconds_of(rig.daemon->pid());
+  REQUIRE(rig.logged("exhausted --timer--> acting"));  // backoff_max later it starts over, once
+  auto j = rig.status();
+  CHECK(j["modem"]["error"] == "AT_TIMEOUT");
+  CHECK(j["recovery"]["attempts"]["redial"] >= 3);  // its budget first (refused at once: not registered)
+  CHECK(j["recovery"]["attempts"]["reset_modem"].get<int>() >= 1);
+  CHECK(j["recovery"]["attempts"]["power_cycle"].get<int>() >= 2);  // tried, and refused: a pty is not on USB
+  CHECK(j["recovery"]["attempts"]["reboot"] == 0);                  // reboot_allowed = false
+  CHECK(cpu_seconds_of(rig.daemon->pid()) - cpu_before < 0.5);      // about a second of waiting: no busy loop
+  CHECK(j["recovery"]["last_power_cycle"].get<std::string>().find("BAD_LOCATION: the modem is not on USB") == 0);
+  CHECK(rig.ctl({"cycle-usb"}).output ==
+        "failberryctl: BAD_LOCATION: no USB modem found to power-cycle (recovering); "
+        "set [recovery] hub and hub_port to name the port\n");
+  CHECK(rig.daemon->running());
+}
+
+TEST_CASE("unplugged: EOF/EIO becomes MODEM_GONE, the daemon keeps running without spinning") {
+  Rig rig(Setup{"zte", {"cdrom=off"}});
+  REQUIRE(rig.logged("--> dialing"));
+  REQUIRE(rig.logged("--link_down("));
+  rig.sim.ok("unplug");
+  REQUIRE_MESSAGE(rig.logged("--> absent [MODEM_GONE]"), rig.log_text());
+  REQUIRE_MESSAGE(rig.logged("the modem did not come back"), rig.log_text());
+  double cpu_before = cpu_seconds_of(rig.daemon->pid());
+  REQUIRE(rig.logged("scanned(NO_MODEM)", 20s, 1));
+  auto j = rig.status();
+  CHECK(j["modem"]["error"] == "MODEM_GONE");
+  CHECK(j["modem"]["gone"] == 1);
+  CHECK(j["modem"]["state"] == "absent");
+  CHECK(j["recovery"]["failures"].get<int>() >= 1);
+  CHECK(cpu_seconds_of(rig.daemon->pid()) - cpu_before < 0.5);
+  CHECK(rig.daemon->running());
+  auto r = rig.ctl({"reset-modem"});
+  CHECK(r.code == 1);
+  CHECK(r.output.find("NO_MODEM: no modem to reset (absent, MODEM_GONE") != std::string::npos);
+}
+
+TEST_CASE("dialing: the APN's context, ATD*99#, CONNECT, and the line handed to pppd") {
+  Rig rig(Setup{"generic", {"cdrom=off"}});
+  REQUIRE_MESSAGE(rig.logged("--> dialing"), rig.log_text());
+  REQUIRE_MESSAGE(rig.logged("--link_down("), rig.log_text());
+  auto sim = rig.sim_state_now();
+  CHECK(sim["dialed"] == "*99#");
+  CHECK(sim["contexts"]["1"] == nlohmann::json::array({"IP", "internet"}));
+  CHECK(sim["data_mode"] == true);
+  CHECK(rig.log_text().find("CONNECT 7200000: handing the line to pppd") != std::string::npos);
+  CHECK(rig.log_text().find("ppp[ppp0]: started pppd pid") != std::string::npos);
+  if (host_has_ppp()) return;  // then pppd negotiates with a modem that only counts bytes: not this test's subject
+  auto j = rig.status();
+  CHECK(j["modem"]["error"] == "NO_KERNEL_PPP");
+  CHECK(j["modem"]["error_detail"].get<std::string>().find("pppd exited 4") == 0);
+  CHECK(j["recovery"]["stopped_by"] == "NO_KERNEL_PPP");
+  CHECK(j["recovery"]["attempts"]["redial"] == 0);
+}
+
+TEST_CASE("a dial the network refuses (NO CARRIER) climbs the redial rung with its backoff") {
+  Rig rig(Setup{"generic", {"cdrom=off", "dial=no_carrier"}});
+  REQUIRE_MESSAGE(rig.logged("dialing --dialed(NO_CARRIER)--> recovering"), rig.log_text());
+  REQUIRE_MESSAGE(rig.logged("recovering --recover(redial)--> dialing", 20s, 3), rig.log_text());
+  REQUIRE_MESSAGE(rig.logged("--recover(reset_modem)--> resetting"), rig.log_text());
+  auto j = rig.status();
+  CHECK(j["recovery"]["attempts"]["redial"].get<int>() >= 3);
+  CHECK(j["recovery"]["attempts"]["reset_modem"].get<int>() >= 1);
+  CHECK(j["recovery"]["last_failure"] == "NO_CARRIER");
+  CHECK(rig.log_text().find("redial attempt 2/3 in 400ms") != std::string::npos);  // the backoff doubled
+}

@@ -1,0 +1,571 @@
+// ModemMachine in virtual time. The harness plays the modem adapter: it
+// records every action and answers the ones a test scripts; the machine's
+// one timer runs on VirtualTime. A second part wires the machine to the
+// RecoveryLadder the way the daemon does (Failure/Healthy/NeedsUser in,
+// Recover out).
+#include <doctest/doctest.h>
+
+#include <deque>
+
+#include "fb/core/modem_machine.hpp"
+
+using namespace std::chrono_literals;
+using fb::core::ModemMachine;
+using fb::core::ModemPolicy;
+using fb::core::RecoveryLadder;
+using fb::core::Rung;
+using fb::modem::Code;
+using fb::modem::Error;
+namespace ev = fb::core::modem_event;
+namespace act = fb::core::modem_action;
+namespace lev = fb::core::ladder_event;
+namespace lact = fb::core::ladder_action;
+using State = ModemMachine::State;
+
+namespace {
+
+const std::string kIccid = "89324102234690160476";
+
+fb::core::ModemIdentity identity() {
+  return {"ZTE INCORPORATED", "MF190", "BD_MF190V1.0.0B05", "354638012345671", kIccid};
+}
+
+fb::core::RadioFacts radio(fb::at::RegState state, int rssi = 17) {
+  fb::core::RadioFacts f;
+  fb::at::Registration r;
+  r.domain = fb::at::RegDomain::ps;
+  r.state = state;
+  f.ps = r;
+  fb::at::Signal s;
+  s.rssi = rssi;
+  s.dbm = -113 + 2 * rssi;
+  s.bars = fb::at::bars_from_rssi(rssi);
+  f.signal = s;
+  if (fb::at::registered(state)) f.network = fb::at::Operator{0, 0, "failberry sim", 2};
+  return f;
+}
+
+ev::SimChecked sim(fb::at::SimState state, bool pin_available = true, std::string iccid = kIccid) {
+  ev::SimChecked s;
+  s.sim = state;
+  s.iccid = std::move(iccid);
+  s.pin_available = pin_available;
+  return s;
+}
+
+struct Harness {
+  explicit Harness(ModemPolicy policy = {}, std::set<std::string> record = {})
+      : machine("modem[ttyUSB2]", policy), record(std::move(record)) {
+    fb::logging::set_capture([this](fb::Level, std::string_view line) { lines.emplace_back(line); });
+    fb::logging::set_threshold(fb::Level::debug);
+  }
+  ~Harness() {
+    fb::logging::set_capture(nullptr);
+    fb::logging::set_threshold(fb::Level::info);
+  }
+  void start() { feed(ev::Start{record}); }
+  void feed(const fb::core::ModemEvent& e) {
+    for (const auto& a : machine.handle(e, time.now())) apply(a);
+  }
+  void apply(const fb::core::ModemAction& a) {
+    if (auto* t = std::get_if<act::ArmTimer>(&a)) {
+      if (timer) time.cancel(timer);
+      timer = time.arm(t->deadline, [this] {
+        timer = 0;
+        feed(ev::TimerFired{});
+      });
+      return;
+    }
+    if (std::holds_alternative<act::CancelTimer>(a)) {
+      if (timer) time.cancel(timer);
+      timer = 0;
+      return;
+    }
+    if (auto* r = std::get_if<act::Report>(&a)) {
+      reports.push_back(r->status);
+      return;
+    }
+    if (auto* p = std::get_if<act::PersistPinRecord>(&a)) record = p->tried;
+    if (auto* f = std::get_if<act::Failure>(&a)) failures.push_back(f->code);
+    if (auto* n = std::get_if<act::NeedsUser>(&a)) stops.push_back(n->code);
+    actions.push_back(name(a));
+    if (on_action) on_action(a);
+  }
+  static std::string name(const fb::core::ModemAction& a) {
+    static const char* names[] = {"Scan",       "ModeSwitch",       "Probe",       "DisableCdrom", "CheckSim",
+                                  "EnterPin",   "PersistPinRecord", "Poll",        "Dial",         "HangUp",
+                                  "ResetModem", "PowerCycle",       "Close",       "Failure",      "Healthy",
+                                  "NeedsUser",  "ArmTimer",         "CancelTimer", "Report"};
+    return names[a.index()];
+  }
+  std::size_t count(const std::string& n) const {
+    return static_cast<std::size_t>(std::count(actions.begin(), actions.end(), n));
+  }
+  bool log_has(const std::string& needle) const {
+    for (const auto& l : lines)
+      if (l.find(needle) != std::string::npos) return true;
+    return false;
+  }
+  // Start → found → probed (CD-ROM `cdrom`) → ... up to the SIM check.
+  void to_sim(fb::modem::CdromState cdrom = fb::modem::CdromState::off) {
+    start();
+    REQUIRE(actions.back() == "Scan");
+    feed(ev::Scanned{std::nullopt, false, false, "/dev/ttyUSB2", "19d2:0117 MF190 at 1-1.3"});
+    REQUIRE(actions.back() == "Probe");
+    feed(ev::Probed{std::nullopt, identity(), cdrom});
+  }
+
+  fb::VirtualTime time;
+  ModemMachine machine;
+  std::set<std::string> record;
+  fb::TimerId timer = 0;
+  std::vector<std::string> actions, lines, failures, stops;
+  std::vector<fb::core::ModemStatus> reports;
+  std::function<void(const fb::core::ModemAction&)> on_action;
+};
+
+}  // namespace
+
+TEST_CASE("cold start: found, probed, SIM ready, registered; status has what /status shows") {
+  Harness h;
+  h.to_sim();
+  CHECK(h.actions.back() == "CheckSim");
+  CHECK(h.count("DisableCdrom") == 0);  // the stick says CD-ROM is off: nothing to do
+  h.feed(sim(fb::at::SimState::ready));
+  CHECK(h.actions.back() == "Poll");
+  CHECK(h.machine.state() == State::searching);
+  h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::searching)});
+  CHECK(h.machine.state() == State::searching);
+  h.time.advance(5s);
+  CHECK(h.actions.back() == "Poll");
+  h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home, 17)});
+  CHECK(h.machine.state() == State::registered);  // this policy cannot dial: registered is the goal
+  CHECK(h.count("Healthy") == 1);
+  const auto& s = h.machine.status();
+  CHECK(s.state == "registered");
+  CHECK(s.device == "/dev/ttyUSB2");
+  CHECK(s.identity.model == "MF190");
+  CHECK(s.identity.imei == "354638012345671");
+  CHECK(s.identity.iccid == kIccid);
+  CHECK(s.sim == "ready");
+  CHECK(s.registration == "home");
+  CHECK(s.network == "failberry sim");
+  CHECK(s.access_tech == "umts");
+  CHECK(s.signal_dbm == -79);
+  CHECK(s.signal_bars == 3);
+  CHECK(s.cdrom == "off");
+  CHECK(s.code.empty());
+  CHECK(h.reports.back() == s);
+  // Registered: signal polled every 30 s, nothing faster.
+  auto polls = h.count("Poll");
+  h.time.advance(29s);
+  CHECK(h.count("Poll") == polls);
+  h.time.advance(1s);
+  CHECK(h.count("Poll") == polls + 1);
+  CHECK(h.machine.undefined_transitions() == 0);
+}
+
+TEST_CASE("CD-ROM off only when disable_cdrom = true and the stick says it is on") {
+  SUBCASE("on and allowed: disabled, the result kept") {
+    Harness h;
+    h.to_sim(fb::modem::CdromState::on);
+    CHECK(h.actions.back() == "DisableCdrom");
+    h.feed(ev::CdromDisabled{});
+    CHECK(h.actions.back() == "CheckSim");
+    CHECK(h.machine.status().cdrom == "off");
+    CHECK(h.machine.status().cdrom_action == "disabled");
+  }
+  SUBCASE("off: left alone") {
+    Harness h;
+    h.to_sim(fb::modem::CdromState::off);
+    CHECK(h.count("DisableCdrom") == 0);
+    CHECK(h.machine.status().cdrom_action.empty());
+  }
+  SUBCASE("unknown (no query for this stick): left alone") {
+    Harness h;
+    h.to_sim(fb::modem::CdromState::unknown);
+    CHECK(h.count("DisableCdrom") == 0);
+  }
+  SUBCASE("on but disable_cdrom = false: left on, and status says why") {
+    ModemPolicy p;
+    p.disable_cdrom = false;
+    Harness h(p);
+    h.to_sim(fb::modem::CdromState::on);
+    CHECK(h.count("DisableCdrom") == 0);
+    CHECK(h.machine.status().cdrom == "on");
+    CHECK(h.machine.status().cdrom_action == "left on (disable_cdrom = false)");
+  }
+  SUBCASE("the stick refuses: reported, the modem is used anyway") {
+    Harness h;
+    h.to_sim(fb::modem::CdromState::on);
+    h.feed(ev::CdromDisabled{Error{Code::at_error, "AT+ZCDRUN=8"}});
+    CHECK(h.actions.back() == "CheckSim");
+    CHECK(h.machine.status().cdrom_action.rfind("CDROM_DISABLE_FAILED: AT_ERROR", 0) == 0);
+  }
+}
+
+TEST_CASE("PIN: persisted before it is sent; a wrong PIN stops and is never retried for that SIM") {
+  Harness h;
+  std::set<std::string> record_when_sent;
+  h.on_action = [&](const fb::core::ModemAction& a) {
+    if (std::holds_alternative<act::EnterPin>(a)) record_when_sent = h.record;
+  };
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::pin_required));
+  REQUIRE(h.count("EnterPin") == 1);
+  CHECK(record_when_sent == std::set<std::string>{kIccid});  // on record before the PIN went out
+  h.feed(ev::PinEntered{Error{Code::sim_pin_wrong, "+CME ERROR: 16"}});
+  CHECK(h.machine.state() == State::stopped);
+  CHECK(h.machine.status().code == "SIM_PIN_WRONG");
+  CHECK(h.stops == std::vector<std::string>{"SIM_PIN_WRONG"});
+  CHECK(h.record == std::set<std::string>{kIccid});
+  h.time.advance(24h);
+  CHECK(h.count("EnterPin") == 1);
+  CHECK(h.count("CheckSim") == 1);  // stopped means stopped: no polling of the SIM either
+
+  // The stick is replugged (or reset): the same SIM asks again. Not again.
+  h.feed(ev::Gone{Error{Code::modem_gone, "EOF"}});
+  h.time.advance(5s);
+  h.feed(ev::Scanned{std::nullopt, false, false, "/dev/ttyUSB2", "replugged"});
+  h.feed(ev::Probed{std::nullopt, identity(), fb::modem::CdromState::off});
+  h.feed(sim(fb::at::SimState::pin_required));
+  CHECK(h.count("EnterPin") == 1);
+  CHECK(h.machine.status().code == "SIM_PIN_WRONG");
+  CHECK(h.machine.status().detail.find("never tried again") != std::string::npos);
+}
+
+TEST_CASE("PIN record across a restart: a SIM on record is not tried; another SIM is, once") {
+  Harness h(ModemPolicy{}, {kIccid});  // the record a previous run left in the state dir
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::pin_required));
+  CHECK(h.count("EnterPin") == 0);
+  CHECK(h.machine.status().code == "SIM_PIN_WRONG");
+  CHECK(h.log_has("1 SIM(s) on record whose PIN is not tried again"));
+
+  Harness other(ModemPolicy{}, {kIccid});
+  other.to_sim();
+  other.feed(sim(fb::at::SimState::pin_required, true, "8944200053671052499"));
+  CHECK(other.count("EnterPin") == 1);
+  CHECK(other.record == std::set<std::string>{kIccid, "8944200053671052499"});
+}
+
+TEST_CASE("PIN accepted: the SIM comes off the record, the machine goes on") {
+  Harness h;
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::pin_required));
+  h.feed(ev::PinEntered{});
+  CHECK(h.record.empty());
+  CHECK(h.actions.back() == "CheckSim");
+  h.feed(sim(fb::at::SimState::ready));
+  CHECK(h.machine.state() == State::searching);
+}
+
+TEST_CASE("no pin_file: SIM_PIN_REQUIRED, nothing sent; PUK: SIM_PUK_REQUIRED") {
+  Harness h;
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::pin_required, false));
+  CHECK(h.count("EnterPin") == 0);
+  CHECK(h.machine.status().code == "SIM_PIN_REQUIRED");
+  CHECK(h.machine.state() == State::stopped);
+
+  Harness p;
+  p.to_sim();
+  p.feed(sim(fb::at::SimState::puk_required));
+  CHECK(p.count("EnterPin") == 0);
+  CHECK(p.machine.status().code == "SIM_PUK_REQUIRED");
+}
+
+TEST_CASE("no SIM: SIM_MISSING, looked at again every 30 s, not in a loop; a SIM put in is picked up") {
+  Harness h;
+  h.to_sim();
+  ev::SimChecked missing;
+  missing.sim_error = Code::sim_missing;
+  h.on_action = [&](const fb::core::ModemAction& a) {
+    if (std::holds_alternative<act::CheckSim>(a) && h.time.now() < fb::TimePoint{} + 10min) h.feed(missing);
+  };
+  h.feed(missing);
+  CHECK(h.machine.status().code == "SIM_MISSING");
+  CHECK(h.machine.status().sim == "missing");
+  h.time.advance(10min);
+  CHECK(h.count("CheckSim") == 1 + 20);
+  CHECK(h.failures.empty());  // the ladder cannot put a SIM in
+  h.on_action = nullptr;
+  h.feed(sim(fb::at::SimState::ready));
+  CHECK(h.machine.state() == State::searching);
+  CHECK(h.machine.status().code.empty());
+}
+
+TEST_CASE("registration denied: REG_DENIED, polled every 30 s; cleared once registered") {
+  Harness h;
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::ready));
+  h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::denied)});
+  CHECK(h.machine.status().code == "REG_DENIED");
+  CHECK(h.machine.status().registration == "denied");
+  auto polls = h.count("Poll");
+  h.time.advance(29s);
+  CHECK(h.count("Poll") == polls);
+  h.time.advance(1s);
+  CHECK(h.count("Poll") == polls + 1);
+  h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::roaming)});
+  CHECK(h.machine.state() == State::registered);
+  CHECK(h.machine.status().code.empty());
+  CHECK(h.machine.status().registration == "roaming");
+}
+
+TEST_CASE("a registration URC while searching triggers a poll at once") {
+  Harness h;
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::ready));
+  h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::searching)});
+  auto polls = h.count("Poll");
+  fb::at::Registration r;
+  r.domain = fb::at::RegDomain::cs;
+  r.state = fb::at::RegState::home;
+  h.feed(ev::RegistrationUrc{r});
+  CHECK(h.count("Poll") == polls + 1);
+}
+
+TEST_CASE("silence (AT_TIMEOUT) becomes a Failure for the ladder; a reset brings the stick back") {
+  Harness h;
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::ready));
+  h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+  h.time.advance(30s);
+  h.feed(ev::Polled{Error{Code::at_timeout, "AT+CREG? (5000 ms)"}, {}});
+  CHECK(h.machine.state() == State::recovering);
+  CHECK(h.failures == std::vector<std::string>{"AT_TIMEOUT"});
+  CHECK(h.machine.status().code == "AT_TIMEOUT");
+  h.time.advance(1h);  // nothing of its own while it waits for the ladder
+  CHECK(h.failures.size() == 1);
+  h.feed(ev::Recover{Rung::reset_modem});
+  CHECK(h.actions.back() == "ResetModem");
+  h.feed(ev::ResetDone{});
+  CHECK(h.machine.state() == State::absent);
+  CHECK(h.count("Close") == 1);
+  h.time.advance(5s);
+  CHECK(h.actions.back() == "Scan");
+  h.feed(ev::Scanned{std::nullopt, false, false, "/dev/ttyUSB2", "back"});
+  CHECK(h.machine.state() == State::probing);
+}
+
+TEST_CASE("unplugged: MODEM_GONE, looked for again; still gone is a Failure for the ladder") {
+  Harness h;
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::ready));
+  h.feed(ev::Gone{Error{Code::modem_gone, "EOF on /dev/ttyUSB2"}});
+  CHECK(h.machine.state() == State::absent);
+  CHECK(h.machine.status().code == "MODEM_GONE");
+  CHECK(h.machine.status().gone == 1);
+  CHECK(h.failures.empty());
+  h.feed(ev::Polled{Error{Code::modem_gone, ""}, {}});  // the poll that was out: stale
+  CHECK(h.machine.undefined_transitions() == 0);
+  h.time.advance(5s);
+  CHECK(h.actions.back() == "Scan");
+  h.feed(ev::Scanned{Error{Code::no_modem, "no USB modem"}, false, false, "", ""});
+  CHECK(h.failures == std::vector<std::string>{"MODEM_GONE"});
+  CHECK(h.machine.status().code == "MODEM_GONE");
+  // Then quietly every scan_interval, one Failure only.
+  h.on_action = [&](const fb::core::ModemAction& a) {
+    if (std::holds_alternative<act::Scan>(a)) h.feed(ev::Scanned{Error{Code::no_modem, "none"}, false, false, "", ""});
+  };
+  h.time.advance(10min);
+  CHECK(h.count("Scan") == 2 + 60);
+  CHECK(h.failures.size() == 1);
+}
+
+TEST_CASE("a storage-mode stick this build cannot switch: MODESWITCH_FAILED, looked at again") {
+  Harness h;
+  h.start();
+  h.feed(ev::Scanned{std::nullopt, true, false, "", "19d2:2000 at 1-1.3"});
+  CHECK(h.machine.status().code == "MODESWITCH_FAILED");
+  CHECK(h.count("ModeSwitch") == 0);
+  h.time.advance(10s);
+  CHECK(h.actions.back() == "Scan");
+}
+
+TEST_CASE("with dialing: registered → dialing → online; link down → Failure; redial hangs up first") {
+  ModemPolicy p;
+  p.can_dial = true;
+  Harness h(p);
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::ready));
+  h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+  CHECK(h.actions.back() == "Dial");
+  h.feed(ev::Dialed{});
+  CHECK(h.machine.state() == State::online);
+  CHECK(h.count("Healthy") == 1);
+  h.feed(ev::Recover{Rung::redial});  // an operator's redial while online
+  CHECK(h.actions.back() == "HangUp");
+  h.feed(ev::LinkDown{"PPP_USER_REQUEST", "pppd exited 5"});
+  CHECK(h.actions.back() == "Dial");
+  h.feed(ev::Dialed{});
+  h.feed(ev::LinkDown{"PPP_MODEM_HANGUP", "pppd exited 16"});
+  CHECK(h.machine.state() == State::recovering);
+  CHECK(h.failures == std::vector<std::string>{"PPP_MODEM_HANGUP"});
+  h.feed(ev::Recover{Rung::redial});
+  CHECK(h.actions.back() == "Dial");
+  h.feed(ev::Dialed{Error{Code::no_carrier, "NO CARRIER"}});
+  CHECK(h.failures.back() == "NO_CARRIER");
+}
+
+// ---- the machine and the ladder together, as the daemon wires them ----
+
+namespace {
+
+struct Supervisor {
+  explicit Supervisor(fb::core::LadderPolicy lp) : ladder("ladder[modem]", lp) {
+    m.on_action = [this](const fb::core::ModemAction& a) {
+      if (auto* f = std::get_if<act::Failure>(&a)) to_ladder(lev::Failure{f->code, f->detail, 0});
+      if (std::holds_alternative<act::Healthy>(a)) to_ladder(lev::Recovered{});
+      if (auto* n = std::get_if<act::NeedsUser>(&a)) to_ladder(lev::Stop{n->code, n->detail});
+      if (std::holds_alternative<act::ResetModem>(a)) ++resets;
+    };
+  }
+  void to_ladder(const fb::core::LadderEvent& e) {
+    for (const auto& a : ladder.handle(e, m.time.now())) {
+      if (auto* d = std::get_if<lact::Do>(&a)) {
+        rungs.push_back(d->rung);
+        queued.push_back(ev::Recover{d->rung});
+      } else if (auto* t = std::get_if<lact::ArmTimer>(&a)) {
+        if (timer) m.time.cancel(timer);
+        timer = m.time.arm(t->deadline, [this] {
+          timer = 0;
+          to_ladder(lev::TimerFired{0});
+          drain();
+        });
+      } else if (std::holds_alternative<lact::CancelTimer>(a)) {
+        if (timer) m.time.cancel(timer);
+        timer = 0;
+      }
+    }
+  }
+  void drain() {
+    while (!queued.empty()) {
+      auto e = queued.front();
+      queued.pop_front();
+      m.feed(e);
+    }
+  }
+  Harness m;
+  RecoveryLadder ladder;
+  fb::TimerId timer = 0;
+  std::deque<fb::core::ModemEvent> queued;
+  std::vector<Rung> rungs;
+  int resets = 0;
+};
+
+}  // namespace
+
+TEST_CASE("together: a wrong PIN stops the ladder instead of retrying") {
+  fb::core::LadderPolicy lp;
+  lp.can_redial = false;
+  lp.can_power_cycle = false;
+  Supervisor s(lp);
+  s.ladder.handle(lev::Start{}, s.m.time.now());
+  s.m.to_sim();
+  s.m.feed(sim(fb::at::SimState::pin_required));
+  s.m.feed(ev::PinEntered{Error{Code::sim_pin_wrong, "+CME ERROR: 16"}});
+  CHECK(s.ladder.state() == RecoveryLadder::State::stopped);
+  s.m.time.advance(48h);
+  CHECK(s.rungs.empty());
+  CHECK(s.m.count("EnterPin") == 1);
+  CHECK(s.resets == 0);
+}
+
+TEST_CASE("together: a silent modem climbs to the reset rung, each after its backoff, never spins") {
+  fb::core::LadderPolicy lp;
+  lp.can_redial = false;
+  lp.can_power_cycle = false;
+  lp.reset_attempts = 2;
+  lp.backoff_initial = 5s;
+  lp.backoff_max = 10min;
+  Supervisor s(lp);
+  s.ladder.handle(lev::Start{}, s.m.time.now());
+  s.m.to_sim();
+  s.m.feed(sim(fb::at::SimState::ready));
+  // From now on the modem is silent: every command times out.
+  s.m.on_action = [&, inner = s.m.on_action](const fb::core::ModemAction& a) {
+    inner(a);
+    if (std::holds_alternative<act::ResetModem>(a))
+      s.queued.push_back(ev::ResetDone{Error{Code::at_timeout, "AT+CFUN=1,1"}});
+  };
+  s.m.feed(ev::Polled{Error{Code::at_timeout, "AT+CREG? (5000 ms)"}, {}});
+  s.drain();
+  s.m.time.advance(1h);
+  REQUIRE(s.rungs.size() >= 2);
+  CHECK(s.rungs[0] == Rung::reset_modem);
+  CHECK(s.rungs[1] == Rung::reset_modem);
+  CHECK(s.resets == static_cast<int>(s.rungs.size()));
+  CHECK(s.rungs.size() <= 2 + 6 * 2);  // then every backoff_max, not in a loop
+  CHECK(s.ladder.status().total[1] == s.rungs.size());
+  CHECK(s.m.machine.status().code == "AT_TIMEOUT");
+  CHECK(s.m.machine.undefined_transitions() == 0);
+  CHECK(s.ladder.undefined_transitions() == 0);
+}
+
+TEST_CASE("pppd's end by its disposition: link failures go to the ladder, auth and local ones stop it") {
+  ModemPolicy p;
+  p.can_dial = true;
+  auto online = [](Harness& h, bool busy) {
+    h.to_sim();
+    h.feed(sim(fb::at::SimState::ready));
+    h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+    REQUIRE(h.actions.back() == "Dial");
+    h.feed(ev::Dialed{std::nullopt, busy});
+    REQUIRE(h.machine.state() == State::online);
+  };
+  SUBCASE("one port held by pppd: no polls while online") {
+    Harness h(p);
+    online(h, true);
+    auto polls = h.count("Poll");
+    h.time.advance(10min);
+    CHECK(h.count("Poll") == polls);
+    h.feed(ev::LinkDown{"LCP_ECHO_TIMEOUT", "pppd exited 15", ev::LinkDown::Kind::link});
+    CHECK(h.failures == std::vector<std::string>{"LCP_ECHO_TIMEOUT"});
+    CHECK(h.machine.state() == State::recovering);
+  }
+  SUBCASE("a second port keeps polling while online") {
+    Harness h(p);
+    online(h, false);
+    auto polls = h.count("Poll");
+    h.time.advance(30s);
+    CHECK(h.count("Poll") == polls + 1);
+  }
+  SUBCASE("credentials refused: stop, no redial") {
+    Harness h(p);
+    online(h, false);
+    h.feed(ev::LinkDown{"AUTH_FAILED", "pppd exited 19", ev::LinkDown::Kind::auth});
+    CHECK(h.machine.state() == State::stopped);
+    CHECK(h.stops == std::vector<std::string>{"AUTH_FAILED"});
+    CHECK(h.failures.empty());
+  }
+  SUBCASE("no kernel PPP while dialing: stop with that code") {
+    Harness h(p);
+    h.to_sim();
+    h.feed(sim(fb::at::SimState::ready));
+    h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+    h.feed(ev::LinkDown{"NO_KERNEL_PPP", "pppd exited 4", ev::LinkDown::Kind::local});
+    CHECK(h.machine.status().code == "NO_KERNEL_PPP");
+    CHECK(h.stops == std::vector<std::string>{"NO_KERNEL_PPP"});
+  }
+}
+
+TEST_CASE("a USB power cycle: the stick is looked for at once; a refused cycle keeps the modem's own code") {
+  Harness h;
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::ready));
+  h.feed(ev::Polled{Error{Code::at_timeout, "AT+CREG? (5000 ms)"}, {}});
+  h.feed(ev::Recover{Rung::power_cycle});
+  CHECK(h.actions[h.actions.size() - 2] == "Close");
+  CHECK(h.actions.back() == "PowerCycle");
+  h.feed(ev::PowerCycled{std::string("REFUSED"), "port 1 is the Ethernet"});
+  CHECK(h.machine.state() == State::recovering);
+  CHECK(h.machine.status().code == "AT_TIMEOUT");
+  CHECK(h.failures == std::vector<std::string>{"AT_TIMEOUT", "REFUSED"});
+  h.feed(ev::Recover{Rung::power_cycle});
+  h.feed(ev::PowerCycled{});
+  CHECK(h.actions.back() == "Scan");
+  h.feed(ev::Scanned{std::nullopt, false, false, "/dev/ttyUSB2", "back"});
+  CHECK(h.machine.state() == State::probing);
+}
