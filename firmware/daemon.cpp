@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <map>
+#include <sstream>
 #include <system_error>
 #include <type_traits>
 
@@ -63,6 +64,7 @@ health::Snapshot Daemon::snapshot() const {
     status.drained = drained_.count(u.name) != 0;
     s.uplinks.push_back(std::move(status));
   }
+  if (network_) network_->fill(s);
   return s;
 }
 
@@ -72,7 +74,7 @@ bool Daemon::restart_http() {
   auto start = [this](const HealthConfig& h) {
     auto server = std::make_unique<health::HttpServer>(
         io_, http_settings(h), [this] { return snapshot(); },
-        [](const IpAddress&) { return std::string(); });  // arrival uplink: needs address tracking
+        [this](const IpAddress& local) { return network_ ? network_->uplink_for_local(local) : std::string(); });
     server->start();
     http_ = std::move(server);
     http_running_ = h;
@@ -126,11 +128,20 @@ nlohmann::json Daemon::control(const nlohmann::json& request) {
     return {{"ok", true},
             {"message", "uplink " + name + (drain ? " now answers 503 on /health" : " answers by its state again")}};
   }
+  if (verb == "failover") {
+    auto it = request.find("uplink");
+    std::string target = it != request.end() && it->is_string() ? it->get<std::string>() : "";
+    if (target != "auto" && !config_.find_uplink(target))
+      return control_error("UNKNOWN_UPLINK", "no uplink named '" + target + "' (or 'auto')");
+    if (!network_) return control_error("NOT_RUNNING", "uplink tracking is not running");
+    nlohmann::json reply = network_->failover(target);
+    log.notice() << "failover " << target << ": " << reply.value("message", std::string());
+    return reply;
+  }
   // Verbs whose decision cores are not in this build: refuse, never pretend.
   static const std::map<std::string, std::string> pending = {{"redial", "the cellular link supervisor"},
                                                              {"reset-modem", "the modem supervisor"},
                                                              {"cycle-usb", "the recovery ladder"},
-                                                             {"failover", "the failover policy"},
                                                              {"ddns-update", "the DDNS scheduler"}};
   if (auto p = pending.find(verb); p != pending.end())
     return control_error("NOT_AVAILABLE", verb + " needs " + p->second + ", which this build does not have yet");
@@ -162,6 +173,7 @@ int Daemon::run() {
     log_.error() << "not starting: the control socket cannot be created (change [general] control_socket)";
     return 1;
   }
+  if (!restart_network()) return 1;
   wait_signal();
   keep_watchdog_alive();
   notifier_.ready(summary());
@@ -188,6 +200,7 @@ void Daemon::on_signal(int signo) {
   http_.reset();
   http_running_.reset();
   control_.reset();
+  network_.reset();  // removes its routes, rules and nft table
   signals_.cancel();
   io_.stop();
 }
@@ -207,8 +220,45 @@ void Daemon::reload() {
   ++reloads_;
   restart_http();
   restart_control();
+  restart_network();
   log_.notice() << "reloaded: " << summary();
   notifier_.ready(summary());
+}
+
+namespace {
+
+// What uplink tracking depends on, as text: a change restarts it.
+std::string network_settings(const Config& c) {
+  std::ostringstream out;
+  out << static_cast<int>(c.general.mode) << c.general.dry_run << "|" << c.failover.failback_hold.count() << ","
+      << c.failover.flush_conntrack << "|" << c.nat.enabled << c.nat.lan_interface << "|" << c.health.enabled
+      << c.health.port;
+  for (const Cidr& a : c.nat.metered_allow) out << a.text() << ",";
+  for (const UplinkConfig& u : c.uplinks) {
+    out << "|" << u.name << "," << u.interface << "," << static_cast<int>(u.kind) << ","
+        << (u.gateway ? u.gateway->text : "") << "," << u.priority << "," << static_cast<int>(u.probe) << ","
+        << u.probe_interval.count() << "," << u.probe_timeout.count() << "," << u.up_count << "," << u.down_count << ","
+        << u.reliability << "," << u.metered;
+    for (const IpAddress& t : u.probe_targets) out << "," << t.text;
+  }
+  return out.str();
+}
+
+}  // namespace
+
+bool Daemon::restart_network() {
+  std::string settings = network_settings(config_);
+  if (network_ && settings == network_settings_) return true;
+  if (network_) log_.notice() << "uplink or failover settings changed: restarting uplink tracking";
+  network_.reset();
+  auto service = std::make_unique<NetworkService>(io_, timers_, config_);
+  if (std::string problem = service->start(); !problem.empty()) {
+    log_.error() << "uplink tracking cannot run: " << problem;
+    return false;
+  }
+  network_ = std::move(service);
+  network_settings_ = settings;
+  return true;
 }
 
 void Daemon::keep_watchdog_alive() {

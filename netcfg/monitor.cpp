@@ -132,7 +132,8 @@ void NetlinkMonitor::drain() {
       handler_(EventsLost{});
       continue;
     }
-    if (n <= 0) break;  // 0: EAGAIN, drained
+    if (n == -NLE_AGAIN) n = 0;  // libnl 3.7 reports an empty non-blocking socket so
+    if (n <= 0) break;           // 0: EAGAIN, drained
   }
   draining_ = false;
   if (!*active) return close();  // a handler called stop()

@@ -20,6 +20,7 @@
 #include "fb/config/config.hpp"
 #include "fb/core/asio_timers.hpp"
 #include "fb/core/control.hpp"
+#include "fb/core/network_service.hpp"
 #include "fb/core/notify.hpp"
 #include "fb/health/http_server.hpp"
 
@@ -51,6 +52,9 @@ class Daemon {
   // Brings the HTTP endpoint in line with config_.health; false when binding
   // fails (the endpoint that was running, if any, is kept).
   bool restart_http();
+  // (Re)starts uplink tracking when its settings changed; false with the
+  // reason logged when it cannot run.
+  bool restart_network();
 
   boost::asio::io_context& io_;
   DaemonOptions options_;
@@ -63,7 +67,9 @@ class Daemon {
   std::unique_ptr<health::HttpServer> http_;
   std::optional<HealthConfig> http_running_;  // settings of http_, when it runs
   std::unique_ptr<ControlServer> control_;
-  std::set<std::string> drained_;  // uplinks an operator took out of /health
+  std::unique_ptr<NetworkService> network_;  // uplink tracking and failover
+  std::string network_settings_;             // what network_ was started with
+  std::set<std::string> drained_;            // uplinks an operator took out of /health
   TimePoint started_;
   std::uint64_t reloads_ = 0;
   std::uint64_t reloads_refused_ = 0;
