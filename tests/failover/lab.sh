@@ -191,7 +191,11 @@ lab_start() {
   # ip netns exec execs the daemon: $! is failberryd itself.
   ip netns exec "$LAB-pi" "$FB_DAEMON" --config "$LAB_DIR/failberry.ini" >>"$LAB_DIR/failberryd.log" 2>&1 &
   FB_PID=$!
-  lab_wait 10 grep -q "tracking .* uplink" "$LAB_DIR/failberryd.log"
+  lab_wait 10 lab_started_or_gone
+  grep -q "tracking .* uplink" "$LAB_DIR/failberryd.log" && kill -0 "$FB_PID" 2>/dev/null
+}
+lab_started_or_gone() {
+  grep -q "tracking .* uplink" "$LAB_DIR/failberryd.log" || ! kill -0 "$FB_PID" 2>/dev/null
 }
 
 lab_stop() {
