@@ -137,6 +137,10 @@ struct NetworkService::Uplink {
   std::int64_t rtt_us = -1;
 };
 
+std::uint32_t NetworkService::fallback_metric(const Uplink& u) {
+  return net::kMainDefaultMetric + 1 + static_cast<std::uint32_t>(u.slot.index());
+}
+
 NetworkService::NetworkService(boost::asio::io_context& io, TimerService& timers, const Config& config)
     : io_(io), timers_(timers), config_(config) {}
 
@@ -307,7 +311,13 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
     // The kernel drops routes through a link that goes down; put ours back
     // when their link is still usable.
     if (!r->removed || r->route.protocol != net::kRouteProtocol || !r->route.destination.is_default()) return;
-    if (r->route.table == net::kMainTable && r->route.metric == net::kMainDefaultMetric && default_index_) {
+    if (r->route.table == net::kMainTable && r->route.metric > net::kMainDefaultMetric) {
+      for (auto& u : uplinks_)
+        if (r->route.metric == fallback_metric(*u)) {
+          u->table_route = false;  // both are put back together
+          if (u->tracker.ready()) install_uplink_routes(*u);
+        }
+    } else if (r->route.table == net::kMainTable && r->route.metric == net::kMainDefaultMetric && default_index_) {
       Uplink& u = *uplinks_[*default_index_];
       if (u.tracker.ready()) {
         log_.notice() << "the kernel removed the default route via " << u.cfg.name << "; putting it back";
@@ -426,6 +436,16 @@ void NetworkService::install_uplink_routes(Uplink& u) {
     return;
   }
   u.table_route = true;
+  // A socket bound to the uplink's device (probes: SO_BINDTODEVICE) that
+  // sends without a source address is routed before any source rule can
+  // match; without a route through its device in main the kernel assumes the
+  // target is on-link and ARPs for it. So main also holds a default through
+  // every ready uplink, above the one failover chooses (metric 10).
+  net::Route fallback = *route;
+  fallback.table = net::kMainTable;
+  fallback.metric = fallback_metric(u);
+  if (auto s = system_->replace_route(fallback); !s.ok())
+    log_.info() << "uplink[" << u.cfg.name << "]: its device route in main is not in place yet: " << s.text();
 }
 
 // ---- the cores ----

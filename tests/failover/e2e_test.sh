@@ -170,7 +170,7 @@ crash)
   ip -n "$LAB-pi" route add 203.0.113.200 via 192.168.1.1 table 64257 proto 251
   : >"$LAB_DIR/failberryd.log"
   lab_start || fail "failberryd did not start again"
-  grep -q "removed what a previous run left: 4 route(s), 5 rule(s), the nft table" "$LAB_DIR/failberryd.log" ||
+  grep -q "removed what a previous run left: 6 route(s), 5 rule(s), the nft table" "$LAB_DIR/failberryd.log" ||
     fail "the stale entries were not removed as expected"
   lab_wait 10 lab_default_is eth-wired || fail "no default route after the restart"
   [ -z "$(ip -n "$LAB-pi" route show table 64257 203.0.113.200)" ] || fail "the stale route is still there"

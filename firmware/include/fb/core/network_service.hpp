@@ -10,7 +10,9 @@
 // Netlink events and probe rounds feed one UplinkTracker per uplink (config
 // order = netcfg slot); tracker reports feed the FailoverPolicy, whose
 // SetDefault replaces the main default route in one step (never
-// delete-then-add). stop() (and the destructor) cancel everything and remove
+// delete-then-add); main also holds each ready uplink's own default at metric
+// 11 + slot, so sockets bound to that uplink's device find a route through
+// it. stop() (and the destructor) cancel everything and remove
 // every owned route, rule and the table. Nothing here decides: the cores do.
 #pragma once
 
@@ -83,6 +85,8 @@ class NetworkService {
   void start_round(Uplink& u);
   void cancel_round(Uplink& u);
   void install_uplink_routes(Uplink& u);
+  // Metric of the uplink's own default route in main (above failover's 10).
+  static std::uint32_t fallback_metric(const Uplink& u);
   void set_default(std::size_t index);
   void flush(std::size_t index);
   std::optional<net::Route> default_route_for(const Uplink& u) const;
