@@ -67,6 +67,8 @@ carrier)
   lab_start || fail "failberryd did not start"
   lab_wait 10 lab_default_is eth-wired || fail "no default route via the wired uplink"
   [ "$(lab_lan_get)" = "from 192.168.1.2" ] || fail "LAN traffic does not leave by the wired uplink: '$(lab_lan_get)'"
+  lab_udp_flow
+  lab_wait 5 grep -q "^192.168.1.2 " "$LAB_DIR/udp.log" || fail "the LAN host's UDP flow does not arrive by wired"
   step "both uplinks up, LAN traffic leaves by wired"
 
   ip -n "$LAB-isp" link set isp-pi down # the Pi's eth-wired loses its carrier
@@ -76,6 +78,10 @@ carrier)
   lab_health lan 10.10.0.1 /health/cellular | grep -q "failberry OK uplink=cellular state=up" || fail "/health/cellular"
   status_json | grep -q '"reason": "CARRIER_LOST"' || fail "/status does not record the failover: $(status_json)"
   grep -q "flushed .* connection(s)" "$LAB_DIR/failberryd.log" || fail "the wired uplink's connections were not flushed"
+  # The established UDP flow (same socket) moves too. (On a carrier loss the
+  # kernel's masquerade forgets the link's entries by itself as well; the
+  # transit case, where the link stays up, depends on failberry's flush.)
+  lab_wait 5 grep -q "^10.64.0.2 " "$LAB_DIR/udp.log" || fail "the LAN host's established UDP flow did not move"
   step "carrier lost -> default via cellular, LAN traffic moved, /health per uplink"
 
   ip -n "$LAB-isp" link set isp-pi up
@@ -109,8 +115,13 @@ down_count = 3"
     # The ISP keeps the link up but forwards nothing: only probes can tell.
     lab_ns isp nft add table inet cut
     lab_ns isp nft add chain inet cut forward '{ type filter hook forward priority 0; policy accept; }'
+    lab_udp_flow
+    lab_wait 5 grep -q "^192.168.1.2 " "$LAB_DIR/udp.log" || fail "the LAN host's UDP flow does not arrive by wired"
     lab_ns isp nft add rule inet cut forward iifname isp-pi drop
     lab_wait 20 lab_default_is wwan0 || fail "no failover after the transit was cut"
+    # The link never went down: only failberry's conntrack flush moves the
+    # established flow (its entry is masqueraded to the wired address).
+    lab_wait 5 grep -q "^10.64.0.2 " "$LAB_DIR/udp.log" || fail "the established UDP flow did not move"
     grep -q "uplink\[wired\]: .*--> down \[PROBES_FAILED\]" "$LAB_DIR/failberryd.log" || fail "not a probe failure"
     [ "$(lab_lan_get)" = "from 10.64.0.2" ] || fail "LAN traffic does not move to cellular"
     step "silent transit loss -> probes failed -> default via cellular"

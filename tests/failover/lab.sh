@@ -114,7 +114,25 @@ class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
 S(("198.51.100.1", 80), H).serve_forever()
 ' &
   LAB_PIDS+=($!)
+  # ... and logs the source of every UDP datagram to :5000 in $LAB_DIR/udp.log.
+  ip netns exec "$LAB-inet" "$LAB_PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.51.100.1", 5000))
+with open(sys.argv[1], "a", buffering=1) as log:
+    while True:
+        data, peer = s.recvfrom(2048)
+        log.write("%s %s\n" % (peer[0], data.decode(errors="replace").strip()))
+' "$LAB_DIR/udp.log" &
+  LAB_PIDS+=($!)
   lab_wait 5 lab_ns inet bash -c 'exec 3<>/dev/tcp/198.51.100.1/80' 2>/dev/null
+}
+
+# A UDP flow from the LAN host: one socket (one source port, so one conntrack
+# entry), a numbered datagram every 100 ms until lab_down.
+lab_udp_flow() {
+  ip netns exec "$LAB-lan" bash -c 'exec 3<>/dev/udp/198.51.100.1/5000; i=0; while :; do echo $((i++)) >&3; sleep 0.1; done' &
+  LAB_PIDS+=($!)
 }
 
 lab_down() {
@@ -139,7 +157,7 @@ lab_wait() {
 }
 
 # Writes the daemon's config to $LAB_DIR/failberry.ini. Variables:
-#   MODE (router), HOLD (failback_hold, 3s), WIRED_PROBES / CELL_PROBES (probe
+#   MODE (router), HOLD (failback_hold, 3s), FLUSH (flush_conntrack, true), WIRED_PROBES / CELL_PROBES (probe
 #   keys for each uplink, e.g. "probe_targets = 198.51.100.1"), EXTRA (appended).
 lab_config() {
   local cell_section
@@ -174,6 +192,7 @@ ${CELL_PROBES:-}
 
 [failover]
 failback_hold = ${HOLD:-3s}
+flush_conntrack = ${FLUSH:-true}
 
 [nat]
 lan_interface = pi-lan
