@@ -45,6 +45,7 @@ FailoverPolicy::FailoverPolicy(std::vector<PolicyUplink> uplinks, PolicySettings
     : uplinks_(std::move(uplinks)),
       settings_(settings),
       usable_(uplinks_.size(), false),
+      ever_usable_(uplinks_.size(), false),
       reasons_(uplinks_.size(), "STARTING") {
   status_.state = to_string(state_);
 }
@@ -112,7 +113,9 @@ State FailoverPolicy::on_change(const PolicyEvent& e) {
   if (usable_[c.index] == c.usable) return state_;
   usable_[c.index] = c.usable;
   log_.info() << "uplink " << name(c.index) << (c.usable ? " usable" : " not usable") << " [" << c.reason << "]";
-  return decide(c.reason);
+  State next = decide(c.reason);
+  if (c.usable) ever_usable_[c.index] = true;
+  return next;
 }
 
 State FailoverPolicy::hold_expired(const PolicyEvent& e) {
@@ -175,6 +178,10 @@ State FailoverPolicy::decide(const std::string& reason) {
     return State::best;
   }
   // A better-ranked uplink is usable while a worse one carries traffic.
+  if (!ever_usable_[*best]) {  // its first time (start): nothing to be sticky about
+    switch_to(*best, "PREFERRED_UP");
+    return State::best;
+  }
   if (settings_.failback_hold.count() == 0) {
     switch_to(*best, "FAILBACK");
     return State::best;

@@ -71,7 +71,20 @@ TEST_CASE("router mode: priority order; the first usable uplink is taken at once
   CHECK(h.route == kCell);  // nothing was active: no hold
   CHECK(h.policy.state() == State::best);
   h.set(kWired, true);
-  CHECK(h.route == kCell);  // wired ranks first but must wait out the hold
+  CHECK(h.route == kWired);  // wired ranks first and never failed: nothing to be sticky about
+  CHECK(h.policy.status().last_switch->reason == "PREFERRED_UP");
+  CHECK(h.policy.status().failovers == 0);
+  CHECK(h.flushed.empty());  // cellular was alive: its flows are left alone
+}
+
+TEST_CASE("a failback to an uplink that failed waits out the hold") {
+  Harness h(router());
+  h.set(kWired, true);
+  h.set(kCell, true);
+  h.set(kWired, false);
+  REQUIRE(h.route == kCell);
+  h.set(kWired, true);
+  CHECK(h.route == kCell);
   CHECK(h.policy.state() == State::holding);
   h.time.advance(29s);
   CHECK(h.route == kCell);
@@ -79,7 +92,6 @@ TEST_CASE("router mode: priority order; the first usable uplink is taken at once
   CHECK(h.route == kWired);
   CHECK(h.policy.state() == State::best);
   CHECK(h.policy.status().last_switch->reason == "FAILBACK");
-  CHECK(h.flushed.empty());  // cellular was alive: its flows are left alone
 }
 
 TEST_CASE("carrier loss of the active uplink switches at once and flushes its conntrack entries") {
@@ -137,11 +149,14 @@ TEST_CASE("backup-gateway mode prefers the cellular uplink whatever the prioriti
   CHECK(h.policy.ranking() == std::vector<std::size_t>{kCell, kWired});
   h.set(kWired, true);
   CHECK(h.route == kWired);
-  h.set(kCell, true);
-  h.time.advance(30s);
+  h.set(kCell, true);  // dialled in after the wired link was up
   CHECK(h.route == kCell);
   h.set(kCell, false, "CARRIER_LOST");
   CHECK(h.route == kWired);
+  h.set(kCell, true);  // back after a failure: sticky
+  CHECK(h.route == kWired);
+  h.time.advance(30s);
+  CHECK(h.route == kCell);
 }
 
 TEST_CASE("no usable uplink: the route stays where it was; the first one back is taken at once") {

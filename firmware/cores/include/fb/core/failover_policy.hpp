@@ -19,7 +19,9 @@
 //    connections are flushed so established flows move;
 //  - a better-ranked uplink becomes usable while a worse one is active: switch
 //    back only after it stayed usable for failback_hold (0: at once); a hold
-//    is abandoned when that uplink fails again;
+//    is abandoned when that uplink fails again. An uplink usable for the
+//    first time (at start, probes take a few rounds where a link without
+//    probes is up at once) has not failed, so it is taken at once;
 //  - an operator's override or `auto` switches at once (no hold);
 //  - no usable uplink: the last default route stays (it may come back; a
 //    route to nowhere is no worse than none) and the state is `none`; the
@@ -145,6 +147,7 @@ class FailoverPolicy {
   std::vector<PolicyUplink> uplinks_;
   PolicySettings settings_;
   std::vector<bool> usable_;
+  std::vector<bool> ever_usable_;  // has been usable before: a failback to it is sticky
   std::vector<std::string> reasons_;
   State state_ = State::none;
   PolicyStatus status_;
