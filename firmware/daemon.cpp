@@ -249,10 +249,14 @@ std::string network_settings(const Config& c) {
 bool Daemon::restart_network() {
   std::string settings = network_settings(config_);
   if (network_ && settings == network_settings_) return true;
-  if (network_) log_.notice() << "uplink or failover settings changed: restarting uplink tracking";
+  std::optional<net::Route> carry_over;
+  if (network_) {
+    log_.notice() << "uplink or failover settings changed: restarting uplink tracking";
+    carry_over = network_->installed_default();
+  }
   network_.reset();
   auto service = std::make_unique<NetworkService>(io_, timers_, config_);
-  if (std::string problem = service->start(); !problem.empty()) {
+  if (std::string problem = service->start(carry_over); !problem.empty()) {
     log_.error() << "uplink tracking cannot run: " << problem;
     return false;
   }

@@ -148,7 +148,12 @@ NetworkService::~NetworkService() {
   stop();
 }
 
-std::string NetworkService::start() {
+std::optional<net::Route> NetworkService::installed_default() const {
+  if (!default_index_ || !running_) return std::nullopt;
+  return default_route_for(*uplinks_[*default_index_]);
+}
+
+std::string NetworkService::start(std::optional<net::Route> carry_over) {
   if (running_) return {};
   const bool dry = config_.general.dry_run;
   for (const UplinkConfig& u : config_.uplinks)
@@ -172,6 +177,13 @@ std::string NetworkService::start() {
   } else if (cleaned->routes || cleaned->rules || cleaned->firewall) {
     log_.notice() << "removed what a previous run left: " << cleaned->routes << " route(s), " << cleaned->rules
                   << " rule(s)" << (cleaned->firewall ? ", the nft table" : "");
+  }
+
+  if (carry_over) {
+    if (auto s = system_->replace_route(*carry_over); s.ok()) {
+      default_text_ = "(kept from before the reload until the policy decides)";
+      log_.notice() << "kept the default route across the reload until the uplinks are tracked again";
+    }
   }
 
   // Uplinks: config order is slot order.

@@ -166,6 +166,17 @@ reply)
   lab_ctl failover auto >/dev/null || fail "failberryctl failover auto was refused"
   lab_default_is eth-wired || fail "failover auto did not return to wired"
   step "wired-side request answered by wired while the default route was cellular"
+  # A reload that changes the failover settings restarts tracking; the
+  # default route is carried over, and everything is in place again after.
+  HOLD=9s lab_config
+  kill -HUP "$FB_PID"
+  lab_wait 10 grep -q "reloaded:" "$LAB_DIR/failberryd.log" || fail "no reload"
+  grep -q "kept the default route across the reload" "$LAB_DIR/failberryd.log" || fail "the default route was not kept"
+  lab_wait 5 lab_default_is eth-wired || fail "no default route via wired after the reload"
+  [ "$(ip -n "$LAB-pi" rule show | grep -c "proto 251")" -eq 5 ] || fail "rules after the reload: $(ip -n "$LAB-pi" rule show)"
+  reply=$(lab_health inet 192.168.1.2 /health)
+  echo "$reply" | grep -q "failberry OK uplink=wired" || fail "no answer on the wired side after the reload: '$reply'"
+  step "reload with new failover settings: default route kept, rules and table back"
   ;;
 
 crash)

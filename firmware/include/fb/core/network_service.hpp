@@ -61,7 +61,13 @@ class NetworkService {
   NetworkService& operator=(const NetworkService&) = delete;
 
   // Empty on success; otherwise why the daemon cannot run (clear words).
-  std::string start();
+  // `carry_over`: the default route a previous service (a reload) had
+  // installed; it is put back right after the cleanup and stays until the
+  // policy decides, so a reload does not leave the host without a default
+  // for the probe rounds it takes to decide again.
+  std::string start(std::optional<net::Route> carry_over = std::nullopt);
+  // The main default route this service installed, if any.
+  std::optional<net::Route> installed_default() const;
   void stop();
 
   // Adds the uplinks' tracked state and the failover status to a snapshot
