@@ -329,7 +329,8 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
           u->table_route = false;  // both are put back together
           if (u->tracker.ready()) install_uplink_routes(*u);
         }
-    } else if (r->route.table == net::kMainTable && r->route.metric == net::kMainDefaultMetric && default_index_) {
+    } else if (r->route.table == net::kMainTable && r->route.metric == net::kMainDefaultMetric && default_index_ &&
+               r->route.ifindex == uplinks_[*default_index_]->ifindex) {  // not the one a switch replaced
       Uplink& u = *uplinks_[*default_index_];
       if (u.tracker.ready()) {
         log_.notice() << "the kernel removed the default route via " << u.cfg.name << "; putting it back";
@@ -377,6 +378,9 @@ void NetworkService::read_links() {
 }
 
 void NetworkService::set_carrier(Uplink& u, bool carrier) {
+  // A link set down loses its routes without an RTM_DELROUTE per route:
+  // assume they are gone and replace them (idempotent) when it is back.
+  if (!carrier) u.table_route = false;
   if (carrier && !u.table_route && !u.addresses.empty()) install_uplink_routes(u);
   if (carrier) {
     // An interface that appeared late (ppp0) gets its rp_filter now.

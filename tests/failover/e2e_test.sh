@@ -93,6 +93,16 @@ carrier)
   status_json | grep -q '"duration_ms": [0-9]' || fail "/status has no failover duration: $(status_json)"
   step "carrier back -> failback after the hold-down, duration recorded"
 
+  # Set down on the Pi itself, the kernel drops the link's routes without a
+  # word per route; they must all be back once the link is.
+  ip -n "$LAB-pi" link set eth-wired down
+  lab_wait 10 lab_default_is wwan0 || fail "no failover after eth-wired was set down"
+  ip -n "$LAB-pi" link set eth-wired up
+  lab_wait 15 lab_default_is eth-wired || fail "no failback after eth-wired was set up"
+  [ -n "$(ip -n "$LAB-pi" route show table 64256 default)" ] || fail "the wired table's route is not back"
+  ip -n "$LAB-pi" route show default | grep -q "dev eth-wired proto 251 metric 11" || fail "the wired device route is not back"
+  step "eth-wired set down and up on the Pi: failover, failback, every route back"
+
   lab_stop
   check_clean
   step "stopped: every route, rule and the table removed"
