@@ -8,6 +8,7 @@
 #   flapping   20% random loss on the wired transit (nft numgen) -> no failover
 #   reply      default via cellular (operator's pin); a health check arriving on
 #              the wired side is answered, and by the wired side
+#   dryrun     --dry-run tracks the real links and logs the commands, changing nothing
 #   crash      kill -9, restart: the stale entries are replaced, a foreign route,
 #              rule and nft table are untouched (also by the clean stop)
 # Exit 77 (skipped) when not root, when a tool is missing, or when the build
@@ -222,6 +223,19 @@ crash)
   check_clean_foreign
   check_clean
   step "kill -9 and restart: stale entries replaced, foreign ones untouched (also by the stop)"
+  ;;
+
+dryrun)
+  DRY=true lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 10 grep -q "netcfg\[dry-run\]: ip -4 route replace default via 192.168.1.1 dev eth-wired proto 251 metric 10" \
+    "$LAB_DIR/failberryd.log" || fail "dry-run did not log the default route it would set"
+  ip -n "$LAB-isp" link set isp-pi down
+  lab_wait 10 grep -q "netcfg\[dry-run\]: ip -4 route replace default via 10.64.0.1 dev wwan0 proto 251 metric 10" \
+    "$LAB_DIR/failberryd.log" || fail "dry-run did not follow the carrier loss"
+  lab_health lan 10.10.0.1 /health/wired | grep -q "state=down" || fail "/health/wired in dry-run"
+  check_clean # it only logged: the kernel has nothing of failberry's
+  step "dry-run: tracks the real links, logs ip/nft, changes nothing"
   ;;
 
 *)

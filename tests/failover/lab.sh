@@ -157,7 +157,7 @@ lab_wait() {
 }
 
 # Writes the daemon's config to $LAB_DIR/failberry.ini. Variables:
-#   MODE (router), HOLD (failback_hold, 3s), FLUSH (flush_conntrack, true), WIRED_PROBES / CELL_PROBES (probe
+#   MODE (router), DRY (dry_run, false), HOLD (failback_hold, 3s), FLUSH (flush_conntrack, true), WIRED_PROBES / CELL_PROBES (probe
 #   keys for each uplink, e.g. "probe_targets = 198.51.100.1"), EXTRA (appended).
 lab_config() {
   local cell_section
@@ -171,6 +171,7 @@ gateway = 10.64.0.1"
   cat >"$LAB_DIR/failberry.ini" <<INI
 [general]
 mode = ${MODE:-router}
+dry_run = ${DRY:-false}
 log_level = ${LOG_LEVEL:-info}
 state_dir = $LAB_DIR/state
 control_socket = $LAB_DIR/control.sock
