@@ -9,7 +9,7 @@
 
 #include <boost/asio/post.hpp>
 
-#include "curl_multi.hpp"
+#include "fb/curl_multi.hpp"
 #include "fb/ddns/lambda.hpp"
 #include "fb/ddns/route53.hpp"
 #include "fb/ddns/secrets.hpp"

@@ -1,4 +1,4 @@
-#include "curl_multi.hpp"
+#include "fb/curl_multi.hpp"
 
 #include <unistd.h>
 
@@ -12,7 +12,7 @@
 
 #include "fb/log.hpp"
 
-namespace fb::ddns {
+namespace fb {
 namespace asio = boost::asio;
 
 struct CurlMulti::Impl : std::enable_shared_from_this<CurlMulti::Impl> {
@@ -192,4 +192,4 @@ std::size_t CurlMulti::active() const {
   return impl_->transfers.size();
 }
 
-}  // namespace fb::ddns
+}  // namespace fb

@@ -1,8 +1,8 @@
-// libcurl's multi interface driven by a Boost.Asio io_context (private to
-// ddns/): curl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and
-// when to wake it (CURLMOPT_TIMERFUNCTION); we wait with
-// posix::stream_descriptor::async_wait and one steady_timer, and call
-// curl_multi_socket_action() when either fires. Nothing blocks the loop.
+// libcurl's multi interface driven by a Boost.Asio io_context (fb_curl, shared
+// by ddns/ and health/'s probes): curl tells us which sockets to watch
+// (CURLMOPT_SOCKETFUNCTION) and when to wake it (CURLMOPT_TIMERFUNCTION); we
+// wait with posix::stream_descriptor::async_wait and one steady_timer, and
+// call curl_multi_socket_action() when either fires. Nothing blocks the loop.
 //
 // Contract: single-threaded (the io_context's thread). The easy handles stay
 // owned by the caller; add() takes a completion called once with the
@@ -22,7 +22,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-namespace fb::ddns {
+namespace fb {
 
 class CurlMulti {
  public:
@@ -45,4 +45,4 @@ class CurlMulti {
   std::shared_ptr<Impl> impl_;
 };
 
-}  // namespace fb::ddns
+}  // namespace fb
