@@ -70,14 +70,6 @@ std::string nf_tables_problem() {
   return problem;
 }
 
-bool have_prober() {
-#ifdef FB_HAVE_PROBER
-  return true;
-#else
-  return false;
-#endif
-}
-
 // ---- conversions between the config's and netcfg's value types ----
 
 namespace {
@@ -156,10 +148,6 @@ std::optional<net::Route> NetworkService::installed_default() const {
 std::string NetworkService::start(std::optional<net::Route> carry_over) {
   if (running_) return {};
   const bool dry = config_.general.dry_run;
-  for (const UplinkConfig& u : config_.uplinks)
-    if (!u.probe_targets.empty() && !have_prober())
-      return "[uplink." + u.name +
-             "] probe_targets: this build has no probe engine; remove probe_targets to follow carrier and address";
   if (dry) {
     system_ = std::make_unique<net::DryRunSystem>();
   } else {
@@ -248,9 +236,7 @@ std::string NetworkService::start(std::optional<net::Route> carry_over) {
     }
     log_.warning() << "dry-run: not watching the links (" << s.text() << ")";
   }
-#ifdef FB_HAVE_PROBER
-  prober_ = std::make_shared<health::Prober>(io_);
-#endif
+  prober_ = std::make_unique<health::Prober>(io_);
   read_links();
   log_.notice() << "tracking " << uplinks_.size() << " uplink(s)"
                 << (dry ? " (dry-run: kernel changes only logged)" : "");
@@ -544,7 +530,6 @@ void NetworkService::flush(std::size_t index) {
 // ---- probe rounds ----
 
 void NetworkService::start_round(Uplink& u) {
-#ifdef FB_HAVE_PROBER
   cancel_round(u);
   u.pending = static_cast<int>(u.cfg.probe_targets.size());
   u.answered = 0;
@@ -574,16 +559,11 @@ void NetworkService::start_round(Uplink& u) {
       }
     }));
   }
-#else
-  log_.error() << "uplink[" << u.cfg.name << "]: a probe round without a probe engine (ignored)";
-#endif
 }
 
 void NetworkService::cancel_round(Uplink& u) {
-#ifdef FB_HAVE_PROBER
   if (prober_)
     for (auto id : u.probes) prober_->cancel(id);
-#endif
   u.probes.clear();
   u.pending = 0;
 }

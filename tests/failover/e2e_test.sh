@@ -11,8 +11,7 @@
 #   dryrun     --dry-run tracks the real links and logs the commands, changing nothing
 #   crash      kill -9, restart: the stale entries are replaced, a foreign route,
 #              rule and nft table are untouched (also by the clean stop)
-# Exit 77 (skipped) when not root, when a tool is missing, or when the build
-# has no probe engine (transit, flapping).
+# Exit 77 (skipped) when not root or when a tool is missing.
 set -u
 FB_DAEMON=${1:?failberryd}
 FB_CTL=${2:?failberryctl}
@@ -45,13 +44,6 @@ fail() {
 step() { echo "-- $*"; }
 
 lab_up || fail "the lab could not be built"
-
-require_probes() {
-  if grep -q "this build has no probe engine" "$LAB_DIR/failberryd.log"; then
-    echo "SKIP: this failberryd has no probe engine, so probe_targets cannot be tested"
-    exit 77
-  fi
-}
 
 # Nothing of failberry's is left in the Pi namespace.
 check_clean() {
@@ -116,9 +108,7 @@ probe_timeout = 300ms
 up_count = 2
 down_count = 3"
   WIRED_PROBES=$PROBES HOLD=3s lab_config
-  lab_start
-  require_probes
-  [ -n "$FB_PID" ] && kill -0 "$FB_PID" 2>/dev/null || fail "failberryd did not start"
+  lab_start || fail "failberryd did not start"
   lab_wait 15 lab_default_is eth-wired || fail "no default route via the wired uplink"
   lab_wait 10 bash -c "grep -q 'uplink\[wired\]: .*--> up \[PROBES_OK\]' '$LAB_DIR/failberryd.log'" ||
     fail "the wired uplink's probes never succeeded"

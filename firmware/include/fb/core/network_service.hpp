@@ -31,6 +31,7 @@
 #include "fb/core/failover_policy.hpp"
 #include "fb/core/uplink_tracker.hpp"
 #include "fb/health/handler.hpp"
+#include "fb/health/probe.hpp"
 #include "fb/log.hpp"
 #include "fb/net/events.hpp"
 #include "fb/net/system.hpp"
@@ -39,9 +40,6 @@
 namespace fb::net {
 class NetlinkMonitor;
 }
-namespace fb::health {
-class Prober;
-}
 
 namespace fb::core {
 
@@ -49,9 +47,6 @@ namespace fb::core {
 // nf_tables: one NFT_MSG_GETGEN request on a NETLINK_NETFILTER socket.
 // Empty when it does; otherwise what is missing, in words.
 std::string nf_tables_problem();
-
-// Whether this build can send reachability probes (health/ Prober).
-bool have_prober();
 
 class NetworkService {
  public:
@@ -105,9 +100,7 @@ class NetworkService {
   Logger log_{"network"};
   std::unique_ptr<net::System> system_;
   std::unique_ptr<net::NetlinkMonitor> monitor_;
-  // shared_ptr: its deleter is bound where it is made, so a build without the
-  // probe engine never needs Prober's destructor.
-  std::shared_ptr<health::Prober> prober_;
+  std::unique_ptr<health::Prober> prober_;
   std::vector<std::unique_ptr<Uplink>> uplinks_;
   std::unique_ptr<FailoverPolicy> policy_;
   TimerId policy_timer_ = 0;
