@@ -98,7 +98,12 @@ up_count = 2"
       ip -n "$LAB-isp" link set isp-pi down
     else
       lab_ns isp nft -f - <<'NFT'
-table inet cut { chain forward { type filter hook forward priority 0; policy accept; iifname "isp-pi" drop; } }
+table inet cut {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "isp-pi" drop
+  }
+}
 NFT
       t0=$(now_s)
     fi
