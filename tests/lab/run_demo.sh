@@ -6,8 +6,9 @@
 # stand-in for ppp0, and an "internet" host; see tests/failover/lab.sh), runs
 # the real failberryd in the Pi namespace with a real config, and shows in
 # plain words: both uplinks up, LAN traffic flowing, the wired link cut and
-# the failover (measured), /health per uplink, and the failback after the
-# hold-down. Then it keeps failberryd running until Ctrl-C, or for
+# the failover (measured), /health per uplink, the failback after the
+# hold-down, and the same for a silent transit failure that only the probes
+# see. Then it keeps failberryd running until Ctrl-C, or for
 # --for SECONDS. Removes everything it created, also on Ctrl-C.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -53,9 +54,14 @@ HOLD=10
 echo "== $("$FB_DAEMON" --version)"
 say "building the lab: LAN host 10.10.0.2 -> Pi -> wired ISP (eth-wired) / cellular carrier (ppp0, TUN stand-in) -> internet 198.51.100.1"
 lab_up
-MODE=router HOLD=${HOLD}s lab_config
+PROBES="probe_targets = 198.51.100.1
+probe_interval = 1s
+probe_timeout = 500ms
+up_count = 2
+down_count = 3"
+MODE=router HOLD=${HOLD}s WIRED_PROBES=$PROBES CELL_PROBES=$PROBES lab_config
 "$FB_DAEMON" --check-config "$LAB_DIR/failberry.ini" | indent
-say "the config (router mode: wired preferred, cellular the backup):"
+say "the config (router mode: wired preferred, cellular the backup; both probed once a second):"
 grep -v '^$' "$LAB_DIR/failberry.ini" | indent
 
 say "starting failberryd (real, not dry-run) in namespace $LAB-pi"
@@ -63,12 +69,13 @@ lab_start || { cat "$LAB_DIR/failberryd.log"; echo "demo: failberryd did not sta
 tail --pid="$FB_PID" -f -n +1 "$LAB_DIR/failberryd.log" | grep --line-buffered -E "notice|error|warning" | sed -u 's/^/   [failberryd] /' &
 TAIL=$!
 LAB_PIDS+=("$TAIL")
-lab_wait 10 lab_default_is eth-wired
+lab_wait 15 lab_default_is eth-wired
+lab_wait 15 bash -c "grep -q 'uplink\[cellular\]: .*--> up' '$LAB_DIR/failberryd.log'"
 sleep 0.3
 
 say "both uplinks up:"
 lab_ctl status | indent
-echo "   the Pi's default route: $(ip -n "$LAB-pi" -4 route show default)"
+echo "   the Pi's default route: $(ip -n "$LAB-pi" -4 route show default | grep -m1 " metric 10 ")"
 
 say "LAN traffic: the LAN host fetches http://198.51.100.1/ (the server names the source it saw)"
 echo "   $(lab_lan_get)   (192.168.1.2 = the wired uplink)"
@@ -85,7 +92,7 @@ else
 fi
 sleep 0.2
 grep "default route now via cellular" "$LAB_DIR/failberryd.log" | tail -1 | sed 's/.*network: /   failberryd says: /'
-echo "   the Pi's default route: $(ip -n "$LAB-pi" -4 route show default)"
+echo "   the Pi's default route: $(ip -n "$LAB-pi" -4 route show default | grep -m1 " metric 10 ")"
 echo "   LAN traffic: $(lab_lan_get)   (10.64.0.2 = the cellular uplink)"
 echo "   /health/wired:    $(health /health/wired)"
 echo "   /health/cellular: $(health /health/cellular)"
@@ -100,6 +107,35 @@ else
   exit 1
 fi
 echo "   LAN traffic: $(lab_lan_get)"
+
+say "a silent failure: the wired link stays up, but the ISP drops everything (an nft rule in its namespace)"
+lab_ns isp nft -f - <<'NFT'
+table inet cut {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "isp-pi" drop
+  }
+}
+NFT
+if ms=$(time_until_default ppp0 20000); then
+  echo "   failover: probe rounds to 198.51.100.1 failed (down_count = 3); default route by ppp0 after ${ms} ms"
+else
+  echo "   no failover within 20 s" >&2
+  exit 1
+fi
+echo "   /health/wired: $(health /health/wired)"
+echo "   LAN traffic: $(lab_lan_get)"
+say "the ISP forwards again; failback after 2 good probe rounds and the hold-down"
+lab_ns isp nft delete table inet cut
+back=$(now_ms)
+if ms=$(time_until_default eth-wired $((HOLD * 1000 + 20000))); then
+  echo "   failback $(( $(now_ms) - back )) ms after the ISP recovered"
+else
+  echo "   no failback" >&2
+  exit 1
+fi
+echo "   LAN traffic: $(lab_lan_get)"
+
 say "/status (failover part):"
 lab_health lan 10.10.0.1 /status | sed -n '/"failover"/,/^  }/p' | indent
 
