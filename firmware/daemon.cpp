@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <map>
+#include <sstream>
 #include <system_error>
 #include <type_traits>
 
@@ -64,6 +65,7 @@ health::Snapshot Daemon::snapshot() const {
     status.drained = drained_.count(u.name) != 0;
     s.uplinks.push_back(std::move(status));
   }
+  if (network_) network_->fill(s);
   if (ddns_) s.ddns = ddns_->report();
   if (modem_) {
     s.modem = modem_->modem_status();
@@ -143,6 +145,16 @@ nlohmann::json Daemon::control(const nlohmann::json& request) {
     return {{"ok", true},
             {"message", "uplink " + name + (drain ? " now answers 503 on /health" : " answers by its state again")}};
   }
+  if (verb == "failover") {
+    auto it = request.find("uplink");
+    std::string target = it != request.end() && it->is_string() ? it->get<std::string>() : "";
+    if (target != "auto" && !config_.find_uplink(target))
+      return control_error("UNKNOWN_UPLINK", "no uplink named '" + target + "' (or 'auto')");
+    if (!network_) return control_error("NOT_RUNNING", "uplink tracking is not running");
+    nlohmann::json reply = network_->failover(target);
+    log.notice() << "failover " << target << ": " << reply.value("message", std::string());
+    return reply;
+  }
   if (verb == "ddns-update") {
     if (!ddns_) return control_error("DDNS_NOT_CONFIGURED", "[ddns] provider = none: there is nothing to update");
     ControlAnswer a = ddns_->update_requested();
@@ -157,10 +169,6 @@ nlohmann::json Daemon::control(const nlohmann::json& request) {
     log.notice() << verb << " requested";
     return modem_->operator_request(r->second);
   }
-  // Verbs whose decision cores are not in this build: refuse, never pretend.
-  static const std::map<std::string, std::string> pending = {{"failover", "the failover policy"}};
-  if (auto p = pending.find(verb); p != pending.end())
-    return control_error("NOT_AVAILABLE", verb + " needs " + p->second + ", which this build does not have yet");
   return control_error("UNKNOWN_VERB", "unknown verb '" + verb + "'");
 }
 
@@ -191,6 +199,7 @@ int Daemon::run() {
     log_.error() << "not starting: the control socket cannot be created (change [general] control_socket)";
     return 1;
   }
+  if (!restart_network()) return 1;
   restart_ddns();
   bool cellular = false;
   for (const UplinkConfig& u : config_.uplinks) cellular = cellular || u.kind == UplinkKind::ppp;
@@ -230,6 +239,7 @@ void Daemon::on_signal(int signo) {
   http_running_.reset();
   control_.reset();
   modem_.reset();
+  network_.reset();  // removes its routes, rules and nft table
   signals_.cancel();
   io_.stop();
 }
@@ -249,9 +259,50 @@ void Daemon::reload() {
   ++reloads_;
   restart_http();
   restart_control();
+  restart_network();
   restart_ddns();
   log_.notice() << "reloaded: " << summary();
   notifier_.ready(summary());
+}
+
+namespace {
+
+// What uplink tracking depends on, as text: a change restarts it.
+std::string network_settings(const Config& c) {
+  std::ostringstream out;
+  out << static_cast<int>(c.general.mode) << c.general.dry_run << "|" << c.failover.failback_hold.count() << ","
+      << c.failover.flush_conntrack << "|" << c.nat.enabled << c.nat.lan_interface << "|" << c.health.enabled
+      << c.health.port;
+  for (const Cidr& a : c.nat.metered_allow) out << a.text() << ",";
+  for (const UplinkConfig& u : c.uplinks) {
+    out << "|" << u.name << "," << u.interface << "," << static_cast<int>(u.kind) << ","
+        << (u.gateway ? u.gateway->text : "") << "," << u.priority << "," << static_cast<int>(u.probe) << ","
+        << u.probe_interval.count() << "," << u.probe_timeout.count() << "," << u.up_count << "," << u.down_count << ","
+        << u.reliability << "," << u.metered;
+    for (const IpAddress& t : u.probe_targets) out << "," << t.text;
+  }
+  return out.str();
+}
+
+}  // namespace
+
+bool Daemon::restart_network() {
+  std::string settings = network_settings(config_);
+  if (network_ && settings == network_settings_) return true;
+  std::optional<net::Route> carry_over;
+  if (network_) {
+    log_.notice() << "uplink or failover settings changed: restarting uplink tracking";
+    carry_over = network_->installed_default();
+  }
+  network_.reset();
+  auto service = std::make_unique<NetworkService>(io_, timers_, config_);
+  if (std::string problem = service->start(carry_over); !problem.empty()) {
+    log_.error() << "uplink tracking cannot run: " << problem;
+    return false;
+  }
+  network_ = std::move(service);
+  network_settings_ = settings;
+  return true;
 }
 
 void Daemon::keep_watchdog_alive() {

@@ -118,6 +118,33 @@ std::string status_json(const Snapshot& s) {
                      {"unavailable", r.unavailable},
                      {"last_power_cycle", r.last_power_cycle}};
   }
+  if (s.failover.tracking) {
+    for (std::size_t i = 0; i < s.uplinks.size(); ++i) {
+      const UplinkStatus& u = s.uplinks[i];
+      auto& o = j["uplinks"][i];
+      o["state_seconds"] = u.state_age_seconds;
+      o["active"] = u.active;
+      o["probes"] = {{"sent", u.probes_sent},
+                     {"lost", u.probes_lost},
+                     {"rtt_ms", u.probe_rtt_us < 0 ? nlohmann::json() : nlohmann::json(u.probe_rtt_us / 1000.0)},
+                     {"bytes_sent", u.probe_bytes_sent},
+                     {"bytes_received", u.probe_bytes_received}};
+    }
+    const FailoverStatus& f = s.failover;
+    nlohmann::json last;
+    if (f.last_age_seconds >= 0)
+      last = {{"from", f.last_from},
+              {"to", f.last_to},
+              {"reason", f.last_reason},
+              {"seconds_ago", f.last_age_seconds},
+              {"duration_ms", f.last_duration_ms < 0 ? nlohmann::json() : nlohmann::json(f.last_duration_ms)}};
+    j["failover"] = {{"active", f.active},
+                     {"pinned", f.pinned.empty() ? nlohmann::json() : nlohmann::json(f.pinned)},
+                     {"default_route", f.default_route},
+                     {"failovers", f.failovers},
+                     {"switches", f.switches},
+                     {"last", last}};
+  }
   return j.dump(2) + "\n";
 }
 
@@ -210,6 +237,40 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
       << "# HELP failberry_recovery_reboots_last_day Reboots failberryd requested in the last 24 hours.\n"
       << "# TYPE failberry_recovery_reboots_last_day gauge\n"
       << "failberry_recovery_reboots_last_day " << r.reboots_last_day << "\n";
+  }
+  if (s.failover.tracking) {
+    m << "# HELP failberry_uplink_active Whether the uplink carries the main default route.\n"
+      << "# TYPE failberry_uplink_active gauge\n";
+    for (const UplinkStatus& u : s.uplinks)
+      m << "failberry_uplink_active{uplink=\"" << label(u.name) << "\"} " << (u.active ? 1 : 0) << "\n";
+    m << "# HELP failberry_failovers_total Switches away from a failing uplink.\n"
+      << "# TYPE failberry_failovers_total counter\n"
+      << "failberry_failovers_total " << s.failover.failovers << "\n"
+      << "# HELP failberry_last_failover_duration_seconds How long traffic stayed off the uplink that failed last.\n"
+      << "# TYPE failberry_last_failover_duration_seconds gauge\n"
+      << "failberry_last_failover_duration_seconds "
+      << (s.failover.last_duration_ms < 0 ? 0.0 : static_cast<double>(s.failover.last_duration_ms) / 1000.0) << "\n"
+      << "# HELP failberry_probes_total Reachability probes sent, by result.\n"
+      << "# TYPE failberry_probes_total counter\n";
+    for (const UplinkStatus& u : s.uplinks) {
+      m << "failberry_probes_total{uplink=\"" << label(u.name) << "\",result=\"answered\"} "
+        << (u.probes_sent - u.probes_lost) << "\n";
+      m << "failberry_probes_total{uplink=\"" << label(u.name) << "\",result=\"lost\"} " << u.probes_lost << "\n";
+    }
+    m << "# HELP failberry_probe_rtt_seconds Round-trip time of the last answered probe.\n"
+      << "# TYPE failberry_probe_rtt_seconds gauge\n";
+    for (const UplinkStatus& u : s.uplinks)
+      if (u.probe_rtt_us >= 0)
+        m << "failberry_probe_rtt_seconds{uplink=\"" << label(u.name) << "\"} "
+          << static_cast<double>(u.probe_rtt_us) / 1e6 << "\n";
+    m << "# HELP failberry_probe_bytes_total Bytes probes put on and took off the wire (IP layer).\n"
+      << "# TYPE failberry_probe_bytes_total counter\n";
+    for (const UplinkStatus& u : s.uplinks) {
+      m << "failberry_probe_bytes_total{uplink=\"" << label(u.name) << "\",direction=\"sent\"} " << u.probe_bytes_sent
+        << "\n";
+      m << "failberry_probe_bytes_total{uplink=\"" << label(u.name) << "\",direction=\"received\"} "
+        << u.probe_bytes_received << "\n";
+    }
   }
   m << "# HELP failberry_http_responses_total HTTP responses sent, by status code.\n"
     << "# TYPE failberry_http_responses_total counter\n";

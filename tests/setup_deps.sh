@@ -2,7 +2,8 @@
 # Installs, with apt-get, the Debian 12 packages failberry needs to build and
 # test (host side). Idempotent: only missing packages are installed, and the
 # package lists are refreshed only when something is missing.
-# Usage: tests/setup_deps.sh [build|all]   (default: all)
+# Usage: tests/setup_deps.sh [build|lab|all]   (default: all; lab = build + what
+# the failover lab of tests/lab/run_demo.sh needs)
 set -euo pipefail
 BUILD=(cmake ninja-build g++ pkg-config clang-format
        libboost-dev libsystemd-dev doctest-dev nlohmann-json3-dev
@@ -12,8 +13,13 @@ TEST=(iproute2 python3 binutils file kmod cpio busybox-static ppp uhubctl
       qemu-system-x86 qemu-system-arm qemu-user-static binfmt-support openssl
       g++-aarch64-linux-gnu g++-arm-linux-gnueabihf clang-14 libclang-rt-14-dev
       dpkg-dev debootstrap e2fsprogs mtools dosfstools fdisk)
+LAB=(iproute2 python3 nftables socat)
 want=("${BUILD[@]}")
-[ "${1:-all}" = build ] || want+=("${TEST[@]}")
+case "${1:-all}" in
+  build) ;;
+  lab) want+=("${LAB[@]}") ;;
+  *) want+=("${TEST[@]}" nftables socat) ;;
+esac
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup_deps: run as root (apt-get install is needed)" >&2

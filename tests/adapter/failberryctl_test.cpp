@@ -31,13 +31,16 @@ struct RunningDaemon {
   fb::test::NotifyListener notify{dir / "notify"};
   std::unique_ptr<fb::test::Process> process;
 
+  // Uplinks are tracked: their interfaces (fbt-none0, ppp0) do not exist
+  // here, so both are down whatever this host's own links are.
   RunningDaemon() {
-    fb::test::write_file(dir / "f.ini", "[general]\ndry_run = true\ncontrol_socket = " + socket +
-                                            "\n[modem]\napn = internet\n"
-                                            "[uplink.wired]\ninterface = eth0\ngateway = 192.168.1.1\npriority = 20\n"
-                                            "[uplink.cellular]\ninterface = ppp0\nkind = ppp\npriority = 10\n"
-                                            "[health]\nlisten = 127.0.0.1\nport = " +
-                                            std::to_string(port) + "\n");
+    fb::test::write_file(dir / "f.ini",
+                         "[general]\ndry_run = true\ncontrol_socket = " + socket +
+                             "\n[modem]\napn = internet\n"
+                             "[uplink.wired]\ninterface = fbt-none0\ngateway = 192.168.1.1\npriority = 20\n"
+                             "[uplink.cellular]\ninterface = ppp0\nkind = ppp\npriority = 10\n"
+                             "[health]\nlisten = 127.0.0.1\nport = " +
+                             std::to_string(port) + "\n");
     process = std::make_unique<fb::test::Process>(std::vector<std::string>{kDaemon, "--config", dir / "f.ini"},
                                                   fb::test::SpawnOptions{{notify.env()}, {}, dir / "err"});
     REQUIRE(notify.wait_for("READY=1", 10s));
@@ -99,7 +102,8 @@ TEST_CASE("status, status --json and the control socket's permissions") {
   CHECK(r.code == 0);
   CHECK(r.output.find("backup-gateway mode (dry-run)") != std::string::npos);
   CHECK(r.output.find("UPLINK       INTERFACE  KIND      STATE     HEALTH") != std::string::npos);
-  CHECK(r.output.find("cellular     ppp0       ppp       unknown   fail") != std::string::npos);
+  // Tracked now: there is no ppp0 here, so the cellular uplink is down.
+  CHECK(r.output.find("cellular     ppp0       ppp       down      fail") != std::string::npos);
 
   r = d.ctl({"status", "--json"});
   CHECK(r.code == 0);
@@ -115,12 +119,11 @@ TEST_CASE("drain and undrain change what /health answers; unknown uplinks are re
   CHECK(r.output == "uplink wired now answers 503 on /health\n");
   auto health = fb::test::http_get("127.0.0.1", d.port, "/health/wired");
   REQUIRE(health);
-  CHECK(health->body == "failberry FAIL uplink=wired state=unknown drained\n");
-  CHECK(d.ctl({"status"}).output.find("wired        eth0       ethernet  unknown   drained") != std::string::npos);
+  CHECK(health->body == "failberry FAIL uplink=wired state=down drained\n");
+  CHECK(d.ctl({"status"}).output.find("wired        fbt-none0  ethernet  down      drained") != std::string::npos);
 
   CHECK(d.ctl({"undrain", "wired"}).code == 0);
-  CHECK(fb::test::http_get("127.0.0.1", d.port, "/health/wired")->body ==
-        "failberry FAIL uplink=wired state=unknown\n");
+  CHECK(fb::test::http_get("127.0.0.1", d.port, "/health/wired")->body == "failberry FAIL uplink=wired state=down\n");
 
   r = d.ctl({"drain", "dsl"});
   CHECK(r.code == 1);
@@ -140,9 +143,6 @@ TEST_CASE("without a modem the modem verbs are refused by the ladder, never fake
   auto cycle = d.ctl({"cycle-usb"});
   CHECK(cycle.code == 1);
   CHECK(cycle.output.find("failberryctl: BAD_LOCATION: no USB modem found to power-cycle (absent)") == 0);
-  auto r = d.ctl({"failover", "auto"});
-  CHECK(r.code == 1);
-  CHECK(r.output.find("NOT_AVAILABLE: failover needs the failover policy") != std::string::npos);
   CHECK(d.ctl({"frobnicate"}).code == 2);  // refused by failberryctl itself
 }
 
@@ -154,6 +154,20 @@ TEST_CASE("ddns-update without a [ddns] provider is refused by name; status says
   CHECK(d.ctl({"status"}).output.find("\nDDNS: none\n") != std::string::npos);
   auto j = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
   CHECK(j["ddns"]["provider"] == "none");
+}
+
+TEST_CASE("failover goes through the policy: auto is accepted, unknown or dead uplinks are refused") {
+  RunningDaemon d;
+  auto r = d.ctl({"failover", "auto"});
+  CHECK(r.code == 0);
+  CHECK(r.output.find("automatic failover") != std::string::npos);
+  r = d.ctl({"failover", "dsl"});
+  CHECK(r.code == 1);
+  CHECK(r.output.find("UNKNOWN_UPLINK") != std::string::npos);
+  // No ppp0 exists here, so the cellular uplink is down: no pinning traffic to it.
+  r = d.ctl({"failover", "cellular"});
+  CHECK(r.code == 1);
+  CHECK(r.output.find("UPLINK_DOWN: uplink cellular is down") != std::string::npos);
 }
 
 TEST_CASE("the control socket answers malformed requests with BAD_REQUEST") {
@@ -181,7 +195,7 @@ TEST_CASE("check: CRITICAL from the daemon (nothing healthy), UNKNOWN when it is
     auto critical = d.ctl({"check"});
     CHECK(critical.code == 2);
     CHECK(critical.output ==
-          "FAILBERRY CRITICAL - 0/2 uplinks healthy: wired unknown, cellular unknown | healthy=0;;;0;2 "
+          "FAILBERRY CRITICAL - 0/2 uplinks healthy: wired down, cellular down | healthy=0;;;0;2 "
           "'uplink_wired'=0;;;0;1 'uplink_cellular'=0;;;0;1\n");
     d.process->signal(SIGTERM);
     CHECK(d.process->wait(10s) == 0);

@@ -90,11 +90,11 @@ TEST_CASE("a check reaching the wired address and one reaching the cellular addr
     auto cellular = route53_check("10.0.2.2");
     REQUIRE(wired);
     REQUIRE(cellular);
-    // No uplink state is tracked in this build, so both say FAIL — each for its own uplink.
-    CHECK(wired->status == 503);
-    CHECK(wired->body == "failberry FAIL uplink=wired state=unknown\n");
-    CHECK(cellular->status == 503);
-    CHECK(cellular->body == "failberry FAIL uplink=cellular state=unknown\n");
+    // Both uplinks have carrier and an address (no probe targets): both are up, each answers for itself.
+    CHECK(wired->status == 200);
+    CHECK(wired->body == "failberry OK uplink=wired state=up\n");
+    CHECK(cellular->status == 200);
+    CHECK(cellular->body == "failberry OK uplink=cellular state=up\n");
     CHECK(wired->headers["cache-control"] == "no-store");
   }
 
@@ -102,15 +102,15 @@ TEST_CASE("a check reaching the wired address and one reaching the cellular addr
   REQUIRE(ctl({"drain", "wired"}).code == 0);
   {
     NetNamespace::Enter checker(net);
-    CHECK(route53_check("10.0.1.2")->body == "failberry FAIL uplink=wired state=unknown drained\n");
-    CHECK(route53_check("10.0.2.2")->body == "failberry FAIL uplink=cellular state=unknown\n");
+    CHECK(route53_check("10.0.1.2")->body == "failberry FAIL uplink=wired state=up drained\n");
+    CHECK(route53_check("10.0.2.2")->body == "failberry OK uplink=cellular state=up\n");
   }
   REQUIRE(ctl({"undrain", "wired"}).code == 0);
   REQUIRE(ctl({"drain", "cellular"}).code == 0);
   {
     NetNamespace::Enter checker(net);
-    CHECK(route53_check("10.0.1.2")->body == "failberry FAIL uplink=wired state=unknown\n");
-    CHECK(route53_check("10.0.2.2")->body == "failberry FAIL uplink=cellular state=unknown drained\n");
+    CHECK(route53_check("10.0.1.2")->body == "failberry OK uplink=wired state=up\n");
+    CHECK(route53_check("10.0.2.2")->body == "failberry FAIL uplink=cellular state=up drained\n");
   }
 
   // An address the cellular interface gets after the start (a new lease) is
@@ -121,7 +121,7 @@ TEST_CASE("a check reaching the wired address and one reaching the cellular addr
     auto fresh = ask_until("10.0.2.3",
                            [](const fb::test::HttpReply& r) { return r.body.find("cellular") != std::string::npos; });
     REQUIRE(fresh);
-    CHECK(fresh->body == "failberry FAIL uplink=cellular state=unknown drained\n");
+    CHECK(fresh->body == "failberry FAIL uplink=cellular state=up drained\n");
   }
   // Moved to the wired interface: same address, now the wired uplink's.
   must(pi, {"ip", "addr", "del", "10.0.2.3/24", "dev", "fbC"});
@@ -131,7 +131,7 @@ TEST_CASE("a check reaching the wired address and one reaching the cellular addr
     auto moved =
         ask_until("10.0.2.3", [](const fb::test::HttpReply& r) { return r.body.find("wired") != std::string::npos; });
     REQUIRE(moved);
-    CHECK(moved->body == "failberry FAIL uplink=wired state=unknown\n");
+    CHECK(moved->body == "failberry OK uplink=wired state=up\n");
   }
   {
     // Loopback belongs to no uplink: /health cannot tell, and says so.

@@ -143,3 +143,43 @@ TEST_CASE("/status and /metrics: the ddns section, and nothing of it when no pro
   // From elsewhere: refused like the rest of /status.
   CHECK(handle(get("/status", "203.0.113.9"), s, policy(), HttpCounters{}).status == 403);
 }
+
+TEST_CASE("with uplink tracking: /status names the default route and the last failover, /metrics counts them") {
+  Snapshot s = snapshot();
+  s.uplinks[0].active = true;
+  s.uplinks[0].probes_sent = 10;
+  s.uplinks[0].probes_lost = 3;
+  s.uplinks[0].probe_rtt_us = 1500;
+  s.uplinks[0].probe_bytes_sent = 840;
+  s.failover.tracking = true;
+  s.failover.active = "wired";
+  s.failover.default_route = "default via 192.0.2.1 dev eth0 metric 10";
+  s.failover.failovers = 2;
+  s.failover.last_from = "wired";
+  s.failover.last_to = "cellular";
+  s.failover.last_reason = "CARRIER_LOST";
+  s.failover.last_age_seconds = 30;
+  s.failover.last_duration_ms = 12000;
+  auto j = nlohmann::json::parse(status_json(s));
+  CHECK(j["failover"]["active"] == "wired");
+  CHECK(j["failover"]["default_route"] == "default via 192.0.2.1 dev eth0 metric 10");
+  CHECK(j["failover"]["last"]["reason"] == "CARRIER_LOST");
+  CHECK(j["failover"]["last"]["duration_ms"] == 12000);
+  CHECK(j["failover"]["pinned"].is_null());
+  CHECK(j["uplinks"][0]["active"] == true);
+  CHECK(j["uplinks"][0]["probes"]["rtt_ms"] == 1.5);
+  CHECK(j["uplinks"][1]["probes"]["rtt_ms"].is_null());
+  Response m = handle(get("/metrics"), s, policy(), HttpCounters{});
+  CHECK(m.body.find("failberry_failovers_total 2\n") != std::string::npos);
+  CHECK(m.body.find("failberry_uplink_active{uplink=\"wired\"} 1\n") != std::string::npos);
+  CHECK(m.body.find("failberry_probes_total{uplink=\"wired\",result=\"lost\"} 3\n") != std::string::npos);
+  CHECK(m.body.find("failberry_probe_bytes_total{uplink=\"wired\",direction=\"sent\"} 840\n") != std::string::npos);
+  CHECK(m.body.find("failberry_last_failover_duration_seconds 12\n") != std::string::npos);
+}
+
+TEST_CASE("without uplink tracking the failover keys are absent") {
+  auto j = nlohmann::json::parse(status_json(snapshot()));
+  CHECK_FALSE(j.contains("failover"));
+  CHECK(handle(get("/metrics"), snapshot(), policy(), HttpCounters{}).body.find("failberry_failovers_total") ==
+        std::string::npos);
+}

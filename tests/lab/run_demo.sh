@@ -1,74 +1,154 @@
 #!/bin/bash
-# The README's main-job command (until the failover lab exists): builds
-# failberryd, validates the shipped example config, and runs the daemon in
-# dry-run mode inside a throwaway network namespace, showing its log.
-# Stops on Ctrl-C, or after --for SECONDS; removes everything it created.
+# The README's main-job command: the failover lab on one machine.
+#
+# Builds failberryd, builds a small network of namespaces (a LAN host, the Pi,
+# a wired ISP, a cellular carrier whose link is the TUN point-to-point
+# stand-in for ppp0, and an "internet" host; see tests/failover/lab.sh), runs
+# the real failberryd in the Pi namespace with a real config, and shows in
+# plain words: both uplinks up, LAN traffic flowing, the wired link cut and
+# the failover (measured), /health per uplink, the failback after the
+# hold-down, and the same for a silent transit failure that only the probes
+# see. Then it keeps failberryd running until Ctrl-C, or for
+# --for SECONDS. Removes everything it created, also on Ctrl-C.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 FOR=""
 [ "${1:-}" = "--for" ] && FOR=${2:?"--for needs a number of seconds"}
+[ "$(id -u)" -eq 0 ] || { echo "demo: run as root (network namespaces)" >&2; exit 1; }
 
-tests/setup_deps.sh build
+tests/setup_deps.sh lab
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build --target failberryd failberryctl
 
-CONFIG=image/overlay/etc/failberry/failberry.ini
-DAEMON=build/firmware/failberryd
-NS="fb-demo-$$"
-WORK=$(mktemp -d)
-PID=""
+export FB_DAEMON=$ROOT/build/firmware/failberryd FB_CTL=$ROOT/build/firmware/failberryctl
+export LAB="fb-demo-$$" LAB_DIR=$(mktemp -d) LAB_CELL=tun
+# shellcheck source=../failover/lab.sh
+source tests/failover/lab.sh
 cleanup() {
-  [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
-  ip netns del "$NS" 2>/dev/null || true
-  rm -rf "$WORK"
-  echo "demo: cleaned up namespace $NS"
+  set +e
+  lab_down
+  rm -rf "$LAB_DIR"
+  echo "demo: stopped failberryd, removed the namespaces $LAB-{lan,pi,isp,cell,inet}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "== $("$DAEMON" --version)"
-echo "== checking the shipped example config"
-"$DAEMON" --check-config "$CONFIG"
-
-# The example as shipped, but with the control socket in our work dir so a
-# failberryd installed on this machine is never disturbed.
-sed "s|^#control_socket = .*|control_socket = $WORK/control.sock|" "$CONFIG" > "$WORK/failberry.ini"
-
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-echo "== namespace $NS created; starting failberryd --dry-run in it"
-ip netns exec "$NS" "$DAEMON" --dry-run --config "$WORK/failberry.ini" 2> >(tee "$WORK/log" >&2) &
-PID=$!
-# Wait (bounded) for the endpoint to listen, or for the daemon to give up.
-timeout 10 bash -c "until grep -qE 'http: listening on|not starting' '$WORK/log' 2>/dev/null; do read -rt 0.1 <> <(:) || true; done" \
-  || { echo "demo: failberryd did not start" >&2; exit 1; }
-grep -q 'http: listening on' "$WORK/log" || { echo "demo: failberryd did not start" >&2; exit 1; }
-
-# GET inside the namespace with bash's /dev/tcp (no client package needed).
-fetch() {
-  ip netns exec "$NS" bash -c 'exec 3<>/dev/tcp/127.0.0.1/9000 && printf "GET %s HTTP/1.0\r\nHost: demo\r\n\r\n" "$1" >&3 && cat <&3' _ "$1" | tr -d '\r'
+say() { printf '\n== %s\n' "$*"; }
+indent() { sed 's/^/   /'; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+health() { lab_health lan 10.10.0.1 "$1" | tail -1; }
+# Waits until the Pi's default route leaves by device $1; prints the ms it took.
+time_until_default() {
+  local start end
+  start=$(now_ms)
+  until lab_default_is "$1"; do
+    [ $(($(now_ms) - start)) -lt "$2" ] || return 1
+    sleep 0.005
+  done
+  end=$(now_ms)
+  echo $((end - start))
 }
-echo
-echo "== GET /health/cellular (uplink states are not tracked yet, so it never claims health):"
-fetch /health/cellular | sed 's/^/   /'
-echo "== GET /status:"
-fetch /status | sed -n '/^{/,$p' | sed 's/^/   /'
+
+HOLD=10
+echo "== $("$FB_DAEMON" --version)"
+say "building the lab: LAN host 10.10.0.2 -> Pi -> wired ISP (eth-wired) / cellular carrier (ppp0, TUN stand-in) -> internet 198.51.100.1"
+lab_up
+PROBES="probe_targets = 198.51.100.1
+probe_interval = 1s
+probe_timeout = 500ms
+up_count = 2
+down_count = 3"
+MODE=router HOLD=${HOLD}s WIRED_PROBES=$PROBES CELL_PROBES=$PROBES lab_config
+"$FB_DAEMON" --check-config "$LAB_DIR/failberry.ini" | indent
+say "the config (router mode: wired preferred, cellular the backup; both probed once a second):"
+grep -v '^$' "$LAB_DIR/failberry.ini" | indent
+
+say "starting failberryd (real, not dry-run) in namespace $LAB-pi"
+lab_start || { cat "$LAB_DIR/failberryd.log"; echo "demo: failberryd did not start" >&2; exit 1; }
+tail --pid="$FB_PID" -f -n +1 "$LAB_DIR/failberryd.log" | grep --line-buffered -E "notice|error|warning" | sed -u 's/^/   [failberryd] /' &
+TAIL=$!
+LAB_PIDS+=("$TAIL")
+lab_wait 15 lab_default_is eth-wired
+lab_wait 15 bash -c "grep -q 'uplink\[cellular\]: .*--> up' '$LAB_DIR/failberryd.log'"
+sleep 0.3
+
+say "both uplinks up:"
+lab_ctl status | indent
+echo "   the Pi's default route: $(ip -n "$LAB-pi" -4 route show default | grep -m1 " metric 10 ")"
+
+say "LAN traffic: the LAN host fetches http://198.51.100.1/ (the server names the source it saw)"
+echo "   $(lab_lan_get)   (192.168.1.2 = the wired uplink)"
+echo "   /health/wired:    $(health /health/wired)"
+echo "   /health/cellular: $(health /health/cellular)"
+
+say "cutting the wired link (the ISP side goes down: eth-wired loses its carrier)"
+ip -n "$LAB-isp" link set isp-pi down
+if ms=$(time_until_default ppp0 10000); then
+  echo "   failover: the default route left by ppp0 ${ms} ms after the cut (measured by polling ip route)"
+else
+  echo "   no failover within 10 s" >&2
+  exit 1
+fi
+sleep 0.2
+grep "default route now via cellular" "$LAB_DIR/failberryd.log" | tail -1 | sed 's/.*network: /   failberryd says: /'
+echo "   the Pi's default route: $(ip -n "$LAB-pi" -4 route show default | grep -m1 " metric 10 ")"
+echo "   LAN traffic: $(lab_lan_get)   (10.64.0.2 = the cellular uplink)"
+echo "   /health/wired:    $(health /health/wired)"
+echo "   /health/cellular: $(health /health/cellular)"
+
+say "wired link back; failback waits out failback_hold = ${HOLD}s"
+ip -n "$LAB-isp" link set isp-pi up
+back=$(now_ms)
+if ms=$(time_until_default eth-wired $((HOLD * 1000 + 10000))); then
+  echo "   failback: the default route left by eth-wired again $(( $(now_ms) - back )) ms after the link came back"
+else
+  echo "   no failback" >&2
+  exit 1
+fi
+echo "   LAN traffic: $(lab_lan_get)"
+
+say "a silent failure: the wired link stays up, but the ISP drops everything (an nft rule in its namespace)"
+lab_ns isp nft -f - <<'NFT'
+table inet cut {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "isp-pi" drop
+  }
+}
+NFT
+if ms=$(time_until_default ppp0 20000); then
+  echo "   failover: probe rounds to 198.51.100.1 failed (down_count = 3); default route by ppp0 after ${ms} ms"
+else
+  echo "   no failover within 20 s" >&2
+  exit 1
+fi
+echo "   /health/wired: $(health /health/wired)"
+echo "   LAN traffic: $(lab_lan_get)"
+say "the ISP forwards again; failback after 2 good probe rounds and the hold-down"
+lab_ns isp nft delete table inet cut
+back=$(now_ms)
+if ms=$(time_until_default eth-wired $((HOLD * 1000 + 20000))); then
+  echo "   failback $(( $(now_ms) - back )) ms after the ISP recovered"
+else
+  echo "   no failback" >&2
+  exit 1
+fi
+echo "   LAN traffic: $(lab_lan_get)"
+
+say "/status (failover part):"
+lab_health lan 10.10.0.1 /status | sed -n '/"failover"/,/^  }/p' | indent
+
 cat <<TXT
 
-failberryd is running (pid $PID) in namespace $NS, in dry-run mode.
-  config:  $ROOT/$CONFIG
-  URLs (inside the namespace: ip netns exec $NS ...):
-$(sed -n 's/.*http: listening on \(.*\)/           http:\/\/\1\/health  \/health\/UPLINK  \/status  \/metrics/p' "$WORK/log")
-  control: build/firmware/failberryctl --socket $WORK/control.sock status   (also: check, drain UPLINK)
-  reload:  kill -HUP $PID      stop: Ctrl-C
+failberryd keeps running (pid $FB_PID) in namespace $LAB-pi.
+  status:   $FB_CTL --socket $LAB_DIR/control.sock status      (also: check, failover UPLINK|auto)
+  health:   ip netns exec $LAB-lan curl http://10.10.0.1:9000/health/wired
+  cut:      ip -n $LAB-isp link set isp-pi down      (and up)
+  stop:     Ctrl-C
 TXT
-echo "== failberryctl status:"
-build/firmware/failberryctl --socket "$WORK/control.sock" status | sed 's/^/   /'
-echo "== failberryctl check (Nagios):"
-build/firmware/failberryctl --socket "$WORK/control.sock" check | sed 's/^/   /' || true
 if [ -n "$FOR" ]; then
-  timeout "$FOR" tail --pid="$PID" -f /dev/null || true
+  timeout "$FOR" tail --pid="$FB_PID" -f /dev/null || true
 else
-  wait "$PID"
+  wait "$FB_PID"
 fi

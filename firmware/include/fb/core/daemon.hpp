@@ -25,6 +25,7 @@
 #include "fb/core/control.hpp"
 #include "fb/core/ddns_service.hpp"
 #include "fb/core/modem_service.hpp"
+#include "fb/core/network_service.hpp"
 #include "fb/core/notify.hpp"
 #include "fb/health/http_server.hpp"
 
@@ -59,6 +60,9 @@ class Daemon {
   // Brings DDNS in line with config_.ddns: none, the running service
   // reloaded, or a new one.
   void restart_ddns();
+  // (Re)starts uplink tracking when its settings changed; false with the
+  // reason logged when it cannot run.
+  bool restart_network();
 
   boost::asio::io_context& io_;
   DaemonOptions options_;
@@ -72,9 +76,11 @@ class Daemon {
   std::unique_ptr<health::HttpServer> http_;
   std::optional<HealthConfig> http_running_;  // settings of http_, when it runs
   std::unique_ptr<ControlServer> control_;
-  std::unique_ptr<DdnsService> ddns_;    // none when [ddns] provider = none
-  std::unique_ptr<ModemService> modem_;  // when an uplink has kind = ppp
-  std::set<std::string> drained_;        // uplinks an operator took out of /health
+  std::unique_ptr<DdnsService> ddns_;        // none when [ddns] provider = none
+  std::unique_ptr<ModemService> modem_;      // when an uplink has kind = ppp
+  std::unique_ptr<NetworkService> network_;  // uplink tracking and failover
+  std::string network_settings_;             // what network_ was started with
+  std::set<std::string> drained_;            // uplinks an operator took out of /health
   TimePoint started_;
   std::uint64_t reloads_ = 0;
   std::uint64_t reloads_refused_ = 0;

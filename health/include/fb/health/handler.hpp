@@ -28,6 +28,27 @@ struct UplinkStatus {
   UplinkState state = UplinkState::unknown;
   bool drained = false;
   std::string reason;  // stable code or short text of the last change
+  // Filled by uplink tracking (zero/-1 when it does not run).
+  std::int64_t state_age_seconds = -1;  // time in the current state; -1: unknown
+  bool active = false;                  // carries the main default route
+  std::uint64_t probes_sent = 0;
+  std::uint64_t probes_lost = 0;
+  std::int64_t probe_rtt_us = -1;  // last answered probe; -1: none yet
+  std::uint64_t probe_bytes_sent = 0;
+  std::uint64_t probe_bytes_received = 0;
+};
+
+// The failover policy's view (Snapshot::failover), when tracking runs.
+struct FailoverStatus {
+  bool tracking = false;
+  std::string active;         // uplink carrying the default route; "": none
+  std::string pinned;         // operator's override; "": automatic
+  std::string default_route;  // "default via 192.0.2.1 dev eth0"; "": none installed
+  std::uint64_t failovers = 0;
+  std::uint64_t switches = 0;
+  std::string last_from, last_to, last_reason;  // the last failover
+  std::int64_t last_age_seconds = -1;           // -1: none yet
+  std::int64_t last_duration_ms = -1;           // -1: none yet, or still on the backup
 };
 
 // Dynamic DNS as /status and /metrics show it. Never holds a secret: the
@@ -103,6 +124,7 @@ struct Snapshot {
   DdnsReport ddns;
   std::optional<ModemStatus> modem;
   std::optional<RecoveryStatus> recovery;
+  FailoverStatus failover;
 };
 
 struct Request {

@@ -1,0 +1,146 @@
+// UplinkTracker: one uplink's health — Unknown, Up, Degraded or Down — from
+// its carrier, its address and rounds of reachability probes.
+//
+// Contract: a pure decision core — no fds, no clocks read (every handle()
+// gets `now`), no sleeping. Single-threaded. An explicit state × event table
+// (uplink_tracker.cpp) drives it; an event the table does not define for the
+// current state is a caller bug: logged at error ("BUG: undefined
+// transition"), counted and ignored. Every state change is logged with the
+// uplink's name and the reason.
+//
+// Rules (mwan3's model, see PROTOCOLS.md §6):
+//  - the link is "ready" when it has carrier (admin up and IFF_LOWER_UP) and
+//    an address; until both are known the state is Unknown;
+//  - carrier or address lost -> Down at once (CARRIER_LOST / NO_ADDRESS),
+//    whatever the probes said; probing pauses until the link is ready again;
+//  - an uplink without probe targets follows readiness alone: ready -> Up;
+//  - with targets, a round is sent every probe_interval (the first at once
+//    when the link becomes ready); the adapter probes every target with
+//    probe_timeout and reports how many answered; a round succeeds when at
+//    least `reliability` targets answered;
+//  - Unknown/Down -> Up after up_count successful rounds in a row;
+//    Unknown -> Down after down_count failed rounds in a row;
+//    Up -> Degraded on a failed round (still usable, like mwan3's
+//    "disconnecting"); Degraded -> Up on a successful one;
+//    Up/Degraded -> Down after down_count failed rounds in a row.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "fb/log.hpp"
+#include "fb/time.hpp"
+
+namespace fb::core {
+
+struct TrackerPolicy {
+  int targets = 0;  // number of probe targets; 0: carrier and address only
+  Duration probe_interval = std::chrono::seconds(5);
+  int up_count = 3;
+  int down_count = 3;
+  int reliability = 1;  // targets that must answer for a round to succeed
+};
+
+enum class UplinkHealth { unknown, up, degraded, down };
+const char* to_string(UplinkHealth h);
+// Up and Degraded carry traffic; Unknown and Down do not.
+inline bool usable(UplinkHealth h) {
+  return h == UplinkHealth::up || h == UplinkHealth::degraded;
+}
+
+struct TrackerStatus {
+  UplinkHealth state = UplinkHealth::unknown;
+  std::string reason;              // stable code of the last change: CARRIER_LOST, NO_ADDRESS, PROBES_FAILED, ...
+  std::optional<TimePoint> since;  // last state change
+  bool carrier_lost = false;       // the last change to Down was a carrier loss
+  std::uint64_t rounds = 0;        // probe rounds finished
+  std::uint64_t rounds_failed = 0;
+};
+
+namespace tracker_event {
+struct Link {
+  bool carrier = false;  // admin up and lower up
+};
+struct Address {
+  bool present = false;  // the interface has at least one address of the uplink's family
+};
+struct RoundDone {
+  int answered = 0;  // targets that answered within probe_timeout
+};
+struct TimerFired {};  // the last ArmTimer deadline passed: time for the next round
+}  // namespace tracker_event
+using TrackerEvent =
+    std::variant<tracker_event::Link, tracker_event::Address, tracker_event::RoundDone, tracker_event::TimerFired>;
+
+namespace tracker_action {
+struct StartRound {};   // probe every target once; answer with RoundDone
+struct CancelRound {};  // drop the round in flight (no RoundDone follows)
+struct ArmTimer {       // one timer: replaces any armed one
+  TimePoint deadline;
+};
+struct CancelTimer {};
+struct Report {  // the state changed
+  TrackerStatus status;
+};
+}  // namespace tracker_action
+using TrackerAction = std::variant<tracker_action::StartRound, tracker_action::CancelRound, tracker_action::ArmTimer,
+                                   tracker_action::CancelTimer, tracker_action::Report>;
+
+class UplinkTracker {
+ public:
+  using State = UplinkHealth;
+
+  // `name` prefixes the log lines ("uplink[wired]").
+  UplinkTracker(std::string name, TrackerPolicy policy);
+
+  std::vector<TrackerAction> handle(const TrackerEvent& event, TimePoint now);
+
+  State state() const { return status_.state; }
+  const TrackerStatus& status() const { return status_; }
+  bool ready() const { return carrier_.value_or(false) && address_.value_or(false); }
+  bool round_in_flight() const { return in_flight_; }
+  std::uint64_t undefined_transitions() const { return undefined_; }
+
+ private:
+  using Handler = State (UplinkTracker::*)(const TrackerEvent&);
+  friend struct TrackerTable;
+
+  // Table cells (see the table in uplink_tracker.cpp).
+  State link(const TrackerEvent& e);
+  State address(const TrackerEvent& e);
+  State round_toward_up(const TrackerEvent& e);    // Unknown, Down: count successes
+  State round_toward_down(const TrackerEvent& e);  // Up, Degraded: count failures
+  State next_round(const TrackerEvent& e);
+  State stale(const TrackerEvent& e);
+
+  // Helpers.
+  template <class A, class... Args>
+  void emit(Args&&... args) {
+    out_.emplace_back(std::in_place_type<A>, std::forward<Args>(args)...);
+  }
+  State readiness_changed();
+  void start_round();
+  void stop_probing();
+  bool round_ok(const TrackerEvent& e) const;
+  void schedule_next_round();
+
+  Logger log_;
+  TrackerPolicy policy_;
+  TrackerStatus status_;
+  std::optional<bool> carrier_;
+  std::optional<bool> address_;
+  bool in_flight_ = false;
+  bool timer_armed_ = false;
+  TimePoint round_started_{};
+  int successes_ = 0;  // in a row
+  int failures_ = 0;   // in a row
+  std::string next_reason_;
+  TimePoint now_{};
+  std::vector<TrackerAction> out_;
+  std::uint64_t undefined_ = 0;
+};
+
+}  // namespace fb::core

@@ -1,0 +1,110 @@
+// NetworkService: the composition of uplink tracking and failover — the
+// adapter that carries out what UplinkTracker and FailoverPolicy decide.
+//
+// Contract: single-threaded on the daemon's io_context. start() chooses the
+// System (DryRunSystem under dry-run, NetlinkSystem otherwise — after
+// checking that the kernel has nf_tables, because libnftables exits the
+// process when it has not), removes what a previous run left behind
+// (cleanup_stale), sets the sysctls, applies the `inet failberry` table, adds
+// the policy rules, reads the links' state and starts the NetlinkMonitor.
+// Netlink events and probe rounds feed one UplinkTracker per uplink (config
+// order = netcfg slot); tracker reports feed the FailoverPolicy, whose
+// SetDefault replaces the main default route in one step (never
+// delete-then-add); main also holds each ready uplink's own default at metric
+// 11 + slot, so sockets bound to that uplink's device find a route through
+// it. stop() (and the destructor) cancel everything and remove
+// every owned route, rule and the table. Nothing here decides: the cores do.
+#pragma once
+
+// Boost 1.74's Asio with GCC 12 in C++20 needs <utility> first.
+#include <utility>
+//
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fb/config/config.hpp"
+#include "fb/core/failover_policy.hpp"
+#include "fb/core/uplink_tracker.hpp"
+#include "fb/health/handler.hpp"
+#include "fb/health/probe.hpp"
+#include "fb/log.hpp"
+#include "fb/net/events.hpp"
+#include "fb/net/system.hpp"
+#include "fb/time.hpp"
+
+namespace fb::net {
+class NetlinkMonitor;
+}
+
+namespace fb::core {
+
+// Whether the kernel of the calling thread's network namespace speaks
+// nf_tables: one NFT_MSG_GETGEN request on a NETLINK_NETFILTER socket.
+// Empty when it does; otherwise what is missing, in words.
+std::string nf_tables_problem();
+
+class NetworkService {
+ public:
+  NetworkService(boost::asio::io_context& io, TimerService& timers, const Config& config);
+  ~NetworkService();
+  NetworkService(const NetworkService&) = delete;
+  NetworkService& operator=(const NetworkService&) = delete;
+
+  // Empty on success; otherwise why the daemon cannot run (clear words).
+  // `carry_over`: the default route a previous service (a reload) had
+  // installed; it is put back right after the cleanup and stays until the
+  // policy decides, so a reload does not leave the host without a default
+  // for the probe rounds it takes to decide again.
+  std::string start(std::optional<net::Route> carry_over = std::nullopt);
+  // The main default route this service installed, if any.
+  std::optional<net::Route> installed_default() const;
+  void stop();
+
+  // Adds the uplinks' tracked state and the failover status to a snapshot
+  // whose uplinks were filled from the config (matched by name).
+  void fill(health::Snapshot& snapshot) const;
+  // The `failover UPLINK|auto` control verb.
+  nlohmann::json failover(const std::string& target);
+
+ private:
+  struct Uplink;
+  void on_net_event(const net::NetEvent& event);
+  void read_links();
+  void set_carrier(Uplink& u, bool carrier);
+  void address_added(Uplink& u, const net::IpAddress& address);
+  void address_removed(Uplink& u, const net::IpAddress& address);
+  void feed(Uplink& u, const TrackerEvent& event);
+  void feed_policy(const PolicyEvent& event);
+  void start_round(Uplink& u);
+  void cancel_round(Uplink& u);
+  void install_uplink_routes(Uplink& u);
+  // Metric of the uplink's own default route in main (above failover's 10).
+  static std::uint32_t fallback_metric(const Uplink& u);
+  void set_default(std::size_t index);
+  void flush(std::size_t index);
+  std::optional<net::Route> default_route_for(const Uplink& u) const;
+  Uplink* by_ifindex(int ifindex);
+  Uplink* by_name(const std::string& interface);
+
+  boost::asio::io_context& io_;
+  TimerService& timers_;
+  Config config_;
+  Logger log_{"network"};
+  std::unique_ptr<net::System> system_;
+  std::unique_ptr<net::NetlinkMonitor> monitor_;
+  std::unique_ptr<health::Prober> prober_;
+  std::vector<std::unique_ptr<Uplink>> uplinks_;
+  std::unique_ptr<FailoverPolicy> policy_;
+  TimerId policy_timer_ = 0;
+  std::optional<std::size_t> default_index_;  // the uplink the installed main default leads out of
+  std::string default_text_;
+  TimePoint event_at_{};  // when the event being handled arrived
+  bool running_ = false;
+};
+
+}  // namespace fb::core

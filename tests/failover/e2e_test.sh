@@ -1,0 +1,236 @@
+#!/bin/bash
+# End-to-end failover in the lab (lab.sh): the real failberryd in the Pi
+# namespace, the real kernel routing LAN traffic, uplinks cut for real.
+# Usage: e2e_test.sh FAILBERRYD FAILBERRYCTL CASE
+#   carrier    wired carrier lost -> cellular; LAN traffic moves; /health per
+#              uplink; failback only after the hold-down; stop removes everything
+#   transit    wired link up but the ISP drops everything (nft) -> probes fail -> cellular
+#   flapping   20% random loss on the wired transit (nft numgen) -> no failover
+#   reply      default via cellular (operator's pin); a health check arriving on
+#              the wired side is answered, and by the wired side
+#   dryrun     --dry-run tracks the real links and logs the commands, changing nothing
+#   crash      kill -9, restart: the stale entries are replaced, a foreign route,
+#              rule and nft table are untouched (also by the clean stop)
+# Exit 77 (skipped) when not root or when a tool is missing.
+set -u
+FB_DAEMON=${1:?failberryd}
+FB_CTL=${2:?failberryctl}
+CASE=${3:?case}
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
+for tool in ip nft timeout; do
+  command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (tests/setup_deps.sh)"; exit 77; }
+done
+
+LAB=fbfo-${CASE:0:4}-$$
+LAB_DIR=$(mktemp -d)
+export LAB LAB_DIR
+# shellcheck source=lab.sh
+source "$HERE/lab.sh"
+finish() {
+  lab_down
+  rm -rf "$LAB_DIR"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+  echo "FAIL ($CASE): $*"
+  echo "--- failberryd log"
+  cat "$LAB_DIR/failberryd.log" 2>/dev/null
+  exit 1
+}
+step() { echo "-- $*"; }
+
+lab_up || fail "the lab could not be built"
+
+# Nothing of failberry's is left in the Pi namespace.
+check_clean() {
+  [ -z "$(ip -n "$LAB-pi" route show table all proto 251)" ] || fail "routes of protocol 251 left: $(ip -n "$LAB-pi" route show table all proto 251)"
+  ! ip -n "$LAB-pi" rule show | grep -q "proto 251" || fail "rules left: $(ip -n "$LAB-pi" rule show)"
+  ! lab_ns pi nft list tables | grep -q "inet failberry" || fail "the nft table is left"
+}
+
+status_json() { lab_health lan 10.10.0.1 /status | sed -n '/^{/,$p'; }
+
+case "$CASE" in
+carrier)
+  HOLD=4s lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 10 lab_default_is eth-wired || fail "no default route via the wired uplink"
+  [ "$(lab_lan_get)" = "from 192.168.1.2" ] || fail "LAN traffic does not leave by the wired uplink: '$(lab_lan_get)'"
+  lab_udp_flow
+  lab_wait 5 grep -q "^192.168.1.2 " "$LAB_DIR/udp.log" || fail "the LAN host's UDP flow does not arrive by wired"
+  step "both uplinks up, LAN traffic leaves by wired"
+
+  ip -n "$LAB-isp" link set isp-pi down # the Pi's eth-wired loses its carrier
+  lab_wait 10 lab_default_is wwan0 || fail "no failover to cellular after the carrier loss"
+  [ "$(lab_lan_get)" = "from 10.64.0.2" ] || fail "LAN traffic does not move to cellular: '$(lab_lan_get)'"
+  lab_health lan 10.10.0.1 /health/wired | grep -q "failberry FAIL uplink=wired state=down" || fail "/health/wired"
+  lab_health lan 10.10.0.1 /health/cellular | grep -q "failberry OK uplink=cellular state=up" || fail "/health/cellular"
+  status_json | grep -q '"reason": "CARRIER_LOST"' || fail "/status does not record the failover: $(status_json)"
+  grep -q "flushed .* connection(s)" "$LAB_DIR/failberryd.log" || fail "the wired uplink's connections were not flushed"
+  # The established UDP flow (same socket) moves too. (On a carrier loss the
+  # kernel's masquerade forgets the link's entries by itself as well; the
+  # transit case, where the link stays up, depends on failberry's flush.)
+  lab_wait 5 grep -q "^10.64.0.2 " "$LAB_DIR/udp.log" || fail "the LAN host's established UDP flow did not move"
+  step "carrier lost -> default via cellular, LAN traffic moved, /health per uplink"
+
+  ip -n "$LAB-isp" link set isp-pi up
+  lab_wait 10 bash -c "grep -q 'uplink\[wired\]: down --carrier--> up' '$LAB_DIR/failberryd.log'" || fail "wired not up again"
+  lab_default_is wwan0 || fail "failed back before the hold-down (4 s) ran out"
+  lab_wait 15 lab_default_is eth-wired || fail "no failback after the hold-down"
+  grep -q "switch: default route cellular -> wired \[FAILBACK\]" "$LAB_DIR/failberryd.log" || fail "not a failback"
+  [ "$(lab_lan_get)" = "from 192.168.1.2" ] || fail "LAN traffic does not return to wired: '$(lab_lan_get)'"
+  status_json | grep -q '"duration_ms": [0-9]' || fail "/status has no failover duration: $(status_json)"
+  step "carrier back -> failback after the hold-down, duration recorded"
+
+  # Set down on the Pi itself, the kernel drops the link's routes without a
+  # word per route; they must all be back once the link is.
+  ip -n "$LAB-pi" link set eth-wired down
+  lab_wait 10 lab_default_is wwan0 || fail "no failover after eth-wired was set down"
+  ip -n "$LAB-pi" link set eth-wired up
+  lab_wait 15 lab_default_is eth-wired || fail "no failback after eth-wired was set up"
+  [ -n "$(ip -n "$LAB-pi" route show table 64256 default)" ] || fail "the wired table's route is not back"
+  ip -n "$LAB-pi" route show default | grep -q "dev eth-wired proto 251 metric 11" || fail "the wired device route is not back"
+  step "eth-wired set down and up on the Pi: failover, failback, every route back"
+
+  lab_stop
+  check_clean
+  step "stopped: every route, rule and the table removed"
+  ;;
+
+transit | flapping)
+  PROBES="probe_targets = 198.51.100.1, 203.0.113.2
+probe_interval = 500ms
+probe_timeout = 300ms
+up_count = 2
+down_count = 3"
+  WIRED_PROBES=$PROBES HOLD=3s lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 15 lab_default_is eth-wired || fail "no default route via the wired uplink"
+  lab_wait 10 bash -c "grep -q 'uplink\[wired\]: .*--> up \[PROBES_OK\]' '$LAB_DIR/failberryd.log'" ||
+    fail "the wired uplink's probes never succeeded"
+  if [ "$CASE" = transit ]; then
+    # The ISP keeps the link up but forwards nothing: only probes can tell.
+    lab_ns isp nft add table inet cut
+    lab_ns isp nft add chain inet cut forward '{ type filter hook forward priority 0; policy accept; }'
+    lab_udp_flow
+    lab_wait 5 grep -q "^192.168.1.2 " "$LAB_DIR/udp.log" || fail "the LAN host's UDP flow does not arrive by wired"
+    lab_ns isp nft add rule inet cut forward iifname isp-pi drop
+    lab_wait 20 lab_default_is wwan0 || fail "no failover after the transit was cut"
+    # The link never went down: only failberry's conntrack flush moves the
+    # established flow (its entry is masqueraded to the wired address).
+    lab_wait 5 grep -q "^10.64.0.2 " "$LAB_DIR/udp.log" || fail "the established UDP flow did not move"
+    grep -q "uplink\[wired\]: .*--> down \[PROBES_FAILED\]" "$LAB_DIR/failberryd.log" || fail "not a probe failure"
+    [ "$(lab_lan_get)" = "from 10.64.0.2" ] || fail "LAN traffic does not move to cellular"
+    step "silent transit loss -> probes failed -> default via cellular"
+    lab_ns isp nft delete table inet cut
+    lab_wait 20 lab_default_is eth-wired || fail "no failback after the transit came back"
+    step "transit back -> failback"
+  else
+    lab_ns isp nft add table inet flap
+    lab_ns isp nft add chain inet flap forward '{ type filter hook forward priority 0; policy accept; }'
+    lab_ns isp nft add rule inet flap forward iifname isp-pi numgen random mod 100 '<' 20 counter drop
+    end=$((SECONDS + 15))
+    while [ $SECONDS -lt $end ]; do
+      lab_default_is eth-wired || fail "the default route moved under 20% random loss"
+      sleep 0.2
+    done
+    dropped=$(lab_ns isp nft list table inet flap | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+    [ "${dropped:-0}" -gt 0 ] || fail "the loss rule dropped nothing: the test proved nothing"
+    ! grep -q "uplink\[wired\]: .*--> down" "$LAB_DIR/failberryd.log" || fail "the wired uplink was taken down"
+    ! grep -q "failover: failover:" "$LAB_DIR/failberryd.log" || fail "a failover happened"
+    grep -q "uplink\[wired\]: up --round(.*)--> degraded" "$LAB_DIR/failberryd.log" ||
+      step "(no round was lost entirely this time; the loss only thinned them)"
+    step "20% random loss for 15 s ($dropped packets dropped): no failover"
+  fi
+  ;;
+
+reply)
+  lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 10 lab_default_is eth-wired || fail "no default route via the wired uplink"
+  lab_wait 5 bash -c "grep -q 'uplink\[cellular\]: .*--> up' '$LAB_DIR/failberryd.log'" || fail "cellular not up"
+  lab_ctl failover cellular >/dev/null || fail "failberryctl failover cellular was refused"
+  lab_default_is wwan0 || fail "the default route does not point at cellular"
+  # A health check from the internet to the wired address: the reply must
+  # leave by wired (the carrier drops anything not from its own subscriber).
+  reply=$(lab_health inet 192.168.1.2 /health)
+  echo "$reply" | grep -q "failberry OK uplink=wired" || fail "no answer on the wired side: '$reply'"
+  reply=$(lab_health inet 10.64.0.2 /health)
+  echo "$reply" | grep -q "failberry OK uplink=cellular" || fail "no answer on the cellular side: '$reply'"
+  dropped=$(lab_ns cell nft list table inet carrier | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+  [ "${dropped:-0}" -eq 0 ] || fail "$dropped packet(s) from the wired address left by cellular"
+  [ "$(lab_lan_get)" = "from 10.64.0.2" ] || fail "LAN traffic does not follow the pinned default route"
+  lab_ctl failover auto >/dev/null || fail "failberryctl failover auto was refused"
+  lab_default_is eth-wired || fail "failover auto did not return to wired"
+  step "wired-side request answered by wired while the default route was cellular"
+  # A reload that changes the failover settings restarts tracking; the
+  # default route is carried over, and everything is in place again after.
+  HOLD=9s lab_config
+  kill -HUP "$FB_PID"
+  lab_wait 10 grep -q "reloaded:" "$LAB_DIR/failberryd.log" || fail "no reload"
+  grep -q "kept the default route across the reload" "$LAB_DIR/failberryd.log" || fail "the default route was not kept"
+  lab_wait 5 lab_default_is eth-wired || fail "no default route via wired after the reload"
+  [ "$(ip -n "$LAB-pi" rule show | grep -c "proto 251")" -eq 5 ] || fail "rules after the reload: $(ip -n "$LAB-pi" rule show)"
+  reply=$(lab_health inet 192.168.1.2 /health)
+  echo "$reply" | grep -q "failberry OK uplink=wired" || fail "no answer on the wired side after the reload: '$reply'"
+  step "reload with new failover settings: default route kept, rules and table back"
+  ;;
+
+crash)
+  lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 10 lab_default_is eth-wired || fail "no default route via the wired uplink"
+  kill -9 "$FB_PID"
+  wait "$FB_PID" 2>/dev/null
+  FB_PID=""
+  ip -n "$LAB-pi" rule show | grep -q "^3300:.*proto 251" || fail "nothing stale to clean (kill -9 too early?)"
+  # Someone else's entries, also in failberry's own table and priority range.
+  ip -n "$LAB-pi" route add 203.0.113.100 via 192.168.1.1 table 64256
+  ip -n "$LAB-pi" rule add priority 3150 lookup 100
+  lab_ns pi nft add table inet user
+  # A stale route the new run would not add itself: it must go.
+  ip -n "$LAB-pi" route add 203.0.113.200 via 192.168.1.1 table 64257 proto 251
+  : >"$LAB_DIR/failberryd.log"
+  lab_start || fail "failberryd did not start again"
+  grep -q "removed what a previous run left: 6 route(s), 5 rule(s), the nft table" "$LAB_DIR/failberryd.log" ||
+    fail "the stale entries were not removed as expected"
+  lab_wait 10 lab_default_is eth-wired || fail "no default route after the restart"
+  [ -z "$(ip -n "$LAB-pi" route show table 64257 203.0.113.200)" ] || fail "the stale route is still there"
+  [ "$(ip -n "$LAB-pi" rule show | grep -c '^3300:')" -eq 1 ] || fail "rules duplicated: $(ip -n "$LAB-pi" rule show)"
+  [ -n "$(ip -n "$LAB-pi" route show table 64256 203.0.113.100)" ] || fail "the foreign route was removed"
+  ip -n "$LAB-pi" rule show | grep -q "^3150:" || fail "the foreign rule was removed"
+  lab_ns pi nft list tables | grep -q "inet user" || fail "the foreign nft table was removed"
+  lab_stop
+  check_clean_foreign() {
+    [ -n "$(ip -n "$LAB-pi" route show table 64256 203.0.113.100)" ] || fail "the clean stop removed the foreign route"
+    ip -n "$LAB-pi" rule show | grep -q "^3150:" || fail "the clean stop removed the foreign rule"
+    lab_ns pi nft list tables | grep -q "inet user" || fail "the clean stop removed the foreign table"
+  }
+  check_clean_foreign
+  check_clean
+  step "kill -9 and restart: stale entries replaced, foreign ones untouched (also by the stop)"
+  ;;
+
+dryrun)
+  DRY=true lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 10 grep -q "netcfg\[dry-run\]: ip -4 route replace default via 192.168.1.1 dev eth-wired proto 251 metric 10" \
+    "$LAB_DIR/failberryd.log" || fail "dry-run did not log the default route it would set"
+  ip -n "$LAB-isp" link set isp-pi down
+  lab_wait 10 grep -q "netcfg\[dry-run\]: ip -4 route replace default via 10.64.0.1 dev wwan0 proto 251 metric 10" \
+    "$LAB_DIR/failberryd.log" || fail "dry-run did not follow the carrier loss"
+  lab_health lan 10.10.0.1 /health/wired | grep -q "state=down" || fail "/health/wired in dry-run"
+  check_clean # it only logged: the kernel has nothing of failberry's
+  step "dry-run: tracks the real links, logs ip/nft, changes nothing"
+  ;;
+
+*)
+  echo "unknown case $CASE" >&2
+  exit 2
+  ;;
+esac
+echo "PASS ($CASE)"

@@ -1,0 +1,247 @@
+# The failover lab on one machine, as bash functions (sourced by the
+# end-to-end tests in this folder, the demo tests/lab/run_demo.sh and the
+# benchmark tests/bench/failover_bench.sh).
+#
+#   LAN host ──lan── Pi (failberryd) ──wired── ISP ──┐
+#                        │                           internet host 198.51.100.1
+#                        └──cellular── carrier ──────┘
+#
+# Namespaces $LAB-lan, $LAB-pi, $LAB-isp, $LAB-cell, $LAB-inet.
+#   lan:  lan0 10.10.0.2/24, default via 10.10.0.1
+#   pi:   pi-lan 10.10.0.1/24; wired: eth-wired 192.168.1.2/24 (gateway 192.168.1.1);
+#         cellular: ppp0 10.64.0.2 peer 10.64.0.1 (LAB_CELL=tun: the TUN stand-in of
+#         recipes/netns/tunlink.sh, two TUN devices joined by socat) or
+#         wwan0 10.64.0.2/24 gateway 10.64.0.1 (LAB_CELL=veth, the default)
+#   isp:  isp-pi 192.168.1.1/24, isp-up 203.0.113.1/30 → internet
+#   cell: cell-pi 10.64.0.1, cell-up 203.0.113.5/30 → internet; it drops
+#         packets from the Pi whose source is not the carrier's (BCP 38), so a
+#         reply sent out of the wrong uplink is lost, as with a real carrier
+#   inet: inet-isp 203.0.113.2/30, inet-cell 203.0.113.6/30, 198.51.100.1 on lo,
+#         an HTTP server on :80 that answers "from <client address>"
+# The Pi has no default route of its own: failberryd adds it.
+#
+# Usage: LAB=fbfo-$$; LAB_DIR=$(mktemp -d); source lab.sh; trap lab_down EXIT; lab_up
+# Needs root, iproute2, nftables (nft), python3, and socat for LAB_CELL=tun.
+
+LAB=${LAB:?set LAB to a unique namespace prefix}
+LAB_DIR=${LAB_DIR:?set LAB_DIR to a scratch directory}
+LAB_CELL=${LAB_CELL:-veth}
+LAB_PY=/usr/bin/python3
+[ -x "$LAB_PY" ] || LAB_PY=$(command -v python3)
+LAB_PIDS=()
+FB_PID=""
+
+lab_ns() { ip netns exec "$LAB-$1" "${@:2}"; }
+
+lab_up() {
+  local n
+  for n in lan pi isp cell inet; do
+    ip netns add "$LAB-$n"
+    ip -n "$LAB-$n" link set lo up
+    lab_ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  done
+  for n in isp cell inet; do lab_ns "$n" sysctl -qw net.ipv4.ip_forward=1; done
+
+  ip link add lan0 netns "$LAB-lan" type veth peer name pi-lan netns "$LAB-pi"
+  ip link add eth-wired netns "$LAB-pi" type veth peer name isp-pi netns "$LAB-isp"
+  ip link add isp-up netns "$LAB-isp" type veth peer name inet-isp netns "$LAB-inet"
+  ip link add cell-up netns "$LAB-cell" type veth peer name inet-cell netns "$LAB-inet"
+
+  ip -n "$LAB-lan" addr add 10.10.0.2/24 dev lan0
+  ip -n "$LAB-pi" addr add 10.10.0.1/24 dev pi-lan
+  ip -n "$LAB-pi" addr add 192.168.1.2/24 dev eth-wired
+  ip -n "$LAB-isp" addr add 192.168.1.1/24 dev isp-pi
+  ip -n "$LAB-isp" addr add 203.0.113.1/30 dev isp-up
+  ip -n "$LAB-inet" addr add 203.0.113.2/30 dev inet-isp
+  ip -n "$LAB-cell" addr add 203.0.113.5/30 dev cell-up
+  ip -n "$LAB-inet" addr add 203.0.113.6/30 dev inet-cell
+  ip -n "$LAB-inet" addr add 198.51.100.1/32 dev lo
+  for l in "lan lan0" "pi pi-lan" "pi eth-wired" "isp isp-pi" "isp isp-up" "inet inet-isp" "cell cell-up" \
+    "inet inet-cell"; do
+    set -- $l
+    ip -n "$LAB-$1" link set "$2" up
+  done
+  ip -n "$LAB-lan" route add default via 10.10.0.1
+  ip -n "$LAB-isp" route add default via 203.0.113.2
+  ip -n "$LAB-cell" route add default via 203.0.113.6
+  ip -n "$LAB-inet" route add 192.168.1.0/24 via 203.0.113.1
+  ip -n "$LAB-inet" route add 10.64.0.0/24 via 203.0.113.5
+
+  if [ "$LAB_CELL" = tun ]; then
+    ip netns exec "$LAB-cell" socat -lf "$LAB_DIR/cell-socat.log" TUN,tun-type=tun,tun-name=cell-pi,iff-no-pi \
+      "UNIX-SENDTO:$LAB_DIR/pi.sock,bind=$LAB_DIR/cell.sock" &
+    LAB_PIDS+=($!)
+    lab_wait 5 ip -n "$LAB-cell" link show cell-pi
+    ip netns exec "$LAB-pi" socat -lf "$LAB_DIR/pi-socat.log" TUN,tun-type=tun,tun-name=ppp0,iff-no-pi \
+      "UNIX-SENDTO:$LAB_DIR/cell.sock,bind=$LAB_DIR/pi.sock" &
+    LAB_PIDS+=($!)
+    lab_wait 5 ip -n "$LAB-pi" link show ppp0
+    ip -n "$LAB-cell" addr add 10.64.0.1 peer 10.64.0.2 dev cell-pi
+    ip -n "$LAB-pi" addr add 10.64.0.2 peer 10.64.0.1 dev ppp0
+    ip -n "$LAB-cell" link set cell-pi up
+    ip -n "$LAB-pi" link set ppp0 up
+    LAB_CELL_IF=ppp0
+  else
+    ip link add wwan0 netns "$LAB-pi" type veth peer name cell-pi netns "$LAB-cell"
+    ip -n "$LAB-pi" addr add 10.64.0.2/24 dev wwan0
+    ip -n "$LAB-cell" addr add 10.64.0.1/24 dev cell-pi
+    ip -n "$LAB-pi" link set wwan0 up
+    ip -n "$LAB-cell" link set cell-pi up
+    LAB_CELL_IF=wwan0
+  fi
+  # The carrier forwards only its subscriber's own source address (BCP 38).
+  lab_ns cell nft -f - <<'NFT'
+table inet carrier {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "cell-pi" ip saddr != 10.64.0.0/24 counter drop
+  }
+}
+NFT
+
+  # The internet host: answers every GET with the address the request came from.
+  ip netns exec "$LAB-inet" "$LAB_PY" -c '
+import http.server, socketserver
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("from %s\n" % self.client_address[0]).encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a): pass
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+S(("198.51.100.1", 80), H).serve_forever()
+' &
+  LAB_PIDS+=($!)
+  # ... and logs the source of every UDP datagram to :5000 in $LAB_DIR/udp.log.
+  ip netns exec "$LAB-inet" "$LAB_PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.51.100.1", 5000))
+with open(sys.argv[1], "a", buffering=1) as log:
+    while True:
+        data, peer = s.recvfrom(2048)
+        log.write("%s %s\n" % (peer[0], data.decode(errors="replace").strip()))
+' "$LAB_DIR/udp.log" &
+  LAB_PIDS+=($!)
+  lab_wait 5 lab_ns inet bash -c 'exec 3<>/dev/tcp/198.51.100.1/80' 2>/dev/null
+}
+
+# A UDP flow from the LAN host: one socket (one source port, so one conntrack
+# entry), a numbered datagram every 100 ms until lab_down.
+lab_udp_flow() {
+  ip netns exec "$LAB-lan" bash -c 'exec 3<>/dev/udp/198.51.100.1/5000; i=0; while :; do echo $((i++)) >&3; sleep 0.1; done' &
+  LAB_PIDS+=($!)
+}
+
+lab_down() {
+  local p n
+  [ -n "$FB_PID" ] && kill "$FB_PID" 2>/dev/null && wait "$FB_PID" 2>/dev/null
+  FB_PID=""
+  for p in "${LAB_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${LAB_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  LAB_PIDS=()
+  for n in lan pi isp cell inet; do ip netns del "$LAB-$n" 2>/dev/null; done
+  return 0
+}
+
+# lab_wait SECONDS COMMAND...: retries COMMAND every 50 ms until it succeeds.
+lab_wait() {
+  local until=$((SECONDS + $1))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -ge $until ] && return 1
+    sleep 0.05
+  done
+}
+
+# Writes the daemon's config to $LAB_DIR/failberry.ini. Variables:
+#   MODE (router), DRY (dry_run, false), HOLD (failback_hold, 3s), FLUSH (flush_conntrack, true), WIRED_PROBES / CELL_PROBES (probe
+#   keys for each uplink, e.g. "probe_targets = 198.51.100.1"), EXTRA (appended).
+lab_config() {
+  local cell_section
+  if [ "$LAB_CELL" = tun ]; then
+    cell_section="interface = ppp0
+kind = ppp"
+  else
+    cell_section="interface = wwan0
+gateway = 10.64.0.1"
+  fi
+  cat >"$LAB_DIR/failberry.ini" <<INI
+[general]
+mode = ${MODE:-router}
+dry_run = ${DRY:-false}
+log_level = ${LOG_LEVEL:-info}
+state_dir = $LAB_DIR/state
+control_socket = $LAB_DIR/control.sock
+
+[modem]
+apn = internet
+
+[uplink.wired]
+interface = eth-wired
+gateway = 192.168.1.1
+priority = 10
+${WIRED_PROBES:-}
+
+[uplink.cellular]
+$cell_section
+priority = 20
+metered = true
+${CELL_PROBES:-}
+
+[failover]
+failback_hold = ${HOLD:-3s}
+flush_conntrack = ${FLUSH:-true}
+
+[nat]
+lan_interface = pi-lan
+
+[health]
+listen = 0.0.0.0
+status_allow = 0.0.0.0/0
+${EXTRA:-}
+INI
+}
+
+# Starts failberryd (real, not dry-run) in the Pi namespace; its log goes to
+# $LAB_DIR/failberryd.log. FB_DAEMON: the binary.
+lab_start() {
+  # ip netns exec execs the daemon: $! is failberryd itself.
+  ip netns exec "$LAB-pi" "$FB_DAEMON" --config "$LAB_DIR/failberry.ini" >>"$LAB_DIR/failberryd.log" 2>&1 &
+  FB_PID=$!
+  lab_wait 10 lab_started_or_gone
+  grep -q "tracking .* uplink" "$LAB_DIR/failberryd.log" && kill -0 "$FB_PID" 2>/dev/null
+}
+lab_started_or_gone() {
+  grep -q "tracking .* uplink" "$LAB_DIR/failberryd.log" || ! kill -0 "$FB_PID" 2>/dev/null
+}
+
+lab_stop() {
+  [ -n "$FB_PID" ] || return 0
+  kill "$FB_PID" 2>/dev/null
+  wait "$FB_PID" 2>/dev/null
+  FB_PID=""
+}
+
+# The device of the Pi's main default route ("" when there is none).
+lab_default_dev() {
+  ip -n "$LAB-pi" -4 route show default | sed -n 's/.* dev \([^ ]*\).*/\1/p' | head -1
+}
+lab_default_is() { [ "$(lab_default_dev)" = "$1" ]; }
+
+# GET http://198.51.100.1/ from the LAN host: prints "from ADDRESS" (the
+# address the internet saw: 192.168.1.2 wired, 10.64.0.2 cellular).
+lab_lan_get() {
+  lab_ns lan timeout "${1:-2}" bash -c 'exec 3<>/dev/tcp/198.51.100.1/80 && printf "GET / HTTP/1.0\r\n\r\n" >&3 &&
+    sed -n "s/^\(from .*\)\r\{0,1\}$/\1/p" <&3' 2>/dev/null
+}
+
+# GET a path of the Pi's health endpoint from namespace $1 at address $2.
+lab_health() {
+  lab_ns "$1" timeout 3 bash -c 'exec 3<>/dev/tcp/$0/9000 && printf "GET %s HTTP/1.0\r\n\r\n" "$1" >&3 && cat <&3' \
+    "$2" "$3" 2>/dev/null | tr -d '\r'
+}
+
+lab_ctl() { "$FB_CTL" --socket "$LAB_DIR/control.sock" "$@"; }
