@@ -236,10 +236,8 @@ TEST_CASE("Huawei with CD-ROM on: ^U2DIAG=0, and disable_cdrom = false leaves it
 }
 
 TEST_CASE("a wrong PIN is tried once, SIM_PIN_WRONG is reported, and it is never retried (also after a restart)") {
-  Rig rig(Setup{
-      "zte",
-      {"pin=on"},
-      "9753"});  // the SIM's PIN is 1234; a wrong PIN no log line could contain by chance (dry-run logs 0xfb000001)
+  // The SIM's PIN is 1234. The wrong one is a string no log line holds by chance (dry-run logs 0xfb000001).
+  Rig rig(Setup{"zte", {"pin=on"}, "9753"});
   REQUIRE_MESSAGE(rig.logged("--> stopped [SIM_PIN_WRONG]"), rig.log_text());
   auto j = rig.status();
   CHECK(j["modem"]["error"] == "SIM_PIN_WRONG");
