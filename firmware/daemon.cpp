@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <system_error>
@@ -40,6 +41,16 @@ bool same_endpoint(const HealthConfig& a, const HealthConfig& b) {
          texts(a.status_allow) == texts(b.status_allow);
 }
 
+// One of the interface's 64-bit counters from sysfs (the daemon's network
+// namespace: systemd and `ip netns exec` mount /sys for it); none while the
+// interface does not exist.
+std::optional<std::uint64_t> interface_counter(const std::string& interface, const char* counter) {
+  std::ifstream in("/sys/class/net/" + interface + "/statistics/" + counter);
+  std::uint64_t value = 0;
+  if (!(in >> value)) return std::nullopt;
+  return value;
+}
+
 }  // namespace
 
 Daemon::Daemon(boost::asio::io_context& io, DaemonOptions options, Config config)
@@ -63,6 +74,8 @@ health::Snapshot Daemon::snapshot() const {
     status.kind = u.kind == UplinkKind::ppp ? "ppp" : "ethernet";
     status.state = health::UplinkState::unknown;  // no tracker feeds this yet
     status.drained = drained_.count(u.name) != 0;
+    status.rx_bytes = interface_counter(u.interface, "rx_bytes");
+    status.tx_bytes = interface_counter(u.interface, "tx_bytes");
     s.uplinks.push_back(std::move(status));
   }
   if (network_) network_->fill(s);

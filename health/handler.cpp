@@ -68,13 +68,15 @@ std::string status_json(const Snapshot& s) {
   j["config"] = {{"reloads", s.config_reloads}, {"reloads_refused", s.config_reloads_refused}};
   j["uplinks"] = nlohmann::json::array();
   for (const UplinkStatus& u : s.uplinks)
-    j["uplinks"].push_back({{"name", u.name},
-                            {"interface", u.interface},
-                            {"kind", u.kind},
-                            {"state", to_string(u.state)},
-                            {"drained", u.drained},
-                            {"healthy", healthy(u)},
-                            {"reason", u.reason}});
+    j["uplinks"].push_back(
+        {{"name", u.name},
+         {"interface", u.interface},
+         {"kind", u.kind},
+         {"state", to_string(u.state)},
+         {"drained", u.drained},
+         {"healthy", healthy(u)},
+         {"reason", u.reason},
+         {"bytes", u.rx_bytes && u.tx_bytes ? nlohmann::json{{"rx", *u.rx_bytes}, {"tx", *u.tx_bytes}} : nullptr}});
   j["ddns"] = ddns_json(s.ddns);
   auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   if (s.modem) {
@@ -202,6 +204,12 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
   for (const UplinkStatus& u : s.uplinks)
     m << "failberry_uplink_up{uplink=\"" << label(u.name) << "\",state=\"" << to_string(u.state) << "\"} "
       << (healthy(u) ? 1 : 0) << "\n";
+  m << "# HELP failberry_uplink_bytes_total Bytes through the uplink's interface, by direction.\n"
+    << "# TYPE failberry_uplink_bytes_total counter\n";
+  for (const UplinkStatus& u : s.uplinks)
+    if (u.rx_bytes && u.tx_bytes)
+      m << "failberry_uplink_bytes_total{uplink=\"" << label(u.name) << "\",direction=\"rx\"} " << *u.rx_bytes << "\n"
+        << "failberry_uplink_bytes_total{uplink=\"" << label(u.name) << "\",direction=\"tx\"} " << *u.tx_bytes << "\n";
   if (s.modem) {
     const ModemStatus& md = *s.modem;
     m << "# HELP failberry_modem_info The modem's identity, supervisor state and last error code.\n"

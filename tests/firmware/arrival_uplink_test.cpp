@@ -10,6 +10,8 @@
 #include <functional>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "../health/http_client.hpp"
 #include "netns.hpp"
 #include "notify_listener.hpp"
@@ -132,6 +134,18 @@ TEST_CASE("a check reaching the wired address and one reaching the cellular addr
         ask_until("10.0.2.3", [](const fb::test::HttpReply& r) { return r.body.find("wired") != std::string::npos; });
     REQUIRE(moved);
     CHECK(moved->body == "failberry OK uplink=wired state=up\n");
+  }
+  {
+    // Each uplink's own traffic counters: the checks above crossed both interfaces.
+    NetNamespace::Enter inside(pi);
+    auto status = fb::test::http_get("127.0.0.1", 9000, "/status");
+    REQUIRE(status);
+    auto j = nlohmann::json::parse(status->body);
+    for (int i : {0, 1}) {
+      CAPTURE(i);
+      CHECK(j["uplinks"][i]["bytes"]["rx"].get<std::uint64_t>() > 0);
+      CHECK(j["uplinks"][i]["bytes"]["tx"].get<std::uint64_t>() > 0);
+    }
   }
   {
     // Loopback belongs to no uplink: /health cannot tell, and says so.

@@ -183,3 +183,16 @@ TEST_CASE("without uplink tracking the failover keys are absent") {
   CHECK(handle(get("/metrics"), snapshot(), policy(), HttpCounters{}).body.find("failberry_failovers_total") ==
         std::string::npos);
 }
+
+TEST_CASE("bytes per uplink: the interface's counters in /status and /metrics, null while it does not exist") {
+  Snapshot s = snapshot();
+  s.uplinks[0].rx_bytes = 123456789012;
+  s.uplinks[0].tx_bytes = 42;
+  auto j = nlohmann::json::parse(status_json(s));
+  CHECK(j["uplinks"][0]["bytes"] == nlohmann::json{{"rx", 123456789012}, {"tx", 42}});
+  CHECK(j["uplinks"][1]["bytes"].is_null());  // ppp0 is down: no interface, no counters
+  std::string m = handle(get("/metrics"), s, policy(), HttpCounters{}).body;
+  CHECK(m.find("failberry_uplink_bytes_total{uplink=\"wired\",direction=\"rx\"} 123456789012\n") != std::string::npos);
+  CHECK(m.find("failberry_uplink_bytes_total{uplink=\"wired\",direction=\"tx\"} 42\n") != std::string::npos);
+  CHECK(m.find("failberry_uplink_bytes_total{uplink=\"cellular\"") == std::string::npos);
+}

@@ -28,6 +28,10 @@ struct UplinkStatus {
   UplinkState state = UplinkState::unknown;
   bool drained = false;
   std::string reason;  // stable code or short text of the last change
+  // The interface's own counters (all its traffic, probes included); none
+  // while the interface does not exist (a ppp link that is down).
+  std::optional<std::uint64_t> rx_bytes{};
+  std::optional<std::uint64_t> tx_bytes{};
   // Filled by uplink tracking (zero/-1 when it does not run).
   std::int64_t state_age_seconds = -1;  // time in the current state; -1: unknown
   bool active = false;                  // carries the main default route
