@@ -374,6 +374,10 @@ void ModemService::scan() {
     s.no_at_port = found->state == modem::FoundModem::State::no_at_port;
     data_tty_ = found->data_tty.empty() ? std::string() : "/dev/" + found->data_tty;
     usb_port_ = found->device.port;
+    if (found->at_tty.empty() && found->candidates.size() == 1) {
+      found->at_tty = found->candidates.front();  // one serial port: it carries AT and data
+      s.description += "; its only tty " + found->at_tty + " is AT";
+    }
     if (!found->at_tty.empty()) {
       s.at_tty = found->at_tty.front() == '/' ? found->at_tty : "/dev/" + found->at_tty;
     } else if (!s.storage && !s.no_at_port) {
