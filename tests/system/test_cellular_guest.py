@@ -114,6 +114,7 @@ online() {  # wait for ppp0 and failberryd's own view of it, then prove traffic
   ip -4 addr show dev ppp0 | sed 's/^/A /'
   ping -c 3 -W 5 @ISP@ >/tmp/ping.log 2>&1 && echo "PING OK $(grep -c 'bytes from' /tmp/ping.log)" || { echo "PING FAILED"; cat /tmp/ping.log; }
   status
+  echo "RSS $(sed -n 's/^VmRSS:\s*//p' /proc/$(pidof failberryd)/status)"
 }
 down_then_online() {  # $1: what happened; wait for the link to drop, then for it to return
   upto 60 ppp_gone || { echo "PPP0 DID NOT GO DOWN after $1"; return 1; }
@@ -123,7 +124,6 @@ down_then_online() {  # $1: what happened; wait for the link to drop, then for i
 }
 settle() { sleep 5; }  # past [recovery] stable_after: each fault meets a fresh ladder
 online || exit 1
-echo "RSS $(sed -n 's/^VmRSS:\s*//p' /proc/$(pidof failberryd)/status)"
 for s in @SCENARIOS@; do
   settle
   case $s in
