@@ -829,7 +829,8 @@ class Simulator:
         except OSError:
             data = b""
         if not data:
-            if self.client is not None:  # the chardev went away
+            if self.client is not None:  # the chardev went away: the line (and any call) dropped
+                self.modem.data_mode = False
                 self.unplug()
             return
         self.on_modem_bytes(data)
