@@ -29,6 +29,9 @@ simulator writes "ready <tty-path-or-socket>" to --control-fd.
   hang                       firmware hang: ignore everything until powercycle
   hangup                     the network ends the data call: back to command
                              mode, "NO CARRIER" on the tty
+  dtr 0|1                    the host's DTR line (e.g. seen in QEMU's usb-serial
+                             trace): dropping it in data mode ends the call
+                             (AT&D2, every stick's default): "NO CARRIER"
   unplug                     close the pty master / the socket client (EIO/EOF)
   powercycle                 unplug, reload persisted state, come back (new pty)
   quit
@@ -38,6 +41,10 @@ Dialing: ATD*99# (or ATD*99***<cid>#) answers CONNECT when the SIM is ready,
 the stick registered and the context has an APN (else NO CARRIER, or the
 `dial` fault); then the port is in data mode: bytes are counted (state:
 data_mode, data_bytes, dialed) and never parsed as AT until `hangup`.
+With --data-listen PATH the data-mode bytes also go both ways to the one
+client of that unix socket (the "network": e.g. a QEMU serial port where an
+ISP pppd runs); that side's bytes are dropped outside data mode and while
+the firmware hangs.
 
 No sleeps: one selector loop with timers drives everything.
 """
@@ -401,6 +408,8 @@ class Simulator:
         self.out = bytearray()
         self.inbuf = bytearray()
         self.controls = {}  # fd -> [socket, buffer]
+        self.net_listener = None  # --data-listen: the network end of the data call
+        self.net = None
         self.running = True
         self.modem.reboot_pending = False
 
@@ -531,6 +540,7 @@ class Simulator:
             return
         if m.data_mode:
             m.data_bytes += len(data)
+            self.to_net(data)
             return
         if m.echo or m.faults["force_echo"]:
             self.write(data)
@@ -540,6 +550,9 @@ class Simulator:
             if idx < 0:
                 break
             line = bytes(self.inbuf[:idx]).replace(b"\n", b"").decode("latin-1")
+            start = line.upper().find("AT")
+            if start > 0:  # like a real command parser: junk before "AT" (line noise, PPP) is skipped
+                line = line[start:]
             del self.inbuf[:idx + 1]
             answer = m.handle(line)
             if answer is None:
@@ -554,10 +567,40 @@ class Simulator:
                 self.respond(lines, final)
             if m.data_mode:  # after CONNECT the rest of the chunk is PPP, not AT
                 m.data_bytes += len(self.inbuf)
+                self.to_net(bytes(self.inbuf))
                 self.inbuf.clear()
                 break
         if len(self.inbuf) > 4096:
             self.inbuf.clear()
+
+    def to_net(self, data):
+        if self.net is not None and data:
+            try:
+                self.net.setblocking(True)
+                self.net.sendall(data)
+                self.net.setblocking(False)
+            except OSError:
+                self.drop_net()
+
+    def drop_net(self):
+        if self.net is not None:
+            self.sel.unregister(self.net)
+            self.net.close()
+            self.net = None
+
+    def read_net(self):
+        try:
+            data = self.net.recv(4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self.drop_net()
+            return
+        m = self.modem
+        if m.data_mode and not m.hung and not m.faults["silent"]:
+            self.write(data)
 
     def zusimr_tick(self):
         if self.modem.zusimr_flood and self.modem_fd() is not None:
@@ -610,6 +653,14 @@ class Simulator:
                     return "err not in data mode"
                 m.data_mode = False
                 self.write(self.frame("NO CARRIER"))
+                return "ok"
+            if cmd == "dtr":
+                if rest not in ("0", "1"):
+                    return "err dtr 0|1"
+                if rest == "0" and m.data_mode and not m.hung:
+                    m.data_mode = False
+                    self.write(self.frame("NO CARRIER"))
+                    return "ok call ended"
                 return "ok"
             if cmd == "unplug":
                 self.unplug()
@@ -707,6 +758,14 @@ class Simulator:
         for item in self.args.set or []:
             self.control("set " + item)
         path = self.plug()
+        if self.args.data_listen:
+            if os.path.exists(self.args.data_listen):
+                os.unlink(self.args.data_listen)
+            self.net_listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.net_listener.bind(self.args.data_listen)
+            self.net_listener.listen(1)
+            self.net_listener.setblocking(False)
+            self.sel.register(self.net_listener, selectors.EVENT_READ, ("net-accept", None))
         if self.args.control:
             ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             if os.path.exists(self.args.control):
@@ -734,6 +793,14 @@ class Simulator:
                         self.read_modem()
                 elif kind == "control":
                     self.on_control(arg)
+                elif kind == "net-accept":
+                    conn, _ = key.fileobj.accept()
+                    self.drop_net()
+                    conn.setblocking(False)
+                    self.net = conn
+                    self.sel.register(conn, selectors.EVENT_READ, ("net", None))
+                elif kind == "net":
+                    self.read_net()
                 elif kind == "control-accept":
                     conn, _ = key.fileobj.accept()
                     self.add_control(conn)
@@ -777,6 +844,7 @@ def main():
     p.add_argument("--state", help="JSON file that survives power cycles")
     p.add_argument("--control-fd", type=int, help="inherited socket for control commands")
     p.add_argument("--control", help="unix socket path for control commands")
+    p.add_argument("--data-listen", help="unix socket whose client gets the data-mode bytes (the network)")
     p.add_argument("--script", help="control commands to run at start")
     p.add_argument("--set", action="append", help="KEY=VALUE, as the set control command")
     args = p.parse_args()

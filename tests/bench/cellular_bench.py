@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Benchmark (reported, never asserted): time from a fault to ppp0 up again, and
+failberryd's RSS while online, from QEMU guest runs of tests/system/test_cellular_guest.py.
+
+usage: tests/bench/cellular_bench.py [--arch x86_64|arm64] [--runs N] [--build DIR]   (as root)
+
+One guest boot per arch runs N "isp_hangup" faults (the network ends the call: pppd
+notices through LCP echoes, the ladder redials) and N "firmware_hang" faults (AT silent:
+redial and modem reset time out, the hub port is power-cycled, the stick comes back and is
+redialed), each against a fresh ladder. Times are guest uptime from the fault to ppp0
+having the ISP's addresses again, so they include the test's [recovery]/[ppp] timings
+(lcp_echo_interval 1s x 3, command_timeout 2s, backoff from 500ms, redial_attempts 1):
+they measure the daemon's reaction under those settings on an emulated (TCG) machine,
+not a real stick. RSS is VmRSS of failberryd each time the link is up.
+"""
+import argparse, os, re, statistics, subprocess, sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TEST = os.path.join(ROOT, "tests", "system", "test_cellular_guest.py")
+
+
+def pct(values, p):
+    values = sorted(values)
+    k = (len(values) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", default="x86_64")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--build", default=None, help="build dir (default build/ or build-arm64/)")
+    a = ap.parse_args()
+    build = a.build or os.path.join(ROOT, "build" if a.arch == "x86_64" else "build-arm64")
+    daemon, ctl = (os.path.join(build, "firmware", b) for b in ("failberryd", "failberryctl"))
+    scenarios = ["isp_hangup"] * a.runs + ["firmware_hang"] * a.runs
+    env = dict(os.environ, FBGUEST_VERBOSE="1")
+    p = subprocess.run([sys.executable, TEST, a.arch, daemon, ctl, "auto", *scenarios], env=env, text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = p.stdout
+    if p.returncode != 0:
+        print(out[-6000:])
+        print(f"cellular_bench: the guest run failed (exit {p.returncode}); no figures")
+        return 1
+    times, rss, pending, label = {"isp_hangup": [], "firmware_hang": []}, [], None, None
+    for line in out.split("\n--- guest console")[0].splitlines():  # the echo, not the dump after it
+        m = re.match(r"T (\w+) ([\d.]+)$", line)
+        if m and m.group(1) == "fault":
+            pending, label = float(m.group(2)), None
+        elif line.startswith("PHASE ") and pending is not None:
+            label = {"isp_hangup": "isp_hangup", "hang": "firmware_hang"}.get(line.split()[1])
+        elif m and m.group(1) == "ppp_up" and pending is not None:
+            if label:
+                times[label].append(float(m.group(2)) - pending)
+            pending = None
+        m = re.match(r"RSS (\d+) kB", line)
+        if m:
+            rss.append(int(m.group(1)))
+    print(f"cellular_bench arch={a.arch} runs={a.runs} (guest uptime seconds, QEMU TCG, 1 vCPU)")
+    for name, v in times.items():
+        if v:
+            print(f"  fault -> ppp0 up, {name:13s}: n={len(v)} median {statistics.median(v):.2f} s, "
+                  f"p95 {pct(v, 95):.2f} s, min {min(v):.2f} s, max {max(v):.2f} s")
+    if rss:
+        print(f"  failberryd VmRSS while online: n={len(rss)} median {statistics.median(rss):.0f} kB, "
+              f"max {max(rss)} kB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
