@@ -152,6 +152,17 @@ const modem::Profile* configured_profile(ModemProfile p) {
 
 }  // namespace
 
+std::optional<ModemServiceOptions::TestSwitch> parse_test_switch(std::string_view text) {
+  auto eq = text.find('=');
+  if (eq == std::string_view::npos) return std::nullopt;
+  auto from = modem::parse_selector("usb:" + std::string(text.substr(0, eq)));
+  auto to = modem::parse_selector("usb:" + std::string(text.substr(eq + 1)));
+  if (!from || !to || from->kind != modem::ModemSelector::Kind::usb_id ||
+      to->kind != modem::ModemSelector::Kind::usb_id)
+    return std::nullopt;
+  return ModemServiceOptions::TestSwitch{from->id, to->id};
+}
+
 std::string mask_iccid(const std::string& iccid) {
   if (iccid.size() <= 10) return std::string(iccid.size(), '*');
   return iccid.substr(0, 6) + std::string(iccid.size() - 10, '*') + iccid.substr(iccid.size() - 4);
@@ -369,6 +380,10 @@ void ModemService::scan() {
     s.description = modem::to_string(found->device.id) + " " + found->device.product + " at " + found->device.port +
                     (found->how.empty() ? "" : " (" + found->how + ")");
     s.storage = found->state == modem::FoundModem::State::storage;
+    if (options_.test_switch && found->device.id == options_.test_switch->storage) {
+      s.storage = true;  // tests only (ModemServiceOptions::test_switch)
+      s.description += " (storage mode: test override)";
+    }
     s.no_at_port = found->state == modem::FoundModem::State::no_at_port;
     data_tty_ = found->data_tty.empty() ? std::string() : dev_path(found->data_tty);
     usb_port_ = found->device.port;
@@ -445,6 +460,16 @@ void ModemService::mode_switch() {
     return;
   }
   auto plan = usb::plan_for(*storage_device_, options_.modeswitch_wait);
+  if (options_.test_switch && storage_device_->id == options_.test_switch->storage) {
+    usb::SwitchPlan p;  // tests only (ModemServiceOptions::test_switch)
+    p.port = storage_device_->port;
+    p.storage = storage_device_->id;
+    p.method = "StandardEject (test override)";
+    p.messages = usb::switch_messages(usb::SwitchMethod::standard_eject);
+    p.targets = {options_.test_switch->target};
+    p.wait = options_.modeswitch_wait;
+    plan = std::move(p);
+  }
   if (!plan) {
     last_switch_ = plan.error().detail;
     log_.info() << "no mode switch: " << describe(plan.error());

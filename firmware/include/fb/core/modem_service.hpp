@@ -53,6 +53,14 @@ struct ModemServiceOptions {
 
   std::string dev_root = "/dev";                        // where discovery's tty names live (tests: links to ptys)
   Duration modeswitch_wait = std::chrono::seconds(20);  // for the modem after the switch messages
+  // Tests only (the QEMU guest, whose emulated usb-storage ids are in no product
+  // table): treat this id as a storage-mode stick, switched with StandardEject
+  // into `target`. failberryd sets it from FAILBERRY_TEST_MODESWITCH
+  // ("VID:PID=VID:PID"); no config key reaches it.
+  struct TestSwitch {
+    modem::UsbId storage, target;
+  };
+  std::optional<TestSwitch> test_switch;
 };
 
 class ModemService {
@@ -137,6 +145,9 @@ class ModemService {
   std::optional<modem::UsbDevice> storage_device_;  // the storage-mode stick the last scan found
   std::string last_switch_;                         // how the last mode switch went, for status
 };
+
+// "46f4:0001=0403:6001" (FAILBERRY_TEST_MODESWITCH): nothing when malformed.
+std::optional<ModemServiceOptions::TestSwitch> parse_test_switch(std::string_view text);
 
 // Masks all but the first six and last four characters ("893241**********0476").
 std::string mask_iccid(const std::string& iccid);
