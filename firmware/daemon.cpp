@@ -220,6 +220,8 @@ int Daemon::run() {
     ModemServiceOptions mo;
     mo.dry_run = config_.general.dry_run;
     if (const char* root = std::getenv("FAILBERRY_SYSFS_ROOT")) mo.sysfs_root = root;  // tests: a fake tree
+    if (const char* dev = std::getenv("FAILBERRY_DEV_ROOT")) mo.dev_root = dev;        // tests: links to ptys
+    if (const char* sw = std::getenv("FAILBERRY_TEST_MODESWITCH")) mo.test_switch = parse_test_switch(sw);
     modem_ = std::make_unique<ModemService>(io_, timers_, config_, mo);
     modem_->start();
   }

@@ -49,7 +49,7 @@ LadderPolicy ladder_policy(const RecoveryConfig& r) {
 ModemPolicy modem_policy(const ModemConfig& m) {
   ModemPolicy p;
   p.disable_cdrom = m.disable_cdrom;
-  p.can_mode_switch = false;
+  p.can_mode_switch = true;  // fb::usb::ModeSwitcher
   p.can_dial = true;
   return p;
 }
@@ -152,6 +152,17 @@ const modem::Profile* configured_profile(ModemProfile p) {
 
 }  // namespace
 
+std::optional<ModemServiceOptions::TestSwitch> parse_test_switch(std::string_view text) {
+  auto eq = text.find('=');
+  if (eq == std::string_view::npos) return std::nullopt;
+  auto from = modem::parse_selector("usb:" + std::string(text.substr(0, eq)));
+  auto to = modem::parse_selector("usb:" + std::string(text.substr(eq + 1)));
+  if (!from || !to || from->kind != modem::ModemSelector::Kind::usb_id ||
+      to->kind != modem::ModemSelector::Kind::usb_id)
+    return std::nullopt;
+  return ModemServiceOptions::TestSwitch{from->id, to->id};
+}
+
 std::string mask_iccid(const std::string& iccid) {
   if (iccid.size() <= 10) return std::string(iccid.size(), '*');
   return iccid.substr(0, 6) + std::string(iccid.size() - 10, '*') + iccid.substr(iccid.size() - 4);
@@ -233,15 +244,13 @@ void ModemService::pump() {
 }
 
 void ModemService::apply(const ModemAction& action) {
-  auto refuse = [this](const char* what) { log_.error() << what << " is not in this build (refused)"; };
   std::visit(
       [&](const auto& a) {
         using A = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<A, mact::Scan>) {
           scan();
         } else if constexpr (std::is_same_v<A, mact::ModeSwitch>) {
-          refuse("mode switch");
-          queue_.emplace_back(ModemEvent{mev::ModeSwitched{Error{Code::modeswitch_failed, "not in this build"}}});
+          mode_switch();
         } else if constexpr (std::is_same_v<A, mact::Probe>) {
           probe(a.at_tty);
         } else if constexpr (std::is_same_v<A, mact::DisableCdrom>) {
@@ -371,21 +380,54 @@ void ModemService::scan() {
     s.description = modem::to_string(found->device.id) + " " + found->device.product + " at " + found->device.port +
                     (found->how.empty() ? "" : " (" + found->how + ")");
     s.storage = found->state == modem::FoundModem::State::storage;
+    if (options_.test_switch && found->device.id == options_.test_switch->storage) {
+      s.storage = true;  // tests only (ModemServiceOptions::test_switch)
+      s.description += " (storage mode: test override)";
+    }
     s.no_at_port = found->state == modem::FoundModem::State::no_at_port;
-    data_tty_ = found->data_tty.empty() ? std::string() : "/dev/" + found->data_tty;
+    data_tty_ = found->data_tty.empty() ? std::string() : dev_path(found->data_tty);
     usb_port_ = found->device.port;
     if (found->at_tty.empty() && found->candidates.size() == 1) {
       found->at_tty = found->candidates.front();  // one serial port: it carries AT and data
       s.description += "; its only tty " + found->at_tty + " is AT";
     }
+    if (s.storage)
+      storage_device_ = found->device;
+    else
+      storage_device_.reset();
     if (!found->at_tty.empty()) {
-      s.at_tty = found->at_tty.front() == '/' ? found->at_tty : "/dev/" + found->at_tty;
+      s.at_tty = dev_path(found->at_tty);
     } else if (!s.storage && !s.no_at_port) {
-      s.error = Error{Code::no_modem, s.description +
-                                          ": which tty carries AT is unknown and probing the ports is not in this "
-                                          "build; set [modem] device to the AT tty"};
+      // The profile does not name the AT port: ask each tty (discovery's interface order).
+      profile_ = chosen;
+      cdrom_control_ = cdrom_control_for(*profile_, usb_id_);
+      modem::AtPortProber::Options o;
+      o.name = "modem-probe[" + found->device.port + "]";
+      o.dev = options_.dev_root;
+      o.timeout = config_.modem.command_timeout;
+      if (prober_) prober_->cancel();  // a newer scan replaces an unfinished probe
+      prober_ = std::make_unique<modem::AtPortProber>(io_, timers_, o);
+      log_.info() << s.description << ": the profile does not name the AT port; probing " << found->candidates.size()
+                  << " ttys";
+      prober_->start(found->candidates, [this, s, alive = alive_](modem::Result<modem::ProbeResult> r) mutable {
+        if (!*alive) return;
+        std::string summary = prober_ ? prober_->report().summary() : std::string();
+        bool again = summary == last_probe_;  // the same outcome as last time: no news for the log
+        last_probe_ = summary;
+        if (r) {
+          s.at_tty = dev_path(r->at_tty);
+          s.description += "; AT port probed: " + r->at_tty;
+          log_.notice() << "AT port probe: " << last_probe_ << " -> " << r->at_tty;
+        } else {
+          s.error = Error{r.error().code, s.description + ": " + r.error().detail};
+          (again ? log_.debug() : log_.warning()) << "AT port probe: " << describe(r.error());
+        }
+        feed(ModemEvent{std::move(s)});
+      });
+      return;
     }
   } else {
+    storage_device_.reset();
     usb_id_.reset();
     data_tty_.clear();
     usb_port_.clear();
@@ -395,7 +437,66 @@ void ModemService::scan() {
   }
   profile_ = chosen;
   cdrom_control_ = cdrom_control_for(*profile_, usb_id_);
-  feed(ModemEvent{s});
+  feed(ModemEvent{std::move(s)});
+}
+
+std::string ModemService::dev_path(const std::string& tty) const {
+  if (!tty.empty() && tty.front() == '/') return tty;
+  return (fs::path(options_.dev_root) / tty).string();
+}
+
+// The stick the last scan found in storage mode: the product table's plan,
+// then fb::usb::ModeSwitcher until it is back as a modem (or its deadline).
+// Success: the machine scans again. Failure: MODESWITCH_FAILED with the
+// switcher's detail; the machine's scan timer decides when to look again.
+void ModemService::mode_switch() {
+  auto report = [this](std::optional<Error> error) {
+    queue_.emplace_back(ModemEvent{mev::ModeSwitched{std::move(error)}});
+    pump();
+  };
+  if (!storage_device_) {
+    last_switch_ = "no storage-mode stick to switch";
+    report(Error{Code::modeswitch_failed, last_switch_});
+    return;
+  }
+  auto plan = usb::plan_for(*storage_device_, options_.modeswitch_wait);
+  if (options_.test_switch && storage_device_->id == options_.test_switch->storage) {
+    usb::SwitchPlan p;  // tests only (ModemServiceOptions::test_switch)
+    p.port = storage_device_->port;
+    p.storage = storage_device_->id;
+    p.method = "StandardEject (test override)";
+    p.messages = usb::switch_messages(usb::SwitchMethod::standard_eject);
+    p.targets = {options_.test_switch->target};
+    p.wait = options_.modeswitch_wait;
+    plan = std::move(p);
+  }
+  if (!plan) {
+    last_switch_ = plan.error().detail;
+    log_.info() << "no mode switch: " << describe(plan.error());
+    report(plan.error());
+    return;
+  }
+  if (!switcher_) {
+    usb::ModeSwitcher::Options o;
+    o.sysfs = options_.sysfs_root;
+    switcher_ = std::make_unique<usb::ModeSwitcher>(io_, timers_, o);
+  }
+  log_.notice() << "mode switch of " << modem::to_string(plan->storage) << " at " << plan->port << " (" << plan->method
+                << "): starting";
+  switcher_->start(*plan, [this, alive = alive_](modem::Result<usb::SwitchOutcome> r) {
+    if (!*alive) return;
+    if (r) {
+      last_switch_ = "switched: " + r->summary;
+      log_.notice() << "mode switch done: " << r->summary << "; now " << modem::to_string(r->modem.id) << " at "
+                    << r->modem.port;
+      queue_.emplace_back(ModemEvent{mev::ModeSwitched{}});
+    } else {
+      last_switch_ = std::string(modem::to_string(r.error().code)) + ": " + r.error().detail;
+      log_.info() << "mode switch ended: " << describe(r.error());
+      queue_.emplace_back(ModemEvent{mev::ModeSwitched{r.error()}});
+    }
+    pump();
+  });
 }
 
 void ModemService::close_channel() {
@@ -786,6 +887,8 @@ health::ModemStatus ModemService::modem_status() const {
   h.error = s.code;
   h.error_detail = s.detail;
   h.gone = s.gone;
+  h.at_probe = last_probe_;
+  h.mode_switch = last_switch_;
   h.ppp_interface = link_.interface;
   h.ppp_local = link_.local;
   h.ppp_remote = link_.remote;

@@ -100,6 +100,8 @@ std::string status_json(const Snapshot& s) {
         {"error", m.error},
         {"error_detail", m.error_detail},
         {"gone", m.gone},
+        {"at_probe", m.at_probe},
+        {"mode_switch", m.mode_switch},
         {"ppp",
          {{"interface", m.ppp_interface}, {"local", m.ppp_local}, {"remote", m.ppp_remote}, {"dns", m.ppp_dns}}}};
   }

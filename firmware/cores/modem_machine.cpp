@@ -213,10 +213,16 @@ State ModemMachine::scanned(const ModemEvent& e) {
 State ModemMachine::switched(const ModemEvent& e) {
   const auto& m = std::get<ev::ModeSwitched>(e);
   if (m.error) {
+    // Switching again at once would only repeat what just failed (and each
+    // try holds the stick for up to its deadline): look again on the slower
+    // timer; a replug or a port power cycle may have given it a fresh start.
     report(std::string(modem::to_string(m.error->code)), m.error->detail);
-    arm(policy_.scan_interval);
+    log_.warning() << status_.code << ": " << status_.detail << " (trying again in "
+                   << policy_.modeswitch_retry.count() / 1000 << "s)";
+    arm(policy_.modeswitch_retry);
     return State::absent;
   }
+  log_.notice() << "mode switch done: looking for the modem";
   return scan();
 }
 

@@ -384,6 +384,53 @@ TEST_CASE("a storage-mode stick this build cannot switch: MODESWITCH_FAILED, loo
   CHECK(h.actions.back() == "Scan");
 }
 
+TEST_CASE("a storage-mode stick is switched, then looked for again and probed") {
+  ModemPolicy p;
+  p.can_mode_switch = true;
+  Harness h(p);
+  h.start();
+  h.feed(ev::Scanned{std::nullopt, true, false, "", "19d2:2000 at 1-1.3"});
+  CHECK(h.machine.state() == State::mode_switching);
+  CHECK(h.actions.back() == "ModeSwitch");
+  CHECK(h.machine.status().device == "19d2:2000 at 1-1.3");
+  h.time.advance(1h);  // the switch has its own deadline: no timer of the machine runs meanwhile
+  CHECK(h.count("ModeSwitch") == 1);
+  CHECK(h.count("Scan") == 1);
+  h.feed(ev::ModeSwitched{});
+  CHECK(h.actions.back() == "Scan");
+  CHECK(h.machine.state() == State::absent);
+  CHECK(h.log_has("mode_switching --mode_switched(ok)--> absent"));
+  h.feed(ev::Scanned{std::nullopt, false, false, "/dev/ttyUSB2", "19d2:0117 MF190 at 1-1.3"});
+  CHECK(h.actions.back() == "Probe");
+  CHECK(h.machine.status().code.empty());
+}
+
+TEST_CASE("a failed mode switch: MODESWITCH_FAILED with the switcher's text, tried again on the slow timer only") {
+  ModemPolicy p;
+  p.can_mode_switch = true;
+  Harness h(p);
+  h.start();
+  h.feed(ev::Scanned{std::nullopt, true, false, "", "19d2:2000 at 1-1.3"});
+  h.feed(ev::ModeSwitched{Error{Code::modeswitch_failed, "19d2:2000 at 1-1.3 still in storage mode after 20 s"}});
+  CHECK(h.machine.state() == State::absent);
+  CHECK(h.machine.status().code == "MODESWITCH_FAILED");
+  CHECK(h.machine.status().detail == "19d2:2000 at 1-1.3 still in storage mode after 20 s");
+  CHECK(h.log_has("still in storage mode after 20 s (trying again in 60s)"));
+  CHECK(h.failures.empty());  // the ladder's rungs (redial, reset) cannot act on a storage-mode stick
+  h.time.advance(59s);
+  CHECK(h.count("Scan") == 1);  // no loop: nothing until the retry timer
+  h.time.advance(1s);
+  CHECK(h.count("Scan") == 2);
+  h.feed(ev::Scanned{std::nullopt, true, false, "", "19d2:2000 at 1-1.3"});
+  CHECK(h.count("ModeSwitch") == 2);
+  // Results that come while switching and are not the switch's are stale, not acted upon.
+  h.feed(ev::TimerFired{});
+  CHECK(h.machine.state() == State::mode_switching);
+  h.feed(ev::ModeSwitched{});
+  CHECK(h.actions.back() == "Scan");
+  CHECK(h.machine.undefined_transitions() == 0);
+}
+
 TEST_CASE("with dialing: registered → dialing → online; link down → Failure; redial hangs up first") {
   ModemPolicy p;
   p.can_dial = true;

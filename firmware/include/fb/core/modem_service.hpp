@@ -15,8 +15,12 @@
 // pppd's end comes back as LinkDown with its stable reason. The USB power
 // cycle goes through fb::usb::HubPower ([recovery] hub/hub_port, or the
 // modem's own port); the method that worked is logged and shown in status.
-// What this build cannot do (switch storage mode) is refused with a clear
-// error.
+// A stick found in storage (CD-ROM) mode is switched with fb::usb::ModeSwitcher
+// (libusb) when the machine says ModeSwitch, also in dry-run: the switch
+// talks only to the stick, never to the network or the host's routing, and
+// without it there is no modem to watch. When the profile does not name the
+// AT port and the stick has several ttys, fb::modem::AtPortProber asks each
+// one; what it tried goes to the log and to /status (modem.at_probe).
 #pragma once
 
 // <utility> first: Boost 1.74's asio headers use std::exchange without it.
@@ -34,15 +38,29 @@
 #include "fb/core/modem_machine.hpp"
 #include "fb/core/recovery_ladder.hpp"
 #include "fb/health/handler.hpp"
+#include "fb/modem/at_probe.hpp"
+#include "fb/modem/discovery.hpp"
 #include "fb/modem/sequences.hpp"
 #include "fb/ppp/runner.hpp"
 #include "fb/usb/hub_power.hpp"
+#include "fb/usb/switcher.hpp"
 
 namespace fb::core {
 
 struct ModemServiceOptions {
   std::string sysfs_root = "/sys";
   bool dry_run = false;  // reboot: log instead of asking systemd
+
+  std::string dev_root = "/dev";                        // where discovery's tty names live (tests: links to ptys)
+  Duration modeswitch_wait = std::chrono::seconds(20);  // for the modem after the switch messages
+  // Tests only (the QEMU guest, whose emulated usb-storage ids are in no product
+  // table): treat this id as a storage-mode stick, switched with StandardEject
+  // into `target`. failberryd sets it from FAILBERRY_TEST_MODESWITCH
+  // ("VID:PID=VID:PID"); no config key reaches it.
+  struct TestSwitch {
+    modem::UsbId storage, target;
+  };
+  std::optional<TestSwitch> test_switch;
 };
 
 class ModemService {
@@ -69,6 +87,8 @@ class ModemService {
   void apply(const LadderAction& action);
 
   void scan();
+  void mode_switch();
+  std::string dev_path(const std::string& tty) const;
   void probe(const std::string& tty);
   void disable_cdrom();
   void check_sim();
@@ -118,7 +138,16 @@ class ModemService {
   bool pumping_ = false;
   bool last_do_ = false;  // the ladder emitted Do during the last operator request
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+
+  std::unique_ptr<modem::AtPortProber> prober_;
+  std::string last_probe_;  // summary of the last AT port probe, for status
+  std::unique_ptr<usb::ModeSwitcher> switcher_;
+  std::optional<modem::UsbDevice> storage_device_;  // the storage-mode stick the last scan found
+  std::string last_switch_;                         // how the last mode switch went, for status
 };
+
+// "46f4:0001=0403:6001" (FAILBERRY_TEST_MODESWITCH): nothing when malformed.
+std::optional<ModemServiceOptions::TestSwitch> parse_test_switch(std::string_view text);
 
 // Masks all but the first six and last four characters ("893241**********0476").
 std::string mask_iccid(const std::string& iccid);

@@ -93,6 +93,8 @@ struct ModemStatus {
   std::string error;         // stable code of the last problem, "" when none
   std::string error_detail;
   std::uint64_t gone = 0;     // times the stick vanished
+  std::string at_probe;       // the last AT port probe: each tty tried and what it did ("" when none ran)
+  std::string mode_switch;    // the last mode switch: what was sent and how it ended ("" when none ran)
   std::string ppp_interface;  // the PPP link as pppd reported it ("" when down)
   std::string ppp_local, ppp_remote;
   std::vector<std::string> ppp_dns;

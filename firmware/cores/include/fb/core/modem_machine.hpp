@@ -49,6 +49,9 @@ struct ModemPolicy {
   Duration search_poll = std::chrono::seconds(5);     // waiting for registration
   Duration signal_poll = std::chrono::seconds(30);    // registered: signal and registration
   Duration reset_settle = std::chrono::seconds(5);    // after a reset, before looking for the stick
+
+  // A failed mode switch: look (and switch) again only after this.
+  Duration modeswitch_retry = std::chrono::seconds(60);
 };
 
 struct ModemIdentity {

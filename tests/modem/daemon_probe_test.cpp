@@ -1,0 +1,217 @@
+// failberryd (dry-run) with [modem] device = a USB port path in a fake sysfs
+// tree (FAILBERRY_SYSFS_ROOT) whose stick has three ttys and a profile that
+// does not name the AT port. The tty names resolve under FAILBERRY_DEV_ROOT
+// to real ptys: modemsim.py behind one of them, silent ptys behind the
+// others. The daemon's AtPortProber must pick the one that answers, report
+// what it tried in the log and /status, and reach registration; with no
+// answering port it must say so clearly and wait without spinning.
+// Every wait is for a line in the daemon's log (inotify, bounded), never a sleep.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "notify_listener.hpp"
+#include "process.hpp"
+#include "sim_modem.hpp"
+
+using namespace std::chrono_literals;
+using fb::test::SimModem;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::size_t count_in(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
+  return n;
+}
+
+// Waits until `path` contains `needle` `occurrences` times, bounded.
+bool wait_for_log(const std::string& path, const std::string& needle, std::chrono::milliseconds limit,
+                  std::size_t occurrences = 1) {
+  int in = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  ::inotify_add_watch(in, fs::path(path).parent_path().c_str(), IN_MODIFY | IN_CREATE);
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  bool found = false;
+  while (true) {
+    if (count_in(fb::test::read_file(path), needle) >= occurrences) {
+      found = true;
+      break;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{in, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 500))) > 0) {
+      char buf[4096];
+      while (::read(in, buf, sizeof buf) > 0) {
+      }
+    }
+  }
+  ::close(in);
+  return found;
+}
+
+double cpu_seconds_of(pid_t pid) {
+  std::string stat = fb::test::read_file("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// A pty whose master the test holds and never reads: whatever is written to
+// its slave goes unanswered (a diagnostics or GPS port that ignores AT).
+struct SilentPty {
+  SilentPty() {
+    fd = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    REQUIRE(::grantpt(fd) == 0);
+    REQUIRE(::unlockpt(fd) == 0);
+    path = ::ptsname(fd);
+  }
+  ~SilentPty() { ::close(fd); }
+  int fd = -1;
+  std::string path;
+};
+
+void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream(p) << text << "\n";
+}
+
+// One stick at 1-1.3 (a Sierra id: the generic profile, which names no AT
+// port) with interfaces 0, 2, 3, each with one tty; `targets` are the ptys
+// behind ttyUSB0, ttyUSB1, ttyUSB2 in that order.
+void build_tree(const fs::path& sysfs, const fs::path& dev, const std::vector<std::string>& targets) {
+  fs::path devices = sysfs / "bus" / "usb" / "devices";
+  fs::create_directories(devices / "usb1");
+  write_text(devices / "usb1" / "idVendor", "1d6b");
+  write_text(devices / "usb1" / "idProduct", "0002");
+  fs::path d = devices / "1-1.3";
+  fs::create_directories(d);
+  write_text(d / "idVendor", "1199");
+  write_text(d / "idProduct", "68a3");
+  write_text(d / "product", "Test stick");
+  const int numbers[] = {0, 2, 3};
+  fs::create_directories(dev);
+  for (int i = 0; i < 3; ++i) {
+    fs::path idir = devices / ("1-1.3:1." + std::to_string(numbers[i]));
+    fs::create_directories(idir);
+    write_text(idir / "bInterfaceNumber", "0" + std::to_string(numbers[i]));
+    write_text(idir / "bInterfaceClass", "ff");
+    write_text(idir / "bInterfaceSubClass", "ff");
+    write_text(idir / "bInterfaceProtocol", "ff");
+    fs::create_symlink("../../../bus/usb/drivers/sierra", idir / "driver");
+    std::string tty = "ttyUSB" + std::to_string(i);
+    fs::create_directories(idir / tty);
+    fs::create_symlink(targets[static_cast<std::size_t>(i)], dev / tty);
+  }
+}
+
+struct Rig {
+  fb::test::TempDir dir;
+  std::string socket = dir / "control.sock";
+  std::string log = dir / "daemon.log";
+  std::unique_ptr<fb::test::NotifyListener> notify;
+  std::unique_ptr<fb::test::Process> daemon;
+
+  explicit Rig(const std::vector<std::string>& targets) {
+    build_tree(dir / "sys", dir / "dev", targets);
+    std::string ini = "[general]\ndry_run = true\nlog_level = debug\ncontrol_socket = " + socket +
+                      "\nstate_dir = " + (dir / "state") +
+                      "\n[modem]\napn = internet\ndevice = 1-1.3\ncommand_timeout = 1s\n"
+                      "[uplink.cellular]\ninterface = ppp0\nkind = ppp\npriority = 10\n"
+                      "[health]\nlisten = 127.0.0.1\nport = " +
+                      std::to_string(fb::test::free_tcp_port()) + "\n";
+    fb::test::write_file(dir / "f.ini", ini);
+    notify = std::make_unique<fb::test::NotifyListener>(dir / "notify");
+    daemon = std::make_unique<fb::test::Process>(
+        std::vector<std::string>{FB_FAILBERRYD, "--config", dir / "f.ini"},
+        fb::test::SpawnOptions{
+            {notify->env(), "FAILBERRY_SYSFS_ROOT=" + (dir / "sys"), "FAILBERRY_DEV_ROOT=" + (dir / "dev")}, {}, log});
+    REQUIRE(notify->wait_for("READY=1", 10s));
+  }
+  ~Rig() {
+    if (!daemon) return;
+    daemon->signal(SIGTERM);
+    daemon->wait(10s);
+  }
+  nlohmann::json status() {
+    auto r = fb::test::run({FB_FAILBERRYCTL, "--socket", socket, "status", "--json"});
+    REQUIRE_MESSAGE(r.code == 0, r.output << "\n" << log_text());
+    auto j = nlohmann::json::parse(r.output, nullptr, false);
+    REQUIRE(j.is_object());
+    return j;
+  }
+  bool logged(const std::string& needle, std::chrono::milliseconds limit = 30s, std::size_t n = 1) {
+    return wait_for_log(log, needle, limit, n);
+  }
+  std::string log_text() { return fb::test::read_file(log); }
+};
+
+}  // namespace
+
+TEST_CASE("three ttys, one answers AT: the daemon probes, picks it, reports the probe and registers") {
+  SilentPty first, second;
+  fb::test::TempDir simdir;
+  SimModem sim(SimModem::Options("generic", {}, simdir / "sim-state.json"));
+  std::string sim_pty = fs::canonical(sim.tty()).string();
+  Rig rig({first.path, second.path, sim_pty});
+
+  REQUIRE_MESSAGE(rig.logged("--polled(home)-->"), rig.log_text());
+  std::string text = rig.log_text();
+  CHECK(text.find("probing 3 ttys") != std::string::npos);
+  CHECK(text.find("AT port probe: ttyUSB0: no answer") != std::string::npos);
+  CHECK(text.find("ttyUSB2: OK -> ttyUSB2") != std::string::npos);
+  // The silent ports were asked (their masters hold the AT the prober wrote) and not chosen.
+  char buf[64];
+  CHECK(::read(first.fd, buf, sizeof buf) > 0);
+  CHECK(::read(second.fd, buf, sizeof buf) > 0);
+
+  auto m = rig.status()["modem"];
+  CHECK(m["device"] == rig.dir / "dev" + "/ttyUSB2");
+  CHECK(m["registration"] == "home");
+  std::string probe = m["at_probe"].get<std::string>();
+  CHECK(probe.find("ttyUSB0: no answer") != std::string::npos);
+  CHECK(probe.find("ttyUSB1: no answer") != std::string::npos);
+  CHECK(probe.find("ttyUSB2: OK") != std::string::npos);
+  CHECK(m["mode_switch"] == "");
+}
+
+TEST_CASE("three ttys, none answers: AT_TIMEOUT naming each port, looked at again on a timer, no spin") {
+  SilentPty a, b, c;
+  Rig rig({a.path, b.path, c.path});
+
+  REQUIRE_MESSAGE(rig.logged("AT port probe: AT_TIMEOUT"), rig.log_text());
+  auto m = rig.status()["modem"];
+  CHECK(m["state"] == "absent");
+  CHECK(m["error"] == "AT_TIMEOUT");
+  std::string detail = m["error_detail"].get<std::string>();
+  CHECK(detail.find("1199:68a3") != std::string::npos);
+  CHECK(detail.find("ttyUSB0") != std::string::npos);
+  CHECK(detail.find("ttyUSB1") != std::string::npos);
+  CHECK(detail.find("ttyUSB2") != std::string::npos);
+  std::string probe = m["at_probe"].get<std::string>();
+  CHECK(count_in(probe, "no answer") == 3);
+
+  // The next look comes from the machine's scan timer (10 s), not a loop.
+  double cpu_before = cpu_seconds_of(rig.daemon->pid());
+  REQUIRE_MESSAGE(rig.logged("AT port probe: AT_TIMEOUT", 40s, 2), rig.log_text());
+  CHECK(cpu_seconds_of(rig.daemon->pid()) - cpu_before < 0.5);  // ~16 s of waiting: no busy loop
+  CHECK(count_in(rig.log_text(), "AT port probe: AT_TIMEOUT") <= 3);
+  CHECK(rig.status()["modem"]["error"] == "AT_TIMEOUT");
+}
