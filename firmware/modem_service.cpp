@@ -735,6 +735,7 @@ void ModemService::dial() {
   }
   link_reported_ = false;
   link_ = {};
+  link_up_at_.reset();
   auto gen = generation_;
   auto alive = alive_;
   spawn([this, ch, gen, alive, steps = std::move(*steps), po]() -> boost::asio::awaitable<void> {
@@ -755,6 +756,7 @@ void ModemService::dial() {
                                      link_ = link;
                                      if (link_reported_) return;
                                      link_reported_ = true;
+                                     link_up_at_ = timers_.now();
                                      feed(ModemEvent{mev::Dialed{std::nullopt, port_shared_}});
                                    },
                                    [this, alive](const ppp::Exit& exit) {
@@ -798,6 +800,7 @@ void ModemService::on_pppd_exit(const ppp::Exit& exit) {
     case ppp::Disposition::local: down.kind = mev::LinkDown::Kind::local; break;
   }
   link_ = {};
+  link_up_at_.reset();
   data_channel_.reset();
   // The line is ours again: with one port, it is the AT channel's.
   if (port_shared_ && !at_tty_.empty()) {
@@ -893,6 +896,8 @@ health::ModemStatus ModemService::modem_status() const {
   h.ppp_local = link_.local;
   h.ppp_remote = link_.remote;
   h.ppp_dns = link_.dns;
+  if (link_up_at_)
+    h.ppp_up_seconds = std::chrono::duration_cast<std::chrono::seconds>(timers_.now() - *link_up_at_).count();
   return h;
 }
 

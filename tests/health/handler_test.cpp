@@ -196,3 +196,23 @@ TEST_CASE("bytes per uplink: the interface's counters in /status and /metrics, n
   CHECK(m.find("failberry_uplink_bytes_total{uplink=\"wired\",direction=\"tx\"} 42\n") != std::string::npos);
   CHECK(m.find("failberry_uplink_bytes_total{uplink=\"cellular\"") == std::string::npos);
 }
+
+TEST_CASE("the modem section: the PPP session's addresses and how long it has been up") {
+  Snapshot s = snapshot();
+  CHECK_FALSE(nlohmann::json::parse(status_json(s)).contains("modem"));  // no ppp uplink: no modem section
+  ModemStatus m;
+  m.state = "online";
+  m.signal_dbm = -71;
+  m.ppp_interface = "ppp0";
+  m.ppp_local = "10.64.0.2";
+  m.ppp_remote = "10.64.0.1";
+  m.ppp_up_seconds = 3600;
+  s.modem = m;
+  auto ppp = nlohmann::json::parse(status_json(s))["modem"]["ppp"];
+  CHECK(ppp["local"] == "10.64.0.2");
+  CHECK(ppp["up_seconds"] == 3600);
+  s.modem->ppp_up_seconds.reset();  // the link is down
+  CHECK(nlohmann::json::parse(status_json(s))["modem"]["ppp"]["up_seconds"].is_null());
+  CHECK(handle(get("/metrics"), s, policy(), HttpCounters{}).body.find("failberry_modem_signal_dbm -71\n") !=
+        std::string::npos);
+}

@@ -361,7 +361,8 @@ def main():
                 j = next_status(g)
                 ms = (j or {}).get("modem", {})
                 check(ms.get("state") == "online" and ms.get("ppp", {}).get("local") == OURS and
-                      ms.get("ppp", {}).get("remote") == ISP and DNS in str(ms.get("ppp", {}).get("dns")),
+                      ms.get("ppp", {}).get("remote") == ISP and DNS in str(ms.get("ppp", {}).get("dns")) and
+                      isinstance(ms.get("ppp", {}).get("up_seconds"), int) and ms["ppp"]["up_seconds"] >= 0,
                       "cold: status online with ppp0's addresses and DNS", json.dumps(ms.get("ppp")))
                 m = g.expect(r"^RSS (\d+) kB", 30)
                 print(f"INFO: {tag} failberryd VmRSS online: {m.group(1)} kB")

@@ -129,7 +129,8 @@ class ModemService {
   bool port_shared_ = false;  // pppd holds the AT port's tty
   bool link_reported_ = false;
   ppp::LinkInfo link_;
-  std::string usb_port_;  // the modem's USB location ("1-1.3"), "" for a tty outside USB
+  std::optional<TimePoint> link_up_at_;  // when pppd reported the link up
+  std::string usb_port_;                 // the modem's USB location ("1-1.3"), "" for a tty outside USB
   std::unique_ptr<usb::HubPower> hub_power_;
   std::string last_power_cycle_;  // what the last cycle did, for status
   TimerId machine_timer_ = 0;

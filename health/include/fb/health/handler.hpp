@@ -98,6 +98,7 @@ struct ModemStatus {
   std::string ppp_interface;  // the PPP link as pppd reported it ("" when down)
   std::string ppp_local, ppp_remote;
   std::vector<std::string> ppp_dns;
+  std::optional<std::int64_t> ppp_up_seconds{};  // how long the PPP session has been up
 };
 
 // The recovery ladder ("recovery" in /status).
