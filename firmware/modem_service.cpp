@@ -635,6 +635,20 @@ void ModemService::check_sim() {
   });
 }
 
+template <class Done>
+void ModemService::run_command(std::string command) {
+  auto ch = channel_;
+  auto gen = generation_;
+  auto alive = alive_;
+  spawn([this, ch, gen, alive, command = plain_command(std::move(command))]() -> boost::asio::awaitable<void> {
+    at::CommandResult r = co_await ch->run(command);
+    if (!*alive || gen != generation_) co_return;
+    Done done;
+    if (!r) done.error = r.error();
+    feed(ModemEvent{done});
+  });
+}
+
 void ModemService::enter_pin() {
   std::string why;
   auto pin = read_pin(config_.modem.pin_file, why);
@@ -642,16 +656,7 @@ void ModemService::enter_pin() {
     queue_.emplace_back(ModemEvent{mev::PinEntered{Error{Code::at_error, "PIN not sent: " + why}}});
     return;
   }
-  auto ch = channel_;
-  auto gen = generation_;
-  auto alive = alive_;
-  spawn([this, ch, gen, alive, command = plain_command("AT+CPIN=\"" + *pin + "\"")]() -> boost::asio::awaitable<void> {
-    at::CommandResult r = co_await ch->run(command);
-    if (!*alive || gen != generation_) co_return;
-    mev::PinEntered done;
-    if (!r) done.error = r.error();
-    feed(ModemEvent{done});
-  });
+  run_command<mev::PinEntered>("AT+CPIN=\"" + *pin + "\"");
 }
 
 void ModemService::poll() {
@@ -683,18 +688,9 @@ void ModemService::reset_modem() {
     queue_.emplace_back(ModemEvent{mev::ResetDone{Error{Code::no_modem, "no channel"}}});
     return;
   }
-  auto ch = channel_;
-  auto gen = generation_;
-  auto alive = alive_;
   std::string cmd(profile_->reset.empty() ? "AT+CFUN=1,1" : profile_->reset);
   log_.notice() << "resetting the modem: " << cmd;
-  spawn([this, ch, gen, alive, command = plain_command(cmd)]() -> boost::asio::awaitable<void> {
-    at::CommandResult r = co_await ch->run(command);
-    if (!*alive || gen != generation_) co_return;
-    mev::ResetDone done;
-    if (!r) done.error = r.error();
-    feed(ModemEvent{done});
-  });
+  run_command<mev::ResetDone>(cmd);
 }
 
 void ModemService::dial() {

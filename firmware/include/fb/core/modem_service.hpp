@@ -95,6 +95,10 @@ class ModemService {
   void enter_pin();
   void poll();
   void reset_modem();
+  // Runs one AT command on the current channel, then feeds Done{error}; the
+  // result is dropped when the channel changed meanwhile or the service is gone.
+  template <class Done>
+  void run_command(std::string command);
   void dial();
   void hang_up();
   void on_pppd_exit(const ppp::Exit& exit);
