@@ -32,48 +32,6 @@ bool host_has_ppp() {
   return std::filesystem::exists("/dev/ppp");
 }
 
-// Waits until `path` contains `needle` (counting occurrences), bounded.
-bool wait_for_log(const std::string& path, const std::string& needle, std::chrono::milliseconds limit = 20s,
-                  std::size_t occurrences = 1) {
-  int in = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-  ::inotify_add_watch(in, std::filesystem::path(path).parent_path().c_str(), IN_MODIFY | IN_CREATE);
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  bool found = false;
-  while (true) {
-    std::string text = fb::test::read_file(path);
-    std::size_t n = 0;
-    for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
-    if (n >= occurrences) {
-      found = true;
-      break;
-    }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{in, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 500))) > 0) {
-      char buf[4096];
-      while (::read(in, buf, sizeof buf) > 0) {
-      }
-    }
-  }
-  ::close(in);
-  return found;
-}
-
-double cpu_seconds_of(pid_t pid) {
-  std::string stat = fb::test::read_file("/proc/" + std::to_string(pid) + "/stat");
-  auto close = stat.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream rest(stat.substr(close + 2));
-  std::string field;
-  long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stol(field);
-    if (i == 15) stime = std::stol(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 struct Setup {
   explicit Setup(std::string vendor_ = "zte", std::vector<std::string> sets_ = {}, std::string pin_ = {},
                  std::string modem_extra_ = {})
@@ -140,7 +98,7 @@ struct Rig {
   }
   nlohmann::json sim_state_now() { return nlohmann::json::parse(sim.ok("state")); }
   bool logged(const std::string& needle, std::chrono::milliseconds limit = 20s, std::size_t n = 1) {
-    return wait_for_log(log, needle, limit, n);
+    return fb::test::wait_for_text(log, needle, limit, n);
   }
   std::string log_text() { return fb::test::read_file(log); }
   int starts = 0;
@@ -306,15 +264,15 @@ TEST_CASE("a silent modem: AT_TIMEOUT, the ladder climbs (redial, reset, power c
   REQUIRE_MESSAGE(rig.logged("probing --probed(AT_TIMEOUT)--> recovering"), rig.log_text());
   REQUIRE(rig.logged("--recover(reset_modem)--> resetting"));
   REQUIRE_MESSAGE(rig.logged("recovery: acting --failure(BAD_LOCATION)--> exhausted"), rig.log_text());
-  double cpu_before = cpu_seconds_of(rig.daemon->pid());
+  double cpu_before = fb::test::cpu_seconds_of(rig.daemon->pid());
   REQUIRE(rig.logged("exhausted --timer--> acting"));  // backoff_max later it starts over, once
   auto j = rig.status();
   CHECK(j["modem"]["error"] == "AT_TIMEOUT");
   CHECK(j["recovery"]["attempts"]["redial"] >= 3);  // its budget first (refused at once: not registered)
   CHECK(j["recovery"]["attempts"]["reset_modem"].get<int>() >= 1);
-  CHECK(j["recovery"]["attempts"]["power_cycle"].get<int>() >= 2);  // tried, and refused: a pty is not on USB
-  CHECK(j["recovery"]["attempts"]["reboot"] == 0);                  // reboot_allowed = false
-  CHECK(cpu_seconds_of(rig.daemon->pid()) - cpu_before < 0.5);      // about a second of waiting: no busy loop
+  CHECK(j["recovery"]["attempts"]["power_cycle"].get<int>() >= 2);        // tried, and refused: a pty is not on USB
+  CHECK(j["recovery"]["attempts"]["reboot"] == 0);                        // reboot_allowed = false
+  CHECK(fb::test::cpu_seconds_of(rig.daemon->pid()) - cpu_before < 0.5);  // about a second of waiting: no busy loop
   CHECK(j["recovery"]["last_power_cycle"].get<std::string>().find("BAD_LOCATION: the modem is not on USB") == 0);
   CHECK(rig.ctl({"cycle-usb"}).output ==
         "failberryctl: BAD_LOCATION: no USB modem found to power-cycle (recovering); "
@@ -329,14 +287,14 @@ TEST_CASE("unplugged: EOF/EIO becomes MODEM_GONE, the daemon keeps running witho
   rig.sim.ok("unplug");
   REQUIRE_MESSAGE(rig.logged("--> absent [MODEM_GONE]"), rig.log_text());
   REQUIRE_MESSAGE(rig.logged("the modem did not come back"), rig.log_text());
-  double cpu_before = cpu_seconds_of(rig.daemon->pid());
+  double cpu_before = fb::test::cpu_seconds_of(rig.daemon->pid());
   REQUIRE(rig.logged("scanned(NO_MODEM)", 20s, 1));
   auto j = rig.status();
   CHECK(j["modem"]["error"] == "MODEM_GONE");
   CHECK(j["modem"]["gone"] == 1);
   CHECK(j["modem"]["state"] == "absent");
   CHECK(j["recovery"]["failures"].get<int>() >= 1);
-  CHECK(cpu_seconds_of(rig.daemon->pid()) - cpu_before < 0.5);
+  CHECK(fb::test::cpu_seconds_of(rig.daemon->pid()) - cpu_before < 0.5);
   CHECK(rig.daemon->running());
   auto r = rig.ctl({"reset-modem"});
   CHECK(r.code == 1);

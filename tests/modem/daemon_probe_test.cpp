@@ -29,51 +29,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::size_t count_in(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
-  return n;
-}
-
-// Waits until `path` contains `needle` `occurrences` times, bounded.
-bool wait_for_log(const std::string& path, const std::string& needle, std::chrono::milliseconds limit,
-                  std::size_t occurrences = 1) {
-  int in = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-  ::inotify_add_watch(in, fs::path(path).parent_path().c_str(), IN_MODIFY | IN_CREATE);
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  bool found = false;
-  while (true) {
-    if (count_in(fb::test::read_file(path), needle) >= occurrences) {
-      found = true;
-      break;
-    }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{in, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 500))) > 0) {
-      char buf[4096];
-      while (::read(in, buf, sizeof buf) > 0) {
-      }
-    }
-  }
-  ::close(in);
-  return found;
-}
-
-double cpu_seconds_of(pid_t pid) {
-  std::string stat = fb::test::read_file("/proc/" + std::to_string(pid) + "/stat");
-  auto close = stat.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream rest(stat.substr(close + 2));
-  std::string field;
-  long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stol(field);
-    if (i == 15) stime = std::stol(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 // A pty whose master the test holds and never reads: whatever is written to
 // its slave goes unanswered (a diagnostics or GPS port that ignores AT).
 struct SilentPty {
@@ -158,7 +113,7 @@ struct Rig {
     return j;
   }
   bool logged(const std::string& needle, std::chrono::milliseconds limit = 30s, std::size_t n = 1) {
-    return wait_for_log(log, needle, limit, n);
+    return fb::test::wait_for_text(log, needle, limit, n);
   }
   std::string log_text() { return fb::test::read_file(log); }
 };
@@ -206,12 +161,12 @@ TEST_CASE("three ttys, none answers: AT_TIMEOUT naming each port, looked at agai
   CHECK(detail.find("ttyUSB1") != std::string::npos);
   CHECK(detail.find("ttyUSB2") != std::string::npos);
   std::string probe = m["at_probe"].get<std::string>();
-  CHECK(count_in(probe, "no answer") == 3);
+  CHECK(fb::test::count_in(probe, "no answer") == 3);
 
   // The next look comes from the machine's scan timer (10 s), not a loop.
-  double cpu_before = cpu_seconds_of(rig.daemon->pid());
+  double cpu_before = fb::test::cpu_seconds_of(rig.daemon->pid());
   REQUIRE_MESSAGE(rig.logged("AT port probe: AT_TIMEOUT", 40s, 2), rig.log_text());
-  CHECK(cpu_seconds_of(rig.daemon->pid()) - cpu_before < 0.5);  // ~16 s of waiting: no busy loop
-  CHECK(count_in(rig.log_text(), "AT port probe: AT_TIMEOUT") <= 3);
+  CHECK(fb::test::cpu_seconds_of(rig.daemon->pid()) - cpu_before < 0.5);  // ~16 s of waiting: no busy loop
+  CHECK(fb::test::count_in(rig.log_text(), "AT port probe: AT_TIMEOUT") <= 3);
   CHECK(rig.status()["modem"]["error"] == "AT_TIMEOUT");
 }

@@ -49,6 +49,15 @@ std::string read_file(const std::string& path);
 unsigned short free_tcp_port();
 void write_file(const std::string& path, const std::string& text, unsigned mode = 0644);
 
+// Waits (bounded, woken by inotify on the file's directory, never a fixed
+// sleep) until the file at `path` holds `needle` at least `occurrences` times.
+bool wait_for_text(const std::string& path, const std::string& needle, std::chrono::milliseconds limit,
+                   std::size_t occurrences = 1);
+// How often `needle` stands in `text`.
+std::size_t count_in(const std::string& text, const std::string& needle);
+// CPU time (user + system) a live process has used, in seconds; -1 when unknown.
+double cpu_seconds_of(pid_t pid);
+
 // A private temporary directory, removed with everything in it.
 class TempDir {
  public:
