@@ -84,7 +84,7 @@ if [ "$ARCH" = "$(dpkg --print-architecture)" ]; then
     done; }
 else
   DB=${FB_SHLIBS_DIR:-/var/cache/failberry/shlibs}/$ARCH
-  owner() { grep -l "/$1\$" "$DB"/admin/info/*.list 2> /dev/null | head -1 | xargs -r basename | sed 's/[:.].*//'; }
+  owner() { grep -l "/$1\$" "$DB"/admin/info/*.list 2> /dev/null | head -1 | xargs -r basename | sed -e 's/\.list$//' -e 's/:.*//'; }
 fi
 for b in usr/sbin/failberryd usr/bin/failberryctl; do
   for so in $(readelf -d "$W/x/$b" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
