@@ -90,7 +90,7 @@ else
   echo "   no failover within 10 s" >&2
   exit 1
 fi
-sleep 0.2
+lab_wait 5 grep -q "default route now via cellular" "$LAB_DIR/failberryd.log"
 grep "default route now via cellular" "$LAB_DIR/failberryd.log" | tail -1 | sed 's/.*network: /   failberryd says: /'
 echo "   the Pi's default route: $(ip -n "$LAB-pi" -4 route show default | grep -m1 " metric 10 ")"
 echo "   LAN traffic: $(lab_lan_get)   (10.64.0.2 = the cellular uplink)"

@@ -122,10 +122,16 @@ down_then_online() {  # $1: what happened; wait for the link to drop, then for i
   status
   online
 }
-settle() { sleep 5; }  # past [recovery] stable_after: each fault meets a fresh ladder
+# Each fault must meet a fresh ladder: wait until the daemon reports every rung's
+# budget full again (it refills them after [recovery] stable_after online).
+ladder_fresh() {
+  failberryctl --socket /run/failberry/control.sock status --json 2>/dev/null | tr -d ' \n' |
+    grep -o '"budget_used":{[^}]*}' | grep -qv ':[1-9]'
+}
+settle() { upto 30 ladder_fresh || { echo "LADDER NOT REFILLED"; status; return 1; }; }
 online || exit 1
 for s in @SCENARIOS@; do
-  settle
+  settle || exit 1
   case $s in
   cold) echo "PHASE cold done" ;;
   isp_hangup)
@@ -134,10 +140,10 @@ for s in @SCENARIOS@; do
   pppd_exits)
     echo "PHASE sigkill"; mark fault; kill -9 $(our_pppd)
     down_then_online sigkill || exit 1
-    settle; echo "PHASE isp_terminate"; mark fault
+    settle || exit 1; echo "PHASE isp_terminate"; mark fault
     for p in $(pidof pppd); do [ "$p" = "$(our_pppd)" ] || kill -TERM $p; done
     down_then_online isp_terminate || exit 1
-    settle; mark fault; echo "PHASE silent"  # the host makes the line silent, then talks again
+    settle || exit 1; mark fault; echo "PHASE silent"  # the host makes the line silent, then talks again
     down_then_online silent || exit 1 ;;
   firmware_hang)
     mark fault; echo "PHASE hang"  # the host hangs the firmware; power loss resets it

@@ -70,7 +70,8 @@ while [ $i -lt 20 ]; do
   failberryctl --socket /run/failberry/control.sock status --json 2>&1 | sed -n 's/^ *\("error"\|"mode_switch"\)/J \1/p'
   i=$((i + 1))
 done
-kill $(pidof failberryd); sleep 1
+kill $(pidof failberryd)
+upto 10 sh -c '! pidof failberryd >/dev/null' || { echo "FAILBERRYD DID NOT STOP"; exit 1; }
 echo "PHASE switch"
 failberryd --config /t/f.ini 2>&1 | sed 's/^/E /' &
 i=0
