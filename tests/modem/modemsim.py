@@ -32,7 +32,7 @@ simulator writes "ready <tty-path-or-socket>" to --control-fd.
   dtr 0|1                    the host's DTR line (e.g. seen in QEMU's usb-serial
                              trace): dropping it in data mode ends the call
                              (AT&D2, every stick's default): "NO CARRIER"
-  unplug                     close the pty master / the socket client (EIO/EOF)
+  unplug                     close the pty master / the socket client (EIO/EOF); --link goes
   powercycle                 unplug, reload persisted state, come back (new pty)
   quit
 
@@ -458,6 +458,10 @@ class Simulator:
             os.close(self.master)
             os.close(self.slave)
             self.master = self.slave = None
+            # The stable path goes with the device, as udev removes /dev/serial/by-id/…:
+            # the kernel hands the pty's number to the next process that asks.
+            if self.args.link and os.path.islink(self.args.link):
+                os.unlink(self.args.link)
 
     def modem_fd(self):
         if self.client is not None:

@@ -32,6 +32,7 @@ import http.client, json, os, re, selectors, shutil, socket, subprocess, sys, te
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
+MARKER = re.compile(r"(FB-REPORT |FB-JOURNAL |FB-REPORT-END)")
 REPORT_UNIT = """[Unit]
 Description=failberry boot test: report failberryd.service's state on the console
 After=failberryd.service network-online.target
@@ -86,7 +87,34 @@ def http_get(port, path):
         c.close()
 
 
+def console_marker(line):
+    """(marker, the rest of the line) for a report line, (None, None) otherwise."""
+    m = MARKER.search(line)
+    return (m.group(1), line[m.end():]) if m else (None, None)
+
+
+def self_test():
+    """The console parse on lines seen from real boots (ctest unit.boot_console)."""
+    cases = [
+        ("FB-REPORT ActiveState=active Result=success", ("FB-REPORT ", "ActiveState=active Result=success")),
+        # getty's prompt and the report on one console line (seen in a full run)
+        ("failberry-test login: FB-REPORT Result=success ExecMainPID=291 ",
+         ("FB-REPORT ", "Result=success ExecMainPID=291 ")),
+        ("failberry-test login: FB-JOURNAL started", ("FB-JOURNAL ", "started")),
+        ("failberry-test login: FB-REPORT-END", ("FB-REPORT-END", "")),
+        ("FB-REPORT-END", ("FB-REPORT-END", "")),
+        ("Debian GNU/Linux 12 failberry-test ttyAMA0", (None, None)),
+    ]
+    bad = [(line, console_marker(line), want) for line, want in cases if console_marker(line) != want]
+    for line, got, want in bad:
+        print(f"FAIL console_marker({line!r}) = {got!r}, want {want!r}")
+    print(f"{len(cases) - len(bad)} passed, {len(bad)} failed")
+    return 1 if bad else 0
+
+
 def main():
+    if sys.argv[1:] == ["--self-test"]:
+        return self_test()
     unedited = sys.argv[3:] == ["--unedited"]
     if len(sys.argv) != 3 and not unedited:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
@@ -192,12 +220,18 @@ def main():
                     console.append(line)
                     if verbose:
                         print("    guest| " + line, file=sys.stderr)
-                    if line.startswith("FB-REPORT ") and report is None:
-                        report = line
+                    # A marker counts anywhere in a line: getty and the report share the
+                    # console, so "login: " may stand before it (each of our lines is one
+                    # write, which the tty never splits).
+                    kind, rest = console_marker(line)
+                    if kind is None:
+                        continue
+                    if kind == "FB-REPORT " and report is None:
+                        report = kind + rest
                         times["boot to failberryd.service started"] = time.monotonic() - t
-                    elif line.startswith("FB-JOURNAL "):
-                        journal.append(line[len("FB-JOURNAL "):])
-                    elif line.startswith("FB-REPORT-END"):
+                    elif kind == "FB-JOURNAL ":
+                        journal.append(rest)
+                    elif kind == "FB-REPORT-END":
                         done = True
             check("the guest booted with systemd and reported failberryd.service's state", report is not None,
                   "no report within %.0f s; console tail:\n%s" % (timeout, "\n".join(console[-25:]))
