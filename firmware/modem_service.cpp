@@ -63,6 +63,33 @@ std::optional<std::string> read_small_file(const std::string& path, std::size_t 
   return text.str();
 }
 
+// A state file: nullopt with `problem` empty when it does not exist (no
+// record yet); nullopt with `problem` set when it exists but cannot be read.
+std::optional<std::string> read_state_file(const std::string& path, std::string& problem) {
+  problem.clear();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) problem = path + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) problem = path + ": " + std::strerror(errno);
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > 65536) {
+      problem = path + ": larger than 64 KiB";
+      break;
+    }
+  }
+  ::close(fd);
+  if (!problem.empty()) return std::nullopt;
+  return text;
+}
+
 // Atomic: a temporary file beside it, fsync, rename, fsync of the directory.
 std::string write_atomically(const std::string& path, const std::string& body) {
   std::error_code ec;
@@ -80,17 +107,18 @@ std::string write_atomically(const std::string& path, const std::string& body) {
       done += static_cast<std::size_t>(n);
   }
   if (err.empty() && ::fsync(fd) != 0) err = std::strerror(errno);
-  ::close(fd);
+  if (::close(fd) != 0 && err.empty()) err = std::strerror(errno);
   if (err.empty() && ::rename(tmp.c_str(), path.c_str()) != 0) err = std::strerror(errno);
   if (!err.empty()) {
     ::unlink(tmp.c_str());
     return path + ": " + err;
   }
+  // The rename is durable only once the directory is.
   int dfd = ::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  if (dfd < 0) return fs::path(path).parent_path().string() + ": " + std::strerror(errno);
+  if (::fsync(dfd) != 0) err = std::strerror(errno);
+  ::close(dfd);
+  if (!err.empty()) return fs::path(path).parent_path().string() + ": fsync: " + err;
   return "";
 }
 
@@ -120,11 +148,6 @@ std::optional<std::string> read_pin(const std::string& path, std::string& why) {
     return std::nullopt;
   }
   return pin;
-}
-
-// Built outside the coroutines: GCC 12 miscompiles braced string lists there.
-at::Command iccid_command() {
-  return at::Command{"AT+CCID", {"+CCID:", "^ICCID:", "+ICCID:"}, Duration{0}};
 }
 
 at::Command plain_command(std::string text) {
@@ -163,11 +186,6 @@ std::optional<ModemServiceOptions::TestSwitch> parse_test_switch(std::string_vie
   return ModemServiceOptions::TestSwitch{from->id, to->id};
 }
 
-std::string mask_iccid(const std::string& iccid) {
-  if (iccid.size() <= 10) return std::string(iccid.size(), '*');
-  return iccid.substr(0, 6) + std::string(iccid.size() - 10, '*') + iccid.substr(iccid.size() - 4);
-}
-
 ModemService::ModemService(boost::asio::io_context& io, TimerService& timers, const Config& config,
                            ModemServiceOptions options)
     : io_(io),
@@ -194,12 +212,19 @@ std::int64_t ModemService::unix_now() const {
 }
 
 void ModemService::start() {
-  std::set<std::string> tried;
-  if (auto text = read_small_file(state_path("sim-pin.json"))) {
+  // The PIN record: anything but a clean read of a well-formed file (or no
+  // file at all) is a problem, and SimPolicy then enters no PIN.
+  mev::Start start;
+  std::string path = state_path("sim-pin.json");
+  if (auto text = read_state_file(path, start.pin_record_problem)) {
     auto j = nlohmann::json::parse(*text, nullptr, false);
-    if (j.is_object() && j.contains("tried") && j["tried"].is_array())
-      for (const auto& i : j["tried"])
-        if (i.is_string()) tried.insert(i.get<std::string>());
+    bool ok = j.is_object() && j.contains("tried") && j["tried"].is_array();
+    if (ok)
+      for (const auto& i : j["tried"]) {
+        if (!i.is_string()) ok = false;
+        if (ok) start.pin_tried.insert(i.get<std::string>());
+      }
+    if (!ok) start.pin_record_problem = path + ": not a record of tried PINs ({\"tried\": [ICCID, ...]})";
   }
   RebootRecord reboots;
   if (auto text = read_small_file(state_path("reboots.json"))) {
@@ -213,7 +238,7 @@ void ModemService::start() {
     }
   }
   feed(LadderEvent{lev::Start{reboots}});
-  feed(ModemEvent{mev::Start{tried}});
+  feed(ModemEvent{start});
 }
 
 // ---- event pump: one event at a time, actions may queue more ----
@@ -261,8 +286,12 @@ void ModemService::apply(const ModemAction& action) {
           enter_pin();
         } else if constexpr (std::is_same_v<A, mact::PersistPinRecord>) {
           nlohmann::json j = {{"tried", a.tried}};
-          if (auto err = write_atomically(state_path("sim-pin.json"), j.dump(1) + "\n"); !err.empty())
+          mev::PinRecorded done;
+          if (auto err = write_atomically(state_path("sim-pin.json"), j.dump(1) + "\n"); !err.empty()) {
             log_.error() << "cannot keep the SIM PIN record: " << err;
+            done.error = err;
+          }
+          queue_.emplace_back(ModemEvent{done});
         } else if constexpr (std::is_same_v<A, mact::Poll>) {
           poll();
         } else if constexpr (std::is_same_v<A, mact::Dial>) {
@@ -281,6 +310,8 @@ void ModemService::apply(const ModemAction& action) {
           queue_.emplace_back(LadderEvent{lev::Recovered{}});
         } else if constexpr (std::is_same_v<A, mact::NeedsUser>) {
           queue_.emplace_back(LadderEvent{lev::Stop{a.code, a.detail}});
+        } else if constexpr (std::is_same_v<A, mact::Resume>) {
+          queue_.emplace_back(LadderEvent{lev::Resume{}});
         } else if constexpr (std::is_same_v<A, mact::ArmTimer>) {
           if (machine_timer_) timers_.cancel(machine_timer_);
           machine_timer_ = timers_.arm(a.deadline, [this] {
@@ -545,7 +576,7 @@ void ModemService::probe(const std::string& tty) {
   spawn([this, ch, gen, alive, id, profile, control]() -> boost::asio::awaitable<void> {
     modem::ModemSnapshot snap;
     auto r = co_await at::run_steps(*ch, modem::init_steps(*profile, id), snap);
-    if (r) r = co_await at::run_steps(*ch, modem::identify_steps(), snap);
+    if (r) r = co_await at::run_steps(*ch, modem::identify_steps(*profile), snap);
     if (r) r = co_await at::run_steps(*ch, modem::cdrom_query_steps(control), snap);
     if (!*alive || gen != generation_) co_return;
     mev::Probed p;
@@ -602,29 +633,28 @@ void ModemService::disable_cdrom() {
 
 void ModemService::check_sim() {
   if (!channel_) {
-    queue_.emplace_back(ModemEvent{mev::SimChecked{Error{Code::no_modem, "no channel"}, {}, {}, {}, false}});
+    queue_.emplace_back(ModemEvent{mev::SimChecked{Error{Code::no_modem, "no channel"}, {}, {}, {}, false, {}}});
     return;
   }
   auto ch = channel_;
   auto gen = generation_;
   auto alive = alive_;
-  spawn([this, ch, gen, alive]() -> boost::asio::awaitable<void> {
+  const modem::Profile* profile = profile_ ? profile_ : &modem::profile(modem::Vendor::generic);
+  spawn([this, ch, gen, alive, profile]() -> boost::asio::awaitable<void> {
     modem::ModemSnapshot snap;
     mev::SimChecked s;
     auto r = co_await at::run_steps(*ch, modem::sim_steps(), snap);
+    if (r && snap.sim && *snap.sim != at::SimState::missing)
+      r = co_await at::run_steps(*ch, modem::iccid_steps(*profile), snap);
+    if (r && snap.sim == at::SimState::pin_required)
+      r = co_await at::run_steps(*ch, modem::pin_retries_steps(*profile), snap);
     if (!r) {
       s.error = r.error();
     } else {
       s.sim = snap.sim;
       s.sim_error = snap.sim_error;
-      if (snap.sim && *snap.sim != at::SimState::missing) {
-        at::CommandResult id = co_await ch->run(iccid_command());
-        if (id) {
-          if (auto iccid = at::parse_iccid(id->text())) s.iccid = *iccid;
-        } else if (at::transport_failure(id.code())) {
-          s.error = id.error();
-        }
-      }
+      s.iccid = snap.iccid;
+      s.pin_retries = snap.pin_retries;
     }
     std::string why;
     s.pin_available = read_pin(config_.modem.pin_file, why).has_value();
@@ -876,6 +906,7 @@ health::ModemStatus ModemService::modem_status() const {
   h.imei = s.identity.imei;
   h.iccid = mask_iccid(s.identity.iccid);
   h.sim = s.sim;
+  h.pin_retries = s.pin_retries;
   h.registration = s.registration;
   h.network = s.network;
   h.access_tech = s.access_tech;

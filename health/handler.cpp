@@ -89,6 +89,7 @@ std::string status_json(const Snapshot& s) {
                   {"imei", m.imei},
                   {"iccid", m.iccid},
                   {"sim", m.sim},
+                  {"pin_retries", opt(m.pin_retries)},
                   {"registration", m.registration},
                   {"operator", m.network},
                   {"access_tech", m.access_tech},

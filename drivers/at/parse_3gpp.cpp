@@ -460,6 +460,31 @@ Result<std::string> parse_iccid(std::string_view text) {
   return bad("no ICCID", text);
 }
 
+// ---------------------------------------------------------------- PIN attempts
+
+Result<int> parse_pin_retries(std::string_view text) {
+  for (auto line : split_lines(text)) {
+    // tag, index of the SIM PIN count, and the code the line must be about (empty: any)
+    struct Form {
+      std::string_view tag;
+      std::size_t field;
+      std::string_view code;
+    };
+    for (const Form& form :
+         {Form{"+CPINR:", 1, "SIM PIN"}, Form{"^CPIN:", 3, ""}, Form{"+ZPINPUK:", 0, ""}, Form{"+QPINC:", 1, "SC"}}) {
+      auto rest = after_tag(line, form.tag);
+      if (!rest) continue;
+      auto f = split_fields(*rest);
+      if (!form.code.empty() && (f.empty() || f[0].text != form.code)) continue;  // another PIN (PIN2, PUK)
+      if (f.size() <= form.field) return bad("short PIN attempts answer", line);
+      auto n = to_uint(f[form.field].text);
+      if (!n || *n > 15) return bad("PIN attempts not a small number", line);
+      return static_cast<int>(*n);
+    }
+  }
+  return bad("no SIM PIN attempts", text);
+}
+
 // ---------------------------------------------------------------- CGDCONT
 
 Result<std::vector<PdpContext>> parse_cgdcont(std::string_view text) {

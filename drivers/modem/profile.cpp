@@ -120,9 +120,10 @@ constexpr std::array<ModemModel, 0> kNoModems{};
 constexpr std::array<StorageModel, 0> kNoStorage{};
 
 const Profile kGeneric{Vendor::generic, "generic", 0, kNoModems, kNoStorage, "AT+CFUN=1,1", kNoInit, {}};
-const Profile kZteProfile{Vendor::zte, "zte", kZte, kZteModems, kZteStorage, "AT+CFUN=1,1", kNoInit, kZteUrcs};
-const Profile kHuaweiProfile{Vendor::huawei, "huawei",   kHuawei, kHuaweiModems,
-                             kHuaweiStorage, "AT^RESET", kNoInit, kHuaweiUrcs};
+const Profile kZteProfile{Vendor::zte,   "zte",   kZte,     kZteModems, kZteStorage,
+                          "AT+CFUN=1,1", kNoInit, kZteUrcs, "",         "AT+ZPINPUK=?"};
+const Profile kHuaweiProfile{Vendor::huawei, "huawei", kHuawei,     kHuaweiModems, kHuaweiStorage,
+                             "AT^RESET",     kNoInit,  kHuaweiUrcs, "AT^ICCID?",   "AT^CPIN?"};
 
 constexpr CdromCommands kZcdrun{"AT+ZCDRUN=4", "", "AT+ZCDRUN=8"};
 constexpr CdromCommands kU2diag{"AT^U2DIAG?", "^U2DIAG:", "AT^U2DIAG=0"};

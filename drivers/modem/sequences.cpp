@@ -1,5 +1,6 @@
 #include "fb/modem/sequences.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace fb::modem {
@@ -67,7 +68,7 @@ Steps init_steps(const Profile& profile, UsbId id) {
   return s;
 }
 
-Steps identify_steps() {
+Steps identify_steps(const Profile& profile) {
   Steps s;
   s.push_back(step("ATI", {}, true, parse_into(false, [](std::string_view text, ModemSnapshot& m) {
                      if (auto info = at::parse_ati(text)) {
@@ -94,11 +95,42 @@ Steps identify_steps() {
                      m.imei = imei->digits;
                      return std::nullopt;
                    })));
-  s.push_back(step("AT+CCID", {"+CCID:", "^ICCID:", "+ICCID:"}, true,
-                   parse_into(false, [](std::string_view text, ModemSnapshot& m) {
-                     if (auto iccid = at::parse_iccid(text)) m.iccid = *iccid;
-                     return std::optional<Error>{};
-                   })));
+  for (auto& row : iccid_steps(profile)) s.push_back(std::move(row));
+  return s;
+}
+
+Steps iccid_steps(const Profile& profile) {
+  std::vector<std::string> commands;
+  if (!profile.iccid.empty()) commands.emplace_back(profile.iccid);
+  for (const char* c : {"AT+CCID", "AT^ICCID?", "AT+ICCID", "AT+CRSM=176,12258,0,0,10"})
+    if (std::find(commands.begin(), commands.end(), c) == commands.end()) commands.emplace_back(c);
+  Steps s;
+  for (auto& c : commands) {
+    auto row = step(std::move(c), {"+CCID:", "^ICCID:", "+ICCID:", "+CRSM:", "+ZGETICCID:", "+QCCID:"}, true,
+                    parse_into(false, [](std::string_view text, ModemSnapshot& m) {
+                      if (auto iccid = at::parse_iccid(text)) m.iccid = *iccid;
+                      return std::optional<Error>{};
+                    }));
+    row.skip = [](const ModemSnapshot& m) { return !m.iccid.empty(); };
+    s.push_back(std::move(row));
+  }
+  return s;
+}
+
+Steps pin_retries_steps(const Profile& profile) {
+  std::vector<std::string> commands;
+  if (!profile.pin_retries.empty()) commands.emplace_back(profile.pin_retries);
+  commands.emplace_back("AT+CPINR=\"SIM PIN\"");
+  Steps s;
+  for (auto& c : commands) {
+    auto row = step(std::move(c), {"+CPINR:", "^CPIN:", "+ZPINPUK:", "+QPINC:"}, true,
+                    parse_into(false, [](std::string_view text, ModemSnapshot& m) {
+                      if (auto n = at::parse_pin_retries(text)) m.pin_retries = *n;
+                      return std::optional<Error>{};
+                    }));
+    row.skip = [](const ModemSnapshot& m) { return m.pin_retries.has_value(); };
+    s.push_back(std::move(row));
+  }
   return s;
 }
 

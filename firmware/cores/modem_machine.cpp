@@ -40,6 +40,9 @@ std::string event_text(const ModemEvent& e) {
       if (s.sim) return "sim_checked(" + std::string(at::to_string(*s.sim)) + ")";
       return "sim_checked(" + (s.sim_error ? std::string(modem::to_string(*s.sim_error)) : std::string("?")) + ")";
     }
+    std::string operator()(const ev::PinRecorded& p) const {
+      return "pin_recorded(" + std::string(p.error ? "failed" : "ok") + ")";
+    }
     std::string operator()(const ev::PinEntered& p) const { return "pin_entered(" + err_text(p.error) + ")"; }
     std::string operator()(const ev::Polled& p) const {
       return "polled(" + (p.error ? err_text(p.error) : std::string(to_string(summarize(p.facts)))) + ")";
@@ -68,20 +71,20 @@ struct ModemTable {
   static constexpr M::Handler S = &M::stale;
   // clang-format off
   static constexpr std::array<std::array<M::Handler, kEvents>, kStates> kTable{{
-      //                    Start      Scanned      ModeSwitched  Probed      CdromDisabled  SimChecked      PinEntered   Polled      RegUrc       Dialed      LinkDown       Gone          ResetDone       PowerCycled       Recover       TimerFired
-      /* absent */        {{&M::begin, &M::scanned, S,            S,          S,             S,              S,           S,          S,           S,          S,             &M::ignore,   S,              S,                &M::recover,  &M::timer}},
-      /* mode_switching */{{U,         S,           &M::switched, S,          S,             S,              S,           S,          S,           S,          S,             &M::ignore,   S,              S,                &M::recover,  S}},
-      /* probing */       {{U,         S,           S,            &M::probed, &M::cdrom_done, S,             S,           S,          &M::reg_urc, S,          S,             &M::gone,     S,              S,                &M::recover,  S}},
-      /* sim */           {{U,         S,           S,            S,          S,             &M::sim_checked, &M::pin_done, S,        &M::reg_urc, S,          S,             &M::gone,     S,              S,                &M::recover,  &M::timer}},
-      /* searching */     {{U,         S,           S,            S,          S,             S,              S,           &M::polled, &M::reg_urc, S,          S,             &M::gone,     S,              S,                &M::recover,  &M::timer}},
-      /* registered */    {{U,         S,           S,            S,          S,             S,              S,           &M::polled, &M::reg_urc, S,          S,             &M::gone,     S,              S,                &M::recover,  &M::timer}},
-      /* dialing */       {{U,         S,           S,            S,          S,             S,              S,           &M::polled, &M::reg_urc, &M::dialed, &M::link_down, &M::gone,     S,              S,                &M::recover,  S}},
-      /* online */        {{U,         S,           S,            S,          S,             S,              S,           &M::polled, &M::reg_urc, S,          &M::link_down, &M::gone,     S,              S,                &M::recover,  &M::timer}},
-      /* hangup */        {{U,         S,           S,            S,          S,             S,              S,           &M::polled, &M::reg_urc, S,          &M::link_down, &M::gone,     S,              S,                &M::recover,  S}},
-      /* resetting */     {{U,         S,           S,            S,          S,             S,              S,           S,          S,           S,          S,             &M::gone,     &M::reset_done, S,                &M::recover,  S}},
-      /* power_cycling */ {{U,         S,           S,            S,          S,             S,              S,           S,          S,           S,          S,             &M::ignore,   S,              &M::power_cycled, &M::recover,  S}},
-      /* recovering */    {{U,         S,           S,            S,          S,             S,              S,           S,          &M::reg_urc, S,          S,             &M::gone,     S,              S,                &M::recover,  S}},
-      /* stopped */       {{U,         S,           S,            S,          S,             S,              S,           S,          &M::reg_urc, S,          S,             &M::gone,     S,              S,                &M::recover,  S}},
+      //                     Start      Scanned      ModeSwitched  Probed      CdromDisabled   SimChecked       PinRecorded       PinEntered    Polled      RegUrc       Dialed      LinkDown       Gone        ResetDone       PowerCycled       Recover      TimerFired
+      /* absent */         {{&M::begin, &M::scanned, S,            S,          S,              S,               S,                S,            S,          S,           S,          S,             &M::ignore, S,              S,                &M::recover, &M::timer}},
+      /* mode_switching */ {{U,         S,           &M::switched, S,          S,              S,               S,                S,            S,          S,           S,          S,             &M::ignore, S,              S,                &M::recover, S}},
+      /* probing */        {{U,         S,           S,            &M::probed, &M::cdrom_done, S,               S,                S,            S,          &M::reg_urc, S,          S,             &M::gone,   S,              S,                &M::recover, S}},
+      /* sim */            {{U,         S,           S,            S,          S,              &M::sim_checked, &M::pin_recorded, &M::pin_done, S,          &M::reg_urc, S,          S,             &M::gone,   S,              S,                &M::recover, &M::timer}},
+      /* searching */      {{U,         S,           S,            S,          S,              S,               S,                S,            &M::polled, &M::reg_urc, S,          S,             &M::gone,   S,              S,                &M::recover, &M::timer}},
+      /* registered */     {{U,         S,           S,            S,          S,              S,               S,                S,            &M::polled, &M::reg_urc, S,          S,             &M::gone,   S,              S,                &M::recover, &M::timer}},
+      /* dialing */        {{U,         S,           S,            S,          S,              S,               S,                S,            &M::polled, &M::reg_urc, &M::dialed, &M::link_down, &M::gone,   S,              S,                &M::recover, S}},
+      /* online */         {{U,         S,           S,            S,          S,              S,               S,                S,            &M::polled, &M::reg_urc, S,          &M::link_down, &M::gone,   S,              S,                &M::recover, &M::timer}},
+      /* hangup */         {{U,         S,           S,            S,          S,              S,               S,                S,            &M::polled, &M::reg_urc, S,          &M::link_down, &M::gone,   S,              S,                &M::recover, S}},
+      /* resetting */      {{U,         S,           S,            S,          S,              S,               S,                S,            S,          S,           S,          S,             &M::gone,   &M::reset_done, S,                &M::recover, S}},
+      /* power_cycling */  {{U,         S,           S,            S,          S,              S,               S,                S,            S,          S,           S,          S,             &M::ignore, S,              &M::power_cycled, &M::recover, S}},
+      /* recovering */     {{U,         S,           S,            S,          S,              S,               S,                S,            S,          &M::reg_urc, S,          S,             &M::gone,   S,              S,                &M::recover, S}},
+      /* stopped */        {{U,         S,           S,            S,          S,              S,               S,                S,            S,          &M::reg_urc, S,          S,             &M::gone,   S,              S,                &M::recover, S}},
   }};
   // clang-format on
 };
@@ -163,8 +166,12 @@ std::vector<ModemAction> ModemMachine::handle(const ModemEvent& event, TimePoint
 // ---- cells ----
 
 State ModemMachine::begin(const ModemEvent& e) {
-  sim_policy_ = SimPolicy(std::get<ev::Start>(e).pin_tried);
-  if (!sim_policy_.tried().empty())
+  const auto& start = std::get<ev::Start>(e);
+  sim_policy_ = SimPolicy(start.pin_tried, start.pin_record_problem);
+  if (!start.pin_record_problem.empty())
+    log_.warning() << "the record of tried SIM PINs cannot be read (" << start.pin_record_problem
+                   << "): no PIN is entered until it is fixed or removed";
+  else if (!sim_policy_.tried().empty())
     log_.info() << sim_policy_.tried().size() << " SIM(s) on record whose PIN is not tried again";
   return scan();
 }
@@ -286,20 +293,49 @@ State ModemMachine::sim_checked(const ModemEvent& e) {
     case at::SimState::pin_required: break;
   }
   const std::string& iccid = status_.identity.iccid;
-  switch (sim_policy_.on_pin_required(iccid, s.pin_available)) {
+  status_.pin_retries = s.pin_retries;
+  std::string sim_name = iccid.empty() ? std::string("(ICCID unknown)") : mask_iccid(iccid);
+  switch (sim_policy_.on_pin_required(iccid, s.pin_available, s.pin_retries)) {
     case SimPolicy::Decision::no_pin_file:
       return needs_user(Code::sim_pin_required, "the SIM needs a PIN: put it in a file named by [modem] pin_file");
     case SimPolicy::Decision::already_tried:
-      return needs_user(Code::sim_pin_wrong, "a PIN was already tried once for SIM " + SimPolicy::key(iccid) +
+      return needs_user(Code::sim_pin_wrong, "a PIN was already tried once for SIM " + sim_name +
                                                  " and refused (or not confirmed); it is never tried again "
                                                  "automatically: fix pin_file, then remove the SIM from the "
                                                  "record in the state dir");
+    case SimPolicy::Decision::record_unreadable:
+      return needs_user("SIM_PIN_RECORD_UNREADABLE",
+                        "the PIN was not sent: the record of tried PINs cannot be read (" +
+                            sim_policy_.record_problem() +
+                            "), so any SIM may have had its try already; fix or remove that file, then reload");
+    case SimPolicy::Decision::no_iccid:
+      return needs_user("SIM_PIN_NO_ICCID",
+                        "the PIN was not sent: the stick does not tell the SIM's ICCID, so the try could not be "
+                        "recorded for this SIM; unlock the SIM once by hand or remove its PIN in a phone");
+    case SimPolicy::Decision::last_attempt:
+      return needs_user("SIM_PIN_LAST_ATTEMPT",
+                        "the PIN was not sent: SIM " + sim_name +
+                            " has one PIN attempt left, and a wrong one would lock it to its PUK; enter the PIN "
+                            "by hand once you are sure of it");
     case SimPolicy::Decision::enter_pin: break;
   }
   sim_policy_.trying(iccid);
   pin_iccid_ = iccid;
-  log_.notice() << "entering the PIN from pin_file for SIM " << SimPolicy::key(iccid) << " (once for this SIM)";
-  emit<act::PersistPinRecord>(sim_policy_.tried());  // before the PIN goes out
+  awaiting_pin_record_ = true;
+  emit<act::PersistPinRecord>(sim_policy_.tried());  // the PIN waits until this is on disk
+  return State::sim;
+}
+
+State ModemMachine::pin_recorded(const ModemEvent& e) {
+  const auto& r = std::get<ev::PinRecorded>(e);
+  if (!awaiting_pin_record_) return state_;  // the record after an accepted PIN: nothing waits for it
+  awaiting_pin_record_ = false;
+  if (r.error) {
+    sim_policy_.not_tried(pin_iccid_);
+    return needs_user("SIM_PIN_RECORD_UNWRITABLE", "the PIN was not sent: its try must be on record first, and " +
+                                                       *r.error + "; make [general] state_dir writable, then reload");
+  }
+  log_.notice() << "entering the PIN from pin_file for SIM " << mask_iccid(pin_iccid_) << " (once for this SIM)";
   emit<act::EnterPin>();
   return State::sim;
 }
@@ -316,7 +352,7 @@ State ModemMachine::pin_done(const ModemEvent& e) {
   if (p.error->code == Code::sim_puk_required)
     return needs_user(Code::sim_puk_required, "the SIM is locked to its PUK; unlock it in a phone");
   return needs_user(Code::sim_pin_wrong, "the SIM refused the PIN in pin_file (" + describe(*p.error) +
-                                             "); it is not tried again for SIM " + SimPolicy::key(pin_iccid_));
+                                             "); it is not tried again for SIM " + mask_iccid(pin_iccid_));
 }
 
 State ModemMachine::polled(const ModemEvent& e) {
@@ -417,6 +453,13 @@ State ModemMachine::gone(const ModemEvent& e) {
   at_port_busy_ = false;
   emit<act::Close>();
   expect_modem_ = true;
+  if (state_ == State::stopped) {
+    // What stopped it (NO_KERNEL_PPP, a PUK, a locked stick) may be what the
+    // user fixed with this replug: whatever comes back starts over. The SIM
+    // PIN record stays: a refused PIN is still not retried for that SIM.
+    log_.notice() << "the stick was unplugged while stopped by " << status_.code << ": starting over";
+    emit<act::Resume>();
+  }
   if (state_ == State::resetting) {  // the stick restarts: it re-enumerates
     log_.info() << "the modem restarts after the reset";
     arm(policy_.reset_settle);
@@ -526,6 +569,7 @@ State ModemMachine::scan() {
 }
 
 State ModemMachine::check_sim() {
+  awaiting_pin_record_ = false;
   emit<act::CheckSim>();
   return State::sim;
 }
@@ -553,16 +597,16 @@ State ModemMachine::fail(const std::string& code, const std::string& detail) {
   pending_redial_ = false;
   at_port_busy_ = false;
   report(code, detail);
-  log_.warning() << code << (detail.empty() ? "" : ": " + detail) << "; asking the recovery ladder";
-  emit<act::Failure>(code, detail);
+  log_.warning() << code << (status_.detail.empty() ? "" : ": " + status_.detail) << "; asking the recovery ladder";
+  emit<act::Failure>(code, status_.detail);
   return State::recovering;
 }
 
-State ModemMachine::needs_user(Code code, const std::string& detail) {
+State ModemMachine::needs_user(const std::string& code, const std::string& detail) {
   cancel_timer();
-  report(std::string(modem::to_string(code)), detail);
-  log_.error() << status_.code << ": " << detail;
-  emit<act::NeedsUser>(status_.code, detail);
+  report(code, detail);
+  log_.error() << status_.code << ": " << status_.detail;
+  emit<act::NeedsUser>(status_.code, status_.detail);
   return State::stopped;
 }
 
@@ -591,7 +635,7 @@ void ModemMachine::cancel_timer() {
 
 void ModemMachine::report(const std::string& code, const std::string& detail) {
   status_.code = code;
-  status_.detail = detail;
+  status_.detail = mask_long_numbers(detail);  // details quote the modem: no IMEI or ICCID in full
 }
 
 }  // namespace fb::core

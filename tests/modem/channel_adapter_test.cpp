@@ -117,7 +117,7 @@ struct Rig {
   ModemSnapshot full_probe() {
     ModemSnapshot s;
     const auto& profile = fb::modem::profile_for(usb_id(vendor).vendor);
-    for (const auto& table : {fb::modem::init_steps(profile, usb_id(vendor)), fb::modem::identify_steps(),
+    for (const auto& table : {fb::modem::init_steps(profile, usb_id(vendor)), fb::modem::identify_steps(profile),
                               fb::modem::sim_steps(), fb::modem::signal_steps(), fb::modem::registration_steps()}) {
       auto r = steps(table, s);
       REQUIRE_MESSAGE(r.ok(), describe(r.error()));
@@ -482,4 +482,23 @@ TEST_CASE("the simulator's unix-socket side (QEMU's usb-serial chardev) carries 
   while (!gone && std::chrono::steady_clock::now() < deadline)
     io.run_one_for(deadline - std::chrono::steady_clock::now());
   CHECK(gone);
+}
+
+TEST_CASE("ICCID and PIN attempts tables: the profile's query first, each row only until one answered") {
+  const auto& huawei = fb::modem::profile(fb::modem::Vendor::huawei);
+  auto rows = fb::modem::iccid_steps(huawei);
+  std::vector<std::string> sent;
+  for (const auto& r : rows) sent.push_back(r.command.text);
+  CHECK(sent == std::vector<std::string>{"AT^ICCID?", "AT+CCID", "AT+ICCID", "AT+CRSM=176,12258,0,0,10"});
+  fb::modem::ModemSnapshot m;
+  CHECK_FALSE(rows[1].skip(m));
+  m.iccid = "89324102234690160476";
+  for (const auto& r : rows) CHECK(r.skip(m));
+  auto generic = fb::modem::iccid_steps(fb::modem::profile(fb::modem::Vendor::generic));
+  CHECK(generic.front().command.text == "AT+CCID");
+  CHECK(generic.size() == 4);
+  auto pins = fb::modem::pin_retries_steps(fb::modem::profile(fb::modem::Vendor::zte));
+  REQUIRE(pins.size() == 2);
+  CHECK(pins[0].command.text == "AT+ZPINPUK=?");
+  CHECK(pins[1].command.text == "AT+CPINR=\"SIM PIN\"");
 }

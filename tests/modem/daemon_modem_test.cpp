@@ -45,6 +45,16 @@ struct Setup {
   std::string modem_extra;  // more INI lines for [modem]
 };
 
+// A path the test owns for the simulator's pty, under /dev/ as [modem] device
+// wants (a user's is /dev/serial/by-id/…); the simulator removes it on
+// unplug, and it is never a /dev/pts/N the kernel hands to the next pty.
+std::string owned_dev_link() {
+  static int n = 0;
+  std::string path = "/dev/fb-modemsim-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+  if (::access("/dev", W_OK) == 0) return path;
+  return {};  // not root: the simulator's temp dir (the daemon is then given the pty itself)
+}
+
 // The simulator, then failberryd pointed at its pty.
 struct Rig {
   fb::test::TempDir dir;
@@ -58,11 +68,19 @@ struct Rig {
   std::unique_ptr<fb::test::Process> daemon;
   Setup setup;
 
-  explicit Rig(Setup s) : sim(SimModem::Options(s.vendor, s.sets, dir / "sim-state.json")), setup(std::move(s)) {
+  // `prepare` runs on the temp dir before the daemon starts (a state dir to break, say).
+  SimModem::Options sim_options(const Setup& s) {
+    SimModem::Options o(s.vendor, s.sets, dir / "sim-state.json");
+    o.link = owned_dev_link();
+    return o;
+  }
+  explicit Rig(Setup s, const std::function<void(const std::string&)>& prepare = {})
+      : sim(sim_options(s)), setup(std::move(s)) {
+    if (prepare) prepare(dir.path());
     // The simulator's stable link, which its unplug removes: a path the test owns, as
-    // /dev/serial/by-id/... is the user's. Never /dev/pts/N: the kernel gives that
-    // number to the next pty opened, by this test or another one running beside it.
-    pty = sim.tty();
+    // /dev/serial/by-id/... is the user's. Never /dev/pts/N when it can be helped: the
+    // kernel gives that number to the next pty opened, by this test or one beside it.
+    pty = sim.tty().rfind("/dev/", 0) == 0 ? sim.tty() : std::filesystem::canonical(sim.tty()).string();
     std::string ini = "[general]\ndry_run = true\nlog_level = debug\ncontrol_socket = " + socket +
                       "\nstate_dir = " + (dir / "state") + "\n[modem]\napn = internet\ndevice = " + pty +
                       "\nprofile = " + setup.vendor + "\ncommand_timeout = 1s\n" + setup.modem_extra;
@@ -228,6 +246,60 @@ TEST_CASE("the right PIN unlocks the SIM once and leaves no record") {
   CHECK(rig.sim_state_now()["pin_tries"] == 3);
   auto record = nlohmann::json::parse(fb::test::read_file(rig.dir / "state/sim-pin.json"));
   CHECK(record["tried"].empty());
+}
+
+TEST_CASE("the PIN record cannot be written: the PIN is not sent, SIM_PIN_RECORD_UNWRITABLE in /status") {
+  Setup setup{"zte", {"pin=on"}, "1234"};
+  // The record's temporary file is a directory: no write can succeed, not even as root.
+  Rig rig(setup, [](const std::string& dir) { std::filesystem::create_directories(dir + "/state/sim-pin.json.tmp"); });
+  REQUIRE_MESSAGE(rig.logged("--> stopped [SIM_PIN_RECORD_UNWRITABLE]"), rig.log_text());
+  CHECK(rig.sim_state_now()["pin_tries"] == 3);  // nothing was tried
+  CHECK(rig.log_text().find("AT+CPIN=") == std::string::npos);
+  auto j = rig.status();
+  CHECK(j["modem"]["error"] == "SIM_PIN_RECORD_UNWRITABLE");
+  CHECK(j["modem"]["error_detail"].get<std::string>().find("sim-pin.json") != std::string::npos);
+  CHECK(j["modem"]["pin_retries"] == 3);
+  CHECK(j["recovery"]["stopped_by"] == "SIM_PIN_RECORD_UNWRITABLE");
+  CHECK_FALSE(std::filesystem::exists(rig.dir / "state/sim-pin.json"));
+}
+
+TEST_CASE("a corrupt PIN record counts as a try for every SIM: SIM_PIN_RECORD_UNREADABLE, nothing sent") {
+  Rig rig(Setup{"zte", {"pin=on"}, "1234"}, [](const std::string& dir) {
+    std::filesystem::create_directories(dir + "/state");
+    fb::test::write_file(dir + "/state/sim-pin.json", "{\"tried\": [\"8944200053", 0600);  // cut short
+  });
+  REQUIRE_MESSAGE(rig.logged("--> stopped [SIM_PIN_RECORD_UNREADABLE]"), rig.log_text());
+  CHECK(rig.sim_state_now()["pin_tries"] == 3);
+  CHECK(rig.log_text().find("AT+CPIN=") == std::string::npos);
+  CHECK(rig.status()["modem"]["error_detail"].get<std::string>().find("sim-pin.json") != std::string::npos);
+  CHECK(fb::test::read_file(rig.dir / "state/sim-pin.json") == "{\"tried\": [\"8944200053");  // left for the user
+}
+
+TEST_CASE("one PIN attempt left: not used; SIM_PIN_LAST_ATTEMPT and the count in /status") {
+  Rig rig(Setup{"zte", {"pin=on", "pin_tries=1"}, "1234"});
+  REQUIRE_MESSAGE(rig.logged("--> stopped [SIM_PIN_LAST_ATTEMPT]"), rig.log_text());
+  CHECK(rig.log_text().find("-> AT+ZPINPUK=?") != std::string::npos);  // the profile's own query
+  CHECK(rig.sim_state_now()["pin_tries"] == 1);
+  auto m = rig.status()["modem"];
+  CHECK(m["pin_retries"] == 1);
+  CHECK(rig.log_text().find("AT+CPIN=") == std::string::npos);
+}
+
+TEST_CASE("Huawei refusing AT+CCID: the ICCID comes from ^ICCID?, and the PIN is keyed by it") {
+  Rig rig(Setup{"huawei", {"pin=on", "ccid=cme", "cdrom=off"}, "1234"});
+  REQUIRE_MESSAGE(rig.logged("--> dialing"), rig.log_text());
+  CHECK(rig.log_text().find("-> AT^ICCID?") != std::string::npos);
+  CHECK(rig.log_text().find("-> AT^CPIN?") != std::string::npos);
+  CHECK(rig.status()["modem"]["iccid"] == "893241**********0476");
+  CHECK(rig.sim_state_now()["pin_tries"] == 3);
+}
+
+TEST_CASE("no command tells the ICCID: no PIN is entered (SIM_PIN_NO_ICCID); +CRSM was tried too") {
+  Rig rig(Setup{"generic", {"pin=on", "ccid=none"}, "1234"});
+  REQUIRE_MESSAGE(rig.logged("--> stopped [SIM_PIN_NO_ICCID]"), rig.log_text());
+  CHECK(rig.log_text().find("-> AT+CRSM=176,12258,0,0,10") != std::string::npos);
+  CHECK(rig.sim_state_now()["pin_tries"] == 3);
+  CHECK(rig.log_text().find("AT+CPIN=") == std::string::npos);
 }
 
 TEST_CASE("a SIM that wants a PIN without pin_file: SIM_PIN_REQUIRED, nothing sent") {

@@ -21,6 +21,9 @@ simulator writes "ready <tty-path-or-socket>" to --control-fd.
                              silent=0|1  delay_ms=N  cdrom=on|off
                              dial=ok|busy|no_carrier|no_dialtone|no_answer|
                              error|cme:N (how the next ATD answers)
+                             pin_tries=N  ccid=ok|cme|none (cme: AT+CCID
+                             refused, as a Huawei E173 does; none: no
+                             command tells the ICCID, +CRSM neither)
   cme COMMAND CODE           answer COMMAND (prefix, e.g. AT+CSQ) with +CME ERROR CODE
   cme COMMAND off            stop doing that
   urc LINE                   emit LINE as an unsolicited result now
@@ -138,6 +141,7 @@ class Modem:
         self.data_bytes = 0
         self.dialed = None
         self.faults.update({"silent": False, "midurc": None, "cme": {}})
+        self.faults.setdefault("ccid", "ok")
 
     def sim_state(self):
         if not self.flash["sim_present"] or self.flash["sim_blocked"]:
@@ -249,16 +253,25 @@ class Modem:
             return [self.info["revision"]], "OK"
         if body in ("+CGSN", "+GSN"):
             return [self.info["imei"]], "OK"
-        if body in ("+CCID", "^ICCID?", "+ICCID"):
+        if body in ("+CCID", "^ICCID?", "+ICCID", "+CRSM=176,12258,0,0,10"):
+            # ccid=cme: AT+CCID is refused (Huawei E173); ccid=none: no command tells the ICCID.
+            if self.faults["ccid"] == "none" or (self.faults["ccid"] == "cme" and body == "+CCID"):
+                return self.cme(4)
             gate = self.sim_gate()
             if gate and self.sim_state() in ("absent", "blocked"):
                 return gate
             iccid = self.info["iccid"]
+            swapped = (iccid + "F" * (len(iccid) % 2))
+            swapped = "".join(swapped[i + 1] + swapped[i] for i in range(0, len(swapped), 2))
             if body == "^ICCID?":
-                swapped = (iccid + "F" * (len(iccid) % 2))
-                swapped = "".join(swapped[i + 1] + swapped[i] for i in range(0, len(swapped), 2))
                 return ["^ICCID: " + swapped], "OK"
+            if body.startswith("+CRSM"):
+                return ['+CRSM: 144,0,"%s"' % swapped], "OK"
             return ["+CCID: " + iccid], "OK"
+        if body == '+CPINR="SIM PIN"':
+            if self.sim_state() == "absent":
+                return self.cme(10)
+            return ["+CPINR: SIM PIN,%d,3" % self.flash["pin_tries"]], "OK"
         if body == "+CPIN?":
             state = self.sim_state()
             if state in ("absent", "blocked"):
@@ -360,6 +373,8 @@ class Modem:
             return ['+ZPAS: "No Service","CS_ONLY"'], "OK"
         if body == "+ZOPRT=5":
             return [], "OK"
+        if body == "+ZPINPUK=?":
+            return ["+ZPINPUK: %d,%d" % (self.flash["pin_tries"], self.flash["puk_tries"])], "OK"
         return None
 
     def handle_huawei(self, body, text):
@@ -390,6 +405,14 @@ class Modem:
             return [], "OK"
         if re.fullmatch(r"\^CURC=[01]", body):
             return [], "OK"
+        if body == "^CPIN?":
+            state = self.sim_state()
+            if state in ("absent", "blocked"):
+                return self.cme(10 if state == "absent" else 13)
+            code = {"pin": "SIM PIN", "puk": "SIM PUK", "ready": "READY"}[state]
+            f = self.flash
+            times = f["pin_tries"] if state == "pin" else f["puk_tries"] if state == "puk" else ""
+            return ["^CPIN: %s,%s,%d,%d,10,3" % (code, times, f["puk_tries"], f["pin_tries"])], "OK"
         return None
 
 
@@ -688,6 +711,12 @@ class Simulator:
             m.flash["sim_present"] = value == "present"
         elif key == "pin":
             m.flash["pin_enabled"] = value == "on"
+        elif key == "pin_tries":
+            m.flash["pin_tries"] = int(value)
+        elif key == "ccid":
+            if value not in ("ok", "cme", "none"):
+                raise ValueError("ccid ok|cme|none")
+            m.faults["ccid"] = value
         elif key == "reg":
             if value not in REG_STATES:
                 raise ValueError("reg " + value)

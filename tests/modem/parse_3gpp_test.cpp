@@ -605,3 +605,36 @@ TEST_CASE("access technology names from vendor replies") {
   }
   CHECK(to_string(AccessTech::hspa_plus) == "hspa+");
 }
+
+TEST_CASE("PIN attempts left: 27.007 +CPINR, Huawei ^CPIN, ZTE +ZPINPUK, Quectel +QPINC") {
+  struct Row {
+    const char* who;
+    const char* text;
+    int left;  // -1: error
+  };
+  const std::vector<Row> rows = {
+      {"+CPINR", "+CPINR: SIM PIN,3,3", 3},
+      {"+CPINR quoted", "+CPINR: \"SIM PIN\",1,3", 1},
+      {"+CPINR PIN2 first", "+CPINR: SIM PIN2,3,3\r\n+CPINR: SIM PIN,2,3", 2},
+      {"+CPINR only PUK", "+CPINR: SIM PUK,10,10", -1},
+      {"Huawei ^CPIN locked", "^CPIN: SIM PIN,3,10,3,10,3", 3},
+      {"Huawei ^CPIN ready", "^CPIN: READY,,10,2,10,3", 2},
+      {"Huawei ^CPIN short", "^CPIN: READY,,10", -1},
+      {"ZTE +ZPINPUK", "+ZPINPUK: 1,10", 1},
+      {"Quectel +QPINC", "+QPINC: \"SC\",3,10\r\n+QPINC: \"P2\",3,10", 3},
+      {"Quectel +QPINC P2 only", "+QPINC: \"P2\",3,10", -1},
+      {"not a number", "+CPINR: SIM PIN,x,3", -1},
+      {"out of range", "+CPINR: SIM PIN,99,3", -1},
+      {"nothing", "OK", -1},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.who);
+    auto r = fb::at::parse_pin_retries(row.text);
+    if (row.left < 0) {
+      CHECK_FALSE(r);
+    } else {
+      REQUIRE(r);
+      CHECK(*r == row.left);
+    }
+  }
+}

@@ -22,7 +22,7 @@ SimModem::SimModem(const Options& options) {
   if (options.unix_socket)
     argv.insert(argv.end(), {"--unix", dir_ / "modem.sock"});
   else
-    argv.insert(argv.end(), {"--link", dir_ / "tty"});
+    argv.insert(argv.end(), {"--link", link_ = options.link.empty() ? dir_ / "tty" : options.link});
   if (!options.state_file.empty()) argv.insert(argv.end(), {"--state", options.state_file});
   for (const auto& s : options.sets) argv.insert(argv.end(), {"--set", s});
   try {
@@ -40,6 +40,7 @@ SimModem::SimModem(const Options& options) {
 SimModem::~SimModem() {
   if (fd_ >= 0) ::close(fd_);  // EOF on the control socket ends the simulator
   if (process_) process_->wait(std::chrono::seconds(5));
+  if (!link_.empty()) ::unlink(link_.c_str());  // a link outside the temp dir (/dev/…) goes too
 }
 
 std::string SimModem::read_line(std::chrono::milliseconds timeout) {

@@ -28,6 +28,7 @@ class SimModem {
     std::vector<std::string> sets;  // "sim=absent", "eol=lf"…
     std::string state_file;         // empty: no persistence
     bool unix_socket;               // serve a unix socket (QEMU chardev side) instead of a pty
+    std::string link = {};          // the pty's stable path (default: in the simulator's temp dir)
   };
   explicit SimModem(const Options& options);
   ~SimModem();
@@ -46,6 +47,7 @@ class SimModem {
   std::string read_line(std::chrono::milliseconds timeout);
 
   TempDir dir_;
+  std::string link_;
   int fd_ = -1;
   std::unique_ptr<Process> process_;
   std::string tty_;

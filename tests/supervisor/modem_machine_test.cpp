@@ -63,9 +63,15 @@ struct Harness {
     fb::logging::set_capture(nullptr);
     fb::logging::set_threshold(fb::Level::info);
   }
-  void start() { feed(ev::Start{record}); }
+  void start() { feed(ev::Start{record, record_problem}); }
+  // As the service: events the actions produce are handled after all of them.
   void feed(const fb::core::ModemEvent& e) {
     for (const auto& a : machine.handle(e, time.now())) apply(a);
+    while (!pending.empty()) {
+      auto next = pending.front();
+      pending.pop_front();
+      feed(next);
+    }
   }
   void apply(const fb::core::ModemAction& a) {
     if (auto* t = std::get_if<act::ArmTimer>(&a)) {
@@ -85,17 +91,20 @@ struct Harness {
       reports.push_back(r->status);
       return;
     }
-    if (auto* p = std::get_if<act::PersistPinRecord>(&a)) record = p->tried;
+    if (auto* p = std::get_if<act::PersistPinRecord>(&a)) {
+      if (!record_write_error) record = p->tried;
+      pending.push_back(ev::PinRecorded{record_write_error});
+    }
     if (auto* f = std::get_if<act::Failure>(&a)) failures.push_back(f->code);
     if (auto* n = std::get_if<act::NeedsUser>(&a)) stops.push_back(n->code);
     actions.push_back(name(a));
     if (on_action) on_action(a);
   }
   static std::string name(const fb::core::ModemAction& a) {
-    static const char* names[] = {"Scan",       "ModeSwitch",       "Probe",       "DisableCdrom", "CheckSim",
-                                  "EnterPin",   "PersistPinRecord", "Poll",        "Dial",         "HangUp",
-                                  "ResetModem", "PowerCycle",       "Close",       "Failure",      "Healthy",
-                                  "NeedsUser",  "ArmTimer",         "CancelTimer", "Report"};
+    static const char* names[] = {"Scan",       "ModeSwitch",       "Probe",    "DisableCdrom", "CheckSim",
+                                  "EnterPin",   "PersistPinRecord", "Poll",     "Dial",         "HangUp",
+                                  "ResetModem", "PowerCycle",       "Close",    "Failure",      "Healthy",
+                                  "NeedsUser",  "Resume",           "ArmTimer", "CancelTimer",  "Report"};
     return names[a.index()];
   }
   std::size_t count(const std::string& n) const {
@@ -118,6 +127,9 @@ struct Harness {
   fb::VirtualTime time;
   ModemMachine machine;
   std::set<std::string> record;
+  std::string record_problem;                     // the record at start could not be read
+  std::optional<std::string> record_write_error;  // PersistPinRecord fails with this
+  std::deque<fb::core::ModemEvent> pending;
   fb::TimerId timer = 0;
   std::vector<std::string> actions, lines, failures, stops;
   std::vector<fb::core::ModemStatus> reports;
@@ -247,6 +259,99 @@ TEST_CASE("PIN record across a restart: a SIM on record is not tried; another SI
   other.feed(sim(fb::at::SimState::pin_required, true, "8944200053671052499"));
   CHECK(other.count("EnterPin") == 1);
   CHECK(other.record == std::set<std::string>{kIccid, "8944200053671052499"});
+}
+
+TEST_CASE("PIN: the record cannot be written -> the PIN is not sent; SIM_PIN_RECORD_UNWRITABLE, and wait") {
+  Harness h;
+  h.record_write_error = "/var/lib/failberry/sim-pin.json.tmp: Read-only file system";
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::pin_required));
+  CHECK(h.count("PersistPinRecord") == 1);
+  CHECK(h.count("EnterPin") == 0);
+  CHECK(h.machine.state() == State::stopped);
+  CHECK(h.machine.status().code == "SIM_PIN_RECORD_UNWRITABLE");
+  CHECK(h.machine.status().detail.find("Read-only file system") != std::string::npos);
+  CHECK(h.stops == std::vector<std::string>{"SIM_PIN_RECORD_UNWRITABLE"});
+  CHECK(h.machine.sim_policy().tried().empty());  // not sent, so not a try
+  h.time.advance(24h);
+  CHECK(h.count("EnterPin") == 0);
+}
+
+TEST_CASE("PIN: a record that cannot be read counts as a try for every SIM") {
+  Harness h;
+  h.record_problem = "/var/lib/failberry/sim-pin.json: not a record of tried PINs";
+  h.to_sim();
+  CHECK(h.log_has("the record of tried SIM PINs cannot be read"));
+  h.feed(sim(fb::at::SimState::pin_required));
+  CHECK(h.count("PersistPinRecord") == 0);
+  CHECK(h.count("EnterPin") == 0);
+  CHECK(h.machine.status().code == "SIM_PIN_RECORD_UNREADABLE");
+  CHECK(h.machine.status().detail.find("sim-pin.json") != std::string::npos);
+  // Without a pin_file the user is told what the SIM needs first.
+  Harness n;
+  n.record_problem = "unreadable";
+  n.to_sim();
+  n.feed(sim(fb::at::SimState::pin_required, false));
+  CHECK(n.machine.status().code == "SIM_PIN_REQUIRED");
+}
+
+TEST_CASE("PIN: no ICCID, no PIN (a try could not be put on record for this SIM)") {
+  Harness h;
+  h.start();
+  h.feed(ev::Scanned{std::nullopt, false, false, "/dev/ttyUSB2", "12d1:1001 E173 at 1-1.3"});
+  auto id = identity();
+  id.iccid.clear();  // no ICCID command answered while identifying either
+  h.feed(ev::Probed{std::nullopt, id, fb::modem::CdromState::off});
+  h.feed(sim(fb::at::SimState::pin_required, true, ""));
+  CHECK(h.count("PersistPinRecord") == 0);
+  CHECK(h.count("EnterPin") == 0);
+  CHECK(h.machine.status().code == "SIM_PIN_NO_ICCID");
+  CHECK(h.record.empty());
+}
+
+TEST_CASE("PIN: one attempt left is never used; the count is in the status") {
+  for (int left : {3, 2, 1, 0}) {
+    CAPTURE(left);
+    Harness h;
+    h.to_sim();
+    auto s = sim(fb::at::SimState::pin_required);
+    s.pin_retries = left;
+    h.feed(s);
+    CHECK(h.machine.status().pin_retries == left);
+    CHECK(h.count("EnterPin") == (left >= 2 ? 1u : 0u));
+    if (left < 2) CHECK(h.machine.status().code == "SIM_PIN_LAST_ATTEMPT");
+  }
+  Harness unknown;  // a stick that does not tell: the once-per-SIM rule alone
+  unknown.to_sim();
+  unknown.feed(sim(fb::at::SimState::pin_required));
+  CHECK(unknown.count("EnterPin") == 1);
+  CHECK_FALSE(unknown.machine.status().pin_retries.has_value());
+}
+
+TEST_CASE("stopped, then unplugged: the ladder is told to resume; the PIN record stays") {
+  Harness h;
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::pin_required));
+  h.feed(ev::PinEntered{Error{Code::sim_pin_wrong, "+CME ERROR: 16"}});
+  REQUIRE(h.machine.state() == State::stopped);
+  CHECK(h.count("Resume") == 0);
+  h.feed(ev::Gone{Error{Code::modem_gone, "EOF"}});
+  CHECK(h.count("Resume") == 1);
+  CHECK(h.machine.state() == State::absent);
+  CHECK(h.record == std::set<std::string>{kIccid});
+}
+
+TEST_CASE("error details never carry an IMEI or ICCID in full") {
+  Harness h;
+  h.start();
+  h.feed(ev::Scanned{std::nullopt, false, false, "/dev/ttyUSB2", "19d2:0117 MF190 at 1-1.3"});
+  h.feed(ev::Probed{Error{Code::at_bad_response, "unexpected answer 'IMEI: 354638012345671 ICCID 8944200053671052499'"},
+                    identity(), fb::modem::CdromState::off});
+  const std::string& d = h.machine.status().detail;
+  CHECK(d.find("354638012345671") == std::string::npos);
+  CHECK(d.find("8944200053671052499") == std::string::npos);
+  CHECK(d.find("354638*****5671") != std::string::npos);
+  for (const auto& l : h.lines) CHECK(l.find("8944200053671052499") == std::string::npos);
 }
 
 TEST_CASE("PIN accepted: the SIM comes off the record, the machine goes on") {
@@ -461,7 +566,7 @@ TEST_CASE("with dialing: registered → dialing → online; link down → Failur
 namespace {
 
 struct Supervisor {
-  explicit Supervisor(fb::core::LadderPolicy lp) : ladder("ladder[modem]", lp) {
+  explicit Supervisor(fb::core::LadderPolicy lp, ModemPolicy mp = {}) : m(mp), ladder("ladder[modem]", lp) {
     m.on_action = [this](const fb::core::ModemAction& a) {
       if (auto* f = std::get_if<act::Failure>(&a)) to_ladder(lev::Failure{f->code, f->detail, 0});
       if (std::holds_alternative<act::Healthy>(a)) to_ladder(lev::Recovered{});
@@ -518,6 +623,33 @@ TEST_CASE("together: a wrong PIN stops the ladder instead of retrying") {
   CHECK(s.rungs.empty());
   CHECK(s.m.count("EnterPin") == 1);
   CHECK(s.resets == 0);
+}
+
+TEST_CASE("together: stopped (pppd: no kernel PPP), the stick replugged -> the ladder starts over") {
+  fb::core::LadderPolicy lp;
+  lp.can_power_cycle = false;
+  ModemPolicy mp;
+  mp.can_dial = true;
+  Supervisor s(lp, mp);
+  s.m.on_action = [&s, inner = s.m.on_action](const fb::core::ModemAction& a) {
+    inner(a);
+    if (std::holds_alternative<act::Resume>(a)) s.to_ladder(lev::Resume{});
+  };
+  s.ladder.handle(lev::Start{}, s.m.time.now());
+  s.m.to_sim();
+  s.m.feed(sim(fb::at::SimState::ready));
+  s.m.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+  s.m.feed(ev::LinkDown{"NO_KERNEL_PPP", "pppd exited 4", ev::LinkDown::Kind::local});
+  REQUIRE(s.ladder.state() == RecoveryLadder::State::stopped);
+  s.m.feed(ev::Gone{Error{Code::modem_gone, "EOF"}});
+  CHECK(s.ladder.state() != RecoveryLadder::State::stopped);
+  CHECK(s.ladder.status().stopped_by.empty());
+  s.m.time.advance(5s);
+  s.m.feed(ev::Scanned{std::nullopt, false, false, "/dev/ttyUSB2", "replugged"});
+  s.m.feed(ev::Probed{std::nullopt, identity(), fb::modem::CdromState::off});
+  s.m.feed(sim(fb::at::SimState::ready));
+  s.m.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+  CHECK(s.m.count("Dial") == 2);  // started over after the fix
 }
 
 TEST_CASE("together: a silent modem climbs to the reset rung, each after its backoff, never spins") {

@@ -123,6 +123,10 @@ Result<Imei> parse_imei(std::string_view text);
 // drops the 'F' filler, keeps China Mobile's hex account digits. Valid
 // results start with the telecom MII "89" and have 19 or 20 characters.
 Result<std::string> parse_iccid(std::string_view text);
+// SIM PIN attempts left: "+CPINR: SIM PIN,3,3" (27.007), Huawei
+// "^CPIN: SIM PIN,3,10,3,10,3" (code, times, puk, pin, puk2, pin2), ZTE
+// "+ZPINPUK: 3,10" (pin, puk), Quectel '+QPINC: "SC",3,10' (pin, puk).
+Result<int> parse_pin_retries(std::string_view text);
 
 // ---- +CGDCONT? ----
 struct PdpContext {

@@ -23,6 +23,7 @@ struct Step {
   Command command;
   bool optional = false;
   std::function<std::optional<modem::Error>(const CommandResult&, State&)> process;
+  std::function<bool(const State&)> skip = {};  // set and true: the row is not sent (an earlier row answered)
 };
 
 inline bool transport_failure(modem::Code code) {
@@ -34,6 +35,7 @@ template <class State>
 boost::asio::awaitable<modem::Result<void>> run_steps(AtChannel& channel, const std::vector<Step<State>>& steps,
                                                       State& state) {
   for (const auto& step : steps) {
+    if (step.skip && step.skip(state)) continue;
     CommandResult result = co_await channel.run(step.command);
     if (!result && transport_failure(result.code())) co_return result.error();
     if (step.process) {

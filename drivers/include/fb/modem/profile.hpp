@@ -82,6 +82,8 @@ struct Profile {
   std::string_view reset;                  // "AT+CFUN=1,1"
   std::span<const std::string_view> init;  // sent after the generic init, in order; errors tolerated
   std::span<const std::string_view> urcs;  // URC prefixes beyond the generic 3GPP ones
+  std::string_view iccid = {};             // the vendor's own ICCID query, tried before the generic ones
+  std::string_view pin_retries = {};       // the vendor's own "PIN attempts left" query, before AT+CPINR
 };
 
 const Profile& profile(Vendor vendor);

@@ -27,6 +27,7 @@ struct ModemSnapshot {
   std::string revision;
   std::string imei;
   std::string iccid;
+  std::optional<int> pin_retries;  // PIN attempts left, when the stick tells
   std::optional<at::SimState> sim;
   std::optional<Code> sim_error;  // what a CME error to AT+CPIN? said (SIM_MISSING…)
   std::optional<at::Signal> signal;
@@ -48,8 +49,15 @@ using Steps = std::vector<at::Step<ModemSnapshot>>;
 // AT, ATE0, ATV1, AT+CMEE=1, registration URCs on, then quirk and profile
 // init commands (those may fail: older sticks lack +CEREG).
 Steps init_steps(const Profile& profile, UsbId id);
-// ATI, +CGMI/+CGMM/+CGMR, +CGSN (required), +CCID.
-Steps identify_steps();
+// ATI, +CGMI/+CGMM/+CGMR, +CGSN (required), then iccid_steps().
+Steps identify_steps(const Profile& profile);
+// The ICCID, each row only until one answered: the profile's query, AT+CCID,
+// AT^ICCID?, AT+ICCID, then the SIM's EF_ICCID file itself
+// (AT+CRSM=176,12258,0,0,10: READ BINARY of 2FE2, BCD with swapped nibbles).
+Steps iccid_steps(const Profile& profile);
+// PIN attempts left (the profile's query, then AT+CPINR="SIM PIN"); a stick
+// that answers neither leaves pin_retries empty.
+Steps pin_retries_steps(const Profile& profile);
 // +CPIN?; a CME error is recorded in sim_error, not a stop.
 Steps sim_steps();
 // +CSQ.

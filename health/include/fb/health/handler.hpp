@@ -83,6 +83,7 @@ struct ModemStatus {
   std::string manufacturer, model, revision, imei;
   std::string iccid;  // masked: the SIM's serial identifies its owner
   std::string sim;
+  std::optional<int> pin_retries;  // SIM PIN attempts left, when the stick told
   std::string registration;
   std::string network;
   std::string access_tech;

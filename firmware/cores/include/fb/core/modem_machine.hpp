@@ -74,7 +74,8 @@ struct ModemStatus {
   std::string state;
   std::string device;  // the AT tty, or what was looked for
   ModemIdentity identity;
-  std::string sim;  // "ready", "pin_required", "missing", ...
+  std::string sim;                 // "ready", "pin_required", "missing", ...
+  std::optional<int> pin_retries;  // SIM PIN attempts left, when the stick tells
   std::string registration = "unknown";
   std::string network;  // operator name
   std::string access_tech;
@@ -91,7 +92,8 @@ struct ModemStatus {
 
 namespace modem_event {
 struct Start {
-  std::set<std::string> pin_tried;  // SimPolicy's record from the state dir
+  std::set<std::string> pin_tried;      // SimPolicy's record from the state dir
+  std::string pin_record_problem = {};  // why that record could not be read ("" = read, or none yet)
 };
 struct Scanned {
   std::optional<modem::Error> error;  // NO_MODEM and why
@@ -117,6 +119,10 @@ struct SimChecked {
   std::optional<modem::Code> sim_error;  // a CME answer to +CPIN? (SIM_MISSING…)
   std::string iccid;                     // may be read again now that the SIM is there
   bool pin_available = false;            // pin_file set and readable
+  std::optional<int> pin_retries = {};   // PIN attempts left (asked only when the SIM wants its PIN)
+};
+struct PinRecorded {                 // PersistPinRecord's outcome
+  std::optional<std::string> error;  // the record is not (durably) on disk, and why
 };
 struct PinEntered {
   std::optional<modem::Error> error;  // none: accepted
@@ -155,9 +161,10 @@ struct TimerFired {};
 }  // namespace modem_event
 using ModemEvent =
     std::variant<modem_event::Start, modem_event::Scanned, modem_event::ModeSwitched, modem_event::Probed,
-                 modem_event::CdromDisabled, modem_event::SimChecked, modem_event::PinEntered, modem_event::Polled,
-                 modem_event::RegistrationUrc, modem_event::Dialed, modem_event::LinkDown, modem_event::Gone,
-                 modem_event::ResetDone, modem_event::PowerCycled, modem_event::Recover, modem_event::TimerFired>;
+                 modem_event::CdromDisabled, modem_event::SimChecked, modem_event::PinRecorded, modem_event::PinEntered,
+                 modem_event::Polled, modem_event::RegistrationUrc, modem_event::Dialed, modem_event::LinkDown,
+                 modem_event::Gone, modem_event::ResetDone, modem_event::PowerCycled, modem_event::Recover,
+                 modem_event::TimerFired>;
 
 namespace modem_action {
 struct Scan {};
@@ -167,11 +174,12 @@ struct Probe {  // open the tty (if not open), run init + identify + CD-ROM quer
 };
 struct DisableCdrom {};
 struct CheckSim {};
-struct EnterPin {};  // read pin_file and send it; the machine never holds the PIN
-struct PersistPinRecord {
+struct EnterPin {};        // read pin_file and send it; the machine never holds the PIN
+struct PersistPinRecord {  // written, fsynced, renamed, directory fsynced; answered by PinRecorded
   std::set<std::string> tried;
 };
-struct Poll {};  // registration, operator, signal
+struct Resume {};  // for the RecoveryLadder: what stopped it is gone (the stick was unplugged)
+struct Poll {};    // registration, operator, signal
 struct Dial {};
 struct HangUp {};
 struct ResetModem {};  // the profile's reset command
@@ -199,7 +207,7 @@ using ModemAction =
                  modem_action::CheckSim, modem_action::EnterPin, modem_action::PersistPinRecord, modem_action::Poll,
                  modem_action::Dial, modem_action::HangUp, modem_action::ResetModem, modem_action::PowerCycle,
                  modem_action::Close, modem_action::Failure, modem_action::Healthy, modem_action::NeedsUser,
-                 modem_action::ArmTimer, modem_action::CancelTimer, modem_action::Report>;
+                 modem_action::Resume, modem_action::ArmTimer, modem_action::CancelTimer, modem_action::Report>;
 
 class ModemMachine {
  public:
@@ -239,6 +247,7 @@ class ModemMachine {
   State probed(const ModemEvent& e);
   State cdrom_done(const ModemEvent& e);
   State sim_checked(const ModemEvent& e);
+  State pin_recorded(const ModemEvent& e);
   State pin_done(const ModemEvent& e);
   State polled(const ModemEvent& e);
   State reg_urc(const ModemEvent& e);
@@ -261,7 +270,10 @@ class ModemMachine {
   State poll();
   State fail(const std::string& code, const std::string& detail);
   State fail(const modem::Error& error) { return fail(std::string(modem::to_string(error.code)), error.detail); }
-  State needs_user(modem::Code code, const std::string& detail);
+  State needs_user(modem::Code code, const std::string& detail) {
+    return needs_user(std::string(modem::to_string(code)), detail);
+  }
+  State needs_user(const std::string& code, const std::string& detail);
   State reached_registration();
   void arm(Duration delay);
   void cancel_timer();
@@ -279,9 +291,10 @@ class ModemMachine {
   bool poll_in_flight_ = false;
   bool expect_modem_ = false;  // a reset/power cycle/unplug: not finding it is a failure
   bool no_modem_logged_ = false;
-  bool pending_redial_ = false;  // hangup: dial when the link is down
-  bool at_port_busy_ = false;    // online on the only port: polls would fail
-  std::string pin_iccid_;        // the SIM the PIN was sent to
+  bool pending_redial_ = false;       // hangup: dial when the link is down
+  bool at_port_busy_ = false;         // online on the only port: polls would fail
+  bool awaiting_pin_record_ = false;  // PersistPinRecord is out; the PIN waits for PinRecorded
+  std::string pin_iccid_;             // the SIM the PIN was sent to
   std::uint64_t undefined_ = 0;
 };
 
