@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fb/ddns/crypto.hpp"
+#include "fb/text.hpp"
 
 namespace fb::ddns {
 namespace {
@@ -22,11 +23,7 @@ bool contains(std::string_view text, std::string_view needle) {
 
 // Server text made safe for one log line: bounded, no control characters.
 std::string clip(std::string_view text) {
-  constexpr std::size_t kMax = 200;
-  std::string out;
-  for (char c : text.substr(0, kMax)) out.push_back(std::iscntrl(static_cast<unsigned char>(c)) ? ' ' : c);
-  if (text.size() > kMax) out += "...";
-  return out;
+  return clean_text(text, 200);
 }
 
 Reply make(Outcome o, std::string detail, long status) {

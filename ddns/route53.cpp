@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "fb/text.hpp"
+
 namespace fb::ddns {
 namespace {
 
@@ -17,11 +19,7 @@ Reply make(Outcome o, std::string detail, long status) {
 }
 
 std::string clip(std::string_view text) {
-  constexpr std::size_t kMax = 200;
-  std::string out;
-  for (char c : text.substr(0, kMax)) out.push_back(std::iscntrl(static_cast<unsigned char>(c)) ? ' ' : c);
-  if (text.size() > kMax) out += "...";
-  return out;
+  return clean_text(text, 200);
 }
 
 std::string xml_escape(std::string_view text) {

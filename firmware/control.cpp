@@ -67,7 +67,8 @@ struct ControlServer::Impl : std::enable_shared_from_this<Impl> {
             else
               reply = self->handler(request);
           }
-          auto out = std::make_shared<std::string>(reply.dump() + "\n");
+          auto out = std::make_shared<std::string>(
+              reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
           asio::async_write(*socket, asio::buffer(*out),
                             [socket, out](boost::system::error_code, std::size_t) { socket->close(); });
         });

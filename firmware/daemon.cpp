@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "fb/core/config_file.hpp"
+#include "fb/text.hpp"
 #include "fb/version.hpp"
 
 namespace fb::core {
@@ -228,7 +229,16 @@ int Daemon::run() {
   wait_signal();
   keep_watchdog_alive();
   notifier_.ready(summary());
-  io_.run();
+  // A handler that throws is a bug: say which, and exit non-zero so that
+  // systemd (Restart=on-failure) starts a fresh process, which removes what
+  // this one left in the kernel, rather than run on half-updated.
+  try {
+    io_.run();
+  } catch (const std::exception& e) {
+    log_.error() << "BUG: unhandled exception in the event loop: " << clean_text(e.what())
+                 << "; exiting for systemd to restart failberryd";
+    return 70;  // EX_SOFTWARE
+  }
   log_.notice() << "stopped";
   return 0;
 }

@@ -153,7 +153,8 @@ std::string status_json(const Snapshot& s) {
                      {"switches", f.switches},
                      {"last", last}};
   }
-  return j.dump(2) + "\n";
+  // Text from outside is made valid UTF-8 where it enters; replace, never throw, if some did not.
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 namespace {

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "fb/secret_file.hpp"
+#include "fb/text.hpp"
 
 extern char** environ;
 
@@ -220,8 +221,9 @@ void PppdRunner::on_log_bytes(std::string_view bytes) {
   }
 }
 
-void PppdRunner::on_line(std::string line) {
-  if (line.empty()) return;
+void PppdRunner::on_line(std::string raw) {
+  if (raw.empty()) return;
+  std::string line = clean_text(raw, 1024);  // pppd quotes the peer: valid UTF-8 before log, status and JSON
   log_.info() << "pppd: " << line;
   last_.push_back(line);
   while (last_.size() > options_.keep_lines) last_.pop_front();

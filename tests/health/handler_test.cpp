@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fb/health/handler.hpp"
+#include "fb/text.hpp"
 
 using namespace fb::health;
 
@@ -215,4 +216,32 @@ TEST_CASE("the modem section: the PPP session's addresses and how long it has be
   CHECK(nlohmann::json::parse(status_json(s))["modem"]["ppp"]["up_seconds"].is_null());
   CHECK(handle(get("/metrics"), s, policy(), HttpCounters{}).body.find("failberry_modem_signal_dbm -71\n") !=
         std::string::npos);
+}
+
+TEST_CASE("text from outside that is not UTF-8 never breaks /status (it used to throw and abort the daemon)") {
+  Snapshot s = snapshot();
+  s.ddns.provider = "lambda-v3";
+  s.ddns.hostname = "home.dyn.example.com";
+  s.ddns.code = "DDNS_SERVER_ERROR";
+  s.ddns.detail = std::string("500: Telef\xF3nica \xE2\x82") + "\x01";  // Latin-1, a cut-off UTF-8 sequence, a control
+  Response r = handle(get("/status"), s, policy(), HttpCounters{});
+  CHECK(r.status == 200);
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  REQUIRE(j.is_object());
+  CHECK(j["ddns"]["detail"].get<std::string>().rfind("500: Telef", 0) == 0);
+}
+
+TEST_CASE("clean_text: valid UTF-8 out, whatever comes in, cut on a character boundary") {
+  CHECK(fb::clean_text("plain ascii") == "plain ascii");
+  CHECK(fb::clean_text("Telef\xC3\xB3nica") == "Telef\xC3\xB3nica");  // valid UTF-8 kept
+  CHECK(fb::clean_text("Telef\xF3nica") == "Telef\xEF\xBF\xBDnica");  // Latin-1 byte -> U+FFFD
+  CHECK(fb::clean_text("a\r\nb\x1b[31m") == "a  b [31m");             // controls -> spaces
+  CHECK(
+      fb::clean_text("\xC0\xAF \xED\xA0\x80 \xF4\x90\x80\x80") ==  // overlong, surrogate, > U+10FFFF
+      "\xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(fb::clean_text("ab\xE2\x82\xAC", 4) == "ab...");  // no half euro sign
+  CHECK(fb::clean_text("ab\xE2\x82\xAC", 5) == "ab\xE2\x82\xAC");
+  std::string all;
+  for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+  CHECK_NOTHROW(nlohmann::json(fb::clean_text(all, 1000)).dump());
 }

@@ -1,0 +1,18 @@
+// Text from outside (a modem, an HTTP API, pppd) on its way to the log,
+// /status JSON or the control socket: made valid UTF-8 where it enters, so
+// nothing downstream can throw on it (nlohmann::json::dump does on invalid
+// UTF-8) or be steered by control characters.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace fb {
+
+// At most `max_bytes` of `text` (then "..."), cut on a character boundary;
+// each invalid UTF-8 sequence becomes U+FFFD and each control character a
+// space.
+std::string clean_text(std::string_view text, std::size_t max_bytes = 200);
+
+}  // namespace fb
