@@ -21,7 +21,8 @@ void usage(std::FILE* out) {
                "       failberryd --version | --help\n"
                "\n"
                "  --config FILE        configuration (default %s)\n"
-               "  --dry-run            log kernel changes instead of making them\n"
+               "  --dry-run            change nothing outside failberryd: log kernel changes,\n"
+               "                       start no pppd, cut no USB power, no reboot, no DDNS\n"
                "  --check-config FILE  validate FILE and exit: 0 valid, 1 invalid\n",
                kDefaultConfig);
 }

@@ -774,6 +774,27 @@ void ModemService::dial() {
     }
     int fd = ch->release();
     if (port_shared_) ++generation_;  // the AT channel is pppd's now; its late results are stale
+    if (options_.dry_run) {
+      // Dry-run brings no link up: pppd would create an interface and routes.
+      // The line is hung up (closed) and the modem stops here, as it would
+      // for any reason the user has to lift.
+      std::string words;
+      for (const auto& w : ppp::build_argv(po.settings)) words += (words.empty() ? "" : " ") + w;
+      log_.notice() << "CONNECT " << state.connect.value_or("") << "; dry-run: not starting " << words;
+      ::close(fd);
+      mev::LinkDown down;
+      down.code = "DRY_RUN";
+      down.detail = "dry-run: the data link is not started (pppd would run as: " + words + ")";
+      down.kind = mev::LinkDown::Kind::local;
+      link_ = {};
+      data_channel_.reset();
+      if (port_shared_ && !at_tty_.empty()) {
+        port_shared_ = false;
+        open_channel(at_tty_);
+      }
+      feed(ModemEvent{down});
+      co_return;
+    }
     log_.notice() << "CONNECT " << state.connect.value_or("") << ": handing the line to pppd";
     pppd_ = std::make_unique<ppp::PppdRunner>(
         io_, timers_, po,
@@ -861,6 +882,15 @@ void ModemService::power_cycle() {
   }
   auto plan = hub_power_->plan(target, error);
   if (!plan) return fail("REFUSED", error);
+  if (options_.dry_run) {
+    // The plan (read from sysfs and the hub) is what a real run would do; the power stays on.
+    std::string planned;
+    for (const usb::Switch& sw : plan->switches)
+      planned += (planned.empty() ? "" : ", ") + usb::to_string(sw.hub) + " port " +
+                 (sw.port ? std::to_string(sw.port) : std::string("all"));
+    log_.notice() << "dry-run: not cutting USB power (planned: " << planned << ")";
+    return fail("DRY_RUN", "dry-run: the USB power is not cut (planned: " + planned + ")");
+  }
   auto alive = alive_;
   hub_power_->cycle(*plan, [this, alive](usb::Report report) {
     if (!*alive) return;

@@ -118,7 +118,10 @@ std::vector<SectionSpec> build() {
                     T(ValueKind::boolean),
                     "false",
                     false,
-                    "Log the routes, rules and nftables changes instead of applying them (also --dry-run).",
+                    "Change nothing outside failberryd (also --dry-run): routes, rules, nftables and sysctl "
+                    "changes are logged, not made; no pppd is started (after CONNECT the line is hung up and "
+                    "the modem stops with DRY_RUN); no USB power is cut, no reboot, no DDNS request. The modem "
+                    "itself is still driven (AT commands, CD-ROM off, PIN, mode switch).",
                     {},
                     field(&Config::general, &G::dry_run)},
                },

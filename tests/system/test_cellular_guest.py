@@ -8,9 +8,10 @@ The QEMU guest (tests/system/guest/fbguest.py) has an xHCI controller, a hub wit
 power switching and an FTDI usb-serial "modem" behind it; the host end of that serial
 port is relayed to modemsim.py (a generic LTE stick). modemsim --data-listen relays the
 bytes of a data call to a second serial port of the guest (pci-serial) where the "ISP"
-pppd runs in its own network namespace. So failberryd (in the guest, dry-run for routes
-and nftables) finds the stick by its USB path, registers, dials, hands the CONNECTed line
-to real pppd, and the kernel's ppp_generic/ppp_async carry the link to the ISP's pppd.
+pppd runs in its own network namespace. So failberryd (in the guest, for real: a dry
+run starts no pppd and cuts no USB power; its routes and nftables table are the guest's)
+finds the stick by its USB path, registers, dials, hands the CONNECTed line to real
+pppd, and the kernel's ppp_generic/ppp_async carry the link to the ISP's pppd.
 
 The guest script drives the timeline and prints markers; the host reacts to them
 (modemsim control commands) and checks the daemon's log (lines "D ...") and its
@@ -35,7 +36,9 @@ sys.path.insert(0, os.path.join(HERE, "guest"))
 import fbguest  # noqa: E402
 
 MODEMSIM = os.path.join(HERE, "..", "modem", "modemsim.py")
-MODULES = ["xhci_pci", "usbserial", "ftdi_sio", "ppp_generic", "ppp_async", "8250_pci"]
+MODULES = ["xhci_pci", "usbserial", "ftdi_sio", "ppp_generic", "ppp_async", "8250_pci",
+           # failberryd's nftables table and conntrack flush (not a dry run)
+           "nf_tables", "nft_ct", "nft_chain_nat", "nft_masq", "nf_conntrack_netlink"]
 SCENARIOS = ["cold", "isp_hangup", "pppd_exits", "firmware_hang"]
 ISP, OURS, DNS = "10.64.0.1", "10.64.0.2", "10.64.0.53"
 
@@ -68,7 +71,7 @@ stty -F $ISPTTY raw -echo 115200
   done ) &
 cat > /t/f.ini <<EOF
 [general]
-dry_run = true
+dry_run = false
 log_level = debug
 control_socket = /run/failberry/control.sock
 state_dir = /var/lib/failberry
@@ -353,6 +356,9 @@ def main():
                 watcher.start()  # the stick's hardware: no power, no firmware
                 m = g.expect(r"MODEM AT (\S+) ISP ON (\S+)", 120)
                 port = m.group(1)
+                m = g.expect(r"D .*tracking 1 uplink\(s\)(.*)", 120)
+                check("dry-run" not in m.group(1), "cold: failberryd runs for real (its nftables table in the guest)",
+                      m.group(0).split("D ")[-1])
                 m = g.expect(r"D .*modem: absent --scanned\((.*)\)--> probing", 120)
                 check(port in m.group(1), "cold: modem found by its USB path", m.group(1))
                 m = g.expect(r"D .*modem: searching --polled\((home|roaming)\)--> dialing", 120)
