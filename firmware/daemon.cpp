@@ -16,13 +16,15 @@ namespace fb::core {
 
 namespace {
 
-health::ServerSettings http_settings(const HealthConfig& h) {
+health::ServerSettings http_settings(const HealthConfig& h, const std::vector<UplinkConfig>& uplinks) {
   health::ServerSettings s;
   s.listen = h.listen;
   s.port = static_cast<unsigned short>(h.port);
   s.request_timeout = h.request_timeout;
   s.max_connections = static_cast<std::size_t>(h.max_connections);
   s.policy.status_allow = h.status_allow;
+  for (const UplinkConfig& u : uplinks)
+    if (u.serve_status) s.policy.status_uplinks.push_back(u.name);
   return s;
 }
 
@@ -90,14 +92,17 @@ health::Snapshot Daemon::snapshot() const {
 
 bool Daemon::restart_http() {
   const HealthConfig& want = config_.health;
-  if (http_running_ ? same_endpoint(*http_running_, want) : !want.enabled) return true;
+  std::vector<std::string> status_uplinks = http_settings(want, config_.uplinks).policy.status_uplinks;
+  if (http_running_ ? same_endpoint(*http_running_, want) && http_status_uplinks_ == status_uplinks : !want.enabled)
+    return true;
   auto start = [this](const HealthConfig& h) {
     auto server = std::make_unique<health::HttpServer>(
-        io_, http_settings(h), [this] { return snapshot(); },
+        io_, http_settings(h, config_.uplinks), [this] { return snapshot(); },
         [this](const IpAddress& local) { return addresses_.uplink_of(local); });
     server->start();
     http_ = std::move(server);
     http_running_ = h;
+    http_status_uplinks_ = http_settings(h, config_.uplinks).policy.status_uplinks;
   };
   std::optional<HealthConfig> previous = std::move(http_running_);
   http_.reset();

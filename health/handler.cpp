@@ -1,5 +1,7 @@
 #include "fb/health/handler.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -337,6 +339,11 @@ Response handle(const Request& request, const Snapshot& snapshot, const HandlerP
     return plain(404, "no such uplink\n");
   }
   if (path == "/status" || path == "/metrics") {
+    const std::string& via = request.arrival_uplink;
+    if (!via.empty() &&
+        std::find(policy.status_uplinks.begin(), policy.status_uplinks.end(), via) == policy.status_uplinks.end())
+      return plain(403,
+                   "forbidden: " + path + " is not served on uplink " + via + " ([uplink." + via + "] serve_status)\n");
     if (!allowed(request.peer, policy)) return plain(403, "forbidden: this address may not read " + path + "\n");
     return path == "/status" ? status_response(snapshot) : metrics_text(snapshot, counters);
   }

@@ -309,6 +309,15 @@ std::vector<SectionSpec> build() {
             "Traffic costs money here: only [nat] metered_allow hosts may use it.",
             {},
             uplink_field(&U::metered)},
+           {"serve_status",
+            T(ValueKind::boolean),
+            "false",
+            false,
+            "Answer /status and /metrics to requests that arrive on this uplink's interface (status_allow "
+            "still applies). Off: only /health is answered there, since a carrier's other subscribers share "
+            "its address ranges.",
+            {},
+            uplink_field(&U::serve_status)},
        },
        {{"wired", {{"interface", "eth0"}, {"gateway", "192.168.1.1"}, {"priority", "20"}}},
         {"cellular", {{"interface", "ppp0"}, {"kind", "ppp"}, {"priority", "10"}, {"metered", "true"}}}}});
@@ -383,9 +392,12 @@ std::vector<SectionSpec> build() {
                    {"port", Int(1, 65535), "9000", false, "TCP port.", {}, field(&Config::health, &HealthConfig::port)},
                    {"status_allow",
                     T(ValueKind::cidr_list),
-                    "127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7",
+                    "127.0.0.0/8, ::1/128, 192.168.0.0/16, fc00::/7",
                     false,
-                    "Who may read /status and /metrics (others get 403).",
+                    "Who may read /status and /metrics (others get 403), on the LAN or loopback; a request "
+                    "arriving on an uplink is refused unless that uplink has serve_status = true. Add your "
+                    "LAN's range when it is in 10.0.0.0/8 or 172.16.0.0/12 (not by default: on a carrier's "
+                    "network those are other subscribers).",
                     {},
                     field(&Config::health, &HealthConfig::status_allow)},
                    {"request_timeout",

@@ -46,11 +46,12 @@ std::optional<fb::test::HttpReply> route53_check(const std::string& address, con
 
 // Asks until `ok(reply)` or 10 s pass (the daemon follows netlink on its own time).
 std::optional<fb::test::HttpReply> ask_until(const std::string& address,
-                                             const std::function<bool(const fb::test::HttpReply&)>& ok) {
+                                             const std::function<bool(const fb::test::HttpReply&)>& ok,
+                                             const std::string& target = "/health") {
   auto deadline = std::chrono::steady_clock::now() + 10s;
   std::optional<fb::test::HttpReply> last;
   while (std::chrono::steady_clock::now() < deadline) {
-    last = route53_check(address);
+    last = route53_check(address, target);
     if (last && ok(*last)) return last;
     std::this_thread::sleep_for(20ms);
   }
@@ -98,6 +99,21 @@ TEST_CASE("a check reaching the wired address and one reaching the cellular addr
     CHECK(cellular->status == 200);
     CHECK(cellular->body == "failberry OK uplink=cellular state=up\n");
     CHECK(wired->headers["cache-control"] == "no-store");
+  }
+
+  {
+    // /status and /metrics are not served on an uplink: the checker's 10.0.2.1 is what a carrier's
+    // other subscribers look like (10.0.0.0/8), and once that range was in the default allow-list.
+    NetNamespace::Enter checker(net);
+    for (const char* at : {"10.0.1.2", "10.0.2.2"})
+      for (const char* path : {"/status", "/metrics"}) {
+        CAPTURE(at);
+        CAPTURE(path);
+        auto r = route53_check(at, path);
+        REQUIRE(r);
+        CHECK(r->status == 403);
+        CHECK(r->body.find("serve_status") != std::string::npos);
+      }
   }
 
   // Drain the wired uplink: only the check arriving on the wired side changes.
@@ -154,6 +170,24 @@ TEST_CASE("a check reaching the wired address and one reaching the cellular addr
     REQUIRE(local);
     CHECK(local->status == 503);
     CHECK(local->body.find("failberry FAIL uplink=unknown") == 0);
+  }
+  // The user names the wired uplink (and its checker's range): a reload serves /status there, only there.
+  fb::test::write_file(dir / "f.ini", "[general]\ndry_run = true\ncontrol_socket = " + socket +
+                                          "\n[modem]\napn = internet\n"
+                                          "[uplink.wired]\ninterface = fbW\ngateway = 10.0.1.1\npriority = 20\n"
+                                          "serve_status = true\n"
+                                          "[uplink.cellular]\ninterface = fbC\nkind = ppp\npriority = 10\n"
+                                          "[health]\nlisten = 0.0.0.0\nport = 9000\nstatus_allow = 10.0.0.0/8\n");
+  daemon.signal(SIGHUP);
+  {
+    NetNamespace::Enter checker(net);
+    auto wired = ask_until(
+        "10.0.1.2", [](const fb::test::HttpReply& r) { return r.status == 200; }, "/status");
+    REQUIRE(wired);
+    CHECK(wired->status == 200);
+    auto cellular = route53_check("10.0.2.2", "/status");
+    REQUIRE(cellular);
+    CHECK(cellular->status == 403);
   }
   daemon.signal(SIGTERM);
   CHECK(daemon.wait(10s) == 0);

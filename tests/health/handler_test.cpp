@@ -218,6 +218,27 @@ TEST_CASE("the modem section: the PPP session's addresses and how long it has be
         std::string::npos);
 }
 
+TEST_CASE("/status and /metrics are never served on an uplink unless it has serve_status") {
+  // A carrier's CGNAT neighbour in 10.0.0.0/8, asking on the cellular uplink: refused even when the
+  // allow-list would let the address in; /health stays open there (Route53 asks it).
+  HandlerPolicy open{{fb::Cidr{*fb::parse_address("0.0.0.0"), 0}}};
+  for (const char* path : {"/status", "/metrics"}) {
+    CAPTURE(path);
+    Response r = handle(get(path, "10.12.0.9", "cellular"), snapshot(), open, HttpCounters{});
+    CHECK(r.status == 403);
+    CHECK(r.body.find("not served on uplink cellular ([uplink.cellular] serve_status)") != std::string::npos);
+    CHECK(handle(get(path, "10.12.0.9", ""), snapshot(), open, HttpCounters{}).status == 200);  // the LAN
+  }
+  CHECK(handle(get("/health", "10.12.0.9", "cellular"), snapshot(), open, HttpCounters{}).status == 503);
+  CHECK(handle(get("/health/wired", "10.12.0.9", "cellular"), snapshot(), open, HttpCounters{}).status == 200);
+  HandlerPolicy named = open;
+  named.status_uplinks = {"wired"};
+  CHECK(handle(get("/status", "198.51.100.3", "wired"), snapshot(), named, HttpCounters{}).status == 200);
+  CHECK(handle(get("/status", "10.12.0.9", "cellular"), snapshot(), named, HttpCounters{}).status == 403);
+  named.status_allow = {fb::Cidr{*fb::parse_address("127.0.0.0"), 8}};  // and the allow-list still applies
+  CHECK(handle(get("/status", "198.51.100.3", "wired"), snapshot(), named, HttpCounters{}).status == 403);
+}
+
 TEST_CASE("text from outside that is not UTF-8 never breaks /status (it used to throw and abort the daemon)") {
   Snapshot s = snapshot();
   s.ddns.provider = "lambda-v3";

@@ -74,7 +74,8 @@ class Daemon {
   Logger log_{"failberryd"};
   TimerId watchdog_timer_ = 0;
   std::unique_ptr<health::HttpServer> http_;
-  std::optional<HealthConfig> http_running_;  // settings of http_, when it runs
+  std::optional<HealthConfig> http_running_;      // settings of http_, when it runs
+  std::vector<std::string> http_status_uplinks_;  // uplinks with serve_status, as http_ was started with
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<DdnsService> ddns_;        // none when [ddns] provider = none
   std::unique_ptr<ModemService> modem_;      // when an uplink has kind = ppp

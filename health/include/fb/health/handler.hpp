@@ -157,7 +157,8 @@ struct HttpCounters {
 };
 
 struct HandlerPolicy {
-  std::vector<Cidr> status_allow;  // who may read /status and /metrics
+  std::vector<Cidr> status_allow;                // who may read /status and /metrics
+  std::vector<std::string> status_uplinks = {};  // uplinks on which they are served ([uplink.X] serve_status)
 };
 
 // The /status document (also what `failberryctl status --json` prints).

@@ -75,6 +75,7 @@ struct UplinkConfig {
   int down_count = 0;
   int reliability = 0;
   bool metered = false;
+  bool serve_status = false;  // /status and /metrics also to requests arriving on this uplink
 };
 
 struct FailoverConfig {
