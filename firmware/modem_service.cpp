@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -88,6 +90,41 @@ std::optional<std::string> read_state_file(const std::string& path, std::string&
   ::close(fd);
   if (!problem.empty()) return std::nullopt;
   return text;
+}
+
+// reboots.json: {"reboots": [{"unix": N, "boot_id": "...", "uptime": N}], "last_reason": "..."};
+// the older {"times": [N, ...]} form is read too (boot and uptime unknown).
+std::optional<RebootRecord> parse_reboot_record(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  RebootRecord r;
+  if (j.contains("reboots")) {
+    if (!j["reboots"].is_array()) return std::nullopt;
+    for (const auto& e : j["reboots"]) {
+      if (!e.is_object() || !e.contains("unix") || !e["unix"].is_number_integer()) return std::nullopt;
+      RebootEntry entry;
+      entry.unix_seconds = e["unix"].get<std::int64_t>();
+      if (e.contains("boot_id") && e["boot_id"].is_string()) entry.boot_id = e["boot_id"].get<std::string>();
+      if (e.contains("uptime") && e["uptime"].is_number_integer()) entry.uptime_seconds = e["uptime"].get<std::int64_t>();
+      r.reboots.push_back(entry);
+    }
+  } else if (j.contains("times")) {
+    if (!j["times"].is_array()) return std::nullopt;
+    for (const auto& t : j["times"]) {
+      if (!t.is_number_integer()) return std::nullopt;
+      r.reboots.push_back({t.get<std::int64_t>(), "", -1});
+    }
+  }
+  if (j.contains("last_reason") && j["last_reason"].is_string()) r.last_reason = j["last_reason"].get<std::string>();
+  return r;
+}
+
+std::string reboot_record_json(const RebootRecord& r) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const RebootEntry& e : r.reboots)
+    list.push_back({{"unix", e.unix_seconds}, {"boot_id", e.boot_id}, {"uptime", e.uptime_seconds}});
+  nlohmann::json j = {{"reboots", list}, {"last_reason", r.last_reason}};
+  return j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 // Atomic: a temporary file beside it, fsync, rename, fsync of the directory.
@@ -226,18 +263,17 @@ void ModemService::start() {
       }
     if (!ok) start.pin_record_problem = path + ": not a record of tried PINs ({\"tried\": [ICCID, ...]})";
   }
-  RebootRecord reboots;
-  if (auto text = read_small_file(state_path("reboots.json"))) {
-    auto j = nlohmann::json::parse(*text, nullptr, false);
-    if (j.is_object()) {
-      if (j.contains("times") && j["times"].is_array())
-        for (const auto& t : j["times"])
-          if (t.is_number_integer()) reboots.times.push_back(t.get<std::int64_t>());
-      if (j.contains("last_reason") && j["last_reason"].is_string())
-        reboots.last_reason = j["last_reason"].get<std::string>();
-    }
+  lev::Start ladder_start;
+  std::string reboots_path = state_path("reboots.json");
+  if (auto text = read_state_file(reboots_path, ladder_start.record_problem)) {
+    if (auto record = parse_reboot_record(*text))
+      ladder_start.reboots = *record;
+    else
+      ladder_start.record_problem = reboots_path + ": not a reboot record";
   }
-  feed(LadderEvent{lev::Start{reboots}});
+  if (auto id = read_state_file(options_.proc_root + "/sys/kernel/random/boot_id", boot_id_problem_))
+    ladder_start.boot_id = std::string(at::trim(*id));
+  feed(LadderEvent{ladder_start});
   feed(ModemEvent{start});
 }
 
@@ -339,9 +375,9 @@ void ModemService::apply(const LadderAction& action) {
           else
             queue_.emplace_back(ModemEvent{mev::Recover{a.rung}});
         } else if constexpr (std::is_same_v<A, lact::PersistReboots>) {
-          nlohmann::json j = {{"times", a.record.times}, {"last_reason", a.record.last_reason}};
-          if (auto err = write_atomically(state_path("reboots.json"), j.dump(1) + "\n"); !err.empty())
-            log_.error() << "cannot record the reboot: " << err;
+          // The reboot that follows goes ahead only if this is on disk (see reboot()).
+          reboot_record_error_ = write_atomically(state_path("reboots.json"), reboot_record_json(a.record));
+          if (!reboot_record_error_.empty()) log_.error() << "cannot record the reboot: " << reboot_record_error_;
         } else if constexpr (std::is_same_v<A, lact::ArmTimer>) {
           if (ladder_timer_) timers_.cancel(ladder_timer_);
           ladder_timer_ = timers_.arm(a.deadline, [this] {
@@ -908,6 +944,14 @@ void ModemService::power_cycle() {
 }
 
 void ModemService::reboot(const std::string& reason) {
+  if (!reboot_record_error_.empty()) {
+    // Without its record the daily limit would not hold across the reboot: a
+    // boot loop. Fail closed.
+    log_.error() << "not rebooting: the reboot could not be recorded first (" << reboot_record_error_ << ")";
+    queue_.emplace_back(
+        LadderEvent{lev::Failure{"REBOOT_NOT_RECORDED", "not rebooting: " + reboot_record_error_, unix_now()}});
+    return;
+  }
   if (options_.dry_run) {
     log_.notice() << "dry-run: not rebooting (the recovery ladder asked for it after " << reason << ")";
     queue_.emplace_back(LadderEvent{lev::Failure{"REBOOT_SKIPPED", "dry-run", unix_now()}});
@@ -920,7 +964,32 @@ void ModemService::reboot(const std::string& reason) {
   if (rc != 0) {
     log_.error() << "cannot run systemctl reboot: " << std::strerror(rc);
     queue_.emplace_back(LadderEvent{lev::Failure{"REBOOT_FAILED", std::strerror(rc), unix_now()}});
+    return;
   }
+  // Reap systemctl (no zombie) and say so if it refused.
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) {
+    int status = 0;
+    ::waitpid(pid, &status, WNOHANG);
+    return;
+  }
+  reboot_child_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, pidfd);
+  reboot_child_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                            [this, pid, alive = alive_](const boost::system::error_code& ec) {
+                              if (ec || !*alive) return;
+                              int status = 0;
+                              ::waitpid(pid, &status, 0);
+                              reboot_child_.reset();
+                              if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;  // the system goes down
+                              reboot_failed("systemctl reboot exited " + std::to_string(WEXITSTATUS(status)));
+                            });
+}
+
+void ModemService::reboot_failed(const std::string& why) {
+  log_.error() << why;
+  lev::Failure failure{"REBOOT_FAILED", why, unix_now()};
+  queue_.emplace_back(LadderEvent{std::in_place_type<lev::Failure>, std::move(failure)});
+  pump();
 }
 
 // ---- status and operator verbs ----

@@ -17,7 +17,7 @@ constexpr std::int64_t kDay = 24 * 3600;
 std::string event_text(const LadderEvent& e) {
   struct Visitor {
     std::string operator()(const ev::Start& s) const {
-      return "start(" + std::to_string(s.reboots.times.size()) + " reboot(s) on record)";
+      return "start(" + std::to_string(s.reboots.reboots.size()) + " reboot(s) on record)";
     }
     std::string operator()(const ev::Failure& f) const { return "failure(" + f.code + ")"; }
     std::string operator()(const ev::Recovered&) const { return "recovered"; }
@@ -111,13 +111,18 @@ std::vector<LadderAction> RecoveryLadder::handle(const LadderEvent& event, TimeP
 State RecoveryLadder::begin(const LadderEvent& e) {
   const auto& s = std::get<ev::Start>(e);
   reboots_ = s.reboots;
+  boot_id_ = s.boot_id;
+  record_problem_ = s.record_problem;
+  if (!record_problem_.empty())
+    log_.warning() << "the reboot record cannot be read (" << record_problem_
+                   << "): failberryd will not reboot until it is fixed or removed";
   status_.last_reboot_reason = reboots_.last_reason;
-  if (!reboots_.times.empty()) {
-    status_.last_reboot_unix = reboots_.times.back();
-    log_.notice() << "the last reboot (unix time " << reboots_.times.back() << ") was failberryd's: "
+  if (!reboots_.reboots.empty()) {
+    status_.last_reboot_unix = reboots_.reboots.back().unix_seconds;
+    log_.notice() << "the last reboot (unix time " << reboots_.reboots.back().unix_seconds << ") was failberryd's: "
                   << (reboots_.last_reason.empty() ? "no reason recorded" : reboots_.last_reason);
   }
-  status_.reboots_last_day = static_cast<unsigned>(reboots_.times.size());  // pruned on the next decision
+  status_.reboots_last_day = static_cast<unsigned>(reboots_.reboots.size());  // pruned on the next decision
   return State::idle;
 }
 
@@ -247,9 +252,26 @@ bool RecoveryLadder::available(Rung rung) const {
   return false;
 }
 
+// The wall clock of a Pi without RTC before NTP: anything before 2024 is unset.
+constexpr std::int64_t kClockSet = 1'704'067'200;
+
+bool RecoveryLadder::older_than_a_day(const RebootEntry& e, std::int64_t unix_seconds) const {
+  // now_ is the monotonic clock, which on Linux counts from boot: this boot's uptime.
+  std::int64_t uptime = std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count();
+  if (!boot_id_.empty() && !e.boot_id.empty()) {
+    if (e.boot_id == boot_id_) {
+      if (e.uptime_seconds >= 0) return uptime - e.uptime_seconds >= kDay;
+    } else if (uptime >= kDay) {
+      return true;  // it ended an earlier boot, and this one has been up for a day
+    }
+  }
+  return unix_seconds >= kClockSet && e.unix_seconds >= kClockSet && unix_seconds - e.unix_seconds >= kDay;
+}
+
 void RecoveryLadder::prune_reboots(std::int64_t unix_seconds) {
-  auto& t = reboots_.times;
-  t.erase(std::remove_if(t.begin(), t.end(), [&](std::int64_t r) { return unix_seconds - r >= kDay; }), t.end());
+  auto& t = reboots_.reboots;
+  t.erase(std::remove_if(t.begin(), t.end(), [&](const RebootEntry& e) { return older_than_a_day(e, unix_seconds); }),
+          t.end());
   status_.reboots_last_day = static_cast<unsigned>(t.size());
 }
 
@@ -266,9 +288,13 @@ std::optional<Rung> RecoveryLadder::next_rung(std::int64_t unix_seconds) {
   }
   if (status_.used[static_cast<std::size_t>(Rung::reboot)] > 0) return std::nullopt;
   if (!policy_.reboot_allowed) return std::nullopt;
+  if (!record_problem_.empty()) {
+    log_.warning() << "reboot not requested: the reboot record cannot be read (" << record_problem_ << ")";
+    return std::nullopt;
+  }
   prune_reboots(unix_seconds);
-  if (static_cast<int>(reboots_.times.size()) >= policy_.reboot_max_per_day) {
-    log_.warning() << "reboot not requested: " << reboots_.times.size()
+  if (static_cast<int>(reboots_.reboots.size()) >= policy_.reboot_max_per_day) {
+    log_.warning() << "reboot not requested: " << reboots_.reboots.size()
                    << " reboot(s) in the last 24 h, reboot_max_per_day = " << policy_.reboot_max_per_day;
     return std::nullopt;
   }
@@ -296,9 +322,10 @@ State RecoveryLadder::run(Rung rung, std::int64_t unix_seconds, bool by_operator
   ++status_.total[static_cast<std::size_t>(rung)];
   if (rung == Rung::reboot) {
     prune_reboots(unix_seconds);
-    reboots_.times.push_back(unix_seconds);
+    reboots_.reboots.push_back(
+        {unix_seconds, boot_id_, std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count()});
     reboots_.last_reason = reason_;
-    status_.reboots_last_day = static_cast<unsigned>(reboots_.times.size());
+    status_.reboots_last_day = static_cast<unsigned>(reboots_.reboots.size());
     emit<act::PersistReboots>(reboots_);  // first: the reason must survive the reboot
   }
   emit<act::Do>(rung, reason_, by_operator);

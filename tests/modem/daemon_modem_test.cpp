@@ -41,6 +41,7 @@ struct Setup {
   std::vector<std::string> sets;
   std::string pin;          // written to pin_file when not empty
   std::string modem_extra;  // more INI lines for [modem]
+  std::string recovery_extra = {};  // more INI lines for [recovery]
 };
 
 // A path the test owns for the simulator's pty, under /dev/ as [modem] device
@@ -87,7 +88,7 @@ struct Rig {
       ini += "pin_file = " + (dir / "sim.pin") + "\n";
     }
     ini += "[uplink.cellular]\ninterface = ppp0\nkind = ppp\npriority = 10\n[health]\nlisten = 127.0.0.1\nport = " +
-           std::to_string(port) + "\n[recovery]\nbackoff_initial = 200ms\nbackoff_max = 1s\nreset_attempts = 1\n";
+           std::to_string(port) + "\n[recovery]\nbackoff_initial = 200ms\nbackoff_max = 1s\nreset_attempts = 1\n" + setup.recovery_extra;
     fb::test::write_file(dir / "f.ini", ini);
     start();
   }
@@ -342,6 +343,29 @@ TEST_CASE("a silent modem: AT_TIMEOUT, the ladder climbs (redial, reset, power c
         "failberryctl: BAD_LOCATION: no USB modem found to power-cycle (recovering); "
         "set [recovery] hub and hub_port to name the port\n");
   CHECK(rig.daemon->running());
+}
+
+TEST_CASE("the reboot rung with an unwritable record: no reboot (REBOOT_NOT_RECORDED); a written one is kept") {
+  {
+    Setup s{"zte", {"silent=1"}};
+    s.recovery_extra = "reboot_allowed = true\n";
+    Rig rig(s, [](const std::string& dir) { std::filesystem::create_directories(dir + "/state/reboots.json.tmp"); });
+    REQUIRE_MESSAGE(rig.logged("not rebooting: the reboot could not be recorded first"), rig.log_text());
+    REQUIRE_MESSAGE(rig.logged("failure(REBOOT_NOT_RECORDED)"), rig.log_text());
+    CHECK(rig.log_text().find("dry-run: not rebooting") == std::string::npos);  // refused before it got there
+    CHECK(rig.daemon->running());
+  }
+  {
+    Setup s{"zte", {"silent=1"}};
+    s.recovery_extra = "reboot_allowed = true\n";
+    Rig rig(s);
+    REQUIRE_MESSAGE(rig.logged("dry-run: not rebooting"), rig.log_text());
+    auto record = nlohmann::json::parse(fb::test::read_file(rig.dir / "state/reboots.json"));
+    REQUIRE(record["reboots"].size() == 1);
+    CHECK(record["reboots"][0]["boot_id"] == fb::test::read_file("/proc/sys/kernel/random/boot_id").substr(0, 36));
+    CHECK(record["reboots"][0]["uptime"].get<std::int64_t>() > 0);
+    CHECK_FALSE(record["last_reason"].get<std::string>().empty());
+  }
 }
 
 TEST_CASE("unplugged: EOF/EIO becomes MODEM_GONE, the daemon keeps running without spinning") {

@@ -26,17 +26,19 @@ struct Attempt {
 };
 
 struct Harness {
-  explicit Harness(LadderPolicy policy = {}, RebootRecord record = {}) : ladder("ladder[modem]", policy) {
+  explicit Harness(LadderPolicy policy = {}, RebootRecord record = {}, std::string boot_id = {},
+                   std::int64_t wall_at_zero = kBoot, std::string record_problem = {})
+      : wall_zero(wall_at_zero), ladder("ladder[modem]", policy) {
     fb::logging::set_capture([this](fb::Level, std::string_view line) { lines.emplace_back(line); });
     fb::logging::set_threshold(fb::Level::debug);
-    feed(ev::Start{std::move(record)});
+    feed(ev::Start{std::move(record), std::move(boot_id), std::move(record_problem)});
   }
   ~Harness() {
     fb::logging::set_capture(nullptr);
     fb::logging::set_threshold(fb::Level::info);
   }
   std::int64_t wall() const {
-    return kBoot + std::chrono::duration_cast<std::chrono::seconds>(time.now() - fb::TimePoint{}).count();
+    return wall_zero + std::chrono::duration_cast<std::chrono::seconds>(time.now() - fb::TimePoint{}).count();
   }
   Duration since_start() const { return std::chrono::duration_cast<Duration>(time.now() - fb::TimePoint{}); }
 
@@ -89,6 +91,7 @@ struct Harness {
   }
 
   fb::VirtualTime time;
+  std::int64_t wall_zero = kBoot;  // the wall clock at time zero (small: a Pi whose clock is not set)
   RecoveryLadder ladder;
   bool auto_fail = true;
   bool pending_failure = false;
@@ -199,7 +202,7 @@ TEST_CASE("reboot when allowed: persisted before it is requested, at most reboot
   // The ladder rebooted (this harness's system never goes down), climbed again, ...
   REQUIRE(h.persisted.size() >= 2);
   CHECK(h.persisted[0].last_reason == "AT_TIMEOUT: AT+CSQ (5000 ms)");
-  CHECK(h.persisted[0].times.size() == 1);
+  CHECK(h.persisted[0].reboots.size() == 1);
   // ... and never more than two reboots in any 24 h window.
   std::vector<Duration> reboot_at;
   for (const auto& a : h.attempts)
@@ -213,7 +216,7 @@ TEST_CASE("the reboot record from before a reboot is reported and still counts a
   p.reboot_allowed = true;
   p.reboot_max_per_day = 1;
   RebootRecord record;
-  record.times = {kBoot - 3600};  // failberryd rebooted the Pi an hour ago
+  record.reboots = {{kBoot - 3600, "", -1}};  // failberryd rebooted the Pi an hour ago (an older record: no boot id)
   record.last_reason = "AT_TIMEOUT: AT+CSQ (5000 ms)";
   Harness h(p, record);
   CHECK(h.ladder.status().last_reboot_reason == "AT_TIMEOUT: AT+CSQ (5000 ms)");
@@ -226,7 +229,55 @@ TEST_CASE("the reboot record from before a reboot is reported and still counts a
   h.time.advance(13h);           // the old reboot is now older than a day
   CHECK(h.reboots_seen() == 1);
   REQUIRE_FALSE(h.persisted.empty());
-  CHECK(h.persisted[0].times.size() == 1);  // the old entry pruned, the new one kept
+  CHECK(h.persisted[0].reboots.size() == 1);  // the old entry pruned, the new one kept
+}
+
+TEST_CASE("a Pi without a set clock: an earlier boot's reboot counts until this boot has been up a day") {
+  LadderPolicy p = policy_332();
+  p.reboot_allowed = true;
+  p.reboot_max_per_day = 1;
+  RebootRecord record;
+  // Rebooted at "1970 + 2 min" (no RTC, no NTP yet), at the end of boot "b1"; now the clock says
+  // 1970 + 1 min again (wall clocks cannot tell the order) and this is boot "b2".
+  record.reboots = {{120, "b1", 90}};
+  Harness h(p, record, "b2", /*wall clock at time zero*/ 60);
+  h.fail();
+  h.time.advance(23h);
+  CHECK(h.reboots_seen() == 0);  // within a day of this boot's start: still counts
+  h.time.advance(2h);
+  CHECK(h.reboots_seen() == 1);
+  REQUIRE_FALSE(h.persisted.empty());
+  REQUIRE(h.persisted.back().reboots.size() == 1);
+  CHECK(h.persisted.back().reboots[0].boot_id == "b2");  // kept by boot and uptime, not by the clock alone
+  CHECK(h.persisted.back().reboots[0].uptime_seconds >= 24 * 3600);
+}
+
+TEST_CASE("a reboot that did not happen (same boot) leaves the window by uptime, whatever the clock says") {
+  LadderPolicy p = policy_332();
+  p.reboot_allowed = true;
+  p.reboot_max_per_day = 1;
+  RebootRecord record;
+  record.reboots = {{kBoot + 5, "b1", 5}};  // this boot, 5 s after it began; the clock then jumped back
+  Harness h(p, record, "b1", kBoot - 30 * 24 * 3600);
+  h.fail();
+  h.time.advance(20h);
+  CHECK(h.reboots_seen() == 0);
+  h.time.advance(5h);  // uptime 25 h: a day since that attempt
+  CHECK(h.reboots_seen() == 1);
+}
+
+TEST_CASE("a reboot record that cannot be read: no reboot, ever, until it is fixed") {
+  LadderPolicy p = policy_332();
+  p.reboot_allowed = true;
+  p.reboot_max_per_day = 5;
+  Harness h(p, RebootRecord{}, "b1", kBoot, "/var/lib/failberry/reboots.json: not a reboot record");
+  CHECK(h.log_has("failberryd will not reboot until it is fixed or removed"));
+  h.fail();
+  h.time.advance(72h);
+  CHECK(h.reboots_seen() == 0);
+  CHECK(h.persisted.empty());
+  CHECK(h.log_has("reboot not requested: the reboot record cannot be read"));
+  CHECK(h.attempts.size() > 3);  // the rungs below still run
 }
 
 TEST_CASE("a wrong PIN stops the ladder instead of retrying; Resume starts from the bottom") {

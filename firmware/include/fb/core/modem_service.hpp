@@ -26,6 +26,7 @@
 // <utility> first: Boost 1.74's asio headers use std::exchange without it.
 #include <utility>
 //
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <memory>
@@ -49,6 +50,7 @@ namespace fb::core {
 
 struct ModemServiceOptions {
   std::string sysfs_root = "/sys";
+  std::string proc_root = "/proc";  // boot_id
   bool dry_run = false;  // reboot: log instead of asking systemd
 
   std::string dev_root = "/dev";                        // where discovery's tty names live (tests: links to ptys)
@@ -106,6 +108,7 @@ class ModemService {
   bool open_channel(const std::string& tty);
   void close_channel();
   void reboot(const std::string& reason);
+  void reboot_failed(const std::string& why);
   void on_urc(std::uint64_t generation, const std::string& line);
 
   template <class Work>
@@ -137,6 +140,9 @@ class ModemService {
   std::string usb_port_;                 // the modem's USB location ("1-1.3"), "" for a tty outside USB
   std::unique_ptr<usb::HubPower> hub_power_;
   std::string last_power_cycle_;  // what the last cycle did, for status
+  std::string reboot_record_error_;  // why the last PersistReboots failed ("" = on disk)
+  std::string boot_id_problem_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> reboot_child_;  // systemctl reboot, until reaped
   TimerId machine_timer_ = 0;
   TimerId ladder_timer_ = 0;
   std::vector<std::variant<ModemEvent, LadderEvent>> queue_;

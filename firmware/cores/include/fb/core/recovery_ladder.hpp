@@ -60,9 +60,23 @@ struct LadderPolicy {
   bool can_power_cycle = true;
 };
 
-// What survives a reboot: when failberryd rebooted (unix seconds) and why.
+// What survives a reboot: when failberryd rebooted and why. A Pi has no
+// real-time clock: until NTP answers after a boot its wall clock may read
+// 1970, so each reboot is also kept by the boot it ended (the kernel's
+// boot_id) and that boot's uptime. An entry leaves the 24 h window when:
+//  - it ended this very boot (a reboot that did not happen) and the uptime
+//    has grown by a day since;
+//  - it ended an earlier boot and this boot has been up for a day;
+//  - both wall clocks are set (after 2024) and a day apart.
+// Otherwise it counts: a doubt never grants a reboot.
+struct RebootEntry {
+  std::int64_t unix_seconds = 0;
+  std::string boot_id;              // "" when unknown (records of older versions)
+  std::int64_t uptime_seconds = -1;  // -1 when unknown
+  bool operator==(const RebootEntry&) const = default;
+};
 struct RebootRecord {
-  std::vector<std::int64_t> times;  // oldest first, only the last 24 h are kept
+  std::vector<RebootEntry> reboots;  // oldest first, only the last 24 h are kept
   std::string last_reason;
 };
 
@@ -84,6 +98,8 @@ struct LadderStatus {
 namespace ladder_event {
 struct Start {
   RebootRecord reboots;  // from the state dir (empty on first boot)
+  std::string boot_id = {};         // this boot's (/proc/sys/kernel/random/boot_id), "" when unknown
+  std::string record_problem = {};  // the record exists but cannot be read: no reboot until fixed
 };
 struct Failure {  // the link failed, or the last attempt did not bring it back
   std::string code;
@@ -169,6 +185,7 @@ class RecoveryLadder {
   State wait_for(Rung rung);
   State run(Rung rung, std::int64_t unix_seconds, bool by_operator);
   void prune_reboots(std::int64_t unix_seconds);
+  bool older_than_a_day(const RebootEntry& e, std::int64_t unix_seconds) const;
   void arm(TimePoint deadline);
   void cancel_timer();
 
@@ -180,6 +197,8 @@ class RecoveryLadder {
   std::optional<Rung> pending_;  // the rung waited for in backoff
   std::string reason_;           // the failure that started the current climb
   RebootRecord reboots_;
+  std::string boot_id_;
+  std::string record_problem_;
   bool timer_armed_ = false;
   std::array<bool, kRungs> skipped_logged_{};  // "not available" said once per rung
   LadderStatus status_;
