@@ -105,7 +105,8 @@ std::optional<RebootRecord> parse_reboot_record(const std::string& text) {
       RebootEntry entry;
       entry.unix_seconds = e["unix"].get<std::int64_t>();
       if (e.contains("boot_id") && e["boot_id"].is_string()) entry.boot_id = e["boot_id"].get<std::string>();
-      if (e.contains("uptime") && e["uptime"].is_number_integer()) entry.uptime_seconds = e["uptime"].get<std::int64_t>();
+      if (e.contains("uptime") && e["uptime"].is_number_integer())
+        entry.uptime_seconds = e["uptime"].get<std::int64_t>();
       r.reboots.push_back(entry);
     }
   } else if (j.contains("times")) {

@@ -39,8 +39,8 @@ struct Setup {
         modem_extra(std::move(modem_extra_)) {}
   std::string vendor;
   std::vector<std::string> sets;
-  std::string pin;          // written to pin_file when not empty
-  std::string modem_extra;  // more INI lines for [modem]
+  std::string pin;                  // written to pin_file when not empty
+  std::string modem_extra;          // more INI lines for [modem]
   std::string recovery_extra = {};  // more INI lines for [recovery]
 };
 
@@ -88,7 +88,8 @@ struct Rig {
       ini += "pin_file = " + (dir / "sim.pin") + "\n";
     }
     ini += "[uplink.cellular]\ninterface = ppp0\nkind = ppp\npriority = 10\n[health]\nlisten = 127.0.0.1\nport = " +
-           std::to_string(port) + "\n[recovery]\nbackoff_initial = 200ms\nbackoff_max = 1s\nreset_attempts = 1\n" + setup.recovery_extra;
+           std::to_string(port) + "\n[recovery]\nbackoff_initial = 200ms\nbackoff_max = 1s\nreset_attempts = 1\n" +
+           setup.recovery_extra;
     fb::test::write_file(dir / "f.ini", ini);
     start();
   }

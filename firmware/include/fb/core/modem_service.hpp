@@ -26,8 +26,8 @@
 // <utility> first: Boost 1.74's asio headers use std::exchange without it.
 #include <utility>
 //
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -51,7 +51,7 @@ namespace fb::core {
 struct ModemServiceOptions {
   std::string sysfs_root = "/sys";
   std::string proc_root = "/proc";  // boot_id
-  bool dry_run = false;  // reboot: log instead of asking systemd
+  bool dry_run = false;             // reboot: log instead of asking systemd
 
   std::string dev_root = "/dev";                        // where discovery's tty names live (tests: links to ptys)
   Duration modeswitch_wait = std::chrono::seconds(20);  // for the modem after the switch messages
@@ -139,7 +139,7 @@ class ModemService {
   std::optional<TimePoint> link_up_at_;  // when pppd reported the link up
   std::string usb_port_;                 // the modem's USB location ("1-1.3"), "" for a tty outside USB
   std::unique_ptr<usb::HubPower> hub_power_;
-  std::string last_power_cycle_;  // what the last cycle did, for status
+  std::string last_power_cycle_;     // what the last cycle did, for status
   std::string reboot_record_error_;  // why the last PersistReboots failed ("" = on disk)
   std::string boot_id_problem_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> reboot_child_;  // systemctl reboot, until reaped

@@ -71,7 +71,7 @@ struct LadderPolicy {
 // Otherwise it counts: a doubt never grants a reboot.
 struct RebootEntry {
   std::int64_t unix_seconds = 0;
-  std::string boot_id;              // "" when unknown (records of older versions)
+  std::string boot_id;               // "" when unknown (records of older versions)
   std::int64_t uptime_seconds = -1;  // -1 when unknown
   bool operator==(const RebootEntry&) const = default;
 };
@@ -97,7 +97,7 @@ struct LadderStatus {
 
 namespace ladder_event {
 struct Start {
-  RebootRecord reboots;  // from the state dir (empty on first boot)
+  RebootRecord reboots;             // from the state dir (empty on first boot)
   std::string boot_id = {};         // this boot's (/proc/sys/kernel/random/boot_id), "" when unknown
   std::string record_problem = {};  // the record exists but cannot be read: no reboot until fixed
 };
