@@ -56,8 +56,11 @@ Steps init_steps(const Profile& profile, UsbId id) {
   Steps s;
   // A stick that just enumerated may need a moment and swallow the first AT.
   s.push_back(step("AT", {}, false, {}, 2s));
-  s.push_back(step("ATE0", {}, false));
-  s.push_back(step("ATV1", {}, false));
+  // Echo and verbose answers are what we ask for, not what we need: the
+  // framer takes echoed commands and the stick that said ERROR is verbose.
+  // A quirky stick refusing them must not look like a dead one (a reset).
+  s.push_back(step("ATE0", {}, true));
+  s.push_back(step("ATV1", {}, true));
   s.push_back(step("AT+CMEE=1", {}, true));  // numeric CME errors: stable across vendors
   s.push_back(step("AT+CREG=2", {}, true));
   s.push_back(step("AT+CGREG=2", {}, true));

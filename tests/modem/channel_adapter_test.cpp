@@ -173,6 +173,20 @@ TEST_CASE("init, identify, SIM, signal, registration and CD-ROM query on each ve
   }
 }
 
+TEST_CASE("a stick that refuses ATE0 and ATV1 still initialises: those are optional, only AT is required") {
+  Rig rig("zte");
+  rig.sim.ok("cme ATV1 4");
+  rig.sim.ok("cme ATE0 4");
+  ModemSnapshot s;
+  const auto& profile = fb::modem::profile(fb::modem::Vendor::zte);
+  auto r = rig.steps(fb::modem::init_steps(profile, usb_id("zte")), s);
+  CHECK_MESSAGE(r.ok(), (r.ok() ? std::string() : describe(r.error())));
+  rig.sim.ok("set silent=1");
+  auto dead = rig.steps(fb::modem::init_steps(profile, usb_id("zte")), s);
+  REQUIRE_FALSE(dead.ok());  // a silent stick still fails at AT
+  CHECK(dead.error().code == fb::modem::Code::at_timeout);
+}
+
 TEST_CASE("tolerates echo that ATE0 does not turn off, \\n-only and \\r-only line ends, and garbage") {
   for (std::vector<std::string> sets : {std::vector<std::string>{"force_echo=1"},
                                         {"eol=lf"},

@@ -323,6 +323,9 @@ TEST_CASE("registration denied: REG_DENIED") {
   CHECK(j["modem"]["error"] == "REG_DENIED");
   CHECK(j["modem"]["registration"] == "denied");
   CHECK(j["modem"]["state"] == "searching");
+  // A denial is the network's word: no reset, power cycle or reboot can change it.
+  CHECK(j["recovery"]["failures"] == 0);
+  CHECK(rig.log_text().find("--recover(") == std::string::npos);
 }
 
 TEST_CASE("a silent modem: AT_TIMEOUT, the ladder climbs (redial, reset, power cycle), then waits; no crash, no spin") {

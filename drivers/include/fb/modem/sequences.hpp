@@ -46,8 +46,8 @@ struct ModemSnapshot {
 
 using Steps = std::vector<at::Step<ModemSnapshot>>;
 
-// AT, ATE0, ATV1, AT+CMEE=1, registration URCs on, then quirk and profile
-// init commands (those may fail: older sticks lack +CEREG).
+// AT (required), then ATE0, ATV1, AT+CMEE=1, registration URCs on, quirk and
+// profile init commands, each allowed to fail (older sticks lack +CEREG).
 Steps init_steps(const Profile& profile, UsbId id);
 // ATI, +CGMI/+CGMM/+CGMR, +CGSN (required), then iccid_steps().
 Steps identify_steps(const Profile& profile);
