@@ -1,10 +1,14 @@
 #include "fb/health/http_server.hpp"
 
+#include <sys/resource.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <list>
+#include <map>
 #include <system_error>
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp misses it under GCC 12
 
@@ -42,12 +46,16 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   HttpCounters counters;
   Logger log{"http"};
   bool stopped = false;
+  std::size_t max_connections = 0;  // settings.max_connections, bounded by the fd limit at start
+  asio::steady_timer backoff;       // accept paused: out of file descriptors
+  std::chrono::milliseconds backoff_delay{0};
 
   Impl(asio::io_context& io_, ServerSettings s, SnapshotSource snap, UplinkResolver res)
-      : io(io_), settings(std::move(s)), snapshot(std::move(snap)), resolver(std::move(res)) {}
+      : io(io_), settings(std::move(s)), snapshot(std::move(snap)), resolver(std::move(res)), backoff(io_) {}
 
   void accept(tcp::acceptor& acceptor);
-  void make_room();
+  void make_room(const std::string& newcomer);
+  bool evict_one(const std::string& newcomer);
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -64,6 +72,8 @@ class Session : public std::enable_shared_from_this<Session> {
     arrival_uplink_ = server_->resolver ? server_->resolver(to_ip(local.address())) : std::string();
     read();
   }
+
+  const IpAddress& peer() const { return peer_; }
 
   void close() {
     beast::error_code ec;
@@ -142,23 +152,68 @@ class Session : public std::enable_shared_from_this<Session> {
   bool head_ = false;
 };
 
-void HttpServer::Impl::make_room() {
-  sessions.remove_if([](const std::weak_ptr<Session>& s) { return s.expired(); });
-  while (sessions.size() >= settings.max_connections) {
-    if (auto oldest = sessions.front().lock()) oldest->close();
-    sessions.pop_front();
+// At the cap, the address holding the most connections gives up its oldest:
+// a flood from one address (slowloris) pushes out its own connections, not
+// the checks Route53 sends from many others.
+bool HttpServer::Impl::evict_one(const std::string& newcomer) {
+  std::map<std::string, std::size_t> held;
+  if (!newcomer.empty()) ++held[newcomer];
+  for (const auto& weak : sessions)
+    if (auto s = weak.lock()) ++held[s->peer().text];
+  std::string greedy;
+  std::size_t most = 0;
+  for (const auto& [address, n] : held)
+    if (n > most) most = n, greedy = address;
+  for (auto it = sessions.begin(); it != sessions.end(); ++it) {
+    auto s = it->lock();
+    if (!s || s->peer().text != greedy) continue;
+    s->close();
+    sessions.erase(it);
     ++counters.connections_evicted;
+    return true;
+  }
+  if (sessions.empty()) return false;
+  if (auto oldest = sessions.front().lock()) oldest->close();  // the newcomer is the greediest: make way anyway
+  sessions.pop_front();
+  ++counters.connections_evicted;
+  return true;
+}
+
+void HttpServer::Impl::make_room(const std::string& newcomer) {
+  sessions.remove_if([](const std::weak_ptr<Session>& s) { return s.expired(); });
+  while (sessions.size() >= max_connections && evict_one(newcomer)) {
   }
 }
 
 void HttpServer::Impl::accept(tcp::acceptor& acceptor) {
   acceptor.async_accept([self = shared_from_this(), &acceptor](beast::error_code ec, tcp::socket socket) {
     if (self->stopped) return;
+    if (ec == asio::error::operation_aborted) return;
+    if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space ||
+        ec == asio::error::no_memory) {
+      // Out of file descriptors: the pending connection stays in the backlog.
+      // Free one (the greediest address's oldest connection) and pause
+      // accepting for a moment instead of spinning on the same error.
+      self->sessions.remove_if([](const std::weak_ptr<Session>& s) { return s.expired(); });
+      self->evict_one({});
+      self->backoff_delay =
+          std::min(std::chrono::milliseconds(1000),
+                   self->backoff_delay.count() ? self->backoff_delay * 2 : std::chrono::milliseconds(50));
+      if (self->backoff_delay.count() == 50)
+        self->log.warning() << "accept failed: " << ec.message() << "; pausing accepts (fd limit)";
+      self->backoff.expires_after(self->backoff_delay);
+      self->backoff.async_wait([self, &acceptor](beast::error_code wait_ec) {
+        if (!wait_ec && !self->stopped) self->accept(acceptor);
+      });
+      return;
+    }
     if (ec) {
-      if (ec == asio::error::operation_aborted) return;
       self->log.warning() << "accept failed: " << ec.message();
     } else {
-      self->make_room();
+      self->backoff_delay = std::chrono::milliseconds(0);
+      beast::error_code peer_ec;
+      auto remote = socket.remote_endpoint(peer_ec);
+      self->make_room(peer_ec ? std::string() : to_ip(remote.address()).text);
       auto session = std::make_shared<Session>(std::move(socket), self);
       self->sessions.push_back(session);
       session->start();
@@ -175,6 +230,19 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::start() {
+  // Each connection holds a file descriptor: the cap must leave room for the
+  // rest of the daemon (netlink, the tty, pppd's pipes, curl) under the limit.
+  constexpr std::size_t kReserve = 64;
+  impl_->max_connections = impl_->settings.max_connections;
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
+    std::size_t room = nofile.rlim_cur > kReserve * 2 ? nofile.rlim_cur - kReserve : nofile.rlim_cur / 2;
+    if (impl_->max_connections > room) {
+      impl_->log.warning() << "max_connections " << impl_->max_connections << " lowered to " << room
+                           << ": the open-file limit is " << nofile.rlim_cur;
+      impl_->max_connections = room;
+    }
+  }
   for (const IpAddress& addr : impl_->settings.listen) {
     auto ip = asio::ip::make_address(addr.text);
     tcp::endpoint endpoint(ip, impl_->settings.port);
@@ -206,6 +274,7 @@ void HttpServer::start() {
 void HttpServer::stop() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
+  impl_->backoff.cancel();
   beast::error_code ec;
   for (auto& acceptor : impl_->acceptors) acceptor->close(ec);
   for (auto& weak : impl_->sessions)

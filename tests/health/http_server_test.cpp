@@ -2,7 +2,9 @@
 // limits, keep-alive, per-arrival-address answers, the allow-list, and a
 // slow-client flood that must not starve fresh checks. No root needed.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -43,8 +45,10 @@ class ServerFixture {
           std::lock_guard lock(mutex_);
           return state_;
         },
-        [](const fb::IpAddress& local) {
-          return local.text == "127.0.0.2" ? std::string("cellular") : std::string("wired");
+        [](const fb::IpAddress& local) {  // 127.0.0.1 is loopback: no uplink's
+          if (local.text == "127.0.0.2") return std::string("cellular");
+          if (local.text == "127.0.0.5") return std::string("wired");
+          return std::string();
         });
     server_->start();
     port_ = static_cast<unsigned short>(
@@ -113,7 +117,7 @@ TEST_CASE("a Route53-style check gets its uplink's answer; drained and down are 
 
 TEST_CASE("/health answers for the address the connection arrived on") {
   ServerFixture server;
-  auto wired = exchange(server.port(), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", false, "127.0.0.1");
+  auto wired = exchange(server.port(), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", false, "127.0.0.5");
   auto cellular = exchange(server.port(), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", false, "127.0.0.2");
   REQUIRE(wired);
   REQUIRE(cellular);
@@ -171,9 +175,14 @@ TEST_CASE("/status and /metrics follow the allow-list") {
   CHECK(allowed->status == 200);
   CHECK(allowed->headers["content-type"] == "application/json");
   CHECK(refused->status == 403);
+  // An allowed address, but the request arrived on an uplink (127.0.0.5 is "wired"): refused.
+  auto via_uplink = exchange(server.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n", false, "127.0.0.5", "127.0.0.1");
+  REQUIRE(via_uplink);
+  CHECK(via_uplink->status == 403);
+  CHECK(via_uplink->body.find("not served on uplink wired") != std::string::npos);
   auto metrics = exchange(server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
   REQUIRE(metrics);
-  CHECK(metrics->body.find("failberry_http_responses_total{code=\"403\"} 1") != std::string::npos);
+  CHECK(metrics->body.find("failberry_http_responses_total{code=\"403\"} 2") != std::string::npos);
 }
 
 TEST_CASE("a client that trickles its request is cut off at the request deadline") {
@@ -242,4 +251,82 @@ TEST_CASE("a port that is taken is refused with the address in the message") {
     CHECK(std::string(e.what()).find("cannot listen on 127.0.0.1:" + std::to_string(first.port())) !=
           std::string::npos);
   }
+}
+
+TEST_CASE("a flood from one address gives up its own connections, not another client's check") {
+  ServerSettings settings = ServerFixture::defaults();
+  settings.max_connections = 8;
+  ServerFixture server(settings);
+  HttpConnection check("127.0.0.1", server.port(), 5000, "127.0.0.3");  // connected first: the oldest
+  REQUIRE(check.connected());
+  std::vector<std::unique_ptr<HttpConnection>> flood;
+  for (int i = 0; i < 40; ++i) {
+    auto c = std::make_unique<HttpConnection>("127.0.0.1", server.port(), 5000, "127.0.0.4");
+    if (c->connected()) c->send("GET /health/wired HTTP/1.1\r\nHost: x\r\nX-Partial: ");
+    flood.push_back(std::move(c));
+  }
+  // Every flood connection is accepted (and the oldest ones evicted) before the check speaks.
+  auto last = exchange(server.port(), kRoute53Request, false, "127.0.0.1", "127.0.0.4");
+  REQUIRE(last);
+  REQUIRE(check.send(kRoute53Request));
+  auto r = check.read_reply();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+}
+
+namespace {
+double process_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+int open_fds() {
+  int n = 0;
+  for (int fd = 0; fd < 4096; ++fd) n += ::fcntl(fd, F_GETFD) != -1;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("out of file descriptors: accept pauses instead of spinning; max_connections is bounded by the limit") {
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  std::vector<std::string> lines;
+  fb::logging::set_capture([&](fb::Level, std::string_view l) { lines.emplace_back(l); });
+  {
+    rlimit low = saved;
+    low.rlim_cur = static_cast<rlim_t>(open_fds() + 150);
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+    ServerSettings settings = ServerFixture::defaults();
+    settings.max_connections = 10000;
+    ServerFixture server(settings);
+    bool lowered = false;
+    for (const auto& l : lines) lowered = lowered || l.find("max_connections 10000 lowered to") != std::string::npos;
+    CHECK(lowered);
+    // Now leave the server almost no descriptors: clients take them all.
+    low.rlim_cur = static_cast<rlim_t>(open_fds() + 30);
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+    std::vector<std::unique_ptr<HttpConnection>> clients;
+    for (int i = 0; i < 40; ++i) {
+      auto c = std::make_unique<HttpConnection>("127.0.0.1", server.port(), 2000);
+      if (!c->connected()) break;
+      clients.push_back(std::move(c));
+    }
+    double before = process_cpu_seconds();
+    pollfd none{-1, 0, 0};
+    ::poll(&none, 1, 1000);  // a second of the server's life at the limit
+    double used = process_cpu_seconds() - before;
+    MESSAGE("CPU used in 1 s at the fd limit: ", used, " s; clients connected: ", clients.size());
+    CHECK(used < 0.5);  // no busy loop on EMFILE
+    bool paused = false;
+    for (const auto& l : lines) paused = paused || l.find("pausing accepts") != std::string::npos;
+    CHECK(paused);
+    clients.clear();
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    auto r = exchange(server.port(), kRoute53Request);  // accepting again once descriptors are back
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  fb::logging::set_capture(nullptr);
+  ::setrlimit(RLIMIT_NOFILE, &saved);
 }
