@@ -220,17 +220,7 @@ int Daemon::run() {
   }
   if (!restart_network()) return 1;
   restart_ddns();
-  bool cellular = false;
-  for (const UplinkConfig& u : config_.uplinks) cellular = cellular || u.kind == UplinkKind::ppp;
-  if (cellular) {
-    ModemServiceOptions mo;
-    mo.dry_run = config_.general.dry_run;
-    if (const char* root = std::getenv("FAILBERRY_SYSFS_ROOT")) mo.sysfs_root = root;  // tests: a fake tree
-    if (const char* dev = std::getenv("FAILBERRY_DEV_ROOT")) mo.dev_root = dev;        // tests: links to ptys
-    if (const char* sw = std::getenv("FAILBERRY_TEST_MODESWITCH")) mo.test_switch = parse_test_switch(sw);
-    modem_ = std::make_unique<ModemService>(io_, timers_, config_, mo);
-    modem_->start();
-  }
+  restart_modem();
   wait_signal();
   keep_watchdog_alive();
   notifier_.ready(summary());
@@ -291,6 +281,7 @@ void Daemon::reload() {
   restart_control();
   restart_network();
   restart_ddns();
+  restart_modem();
   log_.notice() << "reloaded: " << summary();
   notifier_.ready(summary());
 }
@@ -315,6 +306,32 @@ std::string network_settings(const Config& c) {
 }
 
 }  // namespace
+
+// What the modem supervisor is built from: a change restarts it (the
+// cellular link drops and comes back with the new settings).
+Daemon::ModemInputs Daemon::modem_inputs() const {
+  ModemInputs in{config_.modem, config_.ppp, config_.recovery, config_.general.dry_run, config_.general.state_dir, {}};
+  for (const UplinkConfig& u : config_.uplinks)
+    if (u.kind == UplinkKind::ppp) in.ppp_uplinks.push_back(u);
+  return in;
+}
+
+void Daemon::restart_modem() {
+  ModemInputs inputs = modem_inputs();
+  if (modem_ && modem_inputs_ == inputs) return;
+  if (modem_) log_.notice() << "[modem], [ppp], [recovery] or the ppp uplink changed: restarting the modem supervisor";
+  modem_.reset();  // hangs up: pppd is stopped with it
+  modem_inputs_.reset();
+  if (inputs.ppp_uplinks.empty()) return;
+  ModemServiceOptions mo;
+  mo.dry_run = config_.general.dry_run;
+  if (const char* root = std::getenv("FAILBERRY_SYSFS_ROOT")) mo.sysfs_root = root;  // tests: a fake tree
+  if (const char* dev = std::getenv("FAILBERRY_DEV_ROOT")) mo.dev_root = dev;        // tests: links to ptys
+  if (const char* sw = std::getenv("FAILBERRY_TEST_MODESWITCH")) mo.test_switch = parse_test_switch(sw);
+  modem_ = std::make_unique<ModemService>(io_, timers_, config_, mo);
+  modem_->start();
+  modem_inputs_ = std::move(inputs);
+}
 
 bool Daemon::restart_network() {
   std::string settings = network_settings(config_);

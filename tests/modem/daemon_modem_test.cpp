@@ -418,6 +418,24 @@ TEST_CASE("dialing: the APN's context, ATD*99#, CONNECT, and the line handed to 
   CHECK(rig.log_text().find("recovery: stopped --resume--> idle") != std::string::npos);
 }
 
+TEST_CASE("a reload applies [modem] changes (the supervisor restarts); one that changes nothing leaves it be") {
+  Rig rig(Setup{"generic", {"cdrom=off"}});
+  REQUIRE_MESSAGE(rig.logged("--link_down(DRY_RUN)"), rig.log_text());
+  rig.daemon->signal(SIGHUP);  // the same file
+  REQUIRE(rig.logged("reloaded:"));
+  CHECK(rig.log_text().find("restarting the modem supervisor") == std::string::npos);
+  std::string ini = fb::test::read_file(rig.dir / "f.ini");
+  auto at = ini.find("apn = internet");
+  REQUIRE(at != std::string::npos);
+  ini.replace(at, 14, "apn = example.net");
+  fb::test::write_file(rig.dir / "f.ini", ini);
+  rig.sim.ok("hangup");  // the stick back in command mode, as a real hang-up leaves it
+  rig.daemon->signal(SIGHUP);
+  REQUIRE_MESSAGE(rig.logged("restarting the modem supervisor"), rig.log_text());
+  REQUIRE_MESSAGE(rig.logged("--link_down(DRY_RUN)", 20s, 2), rig.log_text());
+  CHECK(rig.sim_state_now()["contexts"]["1"] == nlohmann::json::array({"IP", "example.net"}));
+}
+
 TEST_CASE("a dial the network refuses (NO CARRIER) climbs the redial rung with its backoff") {
   Rig rig(Setup{"generic", {"cdrom=off", "dial=no_carrier"}});
   REQUIRE_MESSAGE(rig.logged("dialing --dialed(NO_CARRIER)--> recovering"), rig.log_text());

@@ -63,6 +63,19 @@ class Daemon {
   // (Re)starts uplink tracking when its settings changed; false with the
   // reason logged when it cannot run.
   bool restart_network();
+  // (Re)starts the modem supervisor when what it is built from changed;
+  // stops it when no uplink has kind = ppp any more.
+  struct ModemInputs {
+    ModemConfig modem;
+    PppConfig ppp;
+    RecoveryConfig recovery;
+    bool dry_run = false;
+    std::string state_dir;
+    std::vector<UplinkConfig> ppp_uplinks;
+    bool operator==(const ModemInputs&) const = default;
+  };
+  ModemInputs modem_inputs() const;
+  void restart_modem();
 
   boost::asio::io_context& io_;
   DaemonOptions options_;
@@ -79,6 +92,7 @@ class Daemon {
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<DdnsService> ddns_;        // none when [ddns] provider = none
   std::unique_ptr<ModemService> modem_;      // when an uplink has kind = ppp
+  std::optional<ModemInputs> modem_inputs_;  // what modem_ was started with
   std::unique_ptr<NetworkService> network_;  // uplink tracking and failover
   std::string network_settings_;             // what network_ was started with
   std::set<std::string> drained_;            // uplinks an operator took out of /health

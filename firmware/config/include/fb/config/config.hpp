@@ -28,6 +28,7 @@ struct ModemDevice {
   std::string text;              // as written
   std::uint16_t vendor_id = 0;   // usb_id
   std::uint16_t product_id = 0;  // usb_id
+  bool operator==(const ModemDevice&) const = default;
 };
 
 enum class Mode { backup_gateway, router };
@@ -51,6 +52,7 @@ struct ModemConfig {
   ModemProfile profile = ModemProfile::automatic;
   bool disable_cdrom = true;
   Duration command_timeout{};
+  bool operator==(const ModemConfig&) const = default;
 };
 
 struct PppConfig {
@@ -59,6 +61,7 @@ struct PppConfig {
   int lcp_echo_failure = 0;
   std::string credentials_file;  // empty: no PAP/CHAP secrets
   Duration connect_timeout{};
+  bool operator==(const PppConfig&) const = default;
 };
 
 struct UplinkConfig {
@@ -76,6 +79,7 @@ struct UplinkConfig {
   int reliability = 0;
   bool metered = false;
   bool serve_status = false;  // /status and /metrics also to requests arriving on this uplink
+  bool operator==(const UplinkConfig&) const = default;
 };
 
 struct FailoverConfig {
@@ -123,6 +127,7 @@ struct RecoveryConfig {
   int hub_port = 0;  // 0: the modem's own port
   bool reboot_allowed = false;
   int reboot_max_per_day = 0;
+  bool operator==(const RecoveryConfig&) const = default;
 };
 
 struct Config {
