@@ -319,6 +319,12 @@ const char* to_string(UplinkState s) {
 
 Response handle(const Request& request, const Snapshot& snapshot, const HandlerPolicy& policy,
                 const HttpCounters& counters) {
+  return handle(
+      request, [&]() -> const Snapshot& { return snapshot; }, policy, counters);
+}
+
+Response handle(const Request& request, const std::function<const Snapshot&()>& snapshot_of,
+                const HandlerPolicy& policy, const HttpCounters& counters) {
   if (request.method != "GET" && request.method != "HEAD") {
     Response r = plain(405, "method not allowed: use GET or HEAD\n");
     r.allow_header = true;
@@ -328,13 +334,13 @@ Response handle(const Request& request, const Snapshot& snapshot, const HandlerP
   if (path == "/health") {
     if (request.arrival_uplink.empty())
       return plain(503, "failberry FAIL uplink=unknown: cannot tell which uplink this request arrived on\n");
-    for (const UplinkStatus& u : snapshot.uplinks)
+    for (const UplinkStatus& u : snapshot_of().uplinks)
       if (u.name == request.arrival_uplink) return uplink_health(u);
     return plain(503, "failberry FAIL uplink=unknown\n");
   }
   if (path.rfind("/health/", 0) == 0) {
     std::string name = path.substr(8);
-    for (const UplinkStatus& u : snapshot.uplinks)
+    for (const UplinkStatus& u : snapshot_of().uplinks)
       if (u.name == name) return uplink_health(u);
     return plain(404, "no such uplink\n");
   }
@@ -345,7 +351,7 @@ Response handle(const Request& request, const Snapshot& snapshot, const HandlerP
       return plain(403,
                    "forbidden: " + path + " is not served on uplink " + via + " ([uplink." + via + "] serve_status)\n");
     if (!allowed(request.peer, policy)) return plain(403, "forbidden: this address may not read " + path + "\n");
-    return path == "/status" ? status_response(snapshot) : metrics_text(snapshot, counters);
+    return path == "/status" ? status_response(snapshot_of()) : metrics_text(snapshot_of(), counters);
   }
   return plain(404, "not found: try /health, /health/UPLINK, /status or /metrics\n");
 }

@@ -113,7 +113,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
     const auto& req = parser_->get();
     Request request{std::string(req.method_string()), std::string(req.target()), peer_, arrival_uplink_};
-    Response response = handle(request, server_->snapshot(), server_->settings.policy, server_->counters);
+    std::optional<Snapshot> snapshot;  // built only if the answer needs it
+    auto snapshot_of = [&]() -> const Snapshot& {
+      if (!snapshot) snapshot = server_->snapshot();
+      return *snapshot;
+    };
+    Response response = handle(request, snapshot_of, server_->settings.policy, server_->counters);
     head_ = req.method() == http::verb::head;
     reply(response, req.keep_alive());
   }

@@ -43,6 +43,7 @@ class ServerFixture {
         io_, std::move(settings),
         [this] {
           std::lock_guard lock(mutex_);
+          ++snapshots_;
           return state_;
         },
         [](const fb::IpAddress& local) {  // 127.0.0.1 is loopback: no uplink's
@@ -77,8 +78,13 @@ class ServerFixture {
       }
   }
   unsigned short port() const { return port_; }
+  int snapshots() {
+    std::lock_guard lock(mutex_);
+    return snapshots_;
+  }
 
  private:
+  int snapshots_ = 0;
   boost::asio::io_context io_;
   std::mutex mutex_;
   Snapshot state_;
@@ -329,4 +335,15 @@ TEST_CASE("out of file descriptors: accept pauses instead of spinning; max_conne
   }
   fb::logging::set_capture(nullptr);
   ::setrlimit(RLIMIT_NOFILE, &saved);
+}
+
+TEST_CASE("refusals (403, 404, 405) are answered without building a snapshot") {
+  ServerFixture server;
+  REQUIRE(exchange(server.port(), "GET /wp-login.php HTTP/1.1\r\nHost: x\r\n\r\n")->status == 404);
+  REQUIRE(exchange(server.port(), "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")->status == 405);
+  REQUIRE(exchange(server.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n", false, "127.0.0.1", "127.0.0.3")->status ==
+          403);
+  CHECK(server.snapshots() == 0);
+  REQUIRE(exchange(server.port(), kRoute53Request)->status == 200);
+  CHECK(server.snapshots() == 1);
 }

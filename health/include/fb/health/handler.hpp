@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -166,6 +167,10 @@ std::string status_json(const Snapshot& snapshot);
 bool healthy(const UplinkStatus& uplink);
 
 Response handle(const Request& request, const Snapshot& snapshot, const HandlerPolicy& policy,
+                const HttpCounters& counters);
+// The same, asking for the snapshot only when the answer needs it: a 403,
+// 404 or 405 (a scanner, a flood) costs no snapshot.
+Response handle(const Request& request, const std::function<const Snapshot&()>& snapshot, const HandlerPolicy& policy,
                 const HttpCounters& counters);
 
 }  // namespace fb::health
