@@ -175,6 +175,10 @@ def main():
         with open(os.path.join(SRC, "image/overlay/etc/failberry/failberry.ini")) as f:
             text = f.read()
         text = text.replace("gateway = 192.168.1.1", "gateway = 10.0.2.2")  # QEMU user-mode network
+        # The host's requests arrive on the wired uplink (eth0) from slirp's 10.0.2.2: /status is
+        # served there only when the user says so.
+        text = text.replace("interface = eth0\n", "interface = eth0\nserve_status = true\n", 1)
+        text = re.sub(r"(?m)^#status_allow = .*$", "status_allow = 127.0.0.0/8, 10.0.2.2/32", text, count=1)
         with open(ini, "w") as f:
             f.write(text + "\n# boot test: QEMU user-mode network\n")
         patched = os.path.join(w, "patched.img")
