@@ -436,6 +436,27 @@ TEST_CASE("a reload applies [modem] changes (the supervisor restarts); one that 
   CHECK(rig.sim_state_now()["contexts"]["1"] == nlohmann::json::array({"IP", "example.net"}));
 }
 
+TEST_CASE("no secret of the config reaches the log: PIN, PPP password") {
+  // The SIM's PIN is 1234 (a number a pid could hold: looked for as the channel would write it);
+  // the password is a string no log line holds by chance.
+  Rig rig(Setup{"zte", {"pin=on"}, "1234"}, [](const std::string& dir) {
+    fb::test::write_file(dir + "/ppp.secret", "user fb-user\npassword pw-7Hq2xZ9\n", 0600);
+  });
+  // The Rig's config has no [ppp] yet: add one and reload (the supervisor restarts and dials again).
+  std::string ini = fb::test::read_file(rig.dir / "f.ini");
+  ini += "[ppp]\ncredentials_file = " + (rig.dir / "ppp.secret") + "\n";
+  REQUIRE_MESSAGE(rig.logged("--link_down(DRY_RUN)"), rig.log_text());
+  fb::test::write_file(rig.dir / "f.ini", ini);
+  rig.sim.ok("hangup");
+  rig.daemon->signal(SIGHUP);
+  REQUIRE_MESSAGE(rig.logged("--link_down(DRY_RUN)", 20s, 2), rig.log_text());
+  std::string log = rig.log_text();
+  CHECK(log.find("AT+CPIN=") != std::string::npos);  // the PIN went out, masked
+  CHECK(log.find("\"1234\"") == std::string::npos);
+  CHECK(log.find("pw-7Hq2xZ9") == std::string::npos);
+  CHECK(rig.ctl({"status", "--json"}).output.find("pw-7Hq2xZ9") == std::string::npos);
+}
+
 TEST_CASE("a dial the network refuses (NO CARRIER) climbs the redial rung with its backoff") {
   Rig rig(Setup{"generic", {"cdrom=off", "dial=no_carrier"}});
   REQUIRE_MESSAGE(rig.logged("dialing --dialed(NO_CARRIER)--> recovering"), rig.log_text());
