@@ -277,12 +277,33 @@ class Parser {
   std::map<std::string, int> section_lines_;
 };
 
+// The value as a C-style string literal, so a quote, a tab or a stray byte in
+// it is visible in the message and cannot be confused with its delimiters.
+std::string quoted(std::string_view value) {
+  std::string out = "\"";
+  for (char c : value) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      constexpr char hex[] = "0123456789abcdef";
+      out += std::string("\\x") + hex[u >> 4] + hex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
 }  // namespace
 
 std::string ConfigError::to_string() const {
   std::string s = file + (line > 0 ? ":" + std::to_string(line) : std::string()) + ": ";
   if (!section.empty()) s += "[" + section + "] ";
-  if (!key.empty()) s += key + (value.empty() ? std::string() : " = \"" + value + "\"");
+  if (!key.empty()) s += key + (value.empty() ? std::string() : " = " + quoted(value));
   if (!section.empty() || !key.empty()) {
     while (!s.empty() && s.back() == ' ') s.pop_back();
     s += ": ";
