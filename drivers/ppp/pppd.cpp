@@ -133,6 +133,13 @@ std::optional<Credentials> parse_credentials(std::string_view text, std::string&
     if (trim(line).empty() || line.front() == '#') continue;
     auto sep = line.find_first_of(" \t");
     auto key = line.substr(0, sep);
+    // Only a known keyword is ever named: any other word may be the secret
+    // itself, written without its keyword.
+    if (key != "user" && key != "password") {
+      error = "line " + std::to_string(number) +
+              ": not 'user NAME' or 'password SECRET' (the line is not shown: it may hold the secret)";
+      return std::nullopt;
+    }
     if (sep == std::string_view::npos) {
       error = "line " + std::to_string(number) + ": '" + std::string(key) + "' has no value";
       return std::nullopt;
@@ -145,17 +152,13 @@ std::optional<Credentials> parse_credentials(std::string_view text, std::string&
       }
       c.user = std::string(trim(value));
       have_user = true;
-    } else if (key == "password") {
+    } else {
       if (have_password) {
         error = "line " + std::to_string(number) + ": password given twice";
         return std::nullopt;
       }
       c.password = std::string(value);
       have_password = true;
-    } else {
-      error = "line " + std::to_string(number) + ": unknown keyword '" + std::string(key.substr(0, 32)) +
-              "' (expected 'user NAME' or 'password SECRET')";
-      return std::nullopt;
     }
   }
   for (char ch : c.user + c.password)
@@ -169,6 +172,16 @@ std::optional<Credentials> parse_credentials(std::string_view text, std::string&
   }
   if (!have_password) {
     error = "no 'password SECRET' line";
+    return std::nullopt;
+  }
+  // pppd copies both into fixed buffers and cuts what does not fit without a
+  // word; the carrier would then refuse a login that is not the one written.
+  if (c.user.size() > kCredentialMaxBytes) {
+    error = "user is longer than " + std::to_string(kCredentialMaxBytes) + " bytes (pppd's limit)";
+    return std::nullopt;
+  }
+  if (c.password.size() > kCredentialMaxBytes) {
+    error = "password is longer than " + std::to_string(kCredentialMaxBytes) + " bytes (pppd's limit)";
     return std::nullopt;
   }
   return c;

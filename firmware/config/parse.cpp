@@ -58,15 +58,21 @@ class Parser {
     errors_.push_back(
         {std::string(file_), line, std::move(section), std::move(key), std::move(value), std::move(message)});
   }
-  // An error about a key, at the line that set it (or its section's line when defaulted).
-  void key_error(const std::string& section, const std::string& key, std::string message) {
+  // An error about a key, at the line that set it. A defaulted key is blamed on
+  // its section's header or, when the file has no such section, on `cause`:
+  // the line whose rule needs the key (a whole-file error has no line at all).
+  void key_error(const std::string& section, const std::string& key, std::string message, int cause = 0) {
     auto it = origins_.find({section, key});
     if (it != origins_.end()) {
       error(it->second.line, section, key, it->second.value, std::move(message));
     } else {
       auto sec = section_lines_.find(section);
-      error(sec == section_lines_.end() ? 0 : sec->second, section, key, "", std::move(message));
+      error(sec == section_lines_.end() ? cause : sec->second, section, key, "", std::move(message));
     }
+  }
+  int line_of(const std::string& section, const std::string& key) const {
+    auto it = origins_.find({section, key});
+    return it == origins_.end() ? 0 : it->second.line;
   }
   bool is_set(const std::string& section, const std::string& key) const { return origins_.count({section, key}) != 0; }
 
@@ -185,14 +191,15 @@ class Parser {
                   "must be shorter than probe_interval (" + format_duration(u.probe_interval) + ")");
     }
     if (ppp && config_.modem.apn.empty())
-      key_error("modem", "apn", "missing: [uplink." + ppp->name + "] has kind = ppp, so the carrier's APN is required");
+      key_error("modem", "apn", "missing: [uplink." + ppp->name + "] has kind = ppp, so the carrier's APN is required",
+                line_of("uplink." + ppp->name, "kind"));
     for (const UplinkConfig& u : config_.uplinks)
       if (u.interface == config_.nat.lan_interface &&
           (u.kind == UplinkKind::ppp || config_.general.mode == Mode::router))
-        key_error(
-            "nat", "lan_interface",
-            "is the interface of [uplink." + u.name + "]" +
-                (u.kind == UplinkKind::ppp ? std::string() : " and mode = router needs a separate LAN interface"));
+        key_error("nat", "lan_interface",
+                  "is the interface of [uplink." + u.name + "]" +
+                      (u.kind == UplinkKind::ppp ? std::string() : " and mode = router needs a separate LAN interface"),
+                  line_of("uplink." + u.name, "interface"));
   }
 
   void check_ddns() {
@@ -270,12 +277,33 @@ class Parser {
   std::map<std::string, int> section_lines_;
 };
 
+// The value as a C-style string literal, so a quote, a tab or a stray byte in
+// it is visible in the message and cannot be confused with its delimiters.
+std::string quoted(std::string_view value) {
+  std::string out = "\"";
+  for (char c : value) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      constexpr char hex[] = "0123456789abcdef";
+      out += std::string("\\x") + hex[u >> 4] + hex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
 }  // namespace
 
 std::string ConfigError::to_string() const {
-  std::string s = file + ":" + std::to_string(line) + ": ";
+  std::string s = file + (line > 0 ? ":" + std::to_string(line) : std::string()) + ": ";
   if (!section.empty()) s += "[" + section + "] ";
-  if (!key.empty()) s += key + (value.empty() ? std::string() : " = \"" + value + "\"");
+  if (!key.empty()) s += key + (value.empty() ? std::string() : " = " + quoted(value));
   if (!section.empty() || !key.empty()) {
     while (!s.empty() && s.back() == ' ') s.pop_back();
     s += ": ";

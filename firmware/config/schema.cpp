@@ -140,7 +140,7 @@ std::vector<SectionSpec> build() {
                     {},
                     field(&Config::modem, &M::device)},
                    {"apn",
-                    T(ValueKind::string),
+                    T(ValueKind::apn),
                     {},
                     false,
                     "Access point name given by the carrier. Required when an uplink has kind = ppp.",

@@ -85,6 +85,39 @@ bool is_hostname(std::string_view s) {
   }
 }
 
+// How a character the rules refuse is named in a message: quoted when it
+// prints, by its code when it would not show.
+std::string describe_char(char c) {
+  auto u = static_cast<unsigned char>(c);
+  if (c == ' ') return "a space";
+  if (c == '\t') return "a tab";
+  if (u > 0x20 && u < 0x7f) return std::string("'") + c + "'";
+  constexpr char hex[] = "0123456789abcdef";
+  return std::string("byte 0x") + hex[u >> 4] + hex[u & 0xf];
+}
+
+// An access point name as 3GPP TS 23.003 (9.1) writes it: labels of ASCII
+// letters, digits and '-' joined by dots, at most 100 characters. The modem
+// gets it inside AT+CGDCONT=…,"APN", so the rule also keeps out the quote and
+// ';' that would end that string or command (fb::modem::dial_commands refuses
+// them at every dial; here they are refused once, before the daemon starts).
+ParsedValue parse_apn(std::string_view text) {
+  if (text.size() >= 2 && (text.front() == '"' || text.front() == '\'') && text.back() == text.front())
+    return fail("remove the quotes: INI values are taken as written (apn = internet)");
+  if (text.size() > 100)
+    return fail("APN is " + std::to_string(text.size()) + " characters long; 3GPP TS 23.003 allows at most 100");
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x80 && (std::isalnum(u) || c == '-' || c == '.')) continue;
+    return fail("APN may contain only ASCII letters, digits, '-' and '.' (3GPP TS 23.003); character " +
+                std::to_string(i + 1) + " is " + describe_char(c));
+  }
+  if (text.front() == '.' || text.back() == '.' || text.find("..") != std::string_view::npos)
+    return fail("APN has an empty label (a leading, trailing or doubled '.')");
+  return ok(std::string(text));
+}
+
 ParsedValue parse_cidr_list(std::string_view text) {
   std::vector<Cidr> out;
   for (std::string_view item : split_list(text)) {
@@ -130,7 +163,7 @@ std::string format_duration(Duration d) {
 
 std::string describe(const ValueType& t) {
   switch (t.kind) {
-    case ValueKind::string: return "text";
+    case ValueKind::apn: return "APN (letters, digits, '-' and dots; at most 100)";
     case ValueKind::boolean: return "bool";
     case ValueKind::integer: return "integer (" + std::to_string(t.min) + ".." + std::to_string(t.max) + ")";
     case ValueKind::duration:
@@ -158,7 +191,7 @@ ParsedValue parse_value(const ValueType& t, std::string_view text) {
   text = trim(text);
   if (text.empty()) return fail("empty value; give a value or remove the line to use the default");
   switch (t.kind) {
-    case ValueKind::string: return ok(std::string(text));
+    case ValueKind::apn: return parse_apn(text);
     case ValueKind::token:
       for (char c : text)
         if (!std::isgraph(static_cast<unsigned char>(c))) return fail("must be one word without spaces");

@@ -81,19 +81,30 @@ TEST_CASE("credentials file: accepted forms") {
 
 TEST_CASE("credentials file: clear errors that never show the secret") {
   struct Row {
-    const char* text;
+    std::string text;
     const char* error_has;
   };
-  for (auto row : {Row{"user a\npass hunter2\n", "line 2: unknown keyword 'pass'"},
-                   Row{"password hunter2\n", "no 'user NAME' line"}, Row{"user a\n", "no 'password SECRET' line"},
-                   Row{"user a\nuser b\npassword hunter2\n", "line 2: user given twice"},
-                   Row{"user\npassword hunter2\n", "line 1: 'user' has no value"},
-                   Row{"user a\npassword hun\x01ter2\n", "control character"}, Row{"", "no 'user NAME' line"}}) {
+  const char* not_shown = ": not 'user NAME' or 'password SECRET' (the line is not shown: it may hold the secret)";
+  for (auto row :
+       {Row{"user a\npass hunter2\n", "line 2: not 'user NAME'"}, Row{"user a\nhunter2\n", "line 2: not 'user NAME'"},
+        Row{"user a\n\thunter2 and more\n", "line 2: not 'user NAME'"},
+        Row{"hunter2\npassword x\n", "line 1: not 'user NAME'"},
+        Row{"user a\npassword " + std::string(256, 'x') + "hunter2\n", "password is longer than 255 bytes"},
+        Row{"user hunter2" + std::string(256, 'x') + "\npassword x\n", "user is longer than 255 bytes"},
+        Row{"password hunter2\n", "no 'user NAME' line"}, Row{"user a\n", "no 'password SECRET' line"},
+        Row{"user a\nuser b\npassword hunter2\n", "line 2: user given twice"},
+        Row{"user\npassword hunter2\n", "line 1: 'user' has no value"},
+        Row{"user a\npassword hun\x01ter2\n", "control character"}, Row{"", "no 'user NAME' line"}}) {
     std::string error;
     CHECK_FALSE(parse_credentials(row.text, error));
     CHECK_MESSAGE(error.find(row.error_has) != std::string::npos, error);
     CHECK(error.find("hunter2") == std::string::npos);
+    if (error.find(": not 'user NAME'") != std::string::npos) CHECK(error.substr(error.find(':')) == not_shown);
   }
+  std::string error;
+  auto longest = parse_credentials("user " + std::string(255, 'u') + "\npassword " + std::string(255, 'p'), error);
+  REQUIRE_MESSAGE(longest, error);
+  CHECK(longest->password.size() == 255);
 }
 
 TEST_CASE("exit codes map to the pppd(8) table") {

@@ -1,5 +1,6 @@
 // The bad-config corpus (tests/unit/bad_configs): each file's first line is
-// `# expect: :LINE: message`, the one error the parser must report for it.
+// `# expect: :LINE: message` (`# expect: : message` for an error about the
+// whole file), the one error the parser must report for it.
 // failberryd --check-config is run on the same corpus by the adapter tests.
 #include <doctest/doctest.h>
 

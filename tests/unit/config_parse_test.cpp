@@ -99,6 +99,13 @@ interface = eth0
   CHECK(errors[2].find("t.ini:4: [uplink.wired] priority: missing required key") == 0);
 }
 
+TEST_CASE("an error shows the value as a string literal: quotes, backslashes and tabs escaped") {
+  auto errors = errors_of("[general]\nstate_dir = var\\\"lib\"\tx\n");
+  REQUIRE(errors.size() >= 1);
+  CHECK(errors[0] ==
+        "t.ini:2: [general] state_dir = \"var\\\\\\\"lib\\\"\\tx\": must be an absolute path (starting with /)");
+}
+
 TEST_CASE("the secret check runs for secret keys only and names the line") {
   std::vector<std::string> checked;
   std::string text =
@@ -116,10 +123,11 @@ TEST_CASE("the secret check runs for secret keys only and names the line") {
 }
 
 TEST_CASE("comments, blank lines, CRLF endings and a BOM are accepted; '#' inside a value is kept") {
-  std::string text = "\xEF\xBB\xBF# comment\r\n; other comment\r\n\r\n[modem]\r\napn = my#apn;x\r\n";
-  text += "[uplink.c]\r\ninterface = ppp0\r\nkind = ppp\r\npriority = 1\r\n";
+  std::string text = "\xEF\xBB\xBF# comment\r\n; other comment\r\n\r\n[general]\r\nstate_dir = /srv/fb#1;x\r\n";
+  text += "[modem]\r\napn = internet\r\n[uplink.c]\r\ninterface = ppp0\r\nkind = ppp\r\npriority = 1\r\n";
   ConfigResult r = parse_config(text, "t.ini");
   INFO((r.errors.empty() ? std::string() : r.errors[0].to_string()));
   REQUIRE(r.config);
-  CHECK(r.config->modem.apn == "my#apn;x");
+  CHECK(r.config->general.state_dir == "/srv/fb#1;x");
+  CHECK(r.config->modem.apn == "internet");
 }

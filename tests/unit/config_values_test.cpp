@@ -120,6 +120,27 @@ TEST_CASE("hub locations, host names, URLs, interface names, paths, choices") {
   CHECK(error(type(ValueKind::token), "Z01 23") == "must be one word without spaces");
 }
 
+TEST_CASE("APNs follow 3GPP TS 23.003: letter, digit and '-' labels joined by dots, at most 100 characters") {
+  ValueType t = type(ValueKind::apn);
+  for (auto ok :
+       {"internet", "web.vodafone.de", "m2m.com.attz", "3gnet", "iot.1nce.net", "internet.t-mobile", "INTERNET", "a"})
+    CHECK(get<std::string>(t, ok) == ok);
+  CHECK(get<std::string>(t, std::string(100, 'a')) == std::string(100, 'a'));
+  CHECK(error(t, "\"internet\"") == "remove the quotes: INI values are taken as written (apn = internet)");
+  CHECK(error(t, "'internet'") == "remove the quotes: INI values are taken as written (apn = internet)");
+  const std::string chars = "APN may contain only ASCII letters, digits, '-' and '.' (3GPP TS 23.003); character ";
+  CHECK(error(t, "my apn") == chars + "3 is a space");
+  CHECK(error(t, "my\tapn") == chars + "3 is a tab");
+  CHECK(error(t, "web;+CFUN=0") == chars + "4 is ';'");
+  CHECK(error(t, "\"web") == chars + "1 is '\"'");
+  CHECK(error(t, "web_1") == chars + "4 is '_'");
+  CHECK(error(t, "w\x7f") == chars + "2 is byte 0x7f");
+  CHECK(error(t, "caf\xc3\xa9") == chars + "4 is byte 0xc3");
+  for (auto bad : {".internet", "internet.", "web..de", "."})
+    CHECK(error(t, bad) == "APN has an empty label (a leading, trailing or doubled '.')");
+  CHECK(error(t, std::string(101, 'a')) == "APN is 101 characters long; 3GPP TS 23.003 allows at most 100");
+}
+
 TEST_CASE("edit distance for did-you-mean") {
   CHECK(edit_distance("apn", "apn") == 0);
   CHECK(edit_distance("intreface", "interface") == 1);  // one transposition

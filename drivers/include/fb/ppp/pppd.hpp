@@ -22,6 +22,7 @@
 // (logs, /status, tests) — add new ones at the end, never change a meaning.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -63,11 +64,16 @@ std::vector<std::string> build_argv(const Settings& settings);
 // Settings::unit's interface name: "ppp0".
 std::string interface_name(const Settings& settings);
 
+// The longest user name or password pppd takes whole (MAXNAMELEN and
+// MAXSECRETLEN are 256 with the terminating NUL); it silently cuts longer ones.
+inline constexpr std::size_t kCredentialMaxBytes = 255;
+
 // The credentials file ([ppp] credentials_file): lines "user NAME" and
 // "password SECRET" (the rest of the line after one space or tab, kept as
 // written), '#' comments and blank lines. Returns nullopt and sets `error`
-// ("line 3: unknown keyword 'pass'") when it cannot be used. The secret never
-// appears in an error text.
+// ("line 3: not 'user NAME' or 'password SECRET' …") when it cannot be used.
+// No text of the file appears in an error but the keywords user and password:
+// failberryd --check-config runs this too, and its output is not secret.
 std::optional<Credentials> parse_credentials(std::string_view text, std::string& error);
 
 // pppd option-file text: user "…" / password "…" with \ and " escaped.

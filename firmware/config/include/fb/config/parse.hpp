@@ -18,7 +18,7 @@ namespace fb::core {
 
 struct ConfigError {
   std::string file;
-  int line = 0;  // 0: not tied to one line
+  int line = 0;  // 0: about the whole file, printed without a line
   std::string section;
   std::string key;
   std::string value;

@@ -17,7 +17,7 @@
 namespace fb::core {
 
 enum class ValueKind {
-  string,        // any non-empty text
+  apn,           // access point name (3GPP TS 23.003): letter/digit/'-' labels, dots
   boolean,       // true/false, yes/no, on/off, 1/0
   integer,       // whole number within [min, max]
   duration,      // 500ms, 5s, 2m, 1h, 1d within [min, max] milliseconds
@@ -35,7 +35,7 @@ enum class ValueKind {
 };
 
 struct ValueType {
-  ValueKind kind = ValueKind::string;
+  ValueKind kind = ValueKind::token;
   std::int64_t min = 0;  // integer value, or duration in ms
   std::int64_t max = 0;
   std::vector<std::string_view> choices;
