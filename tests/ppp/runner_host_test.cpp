@@ -154,6 +154,8 @@ TEST_CASE("credentials file: loaded only when it is a private regular file") {
   std::string bad = dir / "bad.secret";
   fb::test::write_file(bad, "user web\npasswd hunter2\n", 0600);
   CHECK_FALSE(fb::ppp::load_credentials(bad, error));
-  CHECK_MESSAGE(error.find(bad + ": line 2: unknown keyword 'passwd'") == 0, error);
+  // Nothing of the line is echoed: "passwd hunter2" may be a password written without its keyword.
+  CHECK_MESSAGE(error.find(bad + ": line 2: not 'user NAME' or 'password SECRET'") == 0, error);
   CHECK(error.find("hunter2") == std::string::npos);
+  CHECK(error.find("passwd") == std::string::npos);
 }
