@@ -23,7 +23,10 @@
 # FAT32 with config.txt, partition 2 ext4 holding Debian), overlay for another
 # CPU than the image's, not enough free space or inodes, --config that is not
 # valid (checked with a failberryd this host can run: $FAILBERRYD, the
-# source tree's build/firmware/failberryd or one in PATH).
+# source tree's build/firmware/failberryd or one in PATH), a name debugfs would
+# misread: an overlay entry, link target or .deb file name outside
+# A-Z a-z 0-9 . _ + : @ ~ - /, an image or -o path with ? @ or a control
+# character (the --config and --userconf files go in under fixed names).
 # The input is never modified unless --in-place: the result goes to -o OUT
 # (default IMAGE without .img + -failberry.img), written as OUT.partial and
 # renamed only when complete and clean (e2fsck -fn, fsck.vfat -n).
@@ -57,8 +60,29 @@ for t in sfdisk debugfs dumpe2fs e2fsck mcopy mdir minfo fsck.vfat tar readelf d
 done
 export MTOOLS_SKIP_CHECK=1 LC_ALL=C
 
+# Names that reach debugfs. debugfs -f reads one command per line, splits it at
+# blanks, takes "..." as quoting, runs a line starting with ! in a shell and
+# skips one starting with #; a path starting with < is an inode number. A name
+# with a newline, blank, quote or such would change or add commands, so only
+# plain names pass (failberry's own files all fit), short enough for ext4 (255
+# bytes a component) and for debugfs's line buffer.
+safe() { # NAME WHAT
+  [[ $1 =~ ^[A-Za-z0-9._+:@~/-]+$ ]] && [ ${#1} -le 1024 ] && ! [[ /$1/ =~ /[^/]{256,}/ ]] ||
+    refuse "$2 $(printf %q "$1") has a character outside A-Z a-z 0-9 . _ + : @ ~ - / or is too long: debugfs would misread it"
+}
+# The image and output paths reach debugfs and mtools as arguments, not
+# commands, but with an offset appended: ext2fs cuts the name at its first ?,
+# mtools at its first @@, and then opens (and writes) another file.
+imgpath() { # WHAT PATH
+  [[ $2 != *[?@[:cntrl:]]* && $2 != -* ]] ||
+    refuse "$1 $(printf %q "$2") contains ? @ or a control character or starts with -: debugfs/mtools would open another file; rename it"
+}
+imgpath image "$IMAGE"
+[ -z "$OUT" ] || imgpath -o "$OUT"
+
 W=$(mktemp -d); PARTIAL=
 trap 'rm -rf "$W"; [ -z "$PARTIAL" ] || rm -f "$PARTIAL"' EXIT
+safe "$W" "the temporary directory (TMPDIR)"
 
 # --- the input image ---------------------------------------------------------
 [ -e "$IMAGE" ] || refuse "$IMAGE does not exist"
@@ -106,6 +130,7 @@ if [ -n "$DEB" ]; then
   [ -f "$DEB" ] || refuse "--deb $DEB not found"
   dpkg-deb -f "$DEB" Package 2> /dev/null | grep -qx failberry || refuse "--deb $DEB is not a failberry .deb"
   DEB_NAME=failberry_$(dpkg-deb -f "$DEB" Version)_$(dpkg-deb -f "$DEB" Architecture).deb
+  safe "$DEB_NAME" "--deb $DEB: its Version and Architecture make the file name"
   mkdir -p "$W/stage/var/cache/failberry"; cp "$DEB" "$W/stage/var/cache/failberry/$DEB_NAME"
   chmod 644 "$W/stage/var/cache/failberry/$DEB_NAME"
 fi
@@ -124,6 +149,19 @@ if [ -n "$USERCONF" ]; then
   [[ $USERCONF =~ ^[a-z_][a-z0-9_-]*:\$[0-9a-z]+\$ ]] ||
     refuse "--userconf wants USER:CRYPTED (e.g. pi:\$(openssl passwd -6)), not a plain password"
 fi
+
+# Every entry is written by a debugfs command naming it (see safe()); only
+# files, directories and links: a fifo would block the write, a device node
+# would copy a host device into the image.
+while IFS= read -r -d '' f; do
+  p=${f#"$W/stage"}
+  safe "$p" "overlay entry"
+  if [ -L "$f" ]; then
+    t=$(readlink "$f" && echo x); safe "${t%$'\n'x}" "the target of overlay link $p"
+  elif [ ! -f "$f" ] && [ ! -d "$f" ]; then
+    refuse "overlay entry $p is a $(stat -c %F "$f"), not a file, directory or link"
+  fi
+done < <(find "$W/stage" -mindepth 1 -print0)
 
 # Raspberry Pi OS (bookworm) has merged /usr: /lib is a link to usr/lib, and
 # debugfs does not create through links, so write to the real directory.
