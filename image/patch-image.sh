@@ -4,7 +4,7 @@
 #
 #   image/patch-image.sh --overlay failberry-overlay_VER_ARCH.tar.gz \
 #       [--deb failberry_VER_ARCH.deb] [--config my-failberry.ini] \
-#       [--userconf 'USER:CRYPTED-PASSWORD'] [--no-ssh] \
+#       [--userconf 'USER:CRYPTED-PASSWORD'] [--ssh] \
 #       [-o OUT.img | --in-place] [--force] IMAGE.img
 #
 # What it does, after checking everything first:
@@ -14,9 +14,10 @@
 #     --config's INI as /etc/failberry/failberry.ini); the .deb, if given, as
 #     /var/cache/failberry/failberry_VER_ARCH.deb, so `apt install` of it later
 #     registers the files with dpkg and pulls any missing dependency.
-#   boot partition (FAT32, mtools): an empty `ssh` file (Raspberry Pi OS then
-#     enables sshd on first boot) unless --no-ssh, and --userconf's line as
-#     userconf.txt (Raspberry Pi OS has no default user; the line is
+#   boot partition (FAT32, mtools): with --ssh only, an empty `ssh` file
+#     (Raspberry Pi OS then enables sshd on first boot; off by default, so a
+#     flashed card opens no remote login nobody asked for), and --userconf's
+#     line as userconf.txt (Raspberry Pi OS has no default user; the line is
 #     USER:$(openssl passwd -6)).
 # Checks first, and refuses with a clear message (exit 2) and the input
 # untouched: not a disk image, not Raspberry Pi OS's layout (MBR, partition 1
@@ -37,14 +38,15 @@ refuse() { echo "$PROG: refused: $*" >&2; exit 2; }
 die() { echo "$PROG: error: $*" >&2; exit 1; }
 say() { echo "$PROG: $*" >&2; }
 
-OVERLAY= DEB= CONFIG= USERCONF= SSH=1 OUT= INPLACE=0 FORCE=0 IMAGE=
+OVERLAY= DEB= CONFIG= USERCONF= SSH=0 OUT= INPLACE=0 FORCE=0 IMAGE=
 while [ $# -gt 0 ]; do
   case $1 in
     --overlay) OVERLAY=${2:?--overlay needs a file}; shift 2 ;;
     --deb) DEB=${2:?--deb needs a file}; shift 2 ;;
     --config) CONFIG=${2:?--config needs a file}; shift 2 ;;
     --userconf) USERCONF=${2:?--userconf needs USER:CRYPTED}; shift 2 ;;
-    --no-ssh) SSH=0; shift ;;
+    --ssh) SSH=1; shift ;;
+    --no-ssh) SSH=0; shift ;;   # the default; still accepted
     -o) OUT=${2:?-o needs a file}; shift 2 ;;
     --in-place) INPLACE=1; shift ;;
     --force) FORCE=1; shift ;;
@@ -229,7 +231,9 @@ say "root: wrote $(grep -c '^write ' "$W/cmds") files, $(grep -c '^symlink ' "$W
 
 if [ $SSH = 1 ]; then
   : > "$W/ssh"; mcopy -o -i "$BOOTFS" "$W/ssh" ::ssh || die "mcopy ssh failed"
-  say "boot: ssh enabled (empty /boot/firmware/ssh)"
+  say "boot: ssh enabled (empty /boot/firmware/ssh, --ssh)"
+else
+  say "boot: ssh left as the image has it (off on Raspberry Pi OS; --ssh enables it)"
 fi
 if [ -n "$USERCONF" ]; then
   printf '%s\n' "$USERCONF" > "$W/userconf.txt"; mcopy -o -i "$BOOTFS" "$W/userconf.txt" ::userconf.txt || die "mcopy userconf.txt failed"

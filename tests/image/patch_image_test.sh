@@ -6,11 +6,12 @@
 #   e2fsck -fn and fsck.vfat -n (run here on partitions cut out with dd); every
 #   overlay file is in the root fs with its mode, root:root and content (lib/
 #   under usr/lib), the enablement link, the --config INI, the .deb; files that
-#   were there before are untouched; ssh (and userconf.txt) on the boot fs;
-#   a --config whose name holds a newline, a quote and a debugfs shell escape
-#   (!) goes in as the INI and runs nothing: no marker file, no top-level entry
-#   in the root fs beyond the image's and the overlay's. --in-place changes
-#   the given file and leaves it clean.
+#   were there before are untouched; userconf.txt on the boot fs, no ssh file
+#   (sshd stays off without --ssh); a --config whose name holds a newline, a
+#   quote and a debugfs shell escape (!) goes in as the INI and runs nothing:
+#   no marker file, no top-level entry in the root fs beyond the image's and
+#   the overlay's. --in-place --ssh changes the given file, leaves it clean and
+#   adds the ssh file.
 #   bad inputs -> exit 2, a clear message, input sha256 unchanged, no output
 #   left: not an image (text, zeros), wrong layout (GPT, one partition, no
 #   config.txt), another CPU, no space, an invalid --config, an existing -o,
@@ -106,7 +107,7 @@ debugfs -R "dump /etc/hostname $W/hn" "$W/root.ext4" > /dev/null 2>&1
 check "existing /etc/hostname untouched" cmp -s "$W/hn" "$R/etc/hostname"
 check "existing /usr/lib/systemd/system/ssh.service kept" sh -c "debugfs -R 'stat /usr/lib/systemd/system/ssh.service' '$W/root.ext4' 2>/dev/null | grep -q '^Inode:'"
 check "existing /root keeps mode 0700" sh -c "debugfs -R 'stat /root' '$W/root.ext4' 2>/dev/null | grep -q 'Mode:  0700'"
-check "ssh enabled: empty ::ssh on the boot fs" sh -c "mdir -i '$OUT@@$P1' ::ssh 2>/dev/null | grep -qE '^ssh +0 '"
+check "ssh off by default: no ::ssh on the boot fs" sh -c "! mdir -i '$OUT@@$P1' ::ssh > /dev/null 2>&1"
 check "the odd --config name ran no host command (no HOSTMARK)" [ ! -e "$W/HOSTMARK" ]
 rootnames() { debugfs -R "ls -p /" "$1" 2> /dev/null | awk -F/ 'NF > 5 {print $6}' | sort -u; }
 dd if="$GOOD" of="$W/root0.ext4" bs=1M skip=$((P2 / 1048576)) count=64 status=none
@@ -119,11 +120,11 @@ check "config.txt still there" sh -c "mdir -i '$OUT@@$P1' ::config.txt > /dev/nu
 
 # --- --in-place ---------------------------------------------------------------------
 cp --sparse=always "$GOOD" "$W/inplace.img"; b=$(sum "$W/inplace.img")
-"$PATCH" --overlay "$OVERLAY" --no-ssh --in-place "$W/inplace.img" 2> "$W/err"; rc=$?
-check "--in-place patched (exit $rc)" [ $rc = 0 ]
+"$PATCH" --overlay "$OVERLAY" --ssh --in-place "$W/inplace.img" 2> "$W/err"; rc=$?
+check "--in-place --ssh patched (exit $rc)" [ $rc = 0 ]
 check "--in-place changed the file" [ "$(sum "$W/inplace.img")" != "$b" ]
 check "--in-place result: e2fsck -fn clean" quiet e2fsck -fn "$W/inplace.img?offset=$P2"
-check "--no-ssh: no ::ssh" sh -c "! mdir -i '$W/inplace.img@@$P1' ::ssh > /dev/null 2>&1"
+check "--ssh: empty ::ssh on the boot fs" sh -c "mdir -i '$W/inplace.img@@$P1' ::ssh 2>/dev/null | grep -qE '^ssh +0 '"
 "$PATCH" --overlay "$OVERLAY" --in-place "$W/inplace.img" 2> "$W/err"; rc=$?
 check "patching twice works (exit $rc)" [ $rc = 0 ]
 
