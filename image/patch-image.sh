@@ -4,7 +4,7 @@
 #
 #   image/patch-image.sh --overlay failberry-overlay_VER_ARCH.tar.gz \
 #       [--deb failberry_VER_ARCH.deb] [--config my-failberry.ini] \
-#       [--userconf 'USER:CRYPTED-PASSWORD'] [--no-ssh] \
+#       [--userconf 'USER:CRYPTED-PASSWORD'] [--ssh] \
 #       [-o OUT.img | --in-place] [--force] IMAGE.img
 #
 # What it does, after checking everything first:
@@ -14,16 +14,20 @@
 #     --config's INI as /etc/failberry/failberry.ini); the .deb, if given, as
 #     /var/cache/failberry/failberry_VER_ARCH.deb, so `apt install` of it later
 #     registers the files with dpkg and pulls any missing dependency.
-#   boot partition (FAT32, mtools): an empty `ssh` file (Raspberry Pi OS then
-#     enables sshd on first boot) unless --no-ssh, and --userconf's line as
-#     userconf.txt (Raspberry Pi OS has no default user; the line is
+#   boot partition (FAT32, mtools): with --ssh only, an empty `ssh` file
+#     (Raspberry Pi OS then enables sshd on first boot; off by default, so a
+#     flashed card opens no remote login nobody asked for), and --userconf's
+#     line as userconf.txt (Raspberry Pi OS has no default user; the line is
 #     USER:$(openssl passwd -6)).
 # Checks first, and refuses with a clear message (exit 2) and the input
 # untouched: not a disk image, not Raspberry Pi OS's layout (MBR, partition 1
 # FAT32 with config.txt, partition 2 ext4 holding Debian), overlay for another
 # CPU than the image's, not enough free space or inodes, --config that is not
 # valid (checked with a failberryd this host can run: $FAILBERRYD, the
-# source tree's build/firmware/failberryd or one in PATH).
+# source tree's build/firmware/failberryd or one in PATH), a name debugfs would
+# misread: an overlay entry, link target or .deb file name outside
+# A-Z a-z 0-9 . _ + : @ ~ - /, an image or -o path with ? @ or a control
+# character (the --config and --userconf files go in under fixed names).
 # The input is never modified unless --in-place: the result goes to -o OUT
 # (default IMAGE without .img + -failberry.img), written as OUT.partial and
 # renamed only when complete and clean (e2fsck -fn, fsck.vfat -n).
@@ -34,14 +38,15 @@ refuse() { echo "$PROG: refused: $*" >&2; exit 2; }
 die() { echo "$PROG: error: $*" >&2; exit 1; }
 say() { echo "$PROG: $*" >&2; }
 
-OVERLAY= DEB= CONFIG= USERCONF= SSH=1 OUT= INPLACE=0 FORCE=0 IMAGE=
+OVERLAY= DEB= CONFIG= USERCONF= SSH=0 OUT= INPLACE=0 FORCE=0 IMAGE=
 while [ $# -gt 0 ]; do
   case $1 in
     --overlay) OVERLAY=${2:?--overlay needs a file}; shift 2 ;;
     --deb) DEB=${2:?--deb needs a file}; shift 2 ;;
     --config) CONFIG=${2:?--config needs a file}; shift 2 ;;
     --userconf) USERCONF=${2:?--userconf needs USER:CRYPTED}; shift 2 ;;
-    --no-ssh) SSH=0; shift ;;
+    --ssh) SSH=1; shift ;;
+    --no-ssh) SSH=0; shift ;;   # the default; still accepted
     -o) OUT=${2:?-o needs a file}; shift 2 ;;
     --in-place) INPLACE=1; shift ;;
     --force) FORCE=1; shift ;;
@@ -57,8 +62,29 @@ for t in sfdisk debugfs dumpe2fs e2fsck mcopy mdir minfo fsck.vfat tar readelf d
 done
 export MTOOLS_SKIP_CHECK=1 LC_ALL=C
 
+# Names that reach debugfs. debugfs -f reads one command per line, splits it at
+# blanks, takes "..." as quoting, runs a line starting with ! in a shell and
+# skips one starting with #; a path starting with < is an inode number. A name
+# with a newline, blank, quote or such would change or add commands, so only
+# plain names pass (failberry's own files all fit), short enough for ext4 (255
+# bytes a component) and for debugfs's line buffer.
+safe() { # NAME WHAT
+  [[ $1 =~ ^[A-Za-z0-9._+:@~/-]+$ ]] && [ ${#1} -le 1024 ] && ! [[ /$1/ =~ /[^/]{256,}/ ]] ||
+    refuse "$2 $(printf %q "$1") has a character outside A-Z a-z 0-9 . _ + : @ ~ - / or is too long: debugfs would misread it"
+}
+# The image and output paths reach debugfs and mtools as arguments, not
+# commands, but with an offset appended: ext2fs cuts the name at its first ?,
+# mtools at its first @@, and then opens (and writes) another file.
+imgpath() { # WHAT PATH
+  [[ $2 != *[?@[:cntrl:]]* && $2 != -* ]] ||
+    refuse "$1 $(printf %q "$2") contains ? @ or a control character or starts with -: debugfs/mtools would open another file; rename it"
+}
+imgpath image "$IMAGE"
+[ -z "$OUT" ] || imgpath -o "$OUT"
+
 W=$(mktemp -d); PARTIAL=
 trap 'rm -rf "$W"; [ -z "$PARTIAL" ] || rm -f "$PARTIAL"' EXIT
+safe "$W" "the temporary directory (TMPDIR)"
 
 # --- the input image ---------------------------------------------------------
 [ -e "$IMAGE" ] || refuse "$IMAGE does not exist"
@@ -106,6 +132,7 @@ if [ -n "$DEB" ]; then
   [ -f "$DEB" ] || refuse "--deb $DEB not found"
   dpkg-deb -f "$DEB" Package 2> /dev/null | grep -qx failberry || refuse "--deb $DEB is not a failberry .deb"
   DEB_NAME=failberry_$(dpkg-deb -f "$DEB" Version)_$(dpkg-deb -f "$DEB" Architecture).deb
+  safe "$DEB_NAME" "--deb $DEB: its Version and Architecture make the file name"
   mkdir -p "$W/stage/var/cache/failberry"; cp "$DEB" "$W/stage/var/cache/failberry/$DEB_NAME"
   chmod 644 "$W/stage/var/cache/failberry/$DEB_NAME"
 fi
@@ -124,6 +151,19 @@ if [ -n "$USERCONF" ]; then
   [[ $USERCONF =~ ^[a-z_][a-z0-9_-]*:\$[0-9a-z]+\$ ]] ||
     refuse "--userconf wants USER:CRYPTED (e.g. pi:\$(openssl passwd -6)), not a plain password"
 fi
+
+# Every entry is written by a debugfs command naming it (see safe()); only
+# files, directories and links: a fifo would block the write, a device node
+# would copy a host device into the image.
+while IFS= read -r -d '' f; do
+  p=${f#"$W/stage"}
+  safe "$p" "overlay entry"
+  if [ -L "$f" ]; then
+    t=$(readlink "$f" && echo x); safe "${t%$'\n'x}" "the target of overlay link $p"
+  elif [ ! -f "$f" ] && [ ! -d "$f" ]; then
+    refuse "overlay entry $p is a $(stat -c %F "$f"), not a file, directory or link"
+  fi
+done < <(find "$W/stage" -mindepth 1 -print0)
 
 # Raspberry Pi OS (bookworm) has merged /usr: /lib is a link to usr/lib, and
 # debugfs does not create through links, so write to the real directory.
@@ -191,7 +231,9 @@ say "root: wrote $(grep -c '^write ' "$W/cmds") files, $(grep -c '^symlink ' "$W
 
 if [ $SSH = 1 ]; then
   : > "$W/ssh"; mcopy -o -i "$BOOTFS" "$W/ssh" ::ssh || die "mcopy ssh failed"
-  say "boot: ssh enabled (empty /boot/firmware/ssh)"
+  say "boot: ssh enabled (empty /boot/firmware/ssh, --ssh)"
+else
+  say "boot: ssh left as the image has it (off on Raspberry Pi OS; --ssh enables it)"
 fi
 if [ -n "$USERCONF" ]; then
   printf '%s\n' "$USERCONF" > "$W/userconf.txt"; mcopy -o -i "$BOOTFS" "$W/userconf.txt" ::userconf.txt || die "mcopy userconf.txt failed"

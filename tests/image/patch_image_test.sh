@@ -6,12 +6,20 @@
 #   e2fsck -fn and fsck.vfat -n (run here on partitions cut out with dd); every
 #   overlay file is in the root fs with its mode, root:root and content (lib/
 #   under usr/lib), the enablement link, the --config INI, the .deb; files that
-#   were there before are untouched; ssh (and userconf.txt) on the boot fs;
-#   --in-place changes the given file and leaves it clean.
+#   were there before are untouched; userconf.txt on the boot fs, no ssh file
+#   (sshd stays off without --ssh); a --config whose name holds a newline, a
+#   quote and a debugfs shell escape (!) goes in as the INI and runs nothing:
+#   no marker file, no top-level entry in the root fs beyond the image's and
+#   the overlay's. --in-place --ssh changes the given file, leaves it clean and
+#   adds the ssh file.
 #   bad inputs -> exit 2, a clear message, input sha256 unchanged, no output
 #   left: not an image (text, zeros), wrong layout (GPT, one partition, no
 #   config.txt), another CPU, no space, an invalid --config, an existing -o,
-#   -o = input.
+#   -o = input; names debugfs would misread: an overlay link whose target has a
+#   newline and a "!touch" line (a shell command under the old patcher), an
+#   overlay directory with a newline, an overlay file with a quote and a blank,
+#   an overlay fifo, a .deb whose Architecture has a blank, an image path with ?,
+#   an -o path with @@ (both make ext2fs/mtools open another file).
 # Exit 0 pass, 1 fail, 77 skipped.
 set -uo pipefail
 OVERLAY=${1:?overlay}; DEB=${2:?deb}; FAILBERRYD=${3:?failberryd}
@@ -22,6 +30,7 @@ PATCH=$SRC/image/patch-image.sh MK=$HERE/mk_rpi_image.sh
 for t in sfdisk mkfs.vfat mkfs.ext4 mcopy debugfs e2fsck fsck.vfat; do
   command -v $t > /dev/null || { echo "SKIPPED: $t missing (tests/setup_deps.sh installs it)" >&2; exit 77; }
 done
+OVERLAY=$(realpath "$OVERLAY") DEB=$(realpath "$DEB") FAILBERRYD=$(realpath -m "$FAILBERRYD")   # the test runs in $W
 export MTOOLS_SKIP_CHECK=1 FAILBERRYD
 fails=0; t0=$(date +%s)
 pass() { echo "PASS: $*"; }
@@ -29,6 +38,7 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 quiet() { "$@" > /dev/null 2>&1; }
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
+cd "$W" || exit 1   # where a command injected into debugfs -f would drop its marker
 
 # A root fs that looks like Raspberry Pi OS's to the patcher.
 R=$W/rootdir
@@ -46,7 +56,8 @@ sum() { sha256sum "$1" | cut -d' ' -f1; }
 P1=$((8192 * 512)) P2=$(((8192 + 64 * 2048) * 512))
 
 # --- the good case ---------------------------------------------------------------
-INI=$W/my.ini
+# the INI's own name never reaches debugfs: it lands as failberry.ini, verbatim
+INI=$W/$'my "q\n!touch HOSTMARK\nmkdir pwned.ini'
 { cat "$SRC/image/overlay/etc/failberry/failberry.ini"; echo "# mine"; } > "$INI"
 before=$(sum "$GOOD")
 "$PATCH" --overlay "$OVERLAY" --deb "$DEB" --config "$INI" --userconf 'pi:$6$salt$hash' -o "$W/out.img" "$GOOD" 2> "$W/err"
@@ -96,18 +107,24 @@ debugfs -R "dump /etc/hostname $W/hn" "$W/root.ext4" > /dev/null 2>&1
 check "existing /etc/hostname untouched" cmp -s "$W/hn" "$R/etc/hostname"
 check "existing /usr/lib/systemd/system/ssh.service kept" sh -c "debugfs -R 'stat /usr/lib/systemd/system/ssh.service' '$W/root.ext4' 2>/dev/null | grep -q '^Inode:'"
 check "existing /root keeps mode 0700" sh -c "debugfs -R 'stat /root' '$W/root.ext4' 2>/dev/null | grep -q 'Mode:  0700'"
-check "ssh enabled: empty ::ssh on the boot fs" sh -c "mdir -i '$OUT@@$P1' ::ssh 2>/dev/null | grep -qE '^ssh +0 '"
+check "ssh off by default: no ::ssh on the boot fs" sh -c "! mdir -i '$OUT@@$P1' ::ssh > /dev/null 2>&1"
+check "the odd --config name ran no host command (no HOSTMARK)" [ ! -e "$W/HOSTMARK" ]
+rootnames() { debugfs -R "ls -p /" "$1" 2> /dev/null | awk -F/ 'NF > 5 {print $6}' | sort -u; }
+dd if="$GOOD" of="$W/root0.ext4" bs=1M skip=$((P2 / 1048576)) count=64 status=none
+{ rootnames "$W/root0.ext4"; tar -tzf "$OVERLAY" | sed 's|^\./||; s|/.*||' | grep .; } | sort -u > "$W/want.top"
+rootnames "$W/root.ext4" > "$W/got.top"
+check "no top-level entry in the root fs beyond the image's and the overlay's" cmp -s "$W/want.top" "$W/got.top"
 mtype -i "$OUT@@$P1" ::userconf.txt > "$W/uc" 2> /dev/null
 check "userconf.txt on the boot fs" grep -qx 'pi:$6$salt$hash' "$W/uc"
 check "config.txt still there" sh -c "mdir -i '$OUT@@$P1' ::config.txt > /dev/null 2>&1"
 
 # --- --in-place ---------------------------------------------------------------------
 cp --sparse=always "$GOOD" "$W/inplace.img"; b=$(sum "$W/inplace.img")
-"$PATCH" --overlay "$OVERLAY" --no-ssh --in-place "$W/inplace.img" 2> "$W/err"; rc=$?
-check "--in-place patched (exit $rc)" [ $rc = 0 ]
+"$PATCH" --overlay "$OVERLAY" --ssh --in-place "$W/inplace.img" 2> "$W/err"; rc=$?
+check "--in-place --ssh patched (exit $rc)" [ $rc = 0 ]
 check "--in-place changed the file" [ "$(sum "$W/inplace.img")" != "$b" ]
 check "--in-place result: e2fsck -fn clean" quiet e2fsck -fn "$W/inplace.img?offset=$P2"
-check "--no-ssh: no ::ssh" sh -c "! mdir -i '$W/inplace.img@@$P1' ::ssh > /dev/null 2>&1"
+check "--ssh: empty ::ssh on the boot fs" sh -c "mdir -i '$W/inplace.img@@$P1' ::ssh 2>/dev/null | grep -qE '^ssh +0 '"
 "$PATCH" --overlay "$OVERLAY" --in-place "$W/inplace.img" 2> "$W/err"; rc=$?
 check "patching twice works (exit $rc)" [ $rc = 0 ]
 
@@ -116,8 +133,8 @@ check "patching twice works (exit $rc)" [ $rc = 0 ]
 refused() {
   local name=$1 img=$2 pat=$3; shift 3
   local b; b=$(sum "$img"); rm -f "$W/r.img" "$W/r.img.partial"
-  "$PATCH" --overlay "$OVERLAY" "$@" "$img" > /dev/null 2> "$W/err"; local rc=$?
-  if [ $rc = 2 ] && grep -qE "$pat" "$W/err" && [ "$(sum "$img")" = "$b" ] && [ ! -e "$W/r.img" ] && [ ! -e "$W/r.img.partial" ]; then
+  timeout 120 "$PATCH" --overlay "$OVERLAY" "$@" "$img" > /dev/null 2> "$W/err"; local rc=$?
+  if [ $rc = 2 ] && grep -qE -e "$pat" "$W/err" && [ "$(sum "$img")" = "$b" ] && [ ! -e "$W/r.img" ] && [ ! -e "$W/r.img.partial" ]; then
     pass "refused $name: $(head -c 160 "$W/err" | head -1)"
   else fail "$name: exit $rc, message '$(head -c 200 "$W/err")', input changed: $([ "$(sum "$img")" = "$b" ] && echo no || echo YES)"; fi
 }
@@ -152,6 +169,33 @@ cp "$GOOD" "$W/exists.img"; b=$(sum "$W/exists.img")
 refused "an existing -o" "$GOOD" "exists \(use --force" -o "$W/exists.img"
 check "the existing -o file untouched" [ "$(sum "$W/exists.img")" = "$b" ]
 refused "-o = input" "$GOOD" "is the input image" -o "$GOOD"
+
+# Names debugfs would misread. badov NAME CMD...: the overlay plus what CMD
+# (run in its unpacked tree) adds, as $W/NAME.tgz; a later --overlay wins.
+badov() {
+  local n=$1; shift; rm -rf "$W/bo"; mkdir "$W/bo"; tar -C "$W/bo" -xzf "$OVERLAY"
+  (cd "$W/bo" && "$@") && tar -C "$W/bo" --owner=0 --group=0 -czf "$W/$n.tgz" .
+}
+badov link ln -s $'x\n!touch HOSTMARK' etc/failberry/evil
+refused "an overlay link target with a newline and !touch" "$GOOD" "target of overlay link /etc/failberry/evil" \
+  -o "$W/r.img" --overlay "$W/link.tgz"
+check "no injected shell command ran (no HOSTMARK)" [ ! -e "$W/HOSTMARK" ]
+badov dir mkdir $'etc/failberry/d\npwned'
+refused "an overlay directory with a newline" "$GOOD" "overlay entry .*/etc/failberry/d" -o "$W/r.img" --overlay "$W/dir.tgz"
+badov quote touch 'etc/failberry/a" b'
+refused "an overlay file with a quote and a blank" "$GOOD" "overlay entry .*/etc/failberry/a" -o "$W/r.img" --overlay "$W/quote.tgz"
+badov fifo mkfifo etc/failberry/fifo
+refused "an overlay fifo" "$GOOD" "overlay entry /etc/failberry/fifo is a fifo" -o "$W/r.img" --overlay "$W/fifo.tgz"
+# a .deb whose control file says "Architecture: amd64 x": dpkg-deb -f only warns
+mkdir "$W/bd"; (cd "$W/bd" && ar x "$DEB" && mkdir c && tar -C c -xf control.tar.* &&
+  sed -i 's/^Architecture: .*/& x/' c/control && rm control.tar.* && tar -C c -czf control.tar.gz . &&
+  ar rc "$W/badarch.deb" debian-binary control.tar.gz data.tar.*)
+check "the odd .deb reads back (Architecture with a blank)" sh -c "dpkg-deb -f '$W/badarch.deb' Architecture 2>/dev/null | grep -q ' x\$'"
+refused "a .deb whose Architecture has a blank" "$GOOD" "--deb .*file name" -o "$W/r.img" --deb "$W/badarch.deb"
+cp --sparse=always "$GOOD" "$W/what?.img"
+refused "an image path with ?" "$W/what?.img" "image .* contains \? @" -o "$W/r.img"
+refused "an -o path with @@" "$GOOD" "-o .* contains \? @" -o "$W/r@@.img"
+check "no -o file with @@ left" [ ! -e "$W/r@@.img" -a ! -e "$W/r@@.img.partial" ]
 
 echo "$fails failed ($(($(date +%s) - t0)) s)"
 [ $fails -eq 0 ]
