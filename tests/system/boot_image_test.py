@@ -186,7 +186,7 @@ def main():
         p = subprocess.run([os.path.join(SRC, "image/patch-image.sh"), "--overlay", overlay, "--deb", deb,
                             *config, "-o", patched, base], text=True, stderr=subprocess.PIPE)
         print("".join("    | " + l + "\n" for l in p.stderr.splitlines()), end="")
-        check("image patched (overlay, .deb, %s INI, ssh)" % ("example" if unedited else "edited"),
+        check("image patched (overlay, .deb, %s INI)" % ("example" if unedited else "edited"),
               p.returncode == 0, f"exit {p.returncode}")
         if p.returncode != 0:
             return 1
