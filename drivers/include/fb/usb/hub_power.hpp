@@ -51,7 +51,7 @@ std::string_view to_string(Method method);  // "sysfs-disable", "libusb-port-pow
 enum class Fault : std::uint8_t {
   busy,            // another operation is running
   bad_location,    // no such hub / port
-  refused,         // plan_power() refused (board rule, no switching)
+  refused,         // plan_cut() refused (board rule, no switching, a network behind it, unreadable sysfs)
   usb_io,          // libusb or sysfs write failed for every method
   still_present,   // the device did not vanish after "off" by any method
   did_not_return,  // the device did not come back after "on"
