@@ -9,7 +9,6 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -37,11 +36,6 @@ std::string read_text(const std::string& path) {
 
 std::string ms(Duration d) {
   return std::to_string(d.count()) + " ms";
-}
-
-Location child(Location hub, int port) {
-  hub.ports.push_back(port);
-  return hub;
 }
 
 std::string where(const Location& hub, int port) {
@@ -107,10 +101,6 @@ bool HubPower::present(const Location& device) const {
 
 std::string HubPower::devnum(const Location& device) const {
   return read_text(options_.sysfs + "/bus/usb/devices/" + sysfs_name(device) + "/devnum");
-}
-
-std::string HubPower::board_model() const {
-  return read_text(options_.proc + "/device-tree/model");
 }
 
 namespace {
@@ -200,17 +190,10 @@ std::optional<PowerPlan> HubPower::plan(const Target& target, std::string& error
   }
   auto descriptor = read_descriptor(hp.hub, error);
   if (!descriptor) return std::nullopt;
-  std::string model = board_model();
-  const BoardRule* board = board_for(model);
-  auto plan = plan_power(hp, *descriptor, board, target.port != 0, target.modem, error);
+  auto plan = plan_cut(hp, *descriptor, target.port != 0, target.modem, options_.sysfs, options_.proc, error);
   if (!plan) return std::nullopt;
-  if (auto victim = network_behind(*plan, *descriptor)) {
-    error = "refusing to cut " + where(hp.hub, hp.port) + ": it would also take down the network interface " + *victim +
-            "; move the modem to another hub or set [recovery] hub/hub_port";
-    return std::nullopt;
-  }
   log_.info() << "plan: " << where(hp.hub, hp.port) << " (" << to_string(descriptor->switching) << ", "
-              << descriptor->ports << " ports" << (model.empty() ? "" : ", board '" + model + "'") << ")"
+              << descriptor->ports << " ports" << (plan->board.empty() ? "" : ", " + plan->board) << ")"
               << (plan->note.empty() ? "" : ": " + plan->note);
   return plan;
 }
@@ -231,35 +214,6 @@ std::vector<std::pair<Location, int>> HubPower::expand(const PowerPlan& plan, st
     for (int p = 1; p <= n; ++p) out.emplace_back(s.hub, p);
   }
   return out;
-}
-
-std::optional<std::string> HubPower::network_behind(const PowerPlan& plan, const HubDescriptor& descriptor) const {
-  // The ports that lose power: the switched ones, or every port of a ganged hub.
-  std::vector<std::string> cut;
-  std::string error;
-  for (const auto& [hub, port] : expand(plan, error)) {
-    if (descriptor.switching == PowerSwitching::ganged)
-      for (int p = 1; p <= descriptor.ports; ++p) cut.push_back(to_string(child(hub, p)));
-    else
-      cut.push_back(to_string(child(hub, port)));
-  }
-  std::string own = plan.watch ? to_string(*plan.watch) : std::string();
-  auto under = [](const std::string& name, const std::string& dev) {
-    return name == dev || name.rfind(dev + ".", 0) == 0 || name.rfind(dev + ":", 0) == 0;
-  };
-  std::error_code ec;
-  std::string devices = options_.sysfs + "/bus/usb/devices";
-  for (const auto& entry : std::filesystem::directory_iterator(devices, ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.find(':') == std::string::npos) continue;  // interfaces carry the net/ directory
-    if (!own.empty() && under(name, own)) continue;     // the modem's own (wwan) interfaces go anyway
-    bool affected = false;
-    for (const auto& dev : cut) affected |= under(name, dev);
-    if (!affected) continue;
-    for (const auto& net : std::filesystem::directory_iterator(entry.path() / "net", ec))
-      return net.path().filename().string() + " (" + name.substr(0, name.find(':')) + ")";
-  }
-  return std::nullopt;
 }
 
 bool HubPower::sysfs_available(const PowerPlan& plan, std::string& why) const {

@@ -30,6 +30,15 @@ constexpr std::array<std::string_view, 1> kLan9514Hubs{"1-1"};
 constexpr std::array<std::string_view, 2> kVl805Hubs{"1-1", "2"};
 constexpr std::array<std::string_view, 4> kPi5Hubs{"1", "2", "3", "4"};
 constexpr std::array<std::string_view, 2> kPi5Together{"2", "4"};
+// What goes dark. LAN7515: all four ports of 1-1, so hub 1-1.1 behind port 1
+// and the Ethernet on its port 1 (uhubctl README: port 2 "turns off
+// secondary hub ports as well"). LAN9514: the four sockets; port 1, the
+// Ethernet, has its own switch. Pi 5: VBUS is one switch for the sockets
+// of both RP1 controllers, USB2 roots 1, 3 and USB3 roots 2, 4.
+constexpr std::array kLan7515Dark{PortRange{"1-1"}};
+constexpr std::array kLan9514Dark{PortRange{"1-1", 2, 5}};
+constexpr std::array kVl805Dark{PortRange{"1-1"}, PortRange{"2"}};
+constexpr std::array kPi5Dark{PortRange{"1"}, PortRange{"2"}, PortRange{"3"}, PortRange{"4"}};
 
 constexpr std::array kBoards{
     // 3B+: LAN7515, hub 1-1 ganged and switched through port 2; port 1 leads
@@ -42,7 +51,8 @@ constexpr std::array kBoards{
               1,
               "port 1 of hub 1-1 leads to the Ethernet adapter: the Pi would drop off the network",
               {},
-              "ganged: switching port 2 of hub 1-1 cuts every USB socket"},
+              kLan7515Dark,
+              "ganged: switching port 2 of hub 1-1 cuts every USB socket, and hub 1-1.1 with the Ethernet"},
     BoardRule{"Raspberry Pi 3 Model B",
               "Raspberry Pi 3B (LAN9514)",
               kLan9514Hubs,
@@ -50,6 +60,7 @@ constexpr std::array kBoards{
               1,
               "port 1 of hub 1-1 is the LAN9514's Ethernet: the Pi would drop off the network",
               {},
+              kLan9514Dark,
               "LAN9514: ports 2-5 are ganged and switched only through port 2: all four USB sockets go dark"},
     BoardRule{"Raspberry Pi 2 Model B",
               "Raspberry Pi 2B (LAN9514)",
@@ -58,6 +69,7 @@ constexpr std::array kBoards{
               1,
               "port 1 of hub 1-1 is the LAN9514's Ethernet: the Pi would drop off the network",
               {},
+              kLan9514Dark,
               "LAN9514: ports 2-5 are ganged and switched only through port 2: all four USB sockets go dark"},
     BoardRule{"Raspberry Pi Model B Plus",
               "Raspberry Pi B+ (LAN9514)",
@@ -66,6 +78,7 @@ constexpr std::array kBoards{
               1,
               "port 1 of hub 1-1 is the LAN9514's Ethernet: the Pi would drop off the network",
               {},
+              kLan9514Dark,
               "LAN9514: ports 2-5 are ganged and switched only through port 2: all four USB sockets go dark"},
     // 4B: VL805; the USB2 hub 1-1 and the USB3 root hub 2 are both ganged and
     // must both be switched (VL805 firmware >= 00137ad).
@@ -76,15 +89,18 @@ constexpr std::array kBoards{
               0,
               {},
               kVl805Hubs,
+              kVl805Dark,
               "VL805: USB2 hub 1-1 and USB3 hub 2 switched together; all four sockets go dark"},
-    // 5: the four ports are ganged across root hubs 2 and 4.
-    BoardRule{"Raspberry Pi 5",
+    // 5: the four ports are ganged across root hubs 2 and 4. Not the Pi
+    // 500 ("Raspberry Pi 500"): its keyboard and sockets are wired otherwise.
+    BoardRule{"Raspberry Pi 5 Model B",
               "Raspberry Pi 5",
               kPi5Hubs,
               0,
               0,
               {},
               kPi5Together,
+              kPi5Dark,
               "all four ports are ganged across root hubs 2 and 4: all go dark"},
 };
 
@@ -210,6 +226,10 @@ const BoardRule* board_for(std::string_view model) {
   return nullptr;
 }
 
+bool needs_board_rule(std::string_view model) {
+  return model.starts_with("Raspberry Pi");
+}
+
 std::optional<PowerPlan> plan_power(const HubPort& target, const HubDescriptor& descriptor, const BoardRule* board,
                                     bool explicit_port, std::optional<Location> watch, std::string& error) {
   std::string where = "port " + std::to_string(target.port) + " of hub " + to_string(target.hub);
@@ -223,6 +243,10 @@ std::optional<PowerPlan> plan_power(const HubPort& target, const HubDescriptor& 
   if (board && contains(board->hubs, to_string(target.hub))) {
     plan.board = std::string(board->name);
     plan.note = std::string(board->note);
+    for (const auto& range : board->dark) {
+      if (range.last == 0) plan.dark.push_back({parsed(range.hub), 0});
+      for (int p = range.first; range.last && p <= range.last; ++p) plan.dark.push_back({parsed(range.hub), p});
+    }
     if (!board->together.empty()) {
       for (auto hub : board->together) plan.switches.push_back({parsed(hub), 0});
       return plan;
@@ -248,10 +272,12 @@ std::optional<PowerPlan> plan_power(const HubPort& target, const HubDescriptor& 
             "per-port power switching, or set [recovery] hub/hub_port to one";
     return std::nullopt;
   }
-  if (descriptor.switching == PowerSwitching::ganged)
+  bool ganged = descriptor.switching == PowerSwitching::ganged;
+  if (ganged)
     plan.note = "hub " + to_string(target.hub) + " is ganged: all its " + std::to_string(descriptor.ports) +
                 " ports lose power together";
   plan.switches.push_back({target.hub, target.port});
+  plan.dark.push_back({target.hub, ganged ? 0 : target.port});
   return plan;
 }
 

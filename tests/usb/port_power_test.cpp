@@ -123,10 +123,14 @@ TEST_CASE("board table: device-tree models") {
   CHECK(name("Raspberry Pi Model B Plus Rev 1.2") == "Raspberry Pi B+ (LAN9514)");
   CHECK(name("Raspberry Pi 4 Model B Rev 1.4") == "Raspberry Pi 4B (VL805)");
   CHECK(name("Raspberry Pi 5 Model B Rev 1.0") == "Raspberry Pi 5");
+  CHECK(name("Raspberry Pi 500 Rev 1.0") == "-");  // not a Pi 5's wiring
   CHECK(name("") == "-");
+  CHECK(needs_board_rule("Raspberry Pi 500 Rev 1.0"));
+  CHECK_FALSE(needs_board_rule("linux,dummy-virt"));
   CHECK(name("QEMU Virtual Machine") == "-");
   for (const auto& b : board_table()) {
     CHECK(!b.hubs.empty());
+    CHECK(!b.dark.empty());
     CHECK(!b.note.empty());
     if (b.forbidden_port) CHECK(!b.forbidden_why.empty());
   }
@@ -150,6 +154,15 @@ TEST_CASE("plan: Pi 2B/3B/3B+ — port 1 is the Ethernet and is never cut") {
     REQUIRE_MESSAGE(plan, error);
     CHECK(plan->switches == std::vector<Switch>{{loc("1-1"), 2}});
     CHECK(plan->watch == loc("1-1.4"));
+    // What goes dark is the board's, not the descriptor's: the LAN9514's
+    // four sockets; on the LAN7515 every port, hub 1-1.1 (the Ethernet) too.
+    auto per_port = plan_power({loc("1-1"), 4}, hub(5, PowerSwitching::per_port), pi, false, {}, error);
+    REQUIRE(per_port);
+    CHECK(per_port->dark == plan->dark);
+    if (std::string(pi->name).find("LAN7515") != std::string::npos)
+      CHECK(plan->dark == std::vector<Switch>{{loc("1-1"), 0}});
+    else
+      CHECK(plan->dark == std::vector<Switch>{{loc("1-1"), 2}, {loc("1-1"), 3}, {loc("1-1"), 4}, {loc("1-1"), 5}});
     CHECK(plan->note.find("port 2") != std::string::npos);
     // A user who wrote hub_port = 4 is told, not overruled.
     CHECK_FALSE(plan_power({loc("1-1"), 4}, hub(5, PowerSwitching::ganged), pi, true, {}, error));
@@ -167,12 +180,14 @@ TEST_CASE("plan: Pi 4 switches the USB2 hub 1-1 and the USB3 hub 2 together; Pi 
     auto plan = plan_power({loc(h), 3}, hub(4, PowerSwitching::ganged), pi4, false, {}, error);
     REQUIRE_MESSAGE(plan, error);
     CHECK(plan->switches == std::vector<Switch>{{loc("1-1"), 0}, {loc("2"), 0}});
+    CHECK(plan->dark == plan->switches);
     CHECK(plan->board == "Raspberry Pi 4B (VL805)");
   }
   const BoardRule* pi5 = board_for("Raspberry Pi 5 Model B Rev 1.0");
   auto plan = plan_power({loc("3"), 1}, hub(2, PowerSwitching::ganged), pi5, false, {}, error);
   REQUIRE_MESSAGE(plan, error);
   CHECK(plan->switches == std::vector<Switch>{{loc("2"), 0}, {loc("4"), 0}});
+  CHECK(plan->dark == std::vector<Switch>{{loc("1"), 0}, {loc("2"), 0}, {loc("3"), 0}, {loc("4"), 0}});
 }
 
 TEST_CASE("plan: any other hub follows its descriptor") {
@@ -180,11 +195,13 @@ TEST_CASE("plan: any other hub follows its descriptor") {
   auto plan = plan_power({loc("1-1"), 1}, hub(8, PowerSwitching::per_port), nullptr, false, loc("1-1.1"), error);
   REQUIRE_MESSAGE(plan, error);
   CHECK(plan->switches == std::vector<Switch>{{loc("1-1"), 1}});
+  CHECK(plan->dark == plan->switches);
   CHECK(plan->board.empty());
   CHECK(plan->note.empty());
   plan = plan_power({loc("1-3"), 2}, hub(4, PowerSwitching::ganged), nullptr, true, {}, error);
   REQUIRE(plan);
   CHECK(plan->note.find("ganged") != std::string::npos);
+  CHECK(plan->dark == std::vector<Switch>{{loc("1-3"), 0}});
   CHECK_FALSE(plan_power({loc("1-3"), 2}, hub(4, PowerSwitching::none), nullptr, true, {}, error));
   CHECK(error.find("cannot switch port power") != std::string::npos);
   CHECK_FALSE(plan_power({loc("1-3"), 5}, hub(4, PowerSwitching::per_port), nullptr, true, {}, error));

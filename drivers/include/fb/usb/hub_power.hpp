@@ -21,11 +21,9 @@
 //    notification for a device directory, so it is polled every `poll`.
 //  - The report says which method worked (logged too) or, on failure, a
 //    stable fault and a message naming what to check.
-//  - plan() reads the hub descriptor (libusb) and the board model
-//    (<proc>/device-tree/model) and applies fb::usb::plan_power(); on any
-//    board it then refuses a plan that would cut power to a network
-//    interface other than the modem's own (sysfs net/ under the ports that
-//    lose power: the switched ones, every port of a ganged hub).
+//  - plan() reads the hub descriptor (libusb) and leaves the rest to
+//    fb::usb::plan_cut() (port_cut.hpp): the board, the plan, and a refusal
+//    when a network interface other than the modem's own would lose power.
 #pragma once
 
 // <utility> first: Boost 1.74's Asio headers need std::exchange (GCC 12, C++20).
@@ -40,6 +38,7 @@
 
 #include "fb/log.hpp"
 #include "fb/time.hpp"
+#include "fb/usb/port_cut.hpp"
 #include "fb/usb/port_power.hpp"
 
 struct libusb_context;
@@ -52,7 +51,7 @@ std::string_view to_string(Method method);  // "sysfs-disable", "libusb-port-pow
 enum class Fault : std::uint8_t {
   busy,            // another operation is running
   bad_location,    // no such hub / port
-  refused,         // plan_power() refused (board rule, no switching)
+  refused,         // plan_cut() refused (board rule, no switching, a network behind it, unreadable sysfs)
   usb_io,          // libusb or sysfs write failed for every method
   still_present,   // the device did not vanish after "off" by any method
   did_not_return,  // the device did not come back after "on"
@@ -101,8 +100,6 @@ class HubPower {
 
   // The hub's descriptor via libusb (bounded synchronous transfer).
   std::optional<HubDescriptor> read_descriptor(const Location& hub, std::string& error);
-  // The board's device-tree model, "" when there is none (not a Pi, a VM).
-  std::string board_model() const;
   std::optional<PowerPlan> plan(const Target& target, std::string& error);
 
   // Switch the plan's ports off (waits for the watched device to vanish) or
@@ -126,8 +123,6 @@ class HubPower {
   bool sysfs_write(const PowerPlan& plan, bool disable, std::string& error);
   bool libusb_power(const PowerPlan& plan, bool on, int repeats, std::string& error);
   std::vector<std::pair<Location, int>> expand(const PowerPlan& plan, std::string& error) const;
-  // A network interface (other than the modem's own) that would lose power.
-  std::optional<std::string> network_behind(const PowerPlan& plan, const HubDescriptor& descriptor) const;
 
   boost::asio::io_context& io_;
   TimerService& timers_;

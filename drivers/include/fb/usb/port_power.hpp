@@ -70,9 +70,20 @@ struct HubDescriptor {
 std::optional<HubDescriptor> parse_hub_descriptor(std::span<const std::uint8_t> bytes, std::string& error);
 
 // ---- boards ----
+// Ports of `hub` that lose power together: first..last, or every port when
+// last is 0.
+struct PortRange {
+  std::string_view hub;
+  int first = 1;
+  int last = 0;
+};
+
 // One row per board family whose USB hub needs special care; matched by the
 // start of /proc/device-tree/model. `hubs` are the hubs the rule governs
-// (the modem's own hub must be one of them for the rule to apply).
+// (the modem's own hub must be one of them for the rule to apply). On these
+// hubs the table, not the hub descriptor, says what is ganged: the onboard
+// hubs' descriptors do not say it (the LAN9514, LAN7515 and Pi 5 roots claim
+// per-port switching).
 struct BoardRule {
   std::string_view model_prefix;  // "Raspberry Pi 3 Model B"
   std::string_view name;
@@ -82,11 +93,17 @@ struct BoardRule {
   std::string_view forbidden_why;
   // Hubs switched together, all their ports ("1-1", "2" on a Pi 4).
   std::span<const std::string_view> together;
+  // The ports that lose power when the rule switches, with everything
+  // behind them.
+  std::span<const PortRange> dark;
   std::string_view note;  // logged with the plan
 };
 std::span<const BoardRule> board_table();
 // The rule for a device-tree model string (trailing NULs/newline ignored).
 const BoardRule* board_for(std::string_view model);
+// A model from a family whose onboard hubs need a rule ("Raspberry Pi ..."):
+// without one, nobody knows which ports share power or where the Ethernet is.
+bool needs_board_rule(std::string_view model);
 
 // ---- the plan ----
 struct Switch {
@@ -97,6 +114,9 @@ struct Switch {
 
 struct PowerPlan {
   std::vector<Switch> switches;
+  // The ports that lose power (port 0: every port of the hub), everything
+  // behind them too: more than `switches` on a ganged hub or board.
+  std::vector<Switch> dark;
   std::optional<Location> watch;  // the device expected to vanish and come back
   std::string board;              // "" when no board rule applied
   std::string note;

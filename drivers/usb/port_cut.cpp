@@ -1,0 +1,211 @@
+#include "fb/usb/port_cut.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+namespace fb::usb {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A sysfs or proc attribute, trailing NULs/newlines cut; nullopt + error
+// ("<path>: <reason>") when it cannot be read, `missing` set for ENOENT.
+std::optional<std::string> read_attr(const std::string& path, std::string& error, bool* missing = nullptr) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (missing) *missing = fd < 0 && errno == ENOENT;
+  if (fd < 0) {
+    error = path + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string out;
+  std::array<char, 256> buf{};
+  ssize_t n = 0;
+  while ((n = ::read(fd, buf.data(), buf.size())) > 0) out.append(buf.data(), static_cast<std::size_t>(n));
+  int read_errno = errno;
+  ::close(fd);
+  if (n < 0) {
+    error = path + ": " + std::strerror(read_errno);
+    return std::nullopt;
+  }
+  while (!out.empty() && (out.back() == '\0' || out.back() == '\n')) out.pop_back();
+  return out;
+}
+
+std::optional<int> number(const std::string& text) {
+  int v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+// The board rule for <proc>/device-tree/model. Null without a device tree
+// (a PC, an x86 VM: no onboard hub to know about); nullopt + error when the
+// model cannot be read or names a board family the table must cover but
+// does not.
+std::optional<const BoardRule*> read_board(const std::string& proc, std::string& error) {
+  std::string path = proc + "/device-tree/model", why;
+  bool missing = false;
+  auto model = read_attr(path, why, &missing);
+  if (!model && missing) {
+    struct stat st {};
+    if (::stat((proc + "/device-tree").c_str(), &st) != 0 && errno == ENOENT) return nullptr;
+    why = path + ": missing beside a device tree";
+  }
+  if (!model) {
+    error = "cannot tell which board this is (" + why + ")";
+    return std::nullopt;
+  }
+  const BoardRule* rule = board_for(*model);
+  if (!rule && needs_board_rule(*model)) {
+    error = "'" + *model + "' is a Raspberry Pi the board table does not know: which sockets share power and " +
+            "where the Ethernet hangs are unknown";
+    return std::nullopt;
+  }
+  return rule;
+}
+
+// Port `p` of `hub` as in `<hub>-port<p>` ("2-1-port3", "usb2-port1").
+std::optional<HubPort> port_named(const std::string& name) {
+  auto at = name.rfind("-port");
+  if (at == std::string::npos) return std::nullopt;
+  auto port = number(name.substr(at + 5));
+  std::string hub = name.substr(0, at), ignored;
+  std::optional<Location> l;
+  if (hub.starts_with("usb")) {
+    if (auto bus = number(hub.substr(3))) l = Location{*bus, {}};
+  } else {
+    l = parse_location(hub, ignored);
+  }
+  if (!port || !l) return std::nullopt;
+  return HubPort{*l, *port};
+}
+
+// Every port in `plan.dark`, one by one, each with its twin on the other
+// speed's bus (a USB3 hub is a USB2 and a USB3 hub sharing each socket's
+// power; sysfs links the two as `peer`).
+std::optional<std::vector<HubPort>> dark_ports(const PowerPlan& plan, const std::string& sysfs, std::string& error) {
+  std::vector<HubPort> out;
+  for (const auto& d : plan.dark) {
+    std::string dir = sysfs + "/bus/usb/devices/" + sysfs_name(d.hub);
+    auto cfg = read_attr(dir + "/bConfigurationValue", error);
+    if (!cfg) return std::nullopt;
+    auto configuration = number(*cfg);
+    if (!configuration || *configuration < 1) {
+      error = dir + "/bConfigurationValue: '" + *cfg + "' (hub not configured)";
+      return std::nullopt;
+    }
+    int first = d.port, last = d.port;
+    if (d.port == 0) {
+      auto maxchild = read_attr(dir + "/maxchild", error);
+      if (!maxchild) return std::nullopt;
+      auto n = number(*maxchild);
+      if (!n || *n < 1) {
+        error = dir + "/maxchild: '" + *maxchild + "' (not a hub?)";
+        return std::nullopt;
+      }
+      first = 1;
+      last = *n;
+    }
+    for (int p = first; p <= last; ++p) {
+      out.push_back({d.hub, p});
+      std::string port_dir = fs::path(sysfs + "/" + disable_path(d.hub, *configuration, p)).parent_path().string();
+      struct stat st {};
+      if (::stat(port_dir.c_str(), &st) != 0) {
+        error = port_dir + ": " + std::strerror(errno);
+        return std::nullopt;
+      }
+      std::error_code ec;
+      fs::path peer = fs::read_symlink(port_dir + "/peer", ec);
+      if (ec == std::errc::no_such_file_or_directory) continue;  // no twin: a USB2-only hub
+      auto twin = ec ? std::nullopt : port_named(peer.filename().string());
+      if (!twin) {
+        error = port_dir + "/peer: " + (ec ? ec.message() : "'" + peer.string() + "' is not a hub port");
+        return std::nullopt;
+      }
+      out.push_back(*twin);
+    }
+  }
+  return out;
+}
+
+// `device` is `ancestor` or behind it.
+bool within(const Location& device, const Location& ancestor) {
+  return device.bus == ancestor.bus && device.ports.size() >= ancestor.ports.size() &&
+         std::equal(ancestor.ports.begin(), ancestor.ports.end(), device.ports.begin());
+}
+
+// A network interface, other than the watched device's own, on a USB
+// device behind one of `ports`: "eth0 (1-1.1)"; "" when there is none.
+std::optional<std::string> network_behind(const std::vector<HubPort>& ports, const std::optional<Location>& watch,
+                                          const std::string& sysfs, std::string& error) {
+  std::string dir = sysfs + "/class/net";
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::path& entry = it->path();
+    if (!it->is_symlink(ec)) {
+      if (ec) break;
+      continue;  // bonding_masters and the like: not an interface
+    }
+    fs::path target = fs::read_symlink(entry, ec);
+    if (ec) {
+      error = entry.string() + ": " + ec.message();
+      return std::nullopt;
+    }
+    // ../../devices/platform/soc/3f980000.usb/usb1/1-1/1-1.1/1-1.1:1.0/net/eth0;
+    // not on USB (lo, SoC Ethernet, SDIO Wi-Fi): nothing to find.
+    auto device = device_in_sysfs_path(target.string());
+    if (!device || (watch && within(*device, *watch))) continue;
+    for (const auto& [hub, port] : ports) {
+      Location behind = hub;
+      behind.ports.push_back(port);
+      if (within(*device, behind)) return entry.filename().string() + " (" + to_string(*device) + ")";
+    }
+  }
+  if (ec) {
+    error = dir + ": " + ec.message();
+    return std::nullopt;
+  }
+  return std::string();
+}
+
+}  // namespace
+
+std::optional<PowerPlan> plan_cut(const HubPort& target, const HubDescriptor& descriptor, bool explicit_port,
+                                  std::optional<Location> watch, const std::string& sysfs, const std::string& proc,
+                                  std::string& error) {
+  std::string refusing = "refusing to cut hub " + to_string(target.hub) + " port " + std::to_string(target.port);
+  std::string why;
+  auto board = read_board(proc, why);
+  if (!board) {
+    error = refusing + ": " + why + "; on an unknown board no port is cut";
+    return std::nullopt;
+  }
+  auto plan = plan_power(target, descriptor, *board, explicit_port, std::move(watch), error);
+  if (!plan) return std::nullopt;
+  // Never "assume safe": whatever cannot be read refuses the cut.
+  auto ports = dark_ports(*plan, sysfs, why);
+  auto victim = ports ? network_behind(*ports, plan->watch, sysfs, why) : std::nullopt;
+  if (!victim) {
+    error = refusing + ": cannot tell what else would lose power (" + why + ")";
+    return std::nullopt;
+  }
+  if (!victim->empty()) {
+    error = refusing + ": it would also take down the network interface " + *victim +
+            (plan->board.empty() ? "" : " (" + plan->board + ": " + plan->note + ")") +
+            "; move the modem to another hub or set [recovery] hub/hub_port";
+    return std::nullopt;
+  }
+  return plan;
+}
+
+}  // namespace fb::usb
