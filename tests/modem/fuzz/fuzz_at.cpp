@@ -78,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(e.response.lines.size() <= fb::at::Framer::kMaxResponseLines);
     for (const auto& l : e.response.lines) {
       check(!l.empty() && l.size() <= fb::at::Framer::kMaxLine);
-      for (char c : l) check(c >= 0x20 && c <= 0x7e);
+      for (char c : l) check(static_cast<unsigned char>(c) >= 0x20 && c != 0x7f);  // >= 0x80: charset text
     }
     if (e.kind == fb::at::FramerEvent::Kind::completed)
       parse_all(e.response.text());
