@@ -578,6 +578,7 @@ bool ModemService::open_channel(const std::string& tty) {
   close_channel();
   ++generation_;
   at_tty_ = tty;
+  charset_ = at::Charset::unknown;  // until the probe's init sets one
   at::AtChannel::Options o;
   o.name = "modem[" + fs::path(tty).filename().string() + "]";
   o.default_timeout = config_.modem.command_timeout;
@@ -621,6 +622,7 @@ void ModemService::probe(const std::string& tty) {
     p.identity = ModemIdentity{snap.manufacturer, snap.model, snap.revision, snap.imei, snap.iccid};
     p.cdrom = snap.cdrom;
     setport_ = snap.setport;
+    charset_ = snap.charset;
     feed(ModemEvent{p});
   });
 }
@@ -736,6 +738,7 @@ void ModemService::poll() {
   auto alive = alive_;
   spawn([this, ch, gen, alive]() -> boost::asio::awaitable<void> {
     modem::ModemSnapshot snap;
+    snap.charset = charset_;  // what init set: the operator name is in it
     auto r = co_await at::run_steps(*ch, modem::registration_steps(), snap);
     if (r) r = co_await at::run_steps(*ch, modem::signal_steps(), snap);
     if (!*alive || gen != generation_) co_return;

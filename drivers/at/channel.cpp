@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "fb/at/charset.hpp"
 #include "fb/at/fields.hpp"
 
 namespace fb::at {
@@ -138,13 +139,13 @@ void AtChannel::dispatch(std::vector<FramerEvent>& events) {
     switch (e.kind) {
       case FramerEvent::Kind::completed: {
         if (draining_) {
-          log_.info() << "late answer to " << *draining_ << " dropped: " << e.response.final.line;
+          log_.info() << "late answer to " << *draining_ << " dropped: " << decode_text(e.response.final.line);
           if (timer_) timers_.cancel(*timer_);
           on_drained();
           break;
         }
         if (!current_) break;  // cannot happen: the framer only completes while busy
-        log_.debug() << "<- " << e.response.final.line << " (" << e.response.lines.size() << " lines)";
+        log_.debug() << "<- " << decode_text(e.response.final.line) << " (" << e.response.lines.size() << " lines)";
         if (auto error = final_error(e.response.final))
           finish_current(*error);
         else
@@ -152,12 +153,12 @@ void AtChannel::dispatch(std::vector<FramerEvent>& events) {
         break;
       }
       case FramerEvent::Kind::urc:
-        log_.debug() << "urc " << e.line;
+        log_.debug() << "urc " << decode_text(e.line);
         // Copy the list: a handler may subscribe or unsubscribe.
         for (auto s : std::vector<Subscriber>(subscribers_))
           if (s.prefix.empty() || istarts_with(e.line, s.prefix)) s.handler(e.line);
         break;
-      case FramerEvent::Kind::stray: log_.debug() << "stray line '" << e.line << "'"; break;
+      case FramerEvent::Kind::stray: log_.debug() << "stray line '" << decode_text(e.line) << "'"; break;
     }
   }
 }

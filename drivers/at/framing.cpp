@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "fb/at/charset.hpp"
 #include "fb/at/fields.hpp"
 
 namespace fb::at {
@@ -110,7 +111,7 @@ Code cme_code(std::string_view argument) {
 }
 
 std::optional<modem::Error> final_error(const Final& final) {
-  auto error = [&](Code code) { return modem::Error{code, final.line}; };
+  auto error = [&](Code code) { return modem::Error{code, decode_text(final.line)}; };
   switch (final.kind) {
     case FinalKind::ok:
     case FinalKind::connect: return std::nullopt;
@@ -191,7 +192,11 @@ void Framer::feed(std::string_view bytes, std::vector<FramerEvent>& out) {
     }
     if (cutting_) continue;
     if (c == '\t') c = ' ';
-    if (c < 0x20 || c > 0x7e) {
+    // Controls are noise. Bytes >= 0x80 are text in the stick's character
+    // set (an ISO-8859-1 or UTF-8 operator name), but not before a line's
+    // first printable ASCII character: every line a modem prints starts
+    // with ASCII, and the 0x00/0xFF bursts of a USB reset do not.
+    if (c < 0x20 || c == 0x7f || (c >= 0x80 && partial_.find_first_not_of(' ') == std::string::npos)) {
       ++stats_.noise_bytes;
       continue;
     }
@@ -211,11 +216,16 @@ void Framer::feed(std::string_view bytes, std::vector<FramerEvent>& out) {
 
 void Framer::on_line(std::string_view line, std::vector<FramerEvent>& out) {
   if (busy_) {
-    if (iequals(line, command_)) {
+    // Echoes and final result codes are ASCII: a noise byte >= 0x80 after
+    // one must not hide it (the command would time out).
+    std::string_view ascii = line;
+    while (!ascii.empty() && static_cast<unsigned char>(ascii.back()) >= 0x80) ascii.remove_suffix(1);
+    ascii = trim(ascii);
+    if (iequals(ascii, command_)) {
       ++stats_.echoes;
       return;
     }
-    if (auto final = classify_final(line)) {
+    if (auto final = classify_final(ascii)) {
       FramerEvent event;
       event.kind = FramerEvent::Kind::completed;
       event.response.lines = std::move(lines_);

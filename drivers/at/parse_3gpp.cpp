@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "fb/at/charset.hpp"
 #include "fb/at/fields.hpp"
 
 namespace fb::at {
@@ -11,7 +12,7 @@ using modem::Code;
 
 modem::Error bad(std::string_view what, std::string_view text) {
   std::string detail(what);
-  detail.append(": '").append(text.substr(0, 200)).append("'");
+  detail.append(": '").append(decode_text(text.substr(0, 200))).append("'");
   return modem::Error{Code::at_bad_response, std::move(detail)};
 }
 
@@ -281,7 +282,7 @@ Result<Registration> parse_registration(std::string_view text, Solicited solicit
 
 // ---------------------------------------------------------------- COPS
 
-Result<Operator> parse_cops(std::string_view text) {
+Result<Operator> parse_cops(std::string_view text, Charset charset) {
   auto rest = find_tagged(text, "+COPS:");
   if (!rest) return bad("no +COPS line", text);
   auto f = split_fields(*rest);
@@ -295,7 +296,7 @@ Result<Operator> parse_cops(std::string_view text) {
     if (!format || *format > 2) return bad("bad +COPS format", *rest);
     op.format = static_cast<int>(*format);
   }
-  if (f.size() > 2) op.name = std::string(f[2].text);
+  if (f.size() > 2) op.name = decode_string(charset, f[2].text);
   if (f.size() > 3 && !f[3].empty()) {
     auto act = to_uint(f[3]);
     if (!act || *act > 13) return bad("bad +COPS act", *rest);
@@ -527,19 +528,19 @@ Result<DeviceInfo> parse_ati(std::string_view text) {
   bool tagged = false;
   for (auto line : lines) {
     if (auto v = after_tag(line, "Manufacturer:")) {
-      info.manufacturer = std::string(strip_gm_tags(*v)), tagged = true;
+      info.manufacturer = decode_text(strip_gm_tags(*v)), tagged = true;
     } else if (auto v2 = after_tag(line, "Model:")) {
-      info.model = std::string(strip_gm_tags(*v2)), tagged = true;
+      info.model = decode_text(strip_gm_tags(*v2)), tagged = true;
     } else if (auto v3 = after_tag(line, "Revision:")) {
-      info.revision = std::string(strip_gm_tags(*v3)), tagged = true;
+      info.revision = decode_text(strip_gm_tags(*v3)), tagged = true;
     } else if (auto v4 = after_tag(line, "IMEI:")) {
       if (auto imei = parse_imei(*v4)) info.imei = imei->digits;
       tagged = true;
     } else if (auto v5 = after_tag(line, "+GCAP:")) {
-      info.gcap = std::string(*v5), tagged = true;
+      info.gcap = decode_text(*v5), tagged = true;
     }
   }
-  if (!tagged) info.model = std::string(strip_gm_tags(lines.front()));
+  if (!tagged) info.model = decode_text(strip_gm_tags(lines.front()));
   return info;
 }
 
@@ -550,7 +551,7 @@ Result<std::string> parse_identity_line(std::string_view text, std::string_view 
   if (auto rest = after_tag(value, tag)) value = *rest;
   value = strip_gm_tags(value);
   if (value.empty()) return bad("empty reply", text);
-  return std::string(value);
+  return decode_text(value);
 }
 
 }  // namespace fb::at

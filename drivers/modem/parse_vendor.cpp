@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "fb/at/charset.hpp"
 #include "fb/at/fields.hpp"
 
 namespace fb::modem {
@@ -14,7 +15,7 @@ using at::to_uint;
 
 Error bad(std::string_view what, std::string_view text) {
   std::string detail(what);
-  detail.append(": '").append(text.substr(0, 200)).append("'");
+  detail.append(": '").append(at::decode_text(text.substr(0, 200))).append("'");
   return Error{Code::at_bad_response, std::move(detail)};
 }
 

@@ -68,6 +68,37 @@ Steps init_steps(const Profile& profile, UsbId id) {
   for (const auto* q : quirks_for(id))
     if (q->quirk == Quirk::init_command) s.push_back(step(std::string(q->command), {}, true));
   for (auto c : profile.init) s.push_back(step(std::string(c), {}, true));
+  for (auto& row : charset_steps()) s.push_back(std::move(row));
+  return s;
+}
+
+Steps charset_steps() {
+  Steps s;
+  s.push_back(step("AT+CSCS=?", {"+CSCS:"}, true, [](const CommandResult& r, ModemSnapshot& m) {
+    m.charset = at::Charset::unknown;
+    m.charsets.clear();
+    if (r)
+      if (auto offered = at::parse_cscs_supported(r->text())) m.charsets = *offered;
+    return std::optional<Error>{};
+  }));
+  for (auto charset : {at::Charset::ucs2, at::Charset::latin1, at::Charset::ira}) {
+    auto row = step("AT+CSCS=\"" + std::string(at::to_string(charset)) + "\"", {}, true,
+                    [charset](const CommandResult& r, ModemSnapshot& m) {
+                      if (r) m.charset = charset;
+                      return std::optional<Error>{};
+                    });
+    row.skip = [charset](const ModemSnapshot& m) {
+      return m.charset != at::Charset::unknown ||
+             std::find(m.charsets.begin(), m.charsets.end(), charset) == m.charsets.end();
+    };
+    s.push_back(std::move(row));
+  }
+  // The stick's word is final: it may have said OK and kept another one.
+  s.push_back(step("AT+CSCS?", {"+CSCS:"}, true, [](const CommandResult& r, ModemSnapshot& m) {
+    if (r)
+      if (auto charset = at::parse_cscs(r->text())) m.charset = *charset;
+    return std::optional<Error>{};
+  }));
   return s;
 }
 
@@ -180,7 +211,7 @@ Steps registration_steps() {
                    })));
   s.push_back(step("AT+COPS?", {"+COPS:"}, true,
                    parse_into(false, [](std::string_view text, ModemSnapshot& m) -> std::optional<Error> {
-                     auto op = at::parse_cops(text);
+                     auto op = at::parse_cops(text, m.charset);
                      if (!op) return op.error();
                      m.network = *op;
                      return std::nullopt;

@@ -20,7 +20,7 @@ case "$TARGET" in
     INCLUDES=(health/include firmware/common/include) ;;
   modem)  # the AT framer and every modem parser
     HARNESS=tests/modem/fuzz/fuzz_at.cpp; SEEDS=tests/modem/fuzz/corpus
-    SOURCES=(drivers/at/{fields,framing,parse_3gpp}.cpp drivers/modem/{error,parse_vendor,profile,discovery}.cpp
+    SOURCES=(drivers/at/{charset,fields,framing,parse_3gpp}.cpp drivers/modem/{error,parse_vendor,profile,discovery}.cpp
              drivers/usb/modeswitch.cpp)
     INCLUDES=(drivers/include) ;;
   ddns)   # every DDNS reply and credentials parser

@@ -128,8 +128,8 @@ struct Rig {
   }
 };
 
-void check_healthy_snapshot(const ModemSnapshot& s, const std::string& vendor) {
-  CAPTURE(vendor);
+// Everything a healthy stick's probe finds, the operator name aside.
+void check_healthy_snapshot_but_name(const ModemSnapshot& s) {
   CHECK_FALSE(s.manufacturer.empty());
   CHECK_FALSE(s.model.empty());
   CHECK(s.imei.size() == 15);
@@ -148,6 +148,12 @@ void check_healthy_snapshot(const ModemSnapshot& s, const std::string& vendor) {
   CHECK(s.ps->state == fb::at::RegState::home);
   CHECK(s.registered());
   CHECK_FALSE(s.denied());
+}
+
+void check_healthy_snapshot(const ModemSnapshot& s, const std::string& vendor) {
+  CAPTURE(vendor);
+  check_healthy_snapshot_but_name(s);
+  CHECK(s.charset == fb::at::Charset::ucs2);  // the simulator offers IRA, GSM and UCS2
   REQUIRE(s.network);
   CHECK(s.network->name == "failberry sim");
 }
@@ -170,6 +176,51 @@ TEST_CASE("init, identify, SIM, signal, registration and CD-ROM query on each ve
     if (vendor == "zte") CHECK(s.model == "MF190");
     if (vendor == "huawei") CHECK(s.manufacturer == "huawei");
     CHECK(rig.channel.stats().echoes >= 1);  // the stick starts with ATE1
+  }
+}
+
+TEST_CASE("a non-ASCII operator name reaches the snapshot as UTF-8 in the charset init chose or found") {
+  using fb::at::Charset;
+  const std::string telefonica = "Telef\xC3\xB3nica";
+  struct Case {
+    const char* what;
+    std::vector<std::string> sets;
+    Charset charset;
+    const char* sim_cscs;  // what the stick is in afterwards
+    std::string name;
+  };
+  const std::string op = "operator=Telef%C3%B3nica";
+  const std::vector<Case> cases = {
+      {"UCS2 offered: set, the name comes as hex", {op}, Charset::ucs2, "UCS2", telefonica},
+      {"8859-1 offered, UCS2 not", {op, "cscs_supported=IRA,GSM,8859-1"}, Charset::latin1, "8859-1", telefonica},
+      {"no AT+CSCS=?, already in UCS2: AT+CSCS? tells",
+       {op, "cscs=UCS2", "cscs_supported=none"},
+       Charset::ucs2,
+       "UCS2",
+       telefonica},
+      {"no AT+CSCS=?, in 8859-1", {op, "cscs=8859-1", "cscs_supported=none"}, Charset::latin1, "8859-1", telefonica},
+      {"GSM and IRA only: off GSM, and IRA has no o acute",
+       {op, "cscs=GSM", "cscs_supported=GSM,IRA"},
+       Charset::ira,
+       "IRA",
+       "Telef?nica"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    Rig rig("generic", c.sets);
+    auto s = rig.full_probe();
+    check_healthy_snapshot_but_name(s);
+    CHECK(s.charset == c.charset);
+    REQUIRE(s.network);
+    CHECK(s.network->name == c.name);
+    CHECK(rig.sim.ok("state").find(std::string("\"cscs\": \"") + c.sim_cscs + "\"") != std::string::npos);
+    // A poll runs registration_steps() on a fresh snapshot with the charset
+    // the probe found (as ModemService does): the same name.
+    ModemSnapshot poll;
+    poll.charset = s.charset;
+    REQUIRE(rig.steps(fb::modem::registration_steps(), poll).ok());
+    REQUIRE(poll.network);
+    CHECK(poll.network->name == c.name);
   }
 }
 

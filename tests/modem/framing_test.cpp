@@ -196,6 +196,38 @@ TEST_CASE("NUL and high bytes are noise; an all-noise line vanishes") {
   CHECK(f.stats().noise_bytes == 5);
 }
 
+TEST_CASE("bytes >= 0x80 inside a line are text in the stick's charset: kept as sent") {
+  Framer f = generic_framer();
+  f.begin("AT+COPS?", {"+COPS:"});
+  auto events = feed(f, "\r\n+COPS: 0,0,\"Telef\xF3nica\",2\r\n\r\nOK\r\n"s);  // an 8859-1 stick
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].response.lines == std::vector<std::string>{"+COPS: 0,0,\"Telef\xF3nica\",2"});
+  CHECK(f.stats().noise_bytes == 0);
+  f.begin("ATI", {});
+  events = feed(f, "\r\nModel: Telef\xC3\xB3nica \xE2\x82\xAC\r\nOK\r\n"s);  // UTF-8, ending in a non-ASCII character
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].response.lines == std::vector<std::string>{"Model: Telef\xC3\xB3nica \xE2\x82\xAC"});
+}
+
+TEST_CASE("bytes >= 0x80 before a line's first ASCII character are noise; after a final or echo they do not hide it") {
+  Framer f = generic_framer();
+  f.begin("AT+CSQ", {"+CSQ:"});
+  auto events = feed(f, "\xFF\xFE+CSQ: 17,99\r\n \xFF\r\nAT+CSQ\xFF\r\nOK\xFE\xFF\r\n"s);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].response.lines == std::vector<std::string>{"+CSQ: 17,99"});
+  CHECK(events[0].response.final.kind == FinalKind::ok);
+  CHECK(events[0].response.final.line == "OK");
+  CHECK(f.stats().noise_bytes == 3);
+  CHECK(f.stats().echoes == 1);
+  CHECK_FALSE(f.busy());
+}
+
+TEST_CASE("a final line's text in an error is UTF-8") {
+  auto final = classify_final("+CME ERROR: SIM \xF3");
+  REQUIRE(final);
+  CHECK(final_error(*final)->detail == "+CME ERROR: SIM \xC3\xB3");
+}
+
 TEST_CASE("URCs are delivered in the middle of a response; the response stays whole") {
   Framer f = generic_framer();
   f.begin("ATI", {});

@@ -24,6 +24,13 @@ simulator writes "ready <tty-path-or-socket>" to --control-fd.
                              pin_tries=N  ccid=ok|cme|none (cme: AT+CCID
                              refused, as a Huawei E173 does; none: no
                              command tells the ICCID, +CRSM neither)
+                             cscs=IRA|GSM|UCS2|8859-1|UTF-8 (the character
+                             set the stick boots in; default IRA)
+                             cscs_supported=A,B,...|none (what AT+CSCS=?
+                             offers and AT+CSCS= takes; default IRA,GSM,UCS2;
+                             none: both answer ERROR, AT+CSCS? still works)
+                             operator=NAME (+COPS <oper>, percent-encoded
+                             UTF-8: Telef%C3%B3nica; default "failberry sim")
   cme COMMAND CODE           answer COMMAND (prefix, e.g. AT+CSQ) with +CME ERROR CODE
   cme COMMAND off            stop doing that
   urc LINE                   emit LINE as an unsolicited result now
@@ -38,6 +45,11 @@ simulator writes "ready <tty-path-or-socket>" to --control-fd.
   unplug                     close the pty master / the socket client (EIO/EOF); --link goes
   powercycle                 unplug, reload persisted state, come back (new pty)
   quit
+
+Character set: +COPS <oper> goes out in the current AT+CSCS charset — UCS2
+as UTF-16BE hex, 8859-1 and UTF-8 as bytes, GSM as the 23.038 default
+alphabet, IRA as ASCII; what a charset cannot hold is "?". Nothing else is
+encoded (the daemon sends and reads only ASCII elsewhere).
 
 Scenario files (--script) hold control commands, one per line, run at start.
 Dialing: ATD*99# (or ATD*99***<cid>#) answers CONNECT when the SIM is ready,
@@ -62,6 +74,7 @@ import socket
 import sys
 import time
 import tty
+import urllib.parse
 
 VENDORS = {
     "generic": {
@@ -77,6 +90,27 @@ VENDORS = {
         "imei": "235012412595195", "iccid": "89324102234690160476", "act": 2,
     },
 }
+
+CHARSETS = ("IRA", "GSM", "UCS2", "8859-1", "UTF-8")
+# 3GPP TS 23.038 default alphabet, code 0x00..0x7F (0x1B, the escape, as a space).
+GSM_ALPHABET = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ ÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+                "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+assert len(GSM_ALPHABET) == 128
+GSM_CODES = {c: i for i, c in enumerate(GSM_ALPHABET) if i != 0x1B}
+
+
+def encode_charset(text, charset):
+    """text as a +CSCS `charset` <string> puts it on the wire (a str of byte values)."""
+    if charset == "UCS2":
+        return text.encode("utf-16-be").hex().upper()
+    if charset == "GSM":
+        return "".join(chr(GSM_CODES.get(c, 0x3F)) for c in text)
+    if charset == "8859-1":
+        return text.encode("latin-1", "replace").decode("latin-1")
+    if charset == "UTF-8":
+        return text.encode("utf-8").decode("latin-1")
+    return text.encode("ascii", "replace").decode("latin-1")
+
 
 REG_STATES = {"idle": 0, "home": 1, "searching": 2, "denied": 3, "unknown": 4, "roaming": 5}
 CME_TEXT = {3: "operation not allowed", 4: "operation not supported", 10: "SIM not inserted",
@@ -121,6 +155,9 @@ class Modem:
         self.state_path = state_path
         self.faults = {"force_echo": False, "eol": "crlf", "garbage": False, "silent": False,
                        "delay_ms": 0, "cme": {}, "midurc": None, "dial": "ok"}
+        self.cscs_boot = "IRA"
+        self.cscs_supported = ["IRA", "GSM", "UCS2"]
+        self.operator = "failberry sim"
         self.power_on()
 
     # ---------------------------------------------------------------- state
@@ -129,6 +166,7 @@ class Modem:
         self.echo = True  # factory default E1: echo returns after every reset
         self.verbose = True
         self.cmee = 0
+        self.cscs = self.cscs_boot
         self.creg_n = {"CREG": 0, "CGREG": 0, "CEREG": 0}
         self.sim_unlocked = False
         self.hung = False
@@ -166,7 +204,7 @@ class Modem:
                 "u2diag": self.flash["u2diag"], "setport": self.flash["setport"],
                 "creg_n": self.creg_n, "faults": {k: v for k, v in self.faults.items() if k != "cme"},
                 "cme": self.faults["cme"], "data_mode": self.data_mode, "data_bytes": self.data_bytes,
-                "dialed": self.dialed,
+                "dialed": self.dialed, "cscs": self.cscs, "operator": self.operator,
                 "contexts": {str(cid): [t, apn] for cid, (t, apn) in sorted(self.contexts.items())}}
 
     # ---------------------------------------------------------------- replies
@@ -282,9 +320,21 @@ class Modem:
             return self.enter_pin(m.group(1), m.group(2))
         if body == "+CSQ":
             return ["+CSQ: %d,99" % self.csq], "OK"
+        if body == "+CSCS=?":
+            if not self.cscs_supported:
+                return [], "ERROR"
+            return ["+CSCS: (%s)" % ",".join('"%s"' % c for c in self.cscs_supported)], "OK"
+        if body == "+CSCS?":
+            return ['+CSCS: "%s"' % self.cscs], "OK"
+        m = re.fullmatch(r'\+CSCS="?([^"]*)"?', body)
+        if m:
+            if m.group(1) not in self.cscs_supported:
+                return self.cme(4)
+            self.cscs = m.group(1)
+            return [], "OK"
         if body == "+COPS?":
             if self.reg_stat() in (1, 5):
-                return ['+COPS: 0,0,"failberry sim",%d' % self.act], "OK"
+                return ['+COPS: 0,0,"%s",%d' % (encode_charset(self.operator, self.cscs), self.act)], "OK"
             return ["+COPS: 0"], "OK"
         if body == "+CFUN?":
             return ["+CFUN: 1"], "OK"
@@ -729,6 +779,17 @@ class Simulator:
                 self.emit_urc("^RSSI:%d" % m.csq)
         elif key == "act":
             m.act = int(value)
+        elif key == "cscs":
+            if value.upper() not in CHARSETS:
+                raise ValueError("cscs " + value)
+            m.cscs_boot = m.cscs = value.upper()
+        elif key == "cscs_supported":
+            names = [] if value == "none" else value.upper().split(",")
+            if any(n not in CHARSETS for n in names):
+                raise ValueError("cscs_supported " + value)
+            m.cscs_supported = names
+        elif key == "operator":
+            m.operator = urllib.parse.unquote(value, errors="strict")
         elif key == "echo":
             m.echo = value == "1"
         elif key == "cdrom":

@@ -50,6 +50,16 @@ void parse_all(std::string_view text) {
   (void)cme_code(text);
   (void)access_tech_from_name(text);
   if (auto sel = parse_selector(text)) (void)locate_modem({}, *sel);
+  (void)parse_cscs(text);
+  (void)parse_cscs_supported(text);
+  check(valid_utf8(decode_ucs2_hex(text)));
+  check(valid_utf8(decode_latin1(text)));
+  check(valid_utf8(decode_gsm7(text)));
+  check(valid_utf8(decode_utf8(text)));
+  check(valid_utf8(decode_text(text)));
+  for (auto cs : {Charset::gsm, Charset::ucs2, Charset::latin1}) check(valid_utf8(decode_string(cs, text)));
+  if (auto op = parse_cops(text, Charset::ucs2)) check(valid_utf8(op->name));
+  if (auto i = parse_ati(text)) check(valid_utf8(i->manufacturer + i->model + i->revision + i->gcap));
 }
 
 }  // namespace
@@ -78,7 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(e.response.lines.size() <= fb::at::Framer::kMaxResponseLines);
     for (const auto& l : e.response.lines) {
       check(!l.empty() && l.size() <= fb::at::Framer::kMaxLine);
-      for (char c : l) check(c >= 0x20 && c <= 0x7e);
+      for (char c : l) check(static_cast<unsigned char>(c) >= 0x20 && c != 0x7f);  // >= 0x80: charset text
     }
     if (e.kind == fb::at::FramerEvent::Kind::completed)
       parse_all(e.response.text());

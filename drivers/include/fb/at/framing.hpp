@@ -18,8 +18,10 @@
 //   5. anything else is a response line (ATI text, a bare IMEI).
 // While idle, registered URCs are URCs and everything else is a stray line
 // (e.g. a late OK of a command that timed out). Line ends may be \r, \n or
-// any mix; blank lines vanish; bytes outside printable ASCII are line noise
-// and are dropped (V.250 responses are 7-bit text).
+// any mix; blank lines vanish; control bytes are line noise and are dropped,
+// and so are bytes >= 0x80 before a line's first printable ASCII character.
+// Other bytes >= 0x80 stay: they are text in the stick's character set
+// (fb/at/charset.hpp turns it into UTF-8), so a line is not always UTF-8.
 #pragma once
 
 #include <cstdint>
@@ -99,7 +101,7 @@ class Framer {
 
   struct Stats {
     std::uint64_t bytes = 0;
-    std::uint64_t noise_bytes = 0;     // dropped non-printable bytes
+    std::uint64_t noise_bytes = 0;     // dropped controls and leading bytes >= 0x80
     std::uint64_t overlong_lines = 0;  // cut at kMaxLine
     std::uint64_t echoes = 0;
     std::uint64_t urcs = 0;

@@ -6,9 +6,9 @@
 // of \r/\n, blank lines and the echo-free lines around it). They look for
 // their own tagged line and ignore other lines, so a URC or garbage line in
 // the text does not break them. Bad or missing data is Code::at_bad_response
-// with the offending text in the detail; a state the modem reports (SIM PIN
-// required, registration denied) is a value, not an error — the caller
-// decides what it means.
+// with the offending text (as UTF-8) in the detail; a state the modem
+// reports (SIM PIN required, registration denied) is a value, not an error —
+// the caller decides what it means.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fb/at/charset.hpp"
 #include "fb/modem/error.hpp"
 
 namespace fb::at {
@@ -85,11 +86,13 @@ Result<Registration> parse_registration(std::string_view text, Solicited solicit
 struct Operator {
   int mode = 0;               // 0 automatic, 1 manual, 2 deregistered, 4 manual/automatic
   std::optional<int> format;  // 0 long, 1 short, 2 numeric
-  std::string name;           // empty when not registered
+  std::string name;           // UTF-8; empty when not registered
   std::optional<std::uint32_t> act;
   bool operator==(const Operator&) const = default;
 };
-Result<Operator> parse_cops(std::string_view text);
+// <oper> is a <string> in the stick's AT+CSCS `charset`; `name` is UTF-8
+// (see fb/at/charset.hpp).
+Result<Operator> parse_cops(std::string_view text, Charset charset = Charset::unknown);
 
 // ---- +CPIN? ----
 enum class SimState : std::uint8_t {
@@ -147,9 +150,11 @@ struct DeviceInfo {
   bool operator==(const DeviceInfo&) const = default;
 };
 // "Manufacturer: …" style (Huawei, ZTE, Qualcomm, Sierra); a single
-// untagged line is taken as the model. Errors only on empty text.
+// untagged line is taken as the model. Errors only on empty text. The
+// strings are UTF-8: information text has no AT+CSCS charset (decode_text).
 Result<DeviceInfo> parse_ati(std::string_view text);
-// +CGMI/+CGMM/+CGMR: the first line, without an echoed "+CGMx:" tag or quotes.
+// +CGMI/+CGMM/+CGMR: the first line, without an echoed "+CGMx:" tag or
+// quotes, as UTF-8 (decode_text).
 Result<std::string> parse_identity_line(std::string_view text, std::string_view tag);
 
 }  // namespace fb::at

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "fb/at/charset.hpp"
 #include "fb/at/parse_3gpp.hpp"
 #include "fb/at/sequencer.hpp"
 #include "fb/modem/dial.hpp"
@@ -35,6 +36,12 @@ struct ModemSnapshot {
   std::optional<at::Registration> ps;
   std::optional<at::Registration> eps;
   std::optional<at::Operator> network;
+  // The stick's AT+CSCS character set, as init_steps() left it; network's
+  // name is decoded from it (identity strings are information text, not
+  // charset-encoded). A table run on a fresh snapshot after init
+  // (registration_steps) needs it copied in.
+  at::Charset charset = at::Charset::unknown;
+  std::vector<at::Charset> charsets;  // what AT+CSCS=? offered
   CdromState cdrom = CdromState::unknown;
   std::optional<huawei::SetPort> setport;  // kept to build the ^SETPORT disable command
 
@@ -47,8 +54,16 @@ struct ModemSnapshot {
 using Steps = std::vector<at::Step<ModemSnapshot>>;
 
 // AT (required), then ATE0, ATV1, AT+CMEE=1, registration URCs on, quirk and
-// profile init commands, each allowed to fail (older sticks lack +CEREG).
+// profile init commands, each allowed to fail (older sticks lack +CEREG);
+// then charset_steps().
 Steps init_steps(const Profile& profile, UsbId id);
+// The character set: the best one AT+CSCS=? offers — "UCS2" (any
+// operator name, as hex), else "8859-1", else "IRA" (better than "GSM",
+// whose codes below 0x20 the framer drops and whose '_', '@' and '$' are
+// not ASCII in the APN and PIN we send) — then AT+CSCS? for the one in
+// force, into `charset`. All optional: a stick without +CSCS keeps its own
+// and text is decoded as decode_text() says.
+Steps charset_steps();
 // ATI, +CGMI/+CGMM/+CGMR, +CGSN (required), then iccid_steps().
 Steps identify_steps(const Profile& profile);
 // The ICCID, each row only until one answered: the profile's query, AT+CCID,
@@ -62,7 +77,7 @@ Steps pin_retries_steps(const Profile& profile);
 Steps sim_steps();
 // +CSQ.
 Steps signal_steps();
-// +CREG?, +CGREG?, +CEREG?, +COPS?.
+// +CREG?, +CGREG?, +CEREG?, +COPS? (the name decoded from `charset`).
 Steps registration_steps();
 // The profile's CD-ROM query (empty for CdromControl::none).
 Steps cdrom_query_steps(CdromControl control);

@@ -129,6 +129,7 @@ class ModemService {
   std::optional<modem::UsbId> usb_id_;
   modem::CdromControl cdrom_control_ = modem::CdromControl::none;
   std::optional<modem::huawei::SetPort> setport_;
+  at::Charset charset_ = at::Charset::unknown;  // the AT port's AT+CSCS, from the last probe
   std::string at_tty_;
   std::string data_tty_;  // empty: the AT port carries data too
   std::shared_ptr<at::AtChannel> data_channel_;
