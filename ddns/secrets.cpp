@@ -28,20 +28,6 @@ bool has_space_or_control(std::string_view s) {
 
 }  // namespace
 
-Secret& Secret::operator=(Secret&& other) noexcept {
-  if (this != &other) {
-    wipe();
-    value_ = std::move(other.value_);
-    other.wipe();
-  }
-  return *this;
-}
-
-void Secret::wipe() {
-  if (!value_.empty()) OPENSSL_cleanse(value_.data(), value_.size());
-  value_.clear();
-}
-
 std::variant<Secret, std::string> parse_secret_text(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   if (text.empty()) return std::string("is empty");

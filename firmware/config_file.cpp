@@ -15,11 +15,18 @@ namespace {
 constexpr off_t kMaxConfigBytes = 1 << 20;  // a real config is a few KiB
 }
 
-std::optional<std::string> check_secret_file(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return "cannot use secret file: " + std::string(std::strerror(errno));
-  if (auto problem = secret_file_problem(st, path)) return "secret file is " + *problem;
-  if (::access(path.c_str(), R_OK) != 0) return "cannot read secret file: " + std::string(std::strerror(errno));
+std::optional<std::string> check_file(const std::string& path, const FileRule& rule) {
+  // Read the way the daemon reads it when it needs the secret, so a file it
+  // would refuse then (mode, symlink, size, content) is refused now.
+  auto file = read_secret_file(path);
+  if (auto* why = std::get_if<std::string>(&file)) {
+    // The error line already names the file: drop the reader's "PATH: ".
+    std::string_view reason = *why;
+    if (reason.rfind(path + ": ", 0) == 0) reason.remove_prefix(path.size() + 2);
+    return "secret file: " + std::string(reason);
+  }
+  if (!rule.content) return std::nullopt;
+  if (auto why = rule.content(std::get<Secret>(file).reveal())) return "secret file: " + *why;
   return std::nullopt;
 }
 
@@ -46,7 +53,7 @@ LoadedConfig load_config_file(const std::string& path) {
   ::close(fd);
   if (!out.errors.empty()) return out;
 
-  ConfigResult result = parse_config(text, path, check_secret_file);
+  ConfigResult result = parse_config(text, path, check_file);
   for (const ConfigError& e : result.errors) out.errors.push_back(e.to_string());
   out.config = std::move(result.config);
   return out;

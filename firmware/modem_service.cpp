@@ -12,10 +12,9 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "fb/at/fields.hpp"
+#include "fb/config/values.hpp"
 #include "fb/core/control.hpp"
 #include "fb/modem/dial.hpp"
 #include "fb/modem/discovery.hpp"
@@ -54,15 +53,6 @@ ModemPolicy modem_policy(const ModemConfig& m) {
   p.can_mode_switch = true;  // fb::usb::ModeSwitcher
   p.can_dial = true;
   return p;
-}
-
-std::optional<std::string> read_small_file(const std::string& path, std::size_t limit = 65536) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  if (text.str().size() > limit) return std::nullopt;
-  return text.str();
 }
 
 // A state file: nullopt with `problem` empty when it does not exist (no
@@ -160,31 +150,19 @@ std::string write_atomically(const std::string& path, const std::string& body) {
   return "";
 }
 
-// The PIN in pin_file: 4 to 8 digits, surrounding whitespace ignored.
+// The PIN in pin_file, by the rule --check-config applied (parse_sim_pin).
 std::optional<std::string> read_pin(const std::string& path, std::string& why) {
   if (path.empty()) {
     why = "no [modem] pin_file";
     return std::nullopt;
   }
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    why = path + ": " + std::strerror(errno);
+  auto file = read_secret_file(path);
+  if (auto* error = std::get_if<std::string>(&file)) {
+    why = *error;
     return std::nullopt;
   }
-  if (auto problem = secret_file_problem(st, path)) {
-    why = *problem;
-    return std::nullopt;
-  }
-  auto text = read_small_file(path, 256);
-  if (!text) {
-    why = path + ": cannot be read";
-    return std::nullopt;
-  }
-  std::string pin(at::trim(*text));
-  if (pin.size() < 4 || pin.size() > 8 || !at::all_digits(pin)) {
-    why = path + " does not hold a PIN (4 to 8 digits)";
-    return std::nullopt;
-  }
+  auto pin = parse_sim_pin(std::get<Secret>(file).reveal(), why);
+  if (!pin) why = path + ": " + why;
   return pin;
 }
 
@@ -780,10 +758,9 @@ void ModemService::dial() {
   po.name = "ppp[" + ppp::interface_name(po.settings) + "]";
   po.up_timeout = config_.ppp.connect_timeout;
   if (!config_.ppp.credentials_file.empty()) {
-    auto text = read_small_file(config_.ppp.credentials_file, 4096);
-    std::string error = text ? "" : "cannot be read";
-    std::optional<ppp::Credentials> c = text ? ppp::parse_credentials(*text, error) : std::nullopt;
-    if (!c) return fail(Error{Code::bad_dial_settings, config_.ppp.credentials_file + ": " + error});
+    std::string error;
+    std::optional<ppp::Credentials> c = ppp::load_credentials(config_.ppp.credentials_file, error);
+    if (!c) return fail(Error{Code::bad_dial_settings, error});
     po.credentials = *c;
   }
   port_shared_ = data_tty_.empty() || data_tty_ == at_tty_;

@@ -313,39 +313,12 @@ void PppdRunner::cleanup() {
 }
 
 std::optional<Credentials> load_credentials(const std::string& path, std::string& error) {
-  constexpr off_t kMaxBytes = 4096;
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (fd.fd < 0) {
-    error = path + ": cannot open: " + errno_text(errno);
+  auto file = read_secret_file(path);
+  if (auto* why = std::get_if<std::string>(&file)) {
+    error = *why;
     return std::nullopt;
   }
-  struct stat st {};
-  if (::fstat(fd.fd, &st) != 0) {
-    error = path + ": cannot stat: " + errno_text(errno);
-    return std::nullopt;
-  }
-  if (auto problem = secret_file_problem(st, path)) {
-    error = path + ": " + *problem;
-    return std::nullopt;
-  }
-  if (st.st_size > kMaxBytes) {
-    error = path + ": too large for a credentials file (" + std::to_string(st.st_size) + " bytes)";
-    return std::nullopt;
-  }
-  std::string text(static_cast<std::size_t>(kMaxBytes), '\0');
-  std::size_t used = 0;
-  for (;;) {
-    ssize_t n = ::read(fd.fd, text.data() + used, text.size() - used);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      error = path + ": read failed: " + errno_text(errno);
-      return std::nullopt;
-    }
-    if (n == 0 || (used += static_cast<std::size_t>(n)) == text.size()) break;
-  }
-  text.resize(used);
-  auto c = parse_credentials(text, error);
-  std::fill(text.begin(), text.end(), '\0');
+  auto c = parse_credentials(std::get<Secret>(file).reveal(), error);
   if (!c) error = path + ": " + error;
   return c;
 }

@@ -36,7 +36,7 @@ bool valid_instance_name(std::string_view n) {
 
 class Parser {
  public:
-  Parser(std::string_view file, SecretCheck check_secret) : file_(file), check_secret_(std::move(check_secret)) {}
+  Parser(std::string_view file, FileCheck check_file) : file_(file), check_file_(std::move(check_file)) {}
 
   ConfigResult run(std::string_view text) {
     IniDocument doc = read_ini(text);
@@ -144,8 +144,8 @@ class Parser {
         continue;
       }
       key->store(config_, instance, *v.value);
-      if (key->secret && check_secret_)
-        if (auto why = check_secret_(std::get<std::string>(*v.value)))
+      if (key->secret && check_file_)
+        if (auto why = check_file_(std::get<std::string>(*v.value), *key->secret))
           secret_errors_.push_back({std::string(file_), entry.line, name, entry.key, entry.value, *why});
     }
     for (const KeySpec& key : spec->keys)
@@ -269,7 +269,7 @@ class Parser {
   }
 
   std::string_view file_;
-  SecretCheck check_secret_;
+  FileCheck check_file_;
   Config config_;
   std::vector<ConfigError> errors_;
   std::vector<ConfigError> secret_errors_;
@@ -311,8 +311,8 @@ std::string ConfigError::to_string() const {
   return s + message;
 }
 
-ConfigResult parse_config(std::string_view text, std::string_view file_name, SecretCheck check_secret) {
-  return Parser(file_name, std::move(check_secret)).run(text);
+ConfigResult parse_config(std::string_view text, std::string_view file_name, FileCheck check_file) {
+  return Parser(file_name, std::move(check_file)).run(text);
 }
 
 const UplinkConfig* Config::find_uplink(std::string_view name) const {

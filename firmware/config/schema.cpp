@@ -2,6 +2,8 @@
 
 #include <type_traits>
 
+#include "fb/ppp/pppd.hpp"
+
 namespace fb::core {
 namespace {
 
@@ -58,9 +60,20 @@ KeySpec choice_key(std::string_view key, S Config::*section, E S::*member,
       key, type, def, false, doc, {}, [=](Config& c, UplinkConfig*, const Value& v) { set(c.*section.*member, v); }};
 }
 
-KeySpec secret(KeySpec k) {
-  k.secret = true;
+KeySpec secret(KeySpec k, std::optional<std::string> (*content)(std::string_view) = nullptr) {
+  k.secret = FileRule{content};
   return k;
+}
+
+std::optional<std::string> sim_pin_content(std::string_view text) {
+  std::string why;
+  if (parse_sim_pin(text, why)) return std::nullopt;
+  return why;
+}
+std::optional<std::string> ppp_credentials_content(std::string_view text) {
+  std::string why;
+  if (ppp::parse_credentials(text, why)) return std::nullopt;
+  return why;
 }
 
 ValueType T(ValueKind k) {
@@ -154,7 +167,8 @@ std::vector<SectionSpec> build() {
                                   "its ICCID is then kept in "
                                   "state_dir/sim-pin.json; remove it there after fixing this file.",
                                   "/etc/failberry/sim.pin",
-                                  field(&Config::modem, &M::pin_file)}),
+                                  field(&Config::modem, &M::pin_file)},
+                          sim_pin_content),
                    choice_key("profile", &Config::modem, &M::profile,
                               {{"auto", ModemProfile::automatic},
                                {"generic", ModemProfile::generic},
@@ -204,7 +218,8 @@ std::vector<SectionSpec> build() {
                           false,
                           "File with 'user' and 'password' lines for PAP/CHAP (mode 0600), if the carrier needs them.",
                           "/etc/failberry/ppp.secret",
-                          field(&Config::ppp, &P::credentials_file)}),
+                          field(&Config::ppp, &P::credentials_file)},
+                  ppp_credentials_content),
            {"connect_timeout",
             Dur(kSec, 10 * kMin),
             "60s",

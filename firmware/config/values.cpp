@@ -310,6 +310,15 @@ ParsedValue parse_value(const ValueType& t, std::string_view text) {
   return fail("unsupported type");
 }
 
+std::optional<std::string> parse_sim_pin(std::string_view text, std::string& why) {
+  text = trim(text);
+  if (text.size() < 4 || text.size() > 8 || !all_of(text, isdigit)) {
+    why = "not a PIN (4 to 8 digits)";
+    return std::nullopt;
+  }
+  return std::string(text);
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   // Optimal string alignment: a swap of two neighbours ("modme") costs one.
   std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));

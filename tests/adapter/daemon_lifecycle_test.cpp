@@ -87,12 +87,12 @@ TEST_CASE("secret files must be regular, present and private") {
   auto r = run({kDaemon, "--check-config", ini});
   CHECK(r.code == 1);
   CHECK(r.output.find(ini + ":7: [modem] pin_file = \"" + pin +
-                      "\": cannot use secret file: No such file or directory") != std::string::npos);
+                      "\": secret file: cannot open: No such file or directory") != std::string::npos);
 
   write_file(pin, "1234\n", 0644);
   r = run({kDaemon, "--check-config", ini});
   CHECK(r.code == 1);
-  CHECK(r.output.find("secret file is accessible by group or others (mode 0644); run: chmod 600 " + pin) !=
+  CHECK(r.output.find("secret file: accessible by group or others (mode 0644); run: chmod 600 " + pin) !=
         std::string::npos);
 
   write_file(pin, "1234\n", 0640);
@@ -106,7 +106,45 @@ TEST_CASE("secret files must be regular, present and private") {
   fs::remove(pin);
   fs::create_directory(pin);
   r = run({kDaemon, "--check-config", ini});
-  CHECK(r.output.find("secret file is not a regular file") != std::string::npos);
+  CHECK(r.output.find("secret file: not a regular file") != std::string::npos);
+}
+
+TEST_CASE("--check-config reads a PIN or PPP login as the daemon will, and never prints the file") {
+  TempDir dir;
+  std::string ini = dir / "f.ini";
+  std::string pin = dir / "sim.pin";
+  std::string login = dir / "ppp.secret";
+  std::string config = kConfig;
+  config.replace(config.find("apn = internet"), 14,
+                 "apn = internet\npin_file = " + pin + "\n[ppp]\ncredentials_file = " + login);
+  write_file(ini, config);
+  write_file(pin, "12a4\n", 0600);
+  write_file(login, "user web\npassword hunter2\n", 0600);
+
+  auto r = run({kDaemon, "--check-config", ini});
+  CHECK(r.code == 1);
+  CHECK(r.output.find(ini + ":7: [modem] pin_file = \"" + pin + "\": secret file: not a PIN (4 to 8 digits)\n") !=
+        std::string::npos);
+  CHECK(r.output.find("12a4") == std::string::npos);
+
+  write_file(pin, " 1234\n", 0600);
+  write_file(login, "user web\nhunter2\n", 0600);  // the password without its keyword
+  r = run({kDaemon, "--check-config", ini});
+  CHECK(r.code == 1);
+  CHECK(r.output.find(ini + ":9: [ppp] credentials_file = \"" + login +
+                      "\": secret file: line 2: not 'user NAME' or 'password SECRET' (the line is not shown: it may "
+                      "hold the secret)\n") != std::string::npos);
+  CHECK(r.output.find("hunter2") == std::string::npos);
+
+  write_file(login, "user web\npassword " + std::string(5000, 'x') + "\n", 0600);
+  r = run({kDaemon, "--check-config", ini});
+  CHECK(r.code == 1);
+  CHECK(r.output.find("\": secret file: larger than 4096 bytes, too large for a secret") != std::string::npos);
+
+  write_file(login, "user web\npassword hunter2\n", 0600);
+  r = run({kDaemon, "--check-config", ini});
+  CAPTURE(r.output);
+  CHECK(r.code == 0);
 }
 
 TEST_CASE("unreadable, missing and oversized config files are refused clearly") {

@@ -25,7 +25,7 @@ case "$TARGET" in
     INCLUDES=(drivers/include) ;;
   ddns)   # every DDNS reply and credentials parser
     HARNESS=tests/ddns/fuzz/fuzz_ddns.cpp; SEEDS=tests/ddns/fuzz/corpus
-    SOURCES=(ddns/{crypto,reply,lambda,route53,sigv4,secrets}.cpp firmware/common/{net_types,log,text}.cpp)
+    SOURCES=(ddns/{crypto,reply,lambda,route53,sigv4,secrets}.cpp firmware/common/{net_types,log,secret_file,text}.cpp)
     INCLUDES=(ddns/include firmware/common/include); LIBS=(-lcrypto) ;;
   *) echo "usage: $0 http|modem|ddns [--out DIR] [libFuzzer args...]" >&2; exit 2 ;;
 esac

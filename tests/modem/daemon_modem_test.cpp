@@ -42,6 +42,7 @@ struct Setup {
   std::string pin;                  // written to pin_file when not empty
   std::string modem_extra;          // more INI lines for [modem]
   std::string recovery_extra = {};  // more INI lines for [recovery]
+  std::string ppp_login = {};       // written to a [ppp] credentials_file (mode 0600) when not empty
 };
 
 // A path the test owns for the simulator's pty, under /dev/ as [modem] device
@@ -90,6 +91,10 @@ struct Rig {
     ini += "[uplink.cellular]\ninterface = ppp0\nkind = ppp\npriority = 10\n[health]\nlisten = 127.0.0.1\nport = " +
            std::to_string(port) + "\n[recovery]\nbackoff_initial = 200ms\nbackoff_max = 1s\nreset_attempts = 1\n" +
            setup.recovery_extra;
+    if (!setup.ppp_login.empty()) {
+      fb::test::write_file(dir / "ppp.secret", setup.ppp_login, 0600);
+      ini += "[ppp]\ncredentials_file = " + (dir / "ppp.secret") + "\n";
+    }
     fb::test::write_file(dir / "f.ini", ini);
     start();
   }
@@ -455,6 +460,22 @@ TEST_CASE("no secret of the config reaches the log: PIN, PPP password") {
   CHECK(log.find("\"1234\"") == std::string::npos);
   CHECK(log.find("pw-7Hq2xZ9") == std::string::npos);
   CHECK(rig.ctl({"status", "--json"}).output.find("pw-7Hq2xZ9") == std::string::npos);
+}
+
+TEST_CASE("a PPP login file opened to others after the config check: the dial refuses it, nothing is dialled") {
+  Setup setup{"generic", {"cdrom=off", "reg=searching"}};
+  setup.ppp_login = "user fb-user\npassword pw-7Hq2xZ9\n";
+  Rig rig(setup);  // started: the config check accepted the file (mode 0600)
+  REQUIRE_MESSAGE(rig.logged("--> searching"), rig.log_text());
+  ::chmod((rig.dir / "ppp.secret").c_str(), 0644);
+  rig.sim.ok("set reg=home");
+  REQUIRE_MESSAGE(rig.logged("BAD_DIAL_SETTINGS"), rig.log_text());
+  auto j = rig.status();
+  CHECK(j["modem"]["error"] == "BAD_DIAL_SETTINGS");
+  CHECK(j["modem"]["error_detail"].get<std::string>().find(
+            "ppp.secret: accessible by group or others (mode 0644); run: chmod 600") != std::string::npos);
+  CHECK(rig.sim_state_now()["dialed"].is_null());  // no ATD
+  CHECK(rig.log_text().find("pw-7Hq2xZ9") == std::string::npos);
 }
 
 TEST_CASE("a dial the network refuses (NO CARRIER) climbs the redial rung with its backoff") {

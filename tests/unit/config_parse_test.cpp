@@ -3,6 +3,8 @@
 
 #include <sys/socket.h>
 
+#include <map>
+
 #include "fb/config/parse.hpp"
 
 using namespace fb::core;
@@ -111,7 +113,7 @@ TEST_CASE("the secret check runs for secret keys only and names the line") {
   std::string text =
       std::string(kMinimal).replace(std::string(kMinimal).find("apn = internet"), 14,
                                     "apn = internet\npin_file = /x/pin\n[general]\nstate_dir = /x/state");
-  auto r = parse_config(text, "t.ini", [&](const std::string& path) -> std::optional<std::string> {
+  auto r = parse_config(text, "t.ini", [&](const std::string& path, const FileRule&) -> std::optional<std::string> {
     checked.push_back(path);
     return "secret file is accessible by group or others (mode 0644); run: chmod 600 " + path;
   });
@@ -120,6 +122,43 @@ TEST_CASE("the secret check runs for secret keys only and names the line") {
   CHECK(r.errors[0].to_string() ==
         "t.ini:4: [modem] pin_file = \"/x/pin\": secret file is accessible by group or others (mode 0644); run: chmod "
         "600 /x/pin");
+}
+
+TEST_CASE("a secret file's content is checked by its key's rule, and no error quotes it") {
+  std::map<std::string, std::string> files{{"/x/pin", " 12a4\n"}, {"/x/ppp", "user web\nhunter2\n"}, {"/x/ddns", "s3"}};
+  std::vector<std::string> checked;
+  FileCheck check = [&](const std::string& path, const FileRule& rule) -> std::optional<std::string> {
+    if (!rule.content) return std::nullopt;
+    checked.push_back(path);
+    return rule.content(files.at(path));
+  };
+  std::string text = R"([modem]
+apn = internet
+pin_file = /x/pin
+[ppp]
+credentials_file = /x/ppp
+[uplink.cellular]
+interface = ppp0
+kind = ppp
+priority = 10
+[ddns]
+provider = lambda-v3
+url = https://abc.lambda-url.eu-west-1.on.aws/
+hostname = home.example.com
+secret_file = /x/ddns
+)";
+  auto errors = parse_config(text, "t.ini", check).errors;
+  CHECK(checked == std::vector<std::string>{"/x/pin", "/x/ppp"});  // the DDNS secret's format is the DDNS client's
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].to_string() == "t.ini:3: [modem] pin_file = \"/x/pin\": not a PIN (4 to 8 digits)");
+  CHECK(errors[1].to_string() ==
+        "t.ini:5: [ppp] credentials_file = \"/x/ppp\": line 2: not 'user NAME' or 'password SECRET' (the line is not "
+        "shown: it may hold the secret)");
+
+  files = {{"/x/pin", "12345678\n"}, {"/x/ppp", "user web\npassword hunter2\n"}, {"/x/ddns", "s3"}};
+  auto r = parse_config(text, "t.ini", check);
+  INFO((r.errors.empty() ? std::string() : r.errors[0].to_string()));
+  CHECK(r.config);
 }
 
 TEST_CASE("comments, blank lines, CRLF endings and a BOM are accepted; '#' inside a value is kept") {

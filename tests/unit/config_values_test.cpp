@@ -141,6 +141,17 @@ TEST_CASE("APNs follow 3GPP TS 23.003: letter, digit and '-' labels joined by do
   CHECK(error(t, std::string(101, 'a')) == "APN is 101 characters long; 3GPP TS 23.003 allows at most 100");
 }
 
+TEST_CASE("a PIN file holds 4 to 8 digits, white space around them ignored, and errors never quote it") {
+  std::string why;
+  CHECK(parse_sim_pin("1234", why) == "1234");
+  CHECK(parse_sim_pin(" 12345678\r\n", why) == "12345678");
+  for (auto bad : {"", "123", "123456789", "12a4", "12 34", "\"1234\"", "PIN 1234"}) {
+    why.clear();
+    CHECK_FALSE(parse_sim_pin(bad, why));
+    CHECK(why == "not a PIN (4 to 8 digits)");
+  }
+}
+
 TEST_CASE("edit distance for did-you-mean") {
   CHECK(edit_distance("apn", "apn") == 0);
   CHECK(edit_distance("intreface", "interface") == 1);  // one transposition

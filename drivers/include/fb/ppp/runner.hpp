@@ -120,10 +120,9 @@ class PppdRunner {
 
 std::string_view to_string(PppdRunner::State state);
 
-// Reads [ppp] credentials_file: opened without following a symlink, refused
-// unless fb::secret_file_problem() accepts it (mode 0600, regular file) and
-// it is at most 4 KiB, then parse_credentials(). Errors start with the path
-// and never contain the secret.
+// Reads [ppp] credentials_file with fb::read_secret_file() (no symlink, mode
+// 0600, regular file, at most kSecretFileMaxBytes), then parse_credentials().
+// Errors start with the path and never contain the secret.
 std::optional<Credentials> load_credentials(const std::string& path, std::string& error);
 
 }  // namespace fb::ppp

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fb/config/config.hpp"
+#include "fb/config/schema.hpp"
 
 namespace fb::core {
 
@@ -31,10 +32,11 @@ struct ConfigResult {
   std::vector<ConfigError> errors;
 };
 
-// Checks a secret file named by the config; returns why it is refused, or
-// nothing when it is fine. Injected so the parser itself stays free of I/O.
-using SecretCheck = std::function<std::optional<std::string>(const std::string& path)>;
+// Checks a file named by the config against its rule (schema.hpp): returns
+// why it is refused, or nothing when it is fine. Injected so the parser
+// itself stays free of I/O; without one, files are not looked at.
+using FileCheck = std::function<std::optional<std::string>(const std::string& path, const FileRule& rule)>;
 
-ConfigResult parse_config(std::string_view text, std::string_view file_name, SecretCheck check_secret = nullptr);
+ConfigResult parse_config(std::string_view text, std::string_view file_name, FileCheck check_file = nullptr);
 
 }  // namespace fb::core

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -15,6 +17,15 @@
 #include "fb/config/values.hpp"
 
 namespace fb::core {
+
+// A file the config names that failberryd reads, and what it must hold.
+// Looking at the file is I/O, so parse_config() leaves it to the caller's
+// FileCheck (parse.hpp); the schema only says what to look for.
+struct FileRule {
+  // Why `text`, the whole file, cannot be used, or nothing; null when any
+  // content will do. Never quotes the text: the file holds a secret.
+  std::optional<std::string> (*content)(std::string_view text) = nullptr;
+};
 
 // Stores a parsed value into the typed config; `instance` is the uplink being
 // filled for [uplink.NAME] keys and null otherwise.
@@ -28,7 +39,8 @@ struct KeySpec {
   std::string_view doc;
   std::string_view example;  // shown in docs for keys without a default
   Store store;
-  bool secret = false;  // a file holding a secret: its permissions are checked
+  // A file holding a secret: its permissions and its content are checked.
+  std::optional<FileRule> secret = std::nullopt;
 };
 
 struct SectionSpec {

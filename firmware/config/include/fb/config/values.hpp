@@ -55,6 +55,11 @@ ParsedValue parse_value(const ValueType& type, std::string_view text);
 std::string describe(const ValueType& type);
 std::string format_duration(Duration d);
 
+// The SIM PIN a [modem] pin_file holds: 4 to 8 digits, surrounding white
+// space ignored. Sets `why` ("not a PIN (4 to 8 digits)"), never quoting the
+// text, when the file holds none. failberryd sends it as AT+CPIN="PIN".
+std::optional<std::string> parse_sim_pin(std::string_view text, std::string& why);
+
 // Levenshtein distance, for did-you-mean suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
