@@ -153,6 +153,9 @@ bool Daemon::restart_control() {
 nlohmann::json Daemon::control(const nlohmann::json& request) {
   const std::string verb = request["verb"].get<std::string>();
   Logger log{"control"};
+  // Every other verb may change what /health answers: its next request
+  // builds a new snapshot (all of this runs on the one io thread).
+  if (verb != "status" && http_) http_->invalidate();
   if (verb == "status") return {{"ok", true}, {"status", nlohmann::json::parse(health::status_json(snapshot()))}};
   if (verb == "drain" || verb == "undrain") {
     auto it = request.find("uplink");
@@ -271,6 +274,7 @@ void Daemon::reload() {
   if (!loaded.config) {
     for (const std::string& e : loaded.errors) log_.error() << e;
     ++reloads_refused_;
+    if (http_) http_->invalidate();  // /status counts the refusal at once
     log_.error() << "reload refused (" << loaded.errors.size() << " error(s)); keeping the running configuration";
     notifier_.ready("reload refused; running on the previous configuration");
     return;
@@ -282,6 +286,7 @@ void Daemon::reload() {
   restart_network();
   restart_ddns();
   restart_modem();
+  if (http_) http_->invalidate();  // a kept endpoint answers from the new configuration at once
   log_.notice() << "reloaded: " << summary();
   notifier_.ready(summary());
 }

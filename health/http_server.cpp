@@ -49,6 +49,17 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::size_t max_connections = 0;  // settings.max_connections, bounded by the fd limit at start
   asio::steady_timer backoff;       // accept paused: out of file descriptors
   std::chrono::milliseconds backoff_delay{0};
+  std::shared_ptr<const Snapshot> cached;  // the snapshot requests answer from, while fresh
+  std::chrono::steady_clock::time_point cached_at;
+
+  std::shared_ptr<const Snapshot> current() {
+    auto now = std::chrono::steady_clock::now();
+    if (!cached || now - cached_at >= settings.snapshot_max_age) {
+      cached = std::make_shared<const Snapshot>(snapshot());
+      cached_at = now;
+    }
+    return cached;
+  }
 
   Impl(asio::io_context& io_, ServerSettings s, SnapshotSource snap, UplinkResolver res)
       : io(io_), settings(std::move(s)), snapshot(std::move(snap)), resolver(std::move(res)), backoff(io_) {}
@@ -113,9 +124,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
     const auto& req = parser_->get();
     Request request{std::string(req.method_string()), std::string(req.target()), peer_, arrival_uplink_};
-    std::optional<Snapshot> snapshot;  // built only if the answer needs it
+    std::shared_ptr<const Snapshot> snapshot;  // taken only if the answer needs it
     auto snapshot_of = [&]() -> const Snapshot& {
-      if (!snapshot) snapshot = server_->snapshot();
+      if (!snapshot) snapshot = server_->current();
       return *snapshot;
     };
     Response response = handle(request, snapshot_of, server_->settings.policy, server_->counters);
@@ -304,6 +315,10 @@ const HttpCounters& HttpServer::counters() const {
   for (auto& weak : impl_->sessions)
     if (!weak.expired()) ++impl_->counters.connections_open;
   return impl_->counters;
+}
+
+void HttpServer::invalidate() {
+  impl_->cached.reset();
 }
 
 }  // namespace fb::health

@@ -7,14 +7,18 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "../support/process.hpp"
 #include "fb/health/http_server.hpp"
 #include "http_client.hpp"
 
@@ -69,13 +73,26 @@ class ServerFixture {
     s.policy.status_allow = {fb::Cidr{*fb::parse_address("127.0.0.1"), 32}};
     return s;
   }
+  // Changes the state and tells the server, as the daemon does on a drain.
   void set(const std::string& uplink, UplinkState state, bool drained = false) {
-    std::lock_guard lock(mutex_);
-    for (auto& u : state_.uplinks)
-      if (u.name == uplink) {
-        u.state = state;
-        u.drained = drained;
-      }
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& u : state_.uplinks)
+        if (u.name == uplink) {
+          u.state = state;
+          u.drained = drained;
+        }
+    }
+    invalidate();
+  }
+  // The server's invalidate(), on its io thread.
+  void invalidate() {
+    std::promise<void> done;
+    boost::asio::post(io_, [&] {
+      server_->invalidate();
+      done.set_value();
+    });
+    done.get_future().wait();
   }
   unsigned short port() const { return port_; }
   int snapshots() {
@@ -346,4 +363,73 @@ TEST_CASE("refusals (403, 404, 405) are answered without building a snapshot") {
   CHECK(server.snapshots() == 0);
   REQUIRE(exchange(server.port(), kRoute53Request)->status == 200);
   CHECK(server.snapshots() == 1);
+}
+
+TEST_CASE("a flood of requests costs one snapshot per interval; a change the owner announces shows at once") {
+  ServerSettings settings = ServerFixture::defaults();
+  settings.snapshot_max_age = std::chrono::hours(1);  // no rebuild by age within this test
+  ServerFixture server(settings);
+  for (int i = 0; i < 50; ++i) {
+    REQUIRE(exchange(server.port(), kRoute53Request)->status == 200);
+    REQUIRE(exchange(server.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n")->status == 200);
+    REQUIRE(exchange(server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")->status == 200);
+  }
+  CHECK(server.snapshots() == 1);
+  server.set("wired", UplinkState::down);  // invalidates
+  auto r = exchange(server.port(), kRoute53Request);
+  REQUIRE(r);
+  CHECK(r->status == 503);
+  CHECK(server.snapshots() == 2);
+
+  settings.snapshot_max_age = std::chrono::milliseconds(0);  // one per request
+  ServerFixture uncached(settings);
+  for (int i = 0; i < 5; ++i) REQUIRE(exchange(uncached.port(), kRoute53Request)->status == 200);
+  CHECK(uncached.snapshots() == 5);
+}
+
+TEST_CASE("slowloris and a flood from one address at once: Route53's checks from elsewhere are answered") {
+  ServerSettings settings = ServerFixture::defaults();
+  settings.max_connections = 64;
+  ServerFixture server(settings);  // 1 s request deadline, snapshots reused for 250 ms
+  auto t0 = std::chrono::steady_clock::now();
+  // tests/bench/slowloris.py: 200 connections from 127.0.0.1 trickling one header byte each per round.
+  fb::test::Process slowloris({FB_PYTHON3, FB_SLOWLORIS, "127.0.0.1", std::to_string(server.port()), "200", "6"});
+  // The flood: one address (127.0.0.4) opening connections as fast as it can, half of them
+  // left idle and held, the other half asking /health/wired.
+  std::atomic<bool> stop{false};
+  std::atomic<int> flood_answered{0};
+  std::thread flood([&] {
+    std::vector<std::unique_ptr<HttpConnection>> held;
+    while (!stop) {
+      auto idle = std::make_unique<HttpConnection>("127.0.0.1", server.port(), 2000, "127.0.0.4");
+      if (idle->connected()) held.push_back(std::move(idle));
+      if (held.size() > 400) held.erase(held.begin(), held.begin() + 200);
+      auto r =
+          exchange(server.port(), "GET /health/wired HTTP/1.1\r\nHost: x\r\n\r\n", false, "127.0.0.1", "127.0.0.4");
+      if (r && r->status == 200) ++flood_answered;
+    }
+  });
+  std::this_thread::sleep_for(500ms);  // both are at it before the first check
+  int answered = 0;
+  std::vector<double> latency_ms;
+  for (int i = 0; i < 20; ++i) {
+    auto t = std::chrono::steady_clock::now();
+    auto r = exchange(server.port(), kRoute53Request, false, "127.0.0.1", "127.0.0.3");
+    latency_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count());
+    if (r && r->status == 200 && r->body.rfind("failberry OK uplink=wired", 0) == 0) ++answered;
+    std::this_thread::sleep_for(200ms);
+  }
+  stop = true;
+  flood.join();
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  CHECK(slowloris.running());  // it was loading the server the whole time
+  CHECK(answered == 20);
+  CHECK(flood_answered > 0);
+  // At most one build per 250 ms since the first: the bound the cache guarantees, whatever the load.
+  auto intervals = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() / 250 + 1;
+  CHECK(server.snapshots() <= intervals);
+  std::sort(latency_ms.begin(), latency_ms.end());
+  MESSAGE("Route53 check latency under slowloris (200) + one-address flood: median ", latency_ms[10], " ms, max ",
+          latency_ms.back(), " ms; flood answered ", flood_answered.load(), " requests with ", server.snapshots(),
+          " snapshot(s)");
 }

@@ -1,7 +1,11 @@
 // The HTTP endpoint on the daemon's io_context (Boost.Beast).
 //
 // Contract: owns its listening sockets and sessions, nothing else decides —
-// each request goes to fb::health::handle() with a fresh snapshot. GET and
+// each request goes to fb::health::handle(). The snapshot it answers from is
+// built only when the answer needs one (a 403/404/405 costs none) and is
+// reused for at most `snapshot_max_age`, so a flood of requests costs one
+// build per interval; invalidate() drops it when the owner knows the state
+// changed (a drain, a pin, a reload), so such a change shows at once. GET and
 // HEAD only, no request bodies, headers bounded (431), one deadline for
 // reading a request (slow clients are cut off), keep-alive for HTTP/1.1.
 // At the connection cap the connection that has waited longest in its current
@@ -32,6 +36,8 @@ struct ServerSettings {
   std::chrono::milliseconds request_timeout{2000};
   std::size_t max_connections = 256;
   std::size_t max_header_bytes = 8192;
+  // How long one snapshot answers requests; 0 builds one per request.
+  std::chrono::milliseconds snapshot_max_age{250};
   HandlerPolicy policy;
 };
 
@@ -51,6 +57,9 @@ class HttpServer {
   // The bound endpoints as "address:port" (port resolved when 0 was asked).
   std::vector<std::string> endpoints() const;
   const HttpCounters& counters() const;
+  // The next request that needs a snapshot builds a new one. On the
+  // io_context's thread only.
+  void invalidate();
 
  private:
   friend class Session;
