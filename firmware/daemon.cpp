@@ -341,17 +341,31 @@ void Daemon::restart_modem() {
 bool Daemon::restart_network() {
   std::string settings = network_settings(config_);
   if (network_ && settings == network_settings_) return true;
-  std::optional<net::Route> carry_over;
-  if (network_) {
-    log_.notice() << "uplink or failover settings changed: restarting uplink tracking";
-    carry_over = network_->installed_default();
+  if (!network_) {
+    auto service = std::make_unique<NetworkService>(io_, timers_, config_);
+    if (std::string problem = service->start(); !problem.empty()) {
+      log_.error() << "uplink tracking cannot run: " << problem;
+      return false;
+    }
+    network_ = std::move(service);
+    network_settings_ = settings;
+    return true;
   }
-  network_.reset();
+  // A reload: make before break. The new service takes the kernel state over
+  // (table replaced in one transaction, routes replaced, rules added) while
+  // the old one still holds it; only then does the old one let go, and what
+  // the new settings do not use is removed. If the new one cannot start, the
+  // old one goes on as it was.
+  log_.notice() << "uplink or failover settings changed: restarting uplink tracking";
   auto service = std::make_unique<NetworkService>(io_, timers_, config_);
-  if (std::string problem = service->start(carry_over); !problem.empty()) {
-    log_.error() << "uplink tracking cannot run: " << problem;
+  if (std::string problem = service->start(network_->installed_default(), true); !problem.empty()) {
+    service.reset();
+    std::string restored = network_->reassert();
+    log_.error() << "reload: the new uplink settings cannot run (" << problem << "); "
+                 << (restored.empty() ? "kept the previous ones running" : "the previous ones: " + restored);
     return false;
   }
+  network_->release();
   network_ = std::move(service);
   network_settings_ = settings;
   return true;

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <tuple>
 
 #include "fb/core/control.hpp"
 #include "fb/health/probe.hpp"
@@ -145,7 +146,7 @@ std::optional<net::Route> NetworkService::installed_default() const {
   return default_route_for(*uplinks_[*default_index_]);
 }
 
-std::string NetworkService::start(std::optional<net::Route> carry_over) {
+std::string NetworkService::start(std::optional<net::Route> carry_over, bool takeover) {
   if (running_) return {};
   const bool dry = config_.general.dry_run;
   if (dry) {
@@ -159,12 +160,23 @@ std::string NetworkService::start(std::optional<net::Route> carry_over) {
   running_ = true;
   event_at_ = timers_.now();
 
-  auto cleaned = system_->cleanup_stale();
-  if (!cleaned.ok()) {
-    log_.warning() << "cleanup of a previous run: " << cleaned.status().text();
-  } else if (cleaned->routes || cleaned->rules || cleaned->firewall) {
-    log_.notice() << "removed what a previous run left: " << cleaned->routes << " route(s), " << cleaned->rules
-                  << " rule(s)" << (cleaned->firewall ? ", the nft table" : "");
+  // A failure from here on leaves the kernel as it was found in takeover
+  // (the previous service puts its own state back), and clean otherwise.
+  auto fail = [this, takeover](std::string why) {
+    if (takeover)
+      release();
+    else
+      stop();
+    return why;
+  };
+  if (!takeover) {
+    auto cleaned = system_->cleanup_stale();
+    if (!cleaned.ok()) {
+      log_.warning() << "cleanup of a previous run: " << cleaned.status().text();
+    } else if (cleaned->routes || cleaned->rules || cleaned->firewall) {
+      log_.notice() << "removed what a previous run left: " << cleaned->routes << " route(s), " << cleaned->rules
+                    << " rule(s)" << (cleaned->firewall ? ", the nft table" : "");
+    }
   }
 
   if (carry_over) {
@@ -215,11 +227,10 @@ std::string NetworkService::start(std::optional<net::Route> carry_over) {
     spec.metered_allow.push_back(net::Prefix{to_net(c.address), c.prefix});
   spec.health_port = config_.health.enabled ? static_cast<std::uint16_t>(config_.health.port) : 0;
   spec.masquerade = config_.nat.enabled;
-  if (auto s = system_->apply_firewall(spec); !s.ok()) {
-    std::string why = s.text();
-    stop();
-    return "cannot apply the nftables table: " + why;
-  }
+  // One nft transaction: in takeover it replaces the previous table, never
+  // a moment without one.
+  if (auto s = system_->apply_firewall(spec); !s.ok()) return fail("cannot apply the nftables table: " + s.text());
+  firewall_ = spec;
 
   // Rules: main's specific routes first, then each uplink's mark.
   if (auto s = system_->add_rule(net::main_routes_rule(AF_INET)); !s.ok()) log_.error() << s.text();
@@ -229,18 +240,88 @@ std::string NetworkService::start(std::optional<net::Route> carry_over) {
   monitor_ = std::make_unique<net::NetlinkMonitor>(io_, [this](const net::NetEvent& e) { on_net_event(e); });
   if (auto s = monitor_->start(); !s.ok()) {
     monitor_.reset();
-    if (!dry) {
-      std::string why = s.text();
-      stop();
-      return "cannot watch the links: " + why;
-    }
+    if (!dry) return fail("cannot watch the links: " + s.text());
     log_.warning() << "dry-run: not watching the links (" << s.text() << ")";
   }
   prober_ = std::make_unique<health::Prober>(io_);
   read_links();
+  if (takeover) prune_leftovers();  // the new state is in place: now the old goes
   log_.notice() << "tracking " << uplinks_.size() << " uplink(s)"
                 << (dry ? " (dry-run: kernel changes only logged)" : "");
   return {};
+}
+
+void NetworkService::release() {
+  if (!running_) return;
+  running_ = false;
+  if (monitor_) monitor_->stop();
+  monitor_.reset();
+  for (auto& u : uplinks_) {
+    cancel_round(*u);
+    if (u->timer) timers_.cancel(u->timer);
+    u->timer = 0;
+  }
+  if (policy_timer_) timers_.cancel(policy_timer_);
+  policy_timer_ = 0;
+  prober_.reset();
+  system_.reset();  // the kernel state stays for the next owner
+}
+
+std::string NetworkService::reassert() {
+  if (!running_ || !system_) return "not running";
+  if (auto s = system_->apply_firewall(firewall_); !s.ok()) return "cannot put the nftables table back: " + s.text();
+  if (auto s = system_->add_rule(net::main_routes_rule(AF_INET)); !s.ok()) log_.error() << s.text();
+  for (const auto& u : uplinks_) {
+    if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET)); !s.ok()) log_.error() << s.text();
+    for (const net::IpAddress& a : u->source_rules)
+      if (auto rule = net::source_rule(u->slot, a); rule.ok())
+        if (auto s = system_->add_rule(*rule); !s.ok()) log_.error() << s.text();
+    if (u->table_route) install_uplink_routes(*u);
+  }
+  if (default_index_) set_default(*default_index_);
+  prune_leftovers();
+  return {};
+}
+
+void NetworkService::prune_leftovers() {
+  auto owned = system_->read_owned();
+  if (!owned.ok()) {
+    log_.error() << "cannot read the owned routes and rules to remove the previous ones: " << owned.status().text();
+    return;
+  }
+  // Rules by what the kernel keys them on (suppress_prefixlength is not read back).
+  auto rule_key = [](const net::Rule& r) { return std::tuple(r.family, r.priority, r.table, r.from, r.fwmark); };
+  std::vector<decltype(rule_key(net::Rule{}))> wanted_rules{rule_key(net::main_routes_rule(AF_INET))};
+  // Routes by (table, destination, metric): the slot replace_route() fills.
+  auto route_key = [](const net::Route& r) { return std::tuple(r.table, r.destination, r.metric); };
+  std::vector<decltype(route_key(net::Route{}))> wanted_routes;
+  for (const auto& u : uplinks_) {
+    wanted_rules.push_back(rule_key(net::mark_rule(u->slot, AF_INET)));
+    for (const net::IpAddress& a : u->source_rules)
+      if (auto rule = net::source_rule(u->slot, a); rule.ok()) wanted_rules.push_back(rule_key(*rule));
+    if (!u->table_route) continue;
+    wanted_routes.push_back(std::tuple(u->slot.table(), net::Prefix::default_route(AF_INET), std::uint32_t{0}));
+    wanted_routes.push_back(std::tuple(net::kMainTable, net::Prefix::default_route(AF_INET), fallback_metric(*u)));
+  }
+  // The main default (failover's, or the one carried over) stays until the policy replaces it.
+  wanted_routes.push_back(std::tuple(net::kMainTable, net::Prefix::default_route(AF_INET), net::kMainDefaultMetric));
+  std::size_t routes = 0, rules = 0;
+  for (const net::Rule& r : owned->rules)
+    if (std::find(wanted_rules.begin(), wanted_rules.end(), rule_key(r)) == wanted_rules.end()) {
+      if (auto s = system_->remove_rule(r); !s.ok())
+        log_.error() << s.text();
+      else
+        ++rules;
+    }
+  for (const net::Route& r : owned->routes)
+    if (std::find(wanted_routes.begin(), wanted_routes.end(), route_key(r)) == wanted_routes.end()) {
+      if (auto s = system_->remove_route(r); !s.ok())
+        log_.error() << s.text();
+      else
+        ++routes;
+    }
+  if (routes || rules)
+    log_.notice() << "removed " << routes << " route(s) and " << rules << " rule(s) the new settings do not use";
 }
 
 void NetworkService::stop() {

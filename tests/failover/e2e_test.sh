@@ -169,9 +169,24 @@ reply)
   step "wired-side request answered by wired while the default route was cellular"
   # A reload that changes the failover settings restarts tracking; the
   # default route is carried over, and everything is in place again after.
+  # Make before break: watched from the kernel's side, no committed nft
+  # generation lacks the table, and no owned route or rule is deleted.
   HOLD=9s lab_config
+  lab_ns pi nft monitor > "$LAB_DIR/nft-monitor.log" 2>&1 &
+  nft_mon=$!
+  lab_ns pi ip monitor route rule > "$LAB_DIR/ip-monitor.log" 2>&1 &
+  ip_mon=$!
+  sleep 0.5  # both monitors subscribed
   kill -HUP "$FB_PID"
   lab_wait 10 grep -q "reloaded:" "$LAB_DIR/failberryd.log" || fail "no reload"
+  sleep 0.5
+  kill "$nft_mon" "$ip_mon" 2>/dev/null; wait "$nft_mon" "$ip_mon" 2>/dev/null
+  grep -q "add table inet failberry" "$LAB_DIR/nft-monitor.log" || fail "the nft monitor saw no table applied: $(cat "$LAB_DIR/nft-monitor.log")"
+  gap=$(awk '/^delete table inet failberry/ {gone=1} /^add table inet failberry/ {gone=0}
+             /^# new generation/ && gone {print "generation without the table: " $0}' "$LAB_DIR/nft-monitor.log")
+  [ -z "$gap" ] || fail "the reload left the nft table out of a committed generation: $gap"
+  deleted=$(grep "^Deleted.*proto 251" "$LAB_DIR/ip-monitor.log" || true)
+  [ -z "$deleted" ] || fail "the reload deleted owned routes or rules it keeps using: $deleted"
   grep -q "kept the default route across the reload" "$LAB_DIR/failberryd.log" || fail "the default route was not kept"
   lab_wait 5 lab_default_is eth-wired || fail "no default route via wired after the reload"
   [ "$(ip -n "$LAB-pi" rule show | grep -c "proto 251")" -eq 5 ] || fail "rules after the reload: $(ip -n "$LAB-pi" rule show)"

@@ -60,10 +60,23 @@ class NetworkService {
   // installed; it is put back right after the cleanup and stays until the
   // policy decides, so a reload does not leave the host without a default
   // for the probe rounds it takes to decide again.
-  std::string start(std::optional<net::Route> carry_over = std::nullopt);
+  //
+  // `takeover` (a reload, make-before-break): another service still owns the
+  // kernel state. Nothing is removed first: the nft table is replaced in one
+  // transaction, rules are added (idempotent) and routes replaced, and only
+  // then are the owned routes and rules this service does not want removed.
+  // A start that fails in takeover removes nothing either: the previous
+  // service goes on (see reassert()).
+  std::string start(std::optional<net::Route> carry_over = std::nullopt, bool takeover = false);
   // The main default route this service installed, if any.
   std::optional<net::Route> installed_default() const;
   void stop();
+  // Stops watching and deciding but leaves the kernel state in place, for the
+  // service that takes it over.
+  void release();
+  // After a failed takeover: puts this service's table and rules back and
+  // removes what the failed one added. Empty on success, else why not.
+  std::string reassert();
 
   // Adds the uplinks' tracked state and the failover status to a snapshot
   // whose uplinks were filled from the config (matched by name).
@@ -90,6 +103,8 @@ class NetworkService {
   std::optional<net::Route> default_route_for(const Uplink& u) const;
   Uplink* by_ifindex(int ifindex);
   Uplink* by_name(const std::string& interface);
+  // Removes the owned routes and rules this service does not want now.
+  void prune_leftovers();
 
   boost::asio::io_context& io_;
   TimerService& timers_;
@@ -103,7 +118,8 @@ class NetworkService {
   TimerId policy_timer_ = 0;
   std::optional<std::size_t> default_index_;  // the uplink the installed main default leads out of
   std::string default_text_;
-  TimePoint event_at_{};  // when the event being handled arrived
+  net::FirewallSpec firewall_;  // the table this service applied
+  TimePoint event_at_{};        // when the event being handled arrived
   bool running_ = false;
 };
 
