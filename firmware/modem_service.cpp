@@ -271,6 +271,12 @@ void ModemService::feed(const LadderEvent& event) {
 void ModemService::pump() {
   if (pumping_) return;
   pumping_ = true;
+  // Reset however the loop ends: a handler that throws (a bug; the daemon
+  // exits for systemd to restart it) must not leave the pump marked busy.
+  struct Done {
+    bool& flag;
+    ~Done() { flag = false; }
+  } done{pumping_};
   while (!queue_.empty()) {
     auto next = std::move(queue_.front());
     queue_.erase(queue_.begin());
@@ -280,7 +286,6 @@ void ModemService::pump() {
       for (const auto& a : ladder_.handle(std::get<LadderEvent>(next), timers_.now())) apply(a);
     }
   }
-  pumping_ = false;
 }
 
 void ModemService::apply(const ModemAction& action) {
