@@ -254,6 +254,11 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
 void NetworkService::release() {
   if (!running_) return;
   running_ = false;
+  quiesce();
+  system_.reset();  // the kernel state stays for the next owner
+}
+
+void NetworkService::quiesce() {
   if (monitor_) monitor_->stop();
   monitor_.reset();
   for (auto& u : uplinks_) {
@@ -264,7 +269,6 @@ void NetworkService::release() {
   if (policy_timer_) timers_.cancel(policy_timer_);
   policy_timer_ = 0;
   prober_.reset();
-  system_.reset();  // the kernel state stays for the next owner
 }
 
 std::string NetworkService::reassert() {
@@ -327,16 +331,7 @@ void NetworkService::prune_leftovers() {
 void NetworkService::stop() {
   if (!running_) return;
   running_ = false;
-  if (monitor_) monitor_->stop();
-  monitor_.reset();
-  for (auto& u : uplinks_) {
-    cancel_round(*u);
-    if (u->timer) timers_.cancel(u->timer);
-    u->timer = 0;
-  }
-  if (policy_timer_) timers_.cancel(policy_timer_);
-  policy_timer_ = 0;
-  prober_.reset();
+  quiesce();
   if (system_) {
     auto cleaned = system_->cleanup_stale();
     if (!cleaned.ok())

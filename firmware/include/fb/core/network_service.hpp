@@ -103,6 +103,8 @@ class NetworkService {
   std::optional<net::Route> default_route_for(const Uplink& u) const;
   Uplink* by_ifindex(int ifindex);
   Uplink* by_name(const std::string& interface);
+  // Stops the monitor, the probe rounds and the timers (stop() and release()).
+  void quiesce();
   // Removes the owned routes and rules this service does not want now.
   void prune_leftovers();
 
