@@ -341,6 +341,12 @@ void Daemon::restart_modem() {
 bool Daemon::restart_network() {
   std::string settings = network_settings(config_);
   if (network_ && settings == network_settings_) return true;
+  // Into or out of dry-run there is nothing to take over: one side's state
+  // is not in the kernel. The old one cleans up, then the new one starts.
+  if (network_ && network_->dry_run() != config_.general.dry_run) {
+    log_.notice() << "dry-run " << (config_.general.dry_run ? "on" : "off") << ": restarting uplink tracking";
+    network_.reset();
+  }
   if (!network_) {
     auto service = std::make_unique<NetworkService>(io_, timers_, config_);
     if (std::string problem = service->start(); !problem.empty()) {

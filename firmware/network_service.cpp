@@ -296,19 +296,35 @@ void NetworkService::prune_leftovers() {
   // Rules by what the kernel keys them on (suppress_prefixlength is not read back).
   auto rule_key = [](const net::Rule& r) { return std::tuple(r.family, r.priority, r.table, r.from, r.fwmark); };
   std::vector<decltype(rule_key(net::Rule{}))> wanted_rules{rule_key(net::main_routes_rule(AF_INET))};
-  // Routes by (table, destination, metric): the slot replace_route() fills.
-  auto route_key = [](const net::Route& r) { return std::tuple(r.table, r.destination, r.metric); };
-  std::vector<decltype(route_key(net::Route{}))> wanted_routes;
   for (const auto& u : uplinks_) {
     wanted_rules.push_back(rule_key(net::mark_rule(u->slot, AF_INET)));
     for (const net::IpAddress& a : u->source_rules)
       if (auto rule = net::source_rule(u->slot, a); rule.ok()) wanted_rules.push_back(rule_key(*rule));
-    if (!u->table_route) continue;
-    wanted_routes.push_back(std::tuple(u->slot.table(), net::Prefix::default_route(AF_INET), std::uint32_t{0}));
-    wanted_routes.push_back(std::tuple(net::kMainTable, net::Prefix::default_route(AF_INET), fallback_metric(*u)));
   }
-  // The main default (failover's, or the one carried over) stays until the policy replaces it.
-  wanted_routes.push_back(std::tuple(net::kMainTable, net::Prefix::default_route(AF_INET), net::kMainDefaultMetric));
+  // Routes: each kept only while it leads where this service would put it
+  // (install_uplink_routes(): the uplink's table and its fallback in main;
+  // set_default(): main's default, also one carried over by a reload). A
+  // route through an uplink the new settings dropped or changed goes.
+  std::vector<net::Route> wanted_routes;
+  for (const auto& u : uplinks_) {
+    auto main = default_route_for(*u);
+    if (!main) continue;
+    wanted_routes.push_back(*main);
+    if (!u->table_route) continue;
+    net::Route table = *main;
+    table.table = u->slot.table();
+    table.metric = 0;
+    wanted_routes.push_back(table);
+    main->metric = fallback_metric(*u);
+    wanted_routes.push_back(*main);
+  }
+  auto wanted_route = [&](const net::Route& r) {
+    for (const net::Route& w : wanted_routes)
+      if (w.table == r.table && w.destination == r.destination && w.metric == r.metric && w.gateway == r.gateway &&
+          (r.device.empty() || w.device == r.device))
+        return true;
+    return false;
+  };
   std::size_t routes = 0, rules = 0;
   for (const net::Rule& r : owned->rules)
     if (std::find(wanted_rules.begin(), wanted_rules.end(), rule_key(r)) == wanted_rules.end()) {
@@ -318,7 +334,7 @@ void NetworkService::prune_leftovers() {
         ++rules;
     }
   for (const net::Route& r : owned->routes)
-    if (std::find(wanted_routes.begin(), wanted_routes.end(), route_key(r)) == wanted_routes.end()) {
+    if (!wanted_route(r)) {
       if (auto s = system_->remove_route(r); !s.ok())
         log_.error() << s.text();
       else

@@ -70,6 +70,7 @@ class NetworkService {
   std::string start(std::optional<net::Route> carry_over = std::nullopt, bool takeover = false);
   // The main default route this service installed, if any.
   std::optional<net::Route> installed_default() const;
+  bool dry_run() const { return config_.general.dry_run; }
   void stop();
   // Stops watching and deciding but leaves the kernel state in place, for the
   // service that takes it over.
