@@ -347,8 +347,16 @@ bool Daemon::restart_network() {
     log_.notice() << "dry-run " << (config_.general.dry_run ? "on" : "off") << ": restarting uplink tracking";
     network_.reset();
   }
-  if (!network_) {
+  auto make_service = [this] {
     auto service = std::make_unique<NetworkService>(io_, timers_, config_);
+    // Drop the HTTP snapshot: /health answers from the new state at once.
+    service->on_change([this] {
+      if (http_) http_->invalidate();
+    });
+    return service;
+  };
+  if (!network_) {
+    auto service = make_service();
     if (std::string problem = service->start(); !problem.empty()) {
       log_.error() << "uplink tracking cannot run: " << problem;
       return false;
@@ -363,7 +371,7 @@ bool Daemon::restart_network() {
   // the new settings do not use is removed. If the new one cannot start, the
   // old one goes on as it was.
   log_.notice() << "uplink or failover settings changed: restarting uplink tracking";
-  auto service = std::make_unique<NetworkService>(io_, timers_, config_);
+  auto service = make_service();
   if (std::string problem = service->start(network_->installed_default(), true); !problem.empty()) {
     service.reset();
     std::string restored = network_->reassert();

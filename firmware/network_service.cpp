@@ -562,6 +562,7 @@ void NetworkService::feed(Uplink& u, const TrackerEvent& event) {
     } else if (auto* r = std::get_if<tact::Report>(&a)) {
       if (usable(r->status.state) && !u.table_route) install_uplink_routes(u);
       feed_policy(policy_event::UplinkChanged{u.index, usable(r->status.state), r->status.reason});
+      if (on_change_) on_change_();  // /health of this uplink answers differently now
     }
   }
 }
@@ -603,6 +604,7 @@ void NetworkService::set_default(std::size_t index) {
   std::snprintf(ms, sizeof(ms), "%.3f", static_cast<double>(took.count()) / 1000.0);
   log_.notice() << "default route now via " << u.cfg.name << " (" << default_text_ << "), " << ms
                 << " ms after the event";
+  if (on_change_) on_change_();
 }
 
 void NetworkService::flush(std::size_t index) {

@@ -64,6 +64,9 @@ carrier)
   lab_wait 5 grep -q "^192.168.1.2 " "$LAB_DIR/udp.log" || fail "the LAN host's UDP flow does not arrive by wired"
   step "both uplinks up, LAN traffic leaves by wired"
 
+  # /health answers from a snapshot kept up to 250 ms: asked just before the
+  # cut, it must not answer from that one after the failover.
+  lab_health lan 10.10.0.1 /health/wired | grep -q "failberry OK uplink=wired" || fail "/health/wired before the cut"
   ip -n "$LAB-isp" link set isp-pi down # the Pi's eth-wired loses its carrier
   lab_wait 10 lab_default_is wwan0 || fail "no failover to cellular after the carrier loss"
   [ "$(lab_lan_get)" = "from 10.64.0.2" ] || fail "LAN traffic does not move to cellular: '$(lab_lan_get)'"

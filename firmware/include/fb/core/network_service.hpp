@@ -20,6 +20,7 @@
 #include <utility>
 //
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -71,6 +72,9 @@ class NetworkService {
   // The main default route this service installed, if any.
   std::optional<net::Route> installed_default() const;
   bool dry_run() const { return config_.general.dry_run; }
+  // Called after an uplink's tracked state or the default route changed
+  // (what fill() reports is different now).
+  void on_change(std::function<void()> callback) { on_change_ = std::move(callback); }
   void stop();
   // Stops watching and deciding but leaves the kernel state in place, for the
   // service that takes it over.
@@ -124,6 +128,7 @@ class NetworkService {
   net::FirewallSpec firewall_;  // the table this service applied
   TimePoint event_at_{};        // when the event being handled arrived
   bool running_ = false;
+  std::function<void()> on_change_;
 };
 
 }  // namespace fb::core
