@@ -175,6 +175,7 @@ void Framer::abandon() {
 
 void Framer::feed(std::string_view bytes, std::vector<FramerEvent>& out) {
   stats_.bytes += bytes.size();
+  stats_.examined += bytes.size();
   for (char ch : bytes) {
     auto c = static_cast<unsigned char>(ch);  // char is unsigned on ARM, signed on x86
     if (c == '\r' || c == '\n') {
@@ -196,7 +197,13 @@ void Framer::feed(std::string_view bytes, std::vector<FramerEvent>& out) {
     // set (an ISO-8859-1 or UTF-8 operator name), but not before a line's
     // first printable ASCII character: every line a modem prints starts
     // with ASCII, and the 0x00/0xFF bursts of a USB reset do not.
-    if (c < 0x20 || c == 0x7f || (c >= 0x80 && partial_.find_first_not_of(' ') == std::string::npos)) {
+    bool leading = false;
+    if (c >= 0x80) {
+      auto text = partial_.find_first_not_of(' ');
+      stats_.examined += text == std::string::npos ? partial_.size() : text + 1;
+      leading = text == std::string::npos;
+    }
+    if (c < 0x20 || c == 0x7f || leading) {
       ++stats_.noise_bytes;
       continue;
     }
