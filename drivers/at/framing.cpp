@@ -186,6 +186,7 @@ void Framer::feed(std::string_view bytes, std::vector<FramerEvent>& out) {
       if (!partial_.empty()) {
         std::string line;
         line.swap(partial_);
+        started_ = false;
         auto trimmed = trim(line);
         if (!trimmed.empty()) on_line(trimmed, out);
       }
@@ -197,16 +198,13 @@ void Framer::feed(std::string_view bytes, std::vector<FramerEvent>& out) {
     // set (an ISO-8859-1 or UTF-8 operator name), but not before a line's
     // first printable ASCII character: every line a modem prints starts
     // with ASCII, and the 0x00/0xFF bursts of a USB reset do not.
-    bool leading = false;
-    if (c >= 0x80) {
-      auto text = partial_.find_first_not_of(' ');
-      stats_.examined += text == std::string::npos ? partial_.size() : text + 1;
-      leading = text == std::string::npos;
-    }
-    if (c < 0x20 || c == 0x7f || leading) {
+    // `started_` tells without reading the pending line again, which would
+    // cost up to kMaxLine per byte of a flood of spaces then high bytes.
+    if (c < 0x20 || c == 0x7f || (c >= 0x80 && !started_)) {
       ++stats_.noise_bytes;
       continue;
     }
+    if (c != ' ') started_ = true;
     partial_.push_back(static_cast<char>(c));
     if (partial_.size() >= kMaxLine) {
       // A runaway line is delivered cut, the rest up to its end is dropped:
@@ -214,6 +212,7 @@ void Framer::feed(std::string_view bytes, std::vector<FramerEvent>& out) {
       ++stats_.overlong_lines;
       std::string line;
       line.swap(partial_);
+      started_ = false;
       cutting_ = true;
       auto trimmed = trim(line);
       if (!trimmed.empty()) on_line(trimmed, out);

@@ -124,6 +124,7 @@ class Framer {
   std::vector<std::string> expected_;
   std::vector<std::string> lines_;
   std::string partial_;
+  bool started_ = false;  // partial_ holds a byte other than a space: its text has begun
   bool cutting_ = false;  // inside an overlong line: drop until its end
   Stats stats_;
 };
