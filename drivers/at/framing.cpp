@@ -175,6 +175,7 @@ void Framer::abandon() {
 
 void Framer::feed(std::string_view bytes, std::vector<FramerEvent>& out) {
   stats_.bytes += bytes.size();
+  stats_.examined += bytes.size();
   for (char ch : bytes) {
     auto c = static_cast<unsigned char>(ch);  // char is unsigned on ARM, signed on x86
     if (c == '\r' || c == '\n') {
@@ -185,6 +186,7 @@ void Framer::feed(std::string_view bytes, std::vector<FramerEvent>& out) {
       if (!partial_.empty()) {
         std::string line;
         line.swap(partial_);
+        started_ = false;
         auto trimmed = trim(line);
         if (!trimmed.empty()) on_line(trimmed, out);
       }
@@ -196,10 +198,13 @@ void Framer::feed(std::string_view bytes, std::vector<FramerEvent>& out) {
     // set (an ISO-8859-1 or UTF-8 operator name), but not before a line's
     // first printable ASCII character: every line a modem prints starts
     // with ASCII, and the 0x00/0xFF bursts of a USB reset do not.
-    if (c < 0x20 || c == 0x7f || (c >= 0x80 && partial_.find_first_not_of(' ') == std::string::npos)) {
+    // `started_` tells without reading the pending line again, which would
+    // cost up to kMaxLine per byte of a flood of spaces then high bytes.
+    if (c < 0x20 || c == 0x7f || (c >= 0x80 && !started_)) {
       ++stats_.noise_bytes;
       continue;
     }
+    if (c != ' ') started_ = true;
     partial_.push_back(static_cast<char>(c));
     if (partial_.size() >= kMaxLine) {
       // A runaway line is delivered cut, the rest up to its end is dropped:
@@ -207,6 +212,7 @@ void Framer::feed(std::string_view bytes, std::vector<FramerEvent>& out) {
       ++stats_.overlong_lines;
       std::string line;
       line.swap(partial_);
+      started_ = false;
       cutting_ = true;
       auto trimmed = trim(line);
       if (!trimmed.empty()) on_line(trimmed, out);

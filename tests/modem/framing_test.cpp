@@ -3,6 +3,7 @@
 // bounded memory.
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -325,6 +326,46 @@ TEST_CASE("memory is bounded: overlong lines are cut, responses keep at most kMa
   REQUIRE(events.size() == 1);
   CHECK(events[0].response.lines.size() == Framer::kMaxResponseLines);
   CHECK(f.stats().dropped_lines == 100);
+}
+
+TEST_CASE("a flood costs linear work: no byte makes the framer re-read the pending line") {
+  // Stats::examined counts the bytes the byte loop reads. Re-reading the
+  // pending line (up to kMaxLine bytes) to decide on each new byte would
+  // show here as up to ~kMaxLine times `bytes`: the first two floods are the
+  // worst case of the rule for bytes >= 0x80, the third is plain garbage.
+  // Work, not time, so it holds on a loaded machine.
+  const std::size_t n = 1 << 18;
+  std::string spaces_then_high(Framer::kMaxLine - 1, ' ');
+  spaces_then_high.append(n, '\x80');           // never a line end: all noise, one pending line of spaces
+  std::string line(Framer::kMaxLine / 2, ' ');  // spaces, a letter, then text >= 0x80 past the cut
+  line += "A" + std::string(Framer::kMaxLine / 2 + 10, '\xE9') + "\r\n";
+  std::string lines;
+  while (lines.size() < n) lines += line;
+  std::string garbage;
+  std::uint32_t x = 1;
+  while (garbage.size() < n) {
+    x = x * 1103515245u + 12345u;
+    garbage.push_back(static_cast<char>(x >> 24));
+  }
+  for (const std::string* flood : {&spaces_then_high, &lines, &garbage}) {
+    for (bool busy : {false, true}) {
+      Framer f = generic_framer();
+      if (busy) f.begin("AT+CSQ", {"+CSQ:"});
+      std::vector<FramerEvent> out;
+      for (std::size_t i = 0; i < flood->size(); i += 4096) {  // AtChannel's read size
+        f.feed(std::string_view(*flood).substr(i, 4096), out);
+        out.clear();
+      }
+      CHECK(f.stats().bytes == flood->size());
+      CHECK(f.stats().examined <= f.stats().bytes);
+    }
+  }
+  // And the noise rule still holds on the flood: every high byte after the spaces was noise.
+  Framer f = generic_framer();
+  auto events = feed(f, spaces_then_high + "\r\nOK\r\n");
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].line == "OK");
+  CHECK(f.stats().noise_bytes == n);
 }
 
 TEST_CASE("a URC storm in the middle of a response loses nothing") {

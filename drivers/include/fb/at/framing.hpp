@@ -107,6 +107,10 @@ class Framer {
     std::uint64_t urcs = 0;
     std::uint64_t strays = 0;
     std::uint64_t dropped_lines = 0;  // beyond kMaxResponseLines
+    // Bytes the byte loop read: each fed byte once, plus every byte of the
+    // pending line it read again to decide on a later one. A stick can send
+    // anything, so this must stay a constant times `bytes` (a test checks).
+    std::uint64_t examined = 0;
   };
   const Stats& stats() const { return stats_; }
 
@@ -120,6 +124,7 @@ class Framer {
   std::vector<std::string> expected_;
   std::vector<std::string> lines_;
   std::string partial_;
+  bool started_ = false;  // partial_ holds a byte other than a space: its text has begun
   bool cutting_ = false;  // inside an overlong line: drop until its end
   Stats stats_;
 };
