@@ -1,5 +1,6 @@
 #include "fb/at/framing.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "fb/at/charset.hpp"
@@ -222,10 +223,16 @@ void Framer::feed(std::string_view bytes, std::vector<FramerEvent>& out) {
 
 void Framer::on_line(std::string_view line, std::vector<FramerEvent>& out) {
   if (busy_) {
-    // Echoes and final result codes are ASCII: a noise byte >= 0x80 after
-    // one must not hide it (the command would time out).
+    // Echoes and final result codes are ASCII: a noise byte >= 0x80 in or
+    // after one ("O\xFFK") must not hide it (the command would time out).
+    // They are matched on the line's ASCII bytes; copied only when needed.
+    std::string stripped;
     std::string_view ascii = line;
-    while (!ascii.empty() && static_cast<unsigned char>(ascii.back()) >= 0x80) ascii.remove_suffix(1);
+    if (std::any_of(line.begin(), line.end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; })) {
+      for (char ch : line)
+        if (static_cast<unsigned char>(ch) < 0x80) stripped.push_back(ch);
+      ascii = stripped;
+    }
     ascii = trim(ascii);
     if (iequals(ascii, command_)) {
       ++stats_.echoes;
