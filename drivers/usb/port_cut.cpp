@@ -94,6 +94,11 @@ std::optional<HubPort> port_named(const std::string& name) {
 // power; sysfs links the two as `peer`).
 std::optional<std::vector<HubPort>> dark_ports(const PowerPlan& plan, const std::string& sysfs, std::string& error) {
   std::vector<HubPort> out;
+  // A plan that names no port going dark cannot be checked: refused, never "nothing behind".
+  if (plan.dark.empty()) {
+    error = "the plan names no port that goes dark";
+    return std::nullopt;
+  }
   for (const auto& d : plan.dark) {
     std::string dir = sysfs + "/bus/usb/devices/" + sysfs_name(d.hub);
     auto cfg = read_attr(dir + "/bConfigurationValue", error);
