@@ -9,7 +9,9 @@ usage: boot_image_test.py ARM64_DEB ARM64_OVERLAY_TGZ [--unedited]
    runtime dependencies.
 2. tests/image/mk_rpi_image.sh: that tree as the ext4 root of an image with Raspberry Pi
    OS's layout (FAT32 boot + ext4 root), without mounting; a test-only oneshot unit,
-   fb-boot-report.service (After=failberryd.service), is added with debugfs.
+   fb-boot-report.service (After=failberryd.service), is added with debugfs, and the
+   serial console getty masked: the report is the only writer besides systemd and the
+   kernel (agetty hangs the tty up as it starts, which cut a report off once).
 3. image/patch-image.sh --overlay --deb --config: the overlay, the .deb and an edited INI
    (the example with this network's gateway), exactly as a user would patch an image.
 4. qemu-system-aarch64 -M virt (TCG) boots the image's kernel and initrd with root on
@@ -167,7 +169,11 @@ def main():
             f"write {script} /usr/local/sbin/fb-boot-report\n"
             "sif /usr/local/sbin/fb-boot-report mode 0100755\n"
             "symlink /etc/systemd/system/multi-user.target.wants/fb-boot-report.service "
-            "/etc/systemd/system/fb-boot-report.service\n"))
+            "/etc/systemd/system/fb-boot-report.service\n"
+            # No login prompt on the console the report is written to: agetty's vhangup() of
+            # ttyAMA0 as it starts cut the report's writes off once (seen in a run of 10), and
+            # its prompt shared a line with the report another time.
+            "symlink /etc/systemd/system/serial-getty@ttyAMA0.service /dev/null\n"))
         times["image built (mke2fs -d)"] = time.monotonic() - t
 
         t = time.monotonic()
