@@ -148,26 +148,28 @@ bool within(const Location& device, const Location& ancestor) {
          std::equal(ancestor.ports.begin(), ancestor.ports.end(), device.ports.begin());
 }
 
-// A network interface, other than the watched device's own, on a USB
-// device behind one of `ports`: "eth0 (1-1.1)"; "" when there is none.
-std::optional<std::string> network_behind(const std::vector<HubPort>& ports, const std::optional<Location>& watch,
-                                          const std::string& sysfs, std::string& error) {
-  std::string dir = sysfs + "/class/net";
+// An entry of <sysfs>/class/<cls> ("net": an interface, "block": a disk or
+// partition), other than the watched device's own, on a USB device behind
+// one of `ports`: "eth0 (1-1.1)"; "" when there is none.
+std::optional<std::string> class_device_behind(const std::vector<HubPort>& ports, const std::optional<Location>& watch,
+                                               const std::string& sysfs, const std::string& cls, std::string& error) {
+  std::string dir = sysfs + "/class/" + cls;
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
   for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
     const fs::path& entry = it->path();
     if (!it->is_symlink(ec)) {
       if (ec) break;
-      continue;  // bonding_masters and the like: not an interface
+      continue;  // bonding_masters and the like: not a device
     }
     fs::path target = fs::read_symlink(entry, ec);
     if (ec) {
       error = entry.string() + ": " + ec.message();
       return std::nullopt;
     }
-    // ../../devices/platform/soc/3f980000.usb/usb1/1-1/1-1.1/1-1.1:1.0/net/eth0;
-    // not on USB (lo, SoC Ethernet, SDIO Wi-Fi): nothing to find.
+    // ../../devices/platform/soc/3f980000.usb/usb1/1-1/1-1.1/1-1.1:1.0/net/eth0,
+    // ../../devices/.../usb2/2-1/2-1:1.0/host0/target0:0:0/0:0:0:0/block/sda;
+    // not on USB (lo, SoC Ethernet, SDIO Wi-Fi, the SD card, NVMe): nothing to find.
     auto device = device_in_sysfs_path(target.string());
     if (!device || (watch && within(*device, *watch))) continue;
     for (const auto& [hub, port] : ports) {
@@ -199,16 +201,20 @@ std::optional<PowerPlan> plan_cut(const HubPort& target, const HubDescriptor& de
   if (!plan) return std::nullopt;
   // Never "assume safe": whatever cannot be read refuses the cut.
   auto ports = dark_ports(*plan, sysfs, why);
-  auto victim = ports ? network_behind(*ports, plan->watch, sysfs, why) : std::nullopt;
-  if (!victim) {
-    error = refusing + ": cannot tell what else would lose power (" + why + ")";
-    return std::nullopt;
-  }
-  if (!victim->empty()) {
-    error = refusing + ": it would also take down the network interface " + *victim +
-            (plan->board.empty() ? "" : " (" + plan->board + ": " + plan->note + ")") +
-            "; move the modem to another hub or set [recovery] hub/hub_port";
-    return std::nullopt;
+  // The network the box is reached by, and the disks it runs from (a Pi 4 or
+  // 5 booting from a USB SSD): neither may lose power with the modem.
+  for (const auto& [cls, what] : {std::pair{"net", "the network interface"}, std::pair{"block", "the disk"}}) {
+    auto victim = ports ? class_device_behind(*ports, plan->watch, sysfs, cls, why) : std::nullopt;
+    if (!victim) {
+      error = refusing + ": cannot tell what else would lose power (" + why + ")";
+      return std::nullopt;
+    }
+    if (!victim->empty()) {
+      error = refusing + ": it would also take down " + what + " " + *victim +
+              (plan->board.empty() ? "" : " (" + plan->board + ": " + plan->note + ")") +
+              "; move the modem to another hub or set [recovery] hub/hub_port";
+      return std::nullopt;
+    }
   }
   return plan;
 }

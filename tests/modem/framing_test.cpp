@@ -226,7 +226,9 @@ TEST_CASE("bytes >= 0x80 before a line's first ASCII character are noise; after 
 TEST_CASE("a noise byte >= 0x80 inside an echo or a final result code does not hide it") {
   Framer f = generic_framer();
   f.begin("AT+CSQ", {"+CSQ:"});
-  auto events = feed(f, "AT+\xFF" "CSQ\r\n+CSQ: 17,99\r\nO\xFFK\r\n"s);
+  auto events = feed(f,
+                     "AT+\xFF"
+                     "CSQ\r\n+CSQ: 17,99\r\nO\xFFK\r\n"s);
   REQUIRE(events.size() == 1);
   CHECK(events[0].response.lines == std::vector<std::string>{"+CSQ: 17,99"});
   CHECK(events[0].response.final.kind == FinalKind::ok);

@@ -44,6 +44,7 @@ class FakeTree {
     root_ = tmpl;
     fs::create_directories(sys() / "bus" / "usb" / "devices");
     fs::create_directories(sys() / "class" / "net");
+    fs::create_directories(sys() / "class" / "block");
     fs::create_directories(proc());
     netdev("lo", "virtual/net/lo");
   }
@@ -85,6 +86,12 @@ class FakeTree {
     netdev(ifname, iface + "/net/" + ifname);
     fs::create_directory_symlink(fs::path("../../../devices") / iface,
                                  sys() / "bus" / "usb" / "devices" / (std::string(where) + ":1.0"));
+  }
+  // A disk of a USB storage device at `where` (SCSI host under interface 0).
+  void usb_disk(const char* where, const std::string& name) {
+    std::string path = devpath(loc(where)) + "/" + std::string(where) + ":1.0/host0/target0:0:0/0:0:0:0/block/" + name;
+    fs::create_directories(sys() / "devices" / path);
+    fs::create_directory_symlink(fs::path("../../devices") / path, sys() / "class" / "block" / name);
   }
   // Any network interface, by its path under sys/devices.
   void netdev(const std::string& ifname, const std::string& path) {
@@ -297,6 +304,22 @@ TEST_CASE("Pi 4B: both VL805 hubs are switched; a USB3 Ethernet adapter in any s
   error = t.plan({loc("1-1"), 3}, hub(4, PowerSwitching::per_port), false, loc("1-1.3"), plan);
   CHECK_FALSE(plan);
   CHECK_MESSAGE(has(error, "network interface eth1 (2-2)"), error);
+}
+
+TEST_CASE("Pi 4B booting from a USB SSD: no socket is cut, the modem's own storage is no reason") {
+  FakeTree t;
+  vl805(t);
+  t.usb("1-1.3");
+  t.usb_disk("1-1.3", "sr0");  // the modem's CD-ROM: it may go dark with the modem
+  std::optional<PowerPlan> plan;
+  std::string error = t.plan({loc("1-1"), 3}, hub(4, PowerSwitching::per_port), false, loc("1-1.3"), plan);
+  REQUIRE_MESSAGE(plan, error);
+
+  t.usb("2-1");
+  t.usb_disk("2-1", "sda");
+  error = t.plan({loc("1-1"), 3}, hub(4, PowerSwitching::per_port), false, loc("1-1.3"), plan);
+  CHECK_FALSE(plan);
+  CHECK_MESSAGE(has(error, "it would also take down the disk sda (2-1)"), error);
 }
 
 TEST_CASE("Pi 5: the four sockets are one power group across root hubs 1-4") {

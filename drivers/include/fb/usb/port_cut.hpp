@@ -4,10 +4,12 @@
 //    not know, or a model that cannot be read: refused.
 //  - the plan: fb::usb::plan_power(); on a board's hubs the table, not the
 //    descriptor, says which ports go dark together.
-//  - the network: every network interface in <sysfs>/class/net whose device
+//  - the network and the disks: every network interface in <sysfs>/class/net
+//    and every disk in <sysfs>/class/block whose device
 //    is behind a port that goes dark (directly, behind a downstream hub, or
 //    behind the port's USB3/USB2 twin, its sysfs `peer`) refuses the cut,
-//    named; only the watched device's (the modem's) own interfaces may go.
+//    named; only the watched device's (the modem's) own interfaces and
+//    disks (its CD-ROM) may go.
 //
 // Contract: reads files under the given sysfs and proc roots ("/sys",
 // "/proc"; a test passes a tree of its own), switches nothing. Nullopt +
