@@ -279,11 +279,24 @@ void Daemon::reload() {
     notifier_.ready("reload refused; running on the previous configuration");
     return;
   }
-  apply(std::move(*loaded.config));
+  Config next = std::move(*loaded.config);
+  if (options_.force_dry_run) next.general.dry_run = true;
+  // The network first: if the new uplink settings cannot run, nothing of the
+  // new file is applied (the routing, the endpoint and /status stay as one).
+  std::unique_ptr<NetworkService> taken;
+  if (std::string problem = take_over_network(next, taken); !problem.empty()) {
+    ++reloads_refused_;
+    if (http_) http_->invalidate();
+    log_.error() << "reload refused: the new uplink settings cannot run (" << problem
+                 << "); keeping the running configuration";
+    notifier_.ready("reload refused; running on the previous configuration");
+    return;
+  }
+  apply(std::move(next));
   ++reloads_;
   restart_http();
   restart_control();
-  restart_network();
+  restart_network(std::move(taken));
   restart_ddns();
   restart_modem();
   if (http_) http_->invalidate();  // a kept endpoint answers from the new configuration at once
@@ -338,48 +351,52 @@ void Daemon::restart_modem() {
   modem_inputs_ = std::move(inputs);
 }
 
-bool Daemon::restart_network() {
-  std::string settings = network_settings(config_);
-  if (network_ && settings == network_settings_) return true;
-  // Into or out of dry-run there is nothing to take over: one side's state
-  // is not in the kernel. The old one cleans up, then the new one starts.
-  if (network_ && network_->dry_run() != config_.general.dry_run) {
-    log_.notice() << "dry-run " << (config_.general.dry_run ? "on" : "off") << ": restarting uplink tracking";
-    network_.reset();
-  }
-  auto make_service = [this] {
-    auto service = std::make_unique<NetworkService>(io_, timers_, config_);
-    // Drop the HTTP snapshot: /health answers from the new state at once.
-    service->on_change([this] {
-      if (http_) http_->invalidate();
-    });
-    return service;
-  };
-  if (!network_) {
-    auto service = make_service();
-    if (std::string problem = service->start(); !problem.empty()) {
-      log_.error() << "uplink tracking cannot run: " << problem;
-      return false;
-    }
-    network_ = std::move(service);
-    network_settings_ = settings;
-    return true;
-  }
-  // A reload: make before break. The new service takes the kernel state over
-  // (table replaced in one transaction, routes replaced, rules added) while
-  // the old one still holds it; only then does the old one let go, and what
-  // the new settings do not use is removed. If the new one cannot start, the
-  // old one goes on as it was.
+std::unique_ptr<NetworkService> Daemon::make_network(const Config& config) {
+  auto service = std::make_unique<NetworkService>(io_, timers_, config);
+  // Drop the HTTP snapshot: /health answers from the new state at once.
+  service->on_change([this] {
+    if (http_) http_->invalidate();
+  });
+  return service;
+}
+
+std::string Daemon::take_over_network(const Config& next, std::unique_ptr<NetworkService>& taken) {
+  // Into or out of dry-run there is nothing to take over (one side's state
+  // is not in the kernel): restart_network() stops the old one, then starts.
+  if (!network_ || network_settings(next) == network_settings_ || network_->dry_run() != next.general.dry_run)
+    return {};
+  // Make before break. The new service takes the kernel state over (table
+  // replaced in one transaction, routes replaced, rules added) while the old
+  // one still holds it; what the new settings do not use goes last. If the
+  // new one cannot start, the old one puts its own state back and goes on.
   log_.notice() << "uplink or failover settings changed: restarting uplink tracking";
-  auto service = make_service();
+  auto service = make_network(next);
   if (std::string problem = service->start(network_->installed_default(), true); !problem.empty()) {
     service.reset();
     std::string restored = network_->reassert();
-    log_.error() << "reload: the new uplink settings cannot run (" << problem << "); "
-                 << (restored.empty() ? "kept the previous ones running" : "the previous ones: " + restored);
+    return problem + (restored.empty() ? "" : "; putting the running state back: " + restored);
+  }
+  taken = std::move(service);
+  return {};
+}
+
+bool Daemon::restart_network(std::unique_ptr<NetworkService> taken) {
+  std::string settings = network_settings(config_);
+  if (taken) {
+    network_->release();  // the kernel state is the new service's now
+    network_ = std::move(taken);
+    network_settings_ = settings;
+    return true;
+  }
+  if (network_ && settings == network_settings_) return true;
+  if (network_)
+    log_.notice() << "dry-run " << (config_.general.dry_run ? "on" : "off") << ": restarting uplink tracking";
+  network_.reset();  // removes its routes, rules and table
+  auto service = make_network(config_);
+  if (std::string problem = service->start(); !problem.empty()) {
+    log_.error() << "uplink tracking cannot run: " << problem;
     return false;
   }
-  network_->release();
   network_ = std::move(service);
   network_settings_ = settings;
   return true;

@@ -62,7 +62,12 @@ class Daemon {
   void restart_ddns();
   // (Re)starts uplink tracking when its settings changed; false with the
   // reason logged when it cannot run.
-  bool restart_network();
+  // `taken`: the service take_over_network() started for a reload.
+  bool restart_network(std::unique_ptr<NetworkService> taken = nullptr);
+  std::unique_ptr<NetworkService> make_network(const Config& config);
+  // A reload's new network service, started in takeover while the old one
+  // runs; "" when there is none to start that way, else why it cannot run.
+  std::string take_over_network(const Config& next, std::unique_ptr<NetworkService>& taken);
   // (Re)starts the modem supervisor when what it is built from changed;
   // stops it when no uplink has kind = ppp any more.
   struct ModemInputs {
