@@ -196,6 +196,40 @@ reply)
   reply=$(lab_health inet 192.168.1.2 /health)
   echo "$reply" | grep -q "failberry OK uplink=wired" || fail "no answer on the wired side after the reload: '$reply'"
   step "reload with new failover settings: default route kept, rules and table back"
+
+  # A reload whose new uplink settings cannot start: the daemon is left one
+  # free file descriptor (prlimit), enough to read the file but not for the
+  # new service's netlink sockets. The whole reload is refused; routing, the
+  # table and the rules stay as they were, and a later reload goes through.
+  HOLD=7s lab_config
+  limit=$("$LAB_PY" - "$FB_PID" <<'PY'
+import os, sys
+used = {int(n) for n in os.listdir(f"/proc/{sys.argv[1]}/fd")}
+free, n = 0, 0
+while True:  # the limit below which exactly one descriptor number is free
+    if n not in used:
+        free += 1
+        if free == 2:
+            print(n)
+            break
+    n += 1
+PY
+)
+  saved=$(prlimit --pid "$FB_PID" --nofile --noheadings --raw -o SOFT,HARD | tr ' ' ':')
+  prlimit --pid "$FB_PID" --nofile="$limit:${saved#*:}" || fail "prlimit"
+  kill -HUP "$FB_PID"
+  lab_wait 10 grep -q "reload refused: the new uplink settings cannot run" "$LAB_DIR/failberryd.log" \
+    || { prlimit --pid "$FB_PID" --nofile="$saved"; fail "the reload was not refused: $(tail -5 "$LAB_DIR/failberryd.log")"; }
+  prlimit --pid "$FB_PID" --nofile="$saved" || fail "prlimit back"
+  lab_default_is eth-wired || fail "no default route via wired after the refused reload"
+  [ "$(ip -n "$LAB-pi" rule show | grep -c "proto 251")" -eq 5 ] || fail "rules after the refused reload: $(ip -n "$LAB-pi" rule show)"
+  lab_ns pi nft list table inet failberry >/dev/null 2>&1 || fail "the nft table is gone after the refused reload"
+  status_json | grep -q '"reloads_refused": 1' || fail "/status does not count the refused reload: $(status_json)"
+  reply=$(lab_health inet 192.168.1.2 /health)
+  echo "$reply" | grep -q "failberry OK uplink=wired" || fail "no answer on the wired side after the refused reload: '$reply'"
+  kill -HUP "$FB_PID"
+  lab_wait 10 bash -c "[ \$(grep -c 'reloaded:' '$LAB_DIR/failberryd.log') -ge 2 ]" || fail "the next reload did not go through"
+  step "a reload whose uplink settings cannot start is refused, the running state stays ($(grep -o 'the new uplink settings cannot run (.*' "$LAB_DIR/failberryd.log" | head -1 | cut -c37- | cut -d';' -f1)"
   ;;
 
 crash)
