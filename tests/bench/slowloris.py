@@ -20,6 +20,7 @@ def connect():
 
 for _ in range(n):
     connect()
+print(f"slowloris: {n} connections opened", flush=True)
 end = time.monotonic() + duration
 while time.monotonic() < end:
     # One byte to each connection per round; the select timeout paces rounds

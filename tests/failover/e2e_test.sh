@@ -179,10 +179,18 @@ reply)
   nft_mon=$!
   lab_ns pi ip monitor route rule > "$LAB_DIR/ip-monitor.log" 2>&1 &
   ip_mon=$!
-  sleep 0.5  # both monitors subscribed
+  # A marker event each monitor must have printed: it is subscribed (before
+  # the reload), or it has printed everything the kernel sent before (after).
+  monitors_saw() {
+    lab_ns pi nft add table inet "fbmark$1" && lab_ns pi nft delete table inet "fbmark$1"
+    lab_ns pi ip rule add priority "$((31000 + $1))" lookup main && lab_ns pi ip rule del priority "$((31000 + $1))"
+    lab_wait 5 grep -q "delete table inet fbmark$1" "$LAB_DIR/nft-monitor.log" &&
+      lab_wait 5 grep -q "^Deleted $((31000 + $1)):" "$LAB_DIR/ip-monitor.log"
+  }
+  lab_wait 5 monitors_saw 1 || fail "the monitors did not start"
   kill -HUP "$FB_PID"
   lab_wait 10 grep -q "reloaded:" "$LAB_DIR/failberryd.log" || fail "no reload"
-  sleep 0.5
+  monitors_saw 2 || fail "the monitors fell behind"
   kill "$nft_mon" "$ip_mon" 2>/dev/null; wait "$nft_mon" "$ip_mon" 2>/dev/null
   grep -q "add table inet failberry" "$LAB_DIR/nft-monitor.log" || fail "the nft monitor saw no table applied: $(cat "$LAB_DIR/nft-monitor.log")"
   gap=$(awk '/^delete table inet failberry/ {gone=1} /^add table inet failberry/ {gone=0}

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -393,11 +394,15 @@ TEST_CASE("slowloris and a flood from one address at once: Route53's checks from
   ServerFixture server(settings);  // 1 s request deadline, snapshots reused for 250 ms
   auto t0 = std::chrono::steady_clock::now();
   // tests/bench/slowloris.py: 200 connections from 127.0.0.1 trickling one header byte each per round.
-  fb::test::Process slowloris({FB_PYTHON3, FB_SLOWLORIS, "127.0.0.1", std::to_string(server.port()), "200", "6"});
+  fb::test::TempDir dir;
+  fb::test::Process slowloris({FB_PYTHON3, FB_SLOWLORIS, "127.0.0.1", std::to_string(server.port()), "200", "6"},
+                              fb::test::SpawnOptions{{}, dir / "slowloris.out", {}});
   // The flood: one address (127.0.0.4) opening connections as fast as it can, half of them
   // left idle and held, the other half asking /health/wired.
   std::atomic<bool> stop{false};
   std::atomic<int> flood_answered{0};
+  std::mutex m;
+  std::condition_variable first_answer;
   std::thread flood([&] {
     std::vector<std::unique_ptr<HttpConnection>> held;
     while (!stop) {
@@ -406,10 +411,18 @@ TEST_CASE("slowloris and a flood from one address at once: Route53's checks from
       if (held.size() > 400) held.erase(held.begin(), held.begin() + 200);
       auto r =
           exchange(server.port(), "GET /health/wired HTTP/1.1\r\nHost: x\r\n\r\n", false, "127.0.0.1", "127.0.0.4");
-      if (r && r->status == 200) ++flood_answered;
+      if (r && r->status == 200 && ++flood_answered == 1) {
+        std::lock_guard lock(m);
+        first_answer.notify_all();
+      }
     }
   });
-  std::this_thread::sleep_for(500ms);  // both are at it before the first check
+  // Both are at it before the first check.
+  REQUIRE(fb::test::wait_for_text(dir / "slowloris.out", "connections opened", 10s));
+  {
+    std::unique_lock lock(m);
+    REQUIRE(first_answer.wait_for(lock, 10s, [&] { return flood_answered > 0; }));
+  }
   int answered = 0;
   std::vector<double> latency_ms;
   for (int i = 0; i < 20; ++i) {
@@ -417,7 +430,6 @@ TEST_CASE("slowloris and a flood from one address at once: Route53's checks from
     auto r = exchange(server.port(), kRoute53Request, false, "127.0.0.1", "127.0.0.3");
     latency_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count());
     if (r && r->status == 200 && r->body.rfind("failberry OK uplink=wired", 0) == 0) ++answered;
-    std::this_thread::sleep_for(200ms);
   }
   stop = true;
   flood.join();
