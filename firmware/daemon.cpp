@@ -90,6 +90,18 @@ health::Snapshot Daemon::snapshot() const {
   return s;
 }
 
+std::vector<health::UplinkStatus> Daemon::health_states() const {
+  health::Snapshot s;
+  for (const UplinkConfig& u : config_.uplinks) {
+    health::UplinkStatus status;
+    status.name = u.name;
+    status.drained = drained_.count(u.name) != 0;
+    s.uplinks.push_back(std::move(status));
+  }
+  if (network_) network_->fill(s);
+  return std::move(s.uplinks);
+}
+
 bool Daemon::restart_http() {
   const HealthConfig& want = config_.health;
   std::vector<std::string> status_uplinks = http_settings(want, config_.uplinks).policy.status_uplinks;
@@ -98,7 +110,7 @@ bool Daemon::restart_http() {
   auto start = [this](const HealthConfig& h) {
     auto server = std::make_unique<health::HttpServer>(
         io_, http_settings(h, config_.uplinks), [this] { return snapshot(); },
-        [this](const IpAddress& local) { return addresses_.uplink_of(local); });
+        [this](const IpAddress& local) { return addresses_.uplink_of(local); }, [this] { return health_states(); });
     server->start();
     http_ = std::move(server);
     http_running_ = h;

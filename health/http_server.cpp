@@ -2,13 +2,21 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstddef>
 #include <list>
 #include <map>
+#include <memory_resource>
+#include <optional>
+#include <sstream>
+#include <string_view>
 #include <system_error>
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp misses it under GCC 12
 
@@ -34,6 +42,82 @@ IpAddress to_ip(const asio::ip::address& a) {
   return make_address(AF_INET6, b.data());
 }
 
+// One answer as the bytes on the wire: every response goes through here, so
+// a prepared /health answer and one formatted per request look the same.
+std::string serialize(const Response& r, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
+  res.set(http::field::server, "failberry");
+  res.set(http::field::content_type, r.content_type);
+  res.set(http::field::cache_control, "no-store");
+  if (r.allow_header) res.set(http::field::allow, "GET, HEAD");
+  res.keep_alive(keep_alive);
+  res.body() = r.body;
+  res.prepare_payload();
+  std::ostringstream out;
+  out << res;
+  return std::move(out).str();
+}
+
+// A response ready to write, for a connection kept open and one closing.
+// HEAD writes all but the body (Content-Length stays that of the GET body).
+struct Wire {
+  unsigned status = 0;
+  std::string keep_alive, close;
+  std::size_t body_size = 0;
+
+  explicit Wire(const Response& r)
+      : status(r.status), keep_alive(serialize(r, true)), close(serialize(r, false)), body_size(r.body.size()) {}
+  std::string_view bytes(bool keep, bool head) const {
+    std::string_view m = keep ? keep_alive : close;
+    return head ? m.substr(0, m.size() - body_size) : m;
+  }
+};
+
+// Every /health answer for one state of the uplinks, each as handle() gives it.
+struct HealthAnswers {
+  std::vector<std::pair<std::string, Wire>> by_name;     // /health/NAME
+  std::vector<std::pair<std::string, Wire>> by_arrival;  // /health on NAME's address
+  std::optional<Wire> no_such_uplink, no_arrival, unknown_arrival;
+
+  static const Wire* find(const std::vector<std::pair<std::string, Wire>>& list, std::string_view name) {
+    for (const auto& [n, w] : list)
+      if (n == name) return &w;
+    return nullptr;
+  }
+  // The answer to GET/HEAD `path` ("/health" or "/health/..."), arriving on `arrival`.
+  const Wire& answer(std::string_view path, const std::string& arrival) const {
+    if (path == "/health") {
+      if (arrival.empty()) return *no_arrival;
+      const Wire* w = find(by_arrival, arrival);
+      return w ? *w : *unknown_arrival;
+    }
+    const Wire* w = find(by_name, path.substr(8));
+    return w ? *w : *no_such_uplink;
+  }
+};
+
+HealthAnswers prepare_health(std::vector<UplinkStatus> uplinks, const HandlerPolicy& policy) {
+  Snapshot state, none;
+  state.uplinks = std::move(uplinks);
+  HttpCounters counters;
+  auto ask = [&](const Snapshot& s, std::string target, std::string arrival) {
+    return Wire(handle(Request{"GET", std::move(target), IpAddress{}, std::move(arrival)}, s, policy, counters));
+  };
+  HealthAnswers a;
+  for (const UplinkStatus& u : state.uplinks) {
+    a.by_name.emplace_back(u.name, ask(state, "/health/" + u.name, ""));
+    a.by_arrival.emplace_back(u.name, ask(state, "/health", u.name));
+  }
+  a.no_such_uplink.emplace(ask(none, "/health/", ""));
+  a.no_arrival.emplace(ask(none, "/health", ""));
+  a.unknown_arrival.emplace(ask(none, "/health", "?"));
+  return a;
+}
+
+bool is_health(std::string_view path) {
+  return path == "/health" || path.substr(0, 8) == "/health/";
+}
+
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
@@ -41,6 +125,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   ServerSettings settings;
   SnapshotSource snapshot;
   UplinkResolver resolver;
+  HealthSource health_source;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::list<std::weak_ptr<Session>> sessions;  // oldest read phase first
   HttpCounters counters;
@@ -48,6 +133,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   bool stopped = false;
   std::size_t max_connections = 0;  // settings.max_connections, bounded by the fd limit at start
   asio::steady_timer backoff;       // accept paused: out of file descriptors
+  asio::steady_timer sweeper;       // closes sessions past their deadline
   std::chrono::milliseconds backoff_delay{0};
   std::shared_ptr<const Snapshot> cached;  // the snapshot requests answer from, while fresh
   std::chrono::steady_clock::time_point cached_at;
@@ -61,10 +147,30 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     return cached;
   }
 
-  Impl(asio::io_context& io_, ServerSettings s, SnapshotSource snap, UplinkResolver res)
-      : io(io_), settings(std::move(s)), snapshot(std::move(snap)), resolver(std::move(res)), backoff(io_) {}
+  std::shared_ptr<const HealthAnswers> health;  // the /health answers, while fresh
+  std::chrono::steady_clock::time_point health_at;
+
+  std::shared_ptr<const HealthAnswers> current_health() {
+    auto now = std::chrono::steady_clock::now();
+    if (!health || now - health_at >= settings.snapshot_max_age) {
+      health = std::make_shared<const HealthAnswers>(
+          prepare_health(health_source ? health_source() : current()->uplinks, settings.policy));
+      health_at = now;
+    }
+    return health;
+  }
+
+  Impl(asio::io_context& io_, ServerSettings s, SnapshotSource snap, UplinkResolver res, HealthSource h)
+      : io(io_),
+        settings(std::move(s)),
+        snapshot(std::move(snap)),
+        resolver(std::move(res)),
+        health_source(std::move(h)),
+        backoff(io_),
+        sweeper(io_) {}
 
   void accept(tcp::acceptor& acceptor);
+  void sweep();
   void make_room(const std::string& newcomer);
   bool evict_one(const std::string& newcomer);
 };
@@ -72,12 +178,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
-      : stream_(std::move(socket)), server_(std::move(server)), buffer_(server_->settings.max_header_bytes + 1024) {}
+      : socket_(std::move(socket)), server_(std::move(server)), buffer_(server_->settings.max_header_bytes + 1024) {}
 
   void start() {
     beast::error_code ec;
-    auto local = stream_.socket().local_endpoint(ec);
-    auto remote = stream_.socket().remote_endpoint(ec);
+    auto local = socket_.local_endpoint(ec);
+    auto remote = socket_.remote_endpoint(ec);
     if (ec) return;
     peer_ = to_ip(remote.address());
     arrival_uplink_ = server_->resolver ? server_->resolver(to_ip(local.address())) : std::string();
@@ -85,31 +191,36 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   const IpAddress& peer() const { return peer_; }
+  std::chrono::steady_clock::time_point deadline() const { return deadline_; }
+
+  // Where this session sits in the server's eviction order; unlisted once the
+  // server has dropped it (evicted or stopped).
+  void listed_at(std::list<std::weak_ptr<Session>>::iterator at) { at_ = at; }
+  void unlist() { at_.reset(); }
 
   void close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
   }
 
  private:
   void read() {
     touch();
-    parser_.emplace();
+    // The request's target and fields live in the session's arena, reused
+    // from one request to the next: no allocation for a usual request.
+    parser_.reset();
+    arena_.release();
+    parser_.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(Fields::allocator_type(&arena_)));
     parser_->header_limit(static_cast<std::uint32_t>(server_->settings.max_header_bytes));
-    stream_.expires_after(server_->settings.request_timeout);
-    http::async_read(stream_, buffer_, *parser_,
+    deadline_ = std::chrono::steady_clock::now() + server_->settings.request_timeout;
+    http::async_read(socket_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   // Moves this session to the back of the eviction order: its read just began.
   void touch() {
-    auto& list = server_->sessions;
-    for (auto it = list.begin(); it != list.end(); ++it)
-      if (it->lock().get() == this) {
-        list.splice(list.end(), list, it);
-        return;
-      }
+    if (at_) server_->sessions.splice(server_->sessions.end(), server_->sessions, *at_);
   }
 
   void on_read(beast::error_code ec) {
@@ -123,49 +234,58 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return reply(Response{400, "text/plain; charset=utf-8", "bad request\n", false}, false);
 
     const auto& req = parser_->get();
-    Request request{std::string(req.method_string()), std::string(req.target()), peer_, arrival_uplink_};
+    bool keep_alive = req.keep_alive();
+    head_ = req.method() == http::verb::head;
+    std::string_view target(req.target().data(), req.target().size());
+    std::string_view path = target.substr(0, target.find('?'));
+    if ((head_ || req.method() == http::verb::get) && is_health(path)) {
+      // The hot path: a prepared answer, no snapshot, no formatting.
+      auto answers = server_->current_health();
+      const Wire& w = answers->answer(path, arrival_uplink_);
+      ++server_->counters.responses_by_status[w.status];
+      return write(w.bytes(keep_alive, head_), std::move(answers), keep_alive);
+    }
+    Request request{std::string(req.method_string()), std::string(target), peer_, arrival_uplink_};
     std::shared_ptr<const Snapshot> snapshot;  // taken only if the answer needs it
     auto snapshot_of = [&]() -> const Snapshot& {
       if (!snapshot) snapshot = server_->current();
       return *snapshot;
     };
-    Response response = handle(request, snapshot_of, server_->settings.policy, server_->counters);
-    head_ = req.method() == http::verb::head;
-    reply(response, req.keep_alive());
+    reply(handle(request, snapshot_of, server_->settings.policy, server_->counters), keep_alive);
   }
 
   void reply(const Response& r, bool keep_alive) {
     ++server_->counters.responses_by_status[r.status];
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
-    res->set(http::field::server, "failberry");
-    res->set(http::field::content_type, r.content_type);
-    res->set(http::field::cache_control, "no-store");
-    if (r.allow_header) res->set(http::field::allow, "GET, HEAD");
-    res->keep_alive(keep_alive);
-    res->body() = r.body;
-    res->prepare_payload();
-    if (head_) res->body().clear();  // Content-Length stays that of the GET body
-    auto serializer = std::make_shared<http::response_serializer<http::string_body>>(*res);
-    auto* sr = serializer.get();
-    stream_.expires_after(server_->settings.request_timeout);
-    auto done = [self = shared_from_this(), res, serializer, keep_alive](beast::error_code ec, std::size_t) {
-      if (ec || !keep_alive) return self->close();
-      self->head_ = false;
-      self->read();
-    };
-    if (head_)
-      http::async_write_header(stream_, *sr, std::move(done));
-    else
-      http::async_write(stream_, *sr, std::move(done));
+    auto message = std::make_shared<const std::string>(serialize(r, keep_alive));
+    std::string_view bytes = *message;
+    if (head_) bytes.remove_suffix(r.body.size());
+    write(bytes, std::move(message), keep_alive);
   }
 
-  beast::tcp_stream stream_;
+  // Writes `bytes`, which `owner` keeps alive until the write is done.
+  void write(std::string_view bytes, std::shared_ptr<const void> owner, bool keep_alive) {
+    deadline_ = std::chrono::steady_clock::now() + server_->settings.request_timeout;
+    asio::async_write(
+        socket_, asio::const_buffer(bytes.data(), bytes.size()),
+        [self = shared_from_this(), owner = std::move(owner), keep_alive](beast::error_code ec, std::size_t) {
+          if (ec || !keep_alive) return self->close();
+          self->head_ = false;
+          self->read();
+        });
+  }
+
+  tcp::socket socket_;
   std::shared_ptr<HttpServer::Impl> server_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::empty_body>> parser_;
+  using Fields = http::basic_fields<std::pmr::polymorphic_allocator<char>>;
+  std::array<std::byte, 1024> arena_bytes_;
+  std::pmr::monotonic_buffer_resource arena_{arena_bytes_.data(), arena_bytes_.size()};
+  std::optional<http::request_parser<http::empty_body, Fields::allocator_type>> parser_;
   IpAddress peer_;
   std::string arrival_uplink_;
   bool head_ = false;
+  std::optional<std::list<std::weak_ptr<Session>>::iterator> at_;
+  std::chrono::steady_clock::time_point deadline_;  // of the read or write under way (sweep())
 };
 
 // At the cap, the address holding the most connections gives up its oldest:
@@ -184,15 +304,45 @@ bool HttpServer::Impl::evict_one(const std::string& newcomer) {
     auto s = it->lock();
     if (!s || s->peer().text != greedy) continue;
     s->close();
+    s->unlist();
     sessions.erase(it);
     ++counters.connections_evicted;
     return true;
   }
   if (sessions.empty()) return false;
-  if (auto oldest = sessions.front().lock()) oldest->close();  // the newcomer is the greediest: make way anyway
+  if (auto oldest = sessions.front().lock()) {  // the newcomer is the greediest: make way anyway
+    oldest->close();
+    oldest->unlist();
+  }
   sessions.pop_front();
   ++counters.connections_evicted;
   return true;
+}
+
+// One timer for every session's deadline, instead of a timer wait per read
+// and write: a check costs no timer operation. A session is closed within one
+// tick (an eighth of the request timeout, at most 250 ms) after its deadline.
+void HttpServer::Impl::sweep() {
+  auto tick = std::clamp<std::chrono::milliseconds>(settings.request_timeout / 8, std::chrono::milliseconds(5),
+                                                    std::chrono::milliseconds(250));
+  sweeper.expires_after(tick);
+  sweeper.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || self->stopped) return;
+    auto now = std::chrono::steady_clock::now();
+    for (auto it = self->sessions.begin(); it != self->sessions.end();) {
+      auto s = it->lock();
+      if (s && s->deadline() > now) {
+        ++it;
+        continue;
+      }
+      if (s) {
+        s->close();
+        s->unlist();
+      }
+      it = self->sessions.erase(it);
+    }
+    self->sweep();
+  });
 }
 
 void HttpServer::Impl::make_room(const std::string& newcomer) {
@@ -232,14 +382,17 @@ void HttpServer::Impl::accept(tcp::acceptor& acceptor) {
       self->make_room(peer_ec ? std::string() : to_ip(remote.address()).text);
       auto session = std::make_shared<Session>(std::move(socket), self);
       self->sessions.push_back(session);
+      session->listed_at(std::prev(self->sessions.end()));
       session->start();
     }
     self->accept(acceptor);
   });
 }
 
-HttpServer::HttpServer(asio::io_context& io, ServerSettings settings, SnapshotSource snapshot, UplinkResolver resolver)
-    : impl_(std::make_shared<Impl>(io, std::move(settings), std::move(snapshot), std::move(resolver))) {}
+HttpServer::HttpServer(asio::io_context& io, ServerSettings settings, SnapshotSource snapshot, UplinkResolver resolver,
+                       HealthSource health)
+    : impl_(std::make_shared<Impl>(io, std::move(settings), std::move(snapshot), std::move(resolver),
+                                   std::move(health))) {}
 
 HttpServer::~HttpServer() {
   stop();
@@ -284,6 +437,7 @@ void HttpServer::start() {
   if (impl_->acceptors.empty())
     throw std::system_error(std::make_error_code(std::errc::address_family_not_supported), "no address to listen on");
   for (auto& acceptor : impl_->acceptors) impl_->accept(*acceptor);
+  impl_->sweep();
   for (const std::string& e : endpoints()) impl_->log.info() << "listening on " << e;
 }
 
@@ -291,10 +445,14 @@ void HttpServer::stop() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
   impl_->backoff.cancel();
+  impl_->sweeper.cancel();
   beast::error_code ec;
   for (auto& acceptor : impl_->acceptors) acceptor->close(ec);
   for (auto& weak : impl_->sessions)
-    if (auto s = weak.lock()) s->close();
+    if (auto s = weak.lock()) {
+      s->close();
+      s->unlist();
+    }
   impl_->sessions.clear();
 }
 
@@ -319,6 +477,7 @@ const HttpCounters& HttpServer::counters() const {
 
 void HttpServer::invalidate() {
   impl_->cached.reset();
+  impl_->health.reset();
 }
 
 }  // namespace fb::health

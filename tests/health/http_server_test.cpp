@@ -12,9 +12,11 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -27,6 +29,38 @@ using namespace std::chrono_literals;
 using namespace fb::health;
 using fb::test::HttpConnection;
 
+// GCC sees the free() below paired with its own idea of operator new.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+// Heap allocations made by the calling thread (the server's io thread is
+// asked through the fixture): the replaced global operator new counts them.
+namespace {
+thread_local std::uint64_t allocations = 0;
+}
+void* operator new(std::size_t size) {
+  ++allocations;
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t size, std::align_val_t align) {
+  ++allocations;
+  auto a = static_cast<std::size_t>(align);
+  if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+
 namespace {
 
 constexpr const char* kRoute53Request =
@@ -38,9 +72,11 @@ constexpr const char* kRoute53Request =
     "Accept: */*\r\n\r\n";
 
 // A server on its own io_context thread, with a snapshot the test can change.
+// As the daemon does, /health asks a health source of its own unless
+// `health_source` is false (then /health answers from the snapshot's uplinks).
 class ServerFixture {
  public:
-  explicit ServerFixture(ServerSettings settings = defaults()) {
+  explicit ServerFixture(ServerSettings settings = defaults(), bool health_source = true) {
     state_.version = "test";
     state_.uplinks = {{"wired", "eth0", "ethernet", UplinkState::up, false, ""},
                       {"cellular", "ppp0", "ppp", UplinkState::down, false, "NO_CARRIER"}};
@@ -55,7 +91,13 @@ class ServerFixture {
           if (local.text == "127.0.0.2") return std::string("cellular");
           if (local.text == "127.0.0.5") return std::string("wired");
           return std::string();
-        });
+        },
+        health_source ? HttpServer::HealthSource([this] {
+          std::lock_guard lock(mutex_);
+          ++health_builds_;
+          return state_.uplinks;
+        })
+                      : HttpServer::HealthSource());
     server_->start();
     port_ = static_cast<unsigned short>(
         std::stoi(server_->endpoints().at(0).substr(server_->endpoints()[0].rfind(':') + 1)));
@@ -74,8 +116,9 @@ class ServerFixture {
     s.policy.status_allow = {fb::Cidr{*fb::parse_address("127.0.0.1"), 32}};
     return s;
   }
-  // Changes the state and tells the server, as the daemon does on a drain.
-  void set(const std::string& uplink, UplinkState state, bool drained = false) {
+  // Changes the state and tells the server, as the daemon does on a drain
+  // (`tell` false: a change the server is not told about).
+  void set(const std::string& uplink, UplinkState state, bool drained = false, bool tell = true) {
     {
       std::lock_guard lock(mutex_);
       for (auto& u : state_.uplinks)
@@ -84,7 +127,7 @@ class ServerFixture {
           u.drained = drained;
         }
     }
-    invalidate();
+    if (tell) invalidate();
   }
   // The server's invalidate(), on its io thread.
   void invalidate() {
@@ -96,13 +139,24 @@ class ServerFixture {
     done.get_future().wait();
   }
   unsigned short port() const { return port_; }
+  // How many heap allocations the server's thread has made so far.
+  std::uint64_t server_allocations() {
+    std::promise<std::uint64_t> count;
+    boost::asio::post(io_, [&] { count.set_value(allocations); });
+    return count.get_future().get();
+  }
   int snapshots() {
     std::lock_guard lock(mutex_);
     return snapshots_;
   }
+  int health_builds() {
+    std::lock_guard lock(mutex_);
+    return health_builds_;
+  }
 
  private:
   int snapshots_ = 0;
+  int health_builds_ = 0;
   boost::asio::io_context io_;
   std::mutex mutex_;
   Snapshot state_;
@@ -362,8 +416,17 @@ TEST_CASE("refusals (403, 404, 405) are answered without building a snapshot") {
   REQUIRE(exchange(server.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n", false, "127.0.0.1", "127.0.0.3")->status ==
           403);
   CHECK(server.snapshots() == 0);
+  CHECK(server.health_builds() == 0);
   REQUIRE(exchange(server.port(), kRoute53Request)->status == 200);
+  CHECK(server.snapshots() == 0);  // /health answers from its own prepared state
+  CHECK(server.health_builds() == 1);
+  REQUIRE(exchange(server.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n")->status == 200);
   CHECK(server.snapshots() == 1);
+
+  ServerFixture without(ServerFixture::defaults(), false);  // no health source: the snapshot's uplinks
+  REQUIRE(exchange(without.port(), kRoute53Request)->status == 200);
+  CHECK(without.snapshots() == 1);
+  CHECK(without.health_builds() == 0);
 }
 
 TEST_CASE("a flood of requests costs one snapshot per interval; a change the owner announces shows at once") {
@@ -376,16 +439,68 @@ TEST_CASE("a flood of requests costs one snapshot per interval; a change the own
     REQUIRE(exchange(server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")->status == 200);
   }
   CHECK(server.snapshots() == 1);
+  CHECK(server.health_builds() == 1);
+  server.set("wired", UplinkState::down, false, false);  // not told: the prepared answer stands
+  CHECK(exchange(server.port(), kRoute53Request)->status == 200);
   server.set("wired", UplinkState::down);  // invalidates
   auto r = exchange(server.port(), kRoute53Request);
   REQUIRE(r);
   CHECK(r->status == 503);
+  CHECK(server.health_builds() == 2);
+  CHECK(server.snapshots() == 1);  // the next /status builds the second
+  REQUIRE(exchange(server.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n")->status == 200);
   CHECK(server.snapshots() == 2);
 
   settings.snapshot_max_age = std::chrono::milliseconds(0);  // one per request
   ServerFixture uncached(settings);
-  for (int i = 0; i < 5; ++i) REQUIRE(exchange(uncached.port(), kRoute53Request)->status == 200);
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(exchange(uncached.port(), kRoute53Request)->status == 200);
+    REQUIRE(exchange(uncached.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n")->status == 200);
+  }
+  CHECK(uncached.health_builds() == 5);
   CHECK(uncached.snapshots() == 5);
+}
+
+TEST_CASE("prepared /health answers are the handler's, byte for byte, for every way of asking") {
+  ServerSettings settings = ServerFixture::defaults();
+  settings.snapshot_max_age = std::chrono::hours(1);
+  ServerFixture server(settings);
+  Snapshot state;
+  state.uplinks = {{"wired", "eth0", "ethernet", UplinkState::up, false, ""},
+                   {"cellular", "ppp0", "ppp", UplinkState::down, false, "NO_CARRIER"}};
+  struct Ask {
+    std::string request;
+    std::string arrival;  // the address asked and the uplink it stands for
+    std::string address;
+  };
+  std::vector<Ask> asks = {{"GET /health/wired", "", "127.0.0.1"},   {"GET /health/cellular?x=1", "", "127.0.0.1"},
+                           {"GET /health/nosuch", "", "127.0.0.1"},  {"GET /health/", "", "127.0.0.1"},
+                           {"GET /health", "", "127.0.0.1"},         {"GET /health", "wired", "127.0.0.5"},
+                           {"GET /health", "cellular", "127.0.0.2"}, {"HEAD /health/wired", "", "127.0.0.1"}};
+  for (const Ask& a : asks) {
+    CAPTURE(a.request);
+    CAPTURE(a.address);
+    bool head = a.request.rfind("HEAD", 0) == 0;
+    std::string target = a.request.substr(a.request.find(' ') + 1);
+    Response want = handle(Request{head ? "HEAD" : "GET", target, fb::IpAddress{}, a.arrival}, state,
+                           ServerFixture::defaults().policy, HttpCounters{});
+    for (bool keep : {true, false}) {
+      HttpConnection c(a.address, server.port());
+      REQUIRE(c.send(a.request + " HTTP/1.1\r\nHost: x\r\n" + (keep ? "" : "Connection: close\r\n") + "\r\n"));
+      auto r = c.read_reply(head);
+      REQUIRE(r);
+      CHECK(r->status == static_cast<int>(want.status));
+      CHECK(r->body == (head ? "" : want.body));
+      CHECK(r->headers["content-length"] == std::to_string(want.body.size()));
+      CHECK(r->headers["content-type"] == want.content_type);
+      CHECK(r->headers["cache-control"] == "no-store");
+      CHECK(r->headers["server"] == "failberry");
+      CHECK(r->headers.count("connection") == (keep ? 0u : 1u));
+      if (!keep) CHECK(c.closed_by_peer());
+    }
+  }
+  CHECK(server.snapshots() == 0);
+  CHECK(server.health_builds() == 1);
 }
 
 TEST_CASE("slowloris and a flood from one address at once: Route53's checks from elsewhere are answered") {
@@ -439,9 +554,31 @@ TEST_CASE("slowloris and a flood from one address at once: Route53's checks from
   CHECK(flood_answered > 0);
   // At most one build per 250 ms since the first: the bound the cache guarantees, whatever the load.
   auto intervals = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() / 250 + 1;
-  CHECK(server.snapshots() <= intervals);
+  CHECK(server.health_builds() <= intervals);
+  CHECK(server.snapshots() == 0);  // only /health was asked
   std::sort(latency_ms.begin(), latency_ms.end());
   MESSAGE("Route53 check latency under slowloris (200) + one-address flood: median ", latency_ms[10], " ms, max ",
-          latency_ms.back(), " ms; flood answered ", flood_answered.load(), " requests with ", server.snapshots(),
-          " snapshot(s)");
+          latency_ms.back(), " ms; flood answered ", flood_answered.load(), " requests with ", server.health_builds(),
+          " /health build(s)");
+}
+
+TEST_CASE("a keep-alive /health check costs the server no heap allocation") {
+  ServerFixture server;
+  HttpConnection c("127.0.0.1", server.port());
+  auto ask = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      REQUIRE(c.send(kRoute53Request));
+      auto r = c.read_reply();
+      REQUIRE(r);
+      REQUIRE(r->status == 200);
+    }
+  };
+  ask(10);  // the connection's buffers and the prepared answers are made here
+  auto before = server.server_allocations();
+  constexpr int kChecks = 500;
+  ask(kChecks);
+  auto made = server.server_allocations() - before;
+  MESSAGE(made, " allocation(s) on the server's thread for ", kChecks, " checks");
+  // Not one per check; the deadline sweep's timer may take a few while they run.
+  CHECK(made < kChecks / 50);
 }

@@ -50,6 +50,9 @@ class Daemon {
   void keep_watchdog_alive();
   std::string summary() const;
   health::Snapshot snapshot() const;
+  // What /health answers from: each uplink's name, state and drain, without
+  // the counters, DDNS or modem parts of a snapshot.
+  std::vector<health::UplinkStatus> health_states() const;
   nlohmann::json control(const nlohmann::json& request);
   // Opens the control socket at config_.general.control_socket unless it is
   // already there; false when it cannot (a running one is kept).

@@ -1,11 +1,15 @@
 // The HTTP endpoint on the daemon's io_context (Boost.Beast).
 //
 // Contract: owns its listening sockets and sessions, nothing else decides —
-// each request goes to fb::health::handle(). The snapshot it answers from is
-// built only when the answer needs one (a 403/404/405 costs none) and is
-// reused for at most `snapshot_max_age`, so a flood of requests costs one
-// build per interval; invalidate() drops it when the owner knows the state
-// changed (a drain, a pin, a reload), so such a change shows at once. GET and
+// every answer is fb::health::handle()'s. /health and /health/UPLINK answer
+// from whole HTTP messages prepared from the HealthSource (each uplink's
+// state and drain, nothing else): a check costs no snapshot, no formatting
+// and no file system access, only a parse and a write. /status and /metrics
+// answer from a snapshot built only when the answer needs one (a 403/404/405
+// costs none). Both are rebuilt at most every `snapshot_max_age`, so a flood
+// costs one build per interval; invalidate() drops both when the owner knows
+// the state changed (a tracker report, a drain, a pin, a reload), so such a
+// change shows at once. GET and
 // HEAD only, no request bodies, headers bounded (431), one deadline for
 // reading a request (slow clients are cut off), keep-alive for HTTP/1.1.
 // At the connection cap the connection that has waited longest in its current
@@ -44,10 +48,15 @@ struct ServerSettings {
 class HttpServer {
  public:
   using SnapshotSource = std::function<Snapshot()>;
+  // What /health needs: each uplink's name, state and drain (the other
+  // fields of UplinkStatus are not read). Cheap: called at most once per
+  // snapshot_max_age and after invalidate(). Empty: the snapshot's uplinks.
+  using HealthSource = std::function<std::vector<UplinkStatus>()>;
   // Which uplink a connection to `local` arrived on; empty when unknown.
   using UplinkResolver = std::function<std::string(const IpAddress& local)>;
 
-  HttpServer(boost::asio::io_context& io, ServerSettings settings, SnapshotSource snapshot, UplinkResolver resolver);
+  HttpServer(boost::asio::io_context& io, ServerSettings settings, SnapshotSource snapshot, UplinkResolver resolver,
+             HealthSource health = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -57,8 +66,8 @@ class HttpServer {
   // The bound endpoints as "address:port" (port resolved when 0 was asked).
   std::vector<std::string> endpoints() const;
   const HttpCounters& counters() const;
-  // The next request that needs a snapshot builds a new one. On the
-  // io_context's thread only.
+  // The next request that needs a snapshot, or a /health answer, builds a new
+  // one. On the io_context's thread only.
   void invalidate();
 
  private:
