@@ -179,6 +179,11 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
       : socket_(std::move(socket)), server_(std::move(server)), buffer_(server_->settings.max_header_bytes + 1024) {}
+  // A session leaves the eviction order as it ends, so the order holds only
+  // live sessions and a new connection costs no scan of it.
+  ~Session() {
+    if (at_) server_->sessions.erase(*at_);
+  }
 
   void start() {
     beast::error_code ec;
@@ -294,18 +299,21 @@ class Session : public std::enable_shared_from_this<Session> {
 bool HttpServer::Impl::evict_one(const std::string& newcomer) {
   std::map<std::string, std::size_t> held;
   if (!newcomer.empty()) ++held[newcomer];
-  for (const auto& weak : sessions)
-    if (auto s = weak.lock()) ++held[s->peer().text];
+  // Each iterator moves on before a lock() is let go: a session whose last
+  // reference that was would take its own entry out of the list.
+  for (auto it = sessions.begin(); it != sessions.end();)
+    if (auto s = (it++)->lock()) ++held[s->peer().text];
   std::string greedy;
   std::size_t most = 0;
   for (const auto& [address, n] : held)
     if (n > most) most = n, greedy = address;
-  for (auto it = sessions.begin(); it != sessions.end(); ++it) {
-    auto s = it->lock();
+  for (auto it = sessions.begin(); it != sessions.end();) {
+    auto here = it++;
+    auto s = here->lock();
     if (!s || s->peer().text != greedy) continue;
     s->close();
     s->unlist();
-    sessions.erase(it);
+    sessions.erase(here);
     ++counters.connections_evicted;
     return true;
   }
@@ -346,7 +354,6 @@ void HttpServer::Impl::sweep() {
 }
 
 void HttpServer::Impl::make_room(const std::string& newcomer) {
-  sessions.remove_if([](const std::weak_ptr<Session>& s) { return s.expired(); });
   while (sessions.size() >= max_connections && evict_one(newcomer)) {
   }
 }
@@ -360,7 +367,6 @@ void HttpServer::Impl::accept(tcp::acceptor& acceptor) {
       // Out of file descriptors: the pending connection stays in the backlog.
       // Free one (the greediest address's oldest connection) and pause
       // accepting for a moment instead of spinning on the same error.
-      self->sessions.remove_if([](const std::weak_ptr<Session>& s) { return s.expired(); });
       self->evict_one({});
       self->backoff_delay =
           std::min(std::chrono::milliseconds(1000),
