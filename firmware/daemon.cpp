@@ -2,11 +2,11 @@
 
 #include <csignal>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <system_error>
 #include <type_traits>
+#include <utility>
 
 #include "fb/core/config_file.hpp"
 #include "fb/text.hpp"
@@ -44,16 +44,6 @@ bool same_endpoint(const HealthConfig& a, const HealthConfig& b) {
          texts(a.status_allow) == texts(b.status_allow);
 }
 
-// One of the interface's 64-bit counters from sysfs (the daemon's network
-// namespace: systemd and `ip netns exec` mount /sys for it); none while the
-// interface does not exist.
-std::optional<std::uint64_t> interface_counter(const std::string& interface, const char* counter) {
-  std::ifstream in("/sys/class/net/" + interface + "/statistics/" + counter);
-  std::uint64_t value = 0;
-  if (!(in >> value)) return std::nullopt;
-  return value;
-}
-
 }  // namespace
 
 Daemon::Daemon(boost::asio::io_context& io, DaemonOptions options, Config config)
@@ -70,18 +60,16 @@ health::Snapshot Daemon::snapshot() const {
   s.dry_run = config_.general.dry_run;
   s.config_reloads = reloads_;
   s.config_reloads_refused = reloads_refused_;
-  for (const UplinkConfig& u : config_.uplinks) {
-    health::UplinkStatus status;
-    status.name = u.name;
-    status.interface = u.interface;
-    status.kind = u.kind == UplinkKind::ppp ? "ppp" : "ethernet";
-    status.state = health::UplinkState::unknown;  // no tracker feeds this yet
-    status.drained = drained_.count(u.name) != 0;
-    status.rx_bytes = interface_counter(u.interface, "rx_bytes");
-    status.tx_bytes = interface_counter(u.interface, "tx_bytes");
-    s.uplinks.push_back(std::move(status));
+  s.uplinks = health_states();
+  if (std::optional<net::LinkCountersByName> counters = interface_counters()) {
+    for (health::UplinkStatus& status : s.uplinks) {
+      if (auto it = counters->find(status.interface); it != counters->end()) {
+        status.rx_bytes = it->second.rx_bytes;
+        status.tx_bytes = it->second.tx_bytes;
+      }
+    }
   }
-  if (network_) network_->fill(s);
+  if (network_) network_->fill(s);  // the failover section
   if (ddns_) s.ddns = ddns_->report();
   if (modem_) {
     s.modem = modem_->modem_status();
@@ -95,11 +83,38 @@ std::vector<health::UplinkStatus> Daemon::health_states() const {
   for (const UplinkConfig& u : config_.uplinks) {
     health::UplinkStatus status;
     status.name = u.name;
+    status.interface = u.interface;
+    status.kind = u.kind == UplinkKind::ppp ? "ppp" : "ethernet";
+    status.state = health::UplinkState::unknown;  // until the tracker says
     status.drained = drained_.count(u.name) != 0;
     s.uplinks.push_back(std::move(status));
   }
   if (network_) network_->fill(s);
   return std::move(s.uplinks);
+}
+
+std::optional<net::LinkCountersByName> Daemon::interface_counters() const {
+  net::Status failure;
+  if (!link_stats_) {
+    auto opened = net::LinkStatsReader::open();
+    if (opened.ok())
+      link_stats_.emplace(std::move(opened).value());
+    else
+      failure = opened.status();
+  }
+  if (link_stats_) {
+    auto counters = link_stats_->read();
+    if (counters.ok()) {
+      if (std::exchange(link_stats_failing_, false)) log_.notice() << "interface counters: readable again";
+      return std::move(counters).value();
+    }
+    failure = counters.status();
+    link_stats_.reset();  // what is left of the dump stays with the old socket
+  }
+  // /status may be polled every second: one line per streak, not per snapshot.
+  if (!std::exchange(link_stats_failing_, true))
+    log_.warning() << "interface counters: " << failure.text() << "; none shown until they can be read again";
+  return std::nullopt;
 }
 
 bool Daemon::restart_http() {

@@ -8,7 +8,9 @@
 // cannot be created at start. Operator actions from the control socket go
 // through the same paths as automatic ones. The uplinks' addresses come from
 // the AddressBook (netlink): /health's arrival uplink and DDNS's address
-// events; DDNS runs as a DdnsService when [ddns] provider is set.
+// events; DDNS runs as a DdnsService when [ddns] provider is set. The
+// uplinks' byte counters come from one netlink link dump per status snapshot
+// (LinkStatsReader); while that fails there are none, logged once per streak.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -28,6 +30,7 @@
 #include "fb/core/network_service.hpp"
 #include "fb/core/notify.hpp"
 #include "fb/health/http_server.hpp"
+#include "fb/net/link_stats.hpp"
 
 namespace fb::core {
 
@@ -50,9 +53,12 @@ class Daemon {
   void keep_watchdog_alive();
   std::string summary() const;
   health::Snapshot snapshot() const;
-  // What /health answers from: each uplink's name, state and drain, without
-  // the counters, DDNS or modem parts of a snapshot.
+  // What /health answers from: each uplink's name, interface, state and
+  // drain, without the counters, DDNS or modem parts of a snapshot.
   std::vector<health::UplinkStatus> health_states() const;
+  // Every interface's byte counters, one netlink link dump per snapshot;
+  // none when they cannot be read, logged once per streak of failures.
+  std::optional<net::LinkCountersByName> interface_counters() const;
   nlohmann::json control(const nlohmann::json& request);
   // Opens the control socket at config_.general.control_socket unless it is
   // already there; false when it cannot (a running one is kept).
@@ -104,6 +110,9 @@ class Daemon {
   std::unique_ptr<NetworkService> network_;  // uplink tracking and failover
   std::string network_settings_;             // what network_ was started with
   std::set<std::string> drained_;            // uplinks an operator took out of /health
+  // Opened at the first snapshot, in the daemon's namespace; afresh after a failure.
+  mutable std::optional<net::LinkStatsReader> link_stats_;
+  mutable bool link_stats_failing_ = false;
   TimePoint started_;
   std::uint64_t reloads_ = 0;
   std::uint64_t reloads_refused_ = 0;

@@ -30,7 +30,8 @@ struct UplinkStatus {
   bool drained = false;
   std::string reason;  // stable code or short text of the last change
   // The interface's own counters (all its traffic, probes included); none
-  // while the interface does not exist (a ppp link that is down).
+  // while the interface does not exist (a ppp link that is down) or while
+  // the daemon cannot read them.
   std::optional<std::uint64_t> rx_bytes{};
   std::optional<std::uint64_t> tx_bytes{};
   // Filled by uplink tracking (zero/-1 when it does not run).
