@@ -13,6 +13,9 @@ int run_event_loop(boost::asio::io_context& io, const Logger& log) {
   } catch (const std::exception& e) {
     log.error() << "BUG: unhandled exception in the event loop: " << clean_text(e.what()) << restart;
     return kExitSoftware;
+  } catch (...) {
+    log.error() << "BUG: unhandled exception in the event loop: unknown exception (not a std::exception)" << restart;
+    return kExitSoftware;
   }
   return 0;
 }

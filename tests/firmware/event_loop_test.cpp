@@ -1,5 +1,6 @@
 // run_event_loop: a handler that throws ends the loop with exit code 70 and a
-// "BUG" line that names the exception; a loop that runs out of work returns 0.
+// "BUG" line that names the exception, whatever its type; a loop that runs
+// out of work returns 0.
 #include <doctest/doctest.h>
 
 // <utility> first: Boost 1.74's asio headers use std::exchange without it.
@@ -67,4 +68,15 @@ TEST_CASE("the exception's text is cleaned before it reaches the log") {
   CHECK(capture.lines[0] ==
         "failberryd: BUG: unhandled exception in the event loop: tty said  ERROR [2J \xEF\xBF\xBD; exiting for "
         "systemd to restart failberryd");
+}
+
+TEST_CASE("a handler that throws something else: still exit 70, not std::terminate") {
+  LogCapture capture;
+  boost::asio::io_context io;
+  boost::asio::post(io, [] { throw 42; });
+  CHECK(fb::core::run_event_loop(io, kLog) == 70);
+  REQUIRE(capture.lines.size() == 1);
+  CHECK(capture.lines[0] ==
+        "failberryd: BUG: unhandled exception in the event loop: unknown exception (not a std::exception); exiting "
+        "for systemd to restart failberryd");
 }

@@ -6,7 +6,9 @@
 // with the exception's text (clean_text: the text may come from outside), and
 // the code is kExitSoftware, so that systemd (Restart=on-failure) starts a
 // fresh process, which removes what this one left in the kernel, rather than
-// run on half-updated state.
+// run on half-updated state. That holds for any thrown type, not only
+// std::exception: an escaped exception would otherwise abort the process
+// without a word and without running the destructors that tidy up.
 #pragma once
 
 // <utility> first: Boost 1.74's asio headers use std::exchange without it.
