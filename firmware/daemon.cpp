@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "fb/core/config_file.hpp"
-#include "fb/text.hpp"
+#include "fb/core/event_loop.hpp"
 #include "fb/version.hpp"
 
 namespace fb::core {
@@ -254,16 +254,8 @@ int Daemon::run() {
   wait_signal();
   keep_watchdog_alive();
   notifier_.ready(summary());
-  // A handler that throws is a bug: say which, and exit non-zero so that
-  // systemd (Restart=on-failure) starts a fresh process, which removes what
-  // this one left in the kernel, rather than run on half-updated.
-  try {
-    io_.run();
-  } catch (const std::exception& e) {
-    log_.error() << "BUG: unhandled exception in the event loop: " << clean_text(e.what())
-                 << "; exiting for systemd to restart failberryd";
-    return 70;  // EX_SOFTWARE
-  }
+  // A handler that throws is a bug: logged, and exit 70 for systemd to restart us.
+  if (int code = run_event_loop(io_, log_); code != 0) return code;
   log_.notice() << "stopped";
   return 0;
 }

@@ -259,32 +259,20 @@ void ModemService::start() {
 // ---- event pump: one event at a time, actions may queue more ----
 
 void ModemService::feed(const ModemEvent& event) {
-  queue_.emplace_back(event);
-  pump();
+  events_.feed(event);
 }
 
 void ModemService::feed(const LadderEvent& event) {
-  queue_.emplace_back(event);
-  pump();
+  events_.feed(event);
 }
 
-void ModemService::pump() {
-  if (pumping_) return;
-  pumping_ = true;
-  // Reset however the loop ends: a handler that throws (a bug; the daemon
-  // exits for systemd to restart it) must not leave the pump marked busy.
-  struct Done {
-    bool& flag;
-    ~Done() { flag = false; }
-  } done{pumping_};
-  while (!queue_.empty()) {
-    auto next = std::move(queue_.front());
-    queue_.erase(queue_.begin());
-    if (auto* m = std::get_if<ModemEvent>(&next)) {
-      for (const auto& a : machine_.handle(*m, timers_.now())) apply(a);
-    } else {
-      for (const auto& a : ladder_.handle(std::get<LadderEvent>(next), timers_.now())) apply(a);
-    }
+// A handler that throws (a bug; the daemon exits for systemd to restart it)
+// does not leave the pump marked busy: fb::EventPump resets it.
+void ModemService::handle(const Event& next) {
+  if (auto* m = std::get_if<ModemEvent>(&next)) {
+    for (const auto& a : machine_.handle(*m, timers_.now())) apply(a);
+  } else {
+    for (const auto& a : ladder_.handle(std::get<LadderEvent>(next), timers_.now())) apply(a);
   }
 }
 
@@ -311,7 +299,7 @@ void ModemService::apply(const ModemAction& action) {
             log_.error() << "cannot keep the SIM PIN record: " << err;
             done.error = err;
           }
-          queue_.emplace_back(ModemEvent{done});
+          events_.post(ModemEvent{done});
         } else if constexpr (std::is_same_v<A, mact::Poll>) {
           poll();
         } else if constexpr (std::is_same_v<A, mact::Dial>) {
@@ -325,13 +313,13 @@ void ModemService::apply(const ModemAction& action) {
         } else if constexpr (std::is_same_v<A, mact::Close>) {
           close_channel();
         } else if constexpr (std::is_same_v<A, mact::Failure>) {
-          queue_.emplace_back(LadderEvent{lev::Failure{a.code, a.detail, unix_now()}});
+          events_.post(LadderEvent{lev::Failure{a.code, a.detail, unix_now()}});
         } else if constexpr (std::is_same_v<A, mact::Healthy>) {
-          queue_.emplace_back(LadderEvent{lev::Recovered{}});
+          events_.post(LadderEvent{lev::Recovered{}});
         } else if constexpr (std::is_same_v<A, mact::NeedsUser>) {
-          queue_.emplace_back(LadderEvent{lev::Stop{a.code, a.detail}});
+          events_.post(LadderEvent{lev::Stop{a.code, a.detail}});
         } else if constexpr (std::is_same_v<A, mact::Resume>) {
-          queue_.emplace_back(LadderEvent{lev::Resume{}});
+          events_.post(LadderEvent{lev::Resume{}});
         } else if constexpr (std::is_same_v<A, mact::ArmTimer>) {
           if (machine_timer_) timers_.cancel(machine_timer_);
           machine_timer_ = timers_.arm(a.deadline, [this] {
@@ -357,7 +345,7 @@ void ModemService::apply(const LadderAction& action) {
           if (a.rung == Rung::reboot)
             reboot(a.reason);
           else
-            queue_.emplace_back(ModemEvent{mev::Recover{a.rung}});
+            events_.post(ModemEvent{mev::Recover{a.rung}});
         } else if constexpr (std::is_same_v<A, lact::PersistReboots>) {
           // The reboot that follows goes ahead only if this is on disk (see reboot()).
           reboot_record_error_ = write_atomically(state_path("reboots.json"), reboot_record_json(a.record));
@@ -501,10 +489,7 @@ std::string ModemService::dev_path(const std::string& tty) const {
 // Success: the machine scans again. Failure: MODESWITCH_FAILED with the
 // switcher's detail; the machine's scan timer decides when to look again.
 void ModemService::mode_switch() {
-  auto report = [this](std::optional<Error> error) {
-    queue_.emplace_back(ModemEvent{mev::ModeSwitched{std::move(error)}});
-    pump();
-  };
+  auto report = [this](std::optional<Error> error) { events_.feed(ModemEvent{mev::ModeSwitched{std::move(error)}}); };
   if (!storage_device_) {
     last_switch_ = "no storage-mode stick to switch";
     report(Error{Code::modeswitch_failed, last_switch_});
@@ -540,13 +525,13 @@ void ModemService::mode_switch() {
       last_switch_ = "switched: " + r->summary;
       log_.notice() << "mode switch done: " << r->summary << "; now " << modem::to_string(r->modem.id) << " at "
                     << r->modem.port;
-      queue_.emplace_back(ModemEvent{mev::ModeSwitched{}});
+      events_.post(ModemEvent{mev::ModeSwitched{}});
     } else {
       last_switch_ = std::string(modem::to_string(r.error().code)) + ": " + r.error().detail;
       log_.info() << "mode switch ended: " << describe(r.error());
-      queue_.emplace_back(ModemEvent{mev::ModeSwitched{r.error()}});
+      events_.post(ModemEvent{mev::ModeSwitched{r.error()}});
     }
-    pump();
+    events_.run();
   });
 }
 
@@ -571,7 +556,7 @@ bool ModemService::open_channel(const std::string& tty) {
   auto opened = channel_->open(tty);
   if (!opened) {
     log_.error() << "cannot open " << tty << ": " << describe(opened.error());
-    queue_.emplace_back(ModemEvent{mev::Probed{opened.error(), {}, modem::CdromState::unknown}});
+    events_.post(ModemEvent{mev::Probed{opened.error(), {}, modem::CdromState::unknown}});
     return false;
   }
   std::uint64_t gen = generation_;
@@ -625,7 +610,7 @@ void ModemService::disable_cdrom() {
   else if (c && !c->disable.empty())
     command = std::string(c->disable);
   if (!command || !channel_) {
-    queue_.emplace_back(
+    events_.post(
         ModemEvent{mev::CdromDisabled{Error{Code::cdrom_disable_failed, "no disable command for this stick"}}});
     return;
   }
@@ -655,7 +640,7 @@ void ModemService::disable_cdrom() {
 
 void ModemService::check_sim() {
   if (!channel_) {
-    queue_.emplace_back(ModemEvent{mev::SimChecked{Error{Code::no_modem, "no channel"}, {}, {}, {}, false, {}}});
+    events_.post(ModemEvent{mev::SimChecked{Error{Code::no_modem, "no channel"}, {}, {}, {}, false, {}}});
     return;
   }
   auto ch = channel_;
@@ -705,7 +690,7 @@ void ModemService::enter_pin() {
   std::string why;
   auto pin = read_pin(config_.modem.pin_file, why);
   if (!pin || !channel_) {
-    queue_.emplace_back(ModemEvent{mev::PinEntered{Error{Code::at_error, "PIN not sent: " + why}}});
+    events_.post(ModemEvent{mev::PinEntered{Error{Code::at_error, "PIN not sent: " + why}}});
     return;
   }
   run_command<mev::PinEntered>("AT+CPIN=\"" + *pin + "\"");
@@ -713,7 +698,7 @@ void ModemService::enter_pin() {
 
 void ModemService::poll() {
   if (!channel_) {
-    queue_.emplace_back(ModemEvent{mev::Polled{Error{Code::no_modem, "no channel"}, {}}});
+    events_.post(ModemEvent{mev::Polled{Error{Code::no_modem, "no channel"}, {}}});
     return;
   }
   auto ch = channel_;
@@ -738,7 +723,7 @@ void ModemService::poll() {
 
 void ModemService::reset_modem() {
   if (!channel_ || !profile_) {
-    queue_.emplace_back(ModemEvent{mev::ResetDone{Error{Code::no_modem, "no channel"}}});
+    events_.post(ModemEvent{mev::ResetDone{Error{Code::no_modem, "no channel"}}});
     return;
   }
   std::string cmd(profile_->reset.empty() ? "AT+CFUN=1,1" : profile_->reset);
@@ -747,7 +732,7 @@ void ModemService::reset_modem() {
 }
 
 void ModemService::dial() {
-  auto fail = [this](Error e) { queue_.emplace_back(ModemEvent{mev::Dialed{std::move(e), false}}); };
+  auto fail = [this](Error e) { events_.post(ModemEvent{mev::Dialed{std::move(e), false}}); };
   modem::DialPlan plan;
   plan.apn = config_.modem.apn;
   auto steps = modem::dial_steps(plan);
@@ -848,7 +833,7 @@ void ModemService::hang_up() {
     pppd_->stop();
     return;
   }
-  queue_.emplace_back(ModemEvent{mev::LinkDown{"STOPPED", "pppd was not running", mev::LinkDown::Kind::requested}});
+  events_.post(ModemEvent{mev::LinkDown{"STOPPED", "pppd was not running", mev::LinkDown::Kind::requested}});
 }
 
 void ModemService::on_pppd_exit(const ppp::Exit& exit) {
@@ -882,7 +867,7 @@ void ModemService::on_pppd_exit(const ppp::Exit& exit) {
 void ModemService::power_cycle() {
   auto fail = [this](std::string code, std::string detail) {
     last_power_cycle_ = code + ": " + detail;
-    queue_.emplace_back(ModemEvent{mev::PowerCycled{std::move(code), std::move(detail)}});
+    events_.post(ModemEvent{mev::PowerCycled{std::move(code), std::move(detail)}});
   };
   usb::Target target;
   std::string error;
@@ -934,13 +919,13 @@ void ModemService::reboot(const std::string& reason) {
     // Without its record the daily limit would not hold across the reboot: a
     // boot loop. Fail closed.
     log_.error() << "not rebooting: the reboot could not be recorded first (" << reboot_record_error_ << ")";
-    queue_.emplace_back(
+    events_.post(
         LadderEvent{lev::Failure{"REBOOT_NOT_RECORDED", "not rebooting: " + reboot_record_error_, unix_now()}});
     return;
   }
   if (options_.dry_run) {
     log_.notice() << "dry-run: not rebooting (the recovery ladder asked for it after " << reason << ")";
-    queue_.emplace_back(LadderEvent{lev::Failure{"REBOOT_SKIPPED", "dry-run", unix_now()}});
+    events_.post(LadderEvent{lev::Failure{"REBOOT_SKIPPED", "dry-run", unix_now()}});
     return;
   }
   log_.warning() << "rebooting: the recovery ladder's last rung, after " << reason;
@@ -949,7 +934,7 @@ void ModemService::reboot(const std::string& reason) {
   int rc = ::posix_spawnp(&pid, "systemctl", nullptr, nullptr, const_cast<char* const*>(argv), environ);
   if (rc != 0) {
     log_.error() << "cannot run systemctl reboot: " << std::strerror(rc);
-    queue_.emplace_back(LadderEvent{lev::Failure{"REBOOT_FAILED", std::strerror(rc), unix_now()}});
+    events_.post(LadderEvent{lev::Failure{"REBOOT_FAILED", std::strerror(rc), unix_now()}});
     return;
   }
   // Reap systemctl (no zombie) and say so if it refused.
@@ -974,8 +959,7 @@ void ModemService::reboot(const std::string& reason) {
 void ModemService::reboot_failed(const std::string& why) {
   log_.error() << why;
   lev::Failure failure{"REBOOT_FAILED", why, unix_now()};
-  queue_.emplace_back(LadderEvent{std::in_place_type<lev::Failure>, std::move(failure)});
-  pump();
+  events_.feed(LadderEvent{std::in_place_type<lev::Failure>, std::move(failure)});
 }
 
 // ---- status and operator verbs ----

@@ -5,7 +5,7 @@
 // every error and keeps the running config; a reload whose HTTP endpoint
 // cannot be bound keeps the previous endpoint. run() returns the exit code:
 // 0 after SIGTERM/SIGINT, 1 when the HTTP endpoint or the control socket
-// cannot be created at start. Operator actions from the control socket go
+// cannot be created at start, 70 when a handler throws (run_event_loop). Operator actions from the control socket go
 // through the same paths as automatic ones. The uplinks' addresses come from
 // the AddressBook (netlink): /health's arrival uplink and DDNS's address
 // events; DDNS runs as a DdnsService when [ddns] provider is set. The

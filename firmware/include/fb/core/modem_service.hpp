@@ -33,11 +33,13 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "fb/at/channel.hpp"
 #include "fb/config/config.hpp"
 #include "fb/core/modem_machine.hpp"
 #include "fb/core/recovery_ladder.hpp"
+#include "fb/event_pump.hpp"
 #include "fb/health/handler.hpp"
 #include "fb/modem/at_probe.hpp"
 #include "fb/modem/discovery.hpp"
@@ -82,9 +84,10 @@ class ModemService {
   nlohmann::json operator_request(Rung rung);
 
  private:
+  using Event = std::variant<ModemEvent, LadderEvent>;
   void feed(const ModemEvent& event);
   void feed(const LadderEvent& event);
-  void pump();
+  void handle(const Event& event);
   void apply(const ModemAction& action);
   void apply(const LadderAction& action);
 
@@ -146,8 +149,9 @@ class ModemService {
   std::unique_ptr<boost::asio::posix::stream_descriptor> reboot_child_;  // systemctl reboot, until reaped
   TimerId machine_timer_ = 0;
   TimerId ladder_timer_ = 0;
-  std::vector<std::variant<ModemEvent, LadderEvent>> queue_;
-  bool pumping_ = false;
+  // Events for the machine and the ladder, in order; an action's event runs
+  // after the current one (post() from apply, then the running loop takes it).
+  EventPump<Event> events_{[this](Event&& e) { handle(e); }};
   bool last_do_ = false;  // the ladder emitted Do during the last operator request
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
