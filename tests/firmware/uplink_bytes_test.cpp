@@ -27,8 +27,10 @@
 #include "netns.hpp"
 #include "notify_listener.hpp"
 #include "process.hpp"
+#include "udp_traffic.hpp"
 
 using namespace std::chrono_literals;
+using fb::test::Fd;
 using fb::test::NetNamespace;
 
 namespace {
@@ -41,57 +43,6 @@ void must(const NetNamespace& ns, const std::vector<std::string>& argv) {
   auto r = ns.exec(argv);
   INFO("in " << ns.name() << ": " << r.output);
   REQUIRE(r.code == 0);
-}
-
-constexpr std::size_t kPayload = 1000;
-// At least what `datagrams` add to a veth's counters: payload, UDP, IPv4, Ethernet.
-constexpr std::uint64_t on_the_wire(int datagrams) {
-  return static_cast<std::uint64_t>(datagrams) * (kPayload + 8 + 20 + 14);
-}
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-sockaddr_in socket_address(const std::string& address, int port) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<std::uint16_t>(port));
-  REQUIRE(::inet_pton(AF_INET, address.c_str(), &sa.sin_addr) == 1);
-  return sa;
-}
-
-// A UDP socket in `ns` bound to `local` and connected to `remote`.
-Fd udp_between(const NetNamespace& ns, const std::string& local, const std::string& remote, int port) {
-  NetNamespace::Enter inside(ns);
-  Fd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  REQUIRE(s.get() >= 0);
-  sockaddr_in here = socket_address(local, port), there = socket_address(remote, port);
-  REQUIRE(::bind(s.get(), reinterpret_cast<sockaddr*>(&here), sizeof here) == 0);
-  REQUIRE(::connect(s.get(), reinterpret_cast<sockaddr*>(&there), sizeof there) == 0);
-  return s;
-}
-
-// `datagrams` of kPayload bytes, each received before the next is sent.
-void send_and_receive(const Fd& from, const Fd& to, int datagrams) {
-  std::string payload(kPayload, 'x');
-  for (int i = 0; i < datagrams; ++i) {
-    REQUIRE(::send(from.get(), payload.data(), payload.size(), 0) == static_cast<ssize_t>(payload.size()));
-    pollfd p{to.get(), POLLIN, 0};
-    REQUIRE(::poll(&p, 1, 5000) == 1);
-    char buf[kPayload + 1];
-    REQUIRE(::recv(to.get(), buf, sizeof buf, 0) == static_cast<ssize_t>(kPayload));
-  }
 }
 
 std::uint64_t sysfs_counter(const NetNamespace& ns, const std::string& interface, const std::string& counter) {
@@ -189,9 +140,10 @@ struct PiDaemon {
 
 TEST_CASE("/status and /metrics count an uplink's bytes in the daemon's namespace, none while it has no interface") {
   PiDaemon d;
-  Fd at_pi = udp_between(d.pi, "10.0.1.2", "10.0.1.1", 7201), at_net = udp_between(d.net, "10.0.1.1", "10.0.1.2", 7201);
-  send_and_receive(at_net, at_pi, 20);  // unequal: rx and tx cannot be mistaken for each other
-  send_and_receive(at_pi, at_net, 8);
+  Fd at_pi = fb::test::udp_between(d.pi, "10.0.1.2", 7201, "10.0.1.1", 7201),
+     at_net = fb::test::udp_between(d.net, "10.0.1.1", 7201, "10.0.1.2", 7201);
+  fb::test::send_and_receive(at_net, at_pi, 20);  // unequal: rx and tx cannot be mistaken for each other
+  fb::test::send_and_receive(at_pi, at_net, 8);
 
   std::uint64_t rx_before = sysfs_counter(d.pi, "fbW", "rx_bytes"), tx_before = sysfs_counter(d.pi, "fbW", "tx_bytes");
   nlohmann::json status = d.status();
@@ -207,8 +159,8 @@ TEST_CASE("/status and /metrics count an uplink's bytes in the daemon's namespac
   INFO(status.dump());
   REQUIRE(wired["bytes"].is_object());
   std::uint64_t rx = wired["bytes"]["rx"], tx = wired["bytes"]["tx"];
-  CHECK(rx >= on_the_wire(20));
-  CHECK(tx >= on_the_wire(8));
+  CHECK(rx >= fb::test::udp_on_the_wire(20));
+  CHECK(tx >= fb::test::udp_on_the_wire(8));
   // The link may carry the kernel's own traffic (ARP, IPv6) at any time: the
   // same as sysfs within what passed between the two witness reads.
   CHECK(rx_before <= rx);

@@ -17,6 +17,7 @@
 
 #include "fb/net/netlink_system.hpp"
 #include "fb/net/system.hpp"
+#include "fd.hpp"
 #include "lab_state.hpp"
 #include "netns.hpp"
 
@@ -58,18 +59,7 @@ std::unique_ptr<NetlinkSystem> open_system(const NetNamespace& ns);
 // Polls `condition` every few ms until it holds or `timeout` passes.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 5s);
 
-// A file descriptor that closes itself.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd();
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using fb::test::Fd;
 
 // TCP endpoints created in a namespace (a socket stays in the namespace it
 // was made in, whichever thread uses it later).
