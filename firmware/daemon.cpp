@@ -365,7 +365,9 @@ void Daemon::restart_modem() {
   if (const char* root = std::getenv("FAILBERRY_SYSFS_ROOT")) mo.sysfs_root = root;  // tests: a fake tree
   if (const char* dev = std::getenv("FAILBERRY_DEV_ROOT")) mo.dev_root = dev;        // tests: links to ptys
   if (const char* sw = std::getenv("FAILBERRY_TEST_MODESWITCH")) mo.test_switch = parse_test_switch(sw);
-  modem_ = std::make_unique<ModemService>(io_, timers_, config_, mo);
+  // The one place that decides whether USB power is cut and the box rebooted for real.
+  auto host = config_.general.dry_run ? make_dry_run_host_actions(io_) : make_system_host_actions(io_);
+  modem_ = std::make_unique<ModemService>(io_, timers_, config_, mo, std::move(host));
   modem_->start();
   modem_inputs_ = std::move(inputs);
 }

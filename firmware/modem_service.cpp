@@ -203,13 +203,15 @@ std::optional<ModemServiceOptions::TestSwitch> parse_test_switch(std::string_vie
 }
 
 ModemService::ModemService(boost::asio::io_context& io, TimerService& timers, const Config& config,
-                           ModemServiceOptions options)
+                           ModemServiceOptions options, std::unique_ptr<HostActions> host)
     : io_(io),
       timers_(timers),
       config_(config),
       options_(std::move(options)),
       machine_("modem", modem_policy(config.modem)),
-      ladder_("recovery", ladder_policy(config.recovery)) {}
+      ladder_("recovery", ladder_policy(config.recovery)) {
+  host_ = std::move(host);
+}
 
 ModemService::~ModemService() {
   *alive_ = false;
@@ -889,28 +891,16 @@ void ModemService::power_cycle() {
   }
   auto plan = hub_power_->plan(target, error);
   if (!plan) return fail("REFUSED", error);
-  if (options_.dry_run) {
-    // The plan (read from sysfs and the hub) is what a real run would do; the power stays on.
-    std::string planned;
-    for (const usb::Switch& sw : plan->switches)
-      planned += (planned.empty() ? "" : ", ") + usb::to_string(sw.hub) + " port " +
-                 (sw.port ? std::to_string(sw.port) : std::string("all"));
-    log_.notice() << "dry-run: not cutting USB power (planned: " << planned << ")";
-    return fail("DRY_RUN", "dry-run: the USB power is not cut (planned: " + planned + ")");
-  }
-  auto alive = alive_;
-  hub_power_->cycle(*plan, [this, alive](usb::Report report) {
+  host_->cycle_usb_power(*hub_power_, *plan, [this, alive = alive_](PowerCycleResult r) {
     if (!*alive) return;
-    if (report.ok) {
-      std::string method = report.method ? std::string(usb::to_string(*report.method)) : std::string("?");
-      last_power_cycle_ = "ok by " + method + (report.evidence.empty() ? "" : " (" + report.evidence + ")");
-      log_.notice() << "USB power cycle done by " << method;
+    if (r.ok) {
+      last_power_cycle_ = "ok by " + r.detail;
+      log_.notice() << "USB power cycle done by " << r.detail;
       feed(ModemEvent{mev::PowerCycled{}});
       return;
     }
-    std::string code = report.fault ? std::string(usb::to_string(*report.fault)) : std::string("USB_IO");
-    last_power_cycle_ = code + ": " + report.message;
-    feed(ModemEvent{mev::PowerCycled{code, report.message}});
+    last_power_cycle_ = r.code + ": " + r.detail;
+    feed(ModemEvent{mev::PowerCycled{r.code, r.detail}});
   });
 }
 
@@ -923,37 +913,14 @@ void ModemService::reboot(const std::string& reason) {
         LadderEvent{lev::Failure{"REBOOT_NOT_RECORDED", "not rebooting: " + reboot_record_error_, unix_now()}});
     return;
   }
-  if (options_.dry_run) {
-    log_.notice() << "dry-run: not rebooting (the recovery ladder asked for it after " << reason << ")";
-    events_.post(LadderEvent{lev::Failure{"REBOOT_SKIPPED", "dry-run", unix_now()}});
-    return;
-  }
-  log_.warning() << "rebooting: the recovery ladder's last rung, after " << reason;
-  const char* argv[] = {"systemctl", "reboot", nullptr};
-  pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, "systemctl", nullptr, nullptr, const_cast<char* const*>(argv), environ);
-  if (rc != 0) {
-    log_.error() << "cannot run systemctl reboot: " << std::strerror(rc);
-    events_.post(LadderEvent{lev::Failure{"REBOOT_FAILED", std::strerror(rc), unix_now()}});
-    return;
-  }
-  // Reap systemctl (no zombie) and say so if it refused.
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd < 0) {
-    int status = 0;
-    ::waitpid(pid, &status, WNOHANG);
-    return;
-  }
-  reboot_child_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, pidfd);
-  reboot_child_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                            [this, pid, alive = alive_](const boost::system::error_code& ec) {
-                              if (ec || !*alive) return;
-                              int status = 0;
-                              ::waitpid(pid, &status, 0);
-                              reboot_child_.reset();
-                              if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;  // the system goes down
-                              reboot_failed("systemctl reboot exited " + std::to_string(WEXITSTATUS(status)));
-                            });
+  host_->reboot(reason, [this, alive = alive_](std::string code, std::string why) {
+    if (!*alive) return;
+    if (code == "REBOOT_SKIPPED") {
+      feed(LadderEvent{lev::Failure{std::move(code), std::move(why), unix_now()}});
+      return;
+    }
+    reboot_failed(why);
+  });
 }
 
 void ModemService::reboot_failed(const std::string& why) {

@@ -37,6 +37,7 @@
 
 #include "fb/at/channel.hpp"
 #include "fb/config/config.hpp"
+#include "fb/core/host_actions.hpp"
 #include "fb/core/modem_machine.hpp"
 #include "fb/core/recovery_ladder.hpp"
 #include "fb/event_pump.hpp"
@@ -53,7 +54,7 @@ namespace fb::core {
 struct ModemServiceOptions {
   std::string sysfs_root = "/sys";
   std::string proc_root = "/proc";  // boot_id
-  bool dry_run = false;             // reboot: log instead of asking systemd
+  bool dry_run = false;             // the data link: hang up at CONNECT instead of starting pppd
 
   std::string dev_root = "/dev";                        // where discovery's tty names live (tests: links to ptys)
   Duration modeswitch_wait = std::chrono::seconds(20);  // for the modem after the switch messages
@@ -69,7 +70,9 @@ struct ModemServiceOptions {
 
 class ModemService {
  public:
-  ModemService(boost::asio::io_context& io, TimerService& timers, const Config& config, ModemServiceOptions options);
+  // `host` cuts USB power and reboots (or, dry-run, says it would).
+  ModemService(boost::asio::io_context& io, TimerService& timers, const Config& config, ModemServiceOptions options,
+               std::unique_ptr<HostActions> host);
   ~ModemService();
   ModemService(const ModemService&) = delete;
   ModemService& operator=(const ModemService&) = delete;
@@ -142,11 +145,11 @@ class ModemService {
   ppp::LinkInfo link_;
   std::optional<TimePoint> link_up_at_;  // when pppd reported the link up
   std::string usb_port_;                 // the modem's USB location ("1-1.3"), "" for a tty outside USB
+  std::unique_ptr<HostActions> host_;
   std::unique_ptr<usb::HubPower> hub_power_;
   std::string last_power_cycle_;     // what the last cycle did, for status
   std::string reboot_record_error_;  // why the last PersistReboots failed ("" = on disk)
   std::string boot_id_problem_;
-  std::unique_ptr<boost::asio::posix::stream_descriptor> reboot_child_;  // systemctl reboot, until reaped
   TimerId machine_timer_ = 0;
   TimerId ladder_timer_ = 0;
   // Events for the machine and the ladder, in order; an action's event runs
