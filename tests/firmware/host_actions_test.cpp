@@ -33,12 +33,17 @@ std::string read(const std::string& path) {
   return s.str();
 }
 
-// PATH points at `dir` only while this lives.
+// A `systemctl` that exits with `exit_code` first on PATH while this lives;
+// with no exit code, PATH holds nothing at all.
 class FakeSystemctl {
  public:
-  explicit FakeSystemctl(int exit_code) : saved_(std::getenv("PATH") ? std::getenv("PATH") : "") {
+  explicit FakeSystemctl(std::optional<int> exit_code) : saved_(std::getenv("PATH") ? std::getenv("PATH") : "") {
+    if (!exit_code) {
+      ::setenv("PATH", dir_.path().c_str(), 1);
+      return;
+    }
     std::ofstream script(dir_ / "systemctl");
-    script << "#!/bin/sh\necho \"$@\" > '" << (dir_ / "called") << "'\nexit " << exit_code << "\n";
+    script << "#!/bin/sh\necho \"$@\" > '" << (dir_ / "called") << "'\nexit " << *exit_code << "\n";
     script.close();
     std::filesystem::permissions(dir_ / "systemctl", std::filesystem::perms::owner_all);
     ::setenv("PATH", (dir_.path() + ":" + saved_).c_str(), 1);
@@ -77,61 +82,64 @@ bool no_child_left() {
   return ::waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD;
 }
 
+// One reboot request on its own io_context, run until nothing is pending
+// (the child reaped): whether it answered from inside the call, and how.
+struct RebootOutcome {
+  bool answered_inside = false;
+  std::optional<Refusal> refused;
+};
+RebootOutcome ask_reboot(std::unique_ptr<HostActions> (*make)(boost::asio::io_context&), const std::string& reason) {
+  boost::asio::io_context io;
+  auto host = make(io);
+  RebootOutcome out;
+  host->reboot(reason, [&](std::string code, std::string why) { out.refused = Refusal{code, why}; });
+  out.answered_inside = out.refused.has_value();
+  io.run();
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("system reboot: systemctl reboot is run and reaped; success reports nothing") {
   FakeSystemctl systemctl(0);
   Capture log;
-  boost::asio::io_context io;
-  auto host = fb::core::make_system_host_actions(io);
-  std::optional<Refusal> refused;
-  host->reboot("REGISTRATION_LOST", [&](std::string code, std::string why) { refused = Refusal{code, why}; });
-  io.run();  // returns once the child has been reaped: nothing else is pending
+  RebootOutcome r = ask_reboot(fb::core::make_system_host_actions, "REGISTRATION_LOST");
   CHECK(systemctl.called() == "reboot\n");
-  CHECK_FALSE(refused);
+  CHECK_FALSE(r.refused);
   CHECK(no_child_left());
   CHECK(log.said("rebooting: the recovery ladder's last rung, after REGISTRATION_LOST"));
 }
 
 TEST_CASE("system reboot: a systemctl that refuses is reported, reaped, and never from inside the call") {
   FakeSystemctl systemctl(1);
-  boost::asio::io_context io;
-  auto host = fb::core::make_system_host_actions(io);
-  std::optional<Refusal> refused;
-  host->reboot("x", [&](std::string code, std::string why) { refused = Refusal{code, why}; });
-  CHECK_FALSE(refused);
-  io.run();
-  REQUIRE(refused);
-  CHECK(refused->code == "REBOOT_FAILED");
-  CHECK(refused->why == "systemctl reboot exited 1");
+  RebootOutcome r = ask_reboot(fb::core::make_system_host_actions, "x");
+  CHECK_FALSE(r.answered_inside);
+  REQUIRE(r.refused);
+  CHECK(r.refused->code == "REBOOT_FAILED");
+  CHECK(r.refused->why == "systemctl reboot exited 1");
   CHECK(no_child_left());
 }
 
 TEST_CASE("system reboot: no systemctl at all is a refusal that says why") {
-  fb::test::TempDir empty;
-  std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
-  ::setenv("PATH", empty.path().c_str(), 1);
-  boost::asio::io_context io;
-  auto host = fb::core::make_system_host_actions(io);
-  std::optional<Refusal> refused;
-  host->reboot("x", [&](std::string code, std::string why) { refused = Refusal{code, why}; });
-  ::setenv("PATH", saved.c_str(), 1);
-  CHECK_FALSE(refused);
-  io.run();
-  REQUIRE(refused);
-  CHECK(refused->code == "REBOOT_FAILED");
-  CHECK(refused->why.find("cannot run systemctl reboot") == 0);
+  FakeSystemctl systemctl(std::nullopt);
+  RebootOutcome r = ask_reboot(fb::core::make_system_host_actions, "x");
+  CHECK_FALSE(r.answered_inside);
+  REQUIRE(r.refused);
+  CHECK(r.refused->code == "REBOOT_FAILED");
+  CHECK(r.refused->why.find("cannot run systemctl reboot") == 0);
 }
 
 TEST_CASE("dry-run: no reboot is asked for, no USB power is cut, and each says so") {
   FakeSystemctl systemctl(0);
   Capture log;
+  RebootOutcome r = ask_reboot(fb::core::make_dry_run_host_actions, "REGISTRATION_LOST");
+  CHECK_FALSE(r.answered_inside);
+  REQUIRE(r.refused);
+  CHECK(r.refused->code == "REBOOT_SKIPPED");
+  CHECK_FALSE(systemctl.called());  // nothing was spawned
+
   boost::asio::io_context io;
   auto host = fb::core::make_dry_run_host_actions(io);
-
-  std::optional<Refusal> refused;
-  host->reboot("REGISTRATION_LOST", [&](std::string code, std::string why) { refused = Refusal{code, why}; });
-  CHECK_FALSE(refused);
 
   // A hub whose sysfs `disable` file a real cut would write.
   fb::test::TempDir sysfs;
@@ -149,9 +157,6 @@ TEST_CASE("dry-run: no reboot is asked for, no USB power is cut, and each says s
   CHECK_FALSE(cycled);
 
   io.run();
-  REQUIRE(refused);
-  CHECK(refused->code == "REBOOT_SKIPPED");
-  CHECK_FALSE(systemctl.called());  // nothing was spawned
   REQUIRE(cycled);
   CHECK_FALSE(cycled->ok);
   CHECK(cycled->code == "DRY_RUN");
