@@ -103,11 +103,11 @@ struct DdnsClient::Impl {
     if (settings.provider == Provider::route53) {
       Route53Target target{settings.url.empty() ? std::string(kRoute53Endpoint) : settings.url, zone_id,
                            settings.hostname, settings.ttl};
-      return kind == RequestKind::get ? route53_get(target) : route53_set(target, address->text);
+      return kind == RequestKind::get ? route53_get(target) : route53_set(target, address->text());
     }
     LambdaEndpoint endpoint{settings.provider, settings.url, settings.hostname};
     return kind == RequestKind::get ? lambda_get(endpoint, api_key.reveal())
-                                    : lambda_set(endpoint, address->text, secret.reveal(), api_key.reveal());
+                                    : lambda_set(endpoint, address->text(), secret.reveal(), api_key.reveal());
   }
 
   void start(RequestKind kind, std::optional<IpAddress> address, Done done) {
@@ -221,7 +221,7 @@ struct DdnsClient::Impl {
     Reply r = classify(rc, *t);
     if (t->kind == RequestKind::set && is_success(r.outcome)) r.address = t->address;
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t->started);
-    std::string what = std::string(to_string(t->kind)) + (t->address ? " " + t->address->text : std::string());
+    std::string what = std::string(to_string(t->kind)) + (t->address ? " " + t->address->text() : std::string());
     if (is_success(r.outcome))
       log.info() << what << ": " << to_string(r.outcome) << " (" << r.detail << ") in " << ms.count() << " ms";
     else
@@ -260,7 +260,7 @@ DdnsClient::DdnsClient(boost::asio::io_context& io, ClientSettings settings) {
   if (!s.ca_file.empty() && ::access(s.ca_file.c_str(), R_OK) != 0)
     throw SetupError("DDNS_CONFIG_ERROR", "ca_file " + s.ca_file + " is not readable");
   if (!s.interface.empty()) {
-    auto ip = parse_address(s.interface);
+    auto ip = IpAddress::parse(s.interface);
     i.curl_interface = (ip ? "host!" : "if!") + s.interface;
   }
 }

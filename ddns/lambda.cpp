@@ -61,10 +61,10 @@ Outcome classify_failure(std::string_view message) {
 
 Reply success(RequestKind kind, const std::string& message, long status, bool v3) {
   if (kind == RequestKind::get) {
-    auto ip = parse_address(message);
+    auto ip = IpAddress::parse(message);
     if (!ip || ip->family != AF_INET)
       return make(Outcome::bad_reply, "get answered '" + clip(message) + "', not an IPv4 address", status);
-    Reply r = make(Outcome::observed, "the API sees " + ip->text, status);
+    Reply r = make(Outcome::observed, "the API sees " + ip->text(), status);
     r.address = ip;
     return r;
   }

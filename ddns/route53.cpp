@@ -195,10 +195,10 @@ Reply parse_route53_reply(RequestKind kind, std::string_view hostname, const Htt
   auto type = xml_element_text(set, "Type");
   if (!name || fqdn(*name) != fqdn(hostname) || type != "A") return make(Outcome::observed, "no A record yet", s);
   auto value = xml_element_text(set, "Value");
-  auto ip = value ? parse_address(*value) : std::nullopt;
+  auto ip = value ? IpAddress::parse(*value) : std::nullopt;
   if (!ip || ip->family != AF_INET)
     return make(Outcome::bad_reply, "A record value '" + clip(value.value_or("")) + "' is not IPv4", s);
-  Reply r = make(Outcome::observed, "record holds " + ip->text, s);
+  Reply r = make(Outcome::observed, "record holds " + ip->text(), s);
   r.address = ip;
   return r;
 }

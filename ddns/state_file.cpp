@@ -38,12 +38,12 @@ std::optional<IpAddress> StateFile::load() const {
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
   if (field("provider") != to_string(provider_) || field("hostname") != hostname_) return std::nullopt;
-  return parse_address(field("address"));
+  return IpAddress::parse(field("address"));
 }
 
 std::string StateFile::store(const IpAddress& address) const {
   std::string body =
-      nlohmann::json{{"provider", to_string(provider_)}, {"hostname", hostname_}, {"address", address.text}}.dump() +
+      nlohmann::json{{"provider", to_string(provider_)}, {"hostname", hostname_}, {"address", address.text()}}.dump() +
       "\n";
   std::string tmp = path_ + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

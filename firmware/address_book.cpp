@@ -42,10 +42,10 @@ std::vector<AddressTable::Interface> dump_interfaces(std::string& error) {
     IpAddress address;
     if (a->ifa_addr->sa_family == AF_INET) {
       const auto* sin = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
-      address = make_address(AF_INET, reinterpret_cast<const std::uint8_t*>(&sin->sin_addr));
+      address = IpAddress::from_bytes(AF_INET, reinterpret_cast<const std::uint8_t*>(&sin->sin_addr));
     } else if (a->ifa_addr->sa_family == AF_INET6) {
       const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(a->ifa_addr);
-      address = make_address(AF_INET6, reinterpret_cast<const std::uint8_t*>(&sin6->sin6_addr));
+      address = IpAddress::from_bytes(AF_INET6, reinterpret_cast<const std::uint8_t*>(&sin6->sin6_addr));
     } else {
       continue;
     }
@@ -56,7 +56,7 @@ std::vector<AddressTable::Interface> dump_interfaces(std::string& error) {
 }
 
 std::string uplink_text(const std::string& uplink, const std::optional<IpAddress>& primary) {
-  return "uplink[" + uplink + "] primary IPv4 " + (primary ? primary->text : std::string("none"));
+  return "uplink[" + uplink + "] primary IPv4 " + (primary ? primary->text() : std::string("none"));
 }
 
 }  // namespace

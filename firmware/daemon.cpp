@@ -32,10 +32,10 @@ bool same_endpoint(const HealthConfig& a, const HealthConfig& b) {
   auto texts = [](const auto& list) {
     std::vector<std::string> out;
     for (const auto& item : list) {
-      if constexpr (std::is_same_v<std::decay_t<decltype(item)>, Cidr>)
+      if constexpr (std::is_same_v<std::decay_t<decltype(item)>, Prefix>)
         out.push_back(item.text());
       else
-        out.push_back(item.text);
+        out.push_back(item.text());
     }
     return out;
   };
@@ -331,13 +331,13 @@ std::string network_settings(const Config& c) {
   out << static_cast<int>(c.general.mode) << c.general.dry_run << "|" << c.failover.failback_hold.count() << ","
       << c.failover.flush_conntrack << "|" << c.nat.enabled << c.nat.lan_interface << "|" << c.health.enabled
       << c.health.port;
-  for (const Cidr& a : c.nat.metered_allow) out << a.text() << ",";
+  for (const Prefix& a : c.nat.metered_allow) out << a.text() << ",";
   for (const UplinkConfig& u : c.uplinks) {
     out << "|" << u.name << "," << u.interface << "," << static_cast<int>(u.kind) << ","
-        << (u.gateway ? u.gateway->text : "") << "," << u.priority << "," << static_cast<int>(u.probe) << ","
+        << (u.gateway ? u.gateway->text() : "") << "," << u.priority << "," << static_cast<int>(u.probe) << ","
         << u.probe_interval.count() << "," << u.probe_timeout.count() << "," << u.up_count << "," << u.down_count << ","
         << u.reliability << "," << u.metered;
-    for (const IpAddress& t : u.probe_targets) out << "," << t.text;
+    for (const IpAddress& t : u.probe_targets) out << "," << t.text();
   }
   return out.str();
 }

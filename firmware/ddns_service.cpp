@@ -171,7 +171,7 @@ void DdnsService::perform(const DdnsAction& action) {
   } else if (const auto* p = std::get_if<act::Persist>(&action)) {
     std::string error = state_file_.store(p->published);
     if (!error.empty())
-      log_.warning() << "state file: " << error << " (a restart would publish " << p->published.text << " again)";
+      log_.warning() << "state file: " << error << " (a restart would publish " << p->published.text() << " again)";
     published_at_ = unix_now();
   }
   // Report: report() reads the core's status when /status asks.
@@ -221,7 +221,7 @@ health::DdnsReport DdnsService::report() const {
     r.state = "dry_run";
     r.code = setup_code_;
     r.detail = setup_code_.empty() ? "dry-run: no request is sent, nothing is published" : setup_detail_;
-    if (auto published = state_file_.load()) r.published = published->text;
+    if (auto published = state_file_.load()) r.published = published->text();
     return r;
   }
   if (!scheduler_) {
@@ -235,7 +235,7 @@ health::DdnsReport DdnsService::report() const {
   r.code = s.code;
   r.detail = s.detail;
   if (!setup_code_.empty()) r.detail += " (the reloaded settings were refused: " + setup_code_ + ")";
-  if (s.published) r.published = s.published->text;
+  if (s.published) r.published = s.published->text();
   if (s.next_attempt) {
     auto left = std::chrono::ceil<std::chrono::seconds>(*s.next_attempt - timers_.now()).count();
     r.next_attempt_in_seconds = left < 0 ? 0 : left;

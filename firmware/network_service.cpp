@@ -71,26 +71,19 @@ std::string nf_tables_problem() {
   return problem;
 }
 
-// ---- conversions between the config's and netcfg's value types ----
+// ---- address helpers ----
 
 namespace {
 
 constexpr unsigned kLowerUp = 0x10000;  // IFF_LOWER_UP (<linux/if.h>, which clashes with <net/if.h>)
 
-net::IpAddress to_net(const IpAddress& a) {
-  net::IpAddress out;
-  out.family = a.family;
-  out.bytes = a.bytes;
-  return out;
-}
-
-bool is_link_local(const net::IpAddress& a) {
+bool is_link_local(const IpAddress& a) {
   return a.family == AF_INET6 && a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80;
 }
 
-std::optional<net::IpAddress> sockaddr_address(const sockaddr* sa) {
+std::optional<IpAddress> sockaddr_address(const sockaddr* sa) {
   if (!sa) return std::nullopt;
-  net::IpAddress out;
+  IpAddress out;
   if (sa->sa_family == AF_INET) {
     out.family = AF_INET;
     std::memcpy(out.bytes.data(), &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, 4);
@@ -116,10 +109,10 @@ struct NetworkService::Uplink {
   net::UplinkSlot slot;
   UplinkTracker tracker;
   int ifindex = 0;
-  std::set<net::IpAddress> addresses;         // global-scope addresses now
-  std::set<net::IpAddress> source_rules;      // addresses with a source rule installed
-  std::set<net::IpAddress> recent_addresses;  // every address seen: a dead uplink's conntrack flush
-  bool table_route = false;                   // its own table's default is installed
+  std::set<IpAddress> addresses;         // global-scope addresses now
+  std::set<IpAddress> source_rules;      // addresses with a source rule installed
+  std::set<IpAddress> recent_addresses;  // every address seen: a dead uplink's conntrack flush
+  bool table_route = false;              // its own table's default is installed
   TimerId timer = 0;
   // The probe round in flight.
   std::vector<std::uint64_t> probes;
@@ -223,8 +216,7 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
     spec.uplinks.push_back({u.cfg.name, u.cfg.interface, u.cfg.metered, u.slot.mark()});
   }
   spec.lan_interface = config_.nat.lan_interface;
-  for (const Cidr& c : config_.nat.metered_allow)
-    spec.metered_allow.push_back(net::Prefix{to_net(c.address), c.prefix});
+  spec.metered_allow = config_.nat.metered_allow;
   spec.health_port = config_.health.enabled ? static_cast<std::uint16_t>(config_.health.port) : 0;
   spec.masquerade = config_.nat.enabled;
   // One nft transaction: in takeover it replaces the previous table, never
@@ -277,7 +269,7 @@ std::string NetworkService::reassert() {
   if (auto s = system_->add_rule(net::main_routes_rule(AF_INET)); !s.ok()) log_.error() << s.text();
   for (const auto& u : uplinks_) {
     if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET)); !s.ok()) log_.error() << s.text();
-    for (const net::IpAddress& a : u->source_rules)
+    for (const IpAddress& a : u->source_rules)
       if (auto rule = net::source_rule(u->slot, a); rule.ok())
         if (auto s = system_->add_rule(*rule); !s.ok()) log_.error() << s.text();
     if (u->table_route) install_uplink_routes(*u);
@@ -298,7 +290,7 @@ void NetworkService::prune_leftovers() {
   std::vector<decltype(rule_key(net::Rule{}))> wanted_rules{rule_key(net::main_routes_rule(AF_INET))};
   for (const auto& u : uplinks_) {
     wanted_rules.push_back(rule_key(net::mark_rule(u->slot, AF_INET)));
-    for (const net::IpAddress& a : u->source_rules)
+    for (const IpAddress& a : u->source_rules)
       if (auto rule = net::source_rule(u->slot, a); rule.ok()) wanted_rules.push_back(rule_key(*rule));
   }
   // Routes: each kept only while it leads where this service would put it
@@ -381,7 +373,7 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
     if (!u) return;
     u->ifindex = l->removed ? 0 : l->ifindex;
     if (l->removed) {
-      for (const auto& a : std::set<net::IpAddress>(u->addresses)) address_removed(*u, a);
+      for (const auto& a : std::set<IpAddress>(u->addresses)) address_removed(*u, a);
       u->table_route = false;
     }
     set_carrier(*u, !l->removed && l->admin_up && l->carrier);
@@ -437,7 +429,7 @@ void NetworkService::read_links() {
   }
   for (auto& u : uplinks_) {
     bool exists = false, carrier = false;
-    std::set<net::IpAddress> now;
+    std::set<IpAddress> now;
     for (ifaddrs* i = list; i; i = i->ifa_next) {
       if (u->cfg.interface != i->ifa_name) continue;
       exists = true;
@@ -446,7 +438,7 @@ void NetworkService::read_links() {
     }
     u->ifindex = exists ? static_cast<int>(::if_nametoindex(u->cfg.interface.c_str())) : 0;
     set_carrier(*u, carrier);
-    for (const auto& a : std::set<net::IpAddress>(u->addresses))
+    for (const auto& a : std::set<IpAddress>(u->addresses))
       if (!now.count(a)) address_removed(*u, a);
     for (const auto& a : now)
       if (!u->addresses.count(a)) address_added(*u, a);
@@ -467,7 +459,7 @@ void NetworkService::set_carrier(Uplink& u, bool carrier) {
   feed(u, tracker_event::Link{carrier});
 }
 
-void NetworkService::address_added(Uplink& u, const net::IpAddress& address) {
+void NetworkService::address_added(Uplink& u, const IpAddress& address) {
   if (!u.addresses.insert(address).second) return;
   u.recent_addresses.insert(address);
   if (u.recent_addresses.size() > 8) u.recent_addresses.erase(u.recent_addresses.begin());
@@ -484,7 +476,7 @@ void NetworkService::address_added(Uplink& u, const net::IpAddress& address) {
   feed(u, tracker_event::Address{true});
 }
 
-void NetworkService::address_removed(Uplink& u, const net::IpAddress& address) {
+void NetworkService::address_removed(Uplink& u, const IpAddress& address) {
   if (!u.addresses.erase(address)) return;
   if (u.source_rules.erase(address)) {
     auto rule = net::source_rule(u.slot, address);
@@ -501,7 +493,7 @@ std::optional<net::Route> NetworkService::default_route_for(const Uplink& u) con
   net::NextHop hop;
   hop.device = u.cfg.interface;
   if (u.cfg.gateway) {
-    hop.gateway = to_net(*u.cfg.gateway);
+    hop.gateway = *u.cfg.gateway;
     hop.family = u.cfg.gateway->family;
   }
   auto route = net::main_default_route(hop);
@@ -516,7 +508,7 @@ void NetworkService::install_uplink_routes(Uplink& u) {
   net::NextHop hop;
   hop.device = u.cfg.interface;
   if (u.cfg.gateway) {
-    hop.gateway = to_net(*u.cfg.gateway);
+    hop.gateway = *u.cfg.gateway;
     hop.family = u.cfg.gateway->family;
   }
   auto route = net::uplink_default_route(u.slot, hop);
@@ -597,7 +589,7 @@ void NetworkService::set_default(std::size_t index) {
     return;
   }
   default_index_ = index;
-  default_text_ = "default" + (u.cfg.gateway ? " via " + u.cfg.gateway->text : std::string()) + " dev " +
+  default_text_ = "default" + (u.cfg.gateway ? " via " + u.cfg.gateway->text() : std::string()) + " dev " +
                   u.cfg.interface + " metric " + std::to_string(net::kMainDefaultMetric);
   auto took = std::chrono::duration_cast<std::chrono::microseconds>(timers_.now() - event_at_);
   char ms[32];
@@ -610,7 +602,7 @@ void NetworkService::set_default(std::size_t index) {
 void NetworkService::flush(std::size_t index) {
   Uplink& u = *uplinks_[index];
   std::size_t total = 0;
-  for (const net::IpAddress& a : u.recent_addresses) {
+  for (const IpAddress& a : u.recent_addresses) {
     auto n = system_->flush_conntrack(a);
     if (!n.ok()) {
       log_.error() << "uplink[" << u.cfg.name << "]: " << n.status().text();

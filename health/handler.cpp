@@ -24,7 +24,7 @@ Response plain(unsigned status, std::string body) {
 }
 
 bool allowed(const IpAddress& peer, const HandlerPolicy& policy) {
-  for (const Cidr& c : policy.status_allow)
+  for (const Prefix& c : policy.status_allow)
     if (c.contains(peer)) return true;
   return false;
 }

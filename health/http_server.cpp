@@ -31,15 +31,15 @@ namespace {
 IpAddress to_ip(const asio::ip::address& a) {
   if (a.is_v4()) {
     auto b = a.to_v4().to_bytes();
-    return make_address(AF_INET, b.data());
+    return IpAddress::from_bytes(AF_INET, b.data());
   }
   auto v6 = a.to_v6();
   if (v6.is_v4_mapped()) {
     auto b = asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes();
-    return make_address(AF_INET, b.data());
+    return IpAddress::from_bytes(AF_INET, b.data());
   }
   auto b = v6.to_bytes();
-  return make_address(AF_INET6, b.data());
+  return IpAddress::from_bytes(AF_INET6, b.data());
 }
 
 // One answer as the bytes on the wire: every response goes through here, so
@@ -302,7 +302,7 @@ bool HttpServer::Impl::evict_one(const std::string& newcomer) {
   // Each iterator moves on before a lock() is let go: a session whose last
   // reference that was would take its own entry out of the list.
   for (auto it = sessions.begin(); it != sessions.end();)
-    if (auto s = (it++)->lock()) ++held[s->peer().text];
+    if (auto s = (it++)->lock()) ++held[s->peer().text()];
   std::string greedy;
   std::size_t most = 0;
   for (const auto& [address, n] : held)
@@ -310,7 +310,7 @@ bool HttpServer::Impl::evict_one(const std::string& newcomer) {
   for (auto it = sessions.begin(); it != sessions.end();) {
     auto here = it++;
     auto s = here->lock();
-    if (!s || s->peer().text != greedy) continue;
+    if (!s || s->peer().text() != greedy) continue;
     s->close();
     s->unlist();
     sessions.erase(here);
@@ -385,7 +385,7 @@ void HttpServer::Impl::accept(tcp::acceptor& acceptor) {
       self->backoff_delay = std::chrono::milliseconds(0);
       beast::error_code peer_ec;
       auto remote = socket.remote_endpoint(peer_ec);
-      self->make_room(peer_ec ? std::string() : to_ip(remote.address()).text);
+      self->make_room(peer_ec ? std::string() : to_ip(remote.address()).text());
       auto session = std::make_shared<Session>(std::move(socket), self);
       self->sessions.push_back(session);
       session->listed_at(std::prev(self->sessions.end()));
@@ -419,14 +419,14 @@ void HttpServer::start() {
     }
   }
   for (const IpAddress& addr : impl_->settings.listen) {
-    auto ip = asio::ip::make_address(addr.text);
+    auto ip = asio::ip::make_address(addr.text());
     tcp::endpoint endpoint(ip, impl_->settings.port);
     auto acceptor = std::make_unique<tcp::acceptor>(impl_->io);
     beast::error_code ec;
     acceptor->open(endpoint.protocol(), ec);
     if (ec == asio::error::address_family_not_supported) {
       // A kernel booted with ipv6.disable=1: serve the other addresses, say so.
-      impl_->log.warning() << "not listening on " << addr.text << ": " << ec.message();
+      impl_->log.warning() << "not listening on " << addr.text() << ": " << ec.message();
       continue;
     }
     if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
@@ -435,7 +435,8 @@ void HttpServer::start() {
     if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
       stop();
-      std::string where = (ip.is_v6() ? "[" + addr.text + "]" : addr.text) + ":" + std::to_string(impl_->settings.port);
+      std::string where =
+          (ip.is_v6() ? "[" + addr.text() + "]" : addr.text()) + ":" + std::to_string(impl_->settings.port);
       throw std::system_error(ec, "cannot listen on " + where);
     }
     impl_->acceptors.push_back(std::move(acceptor));

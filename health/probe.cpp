@@ -105,10 +105,10 @@ socklen_t socket_address(const IpAddress& a, unsigned short port, const std::str
 
 std::optional<IpAddress> peer_of(const sockaddr_storage& from) {
   if (from.ss_family == AF_INET)
-    return make_address(AF_INET,
-                        reinterpret_cast<const std::uint8_t*>(&reinterpret_cast<const sockaddr_in*>(&from)->sin_addr));
+    return IpAddress::from_bytes(
+        AF_INET, reinterpret_cast<const std::uint8_t*>(&reinterpret_cast<const sockaddr_in*>(&from)->sin_addr));
   if (from.ss_family == AF_INET6)
-    return make_address(
+    return IpAddress::from_bytes(
         AF_INET6, reinterpret_cast<const std::uint8_t*>(&reinterpret_cast<const sockaddr_in6*>(&from)->sin6_addr));
   return std::nullopt;
 }
@@ -126,7 +126,7 @@ struct Prober::Impl : std::enable_shared_from_this<Prober::Impl> {
         : id(id_),
           request(request_),
           done(std::move(done_)),
-          log("probe[" + std::string(to_string(request_.kind)) + " " + request_.target.text + " via " +
+          log("probe[" + std::string(to_string(request_.kind)) + " " + request_.target.text() + " via " +
               request_.interface + "]"),
           socket(io),
           timer(io) {}
@@ -337,7 +337,7 @@ struct Prober::Impl : std::enable_shared_from_this<Prober::Impl> {
         if (!from_us) p.result.bytes_received += ip_header_bytes(family) + 8 + p.result.bytes_sent;
         fail(p, "PROBE_UNREACHABLE",
              icmp_error_text(family, ee.ee_type, ee.ee_code) +
-                 (from ? (from_us ? " (from this host)" : " (from " + from->text + ")") : std::string()));
+                 (from ? (from_us ? " (from this host)" : " (from " + from->text() + ")") : std::string()));
         return true;
       }
     }
@@ -514,7 +514,7 @@ struct Prober::Impl : std::enable_shared_from_this<Prober::Impl> {
       if (!from_us) p.result.bytes_received += wire;
       fail(p, "PROBE_UNREACHABLE",
            icmp_error_text(family, m->type, m->code) +
-               (sender ? (from_us ? " (from this host)" : " (from " + sender->text + ")") : std::string()));
+               (sender ? (from_us ? " (from this host)" : " (from " + sender->text() + ")") : std::string()));
       return true;
     }
     return false;
@@ -587,7 +587,7 @@ struct Prober::Impl : std::enable_shared_from_this<Prober::Impl> {
   }
 
   std::string url_of(const ProbeRequest& r) const {
-    std::string host = r.target.text;
+    std::string host = r.target.text();
     if (r.target.family == AF_INET6)
       host = "[" + host + (is_link_local(r.target) ? "%25" + r.interface : std::string()) + "]";
     return "http://" + host + (r.port ? ":" + std::to_string(r.port) : std::string()) + "/";

@@ -47,14 +47,14 @@ void parse_quoted(int family, Bytes quoted, IcmpMessage& m) {
     if (!ihl) return;
     header = *ihl;
     proto = quoted[9];
-    m.quoted_source = make_address(AF_INET, quoted.data() + 12);
-    m.quoted_destination = make_address(AF_INET, quoted.data() + 16);
+    m.quoted_source = IpAddress::from_bytes(AF_INET, quoted.data() + 12);
+    m.quoted_destination = IpAddress::from_bytes(AF_INET, quoted.data() + 16);
   } else {
     if (quoted.size() < kIpv6Header || (quoted[0] >> 4) != 6) return;
     header = kIpv6Header;
     proto = quoted[6];  // next header: extension headers are not followed (we never send any)
-    m.quoted_source = make_address(AF_INET6, quoted.data() + 8);
-    m.quoted_destination = make_address(AF_INET6, quoted.data() + 24);
+    m.quoted_source = IpAddress::from_bytes(AF_INET6, quoted.data() + 8);
+    m.quoted_destination = IpAddress::from_bytes(AF_INET6, quoted.data() + 24);
   }
   if (proto != (family == AF_INET ? kProtoIcmp4 : kProtoIcmp6)) return;
   Bytes echo = quoted.subspan(header);

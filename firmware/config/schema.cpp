@@ -26,8 +26,8 @@ void assign(std::optional<IpAddress>& f, const Value& v) {
 void assign(std::vector<IpAddress>& f, const Value& v) {
   f = std::get<std::vector<IpAddress>>(v);
 }
-void assign(std::vector<Cidr>& f, const Value& v) {
-  f = std::get<std::vector<Cidr>>(v);
+void assign(std::vector<Prefix>& f, const Value& v) {
+  f = std::get<std::vector<Prefix>>(v);
 }
 void assign(ModemDevice& f, const Value& v) {
   f = std::get<ModemDevice>(v);

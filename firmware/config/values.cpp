@@ -119,22 +119,22 @@ ParsedValue parse_apn(std::string_view text) {
 }
 
 ParsedValue parse_cidr_list(std::string_view text) {
-  std::vector<Cidr> out;
+  std::vector<Prefix> out;
   for (std::string_view item : split_list(text)) {
     if (item.empty()) return fail("empty entry in the list (check the commas)");
     size_t slash = item.find('/');
-    auto addr = parse_address(item.substr(0, slash));
+    auto addr = IpAddress::parse(item.substr(0, slash));
     if (!addr) return fail("'" + std::string(item) + "' is not an address/prefix");
     int max_prefix = addr->family == AF_INET ? 32 : 128;
     std::int64_t prefix = max_prefix;
     if (slash != std::string_view::npos &&
         (!parse_int(item.substr(slash + 1), prefix) || prefix < 0 || prefix > max_prefix))
       return fail("'" + std::string(item) + "' has a bad prefix length (0.." + std::to_string(max_prefix) + ")");
-    Cidr c{*addr, static_cast<int>(prefix)};
-    Cidr network = c;
+    Prefix c{*addr, static_cast<int>(prefix)};
+    Prefix network = c;
     size_t len = addr->family == AF_INET ? 4 : 16;
     for (size_t i = 0; i < len; ++i) {
-      int bits = std::clamp(c.prefix - static_cast<int>(i) * 8, 0, 8);
+      int bits = std::clamp(c.length - static_cast<int>(i) * 8, 0, 8);
       network.address.bytes[i] &= static_cast<std::uint8_t>(0xff00u >> bits);
     }
     if (!(network.address == c.address)) {
@@ -233,7 +233,7 @@ ParsedValue parse_value(const ValueType& t, std::string_view text) {
       return ok(Duration(ms));
     }
     case ValueKind::address: {
-      auto a = parse_address(text);
+      auto a = IpAddress::parse(text);
       if (!a) return fail("not an IPv4 or IPv6 address");
       return ok(*a);
     }
@@ -241,7 +241,7 @@ ParsedValue parse_value(const ValueType& t, std::string_view text) {
       std::vector<IpAddress> out;
       for (std::string_view item : split_list(text)) {
         if (item.empty()) return fail("empty entry in the list (check the commas)");
-        auto a = parse_address(item);
+        auto a = IpAddress::parse(item);
         if (!a) return fail("'" + std::string(item) + "' is not an IPv4 or IPv6 address");
         out.push_back(*a);
       }
@@ -275,7 +275,7 @@ ParsedValue parse_value(const ValueType& t, std::string_view text) {
       if (text.substr(0, scheme.size()) != scheme) return fail("not an https:// URL");
       std::string_view rest = text.substr(scheme.size());
       std::string_view host = rest.substr(0, rest.find_first_of(":/?"));
-      if (host.empty() || !(is_hostname(host) || parse_address(host))) return fail("URL has no valid host name");
+      if (host.empty() || !(is_hostname(host) || IpAddress::parse(host))) return fail("URL has no valid host name");
       for (char c : text)
         if (!std::isgraph(static_cast<unsigned char>(c))) return fail("URL contains spaces or control characters");
       return ok(std::string(text));

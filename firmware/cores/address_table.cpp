@@ -4,10 +4,6 @@
 
 namespace fb::core {
 
-IpAddress to_ip(const fb::net::IpAddress& address) {
-  return make_address(address.family, address.bytes.data());
-}
-
 std::vector<AddressTable::Change> AddressTable::set_uplinks(Uplinks uplinks) {
   // Uplinks added or renamed count as changed from "none".
   Primaries before;
@@ -48,7 +44,7 @@ std::vector<AddressTable::Change> AddressTable::apply(const fb::net::NetEvent& e
       if (!link->name.empty()) i.name = link->name;
     }
   } else if (const auto* a = std::get_if<fb::net::AddressEvent>(&event)) {
-    IpAddress address = to_ip(a->address);
+    const IpAddress& address = a->address;
     auto it = interfaces_.find(a->ifindex);
     if (a->removed) {
       if (it != interfaces_.end()) std::erase(it->second.addresses, address);

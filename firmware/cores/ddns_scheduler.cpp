@@ -20,9 +20,9 @@ constexpr std::size_t kEvents = std::variant_size_v<DdnsEvent>;
 std::string event_text(const DdnsEvent& e) {
   struct Visitor {
     std::string operator()(const ev::Start& s) const {
-      return "start(published " + (s.published ? s.published->text : std::string("none")) + ")";
+      return "start(published " + (s.published ? s.published->text() : std::string("none")) + ")";
     }
-    std::string operator()(const ev::AddressChanged& a) const { return "address_changed(" + a.address.text + ")"; }
+    std::string operator()(const ev::AddressChanged& a) const { return "address_changed(" + a.address.text() + ")"; }
     std::string operator()(const ev::AddressLost&) const { return "address_lost"; }
     std::string operator()(const ev::GetFinished& g) const { return "get_finished(" + outcome(g.reply) + ")"; }
     std::string operator()(const ev::SetFinished& s) const { return "set_finished(" + outcome(s.reply) + ")"; }
@@ -32,7 +32,7 @@ std::string event_text(const DdnsEvent& e) {
     static std::string outcome(const Reply& r) {
       std::string code(fb::ddns::error_code(r.outcome));
       std::string text = code.empty() ? std::string(fb::ddns::to_string(r.outcome)) : code;
-      if (r.address) text += " " + r.address->text;
+      if (r.address) text += " " + r.address->text();
       return text;
     }
   };
@@ -129,7 +129,7 @@ State DdnsScheduler::note_address(const DdnsEvent& e) {
   local_ = std::get<ev::AddressChanged>(e).address;
   link_lost_ = false;
   if (state_ == State::auth_failed)
-    log_.notice() << "address " << local_->text << " not published: " << status_.code
+    log_.notice() << "address " << local_->text() << " not published: " << status_.code
                   << " until the config is reloaded";
   return state_;
 }
@@ -238,7 +238,7 @@ State DdnsScheduler::got(const DdnsEvent& e) {
   if (mode_ == DdnsMode::source_address) {
     if (!r.address) return failed(Reply{Outcome::bad_reply, std::nullopt, "get without an address", r.http_status});
     if (force_set_) return send_set(*r.address);
-    if (published_ && *published_ == *r.address) return in_sync("published address " + r.address->text + " matches");
+    if (published_ && *published_ == *r.address) return in_sync("published address " + r.address->text() + " matches");
     return send_set(*r.address);
   }
   // record mode: the record's value vs the uplink's own address
@@ -253,7 +253,7 @@ State DdnsScheduler::got(const DdnsEvent& e) {
       status_.published = published_;
       emit<act::Persist>(*local_);
     }
-    return in_sync("record holds " + local_->text);
+    return in_sync("record holds " + local_->text());
   }
   return send_set(*local_);
 }
@@ -278,7 +278,7 @@ State DdnsScheduler::did_set(const DdnsEvent& e) {
     failures_ = 0;
     return send_get();
   }
-  std::string what = r.address ? r.address->text : std::string("the address");  // the client always names it
+  std::string what = r.address ? r.address->text() : std::string("the address");  // the client always names it
   return in_sync(r.outcome == Outcome::published ? "published " + what : "record already held " + what);
 }
 

@@ -59,7 +59,7 @@ void AddressWatch::drain() {
       int rest = static_cast<int>(IFA_PAYLOAD(h));
       for (auto* a = IFA_RTA(ifa); RTA_OK(a, rest); a = RTA_NEXT(a, rest)) {
         if (a->rta_type != IFA_LOCAL) continue;
-        IpAddress address = make_address(AF_INET, static_cast<const std::uint8_t*>(RTA_DATA(a)));
+        IpAddress address = IpAddress::from_bytes(AF_INET, static_cast<const std::uint8_t*>(RTA_DATA(a)));
         callback_(h->nlmsg_type == RTM_NEWADDR, address);
         if (!*alive_) return;
       }

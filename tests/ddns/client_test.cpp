@@ -79,7 +79,7 @@ Reply call(asio::io_context& io, DdnsClient& client, const char* address = nullp
   std::optional<Reply> got;
   auto done = [&](const Reply& r) { got = r; };
   if (address)
-    client.set(*fb::parse_address(address), done);
+    client.set(*fb::IpAddress::parse(address), done);
   else
     client.get(done);
   bool finished = fb::test::wait_until(
@@ -121,14 +121,14 @@ TEST_CASE("v3: get sees the loopback source, set publishes it, the same set agai
   Reply get = call(io, client);
   CHECK(get.outcome == Outcome::observed);
   REQUIRE(get.address);
-  CHECK(get.address->text == "127.0.0.1");
+  CHECK(get.address->text() == "127.0.0.1");
   CHECK(get.http_status == 200);
 
   Reply set = call(io, client, "127.0.0.1");
   CHECK(set.outcome == Outcome::published);
   CHECK(set.http_status == 201);
   REQUIRE(set.address);
-  CHECK(set.address->text == "127.0.0.1");
+  CHECK(set.address->text() == "127.0.0.1");
   CHECK(server.stats()["records"]["www.example.com"] == "127.0.0.1");
 
   Reply again = call(io, client, "127.0.0.1");
@@ -157,7 +157,7 @@ TEST_CASE("v1 and v2: GETs with the trailing-dot hostname; the server checks the
     DdnsClient client(io, settings_for(server, p, dir));
     Reply get = call(io, client);
     REQUIRE(get.address);
-    CHECK(get.address->text == "127.0.0.1");
+    CHECK(get.address->text() == "127.0.0.1");
     CHECK(call(io, client, "127.0.0.1").outcome == Outcome::published);
     CHECK(call(io, client, "127.0.0.1").outcome == Outcome::unchanged);
     REQUIRE(fb::test::wait_until(
@@ -179,7 +179,7 @@ TEST_CASE("the hash binds the source address: a set for another address than the
   CHECK(code(stale) == "DDNS_AUTH_FAILED");
   Reply get = call(io, client);
   REQUIRE(get.address);
-  CHECK(get.address->text == "198.51.100.7");
+  CHECK(get.address->text() == "198.51.100.7");
   CHECK(call(io, client, "198.51.100.7").outcome == Outcome::published);
 }
 
@@ -391,7 +391,7 @@ TEST_CASE("an address as the interface binds the source to it (what the server t
   DdnsClient client(io, s);
   Reply r = call(io, client);
   REQUIRE(r.address);
-  CHECK(r.address->text == "127.0.0.2");
+  CHECK(r.address->text() == "127.0.0.2");
   CHECK(call(io, client, "127.0.0.2").outcome == Outcome::published);
   CHECK(server.stats()["records"]["www.example.com"] == "127.0.0.2");
 }
@@ -422,7 +422,7 @@ TEST_CASE("route53: libcurl's SigV4 checks out against our own implementation; t
   CHECK(set.detail.find("PENDING") != std::string::npos);
   Reply after = call(io, client);
   REQUIRE(after.address);
-  CHECK(after.address->text == "127.0.0.1");
+  CHECK(after.address->text() == "127.0.0.1");
 
   REQUIRE(fb::test::wait_until(
       io, [&] { return server.requests().size() == 3; }, 10s));
@@ -534,9 +534,9 @@ TEST_CASE("the state file is replaced atomically and ignores other records") {
   TempDir dir;
   fb::ddns::StateFile state(dir / "ddns.json", Provider::lambda_v3, "www.example.com");
   CHECK_FALSE(state.load());
-  CHECK(state.store(*fb::parse_address("203.0.113.7")).empty());
+  CHECK(state.store(*fb::IpAddress::parse("203.0.113.7")).empty());
   REQUIRE(state.load());
-  CHECK(state.load()->text == "203.0.113.7");
+  CHECK(state.load()->text() == "203.0.113.7");
   CHECK_FALSE(std::ifstream(dir / "ddns.json.tmp").good());  // no leftover
   CHECK(fb::test::read_file(dir / "ddns.json") ==
         "{\"address\":\"203.0.113.7\",\"hostname\":\"www.example.com\",\"provider\":\"lambda-v3\"}\n");
@@ -545,7 +545,7 @@ TEST_CASE("the state file is replaced atomically and ignores other records") {
   fb::test::write_file(dir / "ddns.json", "{garbage");
   CHECK_FALSE(state.load());
   fb::ddns::StateFile nowhere("/nonexistent-dir/ddns.json", Provider::lambda_v3, "www.example.com");
-  CHECK_FALSE(nowhere.store(*fb::parse_address("203.0.113.7")).empty());
+  CHECK_FALSE(nowhere.store(*fb::IpAddress::parse("203.0.113.7")).empty());
 }
 
 // ---- the scheduler wired to the client, in real time ----
@@ -573,9 +573,9 @@ TEST_CASE("runner: first publish, then no update after a restart with the same a
     REQUIRE(fb::test::wait_until(
         io, [&] { return runner.state() == fb::core::DdnsScheduler::State::in_sync; }, 20s));
     REQUIRE(runner.status().published);
-    CHECK(runner.status().published->text == "127.0.0.1");
+    CHECK(runner.status().published->text() == "127.0.0.1");
   }
-  CHECK(fb::ddns::StateFile(dir / "ddns.json", Provider::lambda_v3, "www.example.com").load()->text == "127.0.0.1");
+  CHECK(fb::ddns::StateFile(dir / "ddns.json", Provider::lambda_v3, "www.example.com").load()->text() == "127.0.0.1");
   fb::test::DdnsRunner again(io, s, fast_policy(), dir / "ddns.json", [] { return 0.5; });
   again.start();
   REQUIRE(fb::test::wait_until(
@@ -604,7 +604,7 @@ TEST_CASE("runner: an address change reaches the server as a set; latency over 1
     server.control("/pretend?source=" + seen);
     std::size_t before = server.requests().size();
     auto t0 = std::chrono::steady_clock::now();
-    runner.address_changed(*fb::parse_address(("10.64.0." + std::to_string(i + 2)).c_str()));
+    runner.address_changed(*fb::IpAddress::parse(("10.64.0." + std::to_string(i + 2)).c_str()));
     bool seen_set = fb::test::wait_until(
         io,
         [&] {
@@ -622,7 +622,7 @@ TEST_CASE("runner: an address change reaches the server as a set; latency over 1
     ms.push_back((t_server - t_event) * 1000.0);
     REQUIRE(fb::test::wait_until(
         io, [&] { return runner.state() == fb::core::DdnsScheduler::State::in_sync; }, 10s));
-    CHECK(runner.status().published->text == seen);
+    CHECK(runner.status().published->text() == seen);
   }
   std::sort(ms.begin(), ms.end());
   MESSAGE("address change -> set at the server (loopback HTTPS, get + set): median "
@@ -641,7 +641,8 @@ TEST_CASE("runner: a wrong secret stops all requests with DDNS_AUTH_FAILED until
   runner.start();
   REQUIRE(fb::test::wait_until(
       io, [&] { return runner.status().code == "DDNS_AUTH_FAILED"; }, 20s));
-  for (int i = 0; i < 5; ++i) runner.address_changed(*fb::parse_address(("10.64.0." + std::to_string(i + 2)).c_str()));
+  for (int i = 0; i < 5; ++i)
+    runner.address_changed(*fb::IpAddress::parse(("10.64.0." + std::to_string(i + 2)).c_str()));
   fb::test::run_for(io, 2s);
   CHECK(server.stats()["requests"] == 2);  // one get, one set; nothing after
   server.clear();

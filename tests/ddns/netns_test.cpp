@@ -88,7 +88,7 @@ std::string seen_by_server(asio::io_context& io, const FakeDdnsServer& server, c
       io, [&] { return got.has_value(); }, 20s));
   INFO(got->detail);
   REQUIRE(got->outcome == Outcome::observed);
-  return got->address->text;
+  return got->address->text();
 }
 
 }  // namespace
@@ -126,10 +126,10 @@ TEST_CASE("the update leaves through the configured uplink, and a netlink addres
       runner.address_lost();
     }
   });
-  runner.start(*fb::parse_address("10.0.2.2"));
+  runner.start(*fb::IpAddress::parse("10.0.2.2"));
   REQUIRE(fb::test::wait_until(
       io, [&] { return runner.state() == State::in_sync; }, 20s));
-  CHECK(runner.status().published->text == "10.0.2.2");
+  CHECK(runner.status().published->text() == "10.0.2.2");
 
   std::vector<double> ms;
   for (int i = 0; i < 10; ++i) {
@@ -157,7 +157,7 @@ TEST_CASE("the update leaves through the configured uplink, and a netlink addres
     ms.push_back(((*set)["t_received"].get<double>() - t_event) * 1000.0);
     REQUIRE(fb::test::wait_until(
         io, [&] { return runner.state() == State::in_sync; }, 20s));
-    CHECK(runner.status().published->text == new_ip);
+    CHECK(runner.status().published->text() == new_ip);
   }
   std::sort(ms.begin(), ms.end());
   MESSAGE("netlink address event -> set at the server (namespaces, HTTPS, get + set): median "

@@ -195,7 +195,7 @@ TEST_CASE("v1/v2 replies: always HTTP 200, return_status/return_message decide")
     CHECK_FALSE(r.detail.empty());
     if (row.address) {
       REQUIRE(r.address);
-      CHECK(r.address->text == row.address);
+      CHECK(r.address->text() == row.address);
     } else {
       CHECK_FALSE(r.address);
     }
@@ -248,7 +248,7 @@ TEST_CASE("v3 replies: the documented status codes") {
     CHECK(to_string(r.outcome) == to_string(row.outcome));
     if (row.address) {
       REQUIRE(r.address);
-      CHECK(r.address->text == row.address);
+      CHECK(r.address->text() == row.address);
     }
   }
 }

@@ -132,7 +132,7 @@ TEST_CASE("Route53 replies: ChangeInfo, the record list and ErrorResponse codes"
     CHECK_FALSE(r.detail.empty());
     if (row.address) {
       REQUIRE(r.address);
-      CHECK(r.address->text == row.address);
+      CHECK(r.address->text() == row.address);
     } else {
       CHECK_FALSE(r.address);
     }

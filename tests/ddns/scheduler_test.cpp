@@ -23,7 +23,7 @@ using State = DdnsScheduler::State;
 namespace {
 
 IpAddress ip(const char* text) {
-  return *fb::parse_address(text);
+  return *fb::IpAddress::parse(text);
 }
 
 Reply reply(Outcome o, const char* address = nullptr) {
@@ -56,7 +56,7 @@ struct Harness {
       if (auto* s = std::get_if<act::SendSet>(&a)) {
         ++sets;
         pending_set = s->address;
-        set_addresses.push_back(s->address.text);
+        set_addresses.push_back(s->address.text());
       } else {
         ++gets;
         pending_set.reset();
@@ -73,7 +73,7 @@ struct Harness {
       if (timer) time.cancel(timer);
       timer = 0;
     } else if (auto* p = std::get_if<act::Persist>(&a)) {
-      persisted.push_back(p->published.text);
+      persisted.push_back(p->published.text());
     } else if (auto* r = std::get_if<act::Report>(&a)) {
       reports.push_back(r->status);
     }
@@ -128,7 +128,7 @@ TEST_CASE("first start: get, publish what the API sees, persist it, verify every
   CHECK(h.persisted == std::vector<std::string>{"203.0.113.7"});
   CHECK(h.timer_delay() == 15min);
   REQUIRE(h.scheduler.status().published);
-  CHECK(h.scheduler.status().published->text == "203.0.113.7");
+  CHECK(h.scheduler.status().published->text() == "203.0.113.7");
   CHECK(h.scheduler.status().code.empty());
   CHECK(h.reports.back().state == "in_sync");
 

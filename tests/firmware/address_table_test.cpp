@@ -12,13 +12,13 @@ using fb::net::LinkEvent;
 namespace {
 
 fb::IpAddress ip(const char* text) {
-  return *fb::parse_address(text);
+  return *fb::IpAddress::parse(text);
 }
 
 AddressEvent addr(int ifindex, const char* text, bool removed = false) {
   AddressEvent e;
   e.ifindex = ifindex;
-  e.address = *fb::net::IpAddress::parse(text);
+  e.address = *fb::IpAddress::parse(text);
   e.prefix_length = e.address.family == AF_INET ? 24 : 64;
   e.removed = removed;
   return e;

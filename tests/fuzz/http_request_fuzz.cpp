@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                  {"cellular", "ppp0", "ppp", UplinkState::down, true, "NO_CARRIER"}};
     return s;
   }();
-  static const HandlerPolicy policy{{fb::Cidr{*fb::parse_address("127.0.0.0"), 8}}};
+  static const HandlerPolicy policy{{fb::Prefix{*fb::IpAddress::parse("127.0.0.0"), 8}}};
   static const HttpCounters counters;
 
   http::request_parser<http::empty_body> parser;
@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!parser.is_header_done()) return 0;
   const auto& req = parser.get();
   for (const char* peer : {"127.0.0.1", "203.0.113.5"}) {
-    Request request{std::string(req.method_string()), std::string(req.target()), *fb::parse_address(peer),
+    Request request{std::string(req.method_string()), std::string(req.target()), *fb::IpAddress::parse(peer),
                     size % 2 ? "wired" : ""};
     Response r = handle(request, snapshot, policy, counters);
     switch (r.status) {

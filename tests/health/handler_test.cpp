@@ -22,10 +22,10 @@ Snapshot snapshot() {
   return s;
 }
 HandlerPolicy policy() {
-  return HandlerPolicy{{fb::Cidr{*fb::parse_address("127.0.0.0"), 8}}};
+  return HandlerPolicy{{fb::Prefix{*fb::IpAddress::parse("127.0.0.0"), 8}}};
 }
 Request get(std::string target, std::string peer = "127.0.0.1", std::string arrival = "") {
-  return Request{"GET", std::move(target), *fb::parse_address(peer), std::move(arrival)};
+  return Request{"GET", std::move(target), *fb::IpAddress::parse(peer), std::move(arrival)};
 }
 Response call(const Request& r) {
   return handle(r, snapshot(), policy(), HttpCounters{});
@@ -221,7 +221,7 @@ TEST_CASE("the modem section: the PPP session's addresses and how long it has be
 TEST_CASE("/status and /metrics are never served on an uplink unless it has serve_status") {
   // A carrier's CGNAT neighbour in 10.0.0.0/8, asking on the cellular uplink: refused even when the
   // allow-list would let the address in; /health stays open there (Route53 asks it).
-  HandlerPolicy open{{fb::Cidr{*fb::parse_address("0.0.0.0"), 0}}};
+  HandlerPolicy open{{fb::Prefix{*fb::IpAddress::parse("0.0.0.0"), 0}}};
   for (const char* path : {"/status", "/metrics"}) {
     CAPTURE(path);
     Response r = handle(get(path, "10.12.0.9", "cellular"), snapshot(), open, HttpCounters{});
@@ -235,7 +235,7 @@ TEST_CASE("/status and /metrics are never served on an uplink unless it has serv
   named.status_uplinks = {"wired"};
   CHECK(handle(get("/status", "198.51.100.3", "wired"), snapshot(), named, HttpCounters{}).status == 200);
   CHECK(handle(get("/status", "10.12.0.9", "cellular"), snapshot(), named, HttpCounters{}).status == 403);
-  named.status_allow = {fb::Cidr{*fb::parse_address("127.0.0.0"), 8}};  // and the allow-list still applies
+  named.status_allow = {fb::Prefix{*fb::IpAddress::parse("127.0.0.0"), 8}};  // and the allow-list still applies
   CHECK(handle(get("/status", "198.51.100.3", "wired"), snapshot(), named, HttpCounters{}).status == 403);
 }
 

@@ -88,8 +88,8 @@ class ServerFixture {
           return state_;
         },
         [](const fb::IpAddress& local) {  // 127.0.0.1 is loopback: no uplink's
-          if (local.text == "127.0.0.2") return std::string("cellular");
-          if (local.text == "127.0.0.5") return std::string("wired");
+          if (local.text() == "127.0.0.2") return std::string("cellular");
+          if (local.text() == "127.0.0.5") return std::string("wired");
           return std::string();
         },
         health_source ? HttpServer::HealthSource([this] {
@@ -109,11 +109,11 @@ class ServerFixture {
   }
   static ServerSettings defaults() {
     ServerSettings s;
-    s.listen = {*fb::parse_address("0.0.0.0")};
+    s.listen = {*fb::IpAddress::parse("0.0.0.0")};
     s.port = 0;
     s.request_timeout = 1000ms;
     s.max_connections = 32;
-    s.policy.status_allow = {fb::Cidr{*fb::parse_address("127.0.0.1"), 32}};
+    s.policy.status_allow = {fb::Prefix{*fb::IpAddress::parse("127.0.0.1"), 32}};
     return s;
   }
   // Changes the state and tells the server, as the daemon does on a drain
@@ -318,7 +318,7 @@ TEST_CASE("a port that is taken is refused with the address in the message") {
   ServerFixture first;
   boost::asio::io_context io;
   ServerSettings settings = ServerFixture::defaults();
-  settings.listen = {*fb::parse_address("127.0.0.1")};
+  settings.listen = {*fb::IpAddress::parse("127.0.0.1")};
   settings.port = first.port();
   HttpServer second(
       io, settings, [] { return Snapshot{}; }, nullptr);

@@ -27,7 +27,7 @@ Bytes ipv4_header(std::uint8_t protocol, const char* src, const char* dst, std::
   h[2] = static_cast<std::uint8_t>(total >> 8);
   h[3] = static_cast<std::uint8_t>(total);
   for (const char* a : {src, dst}) {
-    auto ip = *fb::parse_address(a);
+    auto ip = *fb::IpAddress::parse(a);
     h.insert(h.end(), ip.bytes.begin(), ip.bytes.begin() + 4);
   }
   return h;
@@ -36,7 +36,7 @@ Bytes ipv4_header(std::uint8_t protocol, const char* src, const char* dst, std::
 Bytes ipv6_header(std::uint8_t next, const char* src, const char* dst, std::size_t payload) {
   Bytes h = {0x60, 0, 0, 0, static_cast<std::uint8_t>(payload >> 8), static_cast<std::uint8_t>(payload), next, 64};
   for (const char* a : {src, dst}) {
-    auto ip = *fb::parse_address(a);
+    auto ip = *fb::IpAddress::parse(a);
     h.insert(h.end(), ip.bytes.begin(), ip.bytes.end());
   }
   return h;
@@ -140,8 +140,8 @@ TEST_CASE("ICMP errors quoting our echo request name its id, sequence and destin
   CHECK(m->id == 0x3333);
   CHECK(m->sequence == 5);
   REQUIRE(m->quoted_destination);
-  CHECK(m->quoted_destination->text == "198.51.100.10");
-  CHECK(m->quoted_source->text == "10.0.2.2");
+  CHECK(m->quoted_destination->text() == "198.51.100.10");
+  CHECK(m->quoted_source->text() == "10.0.2.2");
   // Routers may quote only the first 8 bytes of the payload: still enough.
   auto short_quote = Bytes(quoted.begin(), quoted.begin() + 28);
   m = parse_icmp(AF_INET, cat(ipv4_header(1, "10.0.2.1", "10.0.2.2", 36), cat(unreach, short_quote)), true);
@@ -156,8 +156,8 @@ TEST_CASE("ICMP errors quoting our echo request name its id, sequence and destin
   REQUIRE(m);
   CHECK(m->kind == IcmpMessage::Kind::error);
   CHECK(m->id == 0x4444);
-  CHECK(m->quoted_destination->text == "2001:db8:100::10");
-  CHECK(m->quoted_source->text == "fd00:2::2");
+  CHECK(m->quoted_destination->text() == "2001:db8:100::10");
+  CHECK(m->quoted_source->text() == "fd00:2::2");
 
   // An error about someone's UDP datagram, or a quote cut inside the IP header: not ours.
   auto udp = cat(ipv4_header(17, "10.0.2.2", "198.51.100.10", 8), Bytes(8, 0));

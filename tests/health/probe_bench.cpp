@@ -63,7 +63,7 @@ int main() {
     fb::health::ProbeRequest r;
     r.kind = c.kind;
     r.interface = "fbA";
-    r.target = *fb::parse_address(c.target);
+    r.target = *fb::IpAddress::parse(c.target);
     r.timeout = 2s;
     std::vector<double> us;
     int failures = 0;

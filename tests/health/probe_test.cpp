@@ -60,7 +60,7 @@ ProbeRequest request(ProbeKind kind, const std::string& interface, const char* t
   ProbeRequest r;
   r.kind = kind;
   r.interface = interface;
-  r.target = *fb::parse_address(target);
+  r.target = *fb::IpAddress::parse(target);
   r.timeout = timeout;
   r.port = port;
   return r;
@@ -81,7 +81,7 @@ ProbeResult probe(asio::io_context& io, Prober& prober, const ProbeRequest& r) {
   REQUIRE(wait_until(
       io, [&] { return got.has_value(); }, r.timeout + 5s));
   CHECK(calls == 1);
-  INFO(fb::health::to_string(r.kind) << " " << r.target.text << " via " << r.interface << ": "
+  INFO(fb::health::to_string(r.kind) << " " << r.target.text() << " via " << r.interface << ": "
                                      << (got->ok ? "ok" : got->error));
   return *got;
 }

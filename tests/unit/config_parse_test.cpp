@@ -51,7 +51,7 @@ TEST_CASE("a minimal config gets the schema's defaults") {
   REQUIRE(c.uplinks.size() == 2);
   CHECK(c.uplinks[0].name == "wired");
   CHECK(c.uplinks[0].kind == UplinkKind::ethernet);
-  CHECK(c.uplinks[0].gateway->text == "192.168.1.1");
+  CHECK(c.uplinks[0].gateway->text() == "192.168.1.1");
   CHECK(c.uplinks[0].probe_interval == 5s);
   CHECK(c.uplinks[1].name == "cellular");
   CHECK(c.uplinks[1].kind == UplinkKind::ppp);

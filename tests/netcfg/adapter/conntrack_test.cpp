@@ -6,6 +6,8 @@
 #include "lab.hpp"
 
 using namespace fb::net;
+using fb::IpAddress;
+using fb::Prefix;
 using namespace fb::net::test;
 
 TEST_CASE("flushing an uplink's address deletes its tracked flows and only those") {

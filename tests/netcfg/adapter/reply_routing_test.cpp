@@ -11,6 +11,8 @@
 #include "lab.hpp"
 
 using namespace fb::net;
+using fb::IpAddress;
+using fb::Prefix;
 using namespace fb::net::test;
 
 namespace {

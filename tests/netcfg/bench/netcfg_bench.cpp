@@ -12,6 +12,8 @@
 #include "netcfg_specs.hpp"
 
 using namespace fb::net;
+using fb::IpAddress;
+using fb::Prefix;
 using namespace fb::net::test;
 using Clock = std::chrono::steady_clock;
 

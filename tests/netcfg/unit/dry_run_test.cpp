@@ -11,6 +11,8 @@
 #include "netcfg_specs.hpp"
 
 using namespace fb::net;
+using fb::IpAddress;
+using fb::Prefix;
 
 namespace {
 

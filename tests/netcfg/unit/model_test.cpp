@@ -9,6 +9,8 @@
 #include "fb/net/sysctl.hpp"
 
 using namespace fb::net;
+using fb::IpAddress;
+using fb::Prefix;
 
 namespace {
 IpAddress ip(const char* text) {

@@ -94,8 +94,8 @@ class NetworkService {
   void on_net_event(const net::NetEvent& event);
   void read_links();
   void set_carrier(Uplink& u, bool carrier);
-  void address_added(Uplink& u, const net::IpAddress& address);
-  void address_removed(Uplink& u, const net::IpAddress& address);
+  void address_added(Uplink& u, const IpAddress& address);
+  void address_removed(Uplink& u, const IpAddress& address);
   void feed(Uplink& u, const TrackerEvent& event);
   void feed_policy(const PolicyEvent& event);
   void start_round(Uplink& u);

@@ -159,7 +159,7 @@ struct HttpCounters {
 };
 
 struct HandlerPolicy {
-  std::vector<Cidr> status_allow;                // who may read /status and /metrics
+  std::vector<Prefix> status_allow;              // who may read /status and /metrics
   std::vector<std::string> status_uplinks = {};  // uplinks on which they are served ([uplink.X] serve_status)
 };
 

@@ -18,9 +18,8 @@
 
 namespace fb::core {
 
-using fb::Cidr;
 using fb::IpAddress;
-using fb::parse_address;
+using fb::Prefix;
 
 // [modem] device: how to find the modem.
 struct ModemDevice {
@@ -90,14 +89,14 @@ struct FailoverConfig {
 struct NatConfig {
   bool enabled = true;
   std::string lan_interface;
-  std::vector<Cidr> metered_allow;  // empty: every LAN host may use a metered uplink
+  std::vector<Prefix> metered_allow;  // empty: every LAN host may use a metered uplink
 };
 
 struct HealthConfig {
   bool enabled = true;
   std::vector<IpAddress> listen;
   int port = 0;
-  std::vector<Cidr> status_allow;
+  std::vector<Prefix> status_allow;
   Duration request_timeout{};
   int max_connections = 0;
 };

@@ -42,7 +42,7 @@ struct ValueType {
 };
 
 using Value = std::variant<std::string, bool, std::int64_t, Duration, IpAddress, std::vector<IpAddress>,
-                           std::vector<Cidr>, ModemDevice>;
+                           std::vector<Prefix>, ModemDevice>;
 
 struct ParsedValue {
   std::optional<Value> value;

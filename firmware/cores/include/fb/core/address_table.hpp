@@ -66,7 +66,4 @@ class AddressTable {
   std::map<int, Interface> interfaces_;
 };
 
-// fb::net's address value as the one shared by config, health and ddns.
-IpAddress to_ip(const fb::net::IpAddress& address);
-
 }  // namespace fb::core
