@@ -12,6 +12,7 @@
 #include "fake_server.hpp"
 #include "fb/ddns/client.hpp"
 #include "netns.hpp"
+#include "ns_must.hpp"
 
 using namespace std::chrono_literals;
 using fb::ddns::ClientSettings;
@@ -20,6 +21,7 @@ using fb::ddns::Outcome;
 using fb::ddns::Provider;
 using fb::ddns::Reply;
 using fb::test::FakeDdnsServer;
+using fb::test::must;
 using fb::test::NetNamespace;
 using fb::test::TempDir;
 namespace asio = boost::asio;
@@ -32,12 +34,6 @@ struct RootCheck {
 } root_check;
 
 constexpr const char* kServerIp = "198.51.100.10";
-
-void must(const NetNamespace& ns, const std::vector<std::string>& argv) {
-  auto r = ns.exec(argv);
-  INFO("in " << ns.name() << ": " << r.output);
-  REQUIRE(r.code == 0);
-}
 
 // pi: fbA 10.0.1.2 (default route), fbB 10.0.2.2 (its own table, used by
 // sockets bound to fbB). server: fbAs 10.0.1.1, fbBs 10.0.2.1, lo 198.51.100.10.

@@ -15,9 +15,11 @@
 #include "../health/http_client.hpp"
 #include "netns.hpp"
 #include "notify_listener.hpp"
+#include "ns_must.hpp"
 #include "process.hpp"
 
 using namespace std::chrono_literals;
+using fb::test::must;
 using fb::test::NetNamespace;
 
 namespace {
@@ -25,12 +27,6 @@ namespace {
 struct RootCheck {
   RootCheck() { fb::test::require_root("the arrival uplink test"); }
 } root_check;
-
-void must(const NetNamespace& ns, const std::vector<std::string>& argv) {
-  auto r = ns.exec(argv);
-  INFO("in " << ns.name() << ": " << r.output);
-  REQUIRE(r.code == 0);
-}
 
 // A Route53 health checker's request, as PROTOCOLS.md §2 describes it.
 std::optional<fb::test::HttpReply> route53_check(const std::string& address, const std::string& target = "/health") {

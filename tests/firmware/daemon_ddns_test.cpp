@@ -17,10 +17,12 @@
 #include "fake_server.hpp"
 #include "netns.hpp"
 #include "notify_listener.hpp"
+#include "ns_must.hpp"
 
 using namespace std::chrono_literals;
 using fb::test::FakeDdnsServer;
 using fb::test::Json;
+using fb::test::must;
 using fb::test::NetNamespace;
 namespace asio = boost::asio;
 
@@ -33,12 +35,6 @@ struct RootCheck {
 constexpr const char* kServerIp = "198.51.100.10";
 constexpr const char* kSecret = "SuP3R_5eCR3T";
 constexpr const char* kWrongSecret = "not-what-the-lambda-has";
-
-void must(const NetNamespace& ns, const std::vector<std::string>& argv) {
-  auto r = ns.exec(argv);
-  INFO("in " << ns.name() << ": " << r.output);
-  REQUIRE(r.code == 0);
-}
 
 void build_topology(const NetNamespace& pi, const NetNamespace& srv) {
   must(pi, {"ip", "link", "add", "fbA", "type", "veth", "peer", "name", "fbAs", "netns", srv.name()});

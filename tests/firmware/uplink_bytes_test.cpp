@@ -26,11 +26,13 @@
 #include "../health/http_client.hpp"
 #include "netns.hpp"
 #include "notify_listener.hpp"
+#include "ns_must.hpp"
 #include "process.hpp"
 #include "udp_traffic.hpp"
 
 using namespace std::chrono_literals;
 using fb::test::Fd;
+using fb::test::must;
 using fb::test::NetNamespace;
 
 namespace {
@@ -38,12 +40,6 @@ namespace {
 struct RootCheck {
   RootCheck() { fb::test::require_root("the uplink bytes test"); }
 } root_check;
-
-void must(const NetNamespace& ns, const std::vector<std::string>& argv) {
-  auto r = ns.exec(argv);
-  INFO("in " << ns.name() << ": " << r.output);
-  REQUIRE(r.code == 0);
-}
 
 std::uint64_t sysfs_counter(const NetNamespace& ns, const std::string& interface, const std::string& counter) {
   auto r = ns.exec({"cat", "/sys/class/net/" + interface + "/statistics/" + counter});

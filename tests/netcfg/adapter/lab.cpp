@@ -23,12 +23,6 @@ struct RootCheck {
   RootCheck() { fb::test::require_root("the netcfg adapter tests"); }
 } root_check;
 
-std::string joined(const std::vector<std::string>& argv) {
-  std::string s;
-  for (const std::string& a : argv) s += (s.empty() ? "" : " ") + a;
-  return s;
-}
-
 sockaddr_in socket_address(const std::string& address, int port) {
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
@@ -51,12 +45,6 @@ std::string address_text(nl_addr* a) {
 }
 
 }  // namespace
-
-std::string must(const NetNamespace& ns, const std::vector<std::string>& argv) {
-  fb::test::RunResult r = ns.exec(argv);
-  REQUIRE_MESSAGE(r.code == 0, joined(argv) << " -> " << r.code << ": " << r.output);
-  return r.output;
-}
 
 nlohmann::json json_of(const NetNamespace& ns, const std::vector<std::string>& argv) {
   std::string out = must(ns, argv);

@@ -20,14 +20,14 @@
 #include "fd.hpp"
 #include "lab_state.hpp"
 #include "netns.hpp"
+#include "ns_must.hpp"
 
 namespace fb::net::test {
 
 using fb::test::NetNamespace;
 using namespace std::chrono_literals;
 
-// Runs argv in `ns`, REQUIREs exit 0, returns stdout+stderr.
-std::string must(const NetNamespace& ns, const std::vector<std::string>& argv);
+using fb::test::must;  // runs argv in `ns`, REQUIREs exit 0, returns stdout+stderr
 // Runs argv in `ns` and parses its JSON output (ip -j, nft -j).
 nlohmann::json json_of(const NetNamespace& ns, const std::vector<std::string>& argv);
 // The whole routing/rule/nft state of a namespace, as text with nft counters
