@@ -317,6 +317,14 @@ const char* to_string(UplinkState s) {
   return "unknown";
 }
 
+std::optional<HealthQuery> health_query(std::string_view method, std::string_view target) {
+  if (method != "GET" && method != "HEAD") return std::nullopt;
+  std::string_view path = target.substr(0, target.find('?'));
+  if (path == "/health") return HealthQuery{true, {}};
+  if (path.substr(0, 8) == "/health/") return HealthQuery{false, path.substr(8)};
+  return std::nullopt;
+}
+
 Response handle(const Request& request, const Snapshot& snapshot, const HandlerPolicy& policy,
                 const HttpCounters& counters) {
   return handle(
@@ -330,20 +338,15 @@ Response handle(const Request& request, const std::function<const Snapshot&()>& 
     r.allow_header = true;
     return r;
   }
-  std::string path = request.target.substr(0, request.target.find('?'));
-  if (path == "/health") {
-    if (request.arrival_uplink.empty())
+  if (auto query = health_query(request.method, request.target)) {
+    if (query->by_arrival && request.arrival_uplink.empty())
       return plain(503, "failberry FAIL uplink=unknown: cannot tell which uplink this request arrived on\n");
-    for (const UplinkStatus& u : snapshot_of().uplinks)
-      if (u.name == request.arrival_uplink) return uplink_health(u);
-    return plain(503, "failberry FAIL uplink=unknown\n");
-  }
-  if (path.rfind("/health/", 0) == 0) {
-    std::string name = path.substr(8);
+    std::string_view name = query->by_arrival ? std::string_view(request.arrival_uplink) : query->name;
     for (const UplinkStatus& u : snapshot_of().uplinks)
       if (u.name == name) return uplink_health(u);
-    return plain(404, "no such uplink\n");
+    return query->by_arrival ? plain(503, "failberry FAIL uplink=unknown\n") : plain(404, "no such uplink\n");
   }
+  std::string path = request.target.substr(0, request.target.find('?'));
   if (path == "/status" || path == "/metrics") {
     const std::string& via = request.arrival_uplink;
     if (!via.empty() &&

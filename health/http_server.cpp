@@ -84,14 +84,14 @@ struct HealthAnswers {
       if (n == name) return &w;
     return nullptr;
   }
-  // The answer to GET/HEAD `path` ("/health" or "/health/..."), arriving on `arrival`.
-  const Wire& answer(std::string_view path, const std::string& arrival) const {
-    if (path == "/health") {
+  // The answer to `query` (health_query()), on a connection that arrived on `arrival`.
+  const Wire& answer(const HealthQuery& query, const std::string& arrival) const {
+    if (query.by_arrival) {
       if (arrival.empty()) return *no_arrival;
       const Wire* w = find(by_arrival, arrival);
       return w ? *w : *unknown_arrival;
     }
-    const Wire* w = find(by_name, path.substr(8));
+    const Wire* w = find(by_name, query.name);
     return w ? *w : *no_such_uplink;
   }
 };
@@ -112,10 +112,6 @@ HealthAnswers prepare_health(std::vector<UplinkStatus> uplinks, const HandlerPol
   a.no_arrival.emplace(ask(none, "/health", ""));
   a.unknown_arrival.emplace(ask(none, "/health", "?"));
   return a;
-}
-
-bool is_health(std::string_view path) {
-  return path == "/health" || path.substr(0, 8) == "/health/";
 }
 
 }  // namespace
@@ -241,12 +237,12 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& req = parser_->get();
     bool keep_alive = req.keep_alive();
     head_ = req.method() == http::verb::head;
+    std::string_view method(req.method_string().data(), req.method_string().size());
     std::string_view target(req.target().data(), req.target().size());
-    std::string_view path = target.substr(0, target.find('?'));
-    if ((head_ || req.method() == http::verb::get) && is_health(path)) {
+    if (auto query = health_query(method, target)) {
       // The hot path: a prepared answer, no snapshot, no formatting.
       auto answers = server_->current_health();
-      const Wire& w = answers->answer(path, arrival_uplink_);
+      const Wire& w = answers->answer(*query, arrival_uplink_);
       ++server_->counters.responses_by_status[w.status];
       return write(w.bytes(keep_alive, head_), std::move(answers), keep_alive);
     }

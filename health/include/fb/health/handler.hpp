@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fb/net_types.hpp"
@@ -162,6 +163,15 @@ struct HandlerPolicy {
   std::vector<Prefix> status_allow;              // who may read /status and /metrics
   std::vector<std::string> status_uplinks = {};  // uplinks on which they are served ([uplink.X] serve_status)
 };
+
+// What a GET or HEAD of /health or /health/UPLINK asks about: the uplink
+// named in the path, or (`by_arrival`, plain /health) the one the connection
+// arrived on. nullopt for any other request. `name` points into `target`.
+struct HealthQuery {
+  bool by_arrival = false;
+  std::string_view name;
+};
+std::optional<HealthQuery> health_query(std::string_view method, std::string_view target);
 
 // The /status document (also what `failberryctl status --json` prints).
 std::string status_json(const Snapshot& snapshot);
