@@ -60,7 +60,7 @@ health::Snapshot Daemon::snapshot() const {
   s.dry_run = config_.general.dry_run;
   s.config_reloads = reloads_;
   s.config_reloads_refused = reloads_refused_;
-  s.uplinks = health_states();
+  s.uplinks = configured_uplinks();
   if (std::optional<net::LinkCountersByName> counters = interface_counters()) {
     for (health::UplinkStatus& status : s.uplinks) {
       if (auto it = counters->find(status.interface); it != counters->end()) {
@@ -69,7 +69,7 @@ health::Snapshot Daemon::snapshot() const {
       }
     }
   }
-  if (network_) network_->fill(s);  // the failover section
+  if (network_) network_->fill(s);
   if (ddns_) s.ddns = ddns_->report();
   if (modem_) {
     s.modem = modem_->modem_status();
@@ -78,8 +78,8 @@ health::Snapshot Daemon::snapshot() const {
   return s;
 }
 
-std::vector<health::UplinkStatus> Daemon::health_states() const {
-  health::Snapshot s;
+std::vector<health::UplinkStatus> Daemon::configured_uplinks() const {
+  std::vector<health::UplinkStatus> out;
   for (const UplinkConfig& u : config_.uplinks) {
     health::UplinkStatus status;
     status.name = u.name;
@@ -87,8 +87,14 @@ std::vector<health::UplinkStatus> Daemon::health_states() const {
     status.kind = u.kind == UplinkKind::ppp ? "ppp" : "ethernet";
     status.state = health::UplinkState::unknown;  // until the tracker says
     status.drained = drained_.count(u.name) != 0;
-    s.uplinks.push_back(std::move(status));
+    out.push_back(std::move(status));
   }
+  return out;
+}
+
+std::vector<health::UplinkStatus> Daemon::health_states() const {
+  health::Snapshot s;
+  s.uplinks = configured_uplinks();
   if (network_) network_->fill(s);
   return std::move(s.uplinks);
 }

@@ -5,8 +5,9 @@
 // every error and keeps the running config; a reload whose HTTP endpoint
 // cannot be bound keeps the previous endpoint. run() returns the exit code:
 // 0 after SIGTERM/SIGINT, 1 when the HTTP endpoint or the control socket
-// cannot be created at start, 70 when a handler throws (run_event_loop). Operator actions from the control socket go
-// through the same paths as automatic ones. The uplinks' addresses come from
+// cannot be created at start, 70 when a handler throws (run_event_loop).
+// Operator actions from the control socket go through the same paths as
+// automatic ones. The uplinks' addresses come from
 // the AddressBook (netlink): /health's arrival uplink and DDNS's address
 // events; DDNS runs as a DdnsService when [ddns] provider is set. The
 // uplinks' byte counters come from one netlink link dump per status snapshot
@@ -53,8 +54,10 @@ class Daemon {
   void keep_watchdog_alive();
   std::string summary() const;
   health::Snapshot snapshot() const;
-  // What /health answers from: each uplink's name, interface, state and
-  // drain, without the counters, DDNS or modem parts of a snapshot.
+  // Each configured uplink's name, interface, kind and drain.
+  std::vector<health::UplinkStatus> configured_uplinks() const;
+  // What /health answers from: configured_uplinks() with the tracker's
+  // states, without the counters, DDNS or modem parts of a snapshot.
   std::vector<health::UplinkStatus> health_states() const;
   // Every interface's byte counters, one netlink link dump per snapshot;
   // none when they cannot be read, logged once per streak of failures.
