@@ -209,9 +209,8 @@ ModemService::ModemService(boost::asio::io_context& io, TimerService& timers, co
       config_(config),
       options_(std::move(options)),
       machine_("modem", modem_policy(config.modem)),
-      ladder_("recovery", ladder_policy(config.recovery)) {
-  host_ = std::move(host);
-}
+      ladder_("recovery", ladder_policy(config.recovery)),
+      host_(std::move(host)) {}
 
 ModemService::~ModemService() {
   *alive_ = false;
@@ -915,18 +914,9 @@ void ModemService::reboot(const std::string& reason) {
   }
   host_->reboot(reason, [this, alive = alive_](std::string code, std::string why) {
     if (!*alive) return;
-    if (code == "REBOOT_SKIPPED") {
-      feed(LadderEvent{lev::Failure{std::move(code), std::move(why), unix_now()}});
-      return;
-    }
-    reboot_failed(why);
+    if (code != "REBOOT_SKIPPED") log_.error() << why;
+    feed(LadderEvent{lev::Failure{std::move(code), std::move(why), unix_now()}});
   });
-}
-
-void ModemService::reboot_failed(const std::string& why) {
-  log_.error() << why;
-  lev::Failure failure{"REBOOT_FAILED", why, unix_now()};
-  events_.feed(LadderEvent{std::in_place_type<lev::Failure>, std::move(failure)});
 }
 
 // ---- status and operator verbs ----

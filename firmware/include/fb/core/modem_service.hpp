@@ -114,7 +114,6 @@ class ModemService {
   bool open_channel(const std::string& tty);
   void close_channel();
   void reboot(const std::string& reason);
-  void reboot_failed(const std::string& why);
   void on_urc(std::uint64_t generation, const std::string& line);
 
   template <class Work>
