@@ -167,8 +167,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   void accept(tcp::acceptor& acceptor);
   void sweep();
-  void make_room(const std::string& newcomer);
-  bool evict_one(const std::string& newcomer);
+  // `newcomer`: the address of the connection waiting to be taken; none when unknown.
+  void make_room(const std::optional<IpAddress>& newcomer);
+  bool evict_one(const std::optional<IpAddress>& newcomer);
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -292,21 +293,21 @@ class Session : public std::enable_shared_from_this<Session> {
 // At the cap, the address holding the most connections gives up its oldest:
 // a flood from one address (slowloris) pushes out its own connections, not
 // the checks Route53 sends from many others.
-bool HttpServer::Impl::evict_one(const std::string& newcomer) {
-  std::map<std::string, std::size_t> held;
-  if (!newcomer.empty()) ++held[newcomer];
+bool HttpServer::Impl::evict_one(const std::optional<IpAddress>& newcomer) {
+  std::map<IpAddress, std::size_t> held;
+  if (newcomer) ++held[*newcomer];
   // Each iterator moves on before a lock() is let go: a session whose last
   // reference that was would take its own entry out of the list.
   for (auto it = sessions.begin(); it != sessions.end();)
-    if (auto s = (it++)->lock()) ++held[s->peer().text()];
-  std::string greedy;
+    if (auto s = (it++)->lock()) ++held[s->peer()];
+  IpAddress greedy;
   std::size_t most = 0;
   for (const auto& [address, n] : held)
     if (n > most) most = n, greedy = address;
   for (auto it = sessions.begin(); it != sessions.end();) {
     auto here = it++;
     auto s = here->lock();
-    if (!s || s->peer().text() != greedy) continue;
+    if (!s || s->peer() != greedy) continue;
     s->close();
     s->unlist();
     sessions.erase(here);
@@ -349,7 +350,7 @@ void HttpServer::Impl::sweep() {
   });
 }
 
-void HttpServer::Impl::make_room(const std::string& newcomer) {
+void HttpServer::Impl::make_room(const std::optional<IpAddress>& newcomer) {
   while (sessions.size() >= max_connections && evict_one(newcomer)) {
   }
 }
@@ -363,7 +364,7 @@ void HttpServer::Impl::accept(tcp::acceptor& acceptor) {
       // Out of file descriptors: the pending connection stays in the backlog.
       // Free one (the greediest address's oldest connection) and pause
       // accepting for a moment instead of spinning on the same error.
-      self->evict_one({});
+      self->evict_one(std::nullopt);
       self->backoff_delay =
           std::min(std::chrono::milliseconds(1000),
                    self->backoff_delay.count() ? self->backoff_delay * 2 : std::chrono::milliseconds(50));
@@ -381,7 +382,7 @@ void HttpServer::Impl::accept(tcp::acceptor& acceptor) {
       self->backoff_delay = std::chrono::milliseconds(0);
       beast::error_code peer_ec;
       auto remote = socket.remote_endpoint(peer_ec);
-      self->make_room(peer_ec ? std::string() : to_ip(remote.address()).text());
+      self->make_room(peer_ec ? std::nullopt : std::optional<IpAddress>(to_ip(remote.address())));
       auto session = std::make_shared<Session>(std::move(socket), self);
       self->sessions.push_back(session);
       session->listed_at(std::prev(self->sessions.end()));
