@@ -21,7 +21,9 @@ Checks: the report unit prints failberryd.service's state once systemd has finis
 starting it (for Type=notify that is after READY=1): ActiveState=active,
 SubState=running; the start condition passed; GET /health from the host answers HTTP
 (503 until uplink tracking lands: every uplink is "unknown"); GET /status is JSON naming
-the daemon's uplinks.
+the daemon's uplinks; inside failberryd's mount namespace (nsenter -m) the state
+directory and /run/pppd are writable while /run, /run/systemd/system and /etc are not,
+and bookworm's pppd 2.4.9 started there writes its pid files, which land in /run/pppd.
 --unedited: patch without --config, so the image holds the shipped example INI; then
 the unit's start condition must skip the start at boot (inactive, the journal says
 what to do) and nothing answers on the forwarded port.
@@ -34,7 +36,7 @@ import http.client, json, os, re, selectors, shutil, socket, subprocess, sys, te
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
-MARKER = re.compile(r"(FB-REPORT |FB-JOURNAL |FB-REPORT-END)")
+MARKER = re.compile(r"(FB-REPORT |FB-JOURNAL |FB-SANDBOX |FB-PPPD-LOG |FB-PPPD |FB-REPORT-END)")
 REPORT_UNIT = """[Unit]
 Description=failberry boot test: report failberryd.service's state on the console
 After=failberryd.service network-online.target
@@ -54,6 +56,28 @@ REPORT_SCRIPT = """#!/bin/sh
 # Type=notify that is after READY=1 or after the start failed.
 echo "FB-REPORT $(systemctl show -p ActiveState -p SubState -p Result -p ExecMainPID failberryd.service | tr '\\n' ' ')"
 journalctl -b -u failberryd.service --no-pager -o cat | tail -n 15 | sed 's/^/FB-JOURNAL /'
+pid=$(systemctl show -p MainPID --value failberryd.service)
+if [ "${pid:-0}" -gt 0 ]; then
+  # The file system as failberryd's sandbox sees it (its mount namespace), tried by the
+  # shell and by bookworm's pppd 2.4.9 with the options failberryd gives it.
+  ns() { nsenter -t "$pid" -m -- "$@"; }
+  try() { if ns sh -c ": > '$1' && rm -f '$1'" 2>/dev/null; then echo "FB-SANDBOX $1 writable"; else echo "FB-SANDBOX $1 read-only"; fi; }
+  try /var/lib/failberry/.fb-boot-probe
+  try /run/pppd/.fb-boot-probe
+  try /run/.fb-boot-probe
+  try /run/systemd/system/fb-boot-probe.service
+  try /etc/.fb-boot-probe
+  # pppd on a pty that never answers: it makes its unit, writes its pid files, then
+  # gives up when the pty's command ends.
+  ns /usr/sbin/pppd pty "sleep 20" nodetach noauth nolock noipdefault local unit 9 \
+     linkname fbboot > /run/fb-boot-pppd.log 2>&1 &
+  ppp=$!
+  for i in $(seq 1 100); do [ -s /run/pppd/ppp-fbboot.pid ] && [ -s /run/pppd/ppp9.pid ] && break; sleep 0.1; done
+  linkpid=$(head -n1 /run/pppd/ppp-fbboot.pid 2>/dev/null)
+  echo "FB-PPPD linkpid=$linkpid unitpid=$(head -n1 /run/pppd/ppp9.pid 2>/dev/null) comm=$(cat /proc/${linkpid:-0}/comm 2>/dev/null) in_run=$(ls /run/ppp9.pid /run/ppp-fbboot.pid 2>/dev/null | wc -l)"
+  kill "$ppp" 2>/dev/null; wait "$ppp"
+  sed 's/^/FB-PPPD-LOG /' /run/fb-boot-pppd.log
+fi
 echo FB-REPORT-END
 """
 results = []
@@ -105,6 +129,9 @@ def self_test():
         ("failberry-test login: FB-JOURNAL started", ("FB-JOURNAL ", "started")),
         ("failberry-test login: FB-REPORT-END", ("FB-REPORT-END", "")),
         ("FB-REPORT-END", ("FB-REPORT-END", "")),
+        ("FB-PPPD linkpid=312 comm=pppd", ("FB-PPPD ", "linkpid=312 comm=pppd")),
+        ("FB-PPPD-LOG Using interface ppp9", ("FB-PPPD-LOG ", "Using interface ppp9")),
+        ("FB-SANDBOX /run/.fb-boot-probe read-only", ("FB-SANDBOX ", "/run/.fb-boot-probe read-only")),
         ("Debian GNU/Linux 12 failberry-test ttyAMA0", (None, None)),
     ]
     bad = [(line, console_marker(line), want) for line, want in cases if console_marker(line) != want]
@@ -210,7 +237,7 @@ def main():
                "-device", "virtio-net-pci,netdev=n0"]
         t = time.monotonic()
         q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        report, journal, console = None, [], []
+        report, journal, console, sandbox, pppd, pppd_log = None, [], [], {}, None, []
         try:
             sel = selectors.DefaultSelector()
             sel.register(q.stdout, selectors.EVENT_READ)
@@ -241,6 +268,13 @@ def main():
                         times["boot to failberryd.service started"] = time.monotonic() - t
                     elif kind == "FB-JOURNAL ":
                         journal.append(rest)
+                    elif kind == "FB-SANDBOX ":
+                        path, _, verdict = rest.strip().rpartition(" ")
+                        sandbox[path] = verdict
+                    elif kind == "FB-PPPD ":
+                        pppd = dict(kv.split("=", 1) for kv in rest.split() if "=" in kv)
+                    elif kind == "FB-PPPD-LOG ":
+                        pppd_log.append(rest)
                     elif kind == "FB-REPORT-END":
                         done = True
             check("the guest booted with systemd and reported failberryd.service's state", report is not None,
@@ -268,6 +302,7 @@ def main():
             check("failberryd.service SubState=running", props.get("SubState") == "running", report)
             check("the start condition accepted the edited INI",
                   not any("unedited example" in l for l in journal))
+            check_sandbox(sandbox, pppd, pppd_log)
             # The report ran after READY=1 and network-online: the endpoint listens and the
             # guest has its address, so one request must be answered.
             status = body = None
@@ -290,6 +325,23 @@ def main():
             q.kill()
             q.wait()
     return finish(times)
+
+
+def check_sandbox(sandbox, pppd, pppd_log):
+    """The unit's file system view, seen from inside failberryd's mount namespace."""
+    want = {"/var/lib/failberry/.fb-boot-probe": "writable", "/run/pppd/.fb-boot-probe": "writable",
+            "/run/.fb-boot-probe": "read-only", "/run/systemd/system/fb-boot-probe.service": "read-only",
+            "/etc/.fb-boot-probe": "read-only"}
+    for path, verdict in want.items():
+        check(f"in failberryd's sandbox {path} is {verdict}", sandbox.get(path) == verdict,
+              f"seen: {sandbox.get(path, 'not reported')}")
+    p = pppd or {}
+    log = "\n".join(pppd_log)
+    check("pppd 2.4.9 in the sandbox writes its pid files, which the host sees in /run/pppd",
+          bool(p.get("linkpid")) and p.get("unitpid") == p["linkpid"] and p.get("comm") == "pppd",
+          f"{p} pppd said:\n{log}")
+    check("pppd wrote nothing straight into /run", p.get("in_run") == "0", str(p))
+    check("pppd logged no pid file failure", pppd is not None and "Failed to create pid file" not in log, log)
 
 
 def finish(times):
