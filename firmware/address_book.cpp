@@ -1,57 +1,17 @@
 #include "fb/core/address_book.hpp"
 
-#include <ifaddrs.h>
-#include <net/if.h>
-#include <netinet/in.h>
-
-#include <cerrno>
-#include <cstring>
-
 namespace fb::core {
 
 namespace {
 
-// Every interface with its addresses, in the kernel's order (glibc's
-// getifaddrs reads them with a netlink dump).
-std::vector<AddressTable::Interface> dump_interfaces(std::string& error) {
+// Every interface with its addresses, as the view holds them.
+std::vector<AddressTable::Interface> interfaces(const fb::net::KernelView& view) {
   std::vector<AddressTable::Interface> out;
-  std::map<std::string, std::size_t> by_name;
-  auto slot = [&](const std::string& name) -> AddressTable::Interface* {
-    auto it = by_name.find(name);
-    if (it != by_name.end()) return &out[it->second];
-    unsigned index = ::if_nametoindex(name.c_str());
-    if (index == 0) return nullptr;  // gone since the dump
-    by_name[name] = out.size();
-    out.push_back({static_cast<int>(index), name, {}});
-    return &out.back();
-  };
-  if (struct if_nameindex* names = ::if_nameindex()) {
-    for (struct if_nameindex* n = names; n->if_index != 0; ++n) slot(n->if_name);
-    ::if_freenameindex(names);
+  for (const fb::net::KernelView::Link& l : view.links()) {
+    AddressTable::Interface i{l.ifindex, l.name, {}};
+    for (const auto& a : l.addresses) i.addresses.push_back(a.address);
+    out.push_back(std::move(i));
   }
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) {
-    error = std::strerror(errno);
-    return out;
-  }
-  for (ifaddrs* a = list; a; a = a->ifa_next) {
-    if (!a->ifa_addr || !a->ifa_name) continue;
-    // IPv4 entries carry the address label ("eth0:1"); the device is before the colon.
-    std::string name = a->ifa_name;
-    name = name.substr(0, name.find(':'));
-    IpAddress address;
-    if (a->ifa_addr->sa_family == AF_INET) {
-      const auto* sin = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
-      address = IpAddress::from_bytes(AF_INET, reinterpret_cast<const std::uint8_t*>(&sin->sin_addr));
-    } else if (a->ifa_addr->sa_family == AF_INET6) {
-      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(a->ifa_addr);
-      address = IpAddress::from_bytes(AF_INET6, reinterpret_cast<const std::uint8_t*>(&sin6->sin6_addr));
-    } else {
-      continue;
-    }
-    if (AddressTable::Interface* i = slot(name)) i->addresses.push_back(address);
-  }
-  ::freeifaddrs(list);
   return out;
 }
 
@@ -61,18 +21,18 @@ std::string uplink_text(const std::string& uplink, const std::optional<IpAddress
 
 }  // namespace
 
-AddressBook::AddressBook(boost::asio::io_context& io)
-    : monitor_(io, [this](const fb::net::NetEvent& e) { on_event(e); }) {}
+AddressBook::AddressBook(fb::net::KernelView& view) : view_(view) {}
 
 bool AddressBook::start() {
-  fb::net::Status status = monitor_.start();
-  if (!status.ok()) log_.error() << status.text() << "; uplink addresses are read once and not followed";
+  if (!subscription_) subscription_ = view_.subscribe([this](const fb::net::NetEvent& e) { on_event(e); });
+  if (!view_.watching()) log_.error() << "uplink addresses are read once and not followed";
   redump();
-  return status.ok();
+  return view_.watching();
 }
 
 void AddressBook::stop() {
-  monitor_.stop();
+  if (subscription_) view_.unsubscribe(*subscription_);
+  subscription_.reset();
 }
 
 void AddressBook::set_uplinks(const std::vector<UplinkConfig>& uplinks) {
@@ -91,21 +51,13 @@ void AddressBook::unlisten(ListenerId id) {
 }
 
 void AddressBook::redump() {
-  std::string error;
-  auto dump = dump_interfaces(error);
-  if (!error.empty()) log_.error() << "cannot read the interface addresses: " << error;
-  publish(table_.reset(std::move(dump)));
+  publish(table_.reset(interfaces(view_)));
 }
 
 void AddressBook::on_event(const fb::net::NetEvent& event) {
-  if (std::holds_alternative<fb::net::EventsLost>(event)) {
-    log_.warning() << "netlink events were lost; reading the addresses again";
-    return redump();
-  }
-  if (const auto* a = std::get_if<fb::net::AddressEvent>(&event); a && !table_.knows(a->ifindex)) {
-    char name[IF_NAMESIZE] = {};
-    if (::if_indextoname(static_cast<unsigned>(a->ifindex), name)) publish(table_.name_interface(a->ifindex, name));
-  }
+  if (std::holds_alternative<fb::net::EventsLost>(event)) return redump();  // the view has read them again
+  if (const auto* a = std::get_if<fb::net::AddressEvent>(&event); a && !table_.knows(a->ifindex))
+    if (const auto* link = view_.link(a->ifindex)) publish(table_.name_interface(a->ifindex, link->name));
   publish(table_.apply(event));
 }
 

@@ -100,27 +100,7 @@ std::vector<health::UplinkStatus> Daemon::health_states() const {
 }
 
 std::optional<net::LinkCountersByName> Daemon::interface_counters() const {
-  net::Status failure;
-  if (!link_stats_) {
-    auto opened = net::LinkStatsReader::open();
-    if (opened.ok())
-      link_stats_.emplace(std::move(opened).value());
-    else
-      failure = opened.status();
-  }
-  if (link_stats_) {
-    auto counters = link_stats_->read();
-    if (counters.ok()) {
-      if (std::exchange(link_stats_failing_, false)) log_.notice() << "interface counters: readable again";
-      return std::move(counters).value();
-    }
-    failure = counters.status();
-    link_stats_.reset();  // what is left of the dump stays with the old socket
-  }
-  // /status may be polled every second: one line per streak, not per snapshot.
-  if (!std::exchange(link_stats_failing_, true))
-    log_.warning() << "interface counters: " << failure.text() << "; none shown until they can be read again";
-  return std::nullopt;
+  return kernel_.counters();
 }
 
 bool Daemon::restart_http() {
@@ -245,7 +225,8 @@ std::string Daemon::summary() const {
 
 int Daemon::run() {
   log_.notice() << "failberryd " << kVersion << " starting: " << summary();
-  addresses_.start();  // without netlink: the addresses at start only (logged)
+  kernel_.start();  // without netlink: the links and addresses at start only (logged)
+  addresses_.start();
   if (!restart_http()) {
     log_.error() << "not starting: the health endpoint cannot listen (change [health] listen/port)";
     return 1;
@@ -288,6 +269,7 @@ void Daemon::on_signal(int signo) {
   control_.reset();
   modem_.reset();
   network_.reset();  // removes its routes, rules and nft table
+  kernel_.stop();
   signals_.cancel();
   io_.stop();
 }
@@ -379,7 +361,7 @@ void Daemon::restart_modem() {
 }
 
 std::unique_ptr<NetworkService> Daemon::make_network(const Config& config) {
-  auto service = std::make_unique<NetworkService>(io_, timers_, config);
+  auto service = std::make_unique<NetworkService>(io_, timers_, kernel_, config);
   // Drop the HTTP snapshot: /health answers from the new state at once.
   service->on_change([this] {
     if (http_) http_->invalidate();

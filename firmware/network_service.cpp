@@ -1,6 +1,5 @@
 #include "fb/core/network_service.hpp"
 
-#include <ifaddrs.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
@@ -18,7 +17,6 @@
 #include "fb/core/control.hpp"
 #include "fb/health/probe.hpp"
 #include "fb/net/dry_run_system.hpp"
-#include "fb/net/monitor.hpp"
 #include "fb/net/netlink_system.hpp"
 #include "fb/net/sysctl.hpp"
 
@@ -75,25 +73,8 @@ std::string nf_tables_problem() {
 
 namespace {
 
-constexpr unsigned kLowerUp = 0x10000;  // IFF_LOWER_UP (<linux/if.h>, which clashes with <net/if.h>)
-
 bool is_link_local(const IpAddress& a) {
   return a.family == AF_INET6 && a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80;
-}
-
-std::optional<IpAddress> sockaddr_address(const sockaddr* sa) {
-  if (!sa) return std::nullopt;
-  IpAddress out;
-  if (sa->sa_family == AF_INET) {
-    out.family = AF_INET;
-    std::memcpy(out.bytes.data(), &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, 4);
-  } else if (sa->sa_family == AF_INET6) {
-    out.family = AF_INET6;
-    std::memcpy(out.bytes.data(), &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, 16);
-  } else {
-    return std::nullopt;
-  }
-  return out;
 }
 
 }  // namespace
@@ -127,8 +108,9 @@ std::uint32_t NetworkService::fallback_metric(const Uplink& u) {
   return net::kMainDefaultMetric + 1 + static_cast<std::uint32_t>(u.slot.index());
 }
 
-NetworkService::NetworkService(boost::asio::io_context& io, TimerService& timers, const Config& config)
-    : io_(io), timers_(timers), config_(config) {}
+NetworkService::NetworkService(boost::asio::io_context& io, TimerService& timers, net::KernelView& view,
+                               const Config& config)
+    : io_(io), timers_(timers), config_(config), view_(view) {}
 
 NetworkService::~NetworkService() {
   stop();
@@ -229,12 +211,11 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
   for (const auto& u : uplinks_)
     if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET)); !s.ok()) log_.error() << s.text();
 
-  monitor_ = std::make_unique<net::NetlinkMonitor>(io_, [this](const net::NetEvent& e) { on_net_event(e); });
-  if (auto s = monitor_->start(); !s.ok()) {
-    monitor_.reset();
-    if (!dry) return fail("cannot watch the links: " + s.text());
-    log_.warning() << "dry-run: not watching the links (" << s.text() << ")";
+  if (!view_.watching()) {
+    if (!dry) return fail("cannot watch the links: netlink is not followed (logged at start)");
+    log_.warning() << "dry-run: not watching the links (netlink is not followed)";
   }
+  subscription_ = view_.subscribe([this](const net::NetEvent& e) { on_net_event(e); });
   prober_ = std::make_unique<health::Prober>(io_);
   read_links();
   if (takeover) prune_leftovers();  // the new state is in place: now the old goes
@@ -251,8 +232,8 @@ void NetworkService::release() {
 }
 
 void NetworkService::quiesce() {
-  if (monitor_) monitor_->stop();
-  monitor_.reset();
+  if (subscription_) view_.unsubscribe(*subscription_);
+  subscription_.reset();
   for (auto& u : uplinks_) {
     cancel_round(*u);
     if (u->timer) timers_.cancel(u->timer);
@@ -380,8 +361,7 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
   } else if (auto* a = std::get_if<net::AddressEvent>(&event)) {
     Uplink* u = by_ifindex(a->ifindex);
     if (!u) {
-      char name[IF_NAMESIZE] = {};
-      if (::if_indextoname(static_cast<unsigned>(a->ifindex), name)) u = by_name(name);
+      if (const auto* link = view_.link(a->ifindex)) u = by_name(link->name);
       if (u) u->ifindex = a->ifindex;
     }
     if (!u || is_link_local(a->address)) return;
@@ -416,35 +396,25 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
       }
     }
   } else if (std::holds_alternative<net::EventsLost>(event)) {
-    log_.warning() << "netlink events were lost; reading the links again";
-    read_links();
+    read_links();  // the view has read them again
   }
 }
 
 void NetworkService::read_links() {
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) {
-    log_.error() << "cannot read the interfaces: " << std::strerror(errno);
-    return;
-  }
   for (auto& u : uplinks_) {
-    bool exists = false, carrier = false;
+    const net::KernelView::Link* link = view_.link(u->cfg.interface);
     std::set<IpAddress> now;
-    for (ifaddrs* i = list; i; i = i->ifa_next) {
-      if (u->cfg.interface != i->ifa_name) continue;
-      exists = true;
-      carrier = (i->ifa_flags & IFF_UP) && (i->ifa_flags & kLowerUp);
-      if (auto a = sockaddr_address(i->ifa_addr); a && !is_link_local(*a)) now.insert(*a);
-    }
-    u->ifindex = exists ? static_cast<int>(::if_nametoindex(u->cfg.interface.c_str())) : 0;
-    set_carrier(*u, carrier);
+    if (link)
+      for (const auto& a : link->addresses)
+        if (!is_link_local(a.address)) now.insert(a.address);
+    u->ifindex = link ? link->ifindex : 0;
+    set_carrier(*u, link && link->running());
     for (const auto& a : std::set<IpAddress>(u->addresses))
       if (!now.count(a)) address_removed(*u, a);
     for (const auto& a : now)
       if (!u->addresses.count(a)) address_added(*u, a);
     if (now.empty()) feed(*u, tracker_event::Address{false});
   }
-  ::freeifaddrs(list);
 }
 
 void NetworkService::set_carrier(Uplink& u, bool carrier) {

@@ -18,7 +18,10 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <set>
+#include <sstream>
+#include <thread>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -104,7 +107,7 @@ struct PiDaemon {
   std::string socket = dir / "control.sock";
   std::optional<fb::test::Process> daemon;
 
-  PiDaemon() {
+  explicit PiDaemon(const std::string& listen = "127.0.0.1") {
     must(pi, {"ip", "link", "add", "fbW", "type", "veth", "peer", "name", "fbWs", "netns", net.name()});
     must(pi, {"ip", "addr", "add", "10.0.1.2/24", "dev", "fbW"});
     must(net, {"ip", "addr", "add", "10.0.1.1/24", "dev", "fbWs"});
@@ -114,7 +117,8 @@ struct PiDaemon {
                                             "\n[modem]\napn = internet\n"
                                             "[uplink.wired]\ninterface = fbW\ngateway = 10.0.1.1\npriority = 20\n"
                                             "[uplink.cellular]\ninterface = fbC\nkind = ppp\npriority = 10\n"
-                                            "[health]\nlisten = 127.0.0.1\nport = 9000\n");
+                                            "[health]\nlisten = " +
+                                            listen + "\nport = 9000\n");
     daemon.emplace(
         std::vector<std::string>{"nsenter", "--net=/run/netns/" + pi.name(), FB_FAILBERRYD, "--config", dir / "f.ini"},
         fb::test::SpawnOptions{{notify.env()}, {}, dir / "err"});
@@ -216,4 +220,67 @@ TEST_CASE("counters that cannot be read are none, logged once, and back when the
   CHECK(fb::test::count_in(d.log(), "interface counters: readable again") == 1);
   d.status();
   CHECK(fb::test::count_in(d.log(), "interface counters: readable again") == 1);
+}
+
+namespace {
+
+// The daemon's NETLINK_ROUTE sockets that listen to multicast groups (kernel
+// events), from /proc/PID/net/netlink: the sockets of its network namespace
+// whose port id is the daemon's (libnl: the pid in the low 22 bits).
+int route_listeners(pid_t pid) {
+  std::istringstream in(fb::test::read_file("/proc/" + std::to_string(pid) + "/net/netlink"));
+  std::string line;
+  std::getline(in, line);  // header
+  int n = 0;
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    std::string sk;
+    unsigned eth = 0, groups = 0;
+    std::uint32_t port = 0;
+    row >> sk >> eth >> port >> std::hex >> groups;
+    if (row && eth == 0 /* NETLINK_ROUTE */ && groups != 0 && (port & 0x3fffff) == static_cast<std::uint32_t>(pid)) ++n;
+  }
+  return n;
+}
+
+// Asks until `done()` or 10 s pass (the daemon follows netlink on its own time).
+bool until(const std::function<bool()>& done) {
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("the daemon follows the kernel through one netlink socket, which both the network and the addresses use") {
+  PiDaemon d("0.0.0.0");
+  pid_t pid = d.daemon->pid();  // nsenter execs the daemon: same process
+  CHECK(route_listeners(pid) == 1);
+
+  // Both subscribers are fed from it. A new address on the wired uplink reaches
+  // the address book: /health asked on it names the uplink it arrived on.
+  auto health_at = [&](const char* address) {
+    NetNamespace::Enter inside(d.pi);
+    auto reply = fb::test::http_get(address, 9000, "/health");
+    return reply ? reply->body : std::string("no answer");
+  };
+  must(d.pi, {"ip", "addr", "add", "10.0.1.7/24", "dev", "fbW"});
+  std::string body;
+  CHECK(until([&] {
+    body = health_at("10.0.1.7");
+    return body.find("uplink=wired") != std::string::npos;
+  }));
+  INFO(body);
+  // The link going down reaches the network service: the uplink is down at once.
+  must(d.pi, {"ip", "link", "set", "fbW", "down"});
+  nlohmann::json status;
+  CHECK(until([&] {
+    status = d.status();
+    return status["uplinks"][0].value("state", "") == "down";
+  }));
+  INFO(status.dump());
+  CHECK(route_listeners(pid) == 1);
 }

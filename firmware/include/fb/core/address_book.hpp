@@ -1,15 +1,14 @@
 // AddressBook: the addresses of the configured uplinks' interfaces, live —
-// an AddressTable (fb/core/address_table.hpp) fed by netcfg's NetlinkMonitor
-// on the daemon's io_context plus one dump (getifaddrs) at start and after
-// the monitor reports lost events.
+// an AddressTable (fb/core/address_table.hpp) fed by the daemon's one
+// KernelView (netcfg): its table at start and after lost events, its events
+// in between.
 //
 // Contract: single-threaded on the io_context. start() subscribes first and
-// dumps second, so nothing that happens in between is missed (the events
-// queued meanwhile are applied on top of the dump; the table ignores
-// repeats). It returns false, logged with NETLINK_UNAVAILABLE, when the
-// monitor cannot be opened: the book then holds the dump only. Listeners are
-// called on the io_context's thread when an uplink's primary IPv4 changes;
-// they may add or remove listeners. Owns the netlink socket, nothing else.
+// reads the view second, so nothing that happens in between is missed (the
+// table ignores repeats). It returns false, logged, when the view is not
+// watching the kernel: the book then holds what the view read at its start.
+// Listeners are called on the io_context's thread when an uplink's primary
+// IPv4 changes; they may add or remove listeners. Opens nothing itself.
 #pragma once
 
 #include <functional>
@@ -18,12 +17,10 @@
 #include <string>
 #include <utility>
 //
-#include <boost/asio/io_context.hpp>
-
 #include "fb/config/config.hpp"
 #include "fb/core/address_table.hpp"
 #include "fb/log.hpp"
-#include "fb/net/monitor.hpp"
+#include "fb/net/kernel_view.hpp"
 
 namespace fb::core {
 
@@ -32,7 +29,7 @@ class AddressBook {
   using Listener = std::function<void(const std::string& uplink, const std::optional<IpAddress>& primary)>;
   using ListenerId = int;
 
-  explicit AddressBook(boost::asio::io_context& io);
+  explicit AddressBook(fb::net::KernelView& view);
   AddressBook(const AddressBook&) = delete;
   AddressBook& operator=(const AddressBook&) = delete;
 
@@ -53,7 +50,8 @@ class AddressBook {
   void redump();
   void publish(const std::vector<AddressTable::Change>& changes);
 
-  fb::net::NetlinkMonitor monitor_;
+  fb::net::KernelView& view_;
+  std::optional<fb::net::KernelView::SubscriberId> subscription_;
   AddressTable table_;
   std::map<ListenerId, Listener> listeners_;
   ListenerId last_id_ = 0;

@@ -7,11 +7,12 @@
 // 0 after SIGTERM/SIGINT, 1 when the HTTP endpoint or the control socket
 // cannot be created at start, 70 when a handler throws (run_event_loop).
 // Operator actions from the control socket go through the same paths as
-// automatic ones. The uplinks' addresses come from
-// the AddressBook (netlink): /health's arrival uplink and DDNS's address
-// events; DDNS runs as a DdnsService when [ddns] provider is set. The
-// uplinks' byte counters come from one netlink link dump per status snapshot
-// (LinkStatsReader); while that fails there are none, logged once per streak.
+// automatic ones. One net::KernelView follows the kernel for everyone: the
+// NetworkService and the AddressBook subscribe to it (the book gives /health
+// its arrival uplink and DDNS its address events); DDNS runs as a
+// DdnsService when [ddns] provider is set. The uplinks' byte counters come
+// from the view, one netlink link dump per status snapshot; while that fails
+// there are none, logged once per streak.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -31,7 +32,7 @@
 #include "fb/core/network_service.hpp"
 #include "fb/core/notify.hpp"
 #include "fb/health/http_server.hpp"
-#include "fb/net/link_stats.hpp"
+#include "fb/net/kernel_view.hpp"
 
 namespace fb::core {
 
@@ -99,7 +100,8 @@ class Daemon {
   Config config_;
   boost::asio::signal_set signals_;
   AsioTimerService timers_;
-  AddressBook addresses_{io_};  // the uplinks' addresses: arrival uplink, DDNS
+  net::KernelView kernel_{io_};     // the one follower of links, addresses, routes and counters
+  AddressBook addresses_{kernel_};  // the uplinks' addresses: arrival uplink, DDNS
   ServiceNotifier notifier_;
   Logger log_{"failberryd"};
   TimerId watchdog_timer_ = 0;
@@ -114,8 +116,6 @@ class Daemon {
   std::string network_settings_;             // what network_ was started with
   std::set<std::string> drained_;            // uplinks an operator took out of /health
   // Opened at the first snapshot, in the daemon's namespace; afresh after a failure.
-  mutable std::optional<net::LinkStatsReader> link_stats_;
-  mutable bool link_stats_failing_ = false;
   TimePoint started_;
   std::uint64_t reloads_ = 0;
   std::uint64_t reloads_refused_ = 0;

@@ -6,8 +6,8 @@
 // checking that the kernel has nf_tables, because libnftables exits the
 // process when it has not), removes what a previous run left behind
 // (cleanup_stale), sets the sysctls, applies the `inet failberry` table, adds
-// the policy rules, reads the links' state and starts the NetlinkMonitor.
-// Netlink events and probe rounds feed one UplinkTracker per uplink (config
+// the policy rules, subscribes to the daemon's KernelView and reads the
+// links' state from it. Its events and probe rounds feed one UplinkTracker per uplink (config
 // order = netcfg slot); tracker reports feed the FailoverPolicy, whose
 // SetDefault replaces the main default route in one step (never
 // delete-then-add); main also holds each ready uplink's own default at metric
@@ -35,12 +35,9 @@
 #include "fb/health/probe.hpp"
 #include "fb/log.hpp"
 #include "fb/net/events.hpp"
+#include "fb/net/kernel_view.hpp"
 #include "fb/net/system.hpp"
 #include "fb/time.hpp"
-
-namespace fb::net {
-class NetlinkMonitor;
-}
 
 namespace fb::core {
 
@@ -51,7 +48,7 @@ std::string nf_tables_problem();
 
 class NetworkService {
  public:
-  NetworkService(boost::asio::io_context& io, TimerService& timers, const Config& config);
+  NetworkService(boost::asio::io_context& io, TimerService& timers, net::KernelView& view, const Config& config);
   ~NetworkService();
   NetworkService(const NetworkService&) = delete;
   NetworkService& operator=(const NetworkService&) = delete;
@@ -108,7 +105,7 @@ class NetworkService {
   std::optional<net::Route> default_route_for(const Uplink& u) const;
   Uplink* by_ifindex(int ifindex);
   Uplink* by_name(const std::string& interface);
-  // Stops the monitor, the probe rounds and the timers (stop() and release()).
+  // Unsubscribes, stops the probe rounds and the timers (stop() and release()).
   void quiesce();
   // Removes the owned routes and rules this service does not want now.
   void prune_leftovers();
@@ -118,7 +115,8 @@ class NetworkService {
   Config config_;
   Logger log_{"network"};
   std::unique_ptr<net::System> system_;
-  std::unique_ptr<net::NetlinkMonitor> monitor_;
+  net::KernelView& view_;
+  std::optional<net::KernelView::SubscriberId> subscription_;
   std::unique_ptr<health::Prober> prober_;
   std::vector<std::unique_ptr<Uplink>> uplinks_;
   std::unique_ptr<FailoverPolicy> policy_;

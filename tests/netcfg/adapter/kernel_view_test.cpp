@@ -1,0 +1,148 @@
+// KernelView on a real io_context against real kernel changes made with ip(8)
+// in a throwaway namespace: the dump at start, the table updated before a
+// subscriber hears of a change, many subscribers on one socket, and a resync.
+// Every wait is the io_context running until the expected state, bounded. Root.
+#include <doctest/doctest.h>
+#include <net/if.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "fb/net/kernel_view.hpp"
+#include "lab.hpp"
+
+using namespace fb::net;
+using fb::IpAddress;
+using namespace fb::net::test;
+
+namespace {
+
+IpAddress ip(const char* text) {
+  return *IpAddress::parse(text);
+}
+
+bool has_address(const KernelView::Link* link, const char* address) {
+  if (!link) return false;
+  for (const auto& a : link->addresses)
+    if (a.address == ip(address)) return true;
+  return false;
+}
+
+struct Viewer {
+  boost::asio::io_context io;
+  KernelView view{io};
+
+  explicit Viewer(const NetNamespace& ns) {
+    NetNamespace::Enter inside(ns);
+    Status s = view.start();
+    REQUIRE_MESSAGE(s.ok(), s.text());
+  }
+
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 5s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+      auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) return false;
+      io.run_one_for(deadline - now);
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the view holds every link with its addresses from the dump at start") {
+  TwoUplinks lab;
+  must(lab.ns, {"ip", "addr", "add", "203.0.113.5/24", "dev", "fbw0"});
+  must(lab.ns, {"ip", "addr", "add", "10.64.0.2", "peer", "10.64.0.1", "dev", "fbw1"});
+  must(lab.ns, {"ip", "link", "set", "fbw1", "down"});
+  Viewer v(lab.ns);
+
+  const KernelView::Link* w0 = v.view.link("fbw0");
+  const KernelView::Link* w1 = v.view.link("fbw1");
+  REQUIRE(w0);
+  REQUIRE(w1);
+  {
+    NetNamespace::Enter inside(lab.ns);
+    CHECK(w0->ifindex == static_cast<int>(if_nametoindex("fbw0")));
+  }
+  CHECK(v.view.link(w0->ifindex) == w0);
+  CHECK(w0->running());
+  CHECK_FALSE(w1->admin_up);
+  CHECK_FALSE(w1->running());
+  REQUIRE(has_address(w0, "203.0.113.5"));
+  for (const auto& a : w0->addresses)
+    if (a.address == ip("203.0.113.5")) CHECK(a.prefix_length == 24);
+  REQUIRE(has_address(w1, "10.64.0.2"));
+  for (const auto& a : w1->addresses)
+    if (a.address == ip("10.64.0.2")) CHECK(a.peer == ip("10.64.0.1"));
+  CHECK(v.view.link("lo"));
+  CHECK_FALSE(v.view.link("nonexistent0"));
+  CHECK(v.view.monitors_opened() == 1);
+}
+
+TEST_CASE("subscribers hear each change after the view holds it, all from one socket") {
+  TwoUplinks lab;
+  Viewer v(lab.ns);
+  int heard_a = 0, heard_b = 0, stale = 0;
+  bool address_seen = false, down_seen = false;
+  auto a = v.view.subscribe([&](const NetEvent& e) {
+    ++heard_a;
+    if (const auto* ae = std::get_if<AddressEvent>(&e); ae && ae->address == ip("198.51.100.9")) {
+      address_seen = true;
+      const KernelView::Link* l = v.view.link(ae->ifindex);
+      if (ae->removed == has_address(l, "198.51.100.9")) ++stale;
+    }
+    if (const auto* le = std::get_if<LinkEvent>(&e); le && le->name == "fbw0" && !le->admin_up) {
+      down_seen = true;
+      const KernelView::Link* l = v.view.link("fbw0");
+      if (!l || l->admin_up) ++stale;
+    }
+  });
+  v.view.subscribe([&](const NetEvent&) { ++heard_b; });
+
+  must(lab.ns, {"ip", "addr", "add", "198.51.100.9/24", "dev", "fbw0"});
+  REQUIRE(v.run_until([&] { return address_seen; }));
+  CHECK(has_address(v.view.link("fbw0"), "198.51.100.9"));
+  must(lab.ns, {"ip", "addr", "del", "198.51.100.9/24", "dev", "fbw0"});
+  REQUIRE(v.run_until([&] { return !has_address(v.view.link("fbw0"), "198.51.100.9"); }));
+  must(lab.ns, {"ip", "link", "set", "fbw0", "down"});
+  REQUIRE(v.run_until([&] { return down_seen; }));
+  CHECK(stale == 0);
+  CHECK(heard_a > 0);
+  CHECK(heard_a == heard_b);  // both hear every event
+  CHECK(v.view.monitors_opened() == 1);
+
+  // Unsubscribed: hears nothing more; the other still does.
+  v.view.unsubscribe(a);
+  int before_a = heard_a, before_b = heard_b;
+  must(lab.ns, {"ip", "link", "set", "fbw0", "up"});
+  REQUIRE(v.run_until([&] { return heard_b > before_b && v.view.link("fbw0")->admin_up; }));
+  CHECK(heard_a == before_a);
+
+  // A link removed leaves the table.
+  int index = v.view.link("fbw1")->ifindex;
+  must(lab.ns, {"ip", "link", "del", "fbw1"});
+  REQUIRE(v.run_until([&] { return v.view.link("fbw1") == nullptr; }));
+  CHECK(v.view.link(index) == nullptr);
+}
+
+TEST_CASE("a resync reads the kernel again and tells subscribers to re-read the view") {
+  TwoUplinks lab;
+  Viewer v(lab.ns);
+  int lost = 0;
+  v.view.subscribe([&](const NetEvent& e) { lost += std::holds_alternative<EventsLost>(e); });
+  // Changed while the loop does not run: no event has been read yet.
+  must(lab.ns, {"ip", "addr", "add", "192.0.2.77/24", "dev", "fbw0"});
+  CHECK_FALSE(has_address(v.view.link("fbw0"), "192.0.2.77"));
+  {
+    NetNamespace::Enter inside(lab.ns);  // the dump socket opens in the calling thread's namespace
+    v.view.resync();
+  }
+  CHECK(has_address(v.view.link("fbw0"), "192.0.2.77"));
+  CHECK(lost == 1);
+  // The queued event then applies on top without doubling the address.
+  REQUIRE(v.run_until([&] { return v.io.poll() == 0; }));
+  int copies = 0;
+  for (const auto& a : v.view.link("fbw0")->addresses) copies += a.address == ip("192.0.2.77");
+  CHECK(copies == 1);
+}
