@@ -367,13 +367,15 @@ void Daemon::restart_modem() {
   modem_inputs_.reset();
   if (inputs.ppp_uplinks.empty()) return;
   ModemServiceOptions mo;
-  mo.dry_run = config_.general.dry_run;
   if (const char* root = std::getenv("FAILBERRY_SYSFS_ROOT")) mo.sysfs_root = root;  // tests: a fake tree
   if (const char* dev = std::getenv("FAILBERRY_DEV_ROOT")) mo.dev_root = dev;        // tests: links to ptys
   if (const char* sw = std::getenv("FAILBERRY_TEST_MODESWITCH")) mo.test_switch = parse_test_switch(sw);
-  // The one place that decides whether USB power is cut and the box rebooted for real.
-  auto host = config_.general.dry_run ? make_dry_run_host_actions(io_) : make_system_host_actions(io_);
-  modem_ = std::make_unique<ModemService>(io_, timers_, config_, mo, std::move(host));
+  // The one place that decides whether USB power is cut, the box rebooted
+  // and pppd started on the CONNECTed line for real.
+  const bool dry = config_.general.dry_run;
+  auto host = dry ? make_dry_run_host_actions(io_) : make_system_host_actions(io_);
+  auto link = dry ? make_dry_run_data_link_starter(io_) : make_pppd_starter(io_, timers_);
+  modem_ = std::make_unique<ModemService>(io_, timers_, config_, mo, std::move(host), std::move(link));
   modem_->start();
   modem_inputs_ = std::move(inputs);
 }
