@@ -10,6 +10,8 @@
 
 #include "fb/core/config_file.hpp"
 #include "fb/core/event_loop.hpp"
+#include "fb/net/dry_run_system.hpp"
+#include "fb/net/netlink_system.hpp"
 #include "fb/version.hpp"
 
 namespace fb::core {
@@ -380,8 +382,26 @@ void Daemon::restart_modem() {
   modem_inputs_ = std::move(inputs);
 }
 
-std::unique_ptr<NetworkService> Daemon::make_network(const Config& config) {
-  auto service = std::make_unique<NetworkService>(io_, timers_, config);
+std::unique_ptr<NetworkService> Daemon::make_network(const Config& config, std::string& problem) {
+  // The one place that decides whether routes, rules and the nft table are changed for real.
+  NetworkKernel kernel;
+  if (config.general.dry_run) {
+    kernel.system = std::make_unique<net::DryRunSystem>();
+    kernel.only_logged = "dry-run";
+  } else {
+    // nf_tables first: libnftables exits the process when the kernel has none.
+    if (std::string missing = nf_tables_problem(); !missing.empty()) {
+      problem = "nftables unavailable: " + missing;
+      return nullptr;
+    }
+    auto opened = net::NetlinkSystem::open();
+    if (!opened.ok()) {
+      problem = "kernel networking unavailable: " + opened.status().text();
+      return nullptr;
+    }
+    kernel.system = std::move(opened).value();
+  }
+  auto service = std::make_unique<NetworkService>(io_, timers_, config, std::move(kernel));
   // Drop the HTTP snapshot: /health answers from the new state at once.
   service->on_change([this] {
     if (http_) http_->invalidate();
@@ -392,15 +412,17 @@ std::unique_ptr<NetworkService> Daemon::make_network(const Config& config) {
 std::string Daemon::take_over_network(const Config& next, std::unique_ptr<NetworkService>& taken) {
   // Into or out of dry-run there is nothing to take over (one side's state
   // is not in the kernel): restart_network() stops the old one, then starts.
-  if (!network_ || network_settings(next) == network_settings_ || network_->dry_run() != next.general.dry_run)
+  if (!network_ || network_settings(next) == network_settings_ || config_.general.dry_run != next.general.dry_run)
     return {};
   // Make before break. The new service takes the kernel state over (table
   // replaced in one transaction, routes replaced, rules added) while the old
   // one still holds it; what the new settings do not use goes last. If the
   // new one cannot start, the old one puts its own state back and goes on.
   log_.notice() << "uplink or failover settings changed: restarting uplink tracking";
-  auto service = make_network(next);
-  if (std::string problem = service->start(network_->installed_default(), true); !problem.empty()) {
+  std::string problem;
+  auto service = make_network(next, problem);
+  if (service) problem = service->start(network_->installed_default(), true);
+  if (!problem.empty()) {
     service.reset();
     std::string restored = network_->reassert();
     return problem + (restored.empty() ? "" : "; putting the running state back: " + restored);
@@ -421,8 +443,10 @@ bool Daemon::restart_network(std::unique_ptr<NetworkService> taken) {
   if (network_)
     log_.notice() << "dry-run " << (config_.general.dry_run ? "on" : "off") << ": restarting uplink tracking";
   network_.reset();  // removes its routes, rules and table
-  auto service = make_network(config_);
-  if (std::string problem = service->start(); !problem.empty()) {
+  std::string problem;
+  auto service = make_network(config_, problem);
+  if (service) problem = service->start();
+  if (!problem.empty()) {
     log_.error() << "uplink tracking cannot run: " << problem;
     return false;
   }

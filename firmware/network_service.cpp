@@ -17,9 +17,7 @@
 
 #include "fb/core/control.hpp"
 #include "fb/health/probe.hpp"
-#include "fb/net/dry_run_system.hpp"
 #include "fb/net/monitor.hpp"
-#include "fb/net/netlink_system.hpp"
 #include "fb/net/sysctl.hpp"
 
 namespace fb::core {
@@ -127,8 +125,9 @@ std::uint32_t NetworkService::fallback_metric(const Uplink& u) {
   return net::kMainDefaultMetric + 1 + static_cast<std::uint32_t>(u.slot.index());
 }
 
-NetworkService::NetworkService(boost::asio::io_context& io, TimerService& timers, const Config& config)
-    : io_(io), timers_(timers), config_(config) {}
+NetworkService::NetworkService(boost::asio::io_context& io, TimerService& timers, const Config& config,
+                               NetworkKernel kernel)
+    : io_(io), timers_(timers), config_(config), system_(std::move(kernel.system)), only_logged_(kernel.only_logged) {}
 
 NetworkService::~NetworkService() {
   stop();
@@ -141,15 +140,7 @@ std::optional<net::Route> NetworkService::installed_default() const {
 
 std::string NetworkService::start(std::optional<net::Route> carry_over, bool takeover) {
   if (running_) return {};
-  const bool dry = config_.general.dry_run;
-  if (dry) {
-    system_ = std::make_unique<net::DryRunSystem>();
-  } else {
-    if (std::string problem = nf_tables_problem(); !problem.empty()) return "nftables unavailable: " + problem;
-    auto opened = net::NetlinkSystem::open();
-    if (!opened.ok()) return "kernel networking unavailable: " + opened.status().text();
-    system_ = std::move(opened).value();
-  }
+  if (!system_) return "stopped: a service starts once";
   running_ = true;
   event_at_ = timers_.now();
 
@@ -232,14 +223,14 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
   monitor_ = std::make_unique<net::NetlinkMonitor>(io_, [this](const net::NetEvent& e) { on_net_event(e); });
   if (auto s = monitor_->start(); !s.ok()) {
     monitor_.reset();
-    if (!dry) return fail("cannot watch the links: " + s.text());
-    log_.warning() << "dry-run: not watching the links (" << s.text() << ")";
+    if (only_logged_.empty()) return fail("cannot watch the links: " + s.text());
+    log_.warning() << only_logged_ << ": not watching the links (" << s.text() << ")";
   }
   prober_ = std::make_unique<health::Prober>(io_);
   read_links();
   if (takeover) prune_leftovers();  // the new state is in place: now the old goes
   log_.notice() << "tracking " << uplinks_.size() << " uplink(s)"
-                << (dry ? " (dry-run: kernel changes only logged)" : "");
+                << (only_logged_.empty() ? "" : " (" + only_logged_ + ": kernel changes only logged)");
   return {};
 }
 
