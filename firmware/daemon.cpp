@@ -166,9 +166,13 @@ void Daemon::restart_ddns() {
     ddns_.reset();
     return;
   }
-  if (ddns_ && ddns_->reload(config_)) return;
+  const bool dry = config_.general.dry_run;
+  if (ddns_ && ddns_dry_run_ == dry && ddns_->reload(config_)) return;
   ddns_.reset();  // provider, hostname, uplink, state_dir, interval or dry-run changed: start over
-  ddns_ = std::make_unique<DdnsService>(io_, timers_, addresses_, config_);
+  // The one place that decides whether DDNS requests are sent for real.
+  auto sender = dry ? make_dry_run_ddns_sender(io_) : make_ddns_sender(io_);
+  ddns_ = std::make_unique<DdnsService>(io_, timers_, addresses_, config_, std::move(sender));
+  ddns_dry_run_ = dry;
 }
 
 bool Daemon::restart_control() {

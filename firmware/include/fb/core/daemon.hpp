@@ -110,6 +110,7 @@ class Daemon {
   std::vector<std::string> http_status_uplinks_;  // uplinks with serve_status, as http_ was started with
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<DdnsService> ddns_;        // none when [ddns] provider = none
+  bool ddns_dry_run_ = false;                // whether ddns_ has the dry-run sender
   std::unique_ptr<ModemService> modem_;      // when an uplink has kind = ppp
   std::optional<ModemInputs> modem_inputs_;  // what modem_ was started with
   std::unique_ptr<NetworkService> network_;  // uplink tracking and failover
