@@ -10,6 +10,8 @@
 
 #include "fb/core/config_file.hpp"
 #include "fb/core/event_loop.hpp"
+#include "fb/net/dry_run_system.hpp"
+#include "fb/net/netlink_system.hpp"
 #include "fb/version.hpp"
 
 namespace fb::core {
@@ -144,9 +146,13 @@ void Daemon::restart_ddns() {
     ddns_.reset();
     return;
   }
-  if (ddns_ && ddns_->reload(config_)) return;
+  const bool dry = config_.general.dry_run;
+  if (ddns_ && ddns_dry_run_ == dry && ddns_->reload(config_)) return;
   ddns_.reset();  // provider, hostname, uplink, state_dir, interval or dry-run changed: start over
-  ddns_ = std::make_unique<DdnsService>(io_, timers_, addresses_, config_);
+  // The one place that decides whether DDNS requests are sent for real.
+  auto sender = dry ? make_dry_run_ddns_sender(io_) : make_ddns_sender(io_);
+  ddns_ = std::make_unique<DdnsService>(io_, timers_, addresses_, config_, std::move(sender));
+  ddns_dry_run_ = dry;
 }
 
 bool Daemon::restart_control() {
@@ -349,19 +355,39 @@ void Daemon::restart_modem() {
   modem_inputs_.reset();
   if (inputs.ppp_uplinks.empty()) return;
   ModemServiceOptions mo;
-  mo.dry_run = config_.general.dry_run;
   if (const char* root = std::getenv("FAILBERRY_SYSFS_ROOT")) mo.sysfs_root = root;  // tests: a fake tree
   if (const char* dev = std::getenv("FAILBERRY_DEV_ROOT")) mo.dev_root = dev;        // tests: links to ptys
   if (const char* sw = std::getenv("FAILBERRY_TEST_MODESWITCH")) mo.test_switch = parse_test_switch(sw);
-  // The one place that decides whether USB power is cut and the box rebooted for real.
-  auto host = config_.general.dry_run ? make_dry_run_host_actions(io_) : make_system_host_actions(io_);
-  modem_ = std::make_unique<ModemService>(io_, timers_, config_, mo, std::move(host));
+  // The one place that decides whether USB power is cut, the box rebooted
+  // and pppd started on the CONNECTed line for real.
+  const bool dry = config_.general.dry_run;
+  auto host = dry ? make_dry_run_host_actions(io_) : make_system_host_actions(io_);
+  auto link = dry ? make_dry_run_data_link_starter(io_) : make_pppd_starter(io_, timers_);
+  modem_ = std::make_unique<ModemService>(io_, timers_, config_, mo, std::move(host), std::move(link));
   modem_->start();
   modem_inputs_ = std::move(inputs);
 }
 
-std::unique_ptr<NetworkService> Daemon::make_network(const Config& config) {
-  auto service = std::make_unique<NetworkService>(io_, timers_, kernel_, config);
+std::unique_ptr<NetworkService> Daemon::make_network(const Config& config, std::string& problem) {
+  // The one place that decides whether routes, rules and the nft table are changed for real.
+  NetworkKernel kernel;
+  if (config.general.dry_run) {
+    kernel.system = std::make_unique<net::DryRunSystem>();
+    kernel.only_logged = "dry-run";
+  } else {
+    // nf_tables first: libnftables exits the process when the kernel has none.
+    if (std::string missing = nf_tables_problem(); !missing.empty()) {
+      problem = "nftables unavailable: " + missing;
+      return nullptr;
+    }
+    auto opened = net::NetlinkSystem::open();
+    if (!opened.ok()) {
+      problem = "kernel networking unavailable: " + opened.status().text();
+      return nullptr;
+    }
+    kernel.system = std::move(opened).value();
+  }
+  auto service = std::make_unique<NetworkService>(io_, timers_, kernel_, config, std::move(kernel));
   // Drop the HTTP snapshot: /health answers from the new state at once.
   service->on_change([this] {
     if (http_) http_->invalidate();
@@ -372,15 +398,17 @@ std::unique_ptr<NetworkService> Daemon::make_network(const Config& config) {
 std::string Daemon::take_over_network(const Config& next, std::unique_ptr<NetworkService>& taken) {
   // Into or out of dry-run there is nothing to take over (one side's state
   // is not in the kernel): restart_network() stops the old one, then starts.
-  if (!network_ || network_settings(next) == network_settings_ || network_->dry_run() != next.general.dry_run)
+  if (!network_ || network_settings(next) == network_settings_ || config_.general.dry_run != next.general.dry_run)
     return {};
   // Make before break. The new service takes the kernel state over (table
   // replaced in one transaction, routes replaced, rules added) while the old
   // one still holds it; what the new settings do not use goes last. If the
   // new one cannot start, the old one puts its own state back and goes on.
   log_.notice() << "uplink or failover settings changed: restarting uplink tracking";
-  auto service = make_network(next);
-  if (std::string problem = service->start(network_->installed_default(), true); !problem.empty()) {
+  std::string problem;
+  auto service = make_network(next, problem);
+  if (service) problem = service->start(network_->installed_default(), true);
+  if (!problem.empty()) {
     service.reset();
     std::string restored = network_->reassert();
     return problem + (restored.empty() ? "" : "; putting the running state back: " + restored);
@@ -401,8 +429,10 @@ bool Daemon::restart_network(std::unique_ptr<NetworkService> taken) {
   if (network_)
     log_.notice() << "dry-run " << (config_.general.dry_run ? "on" : "off") << ": restarting uplink tracking";
   network_.reset();  // removes its routes, rules and table
-  auto service = make_network(config_);
-  if (std::string problem = service->start(); !problem.empty()) {
+  std::string problem;
+  auto service = make_network(config_, problem);
+  if (service) problem = service->start();
+  if (!problem.empty()) {
     log_.error() << "uplink tracking cannot run: " << problem;
     return false;
   }

@@ -35,12 +35,11 @@ std::string interface_of(const Config& config) {
 }  // namespace
 
 DdnsService::Identity DdnsService::identity_of(const Config& c) {
-  return {c.ddns.provider,     c.ddns.hostname, c.ddns.uplink,    interface_of(c),
-          c.general.state_dir, c.ddns.interval, c.general.dry_run};
+  return {c.ddns.provider, c.ddns.hostname, c.ddns.uplink, interface_of(c), c.general.state_dir, c.ddns.interval};
 }
 
 DdnsService::DdnsService(boost::asio::io_context& io, TimerService& timers, AddressBook& addresses,
-                         const Config& config)
+                         const Config& config, std::unique_ptr<DdnsSender> sender)
     : io_(io),
       timers_(timers),
       addresses_(addresses),
@@ -48,12 +47,12 @@ DdnsService::DdnsService(boost::asio::io_context& io, TimerService& timers, Addr
       provider_text_(fb::ddns::to_string(provider_of(config.ddns.provider))),
       log_("ddns"),
       state_file_(config.general.state_dir + "/ddns.json", provider_of(config.ddns.provider), config.ddns.hostname),
+      sender_(std::move(sender)),
+      withheld_(sender_->withheld(identity_.hostname, identity_.uplink)),
       random_(std::random_device{}()) {
   client_ = make_client(config);
-  if (identity_.dry_run) {
-    log_.notice() << "dry-run: no DDNS request is sent and " << identity_.hostname
-                  << " is not published (run without dry-run to publish the address of uplink[" << identity_.uplink
-                  << "])";
+  if (withheld_) {
+    log_.notice() << withheld_->notice;
     return;
   }
   listener_ = addresses_.listen([this](const std::string& uplink, const std::optional<IpAddress>& primary) {
@@ -88,9 +87,9 @@ fb::ddns::ClientSettings DdnsService::client_settings(const Config& c) const {
   return s;
 }
 
-std::unique_ptr<fb::ddns::DdnsClient> DdnsService::make_client(const Config& config) {
+std::unique_ptr<DdnsRequests> DdnsService::make_client(const Config& config) {
   try {
-    auto client = std::make_unique<fb::ddns::DdnsClient>(io_, client_settings(config));
+    auto client = sender_->open(client_settings(config));
     setup_code_.clear();
     setup_detail_.clear();
     log_.info() << client->describe() << " via uplink[" << identity_.uplink << "] (" << identity_.interface << ")";
@@ -122,7 +121,7 @@ void DdnsService::start_scheduler() {
 
 bool DdnsService::reload(const Config& config) {
   if (!(identity_of(config) == identity_)) return false;
-  std::unique_ptr<fb::ddns::DdnsClient> fresh = make_client(config);
+  std::unique_ptr<DdnsRequests> fresh = make_client(config);
   if (!fresh) {
     if (client_) log_.error() << "keeping the running DDNS settings";
     return true;
@@ -130,7 +129,7 @@ bool DdnsService::reload(const Config& config) {
   if (client_ && client_->busy())
     retired_ = std::move(client_);  // its answer still reaches the core; the next request uses `fresh`
   client_ = std::move(fresh);
-  if (identity_.dry_run) return true;
+  if (withheld_) return true;
   if (scheduler_)
     feed(ev::ConfigReloaded{});
   else
@@ -138,7 +137,7 @@ bool DdnsService::reload(const Config& config) {
   return true;
 }
 
-fb::ddns::DdnsClient& DdnsService::idle_client() {
+DdnsRequests& DdnsService::idle_client() {
   if (retired_ && !retired_->busy()) retired_.reset();
   return *client_;
 }
@@ -186,8 +185,7 @@ void DdnsService::finished(RequestKind kind, const fb::ddns::Reply& reply) {
 
 ControlAnswer DdnsService::update_requested() {
   const std::string& host = identity_.hostname;
-  if (identity_.dry_run)
-    return {false, "DDNS_DRY_RUN", "dry-run: failberryd sends no DDNS request and does not publish " + host};
+  if (withheld_) return withheld_->answer;
   if (!scheduler_) return {false, setup_code_, "cannot update " + host + ": " + setup_detail_};
   DdnsScheduler::State before = scheduler_->state();
   feed(ev::UpdateRequested{});
@@ -217,10 +215,10 @@ health::DdnsReport DdnsService::report() const {
   r.last_outcome = last_outcome_;
   r.last_result_at = last_result_at_;
   r.results = results_;
-  if (identity_.dry_run) {
-    r.state = "dry_run";
+  if (withheld_) {
+    r.state = withheld_->state;
     r.code = setup_code_;
-    r.detail = setup_code_.empty() ? "dry-run: no request is sent, nothing is published" : setup_detail_;
+    r.detail = setup_code_.empty() ? withheld_->detail : setup_detail_;
     if (auto published = state_file_.load()) r.published = published->text();
     return r;
   }

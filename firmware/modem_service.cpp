@@ -203,18 +203,20 @@ std::optional<ModemServiceOptions::TestSwitch> parse_test_switch(std::string_vie
 }
 
 ModemService::ModemService(boost::asio::io_context& io, TimerService& timers, const Config& config,
-                           ModemServiceOptions options, std::unique_ptr<HostActions> host)
+                           ModemServiceOptions options, std::unique_ptr<HostActions> host,
+                           std::unique_ptr<DataLinkStarter> link)
     : io_(io),
       timers_(timers),
       config_(config),
       options_(std::move(options)),
       machine_("modem", modem_policy(config.modem)),
       ladder_("recovery", ladder_policy(config.recovery)),
+      link_starter_(std::move(link)),
       host_(std::move(host)) {}
 
 ModemService::~ModemService() {
   *alive_ = false;
-  pppd_.reset();  // SIGKILLs a running pppd
+  data_link_.reset();  // SIGKILLs a running pppd
   if (machine_timer_) timers_.cancel(machine_timer_);
   if (ladder_timer_) timers_.cancel(ladder_timer_);
   if (channel_) channel_->close();
@@ -782,78 +784,31 @@ void ModemService::dial() {
     }
     int fd = ch->release();
     if (port_shared_) ++generation_;  // the AT channel is pppd's now; its late results are stale
-    if (options_.dry_run) {
-      // Dry-run brings no link up: pppd would create an interface and routes.
-      // The line is hung up (closed) and the modem stops here, as it would
-      // for any reason the user has to lift.
-      std::string words;
-      for (const auto& w : ppp::build_argv(po.settings)) words += (words.empty() ? "" : " ") + w;
-      log_.notice() << "CONNECT " << state.connect.value_or("") << "; dry-run: not starting " << words;
-      ::close(fd);
-      mev::LinkDown down;
-      down.code = "DRY_RUN";
-      down.detail = "dry-run: the data link is not started (pppd would run as: " + words + ")";
-      down.kind = mev::LinkDown::Kind::local;
-      link_ = {};
-      data_channel_.reset();
-      if (port_shared_ && !at_tty_.empty()) {
-        port_shared_ = false;
-        open_channel(at_tty_);
-      }
-      feed(ModemEvent{down});
-      co_return;
-    }
-    log_.notice() << "CONNECT " << state.connect.value_or("") << ": handing the line to pppd";
-    pppd_ = std::make_unique<ppp::PppdRunner>(
-        io_, timers_, po,
-        ppp::PppdRunner::Callbacks{[this, alive](const ppp::LinkInfo& link) {
-                                     if (!*alive) return;
-                                     link_ = link;
-                                     if (link_reported_) return;
-                                     link_reported_ = true;
-                                     link_up_at_ = timers_.now();
-                                     feed(ModemEvent{mev::Dialed{std::nullopt, port_shared_}});
-                                   },
-                                   [this, alive](const ppp::Exit& exit) {
-                                     if (*alive) on_pppd_exit(exit);
-                                   },
-                                   {}});
-    auto error = pppd_->start(fd);
-    ::close(fd);  // pppd has its own copy
-    if (error) {
-      ppp::Exit failed;
-      failed.reason = ppp::Reason::fatal_error;
-      failed.last_lines.push_back(*error);
-      on_pppd_exit(failed);
-    }
+    data_link_ = link_starter_->start(fd, state.connect.value_or(""), po,
+                                      DataLinkCallbacks{[this, alive](const ppp::LinkInfo& link) {
+                                                          if (!*alive) return;
+                                                          link_ = link;
+                                                          if (link_reported_) return;
+                                                          link_reported_ = true;
+                                                          link_up_at_ = timers_.now();
+                                                          feed(ModemEvent{mev::Dialed{std::nullopt, port_shared_}});
+                                                        },
+                                                        [this, alive](const mev::LinkDown& down) {
+                                                          if (*alive) on_link_down(down);
+                                                        }});
+    ::close(fd);  // the link has its own copy, or none
   });
 }
 
 void ModemService::hang_up() {
-  if (pppd_ && pppd_->state() != ppp::PppdRunner::State::idle) {
-    pppd_->stop();
+  if (data_link_ && data_link_->running()) {
+    data_link_->stop();
     return;
   }
   events_.post(ModemEvent{mev::LinkDown{"STOPPED", "pppd was not running", mev::LinkDown::Kind::requested}});
 }
 
-void ModemService::on_pppd_exit(const ppp::Exit& exit) {
-  std::string detail = "pppd";
-  if (exit.status.code >= 0) detail += " exited " + std::to_string(exit.status.code);
-  if (exit.status.signal) detail += " killed by signal " + std::to_string(exit.status.signal);
-  // pppd's own words: the first of its last few lines (its final block
-  // starts with the cause; later lines explain or count bytes).
-  std::size_t skip = exit.last_lines.size() > 4 ? exit.last_lines.size() - 4 : 0;
-  if (!exit.last_lines.empty()) detail += ": " + exit.last_lines[skip];
-  mev::LinkDown down;
-  down.code = std::string(ppp::to_string(exit.reason));
-  down.detail = detail;
-  switch (ppp::disposition(exit.reason)) {
-    case ppp::Disposition::requested: down.kind = mev::LinkDown::Kind::requested; break;
-    case ppp::Disposition::link: down.kind = mev::LinkDown::Kind::link; break;
-    case ppp::Disposition::auth: down.kind = mev::LinkDown::Kind::auth; break;
-    case ppp::Disposition::local: down.kind = mev::LinkDown::Kind::local; break;
-  }
+void ModemService::on_link_down(const mev::LinkDown& down) {
   link_ = {};
   link_up_at_.reset();
   data_channel_.reset();

@@ -16,8 +16,6 @@
 
 #include "fb/core/control.hpp"
 #include "fb/health/probe.hpp"
-#include "fb/net/dry_run_system.hpp"
-#include "fb/net/netlink_system.hpp"
 #include "fb/net/sysctl.hpp"
 
 namespace fb::core {
@@ -109,8 +107,13 @@ std::uint32_t NetworkService::fallback_metric(const Uplink& u) {
 }
 
 NetworkService::NetworkService(boost::asio::io_context& io, TimerService& timers, net::KernelView& view,
-                               const Config& config)
-    : io_(io), timers_(timers), config_(config), view_(view) {}
+                               const Config& config, NetworkKernel kernel)
+    : io_(io),
+      timers_(timers),
+      config_(config),
+      system_(std::move(kernel.system)),
+      only_logged_(kernel.only_logged),
+      view_(view) {}
 
 NetworkService::~NetworkService() {
   stop();
@@ -123,15 +126,7 @@ std::optional<net::Route> NetworkService::installed_default() const {
 
 std::string NetworkService::start(std::optional<net::Route> carry_over, bool takeover) {
   if (running_) return {};
-  const bool dry = config_.general.dry_run;
-  if (dry) {
-    system_ = std::make_unique<net::DryRunSystem>();
-  } else {
-    if (std::string problem = nf_tables_problem(); !problem.empty()) return "nftables unavailable: " + problem;
-    auto opened = net::NetlinkSystem::open();
-    if (!opened.ok()) return "kernel networking unavailable: " + opened.status().text();
-    system_ = std::move(opened).value();
-  }
+  if (!system_) return "stopped: a service starts once";
   running_ = true;
   event_at_ = timers_.now();
 
@@ -212,15 +207,15 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
     if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET)); !s.ok()) log_.error() << s.text();
 
   if (!view_.watching()) {
-    if (!dry) return fail("cannot watch the links: netlink is not followed (logged at start)");
-    log_.warning() << "dry-run: not watching the links (netlink is not followed)";
+    if (only_logged_.empty()) return fail("cannot watch the links: netlink is not followed (logged at start)");
+    log_.warning() << only_logged_ << ": not watching the links (netlink is not followed)";
   }
   subscription_ = view_.subscribe([this](const net::NetEvent& e) { on_net_event(e); });
   prober_ = std::make_unique<health::Prober>(io_);
   read_links();
   if (takeover) prune_leftovers();  // the new state is in place: now the old goes
   log_.notice() << "tracking " << uplinks_.size() << " uplink(s)"
-                << (dry ? " (dry-run: kernel changes only logged)" : "");
+                << (only_logged_.empty() ? "" : " (" + only_logged_ + ": kernel changes only logged)");
   return {};
 }
 

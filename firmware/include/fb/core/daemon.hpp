@@ -77,7 +77,9 @@ class Daemon {
   // reason logged when it cannot run.
   // `taken`: the service take_over_network() started for a reload.
   bool restart_network(std::unique_ptr<NetworkService> taken = nullptr);
-  std::unique_ptr<NetworkService> make_network(const Config& config);
+  // A service for `config` with the kernel side dry-run asks for; none, and
+  // `problem` says why, when the kernel cannot be used.
+  std::unique_ptr<NetworkService> make_network(const Config& config, std::string& problem);
   // A reload's new network service, started in takeover while the old one
   // runs; "" when there is none to start that way, else why it cannot run.
   std::string take_over_network(const Config& next, std::unique_ptr<NetworkService>& taken);
@@ -110,6 +112,7 @@ class Daemon {
   std::vector<std::string> http_status_uplinks_;  // uplinks with serve_status, as http_ was started with
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<DdnsService> ddns_;        // none when [ddns] provider = none
+  bool ddns_dry_run_ = false;                // whether ddns_ has the dry-run sender
   std::unique_ptr<ModemService> modem_;      // when an uplink has kind = ppp
   std::optional<ModemInputs> modem_inputs_;  // what modem_ was started with
   std::unique_ptr<NetworkService> network_;  // uplink tracking and failover

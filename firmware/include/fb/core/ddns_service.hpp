@@ -1,5 +1,5 @@
 // DdnsService: [ddns] in the running daemon — the DdnsScheduler core wired to
-// a DdnsClient (libcurl multi), the state file <state_dir>/ddns.json, one
+// a DdnsSender's requests (a DdnsClient, libcurl multi), the state file <state_dir>/ddns.json, one
 // timer, and the address book's events for the [ddns] uplink. It carries out
 // the core's actions and nothing else decides (tests/ddns/ddns_runner.hpp is
 // the same wiring in its smallest form).
@@ -12,17 +12,20 @@
 // the report carries names, states, codes and addresses only.
 //
 // Reload (SIGHUP): reload() returns false when what the scheduler stands on
-// changed (provider, hostname, uplink or its interface, state_dir, interval,
-// dry-run) — the daemon then builds a new service. Otherwise a new client is
+// changed (provider, hostname, uplink or its interface, state_dir, interval)
+// — the daemon then builds a new service (also when dry-run changed: the
+// sender is the daemon's choice). Otherwise a new client is
 // built (new secrets, URL, CA) and the core gets ConfigReloaded, which also
 // clears DDNS_AUTH_FAILED; a request in flight finishes on the old client. A
 // new client that cannot be built (e.g. DDNS_SECRET_REFUSED) is logged and the
 // running one is kept.
 //
-// Dry-run (--dry-run or [general] dry_run = true): failberryd publishes no DNS
-// record and sends no DDNS request at all. The client is still built, so a
-// bad secret file, URL or CA file is reported, and the log and /status say
-// "dry_run" — a laptop test never moves a real record, and never silently.
+// A sender that withholds every request (the daemon's dry-run twin: --dry-run
+// or [general] dry_run = true): the service follows no address, schedules
+// nothing and sends nothing, so no DNS record is published. The requests are
+// still built, so a bad secret file, URL or CA file is reported, and the log,
+// /status ("dry_run") and ddns-update say so in the sender's words — a laptop
+// test never moves a real record, and never silently.
 #pragma once
 
 #include <memory>
@@ -36,6 +39,7 @@
 #include "fb/config/config.hpp"
 #include "fb/core/address_book.hpp"
 #include "fb/core/ddns_scheduler.hpp"
+#include "fb/core/ddns_sender.hpp"
 #include "fb/ddns/client.hpp"
 #include "fb/ddns/state_file.hpp"
 #include "fb/health/handler.hpp"
@@ -43,16 +47,11 @@
 
 namespace fb::core {
 
-// What the control socket answers to ddns-update.
-struct ControlAnswer {
-  bool ok = false;
-  std::string code;  // when !ok
-  std::string message;
-};
-
 class DdnsService {
  public:
-  DdnsService(boost::asio::io_context& io, TimerService& timers, AddressBook& addresses, const Config& config);
+  // `sender`: where the requests go (make_ddns_sender), or none does (make_dry_run_ddns_sender).
+  DdnsService(boost::asio::io_context& io, TimerService& timers, AddressBook& addresses, const Config& config,
+              std::unique_ptr<DdnsSender> sender);
   ~DdnsService();
   DdnsService(const DdnsService&) = delete;
   DdnsService& operator=(const DdnsService&) = delete;
@@ -66,18 +65,17 @@ class DdnsService {
     DdnsProvider provider;
     std::string hostname, uplink, interface, state_dir;
     Duration interval;
-    bool dry_run;
     bool operator==(const Identity&) const = default;
   };
   static Identity identity_of(const Config& config);
   fb::ddns::ClientSettings client_settings(const Config& config) const;
-  // A client for `config`, or nothing (the error logged and kept for /status).
-  std::unique_ptr<fb::ddns::DdnsClient> make_client(const Config& config);
+  // Requests for `config`, or nothing (the error logged and kept for /status).
+  std::unique_ptr<DdnsRequests> make_client(const Config& config);
   void start_scheduler();
   void feed(const DdnsEvent& event);
   void perform(const DdnsAction& action);
   void finished(fb::ddns::RequestKind kind, const fb::ddns::Reply& reply);
-  fb::ddns::DdnsClient& idle_client();
+  DdnsRequests& idle_client();
 
   boost::asio::io_context& io_;
   TimerService& timers_;
@@ -86,8 +84,10 @@ class DdnsService {
   std::string provider_text_;
   Logger log_;
   fb::ddns::StateFile state_file_;
-  std::unique_ptr<fb::ddns::DdnsClient> client_;
-  std::unique_ptr<fb::ddns::DdnsClient> retired_;  // finishing its request after a reload
+  std::unique_ptr<DdnsSender> sender_;
+  std::optional<DdnsWithheld> withheld_;  // the sender sends nothing: nothing is scheduled
+  std::unique_ptr<DdnsRequests> client_;
+  std::unique_ptr<DdnsRequests> retired_;  // finishing its request after a reload
   std::optional<DdnsScheduler> scheduler_;
   std::mt19937 random_;
   std::uniform_real_distribution<double> unit_{0.0, 1.0};

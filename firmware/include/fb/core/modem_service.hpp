@@ -11,10 +11,11 @@
 // again) and reboots.json (when and why failberryd rebooted), both written
 // atomically. The PIN is read from its file only to be sent, never kept or
 // logged. Dialing: failberryd dials on the data port (the AT port when the
-// stick has only one) and hands the CONNECTed tty to pppd (PppdRunner);
-// pppd's end comes back as LinkDown with its stable reason. The USB power
-// cycle goes through fb::usb::HubPower ([recovery] hub/hub_port, or the
-// modem's own port); the method that worked is logged and shown in status.
+// stick has only one) and hands the CONNECTed tty to the DataLinkStarter
+// (pppd, through PppdRunner); the link's end comes back as LinkDown with its
+// stable reason. The USB power cycle goes through fb::usb::HubPower
+// ([recovery] hub/hub_port, or the modem's own port); the method that worked
+// is logged and shown in status.
 // A stick found in storage (CD-ROM) mode is switched with fb::usb::ModeSwitcher
 // (libusb) when the machine says ModeSwitch, also in dry-run: the switch
 // talks only to the stick, never to the network or the host's routing, and
@@ -37,6 +38,7 @@
 
 #include "fb/at/channel.hpp"
 #include "fb/config/config.hpp"
+#include "fb/core/data_link.hpp"
 #include "fb/core/host_actions.hpp"
 #include "fb/core/modem_machine.hpp"
 #include "fb/core/recovery_ladder.hpp"
@@ -54,7 +56,6 @@ namespace fb::core {
 struct ModemServiceOptions {
   std::string sysfs_root = "/sys";
   std::string proc_root = "/proc";  // boot_id
-  bool dry_run = false;             // the data link: hang up at CONNECT instead of starting pppd
 
   std::string dev_root = "/dev";                        // where discovery's tty names live (tests: links to ptys)
   Duration modeswitch_wait = std::chrono::seconds(20);  // for the modem after the switch messages
@@ -70,9 +71,10 @@ struct ModemServiceOptions {
 
 class ModemService {
  public:
-  // `host` cuts USB power and reboots (or, dry-run, says it would).
+  // `host` cuts USB power and reboots, `link` starts pppd on a CONNECTed
+  // line (or, dry-run, each says it would).
   ModemService(boost::asio::io_context& io, TimerService& timers, const Config& config, ModemServiceOptions options,
-               std::unique_ptr<HostActions> host);
+               std::unique_ptr<HostActions> host, std::unique_ptr<DataLinkStarter> link);
   ~ModemService();
   ModemService(const ModemService&) = delete;
   ModemService& operator=(const ModemService&) = delete;
@@ -109,7 +111,7 @@ class ModemService {
   void run_command(std::string command);
   void dial();
   void hang_up();
-  void on_pppd_exit(const ppp::Exit& exit);
+  void on_link_down(const modem_event::LinkDown& down);
   void power_cycle();
   bool open_channel(const std::string& tty);
   void close_channel();
@@ -138,8 +140,9 @@ class ModemService {
   std::string at_tty_;
   std::string data_tty_;  // empty: the AT port carries data too
   std::shared_ptr<at::AtChannel> data_channel_;
-  std::unique_ptr<ppp::PppdRunner> pppd_;
-  bool port_shared_ = false;  // pppd holds the AT port's tty
+  std::unique_ptr<DataLinkStarter> link_starter_;
+  std::unique_ptr<DataLink> data_link_;  // pppd on the CONNECTed line
+  bool port_shared_ = false;             // pppd holds the AT port's tty
   bool link_reported_ = false;
   ppp::LinkInfo link_;
   std::optional<TimePoint> link_up_at_;  // when pppd reported the link up

@@ -1,14 +1,14 @@
 // NetworkService: the composition of uplink tracking and failover — the
 // adapter that carries out what UplinkTracker and FailoverPolicy decide.
 //
-// Contract: single-threaded on the daemon's io_context. start() chooses the
-// System (DryRunSystem under dry-run, NetlinkSystem otherwise — after
-// checking that the kernel has nf_tables, because libnftables exits the
-// process when it has not), removes what a previous run left behind
+// Contract: single-threaded on the daemon's io_context. The System comes in
+// with the service (NetworkKernel), chosen where the daemon is wired
+// (Daemon::make_network(): DryRunSystem under dry-run, NetlinkSystem
+// otherwise). start() removes what a previous run left behind
 // (cleanup_stale), sets the sysctls, applies the `inet failberry` table, adds
 // the policy rules, subscribes to the daemon's KernelView and reads the
-// links' state from it. Its events and probe rounds feed one UplinkTracker per uplink (config
-// order = netcfg slot); tracker reports feed the FailoverPolicy, whose
+// links' state from it. Its events and probe rounds feed one UplinkTracker
+// per uplink (config order = netcfg slot); tracker reports feed the FailoverPolicy, whose
 // SetDefault replaces the main default route in one step (never
 // delete-then-add); main also holds each ready uplink's own default at metric
 // 11 + slot, so sockets bound to that uplink's device find a route through
@@ -46,9 +46,19 @@ namespace fb::core {
 // Empty when it does; otherwise what is missing, in words.
 std::string nf_tables_problem();
 
+// The kernel side of a NetworkService.
+struct NetworkKernel {
+  std::unique_ptr<net::System> system;
+  // Empty when `system` changes the kernel. Otherwise why it only logs the
+  // changes ("dry-run"): links that cannot be watched are then a warning, not
+  // a refusal to start, and the log says so.
+  std::string only_logged;
+};
+
 class NetworkService {
  public:
-  NetworkService(boost::asio::io_context& io, TimerService& timers, net::KernelView& view, const Config& config);
+  NetworkService(boost::asio::io_context& io, TimerService& timers, net::KernelView& view, const Config& config,
+                 NetworkKernel kernel);
   ~NetworkService();
   NetworkService(const NetworkService&) = delete;
   NetworkService& operator=(const NetworkService&) = delete;
@@ -68,7 +78,6 @@ class NetworkService {
   std::string start(std::optional<net::Route> carry_over = std::nullopt, bool takeover = false);
   // The main default route this service installed, if any.
   std::optional<net::Route> installed_default() const;
-  bool dry_run() const { return config_.general.dry_run; }
   // Called after an uplink's tracked state or the default route changed
   // (what fill() reports is different now).
   void on_change(std::function<void()> callback) { on_change_ = std::move(callback); }
@@ -115,6 +124,7 @@ class NetworkService {
   Config config_;
   Logger log_{"network"};
   std::unique_ptr<net::System> system_;
+  std::string only_logged_;  // NetworkKernel::only_logged
   net::KernelView& view_;
   std::optional<net::KernelView::SubscriberId> subscription_;
   std::unique_ptr<health::Prober> prober_;
