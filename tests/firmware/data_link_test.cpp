@@ -21,6 +21,7 @@
 #include "fb/core/asio_timers.hpp"
 #include "fb/core/data_link.hpp"
 #include "fb/log.hpp"
+#include "log_capture.hpp"
 #include "process.hpp"
 
 using fb::core::DataLink;
@@ -64,25 +65,6 @@ class FakePppd {
   fb::test::TempDir dir_;
   std::string saved_;
 };
-
-// Log lines said while this lives.
-struct Capture {
-  std::vector<std::string> lines;
-  Capture() {
-    fb::logging::set_capture([this](fb::Level, std::string_view line) { lines.emplace_back(line); });
-  }
-  ~Capture() { fb::logging::set_capture({}); }
-  bool said(const std::string& text) const {
-    for (const auto& l : lines)
-      if (l.find(text) != std::string::npos) return true;
-    return false;
-  }
-};
-
-bool no_child_left() {
-  int status = 0;
-  return ::waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD;
-}
 
 fb::ppp::PppdRunner::Options options_for(const std::string& pppd) {
   fb::ppp::PppdRunner::Options o;
@@ -133,7 +115,7 @@ std::unique_ptr<DataLinkStarter> make_dry_run(boost::asio::io_context& io, fb::T
 
 TEST_CASE("pppd starter: pppd runs on the line, the link comes up, and its end is a LinkDown") {
   FakePppd pppd;
-  Capture log;
+  fb::test::LogCapture log;
   Outcome r = start_link(make_pppd, pppd.path());
   REQUIRE(pppd.called());
   CHECK(pppd.called()->find("nodetach") == 0);
@@ -146,7 +128,7 @@ TEST_CASE("pppd starter: pppd runs on the line, the link comes up, and its end i
   CHECK(r.down->code == "MODEM_HANGUP");
   CHECK(r.down->detail.find("pppd exited 16") == 0);
   CHECK(r.down->kind == LinkDown::Kind::link);
-  CHECK(no_child_left());
+  CHECK(fb::test::no_child_left());
   CHECK(log.said("CONNECT 7200000: handing the line to pppd"));
 }
 
@@ -163,10 +145,10 @@ TEST_CASE("pppd starter: a pppd that cannot be spawned is FATAL_ERROR, never fro
 
 TEST_CASE("dry-run starter: no pppd is spawned, the link is down with DRY_RUN, and it says so") {
   FakePppd pppd;
-  Capture log;
+  fb::test::LogCapture log;
   Outcome r = start_link(make_dry_run, pppd.path());
   CHECK_FALSE(pppd.called());  // nothing was spawned
-  CHECK(no_child_left());
+  CHECK(fb::test::no_child_left());
   CHECK_FALSE(r.answered_inside);
   CHECK(r.links.empty());
   REQUIRE(r.down);

@@ -12,6 +12,7 @@
 #include "fake_server.hpp"
 #include "fb/core/ddns_sender.hpp"
 #include "fb/log.hpp"
+#include "log_capture.hpp"
 
 using namespace std::chrono_literals;
 using fb::core::DdnsRequests;
@@ -40,20 +41,6 @@ ClientSettings settings_for(const FakeDdnsServer& server, const TempDir& dir, un
   return s;
 }
 
-// Log lines said while this lives.
-struct Capture {
-  std::vector<std::string> lines;
-  Capture() {
-    fb::logging::set_capture([this](fb::Level, std::string_view line) { lines.emplace_back(line); });
-  }
-  ~Capture() { fb::logging::set_capture({}); }
-  bool said(const std::string& text) const {
-    for (const auto& l : lines)
-      if (l.find(text) != std::string::npos) return true;
-    return false;
-  }
-};
-
 }  // namespace
 
 TEST_CASE("the real sender: a get reaches the server, and nothing is withheld") {
@@ -77,7 +64,7 @@ TEST_CASE("dry-run: no request reaches the server, and the sender says so") {
   asio::io_context io;
   TempDir dir;
   FakeDdnsServer server(io);
-  Capture log;
+  fb::test::LogCapture log;
   auto sender = fb::core::make_dry_run_ddns_sender(io);
   std::unique_ptr<DdnsRequests> requests = sender->open(settings_for(server, dir));
   CHECK(requests->describe().find(kSecret) == std::string::npos);

@@ -19,6 +19,7 @@
 #include "fb/core/host_actions.hpp"
 #include "fb/log.hpp"
 #include "fb/time.hpp"
+#include "log_capture.hpp"
 #include "process.hpp"
 
 using fb::core::HostActions;
@@ -63,25 +64,6 @@ struct Refusal {
   std::string code, why;
 };
 
-// Log lines said while this lives.
-struct Capture {
-  std::vector<std::string> lines;
-  Capture() {
-    fb::logging::set_capture([this](fb::Level, std::string_view line) { lines.emplace_back(line); });
-  }
-  ~Capture() { fb::logging::set_capture({}); }
-  bool said(const std::string& text) const {
-    for (const auto& l : lines)
-      if (l.find(text) != std::string::npos) return true;
-    return false;
-  }
-};
-
-bool no_child_left() {
-  int status = 0;
-  return ::waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD;
-}
-
 // One reboot request on its own io_context, run until nothing is pending
 // (the child reaped): whether it answered from inside the call, and how.
 struct RebootOutcome {
@@ -102,11 +84,11 @@ RebootOutcome ask_reboot(std::unique_ptr<HostActions> (*make)(boost::asio::io_co
 
 TEST_CASE("system reboot: systemctl reboot is run and reaped; success reports nothing") {
   FakeSystemctl systemctl(0);
-  Capture log;
+  fb::test::LogCapture log;
   RebootOutcome r = ask_reboot(fb::core::make_system_host_actions, "REGISTRATION_LOST");
   CHECK(systemctl.called() == "reboot\n");
   CHECK_FALSE(r.refused);
-  CHECK(no_child_left());
+  CHECK(fb::test::no_child_left());
   CHECK(log.said("rebooting: the recovery ladder's last rung, after REGISTRATION_LOST"));
 }
 
@@ -117,7 +99,7 @@ TEST_CASE("system reboot: a systemctl that refuses is reported, reaped, and neve
   REQUIRE(r.refused);
   CHECK(r.refused->code == "REBOOT_FAILED");
   CHECK(r.refused->why == "systemctl reboot exited 1");
-  CHECK(no_child_left());
+  CHECK(fb::test::no_child_left());
 }
 
 TEST_CASE("system reboot: no systemctl at all is a refusal that says why") {
@@ -131,7 +113,7 @@ TEST_CASE("system reboot: no systemctl at all is a refusal that says why") {
 
 TEST_CASE("dry-run: no reboot is asked for, no USB power is cut, and each says so") {
   FakeSystemctl systemctl(0);
-  Capture log;
+  fb::test::LogCapture log;
   RebootOutcome r = ask_reboot(fb::core::make_dry_run_host_actions, "REGISTRATION_LOST");
   CHECK_FALSE(r.answered_inside);
   REQUIRE(r.refused);

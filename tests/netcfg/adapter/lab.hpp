@@ -7,6 +7,7 @@
 // only inside namespaces the tests create.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -58,6 +59,9 @@ std::unique_ptr<NetlinkSystem> open_system(const NetNamespace& ns);
 
 // Polls `condition` every few ms until it holds or `timeout` passes.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 5s);
+
+// Runs `io` one handler at a time until `done()` holds; false after `timeout`.
+bool run_until(boost::asio::io_context& io, const std::function<bool()>& done, std::chrono::milliseconds timeout = 5s);
 
 using fb::test::Fd;
 

@@ -32,15 +32,8 @@ struct Recorder {
     REQUIRE_MESSAGE(s.ok(), s.text());
   }
 
-  // Runs the loop until `done()` holds; false after `timeout`.
   bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 5s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-      auto now = std::chrono::steady_clock::now();
-      if (now >= deadline) return false;
-      io.run_one_for(deadline - now);
-    }
-    return true;
+    return fb::net::test::run_until(io, done, timeout);
   }
 
   template <class E>
