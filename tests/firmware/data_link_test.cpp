@@ -23,6 +23,7 @@
 #include "fb/log.hpp"
 #include "log_capture.hpp"
 #include "process.hpp"
+#include "stand_in.hpp"
 
 using fb::core::DataLink;
 using fb::core::DataLinkCallbacks;
@@ -31,39 +32,16 @@ using LinkDown = fb::core::modem_event::LinkDown;
 
 namespace {
 
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A `pppd` first on PATH while this lives.
-class FakePppd {
- public:
-  FakePppd() : saved_(std::getenv("PATH") ? std::getenv("PATH") : "") {
-    std::ofstream script(path());
-    script << "#!/bin/sh\n"
-           << "echo \"$@\" > '" << (dir_ / "called") << "'\n"
-           << "echo 'Using interface ppp0'\n"
-           << "echo 'local  IP address 10.64.64.1'\n"
-           << "echo 'remote IP address 10.64.64.64'\n"
-           << "echo 'Modem hangup'\n"
-           << "exit 16\n";
-    script.close();
-    std::filesystem::permissions(path(), std::filesystem::perms::owner_all);
-    ::setenv("PATH", (dir_.path() + ":" + saved_).c_str(), 1);
-  }
-  ~FakePppd() { ::setenv("PATH", saved_.c_str(), 1); }
-  std::string path() const { return dir_ / "pppd"; }
-  std::optional<std::string> called() const {
-    if (!std::filesystem::exists(dir_ / "called")) return std::nullopt;
-    return read(dir_ / "called");
-  }
-
- private:
-  fb::test::TempDir dir_;
-  std::string saved_;
+// A `pppd` first on PATH that says what a pppd says for a link that comes
+// up, then hangs up (exit 16).
+struct FakePppd : fb::test::StandIn {
+  FakePppd()
+      : StandIn("pppd",
+                "echo 'Using interface ppp0'\n"
+                "echo 'local  IP address 10.64.64.1'\n"
+                "echo 'remote IP address 10.64.64.64'\n"
+                "echo 'Modem hangup'\n"
+                "exit 16\n") {}
 };
 
 fb::ppp::PppdRunner::Options options_for(const std::string& pppd) {

@@ -21,43 +21,19 @@
 #include "fb/time.hpp"
 #include "log_capture.hpp"
 #include "process.hpp"
+#include "stand_in.hpp"
 
 using fb::core::HostActions;
 using fb::core::PowerCycleResult;
 
 namespace {
 
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // A `systemctl` that exits with `exit_code` first on PATH while this lives;
 // with no exit code, PATH holds nothing at all.
-class FakeSystemctl {
- public:
-  explicit FakeSystemctl(std::optional<int> exit_code) : saved_(std::getenv("PATH") ? std::getenv("PATH") : "") {
-    if (!exit_code) {
-      ::setenv("PATH", dir_.path().c_str(), 1);
-      return;
-    }
-    std::ofstream script(dir_ / "systemctl");
-    script << "#!/bin/sh\necho \"$@\" > '" << (dir_ / "called") << "'\nexit " << *exit_code << "\n";
-    script.close();
-    std::filesystem::permissions(dir_ / "systemctl", std::filesystem::perms::owner_all);
-    ::setenv("PATH", (dir_.path() + ":" + saved_).c_str(), 1);
-  }
-  ~FakeSystemctl() { ::setenv("PATH", saved_.c_str(), 1); }
-  std::optional<std::string> called() const {
-    if (!std::filesystem::exists(dir_ / "called")) return std::nullopt;
-    return read(dir_ / "called");
-  }
-
- private:
-  fb::test::TempDir dir_;
-  std::string saved_;
+struct FakeSystemctl : fb::test::StandIn {
+  explicit FakeSystemctl(std::optional<int> exit_code)
+      : StandIn("systemctl",
+                exit_code ? std::optional<std::string>("exit " + std::to_string(*exit_code) + "\n") : std::nullopt) {}
 };
 
 struct Refusal {
@@ -143,7 +119,7 @@ TEST_CASE("dry-run: no reboot is asked for, no USB power is cut, and each says s
   CHECK_FALSE(cycled->ok);
   CHECK(cycled->code == "DRY_RUN");
   CHECK(cycled->detail == "dry-run: the USB power is not cut (planned: 1-1 port 2)");
-  CHECK(read(port + "/disable") == "0\n");
+  CHECK(fb::test::read_file(port + "/disable") == "0\n");
   CHECK_FALSE(hub.busy());
   CHECK(log.said("dry-run: not rebooting (the recovery ladder asked for it after REGISTRATION_LOST)"));
   CHECK(log.said("dry-run: not cutting USB power (planned: 1-1 port 2)"));
