@@ -84,12 +84,14 @@ struct UplinkConfig {
 struct FailoverConfig {
   Duration failback_hold{};
   bool flush_conntrack = true;
+  bool operator==(const FailoverConfig&) const = default;
 };
 
 struct NatConfig {
   bool enabled = true;
   std::string lan_interface;
   std::vector<Prefix> metered_allow;  // empty: every LAN host may use a metered uplink
+  bool operator==(const NatConfig&) const = default;
 };
 
 struct HealthConfig {
@@ -99,6 +101,7 @@ struct HealthConfig {
   std::vector<Prefix> status_allow;
   Duration request_timeout{};
   int max_connections = 0;
+  bool operator==(const HealthConfig&) const = default;
 };
 
 struct DdnsConfig {
@@ -142,5 +145,19 @@ struct Config {
 
   const UplinkConfig* find_uplink(std::string_view name) const;
 };
+
+// What uplink tracking (NetworkService) is built from: a reload restarts it
+// when this differs from what it was started with.
+struct NetworkInputs {
+  Mode mode = Mode::backup_gateway;
+  bool dry_run = false;
+  FailoverConfig failover;
+  NatConfig nat;
+  bool health_enabled = true;  // the ruleset lets the endpoint's port in
+  int health_port = 0;
+  std::vector<UplinkConfig> uplinks;  // serve_status left false: only the HTTP endpoint reads it
+  bool operator==(const NetworkInputs&) const = default;
+};
+NetworkInputs network_inputs(const Config& config);
 
 }  // namespace fb::core
