@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fb/health/uplink_health.hpp"
 #include "fb/log.hpp"
 #include "fb/net_types.hpp"
 #include "fb/time.hpp"
@@ -32,7 +33,7 @@ struct ModemDevice {
 
 enum class Mode { backup_gateway, router };
 enum class UplinkKind { ethernet, ppp };
-enum class ProbeMethod { icmp, http, dns };
+using ProbeMethod = health::ProbeKind;  // [uplink.*] probe: what the prober sends
 enum class DdnsProvider { none, lambda_v1, lambda_v2, lambda_v3, route53 };
 enum class ModemProfile { automatic, generic, zte, huawei };
 
