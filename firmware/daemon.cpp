@@ -3,9 +3,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <map>
-#include <sstream>
 #include <system_error>
-#include <type_traits>
 #include <utility>
 
 #include "fb/core/config_file.hpp"
@@ -28,22 +26,6 @@ health::ServerSettings http_settings(const HealthConfig& h, const std::vector<Up
   for (const UplinkConfig& u : uplinks)
     if (u.serve_status) s.policy.status_uplinks.push_back(u.name);
   return s;
-}
-
-bool same_endpoint(const HealthConfig& a, const HealthConfig& b) {
-  auto texts = [](const auto& list) {
-    std::vector<std::string> out;
-    for (const auto& item : list) {
-      if constexpr (std::is_same_v<std::decay_t<decltype(item)>, Prefix>)
-        out.push_back(item.text());
-      else
-        out.push_back(item.text());
-    }
-    return out;
-  };
-  return a.enabled == b.enabled && texts(a.listen) == texts(b.listen) && a.port == b.port &&
-         a.request_timeout == b.request_timeout && a.max_connections == b.max_connections &&
-         texts(a.status_allow) == texts(b.status_allow);
 }
 
 }  // namespace
@@ -108,8 +90,7 @@ std::optional<net::LinkCountersByName> Daemon::interface_counters() const {
 bool Daemon::restart_http() {
   const HealthConfig& want = config_.health;
   std::vector<std::string> status_uplinks = http_settings(want, config_.uplinks).policy.status_uplinks;
-  if (http_running_ ? same_endpoint(*http_running_, want) && http_status_uplinks_ == status_uplinks : !want.enabled)
-    return true;
+  if (http_running_ ? *http_running_ == want && http_status_uplinks_ == status_uplinks : !want.enabled) return true;
   auto start = [this](const HealthConfig& h) {
     auto server = std::make_unique<health::HttpServer>(
         io_, http_settings(h, config_.uplinks), [this] { return snapshot(); },
@@ -317,27 +298,6 @@ void Daemon::reload() {
   notifier_.ready(summary());
 }
 
-namespace {
-
-// What uplink tracking depends on, as text: a change restarts it.
-std::string network_settings(const Config& c) {
-  std::ostringstream out;
-  out << static_cast<int>(c.general.mode) << c.general.dry_run << "|" << c.failover.failback_hold.count() << ","
-      << c.failover.flush_conntrack << "|" << c.nat.enabled << c.nat.lan_interface << "|" << c.health.enabled
-      << c.health.port;
-  for (const Prefix& a : c.nat.metered_allow) out << a.text() << ",";
-  for (const UplinkConfig& u : c.uplinks) {
-    out << "|" << u.name << "," << u.interface << "," << static_cast<int>(u.kind) << ","
-        << (u.gateway ? u.gateway->text() : "") << "," << u.priority << "," << static_cast<int>(u.probe) << ","
-        << u.probe_interval.count() << "," << u.probe_timeout.count() << "," << u.up_count << "," << u.down_count << ","
-        << u.reliability << "," << u.metered;
-    for (const IpAddress& t : u.probe_targets) out << "," << t.text();
-  }
-  return out.str();
-}
-
-}  // namespace
-
 // What the modem supervisor is built from: a change restarts it (the
 // cellular link drops and comes back with the new settings).
 Daemon::ModemInputs Daemon::modem_inputs() const {
@@ -398,7 +358,7 @@ std::unique_ptr<NetworkService> Daemon::make_network(const Config& config, std::
 std::string Daemon::take_over_network(const Config& next, std::unique_ptr<NetworkService>& taken) {
   // Into or out of dry-run there is nothing to take over (one side's state
   // is not in the kernel): restart_network() stops the old one, then starts.
-  if (!network_ || network_settings(next) == network_settings_ || config_.general.dry_run != next.general.dry_run)
+  if (!network_ || network_inputs(next) == network_inputs_ || config_.general.dry_run != next.general.dry_run)
     return {};
   // Make before break. The new service takes the kernel state over (table
   // replaced in one transaction, routes replaced, rules added) while the old
@@ -418,14 +378,14 @@ std::string Daemon::take_over_network(const Config& next, std::unique_ptr<Networ
 }
 
 bool Daemon::restart_network(std::unique_ptr<NetworkService> taken) {
-  std::string settings = network_settings(config_);
+  NetworkInputs inputs = network_inputs(config_);
   if (taken) {
     network_->release();  // the kernel state is the new service's now
     network_ = std::move(taken);
-    network_settings_ = settings;
+    network_inputs_ = std::move(inputs);
     return true;
   }
-  if (network_ && settings == network_settings_) return true;
+  if (network_ && inputs == network_inputs_) return true;
   if (network_)
     log_.notice() << "dry-run " << (config_.general.dry_run ? "on" : "off") << ": restarting uplink tracking";
   network_.reset();  // removes its routes, rules and table
@@ -437,7 +397,7 @@ bool Daemon::restart_network(std::unique_ptr<NetworkService> taken) {
     return false;
   }
   network_ = std::move(service);
-  network_settings_ = settings;
+  network_inputs_ = std::move(inputs);
   return true;
 }
 

@@ -586,9 +586,7 @@ void NetworkService::start_round(Uplink& u) {
   u.answered = 0;
   for (const IpAddress& target : u.cfg.probe_targets) {
     health::ProbeRequest request;
-    request.kind = u.cfg.probe == ProbeMethod::http  ? health::ProbeKind::http
-                   : u.cfg.probe == ProbeMethod::dns ? health::ProbeKind::dns
-                                                     : health::ProbeKind::icmp;
+    request.kind = u.cfg.probe;
     request.interface = u.cfg.interface;
     request.target = target;
     request.timeout = u.cfg.probe_timeout;
@@ -629,10 +627,7 @@ void NetworkService::fill(health::Snapshot& s) const {
     for (const auto& u : uplinks_) {
       if (u->cfg.name != out.name) continue;
       const TrackerStatus& t = u->tracker.status();
-      out.state = t.state == UplinkHealth::up         ? health::UplinkState::up
-                  : t.state == UplinkHealth::degraded ? health::UplinkState::degraded
-                  : t.state == UplinkHealth::down     ? health::UplinkState::down
-                                                      : health::UplinkState::unknown;
+      out.state = t.state;
       out.reason = t.reason;
       if (t.since) out.state_age_seconds = std::chrono::duration_cast<std::chrono::seconds>(now - *t.since).count();
       out.active = default_index_ == u->index;

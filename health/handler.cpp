@@ -307,16 +307,6 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
 
 }  // namespace
 
-const char* to_string(UplinkState s) {
-  switch (s) {
-    case UplinkState::unknown: return "unknown";
-    case UplinkState::up: return "up";
-    case UplinkState::degraded: return "degraded";
-    case UplinkState::down: return "down";
-  }
-  return "unknown";
-}
-
 std::optional<HealthQuery> health_query(std::string_view method, std::string_view target) {
   if (method != "GET" && method != "HEAD") return std::nullopt;
   std::string_view path = target.substr(0, target.find('?'));

@@ -32,15 +32,6 @@
 namespace fb::health {
 namespace asio = boost::asio;
 
-const char* to_string(ProbeKind kind) {
-  switch (kind) {
-    case ProbeKind::icmp: return "icmp";
-    case ProbeKind::http: return "http";
-    case ProbeKind::dns: return "dns";
-  }
-  return "?";
-}
-
 ProbeHost::ProbeHost(asio::io_context& io_) : io(io_), random(std::random_device{}()) {
   icmp_sequence = static_cast<std::uint16_t>(random());
 }

@@ -321,4 +321,10 @@ const UplinkConfig* Config::find_uplink(std::string_view name) const {
   return nullptr;
 }
 
+NetworkInputs network_inputs(const Config& c) {
+  NetworkInputs in{c.general.mode, c.general.dry_run, c.failover, c.nat, c.health.enabled, c.health.port, c.uplinks};
+  for (UplinkConfig& u : in.uplinks) u.serve_status = false;
+  return in;
+}
+
 }  // namespace fb::core

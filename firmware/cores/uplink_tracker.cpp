@@ -43,16 +43,6 @@ struct TrackerTable {
   // clang-format on
 };
 
-const char* to_string(UplinkHealth h) {
-  switch (h) {
-    case UplinkHealth::unknown: return "unknown";
-    case UplinkHealth::up: return "up";
-    case UplinkHealth::degraded: return "degraded";
-    case UplinkHealth::down: return "down";
-  }
-  return "unknown";
-}
-
 UplinkTracker::UplinkTracker(std::string name, TrackerPolicy policy) : log_(std::move(name)), policy_(policy) {
   policy_.up_count = std::max(1, policy_.up_count);
   policy_.down_count = std::max(1, policy_.down_count);

@@ -116,7 +116,7 @@ class Daemon {
   std::unique_ptr<ModemService> modem_;      // when an uplink has kind = ppp
   std::optional<ModemInputs> modem_inputs_;  // what modem_ was started with
   std::unique_ptr<NetworkService> network_;  // uplink tracking and failover
-  std::string network_settings_;             // what network_ was started with
+  NetworkInputs network_inputs_;             // what network_ was started with
   std::set<std::string> drained_;            // uplinks an operator took out of /health
   // Opened at the first snapshot, in the daemon's namespace; afresh after a failure.
   TimePoint started_;

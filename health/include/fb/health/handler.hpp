@@ -16,12 +16,10 @@
 #include <string_view>
 #include <vector>
 
+#include "fb/health/uplink_health.hpp"
 #include "fb/net_types.hpp"
 
 namespace fb::health {
-
-enum class UplinkState { unknown, up, degraded, down };
-const char* to_string(UplinkState s);
 
 struct UplinkStatus {
   std::string name;

@@ -26,12 +26,10 @@
 #include <memory>
 #include <string>
 
+#include "fb/health/uplink_health.hpp"
 #include "fb/net_types.hpp"
 
 namespace fb::health {
-
-enum class ProbeKind { icmp, http, dns };
-const char* to_string(ProbeKind kind);
 
 struct ProbeRequest {
   ProbeKind kind = ProbeKind::icmp;

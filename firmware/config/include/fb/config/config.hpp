@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fb/health/uplink_health.hpp"
 #include "fb/log.hpp"
 #include "fb/net_types.hpp"
 #include "fb/time.hpp"
@@ -32,7 +33,7 @@ struct ModemDevice {
 
 enum class Mode { backup_gateway, router };
 enum class UplinkKind { ethernet, ppp };
-enum class ProbeMethod { icmp, http, dns };
+using ProbeMethod = health::ProbeKind;  // [uplink.*] probe: what the prober sends
 enum class DdnsProvider { none, lambda_v1, lambda_v2, lambda_v3, route53 };
 enum class ModemProfile { automatic, generic, zte, huawei };
 
@@ -84,12 +85,14 @@ struct UplinkConfig {
 struct FailoverConfig {
   Duration failback_hold{};
   bool flush_conntrack = true;
+  bool operator==(const FailoverConfig&) const = default;
 };
 
 struct NatConfig {
   bool enabled = true;
   std::string lan_interface;
   std::vector<Prefix> metered_allow;  // empty: every LAN host may use a metered uplink
+  bool operator==(const NatConfig&) const = default;
 };
 
 struct HealthConfig {
@@ -99,6 +102,7 @@ struct HealthConfig {
   std::vector<Prefix> status_allow;
   Duration request_timeout{};
   int max_connections = 0;
+  bool operator==(const HealthConfig&) const = default;
 };
 
 struct DdnsConfig {
@@ -142,5 +146,19 @@ struct Config {
 
   const UplinkConfig* find_uplink(std::string_view name) const;
 };
+
+// What uplink tracking (NetworkService) is built from: a reload restarts it
+// when this differs from what it was started with.
+struct NetworkInputs {
+  Mode mode = Mode::backup_gateway;
+  bool dry_run = false;
+  FailoverConfig failover;
+  NatConfig nat;
+  bool health_enabled = true;  // the ruleset lets the endpoint's port in
+  int health_port = 0;
+  std::vector<UplinkConfig> uplinks;  // serve_status left false: only the HTTP endpoint reads it
+  bool operator==(const NetworkInputs&) const = default;
+};
+NetworkInputs network_inputs(const Config& config);
 
 }  // namespace fb::core

@@ -31,6 +31,7 @@
 #include <variant>
 #include <vector>
 
+#include "fb/health/uplink_health.hpp"
 #include "fb/log.hpp"
 #include "fb/time.hpp"
 
@@ -44,8 +45,8 @@ struct TrackerPolicy {
   int reliability = 1;  // targets that must answer for a round to succeed
 };
 
-enum class UplinkHealth { unknown, up, degraded, down };
-const char* to_string(UplinkHealth h);
+// The one uplink state enum: the tracker's word is what /health shows.
+using UplinkHealth = health::UplinkState;
 // Up and Degraded carry traffic; Unknown and Down do not.
 inline bool usable(UplinkHealth h) {
   return h == UplinkHealth::up || h == UplinkHealth::degraded;
