@@ -12,10 +12,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <tuple>
 
 #include "fb/core/control.hpp"
 #include "fb/health/probe.hpp"
+#include "fb/net/pruning.hpp"
 #include "fb/net/sysctl.hpp"
 
 namespace fb::core {
@@ -101,10 +101,6 @@ struct NetworkService::Uplink {
   std::uint64_t probes_sent = 0, probes_lost = 0, bytes_sent = 0, bytes_received = 0;
   std::int64_t rtt_us = -1;
 };
-
-std::uint32_t NetworkService::fallback_metric(const Uplink& u) {
-  return net::kMainDefaultMetric + 1 + static_cast<std::uint32_t>(u.slot.index());
-}
 
 NetworkService::NetworkService(boost::asio::io_context& io, TimerService& timers, net::KernelView& view,
                                const Config& config, NetworkKernel kernel)
@@ -261,53 +257,22 @@ void NetworkService::prune_leftovers() {
     log_.error() << "cannot read the owned routes and rules to remove the previous ones: " << owned.status().text();
     return;
   }
-  // Rules by what the kernel keys them on (suppress_prefixlength is not read back).
-  auto rule_key = [](const net::Rule& r) { return std::tuple(r.family, r.priority, r.table, r.from, r.fwmark); };
-  std::vector<decltype(rule_key(net::Rule{}))> wanted_rules{rule_key(net::main_routes_rule(AF_INET))};
-  for (const auto& u : uplinks_) {
-    wanted_rules.push_back(rule_key(net::mark_rule(u->slot, AF_INET)));
-    for (const IpAddress& a : u->source_rules)
-      if (auto rule = net::source_rule(u->slot, a); rule.ok()) wanted_rules.push_back(rule_key(*rule));
-  }
-  // Routes: each kept only while it leads where this service would put it
-  // (install_uplink_routes(): the uplink's table and its fallback in main;
-  // set_default(): main's default, also one carried over by a reload). A
-  // route through an uplink the new settings dropped or changed goes.
-  std::vector<net::Route> wanted_routes;
-  for (const auto& u : uplinks_) {
-    auto main = default_route_for(*u);
-    if (!main) continue;
-    wanted_routes.push_back(*main);
-    if (!u->table_route) continue;
-    net::Route table = *main;
-    table.table = u->slot.table();
-    table.metric = 0;
-    wanted_routes.push_back(table);
-    main->metric = fallback_metric(*u);
-    wanted_routes.push_back(*main);
-  }
-  auto wanted_route = [&](const net::Route& r) {
-    for (const net::Route& w : wanted_routes)
-      if (w.table == r.table && w.destination == r.destination && w.metric == r.metric && w.gateway == r.gateway &&
-          (r.device.empty() || w.device == r.device))
-        return true;
-    return false;
-  };
+  std::vector<net::UplinkRouting> in_place;
+  for (const auto& u : uplinks_) in_place.push_back({u->slot, default_route_for(*u), u->table_route, u->source_rules});
+  net::RoutingEntries stale = net::leftovers({owned->routes, owned->rules}, net::wanted_entries(in_place));
   std::size_t routes = 0, rules = 0;
-  for (const net::Rule& r : owned->rules)
-    if (std::find(wanted_rules.begin(), wanted_rules.end(), rule_key(r)) == wanted_rules.end()) {
-      if (auto s = system_->remove_rule(r); !s.ok())
-        log_.error() << s.text();
-      else
-        ++rules;
-    }
-  for (const net::Route& r : owned->routes)
-    if (!wanted_route(r)) {
-      if (auto s = system_->remove_route(r); !s.ok())
-        log_.error() << s.text();
-      else
-        ++routes;
-    }
+  for (const net::Rule& r : stale.rules) {
+    if (auto s = system_->remove_rule(r); !s.ok())
+      log_.error() << s.text();
+    else
+      ++rules;
+  }
+  for (const net::Route& r : stale.routes) {
+    if (auto s = system_->remove_route(r); !s.ok())
+      log_.error() << s.text();
+    else
+      ++routes;
+  }
   if (routes || rules)
     log_.notice() << "removed " << routes << " route(s) and " << rules << " rule(s) the new settings do not use";
 }
@@ -370,7 +335,7 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
     if (!r->removed || r->route.protocol != net::kRouteProtocol || !r->route.destination.is_default()) return;
     if (r->route.table == net::kMainTable && r->route.metric > net::kMainDefaultMetric) {
       for (auto& u : uplinks_)
-        if (r->route.metric == fallback_metric(*u)) {
+        if (r->route.metric == u->slot.fallback_metric()) {
           u->table_route = false;  // both are put back together
           if (u->tracker.ready()) install_uplink_routes(*u);
         }
@@ -494,7 +459,7 @@ void NetworkService::install_uplink_routes(Uplink& u) {
   // every ready uplink, above the one failover chooses (metric 10).
   net::Route fallback = *route;
   fallback.table = net::kMainTable;
-  fallback.metric = fallback_metric(u);
+  fallback.metric = u.slot.fallback_metric();
   if (auto s = system_->replace_route(fallback); !s.ok())
     log_.info() << "uplink[" << u.cfg.name << "]: its device route in main is not in place yet: " << s.text();
 }

@@ -107,8 +107,6 @@ class NetworkService {
   void start_round(Uplink& u);
   void cancel_round(Uplink& u);
   void install_uplink_routes(Uplink& u);
-  // Metric of the uplink's own default route in main (above failover's 10).
-  static std::uint32_t fallback_metric(const Uplink& u);
   void set_default(std::size_t index);
   void flush(std::size_t index);
   std::optional<net::Route> default_route_for(const Uplink& u) const;
@@ -116,7 +114,8 @@ class NetworkService {
   Uplink* by_name(const std::string& interface);
   // Unsubscribes, stops the probe rounds and the timers (stop() and release()).
   void quiesce();
-  // Removes the owned routes and rules this service does not want now.
+  // Removes the owned routes and rules this service does not want now
+  // (net::wanted_entries() and net::leftovers() decide which).
   void prune_leftovers();
 
   boost::asio::io_context& io_;
