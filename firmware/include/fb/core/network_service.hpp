@@ -14,6 +14,13 @@
 // 11 + slot, so sockets bound to that uplink's device find a route through
 // it. stop() (and the destructor) cancel everything and remove
 // every owned route, rule and the table. Nothing here decides: the cores do.
+//
+// The members are defined by concern: firmware/network_service.cpp (start,
+// takeover, stop, cleanup, what the daemon asks), network_service_links.cpp
+// (kernel events, each uplink's link and addresses), network_service_routes.cpp
+// (routes, rules, default switching, the cores' actions) and
+// network_service_probes.cpp (probe rounds); network_service_uplink.hpp holds
+// what they share. nf_tables_problem() is in nf_tables_probe.cpp.
 #pragma once
 
 // Boost 1.74's Asio with GCC 12 in C++20 needs <utility> first.
