@@ -14,6 +14,13 @@
 // 11 + slot, so sockets bound to that uplink's device find a route through
 // it. stop() (and the destructor) cancel everything and remove
 // every owned route, rule and the table. Nothing here decides: the cores do.
+//
+// The members are defined by concern: firmware/network_service.cpp (start,
+// takeover, stop, cleanup, what the daemon asks), network_service_links.cpp
+// (kernel events, each uplink's link and addresses), network_service_routes.cpp
+// (routes, rules, default switching, the cores' actions) and
+// network_service_probes.cpp (probe rounds); network_service_uplink.hpp holds
+// what they share. nf_tables_problem() is in nf_tables_probe.cpp.
 #pragma once
 
 // Boost 1.74's Asio with GCC 12 in C++20 needs <utility> first.
@@ -107,8 +114,6 @@ class NetworkService {
   void start_round(Uplink& u);
   void cancel_round(Uplink& u);
   void install_uplink_routes(Uplink& u);
-  // Metric of the uplink's own default route in main (above failover's 10).
-  static std::uint32_t fallback_metric(const Uplink& u);
   void set_default(std::size_t index);
   void flush(std::size_t index);
   std::optional<net::Route> default_route_for(const Uplink& u) const;
@@ -116,7 +121,8 @@ class NetworkService {
   Uplink* by_name(const std::string& interface);
   // Unsubscribes, stops the probe rounds and the timers (stop() and release()).
   void quiesce();
-  // Removes the owned routes and rules this service does not want now.
+  // Removes the owned routes and rules this service does not want now
+  // (net::wanted_entries() and net::leftovers() decide which).
   void prune_leftovers();
 
   boost::asio::io_context& io_;

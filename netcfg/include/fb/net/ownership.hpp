@@ -20,6 +20,9 @@
 //    systemd-networkd (1024), so it wins over theirs without replacing them
 //    (NLM_F_REPLACE only replaces a route with the same metric), and above the
 //    0 of a static ifupdown gateway, which it therefore never overwrites.
+//    Each ready uplink also has a default of its own in main at metric 11+i
+//    (fallback_metric()), above that one: a socket bound to the uplink's
+//    device finds a route through it.
 //  - nftables: the one table `inet failberry`.
 // An /etc/iproute2/rt_protos.d entry "251 failberry" only makes `ip` print the
 // name; nothing depends on it.
@@ -57,6 +60,7 @@ class UplinkSlot {
   std::uint32_t mark() const { return kFirstUplinkMark + static_cast<std::uint32_t>(index_); }
   std::uint32_t mark_rule_priority() const { return kFirstMarkRulePriority + static_cast<std::uint32_t>(index_); }
   std::uint32_t source_rule_priority() const { return kFirstSourceRulePriority + static_cast<std::uint32_t>(index_); }
+  std::uint32_t fallback_metric() const { return kMainDefaultMetric + 1 + static_cast<std::uint32_t>(index_); }
   bool operator==(const UplinkSlot& other) const = default;
 
  private:

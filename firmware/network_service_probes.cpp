@@ -1,0 +1,46 @@
+// NetworkService: an uplink's probe rounds, one probe per target through
+// health::Prober; a finished round feeds its UplinkTracker.
+#include "fb/core/network_service.hpp"
+#include "fb/health/probe.hpp"
+#include "network_service_uplink.hpp"
+
+namespace fb::core {
+
+void NetworkService::start_round(Uplink& u) {
+  cancel_round(u);
+  u.pending = static_cast<int>(u.cfg.probe_targets.size());
+  u.answered = 0;
+  for (const IpAddress& target : u.cfg.probe_targets) {
+    health::ProbeRequest request;
+    request.kind = u.cfg.probe;
+    request.interface = u.cfg.interface;
+    request.target = target;
+    request.timeout = u.cfg.probe_timeout;
+    ++u.probes_sent;
+    u.probes.push_back(prober_->start(request, [this, &u](const health::ProbeResult& r) {
+      u.bytes_sent += r.bytes_sent;
+      u.bytes_received += r.bytes_received;
+      if (r.ok) {
+        ++u.answered;
+        u.rtt_us = r.rtt.count();
+      } else {
+        ++u.probes_lost;
+        log_.debug() << "uplink[" << u.cfg.name << "]: probe: " << r.error;
+      }
+      if (--u.pending == 0) {
+        u.probes.clear();
+        event_at_ = timers_.now();
+        feed(u, tracker_event::RoundDone{u.answered});
+      }
+    }));
+  }
+}
+
+void NetworkService::cancel_round(Uplink& u) {
+  if (prober_)
+    for (auto id : u.probes) prober_->cancel(id);
+  u.probes.clear();
+  u.pending = 0;
+}
+
+}  // namespace fb::core

@@ -1,0 +1,138 @@
+// NetworkService: each uplink's routes, the main default route failover
+// switches, and carrying out what UplinkTracker and FailoverPolicy return.
+#include <chrono>
+#include <cstdio>
+
+#include "fb/core/network_service.hpp"
+#include "network_service_uplink.hpp"
+
+namespace fb::core {
+
+namespace tact = tracker_action;
+namespace pact = policy_action;
+
+std::optional<net::Route> NetworkService::default_route_for(const Uplink& u) const {
+  net::NextHop hop;
+  hop.device = u.cfg.interface;
+  if (u.cfg.gateway) {
+    hop.gateway = *u.cfg.gateway;
+    hop.family = u.cfg.gateway->family;
+  }
+  auto route = net::main_default_route(hop);
+  if (!route.ok()) {
+    log_.error() << "uplink[" << u.cfg.name << "]: " << route.status().text();
+    return std::nullopt;
+  }
+  return *route;
+}
+
+void NetworkService::install_uplink_routes(Uplink& u) {
+  net::NextHop hop;
+  hop.device = u.cfg.interface;
+  if (u.cfg.gateway) {
+    hop.gateway = *u.cfg.gateway;
+    hop.family = u.cfg.gateway->family;
+  }
+  auto route = net::uplink_default_route(u.slot, hop);
+  if (!route.ok()) {
+    log_.error() << "uplink[" << u.cfg.name << "]: " << route.status().text();
+    return;
+  }
+  if (auto s = system_->replace_route(*route); !s.ok()) {
+    log_.info() << "uplink[" << u.cfg.name << "]: its table's route is not in place yet: " << s.text();
+    u.table_route = false;
+    return;
+  }
+  u.table_route = true;
+  // A socket bound to the uplink's device (probes: SO_BINDTODEVICE) that
+  // sends without a source address is routed before any source rule can
+  // match; without a route through its device in main the kernel assumes the
+  // target is on-link and ARPs for it. So main also holds a default through
+  // every ready uplink, above the one failover chooses (metric 10).
+  net::Route fallback = *route;
+  fallback.table = net::kMainTable;
+  fallback.metric = u.slot.fallback_metric();
+  if (auto s = system_->replace_route(fallback); !s.ok())
+    log_.info() << "uplink[" << u.cfg.name << "]: its device route in main is not in place yet: " << s.text();
+}
+
+// ---- the cores ----
+
+void NetworkService::feed(Uplink& u, const TrackerEvent& event) {
+  for (const TrackerAction& a : u.tracker.handle(event, timers_.now())) {
+    if (std::holds_alternative<tact::StartRound>(a)) {
+      start_round(u);
+    } else if (std::holds_alternative<tact::CancelRound>(a)) {
+      cancel_round(u);
+    } else if (auto* t = std::get_if<tact::ArmTimer>(&a)) {
+      if (u.timer) timers_.cancel(u.timer);
+      u.timer = timers_.arm(t->deadline, [this, &u] {
+        u.timer = 0;
+        feed(u, tracker_event::TimerFired{});
+      });
+    } else if (std::holds_alternative<tact::CancelTimer>(a)) {
+      if (u.timer) timers_.cancel(u.timer);
+      u.timer = 0;
+    } else if (auto* r = std::get_if<tact::Report>(&a)) {
+      if (usable(r->status.state) && !u.table_route) install_uplink_routes(u);
+      feed_policy(policy_event::UplinkChanged{u.index, usable(r->status.state), r->status.reason});
+      if (on_change_) on_change_();  // /health of this uplink answers differently now
+    }
+  }
+}
+
+void NetworkService::feed_policy(const PolicyEvent& event) {
+  for (const PolicyAction& a : policy_->handle(event, timers_.now())) {
+    if (auto* s = std::get_if<pact::SetDefault>(&a)) {
+      set_default(s->index);
+    } else if (auto* f = std::get_if<pact::FlushConntrack>(&a)) {
+      flush(f->index);
+    } else if (auto* t = std::get_if<pact::ArmTimer>(&a)) {
+      if (policy_timer_) timers_.cancel(policy_timer_);
+      policy_timer_ = timers_.arm(t->deadline, [this] {
+        policy_timer_ = 0;
+        event_at_ = timers_.now();
+        feed_policy(policy_event::TimerFired{});
+      });
+    } else if (std::holds_alternative<pact::CancelTimer>(a)) {
+      if (policy_timer_) timers_.cancel(policy_timer_);
+      policy_timer_ = 0;
+    }
+  }
+}
+
+void NetworkService::set_default(std::size_t index) {
+  Uplink& u = *uplinks_[index];
+  auto route = default_route_for(u);
+  if (!route) return;
+  // NLM_F_REPLACE: the slot changes in one step, never a moment without a default.
+  if (auto s = system_->replace_route(*route); !s.ok()) {
+    log_.error() << "default route via " << u.cfg.name << ": " << s.text();
+    return;
+  }
+  default_index_ = index;
+  default_text_ = "default" + (u.cfg.gateway ? " via " + u.cfg.gateway->text() : std::string()) + " dev " +
+                  u.cfg.interface + " metric " + std::to_string(net::kMainDefaultMetric);
+  auto took = std::chrono::duration_cast<std::chrono::microseconds>(timers_.now() - event_at_);
+  char ms[32];
+  std::snprintf(ms, sizeof(ms), "%.3f", static_cast<double>(took.count()) / 1000.0);
+  log_.notice() << "default route now via " << u.cfg.name << " (" << default_text_ << "), " << ms
+                << " ms after the event";
+  if (on_change_) on_change_();
+}
+
+void NetworkService::flush(std::size_t index) {
+  Uplink& u = *uplinks_[index];
+  std::size_t total = 0;
+  for (const IpAddress& a : u.recent_addresses) {
+    auto n = system_->flush_conntrack(a);
+    if (!n.ok()) {
+      log_.error() << "uplink[" << u.cfg.name << "]: " << n.status().text();
+      continue;
+    }
+    total += *n;
+  }
+  log_.notice() << "uplink[" << u.cfg.name << "]: flushed " << total << " connection(s) so their flows move";
+}
+
+}  // namespace fb::core

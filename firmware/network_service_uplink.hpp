@@ -1,0 +1,38 @@
+// NetworkService's internals, shared by the files that define its members
+// (network_service*.cpp): what the service keeps per uplink. Private to
+// firmware/; nothing outside NetworkService sees an Uplink.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fb/core/network_service.hpp"
+
+namespace fb::core {
+
+struct NetworkService::Uplink {
+  Uplink(std::size_t i, const UplinkConfig& c, net::UplinkSlot s, TrackerPolicy p)
+      : index(i), cfg(c), slot(s), tracker("uplink[" + c.name + "]", p) {}
+
+  std::size_t index;
+  UplinkConfig cfg;
+  net::UplinkSlot slot;
+  UplinkTracker tracker;
+  int ifindex = 0;
+  std::set<IpAddress> addresses;         // global-scope addresses now
+  std::set<IpAddress> source_rules;      // addresses with a source rule installed
+  std::set<IpAddress> recent_addresses;  // every address seen: a dead uplink's conntrack flush
+  bool table_route = false;              // its own table's default is installed
+  TimerId timer = 0;
+  // The probe round in flight.
+  std::vector<std::uint64_t> probes;
+  int pending = 0;
+  int answered = 0;
+  // Counters for /status and /metrics.
+  std::uint64_t probes_sent = 0, probes_lost = 0, bytes_sent = 0, bytes_received = 0;
+  std::int64_t rtt_us = -1;
+};
+
+}  // namespace fb::core
