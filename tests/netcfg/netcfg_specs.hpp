@@ -1,4 +1,4 @@
-// FirewallSpecs shared by the golden tests and the adapter tests that feed the
+// Address and slot literals, and the FirewallSpecs shared by the golden tests and the adapter tests that feed the
 // same specs to the real nft.
 #pragma once
 
@@ -9,6 +9,13 @@ namespace fb::net::test {
 
 inline Prefix prefix(const char* text) {
   return *Prefix::parse(text);
+}
+// Literals in tests: a bad one throws (bad_optional_access), never UB.
+inline IpAddress ip(const char* text) {
+  return IpAddress::parse(text).value();
+}
+inline UplinkSlot slot(int i) {
+  return UplinkSlot::at(i).value();
 }
 
 inline FirewallSpec backup_gateway_spec() {

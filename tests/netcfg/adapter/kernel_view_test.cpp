@@ -9,16 +9,13 @@
 
 #include "fb/net/kernel_view.hpp"
 #include "lab.hpp"
+#include "netcfg_specs.hpp"
 
 using namespace fb::net;
 using fb::IpAddress;
 using namespace fb::net::test;
 
 namespace {
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
-}
 
 bool has_address(const KernelView::Link* link, const char* address) {
   if (!link) return false;

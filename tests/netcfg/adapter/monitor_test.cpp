@@ -8,6 +8,7 @@
 
 #include "fb/net/monitor.hpp"
 #include "lab.hpp"
+#include "netcfg_specs.hpp"
 
 using namespace fb::net;
 using fb::IpAddress;
@@ -15,10 +16,6 @@ using fb::Prefix;
 using namespace fb::net::test;
 
 namespace {
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
-}
 
 // A monitor started inside `ns`, recording every event it delivers.
 struct Recorder {

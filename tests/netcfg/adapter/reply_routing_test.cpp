@@ -9,6 +9,7 @@
 #include "fb/net/routing.hpp"
 #include "fb/net/sysctl.hpp"
 #include "lab.hpp"
+#include "netcfg_specs.hpp"
 
 using namespace fb::net;
 using fb::IpAddress;
@@ -16,9 +17,6 @@ using fb::Prefix;
 using namespace fb::net::test;
 
 namespace {
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
-}
 long long seen_by_isp_b(const NetNamespace& ispb, const char* which) {
   return nft_counter(ispb, "ip", "witness", "prerouting", which);
 }

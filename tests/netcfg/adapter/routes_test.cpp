@@ -7,6 +7,7 @@
 #include "fb/net/routing.hpp"
 #include "fb/net/sysctl.hpp"
 #include "lab.hpp"
+#include "netcfg_specs.hpp"
 
 using namespace fb::net;
 using fb::IpAddress;
@@ -14,13 +15,6 @@ using fb::Prefix;
 using namespace fb::net::test;
 
 namespace {
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
-}
-UplinkSlot slot(int i) {
-  return *UplinkSlot::at(i);
-}
 
 // Default routes of the main table as ip(8) lists them.
 std::vector<nlohmann::json> main_defaults(const NetNamespace& ns) {

@@ -11,6 +11,7 @@
 #include "netcfg_specs.hpp"
 
 using namespace fb::net;
+using namespace fb::net::test;
 using fb::IpAddress;
 using fb::Prefix;
 
@@ -27,12 +28,6 @@ struct LogCapture {
   std::vector<std::string> take() { return std::exchange(lines, {}); }
 };
 
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
-}
-UplinkSlot slot(int i) {
-  return *UplinkSlot::at(i);
-}
 const std::string P = "netcfg[dry-run]: ";
 
 }  // namespace

@@ -7,21 +7,12 @@
 #include "fb/net/routing.hpp"
 #include "fb/net/status.hpp"
 #include "fb/net/sysctl.hpp"
+#include "netcfg_specs.hpp"
 
 using namespace fb::net;
+using namespace fb::net::test;
 using fb::IpAddress;
 using fb::Prefix;
-
-namespace {
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  REQUIRE_MESSAGE(a, text);
-  return *a;
-}
-UplinkSlot slot(int i) {
-  return *UplinkSlot::at(i);
-}
-}  // namespace
 
 TEST_CASE("addresses and prefixes parse in both families and refuse what is not one") {
   CHECK(ip("192.0.2.1").family == AF_INET);

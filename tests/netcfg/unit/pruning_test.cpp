@@ -7,21 +7,15 @@
 #include <vector>
 
 #include "fb/net/pruning.hpp"
+#include "netcfg_specs.hpp"
 
 using namespace fb::net;
+using namespace fb::net::test;
 using fb::IpAddress;
 using fb::Prefix;
 
 namespace {
 
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  REQUIRE_MESSAGE(a, text);
-  return *a;
-}
-UplinkSlot slot(int i) {
-  return *UplinkSlot::at(i);
-}
 Route main_default(const char* gateway, const char* device) {
   auto r = main_default_route({ip(gateway), device});
   REQUIRE(r.ok());
