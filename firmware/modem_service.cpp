@@ -16,6 +16,9 @@
 #include "fb/at/fields.hpp"
 #include "fb/config/values.hpp"
 #include "fb/core/control.hpp"
+#include "fb/core/operator_verbs.hpp"
+#include "fb/core/state_records.hpp"
+#include "fb/core/supervisor_status.hpp"
 #include "fb/modem/dial.hpp"
 #include "fb/modem/discovery.hpp"
 #include "fb/secret_file.hpp"
@@ -80,42 +83,6 @@ std::optional<std::string> read_state_file(const std::string& path, std::string&
   ::close(fd);
   if (!problem.empty()) return std::nullopt;
   return text;
-}
-
-// reboots.json: {"reboots": [{"unix": N, "boot_id": "...", "uptime": N}], "last_reason": "..."};
-// the older {"times": [N, ...]} form is read too (boot and uptime unknown).
-std::optional<RebootRecord> parse_reboot_record(const std::string& text) {
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_object()) return std::nullopt;
-  RebootRecord r;
-  if (j.contains("reboots")) {
-    if (!j["reboots"].is_array()) return std::nullopt;
-    for (const auto& e : j["reboots"]) {
-      if (!e.is_object() || !e.contains("unix") || !e["unix"].is_number_integer()) return std::nullopt;
-      RebootEntry entry;
-      entry.unix_seconds = e["unix"].get<std::int64_t>();
-      if (e.contains("boot_id") && e["boot_id"].is_string()) entry.boot_id = e["boot_id"].get<std::string>();
-      if (e.contains("uptime") && e["uptime"].is_number_integer())
-        entry.uptime_seconds = e["uptime"].get<std::int64_t>();
-      r.reboots.push_back(entry);
-    }
-  } else if (j.contains("times")) {
-    if (!j["times"].is_array()) return std::nullopt;
-    for (const auto& t : j["times"]) {
-      if (!t.is_number_integer()) return std::nullopt;
-      r.reboots.push_back({t.get<std::int64_t>(), "", -1});
-    }
-  }
-  if (j.contains("last_reason") && j["last_reason"].is_string()) r.last_reason = j["last_reason"].get<std::string>();
-  return r;
-}
-
-std::string reboot_record_json(const RebootRecord& r) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const RebootEntry& e : r.reboots)
-    list.push_back({{"unix", e.unix_seconds}, {"boot_id", e.boot_id}, {"uptime", e.uptime_seconds}});
-  nlohmann::json j = {{"reboots", list}, {"last_reason", r.last_reason}};
-  return j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 // Atomic: a temporary file beside it, fsync, rename, fsync of the directory.
@@ -235,16 +202,9 @@ void ModemService::start() {
   // file at all) is a problem, and SimPolicy then enters no PIN.
   mev::Start start;
   std::string path = state_path("sim-pin.json");
-  if (auto text = read_state_file(path, start.pin_record_problem)) {
-    auto j = nlohmann::json::parse(*text, nullptr, false);
-    bool ok = j.is_object() && j.contains("tried") && j["tried"].is_array();
-    if (ok)
-      for (const auto& i : j["tried"]) {
-        if (!i.is_string()) ok = false;
-        if (ok) start.pin_tried.insert(i.get<std::string>());
-      }
-    if (!ok) start.pin_record_problem = path + ": not a record of tried PINs ({\"tried\": [ICCID, ...]})";
-  }
+  if (auto text = read_state_file(path, start.pin_record_problem))
+    if (!parse_pin_record(*text, start.pin_tried))
+      start.pin_record_problem = path + ": not a record of tried PINs ({\"tried\": [ICCID, ...]})";
   lev::Start ladder_start;
   std::string reboots_path = state_path("reboots.json");
   if (auto text = read_state_file(reboots_path, ladder_start.record_problem)) {
@@ -296,9 +256,8 @@ void ModemService::apply(const ModemAction& action) {
         } else if constexpr (std::is_same_v<A, mact::EnterPin>) {
           enter_pin();
         } else if constexpr (std::is_same_v<A, mact::PersistPinRecord>) {
-          nlohmann::json j = {{"tried", a.tried}};
           mev::PinRecorded done;
-          if (auto err = write_atomically(state_path("sim-pin.json"), j.dump(1) + "\n"); !err.empty()) {
+          if (auto err = write_atomically(state_path("sim-pin.json"), pin_record_json(a.tried)); !err.empty()) {
             log_.error() << "cannot keep the SIM PIN record: " << err;
             done.error = err;
           }
@@ -828,7 +787,7 @@ void ModemService::power_cycle() {
   usb::Target target;
   std::string error;
   const RecoveryConfig& r = config_.recovery;
-  if (!r.hub.empty() && r.hub != "auto") {
+  if (hub_named(r.hub)) {
     target.hub = usb::parse_location(r.hub, error);
     if (!target.hub) return fail("BAD_LOCATION", "[recovery] hub = " + r.hub + ": " + error);
   }
@@ -877,27 +836,7 @@ void ModemService::reboot(const std::string& reason) {
 // ---- status and operator verbs ----
 
 health::ModemStatus ModemService::modem_status() const {
-  const ModemStatus& s = machine_.status();
-  health::ModemStatus h;
-  h.state = s.state;
-  h.device = s.device.empty() ? config_.modem.device.text : s.device;
-  h.manufacturer = s.identity.manufacturer;
-  h.model = s.identity.model;
-  h.revision = s.identity.revision;
-  h.imei = s.identity.imei;
-  h.iccid = mask_iccid(s.identity.iccid);
-  h.sim = s.sim;
-  h.pin_retries = s.pin_retries;
-  h.registration = s.registration;
-  h.network = s.network;
-  h.access_tech = s.access_tech;
-  h.signal_dbm = s.signal_dbm;
-  h.signal_bars = s.signal_bars;
-  h.cdrom = s.cdrom;
-  h.cdrom_action = s.cdrom_action;
-  h.error = s.code;
-  h.error_detail = s.detail;
-  h.gone = s.gone;
+  health::ModemStatus h = modem_health(machine_.status(), config_.modem.device.text);
   h.at_probe = last_probe_;
   h.mode_switch = last_switch_;
   h.ppp_interface = link_.interface;
@@ -910,56 +849,20 @@ health::ModemStatus ModemService::modem_status() const {
 }
 
 health::RecoveryStatus ModemService::recovery_status() const {
-  const LadderStatus& s = ladder_.status();
-  health::RecoveryStatus r;
-  r.state = s.state;
-  r.next_rung = s.next_rung;
-  if (s.next_attempt)
-    r.next_attempt_in_seconds = std::max<std::int64_t>(
-        0, std::chrono::duration_cast<std::chrono::seconds>(*s.next_attempt - timers_.now()).count());
-  for (Rung rung : {Rung::redial, Rung::reset_modem, Rung::power_cycle, Rung::reboot}) {
-    r.attempts[to_string(rung)] = s.total[static_cast<std::size_t>(rung)];
-    r.budget_used[to_string(rung)] = s.used[static_cast<std::size_t>(rung)];
-  }
-  r.failures = s.failures;
-  r.ladder_resets = s.ladder_resets;
-  r.last_failure = s.last_failure;
-  r.stopped_by = s.stopped_by;
-  r.reboots_last_day = s.reboots_last_day;
-  r.last_reboot_reason = s.last_reboot_reason;
-  r.last_reboot_unix = s.last_reboot_unix;
-  const LadderPolicy& p = ladder_.policy();
-  if (!p.can_redial) r.unavailable.emplace_back("redial");
-  r.last_power_cycle = last_power_cycle_;
-  if (!p.can_power_cycle) r.unavailable.emplace_back("power_cycle");
-  return r;
+  return recovery_health(ladder_.status(), ladder_.policy(), timers_.now(), last_power_cycle_);
 }
 
 nlohmann::json ModemService::operator_request(Rung rung) {
-  const LadderPolicy& p = ladder_.policy();
-  if (rung == Rung::redial && !p.can_redial)
-    return control_error("NOT_AVAILABLE", "redial is not available in this build");
-  if (rung == Rung::power_cycle && !p.can_power_cycle)
-    return control_error("NOT_AVAILABLE", "cycle-usb is not available in this build");
-  if (rung == Rung::reboot) return control_error("NOT_AVAILABLE", "reboot is not an operator verb");
-  if (rung == Rung::power_cycle && usb_port_.empty() &&
-      (config_.recovery.hub.empty() || config_.recovery.hub == "auto"))
-    return control_error("BAD_LOCATION", "no USB modem found to power-cycle (" + machine_.status().state +
-                                             "); set [recovery] hub and hub_port to name the port");
-  ModemMachine::State m = machine_.state();
-  if (rung != Rung::power_cycle && (m == ModemMachine::State::absent || m == ModemMachine::State::mode_switching ||
-                                    m == ModemMachine::State::power_cycling || m == ModemMachine::State::resetting)) {
-    const ModemStatus& st = machine_.status();
-    return control_error("NO_MODEM", std::string("no modem to ") + (rung == Rung::redial ? "dial" : "reset") + " (" +
-                                         st.state + (st.code.empty() ? "" : ", " + st.code + ": " + st.detail) + ")");
-  }
+  bool usb_port_known = !usb_port_.empty() || hub_named(config_.recovery.hub);
+  if (auto no = refuse_operator_request(rung, ladder_.policy(), machine_.state(), machine_.status(), usb_port_known))
+    return control_error(no->code, no->message);
   last_do_ = false;
   feed(LadderEvent{lev::Operator{rung}});
-  if (!last_do_)
-    return control_error(
-        "BUSY", "a recovery attempt is running (" + ladder_.status().state + "); try again when it has reported back");
-  return {{"ok", true},
-          {"message", std::string(to_string(rung)) + " started (modem: " + machine_.status().state + ")"}};
+  if (!last_do_) {
+    OperatorRefusal busy = operator_busy(ladder_.status());
+    return control_error(busy.code, busy.message);
+  }
+  return {{"ok", true}, {"message", operator_started(rung, machine_.status())}};
 }
 
 }  // namespace fb::core
