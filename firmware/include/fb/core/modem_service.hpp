@@ -22,6 +22,8 @@
 // without it there is no modem to watch. When the profile does not name the
 // AT port and the stick has several ttys, fb::modem::AtPortProber asks each
 // one; what it tried goes to the log and to /status (modem.at_probe).
+// The member functions live in firmware/modem_service*.cpp, one file per
+// concern (the list is in firmware/modem_service_internal.hpp).
 #pragma once
 
 // <utility> first: Boost 1.74's asio headers use std::exchange without it.
@@ -33,6 +35,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 
@@ -118,10 +121,16 @@ class ModemService {
   void reboot(const std::string& reason);
   void on_urc(std::uint64_t generation, const std::string& line);
 
-  template <class Work>
-  void spawn(Work work);
-  std::int64_t unix_now() const;
+  // The state files (modem_service_recovery.cpp).
   std::string state_path(const char* name) const;
+  modem_event::Start read_pin_record() const;
+  ladder_event::Start read_reboot_record();  // and this boot's id
+  void persist_pin_record(const std::set<std::string>& tried);
+  void persist_reboots(const RebootRecord& record);
+
+  template <class Work>
+  void spawn(Work work);  // modem_service_internal.hpp
+  std::int64_t unix_now() const;
 
   boost::asio::io_context& io_;
   TimerService& timers_;

@@ -1,0 +1,47 @@
+// Internal to ModemService (firmware/modem_service*.cpp), not for other
+// callers: what its files share. ModemService's member functions are split
+// by concern:
+//   modem_service.cpp           construction, start, the event pump, status, operator verbs
+//   modem_service_usb.cpp       sysfs discovery and the mode switch
+//   modem_service_at.cpp        the AT session: channel, probe, CD-ROM, SIM and PIN, polls, reset
+//   modem_service_link.cpp      dial, hang-up and the data link's end
+//   modem_service_recovery.cpp  USB power cycle, reboot, the state files
+#pragma once
+
+#include <boost/asio/co_spawn.hpp>
+#include <exception>
+#include <optional>
+#include <string>
+
+#include "fb/core/modem_service.hpp"
+
+namespace fb::core {
+
+namespace mev = modem_event;
+namespace mact = modem_action;
+namespace lev = ladder_event;
+namespace lact = ladder_action;
+
+// A state file: nullopt with `problem` empty when it does not exist (no
+// record yet); nullopt with `problem` set when it exists but cannot be read.
+std::optional<std::string> read_state_file(const std::string& path, std::string& problem);
+
+// Atomic: a temporary file beside it, fsync, rename, fsync of the directory.
+// Returns "" when the file is durably on disk, else why not.
+std::string write_atomically(const std::string& path, const std::string& body);
+
+// A modem operation as a coroutine on the io_context; one that throws is a
+// bug, logged.
+template <class Work>
+void ModemService::spawn(Work work) {
+  boost::asio::co_spawn(io_, std::move(work), [log = log_](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log.error() << "BUG: modem operation threw: " << ex.what();
+    }
+  });
+}
+
+}  // namespace fb::core

@@ -1,0 +1,175 @@
+// ModemService: the recovery actions the ladder and the machine ask for that
+// leave the AT session — the USB power cycle (fb::usb::HubPower through
+// HostActions) and the reboot — and the state files in [general] state_dir
+// (sim-pin.json, reboots.json) they depend on.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "fb/at/fields.hpp"
+#include "fb/core/operator_verbs.hpp"
+#include "fb/core/state_records.hpp"
+#include "modem_service_internal.hpp"
+
+namespace fb::core {
+
+namespace fs = std::filesystem;
+
+std::optional<std::string> read_state_file(const std::string& path, std::string& problem) {
+  problem.clear();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) problem = path + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) problem = path + ": " + std::strerror(errno);
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > 65536) {
+      problem = path + ": larger than 64 KiB";
+      break;
+    }
+  }
+  ::close(fd);
+  if (!problem.empty()) return std::nullopt;
+  return text;
+}
+
+std::string write_atomically(const std::string& path, const std::string& body) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return tmp + ": " + std::strerror(errno);
+  std::string err;
+  for (std::size_t done = 0; err.empty() && done < body.size();) {
+    ssize_t n = ::write(fd, body.data() + done, body.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0)
+      err = std::strerror(errno);
+    else
+      done += static_cast<std::size_t>(n);
+  }
+  if (err.empty() && ::fsync(fd) != 0) err = std::strerror(errno);
+  if (::close(fd) != 0 && err.empty()) err = std::strerror(errno);
+  if (err.empty() && ::rename(tmp.c_str(), path.c_str()) != 0) err = std::strerror(errno);
+  if (!err.empty()) {
+    ::unlink(tmp.c_str());
+    return path + ": " + err;
+  }
+  // The rename is durable only once the directory is.
+  int dfd = ::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return fs::path(path).parent_path().string() + ": " + std::strerror(errno);
+  if (::fsync(dfd) != 0) err = std::strerror(errno);
+  ::close(dfd);
+  if (!err.empty()) return fs::path(path).parent_path().string() + ": fsync: " + err;
+  return "";
+}
+
+std::string ModemService::state_path(const char* name) const {
+  return (fs::path(config_.general.state_dir) / name).string();
+}
+
+// The PIN record: anything but a clean read of a well-formed file (or no
+// file at all) is a problem, and SimPolicy then enters no PIN.
+modem_event::Start ModemService::read_pin_record() const {
+  mev::Start start;
+  std::string path = state_path("sim-pin.json");
+  if (auto text = read_state_file(path, start.pin_record_problem))
+    if (!parse_pin_record(*text, start.pin_tried))
+      start.pin_record_problem = path + ": not a record of tried PINs ({\"tried\": [ICCID, ...]})";
+  return start;
+}
+
+ladder_event::Start ModemService::read_reboot_record() {
+  lev::Start ladder_start;
+  std::string reboots_path = state_path("reboots.json");
+  if (auto text = read_state_file(reboots_path, ladder_start.record_problem)) {
+    if (auto record = parse_reboot_record(*text))
+      ladder_start.reboots = *record;
+    else
+      ladder_start.record_problem = reboots_path + ": not a reboot record";
+  }
+  if (auto id = read_state_file(options_.proc_root + "/sys/kernel/random/boot_id", boot_id_problem_))
+    ladder_start.boot_id = std::string(at::trim(*id));
+  return ladder_start;
+}
+
+void ModemService::persist_pin_record(const std::set<std::string>& tried) {
+  mev::PinRecorded done;
+  if (auto err = write_atomically(state_path("sim-pin.json"), pin_record_json(tried)); !err.empty()) {
+    log_.error() << "cannot keep the SIM PIN record: " << err;
+    done.error = err;
+  }
+  events_.post(ModemEvent{done});
+}
+
+// The reboot that follows goes ahead only if this is on disk (see reboot()).
+void ModemService::persist_reboots(const RebootRecord& record) {
+  reboot_record_error_ = write_atomically(state_path("reboots.json"), reboot_record_json(record));
+  if (!reboot_record_error_.empty()) log_.error() << "cannot record the reboot: " << reboot_record_error_;
+}
+
+void ModemService::power_cycle() {
+  auto fail = [this](std::string code, std::string detail) {
+    last_power_cycle_ = code + ": " + detail;
+    events_.post(ModemEvent{mev::PowerCycled{std::move(code), std::move(detail)}});
+  };
+  usb::Target target;
+  std::string error;
+  const RecoveryConfig& r = config_.recovery;
+  if (hub_named(r.hub)) {
+    target.hub = usb::parse_location(r.hub, error);
+    if (!target.hub) return fail("BAD_LOCATION", "[recovery] hub = " + r.hub + ": " + error);
+  }
+  target.port = r.hub_port;
+  if (!usb_port_.empty()) target.modem = usb::parse_location(usb_port_, error);
+  if (!target.hub && !target.modem)
+    return fail("BAD_LOCATION", "the modem is not on USB as far as sysfs shows (" + config_.modem.device.text +
+                                    "); set [recovery] hub and hub_port to power-cycle it");
+  if (!hub_power_) {
+    usb::HubPower::Options o;
+    o.name = "usb";
+    o.sysfs = options_.sysfs_root;
+    hub_power_ = std::make_unique<usb::HubPower>(io_, timers_, o);
+  }
+  auto plan = hub_power_->plan(target, error);
+  if (!plan) return fail("REFUSED", error);
+  host_->cycle_usb_power(*hub_power_, *plan, [this, alive = alive_](PowerCycleResult r) {
+    if (!*alive) return;
+    if (r.ok) {
+      last_power_cycle_ = "ok by " + r.detail;
+      log_.notice() << "USB power cycle done by " << r.detail;
+      feed(ModemEvent{mev::PowerCycled{}});
+      return;
+    }
+    last_power_cycle_ = r.code + ": " + r.detail;
+    feed(ModemEvent{mev::PowerCycled{r.code, r.detail}});
+  });
+}
+
+void ModemService::reboot(const std::string& reason) {
+  if (!reboot_record_error_.empty()) {
+    // Without its record the daily limit would not hold across the reboot: a
+    // boot loop. Fail closed.
+    log_.error() << "not rebooting: the reboot could not be recorded first (" << reboot_record_error_ << ")";
+    events_.post(
+        LadderEvent{lev::Failure{"REBOOT_NOT_RECORDED", "not rebooting: " + reboot_record_error_, unix_now()}});
+    return;
+  }
+  host_->reboot(reason, [this, alive = alive_](std::string code, std::string why) {
+    if (!*alive) return;
+    if (code != "REBOOT_SKIPPED") log_.error() << why;
+    feed(LadderEvent{lev::Failure{std::move(code), std::move(why), unix_now()}});
+  });
+}
+
+}  // namespace fb::core
