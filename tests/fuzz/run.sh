@@ -16,8 +16,8 @@ LIBS=()
 case "$TARGET" in
   http)   # Beast's request parser into the health handler
     HARNESS=tests/fuzz/http_request_fuzz.cpp; SEEDS=tests/fuzz/http_corpus
-    SOURCES=(health/handler.cpp health/uplink_health.cpp firmware/common/net_types.cpp)
-    INCLUDES=(health/include firmware/common/include) ;;
+    SOURCES=(health/handler.cpp health/uplink_health.cpp common/net_types.cpp)
+    INCLUDES=(health/include common/include) ;;
   modem)  # the AT framer and every modem parser
     HARNESS=tests/modem/fuzz/fuzz_at.cpp; SEEDS=tests/modem/fuzz/corpus
     SOURCES=(drivers/at/{charset,fields,framing,parse_3gpp}.cpp drivers/modem/{error,parse_vendor,profile,discovery}.cpp
@@ -25,8 +25,8 @@ case "$TARGET" in
     INCLUDES=(drivers/include) ;;
   ddns)   # every DDNS reply and credentials parser
     HARNESS=tests/ddns/fuzz/fuzz_ddns.cpp; SEEDS=tests/ddns/fuzz/corpus
-    SOURCES=(ddns/{crypto,reply,lambda,route53,sigv4,secrets}.cpp firmware/common/{net_types,log,secret_file,text}.cpp)
-    INCLUDES=(ddns/include firmware/common/include); LIBS=(-lcrypto) ;;
+    SOURCES=(ddns/{crypto,reply,lambda,route53,sigv4,secrets}.cpp common/{net_types,log,secret_file,text}.cpp)
+    INCLUDES=(ddns/include common/include); LIBS=(-lcrypto) ;;
   *) echo "usage: $0 http|modem|ddns [--out DIR] [libFuzzer args...]" >&2; exit 2 ;;
 esac
 shift

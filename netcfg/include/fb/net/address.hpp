@@ -1,6 +1,6 @@
 // Interface names and address-family helpers for fb::net. Addresses and
 // prefixes are fb::IpAddress and fb::Prefix (fb/net_types.hpp in
-// firmware/common, the leaf every module links).
+// the top-level common/, the leaf every module links).
 //
 // Contract: no I/O. IPv4 and IPv6 throughout.
 #pragma once
