@@ -122,7 +122,7 @@ bool Daemon::restart_http() {
 }
 
 void Daemon::restart_ddns() {
-  if (config_.ddns.provider == DdnsProvider::none) {
+  if (!config_.ddns.provider) {
     if (ddns_) log_.notice() << "ddns: provider = none; stopped";
     ddns_.reset();
     return;

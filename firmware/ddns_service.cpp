@@ -12,17 +12,6 @@ using fb::ddns::RequestKind;
 
 namespace {
 
-fb::ddns::Provider provider_of(DdnsProvider p) {
-  switch (p) {
-    case DdnsProvider::lambda_v1: return fb::ddns::Provider::lambda_v1;
-    case DdnsProvider::lambda_v2: return fb::ddns::Provider::lambda_v2;
-    case DdnsProvider::route53: return fb::ddns::Provider::route53;
-    case DdnsProvider::lambda_v3:
-    case DdnsProvider::none: break;  // none never reaches a service
-  }
-  return fb::ddns::Provider::lambda_v3;
-}
-
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -44,9 +33,9 @@ DdnsService::DdnsService(boost::asio::io_context& io, TimerService& timers, Addr
       timers_(timers),
       addresses_(addresses),
       identity_(identity_of(config)),
-      provider_text_(fb::ddns::to_string(provider_of(config.ddns.provider))),
+      provider_text_(fb::ddns::to_string(*config.ddns.provider)),
       log_("ddns"),
-      state_file_(config.general.state_dir + "/ddns.json", provider_of(config.ddns.provider), config.ddns.hostname),
+      state_file_(config.general.state_dir + "/ddns.json", *config.ddns.provider, config.ddns.hostname),
       sender_(std::move(sender)),
       withheld_(sender_->withheld(identity_.hostname, identity_.uplink)),
       random_(std::random_device{}()) {
@@ -74,7 +63,7 @@ DdnsService::~DdnsService() {
 
 fb::ddns::ClientSettings DdnsService::client_settings(const Config& c) const {
   fb::ddns::ClientSettings s;
-  s.provider = provider_of(c.ddns.provider);
+  s.provider = *c.ddns.provider;
   s.url = c.ddns.url;
   s.hostname = c.ddns.hostname;
   s.secret_file = c.ddns.secret_file;
@@ -108,7 +97,7 @@ std::unique_ptr<DdnsRequests> DdnsService::make_client(const Config& config) {
 void DdnsService::start_scheduler() {
   DdnsPolicy policy;
   policy.verify_interval = identity_.interval;
-  scheduler_.emplace("ddns[" + identity_.hostname + "]", mode_for(provider_of(identity_.provider)), policy,
+  scheduler_.emplace("ddns[" + identity_.hostname + "]", mode_for(*identity_.provider), policy,
                      [this] { return unit_(random_); });
   std::optional<IpAddress> published = state_file_.load();
   struct stat st {};

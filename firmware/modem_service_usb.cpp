@@ -25,14 +25,8 @@ modem::CdromControl cdrom_control_for(const modem::Profile& profile, std::option
   return modem::CdromControl::none;
 }
 
-const modem::Profile* configured_profile(ModemProfile p) {
-  switch (p) {
-    case ModemProfile::generic: return &modem::profile(modem::Vendor::generic);
-    case ModemProfile::zte: return &modem::profile(modem::Vendor::zte);
-    case ModemProfile::huawei: return &modem::profile(modem::Vendor::huawei);
-    case ModemProfile::automatic: break;
-  }
-  return nullptr;
+const modem::Profile* configured_profile(std::optional<modem::Vendor> vendor) {
+  return vendor ? &modem::profile(*vendor) : nullptr;
 }
 
 }  // namespace
@@ -54,7 +48,7 @@ void ModemService::scan() {
   auto devices = modem::scan_usb(options_.sysfs_root);
   std::optional<modem::FoundModem> found;
   std::string direct_tty;
-  if (d.kind == ModemDevice::Kind::tty_path) {
+  if (d.selector.kind == modem::ModemSelector::Kind::tty) {
     std::error_code ec;
     fs::path canon = fs::canonical(d.text, ec);
     struct stat st {};
@@ -63,17 +57,11 @@ void ModemService::scan() {
       feed(ModemEvent{s});
       return;
     }
-    if (auto sel = modem::parse_selector(canon.string()))
-      if (auto f = modem::locate_modem(devices, *sel)) found = *f;
+    modem::ModemSelector by_name{modem::ModemSelector::Kind::tty, canon.filename().string(), {}};
+    if (auto f = modem::locate_modem(devices, by_name)) found = *f;
     if (!found) direct_tty = d.text;  // a tty outside USB (or a test pty): the configured profile applies
   } else {
-    auto sel = modem::parse_selector(d.text);
-    if (!sel) {
-      s.error = sel.error();
-      feed(ModemEvent{s});
-      return;
-    }
-    auto f = modem::locate_modem(devices, *sel);
+    auto f = modem::locate_modem(devices, d.selector);
     if (!f) {
       s.error = f.error();
       feed(ModemEvent{s});

@@ -1,6 +1,7 @@
 #include "fb/modem/discovery.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <system_error>
 
@@ -154,39 +155,46 @@ std::vector<UsbDevice> scan_usb(const fs::path& root) {
 Result<ModemSelector> parse_selector(std::string_view text) {
   text = at::trim(text);
   ModemSelector s;
+  auto refuse = [&](std::string_view why) {
+    return Result<ModemSelector>(Code::no_modem, "bad modem device '" + std::string(text) + "': " + std::string(why));
+  };
   if (text.empty() || text == "auto") return s;
   if (text.rfind("/dev/", 0) == 0 || text.rfind("tty", 0) == 0) {
     s.kind = ModemSelector::Kind::tty;
     s.text = std::string(text.substr(text.rfind('/') == std::string_view::npos ? 0 : text.rfind('/') + 1));
+    if (s.text.empty()) return refuse(kSelectorForms);
     return s;
   }
   if (at::istarts_with(text, "usb:")) {
     auto rest = text.substr(4);
-    auto colon = rest.find(':');
-    if (colon != std::string_view::npos) {
-      auto v = at::to_hex(rest.substr(0, colon));
-      auto p = at::to_hex(rest.substr(colon + 1));
-      if (v && p && *v <= 0xffff && *p <= 0xffff && colon == 4 && rest.size() == 9) {
-        s.kind = ModemSelector::Kind::usb_id;
-        s.id = UsbId{static_cast<std::uint16_t>(*v), static_cast<std::uint16_t>(*p)};
-        s.text = std::string(text);
-        return s;
-      }
-    }
-    return Result<ModemSelector>(Code::no_modem, "bad usb:VID:PID '" + std::string(text) + "'");
+    auto hex4 = [](std::string_view h) {
+      return std::all_of(h.begin(), h.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+    };
+    if (rest.size() != 9 || rest[4] != ':' || !hex4(rest.substr(0, 4)) || !hex4(rest.substr(5)))
+      return refuse("USB ids must look like usb:19d2:0031 (four hex digits each)");
+    auto v = at::to_hex(rest.substr(0, 4));
+    auto p = at::to_hex(rest.substr(5));
+    s.kind = ModemSelector::Kind::usb_id;
+    s.id = UsbId{static_cast<std::uint16_t>(*v), static_cast<std::uint16_t>(*p)};
+    s.text = std::string(text);
+    return s;
   }
-  // A port path: bus "-" port ("." port)*, digits only.
+  // A port path as sysfs and uhubctl write it: bus "-" port ("." port)*,
+  // a bus of 1-3 digits, ports of 1-2 digits, at most 7 tiers (USB's limit).
+  auto digits = [](std::string_view d, std::size_t most) {
+    return !d.empty() && d.size() <= most &&
+           std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
   auto dash = text.find('-');
-  bool ok = dash != std::string_view::npos && dash > 0 && dash + 1 < text.size();
-  for (std::size_t i = 0; ok && i < text.size(); ++i) {
-    char c = text[i];
-    if (i == dash) continue;
-    if (c == '.')
-      ok = i > dash + 1 && i + 1 < text.size() && text[i - 1] != '.';
-    else
-      ok = c >= '0' && c <= '9';
+  bool ok = dash != std::string_view::npos && digits(text.substr(0, dash), 3);
+  std::string_view ports = ok ? text.substr(dash + 1) : std::string_view();
+  for (int tier = 1; ok; ++tier) {
+    auto dot = ports.find('.');
+    ok = tier <= 7 && digits(ports.substr(0, dot), 2);
+    if (dot == std::string_view::npos) break;
+    ports.remove_prefix(dot + 1);
   }
-  if (!ok) return Result<ModemSelector>(Code::no_modem, "bad modem device '" + std::string(text) + "'");
+  if (!ok) return refuse(kSelectorForms);
   s.kind = ModemSelector::Kind::usb_port;
   s.text = std::string(text);
   return s;

@@ -204,14 +204,14 @@ class Parser {
 
   void check_ddns() {
     const DdnsConfig& d = config_.ddns;
-    if (d.provider == DdnsProvider::none) {
+    if (!d.provider) {
       for (const KeySpec& k : find_section("ddns")->keys)
         if (k.key != "provider" && is_set("ddns", std::string(k.key)))
           key_error("ddns", std::string(k.key),
                     "is set but provider = none, so it would be ignored; set provider or remove the line");
       return;
     }
-    bool lambda = d.provider != DdnsProvider::route53;
+    bool lambda = d.provider != ddns::Provider::route53;
     auto need = [&](const std::string& value, const char* key, const char* why) {
       if (value.empty()) key_error("ddns", key, std::string("missing: required with provider = ") + why);
     };
@@ -231,7 +231,7 @@ class Parser {
       unused(d.url, "url", "with provider = route53");
       unused(d.secret_file, "secret_file", "with provider = route53");
     }
-    if (d.provider != DdnsProvider::lambda_v2)
+    if (d.provider != ddns::Provider::lambda_v2)
       unused(d.api_key_file, "api_key_file", "except with provider = lambda-v2");
     if (!d.uplink.empty()) {
       if (!config_.find_uplink(d.uplink)) {
@@ -279,7 +279,7 @@ class Parser {
 
 // The value as a C-style string literal, so a quote, a tab or a stray byte in
 // it is visible in the message and cannot be confused with its delimiters.
-std::string quoted(std::string_view value) {
+std::string config_quoted(std::string_view value) {
   std::string out = "\"";
   for (char c : value) {
     auto u = static_cast<unsigned char>(c);
@@ -303,7 +303,7 @@ std::string quoted(std::string_view value) {
 std::string ConfigError::to_string() const {
   std::string s = file + (line > 0 ? ":" + std::to_string(line) : std::string()) + ": ";
   if (!section.empty()) s += "[" + section + "] ";
-  if (!key.empty()) s += key + (value.empty() ? std::string() : " = " + quoted(value));
+  if (!key.empty()) s += key + (value.empty() ? std::string() : " = " + config_quoted(value));
   if (!section.empty() || !key.empty()) {
     while (!s.empty() && s.back() == ' ') s.pop_back();
     s += ": ";

@@ -67,10 +67,6 @@ bool is_usb_location(std::string_view s, bool allow_bus) {
   return true;
 }
 
-bool is_hex4(std::string_view s) {
-  return s.size() == 4 && all_of(s, isxdigit);
-}
-
 bool is_hostname(std::string_view s) {
   if (!s.empty() && s.back() == '.') s.remove_suffix(1);
   if (s.empty() || s.size() > 253) return false;
@@ -281,27 +277,14 @@ ParsedValue parse_value(const ValueType& t, std::string_view text) {
       return ok(std::string(text));
     }
     case ValueKind::modem_device: {
-      ModemDevice d;
-      d.text = std::string(text);
-      if (text == "auto") return ok(d);
-      if (text.substr(0, 5) == "/dev/" && text.size() > 5) {
-        d.kind = ModemDevice::Kind::tty_path;
-        return ok(d);
+      auto selector = modem::parse_selector(text);
+      if (!selector) {
+        std::string_view why = selector.error().detail;
+        return fail(std::string(why.substr(why.rfind("': ") + 3)));
       }
-      if (text.substr(0, 4) == "usb:") {
-        std::string_view ids = text.substr(4);
-        if (ids.size() != 9 || ids[4] != ':' || !is_hex4(ids.substr(0, 4)) || !is_hex4(ids.substr(5)))
-          return fail("USB ids must look like usb:19d2:0031 (four hex digits each)");
-        d.kind = ModemDevice::Kind::usb_id;
-        d.vendor_id = static_cast<std::uint16_t>(std::stoul(std::string(ids.substr(0, 4)), nullptr, 16));
-        d.product_id = static_cast<std::uint16_t>(std::stoul(std::string(ids.substr(5)), nullptr, 16));
-        return ok(d);
-      }
-      if (is_usb_location(text, false)) {
-        d.kind = ModemDevice::Kind::usb_port;
-        return ok(d);
-      }
-      return fail("expected auto, a /dev/ path, usb:VID:PID or a USB port path like 1-1.3");
+      if (selector->kind == modem::ModemSelector::Kind::tty && text.substr(0, 5) != "/dev/")
+        return fail(std::string(modem::kSelectorForms));
+      return ok(ModemDevice{*selector, std::string(text)});
     }
     case ValueKind::hub_location:
       if (text == "auto" || is_usb_location(text, true)) return ok(std::string(text));

@@ -240,3 +240,16 @@ TEST_CASE("the [modem] device setting: auto, tty, usb:VID:PID, port path; bad on
     CHECK(r.code() == Code::no_modem);
   }
 }
+
+TEST_CASE("the [modem] device grammar follows sysfs: bus 1-3 digits, ports 1-2 digits, at most 7 tiers") {
+  CHECK(parse_selector("1-1.2.3.4.5.6.7"));
+  for (const char* bad : {"1-1.2.3.4.5.6.7.8", "1234-1", "1-123", "usb:0x12:0031", "usb:12d1: 001", "/dev/"}) {
+    CAPTURE(bad);
+    auto r = parse_selector(bad);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().detail.find(std::string("bad modem device '") + bad + "': ") == 0);
+  }
+  CHECK(parse_selector("usb:0x12:0031").error().detail ==
+        "bad modem device 'usb:0x12:0031': USB ids must look like usb:19d2:0031 (four hex digits each)");
+  CHECK(parse_selector("1-123").error().detail == "bad modem device '1-123': " + std::string(kSelectorForms));
+}

@@ -40,14 +40,14 @@ TEST_CASE("a minimal config gets the schema's defaults") {
   CHECK(c.general.mode == Mode::backup_gateway);
   CHECK(c.general.log_level == fb::Level::info);
   CHECK(c.general.state_dir == "/var/lib/failberry");
-  CHECK(c.modem.device.kind == ModemDevice::Kind::automatic);
+  CHECK(c.modem.device.selector.kind == fb::modem::ModemSelector::Kind::automatic);
   CHECK(c.modem.disable_cdrom);
   CHECK(c.ppp.lcp_echo_interval == 10s);
   CHECK(c.health.port == 9000);
   CHECK(c.health.listen.size() == 2);
   CHECK(c.health.status_allow.size() == 4);  // loopback and the usual LAN ranges, not 10/8 or 172.16/12
   CHECK(c.recovery.backoff_max == 10min);
-  CHECK(c.ddns.provider == DdnsProvider::none);
+  CHECK(!c.ddns.provider);
   REQUIRE(c.uplinks.size() == 2);
   CHECK(c.uplinks[0].name == "wired");
   CHECK(c.uplinks[0].kind == UplinkKind::ethernet);
@@ -83,7 +83,7 @@ secret_file = /etc/failberry/ddns.secret
   CHECK(r.config->general.dry_run);
   CHECK(r.config->general.log_level == fb::Level::debug);
   CHECK(r.config->nat.metered_allow.size() == 1);
-  CHECK(r.config->ddns.provider == DdnsProvider::lambda_v3);
+  CHECK(r.config->ddns.provider == fb::ddns::Provider::lambda_v3);
   CHECK(r.config->ddns.uplink == "cellular");  // defaults to the ppp uplink
 }
 

@@ -8,6 +8,7 @@
 
 using namespace fb::core;
 using namespace std::chrono_literals;
+using fb::modem::ModemSelector;
 
 namespace {
 ValueType type(ValueKind k) {
@@ -87,17 +88,29 @@ TEST_CASE("addresses, lists and prefixes") {
 
 TEST_CASE("modem device forms") {
   ValueType t = type(ValueKind::modem_device);
-  CHECK(get<ModemDevice>(t, "auto").kind == ModemDevice::Kind::automatic);
-  CHECK(get<ModemDevice>(t, "/dev/ttyUSB2").kind == ModemDevice::Kind::tty_path);
+  CHECK(get<ModemDevice>(t, "auto").selector.kind == ModemSelector::Kind::automatic);
+  CHECK(get<ModemDevice>(t, "/dev/ttyUSB2").selector.kind == ModemSelector::Kind::tty);
   auto id = get<ModemDevice>(t, "usb:19d2:0031");
-  CHECK(id.kind == ModemDevice::Kind::usb_id);
-  CHECK(id.vendor_id == 0x19d2);
-  CHECK(id.product_id == 0x0031);
-  CHECK(get<ModemDevice>(t, "1-1.3").kind == ModemDevice::Kind::usb_port);
+  CHECK(id.selector.kind == ModemSelector::Kind::usb_id);
+  CHECK(id.selector.id.vendor == 0x19d2);
+  CHECK(id.selector.id.product == 0x0031);
+  CHECK(get<ModemDevice>(t, "1-1.3").selector.kind == ModemSelector::Kind::usb_port);
   CHECK(error(t, "usb:19d2:31") == "USB ids must look like usb:19d2:0031 (four hex digits each)");
   CHECK(error(t, "usb:zzzz:0031") == "USB ids must look like usb:19d2:0031 (four hex digits each)");
   CHECK(error(t, "ttyUSB2") == "expected auto, a /dev/ path, usb:VID:PID or a USB port path like 1-1.3");
   CHECK(error(t, "1-1..3") == "expected auto, a /dev/ path, usb:VID:PID or a USB port path like 1-1.3");
+}
+
+TEST_CASE("[modem] device is read once, by the driver's grammar, and kept typed") {
+  ValueType t = type(ValueKind::modem_device);
+  for (const char* text : {"auto", "/dev/ttyUSB2", "/dev/serial/by-id/usb-ZTE-if02", "usb:12D1:1c05", "1-1.2.4"}) {
+    CAPTURE(text);
+    auto d = get<ModemDevice>(t, text);
+    CHECK(d.text == text);
+    CHECK(d.selector == *fb::modem::parse_selector(text));
+  }
+  CHECK(get<ModemDevice>(t, "/dev/serial/by-id/usb-ZTE-if02").selector.text == "usb-ZTE-if02");
+  CHECK(error(t, "1-1.2.3.4.5.6.7.8") == "expected auto, a /dev/ path, usb:VID:PID or a USB port path like 1-1.3");
 }
 
 TEST_CASE("hub locations, host names, URLs, interface names, paths, choices") {

@@ -43,13 +43,18 @@ struct UsbDevice {
 std::vector<UsbDevice> scan_usb(const std::filesystem::path& root);
 
 // The [modem] device setting: "auto", a tty path, "usb:VID:PID", or a USB
-// port path such as "1-1.3".
+// port path such as "1-1.3". parse_selector() is the one reader of this
+// syntax: the config validates [modem] device with it and keeps the result.
 struct ModemSelector {
   enum class Kind : std::uint8_t { automatic, tty, usb_id, usb_port };
   Kind kind = Kind::automatic;
   std::string text;  // tty name ("ttyUSB2") or port ("1-1.3")
   UsbId id;
+  bool operator==(const ModemSelector&) const = default;
 };
+inline constexpr std::string_view kSelectorForms =
+    "expected auto, a /dev/ path, usb:VID:PID or a USB port path like 1-1.3";
+// A refused text gives NO_MODEM with "bad modem device 'TEXT': WHY".
 Result<ModemSelector> parse_selector(std::string_view text);
 
 struct FoundModem {

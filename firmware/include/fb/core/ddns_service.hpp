@@ -62,7 +62,7 @@ class DdnsService {
 
  private:
   struct Identity {
-    DdnsProvider provider;
+    std::optional<ddns::Provider> provider;  // set: a service exists only with a provider
     std::string hostname, uplink, interface, state_dir;
     Duration interval;
     bool operator==(const Identity&) const = default;

@@ -12,8 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "fb/ddns/reply.hpp"
 #include "fb/health/uplink_health.hpp"
 #include "fb/log.hpp"
+#include "fb/modem/discovery.hpp"
 #include "fb/net_types.hpp"
 #include "fb/time.hpp"
 
@@ -22,20 +24,17 @@ namespace fb::core {
 using fb::IpAddress;
 using fb::Prefix;
 
-// [modem] device: how to find the modem.
+// [modem] device: how to find the modem, read once by modem::parse_selector()
+// (a tty must be written as a /dev/ path here).
 struct ModemDevice {
-  enum class Kind { automatic, tty_path, usb_id, usb_port } kind = Kind::automatic;
-  std::string text;              // as written
-  std::uint16_t vendor_id = 0;   // usb_id
-  std::uint16_t product_id = 0;  // usb_id
+  modem::ModemSelector selector;
+  std::string text;  // as written: the tty path the service opens, /status's "device"
   bool operator==(const ModemDevice&) const = default;
 };
 
 enum class Mode { backup_gateway, router };
 enum class UplinkKind { ethernet, ppp };
 using ProbeMethod = health::ProbeKind;  // [uplink.*] probe: what the prober sends
-enum class DdnsProvider { none, lambda_v1, lambda_v2, lambda_v3, route53 };
-enum class ModemProfile { automatic, generic, zte, huawei };
 
 struct GeneralConfig {
   Mode mode = Mode::backup_gateway;
@@ -48,8 +47,8 @@ struct GeneralConfig {
 struct ModemConfig {
   ModemDevice device;
   std::string apn;
-  std::string pin_file;  // empty: no PIN
-  ModemProfile profile = ModemProfile::automatic;
+  std::string pin_file;                  // empty: no PIN
+  std::optional<modem::Vendor> profile;  // none: "auto", from the USB vendor id
   bool disable_cdrom = true;
   Duration command_timeout{};
   bool operator==(const ModemConfig&) const = default;
@@ -106,7 +105,7 @@ struct HealthConfig {
 };
 
 struct DdnsConfig {
-  DdnsProvider provider = DdnsProvider::none;
+  std::optional<ddns::Provider> provider;  // none: no DDNS
   std::string url;
   std::string hostname;
   std::string secret_file;
