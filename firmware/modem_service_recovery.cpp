@@ -112,10 +112,11 @@ void ModemService::persist_pin_record(const std::set<std::string>& tried) {
   events_.post(ModemEvent{done});
 }
 
-// The reboot that follows goes ahead only if this is on disk (see reboot()).
+// The ladder requests the reboot only when this reports the record on disk.
 void ModemService::persist_reboots(const RebootRecord& record) {
-  reboot_record_error_ = write_atomically(state_path("reboots.json"), reboot_record_json(record));
-  if (!reboot_record_error_.empty()) log_.error() << "cannot record the reboot: " << reboot_record_error_;
+  std::string error = write_atomically(state_path("reboots.json"), reboot_record_json(record));
+  if (!error.empty()) log_.error() << "cannot record the reboot: " << error;
+  events_.post(LadderEvent{lev::Recorded{std::move(error), unix_now()}});  // the ladder decides
 }
 
 void ModemService::power_cycle() {
@@ -157,14 +158,6 @@ void ModemService::power_cycle() {
 }
 
 void ModemService::reboot(const std::string& reason) {
-  if (!reboot_record_error_.empty()) {
-    // Without its record the daily limit would not hold across the reboot: a
-    // boot loop. Fail closed.
-    log_.error() << "not rebooting: the reboot could not be recorded first (" << reboot_record_error_ << ")";
-    events_.post(
-        LadderEvent{lev::Failure{"REBOOT_NOT_RECORDED", "not rebooting: " + reboot_record_error_, unix_now()}});
-    return;
-  }
   host_->reboot(reason, [this, alive = alive_](std::string code, std::string why) {
     if (!*alive) return;
     if (code != "REBOOT_SKIPPED") log_.error() << why;

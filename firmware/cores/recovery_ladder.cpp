@@ -25,6 +25,9 @@ std::string event_text(const LadderEvent& e) {
     std::string operator()(const ev::Resume&) const { return "resume"; }
     std::string operator()(const ev::Operator& o) const { return std::string("operator(") + to_string(o.rung) + ")"; }
     std::string operator()(const ev::TimerFired&) const { return "timer"; }
+    std::string operator()(const ev::Recorded& r) const {
+      return r.error.empty() ? "recorded" : "recorded(REBOOT_NOT_RECORDED)";
+    }
   };
   return std::visit(Visitor{}, e);
 }
@@ -43,13 +46,13 @@ struct LadderTable {
   static constexpr L::Handler kUndefined = nullptr;
   // clang-format off
   static constexpr std::array<std::array<L::Handler, kEvents>, kStates> kTable{{
-      //                Start       Failure           Recovered      Stop      Resume       Operator               TimerFired
-      /* idle */      {{&L::begin,  &L::climb,        &L::ignore,    &L::stop, &L::ignore,  &L::operator_request,  &L::stale_timer}},
-      /* backoff */   {{kUndefined, &L::note_failure, &L::recovered, &L::stop, &L::ignore,  &L::operator_request,  &L::attempt}},
-      /* acting */    {{kUndefined, &L::climb,        &L::recovered, &L::stop, &L::ignore,  &L::refuse_busy,       &L::stale_timer}},
-      /* watching */  {{kUndefined, &L::climb,        &L::ignore,    &L::stop, &L::ignore,  &L::operator_request,  &L::stable}},
-      /* exhausted */ {{kUndefined, &L::note_failure, &L::recovered, &L::stop, &L::ignore,  &L::operator_request,  &L::start_over}},
-      /* stopped */   {{kUndefined, &L::note_failure, &L::recovered, &L::stop, &L::resume,  &L::operator_request,  &L::stale_timer}},
+      //                Start       Failure           Recovered      Stop      Resume       Operator               TimerFired        Recorded
+      /* idle */      {{&L::begin,  &L::climb,        &L::ignore,    &L::stop, &L::ignore,  &L::operator_request,  &L::stale_timer,  &L::stale_record}},
+      /* backoff */   {{kUndefined, &L::note_failure, &L::recovered, &L::stop, &L::ignore,  &L::operator_request,  &L::attempt,      &L::stale_record}},
+      /* acting */    {{kUndefined, &L::climb,        &L::recovered, &L::stop, &L::ignore,  &L::refuse_busy,       &L::stale_timer,  &L::recorded}},
+      /* watching */  {{kUndefined, &L::climb,        &L::ignore,    &L::stop, &L::ignore,  &L::operator_request,  &L::stable,       &L::stale_record}},
+      /* exhausted */ {{kUndefined, &L::note_failure, &L::recovered, &L::stop, &L::ignore,  &L::operator_request,  &L::start_over,   &L::stale_record}},
+      /* stopped */   {{kUndefined, &L::note_failure, &L::recovered, &L::stop, &L::resume,  &L::operator_request,  &L::stale_timer,  &L::stale_record}},
   }};
   // clang-format on
 };
@@ -92,6 +95,10 @@ std::vector<LadderAction> RecoveryLadder::handle(const LadderEvent& event, TimeP
   State from = state_;
   LadderStatus before = status_;
   state_ = (this->*cell)(event);
+  if (awaiting_record_ && state_ != State::acting) {  // the climb moved on before the record was written
+    awaiting_record_ = false;
+    log_.notice() << "the reboot is no longer wanted: not rebooting";
+  }
   if (from != state_)
     log_.info() << to_string(from) << " --" << event_text(event) << "--> " << to_string(state_);
   else
@@ -230,6 +237,26 @@ State RecoveryLadder::stale_timer(const LadderEvent&) {
   return state_;  // a timer that fired while its cancel was on the way
 }
 
+// The answer to PersistReboots. Only a record on disk lets the reboot go
+// ahead; a failed write is a failed attempt, and the climb goes on.
+State RecoveryLadder::recorded(const LadderEvent& e) {
+  if (!awaiting_record_) return stale_record(e);  // acting on another rung: not ours
+  awaiting_record_ = false;
+  const auto& r = std::get<ev::Recorded>(e);
+  if (r.error.empty()) {
+    emit<act::Do>(Rung::reboot, reason_, false);
+    return State::acting;
+  }
+  log_.error() << "not rebooting: the reboot could not be recorded first (" << r.error << ")";
+  return climb(ev::Failure{"REBOOT_NOT_RECORDED", "not rebooting: " + r.error, r.unix_seconds});
+}
+
+// Recorded after the climb moved on (a Stop, a recovery or a failure came
+// first; handle() dropped the wait): the reboot it was for is not wanted.
+State RecoveryLadder::stale_record(const LadderEvent&) {
+  return state_;
+}
+
 // ---- helpers ----
 
 int RecoveryLadder::budget(Rung rung) const {
@@ -327,6 +354,8 @@ State RecoveryLadder::run(Rung rung, std::int64_t unix_seconds, bool by_operator
     reboots_.last_reason = reason_;
     status_.reboots_last_day = static_cast<unsigned>(reboots_.reboots.size());
     emit<act::PersistReboots>(reboots_);  // first: the reason must survive the reboot
+    awaiting_record_ = true;              // Do follows Recorded
+    return State::acting;
   }
   emit<act::Do>(rung, reason_, by_operator);
   return State::acting;

@@ -3,6 +3,8 @@
 // a failure unless a test says otherwise) and records what was done when.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "fb/core/recovery_ladder.hpp"
 
 using namespace std::chrono_literals;
@@ -44,14 +46,20 @@ struct Harness {
 
   void feed(const fb::core::LadderEvent& e) {
     for (const auto& a : ladder.handle(e, time.now())) apply(a);
+    while (!queued.empty()) {  // the adapter's answers, after the batch that asked
+      fb::core::LadderEvent next = queued.front();
+      queued.erase(queued.begin());
+      feed(next);
+    }
   }
   void apply(const fb::core::LadderAction& a) {
     if (auto* d = std::get_if<act::Do>(&a)) {
-      REQUIRE_MESSAGE(persist_pending_or_not_reboot(d->rung), "a reboot without the record persisted first");
+      REQUIRE_MESSAGE(persist_pending_or_not_reboot(d->rung), "a reboot without its record on disk");
       attempts.push_back({d->rung, since_start(), d->by_operator});
       if (auto_fail) pending_failure = true;
     } else if (auto* p = std::get_if<act::PersistReboots>(&a)) {
-      persisted.push_back(p->record);
+      if (record_error.empty()) persisted.push_back(p->record);
+      if (!hold_record) queued.push_back(ev::Recorded{record_error, wall()});
     } else if (auto* t = std::get_if<act::ArmTimer>(&a)) {
       if (timer) time.cancel(timer);
       timer = time.arm(t->deadline, [this] {
@@ -94,6 +102,9 @@ struct Harness {
   std::int64_t wall_zero = kBoot;  // the wall clock at time zero (small: a Pi whose clock is not set)
   RecoveryLadder ladder;
   bool auto_fail = true;
+  std::string record_error;  // what writing the reboot record answers ("" = on disk)
+  bool hold_record = false;  // keep the answer back (a test feeds it later)
+  std::vector<fb::core::LadderEvent> queued;
   bool pending_failure = false;
   fb::TimerId timer = 0;
   std::vector<Attempt> attempts;
@@ -209,6 +220,42 @@ TEST_CASE("reboot when allowed: persisted before it is requested, at most reboot
     if (a.rung == Rung::reboot) reboot_at.push_back(a.at);
   for (std::size_t i = 2; i < reboot_at.size(); ++i) CHECK(reboot_at[i] - reboot_at[i - 2] >= 24h);
   CHECK(h.log_has("reboot not requested: 2 reboot(s) in the last 24 h, reboot_max_per_day = 2"));
+}
+
+TEST_CASE("a reboot record that cannot be written: no reboot, REBOOT_NOT_RECORDED, the climb goes on") {
+  LadderPolicy p = policy_332();
+  p.reboot_allowed = true;
+  Harness h(p);
+  h.record_error = "state/reboots.json.tmp: Is a directory";
+  h.fail();
+  h.time.advance(30h);
+  CHECK(h.reboots_seen() == 0);  // never, however long it climbs
+  CHECK(h.log_has("not rebooting: the reboot could not be recorded first (state/reboots.json.tmp: Is a directory)"));
+  CHECK(std::any_of(h.reports.begin(), h.reports.end(),
+                    [](const fb::core::LadderStatus& r) { return r.last_failure == "REBOOT_NOT_RECORDED"; }));
+  CHECK(h.attempts.size() > 8);  // the lower rungs still run, spaced by backoff_max
+  CHECK(h.ladder.undefined_transitions() == 0);
+  // Once the state dir is writable again, the next climb may reboot.
+  h.record_error.clear();
+  h.time.advance(30h);
+  CHECK(h.reboots_seen() >= 1);
+}
+
+TEST_CASE("the record is written but the climb moved on first: the reboot it was for does not happen") {
+  LadderPolicy p = policy_332();
+  p.reboot_allowed = true;
+  Harness h(p);
+  h.hold_record = true;
+  h.fail();
+  for (int i = 0; i < 200 && h.persisted.empty(); ++i) h.time.advance(1min);
+  REQUIRE(h.persisted.size() == 1);  // PersistReboots went out; its answer is held back
+  CHECK(h.ladder.state() == State::acting);
+  h.feed(ev::Stop{"SIM_PUK_REQUIRED", "the SIM is PUK-locked"});
+  h.feed(ev::Recorded{"", h.wall()});
+  CHECK(h.reboots_seen() == 0);
+  CHECK(h.log_has("the reboot is no longer wanted: not rebooting"));
+  CHECK(h.ladder.state() == State::stopped);
+  CHECK(h.ladder.undefined_transitions() == 0);
 }
 
 TEST_CASE("the reboot record from before a reboot is reported and still counts against the daily limit") {

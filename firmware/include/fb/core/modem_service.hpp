@@ -158,8 +158,7 @@ class ModemService {
   std::string usb_port_;                 // the modem's USB location ("1-1.3"), "" for a tty outside USB
   std::unique_ptr<HostActions> host_;
   std::unique_ptr<usb::HubPower> hub_power_;
-  std::string last_power_cycle_;     // what the last cycle did, for status
-  std::string reboot_record_error_;  // why the last PersistReboots failed ("" = on disk)
+  std::string last_power_cycle_;  // what the last cycle did, for status
   std::string boot_id_problem_;
   TimerId machine_timer_ = 0;
   TimerId ladder_timer_ = 0;

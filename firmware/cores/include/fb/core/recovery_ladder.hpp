@@ -19,9 +19,13 @@
 //  - after stable_after of health (Recovered and no Failure since) every
 //    budget is full again;
 //  - reboot only when reboot_allowed and fewer than reboot_max_per_day
-//    reboots happened in the 24 hours before; the caller persists
-//    PersistReboots atomically *before* carrying out the reboot, and passes
-//    the record back in Start after boot (which reports the reason);
+//    reboots happened in the 24 hours before; the ladder asks for the record
+//    to be written (PersistReboots, atomically) and requests the reboot (Do)
+//    only when Recorded says it is on disk: a record that could not be
+//    written is a failure REBOOT_NOT_RECORDED and no reboot (fail closed —
+//    without it the daily limit would not hold across the reboot). The
+//    caller passes the record back in Start after boot (which reports the
+//    reason);
 //  - with every budget spent and no reboot allowed the ladder waits
 //    backoff_max, then starts again from the bottom (it never gives up on
 //    a link that might come back by itself, and never spins);
@@ -118,10 +122,14 @@ struct Operator {  // failberryctl redial / reset-modem / cycle-usb
 struct TimerFired {
   std::int64_t unix_seconds = 0;
 };
+struct Recorded {     // the answer to PersistReboots
+  std::string error;  // "" = the record is on disk; else why it is not
+  std::int64_t unix_seconds = 0;
+};
 }  // namespace ladder_event
 using LadderEvent =
     std::variant<ladder_event::Start, ladder_event::Failure, ladder_event::Recovered, ladder_event::Stop,
-                 ladder_event::Resume, ladder_event::Operator, ladder_event::TimerFired>;
+                 ladder_event::Resume, ladder_event::Operator, ladder_event::TimerFired, ladder_event::Recorded>;
 
 namespace ladder_action {
 struct Do {  // carry out the rung; report the outcome as Failure or Recovered
@@ -129,7 +137,7 @@ struct Do {  // carry out the rung; report the outcome as Failure or Recovered
   std::string reason;
   bool by_operator = false;
 };
-struct PersistReboots {  // write the record (atomically) before rebooting
+struct PersistReboots {  // write the record (atomically), then answer with Recorded
   RebootRecord record;
 };
 struct ArmTimer {
@@ -173,6 +181,8 @@ class RecoveryLadder {
   State stable(const LadderEvent& e);
   State start_over(const LadderEvent& e);
   State stale_timer(const LadderEvent& e);
+  State recorded(const LadderEvent& e);
+  State stale_record(const LadderEvent& e);
 
   template <class A, class... Args>
   void emit(Args&&... args) {
@@ -199,6 +209,7 @@ class RecoveryLadder {
   RebootRecord reboots_;
   std::string boot_id_;
   std::string record_problem_;
+  bool awaiting_record_ = false;  // PersistReboots sent; the reboot waits for Recorded
   bool timer_armed_ = false;
   std::array<bool, kRungs> skipped_logged_{};  // "not available" said once per rung
   LadderStatus status_;
