@@ -6,25 +6,13 @@
 #include <map>
 
 #include "fb/config/parse.hpp"
+#include "minimal_config.hpp"
 
 using namespace fb::core;
 using namespace std::chrono_literals;
 
 namespace {
-constexpr const char* kMinimal = R"(
-[modem]
-apn = internet
-
-[uplink.wired]
-interface = eth0
-gateway = 192.168.1.1
-priority = 20
-
-[uplink.cellular]
-interface = ppp0
-kind = ppp
-priority = 10
-)";
+constexpr const char* kMinimal = fb::test::kMinimalConfig;
 
 std::vector<std::string> errors_of(std::string_view text) {
   std::vector<std::string> out;

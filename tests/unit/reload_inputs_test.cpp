@@ -10,26 +10,14 @@
 #include <vector>
 
 #include "fb/config/parse.hpp"
+#include "minimal_config.hpp"
 
 using namespace fb::core;
 using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* kConfig = R"(
-[modem]
-apn = internet
-
-[uplink.wired]
-interface = eth0
-gateway = 192.168.1.1
-priority = 20
-
-[uplink.cellular]
-interface = ppp0
-kind = ppp
-priority = 10
-)";
+constexpr const char* kConfig = fb::test::kMinimalConfig;
 
 Config base() {
   ConfigResult r = parse_config(kConfig, "t.ini");
