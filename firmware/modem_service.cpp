@@ -174,7 +174,7 @@ void ModemService::apply(const LadderAction& action) {
 
 health::ModemStatus ModemService::modem_status() const {
   health::ModemStatus h = modem_health(machine_.status(), config_.modem.device.text);
-  h.at_probe = last_probe_;
+  h.at_probe = last_port_search_;
   h.mode_switch = last_switch_;
   h.ppp_interface = link_.interface;
   h.ppp_local = link_.local;
