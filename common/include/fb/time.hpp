@@ -1,10 +1,11 @@
 // Time as a dependency: decision code never reads a clock or sleeps.
 //
 // Contract: `Clock::now()` is monotonic. `TimerService::arm()` calls back once
-// at or after the deadline on the daemon's one thread; `cancel()` of a fired or
-// unknown id is a no-op. Production code uses the Asio implementation in
-// firmware/; tests use VirtualTime, which fires due timers in deadline order
-// (ties in arming order) only when the test advances it.
+// at or after the deadline on the daemon's one thread; after `cancel()` the
+// callback never runs; `cancel()` of a fired or unknown id is a no-op.
+// Production code uses the Asio implementation in firmware/; tests use
+// VirtualTime, which fires due timers in deadline order (ties in arming order)
+// only when the test advances it.
 #pragma once
 
 #include <chrono>
