@@ -161,8 +161,8 @@ class ModemService {
   std::string last_power_cycle_;     // what the last cycle did, for status
   std::string reboot_record_error_;  // why the last PersistReboots failed ("" = on disk)
   std::string boot_id_problem_;
-  TimerId machine_timer_ = 0;
-  TimerId ladder_timer_ = 0;
+  OneShot machine_timer_{timers_};
+  OneShot ladder_timer_{timers_};
   // Events for the machine and the ladder, in order; an action's event runs
   // after the current one (post() from apply, then the running loop takes it).
   EventPump<Event> events_{[this](Event&& e) { handle(e); }};
