@@ -10,8 +10,9 @@ TimerId AsioTimerService::arm(TimePoint deadline, std::function<void()> callback
   TimerId id = ++last_id_;
   auto timer = std::make_unique<boost::asio::steady_timer>(io_, deadline);
   timer->async_wait([this, id, cb = std::move(callback)](const boost::system::error_code& ec) {
-    if (ec) return;  // cancelled
-    timers_.erase(id);
+    // Cancelled: before expiry the wait ends with an error; after it, with
+    // the completion already queued, the id is gone from timers_.
+    if (ec || timers_.erase(id) == 0) return;
     cb();
   });
   timers_.emplace(id, std::move(timer));

@@ -248,7 +248,7 @@ void Daemon::on_signal(int signo) {
   }
   log_.notice() << "received " << (signo == SIGTERM ? "SIGTERM" : "SIGINT") << ", shutting down";
   notifier_.stopping();
-  timers_.cancel(watchdog_timer_);
+  watchdog_timer_.cancel();
   ddns_.reset();
   addresses_.stop();
   http_.reset();
@@ -405,7 +405,7 @@ void Daemon::keep_watchdog_alive() {
   auto period = notifier_.watchdog_period();
   if (!period) return;
   notifier_.watchdog();
-  watchdog_timer_ = timers_.arm_after(*period, [this] { keep_watchdog_alive(); });
+  watchdog_timer_.arm_after(*period, [this] { keep_watchdog_alive(); });
 }
 
 }  // namespace fb::core

@@ -56,7 +56,6 @@ DdnsService::DdnsService(boost::asio::io_context& io, TimerService& timers, Addr
 
 DdnsService::~DdnsService() {
   if (listener_) addresses_.unlisten(listener_);
-  if (timer_) timers_.cancel(timer_);
   client_.reset();  // aborts a request in flight; its callback is not called
   retired_.reset();
 }
@@ -148,14 +147,9 @@ void DdnsService::perform(const DdnsAction& action) {
       feed(ev::SetFinished{r});
     });
   } else if (const auto* t = std::get_if<act::ArmTimer>(&action)) {
-    if (timer_) timers_.cancel(timer_);
-    timer_ = timers_.arm(t->deadline, [this] {
-      timer_ = 0;
-      feed(ev::TimerFired{});
-    });
+    timer_.arm(t->deadline, [this] { feed(ev::TimerFired{}); });
   } else if (std::holds_alternative<act::CancelTimer>(action)) {
-    if (timer_) timers_.cancel(timer_);
-    timer_ = 0;
+    timer_.cancel();
   } else if (const auto* p = std::get_if<act::Persist>(&action)) {
     std::string error = state_file_.store(p->published);
     if (!error.empty())

@@ -53,8 +53,6 @@ ModemService::ModemService(boost::asio::io_context& io, TimerService& timers, co
 ModemService::~ModemService() {
   *alive_ = false;
   data_link_.reset();  // SIGKILLs a running pppd
-  if (machine_timer_) timers_.cancel(machine_timer_);
-  if (ladder_timer_) timers_.cancel(ladder_timer_);
   if (channel_) channel_->close();
 }
 
@@ -128,14 +126,9 @@ void ModemService::apply(const ModemAction& action) {
         } else if constexpr (std::is_same_v<A, mact::Resume>) {
           events_.post(LadderEvent{lev::Resume{}});
         } else if constexpr (std::is_same_v<A, mact::ArmTimer>) {
-          if (machine_timer_) timers_.cancel(machine_timer_);
-          machine_timer_ = timers_.arm(a.deadline, [this] {
-            machine_timer_ = 0;
-            feed(ModemEvent{mev::TimerFired{}});
-          });
+          machine_timer_.arm(a.deadline, [this] { feed(ModemEvent{mev::TimerFired{}}); });
         } else if constexpr (std::is_same_v<A, mact::CancelTimer>) {
-          if (machine_timer_) timers_.cancel(machine_timer_);
-          machine_timer_ = 0;
+          machine_timer_.cancel();
         } else if constexpr (std::is_same_v<A, mact::Report>) {
           // status is read from the machine when asked
         }
@@ -156,14 +149,9 @@ void ModemService::apply(const LadderAction& action) {
         } else if constexpr (std::is_same_v<A, lact::PersistReboots>) {
           persist_reboots(a.record);
         } else if constexpr (std::is_same_v<A, lact::ArmTimer>) {
-          if (ladder_timer_) timers_.cancel(ladder_timer_);
-          ladder_timer_ = timers_.arm(a.deadline, [this] {
-            ladder_timer_ = 0;
-            feed(LadderEvent{lev::TimerFired{unix_now()}});
-          });
+          ladder_timer_.arm(a.deadline, [this] { feed(LadderEvent{lev::TimerFired{unix_now()}}); });
         } else if constexpr (std::is_same_v<A, lact::CancelTimer>) {
-          if (ladder_timer_) timers_.cancel(ladder_timer_);
-          ladder_timer_ = 0;
+          ladder_timer_.cancel();
         } else if constexpr (std::is_same_v<A, lact::Report>) {
         }
       },
@@ -174,7 +162,7 @@ void ModemService::apply(const LadderAction& action) {
 
 health::ModemStatus ModemService::modem_status() const {
   health::ModemStatus h = modem_health(machine_.status(), config_.modem.device.text);
-  h.at_probe = last_probe_;
+  h.at_probe = last_port_search_;
   h.mode_switch = last_switch_;
   h.ppp_interface = link_.interface;
   h.ppp_local = link_.local;

@@ -97,29 +97,30 @@ void ModemService::scan() {
       // The profile does not name the AT port: ask each tty (discovery's interface order).
       profile_ = chosen;
       cdrom_control_ = cdrom_control_for(*profile_, usb_id_);
-      modem::AtPortProber::Options o;
+      modem::AtPortFinder::Options o;
       o.name = "modem-probe[" + found->device.port + "]";
       o.dev = options_.dev_root;
       o.timeout = config_.modem.command_timeout;
-      if (prober_) prober_->cancel();  // a newer scan replaces an unfinished probe
-      prober_ = std::make_unique<modem::AtPortProber>(io_, timers_, o);
+      if (at_port_finder_) at_port_finder_->cancel();  // a newer scan replaces an unfinished search
+      at_port_finder_ = std::make_unique<modem::AtPortFinder>(io_, timers_, o);
       log_.info() << s.description << ": the profile does not name the AT port; probing " << found->candidates.size()
                   << " ttys";
-      prober_->start(found->candidates, [this, s, alive = alive_](modem::Result<modem::ProbeResult> r) mutable {
-        if (!*alive) return;
-        std::string summary = prober_ ? prober_->report().summary() : std::string();
-        bool again = summary == last_probe_;  // the same outcome as last time: no news for the log
-        last_probe_ = summary;
-        if (r) {
-          s.at_tty = dev_path(r->at_tty);
-          s.description += "; AT port probed: " + r->at_tty;
-          log_.notice() << "AT port probe: " << last_probe_ << " -> " << r->at_tty;
-        } else {
-          s.error = Error{r.error().code, s.description + ": " + r.error().detail};
-          (again ? log_.debug() : log_.warning()) << "AT port probe: " << describe(r.error());
-        }
-        feed(ModemEvent{std::move(s)});
-      });
+      at_port_finder_->start(
+          found->candidates, [this, s, alive = alive_](modem::Result<modem::AtPortSearch> r) mutable {
+            if (!*alive) return;
+            std::string summary = at_port_finder_ ? at_port_finder_->report().summary() : std::string();
+            bool again = summary == last_port_search_;  // the same outcome as last time: no news for the log
+            last_port_search_ = summary;
+            if (r) {
+              s.at_tty = dev_path(r->at_tty);
+              s.description += "; AT port probed: " + r->at_tty;
+              log_.notice() << "AT port probe: " << last_port_search_ << " -> " << r->at_tty;
+            } else {
+              s.error = Error{r.error().code, s.description + ": " + r.error().detail};
+              (again ? log_.debug() : log_.warning()) << "AT port probe: " << describe(r.error());
+            }
+            feed(ModemEvent{std::move(s)});
+          });
       return;
     }
   } else {

@@ -72,7 +72,7 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
     p.up_count = c.up_count;
     p.down_count = c.down_count;
     p.reliability = c.reliability;
-    uplinks_.push_back(std::make_unique<Uplink>(i, c, *net::UplinkSlot::at(static_cast<int>(i)), p));
+    uplinks_.push_back(std::make_unique<Uplink>(i, c, *net::UplinkSlot::at(static_cast<int>(i)), p, timers_));
   }
   std::vector<PolicyUplink> ranked;
   for (const UplinkConfig& c : config_.uplinks) ranked.push_back({c.name, c.priority, c.kind == UplinkKind::ppp});
@@ -138,11 +138,9 @@ void NetworkService::quiesce() {
   subscription_.reset();
   for (auto& u : uplinks_) {
     cancel_round(*u);
-    if (u->timer) timers_.cancel(u->timer);
-    u->timer = 0;
+    u->timer.cancel();
   }
-  if (policy_timer_) timers_.cancel(policy_timer_);
-  policy_timer_ = 0;
+  policy_timer_.cancel();
   prober_.reset();
 }
 

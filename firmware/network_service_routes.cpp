@@ -65,14 +65,9 @@ void NetworkService::feed(Uplink& u, const TrackerEvent& event) {
     } else if (std::holds_alternative<tact::CancelRound>(a)) {
       cancel_round(u);
     } else if (auto* t = std::get_if<tact::ArmTimer>(&a)) {
-      if (u.timer) timers_.cancel(u.timer);
-      u.timer = timers_.arm(t->deadline, [this, &u] {
-        u.timer = 0;
-        feed(u, tracker_event::TimerFired{});
-      });
+      u.timer.arm(t->deadline, [this, &u] { feed(u, tracker_event::TimerFired{}); });
     } else if (std::holds_alternative<tact::CancelTimer>(a)) {
-      if (u.timer) timers_.cancel(u.timer);
-      u.timer = 0;
+      u.timer.cancel();
     } else if (auto* r = std::get_if<tact::Report>(&a)) {
       if (usable(r->status.state) && !u.table_route) install_uplink_routes(u);
       feed_policy(policy_event::UplinkChanged{u.index, usable(r->status.state), r->status.reason});
@@ -88,15 +83,12 @@ void NetworkService::feed_policy(const PolicyEvent& event) {
     } else if (auto* f = std::get_if<pact::FlushConntrack>(&a)) {
       flush(f->index);
     } else if (auto* t = std::get_if<pact::ArmTimer>(&a)) {
-      if (policy_timer_) timers_.cancel(policy_timer_);
-      policy_timer_ = timers_.arm(t->deadline, [this] {
-        policy_timer_ = 0;
+      policy_timer_.arm(t->deadline, [this] {
         event_at_ = timers_.now();
         feed_policy(policy_event::TimerFired{});
       });
     } else if (std::holds_alternative<pact::CancelTimer>(a)) {
-      if (policy_timer_) timers_.cancel(policy_timer_);
-      policy_timer_ = 0;
+      policy_timer_.cancel();
     }
   }
 }

@@ -13,8 +13,8 @@
 namespace fb::core {
 
 struct NetworkService::Uplink {
-  Uplink(std::size_t i, const UplinkConfig& c, net::UplinkSlot s, TrackerPolicy p)
-      : index(i), cfg(c), slot(s), tracker("uplink[" + c.name + "]", p) {}
+  Uplink(std::size_t i, const UplinkConfig& c, net::UplinkSlot s, TrackerPolicy p, TimerService& timers)
+      : index(i), cfg(c), slot(s), tracker("uplink[" + c.name + "]", p), timer(timers) {}
 
   std::size_t index;
   UplinkConfig cfg;
@@ -25,7 +25,7 @@ struct NetworkService::Uplink {
   std::set<IpAddress> source_rules;      // addresses with a source rule installed
   std::set<IpAddress> recent_addresses;  // every address seen: a dead uplink's conntrack flush
   bool table_route = false;              // its own table's default is installed
-  TimerId timer = 0;
+  OneShot timer;                         // the tracker's ArmTimer
   // The probe round in flight.
   std::vector<std::uint64_t> probes;
   int pending = 0;

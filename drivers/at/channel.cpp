@@ -25,7 +25,6 @@ AtChannel::AtChannel(boost::asio::io_context& io, TimerService& timers, Options 
 
 AtChannel::~AtChannel() {
   life_.reset();
-  if (timer_) timers_.cancel(*timer_);
   boost::system::error_code ignored;
   sd_.close(ignored);
 }
@@ -140,7 +139,6 @@ void AtChannel::dispatch(std::vector<FramerEvent>& events) {
       case FramerEvent::Kind::completed: {
         if (draining_) {
           log_.info() << "late answer to " << *draining_ << " dropped: " << decode_text(e.response.final.line);
-          if (timer_) timers_.cancel(*timer_);
           on_drained();
           break;
         }
@@ -171,11 +169,9 @@ void AtChannel::start_next() {
   framer_.begin(c.text, c.expect);
   log_.debug() << "-> " << loggable(c.text);
   out_ = c.text + "\r";
-  std::weak_ptr<AtChannel*> weak = life_;
   CommandId id = current_->id;
-  timer_ = timers_.arm_after(c.timeout, [weak, id] {
-    if (auto self = weak.lock()) (*self)->on_timeout(id);
-  });
+  timer_.arm_after(c.timeout, [this, id] { on_timeout(id); });
+  std::weak_ptr<AtChannel*> weak = life_;
   boost::asio::async_write(sd_, boost::asio::buffer(out_), [weak](const boost::system::error_code& ec, std::size_t) {
     if (auto self = weak.lock()) (*self)->on_written(ec);
   });
@@ -188,7 +184,6 @@ void AtChannel::on_written(const boost::system::error_code& ec) {
 
 void AtChannel::on_timeout(CommandId id) {
   if (!current_ || current_->id != id) return;
-  timer_.reset();
   const Command& c = current_->command;
   std::string detail = loggable(c.text) + " (" + std::to_string(c.timeout.count()) + " ms)";
   log_.warning() << "no answer to " << detail;
@@ -197,27 +192,21 @@ void AtChannel::on_timeout(CommandId id) {
   draining_ = loggable(c.text);
   framer_.abandon();
   framer_.begin("", {});
-  std::weak_ptr<AtChannel*> weak = life_;
-  timer_ = timers_.arm_after(std::min(c.timeout, options_.default_timeout), [weak] {
-    if (auto self = weak.lock()) (*self)->on_drained();
-  });
+  timer_.arm_after(std::min(c.timeout, options_.default_timeout), [this] { on_drained(); });
   Pending timed_out = std::move(*current_);
   current_.reset();
   complete(std::move(timed_out.done), Error{Code::at_timeout, detail});
 }
 
 void AtChannel::on_drained() {
-  timer_.reset();
+  timer_.cancel();
   draining_.reset();
   framer_.abandon();
   start_next();
 }
 
 void AtChannel::finish_current(CommandResult result) {
-  if (timer_) {
-    timers_.cancel(*timer_);
-    timer_.reset();
-  }
+  timer_.cancel();
   Pending done = std::move(*current_);
   current_.reset();
   if (done.done) complete(std::move(done.done), std::move(result));
@@ -230,10 +219,7 @@ void AtChannel::complete(std::function<void(CommandResult)> done, CommandResult 
 }
 
 void AtChannel::fail_all(Code code, const std::string& detail) {
-  if (timer_) {
-    timers_.cancel(*timer_);
-    timer_.reset();
-  }
+  timer_.cancel();
   draining_.reset();
   framer_.abandon();
   if (current_) {

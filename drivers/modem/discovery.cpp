@@ -86,11 +86,11 @@ FoundModem resolve_ports(const UsbDevice& device) {
       f.how = "bInterfaceProtocol " + std::to_string(ports.at) + " is AT, " + std::to_string(ports.data) +
               " is PPP (profile)";
       break;
-    case PortMap::By::probe: f.how = "unknown stick: probe " + tty_list(f.candidates); break;
+    case PortMap::By::search: f.how = "unknown stick: probe " + tty_list(f.candidates); break;
   }
   if (at && !at->ttys.empty()) f.at_tty = at->ttys.front();
   if (data && !data->ttys.empty()) f.data_tty = data->ttys.front();
-  if (ports.by != PortMap::By::probe && f.at_tty.empty())
+  if (ports.by != PortMap::By::search && f.at_tty.empty())
     f.how += "; the AT interface has no tty (driver not bound?): probe " + tty_list(f.candidates);
   return f;
 }

@@ -161,16 +161,11 @@ std::optional<std::string> PppdRunner::start(int tty_fd) {
   read_log();
   watch_exit();
   if (options_.up_timeout.count() > 0) {
-    std::weak_ptr<PppdRunner*> weak = life_;
-    up_timer_ = timers_.arm_after(options_.up_timeout, [weak] {
-      auto alive = weak.lock();
-      if (!alive) return;
-      PppdRunner& self = **alive;
-      self.up_timer_.reset();
-      if (self.state_ != State::starting) return;
-      self.log_.warning() << "link not up after " << self.options_.up_timeout.count() << " ms; stopping pppd";
-      self.up_timed_out_ = true;
-      self.stop();
+    up_timer_.arm_after(options_.up_timeout, [this] {
+      if (state_ != State::starting) return;
+      log_.warning() << "link not up after " << options_.up_timeout.count() << " ms; stopping pppd";
+      up_timed_out_ = true;
+      stop();
     });
   }
   return std::nullopt;
@@ -182,15 +177,10 @@ void PppdRunner::stop() {
   set_state(State::stopping, up_timed_out_ ? "up timeout" : "stop requested");
   if (pidfd_signal(pidfd_.native_handle(), SIGTERM) != 0)
     log_.warning() << "SIGTERM to pppd " << pid_ << ": " << errno_text(errno);
-  std::weak_ptr<PppdRunner*> weak = life_;
-  kill_timer_ = timers_.arm_after(options_.stop_timeout, [weak] {
-    auto alive = weak.lock();
-    if (alive) (*alive)->escalate();
-  });
+  kill_timer_.arm_after(options_.stop_timeout, [this] { escalate(); });
 }
 
 void PppdRunner::escalate() {
-  kill_timer_.reset();
   if (state_ != State::stopping) return;
   log_.warning() << "pppd " << pid_ << " still running " << options_.stop_timeout.count()
                  << " ms after SIGTERM; sending SIGKILL";
@@ -231,8 +221,7 @@ void PppdRunner::on_line(std::string raw) {
   auto change = follower_.feed(line);
   if (change == LogFollower::Change::none) return;
   if (change == LogFollower::Change::up && state_ == State::starting) {
-    if (up_timer_) timers_.cancel(*up_timer_);
-    up_timer_.reset();
+    up_timer_.cancel();
     const auto& l = follower_.link();
     set_state(State::up, l.interface + " " + l.local + " -> " + l.remote);
   }
@@ -302,10 +291,8 @@ void PppdRunner::on_exited() {
 }
 
 void PppdRunner::cleanup() {
-  if (kill_timer_) timers_.cancel(*kill_timer_);
-  if (up_timer_) timers_.cancel(*up_timer_);
-  kill_timer_.reset();
-  up_timer_.reset();
+  kill_timer_.cancel();
+  up_timer_.cancel();
   boost::system::error_code ignored;
   pidfd_.close(ignored);
   log_pipe_.close(ignored);

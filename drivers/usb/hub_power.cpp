@@ -76,11 +76,7 @@ struct HubPower::Op {
 };
 
 HubPower::HubPower(boost::asio::io_context& io, TimerService& timers, Options options)
-    : io_(io),
-      timers_(timers),
-      options_(std::move(options)),
-      log_(options_.name),
-      life_(std::make_shared<HubPower*>(this)) {
+    : io_(io), timers_(timers), options_(std::move(options)), log_(options_.name) {
   int rc = libusb_init(&usb_);
   if (rc != 0) {
     usb_ = nullptr;
@@ -90,7 +86,6 @@ HubPower::HubPower(boost::asio::io_context& io, TimerService& timers, Options op
 }
 
 HubPower::~HubPower() {
-  life_.reset();
   if (usb_) libusb_exit(usb_);
 }
 
@@ -388,10 +383,7 @@ void HubPower::off_with(std::shared_ptr<Op> op, Method method) {
       r.message = "off by " + std::string(to_string(method));
       return finish(op);
     }
-    std::weak_ptr<HubPower*> weak = life_;
-    timers_.arm_after(options_.off_time, [weak, op] {
-      if (auto alive = weak.lock()) (*alive)->turn_on(op);
-    });
+    step_timer_.arm_after(options_.off_time, [this, op] { turn_on(op); });
   };
   if (!op->report.watched) return then(true);
   // Gone: the kernel dropped the device; or, after libusb's request, the
@@ -456,10 +448,7 @@ void HubPower::wait_for(std::shared_ptr<Op> op, TimePoint deadline, std::functio
                         std::function<bool()> done) {
   if (done()) return then(true);
   if (timers_.now() >= deadline) return then(false);
-  std::weak_ptr<HubPower*> weak = life_;
-  timers_.arm_after(options_.poll, [weak, op, deadline, then, done] {
-    if (auto alive = weak.lock()) (*alive)->wait_for(op, deadline, then, done);
-  });
+  step_timer_.arm_after(options_.poll, [this, op, deadline, then, done] { wait_for(op, deadline, then, done); });
 }
 
 void HubPower::finish(std::shared_ptr<Op> op) {

@@ -87,9 +87,9 @@ struct ModeSwitcher::Impl : std::enable_shared_from_this<Impl> {
 
   std::map<int, FdWatch> fds;
   std::uint64_t generation = 0;
-  std::optional<TimerId> usb_timer;
-  std::optional<TimerId> deadline_timer;
-  std::optional<TimerId> rescan_timer;
+  OneShot usb_timer{timers};       // libusb's next transfer timeout, without timerfd
+  OneShot deadline_timer{timers};  // the core's deadline for the switched modem
+  OneShot rescan_timer{timers};    // sysfs again, for uevents that were missed
   std::unique_ptr<asio::posix::stream_descriptor> uevents;
   std::array<char, 8192> uevent_buf{};
   bool scan_posted = false;
@@ -358,29 +358,18 @@ struct ModeSwitcher::Impl : std::enable_shared_from_this<Impl> {
     libusb_handle_events_timeout_completed(ctx, &zero, nullptr);
     if (!ctx || libusb_pollfds_handle_timeouts(ctx)) return;
     // Platforms without timerfd: libusb's next transfer timeout on our timers.
-    if (usb_timer) timers.cancel(*usb_timer);
-    usb_timer.reset();
+    usb_timer.cancel();
     timeval next{};
     if (libusb_get_next_timeout(ctx, &next) == 1) {
       auto delay = std::chrono::duration_cast<Duration>(std::chrono::seconds(next.tv_sec) +
                                                         std::chrono::microseconds(next.tv_usec));
-      usb_timer = timers.arm_after(delay, [weak = weak_from_this()]() {
-        if (auto self = weak.lock()) {
-          self->usb_timer.reset();
-          self->handle_usb_events();
-        }
-      });
+      usb_timer.arm_after(delay, [this] { handle_usb_events(); });
     }
   }
 
   // ---- waiting for the modem ------------------------------------------------
   void watch(TimePoint deadline) {
-    deadline_timer = timers.arm(deadline, [weak = weak_from_this(), r = run]() {
-      if (auto self = weak.lock(); self && self->run == r) {
-        self->deadline_timer.reset();
-        self->feed(switch_event::TimedOut{});
-      }
-    });
+    deadline_timer.arm(deadline, [this] { feed(switch_event::TimedOut{}); });
     open_uevents();
     request_scan();
     arm_rescan();
@@ -417,12 +406,10 @@ struct ModeSwitcher::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void arm_rescan() {
-    rescan_timer = timers.arm_after(options.rescan_interval, [weak = weak_from_this(), r = run]() {
-      if (auto self = weak.lock(); self && self->run == r && self->running) {
-        self->rescan_timer.reset();
-        self->request_scan();
-        self->arm_rescan();
-      }
+    rescan_timer.arm_after(options.rescan_interval, [this] {
+      if (!running) return;
+      request_scan();
+      arm_rescan();
     });
   }
 
@@ -454,10 +441,7 @@ struct ModeSwitcher::Impl : std::enable_shared_from_this<Impl> {
   void stop() {
     running = false;
     close_device();
-    for (auto* t : {&usb_timer, &deadline_timer, &rescan_timer}) {
-      if (*t) timers.cancel(**t);
-      t->reset();
-    }
+    for (auto* t : {&usb_timer, &deadline_timer, &rescan_timer}) t->cancel();
     if (uevents) {
       boost::system::error_code ignored;
       uevents->close(ignored);

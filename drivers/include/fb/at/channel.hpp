@@ -143,7 +143,7 @@ class AtChannel {
   std::string out_;
   std::deque<Pending> queue_;
   std::optional<Pending> current_;
-  std::optional<TimerId> timer_;
+  OneShot timer_{timers_};               // the command's timeout, then the wait for a late answer
   std::optional<std::string> draining_;  // the timed-out command whose late answer we wait out
   CommandId last_id_ = 0;
   std::vector<Subscriber> subscribers_;

@@ -36,10 +36,11 @@ std::string_view to_string(Vendor vendor);
 // Where the AT and PPP ports are. ZTE numbers its interfaces per product
 // (ModemManager's 77-mm-zte-port-types.rules: the PPP "primary" and the AT
 // "secondary"); Huawei marks them in bInterfaceProtocol (0x01 modem, 0x02
-// PCUI) across products; a generic stick has to be probed.
+// PCUI) across products; a generic stick's AT port is searched for
+// (AtPortFinder).
 struct PortMap {
-  enum class By : std::uint8_t { interface_number, interface_protocol, probe };
-  By by = By::probe;
+  enum class By : std::uint8_t { interface_number, interface_protocol, search };
+  By by = By::search;
   std::uint8_t at = 0;    // interface number or bInterfaceProtocol
   std::uint8_t data = 0;  // same
   bool operator==(const PortMap&) const = default;

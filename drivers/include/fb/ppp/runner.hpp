@@ -110,8 +110,8 @@ class PppdRunner {
   std::string partial_;
   std::deque<std::string> last_;
   LogFollower follower_;
-  std::optional<TimerId> kill_timer_;
-  std::optional<TimerId> up_timer_;
+  OneShot kill_timer_{timers_};  // SIGKILL when SIGTERM was not enough
+  OneShot up_timer_{timers_};    // stop when the link is not up in time
   bool stop_requested_ = false;
   bool killed_by_us_ = false;
   bool up_timed_out_ = false;

@@ -131,7 +131,7 @@ class HubPower {
   libusb_context* usb_ = nullptr;
   std::string usb_init_error_;
   bool busy_ = false;
-  std::shared_ptr<HubPower*> life_;
+  OneShot step_timer_{timers_};  // the running operation's next poll, or the end of its off time
 };
 
 }  // namespace fb::usb

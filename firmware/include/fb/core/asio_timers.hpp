@@ -1,7 +1,8 @@
 // fb::TimerService on the daemon's io_context (steady_timer per armed timer).
 //
-// Contract: callbacks run on the io_context thread; cancel() before expiry
-// guarantees the callback never runs. Owns its timers; destroying it cancels all.
+// Contract: callbacks run on the io_context thread; after cancel() the
+// callback never runs, also when the timer had expired and its completion was
+// already queued. Owns its timers; destroying it cancels all.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

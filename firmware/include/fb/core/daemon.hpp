@@ -106,7 +106,7 @@ class Daemon {
   AddressBook addresses_{kernel_};  // the uplinks' addresses: arrival uplink, DDNS
   ServiceNotifier notifier_;
   Logger log_{"failberryd"};
-  TimerId watchdog_timer_ = 0;
+  OneShot watchdog_timer_{timers_};
   std::unique_ptr<health::HttpServer> http_;
   std::optional<HealthConfig> http_running_;      // settings of http_, when it runs
   std::vector<std::string> http_status_uplinks_;  // uplinks with serve_status, as http_ was started with

@@ -91,7 +91,7 @@ class DdnsService {
   std::optional<DdnsScheduler> scheduler_;
   std::mt19937 random_;
   std::uniform_real_distribution<double> unit_{0.0, 1.0};
-  TimerId timer_ = 0;
+  OneShot timer_{timers_};
   AddressBook::ListenerId listener_ = 0;
   std::string setup_code_;  // the last client that could not be built
   std::string setup_detail_;

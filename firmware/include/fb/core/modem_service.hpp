@@ -20,7 +20,7 @@
 // (libusb) when the machine says ModeSwitch, also in dry-run: the switch
 // talks only to the stick, never to the network or the host's routing, and
 // without it there is no modem to watch. When the profile does not name the
-// AT port and the stick has several ttys, fb::modem::AtPortProber asks each
+// AT port and the stick has several ttys, fb::modem::AtPortFinder asks each
 // one; what it tried goes to the log and to /status (modem.at_probe).
 // The member functions live in firmware/modem_service*.cpp, one file per
 // concern (the list is in firmware/modem_service_internal.hpp).
@@ -47,7 +47,7 @@
 #include "fb/core/recovery_ladder.hpp"
 #include "fb/event_pump.hpp"
 #include "fb/health/handler.hpp"
-#include "fb/modem/at_probe.hpp"
+#include "fb/modem/at_port_finder.hpp"
 #include "fb/modem/discovery.hpp"
 #include "fb/modem/sequences.hpp"
 #include "fb/ppp/runner.hpp"
@@ -160,16 +160,16 @@ class ModemService {
   std::unique_ptr<usb::HubPower> hub_power_;
   std::string last_power_cycle_;  // what the last cycle did, for status
   std::string boot_id_problem_;
-  TimerId machine_timer_ = 0;
-  TimerId ladder_timer_ = 0;
+  OneShot machine_timer_{timers_};
+  OneShot ladder_timer_{timers_};
   // Events for the machine and the ladder, in order; an action's event runs
   // after the current one (post() from apply, then the running loop takes it).
   EventPump<Event> events_{[this](Event&& e) { handle(e); }};
   bool last_do_ = false;  // the ladder emitted Do during the last operator request
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
-  std::unique_ptr<modem::AtPortProber> prober_;
-  std::string last_probe_;  // summary of the last AT port probe, for status
+  std::unique_ptr<modem::AtPortFinder> at_port_finder_;
+  std::string last_port_search_;  // summary of the last AT port search, for status
   std::unique_ptr<usb::ModeSwitcher> switcher_;
   std::optional<modem::UsbDevice> storage_device_;  // the storage-mode stick the last scan found
   std::string last_switch_;                         // how the last mode switch went, for status

@@ -136,7 +136,7 @@ class NetworkService {
   std::unique_ptr<health::Prober> prober_;
   std::vector<std::unique_ptr<Uplink>> uplinks_;
   std::unique_ptr<FailoverPolicy> policy_;
-  TimerId policy_timer_ = 0;
+  OneShot policy_timer_{timers_};
   std::optional<std::size_t> default_index_;  // the uplink the installed main default leads out of
   std::string default_text_;
   net::FirewallSpec firewall_;  // the table this service applied

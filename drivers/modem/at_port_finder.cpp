@@ -1,10 +1,10 @@
-#include "fb/modem/at_probe.hpp"
+#include "fb/modem/at_port_finder.hpp"
 
 #include <boost/asio/post.hpp>
 
 namespace fb::modem {
 
-std::string ProbeResult::summary() const {
+std::string AtPortSearch::summary() const {
   std::string s;
   for (const auto& a : tried) {
     s += (s.empty() ? "" : "; ") + a.tty + ": " + a.outcome;
@@ -13,26 +13,26 @@ std::string ProbeResult::summary() const {
   return s.empty() ? "nothing tried" : s;
 }
 
-AtPortProber::AtPortProber(boost::asio::io_context& io, TimerService& timers, Options options)
+AtPortFinder::AtPortFinder(boost::asio::io_context& io, TimerService& timers, Options options)
     : io_(io), timers_(timers), options_(std::move(options)), log_(options_.name) {}
 
-AtPortProber::~AtPortProber() {
+AtPortFinder::~AtPortFinder() {
   cancel();
 }
 
-void AtPortProber::cancel() {
+void AtPortFinder::cancel() {
   ++*run_;
   running_ = false;
   done_ = nullptr;
   channel_.reset();
 }
 
-std::string AtPortProber::path_of(const std::string& candidate) const {
+std::string AtPortFinder::path_of(const std::string& candidate) const {
   if (!candidate.empty() && candidate.front() == '/') return candidate;
   return (options_.dev / candidate).string();
 }
 
-void AtPortProber::start(std::vector<std::string> candidates, Done done) {
+void AtPortFinder::start(std::vector<std::string> candidates, Done done) {
   if (running_) {
     boost::asio::post(io_, [done = std::move(done)]() { done(Error{Code::no_modem, "already probing"}); });
     return;
@@ -41,7 +41,7 @@ void AtPortProber::start(std::vector<std::string> candidates, Done done) {
   running_ = true;
   done_ = std::move(done);
   candidates_ = std::move(candidates);
-  result_ = ProbeResult{};
+  result_ = AtPortSearch{};
   if (candidates_.empty()) {
     finish(Error{Code::no_modem, "no tty to probe for AT (is the stick's serial driver bound?)"});
     return;
@@ -50,18 +50,18 @@ void AtPortProber::start(std::vector<std::string> candidates, Done done) {
   for (const auto& c : candidates_) list += (list.empty() ? "" : ", ") + c;
   log_.info() << "probing " << list << " for the AT port";
   boost::asio::post(io_, [this, run = run_, mine = *run_]() {
-    if (*run == mine) probe(0);
+    if (*run == mine) try_port(0);
   });
 }
 
-void AtPortProber::probe(std::size_t index) {
+void AtPortFinder::try_port(std::size_t index) {
   index_ = index;
   attempt_ = 0;
   noise_ = 0;
   ask();
 }
 
-void AtPortProber::ask() {
+void AtPortFinder::ask() {
   const std::string& tty = candidates_[index_];
   at::AtChannel::Options o;
   o.name = options_.name + "[" + tty.substr(tty.rfind('/') + 1) + "]";
@@ -79,13 +79,13 @@ void AtPortProber::ask() {
   });
 }
 
-void AtPortProber::answered(at::CommandResult result) {
+void AtPortFinder::answered(at::CommandResult result) {
   // The completion is posted by the channel: replacing or closing it here is safe.
   noise_ += channel_ ? channel_->stats().noise_bytes : 0;
   const std::string& tty = candidates_[index_];
   if (result) {
     channel_.reset();
-    result_.tried.push_back(ProbeAttempt{tty, true, "OK", noise_});
+    result_.tried.push_back(AtPortAttempt{tty, true, "OK", noise_});
     result_.at_tty = tty;
     log_.notice() << tty << " answers AT: it is the AT port (" << result_.summary() << ")";
     finish(result_);
@@ -104,18 +104,18 @@ void AtPortProber::answered(at::CommandResult result) {
     next_port("answered " + describe(result.error()) + ", not OK");
 }
 
-void AtPortProber::next_port(std::string outcome) {
+void AtPortFinder::next_port(std::string outcome) {
   const std::string& tty = candidates_[index_];
   log_.info() << tty << ": " << outcome << "; not the AT port";
-  result_.tried.push_back(ProbeAttempt{tty, false, std::move(outcome), noise_});
+  result_.tried.push_back(AtPortAttempt{tty, false, std::move(outcome), noise_});
   if (index_ + 1 < candidates_.size()) {
-    probe(index_ + 1);
+    try_port(index_ + 1);
     return;
   }
   finish(Error{Code::at_timeout, "no AT port answered: " + result_.summary()});
 }
 
-void AtPortProber::finish(Result<ProbeResult> result) {
+void AtPortFinder::finish(Result<AtPortSearch> result) {
   running_ = false;
   channel_.reset();
   if (!result) log_.error() << describe(result.error());

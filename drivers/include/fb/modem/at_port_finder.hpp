@@ -1,24 +1,24 @@
-// AtPortProber: finds which of a modem's ttys answers AT, for sticks whose
+// AtPortFinder: finds which of a modem's ttys answers AT, for sticks whose
 // profile does not say (FoundModem::at_tty empty, FoundModem::candidates
 // from discovery).
 //
 // Contract:
 //  - Runs on the daemon's one io_context through fb::at::AtChannel (raw tty,
 //    echo and garbage tolerated by its framer); no blocking call.
-//  - Candidates are probed one after the other, in the order given
+//  - Candidates are tried one after the other, in the order given
 //    (discovery's interface order): open, send "AT", wait for the final OK
 //    up to `timeout`; a port that stays silent is re-opened and asked again,
 //    `attempts` times in all. The first port that answers OK is chosen and
-//    the probing stops. A port that answers anything else (ERROR, garbage,
+//    the search stops. A port that answers anything else (ERROR, garbage,
 //    URCs only), never answers, or cannot be opened is not chosen.
 //  - `done` is posted to the io_context exactly once (never from inside
-//    start()): a ProbeResult with the chosen tty and every attempt, or
+//    start()): a AtPortSearch with the chosen tty and every attempt, or
 //    AT_TIMEOUT whose detail lists each port tried and what it did
 //    ("no AT port answered: ttyUSB0: no answer (2 x AT, 1000 ms each) (412
 //    noise bytes); ttyUSB1: open failed: …"); NO_MODEM when there is no
 //    candidate at all. report() keeps the attempts of the last run, also
 //    after a failure (for status).
-//  - The probing channel is closed before `done`: the caller opens its own
+//  - The searching channel is closed before `done`: the caller opens its own
 //    AtChannel on the chosen port. cancel() / the destructor stop at once
 //    without calling `done`.
 //  - Worst case duration: candidates × attempts × timeout.
@@ -40,20 +40,20 @@
 
 namespace fb::modem {
 
-struct ProbeAttempt {
+struct AtPortAttempt {
   std::string tty;                // as given: "ttyUSB1" or a path
   bool answered = false;          // final OK to AT
   std::string outcome;            // "OK", "no answer (2 x AT, 1000 ms each)", "open failed: …"
-  std::uint64_t noise_bytes = 0;  // garbage the framer dropped while probing
+  std::uint64_t noise_bytes = 0;  // garbage the framer dropped while asking
 };
 
-struct ProbeResult {
-  std::string at_tty;               // the chosen candidate, as given
-  std::vector<ProbeAttempt> tried;  // in probing order; the chosen one last
-  std::string summary() const;      // "ttyUSB0: no answer (…); ttyUSB1: OK"
+struct AtPortSearch {
+  std::string at_tty;                // the chosen candidate, as given
+  std::vector<AtPortAttempt> tried;  // in the order tried; the chosen one last
+  std::string summary() const;       // "ttyUSB0: no answer (…); ttyUSB1: OK"
 };
 
-class AtPortProber {
+class AtPortFinder {
  public:
   struct Options {
     std::string name = "modem-probe";    // log object
@@ -61,24 +61,24 @@ class AtPortProber {
     Duration timeout = std::chrono::milliseconds(1000);  // per AT
     int attempts = 2;                                    // ATs per port
   };
-  using Done = std::function<void(Result<ProbeResult>)>;
+  using Done = std::function<void(Result<AtPortSearch>)>;
 
-  AtPortProber(boost::asio::io_context& io, TimerService& timers, Options options);
-  ~AtPortProber();
-  AtPortProber(const AtPortProber&) = delete;
-  AtPortProber& operator=(const AtPortProber&) = delete;
+  AtPortFinder(boost::asio::io_context& io, TimerService& timers, Options options);
+  ~AtPortFinder();
+  AtPortFinder(const AtPortFinder&) = delete;
+  AtPortFinder& operator=(const AtPortFinder&) = delete;
 
   void start(std::vector<std::string> candidates, Done done);
   void cancel();
   bool busy() const { return running_; }
-  const ProbeResult& report() const { return result_; }
+  const AtPortSearch& report() const { return result_; }
 
  private:
-  void probe(std::size_t index);
+  void try_port(std::size_t index);
   void ask();
   void answered(at::CommandResult result);
   void next_port(std::string outcome);
-  void finish(Result<ProbeResult> result);
+  void finish(Result<AtPortSearch> result);
   std::string path_of(const std::string& candidate) const;
 
   boost::asio::io_context& io_;
@@ -89,7 +89,7 @@ class AtPortProber {
   std::size_t index_ = 0;
   int attempt_ = 0;
   std::uint64_t noise_ = 0;
-  ProbeResult result_;
+  AtPortSearch result_;
   std::unique_ptr<at::AtChannel> channel_;
   Done done_;
   bool running_ = false;

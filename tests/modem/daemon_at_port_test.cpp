@@ -2,7 +2,7 @@
 // tree (FAILBERRY_SYSFS_ROOT) whose stick has three ttys and a profile that
 // does not name the AT port. The tty names resolve under FAILBERRY_DEV_ROOT
 // to real ptys: modemsim.py behind one of them, silent ptys behind the
-// others. The daemon's AtPortProber must pick the one that answers, report
+// others. The daemon's AtPortFinder must pick the one that answers, report
 // what it tried in the log and /status, and reach registration; with no
 // answering port it must say so clearly and wait without spinning.
 // Every wait is for a line in the daemon's log (inotify, bounded), never a sleep.
@@ -120,7 +120,7 @@ struct Rig {
 
 }  // namespace
 
-TEST_CASE("three ttys, one answers AT: the daemon probes, picks it, reports the probe and registers") {
+TEST_CASE("three ttys, one answers AT: the daemon searches, picks it, reports the search and registers") {
   SilentPty first, second;
   fb::test::TempDir simdir;
   SimModem sim(SimModem::Options("generic", {}, simdir / "sim-state.json"));
@@ -132,7 +132,7 @@ TEST_CASE("three ttys, one answers AT: the daemon probes, picks it, reports the 
   CHECK(text.find("probing 3 ttys") != std::string::npos);
   CHECK(text.find("AT port probe: ttyUSB0: no answer") != std::string::npos);
   CHECK(text.find("ttyUSB2: OK -> ttyUSB2") != std::string::npos);
-  // The silent ports were asked (their masters hold the AT the prober wrote) and not chosen.
+  // The silent ports were asked (their masters hold the AT the finder wrote) and not chosen.
   char buf[64];
   CHECK(::read(first.fd, buf, sizeof buf) > 0);
   CHECK(::read(second.fd, buf, sizeof buf) > 0);

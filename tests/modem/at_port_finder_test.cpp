@@ -1,4 +1,4 @@
-// AtPortProber on real ptys: several candidate ttys of which only one is a
+// AtPortFinder on real ptys: several candidate ttys of which only one is a
 // modem (modemsim.py); the others stay silent, spew garbage, or do not
 // exist. The first port that answers AT with OK is chosen, a port that never
 // answers is not, and all-silent ends in a clear AT_TIMEOUT naming each port.
@@ -18,20 +18,20 @@
 #include <string>
 
 #include "fb/core/asio_timers.hpp"
-#include "fb/modem/at_probe.hpp"
+#include "fb/modem/at_port_finder.hpp"
 #include "sim_modem.hpp"
 
 using namespace std::chrono_literals;
-using fb::modem::AtPortProber;
+using fb::modem::AtPortFinder;
+using fb::modem::AtPortSearch;
 using fb::modem::Code;
-using fb::modem::ProbeResult;
 using fb::modem::Result;
 using fb::test::SimModem;
 
 namespace {
 
 // A pty whose master end the test holds. Silent unless spewing: then every
-// read on the master (what the prober wrote) is answered with a burst of
+// read on the master (what the finder wrote) is answered with a burst of
 // garbage — binary noise and text lines, never a final result.
 class FakePort {
  public:
@@ -70,34 +70,34 @@ class FakePort {
 struct Rig {
   boost::asio::io_context io;
   fb::core::AsioTimerService timers{io};
-  AtPortProber prober{io, timers, options()};
+  AtPortFinder finder{io, timers, options()};
 
-  static AtPortProber::Options options() {
-    AtPortProber::Options o;
+  static AtPortFinder::Options options() {
+    AtPortFinder::Options o;
     o.name = "probe[test]";
     o.timeout = 400ms;
     o.attempts = 2;
     return o;
   }
 
-  Result<ProbeResult> probe(std::vector<std::string> candidates) {
-    std::optional<Result<ProbeResult>> out;
+  Result<AtPortSearch> search(std::vector<std::string> candidates) {
+    std::optional<Result<AtPortSearch>> out;
     int calls = 0;
-    prober.start(std::move(candidates), [&](Result<ProbeResult> r) {
+    finder.start(std::move(candidates), [&](Result<AtPortSearch> r) {
       ++calls;
       out.emplace(std::move(r));
     });
     CHECK_FALSE(out.has_value());  // never completed from inside start()
     auto deadline = std::chrono::steady_clock::now() + 30s;
     while (!out && std::chrono::steady_clock::now() < deadline) {
-      if (io.stopped()) io.restart();  // ran out of work after the previous probe
+      if (io.stopped()) io.restart();  // ran out of work after the previous search
       io.run_one_for(deadline - std::chrono::steady_clock::now());
     }
     REQUIRE(out.has_value());
     io.restart();
     io.poll();  // nothing else may arrive
     CHECK(calls == 1);
-    CHECK_FALSE(prober.busy());
+    CHECK_FALSE(finder.busy());
     return std::move(*out);
   }
 };
@@ -110,7 +110,7 @@ TEST_CASE("the first candidate that answers AT is chosen; silent and garbage por
   FakePort noisy(rig.io, true);
   FakePort after(rig.io, false);
   SimModem sim(SimModem::Options("generic"));
-  auto r = rig.probe({silent.path(), noisy.path(), sim.tty(), after.path()});
+  auto r = rig.search({silent.path(), noisy.path(), sim.tty(), after.path()});
   REQUIRE_MESSAGE(r.ok(), fb::modem::describe(r.error()));
   CHECK(r->at_tty == sim.tty());
   REQUIRE(r->tried.size() == 3);  // the port after the modem is never touched
@@ -132,7 +132,7 @@ TEST_CASE("the modem's own echo and garbage do not hide its OK") {
   Rig rig;
   FakePort noisy(rig.io, true);
   SimModem sim(SimModem::Options("huawei", {"garbage=1", "force_echo=1", "eol=lf"}));
-  auto r = rig.probe({noisy.path(), sim.tty()});
+  auto r = rig.search({noisy.path(), sim.tty()});
   REQUIRE_MESSAGE(r.ok(), fb::modem::describe(r.error()));
   CHECK(r->at_tty == sim.tty());
   CHECK(r->tried.back().noise_bytes > 0);
@@ -143,7 +143,7 @@ TEST_CASE("a modem port that never answers is not chosen; all silent is a clear 
   FakePort silent(rig.io, false);
   FakePort noisy(rig.io, true);
   SimModem hung(SimModem::Options("zte", {"silent=1"}));
-  auto r = rig.probe({silent.path(), "/dev/fb-no-such-tty", noisy.path(), hung.tty()});
+  auto r = rig.search({silent.path(), "/dev/fb-no-such-tty", noisy.path(), hung.tty()});
   REQUIRE_FALSE(r.ok());
   CHECK(r.code() == Code::at_timeout);
   const std::string& d = r.error().detail;
@@ -152,27 +152,27 @@ TEST_CASE("a modem port that never answers is not chosen; all silent is a clear 
         std::string::npos);
   CHECK(d.find(noisy.path() + ": no answer (2 x AT, 400 ms each) (") != std::string::npos);  // with its noise count
   CHECK(d.find(hung.tty() + ": no answer (2 x AT, 400 ms each)") != std::string::npos);
-  REQUIRE(rig.prober.report().tried.size() == 4);  // the same, structured, for status
-  CHECK(rig.prober.report().at_tty.empty());
-  CHECK(rig.prober.report().tried[1].outcome.find("open failed") == 0);
+  REQUIRE(rig.finder.report().tried.size() == 4);  // the same, structured, for status
+  CHECK(rig.finder.report().at_tty.empty());
+  CHECK(rig.finder.report().tried[1].outcome.find("open failed") == 0);
 
-  // the same prober is usable again afterwards; the simulator wakes up
+  // the same finder is usable again afterwards; the simulator wakes up
   hung.ok("set silent=0");
-  auto again = rig.probe({silent.path(), hung.tty()});
+  auto again = rig.search({silent.path(), hung.tty()});
   REQUIRE_MESSAGE(again.ok(), fb::modem::describe(again.error()));
   CHECK(again->at_tty == hung.tty());
 }
 
 TEST_CASE("no candidate at all, and a port answering ERROR, are not AT ports") {
   Rig rig;
-  auto none = rig.probe({});
+  auto none = rig.search({});
   REQUIRE_FALSE(none.ok());
   CHECK(none.code() == Code::no_modem);
   CHECK(none.error().detail.find("no tty to probe") == 0);
 
   SimModem refusing(SimModem::Options("generic"));
   refusing.ok("cme AT 100");  // "+CME ERROR" to plain AT: an interpreter, but not one that says OK
-  auto r = rig.probe({refusing.tty()});
+  auto r = rig.search({refusing.tty()});
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().detail.find("answered ") != std::string::npos);
 }
