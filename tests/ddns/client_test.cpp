@@ -1,8 +1,8 @@
 // DdnsClient (libcurl multi on Asio) against the fake DDNS server over
 // loopback HTTPS with a per-run test CA: every documented reply and every
-// fault a user can meet, each with its outcome; then the scheduler wired to
-// the client (DdnsRunner) in real time, counting requests to prove there is
-// no storm. No root needed (loopback only).
+// fault a user can meet, each with its outcome. The scheduler wired to the
+// client is the daemon's DdnsService, tested in tests/services. No root
+// needed (loopback only).
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,12 +12,12 @@
 #include <cstdio>
 #include <fstream>
 
-#include "ddns_runner.hpp"
 #include "fake_server.hpp"
 #include "fb/ddns/client.hpp"
 #include "fb/ddns/secrets.hpp"
 #include "fb/ddns/sigv4.hpp"
 #include "fb/ddns/state_file.hpp"
+#include "fb/log.hpp"
 #include "fb/version.hpp"
 
 using namespace std::chrono_literals;
@@ -546,164 +546,4 @@ TEST_CASE("the state file is replaced atomically and ignores other records") {
   CHECK_FALSE(state.load());
   fb::ddns::StateFile nowhere("/nonexistent-dir/ddns.json", Provider::lambda_v3, "www.example.com");
   CHECK_FALSE(nowhere.store(*fb::IpAddress::parse("203.0.113.7")).empty());
-}
-
-// ---- the scheduler wired to the client, in real time ----
-
-namespace {
-fb::core::DdnsPolicy fast_policy() {
-  fb::core::DdnsPolicy p;
-  p.verify_interval = 60s;
-  p.retry_initial = 100ms;
-  p.throttle_initial = 100ms;
-  p.retry_max = 800ms;
-  p.jitter = 0.5;
-  return p;
-}
-}  // namespace
-
-TEST_CASE("runner: first publish, then no update after a restart with the same address") {
-  asio::io_context io;
-  TempDir dir;
-  FakeDdnsServer server(io);
-  ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
-  {
-    fb::test::DdnsRunner runner(io, s, fast_policy(), dir / "ddns.json", [] { return 0.5; });
-    runner.start();
-    REQUIRE(fb::test::wait_until(
-        io, [&] { return runner.state() == fb::core::DdnsScheduler::State::in_sync; }, 20s));
-    REQUIRE(runner.status().published);
-    CHECK(runner.status().published->text() == "127.0.0.1");
-  }
-  CHECK(fb::ddns::StateFile(dir / "ddns.json", Provider::lambda_v3, "www.example.com").load()->text() == "127.0.0.1");
-  fb::test::DdnsRunner again(io, s, fast_policy(), dir / "ddns.json", [] { return 0.5; });
-  again.start();
-  REQUIRE(fb::test::wait_until(
-      io, [&] { return again.state() == fb::core::DdnsScheduler::State::in_sync; }, 20s));
-  REQUIRE(fb::test::wait_until(
-      io, [&] { return server.requests().size() == 3; }, 10s));
-  CHECK(server.count_mode("get") == 2);
-  CHECK(server.count_mode("set") == 1);  // the restart did not publish again
-  CHECK(server.stats()["max_in_flight"] == 1);
-}
-
-TEST_CASE("runner: an address change reaches the server as a set; latency over 10 changes") {
-  asio::io_context io;
-  TempDir dir;
-  FakeDdnsServer server(io);
-  fb::test::DdnsRunner runner(io, settings_for(server, Provider::lambda_v3, dir), fast_policy(), dir / "ddns.json",
-                              [] { return 0.5; });
-  runner.start();
-  REQUIRE(fb::test::wait_until(
-      io, [&] { return runner.state() == fb::core::DdnsScheduler::State::in_sync; }, 20s));
-  std::vector<double> ms;
-  for (int i = 0; i < 10; ++i) {
-    // The carrier hands out a new public address: the API now sees it, and
-    // the uplink reports a new local address (what netlink would say).
-    std::string seen = "198.51.100." + std::to_string(10 + i);
-    server.control("/pretend?source=" + seen);
-    std::size_t before = server.requests().size();
-    auto t0 = std::chrono::steady_clock::now();
-    runner.address_changed(*fb::IpAddress::parse(("10.64.0." + std::to_string(i + 2)).c_str()));
-    bool seen_set = fb::test::wait_until(
-        io,
-        [&] {
-          for (std::size_t k = before; k < server.requests().size(); ++k)
-            if (server.requests()[k]["mode"] == "set" && server.requests()[k]["source"] == seen) return true;
-          return false;
-        },
-        10s);
-    REQUIRE(seen_set);
-    double t_server = 0;
-    for (std::size_t k = before; k < server.requests().size(); ++k)
-      if (server.requests()[k]["mode"] == "set") t_server = server.requests()[k]["t_received"].get<double>();
-    // Both clocks are CLOCK_MONOTONIC (steady_clock, Python's time.monotonic()).
-    double t_event = std::chrono::duration<double>(t0.time_since_epoch()).count();
-    ms.push_back((t_server - t_event) * 1000.0);
-    REQUIRE(fb::test::wait_until(
-        io, [&] { return runner.state() == fb::core::DdnsScheduler::State::in_sync; }, 10s));
-    CHECK(runner.status().published->text() == seen);
-  }
-  std::sort(ms.begin(), ms.end());
-  MESSAGE("address change -> set at the server (loopback HTTPS, get + set): median "
-          << ms[ms.size() / 2] << " ms, max " << ms.back() << " ms over " << ms.size());
-  CHECK(server.count_mode("set") == 11);
-  CHECK(server.stats()["max_in_flight"] == 1);
-}
-
-TEST_CASE("runner: a wrong secret stops all requests with DDNS_AUTH_FAILED until the config is reloaded") {
-  asio::io_context io;
-  TempDir dir;
-  FakeDdnsServer server(io);
-  server.fault("wrong_secret");
-  fb::test::DdnsRunner runner(io, settings_for(server, Provider::lambda_v3, dir), fast_policy(), dir / "ddns.json",
-                              [] { return 0.5; });
-  runner.start();
-  REQUIRE(fb::test::wait_until(
-      io, [&] { return runner.status().code == "DDNS_AUTH_FAILED"; }, 20s));
-  for (int i = 0; i < 5; ++i)
-    runner.address_changed(*fb::IpAddress::parse(("10.64.0." + std::to_string(i + 2)).c_str()));
-  fb::test::run_for(io, 2s);
-  CHECK(server.stats()["requests"] == 2);  // one get, one set; nothing after
-  server.clear();
-  runner.config_reloaded();
-  REQUIRE(fb::test::wait_until(
-      io, [&] { return runner.state() == fb::core::DdnsScheduler::State::in_sync; }, 20s));
-  CHECK(runner.status().code.empty());
-}
-
-TEST_CASE("runner: a locked record is not retried before the verify interval") {
-  asio::io_context io;
-  TempDir dir;
-  FakeDdnsServer server(io);
-  server.fault("locked");
-  fb::test::DdnsRunner runner(io, settings_for(server, Provider::lambda_v2, dir), fast_policy(), dir / "ddns.json",
-                              [] { return 0.5; });
-  runner.start();
-  REQUIRE(fb::test::wait_until(
-      io, [&] { return runner.status().code == "DDNS_LOCKED"; }, 20s));
-  fb::test::run_for(io, 3s);
-  CHECK(server.stats()["requests"] == 2);
-  CHECK(runner.state() == fb::core::DdnsScheduler::State::refused);
-}
-
-TEST_CASE("runner: throttling, 5xx and timeouts back off; requests counted over a window") {
-  struct Row {
-    const char* fault;
-    const char* code;
-  };
-  for (Row row :
-       {Row{"throttle", "DDNS_THROTTLED"}, Row{"error5xx", "DDNS_SERVER_ERROR"}, Row{"timeout", "DDNS_TIMEOUT"}}) {
-    CAPTURE(std::string(row.fault));
-    asio::io_context io;
-    TempDir dir;
-    FakeDdnsServer server(io);
-    server.fault(row.fault, "set");
-    ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
-    s.total_timeout = 300ms;
-    // Worst case for the count: r → 1 gives the shortest jittered delays
-    // (50, 100, 200, 400, 400, ... ms with these settings).
-    fb::test::DdnsRunner runner(io, s, fast_policy(), dir / "ddns.json", [] { return 0.999; });
-    runner.start();
-    REQUIRE(fb::test::wait_until(
-        io, [&] { return runner.status().code == row.code; }, 20s));
-    constexpr auto kWindow = 4s;
-    fb::test::run_for(io, kWindow);
-    std::size_t sets = server.count_mode("set");
-    std::size_t gets = server.count_mode("get");
-    MESSAGE(std::string(row.fault) << ": " << sets << " sets + " << gets
-                                   << " gets in 4 s (without backoff: one attempt per get+set round trip)");
-    // Delays (+ each attempt's own time) sum past 4 s after at most 12 attempts.
-    CHECK(sets >= 4);
-    CHECK(sets <= 13);
-    CHECK(gets >= sets);  // each attempt is a get, then a set; the window may end between the two
-    CHECK(gets <= sets + 1);
-    CHECK(runner.status().failures + 1 >= sets);  // the last attempt may still be on its way
-    CHECK(runner.status().failures <= sets + 1);
-    CHECK(server.stats()["max_in_flight"] == 1);
-    // And it heals by itself once the server does.
-    server.clear();
-    REQUIRE(fb::test::wait_until(
-        io, [&] { return runner.state() == fb::core::DdnsScheduler::State::in_sync; }, 10s));
-  }
 }

@@ -1,8 +1,8 @@
 // ModemMachine in virtual time. The harness plays the modem adapter: it
 // records every action and answers the ones a test scripts; the machine's
-// one timer runs on VirtualTime. A second part wires the machine to the
-// RecoveryLadder the way the daemon does (Failure/Healthy/NeedsUser in,
-// Recover out).
+// one timer runs on VirtualTime. The machine and the RecoveryLadder
+// together are tested as the daemon wires them, in ModemService itself
+// (tests/services/modem_service_test.cpp, tests/modem/daemon_modem_test.cpp).
 #include <doctest/doctest.h>
 
 #include <deque>
@@ -12,14 +12,11 @@
 using namespace std::chrono_literals;
 using fb::core::ModemMachine;
 using fb::core::ModemPolicy;
-using fb::core::RecoveryLadder;
 using fb::core::Rung;
 using fb::modem::Code;
 using fb::modem::Error;
 namespace ev = fb::core::modem_event;
 namespace act = fb::core::modem_action;
-namespace lev = fb::core::ladder_event;
-namespace lact = fb::core::ladder_action;
 using State = ModemMachine::State;
 
 namespace {
@@ -559,128 +556,6 @@ TEST_CASE("with dialing: registered → dialing → online; link down → Failur
   CHECK(h.actions.back() == "Dial");
   h.feed(ev::Dialed{Error{Code::no_carrier, "NO CARRIER"}});
   CHECK(h.failures.back() == "NO_CARRIER");
-}
-
-// ---- the machine and the ladder together, as the daemon wires them ----
-
-namespace {
-
-struct Supervisor {
-  explicit Supervisor(fb::core::LadderPolicy lp, ModemPolicy mp = {}) : m(mp), ladder("ladder[modem]", lp) {
-    m.on_action = [this](const fb::core::ModemAction& a) {
-      if (auto* f = std::get_if<act::Failure>(&a)) to_ladder(lev::Failure{f->code, f->detail, 0});
-      if (std::holds_alternative<act::Healthy>(a)) to_ladder(lev::Recovered{});
-      if (auto* n = std::get_if<act::NeedsUser>(&a)) to_ladder(lev::Stop{n->code, n->detail});
-      if (std::holds_alternative<act::ResetModem>(a)) ++resets;
-    };
-  }
-  void to_ladder(const fb::core::LadderEvent& e) {
-    for (const auto& a : ladder.handle(e, m.time.now())) {
-      if (auto* d = std::get_if<lact::Do>(&a)) {
-        rungs.push_back(d->rung);
-        queued.push_back(ev::Recover{d->rung});
-      } else if (auto* t = std::get_if<lact::ArmTimer>(&a)) {
-        if (timer) m.time.cancel(timer);
-        timer = m.time.arm(t->deadline, [this] {
-          timer = 0;
-          to_ladder(lev::TimerFired{0});
-          drain();
-        });
-      } else if (std::holds_alternative<lact::CancelTimer>(a)) {
-        if (timer) m.time.cancel(timer);
-        timer = 0;
-      }
-    }
-  }
-  void drain() {
-    while (!queued.empty()) {
-      auto e = queued.front();
-      queued.pop_front();
-      m.feed(e);
-    }
-  }
-  Harness m;
-  RecoveryLadder ladder;
-  fb::TimerId timer = 0;
-  std::deque<fb::core::ModemEvent> queued;
-  std::vector<Rung> rungs;
-  int resets = 0;
-};
-
-}  // namespace
-
-TEST_CASE("together: a wrong PIN stops the ladder instead of retrying") {
-  fb::core::LadderPolicy lp;
-  lp.can_redial = false;
-  lp.can_power_cycle = false;
-  Supervisor s(lp);
-  s.ladder.handle(lev::Start{}, s.m.time.now());
-  s.m.to_sim();
-  s.m.feed(sim(fb::at::SimState::pin_required));
-  s.m.feed(ev::PinEntered{Error{Code::sim_pin_wrong, "+CME ERROR: 16"}});
-  CHECK(s.ladder.state() == RecoveryLadder::State::stopped);
-  s.m.time.advance(48h);
-  CHECK(s.rungs.empty());
-  CHECK(s.m.count("EnterPin") == 1);
-  CHECK(s.resets == 0);
-}
-
-TEST_CASE("together: stopped (pppd: no kernel PPP), the stick replugged -> the ladder starts over") {
-  fb::core::LadderPolicy lp;
-  lp.can_power_cycle = false;
-  ModemPolicy mp;
-  mp.can_dial = true;
-  Supervisor s(lp, mp);
-  s.m.on_action = [&s, inner = s.m.on_action](const fb::core::ModemAction& a) {
-    inner(a);
-    if (std::holds_alternative<act::Resume>(a)) s.to_ladder(lev::Resume{});
-  };
-  s.ladder.handle(lev::Start{}, s.m.time.now());
-  s.m.to_sim();
-  s.m.feed(sim(fb::at::SimState::ready));
-  s.m.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
-  s.m.feed(ev::LinkDown{"NO_KERNEL_PPP", "pppd exited 4", ev::LinkDown::Kind::local});
-  REQUIRE(s.ladder.state() == RecoveryLadder::State::stopped);
-  s.m.feed(ev::Gone{Error{Code::modem_gone, "EOF"}});
-  CHECK(s.ladder.state() != RecoveryLadder::State::stopped);
-  CHECK(s.ladder.status().stopped_by.empty());
-  s.m.time.advance(5s);
-  s.m.feed(ev::Scanned{std::nullopt, false, false, "/dev/ttyUSB2", "replugged"});
-  s.m.feed(ev::Probed{std::nullopt, identity(), fb::modem::CdromState::off});
-  s.m.feed(sim(fb::at::SimState::ready));
-  s.m.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
-  CHECK(s.m.count("Dial") == 2);  // started over after the fix
-}
-
-TEST_CASE("together: a silent modem climbs to the reset rung, each after its backoff, never spins") {
-  fb::core::LadderPolicy lp;
-  lp.can_redial = false;
-  lp.can_power_cycle = false;
-  lp.reset_attempts = 2;
-  lp.backoff_initial = 5s;
-  lp.backoff_max = 10min;
-  Supervisor s(lp);
-  s.ladder.handle(lev::Start{}, s.m.time.now());
-  s.m.to_sim();
-  s.m.feed(sim(fb::at::SimState::ready));
-  // From now on the modem is silent: every command times out.
-  s.m.on_action = [&, inner = s.m.on_action](const fb::core::ModemAction& a) {
-    inner(a);
-    if (std::holds_alternative<act::ResetModem>(a))
-      s.queued.push_back(ev::ResetDone{Error{Code::at_timeout, "AT+CFUN=1,1"}});
-  };
-  s.m.feed(ev::Polled{Error{Code::at_timeout, "AT+CREG? (5000 ms)"}, {}});
-  s.drain();
-  s.m.time.advance(1h);
-  REQUIRE(s.rungs.size() >= 2);
-  CHECK(s.rungs[0] == Rung::reset_modem);
-  CHECK(s.rungs[1] == Rung::reset_modem);
-  CHECK(s.resets == static_cast<int>(s.rungs.size()));
-  CHECK(s.rungs.size() <= 2 + 6 * 2);  // then every backoff_max, not in a loop
-  CHECK(s.ladder.status().total[1] == s.rungs.size());
-  CHECK(s.m.machine.status().code == "AT_TIMEOUT");
-  CHECK(s.m.machine.undefined_transitions() == 0);
-  CHECK(s.ladder.undefined_transitions() == 0);
 }
 
 TEST_CASE("pppd's end by its disposition: link failures go to the ladder, auth and local ones stop it") {

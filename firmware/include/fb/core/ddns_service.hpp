@@ -1,8 +1,8 @@
 // DdnsService: [ddns] in the running daemon — the DdnsScheduler core wired to
 // a DdnsSender's requests (a DdnsClient, libcurl multi), the state file <state_dir>/ddns.json, one
 // timer, and the address book's events for the [ddns] uplink. It carries out
-// the core's actions and nothing else decides (tests/ddns/ddns_runner.hpp is
-// the same wiring in its smallest form).
+// the core's actions and nothing else decides (tests/services builds it
+// in-process against the fake DDNS server).
 //
 // Contract: single-threaded on the daemon's io_context. Built only when
 // [ddns] provider is not none. Requests leave through the [ddns] uplink's

@@ -2,17 +2,25 @@
 // route points elsewhere, and follows a netlink address change. Two uplinks
 // (veth pairs A and B) in a "pi" namespace towards a "server" namespace where
 // the fake DDNS server listens on 198.51.100.10 (TEST-NET-2, only inside the
-// namespaces). Default route via A; [ddns] uplink = B. Root (else exit 77).
+// namespaces). Default route via A; [ddns] uplink = B. The daemon's
+// DdnsService, AddressBook and KernelView run in-process inside "pi", with the
+// daemon's timers: the address events are the kernel's. Root (else exit 77).
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <exception>
+#include <thread>
 
-#include "address_watch.hpp"
-#include "ddns_runner.hpp"
 #include "fake_server.hpp"
+#include "fb/core/address_book.hpp"
+#include "fb/core/asio_timers.hpp"
+#include "fb/core/ddns_sender.hpp"
+#include "fb/core/ddns_service.hpp"
 #include "fb/ddns/client.hpp"
+#include "fb/net/kernel_view.hpp"
 #include "netns.hpp"
 #include "ns_must.hpp"
+#include "service_rig.hpp"
 
 using namespace std::chrono_literals;
 using fb::ddns::ClientSettings;
@@ -25,7 +33,6 @@ using fb::test::must;
 using fb::test::NetNamespace;
 using fb::test::TempDir;
 namespace asio = boost::asio;
-using State = fb::core::DdnsScheduler::State;
 
 namespace {
 
@@ -87,6 +94,24 @@ std::string seen_by_server(asio::io_context& io, const FakeDdnsServer& server, c
   return got->address->text();
 }
 
+// The server's control port listens on the loopback of its namespace: ask
+// from a thread that enters it (this one stays in "pi").
+fb::test::Json control_in(const NetNamespace& ns, FakeDdnsServer& server, const std::string& what) {
+  fb::test::Json out;
+  std::exception_ptr failed;
+  std::thread asker([&] {
+    try {
+      NetNamespace::Enter there(ns);
+      out = server.control(what);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+  });
+  asker.join();
+  if (failed) std::rethrow_exception(failed);
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("the update leaves through the configured uplink, and a netlink address change republishes") {
@@ -108,24 +133,30 @@ TEST_CASE("the update leaves through the configured uplink, and a netlink addres
   CHECK(seen_by_server(io, server, dir, "fbA") == "10.0.1.2");
   CHECK(seen_by_server(io, server, dir, "fbB") == "10.0.2.2");
 
-  // The scheduler + client with [ddns] uplink = B, fed by netlink.
-  fb::core::DdnsPolicy policy;
-  policy.retry_initial = 200ms;
-  policy.retry_max = 2s;
-  fb::test::DdnsRunner runner(io, settings(server, dir, "fbB"), policy, dir / "ddns.json", [] { return 0.5; });
+  // The daemon's wiring with [ddns] uplink = B: the view and the book follow
+  // this namespace's kernel (the thread is inside "pi"), the service publishes.
+  fb::test::write_file(dir / "ddns.secret", "SuP3R_5eCR3T\n", 0600);
+  fb::core::Config config = fb::test::parse_ini(
+      "[general]\nstate_dir = " + dir.path() +
+      "\n[uplink.a]\ninterface = fbA\ngateway = 10.0.1.1\npriority = 20\n"
+      "[uplink.b]\ninterface = fbB\ngateway = 10.0.2.1\npriority = 10\n"
+      "[ddns]\nprovider = lambda-v3\nurl = " +
+      server.url("/v3/") + "\nhostname = www.example.com\nuplink = b\nsecret_file = " + (dir / "ddns.secret") +
+      "\nca_file = " + fb::test::test_pki().ca() + "\n");
+  fb::core::AsioTimerService timers(io);
+  fb::net::KernelView view(io);
+  fb::core::AddressBook book(view);
+  book.set_uplinks(config.uplinks);
+  REQUIRE(view.start().ok());
+  REQUIRE(book.start());
   std::chrono::steady_clock::time_point changed_at{};
-  fb::test::AddressWatch watch(io, "fbB", [&](bool added, const fb::IpAddress& address) {
-    if (added) {
-      changed_at = std::chrono::steady_clock::now();
-      runner.address_changed(address);
-    } else {
-      runner.address_lost();
-    }
+  auto watch = book.listen([&](const std::string& uplink, const std::optional<fb::IpAddress>& primary) {
+    if (uplink == "b" && primary) changed_at = std::chrono::steady_clock::now();
   });
-  runner.start(*fb::IpAddress::parse("10.0.2.2"));
-  REQUIRE(fb::test::wait_until(
-      io, [&] { return runner.state() == State::in_sync; }, 20s));
-  CHECK(runner.status().published->text() == "10.0.2.2");
+  fb::core::DdnsService service(io, timers, book, config, fb::core::make_ddns_sender(io));
+  auto in_sync = [&] { return service.report().state == "in_sync"; };
+  REQUIRE(fb::test::wait_until(io, in_sync, 20s));
+  CHECK(service.report().published == "10.0.2.2");
 
   std::vector<double> ms;
   for (int i = 0; i < 10; ++i) {
@@ -151,16 +182,28 @@ TEST_CASE("the update leaves through the configured uplink, and a netlink addres
     REQUIRE_MESSAGE(ok, "no set from " << new_ip);
     double t_event = std::chrono::duration<double>(changed_at.time_since_epoch()).count();
     ms.push_back(((*set)["t_received"].get<double>() - t_event) * 1000.0);
-    REQUIRE(fb::test::wait_until(
-        io, [&] { return runner.state() == State::in_sync; }, 20s));
-    CHECK(runner.status().published->text() == new_ip);
+    REQUIRE(fb::test::wait_until(io, in_sync, 20s));
+    CHECK(service.report().published == new_ip);
   }
   std::sort(ms.begin(), ms.end());
   MESSAGE("netlink address event -> set at the server (namespaces, HTTPS, get + set): median "
           << ms[ms.size() / 2] << " ms, max " << ms.back() << " ms over " << ms.size());
 
-  // Every request of the runner came from uplink B, none through the default route.
+  book.unlisten(watch);
+
+  // Every request of the service came from uplink B, none through the default route.
   std::size_t from_a = server.count([](const fb::test::Json& r) { return r["source"] == "10.0.1.2"; });
   CHECK(from_a == 2);  // the two routing/binding probes above, nothing else
   CHECK(server.count_mode("set") == 11);
+  CHECK(control_in(srv, server, "/stats")["max_in_flight"] == 1);
+
+  // The server publishes the source it sees, not the uplink's own address:
+  // behind a carrier's NAT the two differ, and the set carries the former.
+  control_in(srv, server, "/pretend?source=203.0.113.9");
+  must(pi, {"ip", "addr", "add", "10.0.2.40/24", "dev", "fbB"});
+  must(pi, {"ip", "addr", "del", "10.0.2.12/24", "dev", "fbB"});
+  REQUIRE(fb::test::wait_until(
+      io, [&] { return service.report().published == "203.0.113.9"; }, 20s));
+  REQUIRE(fb::test::wait_until(io, in_sync, 20s));
+  CHECK(server.count_mode("set") == 12);
 }

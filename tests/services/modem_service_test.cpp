@@ -1,0 +1,224 @@
+// The daemon's ModemService, built as Daemon::restart_modem() builds it
+// under dry-run: the dry-run HostActions (make_dry_run_host_actions: the USB
+// cut is planned but not made, no reboot is asked for) and the dry-run data
+// link (no pppd), with [modem] device = a pty served by modemsim.py.
+// Time: the daemon's timers (real time) while the simulator answers — the AT
+// channel's deadlines race its replies, which virtual time would turn into a
+// test of the scheduler — with short [recovery] backoffs; fb::VirtualTime
+// where nothing answers (a silent stick) or nothing may happen (a stopped
+// supervisor), so hours pass in an instant with the policy's own values.
+// These replace the hand-wired machine-and-ladder pump the supervisor unit
+// tests had. Every wait is for a log line or a state, bounded, on the
+// service's own io_context. No root.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "fb/core/asio_timers.hpp"
+#include "fb/core/data_link.hpp"
+#include "fb/core/host_actions.hpp"
+#include "fb/core/modem_service.hpp"
+#include "log_capture.hpp"
+#include "process.hpp"
+#include "service_rig.hpp"
+#include "sim_modem.hpp"
+#include "stand_in.hpp"
+
+using namespace std::chrono_literals;
+using fb::test::SimModem;
+namespace asio = boost::asio;
+
+namespace {
+
+// A path the test owns for the simulator's pty, under /dev/ as [modem] device
+// wants, when it may write there; else the simulator's own link.
+std::string owned_dev_link() {
+  static int n = 0;
+  std::string path = "/dev/fb-svcsim-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+  if (::access("/dev", W_OK) == 0) return path;
+  return {};
+}
+
+enum class Clock { real, virtual_time };
+
+struct Rig {
+  fb::test::TempDir dir;
+  SimModem sim;
+  std::string pty;
+  asio::io_context io;
+  fb::core::AsioTimerService real_timers{io};
+  fb::VirtualTime virtual_timers;
+  fb::TimerService& timers;
+  fb::test::LogCapture log;
+  std::unique_ptr<fb::core::ModemService> service;
+
+  static SimModem::Options sim_options(const std::string& vendor, const std::vector<std::string>& sets,
+                                       const std::string& state) {
+    SimModem::Options o(vendor, sets, state);
+    o.link = owned_dev_link();
+    return o;
+  }
+  // `extra`: more INI lines for [modem], then [recovery] (the defaults are short backoffs).
+  Rig(const std::string& vendor, const std::vector<std::string>& sets,
+      const std::string& recovery = "backoff_initial = 200ms\nbackoff_max = 1s\nreset_attempts = 1\n",
+      Clock clock = Clock::real, const std::string& modem_extra = "")
+      : sim(sim_options(vendor, sets, dir / "sim-state.json")),
+        timers(clock == Clock::real ? static_cast<fb::TimerService&>(real_timers) : virtual_timers) {
+    fb::logging::set_threshold(fb::Level::debug);
+    pty = sim.tty().rfind("/dev/", 0) == 0 ? sim.tty() : std::filesystem::canonical(sim.tty()).string();
+    fb::core::Config c = fb::test::parse_ini(
+        "[general]\ndry_run = true\nstate_dir = " + (dir / "state") + "\n[modem]\napn = internet\ndevice = " + pty +
+        "\nprofile = " + vendor + "\ncommand_timeout = 1s\n" + modem_extra +
+        "[uplink.cellular]\ninterface = ppp0\nkind = ppp\npriority = 10\n[recovery]\n" + recovery);
+    // As Daemon::restart_modem() with dry_run = true.
+    service = std::make_unique<fb::core::ModemService>(io, timers, c, fb::core::ModemServiceOptions{},
+                                                       fb::core::make_dry_run_host_actions(io),
+                                                       fb::core::make_dry_run_data_link_starter(io));
+    service->start();
+  }
+  ~Rig() {
+    service.reset();
+    fb::logging::set_threshold(fb::Level::info);
+  }
+  std::size_t said(const std::string& needle) const {
+    return static_cast<std::size_t>(std::count_if(
+        log.lines.begin(), log.lines.end(), [&](const std::string& l) { return l.find(needle) != std::string::npos; }));
+  }
+  // Runs the service until the log has said `needle` `n` times (bounded).
+  bool logged(const std::string& needle, std::chrono::milliseconds limit = 20s, std::size_t n = 1) {
+    return fb::test::run_until(
+        io, [&] { return said(needle) >= n; }, limit);
+  }
+  // Where in the log `needle` first stands; lines.size() when it does not.
+  std::size_t first(const std::string& needle) const {
+    for (std::size_t i = 0; i < log.lines.size(); ++i)
+      if (log.lines[i].find(needle) != std::string::npos) return i;
+    return log.lines.size();
+  }
+  // Virtual time only: moves the clock on in `step`s, running what is ready on
+  // the loop (the pty's writes, posted results) after each.
+  void advance(fb::Duration total, fb::Duration step) {
+    for (fb::Duration t{0}; t < total; t += step) {
+      virtual_timers.advance(step);
+      fb::test::run_ready(io);
+    }
+  }
+  std::string text() const {
+    std::string out;
+    for (const auto& l : log.lines) out += l + "\n";
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("found, probed, SIM ready, registered; the CONNECTed line goes to the dry-run data link, not to pppd") {
+  Rig rig("zte", {});
+  REQUIRE_MESSAGE(rig.logged("searching --polled(home)--> dialing"), rig.text());
+  REQUIRE_MESSAGE(rig.logged("--link_down(DRY_RUN)"), rig.text());
+
+  fb::health::ModemStatus m = rig.service->modem_status();
+  CHECK(m.device == rig.pty);
+  CHECK(m.manufacturer == "ZTE INCORPORATED");
+  CHECK(m.model == "MF190");
+  CHECK(m.iccid == "894420*********2499");  // masked
+  CHECK(m.sim == "ready");
+  CHECK(m.registration == "home");
+  CHECK(m.network == "failberry sim");
+  CHECK(m.signal_dbm == -79);  // modemsim's CSQ 17
+  CHECK(m.cdrom == "off");     // the ZTE stick boots with it on: switched off
+  CHECK(m.state == "stopped");
+  CHECK(m.error == "DRY_RUN");
+  CHECK(m.ppp_interface.empty());
+
+  auto sim = nlohmann::json::parse(rig.sim.ok("state"));
+  CHECK(sim["dialed"] == "*99#");  // the dial really went out, on the pty
+  CHECK(sim["contexts"]["1"] == nlohmann::json::array({"IP", "internet"}));
+  CHECK(rig.said("dry-run: not starting /usr/sbin/pppd") == 1);
+  CHECK(rig.said("started pppd") == 0);
+
+  fb::health::RecoveryStatus r = rig.service->recovery_status();
+  CHECK(r.stopped_by == "DRY_RUN");
+  CHECK(r.attempts["redial"] == 0);
+}
+
+TEST_CASE("the modem stops answering: the ladder climbs to the reboot through the dry-run twin; the host untouched") {
+  // A systemctl first on PATH that records being run: the dry-run twin must never run it.
+  fb::test::StandIn systemctl("systemctl", "exit 0\n");
+  // The network refuses the dial, so the machine goes to the ladder instead
+  // of stopping at the dry-run data link; then the stick goes silent.
+  Rig rig("generic", {"cdrom=off", "dial=no_carrier"},
+          "backoff_initial = 200ms\nbackoff_max = 1s\nreset_attempts = 1\nreboot_allowed = true\n");
+  REQUIRE_MESSAGE(rig.logged("dialing --dialed(NO_CARRIER)--> recovering"), rig.text());
+  rig.sim.ok("set silent=1");
+  REQUIRE_MESSAGE(rig.logged("dry-run: not rebooting (the recovery ladder asked for it after", 60s), rig.text());
+  REQUIRE_MESSAGE(rig.logged("failure(REBOOT_SKIPPED)"), rig.text());
+
+  // Each rung in turn: redial, reset, the USB power cycle (planned, refused:
+  // a pty is on no USB port), then the reboot, which the twin does not ask for.
+  std::size_t redial = rig.first("--recover(redial)-->");
+  std::size_t reset = rig.first("--recover(reset_modem)-->");
+  std::size_t cycle = rig.first("--recover(power_cycle)-->");
+  std::size_t reboot = rig.first("dry-run: not rebooting");
+  CHECK(redial < reset);
+  CHECK(reset < cycle);
+  CHECK(cycle < reboot);
+  CHECK(reboot < rig.log.lines.size());
+  CHECK(rig.said("AT_TIMEOUT") >= 1);
+
+  fb::health::RecoveryStatus r = rig.service->recovery_status();
+  CHECK(r.attempts["redial"] >= 1);
+  CHECK(r.attempts["reset_modem"] >= 1);
+  CHECK(r.attempts["power_cycle"] >= 1);
+  CHECK(r.attempts["reboot"] == 1);
+  CHECK(r.last_power_cycle.rfind("BAD_LOCATION: the modem is not on USB", 0) == 0);
+  CHECK(r.reboots_last_day == 1);
+  // The reboot was put on record first (what keeps the daily limit across a real one).
+  auto record = nlohmann::json::parse(fb::test::read_file(rig.dir / "state/reboots.json"));
+  CHECK(record["reboots"].size() == 1);
+  CHECK(rig.service->modem_status().error == "AT_TIMEOUT");
+  CHECK_FALSE(systemctl.called());
+}
+
+TEST_CASE("a silent stick, an hour of virtual time: every rung after its backoff, then every backoff_max; no spin") {
+  // The [recovery] defaults: redial 3, reset 2, power cycle 2, backoff 5 s doubling to 10 min, no reboot.
+  Rig rig("zte", {"silent=1"}, "", Clock::virtual_time);
+  rig.advance(1h, 100ms);
+  INFO(rig.text());
+  CHECK(rig.said("probing --probed(AT_TIMEOUT)--> recovering") >= 1);
+  fb::health::RecoveryStatus r = rig.service->recovery_status();
+  CHECK(r.attempts["redial"] >= 3);  // refused at once (not registered), each after its backoff
+  CHECK(r.attempts["reset_modem"] >= 2);
+  CHECK(r.attempts["power_cycle"] >= 2);  // BAD_LOCATION: a pty is on no USB port
+  CHECK(r.attempts["reboot"] == 0);       // reboot_allowed = false
+  // A whole ladder (3 + 2 + 2 rungs, at least 5 s + 10 s + 20 s + ... apart)
+  // at the start and then at most once per backoff_max (10 min).
+  std::uint64_t total = 0;
+  for (const auto& [rung, n] : r.attempts) total += n;
+  CHECK(total <= 7 * (1 + 6));
+  CHECK(rig.said("--> exhausted") >= 1);
+  CHECK(rig.said("--> exhausted") <= 7);
+  CHECK(rig.said("BUG") == 0);               // no undefined transition in the machine or the ladder
+  CHECK(rig.virtual_timers.pending() <= 4);  // timers are replaced, never piled up
+  CHECK(rig.service->modem_status().state == "recovering");
+}
+
+TEST_CASE("a wrong PIN stops the supervisor: two days later nothing was retried, reset or cycled") {
+  // The SIM's PIN is 1234; the file holds another.
+  fb::test::TempDir secrets;
+  fb::test::write_file(secrets / "sim.pin", "9753\n", 0600);
+  Rig rig("zte", {"pin=on"}, "", Clock::virtual_time, "pin_file = " + (secrets / "sim.pin") + "\n");
+  // The simulator answers: no clock moves until the supervisor has stopped.
+  REQUIRE_MESSAGE(rig.logged("--> stopped [SIM_PIN_WRONG]"), rig.text());
+  rig.advance(48h, 1min);
+  fb::health::RecoveryStatus r = rig.service->recovery_status();
+  CHECK(r.stopped_by == "SIM_PIN_WRONG");
+  for (const auto& [rung, n] : r.attempts) CHECK_MESSAGE(n == 0, rung);
+  CHECK(rig.said("--recover(") == 0);
+  CHECK(rig.service->modem_status().state == "stopped");
+  CHECK(nlohmann::json::parse(rig.sim.ok("state"))["pin_tries"] == 2);  // exactly one wrong try
+}

@@ -1,0 +1,318 @@
+// The daemon's NetworkService, built as Daemon::make_network() builds it
+// under dry-run: a DryRunSystem (which changes nothing and keeps a model of
+// what it was asked to own) with the note "dry-run", the daemon's KernelView
+// and its timers. The links are real: the test thread lives in a "pi"
+// namespace with two uplinks, veth pairs towards a "peer" namespace —
+//   a: fbA 10.0.1.2/24, gateway 10.0.1.1 (probed by ICMP), priority 10
+//   b: fbB 10.0.2.2/24, gateway 10.0.2.1, no probe targets, priority 20
+// with failback_hold = 0s (b, unprobed, is up first; a takes over once probed).
+// so carrier and address events come from the kernel and a's probes get
+// real answers. The last test runs the composition root itself (Daemon) in
+// the namespace and sends it SIGHUP. Root, else 77.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <memory>
+#include <set>
+
+#include "fb/core/asio_timers.hpp"
+#include "fb/core/daemon.hpp"
+#include "fb/core/network_service.hpp"
+#include "fb/net/commands.hpp"
+#include "fb/net/dry_run_system.hpp"
+#include "fb/net/kernel_view.hpp"
+#include "log_capture.hpp"
+#include "netns.hpp"
+#include "ns_must.hpp"
+#include "process.hpp"
+#include "service_rig.hpp"
+
+using namespace std::chrono_literals;
+using fb::test::must;
+using fb::test::NetNamespace;
+namespace asio = boost::asio;
+
+namespace {
+
+struct RootCheck {
+  RootCheck() { fb::test::require_root("the NetworkService namespace test"); }
+} root_check;
+
+const std::string P = "netcfg[dry-run]: ";
+
+void build_topology(const NetNamespace& pi, const NetNamespace& peer) {
+  must(pi, {"ip", "link", "add", "fbA", "type", "veth", "peer", "name", "fbAp", "netns", peer.name()});
+  must(pi, {"ip", "link", "add", "fbB", "type", "veth", "peer", "name", "fbBp", "netns", peer.name()});
+  must(pi, {"ip", "addr", "add", "10.0.1.2/24", "dev", "fbA"});
+  must(pi, {"ip", "addr", "add", "10.0.2.2/24", "dev", "fbB"});
+  must(peer, {"ip", "addr", "add", "10.0.1.1/24", "dev", "fbAp"});
+  must(peer, {"ip", "addr", "add", "10.0.2.1/24", "dev", "fbBp"});
+  for (const char* l : {"fbA", "fbB"}) must(pi, {"ip", "link", "set", l, "up"});
+  for (const char* l : {"fbAp", "fbBp"}) must(peer, {"ip", "link", "set", l, "up"});
+}
+
+std::string ini(const std::string& dir, const std::string& b_priority = "20") {
+  return "[general]\nmode = router\nstate_dir = " + dir + "\ncontrol_socket = " + dir +
+         "/control.sock\n"
+         "[uplink.a]\ninterface = fbA\ngateway = 10.0.1.1\npriority = 10\nprobe_targets = 10.0.1.1\n"
+         "probe_interval = 500ms\nprobe_timeout = 200ms\nup_count = 1\ndown_count = 2\n"
+         "[uplink.b]\ninterface = fbB\ngateway = 10.0.2.1\npriority = " +
+         b_priority +
+         "\n"
+         "[failover]\nfailback_hold = 0s\n"
+         "[nat]\nlan_interface = lo\n"
+         "[health]\nlisten = 127.0.0.1\nport = 9000\n";
+}
+
+// The two namespaces, this thread inside "pi", and what the daemon holds
+// around a NetworkService: the one KernelView and its timers.
+struct Rig {
+  NetNamespace pi{"netsvc-pi"};
+  NetNamespace peer{"netsvc-peer"};
+  bool built = (build_topology(pi, peer), true);
+  NetNamespace::Enter inside{pi};
+  fb::test::TempDir dir;
+  asio::io_context io;
+  fb::core::AsioTimerService timers{io};
+  fb::net::KernelView view{io};
+  fb::test::LogCapture log;
+
+  Rig() { REQUIRE(view.start().ok()); }
+
+  // As Daemon::make_network() with dry_run = true; `system` stays readable
+  // while the service owns it.
+  std::unique_ptr<fb::core::NetworkService> service(const fb::core::Config& c, fb::net::DryRunSystem*& system) {
+    auto dry = std::make_unique<fb::net::DryRunSystem>();
+    system = dry.get();
+    fb::core::NetworkKernel kernel{std::move(dry), "dry-run"};
+    return std::make_unique<fb::core::NetworkService>(io, timers, view, c, std::move(kernel));
+  }
+  fb::health::Snapshot snapshot(const fb::core::NetworkService& s) {
+    fb::health::Snapshot snap;
+    for (const char* name : {"a", "b"}) {
+      fb::health::UplinkStatus u;
+      u.name = name;
+      snap.uplinks.push_back(u);
+    }
+    s.fill(snap);
+    return snap;
+  }
+  std::string text() const {
+    std::string out;
+    for (const auto& l : log.lines) out += l + "\n";
+    return out;
+  }
+  // The dry-run lines said since line `from`.
+  std::vector<std::string> netcfg_lines(std::size_t from = 0) const {
+    std::vector<std::string> out;
+    for (std::size_t i = from; i < log.lines.size(); ++i)
+      if (log.lines[i].rfind(P, 0) == 0) out.push_back(log.lines[i].substr(P.size()));
+    return out;
+  }
+};
+
+// The owned routes and rules of a System's model, as `ip` lines, sorted.
+std::vector<std::string> owned(fb::net::DryRunSystem& system) {
+  auto state = system.read_owned();
+  REQUIRE(state.ok());
+  std::vector<std::string> out;
+  for (const auto& r : state->routes) out.push_back(fb::net::ip_route_command("replace", r));
+  for (const auto& r : state->rules) out.push_back(fb::net::ip_rule_command("add", r));
+  if (state->firewall) out.push_back("table inet failberry");
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool contains(const std::vector<std::string>& lines, const std::string& line) {
+  return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
+
+// What the service must own once both uplinks are up and a carries the default.
+const std::vector<std::string> kBothUp = {
+    "ip -4 route replace default via 10.0.2.1 dev fbB proto 251 metric 12",
+    "ip -4 route replace default via 10.0.2.1 dev fbB table 64257 proto 251",
+    "ip -4 route replace default via 10.0.1.1 dev fbA proto 251 metric 10",
+    "ip -4 route replace default via 10.0.1.1 dev fbA proto 251 metric 11",
+    "ip -4 route replace default via 10.0.1.1 dev fbA table 64256 proto 251",
+    "ip -4 rule add priority 3100 lookup main suppress_prefixlength 0 protocol 251",
+    "ip -4 rule add priority 3200 fwmark 0xfb000001 lookup 64256 protocol 251",
+    "ip -4 rule add priority 3201 fwmark 0xfb000002 lookup 64257 protocol 251",
+    "ip -4 rule add priority 3300 from 10.0.1.2 lookup 64256 protocol 251",
+    "ip -4 rule add priority 3301 from 10.0.2.2 lookup 64257 protocol 251",
+    "table inet failberry",
+};
+
+}  // namespace
+
+TEST_CASE("start: the stale state goes, then the table, the rules and each uplink's routes; a carries the default") {
+  Rig rig;
+  fb::core::Config c = fb::test::parse_ini(ini(rig.dir.path()));
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(c, system);
+  REQUIRE(svc->start() == "");
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return rig.snapshot(*svc).failover.active == "a"; }, 10s),
+                  rig.text());
+
+  std::vector<std::string> want = kBothUp;
+  std::sort(want.begin(), want.end());
+  CHECK(owned(*system) == want);
+  auto lines = rig.netcfg_lines();
+  REQUIRE_FALSE(lines.empty());
+  // A previous run's leftovers are removed before anything is added.
+  std::vector<std::string> cleanup = fb::net::cleanup_commands();
+  REQUIRE(lines.size() > cleanup.size());
+  CHECK(std::vector<std::string>(lines.begin(), lines.begin() + static_cast<long>(cleanup.size())) == cleanup);
+  CHECK(contains(lines, "sysctl -w net.ipv4.ip_forward=1"));
+  CHECK(contains(lines, "sysctl -w net.ipv4.conf.fbA.rp_filter=2"));
+  CHECK(contains(lines, "sysctl -w net.ipv4.conf.fbB.rp_filter=2"));
+  // The nft table: each uplink's interface with its mark, in ranking order.
+  std::string nft;
+  for (const auto& l : lines) nft += l + "\n";
+  auto a_mark = nft.find("iifname \"fbA\" ct state new ct mark set 0xfb000001");
+  auto b_mark = nft.find("iifname \"fbB\" ct state new ct mark set 0xfb000002");
+  CHECK(a_mark != std::string::npos);
+  CHECK(b_mark != std::string::npos);
+  CHECK(a_mark < b_mark);
+  CHECK(nft.find("iifname \"lo\" oifname \"fbA\" counter accept") != std::string::npos);
+  CHECK(nft.find("oifname \"fbB\" counter masquerade") != std::string::npos);
+  CHECK(nft.find("iifname \"fbA\" tcp dport 9000 counter accept") != std::string::npos);
+  // The main default went in by replace, never removed.
+  for (const auto& l : lines) CHECK(l.find("route del") == std::string::npos);
+
+  auto snap = rig.snapshot(*svc);
+  CHECK(snap.failover.default_route == "default via 10.0.1.1 dev fbA metric 10");
+  CHECK(snap.uplinks[0].state == fb::health::UplinkState::up);
+  CHECK(snap.uplinks[1].state == fb::health::UplinkState::up);
+  CHECK(snap.uplinks[0].probes_sent >= 1);  // a's probes went out through fbA and were answered
+  CHECK(snap.uplinks[0].probe_rtt_us >= 0);
+
+  // stop(): everything owned goes.
+  svc->stop();
+  CHECK(owned(*system).empty());
+}
+
+TEST_CASE("carrier loss on the active uplink: the main default moves to the backup in one replace") {
+  Rig rig;
+  fb::core::Config c = fb::test::parse_ini(ini(rig.dir.path()));
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(c, system);
+  REQUIRE(svc->start() == "");
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return rig.snapshot(*svc).failover.active == "a"; }, 10s),
+                  rig.text());
+  std::size_t mark = rig.log.lines.size();
+
+  must(rig.peer, {"ip", "link", "set", "fbAp", "down"});  // fbA loses its carrier (a veth follows its peer)
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.snapshot(*svc).failover.active == "b"; }, 10s));
+
+  auto snap = rig.snapshot(*svc);
+  CHECK(snap.uplinks[0].state == fb::health::UplinkState::down);
+  CHECK(snap.uplinks[0].reason == "CARRIER_LOST");
+  CHECK(snap.failover.default_route == "default via 10.0.2.1 dev fbB metric 10");
+  CHECK(snap.failover.last_from == "a");
+  CHECK(snap.failover.last_to == "b");
+  CHECK(snap.failover.last_reason == "CARRIER_LOST");
+  auto lines = rig.netcfg_lines(mark);
+  CHECK(contains(lines, "ip -4 route replace default via 10.0.2.1 dev fbB proto 251 metric 10"));
+  for (const auto& l : lines) CHECK(l.find("route del") == std::string::npos);  // never delete-then-add
+  // a's connections are flushed so their flows move (flush_conntrack defaults to on).
+  bool flushed = false;
+  for (const auto& l : lines)
+    flushed = flushed || (l.find("conntrack -D") == 0 && l.find("10.0.1.2") != std::string::npos);
+  CHECK(flushed);
+  auto now = owned(*system);
+  CHECK(contains(now, "ip -4 route replace default via 10.0.2.1 dev fbB proto 251 metric 10"));
+  CHECK_FALSE(contains(now, "ip -4 route replace default via 10.0.1.1 dev fbA proto 251 metric 10"));
+
+  // The carrier comes back: a is probed up again and, failback_hold = 0s, carries the default again.
+  must(rig.peer, {"ip", "link", "set", "fbAp", "up"});
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.snapshot(*svc).failover.active == "a"; }, 10s));
+  CHECK(rig.snapshot(*svc).uplinks[0].state == fb::health::UplinkState::up);
+  CHECK(contains(owned(*system), "ip -4 route replace default via 10.0.1.1 dev fbA proto 251 metric 10"));
+}
+
+TEST_CASE("the daemon in-process: a reload with unchanged inputs changes nothing; a changed one is taken over") {
+  Rig rig;
+  std::string path = rig.dir / "f.ini";
+  fb::test::write_file(path, ini(rig.dir.path()));
+  fb::core::Config c = fb::test::parse_ini(ini(rig.dir.path()));
+  fb::core::Daemon daemon(rig.io, fb::core::DaemonOptions{path, true}, c);
+
+  // The script runs on the daemon's own loop, woken every 20 ms; each step
+  // waits for a log line, bounded by one deadline for the whole test.
+  struct Step {
+    std::string wait_for;
+    std::function<void()> then;
+  };
+  std::size_t reload_at = 0, reloaded_at = 0, second_at = 0, second_done = 0;
+  std::vector<Step> steps = {
+      {"default route now via a",
+       [&] {
+         reload_at = rig.log.lines.size();
+         ::raise(SIGHUP);
+       }},
+      {"reloaded:",
+       [&] {
+         reloaded_at = rig.log.lines.size();
+         fb::test::write_file(path, ini(rig.dir.path(), "25"));  // b's priority changes
+         second_at = rig.log.lines.size();
+         ::raise(SIGHUP);
+       }},
+      {"reloaded:",
+       [&] {
+         second_done = rig.log.lines.size();
+         ::raise(SIGTERM);
+       }},
+  };
+  std::size_t next = 0;
+  std::size_t searched = 0;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  bool timed_out = false;
+  asio::steady_timer ticker(rig.io);
+  std::function<void()> tick = [&] {
+    for (; next < steps.size(); ++next) {
+      bool found = false;
+      for (std::size_t i = searched; i < rig.log.lines.size() && !found; ++i)
+        found = rig.log.lines[i].find(steps[next].wait_for) != std::string::npos;
+      if (!found) break;
+      searched = rig.log.lines.size();
+      steps[next].then();
+    }
+    if (next == steps.size()) return;
+    if (std::chrono::steady_clock::now() > deadline) {
+      timed_out = true;
+      ::raise(SIGTERM);
+      return;
+    }
+    ticker.expires_after(20ms);
+    ticker.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) tick();
+    });
+  };
+  asio::post(rig.io, tick);
+  int code = daemon.run();
+  REQUIRE_FALSE(timed_out);
+  CHECK(code == 0);
+
+  std::string all;
+  for (const auto& l : rig.log.lines) all += l + "\n";
+  INFO(all);
+  // The first reload: nothing asked of the kernel side, the service kept.
+  REQUIRE(reloaded_at > reload_at);
+  CHECK(rig.netcfg_lines(reload_at).size() == rig.netcfg_lines(reloaded_at).size());
+  for (std::size_t i = reload_at; i < reloaded_at; ++i)
+    CHECK(rig.log.lines[i].find("restarting uplink tracking") == std::string::npos);
+  // The second: a new service takes the state over (the check above can see a change).
+  REQUIRE(second_done > second_at);
+  bool restarted = false;
+  for (std::size_t i = second_at; i < second_done; ++i)
+    restarted = restarted || rig.log.lines[i].find("restarting uplink tracking") != std::string::npos;
+  CHECK(restarted);
+  CHECK(rig.netcfg_lines(second_at).size() > rig.netcfg_lines(second_done).size());
+}
