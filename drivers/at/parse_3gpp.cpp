@@ -120,17 +120,17 @@ int bars_from_rssi(int rssi) {
 }
 
 namespace {
-Result<Signal> signal_from_rssi(std::uint32_t rssi, std::optional<std::uint32_t> ber, std::string_view text) {
-  Signal s;
+Result<SignalReport> signal_from_rssi(std::uint32_t rssi, std::optional<std::uint32_t> ber, std::string_view text) {
+  SignalReport s;
   if (rssi <= 31) {
     s.rssi = static_cast<int>(rssi);
-    s.dbm = -113 + 2 * static_cast<int>(rssi);
+    s.rssi_dbm = -113 + 2 * static_cast<int>(rssi);
     s.bars = bars_from_rssi(static_cast<int>(rssi));
   } else if (rssi >= 100 && rssi <= 191) {
     // 27.007 extension for TD-SCDMA: 100 = -116 dBm … 191 = -25 dBm.
     s.rssi = static_cast<int>(rssi);
-    s.dbm = static_cast<int>(rssi) - 216;
-    int equivalent = (*s.dbm + 113) / 2;
+    s.rssi_dbm = static_cast<int>(rssi) - 216;
+    int equivalent = (*s.rssi_dbm + 113) / 2;
     s.bars = bars_from_rssi(equivalent < 0 ? 0 : equivalent > 31 ? 31 : equivalent);
   } else if (rssi != 99) {
     return bad("rssi out of range", text);
@@ -140,7 +140,7 @@ Result<Signal> signal_from_rssi(std::uint32_t rssi, std::optional<std::uint32_t>
 }
 }  // namespace
 
-Result<Signal> parse_csq(std::string_view text) {
+Result<SignalReport> parse_csq(std::string_view text) {
   auto rest = find_tagged(text, "+CSQ:");
   if (!rest) return bad("no +CSQ line", text);
   auto fields = split_fields(*rest);
@@ -152,7 +152,7 @@ Result<Signal> parse_csq(std::string_view text) {
   return signal_from_rssi(*rssi, ber, *rest);
 }
 
-Result<Signal> parse_huawei_rssi(std::string_view text) {
+Result<SignalReport> parse_huawei_rssi(std::string_view text) {
   auto rest = find_tagged(text, "^RSSI:");
   if (!rest) return bad("no ^RSSI line", text);
   auto fields = split_fields(*rest);
@@ -160,6 +160,33 @@ Result<Signal> parse_huawei_rssi(std::string_view text) {
   auto rssi = to_uint(fields[0]);
   if (!rssi) return bad("^RSSI is not a number", *rest);
   return signal_from_rssi(*rssi, std::nullopt, *rest);
+}
+
+Result<SignalReport> parse_cesq(std::string_view text) {
+  auto rest = find_tagged(text, "+CESQ:");
+  if (!rest) return bad("no +CESQ line", text);
+  auto f = split_fields(*rest);
+  if (f.size() < 6) return bad("short +CESQ", *rest);
+  std::array<std::uint32_t, 6> v{};
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    auto n = to_uint(f[i]);
+    if (!n) return bad("+CESQ field is not a number", *rest);
+    v[i] = *n;
+  }
+  const auto [rxlev, ber, rscp, ecno, rsrq, rsrp] = v;
+  SignalReport s;
+  if (rsrp <= 97) s.rsrp_dbm = -141 + static_cast<int>(rsrp);
+  if (rsrq <= 34) s.rsrq_db = -20.0 + static_cast<double>(rsrq) / 2.0;
+  if (s.rsrp_dbm || s.rsrq_db) {
+    s.tech = AccessTech::lte;
+  } else if (rscp <= 96 || ecno <= 49) {
+    s.tech = AccessTech::umts;
+  } else if (rxlev <= 63) {
+    s.tech = AccessTech::gsm;
+    s.rssi_dbm = -111 + static_cast<int>(rxlev);
+    if (ber <= 7) s.ber = static_cast<int>(ber);
+  }
+  return s;
 }
 
 // ---------------------------------------------------------------- CREG
@@ -303,6 +330,10 @@ Result<Operator> parse_cops(std::string_view text, Charset charset) {
     op.act = *act;
   }
   return op;
+}
+
+AccessTech Operator::tech() const {
+  return act ? access_tech_from_act(*act) : AccessTech::unknown;
 }
 
 // ---------------------------------------------------------------- CPIN

@@ -158,6 +158,42 @@ Result<SetPort> parse_setport(std::string_view text) {
   return sp;
 }
 
+Result<at::SignalReport> parse_hcsq(std::string_view text) {
+  auto rest = find_tagged(text, "^HCSQ:");
+  if (!rest) return bad("no ^HCSQ line", text);
+  auto f = split_fields(*rest);
+  if (f.empty() || f[0].empty()) return bad("empty ^HCSQ", *rest);
+  std::string mode = at::to_upper(f[0].text);
+  at::SignalReport s;
+  std::size_t wanted = 0;  // values the mode must have
+  if (mode == "NOSERVICE") {
+    return s;
+  } else if (mode == "LTE") {
+    s.tech = at::AccessTech::lte, wanted = 4;
+  } else if (mode == "WCDMA" || mode == "TD-SCDMA") {
+    s.tech = at::AccessTech::umts, wanted = 1;
+  } else if (mode == "GSM") {
+    s.tech = at::AccessTech::gsm, wanted = 1;
+  } else {
+    return bad("unknown ^HCSQ mode", *rest);
+  }
+  if (f.size() < 1 + wanted) return bad("short ^HCSQ", *rest);
+  std::array<std::uint32_t, 4> v{};
+  for (std::size_t i = 0; i < wanted; ++i) {
+    auto n = to_uint(f[1 + i]);
+    if (!n) return bad("^HCSQ value is not a number", *rest);
+    v[i] = *n;
+  }
+  if (v[0] <= 96) s.rssi_dbm = -121 + static_cast<int>(v[0]);
+  if (s.tech == at::AccessTech::lte) {
+    if (v[1] <= 97) s.rsrp_dbm = -141 + static_cast<int>(v[1]);
+    // -20.2 + v/5 in tenths of a dB, so that 0.2 steps stay exact in text.
+    if (v[2] <= 251) s.sinr_db = (static_cast<double>(v[2]) * 2.0 - 202.0) / 10.0;
+    if (v[3] <= 34) s.rsrq_db = -20.0 + static_cast<double>(v[3]) / 2.0;
+  }
+  return s;
+}
+
 Result<Mode> parse_mode(std::string_view text) {
   auto rest = find_tagged(text, "^MODE:");
   if (!rest) return bad("no ^MODE line", text);

@@ -36,6 +36,8 @@ void parse_all(std::string_view text) {
   if (auto imei = parse_imei(text)) check(imei->digits.size() == 15);
   if (auto iccid = parse_iccid(text)) check(iccid->size() >= 19 && iccid->size() <= 20 && iccid->rfind("89", 0) == 0);
   (void)parse_cgdcont(text);
+  if (auto s = parse_cesq(text)) check(!s->rsrp_dbm || (*s->rsrp_dbm >= -141 && *s->rsrp_dbm <= -44));
+  if (auto s = huawei::parse_hcsq(text)) check(!s->rsrq_db || (*s->rsrq_db >= -20.0 && *s->rsrq_db <= -3.0));
   (void)parse_ati(text);
   (void)parse_identity_line(text, "+CGMM:");
   (void)huawei::parse_sysinfo(text);

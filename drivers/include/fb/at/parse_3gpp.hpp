@@ -1,5 +1,6 @@
 // Parsers for the 3GPP TS 27.007 responses failberry reads from any stick:
-// +CSQ, +CREG/+CGREG/+CEREG, +COPS?, +CPIN?, IMEI, ICCID, +CGDCONT?, ATI.
+// +CSQ, +CESQ, +CREG/+CGREG/+CEREG, +COPS?, +CPIN?, IMEI, ICCID, +CGDCONT?,
+// ATI.
 //
 // Contract: pure functions `text -> Result<value>`; `text` is a response's
 // information text (Response::text(), or a verbatim transcript with any mix
@@ -32,20 +33,36 @@ AccessTech access_tech_from_act(std::uint32_t act);
 // Names in +ZPAS, ^SYSINFOEX, +COPS=? lists: "GPRS/EDGE", "HSPA+", "WCDMA", "LTE"…
 AccessTech access_tech_from_name(std::string_view name);
 
-// ---- +CSQ ----
-struct Signal {
-  std::optional<int> rssi;  // 0..31 (or 100..191 TD-SCDMA extension), nullopt for 99
-  std::optional<int> dbm;   // -113 + 2*rssi
-  std::optional<int> bars;  // 0..4, see bars_from_rssi
-  std::optional<int> ber;   // 0..7, nullopt for 99
-  bool operator==(const Signal&) const = default;
+// ---- signal: +CSQ, +CESQ (and Huawei ^RSSI, ^HCSQ in parse_vendor.hpp) ----
+// One report whatever command measured it. Every value is optional: a value
+// the modem marks "not known" (99, 255) or prints beyond its scale is
+// nullopt, so a partial answer still carries what it knows.
+struct SignalReport {
+  AccessTech tech = AccessTech::unknown;  // what the values were measured on; unknown for +CSQ
+  std::optional<int> rssi;                // +CSQ scale: 0..31 (or 100..191 TD-SCDMA extension)
+  std::optional<int> rssi_dbm;            // received signal strength, dBm
+  std::optional<int> bars;                // 0..4 from the +CSQ scale, see bars_from_rssi
+  std::optional<int> ber;                 // 0..7
+  std::optional<int> rsrp_dbm;            // LTE reference signal received power, -141..-44 dBm
+  std::optional<double> rsrq_db;          // LTE reference signal received quality, -20..-3 dB
+  std::optional<double> sinr_db;          // LTE signal to interference plus noise, dB
+  bool operator==(const SignalReport&) const = default;
 };
 // rssi <2: 0 bars (≤ -111 dBm), 2-9: 1 (marginal), 10-14: 2 (ok), 15-19: 3
 // (good), ≥20: 4 (excellent) — the ranges modem vendors print in manuals.
 int bars_from_rssi(int rssi);
-Result<Signal> parse_csq(std::string_view text);
+// +CSQ: <rssi>,<ber>: -113 + 2*rssi dBm, 99 unknown; other values are errors.
+Result<SignalReport> parse_csq(std::string_view text);
 // Huawei "^RSSI:17" URC (same 0..31/99 scale).
-Result<Signal> parse_huawei_rssi(std::string_view text);
+Result<SignalReport> parse_huawei_rssi(std::string_view text);
+// +CESQ: <rxlev>,<ber>,<rscp>,<ecno>,<rsrq>,<rsrp>[,<NR fields>…] (27.007
+// §8.69), with ModemManager's conversions (the lower edge of each step):
+// RSRP = -141 + n dBm (n ≤ 97), RSRQ = -20 + n/2 dB (n ≤ 34), GSM RSSI =
+// -111 + rxlev dBm (rxlev ≤ 63); 99 and 255 are "not known". `tech` is LTE
+// when RSRP or RSRQ is known, else UMTS when RSCP or Ec/No is, else GSM when
+// rxlev is. Fewer than six numbers is an error; 5G fields after them are
+// ignored.
+Result<SignalReport> parse_cesq(std::string_view text);
 
 // ---- +CREG / +CGREG / +CEREG ----
 enum class RegDomain : std::uint8_t { cs, ps, eps };  // CREG, CGREG, CEREG
@@ -88,6 +105,8 @@ struct Operator {
   std::optional<int> format;  // 0 long, 1 short, 2 numeric
   std::string name;           // UTF-8; empty when not registered
   std::optional<std::uint32_t> act;
+  // The network's technology from <AcT> (7: LTE); unknown without one.
+  AccessTech tech() const;
   bool operator==(const Operator&) const = default;
 };
 // <oper> is a <string> in the stick's AT+CSCS `charset`; `name` is UTF-8

@@ -1,5 +1,6 @@
 // Parsers for the vendor commands failberry relies on: Huawei ^SYSINFO,
-// ^SYSINFOEX, ^U2DIAG?, ^SETPORT?, ^MODE/^DSFLOWRPT URCs; ZTE +ZPAS?, +ZCDRUN.
+// ^SYSINFOEX, ^U2DIAG?, ^SETPORT?, ^HCSQ, ^MODE/^DSFLOWRPT URCs; ZTE +ZPAS?,
+// +ZCDRUN.
 //
 // Contract: as fb/at/parse_3gpp.hpp — pure `text -> Result<value>`, any line
 // endings, other lines ignored, Code::at_bad_response with the text for
@@ -76,6 +77,18 @@ struct SetPort {
   bool operator==(const SetPort&) const = default;
 };
 Result<SetPort> parse_setport(std::string_view text);
+
+// ^HCSQ: "<sysmode>",<v1>[,<v2>[,<v3>[,<v4>]]] (query answer and URC), with
+// ModemManager's conversions (mm-broadband-modem-huawei.c):
+//   "LTE",rssi,rsrp,sinr,rsrq: RSSI = -121 + v1 dBm (v1 ≤ 96), RSRP = -141 +
+//     v2 dBm (v2 ≤ 97), SINR = -20.2 + v3/5 dB (v3 ≤ 251), RSRQ = -20 + v4/2
+//     dB (v4 ≤ 34);
+//   "WCDMA"/"TD-SCDMA",rssi,rscp,ecio and "GSM",rssi: RSSI as above (RSCP and
+//     Ec/Io are not reported);
+//   "NOSERVICE": a report with nothing known.
+// A value beyond its scale (255 is Huawei's "unknown") is nullopt; a mode
+// name not listed (CDMA, EVDO) or a field that is not a number is an error.
+Result<at::SignalReport> parse_hcsq(std::string_view text);
 
 // ^MODE:<sys_mode>[,<sys_submode>] URC.
 struct Mode {
