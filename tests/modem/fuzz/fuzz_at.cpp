@@ -38,6 +38,14 @@ void parse_all(std::string_view text) {
   (void)parse_cgdcont(text);
   if (auto s = parse_cesq(text)) check(!s->rsrp_dbm || (*s->rsrp_dbm >= -141 && *s->rsrp_dbm <= -44));
   if (auto s = huawei::parse_hcsq(text)) check(!s->rsrq_db || (*s->rsrq_db >= -20.0 && *s->rsrq_db <= -3.0));
+  if (auto st = huawei::parse_ndisstat(text)) check(st->ipv4 || st->ipv6);
+  if (auto d = huawei::parse_dhcp(text)) check(!d->ip.prefix_length || *d->ip.prefix_length <= 32);
+  if (auto c = parse_cgcontrdp(text))
+    for (const auto& ctx : *c) {
+      check(!ctx.ip.prefix_length || (*ctx.ip.prefix_length > 0 && *ctx.ip.prefix_length <= 128));
+      check(valid_utf8(ctx.apn));
+    }
+  (void)parse_cgact(text);
   (void)parse_ati(text);
   (void)parse_identity_line(text, "+CGMM:");
   (void)huawei::parse_sysinfo(text);

@@ -1,6 +1,6 @@
 // Parsers for the 3GPP TS 27.007 responses failberry reads from any stick:
 // +CSQ, +CESQ, +CREG/+CGREG/+CEREG, +COPS?, +CPIN?, IMEI, ICCID, +CGDCONT?,
-// ATI.
+// +CGACT?, +CGCONTRDP, ATI.
 //
 // Contract: pure functions `text -> Result<value>`; `text` is a response's
 // information text (Response::text(), or a verbatim transcript with any mix
@@ -20,6 +20,7 @@
 
 #include "fb/at/charset.hpp"
 #include "fb/modem/error.hpp"
+#include "fb/net_types.hpp"
 
 namespace fb::at {
 
@@ -158,6 +159,45 @@ struct PdpContext {
   bool operator==(const PdpContext&) const = default;
 };
 Result<std::vector<PdpContext>> parse_cgdcont(std::string_view text);
+
+// ---- +CGACT? ----
+struct ContextState {
+  int cid = 0;
+  bool active = false;
+  bool operator==(const ContextState&) const = default;
+};
+// "+CGACT: <cid>,<state>" lines; no line (no context defined) is an empty list.
+Result<std::vector<ContextState>> parse_cgact(std::string_view text);
+
+// ---- the address of a data session: +CGCONTRDP (and Huawei ^DHCP) ----
+// What the network gave the context. An address the modem prints as all
+// zeros ("0.0.0.0", "::") means "none" and is nullopt.
+struct IpConfig {
+  std::optional<IpAddress> address;
+  std::optional<int> prefix_length;  // from the subnet mask; nullopt without one
+  std::optional<IpAddress> gateway;
+  std::optional<IpAddress> dns1;
+  std::optional<IpAddress> dns2;
+  bool operator==(const IpConfig&) const = default;
+};
+
+struct ContextAddress {
+  int cid = 0;
+  int bearer_id = 0;
+  std::string apn;  // UTF-8 (decode_text)
+  IpConfig ip;
+  bool operator==(const ContextAddress&) const = default;
+};
+// "+CGCONTRDP: <cid>,<bearer_id>,<apn>[,<local_addr and subnet_mask>[,<gw_addr>
+// [,<DNS_prim_addr>[,<DNS_sec_addr>…]]]]", one line per context and address
+// family. Addresses are dotted decimal: 4 numbers for IPv4, 16 for IPv6,
+// twice as many when the subnet mask is appended to the address (27.007
+// v9.4.0 and later); before that the mask had its own field, which is told
+// apart as ModemManager does (an address without a mask is followed by the
+// mask). Colon-form IPv6 (AT+CGPIAF) is read too. A mask that is not a
+// contiguous prefix, or a malformed address, is an error; no line (the
+// context is not active) is an empty list.
+Result<std::vector<ContextAddress>> parse_cgcontrdp(std::string_view text);
 
 // ---- ATI (and AT+CGMI/CGMM/CGMR) ----
 struct DeviceInfo {
