@@ -2,6 +2,9 @@
 // command's final result means.
 #include <doctest/doctest.h>
 
+#include <optional>
+#include <string>
+
 #include "fb/modem/dial.hpp"
 
 using namespace fb::modem;
@@ -15,7 +18,7 @@ TEST_CASE("dial plan: the commands") {
   CHECK(c->define_context == "AT+CGDCONT=1,\"IP\",\"internet.example\"");
   CHECK(c->dial == "ATD*99#");
   plan.cid = 3;
-  plan.pdp_type = "IPV4V6";
+  plan.pdp_type = PdpType::ipv4v6;
   plan.dial = "ATD*99***3#";
   c = dial_commands(plan);
   REQUIRE(c);
@@ -46,12 +49,39 @@ TEST_CASE("dial plan: what cannot be sent is refused, not fixed") {
     p.dial = dial;
     CHECK_MESSAGE(refused(p), dial);
   }
-  p = ok;
-  p.pdp_type = "PPP";
-  CHECK(refused(p));
+  CHECK(parse_pdp_type("PPP").code() == Code::bad_dial_settings);  // the one way a PDP type comes from text
   p = ok;
   p.cid = 0;
   CHECK(refused(p));
+}
+
+TEST_CASE("PDP type: a typed value with the +CGDCONT words, anything else refused") {
+  struct Row {
+    const char* text;
+    std::optional<PdpType> type;
+  };
+  for (auto row :
+       {Row{"IP", PdpType::ip}, Row{"IPV6", PdpType::ipv6}, Row{"IPV4V6", PdpType::ipv4v6}, Row{"ip", PdpType::ip},
+        Row{"Ipv4v6", PdpType::ipv4v6}, Row{"PPP", std::nullopt}, Row{"IPV4", std::nullopt}, Row{"", std::nullopt},
+        Row{"IP ", std::nullopt}, Row{"IP\";+CFUN=0", std::nullopt}, Row{"IPV4V6IPV4V6IPV4V6", std::nullopt}}) {
+    CAPTURE(row.text);
+    auto t = parse_pdp_type(row.text);
+    REQUIRE(t.ok() == row.type.has_value());
+    if (t)
+      CHECK(*t == *row.type);
+    else
+      CHECK(t.code() == Code::bad_dial_settings);
+  }
+  for (auto type : {PdpType::ip, PdpType::ipv6, PdpType::ipv4v6}) {
+    CAPTURE(cgdcont_text(type));
+    CHECK(parse_pdp_type(cgdcont_text(type)).value() == type);  // round trip
+    DialPlan plan;
+    plan.apn = "internet";
+    plan.pdp_type = type;
+    auto c = dial_commands(plan);
+    REQUIRE(c);
+    CHECK(c->define_context == "AT+CGDCONT=1,\"" + std::string(cgdcont_text(type)) + "\",\"internet\"");
+  }
 }
 
 TEST_CASE("dial outcome: CONNECT and every way a dial fails") {

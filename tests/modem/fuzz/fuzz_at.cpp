@@ -12,6 +12,7 @@
 
 #include "fb/at/framing.hpp"
 #include "fb/at/parse_3gpp.hpp"
+#include "fb/modem/dial.hpp"
 #include "fb/modem/discovery.hpp"
 #include "fb/modem/parse_vendor.hpp"
 #include "fb/modem/profile.hpp"
@@ -46,6 +47,7 @@ void parse_all(std::string_view text) {
       check(valid_utf8(ctx.apn));
     }
   (void)parse_cgact(text);
+  (void)parse_pdp_type(text);
   (void)parse_ati(text);
   (void)parse_identity_line(text, "+CGMM:");
   (void)huawei::parse_sysinfo(text);

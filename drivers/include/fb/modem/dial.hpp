@@ -5,8 +5,8 @@
 // (fb/ppp/pppd.hpp explains the choice); the table that runs these commands
 // is fb::modem::dial_steps() in sequences.hpp.
 //
-// Contract: pure. Nothing the user wrote is rewritten: an APN or dial string
-// that cannot be sent safely inside an AT command is refused with
+// Contract: pure. Nothing the user wrote is rewritten: an APN, PDP type or
+// dial string that cannot be sent safely inside an AT command is refused with
 // BAD_DIAL_SETTINGS, never "fixed". Dial failures map to stable codes:
 // NO CARRIER -> NO_CARRIER, BUSY -> BUSY, NO DIALTONE -> NO_DIALTONE,
 // NO ANSWER -> NO_ANSWER, ERROR -> AT_ERROR, +CME ERROR -> its 27.007 code
@@ -15,20 +15,34 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "fb/at/framing.hpp"
 #include "fb/modem/error.hpp"
 
 namespace fb::modem {
 
+// The PDP type of a context, as +CGDCONT names it.
+enum class PdpType : std::uint8_t { ip, ipv6, ipv4v6 };
+// "IP", "IPV6", "IPV4V6".
+std::string_view cgdcont_text(PdpType type);
+// The +CGDCONT word, any case; anything else ("PPP", "IPV4", "") is
+// BAD_DIAL_SETTINGS.
+Result<PdpType> parse_pdp_type(std::string_view text);
+
 struct DialPlan {
   std::string apn;
   int cid = 1;
-  std::string pdp_type = "IP";                                   // IP, IPV6 or IPV4V6
+  PdpType pdp_type = PdpType::ip;
   std::string dial = "ATD*99#";                                  // or the carrier's, e.g. "ATD*99***1#"
   std::chrono::milliseconds timeout = std::chrono::seconds(30);  // the dial command's
 };
+
+// An APN failberry can put between the quotes of an AT command: 1-100
+// printable ASCII characters without '"' or ';'. BAD_DIAL_SETTINGS otherwise.
+Result<void> check_apn(std::string_view apn);
 
 struct DialCommands {
   std::string define_context;  // AT+CGDCONT=1,"IP","internet"
