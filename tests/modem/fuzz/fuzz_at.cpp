@@ -48,6 +48,7 @@ void parse_all(std::string_view text) {
     }
   (void)parse_cgact(text);
   (void)parse_pdp_type(text);
+  (void)template_problem(text);
   (void)parse_ati(text);
   (void)parse_identity_line(text, "+CGMM:");
   (void)huawei::parse_sysinfo(text);

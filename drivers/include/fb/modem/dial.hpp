@@ -1,5 +1,7 @@
-// Dialing on the modem's data port, the pure part: the AT commands of a dial
-// plan and what the dial command's final result means.
+// Starting a data session, the pure part: the AT commands of a dial plan —
+// for PPP (dial on the data port) and for a network-interface session (the
+// profile's connect/disconnect/status templates, fb/modem/profile.hpp) — and
+// what the dial command's final result means.
 //
 // failberryd dials itself and hands the CONNECTed tty to pppd as stdin
 // (fb/ppp/pppd.hpp explains the choice); the table that runs these commands
@@ -21,6 +23,7 @@
 
 #include "fb/at/framing.hpp"
 #include "fb/modem/error.hpp"
+#include "fb/modem/profile.hpp"
 
 namespace fb::modem {
 
@@ -50,6 +53,26 @@ struct DialCommands {
 };
 
 Result<DialCommands> dial_commands(const DialPlan& plan);
+
+// A network-interface session's commands: the context definition (as for
+// PPP), then the profile's NetCommands with {cid} and {apn} filled in.
+// `status`/`address` may be empty when the profile has none. `plan.dial` is
+// not used. BAD_DIAL_SETTINGS for a plan dial_commands() would refuse, and
+// for a profile without a net path (empty connect template).
+struct NetSessionCommands {
+  std::string define_context;  // AT+CGDCONT=1,"IPV4V6","internet"
+  std::string connect;         // AT^NDISDUP=1,1,"internet"
+  std::string disconnect;      // AT^NDISDUP=1,0
+  std::string status;          // AT^NDISSTATQRY?
+  std::string address;         // AT^DHCP?
+};
+Result<NetSessionCommands> net_session_commands(const NetCommands& commands, const DialPlan& plan);
+
+// What is wrong with a command template (nullopt: nothing): it must be empty
+// or printable ASCII starting with "AT", without ';' (one command per line),
+// whose only placeholders are {cid} and {apn}, and {apn} only between double
+// quotes. The profile test walks every template with it.
+std::optional<std::string> template_problem(std::string_view command);
 
 // CONNECT's text ("7200000", possibly empty) or the error the final stands for.
 Result<std::string> dial_outcome(const at::Final& final);
