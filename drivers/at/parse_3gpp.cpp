@@ -120,17 +120,17 @@ int bars_from_rssi(int rssi) {
 }
 
 namespace {
-Result<Signal> signal_from_rssi(std::uint32_t rssi, std::optional<std::uint32_t> ber, std::string_view text) {
-  Signal s;
+Result<SignalReport> signal_from_rssi(std::uint32_t rssi, std::optional<std::uint32_t> ber, std::string_view text) {
+  SignalReport s;
   if (rssi <= 31) {
     s.rssi = static_cast<int>(rssi);
-    s.dbm = -113 + 2 * static_cast<int>(rssi);
+    s.rssi_dbm = -113 + 2 * static_cast<int>(rssi);
     s.bars = bars_from_rssi(static_cast<int>(rssi));
   } else if (rssi >= 100 && rssi <= 191) {
     // 27.007 extension for TD-SCDMA: 100 = -116 dBm … 191 = -25 dBm.
     s.rssi = static_cast<int>(rssi);
-    s.dbm = static_cast<int>(rssi) - 216;
-    int equivalent = (*s.dbm + 113) / 2;
+    s.rssi_dbm = static_cast<int>(rssi) - 216;
+    int equivalent = (*s.rssi_dbm + 113) / 2;
     s.bars = bars_from_rssi(equivalent < 0 ? 0 : equivalent > 31 ? 31 : equivalent);
   } else if (rssi != 99) {
     return bad("rssi out of range", text);
@@ -140,7 +140,7 @@ Result<Signal> signal_from_rssi(std::uint32_t rssi, std::optional<std::uint32_t>
 }
 }  // namespace
 
-Result<Signal> parse_csq(std::string_view text) {
+Result<SignalReport> parse_csq(std::string_view text) {
   auto rest = find_tagged(text, "+CSQ:");
   if (!rest) return bad("no +CSQ line", text);
   auto fields = split_fields(*rest);
@@ -152,7 +152,7 @@ Result<Signal> parse_csq(std::string_view text) {
   return signal_from_rssi(*rssi, ber, *rest);
 }
 
-Result<Signal> parse_huawei_rssi(std::string_view text) {
+Result<SignalReport> parse_huawei_rssi(std::string_view text) {
   auto rest = find_tagged(text, "^RSSI:");
   if (!rest) return bad("no ^RSSI line", text);
   auto fields = split_fields(*rest);
@@ -160,6 +160,33 @@ Result<Signal> parse_huawei_rssi(std::string_view text) {
   auto rssi = to_uint(fields[0]);
   if (!rssi) return bad("^RSSI is not a number", *rest);
   return signal_from_rssi(*rssi, std::nullopt, *rest);
+}
+
+Result<SignalReport> parse_cesq(std::string_view text) {
+  auto rest = find_tagged(text, "+CESQ:");
+  if (!rest) return bad("no +CESQ line", text);
+  auto f = split_fields(*rest);
+  if (f.size() < 6) return bad("short +CESQ", *rest);
+  std::array<std::uint32_t, 6> v{};
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    auto n = to_uint(f[i]);
+    if (!n) return bad("+CESQ field is not a number", *rest);
+    v[i] = *n;
+  }
+  const auto [rxlev, ber, rscp, ecno, rsrq, rsrp] = v;
+  SignalReport s;
+  if (rsrp <= 97) s.rsrp_dbm = -141 + static_cast<int>(rsrp);
+  if (rsrq <= 34) s.rsrq_db = -20.0 + static_cast<double>(rsrq) / 2.0;
+  if (s.rsrp_dbm || s.rsrq_db) {
+    s.tech = AccessTech::lte;
+  } else if (rscp <= 96 || ecno <= 49) {
+    s.tech = AccessTech::umts;
+  } else if (rxlev <= 63) {
+    s.tech = AccessTech::gsm;
+    s.rssi_dbm = -111 + static_cast<int>(rxlev);
+    if (ber <= 7) s.ber = static_cast<int>(ber);
+  }
+  return s;
 }
 
 // ---------------------------------------------------------------- CREG
@@ -303,6 +330,10 @@ Result<Operator> parse_cops(std::string_view text, Charset charset) {
     op.act = *act;
   }
   return op;
+}
+
+AccessTech Operator::tech() const {
+  return act ? access_tech_from_act(*act) : AccessTech::unknown;
 }
 
 // ---------------------------------------------------------------- CPIN
@@ -504,6 +535,185 @@ Result<std::vector<PdpContext>> parse_cgdcont(std::string_view text) {
     contexts.push_back(std::move(ctx));
   }
   return contexts;
+}
+
+// ---------------------------------------------------------------- CGACT
+
+Result<std::vector<ContextState>> parse_cgact(std::string_view text) {
+  std::vector<ContextState> states;
+  for (auto line : split_lines(text)) {
+    auto rest = after_tag(line, "+CGACT:");
+    if (!rest) continue;
+    auto f = split_fields(*rest);
+    if (f.size() < 2) return bad("short +CGACT", *rest);
+    auto cid = to_uint(f[0]);
+    auto state = to_uint(f[1]);
+    if (!cid || *cid > 255) return bad("bad +CGACT cid", *rest);
+    if (!state || *state > 1) return bad("bad +CGACT state", *rest);
+    states.push_back(ContextState{static_cast<int>(*cid), *state == 1});
+  }
+  return states;
+}
+
+// ---------------------------------------------------------------- CGCONTRDP
+
+namespace {
+
+// Dotted decimal numbers 0..255 ("2.197.17.49.255.255.255.255"); nullopt
+// when anything else is in the text.
+std::optional<std::vector<std::uint8_t>> dotted_bytes(std::string_view text) {
+  std::vector<std::uint8_t> out;
+  std::size_t start = 0;
+  while (true) {
+    auto dot = text.find('.', start);
+    auto part = text.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (part.empty() || part.size() > 3 || !all_digits(part)) return std::nullopt;
+    auto n = to_uint(part);
+    if (!n || *n > 255) return std::nullopt;
+    out.push_back(static_cast<std::uint8_t>(*n));
+    if (out.size() > 32) return std::nullopt;
+    if (dot == std::string_view::npos) return out;
+    start = dot + 1;
+  }
+}
+
+IpAddress address_of(const std::uint8_t* bytes, std::size_t n) {
+  return IpAddress::from_bytes(n == 16 ? AF_INET6 : AF_INET, bytes);
+}
+
+bool all_zero(const IpAddress& a) {
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a.bytes[i] != 0) return false;
+  return true;
+}
+
+std::optional<IpAddress> unless_zero(const IpAddress& a) {
+  if (all_zero(a)) return std::nullopt;
+  return a;
+}
+
+// Leading ones of a mask; nullopt when a one follows a zero.
+std::optional<int> prefix_of_mask(const IpAddress& mask) {
+  int length = 0;
+  bool zero_seen = false;
+  for (std::size_t i = 0; i < mask.size(); ++i)
+    for (int bit = 7; bit >= 0; --bit) {
+      bool one = (mask.bytes[i] >> bit) & 1;
+      if (one && zero_seen) return std::nullopt;
+      if (one)
+        ++length;
+      else
+        zero_seen = true;
+    }
+  return length;
+}
+
+// One address field: dotted (4 or 16 numbers; with `allow_mask` also 8 or 32,
+// the address then the mask) or colon-form IPv6 (+CGPIAF), with `allow_mask`
+// also "addr/len" or "addr mask". Empty is no address.
+struct AddressField {
+  std::optional<IpAddress> address;
+  std::optional<IpAddress> mask;
+  std::optional<int> length;  // "/len"
+  bool colon = false;
+  bool ok = true;
+};
+
+AddressField read_address(const Field& field, bool allow_mask) {
+  AddressField r;
+  if (field.empty()) return r;
+  if (field.text.find(':') != std::string_view::npos) {
+    r.colon = true;
+    std::string_view text = field.text;
+    auto cut = text.find_first_of("/ ");
+    if (cut != std::string_view::npos) {
+      if (!allow_mask) {
+        r.ok = false;
+        return r;
+      }
+      auto tail = trim(text.substr(cut + 1));
+      if (text[cut] == '/') {
+        auto len = to_uint(tail);
+        if (!len || *len > 128 || tail.size() > 3) r.ok = false;
+        if (len) r.length = static_cast<int>(*len);
+      } else {
+        r.mask = IpAddress::parse(tail);
+        if (!r.mask || r.mask->family != AF_INET6) r.ok = false;
+      }
+      text = text.substr(0, cut);
+    }
+    r.address = IpAddress::parse(text);
+    if (!r.address || r.address->family != AF_INET6) r.ok = false;
+    return r;
+  }
+  auto bytes = dotted_bytes(field.text);
+  if (!bytes) {
+    r.ok = false;
+    return r;
+  }
+  std::size_t n = bytes->size();
+  if (n == 4 || n == 16) {
+    r.address = address_of(bytes->data(), n);
+  } else if (allow_mask && (n == 8 || n == 32)) {
+    r.address = address_of(bytes->data(), n / 2);
+    r.mask = address_of(bytes->data() + n / 2, n / 2);
+  } else {
+    r.ok = false;
+  }
+  return r;
+}
+
+}  // namespace
+
+Result<std::vector<ContextAddress>> parse_cgcontrdp(std::string_view text) {
+  std::vector<ContextAddress> out;
+  for (auto line : split_lines(text)) {
+    auto rest = after_tag(line, "+CGCONTRDP:");
+    if (!rest) continue;
+    auto f = split_fields(*rest);
+    if (f.size() < 3) return bad("short +CGCONTRDP", *rest);
+    auto cid = to_uint(f[0]);
+    auto bearer = to_uint(f[1]);
+    if (!cid || *cid > 255) return bad("bad +CGCONTRDP cid", *rest);
+    if (!bearer || *bearer > 255) return bad("bad +CGCONTRDP bearer id", *rest);
+    ContextAddress ctx;
+    ctx.cid = static_cast<int>(*cid);
+    ctx.bearer_id = static_cast<int>(*bearer);
+    ctx.apn = decode_text(f[2].text);
+    std::size_t next = 3;
+    std::optional<IpAddress> mask;
+    int family = 0;
+    if (f.size() > next) {
+      auto local = read_address(f[next++], true);
+      if (!local.ok) return bad("bad +CGCONTRDP address", *rest);
+      if (local.address) {
+        family = local.address->family;
+        ctx.ip.address = unless_zero(*local.address);
+      }
+      mask = local.mask;
+      if (local.length && *local.length > 0) ctx.ip.prefix_length = *local.length;
+      // Before 27.007 v9.4.0 the mask was a field of its own.
+      if (local.address && !local.colon && !local.mask && f.size() > next) {
+        auto own = read_address(f[next++], false);
+        if (!own.ok) return bad("bad +CGCONTRDP subnet mask", *rest);
+        mask = own.address;
+      }
+    }
+    if (mask) {
+      if (mask->family != family) return bad("+CGCONTRDP mask of another family", *rest);
+      auto length = prefix_of_mask(*mask);
+      if (!length) return bad("+CGCONTRDP mask is not a prefix", *rest);
+      if (*length > 0) ctx.ip.prefix_length = *length;
+    }
+    for (auto* slot : {&ctx.ip.gateway, &ctx.ip.dns1, &ctx.ip.dns2}) {
+      if (f.size() <= next) break;
+      auto a = read_address(f[next++], false);
+      if (!a.ok) return bad("bad +CGCONTRDP gateway or DNS address", *rest);
+      if (a.address) *slot = unless_zero(*a.address);
+    }
+    out.push_back(std::move(ctx));
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- ATI

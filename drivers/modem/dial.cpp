@@ -1,5 +1,7 @@
 #include "fb/modem/dial.hpp"
 
+#include "fb/at/fields.hpp"
+
 namespace fb::modem {
 namespace {
 
@@ -17,18 +19,104 @@ Error bad(std::string detail) {
   return Error{Code::bad_dial_settings, std::move(detail)};
 }
 
+// The checks both kinds of session share; the +CGDCONT command on success.
+Result<std::string> define_context(const DialPlan& plan) {
+  if (auto apn = check_apn(plan.apn); !apn) return apn.error();
+  auto type = cgdcont_text(plan.pdp_type);
+  if (type.empty())
+    return bad("PDP type " + std::to_string(static_cast<int>(plan.pdp_type)) + " is not IP, IPV6 or IPV4V6");
+  if (plan.cid < 1 || plan.cid > 24) return bad("context id " + std::to_string(plan.cid) + " is not 1-24");
+  return "AT+CGDCONT=" + std::to_string(plan.cid) + ",\"" + std::string(type) + "\",\"" + plan.apn + "\"";
+}
+
+// `command` with every {cid} and {apn} replaced (template_problem() said it is fine).
+std::string fill(std::string_view command, const DialPlan& plan) {
+  std::string out;
+  for (std::size_t i = 0; i < command.size();) {
+    if (command.compare(i, 5, "{cid}") == 0) {
+      out += std::to_string(plan.cid), i += 5;
+    } else if (command.compare(i, 5, "{apn}") == 0) {
+      out += plan.apn, i += 5;
+    } else {
+      out += command[i++];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
-Result<DialCommands> dial_commands(const DialPlan& plan) {
-  if (plan.apn.empty() || plan.apn.size() > 100 || !sendable(plan.apn))
+std::string_view cgdcont_text(PdpType type) {
+  switch (type) {
+    case PdpType::ip: return "IP";
+    case PdpType::ipv6: return "IPV6";
+    case PdpType::ipv4v6: return "IPV4V6";
+  }
+  return {};
+}
+
+Result<PdpType> parse_pdp_type(std::string_view text) {
+  for (auto type : {PdpType::ip, PdpType::ipv6, PdpType::ipv4v6})
+    if (at::iequals(text, cgdcont_text(type))) return type;
+  std::string shown(text.substr(0, 16));
+  if (!sendable(shown)) shown = "?";
+  return bad("PDP type must be IP, IPV6 or IPV4V6, not '" + shown + "'");
+}
+
+Result<void> check_apn(std::string_view apn) {
+  if (apn.empty() || apn.size() > 100 || !sendable(apn))
     return bad("APN must be 1-100 printable characters without '\"' or ';'");
-  if (plan.pdp_type != "IP" && plan.pdp_type != "IPV6" && plan.pdp_type != "IPV4V6")
-    return bad("PDP type must be IP, IPV6 or IPV4V6, not '" + plan.pdp_type.substr(0, 16) + "'");
-  if (plan.cid < 1 || plan.cid > 24) return bad("context id " + std::to_string(plan.cid) + " is not 1-24");
+  return {};
+}
+
+Result<DialCommands> dial_commands(const DialPlan& plan) {
+  auto context = define_context(plan);
+  if (!context) return context.error();
   const auto& d = plan.dial;
   if (d.size() < 4 || d.size() > 40 || (d.compare(0, 3, "ATD") != 0 && d.compare(0, 3, "atd") != 0) || !sendable(d))
     return bad("dial command must look like ATD*99#, not '" + d.substr(0, 40) + "'");
-  return DialCommands{"AT+CGDCONT=" + std::to_string(plan.cid) + ",\"" + plan.pdp_type + "\",\"" + plan.apn + "\"", d};
+  return DialCommands{std::move(context).value(), d};
+}
+
+Result<NetSessionCommands> net_session_commands(const NetCommands& commands, const DialPlan& plan) {
+  auto context = define_context(plan);
+  if (!context) return context.error();
+  if (commands.connect.empty() || commands.disconnect.empty())
+    return bad("the profile has no commands for a network-interface session");
+  for (auto command : {commands.connect, commands.disconnect, commands.status, commands.address})
+    if (auto problem = template_problem(command))
+      return bad("profile command '" + std::string(command.substr(0, 60)) + "': " + *problem);
+  return NetSessionCommands{std::move(context).value(), fill(commands.connect, plan), fill(commands.disconnect, plan),
+                            fill(commands.status, plan), fill(commands.address, plan)};
+}
+
+std::optional<std::string> template_problem(std::string_view command) {
+  if (command.empty()) return std::nullopt;
+  if (command.rfind("AT", 0) != 0) return "does not start with AT";
+  if (command.size() < 3) return "is a bare AT";
+  if (command.size() > 80) return "longer than 80 characters";
+  bool quoted = false;
+  for (std::size_t i = 0; i < command.size(); ++i) {
+    char c = command[i];
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7e) return "has a character that is not printable ASCII";
+    if (c == ';') return "has ';' (more than one command)";
+    if (c == '"') quoted = !quoted;
+    if (c == '}') return "has a '}' outside a placeholder";
+    if (c != '{') continue;
+    auto close = command.find('}', i);
+    if (close == std::string_view::npos) return "has an unterminated placeholder";
+    auto name = command.substr(i, close - i + 1);
+    if (name == "{apn}") {
+      if (!quoted || command[i - 1] != '"' || close + 1 >= command.size() || command[close + 1] != '"')
+        return "has {apn} outside double quotes";
+    } else if (name != "{cid}") {
+      return "has an unknown placeholder " + std::string(name.substr(0, 16));
+    }
+    i = close;
+  }
+  if (quoted) return "has an unterminated string";
+  return std::nullopt;
 }
 
 Result<std::string> dial_outcome(const at::Final& final) {

@@ -12,6 +12,7 @@ using at::Field;
 using at::find_tagged;
 using at::split_fields;
 using at::to_uint;
+using fb::IpAddress;
 
 Error bad(std::string_view what, std::string_view text) {
   std::string detail(what);
@@ -156,6 +157,142 @@ Result<SetPort> parse_setport(std::string_view text) {
   else
     sp.cdrom = CdromState::unknown;
   return sp;
+}
+
+Result<at::SignalReport> parse_hcsq(std::string_view text) {
+  auto rest = find_tagged(text, "^HCSQ:");
+  if (!rest) return bad("no ^HCSQ line", text);
+  auto f = split_fields(*rest);
+  if (f.empty() || f[0].empty()) return bad("empty ^HCSQ", *rest);
+  std::string mode = at::to_upper(f[0].text);
+  at::SignalReport s;
+  std::size_t wanted = 0;  // values the mode must have
+  if (mode == "NOSERVICE") {
+    return s;
+  } else if (mode == "LTE") {
+    s.tech = at::AccessTech::lte, wanted = 4;
+  } else if (mode == "WCDMA" || mode == "TD-SCDMA") {
+    s.tech = at::AccessTech::umts, wanted = 1;
+  } else if (mode == "GSM") {
+    s.tech = at::AccessTech::gsm, wanted = 1;
+  } else {
+    return bad("unknown ^HCSQ mode", *rest);
+  }
+  if (f.size() < 1 + wanted) return bad("short ^HCSQ", *rest);
+  std::array<std::uint32_t, 4> v{};
+  for (std::size_t i = 0; i < wanted; ++i) {
+    auto n = to_uint(f[1 + i]);
+    if (!n) return bad("^HCSQ value is not a number", *rest);
+    v[i] = *n;
+  }
+  if (v[0] <= 96) s.rssi_dbm = -121 + static_cast<int>(v[0]);
+  if (s.tech == at::AccessTech::lte) {
+    if (v[1] <= 97) s.rsrp_dbm = -141 + static_cast<int>(v[1]);
+    // -20.2 + v/5 in tenths of a dB, so that 0.2 steps stay exact in text.
+    if (v[2] <= 251) s.sinr_db = (static_cast<double>(v[2]) * 2.0 - 202.0) / 10.0;
+    if (v[3] <= 34) s.rsrq_db = -20.0 + static_cast<double>(v[3]) / 2.0;
+  }
+  return s;
+}
+
+std::string_view to_string(NdisState state) {
+  switch (state) {
+    case NdisState::disconnected: return "disconnected";
+    case NdisState::connected: return "connected";
+    case NdisState::connecting: return "connecting";
+    case NdisState::disconnecting: return "disconnecting";
+  }
+  return "disconnected";
+}
+
+bool NdisStat::connected() const {
+  return (ipv4 && ipv4->state == NdisState::connected) || (ipv6 && ipv6->state == NdisState::connected);
+}
+
+Result<NdisStat> parse_ndisstat(std::string_view text) {
+  NdisStat out;
+  bool any = false;
+  for (auto line : at::split_lines(text)) {
+    auto rest = at::after_tag(line, "^NDISSTAT:");
+    if (!rest) rest = at::after_tag(line, "^NDISSTATQRY:");
+    if (!rest) continue;
+    auto f = split_fields(*rest);
+    std::size_t i = 0;
+    while (i < f.size()) {
+      if (f[i].empty()) {  // a trailing comma
+        ++i;
+        continue;
+      }
+      // <stat>,<err>,<wx_state>,…,"<PDP_type>": a group runs to its type name.
+      const std::size_t start = i;
+      auto stat = to_uint(f[i]);
+      if (!stat || *stat > 3) return bad("bad ^NDISSTAT state", *rest);
+      NdisFamily family{static_cast<NdisState>(*stat), std::nullopt};
+      std::optional<NdisFamily>* slot = nullptr;
+      for (++i; i < f.size() && !slot; ++i) {
+        if (f[i].empty()) continue;
+        if (at::iequals(f[i].text, "IPV4")) {
+          slot = &out.ipv4;
+        } else if (at::iequals(f[i].text, "IPV6")) {
+          slot = &out.ipv6;
+        } else if (auto n = to_uint(f[i]); !n || f[i].quoted) {
+          return bad("unknown ^NDISSTAT PDP type", *rest);
+        } else if (i == start + 1 && *n != 0) {
+          family.cause = *n;
+        }
+      }
+      if (!slot) {
+        // The bare form "^NDISSTATQry:1" speaks of IPv4.
+        if (f.size() != 1) return bad("^NDISSTAT group without a PDP type", *rest);
+        slot = &out.ipv4;
+      }
+      *slot = family;
+      any = true;
+    }
+  }
+  if (!any) return bad("no ^NDISSTAT line", text);
+  return out;
+}
+
+namespace {
+// A ^DHCP address: hex, first octet in the low byte.
+std::optional<IpAddress> dhcp_address(const Field& field) {
+  auto v = at::to_hex(field);
+  if (!v) return std::nullopt;
+  std::uint8_t bytes[4] = {static_cast<std::uint8_t>(*v & 0xff), static_cast<std::uint8_t>((*v >> 8) & 0xff),
+                           static_cast<std::uint8_t>((*v >> 16) & 0xff), static_cast<std::uint8_t>(*v >> 24)};
+  return IpAddress::from_bytes(AF_INET, bytes);
+}
+}  // namespace
+
+Result<Dhcp> parse_dhcp(std::string_view text) {
+  auto rest = find_tagged(text, "^DHCP:");
+  if (!rest) return bad("no ^DHCP line", text);
+  auto f = split_fields(*rest);
+  if (f.size() < 6) return bad("short ^DHCP", *rest);
+  std::array<IpAddress, 6> a;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto addr = dhcp_address(f[i]);
+    if (!addr) return bad("^DHCP field is not a hex address", *rest);
+    a[i] = *addr;
+  }
+  auto zero = [](const IpAddress& x) { return x == IpAddress::any(AF_INET); };
+  Dhcp d;
+  if (!zero(a[0])) d.ip.address = a[0];
+  if (!zero(a[1])) {
+    std::uint32_t mask = (std::uint32_t{a[1].bytes[0]} << 24) | (std::uint32_t{a[1].bytes[1]} << 16) |
+                         (std::uint32_t{a[1].bytes[2]} << 8) | a[1].bytes[3];
+    int length = 0;
+    while (length < 32 && (mask & (0x80000000u >> length))) ++length;
+    if (length < 32 && (mask << length) != 0) return bad("^DHCP netmask is not a prefix", *rest);
+    d.ip.prefix_length = length;
+  }
+  if (!zero(a[2])) d.ip.gateway = a[2];
+  if (!zero(a[4])) d.ip.dns1 = a[4];
+  if (!zero(a[5])) d.ip.dns2 = a[5];
+  if (f.size() > 6) d.max_rx_bps = to_uint(f[6]);
+  if (f.size() > 7) d.max_tx_bps = to_uint(f[7]);
+  return d;
 }
 
 Result<Mode> parse_mode(std::string_view text) {

@@ -11,6 +11,11 @@ using By = PortMap::By;
 
 constexpr std::uint16_t kZte = 0x19d2;
 constexpr std::uint16_t kHuawei = 0x12d1;
+constexpr std::uint16_t kQuectel = 0x2c7c;
+constexpr std::uint16_t kSimcom = 0x1e0e;
+
+using P = DataPath;
+constexpr DataPathChoice kHiLink{{P::hilink}, P::hilink};
 
 // ZTE: interface numbers from ModemManager's 77-mm-zte-port-types.rules
 // (AT_PRIMARY carries PPP, AT_SECONDARY stays free for AT while online).
@@ -29,6 +34,10 @@ constexpr std::array kZteModems{
     ModemModel{{kZte, 0x0124}, "MF190 variant (from 0149/0150)", zte_ports(1, 4), CdromControl::zte_zcdrun},
     ModemModel{{kZte, 0x2002}, "MF180 variant", zte_ports(1, 3), CdromControl::zte_zcdrun},
     ModemModel{{kZte, 0x2003}, "MF180 (ZTE/Onda)", zte_ports(1, 3), CdromControl::zte_zcdrun},
+    // MF823, MF79x, MF833N after their CD-ROM (19d2:1225, not switched by
+    // failberry yet): cdc_ether with the stick's web UI at 192.168.0.1, no
+    // serial port (shared/reference/LTE-MODEMS.md §3, 3rd-party but consistent).
+    ModemModel{{kZte, 0x1405}, "MF823, MF833N (router mode)", PortMap{}, CdromControl::none, kHiLink},
 };
 
 // usb-modeswitch-data 20191128: 19d2:2000 lists 27 targets; these are the
@@ -65,15 +74,28 @@ constexpr std::array kHuaweiModems{
     ModemModel{{kHuawei, 0x1c12}, "E173 (from 1c24)", kHuaweiPorts, CdromControl::huawei_u2diag},
     ModemModel{{kHuawei, 0x1c23}, "E173 (from 1c24)", kHuaweiPorts, CdromControl::huawei_u2diag},
     // E3131 and later answer ERROR to ^U2DIAG; their port set is ^SETPORT.
-    ModemModel{{kHuawei, 0x1506}, "E3131, E3372 (modem/NCM)", kHuaweiPorts, CdromControl::huawei_setport},
+    // 1506: "stick" firmware with an NCM interface (huawei_cdc_ncm);
+    // ModemManager's 77-mm-huawei-net-port-types.rules marks it ^NDISDUP-capable.
+    ModemModel{{kHuawei, 0x1506},
+               "E3131, E3372h (modem/NCM)",
+               kHuaweiPorts,
+               CdromControl::huawei_setport,
+               {{P::ppp, P::net}, P::net}},
     ModemModel{{kHuawei, 0x151b}, "E3131", kHuaweiPorts, CdromControl::huawei_setport},
     ModemModel{{kHuawei, 0x151d}, "E3131", kHuaweiPorts, CdromControl::huawei_setport},
     ModemModel{{kHuawei, 0x151e}, "E3131", kHuaweiPorts, CdromControl::huawei_setport},
     ModemModel{{kHuawei, 0x15b1}, "E3131", kHuaweiPorts, CdromControl::huawei_setport},
     ModemModel{{kHuawei, 0x15b3}, "E3131", kHuaweiPorts, CdromControl::huawei_setport},
     ModemModel{{kHuawei, 0x15d1}, "E3131", kHuaweiPorts, CdromControl::huawei_setport},
-    ModemModel{{kHuawei, 0x14db}, "E3131 HiLink", PortMap{}, CdromControl::none},
-    ModemModel{{kHuawei, 0x14dc}, "E3131 HiLink", PortMap{}, CdromControl::none},
+    // HiLink (router) firmware: cdc_ether, the stick's DHCP server and HTTP API.
+    ModemModel{{kHuawei, 0x14db}, "E3131, E3372h, E8372 HiLink", PortMap{}, CdromControl::none, kHiLink},
+    ModemModel{{kHuawei, 0x14dc}, "E3131, E3372h, E8372 HiLink", PortMap{}, CdromControl::none, kHiLink},
+    // E3372h-320 after usb_modeswitch's HuaweiAltMode message: a standard
+    // NCM interface (cdc_ncm) and three option ttys (mrhaav/openwrt
+    // atc/hua-e3372h_320, FW 11.0.1.1). Its ttys' protocols are not
+    // documented: without a PCUI interface discovery probes them. Whether it
+    // answers ^SETPORT is not known, so no CD-ROM control.
+    ModemModel{{kHuawei, 0x155e}, "E3372h-320 (NCM)", kHuaweiPorts, CdromControl::none, {{P::net}, P::net}},
 };
 
 // usb-modeswitch-data 20191128 target lists (the ids the sticks use).
@@ -106,7 +128,21 @@ constexpr std::array kHuaweiStorage{
     StorageModel{{kHuawei, 0x15d0}, "E3131", SwitchMethod::huawei_new_mode, kHw15d0Targets},
     // HiLink switches with yet another message into a network-only mode
     // with no AT port, which failberry cannot drive: recognised, not switched.
-    StorageModel{{kHuawei, 0x1f01}, "E3131 HiLink", SwitchMethod::unsupported, kHw1f01Targets},
+    // The E3372h/E8372 share this id; depending on firmware they become
+    // 14db/14dc (HiLink) or, with another message, 1506/155e (stick).
+    StorageModel{{kHuawei, 0x1f01}, "E3131, E3372h, E8372 HiLink", SwitchMethod::unsupported, kHw1f01Targets},
+};
+
+// Quectel and SIMCom LTE modules: serial ports whose interface numbers shift
+// with the USB composition (AT+QCFG="usbnet", AT+CUSBPIDSWITCH), so the AT
+// port is probed. ModemManager's 77-mm-quectel-port-types.rules and
+// 77-mm-simtech-port-types.rules name the ids.
+constexpr std::array kQuectelModems{
+    ModemModel{{kQuectel, 0x0125}, "EC25, EG25-G", PortMap{}, CdromControl::none},
+    ModemModel{{kQuectel, 0x0306}, "EP06, EG06, EM06", PortMap{}, CdromControl::none},
+};
+constexpr std::array kSimcomModems{
+    ModemModel{{kSimcom, 0x9001}, "SIM7600 (default composition)", PortMap{}, CdromControl::none},
 };
 
 constexpr std::array<std::string_view, 0> kNoInit{};
@@ -119,11 +155,48 @@ constexpr std::array<std::string_view, 10> kGenericUrcs{
 constexpr std::array<ModemModel, 0> kNoModems{};
 constexpr std::array<StorageModel, 0> kNoStorage{};
 
-const Profile kGeneric{Vendor::generic, "generic", 0, kNoModems, kNoStorage, "AT+CFUN=1,1", kNoInit, {}};
-const Profile kZteProfile{Vendor::zte,   "zte",   kZte,     kZteModems, kZteStorage,
-                          "AT+CFUN=1,1", kNoInit, kZteUrcs, "",         "AT+ZPINPUK=?"};
-const Profile kHuaweiProfile{Vendor::huawei, "huawei", kHuawei,     kHuaweiModems, kHuaweiStorage,
-                             "AT^RESET",     kNoInit,  kHuaweiUrcs, "AT^ICCID?",   "AT^CPIN?"};
+// Network-interface sessions (shared/reference/LTE-MODEMS.md §2, §4-§7). The
+// context is defined with +CGDCONT first (net_session_commands()), so only
+// Huawei's connect names the APN again.
+// 27.007: activate the context; state from +CGACT?, address from +CGCONTRDP.
+constexpr NetCommands kCgactNet{"AT+CGACT=1,{cid}",   "AT+CGACT=0,{cid}",   "AT+CGACT?",
+                                NetStatusForm::cgact, "AT+CGCONTRDP={cid}", NetAddressForm::cgcontrdp};
+// Huawei ^NDISDUP (ModemManager's mm-broadband-bearer-huawei.c sends
+// ^NDISDUP=1,1,"<apn>" and ^NDISDUP=1,0, follows ^NDISSTATQRY? and the
+// ^NDISSTAT URC, then reads ^DHCP?).
+constexpr NetCommands kHuaweiNet{
+    "AT^NDISDUP={cid},1,\"{apn}\"", "AT^NDISDUP={cid},0", "AT^NDISSTATQRY?", NetStatusForm::huawei_ndisstat, "AT^DHCP?",
+    NetAddressForm::huawei_dhcp,    "^NDISSTAT:"};
+// ZTE +ZGACT=<on>,<cid> (OpenWrt comgt ncm.json "zte").
+constexpr NetCommands kZteNet{"AT+ZGACT=1,{cid}",   "AT+ZGACT=0,{cid}",   "AT+CGACT?",
+                              NetStatusForm::cgact, "AT+CGCONTRDP={cid}", NetAddressForm::cgcontrdp};
+// Quectel +QNETDEVCTL=<op>,<cid>,<urc> (OpenWrt comgt ncm.json "quectel").
+constexpr NetCommands kQuectelNet{"AT+QNETDEVCTL=1,{cid},1", "AT+QNETDEVCTL=0,{cid},0", "AT+CGACT?",
+                                  NetStatusForm::cgact,      "AT+CGCONTRDP={cid}",      NetAddressForm::cgcontrdp};
+// SIMCom $QCRMCALL=<on>,<instance>: the second number is the RmNet instance,
+// not a context id; the call uses profile (cid) 1.
+constexpr NetCommands kSimcomNet{"AT$QCRMCALL=1,1",    "AT$QCRMCALL=0,1",    "AT+CGACT?",
+                                 NetStatusForm::cgact, "AT+CGCONTRDP={cid}", NetAddressForm::cgcontrdp};
+
+// A stick without a row of its own gets PPP unless set otherwise: whether
+// an older stick of a vendor has a network interface is not known.
+constexpr DataPathChoice kPppOrNet{{P::ppp, P::net}, P::ppp};
+
+const Profile kGeneric{Vendor::generic, "generic", 0,  kNoModems, kNoStorage, "AT+CFUN=1,1",
+                       kNoInit,         {},        "", "",        kPppOrNet,  kCgactNet};
+const Profile kZteProfile{Vendor::zte, "zte",    kZte, kZteModems,     kZteStorage, "AT+CFUN=1,1",
+                          kNoInit,     kZteUrcs, "",   "AT+ZPINPUK=?", kPppOrNet,   kZteNet};
+const Profile kHuaweiProfile{Vendor::huawei, "huawei",    kHuawei,     kHuaweiModems, kHuaweiStorage, "AT^RESET",
+                             kNoInit,        kHuaweiUrcs, "AT^ICCID?", "AT^CPIN?",    kPppOrNet,      kHuaweiNet};
+// Quectel and SIMCom behave as generic sticks for everything but the data path.
+const Profile kQuectelProfile{
+    Vendor::quectel, "quectel",  kQuectel, kQuectelModems, kNoStorage, "AT+CFUN=1,1", kNoInit, {}, "", "",
+    kPppOrNet,       kQuectelNet};
+const Profile kSimcomProfile{
+    Vendor::simcom, "simcom",  kSimcom, kSimcomModems, kNoStorage, "AT+CFUN=1,1", kNoInit, {}, "", "",
+    kPppOrNet,      kSimcomNet};
+const std::array<const Profile*, 5> kProfiles{&kGeneric, &kZteProfile, &kHuaweiProfile, &kQuectelProfile,
+                                              &kSimcomProfile};
 
 constexpr CdromCommands kZcdrun{"AT+ZCDRUN=4", "", "AT+ZCDRUN=8"};
 constexpr CdromCommands kU2diag{"AT^U2DIAG?", "^U2DIAG:", "AT^U2DIAG=0"};
@@ -139,6 +212,8 @@ const std::array kQuirks{
     // it has no serial AT port, so there is nothing to dial with.
     QuirkRow{{kHuawei, 0x14db}, Quirk::no_at_port, "", "E3131 HiLink: network-only, no AT port"},
     QuirkRow{{kHuawei, 0x14dc}, Quirk::no_at_port, "", "E3131 HiLink: network-only, no AT port"},
+    // ZTE MF823/MF833N in router mode (1405): cdc_ether and a web UI only.
+    QuirkRow{{kZte, 0x1405}, Quirk::no_at_port, "", "MF823/MF833N router mode: network-only, no AT port"},
     // Huawei MU609 (1573): AT^GETPORTMODE crashes the default firmware
     // (ModemManager 77-mm-huawei-net-port-types.rules); port probing must skip it.
     QuirkRow{{kHuawei, 0x1573}, Quirk::no_getportmode, "", "MU609: ^GETPORTMODE crashes the firmware"},
@@ -162,8 +237,43 @@ std::string_view to_string(Vendor vendor) {
     case Vendor::generic: return "generic";
     case Vendor::zte: return "zte";
     case Vendor::huawei: return "huawei";
+    case Vendor::quectel: return "quectel";
+    case Vendor::simcom: return "simcom";
   }
   return "generic";
+}
+
+std::string_view to_string(DataPath path) {
+  switch (path) {
+    case DataPath::ppp: return "ppp";
+    case DataPath::net: return "net";
+    case DataPath::hilink: return "hilink";
+  }
+  return "ppp";
+}
+
+std::optional<DataPath> data_path_from_string(std::string_view word) {
+  for (auto p : {DataPath::ppp, DataPath::net, DataPath::hilink})
+    if (to_string(p) == word) return p;
+  return std::nullopt;
+}
+
+std::string_view to_string(NetStatusForm form) {
+  switch (form) {
+    case NetStatusForm::none: return "none";
+    case NetStatusForm::huawei_ndisstat: return "huawei-ndisstat";
+    case NetStatusForm::cgact: return "cgact";
+  }
+  return "none";
+}
+
+std::string_view to_string(NetAddressForm form) {
+  switch (form) {
+    case NetAddressForm::none: return "none";
+    case NetAddressForm::huawei_dhcp: return "huawei-dhcp";
+    case NetAddressForm::cgcontrdp: return "cgcontrdp";
+  }
+  return "none";
 }
 
 std::string_view to_string(CdromControl control) {
@@ -201,15 +311,26 @@ const Profile& profile(Vendor vendor) {
   switch (vendor) {
     case Vendor::zte: return kZteProfile;
     case Vendor::huawei: return kHuaweiProfile;
+    case Vendor::quectel: return kQuectelProfile;
+    case Vendor::simcom: return kSimcomProfile;
     case Vendor::generic: return kGeneric;
   }
   return kGeneric;
 }
 
 const Profile& profile_for(std::uint16_t usb_vendor) {
-  for (const Profile* p : {&kZteProfile, &kHuaweiProfile})
-    if (p->usb_vendor == usb_vendor) return *p;
+  for (const Profile* p : kProfiles)
+    if (p->vendor != Vendor::generic && p->usb_vendor == usb_vendor) return *p;
   return kGeneric;
+}
+
+std::span<const Profile* const> all_profiles() {
+  return kProfiles;
+}
+
+DataPathChoice data_paths(const Profile& profile, const ModemModel* model) {
+  if (model && !model->paths.supported.empty()) return model->paths;
+  return profile.paths;
 }
 
 std::span<const std::string_view> generic_urcs() {

@@ -613,7 +613,7 @@ State ModemMachine::needs_user(const std::string& code, const std::string& detai
 void ModemMachine::apply_facts(const RadioFacts& f) {
   status_.registration = to_string(summarize(f));
   if (f.signal) {
-    status_.signal_dbm = f.signal->dbm;
+    status_.signal_dbm = f.signal->rssi_dbm;
     status_.signal_bars = f.signal->bars;
   }
   if (f.network) {

@@ -138,7 +138,7 @@ void check_healthy_snapshot_but_name(const ModemSnapshot& s) {
   CHECK(*s.sim == fb::at::SimState::ready);
   REQUIRE(s.signal);
   CHECK(s.signal->rssi == 17);
-  CHECK(s.signal->dbm == -79);
+  CHECK(s.signal->rssi_dbm == -79);
   CHECK(s.signal->bars == 3);
   REQUIRE(s.cs);
   CHECK(s.cs->state == fb::at::RegState::home);

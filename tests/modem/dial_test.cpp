@@ -2,6 +2,9 @@
 // command's final result means.
 #include <doctest/doctest.h>
 
+#include <optional>
+#include <string>
+
 #include "fb/modem/dial.hpp"
 
 using namespace fb::modem;
@@ -15,7 +18,7 @@ TEST_CASE("dial plan: the commands") {
   CHECK(c->define_context == "AT+CGDCONT=1,\"IP\",\"internet.example\"");
   CHECK(c->dial == "ATD*99#");
   plan.cid = 3;
-  plan.pdp_type = "IPV4V6";
+  plan.pdp_type = PdpType::ipv4v6;
   plan.dial = "ATD*99***3#";
   c = dial_commands(plan);
   REQUIRE(c);
@@ -46,12 +49,97 @@ TEST_CASE("dial plan: what cannot be sent is refused, not fixed") {
     p.dial = dial;
     CHECK_MESSAGE(refused(p), dial);
   }
-  p = ok;
-  p.pdp_type = "PPP";
-  CHECK(refused(p));
+  CHECK(parse_pdp_type("PPP").code() == Code::bad_dial_settings);  // the one way a PDP type comes from text
   p = ok;
   p.cid = 0;
   CHECK(refused(p));
+}
+
+TEST_CASE("PDP type: a typed value with the +CGDCONT words, anything else refused") {
+  struct Row {
+    const char* text;
+    std::optional<PdpType> type;
+  };
+  for (auto row :
+       {Row{"IP", PdpType::ip}, Row{"IPV6", PdpType::ipv6}, Row{"IPV4V6", PdpType::ipv4v6}, Row{"ip", PdpType::ip},
+        Row{"Ipv4v6", PdpType::ipv4v6}, Row{"PPP", std::nullopt}, Row{"IPV4", std::nullopt}, Row{"", std::nullopt},
+        Row{"IP ", std::nullopt}, Row{"IP\";+CFUN=0", std::nullopt}, Row{"IPV4V6IPV4V6IPV4V6", std::nullopt}}) {
+    CAPTURE(row.text);
+    auto t = parse_pdp_type(row.text);
+    REQUIRE(t.ok() == row.type.has_value());
+    if (t)
+      CHECK(*t == *row.type);
+    else
+      CHECK(t.code() == Code::bad_dial_settings);
+  }
+  for (auto type : {PdpType::ip, PdpType::ipv6, PdpType::ipv4v6}) {
+    CAPTURE(cgdcont_text(type));
+    CHECK(parse_pdp_type(cgdcont_text(type)).value() == type);  // round trip
+    DialPlan plan;
+    plan.apn = "internet";
+    plan.pdp_type = type;
+    auto c = dial_commands(plan);
+    REQUIRE(c);
+    CHECK(c->define_context == "AT+CGDCONT=1,\"" + std::string(cgdcont_text(type)) + "\",\"internet\"");
+  }
+}
+
+TEST_CASE("network-interface session: the profile's templates filled in, the plan checked as for PPP") {
+  DialPlan plan;
+  plan.apn = "internet.example";
+  plan.cid = 2;
+  plan.pdp_type = PdpType::ipv4v6;
+  auto hw = net_session_commands(profile(Vendor::huawei).net, plan);
+  REQUIRE(hw);
+  CHECK(hw->define_context == "AT+CGDCONT=2,\"IPV4V6\",\"internet.example\"");
+  CHECK(hw->connect == "AT^NDISDUP=2,1,\"internet.example\"");
+  CHECK(hw->disconnect == "AT^NDISDUP=2,0");
+  CHECK(hw->status == "AT^NDISSTATQRY?");
+  CHECK(hw->address == "AT^DHCP?");
+  plan.cid = 1;
+  auto generic = net_session_commands(profile(Vendor::generic).net, plan);
+  REQUIRE(generic);
+  CHECK(generic->connect == "AT+CGACT=1,1");
+  CHECK(generic->disconnect == "AT+CGACT=0,1");
+  CHECK(generic->status == "AT+CGACT?");
+  CHECK(generic->address == "AT+CGCONTRDP=1");
+  CHECK(net_session_commands(profile(Vendor::zte).net, plan)->connect == "AT+ZGACT=1,1");
+  CHECK(net_session_commands(profile(Vendor::quectel).net, plan)->connect == "AT+QNETDEVCTL=1,1,1");
+  CHECK(net_session_commands(profile(Vendor::simcom).net, plan)->connect == "AT$QCRMCALL=1,1");
+
+  // What dial_commands() refuses, this refuses too.
+  for (const char* apn : {"", "we\"b", "web;+CFUN=0", "we\rb",
+                          "w\xc3\xa9"
+                          "b"}) {
+    DialPlan p = plan;
+    p.apn = apn;
+    auto c = net_session_commands(profile(Vendor::huawei).net, p);
+    REQUIRE_FALSE(c);
+    CHECK(c.code() == Code::bad_dial_settings);
+    CHECK_FALSE(dial_commands(p));
+  }
+  DialPlan p = plan;
+  p.cid = 25;
+  CHECK(net_session_commands(profile(Vendor::huawei).net, p).code() == Code::bad_dial_settings);
+  // A profile without a net path, or with a broken template.
+  CHECK(net_session_commands(NetCommands{}, plan).code() == Code::bad_dial_settings);
+  NetCommands broken{"AT^NDISDUP={cid},1,{apn}", "AT^NDISDUP={cid},0"};
+  CHECK(net_session_commands(broken, plan).code() == Code::bad_dial_settings);
+}
+
+TEST_CASE("command templates: what template_problem() refuses") {
+  for (const char* good : {"", "AT+CGACT=1,{cid}", "AT^NDISDUP={cid},1,\"{apn}\"", "AT^NDISSTATQRY?", "AT$QCRMCALL=1,1",
+                           "AT+QNETDEVCTL=1,{cid},1"}) {
+    CAPTURE(good);
+    CHECK_FALSE(template_problem(good));
+  }
+  for (const char* bad : {"AT", "+CGACT=1,1", "at+cgact=1,1", "AT+CGACT=1,1;+CFUN=0", "AT^NDISDUP=1,1,{apn}",
+                          "AT^NDISDUP=1,1,\"x{apn}\"", "AT^NDISDUP=1,1,\"{apn}", "AT+X={user}", "AT+X={cid",
+                          "AT+X=cid}", "AT+X=\"open", "AT+X=1\r", "AT+X=\xc3\xa9"}) {
+    CAPTURE(bad);
+    CHECK(template_problem(bad));
+  }
+  CHECK(template_problem(std::string(81, 'A').insert(1, "T")));
 }
 
 TEST_CASE("dial outcome: CONNECT and every way a dial fails") {

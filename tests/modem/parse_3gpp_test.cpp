@@ -77,7 +77,7 @@ TEST_CASE("+CSQ table: rssi to dBm and bars, 99 is unknown, bad text is AT_BAD_R
         continue;
       }
       CHECK(r->rssi == row.rssi);
-      CHECK(r->dbm == row.dbm);
+      CHECK(r->rssi_dbm == row.dbm);
       CHECK(r->bars == row.bars);
       CHECK(r->ber == row.ber);
     }
@@ -98,7 +98,7 @@ TEST_CASE("Huawei ^RSSI URC uses the +CSQ scale") {
     CAPTURE(row.text);
     auto r = parse_huawei_rssi(row.text);
     REQUIRE(r.ok() == row.ok);
-    if (r) CHECK(r->dbm == row.dbm);
+    if (r) CHECK(r->rssi_dbm == row.dbm);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "fb/modem/dial.hpp"
 #include "fb/modem/error.hpp"
 #include "fb/modem/profile.hpp"
 #include "fb/usb/modeswitch.hpp"
@@ -183,6 +184,108 @@ TEST_CASE("the quirk table: one row per model and symptom, looked up by VID:PID"
   CHECK(has_quirk({0x12d1, 0x1003}, Quirk::control_request_switch));
   CHECK(quirks_for({0x1199, 0x68a3}).empty());
   CHECK(to_string(Quirk::no_at_port) == "no-at-port");
+}
+
+TEST_CASE("data paths: the model row's when it has them, else the profile's") {
+  struct Row {
+    UsbId id;
+    Vendor vendor;
+    DataPaths supported;
+    DataPath preferred;
+  };
+  using P = DataPath;
+  const std::vector<Row> rows = {
+      {{0x12d1, 0x1506}, Vendor::huawei, {P::ppp, P::net}, P::net},  // E3372h stick firmware
+      {{0x12d1, 0x155e}, Vendor::huawei, {P::net}, P::net},          // E3372h-320 NCM
+      {{0x12d1, 0x14db}, Vendor::huawei, {P::hilink}, P::hilink},
+      {{0x12d1, 0x14dc}, Vendor::huawei, {P::hilink}, P::hilink},
+      {{0x19d2, 0x1405}, Vendor::zte, {P::hilink}, P::hilink},       // MF823/MF833N router mode
+      {{0x12d1, 0x1436}, Vendor::huawei, {P::ppp, P::net}, P::ppp},  // E173: the profile's, PPP first
+      {{0x19d2, 0x0117}, Vendor::zte, {P::ppp, P::net}, P::ppp},
+      {{0x2c7c, 0x0125}, Vendor::quectel, {P::ppp, P::net}, P::ppp},  // EC25/EG25-G
+      {{0x2c7c, 0x0306}, Vendor::quectel, {P::ppp, P::net}, P::ppp},  // EP06
+      {{0x1e0e, 0x9001}, Vendor::simcom, {P::ppp, P::net}, P::ppp},   // SIM7600
+  };
+  for (const auto& row : rows) {
+    CAPTURE(to_string(row.id));
+    auto m = find_modem(row.id);
+    REQUIRE(m);
+    CHECK(m->profile->vendor == row.vendor);
+    auto paths = data_paths(*m->profile, m->model);
+    CHECK(paths.supported == row.supported);
+    CHECK(paths.preferred == row.preferred);
+  }
+  // A stick of a known vendor without a row, and one of an unknown vendor.
+  CHECK(data_paths(profile_for(0x12d1), nullptr).preferred == DataPath::ppp);
+  CHECK(data_paths(profile_for(0x1199), nullptr) == DataPathChoice{{P::ppp, P::net}, P::ppp});
+  CHECK(profile_for(0x2c7c).vendor == Vendor::quectel);
+  CHECK(profile_for(0x1e0e).vendor == Vendor::simcom);
+  CHECK(to_string(Vendor::quectel) == "quectel");
+  CHECK(to_string(Vendor::simcom) == "simcom");
+  for (auto p : {P::ppp, P::net, P::hilink}) CHECK(data_path_from_string(to_string(p)) == p);
+  CHECK_FALSE(data_path_from_string("auto"));
+  CHECK_FALSE(data_path_from_string("NET"));
+  // A HiLink-only stick has no AT port; the quirk table says so.
+  for (const Profile* p : all_profiles())
+    for (const auto& m : p->modems)
+      if (m.paths.supported == DataPaths{P::hilink}) {
+        CAPTURE(to_string(m.id));
+        CHECK(has_quirk(m.id, Quirk::no_at_port));
+      }
+}
+
+TEST_CASE("every profile with a net path has well-formed command templates") {
+  DialPlan plan;
+  plan.apn = "internet.example";
+  int walked = 0;
+  CHECK(all_profiles().size() == 5);
+  CHECK(all_profiles().front() == &profile(Vendor::generic));
+  for (const Profile* p : all_profiles()) {
+    CAPTURE(p->name);
+    CHECK(&profile(p->vendor) == p);
+    CHECK(p->paths.supported.has(p->paths.preferred));
+    bool net = p->paths.supported.has(DataPath::net);
+    for (const auto& m : p->modems) {
+      CAPTURE(to_string(m.id));
+      auto paths = data_paths(*p, &m);
+      CHECK(paths.supported.has(paths.preferred));  // auto never picks what the stick lacks
+      net = net || paths.supported.has(DataPath::net);
+    }
+    if (!net) continue;
+    ++walked;
+    const NetCommands& c = p->net;
+    CHECK_FALSE(c.connect.empty());
+    CHECK_FALSE(c.disconnect.empty());
+    for (auto command : {c.connect, c.disconnect, c.status, c.address}) {
+      CAPTURE(command);
+      CHECK_FALSE(template_problem(command));
+    }
+    // A status or address command comes with the parser that reads it.
+    CHECK(c.status.empty() == (c.status_form == NetStatusForm::none));
+    CHECK(c.address.empty() == (c.address_form == NetAddressForm::none));
+    if (!c.status_urc.empty()) CHECK(c.status_urc.back() == ':');
+    auto filled = net_session_commands(c, plan);
+    REQUIRE(filled);
+    for (const auto& command : {filled->define_context, filled->connect, filled->disconnect}) {
+      CAPTURE(command);
+      CHECK(command.rfind("AT", 0) == 0);
+      CHECK(command.find('{') == std::string::npos);
+    }
+    // The APN goes out only as the quoted string the template asks for.
+    bool names_apn = c.connect.find("{apn}") != std::string_view::npos;
+    CHECK((filled->connect.find("\"internet.example\"") != std::string::npos) == names_apn);
+    // Quoting: an APN that would break out of the string is refused, never sent.
+    for (const char* hostile : {"a\"b", "a;b", "a\rb", "a\nAT+CFUN=0", ""}) {
+      DialPlan h = plan;
+      h.apn = hostile;
+      auto refused = net_session_commands(c, h);
+      REQUIRE_FALSE(refused);
+      CHECK(refused.code() == Code::bad_dial_settings);
+    }
+  }
+  CHECK(walked == 5);
+  CHECK(to_string(NetStatusForm::huawei_ndisstat) == "huawei-ndisstat");
+  CHECK(to_string(NetAddressForm::cgcontrdp) == "cgcontrdp");
 }
 
 TEST_CASE("mode-switch messages match usb_modeswitch's documented hex byte for byte") {

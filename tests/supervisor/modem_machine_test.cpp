@@ -33,9 +33,9 @@ fb::core::RadioFacts radio(fb::at::RegState state, int rssi = 17) {
   r.domain = fb::at::RegDomain::ps;
   r.state = state;
   f.ps = r;
-  fb::at::Signal s;
+  fb::at::SignalReport s;
   s.rssi = rssi;
-  s.dbm = -113 + 2 * rssi;
+  s.rssi_dbm = -113 + 2 * rssi;
   s.bars = fb::at::bars_from_rssi(rssi);
   f.signal = s;
   if (fb::at::registered(state)) f.network = fb::at::Operator{0, 0, "failberry sim", 2};

@@ -12,6 +12,7 @@
 
 #include "fb/at/framing.hpp"
 #include "fb/at/parse_3gpp.hpp"
+#include "fb/modem/dial.hpp"
 #include "fb/modem/discovery.hpp"
 #include "fb/modem/parse_vendor.hpp"
 #include "fb/modem/profile.hpp"
@@ -36,6 +37,18 @@ void parse_all(std::string_view text) {
   if (auto imei = parse_imei(text)) check(imei->digits.size() == 15);
   if (auto iccid = parse_iccid(text)) check(iccid->size() >= 19 && iccid->size() <= 20 && iccid->rfind("89", 0) == 0);
   (void)parse_cgdcont(text);
+  if (auto s = parse_cesq(text)) check(!s->rsrp_dbm || (*s->rsrp_dbm >= -141 && *s->rsrp_dbm <= -44));
+  if (auto s = huawei::parse_hcsq(text)) check(!s->rsrq_db || (*s->rsrq_db >= -20.0 && *s->rsrq_db <= -3.0));
+  if (auto st = huawei::parse_ndisstat(text)) check(st->ipv4 || st->ipv6);
+  if (auto d = huawei::parse_dhcp(text)) check(!d->ip.prefix_length || *d->ip.prefix_length <= 32);
+  if (auto c = parse_cgcontrdp(text))
+    for (const auto& ctx : *c) {
+      check(!ctx.ip.prefix_length || (*ctx.ip.prefix_length > 0 && *ctx.ip.prefix_length <= 128));
+      check(valid_utf8(ctx.apn));
+    }
+  (void)parse_cgact(text);
+  (void)parse_pdp_type(text);
+  (void)template_problem(text);
   (void)parse_ati(text);
   (void)parse_identity_line(text, "+CGMM:");
   (void)huawei::parse_sysinfo(text);

@@ -1,5 +1,6 @@
 // Parsers for the 3GPP TS 27.007 responses failberry reads from any stick:
-// +CSQ, +CREG/+CGREG/+CEREG, +COPS?, +CPIN?, IMEI, ICCID, +CGDCONT?, ATI.
+// +CSQ, +CESQ, +CREG/+CGREG/+CEREG, +COPS?, +CPIN?, IMEI, ICCID, +CGDCONT?,
+// +CGACT?, +CGCONTRDP, ATI.
 //
 // Contract: pure functions `text -> Result<value>`; `text` is a response's
 // information text (Response::text(), or a verbatim transcript with any mix
@@ -19,6 +20,7 @@
 
 #include "fb/at/charset.hpp"
 #include "fb/modem/error.hpp"
+#include "fb/net_types.hpp"
 
 namespace fb::at {
 
@@ -32,20 +34,36 @@ AccessTech access_tech_from_act(std::uint32_t act);
 // Names in +ZPAS, ^SYSINFOEX, +COPS=? lists: "GPRS/EDGE", "HSPA+", "WCDMA", "LTE"…
 AccessTech access_tech_from_name(std::string_view name);
 
-// ---- +CSQ ----
-struct Signal {
-  std::optional<int> rssi;  // 0..31 (or 100..191 TD-SCDMA extension), nullopt for 99
-  std::optional<int> dbm;   // -113 + 2*rssi
-  std::optional<int> bars;  // 0..4, see bars_from_rssi
-  std::optional<int> ber;   // 0..7, nullopt for 99
-  bool operator==(const Signal&) const = default;
+// ---- signal: +CSQ, +CESQ (and Huawei ^RSSI, ^HCSQ in parse_vendor.hpp) ----
+// One report whatever command measured it. Every value is optional: a value
+// the modem marks "not known" (99, 255) or prints beyond its scale is
+// nullopt, so a partial answer still carries what it knows.
+struct SignalReport {
+  AccessTech tech = AccessTech::unknown;  // what the values were measured on; unknown for +CSQ
+  std::optional<int> rssi;                // +CSQ scale: 0..31 (or 100..191 TD-SCDMA extension)
+  std::optional<int> rssi_dbm;            // received signal strength, dBm
+  std::optional<int> bars;                // 0..4 from the +CSQ scale, see bars_from_rssi
+  std::optional<int> ber;                 // 0..7
+  std::optional<int> rsrp_dbm;            // LTE reference signal received power, -141..-44 dBm
+  std::optional<double> rsrq_db;          // LTE reference signal received quality, -20..-3 dB
+  std::optional<double> sinr_db;          // LTE signal to interference plus noise, dB
+  bool operator==(const SignalReport&) const = default;
 };
 // rssi <2: 0 bars (≤ -111 dBm), 2-9: 1 (marginal), 10-14: 2 (ok), 15-19: 3
 // (good), ≥20: 4 (excellent) — the ranges modem vendors print in manuals.
 int bars_from_rssi(int rssi);
-Result<Signal> parse_csq(std::string_view text);
+// +CSQ: <rssi>,<ber>: -113 + 2*rssi dBm, 99 unknown; other values are errors.
+Result<SignalReport> parse_csq(std::string_view text);
 // Huawei "^RSSI:17" URC (same 0..31/99 scale).
-Result<Signal> parse_huawei_rssi(std::string_view text);
+Result<SignalReport> parse_huawei_rssi(std::string_view text);
+// +CESQ: <rxlev>,<ber>,<rscp>,<ecno>,<rsrq>,<rsrp>[,<NR fields>…] (27.007
+// §8.69), with ModemManager's conversions (the lower edge of each step):
+// RSRP = -141 + n dBm (n ≤ 97), RSRQ = -20 + n/2 dB (n ≤ 34), GSM RSSI =
+// -111 + rxlev dBm (rxlev ≤ 63); 99 and 255 are "not known". `tech` is LTE
+// when RSRP or RSRQ is known, else UMTS when RSCP or Ec/No is, else GSM when
+// rxlev is. Fewer than six numbers is an error; 5G fields after them are
+// ignored.
+Result<SignalReport> parse_cesq(std::string_view text);
 
 // ---- +CREG / +CGREG / +CEREG ----
 enum class RegDomain : std::uint8_t { cs, ps, eps };  // CREG, CGREG, CEREG
@@ -88,6 +106,8 @@ struct Operator {
   std::optional<int> format;  // 0 long, 1 short, 2 numeric
   std::string name;           // UTF-8; empty when not registered
   std::optional<std::uint32_t> act;
+  // The network's technology from <AcT> (7: LTE); unknown without one.
+  AccessTech tech() const;
   bool operator==(const Operator&) const = default;
 };
 // <oper> is a <string> in the stick's AT+CSCS `charset`; `name` is UTF-8
@@ -139,6 +159,45 @@ struct PdpContext {
   bool operator==(const PdpContext&) const = default;
 };
 Result<std::vector<PdpContext>> parse_cgdcont(std::string_view text);
+
+// ---- +CGACT? ----
+struct ContextState {
+  int cid = 0;
+  bool active = false;
+  bool operator==(const ContextState&) const = default;
+};
+// "+CGACT: <cid>,<state>" lines; no line (no context defined) is an empty list.
+Result<std::vector<ContextState>> parse_cgact(std::string_view text);
+
+// ---- the address of a data session: +CGCONTRDP (and Huawei ^DHCP) ----
+// What the network gave the context. An address the modem prints as all
+// zeros ("0.0.0.0", "::") means "none" and is nullopt.
+struct IpConfig {
+  std::optional<IpAddress> address;
+  std::optional<int> prefix_length;  // from the subnet mask; nullopt without one
+  std::optional<IpAddress> gateway;
+  std::optional<IpAddress> dns1;
+  std::optional<IpAddress> dns2;
+  bool operator==(const IpConfig&) const = default;
+};
+
+struct ContextAddress {
+  int cid = 0;
+  int bearer_id = 0;
+  std::string apn;  // UTF-8 (decode_text)
+  IpConfig ip;
+  bool operator==(const ContextAddress&) const = default;
+};
+// "+CGCONTRDP: <cid>,<bearer_id>,<apn>[,<local_addr and subnet_mask>[,<gw_addr>
+// [,<DNS_prim_addr>[,<DNS_sec_addr>…]]]]", one line per context and address
+// family. Addresses are dotted decimal: 4 numbers for IPv4, 16 for IPv6,
+// twice as many when the subnet mask is appended to the address (27.007
+// v9.4.0 and later); before that the mask had its own field, which is told
+// apart as ModemManager does (an address without a mask is followed by the
+// mask). Colon-form IPv6 (AT+CGPIAF) is read too. A mask that is not a
+// contiguous prefix, or a malformed address, is an error; no line (the
+// context is not active) is an empty list.
+Result<std::vector<ContextAddress>> parse_cgcontrdp(std::string_view text);
 
 // ---- ATI (and AT+CGMI/CGMM/CGMR) ----
 struct DeviceInfo {

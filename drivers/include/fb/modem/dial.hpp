@@ -1,12 +1,14 @@
-// Dialing on the modem's data port, the pure part: the AT commands of a dial
-// plan and what the dial command's final result means.
+// Starting a data session, the pure part: the AT commands of a dial plan —
+// for PPP (dial on the data port) and for a network-interface session (the
+// profile's connect/disconnect/status templates, fb/modem/profile.hpp) — and
+// what the dial command's final result means.
 //
 // failberryd dials itself and hands the CONNECTed tty to pppd as stdin
 // (fb/ppp/pppd.hpp explains the choice); the table that runs these commands
 // is fb::modem::dial_steps() in sequences.hpp.
 //
-// Contract: pure. Nothing the user wrote is rewritten: an APN or dial string
-// that cannot be sent safely inside an AT command is refused with
+// Contract: pure. Nothing the user wrote is rewritten: an APN, PDP type or
+// dial string that cannot be sent safely inside an AT command is refused with
 // BAD_DIAL_SETTINGS, never "fixed". Dial failures map to stable codes:
 // NO CARRIER -> NO_CARRIER, BUSY -> BUSY, NO DIALTONE -> NO_DIALTONE,
 // NO ANSWER -> NO_ANSWER, ERROR -> AT_ERROR, +CME ERROR -> its 27.007 code
@@ -15,20 +17,35 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "fb/at/framing.hpp"
 #include "fb/modem/error.hpp"
+#include "fb/modem/profile.hpp"
 
 namespace fb::modem {
+
+// The PDP type of a context, as +CGDCONT names it.
+enum class PdpType : std::uint8_t { ip, ipv6, ipv4v6 };
+// "IP", "IPV6", "IPV4V6".
+std::string_view cgdcont_text(PdpType type);
+// The +CGDCONT word, any case; anything else ("PPP", "IPV4", "") is
+// BAD_DIAL_SETTINGS.
+Result<PdpType> parse_pdp_type(std::string_view text);
 
 struct DialPlan {
   std::string apn;
   int cid = 1;
-  std::string pdp_type = "IP";                                   // IP, IPV6 or IPV4V6
+  PdpType pdp_type = PdpType::ip;
   std::string dial = "ATD*99#";                                  // or the carrier's, e.g. "ATD*99***1#"
   std::chrono::milliseconds timeout = std::chrono::seconds(30);  // the dial command's
 };
+
+// An APN failberry can put between the quotes of an AT command: 1-100
+// printable ASCII characters without '"' or ';'. BAD_DIAL_SETTINGS otherwise.
+Result<void> check_apn(std::string_view apn);
 
 struct DialCommands {
   std::string define_context;  // AT+CGDCONT=1,"IP","internet"
@@ -36,6 +53,26 @@ struct DialCommands {
 };
 
 Result<DialCommands> dial_commands(const DialPlan& plan);
+
+// A network-interface session's commands: the context definition (as for
+// PPP), then the profile's NetCommands with {cid} and {apn} filled in.
+// `status`/`address` may be empty when the profile has none. `plan.dial` is
+// not used. BAD_DIAL_SETTINGS for a plan dial_commands() would refuse, and
+// for a profile without a net path (empty connect template).
+struct NetSessionCommands {
+  std::string define_context;  // AT+CGDCONT=1,"IPV4V6","internet"
+  std::string connect;         // AT^NDISDUP=1,1,"internet"
+  std::string disconnect;      // AT^NDISDUP=1,0
+  std::string status;          // AT^NDISSTATQRY?
+  std::string address;         // AT^DHCP?
+};
+Result<NetSessionCommands> net_session_commands(const NetCommands& commands, const DialPlan& plan);
+
+// What is wrong with a command template (nullopt: nothing): it must be empty
+// or printable ASCII starting with "AT", without ';' (one command per line),
+// whose only placeholders are {cid} and {apn}, and {apn} only between double
+// quotes. The profile test walks every template with it.
+std::optional<std::string> template_problem(std::string_view command);
 
 // CONNECT's text ("7200000", possibly empty) or the error the final stands for.
 Result<std::string> dial_outcome(const at::Final& final);

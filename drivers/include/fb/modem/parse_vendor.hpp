@@ -1,5 +1,6 @@
 // Parsers for the vendor commands failberry relies on: Huawei ^SYSINFO,
-// ^SYSINFOEX, ^U2DIAG?, ^SETPORT?, ^MODE/^DSFLOWRPT URCs; ZTE +ZPAS?, +ZCDRUN.
+// ^SYSINFOEX, ^U2DIAG?, ^SETPORT?, ^HCSQ, ^NDISSTATQRY? and the ^NDISSTAT
+// URC, ^DHCP?, ^MODE/^DSFLOWRPT URCs; ZTE +ZPAS?, +ZCDRUN.
 //
 // Contract: as fb/at/parse_3gpp.hpp — pure `text -> Result<value>`, any line
 // endings, other lines ignored, Code::at_bad_response with the text for
@@ -76,6 +77,52 @@ struct SetPort {
   bool operator==(const SetPort&) const = default;
 };
 Result<SetPort> parse_setport(std::string_view text);
+
+// ^HCSQ: "<sysmode>",<v1>[,<v2>[,<v3>[,<v4>]]] (query answer and URC), with
+// ModemManager's conversions (mm-broadband-modem-huawei.c):
+//   "LTE",rssi,rsrp,sinr,rsrq: RSSI = -121 + v1 dBm (v1 ≤ 96), RSRP = -141 +
+//     v2 dBm (v2 ≤ 97), SINR = -20.2 + v3/5 dB (v3 ≤ 251), RSRQ = -20 + v4/2
+//     dB (v4 ≤ 34);
+//   "WCDMA"/"TD-SCDMA",rssi,rscp,ecio and "GSM",rssi: RSSI as above (RSCP and
+//     Ec/Io are not reported);
+//   "NOSERVICE": a report with nothing known.
+// A value beyond its scale (255 is Huawei's "unknown") is nullopt; a mode
+// name not listed (CDMA, EVDO) or a field that is not a number is an error.
+Result<at::SignalReport> parse_hcsq(std::string_view text);
+
+// ^NDISSTAT: (URC) and ^NDISSTATQRY: (answer to AT^NDISSTATQRY?): the state
+// of the NDIS/NCM data session, per address family. Each group is
+// <stat>,<err>,<wx_state>,"<PDP_type>"; one group per line (older firmware)
+// or both on one line ("0,,,"IPV4",0,,,"IPV6""); the bare "^NDISSTATQry:1"
+// is IPv4 (ModemManager's reading). Huawei's table also shows an extra
+// field before the type ("1,0,,,"IPV4""), so a group runs to its type name.
+enum class NdisState : std::uint8_t { disconnected = 0, connected = 1, connecting = 2, disconnecting = 3 };
+std::string_view to_string(NdisState state);
+struct NdisFamily {
+  NdisState state = NdisState::disconnected;
+  std::optional<std::uint32_t> cause;  // 3GPP TS 24.008 SM cause after a failed connect (33…); 0/empty: none
+  bool operator==(const NdisFamily&) const = default;
+};
+struct NdisStat {
+  std::optional<NdisFamily> ipv4;  // nullopt: the line did not mention the family
+  std::optional<NdisFamily> ipv6;
+  bool connected() const;  // either family connected
+  bool operator==(const NdisStat&) const = default;
+};
+Result<NdisStat> parse_ndisstat(std::string_view text);
+
+// ^DHCP: <ip>,<netmask>,<gateway>,<dhcp server>,<dns1>,<dns2>,<max rx bit/s>,<max tx bit/s>.
+// The addresses are 32-bit hex numbers with the first octet in the LOW byte
+// ("2032A8C0" is 192.168.50.32), optionally "0x"-prefixed, leading zeros
+// often dropped ("1010A0A" is 10.10.1.1). A netmask that is not a prefix is
+// an error; "0" for an address means none.
+struct Dhcp {
+  at::IpConfig ip;
+  std::optional<std::uint32_t> max_rx_bps;
+  std::optional<std::uint32_t> max_tx_bps;
+  bool operator==(const Dhcp&) const = default;
+};
+Result<Dhcp> parse_dhcp(std::string_view text);
 
 // ^MODE:<sys_mode>[,<sys_submode>] URC.
 struct Mode {

@@ -1,17 +1,21 @@
 // Vendor profiles as data: which USB ids a stick has in modem mode and in
 // storage ("ZeroCD") mode, how to switch it, which interface carries AT
 // commands and which PPP, how to query and disable its CD-ROM, how to reset
-// it, what to send after the generic init — and ONE quirk table for the
-// individual models that misbehave.
+// it, what to send after the generic init, which data paths it offers (PPP,
+// its own network interface, HiLink) and the commands of its network-
+// interface session — and ONE quirk table for the individual models that
+// misbehave.
 //
 // Contract: constant tables with static storage; lookups are pure and return
 // pointers into them (never null for profile(), nullable for the find_*
 // functions). Adding a stick means adding a row, not code. Facts and their
-// sources are in shared/reference/PROTOCOLS.md §4 and in the comments of
-// profile.cpp.
+// sources are in shared/reference/PROTOCOLS.md §4 (3G sticks),
+// shared/reference/LTE-MODEMS.md (LTE sticks, data paths) and in the
+// comments of profile.cpp.
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -30,8 +34,54 @@ struct UsbId {
 };
 std::string to_string(UsbId id);  // "19d2:0117"
 
-enum class Vendor : std::uint8_t { generic, zte, huawei };
+enum class Vendor : std::uint8_t { generic, zte, huawei, quectel, simcom };
 std::string_view to_string(Vendor vendor);
+
+// How data leaves the stick: PPP over a tty (pppd), the stick's own network
+// interface with the session started over AT (cdc_ncm, cdc_ether,
+// rndis_host, qmi_wwan), or a router-mode stick ("HiLink") that is an
+// Ethernet uplink with its own DHCP server and HTTP API.
+enum class DataPath : std::uint8_t { ppp, net, hilink };
+std::string_view to_string(DataPath path);
+std::optional<DataPath> data_path_from_string(std::string_view word);  // "ppp", "net", "hilink"
+
+// A set of data paths.
+struct DataPaths {
+  std::uint8_t bits = 0;
+  constexpr DataPaths() = default;
+  constexpr DataPaths(std::initializer_list<DataPath> paths) {
+    for (auto p : paths) bits = static_cast<std::uint8_t>(bits | (1u << static_cast<unsigned>(p)));
+  }
+  constexpr bool has(DataPath p) const { return (bits >> static_cast<unsigned>(p)) & 1u; }
+  constexpr bool empty() const { return bits == 0; }
+  bool operator==(const DataPaths&) const = default;
+};
+
+// Which paths a stick offers and which one `[modem] data = auto` takes.
+struct DataPathChoice {
+  DataPaths supported;
+  DataPath preferred = DataPath::ppp;
+  bool operator==(const DataPathChoice&) const = default;
+};
+
+// Which parser reads the answer to NetCommands::status / ::address.
+enum class NetStatusForm : std::uint8_t { none, huawei_ndisstat, cgact };   // huawei::parse_ndisstat, at::parse_cgact
+enum class NetAddressForm : std::uint8_t { none, huawei_dhcp, cgcontrdp };  // huawei::parse_dhcp, at::parse_cgcontrdp
+std::string_view to_string(NetStatusForm form);
+std::string_view to_string(NetAddressForm form);
+
+// The AT commands of a network-interface session, as templates: {cid} is
+// the context id, {apn} the APN (always between double quotes); see
+// net_session_commands() in dial.hpp. Empty connect: the vendor has none.
+struct NetCommands {
+  std::string_view connect = {};     // AT^NDISDUP={cid},1,"{apn}"
+  std::string_view disconnect = {};  // AT^NDISDUP={cid},0
+  std::string_view status = {};      // AT^NDISSTATQRY?
+  NetStatusForm status_form = NetStatusForm::none;
+  std::string_view address = {};  // AT^DHCP?
+  NetAddressForm address_form = NetAddressForm::none;
+  std::string_view status_urc = {};  // prefix of the URC that reports the session's state ("^NDISSTAT:"), "" none
+};
 
 // Where the AT and PPP ports are. ZTE numbers its interfaces per product
 // (ModemManager's 77-mm-zte-port-types.rules: the PPP "primary" and the AT
@@ -65,6 +115,7 @@ struct ModemModel {
   std::string_view models;  // "MF190, MF180"
   PortMap ports;
   CdromControl cdrom = CdromControl::none;
+  DataPathChoice paths = {};  // empty `supported`: the profile's
 };
 
 struct StorageModel {
@@ -85,6 +136,8 @@ struct Profile {
   std::span<const std::string_view> urcs;  // URC prefixes beyond the generic 3GPP ones
   std::string_view iccid = {};             // the vendor's own ICCID query, tried before the generic ones
   std::string_view pin_retries = {};       // the vendor's own "PIN attempts left" query, before AT+CPINR
+  DataPathChoice paths = {{DataPath::ppp}, DataPath::ppp};  // for a stick of the vendor without its own row
+  NetCommands net = {};                                     // for DataPath::net
 };
 
 const Profile& profile(Vendor vendor);
@@ -104,6 +157,12 @@ struct StorageMatch {
   const StorageModel* model;
 };
 std::optional<StorageMatch> find_storage(UsbId id);
+
+// The data paths of a stick: its model row's when it has one with paths,
+// else its profile's.
+DataPathChoice data_paths(const Profile& profile, const ModemModel* model);
+// Every profile, generic first (for tests and docs that walk the table).
+std::span<const Profile* const> all_profiles();
 
 // True when `appeared` is one of the ids the storage stick `storage` turns into.
 bool switches_to(UsbId storage, UsbId appeared);

@@ -31,7 +31,7 @@ struct ModemSnapshot {
   std::optional<int> pin_retries;  // PIN attempts left, when the stick tells
   std::optional<at::SimState> sim;
   std::optional<Code> sim_error;  // what a CME error to AT+CPIN? said (SIM_MISSING…)
-  std::optional<at::Signal> signal;
+  std::optional<at::SignalReport> signal;
   std::optional<at::Registration> cs;
   std::optional<at::Registration> ps;
   std::optional<at::Registration> eps;

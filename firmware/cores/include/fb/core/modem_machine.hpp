@@ -62,7 +62,7 @@ struct ModemIdentity {
 // What the adapter learnt from one registration/signal poll.
 struct RadioFacts {
   std::optional<at::Registration> cs, ps, eps;
-  std::optional<at::Signal> signal;
+  std::optional<at::SignalReport> signal;
   std::optional<at::Operator> network;
 };
 
