@@ -158,3 +158,22 @@ TEST_CASE("comments, blank lines, CRLF endings and a BOM are accepted; '#' insid
   CHECK(r.config->general.state_dir == "/srv/fb#1;x");
   CHECK(r.config->modem.apn == "internet");
 }
+
+std::string with_modem_line(const std::string& line) {
+  std::string text = kMinimal;
+  return text.replace(text.find("apn = internet"), 14, "apn = internet\n" + line);
+}
+
+TEST_CASE("[modem] profile offers every vendor profile the drivers have") {
+  for (const fb::modem::Profile* p : fb::modem::all_profiles()) {
+    std::string name(fb::modem::to_string(p->vendor));
+    CAPTURE(name);
+    ConfigResult r = parse_config(with_modem_line("profile = " + name), "t.ini");
+    REQUIRE(r.errors.empty());
+    REQUIRE(r.config->modem.profile);
+    CHECK(*r.config->modem.profile == p->vendor);
+  }
+  ConfigResult a = parse_config(with_modem_line("profile = auto"), "t.ini");
+  REQUIRE(a.errors.empty());
+  CHECK_FALSE(a.config->modem.profile);
+}
