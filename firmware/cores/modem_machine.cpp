@@ -488,10 +488,12 @@ State ModemMachine::power_cycled(const ModemEvent& e) {
   const auto& p = std::get<ev::PowerCycled>(e);
   if (p.code) {  // the modem's own problem stays what it was; the ladder hears of the cycle's
     cancel_timer();
-    log_.warning() << "USB power cycle failed: " << *p.code << ": " << p.detail;
+    log_.warning() << "USB power cycle failed: " << *p.code << ": " << p.detail
+                   << "; looking for the modem again (its port was closed for the cycle)";
     emit<act::Failure>(*p.code, p.detail);
-    return State::recovering;
   }
+  // Either way the AT port was closed for the cycle: find and open it again,
+  // or every later rung would meet a closed channel.
   expect_modem_ = true;
   return scan();
 }

@@ -348,9 +348,11 @@ TEST_CASE("a silent modem: AT_TIMEOUT, the ladder climbs (redial, reset, power c
   CHECK(j["recovery"]["attempts"]["reboot"] == 0);                        // reboot_allowed = false
   CHECK(fb::test::cpu_seconds_of(rig.daemon->pid()) - cpu_before < 0.5);  // about a second of waiting: no busy loop
   CHECK(j["recovery"]["last_power_cycle"].get<std::string>().find("BAD_LOCATION: the modem is not on USB") == 0);
-  CHECK(rig.ctl({"cycle-usb"}).output ==
-        "failberryctl: BAD_LOCATION: no USB modem found to power-cycle (recovering); "
-        "set [recovery] hub and hub_port to name the port\n");
+  // The port closed for the refused cycles was opened again: whatever the
+  // machine is doing with it now, the verb is refused for the same reason.
+  std::string cycle = rig.ctl({"cycle-usb"}).output;
+  CHECK(cycle.rfind("failberryctl: BAD_LOCATION: no USB modem found to power-cycle (", 0) == 0);
+  CHECK(cycle.find("); set [recovery] hub and hub_port to name the port\n") != std::string::npos);
   CHECK(rig.daemon->running());
 }
 

@@ -605,7 +605,9 @@ TEST_CASE("pppd's end by its disposition: link failures go to the ladder, auth a
   }
 }
 
-TEST_CASE("a USB power cycle: the stick is looked for at once; a refused cycle keeps the modem's own code") {
+TEST_CASE(
+    "a USB power cycle: the stick is looked for at once, also after a refused cycle, which keeps the modem's own "
+    "code") {
   Harness h;
   h.to_sim();
   h.feed(sim(fb::at::SimState::ready));
@@ -614,7 +616,9 @@ TEST_CASE("a USB power cycle: the stick is looked for at once; a refused cycle k
   CHECK(h.actions[h.actions.size() - 2] == "Close");
   CHECK(h.actions.back() == "PowerCycle");
   h.feed(ev::PowerCycled{std::string("REFUSED"), "port 1 is the Ethernet"});
-  CHECK(h.machine.state() == State::recovering);
+  // The port was closed for the cycle: it is looked for and opened again.
+  CHECK(h.machine.state() == State::absent);
+  CHECK(h.actions.back() == "Scan");
   CHECK(h.machine.status().code == "AT_TIMEOUT");
   CHECK(h.failures == std::vector<std::string>{"AT_TIMEOUT", "REFUSED"});
   h.feed(ev::Recover{Rung::power_cycle});
