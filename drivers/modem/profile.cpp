@@ -6,7 +6,6 @@
 namespace fb::modem {
 namespace {
 
-using usb::SwitchMethod;
 using By = PortMap::By;
 
 constexpr std::uint16_t kZte = 0x19d2;
@@ -164,6 +163,16 @@ std::string_view to_string(Vendor vendor) {
     case Vendor::huawei: return "huawei";
   }
   return "generic";
+}
+
+std::string_view to_string(SwitchMethod method) {
+  switch (method) {
+    case SwitchMethod::standard_eject: return "StandardEject";
+    case SwitchMethod::standard_eject_zte: return "StandardEject+ZTE";
+    case SwitchMethod::huawei_new_mode: return "HuaweiNewMode";
+    case SwitchMethod::unsupported: return "unsupported";
+  }
+  return "unsupported";
 }
 
 std::string_view to_string(CdromControl control) {

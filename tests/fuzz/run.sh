@@ -20,9 +20,9 @@ case "$TARGET" in
     INCLUDES=(health/include common/include) ;;
   modem)  # the AT framer and every modem parser
     HARNESS=tests/modem/fuzz/fuzz_at.cpp; SEEDS=tests/modem/fuzz/corpus
-    SOURCES=(drivers/at/{charset,fields,framing,parse_3gpp}.cpp drivers/modem/{error,parse_vendor,profile,discovery}.cpp
+    SOURCES=(drivers/at/{charset,error,fields,framing,parse_3gpp}.cpp drivers/modem/{parse_vendor,profile,discovery}.cpp
              drivers/usb/modeswitch.cpp)
-    INCLUDES=(drivers/include) ;;
+    INCLUDES=(drivers/include common/include) ;;
   ddns)   # every DDNS reply and credentials parser
     HARNESS=tests/ddns/fuzz/fuzz_ddns.cpp; SEEDS=tests/ddns/fuzz/corpus
     SOURCES=(ddns/{crypto,reply,lambda,route53,sigv4,secrets}.cpp common/{net_types,log,secret_file,text}.cpp)

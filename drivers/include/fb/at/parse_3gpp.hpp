@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "fb/at/charset.hpp"
-#include "fb/modem/error.hpp"
+#include "fb/at/error.hpp"
 
 namespace fb::at {
 

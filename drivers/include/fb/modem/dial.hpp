@@ -17,8 +17,8 @@
 #include <chrono>
 #include <string>
 
+#include "fb/at/error.hpp"
 #include "fb/at/framing.hpp"
-#include "fb/modem/error.hpp"
 
 namespace fb::modem {
 
