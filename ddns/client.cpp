@@ -49,9 +49,10 @@ Secret load_secret(const std::string& path, const char* what) {
   if (auto* err = std::get_if<std::string>(&file))
     throw SetupError("DDNS_SECRET_REFUSED", std::string(what) + " " + *err);
   auto parsed = parse_secret_text(std::get<Secret>(file).reveal());
-  if (auto* err = std::get_if<std::string>(&parsed))
-    throw SetupError("DDNS_SECRET_REFUSED", std::string(what) + " " + path + " " + *err);
-  return std::move(std::get<Secret>(parsed));
+  if (!parsed)
+    throw SetupError(std::string(code_name(parsed.code())),
+                     std::string(what) + " " + path + " " + parsed.error().detail);
+  return std::move(parsed).value();
 }
 
 }  // namespace
@@ -248,9 +249,10 @@ DdnsClient::DdnsClient(boost::asio::io_context& io, ClientSettings settings) {
     if (auto* err = std::get_if<std::string>(&file))
       throw SetupError("DDNS_SECRET_REFUSED", "credentials_file " + *err);
     auto creds = parse_aws_credentials(std::get<Secret>(file).reveal());
-    if (auto* err = std::get_if<std::string>(&creds))
-      throw SetupError("DDNS_SECRET_REFUSED", "credentials_file " + s.credentials_file + " " + *err);
-    i.aws = std::move(std::get<AwsCredentials>(creds));
+    if (!creds)
+      throw SetupError(std::string(code_name(creds.code())),
+                       "credentials_file " + s.credentials_file + " " + creds.error().detail);
+    i.aws = std::move(creds).value();
   } else {
     if (s.url.rfind("https://", 0) != 0) throw SetupError("DDNS_CONFIG_ERROR", "url must be https://");
     i.secret = load_secret(s.secret_file, "secret_file");

@@ -342,7 +342,7 @@ std::unique_ptr<NetworkService> Daemon::make_network(const Config& config, std::
     }
     auto opened = net::NetlinkSystem::open();
     if (!opened.ok()) {
-      problem = "kernel networking unavailable: " + opened.status().text();
+      problem = "kernel networking unavailable: " + describe(opened);
       return nullptr;
     }
     kernel.system = std::move(opened).value();

@@ -31,7 +31,7 @@ class SystemHostActions final : public HostActions {
         r.detail = report.method ? std::string(usb::to_string(*report.method)) : std::string("?");
         if (!report.evidence.empty()) r.detail += " (" + report.evidence + ")";
       } else {
-        r.code = report.fault ? std::string(usb::to_string(*report.fault)) : std::string("USB_IO");
+        r.code = report.fault ? std::string(usb::code_name(*report.fault)) : std::string("USB_IO");
         r.detail = report.message;
       }
       asio::post(io, [done, r = std::move(r)] { done(r); });

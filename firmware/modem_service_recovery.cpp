@@ -125,14 +125,15 @@ void ModemService::power_cycle() {
     events_.post(ModemEvent{mev::PowerCycled{std::move(code), std::move(detail)}});
   };
   usb::Target target;
-  std::string error;
   const RecoveryConfig& r = config_.recovery;
   if (hub_named(r.hub)) {
-    target.hub = usb::parse_location(r.hub, error);
-    if (!target.hub) return fail("BAD_LOCATION", "[recovery] hub = " + r.hub + ": " + error);
+    auto hub = usb::parse_location(r.hub);
+    if (!hub) return fail(std::string(code_name(hub.code())), "[recovery] hub = " + r.hub + ": " + hub.error().detail);
+    target.hub = *hub;
   }
   target.port = r.hub_port;
-  if (!usb_port_.empty()) target.modem = usb::parse_location(usb_port_, error);
+  if (!usb_port_.empty())
+    if (auto port = usb::parse_location(usb_port_)) target.modem = *port;
   if (!target.hub && !target.modem)
     return fail("BAD_LOCATION", "the modem is not on USB as far as sysfs shows (" + config_.modem.device.text +
                                     "); set [recovery] hub and hub_port to power-cycle it");
@@ -142,8 +143,8 @@ void ModemService::power_cycle() {
     o.sysfs = options_.sysfs_root;
     hub_power_ = std::make_unique<usb::HubPower>(io_, timers_, o);
   }
-  auto plan = hub_power_->plan(target, error);
-  if (!plan) return fail("REFUSED", error);
+  auto plan = hub_power_->plan(target);
+  if (!plan) return fail(std::string(code_name(plan.code())), plan.error().detail);  // REFUSED
   host_->cycle_usb_power(*hub_power_, *plan, [this, alive = alive_](PowerCycleResult r) {
     if (!*alive) return;
     if (r.ok) {

@@ -185,7 +185,7 @@ void ModemService::mode_switch() {
                     << r->modem.port;
       events_.post(ModemEvent{mev::ModeSwitched{}});
     } else {
-      last_switch_ = std::string(modem::to_string(r.error().code)) + ": " + r.error().detail;
+      last_switch_ = std::string(modem::code_name(r.error().code)) + ": " + r.error().detail;
       log_.info() << "mode switch ended: " << describe(r.error());
       events_.post(ModemEvent{mev::ModeSwitched{r.error()}});
     }

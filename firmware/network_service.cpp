@@ -49,7 +49,7 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
   if (!takeover) {
     auto cleaned = system_->cleanup_stale();
     if (!cleaned.ok()) {
-      log_.warning() << "cleanup of a previous run: " << cleaned.status().text();
+      log_.warning() << "cleanup of a previous run: " << describe(cleaned);
     } else if (cleaned->routes || cleaned->rules || cleaned->firewall) {
       log_.notice() << "removed what a previous run left: " << cleaned->routes << " route(s), " << cleaned->rules
                     << " rule(s)" << (cleaned->firewall ? ", the nft table" : "");
@@ -84,13 +84,13 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
   // uplink (replies routed by mark leave by a link the main table does not
   // point at).
   if (config_.nat.enabled) {
-    if (auto s = system_->set_sysctl(net::ip_forward(AF_INET, true)); !s.ok()) log_.error() << s.text();
+    if (auto s = system_->set_sysctl(net::ip_forward(AF_INET, true)); !s.ok()) log_.error() << describe(s);
   }
   for (const auto& u : uplinks_) {
     auto rp = net::rp_filter(u->cfg.interface, net::RpFilter::loose);
     if (!rp.ok()) continue;
     if (auto s = system_->set_sysctl(*rp); !s.ok())
-      log_.info() << "uplink[" << u->cfg.name << "]: rp_filter not set yet (" << s.message() << ")";
+      log_.info() << "uplink[" << u->cfg.name << "]: rp_filter not set yet (" << s.error().detail << ")";
   }
 
   // The nft table, uplinks in ranking order.
@@ -105,13 +105,13 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
   spec.masquerade = config_.nat.enabled;
   // One nft transaction: in takeover it replaces the previous table, never
   // a moment without one.
-  if (auto s = system_->apply_firewall(spec); !s.ok()) return fail("cannot apply the nftables table: " + s.text());
+  if (auto s = system_->apply_firewall(spec); !s.ok()) return fail("cannot apply the nftables table: " + describe(s));
   firewall_ = spec;
 
   // Rules: main's specific routes first, then each uplink's mark.
-  if (auto s = system_->add_rule(net::main_routes_rule(AF_INET)); !s.ok()) log_.error() << s.text();
+  if (auto s = system_->add_rule(net::main_routes_rule(AF_INET)); !s.ok()) log_.error() << describe(s);
   for (const auto& u : uplinks_)
-    if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET)); !s.ok()) log_.error() << s.text();
+    if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET)); !s.ok()) log_.error() << describe(s);
 
   if (!view_.watching()) {
     if (only_logged_.empty()) return fail("cannot watch the links: netlink is not followed (logged at start)");
@@ -146,13 +146,13 @@ void NetworkService::quiesce() {
 
 std::string NetworkService::reassert() {
   if (!running_ || !system_) return "not running";
-  if (auto s = system_->apply_firewall(firewall_); !s.ok()) return "cannot put the nftables table back: " + s.text();
-  if (auto s = system_->add_rule(net::main_routes_rule(AF_INET)); !s.ok()) log_.error() << s.text();
+  if (auto s = system_->apply_firewall(firewall_); !s.ok()) return "cannot put the nftables table back: " + describe(s);
+  if (auto s = system_->add_rule(net::main_routes_rule(AF_INET)); !s.ok()) log_.error() << describe(s);
   for (const auto& u : uplinks_) {
-    if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET)); !s.ok()) log_.error() << s.text();
+    if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET)); !s.ok()) log_.error() << describe(s);
     for (const IpAddress& a : u->source_rules)
       if (auto rule = net::source_rule(u->slot, a); rule.ok())
-        if (auto s = system_->add_rule(*rule); !s.ok()) log_.error() << s.text();
+        if (auto s = system_->add_rule(*rule); !s.ok()) log_.error() << describe(s);
     if (u->table_route) install_uplink_routes(*u);
   }
   if (default_index_) set_default(*default_index_);
@@ -163,7 +163,7 @@ std::string NetworkService::reassert() {
 void NetworkService::prune_leftovers() {
   auto owned = system_->read_owned();
   if (!owned.ok()) {
-    log_.error() << "cannot read the owned routes and rules to remove the previous ones: " << owned.status().text();
+    log_.error() << "cannot read the owned routes and rules to remove the previous ones: " << describe(owned);
     return;
   }
   std::vector<net::UplinkRouting> in_place;
@@ -172,13 +172,13 @@ void NetworkService::prune_leftovers() {
   std::size_t routes = 0, rules = 0;
   for (const net::Rule& r : stale.rules) {
     if (auto s = system_->remove_rule(r); !s.ok())
-      log_.error() << s.text();
+      log_.error() << describe(s);
     else
       ++rules;
   }
   for (const net::Route& r : stale.routes) {
     if (auto s = system_->remove_route(r); !s.ok())
-      log_.error() << s.text();
+      log_.error() << describe(s);
     else
       ++routes;
   }
@@ -193,7 +193,7 @@ void NetworkService::stop() {
   if (system_) {
     auto cleaned = system_->cleanup_stale();
     if (!cleaned.ok())
-      log_.error() << "cleanup at stop: " << cleaned.status().text();
+      log_.error() << "cleanup at stop: " << describe(cleaned);
     else
       log_.notice() << "removed " << cleaned->routes << " route(s), " << cleaned->rules << " rule(s)"
                     << (cleaned->firewall ? " and the nft table" : "");

@@ -121,7 +121,7 @@ void NetworkService::address_added(Uplink& u, const IpAddress& address) {
       if (auto s = system_->add_rule(*rule); s.ok())
         u.source_rules.insert(address);
       else
-        log_.error() << s.text();
+        log_.error() << describe(s);
     }
   }
   install_uplink_routes(u);
@@ -133,7 +133,7 @@ void NetworkService::address_removed(Uplink& u, const IpAddress& address) {
   if (u.source_rules.erase(address)) {
     auto rule = net::source_rule(u.slot, address);
     if (rule.ok())
-      if (auto s = system_->remove_rule(*rule); !s.ok()) log_.error() << s.text();
+      if (auto s = system_->remove_rule(*rule); !s.ok()) log_.error() << describe(s);
   }
   if (u.addresses.empty()) {
     u.table_route = false;

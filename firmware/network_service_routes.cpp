@@ -20,7 +20,7 @@ std::optional<net::Route> NetworkService::default_route_for(const Uplink& u) con
   }
   auto route = net::main_default_route(hop);
   if (!route.ok()) {
-    log_.error() << "uplink[" << u.cfg.name << "]: " << route.status().text();
+    log_.error() << "uplink[" << u.cfg.name << "]: " << describe(route);
     return std::nullopt;
   }
   return *route;
@@ -35,11 +35,11 @@ void NetworkService::install_uplink_routes(Uplink& u) {
   }
   auto route = net::uplink_default_route(u.slot, hop);
   if (!route.ok()) {
-    log_.error() << "uplink[" << u.cfg.name << "]: " << route.status().text();
+    log_.error() << "uplink[" << u.cfg.name << "]: " << describe(route);
     return;
   }
   if (auto s = system_->replace_route(*route); !s.ok()) {
-    log_.info() << "uplink[" << u.cfg.name << "]: its table's route is not in place yet: " << s.text();
+    log_.info() << "uplink[" << u.cfg.name << "]: its table's route is not in place yet: " << describe(s);
     u.table_route = false;
     return;
   }
@@ -53,7 +53,7 @@ void NetworkService::install_uplink_routes(Uplink& u) {
   fallback.table = net::kMainTable;
   fallback.metric = u.slot.fallback_metric();
   if (auto s = system_->replace_route(fallback); !s.ok())
-    log_.info() << "uplink[" << u.cfg.name << "]: its device route in main is not in place yet: " << s.text();
+    log_.info() << "uplink[" << u.cfg.name << "]: its device route in main is not in place yet: " << describe(s);
 }
 
 // ---- the cores ----
@@ -99,7 +99,7 @@ void NetworkService::set_default(std::size_t index) {
   if (!route) return;
   // NLM_F_REPLACE: the slot changes in one step, never a moment without a default.
   if (auto s = system_->replace_route(*route); !s.ok()) {
-    log_.error() << "default route via " << u.cfg.name << ": " << s.text();
+    log_.error() << "default route via " << u.cfg.name << ": " << describe(s);
     return;
   }
   default_index_ = index;
@@ -119,7 +119,7 @@ void NetworkService::flush(std::size_t index) {
   for (const IpAddress& a : u.recent_addresses) {
     auto n = system_->flush_conntrack(a);
     if (!n.ok()) {
-      log_.error() << "uplink[" << u.cfg.name << "]: " << n.status().text();
+      log_.error() << "uplink[" << u.cfg.name << "]: " << describe(n);
       continue;
     }
     total += *n;

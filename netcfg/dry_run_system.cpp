@@ -51,7 +51,7 @@ Result<OwnedState> DryRunSystem::read_owned() {
 
 Result<std::size_t> DryRunSystem::flush_conntrack(const IpAddress& address) {
   if (address == IpAddress::any(address.family))
-    return Status(NetError::invalid_spec, "conntrack: flushing " + address.text() + " would match nothing useful");
+    return Error{NetError::invalid_spec, "conntrack: flushing " + address.text() + " would match nothing useful"};
   for (const std::string& line : conntrack_flush_commands(address)) log_.info() << line;
   return std::size_t{0};
 }

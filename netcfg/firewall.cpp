@@ -10,7 +10,7 @@ namespace fb::net {
 
 namespace {
 
-Status invalid(std::string what) {
+Error invalid(std::string what) {
   return {NetError::invalid_spec, "firewall: " + std::move(what)};
 }
 

@@ -75,7 +75,7 @@ Status KernelView::start() {
   Status status = monitor_.start();
   if (status.ok()) ++monitors_opened_;
   watching_ = status.ok();
-  if (!watching_) log_.error() << status.text() << "; the links and addresses are read once and not followed";
+  if (!watching_) log_.error() << describe(status) << "; the links and addresses are read once and not followed";
   dump();
   return status;
 }
@@ -176,7 +176,7 @@ std::optional<LinkCountersByName> KernelView::counters() const {
     if (opened.ok())
       stats_.emplace(std::move(opened).value());
     else
-      failure = opened.status();
+      failure = opened.error();
   }
   if (stats_) {
     auto counters = stats_->read();
@@ -184,12 +184,12 @@ std::optional<LinkCountersByName> KernelView::counters() const {
       if (std::exchange(stats_failing_, false)) log_.notice() << "interface counters: readable again";
       return std::move(counters).value();
     }
-    failure = counters.status();
+    failure = counters.error();
     stats_.reset();  // what is left of the dump stays with the old socket
   }
   // /status may be polled every second: one line per streak, not per snapshot.
   if (!std::exchange(stats_failing_, true))
-    log_.warning() << "interface counters: " << failure.text() << "; none shown until they can be read again";
+    log_.warning() << "interface counters: " << describe(failure) << "; none shown until they can be read again";
   return std::nullopt;
 }
 

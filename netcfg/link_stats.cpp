@@ -18,14 +18,14 @@ struct LinkStatsReader::Socket {
 Result<LinkStatsReader> LinkStatsReader::open() {
   auto s = std::make_unique<Socket>();
   s->route.reset(nl_socket_alloc());
-  if (!s->route) return Status(NetError::netlink_unavailable, "nl_socket_alloc failed");
+  if (!s->route) return Error{NetError::netlink_unavailable, "nl_socket_alloc failed"};
   errno = 0;
   if (int err = nl_connect(s->route.get(), NETLINK_ROUTE); err < 0) {
     // libnl turns errnos it has no code for, such as socket()'s EMFILE (out
     // of file descriptors), into "Unspecific failure": add errno's words.
     std::string text = nl_geterror(err);
     if (errno != 0) text += std::string(" (") + std::strerror(errno) + ")";
-    return Status(NetError::netlink_unavailable, "rtnetlink socket: " + text);
+    return Error{NetError::netlink_unavailable, "rtnetlink socket: " + text};
   }
   s->error.install(s->route.get());
   return LinkStatsReader(std::move(s));
@@ -41,7 +41,7 @@ Result<LinkCountersByName> LinkStatsReader::read() {
   socket_->error.reset();
   // libnl restarts a dump the kernel marks interrupted (a link changed meanwhile).
   if (int err = rtnl_link_alloc_cache(socket_->route.get(), AF_UNSPEC, &cache); err < 0)
-    return Status(NetError::read_back_failed, "link dump: " + socket_->error.text(err));
+    return Error{NetError::read_back_failed, "link dump: " + socket_->error.text(err)};
   NlPtr<nl_cache> links(cache);
   LinkCountersByName counters;
   for (nl_object* o = nl_cache_get_first(links.get()); o; o = nl_cache_get_next(o)) {

@@ -48,7 +48,7 @@ struct NetlinkSystem::Kernel {
     rtnl_link* link = nullptr;
     route_error.reset();
     int err = rtnl_link_get_kernel(route.get(), 0, name.c_str(), &link);
-    if (err < 0) return Status(NetError::interface_not_found, "interface " + name + ": " + route_error.text(err));
+    if (err < 0) return Error{NetError::interface_not_found, "interface " + name + ": " + route_error.text(err)};
     NlPtr<rtnl_link> owned(link);
     return rtnl_link_get_ifindex(link);
   }
@@ -56,7 +56,7 @@ struct NetlinkSystem::Kernel {
   Result<NlPtr<rtnl_route>> build(const Route& r) {
     NlPtr<rtnl_route> route(rtnl_route_alloc());
     NlPtr<nl_addr> dst = detail::to_nl_addr(r.destination.address, r.destination.length);
-    if (!route || !dst) return Status(NetError::route_add_failed, "out of memory");
+    if (!route || !dst) return Error{NetError::route_add_failed, "out of memory"};
     rtnl_route_set_family(route.get(), static_cast<std::uint8_t>(r.family()));
     rtnl_route_set_table(route.get(), r.table);
     rtnl_route_set_protocol(route.get(), r.protocol);
@@ -66,11 +66,11 @@ struct NetlinkSystem::Kernel {
     rtnl_route_set_scope(route.get(), r.gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
     rtnl_route_set_dst(route.get(), dst.get());
     rtnl_nexthop* nh = rtnl_route_nh_alloc();
-    if (!nh) return Status(NetError::route_add_failed, "out of memory");
+    if (!nh) return Error{NetError::route_add_failed, "out of memory"};
     rtnl_route_add_nexthop(route.get(), nh);  // the route owns it from here
     if (!r.device.empty()) {
       Result<int> index = ifindex(r.device);
-      if (!index.ok()) return index.status();
+      if (!index.ok()) return index.error();
       rtnl_route_nh_set_ifindex(nh, *index);
     }
     if (r.gateway) {
@@ -103,7 +103,7 @@ struct NetlinkSystem::Kernel {
     nl_cache* cache = nullptr;
     route_error.reset();
     int err = rtnl_route_alloc_cache(route.get(), AF_UNSPEC, 0, &cache);
-    if (err < 0) return Status(NetError::read_back_failed, "route dump: " + route_error.text(err));
+    if (err < 0) return Error{NetError::read_back_failed, "route dump: " + route_error.text(err)};
     return NlPtr<nl_cache>(cache);
   }
 
@@ -111,7 +111,7 @@ struct NetlinkSystem::Kernel {
     nl_cache* cache = nullptr;
     route_error.reset();
     int err = rtnl_rule_alloc_cache(route.get(), AF_UNSPEC, &cache);
-    if (err < 0) return Status(NetError::read_back_failed, "rule dump: " + route_error.text(err));
+    if (err < 0) return Error{NetError::read_back_failed, "rule dump: " + route_error.text(err)};
     return NlPtr<nl_cache>(cache);
   }
 
@@ -135,19 +135,19 @@ bool owned(rtnl_rule* rule) {
 Result<std::unique_ptr<NetlinkSystem>> NetlinkSystem::open() {
   auto k = std::make_unique<Kernel>();
   if (!k->netns.valid())
-    return Status(NetError::namespace_unavailable,
-                  std::string("cannot open /proc/thread-self/ns/net: ") + std::strerror(errno));
+    return Error{NetError::namespace_unavailable,
+                 std::string("cannot open /proc/thread-self/ns/net: ") + std::strerror(errno)};
   k->route.reset(nl_socket_alloc());
   k->netfilter.reset(nl_socket_alloc());
-  if (!k->route || !k->netfilter) return Status(NetError::netlink_unavailable, "nl_socket_alloc failed");
+  if (!k->route || !k->netfilter) return Error{NetError::netlink_unavailable, "nl_socket_alloc failed"};
   if (int err = nl_connect(k->route.get(), NETLINK_ROUTE); err < 0)
-    return Status(NetError::netlink_unavailable, std::string("rtnetlink socket: ") + nl_geterror(err));
+    return Error{NetError::netlink_unavailable, std::string("rtnetlink socket: ") + nl_geterror(err)};
   if (int err = nfnl_connect(k->netfilter.get()); err < 0)
-    return Status(NetError::netlink_unavailable, std::string("nfnetlink socket: ") + nl_geterror(err));
+    return Error{NetError::netlink_unavailable, std::string("nfnetlink socket: ") + nl_geterror(err)};
   k->route_error.install(k->route.get());
   k->netfilter_error.install(k->netfilter.get());
   Result<std::unique_ptr<NftTable>> nft = NftTable::open();
-  if (!nft.ok()) return nft.status();
+  if (!nft.ok()) return nft.error();
   k->nft = std::move(nft).value();
   return std::unique_ptr<NetlinkSystem>(new NetlinkSystem(std::move(k)));
 }
@@ -156,16 +156,16 @@ NetlinkSystem::NetlinkSystem(std::unique_ptr<Kernel> kernel) : kernel_(std::move
 
 NetlinkSystem::~NetlinkSystem() = default;
 
-Status NetlinkSystem::failed(Status status) const {
-  log_.error() << status.text();
-  return status;
+Error NetlinkSystem::failed(Error error) const {
+  log_.error() << describe(error);
+  return error;
 }
 
 Status NetlinkSystem::replace_route(const Route& route) {
-  if (Status s = validate(route); !s.ok()) return failed(s);
+  if (Status s = validate(route); !s.ok()) return failed(s.error());
   std::string command = ip_route_command("replace", route);
   Result<NlPtr<rtnl_route>> built = kernel_->build(route);
-  if (!built.ok()) return failed({built.status().code(), command + ": " + built.status().message()});
+  if (!built.ok()) return failed({built.code(), command + ": " + built.error().detail});
   kernel_->route_error.reset();
   if (int err = rtnl_route_add(kernel_->route.get(), built->get(), NLM_F_REPLACE); err < 0)
     return failed({NetError::route_add_failed, command + ": " + kernel_->route_error.text(err)});
@@ -174,16 +174,16 @@ Status NetlinkSystem::replace_route(const Route& route) {
 }
 
 Status NetlinkSystem::remove_route(const Route& route) {
-  if (Status s = validate(route); !s.ok()) return failed(s);
+  if (Status s = validate(route); !s.ok()) return failed(s.error());
   std::string command = ip_route_command("del", route);
   Result<NlPtr<rtnl_route>> built = kernel_->build(route);
   if (!built.ok()) {
     // A route dies with its device: nothing left to remove.
-    if (built.status().code() == NetError::interface_not_found) {
+    if (built.code() == NetError::interface_not_found) {
       log_.debug() << command << ": already gone with its device";
       return {};
     }
-    return failed({built.status().code(), command + ": " + built.status().message()});
+    return failed({built.code(), command + ": " + built.error().detail});
   }
   kernel_->route_error.reset();
   if (int err = rtnl_route_delete(kernel_->route.get(), built->get(), 0); err < 0) {
@@ -198,7 +198,7 @@ Status NetlinkSystem::remove_route(const Route& route) {
 }
 
 Status NetlinkSystem::add_rule(const Rule& rule) {
-  if (Status s = validate(rule); !s.ok()) return failed(s);
+  if (Status s = validate(rule); !s.ok()) return failed(s.error());
   std::string command = ip_rule_command("add", rule);
   NlPtr<rtnl_rule> built = kernel_->build(rule);
   nl_msg* message = nullptr;
@@ -224,7 +224,7 @@ Status NetlinkSystem::add_rule(const Rule& rule) {
 }
 
 Status NetlinkSystem::remove_rule(const Rule& rule) {
-  if (Status s = validate(rule); !s.ok()) return failed(s);
+  if (Status s = validate(rule); !s.ok()) return failed(s.error());
   std::string command = ip_rule_command("del", rule);
   NlPtr<rtnl_rule> built = kernel_->build(rule);
   if (!built) return failed({NetError::rule_delete_failed, command + ": out of memory"});
@@ -244,19 +244,19 @@ Result<OwnedState> NetlinkSystem::read_owned() {
   OwnedState state;
   NlPtr<nl_cache> links = kernel_->links();
   Result<NlPtr<nl_cache>> routes = kernel_->dump_routes();
-  if (!routes.ok()) return failed(routes.status());
+  if (!routes.ok()) return failed(routes.error());
   for (nl_object* o = nl_cache_get_first(routes->get()); o; o = nl_cache_get_next(o)) {
     auto* route = reinterpret_cast<rtnl_route*>(o);
     if (owned(route)) state.routes.push_back(detail::route_from_kernel(route, links.get()));
   }
   Result<NlPtr<nl_cache>> rules = kernel_->dump_rules();
-  if (!rules.ok()) return failed(rules.status());
+  if (!rules.ok()) return failed(rules.error());
   for (nl_object* o = nl_cache_get_first(rules->get()); o; o = nl_cache_get_next(o)) {
     auto* rule = reinterpret_cast<rtnl_rule*>(o);
     if (owned(rule)) state.rules.push_back(detail::rule_from_kernel(rule));
   }
   Result<bool> firewall = kernel_->nft->exists();
-  if (!firewall.ok()) return failed(firewall.status());
+  if (!firewall.ok()) return failed(firewall.error());
   state.firewall = *firewall;
   return state;
 }
@@ -291,7 +291,7 @@ Result<std::size_t> NetlinkSystem::flush_conntrack(const IpAddress& address) {
 }
 
 Status NetlinkSystem::set_sysctl(const Sysctl& sysctl) {
-  if (Status s = validate(sysctl); !s.ok()) return failed(s);
+  if (Status s = validate(sysctl); !s.ok()) return failed(s.error());
   std::string command = sysctl_command(sysctl);
   detail::InNamespace inside(kernel_->netns);
   if (!inside.ok()) return failed({NetError::namespace_unavailable, command + ": cannot enter the namespace"});
@@ -307,16 +307,17 @@ Status NetlinkSystem::set_sysctl(const Sysctl& sysctl) {
 }
 
 Status NetlinkSystem::apply_firewall(const FirewallSpec& spec) {
-  if (Status s = validate(spec); !s.ok()) return failed(s);
+  if (Status s = validate(spec); !s.ok()) return failed(s.error());
   std::string transaction = replace_transaction(render_ruleset(spec));
-  if (Status s = kernel_->nft->run(transaction, NetError::nft_apply_failed); !s.ok()) return failed(s);
+  if (Status s = kernel_->nft->run(transaction, NetError::nft_apply_failed); !s.ok()) return failed(s.error());
   log_.info() << "nft -f -: replaced table inet failberry (" << spec.uplinks.size() << " uplinks)";
   for (const std::string& line : nft_commands(transaction)) log_.debug() << line;
   return {};
 }
 
 Status NetlinkSystem::remove_firewall() {
-  if (Status s = kernel_->nft->run(remove_transaction(), NetError::nft_remove_failed); !s.ok()) return failed(s);
+  if (Status s = kernel_->nft->run(remove_transaction(), NetError::nft_remove_failed); !s.ok())
+    return failed(s.error());
   log_.info() << nft_remove_command();
   return {};
 }
@@ -325,7 +326,7 @@ Result<CleanupReport> NetlinkSystem::cleanup_stale() {
   CleanupReport report;
   NlPtr<nl_cache> links = kernel_->links();
   Result<NlPtr<nl_cache>> routes = kernel_->dump_routes();
-  if (!routes.ok()) return failed(routes.status());
+  if (!routes.ok()) return failed(routes.error());
   for (nl_object* o = nl_cache_get_first(routes->get()); o; o = nl_cache_get_next(o)) {
     auto* route = reinterpret_cast<rtnl_route*>(o);
     if (!owned(route)) continue;
@@ -340,7 +341,7 @@ Result<CleanupReport> NetlinkSystem::cleanup_stale() {
     }
   }
   Result<NlPtr<nl_cache>> rules = kernel_->dump_rules();
-  if (!rules.ok()) return failed(rules.status());
+  if (!rules.ok()) return failed(rules.error());
   for (nl_object* o = nl_cache_get_first(rules->get()); o; o = nl_cache_get_next(o)) {
     auto* rule = reinterpret_cast<rtnl_rule*>(o);
     if (!owned(rule)) continue;
@@ -356,7 +357,7 @@ Result<CleanupReport> NetlinkSystem::cleanup_stale() {
   }
   Result<bool> firewall = kernel_->nft->exists();
   if (!firewall.ok()) {
-    report.failures.push_back(failed(firewall.status()));
+    report.failures.push_back(failed(firewall.error()));
   } else if (*firewall) {
     Status s = remove_firewall();
     report.firewall = s.ok();

@@ -32,10 +32,10 @@ std::string one_line(std::string_view text) {
 Result<std::unique_ptr<NftTable>> NftTable::open() {
   auto netns = std::make_unique<detail::NetnsHandle>();
   if (!netns->valid())
-    return Status(NetError::namespace_unavailable,
-                  std::string("cannot open /proc/thread-self/ns/net: ") + std::strerror(errno));
+    return Error{NetError::namespace_unavailable,
+                 std::string("cannot open /proc/thread-self/ns/net: ") + std::strerror(errno)};
   nft_ctx* ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-  if (!ctx) return Status(NetError::netlink_unavailable, "nft_ctx_new failed");
+  if (!ctx) return Error{NetError::netlink_unavailable, "nft_ctx_new failed"};
   nft_ctx_buffer_output(ctx);
   nft_ctx_buffer_error(ctx);
   return std::unique_ptr<NftTable>(new NftTable(ctx, std::move(netns)));
@@ -59,17 +59,17 @@ Status NftTable::run(std::string_view batch, NetError failure) {
 
 Result<std::string> NftTable::command_output(std::string_view command) {
   detail::InNamespace inside(*netns_);
-  if (!inside.ok()) return Status(NetError::namespace_unavailable, "cannot enter the nft context's namespace");
+  if (!inside.ok()) return Error{NetError::namespace_unavailable, "cannot enter the nft context's namespace"};
   int rc = nft_run_cmd_from_buffer(ctx_, std::string(command).c_str());
   std::string output = nft_ctx_get_output_buffer(ctx_);
   std::string error = one_line(nft_ctx_get_error_buffer(ctx_));
-  if (rc != 0) return Status(NetError::read_back_failed, "nft " + std::string(command) + ": " + error);
+  if (rc != 0) return Error{NetError::read_back_failed, "nft " + std::string(command) + ": " + error};
   return output;
 }
 
 Result<bool> NftTable::exists() {
   Result<std::string> tables = command_output("list tables inet");
-  if (!tables.ok()) return tables.status();
+  if (!tables.ok()) return tables.error();
   return tables->find("table inet failberry\n") != std::string::npos;
 }
 

@@ -6,7 +6,7 @@ namespace fb::net {
 
 namespace {
 
-Status invalid(std::string what) {
+Error invalid(std::string what) {
   return {NetError::invalid_spec, std::move(what)};
 }
 
@@ -42,7 +42,7 @@ Result<Route> default_route(std::uint32_t table, std::uint32_t metric, const Nex
   r.gateway = next_hop.gateway;
   r.device = next_hop.device;
   r.metric = metric;
-  if (Status s = validate(r); !s.ok()) return s;
+  if (Status s = validate(r); !s.ok()) return s.error();
   return r;
 }
 
@@ -80,7 +80,7 @@ Result<Rule> source_rule(UplinkSlot slot, const IpAddress& address) {
   r.priority = slot.source_rule_priority();
   r.table = slot.table();
   r.from = Prefix::host(address);
-  if (Status s = validate(r); !s.ok()) return s;
+  if (Status s = validate(r); !s.ok()) return s.error();
   return r;
 }
 

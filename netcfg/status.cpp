@@ -4,7 +4,6 @@ namespace fb::net {
 
 std::string_view code_name(NetError code) {
   switch (code) {
-    case NetError::none: return "OK";
     case NetError::invalid_spec: return "INVALID_SPEC";
     case NetError::netlink_unavailable: return "NETLINK_UNAVAILABLE";
     case NetError::namespace_unavailable: return "NAMESPACE_UNAVAILABLE";
@@ -20,11 +19,6 @@ std::string_view code_name(NetError code) {
     case NetError::nft_remove_failed: return "NFT_REMOVE_FAILED";
   }
   return "UNKNOWN";
-}
-
-std::string Status::text() const {
-  if (ok()) return "OK";
-  return std::string(code_name(code_)) + ": " + message_;
 }
 
 }  // namespace fb::net

@@ -39,7 +39,7 @@ Sysctl ip_forward(int family, bool on) {
 
 Result<Sysctl> rp_filter(std::string_view interface, RpFilter mode) {
   if (!is_valid_interface_name(interface))
-    return Status(NetError::invalid_spec, "sysctl: \"" + std::string(interface) + "\" is not a valid interface name");
+    return Error{NetError::invalid_spec, "sysctl: \"" + std::string(interface) + "\" is not a valid interface name"};
   return Sysctl{{"net", "ipv4", "conf", std::string(interface), "rp_filter"}, std::to_string(static_cast<int>(mode))};
 }
 

@@ -6,7 +6,6 @@
 namespace fb::modem {
 namespace {
 
-using usb::SwitchMethod;
 using By = PortMap::By;
 
 constexpr std::uint16_t kZte = 0x19d2;
@@ -274,6 +273,16 @@ std::string_view to_string(NetAddressForm form) {
     case NetAddressForm::cgcontrdp: return "cgcontrdp";
   }
   return "none";
+}
+
+std::string_view to_string(SwitchMethod method) {
+  switch (method) {
+    case SwitchMethod::standard_eject: return "StandardEject";
+    case SwitchMethod::standard_eject_zte: return "StandardEject+ZTE";
+    case SwitchMethod::huawei_new_mode: return "HuaweiNewMode";
+    case SwitchMethod::unsupported: return "unsupported";
+  }
+  return "unsupported";
 }
 
 std::string_view to_string(CdromControl control) {

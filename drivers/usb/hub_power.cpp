@@ -52,18 +52,6 @@ std::string_view to_string(Method m) {
   return "?";
 }
 
-std::string_view to_string(Fault f) {
-  switch (f) {
-    case Fault::busy: return "BUSY";
-    case Fault::bad_location: return "BAD_LOCATION";
-    case Fault::refused: return "REFUSED";
-    case Fault::usb_io: return "USB_IO";
-    case Fault::still_present: return "STILL_PRESENT";
-    case Fault::did_not_return: return "DID_NOT_RETURN";
-  }
-  return "?";
-}
-
 struct HubPower::Op {
   PowerPlan plan;
   bool on = false;     // power(on) alone
@@ -100,16 +88,14 @@ std::string HubPower::devnum(const Location& device) const {
 
 namespace {
 
-// Opens the hub at `hub` (bus + port chain); null + error when absent.
-libusb_device_handle* open_hub(libusb_context* usb, const Location& hub, bool& superspeed, std::string& error) {
+// Opens the hub at `hub` (bus + port chain): BAD_LOCATION when there is no
+// hub there, USB_IO when it cannot be opened.
+fb::Result<libusb_device_handle*, Fault> open_hub(libusb_context* usb, const Location& hub, bool& superspeed) {
   libusb_device** list = nullptr;
   ssize_t n = libusb_get_device_list(usb, &list);
-  if (n < 0) {
-    error = std::string("libusb_get_device_list: ") + libusb_strerror(static_cast<int>(n));
-    return nullptr;
-  }
+  if (n < 0) return {Fault::usb_io, std::string("libusb_get_device_list: ") + libusb_strerror(static_cast<int>(n))};
   libusb_device_handle* handle = nullptr;
-  error = "no USB device at " + to_string(hub);
+  fb::Error<Fault> error{Fault::bad_location, "no USB device at " + to_string(hub)};
   for (ssize_t i = 0; i < n; ++i) {
     std::array<std::uint8_t, 8> ports{};
     int np = libusb_get_port_numbers(list[i], ports.data(), static_cast<int>(ports.size()));
@@ -120,48 +106,44 @@ libusb_device_handle* open_hub(libusb_context* usb, const Location& hub, bool& s
     libusb_device_descriptor dd{};
     libusb_get_device_descriptor(list[i], &dd);
     if (dd.bDeviceClass != LIBUSB_CLASS_HUB) {
-      error = to_string(hub) + " is not a hub (device class " + std::to_string(dd.bDeviceClass) + ")";
+      error.detail = to_string(hub) + " is not a hub (device class " + std::to_string(dd.bDeviceClass) + ")";
       break;
     }
     superspeed = dd.bcdUSB >= 0x0300;
     int rc = libusb_open(list[i], &handle);
     if (rc != 0) {
-      error = "cannot open hub " + to_string(hub) + ": " + libusb_strerror(rc) +
-              (rc == LIBUSB_ERROR_ACCESS ? " (needs root or a udev rule for the hub)" : "");
+      error = {Fault::usb_io, "cannot open hub " + to_string(hub) + ": " + libusb_strerror(rc) +
+                                  (rc == LIBUSB_ERROR_ACCESS ? " (needs root or a udev rule for the hub)" : "")};
       handle = nullptr;
     }
     break;
   }
   libusb_free_device_list(list, 1);
+  if (!handle) return error;
   return handle;
 }
 
 }  // namespace
 
-std::optional<HubDescriptor> HubPower::read_descriptor(const Location& hub, std::string& error) {
-  if (!usb_) {
-    error = usb_init_error_;
-    return std::nullopt;
-  }
+fb::Result<HubDescriptor, Fault> HubPower::read_descriptor(const Location& hub) {
+  if (!usb_) return {Fault::usb_io, usb_init_error_};
   bool superspeed = false;
-  libusb_device_handle* h = open_hub(usb_, hub, superspeed, error);
-  if (!h) return std::nullopt;
+  auto opened = open_hub(usb_, hub, superspeed);
+  if (!opened) return opened.error();
+  libusb_device_handle* h = *opened;
   std::array<std::uint8_t, 64> buf{};
   std::uint8_t type = superspeed ? LIBUSB_DT_SUPERSPEED_HUB : LIBUSB_DT_HUB;
   int n = libusb_control_transfer(h, kHubClassIn, LIBUSB_REQUEST_GET_DESCRIPTOR, static_cast<std::uint16_t>(type << 8),
                                   0, buf.data(), static_cast<std::uint16_t>(buf.size()),
                                   static_cast<unsigned>(options_.transfer_timeout.count()));
   libusb_close(h);
-  if (n < 0) {
-    error = "hub " + to_string(hub) + " descriptor: " + libusb_strerror(n);
-    return std::nullopt;
-  }
-  auto d = parse_hub_descriptor(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)), error);
-  if (!d) error = "hub " + to_string(hub) + ": " + error;
+  if (n < 0) return {Fault::usb_io, "hub " + to_string(hub) + " descriptor: " + libusb_strerror(n)};
+  auto d = parse_hub_descriptor(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
+  if (!d) return {d.code(), "hub " + to_string(hub) + ": " + d.error().detail};
   return d;
 }
 
-std::optional<PowerPlan> HubPower::plan(const Target& target, std::string& error) {
+fb::Result<PowerPlan, Fault> HubPower::plan(const Target& target) {
   HubPort hp;
   if (target.hub) {
     hp.hub = *target.hub;
@@ -170,23 +152,22 @@ std::optional<PowerPlan> HubPower::plan(const Target& target, std::string& error
       auto parent = parent_of(*target.modem);
       if (parent && parent->hub == hp.hub) hp.port = parent->port;
     }
-    if (hp.port == 0) {
-      error = "hub " + to_string(hp.hub) + " given without a port, and the modem is not on it: set [recovery] hub_port";
-      return std::nullopt;
-    }
+    if (hp.port == 0)
+      return {Fault::refused, "hub " + to_string(hp.hub) +
+                                  " given without a port, and the modem is not on it: set [recovery] hub_port"};
   } else {
     auto parent = target.modem ? parent_of(*target.modem) : std::nullopt;
-    if (!parent) {
-      error = "cannot tell which hub port feeds the modem (no USB location known); set [recovery] hub and hub_port";
-      return std::nullopt;
-    }
+    if (!parent)
+      return {Fault::refused,
+              "cannot tell which hub port feeds the modem (no USB location known); set [recovery] hub and hub_port"};
     hp = *parent;
     if (target.port) hp.port = target.port;
   }
-  auto descriptor = read_descriptor(hp.hub, error);
-  if (!descriptor) return std::nullopt;
-  auto plan = plan_cut(hp, *descriptor, target.port != 0, target.modem, options_.sysfs, options_.proc, error);
-  if (!plan) return std::nullopt;
+  // Fail closed: a hub that cannot be read is a refusal.
+  auto descriptor = read_descriptor(hp.hub);
+  if (!descriptor) return {Fault::refused, descriptor.error().detail};
+  auto plan = plan_cut(hp, *descriptor, target.port != 0, target.modem, options_.sysfs, options_.proc);
+  if (!plan) return plan;
   log_.info() << "plan: " << where(hp.hub, hp.port) << " (" << to_string(descriptor->switching) << ", "
               << descriptor->ports << " ports" << (plan->board.empty() ? "" : ", " + plan->board) << ")"
               << (plan->note.empty() ? "" : ": " + plan->note);
@@ -254,11 +235,13 @@ bool HubPower::libusb_power(const PowerPlan& plan, bool on, int repeats, std::st
   bool ok = true;
   for (const auto& [hub, port] : ports) {
     bool superspeed = false;
-    libusb_device_handle* h = open_hub(usb_, hub, superspeed, error);
-    if (!h) {
+    auto opened = open_hub(usb_, hub, superspeed);
+    if (!opened) {
+      error = opened.error().detail;
       ok = false;
       continue;
     }
+    libusb_device_handle* h = *opened;
     for (int i = 0; i < std::max(1, repeats); ++i) {
       int rc = libusb_control_transfer(h, kPortClassOut, on ? LIBUSB_REQUEST_SET_FEATURE : LIBUSB_REQUEST_CLEAR_FEATURE,
                                        kPortPower, static_cast<std::uint16_t>(port), nullptr, 0,
@@ -281,8 +264,9 @@ bool HubPower::ports_unpowered(const PowerPlan& plan) {
   if (!usb_ || ports.empty()) return false;
   for (const auto& [hub, port] : ports) {
     bool superspeed = false;
-    libusb_device_handle* h = open_hub(usb_, hub, superspeed, error);
-    if (!h) return false;
+    auto opened = open_hub(usb_, hub, superspeed);
+    if (!opened) return false;
+    libusb_device_handle* h = *opened;
     std::array<std::uint8_t, 4> st{};
     int n = libusb_control_transfer(h, kPortClassIn, LIBUSB_REQUEST_GET_STATUS, 0, static_cast<std::uint16_t>(port),
                                     st.data(), st.size(), static_cast<unsigned>(options_.transfer_timeout.count()));
@@ -454,7 +438,7 @@ void HubPower::wait_for(std::shared_ptr<Op> op, TimePoint deadline, std::functio
 void HubPower::finish(std::shared_ptr<Op> op) {
   busy_ = false;
   if (!op->report.ok)
-    log_.error() << "port power: " << (op->report.fault ? to_string(*op->report.fault) : "?") << ": "
+    log_.error() << "port power: " << (op->report.fault ? code_name(*op->report.fault) : "?") << ": "
                  << op->report.message;
   boost::asio::post(io_, [op] { op->done(op->report); });
 }

@@ -66,16 +66,6 @@ Cbw31 huawei_new_mode_message() {
   return encode(c);
 }
 
-std::string_view to_string(SwitchMethod method) {
-  switch (method) {
-    case SwitchMethod::standard_eject: return "StandardEject";
-    case SwitchMethod::standard_eject_zte: return "StandardEject+ZTE";
-    case SwitchMethod::huawei_new_mode: return "HuaweiNewMode";
-    case SwitchMethod::unsupported: return "unsupported";
-  }
-  return "unsupported";
-}
-
 std::vector<Cbw31> switch_messages(SwitchMethod method) {
   std::vector<Cbw31> out;
   switch (method) {

@@ -78,12 +78,12 @@ std::optional<HubPort> port_named(const std::string& name) {
   auto at = name.rfind("-port");
   if (at == std::string::npos) return std::nullopt;
   auto port = number(name.substr(at + 5));
-  std::string hub = name.substr(0, at), ignored;
+  std::string hub = name.substr(0, at);
   std::optional<Location> l;
   if (hub.starts_with("usb")) {
     if (auto bus = number(hub.substr(3))) l = Location{*bus, {}};
-  } else {
-    l = parse_location(hub, ignored);
+  } else if (auto parsed = parse_location(hub)) {
+    l = *parsed;
   }
   if (!port || !l) return std::nullopt;
   return HubPort{*l, *port};
@@ -187,33 +187,26 @@ std::optional<std::string> class_device_behind(const std::vector<HubPort>& ports
 
 }  // namespace
 
-std::optional<PowerPlan> plan_cut(const HubPort& target, const HubDescriptor& descriptor, bool explicit_port,
-                                  std::optional<Location> watch, const std::string& sysfs, const std::string& proc,
-                                  std::string& error) {
+fb::Result<PowerPlan, Fault> plan_cut(const HubPort& target, const HubDescriptor& descriptor, bool explicit_port,
+                                      std::optional<Location> watch, const std::string& sysfs,
+                                      const std::string& proc) {
   std::string refusing = "refusing to cut hub " + to_string(target.hub) + " port " + std::to_string(target.port);
   std::string why;
   auto board = read_board(proc, why);
-  if (!board) {
-    error = refusing + ": " + why + "; on an unknown board no port is cut";
-    return std::nullopt;
-  }
-  auto plan = plan_power(target, descriptor, *board, explicit_port, std::move(watch), error);
-  if (!plan) return std::nullopt;
+  if (!board) return {Fault::refused, refusing + ": " + why + "; on an unknown board no port is cut"};
+  auto plan = plan_power(target, descriptor, *board, explicit_port, std::move(watch));
+  if (!plan) return plan.error();
   // Never "assume safe": whatever cannot be read refuses the cut.
   auto ports = dark_ports(*plan, sysfs, why);
   // The network the box is reached by, and the disks it runs from (a Pi 4 or
   // 5 booting from a USB SSD): neither may lose power with the modem.
   for (const auto& [cls, what] : {std::pair{"net", "the network interface"}, std::pair{"block", "the disk"}}) {
     auto victim = ports ? class_device_behind(*ports, plan->watch, sysfs, cls, why) : std::nullopt;
-    if (!victim) {
-      error = refusing + ": cannot tell what else would lose power (" + why + ")";
-      return std::nullopt;
-    }
+    if (!victim) return {Fault::refused, refusing + ": cannot tell what else would lose power (" + why + ")"};
     if (!victim->empty()) {
-      error = refusing + ": it would also take down " + what + " " + *victim +
-              (plan->board.empty() ? "" : " (" + plan->board + ": " + plan->note + ")") +
-              "; move the modem to another hub or set [recovery] hub/hub_port";
-      return std::nullopt;
+      return {Fault::refused, refusing + ": it would also take down " + what + " " + *victim +
+                                  (plan->board.empty() ? "" : " (" + plan->board + ": " + plan->note + ")") +
+                                  "; move the modem to another hub or set [recovery] hub/hub_port"};
     }
   }
   return plan;

@@ -20,8 +20,7 @@ bool contains(std::span<const std::string_view> list, std::string_view item) {
 }
 
 Location parsed(std::string_view text) {
-  std::string ignored;
-  return *parse_location(text, ignored);
+  return *parse_location(text);
 }
 
 // ---- the board table: one row per board family (see port_power.hpp) ----
@@ -106,11 +105,10 @@ constexpr std::array kBoards{
 
 }  // namespace
 
-std::optional<Location> parse_location(std::string_view text, std::string& error) {
-  auto bad = [&](std::string why) {
-    error = "USB location '" + std::string(text.substr(0, 40)) + "': " + why +
-            " (expected BUS or BUS-PORT[.PORT...], e.g. 1-1 or 1-1.3)";
-    return std::nullopt;
+fb::Result<Location, Fault> parse_location(std::string_view text) {
+  auto bad = [&](std::string why) -> fb::Result<Location, Fault> {
+    return {Fault::bad_location, "USB location '" + std::string(text.substr(0, 40)) + "': " + why +
+                                     " (expected BUS or BUS-PORT[.PORT...], e.g. 1-1 or 1-1.3)"};
   };
   Location l;
   auto dash = text.find('-');
@@ -129,6 +127,18 @@ std::optional<Location> parse_location(std::string_view text, std::string& error
     rest = rest.substr(dot + 1);
   }
   return l;
+}
+
+std::string_view code_name(Fault f) {
+  switch (f) {
+    case Fault::busy: return "BUSY";
+    case Fault::bad_location: return "BAD_LOCATION";
+    case Fault::refused: return "REFUSED";
+    case Fault::usb_io: return "USB_IO";
+    case Fault::still_present: return "STILL_PRESENT";
+    case Fault::did_not_return: return "DID_NOT_RETURN";
+  }
+  return "?";
 }
 
 std::string to_string(const Location& l) {
@@ -157,9 +167,8 @@ std::optional<Location> device_in_sysfs_path(std::string_view path) {
     auto part = path.substr(0, slash);
     path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
     if (part.find(':') != std::string_view::npos) continue;  // an interface ("1-1.1:1.0")
-    std::string ignored;
     if (part.find('-') != std::string_view::npos)
-      if (auto l = parse_location(part, ignored)) found = l;
+      if (auto l = parse_location(part)) found = *l;
   }
   return found;
 }
@@ -180,27 +189,24 @@ std::string_view to_string(PowerSwitching s) {
   return "?";
 }
 
-std::optional<HubDescriptor> parse_hub_descriptor(std::span<const std::uint8_t> b, std::string& error) {
+fb::Result<HubDescriptor, Fault> parse_hub_descriptor(std::span<const std::uint8_t> b) {
+  auto bad = [](std::string why) -> fb::Result<HubDescriptor, Fault> { return {Fault::usb_io, std::move(why)}; };
   if (b.size() < 7) {
-    error = "hub descriptor too short (" + std::to_string(b.size()) + " bytes, need at least 7)";
-    return std::nullopt;
+    return bad("hub descriptor too short (" + std::to_string(b.size()) + " bytes, need at least 7)");
   }
   if (b[1] != 0x29 && b[1] != 0x2a) {
-    error = "not a hub descriptor (type 0x" + std::string(1, "0123456789abcdef"[b[1] >> 4]) +
-            std::string(1, "0123456789abcdef"[b[1] & 15]) + ")";
-    return std::nullopt;
+    return bad("not a hub descriptor (type 0x" + std::string(1, "0123456789abcdef"[b[1] >> 4]) +
+               std::string(1, "0123456789abcdef"[b[1] & 15]) + ")");
   }
   if (b[0] < 7 || b[0] > b.size()) {
-    error = "hub descriptor length " + std::to_string(b[0]) + " does not match the " + std::to_string(b.size()) +
-            " bytes read";
-    return std::nullopt;
+    return bad("hub descriptor length " + std::to_string(b[0]) + " does not match the " + std::to_string(b.size()) +
+               " bytes read");
   }
   HubDescriptor d;
   d.superspeed = b[1] == 0x2a;
   d.ports = b[2];
   if (d.ports < 1 || d.ports > (d.superspeed ? 15 : 255)) {
-    error = "hub descriptor says " + std::to_string(d.ports) + " ports";
-    return std::nullopt;
+    return bad("hub descriptor says " + std::to_string(d.ports) + " ports");
   }
   unsigned characteristics = b[3] | (b[4] << 8);
   switch (characteristics & 0x3) {
@@ -230,13 +236,13 @@ bool needs_board_rule(std::string_view model) {
   return model.starts_with("Raspberry Pi");
 }
 
-std::optional<PowerPlan> plan_power(const HubPort& target, const HubDescriptor& descriptor, const BoardRule* board,
-                                    bool explicit_port, std::optional<Location> watch, std::string& error) {
+fb::Result<PowerPlan, Fault> plan_power(const HubPort& target, const HubDescriptor& descriptor, const BoardRule* board,
+                                        bool explicit_port, std::optional<Location> watch) {
+  auto refuse = [](std::string why) -> fb::Result<PowerPlan, Fault> { return {Fault::refused, std::move(why)}; };
   std::string where = "port " + std::to_string(target.port) + " of hub " + to_string(target.hub);
   if (target.port < 1 || target.port > descriptor.ports) {
-    error = "hub " + to_string(target.hub) + " has " + std::to_string(descriptor.ports) + " ports; there is no " +
-            where.substr(0, where.find(" of"));
-    return std::nullopt;
+    return refuse("hub " + to_string(target.hub) + " has " + std::to_string(descriptor.ports) + " ports; there is no " +
+                  where.substr(0, where.find(" of")));
   }
   PowerPlan plan;
   plan.watch = std::move(watch);
@@ -253,24 +259,21 @@ std::optional<PowerPlan> plan_power(const HubPort& target, const HubDescriptor& 
     }
     Location control_hub = parsed(board->hubs.front());
     if (board->forbidden_port && target.hub == control_hub && target.port == board->forbidden_port) {
-      error = "refusing to switch " + where + " on a " + std::string(board->name) + ": " +
-              std::string(board->forbidden_why) + "; use hub_port = " + std::to_string(board->control_port);
-      return std::nullopt;
+      return refuse("refusing to switch " + where + " on a " + std::string(board->name) + ": " +
+                    std::string(board->forbidden_why) + "; use hub_port = " + std::to_string(board->control_port));
     }
     if (explicit_port && target.hub == control_hub && board->control_port && target.port != board->control_port) {
-      error = "on a " + std::string(board->name) + " only port " + std::to_string(board->control_port) + " of hub " +
-              to_string(control_hub) + " switches power (" + std::string(board->note) +
-              "); set hub_port = " + std::to_string(board->control_port);
-      return std::nullopt;
+      return refuse("on a " + std::string(board->name) + " only port " + std::to_string(board->control_port) +
+                    " of hub " + to_string(control_hub) + " switches power (" + std::string(board->note) +
+                    "); set hub_port = " + std::to_string(board->control_port));
     }
     plan.switches.push_back({control_hub, board->control_port ? board->control_port : target.port});
     return plan;
   }
   if (descriptor.switching == PowerSwitching::none) {
-    error = "hub " + to_string(target.hub) +
-            " cannot switch port power (its descriptor says no power switching); plug the modem into a hub with "
-            "per-port power switching, or set [recovery] hub/hub_port to one";
-    return std::nullopt;
+    return refuse("hub " + to_string(target.hub) +
+                  " cannot switch port power (its descriptor says no power switching); plug the modem into a hub with "
+                  "per-port power switching, or set [recovery] hub/hub_port to one");
   }
   bool ganged = descriptor.switching == PowerSwitching::ganged;
   if (ganged)

@@ -22,7 +22,7 @@ bool transport_failure(Code code) {
 }
 
 std::string err_text(const std::optional<modem::Error>& e) {
-  return e ? std::string(modem::to_string(e->code)) : std::string("ok");
+  return e ? std::string(modem::code_name(e->code)) : std::string("ok");
 }
 
 std::string event_text(const ModemEvent& e) {
@@ -38,7 +38,7 @@ std::string event_text(const ModemEvent& e) {
     std::string operator()(const ev::SimChecked& s) const {
       if (s.error) return "sim_checked(" + err_text(s.error) + ")";
       if (s.sim) return "sim_checked(" + std::string(at::to_string(*s.sim)) + ")";
-      return "sim_checked(" + (s.sim_error ? std::string(modem::to_string(*s.sim_error)) : std::string("?")) + ")";
+      return "sim_checked(" + (s.sim_error ? std::string(modem::code_name(*s.sim_error)) : std::string("?")) + ")";
     }
     std::string operator()(const ev::PinRecorded& p) const {
       return "pin_recorded(" + std::string(p.error ? "failed" : "ok") + ")";
@@ -181,11 +181,11 @@ State ModemMachine::scanned(const ModemEvent& e) {
   if (s.error) {
     if (expect_modem_) {
       expect_modem_ = false;
-      report(std::string(modem::to_string(Code::modem_gone)), "the modem did not come back: " + s.error->detail);
+      report(std::string(modem::code_name(Code::modem_gone)), "the modem did not come back: " + s.error->detail);
       log_.warning() << status_.code << ": " << status_.detail;
       emit<act::Failure>(status_.code, status_.detail);
     } else if (status_.code != "MODEM_GONE") {
-      report(std::string(modem::to_string(s.error->code)), s.error->detail);
+      report(std::string(modem::code_name(s.error->code)), s.error->detail);
       if (!no_modem_logged_)
         log_.notice() << describe(*s.error) << " (looking again every " << policy_.scan_interval.count() / 1000 << "s)";
     }
@@ -223,7 +223,7 @@ State ModemMachine::switched(const ModemEvent& e) {
     // Switching again at once would only repeat what just failed (and each
     // try holds the stick for up to its deadline): look again on the slower
     // timer; a replug or a port power cycle may have given it a fresh start.
-    report(std::string(modem::to_string(m.error->code)), m.error->detail);
+    report(std::string(modem::code_name(m.error->code)), m.error->detail);
     log_.warning() << status_.code << ": " << status_.detail << " (trying again in "
                    << policy_.modeswitch_retry.count() / 1000 << "s)";
     arm(policy_.modeswitch_retry);
@@ -272,7 +272,7 @@ State ModemMachine::sim_checked(const ModemEvent& e) {
   status_.sim = sim ? std::string(at::to_string(*sim)) : std::string("error");
   if (!sim) {
     Code code = s.sim_error.value_or(Code::sim_failure);
-    report(std::string(modem::to_string(code)), "the SIM does not answer +CPIN?");
+    report(std::string(modem::code_name(code)), "the SIM does not answer +CPIN?");
     arm(code == Code::sim_busy ? policy_.sim_busy_retry : policy_.sim_recheck);
     return State::sim;
   }
@@ -360,7 +360,7 @@ State ModemMachine::polled(const ModemEvent& e) {
   poll_in_flight_ = false;
   if (p.error) {
     if (transport_failure(p.error->code)) return fail(*p.error);
-    report(std::string(modem::to_string(p.error->code)), p.error->detail);
+    report(std::string(modem::code_name(p.error->code)), p.error->detail);
     arm(state_ == State::searching ? policy_.search_poll : policy_.signal_poll);
     return state_;
   }

@@ -302,13 +302,14 @@ TEST_CASE("every outcome has one stable code") {
 
 TEST_CASE("secret files: trailing newline dropped, empty/multi-line refused, never echoed") {
   auto ok = parse_secret_text("SuP3R_5eCR3T\n");
-  REQUIRE(std::holds_alternative<Secret>(ok));
-  CHECK(std::get<Secret>(ok).reveal() == "SuP3R_5eCR3T");
-  CHECK(std::get<Secret>(parse_secret_text("  pad ded \r\n")).reveal() == "  pad ded");
+  REQUIRE(ok);
+  CHECK(ok->reveal() == "SuP3R_5eCR3T");
+  CHECK(parse_secret_text("  pad ded \r\n").value().reveal() == "  pad ded");
   for (const char* bad : {"", "\n\n", "line1\nline2\n", "tab\x01"}) {
     auto r = parse_secret_text(bad);
-    REQUIRE(std::holds_alternative<std::string>(r));
-    CHECK(std::get<std::string>(r).find("line2") == std::string::npos);
+    REQUIRE_FALSE(r);
+    CHECK(describe(r).rfind("DDNS_SECRET_REFUSED: ", 0) == 0);
+    CHECK(r.error().detail.find("line2") == std::string::npos);
   }
   Secret s("x");
   Secret moved(std::move(s));
@@ -322,14 +323,14 @@ TEST_CASE("AWS credentials: key = value lines or two lines") {
       "# failberry route53 key\n[default]\naws_access_key_id = AKIDEXAMPLE\n"
       "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\nregion = us-east-1\n";
   auto a = parse_aws_credentials(keyed);
-  REQUIRE(std::holds_alternative<AwsCredentials>(a));
-  CHECK(std::get<AwsCredentials>(a).access_key_id == "AKIDEXAMPLE");
-  CHECK(std::get<AwsCredentials>(a).secret_access_key.reveal() == "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+  REQUIRE(a);
+  CHECK(a->access_key_id == "AKIDEXAMPLE");
+  CHECK(a->secret_access_key.reveal() == "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
 
   auto b = parse_aws_credentials("AKIDEXAMPLE\r\nwJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\r\n");
-  REQUIRE(std::holds_alternative<AwsCredentials>(b));
-  CHECK(std::get<AwsCredentials>(b).access_key_id == "AKIDEXAMPLE");
-  CHECK(std::get<AwsCredentials>(b).secret_access_key.reveal() == "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+  REQUIRE(b);
+  CHECK(b->access_key_id == "AKIDEXAMPLE");
+  CHECK(b->secret_access_key.reveal() == "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
 
   const std::pair<const char*, const char*> bad[] = {
       {"aws_access_key_id = AKID\n", "no aws_secret_access_key"},
@@ -344,8 +345,9 @@ TEST_CASE("AWS credentials: key = value lines or two lines") {
   for (auto [text, why] : bad) {
     CAPTURE(text);
     auto r = parse_aws_credentials(text);
-    REQUIRE(std::holds_alternative<std::string>(r));
-    CHECK(std::get<std::string>(r).find(why) != std::string::npos);
-    CHECK(std::get<std::string>(r).find("S3CR3TKEY") == std::string::npos);
+    REQUIRE_FALSE(r);
+    CHECK(r.code() == SetupCode::secret_refused);
+    CHECK(r.error().detail.find(why) != std::string::npos);
+    CHECK(r.error().detail.find("S3CR3TKEY") == std::string::npos);
   }
 }

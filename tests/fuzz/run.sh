@@ -20,8 +20,8 @@ case "$TARGET" in
     INCLUDES=(health/include common/include) ;;
   modem)  # the AT framer and every modem parser
     HARNESS=tests/modem/fuzz/fuzz_at.cpp; SEEDS=tests/modem/fuzz/corpus
-    SOURCES=(drivers/at/{charset,fields,framing,parse_3gpp}.cpp
-             drivers/modem/{error,parse_vendor,profile,discovery,dial}.cpp drivers/usb/modeswitch.cpp
+    SOURCES=(drivers/at/{charset,error,fields,framing,parse_3gpp}.cpp
+             drivers/modem/{parse_vendor,profile,discovery,dial}.cpp drivers/usb/modeswitch.cpp
              common/net_types.cpp)
     INCLUDES=(drivers/include common/include) ;;
   ddns)   # every DDNS reply and credentials parser

@@ -155,7 +155,7 @@ TEST_CASE("storage-mode and HiLink sticks are recognised for what they are") {
   REQUIRE(cd);
   CHECK(cd->state == FoundModem::State::storage);
   REQUIRE(cd->storage);
-  CHECK(cd->storage->method == fb::usb::SwitchMethod::standard_eject_zte);
+  CHECK(cd->storage->method == fb::modem::SwitchMethod::standard_eject_zte);
   CHECK(cd->how.find("storage mode") != std::string::npos);
 
   auto hilink = locate_modem(devices, *parse_selector("1-1.5"));

@@ -7,19 +7,19 @@
 #include <set>
 #include <string>
 
+#include "fb/at/error.hpp"
 #include "fb/modem/dial.hpp"
-#include "fb/modem/error.hpp"
 #include "fb/modem/profile.hpp"
 #include "fb/usb/modeswitch.hpp"
 
 using namespace fb::modem;
-using fb::usb::SwitchMethod;
+using fb::modem::SwitchMethod;
 
 TEST_CASE("every error code has a stable SCREAMING_CASE name that round-trips") {
   std::set<std::string> names;
   for (int i = 0; i < kCodeCount; ++i) {
     auto code = static_cast<Code>(i);
-    std::string name(to_string(code));
+    std::string name(code_name(code));
     CAPTURE(name);
     CHECK(name != "UNKNOWN");
     for (char c : name) CHECK(((c >= 'A' && c <= 'Z') || c == '_' || (c >= '0' && c <= '9')));

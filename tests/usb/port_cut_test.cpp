@@ -19,9 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 Location loc(const char* text) {
-  std::string error;
-  auto l = parse_location(text, error);
-  REQUIRE_MESSAGE(l, error);
+  auto l = parse_location(text);
+  REQUIRE_MESSAGE(l, describe(l));
   return *l;
 }
 
@@ -56,9 +55,14 @@ class FakeTree {
   fs::path proc() const { return root_ / "proc"; }
   std::string plan(const HubPort& target, const HubDescriptor& d, bool explicit_port, std::optional<Location> watch,
                    std::optional<PowerPlan>& out) const {
-    std::string error;
-    out = plan_cut(target, d, explicit_port, std::move(watch), sys().string(), proc().string(), error);
-    return error;
+    auto plan = plan_cut(target, d, explicit_port, std::move(watch), sys().string(), proc().string());
+    if (plan) {
+      out = std::move(plan).value();
+      return "";
+    }
+    out.reset();
+    CHECK(plan.code() == Fault::refused);
+    return plan.error().detail;
   }
 
   // /proc/device-tree/model as the firmware writes it (NUL-terminated).

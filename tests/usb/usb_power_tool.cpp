@@ -54,11 +54,10 @@ int main(int argc, char** argv) {
     std::string arg = argv[i];
     if (i + 1 >= argc) return usage("missing value for " + arg);
     std::string value = argv[++i];
-    std::string error;
     if (arg == "--hub" || arg == "--modem") {
-      auto l = parse_location(value, error);
-      if (!l) return usage(error);
-      (arg == "--hub" ? hub : modem) = l;
+      auto l = parse_location(value);
+      if (!l) return usage(l.error().detail);
+      (arg == "--hub" ? hub : modem) = *l;
     } else if (arg == "--tty") {
       std::string link = "/sys/class/tty/" + value.substr(value.rfind('/') + 1) + "/device";
       char real[PATH_MAX];
@@ -89,12 +88,11 @@ int main(int argc, char** argv) {
   boost::asio::io_context io;
   fb::core::AsioTimerService timers(io);
   HubPower power(io, timers, options);
-  std::string error;
   if (command == "status") {
     if (!hub) return usage("status needs --hub");
-    auto d = power.read_descriptor(*hub, error);
+    auto d = power.read_descriptor(*hub);
     if (!d) {
-      std::cout << "RESULT ok=0 message=" << error << std::endl;
+      std::cout << "RESULT ok=0 message=" << d.error().detail << std::endl;
       return 1;
     }
     std::cout << "DESCRIPTOR hub=" << to_string(*hub) << " ports=" << d->ports
@@ -104,9 +102,9 @@ int main(int argc, char** argv) {
   }
   if (command != "off" && command != "on" && command != "cycle") return usage("unknown command " + command);
   Target target{hub, port, modem};
-  auto plan = power.plan(target, error);
+  auto plan = power.plan(target);
   if (!plan) {
-    std::cout << "RESULT ok=0 fault=REFUSED message=" << error << std::endl;
+    std::cout << "RESULT ok=0 fault=" << code_name(plan.code()) << " message=" << plan.error().detail << std::endl;
     return 1;
   }
   std::cout << "PLAN switches=" << switches(*plan) << " watch=" << (plan->watch ? to_string(*plan->watch) : "-")
@@ -124,7 +122,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cout << "RESULT ok=" << report->ok << " method=" << (report->method ? to_string(*report->method) : "-")
-            << " fault=" << (report->fault ? to_string(*report->fault) : "-") << " watched=" << report->watched
+            << " fault=" << (report->fault ? code_name(*report->fault) : "-") << " watched=" << report->watched
             << " evidence=" << (report->evidence.empty() ? "-" : "'" + report->evidence + "'")
             << " gone_ms=" << report->gone_after.count() << " back_ms=" << report->back_after.count()
             << " message=" << report->message << std::endl;

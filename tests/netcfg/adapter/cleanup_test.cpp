@@ -30,7 +30,7 @@ TEST_CASE("cleanup removes exactly failberry's routes, rules and table, and noth
 
   auto running = open_system(lab.ns);
   std::vector<Status> failures = apply_full_state(*running);
-  for (const Status& s : failures) FAIL_CHECK(s.text());
+  for (const Status& s : failures) FAIL_CHECK(describe(s));
   REQUIRE(failures.empty());
   REQUIRE(snapshot(lab.ns) != before);
 

@@ -36,7 +36,7 @@ TEST_CASE("flushing an uplink's address deletes its tracked flows and only those
   REQUIRE(flows_involving(flows, "198.51.100.2") == 1);
 
   auto deleted = sys->flush_conntrack(*IpAddress::parse("192.0.2.2"));
-  REQUIRE_MESSAGE(deleted.ok(), deleted.status().text());
+  REQUIRE_MESSAGE(deleted.ok(), describe(deleted));
   CHECK(*deleted == 1);
   flows = conntrack_flows(pi);
   CHECK(flows_involving(flows, "192.0.2.2") == 0);

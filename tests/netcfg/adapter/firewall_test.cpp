@@ -28,7 +28,7 @@ std::string foreign_tables(const NetNamespace& ns) {
 std::unique_ptr<NftTable> open_nft(const NetNamespace& ns) {
   NetNamespace::Enter inside(ns);
   auto table = NftTable::open();
-  REQUIRE_MESSAGE(table.ok(), table.status().text());
+  REQUIRE_MESSAGE(table.ok(), describe(table));
   return std::move(table).value();
 }
 
@@ -79,8 +79,8 @@ TEST_CASE("a batch the kernel refuses changes nothing: the previous table stays 
                                                 "priority 0; policy accept;\n\t}\n}\n"),
                             NetError::nft_apply_failed);
   CHECK(refused.code() == NetError::nft_apply_failed);
-  MESSAGE(refused.text());
-  CHECK(refused.message().find("Operation not supported") != std::string::npos);
+  MESSAGE(describe(refused));
+  CHECK(refused.error().detail.find("Operation not supported") != std::string::npos);
   CHECK(listed(ns) == before);
 }
 

@@ -31,7 +31,7 @@ struct Viewer {
   explicit Viewer(const NetNamespace& ns) {
     NetNamespace::Enter inside(ns);
     Status s = view.start();
-    REQUIRE_MESSAGE(s.ok(), s.text());
+    REQUIRE_MESSAGE(s.ok(), describe(s));
   }
 
   bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 5s) {

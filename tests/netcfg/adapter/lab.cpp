@@ -99,7 +99,7 @@ void seed_foreign_state(const NetNamespace& ns) {
 std::unique_ptr<NetlinkSystem> open_system(const NetNamespace& ns) {
   NetNamespace::Enter inside(ns);
   auto system = NetlinkSystem::open();
-  REQUIRE_MESSAGE(system.ok(), system.status().text());
+  REQUIRE_MESSAGE(system.ok(), describe(system));
   return std::move(system).value();
 }
 

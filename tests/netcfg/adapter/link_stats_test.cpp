@@ -16,13 +16,13 @@ namespace {
 LinkStatsReader open_reader(const NetNamespace& ns) {
   NetNamespace::Enter inside(ns);
   auto reader = LinkStatsReader::open();
-  REQUIRE_MESSAGE(reader.ok(), reader.status().text());
+  REQUIRE_MESSAGE(reader.ok(), describe(reader));
   return std::move(reader).value();
 }
 
 LinkCountersByName read(LinkStatsReader& reader) {
   auto counters = reader.read();
-  REQUIRE_MESSAGE(counters.ok(), counters.status().text());
+  REQUIRE_MESSAGE(counters.ok(), describe(counters));
   return std::move(counters).value();
 }
 

@@ -26,7 +26,7 @@ struct Recorder {
   explicit Recorder(const NetNamespace& ns) {
     NetNamespace::Enter inside(ns);
     Status s = monitor.start();
-    REQUIRE_MESSAGE(s.ok(), s.text());
+    REQUIRE_MESSAGE(s.ok(), describe(s));
   }
 
   bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 5s) {

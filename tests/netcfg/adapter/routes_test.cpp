@@ -184,18 +184,18 @@ TEST_CASE("kernel refusals come back as stable codes carrying the kernel's words
 
   Status unreachable = sys->replace_route(*main_default_route({ip("203.0.113.1"), "fbw0"}));
   CHECK(unreachable.code() == NetError::route_add_failed);
-  MESSAGE(unreachable.text());
-  CHECK(unreachable.message().rfind("ip -4 route replace default via 203.0.113.1 dev fbw0", 0) == 0);
-  CHECK(unreachable.message().find("unreachable") != std::string::npos);
+  MESSAGE(describe(unreachable));
+  CHECK(unreachable.error().detail.rfind("ip -4 route replace default via 203.0.113.1 dev fbw0", 0) == 0);
+  CHECK(unreachable.error().detail.find("unreachable") != std::string::npos);
 
   Status no_device = sys->replace_route(*main_default_route({ip("192.0.2.1"), "fbw9"}));
   CHECK(no_device.code() == NetError::interface_not_found);
-  MESSAGE(no_device.text());
-  CHECK(no_device.message().find("fbw9") != std::string::npos);
+  MESSAGE(describe(no_device));
+  CHECK(no_device.error().detail.find("fbw9") != std::string::npos);
 
   Status no_sysctl = sys->set_sysctl(*rp_filter("fbw9", RpFilter::loose));
   CHECK(no_sysctl.code() == NetError::sysctl_write_failed);
-  CHECK(no_sysctl.message().find("No such file or directory") != std::string::npos);
+  CHECK(no_sysctl.error().detail.find("No such file or directory") != std::string::npos);
 
   CHECK(sys->read_owned()->routes.empty());  // nothing half-applied
 }

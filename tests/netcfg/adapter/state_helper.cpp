@@ -13,11 +13,11 @@
 int main() {
   auto system = fb::net::NetlinkSystem::open();
   if (!system.ok()) {
-    std::fprintf(stderr, "%s\n", system.status().text().c_str());
+    std::fprintf(stderr, "%s\n", describe(system).c_str());
     return 1;
   }
   std::vector<fb::net::Status> failures = fb::net::test::apply_full_state(**system);
-  for (const fb::net::Status& s : failures) std::fprintf(stderr, "%s\n", s.text().c_str());
+  for (const fb::net::Status& s : failures) std::fprintf(stderr, "%s\n", describe(s).c_str());
   if (!failures.empty()) return 1;
   sd_notify(0, "READY=1");
   for (;;) ::pause();

@@ -2,6 +2,8 @@
 // validators accept and refuse. Pure.
 #include <doctest/doctest.h>
 
+#include <type_traits>
+
 #include "fb/net/events.hpp"
 #include "fb/net/ownership.hpp"
 #include "fb/net/routing.hpp"
@@ -77,20 +79,20 @@ TEST_CASE("default-route builders fill in ownership and refuse incomplete or for
   CHECK_FALSE(ppp->gateway);
 
   auto none = main_default_route({std::nullopt, ""});
-  CHECK(none.status().code() == NetError::invalid_spec);
-  CHECK(none.status().message().find("gateway, a device") != std::string::npos);
-  CHECK(main_default_route({ip("0.0.0.0"), "eth0"}).status().code() == NetError::invalid_spec);
-  CHECK(main_default_route({ip("192.0.2.1"), "eth 0"}).status().code() == NetError::invalid_spec);
+  CHECK(none.code() == NetError::invalid_spec);
+  CHECK(none.error().detail.find("gateway, a device") != std::string::npos);
+  CHECK(main_default_route({ip("0.0.0.0"), "eth0"}).code() == NetError::invalid_spec);
+  CHECK(main_default_route({ip("192.0.2.1"), "eth 0"}).code() == NetError::invalid_spec);
 
   Route foreign_table = *main;
   foreign_table.table = 100;
   CHECK(validate(foreign_table).code() == NetError::invalid_spec);
   Route foreign_protocol = *main;
   foreign_protocol.protocol = 4;  // static
-  CHECK(validate(foreign_protocol).message().find("not failberry's") != std::string::npos);
+  CHECK(validate(foreign_protocol).error().detail.find("not failberry's") != std::string::npos);
   Route mixed = *main;
   mixed.gateway = ip("2001:db8::1");
-  CHECK(validate(mixed).message().find("IPv6") != std::string::npos);
+  CHECK(validate(mixed).error().detail.find("IPv6") != std::string::npos);
 }
 
 TEST_CASE("rules: the three kinds failberry adds, and the ones it refuses to add") {
@@ -113,13 +115,13 @@ TEST_CASE("rules: the three kinds failberry adds, and the ones it refuses to add
 
   Rule catch_all = marked;
   catch_all.fwmark.reset();
-  CHECK(validate(catch_all).message().find("selector") != std::string::npos);
+  CHECK(validate(catch_all).error().detail.find("selector") != std::string::npos);
   Rule wrong_priority = marked;
   wrong_priority.priority = 32000;
   CHECK(validate(wrong_priority).code() == NetError::invalid_spec);
   Rule foreign_mark = marked;
   foreign_mark.fwmark = 0x4000;  // kube-proxy's
-  CHECK(validate(foreign_mark).message().find("0x00004000") != std::string::npos);
+  CHECK(validate(foreign_mark).error().detail.find("0x00004000") != std::string::npos);
   Rule wrong_family = *source;
   wrong_family.family = AF_INET6;
   CHECK_FALSE(validate(wrong_family).ok());
@@ -134,7 +136,7 @@ TEST_CASE("sysctls keep interface names with dots apart from the path") {
   CHECK(ip_forward(AF_INET, true).key() == "net.ipv4.ip_forward");
   CHECK(ip_forward(AF_INET6, false).key() == "net.ipv6.conf.all.forwarding");
   CHECK(ip_forward(AF_INET6, false).value == "0");
-  CHECK(rp_filter("../../kernel", RpFilter::off).status().code() == NetError::invalid_spec);
+  CHECK(rp_filter("../../kernel", RpFilter::off).code() == NetError::invalid_spec);
   CHECK(validate(Sysctl{{"kernel", "panic"}, "1"}).code() == NetError::invalid_spec);
   CHECK(validate(Sysctl{{"net", "ipv4", "ip_forward"}, "1\n0"}).code() == NetError::invalid_spec);
 }
@@ -145,11 +147,14 @@ TEST_CASE("error codes keep their names: /status and the tests match on them") {
   CHECK(code_name(NetError::nft_apply_failed) == "NFT_APPLY_FAILED");
   CHECK(code_name(NetError::conntrack_flush_failed) == "CONNTRACK_FLUSH_FAILED");
   CHECK(code_name(NetError::interface_not_found) == "INTERFACE_NOT_FOUND");
-  CHECK(Status(NetError::sysctl_write_failed, "x: Permission denied").text() ==
+  CHECK(describe(Status(NetError::sysctl_write_failed, "x: Permission denied")) ==
         "SYSCTL_WRITE_FAILED: x: Permission denied");
-  CHECK(Status().text() == "OK");
-  Result<int> bogus{Status()};  // a Result never claims success without a value
-  CHECK_FALSE(bogus.ok());
+  CHECK(describe(Status()) == "OK");
+  // A Result never claims success without a value: it is built from a value
+  // or an Error, never from a Status (successful or not).
+  static_assert(!std::is_constructible_v<Result<int>, Status>);
+  Result<int> failed{Error{NetError::invalid_spec, "no value"}};
+  CHECK_FALSE(failed.ok());
 }
 
 TEST_CASE("events read as one log line each") {

@@ -84,7 +84,7 @@ TEST_CASE("firewall specs that would produce a wrong or unsafe ruleset are refus
   auto refused = [](FirewallSpec spec, const char* why) {
     Status s = validate(spec);
     CHECK(s.code() == NetError::invalid_spec);
-    CHECK_MESSAGE(s.message().find(why) != std::string::npos, s.message());
+    CHECK_MESSAGE(s.error().detail.find(why) != std::string::npos, s.error().detail);
   };
   FirewallSpec base = fb::net::test::router_spec();
   refused(FirewallSpec{}, "no uplinks");

@@ -4,7 +4,8 @@
 //
 // Contract: a Secret never prints itself (no operator<<, masked() is all a
 // log or /status may show) and wipes its bytes when destroyed. Parsers return
-// the value or one error sentence naming the rule; they never echo the text.
+// the value or a DDNS_SECRET_REFUSED error whose detail is one sentence naming
+// the rule; they never echo the text.
 //
 // AWS credentials file (ddns credentials_file), either form, mode 0600:
 //   # comment                              AKIDEXAMPLE
@@ -16,13 +17,19 @@
 // exactly two non-comment lines: access key id, then secret key.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
-#include <variant>
 
+#include "fb/result.hpp"
 #include "fb/secret_file.hpp"
 
 namespace fb::ddns {
+
+// The stable codes of a client that cannot be set up: DDNS_CONFIG_ERROR,
+// DDNS_SECRET_REFUSED (SetupError, client.hpp, carries the same names).
+enum class SetupCode : std::uint8_t { config_error, secret_refused };
+std::string_view code_name(SetupCode code);
 
 // The holder and the reader are fb_common's: one way for every secret file.
 using fb::read_secret_file;
@@ -36,7 +43,7 @@ struct AwsCredentials {
 // The shared secret / API key file: the whole text minus trailing whitespace
 // and line ends ("echo secret > file" adds a newline the Lambda would hash).
 // Refused when empty, multi-line, or containing control characters.
-std::variant<Secret, std::string> parse_secret_text(std::string_view text);
-std::variant<AwsCredentials, std::string> parse_aws_credentials(std::string_view text);
+fb::Result<Secret, SetupCode> parse_secret_text(std::string_view text);
+fb::Result<AwsCredentials, SetupCode> parse_aws_credentials(std::string_view text);
 
 }  // namespace fb::ddns

@@ -38,9 +38,9 @@
 #include <string>
 #include <vector>
 
+#include "fb/at/error.hpp"
 #include "fb/at/framing.hpp"
 #include "fb/log.hpp"
-#include "fb/modem/error.hpp"
 #include "fb/time.hpp"
 
 namespace fb::at {

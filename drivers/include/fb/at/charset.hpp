@@ -23,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fb/modem/error.hpp"
+#include "fb/at/error.hpp"
 
 namespace fb::at {
 

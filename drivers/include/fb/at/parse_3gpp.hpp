@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "fb/at/charset.hpp"
-#include "fb/modem/error.hpp"
+#include "fb/at/error.hpp"
 #include "fb/net_types.hpp"
 
 namespace fb::at {

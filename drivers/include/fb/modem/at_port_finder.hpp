@@ -34,8 +34,8 @@
 #include <vector>
 
 #include "fb/at/channel.hpp"
+#include "fb/at/error.hpp"
 #include "fb/log.hpp"
-#include "fb/modem/error.hpp"
 #include "fb/time.hpp"
 
 namespace fb::modem {

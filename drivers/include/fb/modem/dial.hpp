@@ -21,8 +21,8 @@
 #include <string>
 #include <string_view>
 
+#include "fb/at/error.hpp"
 #include "fb/at/framing.hpp"
-#include "fb/modem/error.hpp"
 #include "fb/modem/profile.hpp"
 
 namespace fb::modem {

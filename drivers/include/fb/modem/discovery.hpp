@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fb/modem/error.hpp"
+#include "fb/at/error.hpp"
 #include "fb/modem/profile.hpp"
 
 namespace fb::modem {

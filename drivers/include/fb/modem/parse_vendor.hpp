@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "fb/at/error.hpp"
 #include "fb/at/parse_3gpp.hpp"
-#include "fb/modem/error.hpp"
 
 namespace fb::modem {
 

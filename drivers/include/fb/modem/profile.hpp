@@ -23,7 +23,6 @@
 #include <vector>
 
 #include "fb/modem/parse_vendor.hpp"
-#include "fb/usb/modeswitch.hpp"
 
 namespace fb::modem {
 
@@ -118,10 +117,20 @@ struct ModemModel {
   DataPathChoice paths = {};  // empty `supported`: the profile's
 };
 
+// How a storage-mode stick is switched (usb_modeswitch's names); the
+// messages themselves are fb::usb::switch_messages() (fb/usb/modeswitch.hpp).
+enum class SwitchMethod : std::uint8_t {
+  standard_eject,      // StandardEject=1
+  standard_eject_zte,  // StandardEject=1 + ZTE MessageContent (19d2:2000)
+  huawei_new_mode,     // HuaweiNewMode=1
+  unsupported,         // known stick we deliberately do not switch (see profile.cpp)
+};
+std::string_view to_string(SwitchMethod method);  // "StandardEject", "HuaweiNewMode", …
+
 struct StorageModel {
   UsbId id;
   std::string_view models;
-  usb::SwitchMethod method;
+  SwitchMethod method;
   std::span<const std::uint16_t> targets;  // product ids it re-enumerates as (same vendor)
 };
 

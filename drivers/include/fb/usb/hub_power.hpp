@@ -20,7 +20,7 @@
 //    off time) is an asynchronous timer: sysfs offers no change
 //    notification for a device directory, so it is polled every `poll`.
 //  - The report says which method worked (logged too) or, on failure, a
-//    stable fault and a message naming what to check.
+//    stable fault (Fault, port_power.hpp) and a message naming what to check.
 //  - plan() reads the hub descriptor (libusb) and leaves the rest to
 //    fb::usb::plan_cut() (port_cut.hpp): the board, the plan, and a refusal
 //    when a network interface other than the modem's own would lose power.
@@ -47,16 +47,6 @@ namespace fb::usb {
 
 enum class Method : std::uint8_t { sysfs_disable, libusb_port_power };
 std::string_view to_string(Method method);  // "sysfs-disable", "libusb-port-power"
-
-enum class Fault : std::uint8_t {
-  busy,            // another operation is running
-  bad_location,    // no such hub / port
-  refused,         // plan_cut() refused (board rule, no switching, a network behind it, unreadable sysfs)
-  usb_io,          // libusb or sysfs write failed for every method
-  still_present,   // the device did not vanish after "off" by any method
-  did_not_return,  // the device did not come back after "on"
-};
-std::string_view to_string(Fault fault);  // "BUSY", "STILL_PRESENT", …
 
 struct Report {
   bool ok = false;
@@ -98,9 +88,12 @@ class HubPower {
   HubPower(const HubPower&) = delete;
   HubPower& operator=(const HubPower&) = delete;
 
-  // The hub's descriptor via libusb (bounded synchronous transfer).
-  std::optional<HubDescriptor> read_descriptor(const Location& hub, std::string& error);
-  std::optional<PowerPlan> plan(const Target& target, std::string& error);
+  // The hub's descriptor via libusb (bounded synchronous transfer):
+  // BAD_LOCATION (no such hub) or USB_IO.
+  fb::Result<HubDescriptor, Fault> read_descriptor(const Location& hub);
+  // What to switch for `target`, or REFUSED with why (fail closed: a hub
+  // that cannot be read is a refusal too).
+  fb::Result<PowerPlan, Fault> plan(const Target& target);
 
   // Switch the plan's ports off (waits for the watched device to vanish) or
   // on (waits for it to come back).

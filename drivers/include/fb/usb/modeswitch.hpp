@@ -19,7 +19,8 @@
 #include <string_view>
 #include <vector>
 
-#include "fb/modem/error.hpp"
+#include "fb/at/error.hpp"
+#include "fb/modem/profile.hpp"
 
 namespace fb::usb {
 
@@ -36,13 +37,8 @@ struct Cbw {
 };
 Cbw31 encode(const Cbw& cbw);
 
-enum class SwitchMethod : std::uint8_t {
-  standard_eject,      // StandardEject=1
-  standard_eject_zte,  // StandardEject=1 + ZTE MessageContent (19d2:2000)
-  huawei_new_mode,     // HuaweiNewMode=1
-  unsupported,         // known stick we deliberately do not switch (see profile.cpp)
-};
-std::string_view to_string(SwitchMethod method);
+// The switch method is a property of a storage model (fb/modem/profile.hpp).
+using SwitchMethod = modem::SwitchMethod;
 
 // The messages for one table row, in sending order (empty for unsupported).
 std::vector<Cbw31> switch_messages(SwitchMethod method);

@@ -12,9 +12,9 @@
 //    disks (its CD-ROM) may go.
 //
 // Contract: reads files under the given sysfs and proc roots ("/sys",
-// "/proc"; a test passes a tree of its own), switches nothing. Nullopt +
-// `error` (a sentence saying what to do) when the port must not be cut,
-// also whenever something it needs cannot be read: never "assume safe".
+// "/proc"; a test passes a tree of its own), switches nothing. REFUSED with
+// a sentence saying what to do when the port must not be cut, also whenever
+// something it needs cannot be read: never "assume safe".
 #pragma once
 
 #include <optional>
@@ -26,8 +26,7 @@ namespace fb::usb {
 
 // `target` on a hub described by `descriptor`; `explicit_port` and `watch`
 // as for plan_power().
-std::optional<PowerPlan> plan_cut(const HubPort& target, const HubDescriptor& descriptor, bool explicit_port,
-                                  std::optional<Location> watch, const std::string& sysfs, const std::string& proc,
-                                  std::string& error);
+fb::Result<PowerPlan, Fault> plan_cut(const HubPort& target, const HubDescriptor& descriptor, bool explicit_port,
+                                      std::optional<Location> watch, const std::string& sysfs, const std::string& proc);
 
 }  // namespace fb::usb

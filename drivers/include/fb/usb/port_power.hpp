@@ -10,6 +10,7 @@
 // Contract: pure, no I/O. Nothing is switched here; fb::usb::HubPower does
 // that. An unsafe or impossible request is refused with a message that says
 // what to do instead; a user's explicit port is never silently replaced.
+// Failures are fb::Result errors coded with Fault (BAD_LOCATION, REFUSED, …).
 #pragma once
 
 #include <cstdint>
@@ -19,7 +20,20 @@
 #include <string_view>
 #include <vector>
 
+#include "fb/result.hpp"
+
 namespace fb::usb {
+
+// The stable codes of the USB power path, in /status and the log.
+enum class Fault : std::uint8_t {
+  busy,            // another operation is running
+  bad_location,    // no such hub / port
+  refused,         // plan_cut() refused (board rule, no switching, a network behind it, unreadable sysfs)
+  usb_io,          // libusb or sysfs write failed for every method
+  still_present,   // the device did not vanish after "off" by any method
+  did_not_return,  // the device did not come back after "on"
+};
+std::string_view code_name(Fault fault);  // "BUSY", "STILL_PRESENT", …
 
 // A USB device or hub by topology: bus 1, ports {1, 3} is "1-1.3"; a root
 // hub has no ports ("1" as uhubctl writes it, "usb1" in sysfs).
@@ -30,9 +44,9 @@ struct Location {
   bool operator==(const Location&) const = default;
 };
 
-// "1-1.3", "1-1", "2" (a root hub). Sets `error` and returns nullopt for
-// anything else (ports 1-31, at most 7 tiers, bus 1-255).
-std::optional<Location> parse_location(std::string_view text, std::string& error);
+// "1-1.3", "1-1", "2" (a root hub). BAD_LOCATION for anything else (ports
+// 1-31, at most 7 tiers, bus 1-255).
+fb::Result<Location, Fault> parse_location(std::string_view text);
 std::string to_string(const Location& location);   // uhubctl style: "1-1.3", "2"
 std::string sysfs_name(const Location& location);  // "1-1.3", "usb2"
 
@@ -66,8 +80,8 @@ struct HubDescriptor {
   bool superspeed = false;      // descriptor type 0x2a
 };
 
-// A class GET_DESCRIPTOR answer (type 0x29 or 0x2a).
-std::optional<HubDescriptor> parse_hub_descriptor(std::span<const std::uint8_t> bytes, std::string& error);
+// A class GET_DESCRIPTOR answer (type 0x29 or 0x2a); USB_IO for anything else.
+fb::Result<HubDescriptor, Fault> parse_hub_descriptor(std::span<const std::uint8_t> bytes);
 
 // ---- boards ----
 // Ports of `hub` that lose power together: first..last, or every port when
@@ -125,8 +139,9 @@ struct PowerPlan {
 // Which ports to switch to cut the power of `target` on a hub described by
 // `descriptor`, on `board` (null: none). `explicit_port`: the user named the
 // port ([recovery] hub_port) rather than failberryd deriving it from the
-// modem's location. Nullopt + `error` when it must not or cannot be done.
-std::optional<PowerPlan> plan_power(const HubPort& target, const HubDescriptor& descriptor, const BoardRule* board,
-                                    bool explicit_port, std::optional<Location> watch, std::string& error);
+// modem's location. REFUSED, with what to do instead, when it must not or
+// cannot be done.
+fb::Result<PowerPlan, Fault> plan_power(const HubPort& target, const HubDescriptor& descriptor, const BoardRule* board,
+                                        bool explicit_port, std::optional<Location> watch);
 
 }  // namespace fb::usb

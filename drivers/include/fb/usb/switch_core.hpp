@@ -31,9 +31,9 @@
 #include <variant>
 #include <vector>
 
+#include "fb/at/error.hpp"
 #include "fb/log.hpp"
 #include "fb/modem/discovery.hpp"
-#include "fb/modem/error.hpp"
 #include "fb/modem/profile.hpp"
 #include "fb/time.hpp"
 #include "fb/usb/modeswitch.hpp"

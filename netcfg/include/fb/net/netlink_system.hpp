@@ -43,7 +43,7 @@ class NetlinkSystem final : public System {
  private:
   struct Kernel;
   explicit NetlinkSystem(std::unique_ptr<Kernel> kernel);
-  Status failed(Status status) const;
+  Error failed(Error error) const;  // logged, then returned
   std::unique_ptr<Kernel> kernel_;
   Logger log_{"netcfg"};
 };

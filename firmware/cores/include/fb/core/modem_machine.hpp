@@ -29,11 +29,11 @@
 #include <variant>
 #include <vector>
 
+#include "fb/at/error.hpp"
 #include "fb/at/parse_3gpp.hpp"
 #include "fb/core/recovery_ladder.hpp"
 #include "fb/core/sim_policy.hpp"
 #include "fb/log.hpp"
-#include "fb/modem/error.hpp"
 #include "fb/modem/parse_vendor.hpp"
 #include "fb/time.hpp"
 
@@ -269,9 +269,9 @@ class ModemMachine {
   State check_sim();
   State poll();
   State fail(const std::string& code, const std::string& detail);
-  State fail(const modem::Error& error) { return fail(std::string(modem::to_string(error.code)), error.detail); }
+  State fail(const modem::Error& error) { return fail(std::string(modem::code_name(error.code)), error.detail); }
   State needs_user(modem::Code code, const std::string& detail) {
-    return needs_user(std::string(modem::to_string(code)), detail);
+    return needs_user(std::string(modem::code_name(code)), detail);
   }
   State needs_user(const std::string& code, const std::string& detail);
   State reached_registration();

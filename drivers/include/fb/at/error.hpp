@@ -1,19 +1,23 @@
-// Stable error codes of the modem component and the value-or-error type every
-// modem function returns.
+// Stable error codes of the modem component (fb::modem::Code) and the
+// value-or-error type every AT, mode-switch and modem function returns.
 //
 // Contract: `Code` names are part of the interface: they appear in logs,
-// /status and tests as the SCREAMING_CASE words of to_string() and never
+// /status and tests as the SCREAMING_CASE words of code_name() and never
 // change meaning once shipped (add new ones at the end). `Error::detail` is
 // free text for humans (the offending modem line, the errno text). Nothing in
 // drivers/ throws for bad modem output: it returns an Error. Pure, no I/O.
+//
+// The file sits at the bottom of drivers/ (fb/at/, beside the AT layer that
+// reports most of these codes) so that drivers/at, drivers/modem and
+// drivers/usb may all include it without an include cycle; the namespace
+// stays fb::modem. Result is fb::Result (fb/result.hpp) with these codes.
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <string_view>
-#include <utility>
-#include <variant>
+
+#include "fb/result.hpp"
 
 namespace fb::modem {
 
@@ -52,54 +56,15 @@ enum class Code : std::uint8_t {
 };
 
 // "SIM_PIN_REQUIRED" etc.; every Code has one.
-std::string_view to_string(Code code);
+std::string_view code_name(Code code);
 std::optional<Code> code_from_string(std::string_view word);
 inline constexpr int kCodeCount = static_cast<int>(Code::bad_dial_settings) + 1;
 
-struct Error {
-  Code code;
-  std::string detail;
-  bool operator==(const Error&) const = default;
-};
-
-// "AT_TIMEOUT: AT+CSQ (5000 ms)" — code first so logs grep well.
-std::string describe(const Error& error);
-
-// A value or an Error. Small on purpose: no exceptions, no monadic sugar.
+using Error = fb::Error<Code>;
+// A value or an Error; Result<void> is a success or an Error.
 template <class T>
-class Result {
- public:
-  Result(T value) : v_(std::move(value)) {}
-  Result(Error error) : v_(std::move(error)) {}
-  Result(Code code, std::string detail = {}) : v_(Error{code, std::move(detail)}) {}
-
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  const T& value() const& { return std::get<0>(v_); }
-  T& value() & { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  const T& operator*() const& { return value(); }
-  const T* operator->() const { return &value(); }
-  const Error& error() const { return std::get<1>(v_); }
-  Code code() const { return error().code; }
-
- private:
-  std::variant<T, Error> v_;
-};
-
-template <>
-class Result<void> {
- public:
-  Result() = default;
-  Result(Error error) : error_(std::move(error)) {}
-  Result(Code code, std::string detail = {}) : error_(Error{code, std::move(detail)}) {}
-  bool ok() const { return !error_; }
-  explicit operator bool() const { return ok(); }
-  const Error& error() const { return *error_; }
-  Code code() const { return error_->code; }
-
- private:
-  std::optional<Error> error_;
-};
+using Result = fb::Result<T, Code>;
+// describe(error): "AT_TIMEOUT: AT+CSQ (5000 ms)", code first so logs grep well.
+using fb::describe;
 
 }  // namespace fb::modem

@@ -1,8 +1,8 @@
-#include "fb/modem/error.hpp"
+#include "fb/at/error.hpp"
 
 namespace fb::modem {
 
-std::string_view to_string(Code code) {
+std::string_view code_name(Code code) {
   switch (code) {
     case Code::no_modem: return "NO_MODEM";
     case Code::modem_gone: return "MODEM_GONE";
@@ -42,15 +42,9 @@ std::string_view to_string(Code code) {
 std::optional<Code> code_from_string(std::string_view word) {
   for (int i = 0; i < kCodeCount; ++i) {
     auto code = static_cast<Code>(i);
-    if (to_string(code) == word) return code;
+    if (code_name(code) == word) return code;
   }
   return std::nullopt;
-}
-
-std::string describe(const Error& error) {
-  std::string out(to_string(error.code));
-  if (!error.detail.empty()) out.append(": ").append(error.detail);
-  return out;
 }
 
 }  // namespace fb::modem
