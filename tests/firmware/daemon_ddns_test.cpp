@@ -14,14 +14,17 @@
 #include <filesystem>
 
 #include "../health/http_client.hpp"
+#include "ddns_topology.hpp"
 #include "fake_server.hpp"
 #include "netns.hpp"
 #include "notify_listener.hpp"
 #include "ns_must.hpp"
 
 using namespace std::chrono_literals;
+using fb::test::build_topology;
 using fb::test::FakeDdnsServer;
 using fb::test::Json;
+using fb::test::kServerIp;
 using fb::test::must;
 using fb::test::NetNamespace;
 namespace asio = boost::asio;
@@ -32,30 +35,8 @@ struct RootCheck {
   RootCheck() { fb::test::require_root("the failberryd DDNS test"); }
 } root_check;
 
-constexpr const char* kServerIp = "198.51.100.10";
 constexpr const char* kSecret = "SuP3R_5eCR3T";
 constexpr const char* kWrongSecret = "not-what-the-lambda-has";
-
-void build_topology(const NetNamespace& pi, const NetNamespace& srv) {
-  must(pi, {"ip", "link", "add", "fbA", "type", "veth", "peer", "name", "fbAs", "netns", srv.name()});
-  must(pi, {"ip", "link", "add", "fbB", "type", "veth", "peer", "name", "fbBs", "netns", srv.name()});
-  for (const auto* ns : {&pi, &srv})
-    must(*ns, {"sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0"});
-  must(pi, {"sysctl", "-qw", "net.ipv4.conf.fbA.rp_filter=0", "net.ipv4.conf.fbB.rp_filter=0",
-            "net.ipv4.conf.fbB.promote_secondaries=1"});
-  must(srv, {"sysctl", "-qw", "net.ipv4.conf.fbAs.rp_filter=0", "net.ipv4.conf.fbBs.rp_filter=0"});
-  must(pi, {"ip", "addr", "add", "10.0.1.2/24", "dev", "fbA"});
-  must(pi, {"ip", "addr", "add", "10.0.2.2/24", "dev", "fbB"});
-  must(srv, {"ip", "addr", "add", "10.0.1.1/24", "dev", "fbAs"});
-  must(srv, {"ip", "addr", "add", "10.0.2.1/24", "dev", "fbBs"});
-  must(srv, {"ip", "addr", "add", std::string(kServerIp) + "/32", "dev", "lo"});
-  for (const char* l : {"fbA", "fbB"}) must(pi, {"ip", "link", "set", l, "up"});
-  for (const char* l : {"fbAs", "fbBs"}) must(srv, {"ip", "link", "set", l, "up"});
-  must(pi, {"ip", "route", "add", "default", "via", "10.0.1.1", "dev", "fbA"});
-  must(pi, {"ip", "route", "add", "default", "dev", "fbB", "table", "102"});
-  must(pi, {"ip", "rule", "add", "oif", "fbB", "lookup", "102", "pref", "1000"});
-  must(pi, {"ip", "rule", "add", "from", "10.0.2.0/24", "lookup", "102", "pref", "1001"});
-}
 
 // Runs `io` (the fake server's events) until `done()` or `timeout`, checking
 // `done` at least every 50 ms (it may ask the daemon, which is not on `io`).
