@@ -82,7 +82,7 @@ Reply call(asio::io_context& io, DdnsClient& client, const char* address = nullp
     client.set(*fb::IpAddress::parse(address), done);
   else
     client.get(done);
-  bool finished = fb::test::wait_until(
+  bool finished = fb::test::run_until(
       io, [&] { return got.has_value(); }, 30s);
   REQUIRE_MESSAGE(finished, "the client never called back");
   CHECK_FALSE(client.busy());
@@ -135,7 +135,7 @@ TEST_CASE("v3: get sees the loopback source, set publishes it, the same set agai
   CHECK(again.outcome == Outcome::unchanged);
   CHECK(again.http_status == 200);
 
-  REQUIRE(fb::test::wait_until(
+  REQUIRE(fb::test::run_until(
       io, [&] { return server.requests().size() == 3; }, 10s));
   const Json& e = server.requests()[1];
   CHECK(e["method"] == "POST");
@@ -160,7 +160,7 @@ TEST_CASE("v1 and v2: GETs with the trailing-dot hostname; the server checks the
     CHECK(get.address->text() == "127.0.0.1");
     CHECK(call(io, client, "127.0.0.1").outcome == Outcome::published);
     CHECK(call(io, client, "127.0.0.1").outcome == Outcome::unchanged);
-    REQUIRE(fb::test::wait_until(
+    REQUIRE(fb::test::run_until(
         io, [&] { return server.requests().size() == 3; }, 10s));
     const Json& set = server.requests()[1];
     CHECK(set["method"] == "GET");
@@ -205,7 +205,7 @@ TEST_CASE("v2 with an API key: missing or wrong key is DDNS_AUTH_FAILED, the rig
   DdnsClient right(io, s);
   CHECK(call(io, right).outcome == Outcome::observed);
   CHECK(call(io, right, "127.0.0.1").outcome == Outcome::published);
-  REQUIRE(fb::test::wait_until(
+  REQUIRE(fb::test::run_until(
       io, [&] { return server.requests().size() == 4; }, 10s));
   CHECK(server.requests()[3]["headers"]["x-api-key"] == "K3y-0f-th3-5tack");
 }
@@ -424,7 +424,7 @@ TEST_CASE("route53: libcurl's SigV4 checks out against our own implementation; t
   REQUIRE(after.address);
   CHECK(after.address->text() == "127.0.0.1");
 
-  REQUIRE(fb::test::wait_until(
+  REQUIRE(fb::test::run_until(
       io, [&] { return server.requests().size() == 3; }, 10s));
   for (const Json& e : server.requests()) {
     CAPTURE(e.dump());
@@ -519,7 +519,7 @@ TEST_CASE("one request at a time: a second get while busy is a caller bug") {
   client.get([&](const Reply&) { first = true; });
   CHECK(client.busy());
   CHECK_THROWS_AS(client.get([](const Reply&) {}), std::logic_error);
-  REQUIRE(fb::test::wait_until(
+  REQUIRE(fb::test::run_until(
       io, [&] { return first; }, 10s));
   // cancel() drops a request without calling back.
   bool called = false;

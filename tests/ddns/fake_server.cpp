@@ -50,7 +50,7 @@ FakeDdnsServer::FakeDdnsServer(asio::io_context& io, FakeServerOptions o) : io_(
 
   // The READY line, bounded.
   read_more();
-  bool ready = wait_until(
+  bool ready = run_until(
       io_, [this] { return port_ != 0 || !process_->running(); }, std::chrono::seconds(30));
   if (!ready || port_ == 0) throw std::runtime_error("fake DDNS server did not start: " + stderr_text());
 }
@@ -132,27 +132,6 @@ std::size_t FakeDdnsServer::count_mode(const std::string& mode) const {
 const std::string& FakeDdnsServer::stderr_text() {
   stderr_ = read_file(dir_ / "stderr");
   return stderr_;
-}
-
-bool wait_until(asio::io_context& io, const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  auto guard = asio::make_work_guard(io);  // block in run_one_for even with nothing pending
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return false;
-    if (io.stopped()) io.restart();
-    io.run_one_for(deadline - now);
-  }
-  return true;
-}
-
-void run_for(asio::io_context& io, std::chrono::milliseconds window) {
-  auto guard = asio::make_work_guard(io);
-  auto deadline = std::chrono::steady_clock::now() + window;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (io.stopped()) io.restart();
-    io.run_one_until(deadline);
-  }
 }
 
 }  // namespace fb::test

@@ -2,7 +2,7 @@
 //
 // The child's stdout is a FIFO read on the test's io_context, so server
 // events (one JSON line per request) and the client's completions wake the
-// same loop: wait_until() runs it until a condition holds or a bounded
+// same loop: run_until() runs it until a condition holds or a bounded
 // timeout passes — no sleeping. Faults are switched over the server's plain
 // HTTP control port (curl easy, loopback of the server's namespace). The
 // child is killed when the fixture is destroyed, also when a test fails.
@@ -21,6 +21,8 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include "process.hpp"
+
+#include "io_wait.hpp"
 
 namespace fb::test {
 
@@ -86,10 +88,5 @@ class FakeDdnsServer {
   std::vector<Json> requests_;
   std::string stderr_;
 };
-
-// Runs `io` until `done()` holds or `timeout` passes; true when done.
-bool wait_until(boost::asio::io_context& io, const std::function<bool()>& done, std::chrono::milliseconds timeout);
-// Runs `io` for exactly `window` (to prove that nothing happens in it).
-void run_for(boost::asio::io_context& io, std::chrono::milliseconds window);
 
 }  // namespace fb::test

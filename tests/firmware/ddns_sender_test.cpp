@@ -54,7 +54,7 @@ TEST_CASE("the real sender: a get reaches the server, and nothing is withheld") 
   std::optional<Reply> got;
   requests->get([&](const Reply& r) { got = r; });
   CHECK(requests->busy());
-  REQUIRE(fb::test::wait_until(
+  REQUIRE(fb::test::run_until(
       io, [&] { return got.has_value() && server.requests().size() == 1; }, 30s));
   CHECK(got->outcome == Outcome::observed);
   CHECK_FALSE(requests->busy());

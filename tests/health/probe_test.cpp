@@ -14,6 +14,7 @@
 
 #include "fb/health/probe.hpp"
 #include "fb/log.hpp"
+#include "io_wait.hpp"
 #include "probe_lab.hpp"
 
 using namespace std::chrono_literals;
@@ -34,26 +35,8 @@ struct RootCheck {
   RootCheck() { fb::test::require_root("the probe tests"); }
 } root_check;
 
-bool wait_until(asio::io_context& io, const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  auto guard = asio::make_work_guard(io);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return false;
-    if (io.stopped()) io.restart();
-    io.run_one_for(deadline - now);
-  }
-  return true;
-}
-
-void run_for(asio::io_context& io, std::chrono::milliseconds window) {
-  auto guard = asio::make_work_guard(io);
-  auto deadline = std::chrono::steady_clock::now() + window;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (io.stopped()) io.restart();
-    io.run_one_until(deadline);
-  }
-}
+using fb::test::run_for;
+using fb::test::run_until;
 
 ProbeRequest request(ProbeKind kind, const std::string& interface, const char* target,
                      std::chrono::milliseconds timeout = 2s, unsigned short port = 0) {
@@ -78,7 +61,7 @@ ProbeResult probe(asio::io_context& io, Prober& prober, const ProbeRequest& r) {
     ++calls;
     got = result;
   });
-  REQUIRE(wait_until(
+  REQUIRE(run_until(
       io, [&] { return got.has_value(); }, r.timeout + 5s));
   CHECK(calls == 1);
   INFO(fb::health::to_string(r.kind) << " " << r.target.text() << " via " << r.interface << ": "
@@ -316,7 +299,7 @@ TEST_CASE("done: never inside start(), exactly once, never after cancel() or the
         });
         in_start = false;
         CHECK(calls == before);
-        REQUIRE(wait_until(
+        REQUIRE(run_until(
             f.io, [&] { return calls == before + 1; }, 5s));
       }
     }
@@ -408,7 +391,7 @@ TEST_CASE("hundreds of probes leave no descriptor behind") {
         started += 3;
       }
       f.lab.allow_ping_sockets(i % 4 < 2);  // ping and raw sockets both
-      REQUIRE(wait_until(
+      REQUIRE(run_until(
           f.io, [&] { return done == started; }, 10s));
     }
   };

@@ -62,7 +62,7 @@ std::string seen_by_server(asio::io_context& io, const FakeDdnsServer& server, c
   DdnsClient client(io, settings(server, dir, interface));
   std::optional<Reply> got;
   client.get([&](const Reply& r) { got = r; });
-  REQUIRE(fb::test::wait_until(
+  REQUIRE(fb::test::run_until(
       io, [&] { return got.has_value(); }, 20s));
   INFO(got->detail);
   REQUIRE(got->outcome == Outcome::observed);
@@ -130,7 +130,7 @@ TEST_CASE("the update leaves through the configured uplink, and a netlink addres
   });
   fb::core::DdnsService service(io, timers, book, config, fb::core::make_ddns_sender(io));
   auto in_sync = [&] { return service.report().state == "in_sync"; };
-  REQUIRE(fb::test::wait_until(io, in_sync, 20s));
+  REQUIRE(fb::test::run_until(io, in_sync, 20s));
   CHECK(service.report().published == "10.0.2.2");
 
   std::vector<double> ms;
@@ -143,7 +143,7 @@ TEST_CASE("the update leaves through the configured uplink, and a netlink addres
     must(pi, {"ip", "addr", "add", new_ip + "/24", "dev", "fbB"});
     must(pi, {"ip", "addr", "del", old_ip + "/24", "dev", "fbB"});
     const fb::test::Json* set = nullptr;
-    bool ok = fb::test::wait_until(
+    bool ok = fb::test::run_until(
         io,
         [&] {
           for (std::size_t k = before; k < server.requests().size(); ++k)
@@ -157,7 +157,7 @@ TEST_CASE("the update leaves through the configured uplink, and a netlink addres
     REQUIRE_MESSAGE(ok, "no set from " << new_ip);
     double t_event = std::chrono::duration<double>(changed_at.time_since_epoch()).count();
     ms.push_back(((*set)["t_received"].get<double>() - t_event) * 1000.0);
-    REQUIRE(fb::test::wait_until(io, in_sync, 20s));
+    REQUIRE(fb::test::run_until(io, in_sync, 20s));
     CHECK(service.report().published == new_ip);
   }
   std::sort(ms.begin(), ms.end());
@@ -177,8 +177,8 @@ TEST_CASE("the update leaves through the configured uplink, and a netlink addres
   control_in(srv, server, "/pretend?source=203.0.113.9");
   must(pi, {"ip", "addr", "add", "10.0.2.40/24", "dev", "fbB"});
   must(pi, {"ip", "addr", "del", "10.0.2.12/24", "dev", "fbB"});
-  REQUIRE(fb::test::wait_until(
+  REQUIRE(fb::test::run_until(
       io, [&] { return service.report().published == "203.0.113.9"; }, 20s));
-  REQUIRE(fb::test::wait_until(io, in_sync, 20s));
+  REQUIRE(fb::test::run_until(io, in_sync, 20s));
   CHECK(server.count_mode("set") == 12);
 }

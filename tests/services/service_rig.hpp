@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "fb/config/parse.hpp"
+#include "io_wait.hpp"
 
 namespace fb::test {
 
@@ -26,27 +27,6 @@ inline fb::core::Config parse_ini(const std::string& text) {
   INFO(errors);
   REQUIRE(r.config);
   return *r.config;
-}
-
-// Runs `io` until `done()` holds or `timeout` passes; true when done. Checks
-// `done` before the first handler, so a condition that already holds costs nothing.
-inline bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
-                      std::chrono::milliseconds timeout) {
-  auto guard = boost::asio::make_work_guard(io);  // block in run_one_for even with nothing pending
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return false;
-    if (io.stopped()) io.restart();
-    io.run_one_for(deadline - now);
-  }
-  return true;
-}
-
-// Runs whatever is ready on `io` now, without waiting for more.
-inline void run_ready(boost::asio::io_context& io) {
-  if (io.stopped()) io.restart();
-  io.poll();
 }
 
 }  // namespace fb::test

@@ -210,14 +210,4 @@ long long nft_counter(const NetNamespace& ns, const std::string& family, const s
   return -1;
 }
 
-bool run_until(boost::asio::io_context& io, const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return false;
-    io.run_one_for(deadline - now);
-  }
-  return true;
-}
-
 }  // namespace fb::net::test

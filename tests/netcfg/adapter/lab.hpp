@@ -23,6 +23,8 @@
 #include "netns.hpp"
 #include "ns_must.hpp"
 
+#include "io_wait.hpp"
+
 namespace fb::net::test {
 
 using fb::test::NetNamespace;
@@ -60,8 +62,7 @@ std::unique_ptr<NetlinkSystem> open_system(const NetNamespace& ns);
 // Polls `condition` every few ms until it holds or `timeout` passes.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 5s);
 
-// Runs `io` one handler at a time until `done()` holds; false after `timeout`.
-bool run_until(boost::asio::io_context& io, const std::function<bool()>& done, std::chrono::milliseconds timeout = 5s);
+using fb::test::run_until;  // io_wait.hpp
 
 using fb::test::Fd;
 
