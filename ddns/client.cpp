@@ -47,11 +47,9 @@ bool is_tls_error(CURLcode rc) {
 Secret load_secret(const std::string& path, const char* what) {
   auto file = read_secret_file(path);
   if (auto* err = std::get_if<std::string>(&file))
-    throw SetupError("DDNS_SECRET_REFUSED", std::string(what) + " " + *err);
+    throw SetupError(SetupCode::secret_refused, std::string(what) + " " + *err);
   auto parsed = parse_secret_text(std::get<Secret>(file).reveal());
-  if (!parsed)
-    throw SetupError(std::string(code_name(parsed.code())),
-                     std::string(what) + " " + path + " " + parsed.error().detail);
+  if (!parsed) throw SetupError(parsed.code(), std::string(what) + " " + path + " " + parsed.error().detail);
   return std::move(parsed).value();
 }
 
@@ -238,29 +236,27 @@ DdnsClient::DdnsClient(boost::asio::io_context& io, ClientSettings settings) {
   impl_ = std::make_unique<Impl>(io, std::move(settings));
   Impl& i = *impl_;
   const ClientSettings& s = i.settings;
-  if (s.hostname.empty()) throw SetupError("DDNS_CONFIG_ERROR", "no hostname");
+  if (s.hostname.empty()) throw SetupError(SetupCode::config_error, "no hostname");
   if (s.provider == Provider::route53) {
     auto zone = normalize_zone_id(s.zone_id);
-    if (!zone) throw SetupError("DDNS_CONFIG_ERROR", "zone_id '" + s.zone_id + "' is not a Route53 hosted zone id");
+    if (!zone) throw SetupError(SetupCode::config_error, "zone_id '" + s.zone_id + "' is not a Route53 hosted zone id");
     i.zone_id = *zone;
     if (!s.url.empty() && s.url.rfind("https://", 0) != 0)
-      throw SetupError("DDNS_CONFIG_ERROR", "the Route53 endpoint must be https://");
+      throw SetupError(SetupCode::config_error, "the Route53 endpoint must be https://");
     auto file = read_secret_file(s.credentials_file);
     if (auto* err = std::get_if<std::string>(&file))
-      throw SetupError("DDNS_SECRET_REFUSED", "credentials_file " + *err);
+      throw SetupError(SetupCode::secret_refused, "credentials_file " + *err);
     auto creds = parse_aws_credentials(std::get<Secret>(file).reveal());
-    if (!creds)
-      throw SetupError(std::string(code_name(creds.code())),
-                       "credentials_file " + s.credentials_file + " " + creds.error().detail);
+    if (!creds) throw SetupError(creds.code(), "credentials_file " + s.credentials_file + " " + creds.error().detail);
     i.aws = std::move(creds).value();
   } else {
-    if (s.url.rfind("https://", 0) != 0) throw SetupError("DDNS_CONFIG_ERROR", "url must be https://");
+    if (s.url.rfind("https://", 0) != 0) throw SetupError(SetupCode::config_error, "url must be https://");
     i.secret = load_secret(s.secret_file, "secret_file");
     if (s.provider == Provider::lambda_v2 && !s.api_key_file.empty())
       i.api_key = load_secret(s.api_key_file, "api_key_file");
   }
   if (!s.ca_file.empty() && ::access(s.ca_file.c_str(), R_OK) != 0)
-    throw SetupError("DDNS_CONFIG_ERROR", "ca_file " + s.ca_file + " is not readable");
+    throw SetupError(SetupCode::config_error, "ca_file " + s.ca_file + " is not readable");
   if (!s.interface.empty()) {
     auto ip = IpAddress::parse(s.interface);
     i.curl_interface = (ip ? "host!" : "if!") + s.interface;

@@ -86,7 +86,7 @@ std::unique_ptr<DdnsRequests> DdnsService::make_client(const Config& config) {
     setup_code_ = e.code();
     setup_detail_ = e.what();
   } catch (const std::exception& e) {
-    setup_code_ = "DDNS_CONFIG_ERROR";
+    setup_code_ = code_name(fb::ddns::SetupCode::config_error);
     setup_detail_ = e.what();
   }
   log_.error() << setup_code_ << ": " << setup_detail_;

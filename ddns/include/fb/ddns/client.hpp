@@ -37,6 +37,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "fb/ddns/reply.hpp"
+#include "fb/ddns/secrets.hpp"
 #include "fb/net_types.hpp"
 
 namespace fb::ddns {
@@ -59,10 +60,11 @@ struct ClientSettings {
   std::size_t max_reply_bytes = 64 * 1024;
 };
 
+// A client that cannot be set up: a SetupCode and its message.
 class SetupError : public std::runtime_error {
  public:
-  SetupError(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
-  const std::string& code() const { return code_; }
+  SetupError(SetupCode code, const std::string& message) : std::runtime_error(message), code_(code_name(code)) {}
+  const std::string& code() const { return code_; }  // the code's name: "DDNS_CONFIG_ERROR"
 
  private:
   std::string code_;
