@@ -29,9 +29,12 @@ std::optional<std::string> read_pin(const std::string& path, std::string& why) {
     why = *error;
     return std::nullopt;
   }
-  auto pin = parse_sim_pin(std::get<Secret>(file).reveal(), why);
-  if (!pin) why = path + ": " + why;
-  return pin;
+  auto pin = parse_sim_pin(std::get<Secret>(file).reveal());
+  if (!pin) {
+    why = path + ": " + pin.error().detail;
+    return std::nullopt;
+  }
+  return std::move(pin).value();
 }
 
 at::Command plain_command(std::string text) {

@@ -66,9 +66,9 @@ KeySpec secret(KeySpec k, std::optional<std::string> (*content)(std::string_view
 }
 
 std::optional<std::string> sim_pin_content(std::string_view text) {
-  std::string why;
-  if (parse_sim_pin(text, why)) return std::nullopt;
-  return why;
+  auto pin = parse_sim_pin(text);
+  if (pin) return std::nullopt;
+  return pin.error().detail;
 }
 std::optional<std::string> ppp_credentials_content(std::string_view text) {
   std::string why;

@@ -293,12 +293,17 @@ ParsedValue parse_value(const ValueType& t, std::string_view text) {
   return fail("unsupported type");
 }
 
-std::optional<std::string> parse_sim_pin(std::string_view text, std::string& why) {
-  text = trim(text);
-  if (text.size() < 4 || text.size() > 8 || !all_of(text, isdigit)) {
-    why = "not a PIN (4 to 8 digits)";
-    return std::nullopt;
+std::string_view code_name(ConfigCode code) {
+  switch (code) {
+    case ConfigCode::bad_value: return "BAD_VALUE";
   }
+  return "BAD_VALUE";
+}
+
+fb::Result<std::string, ConfigCode> parse_sim_pin(std::string_view text) {
+  text = trim(text);
+  if (text.size() < 4 || text.size() > 8 || !all_of(text, isdigit))
+    return {ConfigCode::bad_value, "not a PIN (4 to 8 digits)"};
   return std::string(text);
 }
 

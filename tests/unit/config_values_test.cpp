@@ -155,13 +155,12 @@ TEST_CASE("APNs follow 3GPP TS 23.003: letter, digit and '-' labels joined by do
 }
 
 TEST_CASE("a PIN file holds 4 to 8 digits, white space around them ignored, and errors never quote it") {
-  std::string why;
-  CHECK(parse_sim_pin("1234", why) == "1234");
-  CHECK(parse_sim_pin(" 12345678\r\n", why) == "12345678");
+  CHECK(parse_sim_pin("1234").value() == "1234");
+  CHECK(parse_sim_pin(" 12345678\r\n").value() == "12345678");
   for (auto bad : {"", "123", "123456789", "12a4", "12 34", "\"1234\"", "PIN 1234"}) {
-    why.clear();
-    CHECK_FALSE(parse_sim_pin(bad, why));
-    CHECK(why == "not a PIN (4 to 8 digits)");
+    auto pin = parse_sim_pin(bad);
+    REQUIRE_FALSE(pin);
+    CHECK(describe(pin) == "BAD_VALUE: not a PIN (4 to 8 digits)");
   }
 }
 

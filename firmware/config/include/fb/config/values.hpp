@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fb/config/config.hpp"
+#include "fb/result.hpp"
 
 namespace fb::core {
 
@@ -55,10 +56,16 @@ ParsedValue parse_value(const ValueType& type, std::string_view text);
 std::string describe(const ValueType& type);
 std::string format_duration(Duration d);
 
+// The code of a value refused outside the INI (what a file a key names
+// holds): BAD_VALUE. The detail is the rule the text broke.
+enum class ConfigCode : std::uint8_t { bad_value };
+std::string_view code_name(ConfigCode code);
+
 // The SIM PIN a [modem] pin_file holds: 4 to 8 digits, surrounding white
-// space ignored. Sets `why` ("not a PIN (4 to 8 digits)"), never quoting the
-// text, when the file holds none. failberryd sends it as AT+CPIN="PIN".
-std::optional<std::string> parse_sim_pin(std::string_view text, std::string& why);
+// space ignored. A BAD_VALUE error ("not a PIN (4 to 8 digits)"), never
+// quoting the text, when the file holds none. failberryd sends it as
+// AT+CPIN="PIN".
+fb::Result<std::string, ConfigCode> parse_sim_pin(std::string_view text);
 
 // Levenshtein distance, for did-you-mean suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
