@@ -328,7 +328,7 @@ void Daemon::restart_modem() {
   modem_inputs_ = std::move(inputs);
 }
 
-std::unique_ptr<NetworkService> Daemon::make_network(const Config& config, std::string& problem) {
+net::Result<std::unique_ptr<NetworkService>> Daemon::make_network(const Config& config) {
   // The one place that decides whether routes, rules and the nft table are changed for real.
   NetworkKernel kernel;
   if (config.general.dry_run) {
@@ -336,15 +336,10 @@ std::unique_ptr<NetworkService> Daemon::make_network(const Config& config, std::
     kernel.only_logged = "dry-run";
   } else {
     // nf_tables first: libnftables exits the process when the kernel has none.
-    if (std::string missing = nf_tables_problem(); !missing.empty()) {
-      problem = "nftables unavailable: " + missing;
-      return nullptr;
-    }
+    if (std::string missing = nf_tables_problem(); !missing.empty())
+      return net::Error{net::NetError::netlink_unavailable, "nftables unavailable: " + missing};
     auto opened = net::NetlinkSystem::open();
-    if (!opened.ok()) {
-      problem = "kernel networking unavailable: " + describe(opened);
-      return nullptr;
-    }
+    if (!opened.ok()) return net::Error{opened.code(), "kernel networking unavailable: " + describe(opened)};
     kernel.system = std::move(opened).value();
   }
   auto service = std::make_unique<NetworkService>(io_, timers_, kernel_, config, std::move(kernel));
@@ -365,9 +360,9 @@ std::string Daemon::take_over_network(const Config& next, std::unique_ptr<Networ
   // one still holds it; what the new settings do not use goes last. If the
   // new one cannot start, the old one puts its own state back and goes on.
   log_.notice() << "uplink or failover settings changed: restarting uplink tracking";
-  std::string problem;
-  auto service = make_network(next, problem);
-  if (service) problem = service->start(network_->installed_default(), true);
+  auto made = make_network(next);
+  std::unique_ptr<NetworkService> service = made ? std::move(made).value() : nullptr;
+  std::string problem = service ? service->start(network_->installed_default(), true) : made.error().detail;
   if (!problem.empty()) {
     service.reset();
     std::string restored = network_->reassert();
@@ -389,9 +384,9 @@ bool Daemon::restart_network(std::unique_ptr<NetworkService> taken) {
   if (network_)
     log_.notice() << "dry-run " << (config_.general.dry_run ? "on" : "off") << ": restarting uplink tracking";
   network_.reset();  // removes its routes, rules and table
-  std::string problem;
-  auto service = make_network(config_, problem);
-  if (service) problem = service->start();
+  auto made = make_network(config_);
+  std::unique_ptr<NetworkService> service = made ? std::move(made).value() : nullptr;
+  std::string problem = service ? service->start() : made.error().detail;
   if (!problem.empty()) {
     log_.error() << "uplink tracking cannot run: " << problem;
     return false;

@@ -9,11 +9,14 @@
 #pragma once
 
 #include <boost/asio/co_spawn.hpp>
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "fb/core/modem_service.hpp"
+#include "fb/result.hpp"
 
 namespace fb::core {
 
@@ -22,9 +25,14 @@ namespace mact = modem_action;
 namespace lev = ladder_event;
 namespace lact = ladder_action;
 
-// A state file: nullopt with `problem` empty when it does not exist (no
-// record yet); nullopt with `problem` set when it exists but cannot be read.
-std::optional<std::string> read_state_file(const std::string& path, std::string& problem);
+// Why a state file that exists could not be read; the detail ("PATH: the
+// errno text", "PATH: larger than 64 KiB") becomes the core's record problem.
+enum class StateFileCode : std::uint8_t { unreadable };
+std::string_view code_name(StateFileCode code);  // "STATE_FILE_UNREADABLE"
+
+// A state file's text; nullopt when it does not exist (no record yet); an
+// Error when it exists but cannot be read.
+fb::Result<std::optional<std::string>, StateFileCode> read_state_file(const std::string& path);
 
 // Atomic: a temporary file beside it, fsync, rename, fsync of the directory.
 // Returns "" when the file is durably on disk, else why not.

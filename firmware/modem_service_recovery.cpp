@@ -18,14 +18,20 @@ namespace fb::core {
 
 namespace fs = std::filesystem;
 
-std::optional<std::string> read_state_file(const std::string& path, std::string& problem) {
-  problem.clear();
+std::string_view code_name(StateFileCode code) {
+  switch (code) {
+    case StateFileCode::unreadable: return "STATE_FILE_UNREADABLE";
+  }
+  return "STATE_FILE_UNREADABLE";
+}
+
+fb::Result<std::optional<std::string>, StateFileCode> read_state_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno != ENOENT) problem = path + ": " + std::strerror(errno);
-    return std::nullopt;
+    if (errno == ENOENT) return std::optional<std::string>();
+    return {StateFileCode::unreadable, path + ": " + std::strerror(errno)};
   }
-  std::string text;
+  std::string text, problem;
   char buf[4096];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
@@ -39,8 +45,8 @@ std::optional<std::string> read_state_file(const std::string& path, std::string&
     }
   }
   ::close(fd);
-  if (!problem.empty()) return std::nullopt;
-  return text;
+  if (!problem.empty()) return {StateFileCode::unreadable, std::move(problem)};
+  return std::optional<std::string>(std::move(text));
 }
 
 std::string write_atomically(const std::string& path, const std::string& body) {
@@ -83,23 +89,29 @@ std::string ModemService::state_path(const char* name) const {
 modem_event::Start ModemService::read_pin_record() const {
   mev::Start start;
   std::string path = state_path("sim-pin.json");
-  if (auto text = read_state_file(path, start.pin_record_problem))
-    if (!parse_pin_record(*text, start.pin_tried))
-      start.pin_record_problem = path + ": not a record of tried PINs ({\"tried\": [ICCID, ...]})";
+  auto text = read_state_file(path);
+  if (!text)
+    start.pin_record_problem = text.error().detail;
+  else if (*text && !parse_pin_record(**text, start.pin_tried))
+    start.pin_record_problem = path + ": not a record of tried PINs ({\"tried\": [ICCID, ...]})";
   return start;
 }
 
 ladder_event::Start ModemService::read_reboot_record() {
   lev::Start ladder_start;
   std::string reboots_path = state_path("reboots.json");
-  if (auto text = read_state_file(reboots_path, ladder_start.record_problem)) {
-    if (auto record = parse_reboot_record(*text))
+  auto text = read_state_file(reboots_path);
+  if (!text) {
+    ladder_start.record_problem = text.error().detail;
+  } else if (*text) {
+    if (auto record = parse_reboot_record(**text))
       ladder_start.reboots = *record;
     else
       ladder_start.record_problem = reboots_path + ": not a reboot record";
   }
-  if (auto id = read_state_file(options_.proc_root + "/sys/kernel/random/boot_id", boot_id_problem_))
-    ladder_start.boot_id = std::string(at::trim(*id));
+  auto id = read_state_file(options_.proc_root + "/sys/kernel/random/boot_id");
+  boot_id_problem_ = id ? std::string() : id.error().detail;
+  if (id && *id) ladder_start.boot_id = std::string(at::trim(**id));
   return ladder_start;
 }
 

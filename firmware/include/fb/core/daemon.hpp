@@ -33,6 +33,7 @@
 #include "fb/core/notify.hpp"
 #include "fb/health/http_server.hpp"
 #include "fb/net/kernel_view.hpp"
+#include "fb/net/status.hpp"
 
 namespace fb::core {
 
@@ -77,9 +78,9 @@ class Daemon {
   // reason logged when it cannot run.
   // `taken`: the service take_over_network() started for a reload.
   bool restart_network(std::unique_ptr<NetworkService> taken = nullptr);
-  // A service for `config` with the kernel side dry-run asks for; none, and
-  // `problem` says why, when the kernel cannot be used.
-  std::unique_ptr<NetworkService> make_network(const Config& config, std::string& problem);
+  // A service for `config` with the kernel side dry-run asks for, or an
+  // Error saying why the kernel cannot be used.
+  net::Result<std::unique_ptr<NetworkService>> make_network(const Config& config);
   // A reload's new network service, started in takeover while the old one
   // runs; "" when there is none to start that way, else why it cannot run.
   std::string take_over_network(const Config& next, std::unique_ptr<NetworkService>& taken);
