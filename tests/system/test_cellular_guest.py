@@ -29,31 +29,39 @@ status (`failberryctl status --json`, lines "J {...}", the same data as /status)
 Timing lines "T <event> <guest uptime>" feed tests/bench/cellular_bench.py.
 Exit 0 all passed, 1 a failure, 77 skipped.
 """
-import json, os, re, shutil, socket, subprocess, sys, tempfile, threading, time
+import json, os, re, shutil, socket, sys, tempfile, threading, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "guest"))
 import fbguest  # noqa: E402
+import systest  # noqa: E402
 
-MODEMSIM = os.path.join(HERE, "..", "modem", "modemsim.py")
 MODULES = ["xhci_pci", "usbserial", "ftdi_sio", "ppp_generic", "ppp_async", "8250_pci",
            # failberryd's nftables table and conntrack flush (not a dry run)
            "nf_tables", "nft_ct", "nft_chain_nat", "nft_masq", "nf_conntrack_netlink"]
 SCENARIOS = ["cold", "isp_hangup", "pppd_exits", "firmware_hang"]
 ISP, OURS, DNS = "10.64.0.1", "10.64.0.2", "10.64.0.53"
 
+# [ppp] and [recovery]: the guest's real pppd, a short ladder.
+MORE_INI = """[ppp]
+pppd = /usr/local/bin/pppd
+lcp_echo_interval = 1s
+lcp_echo_failure = 3
+connect_timeout = 40s
+[recovery]
+redial_attempts = @REDIALS@
+reset_attempts = 1
+power_cycle_attempts = 2
+backoff_initial = 500ms
+backoff_max = 2s
+stable_after = 4s
+"""
 SCRIPT = r"""
 for m in @MODULES@; do modprobe "$m" 2>/dev/null; done
 mkdir -p /var/run /etc/ppp /run/failberry /var/lib/failberry
 up() { date +%s; cut -d' ' -f1 /proc/uptime; }
 mark() { echo "T $1 $(cut -d' ' -f1 /proc/uptime)"; }
-upto() { n=$(($1 * 10)); shift; until "$@"; do n=$((n - 1)); [ $n -gt 0 ] || return 1; sleep 0.1; done; }
-find_hub() {
-  for d in /sys/bus/usb/devices/*; do
-    [ "$(cat "$d/bDeviceClass" 2>/dev/null)" = 09 ] && [ "$(cat "$d/devpath")" != 0 ] && { HUB=${d##*/}; return 0; }
-  done; return 1
-}
-upto 30 find_hub || { echo "NO HUB"; exit 1; }
+""" + systest.SH_UPTO + systest.SH_FIND_HUB + r"""upto 30 find_hub || { echo "NO HUB"; exit 1; }
 DEV=$HUB.1
 upto 30 ls -d /sys/bus/usb/devices/$DEV:1.0/ttyUSB0 >/dev/null 2>&1 || { echo "NO TTY at $DEV"; exit 1; }
 ISPTTY=
@@ -69,37 +77,7 @@ stty -F $ISPTTY raw -echo 115200
       @ISP@:@OURS@ ms-dns @DNS@ lcp-echo-interval 1 lcp-echo-failure 3 linkname isp" >/tmp/isp.log 2>&1
     echo "ISP pppd exited $?"; sleep 0.3
   done ) &
-cat > /t/f.ini <<EOF
-[general]
-dry_run = false
-log_level = debug
-control_socket = /run/failberry/control.sock
-state_dir = /var/lib/failberry
-[modem]
-apn = internet
-device = $DEV
-profile = generic
-command_timeout = 2s
-[ppp]
-pppd = /usr/local/bin/pppd
-lcp_echo_interval = 1s
-lcp_echo_failure = 3
-connect_timeout = 40s
-[recovery]
-redial_attempts = @REDIALS@
-reset_attempts = 1
-power_cycle_attempts = 2
-backoff_initial = 500ms
-backoff_max = 2s
-stable_after = 4s
-[uplink.cellular]
-interface = ppp0
-kind = ppp
-priority = 10
-[health]
-enabled = false
-EOF
-failberryd --config /t/f.ini 2>&1 | sed 's/^/D /' &
+""" + systest.failberry_ini(dry_run=False, profile="generic", more=MORE_INI) + r"""failberryd --config /t/f.ini 2>&1 | sed 's/^/D /' &
 status() { echo "J $(failberryctl --socket /run/failberry/control.sock status --json 2>&1 | tr -d '\n')"; }
 ppp_up() { ip -4 addr show dev ppp0 2>/dev/null | grep -q "inet @OURS@ peer @ISP@"; }
 ppp_gone() { ! ip link show dev ppp0 >/dev/null 2>&1; }
@@ -219,42 +197,6 @@ class Relay:
             self.b.close()
 
 
-class Sim:
-    def __init__(self, tmp):
-        self.sock = os.path.join(tmp, "modem.sock")
-        self.net = os.path.join(tmp, "isp.sock")
-        self.ctl = os.path.join(tmp, "ctl.sock")
-        self.proc = subprocess.Popen([sys.executable, MODEMSIM, "--vendor", "generic", "--unix", self.sock,
-                                      "--data-listen", self.net, "--control", self.ctl,
-                                      "--state", os.path.join(tmp, "flash.json")],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = self.proc.stdout.readline()
-        if not line.startswith("ready"):
-            raise RuntimeError("modemsim did not start: " + line)
-
-    def control(self, command):
-        s = socket.socket(socket.AF_UNIX)
-        for _ in range(100):
-            try:
-                s.connect(self.ctl)
-                break
-            except OSError:
-                time.sleep(0.05)
-        s.sendall((command + "\n").encode())
-        reply = b""
-        while not reply.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            reply += chunk
-        s.close()
-        return reply.decode().strip()
-
-    def close(self):
-        self.proc.kill()
-        self.proc.wait()
-
-
 def power_watch(g, sim, stop, events, trace):
     """Model of the hardware: when the hub's port loses power (ClearPortFeature
     PORT_POWER in QEMU's usb-hub trace), the stick's firmware restarts (modemsim
@@ -282,11 +224,6 @@ def power_watch(g, sim, stop, events, trace):
         stop.wait(0.1)
 
 
-def skip(why):
-    print(f"SKIP: {why}")
-    sys.exit(77)
-
-
 def next_status(g):
     """The next status the guest prints (failberryctl status --json), {} if unreadable."""
     m = g.expect(r"^J (.*)$", 60)
@@ -297,17 +234,13 @@ def next_status(g):
 
 
 def main():
-    if len(sys.argv) < 5 or sys.argv[1] not in fbguest.ARCHES:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
-        return 2
-    arch, daemon, ctl, pppd = sys.argv[1:5]
+    arch, daemon, ctl, pppd = systest.args(__doc__, 4, at_least=True)[:4]
     scenarios = sys.argv[5:] or SCENARIOS
     if any(s not in SCENARIOS for s in scenarios):
         print(f"scenarios: {' '.join(SCENARIOS)}", file=sys.stderr)
         return 2
     tag = f"cellular[{arch}]"
-    if os.geteuid() != 0:
-        skip(f"{tag}: needs root (kernel cache under /var/cache)")
+    systest.require_root(tag)
     fbguest.exit_on_signals()
     if pppd == "auto":
         try:
@@ -317,16 +250,12 @@ def main():
                 import test_ppp_guest
                 pppd = test_ppp_guest.arm64_pppd()
         except fbguest.GuestUnavailable as e:
-            skip(f"{tag}: {e}")
+            systest.skip(f"{tag}: {e}")
     for b in (daemon, ctl, pppd):
         if not os.path.isfile(b):
-            skip(f"{tag}: {b} not built")
+            systest.skip(f"{tag}: {b} not built")
     echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
-    results, output, t0 = [], "", time.monotonic()
-
-    def check(ok, name, detail=""):
-        results.append(bool(ok))
-        print(f"{'PASS' if ok else 'FAIL'}: {tag} {name}{': ' + detail if detail else ''}", flush=True)
+    check, output = systest.Checks(tag), ""
 
     def link_down(g, reason_re, what):
         """The daemon's log names the reason; the ladder's first rung for it is a redial."""
@@ -339,7 +268,7 @@ def main():
         return m.group(1)
 
     with tempfile.TemporaryDirectory(prefix="fbcell-") as tmp:
-        sim = Sim(tmp)
+        sim = systest.ModemSim(tmp, "generic", data=True)
         stop, events = threading.Event(), []
         trace = os.path.join(tmp, "qemu-usb-serial.log")
         try:
@@ -442,7 +371,7 @@ def main():
                 check(rc == 0, "guest script finished", f"rc={rc}")
                 relay.close()
         except fbguest.GuestUnavailable as e:
-            skip(f"{tag}: {e}")
+            systest.skip(f"{tag}: {e}")
         except fbguest.GuestError as e:
             output = e.output
             check(False, "guest", str(e).splitlines()[0])
@@ -452,11 +381,7 @@ def main():
             print(f"INFO: {tag} hardware model events: {events}")
             if os.environ.get("FBCELL_TRACE_COPY") and os.path.exists(trace):
                 shutil.copyfile(trace, os.environ["FBCELL_TRACE_COPY"])
-    failed = results.count(False)
-    if (failed or os.environ.get("FBGUEST_VERBOSE")) and output:
-        print(f"--- guest console ({tag}) ---\n{output}\n--- end ---", file=sys.stderr)
-    print(f"{tag}: {len(results) - failed} passed, {failed} failed in {time.monotonic() - t0:.1f}s")
-    return 1 if failed or not results else 0
+    return check.end(output, console=bool(os.environ.get("FBGUEST_VERBOSE")), need_one=True)
 
 
 if __name__ == "__main__":

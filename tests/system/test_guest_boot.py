@@ -16,6 +16,7 @@ import os, secrets, shlex, shutil, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "guest"))
 import fbguest  # noqa: E402
+import systest  # noqa: E402
 
 MODULES = ["ppp_generic", "ppp_async", "xhci_pci", "usbserial", "ftdi_sio"]
 GUEST_CHECKS = ["modules", "dev_ppp", "hub", "usb_serial", "version", "host_to_guest"]
@@ -65,39 +66,24 @@ exit $((fails > 0))
 """
 
 
-def skip(reason):
-    print(f"SKIPPED: {reason}", file=sys.stderr)
-    sys.exit(77)
-
-
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in fbguest.ARCHES:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
-        return 2
-    arch, binary, expect = sys.argv[1:]
+    arch, binary, expect = systest.args(__doc__, 3)
     tag = f"guest_boot[{arch}]"
-    if os.geteuid() != 0:
-        skip(f"{tag}: needs root (apt-get, kernel cache under /var/cache)")
+    systest.require_root(tag, "apt-get, kernel cache under /var/cache")
     if not os.path.isfile(binary):
-        skip(f"{tag}: failberryd binary missing: {binary}")
+        systest.skip(f"{tag}: failberryd binary missing: {binary}")
     fbguest.exit_on_signals()
     try:
         env = fbguest.prepare(arch)
     except fbguest.GuestUnavailable as e:
-        skip(f"{tag}: {e}")
+        systest.skip(f"{tag}: {e}")
     if not shutil.which(env["QEMU"]):
-        skip(f"{tag}: {env['QEMU']} missing")
+        systest.skip(f"{tag}: {env['QEMU']} missing")
 
     nonce = secrets.token_hex(6)
     script = (GUEST_SCRIPT.replace("@MODULES@", " ".join(MODULES))
               .replace("@EXPECT@", shlex.quote(expect)).replace("@NONCE@", nonce))
-    results = []  # (ok, name, detail)
-
-    def check(ok, name, detail=""):
-        results.append((ok, name, detail))
-        print(f"{'PASS' if ok else 'FAIL'}: {tag} {name}{': ' + detail if detail else ''}", flush=True)
-
-    t0 = time.monotonic()
+    check = systest.Checks(tag)
     echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
     output, rc, g = "", None, None
     try:
@@ -114,31 +100,20 @@ def main():
             check("Hub" in usb and "Serial" in usb, "monitor_info_usb", " | ".join(usb.split("\n")[:3]))
             rc, output = g.wait()
     except fbguest.GuestUnavailable as e:
-        skip(f"{tag}: {e}")
+        systest.skip(f"{tag}: {e}")
     except fbguest.GuestError as e:
         output = e.output
         check(False, "guest_run", str(e))
-    total = time.monotonic() - t0
+    total = time.monotonic() - check.t0
 
     check(g is not None and g.t_init is not None, "boot_to_init",
           f"{g.t_init:.1f}s host, guest uptime {g.uptime_at_init}s" if g and g.t_init else "no /init")
-    reported = {}
-    for line in output.splitlines():
-        p = line.split(" ", 3)
-        if len(p) >= 3 and p[0] == "CHECK":
-            reported[p[1]] = (p[2] == "PASS", p[3] if len(p) > 3 else "")
-    for name in GUEST_CHECKS:
-        ok, detail = reported.get(name, (False, "not reported by the guest"))
-        check(ok, name, detail)
+    check.guest_said(output, GUEST_CHECKS)
     check(rc == 0, "guest_script_exit", f"rc={rc}")
     if g and g.t_init:
         print(f"TIMING: {tag} boot_to_init={g.t_init:.2f}s guest_uptime_at_init={g.uptime_at_init}s "
               f"total={total:.1f}s initrd={g.initrd_size} bytes")
-    failed = sum(not ok for ok, _, _ in results)
-    if failed and output:
-        print(f"--- guest console ({tag}) ---\n{output}\n--- end ---", file=sys.stderr)
-    print(f"{tag}: {len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.end(output, timed=False)
 
 
 if __name__ == "__main__":

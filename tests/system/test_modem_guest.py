@@ -15,46 +15,22 @@ sees the device vanish) and plugs it back: MODEM_GONE, found again, CD-ROM queri
 left off (no second AT+ZCDRUN=8). Prints PASS/FAIL per check; exit 0 all passed,
 1 a failure, 77 skipped.
 """
-import json, os, socket, subprocess, sys, tempfile, threading, time
+import os, socket, sys, tempfile, threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "guest"))
 import fbguest  # noqa: E402
+import systest  # noqa: E402
 
-MODEMSIM = os.path.join(HERE, "..", "modem", "modemsim.py")
 MODULES = ["xhci_pci", "usbserial", "ftdi_sio"]
 SCRIPT = r"""
 for m in @MODULES@; do modprobe "$m"; done
-upto() { n=$(($1 * 10)); shift; until "$@"; do n=$((n - 1)); [ $n -gt 0 ] || return 1; sleep 0.1; done; }
-find_hub() {
-  for d in /sys/bus/usb/devices/*; do
-    [ "$(cat "$d/bDeviceClass" 2>/dev/null)" = 09 ] && [ "$(cat "$d/devpath")" != 0 ] && { HUB=${d##*/}; return 0; }
-  done; return 1
-}
-upto 30 find_hub || { echo "NO HUB"; exit 1; }
+""" + systest.SH_UPTO + systest.SH_FIND_HUB + r"""upto 30 find_hub || { echo "NO HUB"; exit 1; }
 DEV=$HUB.1
 upto 30 ls -d /sys/bus/usb/devices/$DEV:1.0/ttyUSB0 >/dev/null 2>&1 || echo "NO TTY at $DEV"
 echo "MODEM AT $DEV"
 mkdir -p /run/failberry /var/lib/failberry
-cat > /t/f.ini <<EOF
-[general]
-dry_run = true
-log_level = debug
-control_socket = /run/failberry/control.sock
-state_dir = /var/lib/failberry
-[modem]
-apn = internet
-device = $DEV
-profile = zte
-command_timeout = 2s
-[uplink.cellular]
-interface = ppp0
-kind = ppp
-priority = 10
-[health]
-enabled = false
-EOF
-failberryd --config /t/f.ini 2>&1 | sed 's/^/D /' &
+""" + systest.failberry_ini() + r"""failberryd --config /t/f.ini 2>&1 | sed 's/^/D /' &
 i=0
 while [ $i -lt 150 ]; do
   sleep 2
@@ -107,69 +83,19 @@ class Relay:
         self.b.close()
 
 
-class Sim:
-    def __init__(self, tmp):
-        self.sock = os.path.join(tmp, "modem.sock")
-        self.ctl = os.path.join(tmp, "ctl.sock")
-        self.proc = subprocess.Popen([sys.executable, MODEMSIM, "--vendor", "zte", "--unix", self.sock,
-                                      "--control", self.ctl, "--state", os.path.join(tmp, "flash.json")],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = self.proc.stdout.readline()
-        if not line.startswith("ready"):
-            raise RuntimeError("modemsim did not start: " + line)
-
-    def control(self, command):
-        s = socket.socket(socket.AF_UNIX)
-        for _ in range(100):
-            try:
-                s.connect(self.ctl)
-                break
-            except OSError:
-                time.sleep(0.05)  # the control socket appears right after "ready"
-        s.sendall((command + "\n").encode())
-        reply = b""
-        while not reply.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            reply += chunk
-        s.close()
-        return reply.decode().strip()
-
-    def state(self):
-        return json.loads(self.control("state")[3:])
-
-    def close(self):
-        self.proc.kill()
-        self.proc.wait()
-
-
-def skip(why):
-    print(f"SKIP: {why}")
-    sys.exit(77)
-
-
 def main():
-    if len(sys.argv) != 4:
-        print(__doc__, file=sys.stderr)
-        return 2
-    arch, daemon, ctl = sys.argv[1:]
+    arch, daemon, ctl = systest.args(__doc__, 3)
     tag = f"modem[{arch}]"
-    if os.geteuid() != 0:
-        skip(f"{tag}: needs root (kernel cache under /var/cache)")
+    systest.require_root(tag)
     for b in (daemon, ctl):
         if not os.path.isfile(b):
-            skip(f"{tag}: {b} not built")
+            systest.skip(f"{tag}: {b} not built")
     fbguest.exit_on_signals()
     echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
-    results, output, t0 = [], "", time.monotonic()
-
-    def check(ok, name, detail=""):
-        results.append(bool(ok))
-        print(f"{'PASS' if ok else 'FAIL'}: {tag} {name}{': ' + detail if detail else ''}", flush=True)
+    check, output = systest.Checks(tag), ""
 
     with tempfile.TemporaryDirectory(prefix="fbmodem-") as tmp:
-        sim = Sim(tmp)
+        sim = systest.ModemSim(tmp, "zte")
         try:
             script = SCRIPT.replace("@MODULES@", " ".join(MODULES))
             bins = [(daemon, "/usr/local/bin/failberryd"), (ctl, "/usr/local/bin/failberryctl")]
@@ -208,17 +134,13 @@ def main():
                 check(m.group(1) == "off", "status after the replug", m.group(0))
                 output = g.output
         except fbguest.GuestUnavailable as e:
-            skip(f"{tag}: {e}")
+            systest.skip(f"{tag}: {e}")
         except fbguest.GuestError as e:
             output = e.output
             check(False, "guest", str(e).splitlines()[0])
         finally:
             sim.close()
-    failed = results.count(False)
-    if failed and output:
-        print(f"--- guest console ({tag}) ---\n{output}\n--- end ---", file=sys.stderr)
-    print(f"{tag}: {len(results) - failed} passed, {failed} failed in {time.monotonic() - t0:.1f}s")
-    return 1 if failed or not results else 0
+    return check.end(output, need_one=True)
 
 
 if __name__ == "__main__":

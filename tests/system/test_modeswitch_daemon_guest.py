@@ -22,19 +22,19 @@ sends the messages through libusb to the real kernel.
 Prints PASS/FAIL per check and "N passed, N failed". Exit 0 all passed, 1 a failure, 77 skipped.
 Env: FBGUEST_VERBOSE=1 streams the guest console to stderr.
 """
-import os, socket, sys, tempfile, time
+import os, socket, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "guest"))
 sys.path.insert(0, HERE)
 import fbguest  # noqa: E402
-from test_modem_guest import Relay, Sim  # noqa: E402
+import systest  # noqa: E402
+from test_modem_guest import Relay  # noqa: E402
 
 MODULES = ["xhci_pci", "usb_storage", "sd_mod", "usbserial", "ftdi_sio"]
 SCRIPT = r"""
 for m in @MODULES@; do modprobe "$m"; done
-upto() { n=$(($1 * 10)); shift; until "$@"; do n=$((n - 1)); [ $n -gt 0 ] || return 1; sleep 0.1; done; }
-find_disk() {
+""" + systest.SH_UPTO + r"""find_disk() {
   for d in /sys/bus/usb/devices/*; do
     [ "$(cat "$d/idVendor" 2>/dev/null):$(cat "$d/idProduct" 2>/dev/null)" = 46f4:0001 ] && { DEV=${d##*/}; return 0; }
   done; return 1
@@ -43,25 +43,7 @@ upto 30 find_disk || { echo "NO STICK"; exit 1; }
 upto 30 test -e /sys/bus/usb/devices/$DEV:1.0/driver
 echo "STICK AT $DEV driver $(basename $(readlink /sys/bus/usb/devices/$DEV:1.0/driver))"
 mkdir -p /run/failberry /var/lib/failberry
-cat > /t/f.ini <<EOF
-[general]
-dry_run = true
-log_level = debug
-control_socket = /run/failberry/control.sock
-state_dir = /var/lib/failberry
-[modem]
-apn = internet
-device = $DEV
-profile = zte
-command_timeout = 2s
-[uplink.cellular]
-interface = ppp0
-kind = ppp
-priority = 10
-[health]
-enabled = false
-EOF
-export FAILBERRY_TEST_MODESWITCH=46f4:0001=0403:6001
+""" + systest.failberry_ini() + r"""export FAILBERRY_TEST_MODESWITCH=46f4:0001=0403:6001
 echo "PHASE never"
 failberryd --config /t/f.ini 2>&1 | sed 's/^/D /' &
 i=0
@@ -83,36 +65,23 @@ done
 """
 
 
-def skip(why):
-    print(f"SKIP: {why}")
-    sys.exit(77)
-
-
 def main():
-    if len(sys.argv) != 4:
-        print(__doc__, file=sys.stderr)
-        return 2
-    arch, daemon, ctl = sys.argv[1:]
+    arch, daemon, ctl = systest.args(__doc__, 3)
     tag = f"modeswitch_daemon[{arch}]"
-    if os.geteuid() != 0:
-        skip(f"{tag}: needs root (kernel cache under /var/cache)")
+    systest.require_root(tag)
     for b in (daemon, ctl):
         if not os.path.isfile(b):
-            skip(f"{tag}: {b} not built")
+            systest.skip(f"{tag}: {b} not built")
     fbguest.exit_on_signals()
     try:
         fbguest.prepare(arch)
     except fbguest.GuestUnavailable as e:
-        skip(f"{tag}: {e}")
+        systest.skip(f"{tag}: {e}")
     echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
-    results, output, t0 = [], "", time.monotonic()
-
-    def check(ok, name, detail=""):
-        results.append(bool(ok))
-        print(f"{'PASS' if ok else 'FAIL'}: {tag} {name}{': ' + detail if detail else ''}", flush=True)
+    check, output = systest.Checks(tag), ""
 
     with tempfile.TemporaryDirectory(prefix="fbmsd-") as tmp:
-        sim = Sim(tmp)
+        sim = systest.ModemSim(tmp, "zte")
         disk = os.path.join(tmp, "stick.img")
         with open(disk, "wb") as f:
             f.truncate(1024 * 1024)  # 1 MiB of zeros: the "CD-ROM"
@@ -163,7 +132,7 @@ def main():
                 check(m.group(1) == "home", "registration in status", m.group(0))
                 output = g.output
         except fbguest.GuestUnavailable as e:
-            skip(f"{tag}: {e}")
+            systest.skip(f"{tag}: {e}")
         except fbguest.GuestError as e:
             output = e.output
             check(False, "guest", str(e).splitlines()[0])
@@ -171,11 +140,7 @@ def main():
             if relay:
                 relay.close()
             sim.close()
-    failed = results.count(False)
-    if failed and output:
-        print(f"--- guest console ({tag}) ---\n{output}\n--- end ---", file=sys.stderr)
-    print(f"{tag}: {len(results) - failed} passed, {failed} failed in {time.monotonic() - t0:.1f}s")
-    return 1 if failed or not results else 0
+    return check.end(output, need_one=True)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import os, shutil, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "guest"))
 import fbguest  # noqa: E402
+import systest  # noqa: E402
 
 MODULES = ["ppp_generic", "ppp_async"]
 SCRIPT = r"""
@@ -59,28 +60,19 @@ def arm64_pppd():
     return os.path.join(cache, "usr/sbin/pppd")
 
 
-def skip(reason):
-    print(f"SKIPPED: {reason}", file=sys.stderr)
-    sys.exit(77)
-
-
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in fbguest.ARCHES:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
-        return 2
-    arch, binary, pppd = sys.argv[1:]
+    arch, binary, pppd = systest.args(__doc__, 3)
     tag = f"ppp_guest[{arch}]"
-    if os.geteuid() != 0:
-        skip(f"{tag}: needs root (kernel cache under /var/cache)")
+    systest.require_root(tag)
     fbguest.exit_on_signals()
     if pppd == "auto":
         try:
             pppd = "/usr/sbin/pppd" if arch == "x86_64" else arm64_pppd()
         except fbguest.GuestUnavailable as e:
-            skip(f"{tag}: {e}")
+            systest.skip(f"{tag}: {e}")
     for path in (binary, pppd):
         if not os.path.isfile(path):
-            skip(f"{tag}: missing {path}")
+            systest.skip(f"{tag}: missing {path}")
     echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
     t0 = time.monotonic()
     try:
@@ -88,7 +80,7 @@ def main():
                                  bins=[(binary, "/usr/local/bin/fb_ppp_guest_tests"), (pppd, "/usr/local/bin/pppd")],
                                  files={"/etc/ppp/pap-secrets": PAP_SECRETS})
     except fbguest.GuestUnavailable as e:
-        skip(f"{tag}: {e}")
+        systest.skip(f"{tag}: {e}")
     except fbguest.GuestError as e:
         print(f"FAIL: {tag}: {e}\n--- guest console ---\n{e.output}\n--- end ---", file=sys.stderr)
         return 1

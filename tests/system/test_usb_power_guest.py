@@ -19,10 +19,11 @@ adapter (QEMU usb-net on port 2). The test owns the usb-serial
 socket's other end and checks a line still crosses it after the last cycle.
 Prints PASS/FAIL per check; exit 0 all passed, 1 a failure, 77 skipped.
 """
-import os, secrets, sys, time
+import os, secrets, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "guest"))
 import fbguest  # noqa: E402
+import systest  # noqa: E402
 
 MODULES = ["xhci_pci", "usbserial", "ftdi_sio", "cdc_ether", "rndis_host"]
 # A USB network adapter on the hub's port 2: cutting that port must be refused.
@@ -117,30 +118,17 @@ exit $((fails > 0))
 """
 
 
-def skip(reason):
-    print(f"SKIPPED: {reason}", file=sys.stderr)
-    sys.exit(77)
-
-
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in fbguest.ARCHES:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
-        return 2
-    arch, tool = sys.argv[1:]
+    arch, tool = systest.args(__doc__, 2)
     tag = f"usb_power[{arch}]"
-    if os.geteuid() != 0:
-        skip(f"{tag}: needs root (kernel cache under /var/cache)")
+    systest.require_root(tag)
     if not os.path.isfile(tool):
-        skip(f"{tag}: usb_power_tool missing: {tool}")
+        systest.skip(f"{tag}: usb_power_tool missing: {tool}")
     fbguest.exit_on_signals()
     nonce = secrets.token_hex(6)
     script = SCRIPT.replace("@MODULES@", " ".join(MODULES)).replace("@NONCE@", nonce)
     echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
-    results, output, rc, t0 = [], "", None, time.monotonic()
-
-    def check(ok, name, detail=""):
-        results.append(ok)
-        print(f"{'PASS' if ok else 'FAIL'}: {tag} {name}{': ' + detail if detail else ''}", flush=True)
+    check, output, rc = systest.Checks(tag), "", None
 
     try:
         with fbguest.Guest(arch, script, bins=[(tool, "/usr/local/bin/usb_power_tool")], modules=MODULES,
@@ -157,26 +145,15 @@ def main():
                 serial = False
             rc, output = g.wait()
     except fbguest.GuestUnavailable as e:
-        skip(f"{tag}: {e}")
+        systest.skip(f"{tag}: {e}")
     except fbguest.GuestError as e:
         output = e.output
         check(False, "guest_run", str(e))
         serial = False
-    reported = {}
-    for line in output.splitlines():
-        p = line.split(" ", 3)
-        if len(p) >= 3 and p[0] == "CHECK":
-            reported[p[1]] = (p[2] == "PASS", p[3] if len(p) > 3 else "")
-    reported["serial_after"] = (serial, "host read the guest's line after the cycles" if serial else "no line")
-    for name in CHECKS:
-        ok, detail = reported.get(name, (False, "not reported by the guest"))
-        check(ok, name, detail)
+    check.guest_said(output, CHECKS,
+                     {"serial_after": (serial, "host read the guest's line after the cycles" if serial else "no line")})
     check(rc == 0, "guest_script_exit", f"rc={rc}")
-    failed = results.count(False)
-    if failed and output:
-        print(f"--- guest console ({tag}) ---\n{output}\n--- end ---", file=sys.stderr)
-    print(f"{tag}: {len(results) - failed} passed, {failed} failed in {time.monotonic() - t0:.1f}s")
-    return 1 if failed else 0
+    return check.end(output)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ import os, re, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "system", "guest"))
 import fbguest  # noqa: E402
+import systest  # noqa: E402
 
 MODULES = ["xhci_pci", "usb_storage", "sd_mod", "usbserial", "ftdi_sio"]
 WAIT_MS = 3000
@@ -76,37 +77,22 @@ exit $fails
 """
 
 
-def skip(reason):
-    print(f"SKIPPED: {reason}", file=sys.stderr)
-    sys.exit(77)
-
-
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in fbguest.ARCHES:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
-        return 2
-    arch, tool = sys.argv[1:]
+    arch, tool = systest.args(__doc__, 2)
     tag = f"guest_modeswitch[{arch}]"
-    if os.geteuid() != 0:
-        skip(f"{tag}: needs root (apt-get, kernel cache under /var/cache)")
+    systest.require_root(tag, "apt-get, kernel cache under /var/cache")
     if not os.path.isfile(tool):
-        skip(f"{tag}: fb_modeswitch_tool missing: {tool}" +
-             (" (run tests/cross/build.sh arm64)" if arch == "arm64" else ""))
+        systest.skip(f"{tag}: fb_modeswitch_tool missing: {tool}" +
+                     (" (run tests/cross/build.sh arm64)" if arch == "arm64" else ""))
     fbguest.exit_on_signals()
     try:
         fbguest.prepare(arch)
     except fbguest.GuestUnavailable as e:
-        skip(f"{tag}: {e}")
+        systest.skip(f"{tag}: {e}")
 
-    results = []
-
-    def check(ok, name, detail=""):
-        results.append(ok)
-        print(f"{'PASS' if ok else 'FAIL'}: {tag} {name}{': ' + detail if detail else ''}", flush=True)
-
+    check = systest.Checks(tag)
     script = GUEST_SCRIPT.replace("@MODULES@", " ".join(MODULES)).replace("@WAIT@", str(WAIT_MS))
     echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
-    t0 = time.monotonic()
     output, rc = "", None
     with tempfile.TemporaryDirectory(prefix="fb-modeswitch-") as tmp:
         disk = os.path.join(tmp, "stick.img")
@@ -132,20 +118,13 @@ def main():
                     check(False, "swap_devices", str(e))
                 rc, output = g.wait()
         except fbguest.GuestUnavailable as e:
-            skip(f"{tag}: {e}")
+            systest.skip(f"{tag}: {e}")
         except fbguest.GuestError as e:
             output = e.output
             check(False, "guest_run", str(e))
-    total = time.monotonic() - t0
+    total = time.monotonic() - check.t0
 
-    reported = {}
-    for line in output.splitlines():
-        p = line.split(" ", 3)
-        if len(p) >= 3 and p[0] == "CHECK":
-            reported[p[1]] = (p[2] == "PASS", p[3] if len(p) > 3 else "")
-    for name in ("found", "bound_before", "detached_after", "still_there"):
-        ok, detail = reported.get(name, (False, "not reported by the guest"))
-        check(ok, name, detail)
+    reported = check.guest_said(output, ("found", "bound_before", "detached_after", "still_there"))
     dev = re.search(r"CHECK found PASS 46f4:0001 at (\S+)", output)
     dev = dev.group(1) if dev else "?"
     tool_rc = re.search(r"TOOL-RC=(\d+)", output)
@@ -199,11 +178,7 @@ def main():
           next((l for l in out2 if l.startswith("found")), "no 'found' line"))
     check(rc == 0, "guest_script_exit", f"rc={rc}")
     print(f"TIMING: {tag} total={total:.1f}s")
-    failed = results.count(False)
-    if failed and output:
-        print(f"--- guest console ({tag}) ---\n{output}\n--- end ---", file=sys.stderr)
-    print(f"{tag}: {len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.end(output, timed=False)
 
 
 if __name__ == "__main__":
