@@ -255,7 +255,7 @@ def main():
         if not os.path.isfile(b):
             systest.skip(f"{tag}: {b} not built")
     echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
-    check, output = systest.Checks(tag), ""
+    check = systest.Checks(tag)
 
     def link_down(g, reason_re, what):
         """The daemon's log names the reason; the ladder's first rung for it is a redial."""
@@ -367,13 +367,13 @@ def main():
                               "firmware_hang: status reports the power cycle",
                               j.get("recovery", {}).get("last_power_cycle", ""))
                 g.expect(r"^SCRIPT DONE", 120)
-                rc, output = g.wait()
+                rc, check.output = g.wait()
                 check(rc == 0, "guest script finished", f"rc={rc}")
                 relay.close()
         except fbguest.GuestUnavailable as e:
             systest.skip(f"{tag}: {e}")
         except fbguest.GuestError as e:
-            output = e.output
+            check.output = e.output
             check(False, "guest", str(e).splitlines()[0])
         finally:
             stop.set()
@@ -381,7 +381,7 @@ def main():
             print(f"INFO: {tag} hardware model events: {events}")
             if os.environ.get("FBCELL_TRACE_COPY") and os.path.exists(trace):
                 shutil.copyfile(trace, os.environ["FBCELL_TRACE_COPY"])
-    return check.end(output, console=bool(os.environ.get("FBGUEST_VERBOSE")), need_one=True)
+    return check.end(console=bool(os.environ.get("FBGUEST_VERBOSE")), need_one=True)
 
 
 if __name__ == "__main__":

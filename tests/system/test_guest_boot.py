@@ -85,8 +85,8 @@ def main():
               .replace("@EXPECT@", shlex.quote(expect)).replace("@NONCE@", nonce))
     check = systest.Checks(tag)
     echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
-    output, rc, g = "", None, None
-    try:
+    rc, g = None, None
+    with check.guest():
         with fbguest.Guest(arch, script, bins=[(binary, "/usr/local/bin/failberryd")], modules=MODULES, echo=echo) as g:
             try:  # the test's end of the guest's ttyUSB: a line each way, then the guest's ack
                 got = g.serial_readline(timeout=200).decode(errors="replace")
@@ -98,22 +98,17 @@ def main():
                 check(False, "serial_exchange", str(e))
             usb = g.monitor("info usb")
             check("Hub" in usb and "Serial" in usb, "monitor_info_usb", " | ".join(usb.split("\n")[:3]))
-            rc, output = g.wait()
-    except fbguest.GuestUnavailable as e:
-        systest.skip(f"{tag}: {e}")
-    except fbguest.GuestError as e:
-        output = e.output
-        check(False, "guest_run", str(e))
+            rc, check.output = g.wait()
     total = time.monotonic() - check.t0
 
     check(g is not None and g.t_init is not None, "boot_to_init",
           f"{g.t_init:.1f}s host, guest uptime {g.uptime_at_init}s" if g and g.t_init else "no /init")
-    check.guest_said(output, GUEST_CHECKS)
+    check.guest_said(check.output, GUEST_CHECKS)
     check(rc == 0, "guest_script_exit", f"rc={rc}")
     if g and g.t_init:
         print(f"TIMING: {tag} boot_to_init={g.t_init:.2f}s guest_uptime_at_init={g.uptime_at_init}s "
               f"total={total:.1f}s initrd={g.initrd_size} bytes")
-    return check.end(output, timed=False)
+    return check.end(timed=False)
 
 
 if __name__ == "__main__":

@@ -92,11 +92,10 @@ def main():
             systest.skip(f"{tag}: {b} not built")
     fbguest.exit_on_signals()
     echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
-    check, output = systest.Checks(tag), ""
+    check = systest.Checks(tag)
 
     with tempfile.TemporaryDirectory(prefix="fbmodem-") as tmp:
-        sim = systest.ModemSim(tmp, "zte")
-        try:
+        with systest.ModemSim(tmp, "zte") as sim, check.guest("guest", first_line=True):
             script = SCRIPT.replace("@MODULES@", " ".join(MODULES))
             bins = [(daemon, "/usr/local/bin/failberryd"), (ctl, "/usr/local/bin/failberryctl")]
             with fbguest.Guest(arch, script, bins=bins, modules=MODULES, echo=echo, timeout=420,
@@ -132,15 +131,8 @@ def main():
                       "CD-ROM queried again and left off", f"queries {out.count('-> AT+ZCDRUN=4')}")
                 m = g.expect(r"S +registration .*CD-ROM (\S+?)(: .*)?$", 120)
                 check(m.group(1) == "off", "status after the replug", m.group(0))
-                output = g.output
-        except fbguest.GuestUnavailable as e:
-            systest.skip(f"{tag}: {e}")
-        except fbguest.GuestError as e:
-            output = e.output
-            check(False, "guest", str(e).splitlines()[0])
-        finally:
-            sim.close()
-    return check.end(output, need_one=True)
+                check.output = g.output
+    return check.end(need_one=True)
 
 
 if __name__ == "__main__":

@@ -78,10 +78,9 @@ def main():
     except fbguest.GuestUnavailable as e:
         systest.skip(f"{tag}: {e}")
     echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
-    check, output = systest.Checks(tag), ""
+    check = systest.Checks(tag)
 
     with tempfile.TemporaryDirectory(prefix="fbmsd-") as tmp:
-        sim = systest.ModemSim(tmp, "zte")
         disk = os.path.join(tmp, "stick.img")
         with open(disk, "wb") as f:
             f.truncate(1024 * 1024)  # 1 MiB of zeros: the "CD-ROM"
@@ -90,7 +89,7 @@ def main():
                 "-device", "usb-storage,bus=xhci.0,port=1.2,drive=fbstick,removable=on,id=fbstickdev",
                 "-chardev", f"socket,id=fbmodem,path={modem_sock},server=on,wait=off"]
         relay = None
-        try:
+        with systest.ModemSim(tmp, "zte") as sim, check.guest("guest", first_line=True):
             script = SCRIPT.replace("@MODULES@", " ".join(MODULES))
             bins = [(daemon, "/usr/local/bin/failberryd"), (ctl, "/usr/local/bin/failberryctl")]
             with fbguest.Guest(arch, script, bins=bins, modules=MODULES, echo=echo, timeout=500,
@@ -130,17 +129,10 @@ def main():
                       m.group(1))
                 m = g.expect(r"S +registration (\S+), operator (.*), signal", 180)
                 check(m.group(1) == "home", "registration in status", m.group(0))
-                output = g.output
-        except fbguest.GuestUnavailable as e:
-            systest.skip(f"{tag}: {e}")
-        except fbguest.GuestError as e:
-            output = e.output
-            check(False, "guest", str(e).splitlines()[0])
-        finally:
-            if relay:
-                relay.close()
-            sim.close()
-    return check.end(output, need_one=True)
+                check.output = g.output
+        if relay:
+            relay.close()
+    return check.end(need_one=True)
 
 
 if __name__ == "__main__":

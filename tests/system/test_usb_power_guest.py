@@ -128,9 +128,9 @@ def main():
     nonce = secrets.token_hex(6)
     script = SCRIPT.replace("@MODULES@", " ".join(MODULES)).replace("@NONCE@", nonce)
     echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
-    check, output, rc = systest.Checks(tag), "", None
+    check, rc, serial = systest.Checks(tag), None, False
 
-    try:
+    with check.guest():
         with fbguest.Guest(arch, script, bins=[(tool, "/usr/local/bin/usb_power_tool")], modules=MODULES,
                            echo=echo, timeout=300, qemu_args=QEMU_ARGS) as g:
             # The guest writes its nonce through the port after the power cycles: the
@@ -143,17 +143,11 @@ def main():
                 serial = True
             except fbguest.GuestError:
                 serial = False
-            rc, output = g.wait()
-    except fbguest.GuestUnavailable as e:
-        systest.skip(f"{tag}: {e}")
-    except fbguest.GuestError as e:
-        output = e.output
-        check(False, "guest_run", str(e))
-        serial = False
-    check.guest_said(output, CHECKS,
+            rc, check.output = g.wait()
+    check.guest_said(check.output, CHECKS,
                      {"serial_after": (serial, "host read the guest's line after the cycles" if serial else "no line")})
     check(rc == 0, "guest_script_exit", f"rc={rc}")
-    return check.end(output)
+    return check.end()
 
 
 if __name__ == "__main__":

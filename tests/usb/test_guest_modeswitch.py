@@ -93,7 +93,7 @@ def main():
     check = systest.Checks(tag)
     script = GUEST_SCRIPT.replace("@MODULES@", " ".join(MODULES)).replace("@WAIT@", str(WAIT_MS))
     echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
-    output, rc = "", None
+    rc = None
     with tempfile.TemporaryDirectory(prefix="fb-modeswitch-") as tmp:
         disk = os.path.join(tmp, "stick.img")
         with open(disk, "wb") as f:
@@ -103,7 +103,7 @@ def main():
         qemu = ["-drive", f"if=none,id=fbstick,format=raw,file={disk}",
                 "-device", "usb-storage,bus=xhci.0,port=1.2,drive=fbstick,removable=on,id=fbstickdev",
                 "-chardev", "null,id=fbnull"]
-        try:
+        with check.guest():
             with fbguest.Guest(arch, script, bins=[(tool, "/usr/local/bin/fb_modeswitch_tool")], modules=MODULES,
                                qemu_args=qemu, timeout=110, echo=echo) as g:
                 try:
@@ -116,13 +116,9 @@ def main():
                           f"device_del: {gone or 'ok'}; device_add: {plugged or 'ok'}")
                 except fbguest.GuestError as e:
                     check(False, "swap_devices", str(e))
-                rc, output = g.wait()
-        except fbguest.GuestUnavailable as e:
-            systest.skip(f"{tag}: {e}")
-        except fbguest.GuestError as e:
-            output = e.output
-            check(False, "guest_run", str(e))
+                rc, check.output = g.wait()
     total = time.monotonic() - check.t0
+    output = check.output
 
     reported = check.guest_said(output, ("found", "bound_before", "detached_after", "still_there"))
     dev = re.search(r"CHECK found PASS 46f4:0001 at (\S+)", output)
@@ -178,7 +174,7 @@ def main():
           next((l for l in out2 if l.startswith("found")), "no 'found' line"))
     check(rc == 0, "guest_script_exit", f"rc={rc}")
     print(f"TIMING: {tag} total={total:.1f}s")
-    return check.end(output, timed=False)
+    return check.end(timed=False)
 
 
 if __name__ == "__main__":

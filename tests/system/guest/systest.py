@@ -5,8 +5,9 @@ the stick behind the guest's usb-serial port (ModemSim). For the guest script: t
 helpers (SH_UPTO, SH_FIND_HUB) and failberryd's INI for the stick at $DEV
 (failberry_ini()), pasted into the script text.
 """
-import json, os, socket, subprocess, sys, time
+import contextlib, json, os, socket, subprocess, sys, time
 
+import fbguest
 from fbguest import ARCHES
 
 MODEMSIM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "modem", "modemsim.py")
@@ -112,14 +113,20 @@ class ModemSim:
         self.proc.kill()
         self.proc.wait()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
 
 class Checks:
     """A test's PASS/FAIL lines, each `TAG NAME: detail`. end() shows the guest console
-    when a check failed (or always, with console), prints the count and returns the exit
-    code: 1 when a check failed (or none ran, with need_one), else 0."""
+    (self.output) when a check failed (or always, with console), prints the count and
+    returns the exit code: 1 when a check failed (or none ran, with need_one), else 0."""
 
     def __init__(self, tag):
-        self.tag, self.results, self.t0 = tag, [], time.monotonic()
+        self.tag, self.results, self.t0, self.output = tag, [], time.monotonic(), ""
 
     def __call__(self, ok, name, detail=""):
         self.results.append(bool(ok))
@@ -139,8 +146,22 @@ class Checks:
             self(ok, name, detail)
         return reported
 
-    def end(self, output, timed=True, console=False, need_one=False):
+    @contextlib.contextmanager
+    def guest(self, name="guest_run", first_line=False):
+        """Around a guest's run: a guest that cannot run here skips the test; one that
+        fails is the failed check `name` (with first_line, the error's first line only)
+        and its console is kept for end()."""
+        try:
+            yield
+        except fbguest.GuestUnavailable as e:
+            skip(f"{self.tag}: {e}")
+        except fbguest.GuestError as e:
+            self.output = e.output
+            self(False, name, str(e).splitlines()[0] if first_line else str(e))
+
+    def end(self, timed=True, console=False, need_one=False):
         failed = self.results.count(False)
+        output = self.output
         if (failed or console) and output:
             print(f"--- guest console ({self.tag}) ---\n{output}\n--- end ---", file=sys.stderr)
         took = f" in {time.monotonic() - self.t0:.1f}s" if timed else ""
