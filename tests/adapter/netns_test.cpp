@@ -15,9 +15,7 @@ using namespace std::chrono_literals;
 using fb::test::NetNamespace;
 
 namespace {
-struct RootCheck {
-  RootCheck() { fb::test::require_root("the namespace adapter tests"); }
-} root_check;
+const fb::test::RootRequired root_required("the namespace adapter tests");
 }  // namespace
 
 TEST_CASE("a fresh namespace has only loopback, up, and is isolated from the host") {

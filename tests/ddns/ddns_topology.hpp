@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "fake_server.hpp"
 #include "netns.hpp"
 #include "ns_must.hpp"
 
@@ -14,20 +15,14 @@ inline constexpr const char* kServerIp = "198.51.100.10";
 // pi: fbA 10.0.1.2 (default route), fbB 10.0.2.2 (its own table, used by
 // sockets bound to fbB). server: fbAs 10.0.1.1, fbBs 10.0.2.1, lo 198.51.100.10.
 inline void build_topology(const NetNamespace& pi, const NetNamespace& srv) {
-  must(pi, {"ip", "link", "add", "fbA", "type", "veth", "peer", "name", "fbAs", "netns", srv.name()});
-  must(pi, {"ip", "link", "add", "fbB", "type", "veth", "peer", "name", "fbBs", "netns", srv.name()});
+  veth_pair(pi, "fbA", srv, "fbAs", "10.0.1");
+  veth_pair(pi, "fbB", srv, "fbBs", "10.0.2");
   for (const auto* ns : {&pi, &srv})
     must(*ns, {"sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0"});
   must(pi, {"sysctl", "-qw", "net.ipv4.conf.fbA.rp_filter=0", "net.ipv4.conf.fbB.rp_filter=0",
             "net.ipv4.conf.fbB.promote_secondaries=1"});
   must(srv, {"sysctl", "-qw", "net.ipv4.conf.fbAs.rp_filter=0", "net.ipv4.conf.fbBs.rp_filter=0"});
-  must(pi, {"ip", "addr", "add", "10.0.1.2/24", "dev", "fbA"});
-  must(pi, {"ip", "addr", "add", "10.0.2.2/24", "dev", "fbB"});
-  must(srv, {"ip", "addr", "add", "10.0.1.1/24", "dev", "fbAs"});
-  must(srv, {"ip", "addr", "add", "10.0.2.1/24", "dev", "fbBs"});
   must(srv, {"ip", "addr", "add", std::string(kServerIp) + "/32", "dev", "lo"});
-  for (const char* l : {"fbA", "fbB"}) must(pi, {"ip", "link", "set", l, "up"});
-  for (const char* l : {"fbAs", "fbBs"}) must(srv, {"ip", "link", "set", l, "up"});
   must(pi, {"ip", "route", "add", "default", "via", "10.0.1.1", "dev", "fbA"});
   // Uplink B's own table, as netcfg sets up per uplink: a device route (like a
   // ppp peer route, it survives address changes), reached by sockets bound to
@@ -35,6 +30,15 @@ inline void build_topology(const NetNamespace& pi, const NetNamespace& srv) {
   must(pi, {"ip", "route", "add", "default", "dev", "fbB", "table", "102"});
   must(pi, {"ip", "rule", "add", "oif", "fbB", "lookup", "102", "pref", "1000"});
   must(pi, {"ip", "rule", "add", "from", "10.0.2.0/24", "lookup", "102", "pref", "1001"});
+}
+
+// The fake DDNS server inside `srv` on kServerIp (its certificate names it).
+inline FakeServerOptions server_options(const NetNamespace& srv) {
+  FakeServerOptions o;
+  o.listen = kServerIp;
+  o.ips = {"127.0.0.1", kServerIp};
+  o.wrap = {"ip", "netns", "exec", srv.name()};
+  return o;
 }
 
 }  // namespace fb::test

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "fb/core/ddns_scheduler.hpp"
+#include "log_capture.hpp"
 
 using namespace std::chrono_literals;
 using fb::Duration;
@@ -36,15 +37,7 @@ Reply reply(Outcome o, const char* address = nullptr) {
 
 struct Harness {
   explicit Harness(DdnsMode mode = DdnsMode::source_address, DdnsPolicy policy = DdnsPolicy{}, double r = 0.0)
-      : rnd(r), scheduler("ddns[www.example.com]", mode, policy, [this] { return rnd; }) {
-    fb::logging::set_capture([this](fb::Level, std::string_view line) { lines.emplace_back(line); });
-    fb::logging::set_threshold(fb::Level::debug);
-  }
-  ~Harness() {
-    fb::logging::set_capture(nullptr);
-    fb::logging::set_threshold(fb::Level::info);
-  }
-
+      : rnd(r), scheduler("ddns[www.example.com]", mode, policy, [this] { return rnd; }) {}
   void feed(const fb::core::DdnsEvent& e) {
     for (const auto& a : scheduler.handle(e, time.now())) apply(a);
   }
@@ -62,16 +55,11 @@ struct Harness {
         pending_set.reset();
       }
     } else if (auto* t = std::get_if<act::ArmTimer>(&a)) {
-      if (timer) time.cancel(timer);
       armed_at = time.now();
       deadline = t->deadline;
-      timer = time.arm(t->deadline, [this] {
-        timer = 0;
-        feed(ev::TimerFired{});
-      });
+      timer.arm(t->deadline, [this] { feed(ev::TimerFired{}); });
     } else if (std::holds_alternative<act::CancelTimer>(a)) {
-      if (timer) time.cancel(timer);
-      timer = 0;
+      timer.cancel();
     } else if (auto* p = std::get_if<act::Persist>(&a)) {
       persisted.push_back(p->published.text());
     } else if (auto* r = std::get_if<act::Report>(&a)) {
@@ -94,22 +82,19 @@ struct Harness {
     feed(ev::SetFinished{std::move(r)});
   }
   Duration timer_delay() const { return std::chrono::duration_cast<Duration>(deadline - armed_at); }
-  bool log_has(const std::string& needle) const {
-    for (const auto& l : lines)
-      if (l.find(needle) != std::string::npos) return true;
-    return false;
-  }
+  bool log_has(const std::string& needle) const { return log.said(needle); }
 
+  fb::test::LogCapture log{fb::Level::debug};
   double rnd;
   fb::VirtualTime time;
   DdnsScheduler scheduler;
   bool in_flight = false;
   std::optional<IpAddress> pending_set;
   int gets = 0, sets = 0;
-  std::vector<std::string> set_addresses, persisted, lines;
+  std::vector<std::string> set_addresses, persisted;
   std::vector<fb::TimePoint> sent_at;
   std::vector<fb::core::DdnsStatus> reports;
-  fb::TimerId timer = 0;
+  fb::OneShot timer{time};
   fb::TimePoint armed_at{}, deadline{};
 };
 
@@ -289,7 +274,7 @@ TEST_CASE("a wrong secret stops everything until the config is reloaded") {
   CHECK(h.scheduler.state() == State::auth_failed);
   CHECK(h.scheduler.status().code == "DDNS_AUTH_FAILED");
   CHECK(h.reports.back().code == "DDNS_AUTH_FAILED");
-  CHECK(h.timer == 0);
+  CHECK_FALSE(h.timer.armed());
   h.feed(ev::AddressChanged{ip("10.64.0.8")});
   h.feed(ev::AddressLost{});
   h.feed(ev::AddressChanged{ip("10.64.0.9")});
@@ -344,7 +329,7 @@ TEST_CASE("no address on the uplink: no requests; the address coming back: a get
   h.answer_get(reply(Outcome::observed, "203.0.113.7"));
   h.feed(ev::AddressLost{});
   CHECK(h.scheduler.state() == State::waiting_for_address);
-  CHECK(h.timer == 0);
+  CHECK_FALSE(h.timer.armed());
   h.time.advance(6h);
   CHECK(h.gets == 1);
   h.feed(ev::AddressChanged{ip("10.64.0.8")});
@@ -357,7 +342,7 @@ TEST_CASE("the address lost while a request is out: no backoff, just wait") {
   h.feed(ev::AddressLost{});
   h.answer_get(reply(Outcome::network_error));
   CHECK(h.scheduler.state() == State::waiting_for_address);
-  CHECK(h.timer == 0);
+  CHECK_FALSE(h.timer.armed());
 }
 
 TEST_CASE("a transient failure caused by an address change retries once, at once") {
@@ -426,9 +411,9 @@ TEST_CASE("every transition is logged with the object's name, the event and the 
   CHECK(h.log_has("ddns[www.example.com]: idle --start(published none)--> querying"));
   CHECK(h.log_has("ddns[www.example.com]: querying --get_finished(observed 203.0.113.7)--> updating"));
   CHECK(h.log_has("ddns[www.example.com]: updating --set_finished(DDNS_THROTTLED)--> backoff [DDNS_THROTTLED]"));
-  std::size_t before = h.lines.size();
+  std::size_t before = h.log.lines.size();
   h.feed(ev::AddressChanged{ip("10.1.1.1")});  // a self-transition: logged too (debug)
-  CHECK(h.lines.size() == before + 1);
+  CHECK(h.log.lines.size() == before + 1);
 }
 
 TEST_CASE("random event storms: one request in flight at most, no undefined transitions, one timer") {
@@ -512,7 +497,7 @@ TEST_CASE("ddns-update clears a backoff, joins a get in flight, and adds nothing
   h.feed(ev::UpdateRequested{});
   CHECK(h.scheduler.state() == State::querying);
   CHECK(h.scheduler.status().failures == 0);
-  CHECK(h.timer == 0);  // the backoff timer is gone
+  CHECK_FALSE(h.timer.armed());  // the backoff timer is gone
   // A second request while the get is out: no second get, still one set after it.
   h.feed(ev::UpdateRequested{});
   CHECK(h.gets == 2);

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "fb/core/failover_policy.hpp"
+#include "log_capture.hpp"
 
 using namespace std::chrono_literals;
 using fb::core::FailoverPolicy;
@@ -19,10 +20,7 @@ constexpr std::size_t kWired = 0, kCell = 1, kThird = 2;
 struct Harness {
   explicit Harness(PolicySettings settings,
                    std::vector<PolicyUplink> uplinks = {{"wired", 10, false}, {"cellular", 20, true}})
-      : policy(std::move(uplinks), settings) {
-    fb::logging::set_capture([this](fb::Level, std::string_view line) { lines.emplace_back(line); });
-  }
-  ~Harness() { fb::logging::set_capture(nullptr); }
+      : policy(std::move(uplinks), settings) {}
   void feed(const fb::core::PolicyEvent& e) {
     for (const auto& a : policy.handle(e, time.now())) apply(a);
   }
@@ -33,14 +31,9 @@ struct Harness {
     } else if (auto* f = std::get_if<act::FlushConntrack>(&a)) {
       flushed.push_back(f->index);
     } else if (auto* t = std::get_if<act::ArmTimer>(&a)) {
-      if (timer) time.cancel(timer);
-      timer = time.arm(t->deadline, [this] {
-        timer = 0;
-        feed(ev::TimerFired{});
-      });
+      timer.arm(t->deadline, [this] { feed(ev::TimerFired{}); });
     } else if (std::holds_alternative<act::CancelTimer>(a)) {
-      if (timer) time.cancel(timer);
-      timer = 0;
+      timer.cancel();
     } else if (std::holds_alternative<act::Report>(a)) {
       ++reports;
     }
@@ -49,13 +42,13 @@ struct Harness {
     feed(ev::UplinkChanged{i, usable, reason ? reason : (usable ? "PROBES_OK" : "PROBES_FAILED")});
   }
 
+  fb::test::LogCapture log;
   fb::VirtualTime time;
+  fb::OneShot timer{time};
   FailoverPolicy policy;
   std::optional<std::size_t> route;
   std::vector<std::size_t> routes, flushed;
   int reports = 0;
-  fb::TimerId timer = 0;
-  std::vector<std::string> lines;
 };
 
 PolicySettings router(fb::Duration hold = 30s, bool flush = true) {
@@ -209,7 +202,7 @@ TEST_CASE("an out-of-range index is a logged caller bug, not a crash") {
   h.feed(ev::Override{7});
   CHECK_FALSE(h.route);
   bool logged = false;
-  for (const auto& l : h.lines) logged |= l.find("BUG") != std::string::npos;
+  for (const auto& l : h.log.lines) logged |= l.find("BUG") != std::string::npos;
   CHECK(logged);
 }
 

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "fb/core/uplink_tracker.hpp"
+#include "log_capture.hpp"
 
 using namespace std::chrono_literals;
 using fb::core::TrackerPolicy;
@@ -18,14 +19,7 @@ namespace act = fb::core::tracker_action;
 namespace {
 
 struct Harness {
-  explicit Harness(TrackerPolicy policy) : tracker("uplink[wired]", policy) {
-    fb::logging::set_capture([this](fb::Level, std::string_view line) { lines.emplace_back(line); });
-    fb::logging::set_threshold(fb::Level::debug);
-  }
-  ~Harness() {
-    fb::logging::set_capture(nullptr);
-    fb::logging::set_threshold(fb::Level::info);
-  }
+  explicit Harness(TrackerPolicy policy) : tracker("uplink[wired]", policy) {}
   void feed(const fb::core::TrackerEvent& e) {
     for (const auto& a : tracker.handle(e, time.now())) apply(a);
   }
@@ -50,14 +44,9 @@ struct Harness {
       round_timer = 0;
       ++rounds_cancelled;
     } else if (auto* t = std::get_if<act::ArmTimer>(&a)) {
-      if (timer) time.cancel(timer);
-      timer = time.arm(t->deadline, [this] {
-        timer = 0;
-        feed(ev::TimerFired{});
-      });
+      timer.arm(t->deadline, [this] { feed(ev::TimerFired{}); });
     } else if (std::holds_alternative<act::CancelTimer>(a)) {
-      if (timer) time.cancel(timer);
-      timer = 0;
+      timer.cancel();
     } else if (auto* r = std::get_if<act::Report>(&a)) {
       reports.push_back(r->status.state);
       reasons.push_back(r->status.reason);
@@ -67,13 +56,11 @@ struct Harness {
     feed(ev::Link{true});
     feed(ev::Address{true});
   }
-  bool log_has(const std::string& needle) const {
-    for (const auto& l : lines)
-      if (l.find(needle) != std::string::npos) return true;
-    return false;
-  }
+  bool log_has(const std::string& needle) const { return log.said(needle); }
 
+  fb::test::LogCapture log{fb::Level::debug};
   fb::VirtualTime time;
+  fb::OneShot timer{time};
   UplinkTracker tracker;
   std::deque<int> answers;  // per round, then default_answer
   int default_answer = 2;
@@ -82,8 +69,8 @@ struct Harness {
   int rounds_started = 0, rounds_cancelled = 0;
   std::vector<fb::TimePoint> round_starts;
   std::vector<UplinkHealth> reports;
-  std::vector<std::string> reasons, lines;
-  fb::TimerId timer = 0, round_timer = 0;
+  std::vector<std::string> reasons;
+  fb::TimerId round_timer = 0;
 };
 
 TrackerPolicy probed(int targets = 2, int up = 3, int down = 3, int reliability = 1) {

@@ -24,9 +24,7 @@ using fb::test::NetNamespace;
 
 namespace {
 
-struct RootCheck {
-  RootCheck() { fb::test::require_root("the arrival uplink test"); }
-} root_check;
+const fb::test::RootRequired root_required("the arrival uplink test");
 
 // A Route53 health checker's request, as PROTOCOLS.md §2 describes it.
 std::optional<fb::test::HttpReply> route53_check(const std::string& address, const std::string& target = "/health") {
@@ -59,14 +57,8 @@ std::optional<fb::test::HttpReply> ask_until(const std::string& address,
 TEST_CASE("a check reaching the wired address and one reaching the cellular address get their own uplink") {
   NetNamespace pi("ddns-wiring-pi");
   NetNamespace net("ddns-wiring-net");
-  must(pi, {"ip", "link", "add", "fbW", "type", "veth", "peer", "name", "fbWs", "netns", net.name()});
-  must(pi, {"ip", "link", "add", "fbC", "type", "veth", "peer", "name", "fbCs", "netns", net.name()});
-  must(pi, {"ip", "addr", "add", "10.0.1.2/24", "dev", "fbW"});
-  must(pi, {"ip", "addr", "add", "10.0.2.2/24", "dev", "fbC"});
-  must(net, {"ip", "addr", "add", "10.0.1.1/24", "dev", "fbWs"});
-  must(net, {"ip", "addr", "add", "10.0.2.1/24", "dev", "fbCs"});
-  for (const char* l : {"fbW", "fbC"}) must(pi, {"ip", "link", "set", l, "up"});
-  for (const char* l : {"fbWs", "fbCs"}) must(net, {"ip", "link", "set", l, "up"});
+  fb::test::veth_pair(pi, "fbW", net, "fbWs", "10.0.1");
+  fb::test::veth_pair(pi, "fbC", net, "fbCs", "10.0.2");
 
   fb::test::TempDir dir;
   fb::test::NotifyListener notify(dir / "notify");

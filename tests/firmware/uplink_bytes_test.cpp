@@ -40,9 +40,7 @@ using fb::test::NetNamespace;
 
 namespace {
 
-struct RootCheck {
-  RootCheck() { fb::test::require_root("the uplink bytes test"); }
-} root_check;
+const fb::test::RootRequired root_required("the uplink bytes test");
 
 std::uint64_t sysfs_counter(const NetNamespace& ns, const std::string& interface, const std::string& counter) {
   auto r = ns.exec({"cat", "/sys/class/net/" + interface + "/statistics/" + counter});

@@ -31,9 +31,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-struct RootCheck {
-  RootCheck() { fb::test::require_root("the probe tests"); }
-} root_check;
+const fb::test::RootRequired root_required("the probe tests");
 
 using fb::test::run_for;
 using fb::test::run_until;

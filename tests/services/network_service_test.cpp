@@ -37,21 +37,13 @@ namespace asio = boost::asio;
 
 namespace {
 
-struct RootCheck {
-  RootCheck() { fb::test::require_root("the NetworkService namespace test"); }
-} root_check;
+const fb::test::RootRequired root_required("the NetworkService namespace test");
 
 const std::string P = "netcfg[dry-run]: ";
 
 void build_topology(const NetNamespace& pi, const NetNamespace& peer) {
-  must(pi, {"ip", "link", "add", "fbA", "type", "veth", "peer", "name", "fbAp", "netns", peer.name()});
-  must(pi, {"ip", "link", "add", "fbB", "type", "veth", "peer", "name", "fbBp", "netns", peer.name()});
-  must(pi, {"ip", "addr", "add", "10.0.1.2/24", "dev", "fbA"});
-  must(pi, {"ip", "addr", "add", "10.0.2.2/24", "dev", "fbB"});
-  must(peer, {"ip", "addr", "add", "10.0.1.1/24", "dev", "fbAp"});
-  must(peer, {"ip", "addr", "add", "10.0.2.1/24", "dev", "fbBp"});
-  for (const char* l : {"fbA", "fbB"}) must(pi, {"ip", "link", "set", l, "up"});
-  for (const char* l : {"fbAp", "fbBp"}) must(peer, {"ip", "link", "set", l, "up"});
+  fb::test::veth_pair(pi, "fbA", peer, "fbAp", "10.0.1");
+  fb::test::veth_pair(pi, "fbB", peer, "fbBp", "10.0.2");
 }
 
 std::string ini(const std::string& dir, const std::string& b_priority = "20") {
@@ -100,10 +92,14 @@ struct Rig {
     s.fill(snap);
     return snap;
   }
-  std::string text() const {
-    std::string out;
-    for (const auto& l : log.lines) out += l + "\n";
-    return out;
+  // A service for ini(), started and waited for until a carries the default.
+  std::unique_ptr<fb::core::NetworkService> started(fb::net::DryRunSystem*& system) {
+    auto svc = service(fb::test::parse_ini(ini(dir.path())), system);
+    REQUIRE(svc->start() == "");
+    REQUIRE_MESSAGE(fb::test::run_until(
+                        io, [&] { return snapshot(*svc).failover.active == "a"; }, 10s),
+                    log.text());
+    return svc;
   }
   // The dry-run lines said since line `from`.
   std::vector<std::string> netcfg_lines(std::size_t from = 0) const {
@@ -149,13 +145,8 @@ const std::vector<std::string> kBothUp = {
 
 TEST_CASE("start: the stale state goes, then the table, the rules and each uplink's routes; a carries the default") {
   Rig rig;
-  fb::core::Config c = fb::test::parse_ini(ini(rig.dir.path()));
   fb::net::DryRunSystem* system = nullptr;
-  auto svc = rig.service(c, system);
-  REQUIRE(svc->start() == "");
-  REQUIRE_MESSAGE(fb::test::run_until(
-                      rig.io, [&] { return rig.snapshot(*svc).failover.active == "a"; }, 10s),
-                  rig.text());
+  auto svc = rig.started(system);
 
   std::vector<std::string> want = kBothUp;
   std::sort(want.begin(), want.end());
@@ -197,13 +188,8 @@ TEST_CASE("start: the stale state goes, then the table, the rules and each uplin
 
 TEST_CASE("carrier loss on the active uplink: the main default moves to the backup in one replace") {
   Rig rig;
-  fb::core::Config c = fb::test::parse_ini(ini(rig.dir.path()));
   fb::net::DryRunSystem* system = nullptr;
-  auto svc = rig.service(c, system);
-  REQUIRE(svc->start() == "");
-  REQUIRE_MESSAGE(fb::test::run_until(
-                      rig.io, [&] { return rig.snapshot(*svc).failover.active == "a"; }, 10s),
-                  rig.text());
+  auto svc = rig.started(system);
   std::size_t mark = rig.log.lines.size();
 
   must(rig.peer, {"ip", "link", "set", "fbAp", "down"});  // fbA loses its carrier (a veth follows its peer)

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "fb/core/recovery_ladder.hpp"
+#include "log_capture.hpp"
 
 using namespace std::chrono_literals;
 using fb::Duration;
@@ -31,13 +32,7 @@ struct Harness {
   explicit Harness(LadderPolicy policy = {}, RebootRecord record = {}, std::string boot_id = {},
                    std::int64_t wall_at_zero = kBoot, std::string record_problem = {})
       : wall_zero(wall_at_zero), ladder("ladder[modem]", policy) {
-    fb::logging::set_capture([this](fb::Level, std::string_view line) { lines.emplace_back(line); });
-    fb::logging::set_threshold(fb::Level::debug);
     feed(ev::Start{std::move(record), std::move(boot_id), std::move(record_problem)});
-  }
-  ~Harness() {
-    fb::logging::set_capture(nullptr);
-    fb::logging::set_threshold(fb::Level::info);
   }
   std::int64_t wall() const {
     return wall_zero + std::chrono::duration_cast<std::chrono::seconds>(time.now() - fb::TimePoint{}).count();
@@ -61,15 +56,12 @@ struct Harness {
       if (record_error.empty()) persisted.push_back(p->record);
       if (!hold_record) queued.push_back(ev::Recorded{record_error, wall()});
     } else if (auto* t = std::get_if<act::ArmTimer>(&a)) {
-      if (timer) time.cancel(timer);
-      timer = time.arm(t->deadline, [this] {
-        timer = 0;
+      timer.arm(t->deadline, [this] {
         feed(ev::TimerFired{wall()});
         answer();
       });
     } else if (std::holds_alternative<act::CancelTimer>(a)) {
-      if (timer) time.cancel(timer);
-      timer = 0;
+      timer.cancel();
     } else if (auto* r = std::get_if<act::Report>(&a)) {
       reports.push_back(r->status);
     }
@@ -92,13 +84,11 @@ struct Harness {
     for (const auto& a : attempts) out.push_back(a.rung);
     return out;
   }
-  bool log_has(const std::string& needle) const {
-    for (const auto& l : lines)
-      if (l.find(needle) != std::string::npos) return true;
-    return false;
-  }
+  bool log_has(const std::string& needle) const { return log.said(needle); }
 
+  fb::test::LogCapture log{fb::Level::debug};
   fb::VirtualTime time;
+  fb::OneShot timer{time};
   std::int64_t wall_zero = kBoot;  // the wall clock at time zero (small: a Pi whose clock is not set)
   RecoveryLadder ladder;
   bool auto_fail = true;
@@ -106,11 +96,9 @@ struct Harness {
   bool hold_record = false;  // keep the answer back (a test feeds it later)
   std::vector<fb::core::LadderEvent> queued;
   bool pending_failure = false;
-  fb::TimerId timer = 0;
   std::vector<Attempt> attempts;
   std::vector<RebootRecord> persisted;
   std::vector<fb::core::LadderStatus> reports;
-  std::vector<std::string> lines;
 };
 
 LadderPolicy policy_332() {

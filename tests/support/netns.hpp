@@ -18,6 +18,12 @@ namespace fb::test {
 // Exits the test binary with 77 (ctest: skipped) and a loud message when not root.
 void require_root(const char* why);
 
+// The same for a whole test binary, before its first test: at file scope,
+// `const RootRequired root_required("the probe tests");`.
+struct RootRequired {
+  explicit RootRequired(const char* why) { require_root(why); }
+};
+
 class NetNamespace {
  public:
   explicit NetNamespace(const std::string& tag = "");

@@ -19,9 +19,7 @@ namespace fb::net::test {
 namespace {
 
 // Every adapter test needs root for its namespaces: skip the binary loudly otherwise.
-struct RootCheck {
-  RootCheck() { fb::test::require_root("the netcfg adapter tests"); }
-} root_check;
+const fb::test::RootRequired root_required("the netcfg adapter tests");
 
 sockaddr_in socket_address(const std::string& address, int port) {
   sockaddr_in sa{};

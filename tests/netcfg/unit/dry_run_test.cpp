@@ -8,6 +8,7 @@
 
 #include "fb/log.hpp"
 #include "fb/net/dry_run_system.hpp"
+#include "log_capture.hpp"
 #include "netcfg_specs.hpp"
 
 using namespace fb::net;
@@ -17,23 +18,12 @@ using fb::Prefix;
 
 namespace {
 
-// Captures every log line for the lifetime of the object.
-struct LogCapture {
-  std::vector<std::string> lines;
-  LogCapture() {
-    fb::logging::set_threshold(fb::Level::info);
-    fb::logging::set_capture([this](fb::Level, std::string_view line) { lines.emplace_back(line); });
-  }
-  ~LogCapture() { fb::logging::set_capture(nullptr); }
-  std::vector<std::string> take() { return std::exchange(lines, {}); }
-};
-
 const std::string P = "netcfg[dry-run]: ";
 
 }  // namespace
 
 TEST_CASE("routes: each call logs the ip route line, and replace keeps one route per slot") {
-  LogCapture log;
+  fb::test::LogCapture log{fb::Level::info};
   DryRunSystem sys;
   REQUIRE(sys.replace_route(*main_default_route({ip("192.0.2.1"), "eth0"})).ok());
   CHECK(log.take() ==
@@ -57,7 +47,7 @@ TEST_CASE("routes: each call logs the ip route line, and replace keeps one route
 }
 
 TEST_CASE("rules: each call logs the ip rule line, and adding twice keeps one") {
-  LogCapture log;
+  fb::test::LogCapture log{fb::Level::info};
   DryRunSystem sys;
   REQUIRE(sys.add_rule(main_routes_rule(AF_INET)).ok());
   REQUIRE(sys.add_rule(mark_rule(slot(1), AF_INET)).ok());
@@ -77,7 +67,7 @@ TEST_CASE("rules: each call logs the ip rule line, and adding twice keeps one") 
 }
 
 TEST_CASE("sysctls and conntrack flushes log their command lines") {
-  LogCapture log;
+  fb::test::LogCapture log{fb::Level::info};
   DryRunSystem sys;
   REQUIRE(sys.set_sysctl(ip_forward(AF_INET, true)).ok());
   REQUIRE(sys.set_sysctl(*rp_filter("ppp0", RpFilter::loose)).ok());
@@ -101,7 +91,7 @@ TEST_CASE("sysctls and conntrack flushes log their command lines") {
 }
 
 TEST_CASE("the firewall is logged as the one nft batch that would replace it") {
-  LogCapture log;
+  fb::test::LogCapture log{fb::Level::info};
   DryRunSystem sys;
   FirewallSpec spec = fb::net::test::router_spec();
   REQUIRE(sys.apply_firewall(spec).ok());
@@ -123,7 +113,7 @@ TEST_CASE("the firewall is logged as the one nft batch that would replace it") {
 }
 
 TEST_CASE("cleanup logs the flush of everything owned and reports what the model held") {
-  LogCapture log;
+  fb::test::LogCapture log{fb::Level::info};
   DryRunSystem sys;
   REQUIRE(sys.replace_route(*main_default_route({ip("192.0.2.1"), ""})).ok());
   REQUIRE(sys.add_rule(main_routes_rule(AF_INET)).ok());
@@ -150,7 +140,7 @@ TEST_CASE("cleanup logs the flush of everything owned and reports what the model
 }
 
 TEST_CASE("invalid values are refused with INVALID_SPEC before anything is logged") {
-  LogCapture log;
+  fb::test::LogCapture log{fb::Level::info};
   DryRunSystem sys;
   Route foreign = *main_default_route({ip("192.0.2.1"), ""});
   foreign.table = 100;
