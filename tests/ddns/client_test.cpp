@@ -19,6 +19,7 @@
 #include "fb/ddns/state_file.hpp"
 #include "fb/log.hpp"
 #include "fb/version.hpp"
+#include "log_capture.hpp"
 
 using namespace std::chrono_literals;
 using fb::ddns::ClientSettings;
@@ -26,53 +27,17 @@ using fb::ddns::DdnsClient;
 using fb::ddns::Outcome;
 using fb::ddns::Provider;
 using fb::ddns::Reply;
+using fb::test::client_settings;
 using fb::test::FakeDdnsServer;
 using fb::test::FakeServerOptions;
 using fb::test::Json;
+using fb::test::kAwsSecret;
+using fb::test::kSecret;
 using fb::test::TempDir;
+using fb::test::write_secret;
 namespace asio = boost::asio;
 
 namespace {
-
-constexpr const char* kSecret = "SuP3R_5eCR3T";
-constexpr const char* kAwsSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-
-std::string write_secret(const TempDir& dir, const std::string& name, const std::string& text, unsigned mode = 0600) {
-  std::string path = dir / name;
-  fb::test::write_file(path, text, mode);
-  return path;
-}
-
-std::string path_for(Provider p) {
-  switch (p) {
-    case Provider::lambda_v1: return "/v1";
-    case Provider::lambda_v2: return "/v2";
-    case Provider::lambda_v3: return "/v3/";
-    case Provider::route53: return "";
-  }
-  return "";
-}
-
-ClientSettings settings_for(const FakeDdnsServer& server, Provider p, const TempDir& dir) {
-  ClientSettings s;
-  s.provider = p;
-  s.hostname = "www.example.com";
-  if (p == Provider::route53) {
-    s.url = server.url("");
-    s.zone_id = "Z0123456789ABCDEFGHIJ";
-    s.credentials_file =
-        write_secret(dir, "aws.credentials",
-                     "aws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = " + std::string(kAwsSecret) + "\n");
-  } else {
-    s.url = server.url(path_for(p));
-    s.secret_file = write_secret(dir, "ddns.secret", std::string(kSecret) + "\n");
-  }
-  s.ca_file = fb::test::test_pki().ca();
-  s.interface = "lo";  // the uplink: as root SO_BINDTODEVICE, otherwise curl binds lo's address
-  s.connect_timeout = 3s;
-  s.total_timeout = 5s;
-  return s;
-}
 
 // One request, run to its callback (bounded).
 Reply call(asio::io_context& io, DdnsClient& client, const char* address = nullptr) {
@@ -93,30 +58,37 @@ std::string code(const Reply& r) {
   return std::string(fb::ddns::error_code(r.outcome));
 }
 
-struct LogCapture {
-  LogCapture() {
-    fb::logging::set_threshold(fb::Level::debug);
-    fb::logging::set_capture([this](fb::Level, std::string_view line) { lines.emplace_back(line); });
-  }
-  ~LogCapture() {
-    fb::logging::set_capture(nullptr);
-    fb::logging::set_threshold(fb::Level::info);
-  }
-  std::string all() const {
-    std::string out;
-    for (const auto& l : lines) out += l + "\n";
-    return out;
-  }
-  std::vector<std::string> lines;
+// A fault of the fake server (on every request, or only on `only`) and what
+// the client must make of it.
+struct FaultRow {
+  Provider provider;
+  const char* fault;
+  const char* code;
+  long status;
+};
+
+// A set of 127.0.0.1 through a fresh client of a fresh server with the fault on.
+Reply set_under_fault(const FaultRow& row, const std::string& only = "") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  DdnsClient client(io, client_settings(server, dir, row.provider));
+  server.fault(row.fault, only);
+  return call(io, client, "127.0.0.1");
+}
+
+// What most cases start from: the fake server on loopback and a directory
+// for the secrets.
+struct Loopback {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server{io};
 };
 
 }  // namespace
 
-TEST_CASE("v3: get sees the loopback source, set publishes it, the same set again is unchanged") {
-  asio::io_context io;
-  TempDir dir;
-  FakeDdnsServer server(io);
-  DdnsClient client(io, settings_for(server, Provider::lambda_v3, dir));
+TEST_CASE_FIXTURE(Loopback, "v3: get sees the loopback source, set publishes it, the same set again is unchanged") {
+  DdnsClient client(io, client_settings(server, dir, Provider::lambda_v3));
 
   Reply get = call(io, client);
   CHECK(get.outcome == Outcome::observed);
@@ -154,7 +126,7 @@ TEST_CASE("v1 and v2: GETs with the trailing-dot hostname; the server checks the
     asio::io_context io;
     TempDir dir;
     FakeDdnsServer server(io);
-    DdnsClient client(io, settings_for(server, p, dir));
+    DdnsClient client(io, client_settings(server, dir, p));
     Reply get = call(io, client);
     REQUIRE(get.address);
     CHECK(get.address->text() == "127.0.0.1");
@@ -169,11 +141,9 @@ TEST_CASE("v1 and v2: GETs with the trailing-dot hostname; the server checks the
   }
 }
 
-TEST_CASE("the hash binds the source address: a set for another address than the server sees is refused") {
-  asio::io_context io;
-  TempDir dir;
-  FakeDdnsServer server(io);
-  DdnsClient client(io, settings_for(server, Provider::lambda_v3, dir));
+TEST_CASE_FIXTURE(Loopback,
+                  "the hash binds the source address: a set for another address than the server sees is refused") {
+  DdnsClient client(io, client_settings(server, dir, Provider::lambda_v3));
   server.control("/pretend?source=198.51.100.7");  // the API now sees another address (carrier NAT)
   Reply stale = call(io, client, "127.0.0.1");
   CHECK(code(stale) == "DDNS_AUTH_FAILED");
@@ -189,7 +159,7 @@ TEST_CASE("v2 with an API key: missing or wrong key is DDNS_AUTH_FAILED, the rig
   FakeServerOptions o;
   o.api_key = "K3y-0f-th3-5tack";
   FakeDdnsServer server(io, o);
-  ClientSettings s = settings_for(server, Provider::lambda_v2, dir);
+  ClientSettings s = client_settings(server, dir, Provider::lambda_v2);
   {
     DdnsClient no_key(io, s);
     Reply r = call(io, no_key);
@@ -211,13 +181,7 @@ TEST_CASE("v2 with an API key: missing or wrong key is DDNS_AUTH_FAILED, the rig
 }
 
 TEST_CASE("server-side refusals: wrong secret, locked record, missing config") {
-  struct Row {
-    Provider provider;
-    const char* fault;
-    const char* code;
-    long status;
-  };
-  const Row rows[] = {
+  const FaultRow rows[] = {
       {Provider::lambda_v1, "wrong_secret", "DDNS_AUTH_FAILED", 200},
       {Provider::lambda_v2, "wrong_secret", "DDNS_AUTH_FAILED", 200},
       {Provider::lambda_v3, "wrong_secret", "DDNS_AUTH_FAILED", 401},
@@ -226,15 +190,9 @@ TEST_CASE("server-side refusals: wrong secret, locked record, missing config") {
       {Provider::lambda_v2, "config_missing", "DDNS_CONFIG_ERROR", 200},
       {Provider::lambda_v3, "config_missing", "DDNS_CONFIG_ERROR", 403},
   };
-  for (const Row& row : rows) {
-    CAPTURE(fb::ddns::to_string(row.provider));
-    CAPTURE(std::string(row.fault));
-    asio::io_context io;
-    TempDir dir;
-    FakeDdnsServer server(io);
-    DdnsClient client(io, settings_for(server, row.provider, dir));
-    server.fault(row.fault);
-    Reply r = call(io, client, "127.0.0.1");
+  for (const FaultRow& row : rows) {
+    INFO(fb::ddns::to_string(row.provider), " ", row.fault);
+    Reply r = set_under_fault(row);
     CHECK(code(r) == row.code);
     CHECK(r.http_status == row.status);
     CHECK_FALSE(r.detail.empty());
@@ -242,13 +200,7 @@ TEST_CASE("server-side refusals: wrong secret, locked record, missing config") {
 }
 
 TEST_CASE("throttling and 5xx, per generation") {
-  struct Row {
-    Provider provider;
-    const char* fault;
-    const char* code;
-    long status;
-  };
-  const Row rows[] = {
+  const FaultRow rows[] = {
       {Provider::lambda_v1, "throttle", "DDNS_THROTTLED", 429},
       {Provider::lambda_v2, "throttle", "DDNS_THROTTLED", 429},
       {Provider::lambda_v3, "throttle", "DDNS_THROTTLED", 500},  // Route53's "Rate exceeded" through the Lambda
@@ -257,25 +209,17 @@ TEST_CASE("throttling and 5xx, per generation") {
       {Provider::lambda_v3, "error5xx", "DDNS_SERVER_ERROR", 502},
       {Provider::route53, "error5xx", "DDNS_SERVER_ERROR", 503},
   };
-  for (const Row& row : rows) {
-    CAPTURE(fb::ddns::to_string(row.provider));
-    CAPTURE(std::string(row.fault));
-    asio::io_context io;
-    TempDir dir;
-    FakeDdnsServer server(io);
-    DdnsClient client(io, settings_for(server, row.provider, dir));
-    server.fault(row.fault, "set");
-    Reply r = call(io, client, "127.0.0.1");
+  for (const FaultRow& row : rows) {
+    INFO(fb::ddns::to_string(row.provider), " ", row.fault);
+    Reply r = set_under_fault(row, "set");
     CHECK(code(r) == row.code);
     CHECK(r.http_status == row.status);
   }
 }
 
-TEST_CASE("a server that never answers: DDNS_TIMEOUT at the deadline, and the loop kept running meanwhile") {
-  asio::io_context io;
-  TempDir dir;
-  FakeDdnsServer server(io);
-  ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
+TEST_CASE_FIXTURE(Loopback,
+                  "a server that never answers: DDNS_TIMEOUT at the deadline, and the loop kept running meanwhile") {
+  ClientSettings s = client_settings(server, dir, Provider::lambda_v3);
   s.total_timeout = 1500ms;
   DdnsClient client(io, s);
   server.fault("timeout");
@@ -303,11 +247,8 @@ TEST_CASE("a server that never answers: DDNS_TIMEOUT at the deadline, and the lo
   CHECK(ticks > 10);
 }
 
-TEST_CASE("a slow body: past the deadline it is DDNS_TIMEOUT, within it the reply counts") {
-  asio::io_context io;
-  TempDir dir;
-  FakeDdnsServer server(io);
-  ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
+TEST_CASE_FIXTURE(Loopback, "a slow body: past the deadline it is DDNS_TIMEOUT, within it the reply counts") {
+  ClientSettings s = client_settings(server, dir, Provider::lambda_v3);
   s.total_timeout = 1500ms;
   DdnsClient client(io, s);
   server.fault("slow_body", "", 0.2);  // 5 bytes/s: ~60 bytes take 12 s
@@ -323,7 +264,7 @@ TEST_CASE("malformed answers are DDNS_BAD_REPLY") {
     asio::io_context io;
     TempDir dir;
     FakeDdnsServer server(io);
-    DdnsClient client(io, settings_for(server, p, dir));
+    DdnsClient client(io, client_settings(server, dir, p));
     server.fault("malformed", "set");
     Reply r = call(io, client, "127.0.0.1");
     CHECK(code(r) == "DDNS_BAD_REPLY");
@@ -336,7 +277,7 @@ TEST_CASE("an oversized reply is cut off at the bound: DDNS_BAD_REPLY, with or w
     asio::io_context io;
     TempDir dir;
     FakeDdnsServer server(io);
-    DdnsClient client(io, settings_for(server, Provider::lambda_v3, dir));
+    DdnsClient client(io, client_settings(server, dir, Provider::lambda_v3));
     server.fault(fault);
     Reply r = call(io, client);
     CHECK(code(r) == "DDNS_BAD_REPLY");
@@ -349,7 +290,7 @@ TEST_CASE("TLS is always verified: wrong CA, plain HTTP, and the system store al
   TempDir dir;
   {
     FakeDdnsServer server(io);
-    ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
+    ClientSettings s = client_settings(server, dir, Provider::lambda_v3);
     s.ca_file = fb::test::test_pki().other_ca();
     DdnsClient wrong_ca(io, s);
     Reply r = call(io, wrong_ca);
@@ -364,16 +305,13 @@ TEST_CASE("TLS is always verified: wrong CA, plain HTTP, and the system store al
   FakeServerOptions plain;
   plain.plain = true;
   FakeDdnsServer server(io, plain);
-  DdnsClient client(io, settings_for(server, Provider::lambda_v3, dir));
+  DdnsClient client(io, client_settings(server, dir, Provider::lambda_v3));
   CHECK(code(call(io, client)) == "DDNS_TLS_FAILED");
   CHECK(server.stats()["requests"] == 0);
 }
 
-TEST_CASE("redirects are not followed") {
-  asio::io_context io;
-  TempDir dir;
-  FakeDdnsServer server(io);
-  DdnsClient client(io, settings_for(server, Provider::lambda_v3, dir));
+TEST_CASE_FIXTURE(Loopback, "redirects are not followed") {
+  DdnsClient client(io, client_settings(server, dir, Provider::lambda_v3));
   server.fault("redirect");
   Reply r = call(io, client);
   CHECK(code(r) == "DDNS_BAD_REPLY");
@@ -382,11 +320,8 @@ TEST_CASE("redirects are not followed") {
   CHECK(server.stats()["requests"] == 1);  // nobody asked for /elsewhere
 }
 
-TEST_CASE("an address as the interface binds the source to it (what the server then publishes)") {
-  asio::io_context io;
-  TempDir dir;
-  FakeDdnsServer server(io);
-  ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
+TEST_CASE_FIXTURE(Loopback, "an address as the interface binds the source to it (what the server then publishes)") {
+  ClientSettings s = client_settings(server, dir, Provider::lambda_v3);
   s.interface = "127.0.0.2";  // any 127/8 source works on loopback
   DdnsClient client(io, s);
   Reply r = call(io, client);
@@ -396,11 +331,9 @@ TEST_CASE("an address as the interface binds the source to it (what the server t
   CHECK(server.stats()["records"]["www.example.com"] == "127.0.0.2");
 }
 
-TEST_CASE("an interface that does not exist fails the request instead of leaking out the default route") {
-  asio::io_context io;
-  TempDir dir;
-  FakeDdnsServer server(io);
-  ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
+TEST_CASE_FIXTURE(Loopback,
+                  "an interface that does not exist fails the request instead of leaking out the default route") {
+  ClientSettings s = client_settings(server, dir, Provider::lambda_v3);
   s.interface = "fbnosuch0";
   DdnsClient client(io, s);
   Reply r = call(io, client);
@@ -408,11 +341,9 @@ TEST_CASE("an interface that does not exist fails the request instead of leaking
   CHECK(server.stats()["connections"] == 0);
 }
 
-TEST_CASE("route53: libcurl's SigV4 checks out against our own implementation; the record reads back") {
-  asio::io_context io;
-  TempDir dir;
-  FakeDdnsServer server(io);
-  DdnsClient client(io, settings_for(server, Provider::route53, dir));
+TEST_CASE_FIXTURE(Loopback,
+                  "route53: libcurl's SigV4 checks out against our own implementation; the record reads back") {
+  DdnsClient client(io, client_settings(server, dir, Provider::route53));
 
   Reply before = call(io, client);
   CHECK(before.outcome == Outcome::observed);
@@ -461,11 +392,9 @@ TEST_CASE("route53: libcurl's SigV4 checks out against our own implementation; t
   CHECK(upsert["message"] == "UPSERT www.example.com. A 127.0.0.1 ttl=60");
 }
 
-TEST_CASE("secret files: group/other bits, symlinks, empty files refused with a hint; nothing secret in the log") {
-  asio::io_context io;
-  TempDir dir;
-  FakeDdnsServer server(io);
-  ClientSettings s = settings_for(server, Provider::lambda_v3, dir);
+TEST_CASE_FIXTURE(
+    Loopback, "secret files: group/other bits, symlinks, empty files refused with a hint; nothing secret in the log") {
+  ClientSettings s = client_settings(server, dir, Provider::lambda_v3);
 
   s.secret_file = write_secret(dir, "open.secret", "SuP3R_5eCR3T\n", 0644);
   try {
@@ -485,14 +414,14 @@ TEST_CASE("secret files: group/other bits, symlinks, empty files refused with a 
   s.secret_file = dir / "missing.secret";
   CHECK_THROWS_AS(DdnsClient(io, s), fb::ddns::SetupError);
 
-  ClientSettings r53 = settings_for(server, Provider::route53, dir);
+  ClientSettings r53 = client_settings(server, dir, Provider::route53);
   ::chmod(r53.credentials_file.c_str(), 0640);
   CHECK_THROWS_WITH_AS(DdnsClient(io, r53), doctest::Contains("chmod 600"), fb::ddns::SetupError);
 
   // A full publish at debug level: neither the secret, the hash, the API key
   // nor the AWS secret key shows up in any log line or in describe().
-  LogCapture logs;
-  ClientSettings v2 = settings_for(server, Provider::lambda_v2, dir);
+  fb::test::LogCapture logs{fb::Level::debug};
+  ClientSettings v2 = client_settings(server, dir, Provider::lambda_v2);
   v2.api_key_file = write_secret(dir, "apikey", "K3y-s3cr3t\n");
   DdnsClient client(io, v2);
   call(io, client);
@@ -500,7 +429,7 @@ TEST_CASE("secret files: group/other bits, symlinks, empty files refused with a 
   ::chmod(r53.credentials_file.c_str(), 0600);
   DdnsClient aws(io, r53);
   call(io, aws, "127.0.0.1");
-  std::string text = logs.all() + client.describe() + aws.describe();
+  std::string text = logs.text() + client.describe() + aws.describe();
   CHECK(text.find("ddns-http[www.example.com]: set 127.0.0.1: published") != std::string::npos);
   for (const char* secret :
        {kSecret, "K3y-s3cr3t", kAwsSecret, "0ea62806fa3b3fb047056e793bccbd64", "1133604d1e8e80ca9e4aeb2aa4735bfd"}) {
@@ -510,11 +439,8 @@ TEST_CASE("secret files: group/other bits, symlinks, empty files refused with a 
   CHECK(client.describe().find("secret=******** api_key=********") != std::string::npos);
 }
 
-TEST_CASE("one request at a time: a second get while busy is a caller bug") {
-  asio::io_context io;
-  TempDir dir;
-  FakeDdnsServer server(io);
-  DdnsClient client(io, settings_for(server, Provider::lambda_v3, dir));
+TEST_CASE_FIXTURE(Loopback, "one request at a time: a second get while busy is a caller bug") {
+  DdnsClient client(io, client_settings(server, dir, Provider::lambda_v3));
   bool first = false;
   client.get([&](const Reply&) { first = true; });
   CHECK(client.busy());

@@ -14,6 +14,40 @@
 namespace fb::test {
 namespace asio = boost::asio;
 
+std::string write_secret(const TempDir& dir, const std::string& name, const std::string& text, unsigned mode) {
+  std::string path = dir / name;
+  write_file(path, text, mode);
+  return path;
+}
+
+fb::ddns::ClientSettings client_settings(const FakeDdnsServer& server, const TempDir& dir, fb::ddns::Provider provider,
+                                         const std::string& interface, unsigned secret_mode) {
+  using fb::ddns::Provider;
+  fb::ddns::ClientSettings s;
+  s.provider = provider;
+  s.hostname = "www.example.com";
+  switch (provider) {
+    case Provider::lambda_v1: s.url = server.url("/v1"); break;
+    case Provider::lambda_v2: s.url = server.url("/v2"); break;
+    case Provider::lambda_v3: s.url = server.url("/v3/"); break;
+    case Provider::route53: s.url = server.url(""); break;
+  }
+  if (provider == Provider::route53) {
+    s.zone_id = "Z0123456789ABCDEFGHIJ";
+    s.credentials_file =
+        write_secret(dir, "aws.credentials",
+                     std::string("aws_access_key_id = ") + kAwsKeyId + "\naws_secret_access_key = " + kAwsSecret + "\n",
+                     secret_mode);
+  } else {
+    s.secret_file = write_ddns_secret(dir, secret_mode);
+  }
+  s.ca_file = test_pki().ca();
+  s.interface = interface;
+  s.connect_timeout = std::chrono::seconds(3);
+  s.total_timeout = std::chrono::seconds(5);
+  return s;
+}
+
 const TestPki& test_pki(const std::vector<std::string>& ips) {
   static TempDir dir;  // removed when the binary exits
   static TestPki pki = [&] {

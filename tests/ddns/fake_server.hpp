@@ -20,6 +20,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
+#include "fb/ddns/client.hpp"
 #include "process.hpp"
 
 #include "io_wait.hpp"
@@ -47,6 +48,18 @@ struct FakeServerOptions {
 };
 
 using Json = nlohmann::json;
+
+// What fake_ddns_server.py's Lambda and Route53 hold by default.
+inline constexpr const char* kSecret = "SuP3R_5eCR3T";
+inline constexpr const char* kAwsKeyId = "AKIDEXAMPLE";
+inline constexpr const char* kAwsSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+// Writes `text` to DIR/NAME with `mode`; returns the path.
+std::string write_secret(const TempDir& dir, const std::string& name, const std::string& text, unsigned mode = 0600);
+// kSecret and a newline ("echo secret > file") in DIR/ddns.secret.
+inline std::string write_ddns_secret(const TempDir& dir, unsigned mode = 0600) {
+  return write_secret(dir, "ddns.secret", std::string(kSecret) + "\n", mode);
+}
 
 class FakeDdnsServer {
  public:
@@ -88,5 +101,14 @@ class FakeDdnsServer {
   std::vector<Json> requests_;
   std::string stderr_;
 };
+
+// A client of `server` as `provider`: www.example.com, the server's secret
+// written to `dir` with `secret_mode` (Route53: the AWS key pair in
+// DIR/aws.credentials and a hosted zone id), the test CA, the socket bound
+// to `interface` (as root SO_BINDTODEVICE, otherwise curl binds its
+// address), 3 s to connect and 5 s in all.
+fb::ddns::ClientSettings client_settings(const FakeDdnsServer& server, const TempDir& dir,
+                                         fb::ddns::Provider provider = fb::ddns::Provider::lambda_v3,
+                                         const std::string& interface = "lo", unsigned secret_mode = 0600);
 
 }  // namespace fb::test

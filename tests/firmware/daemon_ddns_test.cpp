@@ -24,18 +24,15 @@ using namespace std::chrono_literals;
 using fb::test::build_topology;
 using fb::test::FakeDdnsServer;
 using fb::test::Json;
-using fb::test::kServerIp;
+using fb::test::kSecret;
 using fb::test::must;
 using fb::test::NetNamespace;
 namespace asio = boost::asio;
 
 namespace {
 
-struct RootCheck {
-  RootCheck() { fb::test::require_root("the failberryd DDNS test"); }
-} root_check;
+const fb::test::RootRequired root_required("the failberryd DDNS test");
 
-constexpr const char* kSecret = "SuP3R_5eCR3T";
 constexpr const char* kWrongSecret = "not-what-the-lambda-has";
 
 // Runs `io` (the fake server's events) until `done()` or `timeout`, checking
@@ -93,6 +90,21 @@ struct Daemon {
   std::string log() { return fb::test::read_file(dir / "err"); }
 };
 
+// The two namespaces (topology above) and the fake server inside "srv",
+// listening.
+struct Wiring {
+  NetNamespace pi{"ddns-wiring-pi"};
+  NetNamespace srv{"ddns-wiring-srv"};
+  bool built = (build_topology(pi, srv), true);
+  fb::test::TempDir dir;
+  asio::io_context io;
+  FakeDdnsServer server{io, fb::test::server_options(srv)};
+  Wiring() {
+    REQUIRE(poll_until(
+        io, [&] { return server.port() != 0; }, 20s));
+  }
+};
+
 std::size_t sets_from(const FakeDdnsServer& s, const std::string& source, std::size_t since = 0) {
   std::size_t n = 0;
   for (std::size_t k = since; k < s.requests().size(); ++k)
@@ -107,20 +119,9 @@ std::size_t count_since(const FakeDdnsServer& s, std::size_t since, const std::s
 
 }  // namespace
 
-TEST_CASE("failberryd publishes through the [ddns] uplink, follows its address, and stops on a wrong secret") {
-  NetNamespace pi("ddns-wiring-pi");
-  NetNamespace srv("ddns-wiring-srv");
-  build_topology(pi, srv);
-  fb::test::TempDir dir;
-  fb::test::write_file(dir / "ddns.secret", std::string(kSecret) + "\n", 0600);
-  asio::io_context io;
-  fb::test::FakeServerOptions o;
-  o.listen = kServerIp;
-  o.ips = {"127.0.0.1", kServerIp};
-  o.wrap = {"ip", "netns", "exec", srv.name()};
-  FakeDdnsServer server(io, o);
-  REQUIRE(poll_until(
-      io, [&] { return server.port() != 0; }, 20s));
+TEST_CASE_FIXTURE(Wiring,
+                  "failberryd publishes through the [ddns] uplink, follows its address, and stops on a wrong secret") {
+  fb::test::write_ddns_secret(dir);
   Daemon d(pi, dir, server.url("/v3/"));
 
   // 1. First publish at start, from the cellular uplink's address although
@@ -255,7 +256,7 @@ TEST_CASE("failberryd publishes through the [ddns] uplink, follows its address, 
     CHECK(all.find(kSecret) == std::string::npos);
 
     // Fixed and reloaded: published again, from the new address.
-    fb::test::write_file(dir / "ddns.secret", std::string(kSecret) + "\n", 0600);
+    fb::test::write_ddns_secret(dir);
     d.process->signal(SIGHUP);
     CHECK(d.notify->wait_for("RELOADING=1", 10s));
     REQUIRE(poll_until(
@@ -267,20 +268,9 @@ TEST_CASE("failberryd publishes through the [ddns] uplink, follows its address, 
   CHECK(d.log().find(kSecret) == std::string::npos);
 }
 
-TEST_CASE("a secret file the client refuses: DDNS_SECRET_REFUSED in /status, no request; fixed by a reload") {
-  NetNamespace pi("ddns-wiring-pi");
-  NetNamespace srv("ddns-wiring-srv");
-  build_topology(pi, srv);
-  fb::test::TempDir dir;
+TEST_CASE_FIXTURE(Wiring,
+                  "a secret file the client refuses: DDNS_SECRET_REFUSED in /status, no request; fixed by a reload") {
   fb::test::write_file(dir / "ddns.secret", "two\nlines\n", 0600);  // mode right, content not a secret
-  asio::io_context io;
-  fb::test::FakeServerOptions o;
-  o.listen = kServerIp;
-  o.ips = {"127.0.0.1", kServerIp};
-  o.wrap = {"ip", "netns", "exec", srv.name()};
-  FakeDdnsServer server(io, o);
-  REQUIRE(poll_until(
-      io, [&] { return server.port() != 0; }, 20s));
   Daemon d(pi, dir, server.url("/v3/"));
   d.start();
   Json dd = d.ddns();
@@ -292,7 +282,7 @@ TEST_CASE("a secret file the client refuses: DDNS_SECRET_REFUSED in /status, no 
   fb::test::run_for(io, 1s);
   CHECK(server.requests().empty());
 
-  fb::test::write_file(dir / "ddns.secret", std::string(kSecret) + "\n", 0600);
+  fb::test::write_ddns_secret(dir);
   d.process->signal(SIGHUP);
   REQUIRE(poll_until(
       io, [&] { return d.ddns().value("state", "") == "in_sync"; }, 30s));
@@ -303,7 +293,7 @@ TEST_CASE("a secret file the client refuses: DDNS_SECRET_REFUSED in /status, no 
 TEST_CASE("dry-run: no DDNS request at all, and it says so") {
   NetNamespace pi("ddns-wiring-dry");
   fb::test::TempDir dir;
-  fb::test::write_file(dir / "ddns.secret", std::string(kSecret) + "\n", 0600);
+  fb::test::write_ddns_secret(dir);
   asio::io_context io;
   FakeDdnsServer server(io);  // on the host's loopback: reachable only if something leaked
   REQUIRE(poll_until(

@@ -16,32 +16,13 @@
 
 using namespace std::chrono_literals;
 using fb::core::DdnsRequests;
-using fb::ddns::ClientSettings;
 using fb::ddns::Outcome;
 using fb::ddns::Reply;
+using fb::test::client_settings;
 using fb::test::FakeDdnsServer;
+using fb::test::kSecret;
 using fb::test::TempDir;
 namespace asio = boost::asio;
-
-namespace {
-
-constexpr const char* kSecret = "SuP3R_5eCR3T";
-
-ClientSettings settings_for(const FakeDdnsServer& server, const TempDir& dir, unsigned secret_mode = 0600) {
-  ClientSettings s;
-  s.provider = fb::ddns::Provider::lambda_v3;
-  s.hostname = "www.example.com";
-  s.url = server.url("/v3/");
-  s.secret_file = dir / "ddns.secret";
-  fb::test::write_file(s.secret_file, std::string(kSecret) + "\n", secret_mode);
-  s.ca_file = fb::test::test_pki().ca();
-  s.interface = "lo";  // as root SO_BINDTODEVICE, otherwise curl binds lo's address
-  s.connect_timeout = 3s;
-  s.total_timeout = 5s;
-  return s;
-}
-
-}  // namespace
 
 TEST_CASE("the real sender: a get reaches the server, and nothing is withheld") {
   asio::io_context io;
@@ -49,7 +30,7 @@ TEST_CASE("the real sender: a get reaches the server, and nothing is withheld") 
   FakeDdnsServer server(io);
   auto sender = fb::core::make_ddns_sender(io);
   CHECK_FALSE(sender->withheld("www.example.com", "cellular"));
-  std::unique_ptr<DdnsRequests> requests = sender->open(settings_for(server, dir));
+  std::unique_ptr<DdnsRequests> requests = sender->open(client_settings(server, dir));
   CHECK(requests->describe().find(kSecret) == std::string::npos);
   std::optional<Reply> got;
   requests->get([&](const Reply& r) { got = r; });
@@ -66,7 +47,7 @@ TEST_CASE("dry-run: no request reaches the server, and the sender says so") {
   FakeDdnsServer server(io);
   fb::test::LogCapture log;
   auto sender = fb::core::make_dry_run_ddns_sender(io);
-  std::unique_ptr<DdnsRequests> requests = sender->open(settings_for(server, dir));
+  std::unique_ptr<DdnsRequests> requests = sender->open(client_settings(server, dir));
   CHECK(requests->describe().find(kSecret) == std::string::npos);
   CHECK(requests->describe().find("www.example.com") != std::string::npos);
 
@@ -105,7 +86,7 @@ TEST_CASE("dry-run: the settings are still checked") {
   FakeDdnsServer server(io);
   auto sender = fb::core::make_dry_run_ddns_sender(io);
   try {
-    sender->open(settings_for(server, dir, 0644));
+    sender->open(client_settings(server, dir, fb::ddns::Provider::lambda_v3, "lo", 0644));
     FAIL("a secret readable by others was accepted");
   } catch (const fb::ddns::SetupError& e) {
     CHECK(e.code() == "DDNS_SECRET_REFUSED");

@@ -24,14 +24,12 @@
 #include "service_rig.hpp"
 
 using namespace std::chrono_literals;
-using fb::ddns::ClientSettings;
 using fb::ddns::DdnsClient;
 using fb::ddns::Outcome;
 using fb::ddns::Provider;
 using fb::ddns::Reply;
 using fb::test::build_topology;
 using fb::test::FakeDdnsServer;
-using fb::test::kServerIp;
 using fb::test::must;
 using fb::test::NetNamespace;
 using fb::test::TempDir;
@@ -39,27 +37,11 @@ namespace asio = boost::asio;
 
 namespace {
 
-struct RootCheck {
-  RootCheck() { fb::test::require_root("the DDNS namespace test"); }
-} root_check;
-
-ClientSettings settings(const FakeDdnsServer& server, const TempDir& dir, const std::string& interface) {
-  ClientSettings s;
-  s.provider = Provider::lambda_v3;
-  s.url = server.url("/v3/");
-  s.hostname = "www.example.com";
-  s.secret_file = dir / "ddns.secret";
-  fb::test::write_file(s.secret_file, "SuP3R_5eCR3T\n", 0600);
-  s.ca_file = fb::test::test_pki().ca();
-  s.interface = interface;
-  s.connect_timeout = 3s;
-  s.total_timeout = 5s;
-  return s;
-}
+const fb::test::RootRequired root_required("the DDNS namespace test");
 
 std::string seen_by_server(asio::io_context& io, const FakeDdnsServer& server, const TempDir& dir,
                            const std::string& interface) {
-  DdnsClient client(io, settings(server, dir, interface));
+  DdnsClient client(io, fb::test::client_settings(server, dir, Provider::lambda_v3, interface));
   std::optional<Reply> got;
   client.get([&](const Reply& r) { got = r; });
   REQUIRE(fb::test::run_until(
@@ -95,11 +77,7 @@ TEST_CASE("the update leaves through the configured uplink, and a netlink addres
   build_topology(pi, srv);
   TempDir dir;
   asio::io_context io;
-  fb::test::FakeServerOptions o;
-  o.listen = kServerIp;
-  o.ips = {"127.0.0.1", kServerIp};
-  o.wrap = {"ip", "netns", "exec", srv.name()};
-  FakeDdnsServer server(io, o);
+  FakeDdnsServer server(io, fb::test::server_options(srv));
 
   NetNamespace::Enter inside(pi);  // this thread's sockets (curl's, netlink's) now live in "pi"
 
@@ -110,7 +88,7 @@ TEST_CASE("the update leaves through the configured uplink, and a netlink addres
 
   // The daemon's wiring with [ddns] uplink = B: the view and the book follow
   // this namespace's kernel (the thread is inside "pi"), the service publishes.
-  fb::test::write_file(dir / "ddns.secret", "SuP3R_5eCR3T\n", 0600);
+  fb::test::write_ddns_secret(dir);
   fb::core::Config config = fb::test::parse_ini(
       "[general]\nstate_dir = " + dir.path() +
       "\n[uplink.a]\ninterface = fbA\ngateway = 10.0.1.1\npriority = 20\n"

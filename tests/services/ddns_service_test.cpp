@@ -28,8 +28,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr const char* kSecret = "SuP3R_5eCR3T";
-
 // What the daemon holds around a DdnsService: the one KernelView, the
 // AddressBook on it, a clock.
 struct Rig {
@@ -41,7 +39,7 @@ struct Rig {
   fb::VirtualTime time;
   bool following = false;
 
-  Rig() { fb::test::write_file(dir / "ddns.secret", std::string(kSecret) + "\n", 0600); }
+  Rig() { fb::test::write_ddns_secret(dir); }
 
   // A config with one uplink, "wired" on lo, published by `provider`.
   fb::core::Config config(const std::string& provider = "lambda-v3", const std::string& path = "/v3/") {
