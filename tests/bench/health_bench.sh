@@ -25,25 +25,17 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 FB_PORT=19000; NG_PORT=19001
 
-cat > "$WORK/f.ini" <<INI
+# The tests' minimal config (two uplinks), dry-run, /health on loopback.
+{ cat tests/support/minimal.ini; cat <<INI
 [general]
 dry_run = true
 control_socket = $WORK/control.sock
-[modem]
-apn = internet
-[uplink.wired]
-interface = eth0
-gateway = 192.168.1.1
-priority = 20
-[uplink.cellular]
-interface = ppp0
-kind = ppp
-priority = 10
 [health]
 listen = 127.0.0.1
 port = $FB_PORT
 max_connections = 900
 INI
+} > "$WORK/f.ini"
 cat > "$WORK/nginx.conf" <<NGX
 worker_processes 1;
 pid $WORK/nginx.pid;

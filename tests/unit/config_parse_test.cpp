@@ -12,7 +12,7 @@ using namespace fb::core;
 using namespace std::chrono_literals;
 
 namespace {
-constexpr const char* kMinimal = fb::test::kMinimalConfig;
+const std::string kMinimal = fb::test::minimal_config();
 
 std::vector<std::string> errors_of(std::string_view text) {
   std::vector<std::string> out;

@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* kConfig = fb::test::kMinimalConfig;
+const std::string kConfig = fb::test::minimal_config();
 
 Config base() {
   ConfigResult r = parse_config(kConfig, "t.ini");
