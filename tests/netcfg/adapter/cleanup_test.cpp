@@ -21,6 +21,20 @@ std::size_t owned_rules_listed(const NetNamespace& ns) {
   for (const auto& r : json_of(ns, {"ip", "-j", "rule", "show"})) n += r.value("protocol", "") == "251";
   return n;
 }
+// A restarted process's cleanup_stale() finds the whole applied state and
+// removes it, down to the kernel's state `before` it was applied. Returns
+// that process's System.
+std::unique_ptr<NetlinkSystem> cleans_full_state(const NetNamespace& ns, const std::string& before) {
+  auto restarted = open_system(ns);
+  auto report = restarted->cleanup_stale();
+  REQUIRE(report.ok());
+  CHECK(report->routes == kFullStateRoutes);
+  CHECK(report->rules == kFullStateRules);
+  CHECK(report->firewall);
+  CHECK(report->failures.empty());
+  CHECK(snapshot(ns) == before);
+  return restarted;
+}
 }  // namespace
 
 TEST_CASE("cleanup removes exactly failberry's routes, rules and table, and nothing of anyone else's") {
@@ -34,15 +48,7 @@ TEST_CASE("cleanup removes exactly failberry's routes, rules and table, and noth
   REQUIRE(failures.empty());
   REQUIRE(snapshot(lab.ns) != before);
 
-  auto restarted = open_system(lab.ns);
-  auto report = restarted->cleanup_stale();
-  REQUIRE(report.ok());
-  CHECK(report->routes == kFullStateRoutes);
-  CHECK(report->rules == kFullStateRules);
-  CHECK(report->firewall);
-  CHECK(report->failures.empty());
-  CHECK(snapshot(lab.ns) == before);
-
+  auto restarted = cleans_full_state(lab.ns, before);
   auto again = restarted->cleanup_stale();  // nothing left: nothing removed, nothing failed
   REQUIRE(again.ok());
   CHECK(again->routes == 0);
@@ -66,11 +72,5 @@ TEST_CASE("crash recovery: what a SIGKILLed failberry left behind is removed by 
   CHECK(owned_rules_listed(lab.ns) == kFullStateRules);
   CHECK(must(lab.ns, {"nft", "list", "tables"}).find("table inet failberry") != std::string::npos);
 
-  auto restarted = open_system(lab.ns);
-  auto report = restarted->cleanup_stale();
-  REQUIRE(report.ok());
-  CHECK(report->routes == kFullStateRoutes);
-  CHECK(report->rules == kFullStateRules);
-  CHECK(report->firewall);
-  CHECK(snapshot(lab.ns) == before);
+  cleans_full_state(lab.ns, before);
 }
