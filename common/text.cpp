@@ -1,5 +1,7 @@
 #include "fb/text.hpp"
 
+#include <cctype>
+
 namespace fb {
 namespace {
 
@@ -44,6 +46,12 @@ std::string clean_text(std::string_view text, std::size_t max_bytes) {
     i += n ? n : 1;
   }
   return out;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return text;
 }
 
 }  // namespace fb

@@ -5,14 +5,10 @@
 #include <cctype>
 #include <vector>
 
+#include "fb/text.hpp"
+
 namespace fb::ddns {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 bool has_control(std::string_view s) {
   for (char c : s)

@@ -7,14 +7,10 @@
 #include <cctype>
 #include <charconv>
 
+#include "fb/text.hpp"
+
 namespace fb::core {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 std::vector<std::string_view> split_list(std::string_view text) {
   std::vector<std::string_view> items;

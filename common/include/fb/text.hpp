@@ -1,7 +1,7 @@
 // Text from outside (a modem, an HTTP API, pppd) on its way to the log,
 // /status JSON or the control socket: made valid UTF-8 where it enters, so
 // nothing downstream can throw on it (nlohmann::json::dump does on invalid
-// UTF-8) or be steered by control characters.
+// UTF-8) or be steered by control characters. And the one trim().
 #pragma once
 
 #include <cstddef>
@@ -14,5 +14,9 @@ namespace fb {
 // each invalid UTF-8 sequence becomes U+FFFD and each control character a
 // space.
 std::string clean_text(std::string_view text, std::size_t max_bytes = 200);
+
+// `text` without the white space (std::isspace: blanks, tabs, line ends)
+// around it.
+std::string_view trim(std::string_view text);
 
 }  // namespace fb
