@@ -21,19 +21,6 @@ bool contains(std::string_view text, std::string_view needle) {
   return it != text.end();
 }
 
-// Server text made safe for one log line: bounded, no control characters.
-std::string clip(std::string_view text) {
-  return clean_text(text, 200);
-}
-
-Reply make(Outcome o, std::string detail, long status) {
-  Reply r;
-  r.outcome = o;
-  r.detail = std::move(detail);
-  r.http_status = status;
-  return r;
-}
-
 std::string join_query(const std::string& url, std::string_view query) {
   return url + (url.find('?') == std::string::npos ? "?" : "&") + std::string(query);
 }
@@ -63,15 +50,16 @@ Reply success(RequestKind kind, const std::string& message, long status, bool v3
   if (kind == RequestKind::get) {
     auto ip = IpAddress::parse(message);
     if (!ip || ip->family != AF_INET)
-      return make(Outcome::bad_reply, "get answered '" + clip(message) + "', not an IPv4 address", status);
-    Reply r = make(Outcome::observed, "the API sees " + ip->text(), status);
+      return make_reply(Outcome::bad_reply, "get answered '" + clean_text(message) + "', not an IPv4 address", status);
+    Reply r = make_reply(Outcome::observed, "the API sees " + ip->text(), status);
     r.address = ip;
     return r;
   }
-  if (contains(message, "matches the current Route53")) return make(Outcome::unchanged, clip(message), status);
+  if (contains(message, "matches the current Route53"))
+    return make_reply(Outcome::unchanged, clean_text(message), status);
   if (contains(message, "has been set to") || contains(message, "has been updated to") || (v3 && status == 201))
-    return make(Outcome::published, clip(message), status);
-  return make(Outcome::bad_reply, "unexpected success message '" + clip(message) + "'", status);
+    return make_reply(Outcome::published, clean_text(message), status);
+  return make_reply(Outcome::bad_reply, "unexpected success message '" + clean_text(message) + "'", status);
 }
 
 // The body as a JSON object, or why not.
@@ -102,29 +90,29 @@ std::string any_message(const HttpReply& reply) {
 
 Reply by_status_common(const HttpReply& reply, Provider generation) {
   long s = reply.status;
-  std::string message = clip(any_message(reply));
+  std::string message = clean_text(any_message(reply));
   std::string prefix = "HTTP " + std::to_string(s) + ": ";
-  if (s >= 300 && s < 400) return make(Outcome::bad_reply, prefix + "redirect not followed", s);
-  if (s == 429) return make(Outcome::throttled, prefix + message, s);
-  if (s == 401) return make(Outcome::auth_failed, prefix + message, s);
+  if (s >= 300 && s < 400) return make_reply(Outcome::bad_reply, prefix + "redirect not followed", s);
+  if (s == 429) return make_reply(Outcome::throttled, prefix + message, s);
+  if (s == 401) return make_reply(Outcome::auth_failed, prefix + message, s);
   if (s == 403) {
-    if (contains(message, "issue finding or reading")) return make(Outcome::config_error, prefix + message, s);
+    if (contains(message, "issue finding or reading")) return make_reply(Outcome::config_error, prefix + message, s);
     if (contains(message, "Missing Authentication Token"))
-      return make(Outcome::config_error, prefix + message + " (wrong URL or stage?)", s);
-    return make(Outcome::auth_failed,
-                prefix + message + (generation == Provider::lambda_v2 ? " (API key refused?)" : ""), s);
+      return make_reply(Outcome::config_error, prefix + message + " (wrong URL or stage?)", s);
+    return make_reply(Outcome::auth_failed,
+                      prefix + message + (generation == Provider::lambda_v2 ? " (API key refused?)" : ""), s);
   }
-  if (s == 404) return make(Outcome::config_error, prefix + "no such API (check [ddns] url)", s);
+  if (s == 404) return make_reply(Outcome::config_error, prefix + "no such API (check [ddns] url)", s);
   if (s == 400)
-    return make(classify_failure(message) == Outcome::auth_failed ? Outcome::auth_failed : Outcome::bad_request,
-                prefix + message, s);
+    return make_reply(classify_failure(message) == Outcome::auth_failed ? Outcome::auth_failed : Outcome::bad_request,
+                      prefix + message, s);
   if (s == 500) {
     Outcome o = classify_failure(message);
     if (o == Outcome::bad_request) o = Outcome::server_error;
-    return make(o, prefix + message, s);
+    return make_reply(o, prefix + message, s);
   }
-  if (s >= 500 && s < 600) return make(Outcome::server_error, prefix + message, s);
-  return make(Outcome::bad_reply, prefix + "unexpected status", s);
+  if (s >= 500 && s < 600) return make_reply(Outcome::server_error, prefix + message, s);
+  return make_reply(Outcome::bad_reply, prefix + "unexpected status", s);
 }
 
 }  // namespace
@@ -189,23 +177,25 @@ Reply parse_lambda_reply(Provider generation, RequestKind kind, const HttpReply&
 
   std::string why;
   auto body = object_body(reply, why);
-  if (!body) return make(Outcome::bad_reply, why, reply.status);
+  if (!body) return make_reply(Outcome::bad_reply, why, reply.status);
   const json& j = *body;
   if (j.contains("errorMessage")) {  // the Lambda itself raised (v1/v2 integration passes it with 200)
-    return make(Outcome::server_error,
-                "Lambda error: " + clip(string_field(j, "errorType") + " " + string_field(j, "errorMessage")),
-                reply.status);
+    return make_reply(
+        Outcome::server_error,
+        "Lambda error: " + clean_text(string_field(j, "errorType") + " " + string_field(j, "errorMessage")),
+        reply.status);
   }
   std::string status = string_field(j, "return_status");
   std::string message = string_field(j, "return_message");
   if (status == "success") {
     if (v3 && kind == RequestKind::get && reply.status != 200)
-      return make(Outcome::bad_reply, "get answered HTTP " + std::to_string(reply.status), reply.status);
+      return make_reply(Outcome::bad_reply, "get answered HTTP " + std::to_string(reply.status), reply.status);
     return success(kind, message, reply.status, v3);
   }
-  if (status == "fail") return make(classify_failure(message), clip(message), reply.status);
-  return make(Outcome::bad_reply,
-              status.empty() ? "reply without return_status" : "return_status '" + clip(status) + "'", reply.status);
+  if (status == "fail") return make_reply(classify_failure(message), clean_text(message), reply.status);
+  return make_reply(Outcome::bad_reply,
+                    status.empty() ? "reply without return_status" : "return_status '" + clean_text(status) + "'",
+                    reply.status);
 }
 
 }  // namespace fb::ddns

@@ -56,6 +56,14 @@ std::string_view error_code(Outcome o) {
   return "DDNS_UNKNOWN";
 }
 
+Reply make_reply(Outcome outcome, std::string detail, long http_status) {
+  Reply r;
+  r.outcome = outcome;
+  r.detail = std::move(detail);
+  r.http_status = http_status;
+  return r;
+}
+
 bool is_success(Outcome o) {
   return o == Outcome::observed || o == Outcome::published || o == Outcome::unchanged;
 }

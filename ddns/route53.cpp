@@ -10,18 +10,6 @@
 namespace fb::ddns {
 namespace {
 
-Reply make(Outcome o, std::string detail, long status) {
-  Reply r;
-  r.outcome = o;
-  r.detail = std::move(detail);
-  r.http_status = status;
-  return r;
-}
-
-std::string clip(std::string_view text) {
-  return clean_text(text, 200);
-}
-
 std::string xml_escape(std::string_view text) {
   std::string out;
   for (char c : text) {
@@ -166,39 +154,40 @@ Reply parse_route53_reply(RequestKind kind, std::string_view hostname, const Htt
   std::string_view body = reply.body;
   long s = reply.status;
   std::string prefix = "HTTP " + std::to_string(s) + ": ";
-  if (s >= 300 && s < 400) return make(Outcome::bad_reply, prefix + "redirect not followed", s);
+  if (s >= 300 && s < 400) return make_reply(Outcome::bad_reply, prefix + "redirect not followed", s);
   if (s != 200) {
     auto code = xml_element_text(body, "Code");
     if (!code) {
-      if (s == 429) return make(Outcome::throttled, prefix + "too many requests", s);
-      if (s >= 500) return make(Outcome::server_error, prefix + clip(body), s);
-      return make(Outcome::bad_reply, prefix + "no ErrorResponse/Error/Code in the reply", s);
+      if (s == 429) return make_reply(Outcome::throttled, prefix + "too many requests", s);
+      if (s >= 500) return make_reply(Outcome::server_error, prefix + clean_text(body), s);
+      return make_reply(Outcome::bad_reply, prefix + "no ErrorResponse/Error/Code in the reply", s);
     }
     std::string message = xml_element_text(body, "Message").value_or("");
-    return make(classify_error(*code, message, s), prefix + clip(*code + ": " + message), s);
+    return make_reply(classify_error(*code, message, s), prefix + clean_text(*code + ": " + message), s);
   }
   if (kind == RequestKind::set) {
     if (body.find("<ChangeResourceRecordSetsResponse") == std::string_view::npos)
-      return make(Outcome::bad_reply, "200 without ChangeResourceRecordSetsResponse", s);
+      return make_reply(Outcome::bad_reply, "200 without ChangeResourceRecordSetsResponse", s);
     auto status = xml_element_text(body, "Status");
     if (status != "PENDING" && status != "INSYNC")
-      return make(Outcome::bad_reply, "ChangeInfo/Status is '" + clip(status.value_or("")) + "'", s);
-    return make(Outcome::published, "change " + clip(xml_element_text(body, "Id").value_or("?")) + " " + *status, s);
+      return make_reply(Outcome::bad_reply, "ChangeInfo/Status is '" + clean_text(status.value_or("")) + "'", s);
+    return make_reply(Outcome::published,
+                      "change " + clean_text(xml_element_text(body, "Id").value_or("?")) + " " + *status, s);
   }
   if (body.find("<ListResourceRecordSetsResponse") == std::string_view::npos)
-    return make(Outcome::bad_reply, "200 without ListResourceRecordSetsResponse", s);
+    return make_reply(Outcome::bad_reply, "200 without ListResourceRecordSetsResponse", s);
   // The list starts *at* the name, so the first set may be another name.
   auto [begin, end] = element_span(body, "ResourceRecordSet");
-  if (begin == std::string_view::npos) return make(Outcome::observed, "no record yet", s);
+  if (begin == std::string_view::npos) return make_reply(Outcome::observed, "no record yet", s);
   std::string_view set = body.substr(begin, end - begin);
   auto name = xml_element_text(set, "Name");
   auto type = xml_element_text(set, "Type");
-  if (!name || fqdn(*name) != fqdn(hostname) || type != "A") return make(Outcome::observed, "no A record yet", s);
+  if (!name || fqdn(*name) != fqdn(hostname) || type != "A") return make_reply(Outcome::observed, "no A record yet", s);
   auto value = xml_element_text(set, "Value");
   auto ip = value ? IpAddress::parse(*value) : std::nullopt;
   if (!ip || ip->family != AF_INET)
-    return make(Outcome::bad_reply, "A record value '" + clip(value.value_or("")) + "' is not IPv4", s);
-  Reply r = make(Outcome::observed, "record holds " + ip->text(), s);
+    return make_reply(Outcome::bad_reply, "A record value '" + clean_text(value.value_or("")) + "' is not IPv4", s);
+  Reply r = make_reply(Outcome::observed, "record holds " + ip->text(), s);
   r.address = ip;
   return r;
 }
