@@ -94,24 +94,15 @@ State UplinkTracker::address(const TrackerEvent& e) {
 
 State UplinkTracker::round_toward_up(const TrackerEvent& e) {
   if (!in_flight_) return stale(e);
-  in_flight_ = false;
-  ++status_.rounds;
   State next = status_.state;
-  if (round_ok(e)) {
-    ++successes_;
-    failures_ = 0;
+  if (count_round(e)) {
     if (successes_ >= policy_.up_count) {
       next_reason_ = "PROBES_OK";
       next = State::up;
     }
-  } else {
-    ++status_.rounds_failed;
-    ++failures_;
-    successes_ = 0;
-    if (status_.state == State::unknown && failures_ >= policy_.down_count) {
-      next_reason_ = "PROBES_FAILED";
-      next = State::down;
-    }
+  } else if (status_.state == State::unknown && failures_ >= policy_.down_count) {
+    next_reason_ = "PROBES_FAILED";
+    next = State::down;
   }
   schedule_next_round();
   return next;
@@ -119,27 +110,18 @@ State UplinkTracker::round_toward_up(const TrackerEvent& e) {
 
 State UplinkTracker::round_toward_down(const TrackerEvent& e) {
   if (!in_flight_) return stale(e);
-  in_flight_ = false;
-  ++status_.rounds;
   State next = status_.state;
-  if (round_ok(e)) {
-    ++successes_;
-    failures_ = 0;
+  if (count_round(e)) {
     if (status_.state == State::degraded) {
       next_reason_ = "PROBES_OK";
       next = State::up;
     }
-  } else {
-    ++status_.rounds_failed;
-    ++failures_;
-    successes_ = 0;
-    if (failures_ >= policy_.down_count) {
-      next_reason_ = "PROBES_FAILED";
-      next = State::down;
-    } else if (status_.state == State::up) {
-      next_reason_ = "PROBE_LOSS";
-      next = State::degraded;
-    }
+  } else if (failures_ >= policy_.down_count) {
+    next_reason_ = "PROBES_FAILED";
+    next = State::down;
+  } else if (status_.state == State::up) {
+    next_reason_ = "PROBE_LOSS";
+    next = State::degraded;
   }
   schedule_next_round();
   return next;
@@ -193,6 +175,21 @@ void UplinkTracker::stop_probing() {
   if (timer_armed_) emit<act::CancelTimer>();
   in_flight_ = timer_armed_ = false;
   successes_ = failures_ = 0;
+}
+
+bool UplinkTracker::count_round(const TrackerEvent& e) {
+  in_flight_ = false;
+  ++status_.rounds;
+  bool ok = round_ok(e);
+  if (ok) {
+    ++successes_;
+    failures_ = 0;
+  } else {
+    ++status_.rounds_failed;
+    ++failures_;
+    successes_ = 0;
+  }
+  return ok;
 }
 
 bool UplinkTracker::round_ok(const TrackerEvent& e) const {

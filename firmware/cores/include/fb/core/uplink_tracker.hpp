@@ -125,6 +125,8 @@ class UplinkTracker {
   State readiness_changed();
   void start_round();
   void stop_probing();
+  // The round ends: counted, and in the runs of successes and failures; true when it passed.
+  bool count_round(const TrackerEvent& e);
   bool round_ok(const TrackerEvent& e) const;
   void schedule_next_round();
 
