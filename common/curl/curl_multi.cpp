@@ -99,25 +99,21 @@ struct CurlMulti::Impl : std::enable_shared_from_this<CurlMulti::Impl> {
   }
 
   void arm(curl_socket_t fd, const std::shared_ptr<Socket>& socket) {
+    if ((socket->want & CURL_POLL_IN) && !socket->reading)
+      wait(fd, socket, asio::posix::stream_descriptor::wait_read, &Socket::reading, CURL_CSELECT_IN);
+    if ((socket->want & CURL_POLL_OUT) && !socket->writing)
+      wait(fd, socket, asio::posix::stream_descriptor::wait_write, &Socket::writing, CURL_CSELECT_OUT);
+  }
+
+  // One wait in one direction; `busy` (reading or writing) is set while it is pending.
+  void wait(curl_socket_t fd, const std::shared_ptr<Socket>& socket, asio::posix::stream_descriptor::wait_type type,
+            bool Socket::*busy, int event) {
+    (*socket).*busy = true;
     std::weak_ptr<Impl> weak = shared_from_this();
-    if ((socket->want & CURL_POLL_IN) && !socket->reading) {
-      socket->reading = true;
-      socket->descriptor.async_wait(asio::posix::stream_descriptor::wait_read,
-                                    [weak, fd, socket](const boost::system::error_code& ec) {
-                                      socket->reading = false;
-                                      if (auto self = weak.lock(); self && !ec)
-                                        self->ready(fd, socket, CURL_CSELECT_IN);
-                                    });
-    }
-    if ((socket->want & CURL_POLL_OUT) && !socket->writing) {
-      socket->writing = true;
-      socket->descriptor.async_wait(asio::posix::stream_descriptor::wait_write,
-                                    [weak, fd, socket](const boost::system::error_code& ec) {
-                                      socket->writing = false;
-                                      if (auto self = weak.lock(); self && !ec)
-                                        self->ready(fd, socket, CURL_CSELECT_OUT);
-                                    });
-    }
+    socket->descriptor.async_wait(type, [weak, fd, socket, busy, event](const boost::system::error_code& ec) {
+      (*socket).*busy = false;
+      if (auto self = weak.lock(); self && !ec) self->ready(fd, socket, event);
+    });
   }
 
   void ready(curl_socket_t fd, const std::shared_ptr<Socket>& socket, int event) {
