@@ -73,6 +73,19 @@ std::optional<const BoardRule*> read_board(const std::string& proc, std::string&
   return rule;
 }
 
+// A sysfs attribute holding a whole number of at least 1; otherwise nothing
+// and `error` says why (`unless`: what any other value means).
+std::optional<int> read_count(const std::string& path, const char* unless, std::string& error) {
+  auto text = read_attr(path, error);
+  if (!text) return std::nullopt;
+  auto n = number(*text);
+  if (!n || *n < 1) {
+    error = path + ": '" + *text + "' (" + unless + ")";
+    return std::nullopt;
+  }
+  return n;
+}
+
 // Port `p` of `hub` as in `<hub>-port<p>` ("2-1-port3", "usb2-port1").
 std::optional<HubPort> port_named(const std::string& name) {
   auto at = name.rfind("-port");
@@ -101,22 +114,12 @@ std::optional<std::vector<HubPort>> dark_ports(const PowerPlan& plan, const std:
   }
   for (const auto& d : plan.dark) {
     std::string dir = sysfs + "/bus/usb/devices/" + sysfs_name(d.hub);
-    auto cfg = read_attr(dir + "/bConfigurationValue", error);
-    if (!cfg) return std::nullopt;
-    auto configuration = number(*cfg);
-    if (!configuration || *configuration < 1) {
-      error = dir + "/bConfigurationValue: '" + *cfg + "' (hub not configured)";
-      return std::nullopt;
-    }
+    auto configuration = read_count(dir + "/bConfigurationValue", "hub not configured", error);
+    if (!configuration) return std::nullopt;
     int first = d.port, last = d.port;
     if (d.port == 0) {
-      auto maxchild = read_attr(dir + "/maxchild", error);
-      if (!maxchild) return std::nullopt;
-      auto n = number(*maxchild);
-      if (!n || *n < 1) {
-        error = dir + "/maxchild: '" + *maxchild + "' (not a hub?)";
-        return std::nullopt;
-      }
+      auto n = read_count(dir + "/maxchild", "not a hub?", error);
+      if (!n) return std::nullopt;
       first = 1;
       last = *n;
     }
