@@ -97,14 +97,7 @@ up_count = 2"
     if [ "$scenario" = carrier ]; then
       ip -n "$LAB-isp" link set isp-pi down
     else
-      lab_ns isp nft -f - <<'NFT'
-table inet cut {
-  chain forward {
-    type filter hook forward priority 0; policy accept;
-    iifname "isp-pi" drop
-  }
-}
-NFT
+      lab_isp_cut
       t0=$(now_s)
     fi
     if ! lab_wait 60 new_default_seen; then
@@ -119,7 +112,7 @@ NFT
     if [ "$scenario" = carrier ]; then
       ip -n "$LAB-isp" link set isp-pi up
     else
-      lab_ns isp nft delete table inet cut
+      lab_isp_forward
     fi
     printf '.'
   done

@@ -32,6 +32,19 @@ LAB_PIDS=()
 FB_PID=""
 
 lab_ns() { ip netns exec "$LAB-$1" "${@:2}"; }
+# A silent transit failure: the wired link stays up but the ISP forwards
+# nothing from the Pi (only probes can tell); lab_isp_forward ends it.
+lab_isp_cut() {
+  lab_ns isp nft -f - <<'NFT'
+table inet cut {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "isp-pi" drop
+  }
+}
+NFT
+}
+lab_isp_forward() { lab_ns isp nft delete table inet cut; }
 
 lab_up() {
   local n
