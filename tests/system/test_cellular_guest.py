@@ -251,9 +251,7 @@ def main():
                 pppd = test_ppp_guest.arm64_pppd()
         except fbguest.GuestUnavailable as e:
             systest.skip(f"{tag}: {e}")
-    for b in (daemon, ctl, pppd):
-        if not os.path.isfile(b):
-            systest.skip(f"{tag}: {b} not built")
+    systest.require_built(tag, daemon, ctl, pppd)
     echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
     check = systest.Checks(tag)
 

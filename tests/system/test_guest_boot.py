@@ -73,10 +73,7 @@ def main():
     if not os.path.isfile(binary):
         systest.skip(f"{tag}: failberryd binary missing: {binary}")
     fbguest.exit_on_signals()
-    try:
-        env = fbguest.prepare(arch)
-    except fbguest.GuestUnavailable as e:
-        systest.skip(f"{tag}: {e}")
+    env = systest.prepare(arch, tag)
     if not shutil.which(env["QEMU"]):
         systest.skip(f"{tag}: {env['QEMU']} missing")
 

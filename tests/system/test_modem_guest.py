@@ -87,9 +87,7 @@ def main():
     arch, daemon, ctl = systest.args(__doc__, 3)
     tag = f"modem[{arch}]"
     systest.require_root(tag)
-    for b in (daemon, ctl):
-        if not os.path.isfile(b):
-            systest.skip(f"{tag}: {b} not built")
+    systest.require_built(tag, daemon, ctl)
     fbguest.exit_on_signals()
     echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
     check = systest.Checks(tag)

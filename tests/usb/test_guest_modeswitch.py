@@ -85,10 +85,7 @@ def main():
         systest.skip(f"{tag}: fb_modeswitch_tool missing: {tool}" +
                      (" (run tests/cross/build.sh arm64)" if arch == "arm64" else ""))
     fbguest.exit_on_signals()
-    try:
-        fbguest.prepare(arch)
-    except fbguest.GuestUnavailable as e:
-        systest.skip(f"{tag}: {e}")
+    systest.prepare(arch, tag)
 
     check = systest.Checks(tag)
     script = GUEST_SCRIPT.replace("@MODULES@", " ".join(MODULES)).replace("@WAIT@", str(WAIT_MS))

@@ -70,6 +70,22 @@ def require_root(tag, why="kernel cache under /var/cache"):
         skip(f"{tag}: needs root ({why})")
 
 
+def require_built(tag, *paths):
+    """Skips the test when a binary it runs in the guest is not there."""
+    for path in paths:
+        if not os.path.isfile(path):
+            skip(f"{tag}: {path} not built")
+
+
+def prepare(arch, tag):
+    """fbguest.prepare(arch): the guest's kernel and tools; skips the test when the
+    guest cannot run here."""
+    try:
+        return fbguest.prepare(arch)
+    except fbguest.GuestUnavailable as e:
+        skip(f"{tag}: {e}")
+
+
 class ModemSim:
     """modemsim.py as a `vendor` stick: its AT side on the unix socket `sock` (for a Relay to
     the guest's usb-serial port), its flash in TMP/flash.json; with `data`, a data call's
