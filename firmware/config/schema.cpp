@@ -137,7 +137,8 @@ std::vector<SectionSpec> build() {
                     "Change nothing outside failberryd (also --dry-run): routes, rules, nftables and sysctl "
                     "changes are logged, not made; no pppd is started (after CONNECT the line is hung up and "
                     "the modem stops with DRY_RUN); no USB power is cut, no reboot, no DDNS request. The modem "
-                    "itself is still driven (AT commands, CD-ROM off, PIN, mode switch).",
+                    "itself is still driven (AT commands, CD-ROM off, PIN, mode switch, a net data session: its "
+                    "address is logged, not configured).",
                     {},
                     field(&Config::general, &G::dry_run)},
                },
