@@ -68,7 +68,7 @@ std::vector<health::UplinkStatus> Daemon::configured_uplinks() const {
     health::UplinkStatus status;
     status.name = u.name;
     status.interface = u.interface;
-    status.kind = u.kind == UplinkKind::ppp ? "ppp" : "ethernet";
+    status.kind = to_string(u.kind);
     status.state = health::UplinkState::unknown;  // until the tracker says
     status.drained = drained_.count(u.name) != 0;
     out.push_back(std::move(status));
@@ -187,7 +187,7 @@ nlohmann::json Daemon::control(const nlohmann::json& request) {
   static const std::map<std::string, Rung> rungs = {
       {"redial", Rung::redial}, {"reset-modem", Rung::reset_modem}, {"cycle-usb", Rung::power_cycle}};
   if (auto r = rungs.find(verb); r != rungs.end()) {
-    if (!modem_) return control_error("NOT_AVAILABLE", verb + " needs a modem: no uplink has kind = ppp");
+    if (!modem_) return control_error("NOT_AVAILABLE", verb + " needs a modem: no uplink has kind = ppp or cellular");
     log.notice() << verb << " requested";
     return modem_->operator_request(r->second);
   }
@@ -303,7 +303,7 @@ void Daemon::reload() {
 Daemon::ModemInputs Daemon::modem_inputs() const {
   ModemInputs in{config_.modem, config_.ppp, config_.recovery, config_.general.dry_run, config_.general.state_dir, {}};
   for (const UplinkConfig& u : config_.uplinks)
-    if (u.kind == UplinkKind::ppp) in.ppp_uplinks.push_back(u);
+    if (is_modem_link(u.kind)) in.modem_uplinks.push_back(u);
   return in;
 }
 
@@ -311,9 +311,10 @@ void Daemon::restart_modem() {
   ModemInputs inputs = modem_inputs();
   if (modem_ && modem_inputs_ == inputs) return;
   if (modem_) log_.notice() << "[modem], [ppp], [recovery] or the ppp uplink changed: restarting the modem supervisor";
-  modem_.reset();  // hangs up: pppd is stopped with it
+  if (modem_ && network_) network_->bind_modem_link(DataLinkReport{});  // its link goes with it
+  modem_.reset();                                                       // hangs up: pppd is stopped with it
   modem_inputs_.reset();
-  if (inputs.ppp_uplinks.empty()) return;
+  if (inputs.modem_uplinks.empty()) return;
   ModemServiceOptions mo;
   if (const char* root = std::getenv("FAILBERRY_SYSFS_ROOT")) mo.sysfs_root = root;  // tests: a fake tree
   if (const char* dev = std::getenv("FAILBERRY_DEV_ROOT")) mo.dev_root = dev;        // tests: links to ptys
@@ -324,6 +325,9 @@ void Daemon::restart_modem() {
   auto host = dry ? make_dry_run_host_actions(io_) : make_system_host_actions(io_);
   auto link = dry ? make_dry_run_data_link_starter(io_) : make_pppd_starter(io_, timers_);
   modem_ = std::make_unique<ModemService>(io_, timers_, config_, mo, std::move(host), std::move(link));
+  modem_->on_data_link([this](const DataLinkReport& report) {
+    if (network_) network_->bind_modem_link(report);
+  });
   modem_->start();
   modem_inputs_ = std::move(inputs);
 }
@@ -378,6 +382,7 @@ bool Daemon::restart_network(std::unique_ptr<NetworkService> taken) {
     network_->release();  // the kernel state is the new service's now
     network_ = std::move(taken);
     network_inputs_ = std::move(inputs);
+    if (modem_) network_->bind_modem_link(modem_->data_link());
     return true;
   }
   if (network_ && inputs == network_inputs_) return true;
@@ -393,6 +398,7 @@ bool Daemon::restart_network(std::unique_ptr<NetworkService> taken) {
   }
   network_ = std::move(service);
   network_inputs_ = std::move(inputs);
+  if (modem_) network_->bind_modem_link(modem_->data_link());
   return true;
 }
 

@@ -44,6 +44,12 @@ at::Command plain_command(std::string text) {
 }  // namespace
 
 void ModemService::close_channel() {
+  if (net_) {  // the stick's session ends with its port (unplugged, reset, power cut)
+    net_.reset();
+    link_ = {};
+    link_up_at_.reset();
+    report_link(DataLinkReport{});
+  }
   if (!channel_) return;
   channel_->close();
   channel_.reset();
@@ -60,6 +66,7 @@ bool ModemService::open_channel(const std::string& tty) {
   o.default_timeout = config_.modem.command_timeout;
   for (auto p : modem::generic_urcs()) o.urc_prefixes.emplace_back(p);
   for (auto p : profile_->urcs) o.urc_prefixes.emplace_back(p);
+  if (!profile_->net.status_urc.empty()) o.urc_prefixes.emplace_back(profile_->net.status_urc);
   channel_ = std::make_shared<at::AtChannel>(io_, timers_, o);
   auto opened = channel_->open(tty);
   if (!opened) {
@@ -75,6 +82,10 @@ bool ModemService::open_channel(const std::string& tty) {
   for (const char* prefix : {"+CREG:", "+CGREG:", "+CEREG:"})
     channel_->subscribe(prefix, [this, gen, alive](const std::string& line) {
       if (*alive) on_urc(gen, line);
+    });
+  if (!profile_->net.status_urc.empty())
+    channel_->subscribe(std::string(profile_->net.status_urc), [this, gen, alive](const std::string& line) {
+      if (*alive && gen == generation_) on_net_urc(line);
     });
   return true;
 }
@@ -205,6 +216,7 @@ void ModemService::enter_pin() {
 }
 
 void ModemService::poll() {
+  poll_net_status();
   if (!channel_) {
     events_.post(ModemEvent{mev::Polled{Error{Code::no_modem, "no channel"}, {}}});
     return;

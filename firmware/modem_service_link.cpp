@@ -16,6 +16,21 @@ using modem::Code;
 using modem::Error;
 
 void ModemService::dial() {
+  auto path = data_path();
+  if (!path) {
+    events_.post(ModemEvent{mev::Dialed{path.error(), false}});
+    return;
+  }
+  if (*path == modem::DataPath::net) {
+    modem::DialPlan plan;
+    plan.apn = config_.modem.apn;
+    connect_net(plan);
+    return;
+  }
+  dial_ppp();
+}
+
+void ModemService::dial_ppp() {
   auto fail = [this](Error e) { events_.post(ModemEvent{mev::Dialed{std::move(e), false}}); };
   modem::DialPlan plan;
   plan.apn = config_.modem.apn;
@@ -26,7 +41,7 @@ void ModemService::dial() {
   po.settings.lcp_echo_interval = config_.ppp.lcp_echo_interval;
   po.settings.lcp_echo_failure = config_.ppp.lcp_echo_failure;
   for (const UplinkConfig& u : config_.uplinks)
-    if (u.kind == UplinkKind::ppp && u.interface.rfind("ppp", 0) == 0 && u.interface.size() > 3 &&
+    if (is_modem_link(u.kind) && u.interface.rfind("ppp", 0) == 0 && u.interface.size() > 3 &&
         at::all_digits(u.interface.substr(3)))
       po.settings.unit = std::stoi(u.interface.substr(3));
   po.name = "ppp[" + ppp::interface_name(po.settings) + "]";
@@ -72,6 +87,10 @@ void ModemService::dial() {
                                                           if (link_reported_) return;
                                                           link_reported_ = true;
                                                           link_up_at_ = timers_.now();
+                                                          DataLinkReport up;
+                                                          up.up = true;
+                                                          up.interface = link.interface;
+                                                          report_link(std::move(up));
                                                           feed(ModemEvent{mev::Dialed{std::nullopt, port_shared_}});
                                                         },
                                                         [this, alive](const mev::LinkDown& down) {
@@ -82,6 +101,7 @@ void ModemService::dial() {
 }
 
 void ModemService::hang_up() {
+  if (net_) return hang_up_net();
   if (data_link_ && data_link_->running()) {
     data_link_->stop();
     return;
@@ -90,6 +110,7 @@ void ModemService::hang_up() {
 }
 
 void ModemService::on_link_down(const mev::LinkDown& down) {
+  report_link(DataLinkReport{});
   link_ = {};
   link_up_at_.reset();
   data_channel_.reset();

@@ -75,7 +75,7 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
     uplinks_.push_back(std::make_unique<Uplink>(i, c, *net::UplinkSlot::at(static_cast<int>(i)), p, timers_));
   }
   std::vector<PolicyUplink> ranked;
-  for (const UplinkConfig& c : config_.uplinks) ranked.push_back({c.name, c.priority, c.kind == UplinkKind::ppp});
+  for (const UplinkConfig& c : config_.uplinks) ranked.push_back({c.name, c.priority, is_modem_link(c.kind)});
   policy_ = std::make_unique<FailoverPolicy>(
       ranked, PolicySettings{config_.general.mode == Mode::backup_gateway, config_.failover.failback_hold,
                              config_.failover.flush_conntrack});
@@ -190,6 +190,9 @@ void NetworkService::stop() {
   if (!running_) return;
   running_ = false;
   quiesce();
+  if (system_)
+    for (auto& u : uplinks_)
+      if (u->assigned) (void)system_->remove_address(u->cfg.interface, u->assigned->address, u->assigned->length);
   if (system_) {
     auto cleaned = system_->cleanup_stale();
     if (!cleaned.ok())

@@ -141,4 +141,46 @@ void NetworkService::address_removed(Uplink& u, const IpAddress& address) {
   }
 }
 
+void NetworkService::bind_modem_link(const DataLinkReport& link) {
+  if (!running_) return;
+  Uplink* u = nullptr;
+  for (auto& up : uplinks_)
+    if (is_modem_link(up->cfg.kind)) u = up.get();
+  if (!u) return;
+  if (link.up && link.interface != u->cfg.interface) {
+    log_.warning() << "uplink[" << u->cfg.name << "]: the modem's link is on " << link.interface << ", not on "
+                   << u->cfg.interface << ": not used";
+    return;
+  }
+  std::optional<Prefix> wanted = link.up ? link.address : std::nullopt;
+  if (u->assigned && u->assigned != wanted) {
+    if (auto s = system_->remove_address(u->cfg.interface, u->assigned->address, u->assigned->length); !s.ok())
+      log_.warning() << "uplink[" << u->cfg.name << "]: " << describe(s);
+    else
+      log_.notice() << "uplink[" << u->cfg.name << "]: removed " << u->assigned->text() << " from " << u->cfg.interface;
+    u->assigned.reset();
+  }
+  // Down: the next hop stays what it was; the kernel drops the routes
+  // through it with the address, and the tracker sees the address go.
+  std::optional<IpAddress> hop = link.up && link.gateway ? link.gateway : u->next_hop;
+  bool hop_changed = hop != u->next_hop;
+  u->next_hop = hop;
+  if (wanted && !u->assigned) {
+    if (auto s = system_->set_link_up(u->cfg.interface); !s.ok())
+      log_.warning() << "uplink[" << u->cfg.name << "]: " << describe(s);
+    if (auto s = system_->replace_address(u->cfg.interface, wanted->address, wanted->length); !s.ok()) {
+      log_.error() << "uplink[" << u->cfg.name << "]: cannot put the modem's address on " << u->cfg.interface << ": "
+                   << describe(s);
+    } else {
+      u->assigned = wanted;
+      log_.notice() << "uplink[" << u->cfg.name << "]: " << wanted->text() << " on "
+                    << u->cfg.interface << (hop ? " via " + hop->text() : std::string());
+    }
+  }
+  if (hop_changed && u->table_route) {
+    install_uplink_routes(*u);
+    if (default_index_ == u->index) set_default(u->index);
+  }
+}
+
 }  // namespace fb::core

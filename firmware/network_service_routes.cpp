@@ -14,9 +14,9 @@ namespace pact = policy_action;
 std::optional<net::Route> NetworkService::default_route_for(const Uplink& u) const {
   net::NextHop hop;
   hop.device = u.cfg.interface;
-  if (u.cfg.gateway) {
-    hop.gateway = *u.cfg.gateway;
-    hop.family = u.cfg.gateway->family;
+  if (u.next_hop) {
+    hop.gateway = *u.next_hop;
+    hop.family = u.next_hop->family;
   }
   auto route = net::main_default_route(hop);
   if (!route.ok()) {
@@ -29,9 +29,9 @@ std::optional<net::Route> NetworkService::default_route_for(const Uplink& u) con
 void NetworkService::install_uplink_routes(Uplink& u) {
   net::NextHop hop;
   hop.device = u.cfg.interface;
-  if (u.cfg.gateway) {
-    hop.gateway = *u.cfg.gateway;
-    hop.family = u.cfg.gateway->family;
+  if (u.next_hop) {
+    hop.gateway = *u.next_hop;
+    hop.family = u.next_hop->family;
   }
   auto route = net::uplink_default_route(u.slot, hop);
   if (!route.ok()) {
@@ -103,8 +103,8 @@ void NetworkService::set_default(std::size_t index) {
     return;
   }
   default_index_ = index;
-  default_text_ = "default" + (u.cfg.gateway ? " via " + u.cfg.gateway->text() : std::string()) + " dev " +
-                  u.cfg.interface + " metric " + std::to_string(net::kMainDefaultMetric);
+  default_text_ = "default" + (u.next_hop ? " via " + u.next_hop->text() : std::string()) + " dev " + u.cfg.interface +
+                  " metric " + std::to_string(net::kMainDefaultMetric);
   auto took = std::chrono::duration_cast<std::chrono::microseconds>(timers_.now() - event_at_);
   char ms[32];
   std::snprintf(ms, sizeof(ms), "%.3f", static_cast<double>(took.count()) / 1000.0);

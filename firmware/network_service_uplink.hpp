@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -18,6 +19,12 @@ struct NetworkService::Uplink {
 
   std::size_t index;
   UplinkConfig cfg;
+  // The next hop of its routes: [uplink] gateway, or what the modem's net
+  // data link reported (bind_modem_link()); none: a point-to-point link.
+  std::optional<IpAddress> next_hop = cfg.gateway;
+  // The address this service put on the interface for the modem's net data
+  // link (removed when the link ends and at stop()).
+  std::optional<Prefix> assigned;
   net::UplinkSlot slot;
   UplinkTracker tracker;
   int ifindex = 0;

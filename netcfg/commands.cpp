@@ -53,6 +53,14 @@ std::string sysctl_command(const Sysctl& sysctl) {
   return "sysctl -w " + sysctl.key() + "=" + sysctl.value;
 }
 
+std::string ip_address_command(std::string_view verb, const InterfaceAddress& address) {
+  return "ip address " + std::string(verb) + " " + address.text() + " dev " + address.device;
+}
+
+std::string ip_link_up_command(std::string_view device) {
+  return "ip link set " + std::string(device) + " up";
+}
+
 std::vector<std::string> conntrack_flush_commands(const IpAddress& address) {
   std::string head = address.family == AF_INET6 ? "conntrack -D -f ipv6 " : "conntrack -D ";
   std::vector<std::string> lines;

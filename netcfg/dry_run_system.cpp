@@ -75,6 +75,32 @@ Status DryRunSystem::remove_firewall() {
   return {};
 }
 
+Status DryRunSystem::set_link_up(const std::string& device) {
+  if (!is_valid_interface_name(device))
+    return Error{NetError::invalid_spec, "link '" + device + "': not a valid interface name"};
+  log_.info() << ip_link_up_command(device);
+  if (std::find(links_up_.begin(), links_up_.end(), device) == links_up_.end()) links_up_.push_back(device);
+  return {};
+}
+
+Status DryRunSystem::replace_address(const std::string& device, const IpAddress& address, int prefix_length) {
+  InterfaceAddress wanted{device, address, prefix_length};
+  if (Status s = validate(wanted); !s.ok()) return s;
+  log_.info() << ip_address_command("replace", wanted);
+  auto it = std::find_if(addresses_.begin(), addresses_.end(),
+                         [&](const InterfaceAddress& a) { return same_kernel_address(a, wanted); });
+  if (it == addresses_.end()) addresses_.push_back(wanted);  // else: updated in place, nothing we model changes
+  return {};
+}
+
+Status DryRunSystem::remove_address(const std::string& device, const IpAddress& address, int prefix_length) {
+  InterfaceAddress gone{device, address, prefix_length};
+  if (Status s = validate(gone); !s.ok()) return s;
+  log_.info() << ip_address_command("del", gone);
+  std::erase(addresses_, gone);  // the kernel deletes only an exact match
+  return {};
+}
+
 Result<CleanupReport> DryRunSystem::cleanup_stale() {
   for (const std::string& line : cleanup_commands()) log_.info() << line;
   CleanupReport report;

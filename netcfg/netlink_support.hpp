@@ -7,6 +7,7 @@
 #include <netlink/cache.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
+#include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
 #include <netlink/route/rule.h>
@@ -28,6 +29,7 @@ struct NlDeleter {
   void operator()(rtnl_route* p) const { rtnl_route_put(p); }
   void operator()(rtnl_rule* p) const { rtnl_rule_put(p); }
   void operator()(rtnl_link* p) const { rtnl_link_put(p); }
+  void operator()(rtnl_addr* p) const { rtnl_addr_put(p); }
   void operator()(nl_msg* p) const { nlmsg_free(p); }
   void operator()(nl_cb* p) const { nl_cb_put(p); }
 };

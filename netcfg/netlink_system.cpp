@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/fib_rules.h>
+#include <linux/if.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netfilter/ct.h>
 #include <netlink/netfilter/nfnl.h>
@@ -44,13 +45,32 @@ struct NetlinkSystem::Kernel {
   std::unique_ptr<NftTable> nft;
   detail::NetnsHandle netns;
 
-  Result<int> ifindex(const std::string& name) {
-    rtnl_link* link = nullptr;
+  Result<NlPtr<rtnl_link>> link(const std::string& name) {
+    rtnl_link* found = nullptr;
     route_error.reset();
-    int err = rtnl_link_get_kernel(route.get(), 0, name.c_str(), &link);
+    int err = rtnl_link_get_kernel(route.get(), 0, name.c_str(), &found);
     if (err < 0) return Error{NetError::interface_not_found, "interface " + name + ": " + route_error.text(err)};
-    NlPtr<rtnl_link> owned(link);
-    return rtnl_link_get_ifindex(link);
+    return NlPtr<rtnl_link>(found);
+  }
+
+  Result<int> ifindex(const std::string& name) {
+    Result<NlPtr<rtnl_link>> found = link(name);
+    if (!found.ok()) return found.error();
+    return rtnl_link_get_ifindex(found->get());
+  }
+
+  // An address object naming `a` on its interface; INTERFACE_NOT_FOUND without one.
+  Result<NlPtr<rtnl_addr>> build(const InterfaceAddress& a, NetError failure) {
+    Result<int> index = ifindex(a.device);
+    if (!index.ok()) return index.error();
+    NlPtr<rtnl_addr> address(rtnl_addr_alloc());
+    NlPtr<nl_addr> local = detail::to_nl_addr(a.address, a.prefix_length);
+    if (!address || !local) return Error{failure, "out of memory"};
+    rtnl_addr_set_ifindex(address.get(), *index);
+    rtnl_addr_set_family(address.get(), a.family());
+    if (int err = rtnl_addr_set_local(address.get(), local.get()); err < 0) return Error{failure, nl_geterror(err)};
+    rtnl_addr_set_prefixlen(address.get(), a.prefix_length);
+    return address;
   }
 
   Result<NlPtr<rtnl_route>> build(const Route& r) {
@@ -319,6 +339,73 @@ Status NetlinkSystem::remove_firewall() {
   if (Status s = kernel_->nft->run(remove_transaction(), NetError::nft_remove_failed); !s.ok())
     return failed(s.error());
   log_.info() << nft_remove_command();
+  return {};
+}
+
+Status NetlinkSystem::set_link_up(const std::string& device) {
+  std::string command = ip_link_up_command(device);
+  if (!is_valid_interface_name(device))
+    return failed({NetError::invalid_spec, command + ": not a valid interface name"});
+  Result<NlPtr<rtnl_link>> current = kernel_->link(device);
+  if (!current.ok()) return failed({current.code(), command + ": " + current.error().detail});
+  if (rtnl_link_get_flags(current->get()) & IFF_UP) {
+    log_.debug() << command << ": already up";
+    return {};
+  }
+  NlPtr<rtnl_link> change(rtnl_link_alloc());
+  if (!change) return failed({NetError::link_change_failed, command + ": out of memory"});
+  rtnl_link_set_flags(change.get(), IFF_UP);
+  kernel_->route_error.reset();
+  if (int err = rtnl_link_change(kernel_->route.get(), current->get(), change.get(), 0); err < 0) {
+    NetError code =
+        kernel_->route_error.error_number() == ENODEV ? NetError::interface_not_found : NetError::link_change_failed;
+    return failed({code, command + ": " + kernel_->route_error.text(err)});
+  }
+  log_.info() << command;
+  return {};
+}
+
+Status NetlinkSystem::replace_address(const std::string& device, const IpAddress& address, int prefix_length) {
+  InterfaceAddress wanted{device, address, prefix_length};
+  if (Status s = validate(wanted); !s.ok()) return failed(s.error());
+  std::string command = ip_address_command("replace", wanted);
+  Result<NlPtr<rtnl_addr>> built = kernel_->build(wanted, NetError::address_add_failed);
+  if (!built.ok()) return failed({built.code(), command + ": " + built.error().detail});
+  kernel_->route_error.reset();
+  if (int err = rtnl_addr_add(kernel_->route.get(), built->get(), NLM_F_REPLACE); err < 0) {
+    NetError code =
+        kernel_->route_error.error_number() == ENODEV ? NetError::interface_not_found : NetError::address_add_failed;
+    return failed({code, command + ": " + kernel_->route_error.text(err)});
+  }
+  log_.info() << command;
+  return {};
+}
+
+Status NetlinkSystem::remove_address(const std::string& device, const IpAddress& address, int prefix_length) {
+  InterfaceAddress gone{device, address, prefix_length};
+  if (Status s = validate(gone); !s.ok()) return failed(s.error());
+  std::string command = ip_address_command("del", gone);
+  Result<NlPtr<rtnl_addr>> built = kernel_->build(gone, NetError::address_delete_failed);
+  if (!built.ok()) {
+    // An address dies with its interface: nothing left to remove.
+    if (built.code() == NetError::interface_not_found) {
+      log_.debug() << command << ": already gone with its interface";
+      return {};
+    }
+    return failed({built.code(), command + ": " + built.error().detail});
+  }
+  kernel_->route_error.reset();
+  if (int err = rtnl_addr_delete(kernel_->route.get(), built->get(), 0); err < 0) {
+    int error_number = kernel_->route_error.error_number();
+    // EADDRNOTAVAIL: no such address (with this prefix length); ENODEV: the
+    // interface went in between.
+    if (error_number == EADDRNOTAVAIL || error_number == ENODEV) {
+      log_.debug() << command << ": already absent";
+      return {};
+    }
+    return failed({NetError::address_delete_failed, command + ": " + kernel_->route_error.text(err)});
+  }
+  log_.info() << command;
   return {};
 }
 

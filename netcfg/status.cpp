@@ -17,6 +17,9 @@ std::string_view code_name(NetError code) {
     case NetError::sysctl_write_failed: return "SYSCTL_WRITE_FAILED";
     case NetError::nft_apply_failed: return "NFT_APPLY_FAILED";
     case NetError::nft_remove_failed: return "NFT_REMOVE_FAILED";
+    case NetError::link_change_failed: return "LINK_CHANGE_FAILED";
+    case NetError::address_add_failed: return "ADDRESS_ADD_FAILED";
+    case NetError::address_delete_failed: return "ADDRESS_DELETE_FAILED";
   }
   return "UNKNOWN";
 }

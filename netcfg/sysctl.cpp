@@ -43,6 +43,12 @@ Result<Sysctl> rp_filter(std::string_view interface, RpFilter mode) {
   return Sysctl{{"net", "ipv4", "conf", std::string(interface), "rp_filter"}, std::to_string(static_cast<int>(mode))};
 }
 
+Result<Sysctl> promote_secondaries(std::string_view interface) {
+  if (!is_valid_interface_name(interface))
+    return Error{NetError::invalid_spec, "sysctl: \"" + std::string(interface) + "\" is not a valid interface name"};
+  return Sysctl{{"net", "ipv4", "conf", std::string(interface), "promote_secondaries"}, "1"};
+}
+
 Status validate(const Sysctl& sysctl) {
   if (sysctl.path.size() < 2 || sysctl.path.front() != "net")
     return {NetError::invalid_spec, "sysctl: " + sysctl.key() + " is not under net."};

@@ -1,6 +1,9 @@
 #include "fb/modem/dial.hpp"
 
+#include <sys/socket.h>
+
 #include "fb/at/fields.hpp"
+#include "fb/modem/parse_vendor.hpp"
 
 namespace fb::modem {
 namespace {
@@ -88,6 +91,57 @@ Result<NetSessionCommands> net_session_commands(const NetCommands& commands, con
       return bad("profile command '" + std::string(command.substr(0, 60)) + "': " + *problem);
   return NetSessionCommands{std::move(context).value(), fill(commands.connect, plan), fill(commands.disconnect, plan),
                             fill(commands.status, plan), fill(commands.address, plan)};
+}
+
+Result<bool> net_session_connected(NetStatusForm form, std::string_view answer, int cid) {
+  auto unreadable = [&](const std::string& why) { return Error{Code::at_bad_response, "session status: " + why}; };
+  switch (form) {
+    case NetStatusForm::huawei_ndisstat: {
+      auto stat = huawei::parse_ndisstat(answer);
+      if (!stat) return unreadable(stat.error().detail);
+      return stat->connected();
+    }
+    case NetStatusForm::cgact: {
+      auto contexts = at::parse_cgact(answer);
+      if (!contexts) return unreadable(contexts.error().detail);
+      for (const at::ContextState& c : *contexts)
+        if (c.cid == cid) return c.active;
+      return false;
+    }
+    case NetStatusForm::none: break;
+  }
+  return unreadable("the profile has no status query");
+}
+
+Result<at::IpConfig> net_session_address(NetAddressForm form, std::string_view answer, int cid) {
+  auto unusable = [](const std::string& why) { return Error{Code::at_bad_response, "session address: " + why}; };
+  at::IpConfig ip;
+  switch (form) {
+    case NetAddressForm::huawei_dhcp: {
+      auto dhcp = huawei::parse_dhcp(answer);
+      if (!dhcp) return unusable(dhcp.error().detail);
+      ip = dhcp->ip;
+      break;
+    }
+    case NetAddressForm::cgcontrdp: {
+      auto contexts = at::parse_cgcontrdp(answer);
+      if (!contexts) return unusable(contexts.error().detail);
+      const at::ContextAddress* found = nullptr;
+      for (const at::ContextAddress& c : *contexts)
+        if (c.cid == cid && c.ip.address && c.ip.address->family == AF_INET) {
+          found = &c;
+          break;
+        }
+      if (!found) return unusable("no IPv4 address for context " + std::to_string(cid));
+      ip = found->ip;
+      break;
+    }
+    case NetAddressForm::none: return unusable("the profile has no address query");
+  }
+  if (!ip.address) return unusable("the modem reported no address");
+  if (!ip.prefix_length) return unusable("the modem reported " + ip.address->text() + " without a subnet mask");
+  if (!ip.gateway) return unusable("the modem reported " + ip.address->text() + " without a gateway");
+  return ip;
 }
 
 std::optional<std::string> template_problem(std::string_view command) {

@@ -41,6 +41,15 @@ std::vector<std::string> ttys_of(const fs::path& interface_dir) {
   return out;
 }
 
+// usbnet drivers (cdc_ncm, cdc_ether, qmi_wwan, …): <if>/net/wwan0.
+std::vector<std::string> nets_of(const fs::path& interface_dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(interface_dir / "net", ec)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::string tty_list(const std::vector<std::string>& ttys) {
   std::string s;
   for (const auto& t : ttys) s += (s.empty() ? "" : ", ") + t;
@@ -143,6 +152,7 @@ std::vector<UsbDevice> scan_usb(const fs::path& root) {
       auto driver = fs::read_symlink(idir / "driver", link_ec);
       if (!link_ec) i.driver = driver.filename().string();
       i.ttys = ttys_of(idir);
+      i.nets = nets_of(idir);
       d.interfaces.push_back(std::move(i));
     }
     std::sort(d.interfaces.begin(), d.interfaces.end(),

@@ -108,7 +108,7 @@ constexpr std::array<std::uint16_t, 1> kHw15caTargets{0x1506};
 constexpr std::array<std::uint16_t, 3> kHw151aTargets{0x151b, 0x151d, 0x151e};
 constexpr std::array<std::uint16_t, 2> kHw15ceTargets{0x15b1, 0x15b3};
 constexpr std::array<std::uint16_t, 1> kHw15d0Targets{0x15d1};
-constexpr std::array<std::uint16_t, 2> kHw1f01Targets{0x14db, 0x14dc};
+constexpr std::array<std::uint16_t, 4> kHwLteTargets{0x14db, 0x14dc, 0x1506, 0x155e};
 
 // Huawei's switch message changed over the data package's history (three
 // different 0x11 0x06 CDBs); HuaweiNewMode is the current one for all rows.
@@ -125,11 +125,13 @@ constexpr std::array kHuaweiStorage{
     StorageModel{{kHuawei, 0x151a}, "E3131", SwitchMethod::huawei_new_mode, kHw151aTargets},
     StorageModel{{kHuawei, 0x15ce}, "E3131", SwitchMethod::huawei_new_mode, kHw15ceTargets},
     StorageModel{{kHuawei, 0x15d0}, "E3131", SwitchMethod::huawei_new_mode, kHw15d0Targets},
-    // HiLink switches with yet another message into a network-only mode
-    // with no AT port, which failberry cannot drive: recognised, not switched.
-    // The E3372h/E8372 share this id; depending on firmware they become
-    // 14db/14dc (HiLink) or, with another message, 1506/155e (stick).
-    StorageModel{{kHuawei, 0x1f01}, "E3131, E3372h, E8372 HiLink", SwitchMethod::unsupported, kHw1f01Targets},
+    // The LTE sticks' storage ids. usb-modeswitch-data's 12d1:1f01 and 157d
+    // files say HuaweiNewMode with targets 14db/14dc (HiLink firmware); a
+    // stick-firmware E3372h comes back as 1506 or 155e (NCM with AT ports)
+    // instead, so every one of them is a target and discovery drives what
+    // appears (shared/reference/LTE-MODEMS.md §2).
+    StorageModel{{kHuawei, 0x1f01}, "E3131, E3372h, E8372", SwitchMethod::huawei_new_mode, kHwLteTargets},
+    StorageModel{{kHuawei, 0x157d}, "E3331, E3372", SwitchMethod::huawei_new_mode, kHwLteTargets},
 };
 
 // Quectel and SIMCom LTE modules: serial ports whose interface numbers shift

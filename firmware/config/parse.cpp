@@ -160,7 +160,7 @@ class Parser {
     }
     std::map<std::string, const UplinkConfig*> by_interface;
     std::map<int, const UplinkConfig*> by_priority;
-    const UplinkConfig* ppp = nullptr;
+    const UplinkConfig* modem = nullptr;
     for (const UplinkConfig& u : config_.uplinks) {
       std::string sec = "uplink." + u.name;
       if (auto [it, fresh] = by_interface.emplace(u.interface, &u); !fresh)
@@ -173,13 +173,32 @@ class Parser {
                       "]; priorities decide the order, so each must differ");
       if (u.kind == UplinkKind::ethernet && !u.gateway)
         key_error(sec, "gateway", "missing: an uplink of kind = ethernet needs the gateway address");
-      if (u.kind == UplinkKind::ppp) {
+      if (is_modem_link(u.kind)) {
         if (u.gateway)
-          key_error(sec, "gateway", "not used on a kind = ppp uplink (the link is point-to-point); remove it");
-        if (ppp)
-          key_error(sec, "kind", "only one ppp uplink is supported, and [uplink." + ppp->name + "] is one already");
-        ppp = &u;
+          key_error(sec, "gateway",
+                    u.kind == UplinkKind::ppp
+                        ? "not used on a kind = ppp uplink (the link is point-to-point); remove it"
+                        : "not used on a kind = cellular uplink (the modem or its DHCP server tells the next hop); "
+                          "remove it");
+        if (modem)
+          key_error(sec, "kind",
+                    "only one uplink can be the modem's link (kind = ppp or cellular), and [uplink." + modem->name +
+                        "] is one already");
+        modem = &u;
       }
+      if (u.kind == UplinkKind::cellular && config_.modem.data) {
+        bool ppp_name = u.interface.size() > 3 && u.interface.rfind("ppp", 0) == 0 &&
+                        u.interface.find_first_not_of("0123456789", 3) == std::string::npos;
+        if (*config_.modem.data == modem::DataPath::net && ppp_name)
+          key_error(sec, "interface",
+                    "is a PPP interface, but [modem] data = net uses the stick's own interface (e.g. wwan0)");
+        if (*config_.modem.data == modem::DataPath::ppp && !ppp_name)
+          key_error(sec, "interface", "pppd names its interface pppN, but [modem] data = ppp and this is not one");
+      }
+      if (u.kind == UplinkKind::ppp && config_.modem.data && *config_.modem.data != modem::DataPath::ppp)
+        key_error(sec, "kind",
+                  "kind = ppp always dials PPP, but [modem] data = " +
+                      std::string(modem::to_string(*config_.modem.data)) + "; write kind = cellular");
       if (u.probe_targets.empty() && is_set(sec, "reliability"))
         key_error(sec, "reliability", "needs probe_targets to count answers from");
       else if (!u.probe_targets.empty() && static_cast<size_t>(u.reliability) > u.probe_targets.size())
@@ -190,15 +209,17 @@ class Parser {
         key_error(sec, "probe_timeout",
                   "must be shorter than probe_interval (" + format_duration(u.probe_interval) + ")");
     }
-    if (ppp && config_.modem.apn.empty())
-      key_error("modem", "apn", "missing: [uplink." + ppp->name + "] has kind = ppp, so the carrier's APN is required",
-                line_of("uplink." + ppp->name, "kind"));
+    bool hilink = config_.modem.data == modem::DataPath::hilink;
+    if (modem && config_.modem.apn.empty() && !(hilink && modem->kind == UplinkKind::cellular))
+      key_error("modem", "apn",
+                "missing: [uplink." + modem->name + "] has kind = " + to_string(modem->kind) +
+                    ", so the carrier's APN is required",
+                line_of("uplink." + modem->name, "kind"));
     for (const UplinkConfig& u : config_.uplinks)
-      if (u.interface == config_.nat.lan_interface &&
-          (u.kind == UplinkKind::ppp || config_.general.mode == Mode::router))
+      if (u.interface == config_.nat.lan_interface && (is_modem_link(u.kind) || config_.general.mode == Mode::router))
         key_error("nat", "lan_interface",
                   "is the interface of [uplink." + u.name + "]" +
-                      (u.kind == UplinkKind::ppp ? std::string() : " and mode = router needs a separate LAN interface"),
+                      (is_modem_link(u.kind) ? std::string() : " and mode = router needs a separate LAN interface"),
                   line_of("uplink." + u.name, "interface"));
   }
 
@@ -243,12 +264,11 @@ class Parser {
             "names no [uplink." + d.uplink + "] section" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       }
     } else {
-      auto ppp = std::find_if(config_.uplinks.begin(), config_.uplinks.end(),
-                              [](auto& u) { return u.kind == UplinkKind::ppp; });
-      if (ppp == config_.uplinks.end())
-        key_error("ddns", "uplink", "missing: there is no ppp uplink to publish by default, so name the uplink");
+      if (const UplinkConfig* modem = config_.modem_uplink())
+        config_.ddns.uplink = modem->name;
       else
-        config_.ddns.uplink = ppp->name;
+        key_error("ddns", "uplink",
+                  "missing: there is no ppp or cellular uplink to publish by default, so name the uplink");
     }
   }
 
@@ -318,6 +338,21 @@ ConfigResult parse_config(std::string_view text, std::string_view file_name, Fil
 const UplinkConfig* Config::find_uplink(std::string_view name) const {
   for (const UplinkConfig& u : uplinks)
     if (u.name == name) return &u;
+  return nullptr;
+}
+
+const char* to_string(UplinkKind kind) {
+  switch (kind) {
+    case UplinkKind::ethernet: return "ethernet";
+    case UplinkKind::ppp: return "ppp";
+    case UplinkKind::cellular: return "cellular";
+  }
+  return "ethernet";
+}
+
+const UplinkConfig* Config::modem_uplink() const {
+  for (const UplinkConfig& u : uplinks)
+    if (is_modem_link(u.kind)) return &u;
   return nullptr;
 }
 

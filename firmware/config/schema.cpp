@@ -60,6 +60,9 @@ KeySpec choice_key(std::string_view key, S Config::*section, E S::*member,
       key, type, def, false, doc, {}, [=](Config& c, UplinkConfig*, const Value& v) { set(c.*section.*member, v); }};
 }
 
+const std::vector<std::pair<std::string_view, UplinkKind>> kUplinkKinds{
+    {"ethernet", UplinkKind::ethernet}, {"ppp", UplinkKind::ppp}, {"cellular", UplinkKind::cellular}};
+
 KeySpec secret(KeySpec k, std::optional<std::string> (*content)(std::string_view) = nullptr) {
   k.secret = FileRule{content};
   return k;
@@ -134,65 +137,78 @@ std::vector<SectionSpec> build() {
                     "Change nothing outside failberryd (also --dry-run): routes, rules, nftables and sysctl "
                     "changes are logged, not made; no pppd is started (after CONNECT the line is hung up and "
                     "the modem stops with DRY_RUN); no USB power is cut, no reboot, no DDNS request. The modem "
-                    "itself is still driven (AT commands, CD-ROM off, PIN, mode switch).",
+                    "itself is still driven (AT commands, CD-ROM off, PIN, mode switch, a net data session: its "
+                    "address is logged, not configured).",
                     {},
                     field(&Config::general, &G::dry_run)},
                },
                {}});
 
-  s.push_back({"modem",
-               false,
-               "The USB 3G/4G modem.",
-               {
-                   {"device",
-                    T(ValueKind::modem_device),
-                    "auto",
-                    false,
-                    "How to find the modem: auto, a tty path, usb:VID:PID, or a USB port path such as 1-1.3 (ttyUSB "
-                    "numbers are never trusted).",
-                    {},
-                    field(&Config::modem, &M::device)},
-                   {"apn",
-                    T(ValueKind::apn),
-                    {},
-                    false,
-                    "Access point name given by the carrier. Required when an uplink has kind = ppp.",
-                    "internet",
-                    field(&Config::modem, &M::apn)},
-                   secret(KeySpec{"pin_file",
-                                  T(ValueKind::path),
-                                  {},
-                                  false,
-                                  "File holding the SIM PIN (mode 0600). A wrong PIN is tried at most once per SIM: "
-                                  "its ICCID is then kept in "
-                                  "state_dir/sim-pin.json; remove it there after fixing this file.",
-                                  "/etc/failberry/sim.pin",
-                                  field(&Config::modem, &M::pin_file)},
-                          sim_pin_content),
-                   choice_key("profile", &Config::modem, &M::profile,
-                              {{"auto", std::optional<modem::Vendor>()},
-                               {"generic", modem::Vendor::generic},
-                               {"zte", modem::Vendor::zte},
-                               {"huawei", modem::Vendor::huawei},
-                               {"quectel", modem::Vendor::quectel},
-                               {"simcom", modem::Vendor::simcom}},
-                              "auto", "Vendor profile; auto picks it from the USB vendor id."),
-                   {"disable_cdrom",
-                    T(ValueKind::boolean),
-                    "true",
-                    false,
-                    "Switch the stick's CD-ROM (mass-storage) mode off for good when the modem reports it on.",
-                    {},
-                    field(&Config::modem, &M::disable_cdrom)},
-                   {"command_timeout",
-                    Dur(100, 5 * kMin),
-                    "5s",
-                    false,
-                    "Default time an AT command may take.",
-                    {},
-                    field(&Config::modem, &M::command_timeout)},
-               },
-               {{"", {{"apn", "internet"}}}}});
+  s.push_back(
+      {"modem",
+       false,
+       "The USB 3G/4G modem.",
+       {
+           {"device",
+            T(ValueKind::modem_device),
+            "auto",
+            false,
+            "How to find the modem: auto, a tty path, usb:VID:PID, or a USB port path such as 1-1.3 (ttyUSB "
+            "numbers are never trusted).",
+            {},
+            field(&Config::modem, &M::device)},
+           {"apn",
+            T(ValueKind::apn),
+            {},
+            false,
+            "Access point name given by the carrier. Required when an uplink has kind = ppp or cellular (not with "
+            "data = hilink: the stick keeps its own).",
+            "internet",
+            field(&Config::modem, &M::apn)},
+           secret(KeySpec{"pin_file",
+                          T(ValueKind::path),
+                          {},
+                          false,
+                          "File holding the SIM PIN (mode 0600). A wrong PIN is tried at most once per SIM: "
+                          "its ICCID is then kept in "
+                          "state_dir/sim-pin.json; remove it there after fixing this file.",
+                          "/etc/failberry/sim.pin",
+                          field(&Config::modem, &M::pin_file)},
+                  sim_pin_content),
+           choice_key("profile", &Config::modem, &M::profile,
+                      {{"auto", std::optional<modem::Vendor>()},
+                       {"generic", modem::Vendor::generic},
+                       {"zte", modem::Vendor::zte},
+                       {"huawei", modem::Vendor::huawei},
+                       {"quectel", modem::Vendor::quectel},
+                       {"simcom", modem::Vendor::simcom}},
+                      "auto", "Vendor profile; auto picks it from the USB vendor id."),
+           choice_key("data", &Config::modem, &M::data,
+                      {{"auto", std::optional<modem::DataPath>()},
+                       {"ppp", modem::DataPath::ppp},
+                       {"net", modem::DataPath::net}},
+                      "auto",
+                      "How data leaves the modem, for a kind = cellular uplink: ppp (dial, then pppd), net "
+                      "(the stick's own network interface, e.g. wwan0; the session is started over AT and "
+                      "the address comes from the modem); auto: ppp when the uplink's interface is a pppN "
+                      "name, net otherwise. The stick's profile must offer the path. A kind = ppp uplink "
+                      "always dials PPP."),
+           {"disable_cdrom",
+            T(ValueKind::boolean),
+            "true",
+            false,
+            "Switch the stick's CD-ROM (mass-storage) mode off for good when the modem reports it on.",
+            {},
+            field(&Config::modem, &M::disable_cdrom)},
+           {"command_timeout",
+            Dur(100, 5 * kMin),
+            "5s",
+            false,
+            "Default time an AT command may take.",
+            {},
+            field(&Config::modem, &M::command_timeout)},
+       },
+       {{"", {{"apn", "internet"}}}}});
 
   s.push_back(
       {"ppp",
@@ -226,7 +242,8 @@ std::vector<SectionSpec> build() {
             Dur(kSec, 10 * kMin),
             "60s",
             false,
-            "Time from dialing to the link carrying IP before the attempt counts as failed.",
+            "Time from dialing (or, on the net data path, starting the session) to the link carrying IP before the "
+            "attempt counts as failed.",
             {},
             field(&Config::ppp, &P::connect_timeout)},
        },
@@ -241,22 +258,25 @@ std::vector<SectionSpec> build() {
             T(ValueKind::ifname),
             {},
             true,
-            "Network interface of the uplink (eth0, ppp0).",
+            "Network interface of the uplink (eth0, ppp0; for kind = cellular on the net data path the stick's own, "
+            "e.g. wwan0).",
             "eth0",
             uplink_field(&U::interface)},
            KeySpec{"kind",
-                   choice<UplinkKind>({{"ethernet", UplinkKind::ethernet}, {"ppp", UplinkKind::ppp}}).first,
+                   choice<UplinkKind>(kUplinkKinds).first,
                    "ethernet",
                    false,
-                   "ethernet: a wired gateway; ppp: the cellular link that failberryd dials.",
+                   "ethernet: a wired gateway; ppp: the cellular link that failberryd dials with PPP; cellular: the "
+                   "link failberryd brings up through the modem, by the data path [modem] data chooses.",
                    {},
-                   [set = choice<UplinkKind>({{"ethernet", UplinkKind::ethernet}, {"ppp", UplinkKind::ppp}}).second](
-                       Config&, UplinkConfig* u, const Value& v) { set(u->kind, v); }},
+                   [set = choice<UplinkKind>(kUplinkKinds).second](Config&, UplinkConfig* u, const Value& v) {
+                     set(u->kind, v);
+                   }},
            {"gateway",
             T(ValueKind::address),
             {},
             false,
-            "Next hop; required for kind = ethernet, not used for ppp.",
+            "Next hop; required for kind = ethernet, not used for ppp or cellular (the link tells it).",
             "192.168.1.1",
             uplink_field(&U::gateway)},
            {"priority",

@@ -169,3 +169,78 @@ TEST_CASE("dial outcome: CONNECT and every way a dial fails") {
   REQUIRE(connect);
   CHECK(dial_outcome(*connect).value().find("7200000") != std::string::npos);
 }
+
+TEST_CASE("net session: the status answer, read as the profile's form says, for the session's context") {
+  struct Row {
+    NetStatusForm form;
+    const char* answer;
+    int cid;
+    bool readable;
+    bool connected;
+  };
+  const Row rows[] = {
+      // ^NDISSTATQRY? answers and the ^NDISSTAT URC (ModemManager's forms).
+      {NetStatusForm::huawei_ndisstat, "^NDISSTATQRY: 1,,,\"IPV4\",0,,,\"IPV6\"", 1, true, true},
+      {NetStatusForm::huawei_ndisstat, "^NDISSTATQRY: 0,,,\"IPV4\",0,,,\"IPV6\"", 1, true, false},
+      {NetStatusForm::huawei_ndisstat, "^NDISSTAT: 0,33,,\"IPV4\"", 1, true, false},
+      {NetStatusForm::huawei_ndisstat, "^NDISSTAT: 2,,,\"IPV4\"", 1, true, false},  // connecting
+      {NetStatusForm::huawei_ndisstat, "^NDISSTATQRY: fine", 1, false, false},
+      // +CGACT?: the line of the session's context decides; none is "not active".
+      {NetStatusForm::cgact, "+CGACT: 1,1\n+CGACT: 2,0", 1, true, true},
+      {NetStatusForm::cgact, "+CGACT: 1,1\n+CGACT: 2,0", 2, true, false},
+      {NetStatusForm::cgact, "", 1, true, false},
+      {NetStatusForm::cgact, "+CGACT: one,1", 1, false, false},
+      {NetStatusForm::none, "+CGACT: 1,1", 1, false, false},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.answer);
+    auto c = net_session_connected(r.form, r.answer, r.cid);
+    REQUIRE(c.ok() == r.readable);
+    if (r.readable)
+      CHECK(*c == r.connected);
+    else
+      CHECK(c.code() == Code::at_bad_response);
+  }
+}
+
+TEST_CASE("net session: the address, with its prefix and gateway, or words for what is missing") {
+  auto hw = net_session_address(NetAddressForm::huawei_dhcp,
+                                "^DHCP: 16007e0a,fcffffff,15007e0a,15007e0a,6537480a,64ff480a,7200000,384000", 1);
+  REQUIRE(hw);
+  CHECK(hw->address->text() == "10.126.0.22");
+  CHECK(*hw->prefix_length == 30);
+  CHECK(hw->gateway->text() == "10.126.0.21");
+  CHECK(hw->dns1->text() == "10.72.55.101");
+
+  auto contrdp =
+      net_session_address(NetAddressForm::cgcontrdp,
+                          "+CGCONTRDP: 2,6,\"other\",10.1.1.2.255.255.255.0,10.1.1.1\n"
+                          "+CGCONTRDP: 1,5,\"internet\",10.64.12.34.255.255.255.248,10.64.12.33,10.64.0.1,10.64.0.2",
+                          1);
+  REQUIRE(contrdp);
+  CHECK(contrdp->address->text() == "10.64.12.34");
+  CHECK(*contrdp->prefix_length == 29);
+  CHECK(contrdp->gateway->text() == "10.64.12.33");
+
+  struct Bad {
+    NetAddressForm form;
+    const char* answer;
+    const char* words;
+  };
+  const Bad bad[] = {
+      {NetAddressForm::huawei_dhcp, "^DHCP: 16007e0a,fcffffff", "session address:"},
+      {NetAddressForm::huawei_dhcp, "^DHCP: 0,fcffffff,15007e0a,15007e0a,0,0", "no address"},
+      {NetAddressForm::huawei_dhcp, "^DHCP: 16007e0a,fcffffff,0,0,0,0", "without a gateway"},
+      {NetAddressForm::cgcontrdp, "", "no IPv4 address for context 1"},
+      {NetAddressForm::cgcontrdp, "+CGCONTRDP: 2,5,\"internet\",10.1.1.2.255.255.255.0,10.1.1.1", "context 1"},
+      {NetAddressForm::cgcontrdp, "+CGCONTRDP: 1,5,\"internet\",10.1.1.2", "without a subnet mask"},
+      {NetAddressForm::none, "^DHCP: 16007e0a,fcffffff,15007e0a,15007e0a,0,0", "no address query"},
+  };
+  for (const Bad& b : bad) {
+    CAPTURE(b.answer);
+    auto a = net_session_address(b.form, b.answer, 1);
+    REQUIRE_FALSE(a);
+    CHECK(a.code() == Code::at_bad_response);
+    CHECK(a.error().detail.find(b.words) != std::string::npos);
+  }
+}

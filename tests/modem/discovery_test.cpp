@@ -3,75 +3,17 @@
 // numbers (ZTE) or interface protocols (Huawei), never from ttyUSB numbers;
 // storage-mode and HiLink sticks are recognised; errors say what is missing.
 #include <doctest/doctest.h>
-#include <stdlib.h>
 
-#include <cstdio>
-
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
+#include "fake_sysfs.hpp"
 #include "fb/modem/discovery.hpp"
 
 using namespace fb::modem;
-namespace fs = std::filesystem;
+using fb::modem::test::FakeSysfs;
 
 namespace {
-
-class FakeSysfs {
- public:
-  FakeSysfs() {
-    std::string tmpl = (fs::temp_directory_path() / "fbsysfs-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()));
-    root_ = tmpl;
-    fs::create_directories(devices());
-    fs::create_directories(devices() / "usb1");  // root hub: ignored
-    write(devices() / "usb1" / "idVendor", "1d6b");
-    write(devices() / "usb1" / "idProduct", "0002");
-  }
-  ~FakeSysfs() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-  const fs::path& root() const { return root_; }
-
-  struct If {
-    int number;
-    int cls, subclass, protocol;
-    const char* driver;
-    std::vector<const char*> ttys;
-    bool acm_layout = false;  // cdc-acm puts ttys under <if>/tty/
-  };
-  void device(const std::string& port, const char* vid, const char* pid, const std::vector<If>& ifs,
-              const char* product = "") {
-    fs::path d = devices() / port;
-    fs::create_directories(d);
-    write(d / "idVendor", vid);
-    write(d / "idProduct", pid);
-    write(d / "product", product);
-    char hex[8];
-    for (const auto& i : ifs) {
-      fs::path idir = devices() / (port + ":1." + std::to_string(i.number));
-      fs::create_directories(idir);
-      std::snprintf(hex, sizeof hex, "%02x", i.number);
-      write(idir / "bInterfaceNumber", hex);
-      std::snprintf(hex, sizeof hex, "%02x", i.cls);
-      write(idir / "bInterfaceClass", hex);
-      std::snprintf(hex, sizeof hex, "%02x", i.subclass);
-      write(idir / "bInterfaceSubClass", hex);
-      std::snprintf(hex, sizeof hex, "%02x", i.protocol);
-      write(idir / "bInterfaceProtocol", hex);
-      if (*i.driver) fs::create_symlink(fs::path("../../../bus/usb/drivers") / i.driver, idir / "driver");
-      for (const char* t : i.ttys) fs::create_directories(i.acm_layout ? idir / "tty" / t : idir / t);
-    }
-  }
-
- private:
-  fs::path devices() const { return root_ / "bus" / "usb" / "devices"; }
-  static void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text << "\n"; }
-  fs::path root_;
-};
 
 // A Pi 3: LAN chip on the hub, a ZTE MF190 and a Huawei E1750 in modem mode,
 // a ZTE in CD-ROM mode, a HiLink, an unknown Sierra stick, and a cdc-acm one.

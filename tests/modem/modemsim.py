@@ -31,6 +31,13 @@ simulator writes "ready <tty-path-or-socket>" to --control-fd.
                              none: both answer ERROR, AT+CSCS? still works)
                              operator=NAME (+COPS <oper>, percent-encoded
                              UTF-8: Telef%C3%B3nica; default "failberry sim")
+                             net_connect=ok|never|error (how the next network-
+                             interface session start goes: never = OK but the
+                             session stays down; error = +CME ERROR 30)
+                             net_ip=A.B.C.D/LEN,GATEWAY (what ^DHCP? and
+                             +CGCONTRDP report; default 10.64.12.34/29,10.64.12.33)
+  netdrop                    the network ends the network-interface session:
+                             ^NDISSTAT: 0,… URC on a Huawei stick
   cme COMMAND CODE           answer COMMAND (prefix, e.g. AT+CSQ) with +CME ERROR CODE
   cme COMMAND off            stop doing that
   urc LINE                   emit LINE as an unsolicited result now
@@ -60,6 +67,12 @@ With --data-listen PATH the data-mode bytes also go both ways to the one
 client of that unix socket (the "network": e.g. a QEMU serial port where an
 ISP pppd runs); that side's bytes are dropped outside data mode and while
 the firmware hangs.
+
+Network-interface sessions (the "net" data path): Huawei ^NDISDUP=<cid>,1,"apn"
+/ ^NDISDUP=<cid>,0 (then the ^NDISSTAT URC), ^NDISSTATQRY?, ^DHCP? (little-
+endian hex, as the sticks print it); generic +CGACT=<0|1>,<cid>, +CGACT?,
++CGCONTRDP=<cid>. The session needs a ready SIM, registration and an APN on
+the context (state: net_session).
 
 No sleeps: one selector loop with timers drives everything.
 """
@@ -178,7 +191,11 @@ class Modem:
         self.data_mode = False
         self.data_bytes = 0
         self.dialed = None
+        self.net_session = None  # the cid of the connected network-interface session
+        self.urcs = []  # URCs to send after the current answer
         self.faults.update({"silent": False, "midurc": None, "cme": {}})
+        self.faults.setdefault("net_connect", "ok")
+        self.faults.setdefault("net_ip", "10.64.12.34/29,10.64.12.33")
         self.faults.setdefault("ccid", "ok")
 
     def sim_state(self):
@@ -204,7 +221,7 @@ class Modem:
                 "u2diag": self.flash["u2diag"], "setport": self.flash["setport"],
                 "creg_n": self.creg_n, "faults": {k: v for k, v in self.faults.items() if k != "cme"},
                 "cme": self.faults["cme"], "data_mode": self.data_mode, "data_bytes": self.data_bytes,
-                "dialed": self.dialed, "cscs": self.cscs, "operator": self.operator,
+                "dialed": self.dialed, "net_session": self.net_session, "cscs": self.cscs, "operator": self.operator,
                 "contexts": {str(cid): [t, apn] for cid, (t, apn) in sorted(self.contexts.items())}}
 
     # ---------------------------------------------------------------- replies
@@ -350,6 +367,21 @@ class Modem:
         if m:
             self.contexts[int(m.group(1))] = (m.group(2).upper(), m.group(3))
             return [], "OK"
+        m = re.fullmatch(r"\+CGACT=([01]),(\d+)", body)
+        if m:
+            return self.net_connect(int(m.group(2)), m.group(1) == "1")
+        if body == "+CGACT?":
+            return ["+CGACT: %d,%d" % (cid, 1 if cid == self.net_session else 0)
+                    for cid in sorted(self.contexts)], "OK"
+        m = re.fullmatch(r"\+CGCONTRDP=(\d+)", body)
+        if m:
+            cid = int(m.group(1))
+            if cid != self.net_session:
+                return [], "OK"
+            address, gateway = self.net_address()
+            mask = ".".join(str((0xFFFFFFFF << (32 - address[1]) >> (24 - 8 * i)) & 0xFF) for i in range(4))
+            return ['+CGCONTRDP: %d,5,"%s",%s.%s,%s,10.64.0.1,10.64.0.2' % (
+                cid, self.contexts[cid][1], address[0], mask, gateway)], "OK"
         if body == "+CPMS?":
             self.zusimr_flood = False
             return ['+CPMS: "SM",0,20,"SM",0,20,"SM",0,20'], "OK"
@@ -362,6 +394,31 @@ class Modem:
             if answer:
                 return answer
         return [], "ERROR"
+
+    def net_address(self):
+        address, gateway = self.faults["net_ip"].split(",")
+        ip, length = address.split("/")
+        return (ip, int(length)), gateway
+
+    def net_connect(self, cid, on):
+        """Start or end a network-interface session on context `cid`."""
+        if not on:
+            was = self.net_session
+            self.net_session = None
+            if was is not None and self.vendor == "huawei":
+                self.urcs.append('^NDISSTAT: 0,,,"IPV4"')
+            return [], "OK"
+        gate = self.sim_gate()
+        if gate:
+            return gate
+        context = self.contexts.get(cid)
+        if self.faults["net_connect"] == "error" or self.reg_stat() not in (1, 5) or not context or not context[1]:
+            return self.cme(30)
+        if self.faults["net_connect"] == "ok":
+            self.net_session = cid
+            if self.vendor == "huawei":
+                self.urcs.append('^NDISSTAT: 1,,,"IPV4"')
+        return [], "OK"
 
     def dial(self, number):
         self.dialed = number
@@ -453,6 +510,24 @@ class Modem:
             self.flash["setport"] = m.group(1)
             self.flash["cdrom"] = not m.group(1).startswith("FF;")
             return [], "OK"
+        m = re.fullmatch(r'\^NDISDUP=(\d+),([01])(?:,"([^"]*)")?', text[2:], re.IGNORECASE)
+        if m:
+            cid = int(m.group(1))
+            if m.group(3) is not None and cid in self.contexts:
+                self.contexts[cid] = (self.contexts[cid][0], m.group(3))
+            return self.net_connect(cid, m.group(2) == "1")
+        if body == "^NDISSTATQRY?":
+            return ['^NDISSTATQRY: %d,,,"IPV4",0,,,"IPV6"' % (1 if self.net_session else 0)], "OK"
+        if body == "^DHCP?":
+            if not self.net_session:
+                return self.cme(3)
+            (ip, length), gateway = self.net_address()
+
+            def hexle(dotted):
+                return "%x" % int.from_bytes(bytes(int(x) for x in dotted.split(".")), "little")
+            mask = ".".join(str((0xFFFFFFFF << (32 - length) >> (24 - 8 * i)) & 0xFF) for i in range(4))
+            return ["^DHCP: %s,%s,%s,%s,%s,%s,150000000,50000000" % (
+                hexle(ip), hexle(mask), hexle(gateway), hexle(gateway), hexle("10.64.0.1"), hexle("10.64.0.2"))], "OK"
         if re.fullmatch(r"\^CURC=[01]", body):
             return [], "OK"
         if body == "^CPIN?":
@@ -597,6 +672,9 @@ class Simulator:
             data += self.frame(urc)
         data += self.frame(final)
         self.write(data)
+        for line in m.urcs:
+            self.emit_urc(line)
+        m.urcs = []
         if final.startswith("CONNECT"):
             m.data_mode = True
         if getattr(m, "reboot_pending", False):
@@ -731,6 +809,13 @@ class Simulator:
                 m.data_mode = False
                 self.write(self.frame("NO CARRIER"))
                 return "ok"
+            if cmd == "netdrop":
+                if m.net_session is None:
+                    return "err no network-interface session"
+                m.net_session = None
+                if m.vendor == "huawei":
+                    self.emit_urc('^NDISSTAT: 0,36,,"IPV4"')
+                return "ok"
             if cmd == "dtr":
                 if rest not in ("0", "1"):
                     return "err dtr 0|1"
@@ -804,6 +889,14 @@ class Simulator:
             m.faults["eol"] = value
         elif key == "delay_ms":
             m.faults["delay_ms"] = int(value)
+        elif key == "net_connect":
+            if value not in ("ok", "never", "error"):
+                raise ValueError("net_connect ok|never|error")
+            m.faults["net_connect"] = value
+        elif key == "net_ip":
+            if not re.fullmatch(r"\d+\.\d+\.\d+\.\d+/\d+,\d+\.\d+\.\d+\.\d+", value):
+                raise ValueError("net_ip A.B.C.D/LEN,GATEWAY")
+            m.faults["net_ip"] = value
         elif key == "dial":
             if value not in ("ok", "busy", "no_carrier", "no_dialtone", "no_answer", "error") and \
                     not re.fullmatch(r"cme:\d+", value):

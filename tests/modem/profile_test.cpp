@@ -112,9 +112,16 @@ TEST_CASE("storage-mode lookups and the storage -> modem mapping") {
   CHECK(switches_to({0x12d1, 0x15d0}, {0x12d1, 0x15d1}));
   CHECK_FALSE(switches_to({0x12d1, 0x1446}, {0x19d2, 0x1001}));  // other vendor
   CHECK_FALSE(switches_to({0x12d1, 0x9999}, {0x12d1, 0x1001}));  // unknown storage id
-  auto hilink = find_storage({0x12d1, 0x1f01});
-  REQUIRE(hilink);
-  CHECK(hilink->model->method == SwitchMethod::unsupported);
+  // The E3372h's storage ids switch like the older sticks; it comes back as
+  // HiLink or as a stick with AT ports, whichever its firmware is.
+  for (std::uint16_t storage : {0x1f01, 0x157d}) {
+    auto lte = find_storage({0x12d1, storage});
+    REQUIRE(lte);
+    CHECK(lte->model->method == SwitchMethod::huawei_new_mode);
+    for (std::uint16_t target : {0x14db, 0x14dc, 0x1506, 0x155e})
+      CHECK(switches_to({0x12d1, storage}, {0x12d1, target}));
+    CHECK_FALSE(switches_to({0x12d1, storage}, {0x12d1, 0x1001}));
+  }
   CHECK(fb::usb::switch_messages(SwitchMethod::unsupported).empty());
 
   // Every target of every storage row is a known modem of the same profile.

@@ -81,10 +81,13 @@ TEST_CASE("plans come from the product table; unknown, HiLink and control-reques
   CHECK(fb::usb::to_hex(huawei->messages[0]) == "55534243123456780000000000000011062000000101000100000000000000");
   CHECK(std::find(huawei->targets.begin(), huawei->targets.end(), UsbId{0x12d1, 0x1001}) != huawei->targets.end());
 
-  auto hilink = fb::usb::plan_for(device("1-1", {0x12d1, 0x1f01}, "usb-storage"));
-  REQUIRE_FALSE(hilink);
-  CHECK(hilink.code() == Code::modeswitch_failed);
-  CHECK(hilink.error().detail.find("deliberately not switched") != std::string::npos);
+  // The E3372h in storage mode: the same Huawei message; HiLink or stick ids may follow.
+  auto e3372 = fb::usb::plan_for(device("1-1", {0x12d1, 0x1f01}, "usb-storage"));
+  REQUIRE(e3372);
+  REQUIRE(e3372->messages.size() == 1);
+  CHECK(fb::usb::to_hex(e3372->messages[0]) == "55534243123456780000000000000011062000000101000100000000000000");
+  for (std::uint16_t target : {0x14db, 0x14dc, 0x1506, 0x155e})
+    CHECK(std::find(e3372->targets.begin(), e3372->targets.end(), UsbId{0x12d1, target}) != e3372->targets.end());
 
   auto e220 = fb::usb::plan_for(device("1-1", {0x12d1, 0x1003}, "usb-storage"));
   REQUIRE_FALSE(e220);

@@ -139,6 +139,63 @@ TEST_CASE("cleanup logs the flush of everything owned and reports what the model
   CHECK_FALSE(after->firewall);
 }
 
+TEST_CASE("links and addresses: each call logs its ip line, and the model keeps them as the kernel would") {
+  LogCapture log;
+  DryRunSystem sys;
+  REQUIRE(sys.set_link_up("usb0").ok());
+  REQUIRE(sys.replace_address("usb0", ip("10.0.2.15"), 24).ok());
+  REQUIRE(sys.replace_address("usb0", ip("10.0.2.15"), 24).ok());  // idempotent
+  REQUIRE(sys.replace_address("usb0", ip("10.0.2.15"), 16).ok());  // IPv4: another prefix, another address
+  REQUIRE(sys.set_link_up("wwan0").ok());
+  REQUIRE(sys.set_link_up("usb0").ok());
+  REQUIRE(sys.replace_address("wwan0", ip("2001:db8:1::5"), 64).ok());
+  REQUIRE(sys.replace_address("wwan0", ip("2001:db8:1::5"), 48).ok());  // IPv6: the same address, kept as it was
+  CHECK(log.take() == std::vector<std::string>{
+                          P + "ip link set usb0 up",
+                          P + "ip address replace 10.0.2.15/24 dev usb0",
+                          P + "ip address replace 10.0.2.15/24 dev usb0",
+                          P + "ip address replace 10.0.2.15/16 dev usb0",
+                          P + "ip link set wwan0 up",
+                          P + "ip link set usb0 up",
+                          P + "ip address replace 2001:db8:1::5/64 dev wwan0",
+                          P + "ip address replace 2001:db8:1::5/48 dev wwan0",
+                      });
+  CHECK(sys.links_up() == std::vector<std::string>{"usb0", "wwan0"});
+  CHECK(sys.addresses() == std::vector<InterfaceAddress>{{"usb0", ip("10.0.2.15"), 24},
+                                                         {"usb0", ip("10.0.2.15"), 16},
+                                                         {"wwan0", ip("2001:db8:1::5"), 64}});
+
+  // Removal wants the exact address and prefix; an absent one is no error.
+  REQUIRE(sys.remove_address("usb0", ip("10.0.2.15"), 16).ok());
+  REQUIRE(sys.remove_address("wwan0", ip("2001:db8:1::5"), 48).ok());
+  REQUIRE(sys.remove_address("usb0", ip("10.0.2.99"), 24).ok());
+  CHECK(log.take() == std::vector<std::string>{
+                          P + "ip address del 10.0.2.15/16 dev usb0",
+                          P + "ip address del 2001:db8:1::5/48 dev wwan0",
+                          P + "ip address del 10.0.2.99/24 dev usb0",
+                      });
+  CHECK(sys.addresses() ==
+        std::vector<InterfaceAddress>{{"usb0", ip("10.0.2.15"), 24}, {"wwan0", ip("2001:db8:1::5"), 64}});
+
+  // Addresses are no owned state: cleanup leaves them, as it does in the kernel.
+  REQUIRE(sys.cleanup_stale().ok());
+  CHECK(sys.addresses().size() == 2);
+}
+
+TEST_CASE("a bad interface name or address is refused with INVALID_SPEC before anything is logged") {
+  LogCapture log;
+  DryRunSystem sys;
+  CHECK(sys.set_link_up("usb 0").code() == NetError::invalid_spec);
+  CHECK(sys.set_link_up("").code() == NetError::invalid_spec);
+  CHECK(sys.replace_address("usb0", ip("10.0.2.15"), 0).code() == NetError::invalid_spec);
+  CHECK(sys.replace_address("usb0", ip("224.0.0.1"), 24).code() == NetError::invalid_spec);
+  CHECK(sys.replace_address("usb0/x", ip("10.0.2.15"), 24).code() == NetError::invalid_spec);
+  CHECK(sys.remove_address("usb0", IpAddress{}, 24).code() == NetError::invalid_spec);
+  CHECK(log.take().empty());
+  CHECK(sys.links_up().empty());
+  CHECK(sys.addresses().empty());
+}
+
 TEST_CASE("invalid values are refused with INVALID_SPEC before anything is logged") {
   fb::test::LogCapture log{fb::Level::info};
   DryRunSystem sys;

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "fb/net/events.hpp"
+#include "fb/net/interface_address.hpp"
 #include "fb/net/ownership.hpp"
 #include "fb/net/routing.hpp"
 #include "fb/net/status.hpp"
@@ -137,8 +138,52 @@ TEST_CASE("sysctls keep interface names with dots apart from the path") {
   CHECK(ip_forward(AF_INET6, false).key() == "net.ipv6.conf.all.forwarding");
   CHECK(ip_forward(AF_INET6, false).value == "0");
   CHECK(rp_filter("../../kernel", RpFilter::off).code() == NetError::invalid_spec);
+  auto promote = promote_secondaries("usb0");
+  REQUIRE(promote.ok());
+  CHECK(promote->key() == "net.ipv4.conf.usb0.promote_secondaries");
+  CHECK(promote->value == "1");
+  CHECK(validate(*promote).ok());
+  CHECK(promote_secondaries("usb0/../..").code() == NetError::invalid_spec);
   CHECK(validate(Sysctl{{"kernel", "panic"}, "1"}).code() == NetError::invalid_spec);
   CHECK(validate(Sysctl{{"net", "ipv4", "ip_forward"}, "1\n0"}).code() == NetError::invalid_spec);
+}
+
+TEST_CASE("an interface address keeps its host bits and refuses what no interface can hold") {
+  InterfaceAddress usb{"usb0", ip("10.0.2.15"), 24};
+  CHECK(validate(usb).ok());
+  CHECK(usb.text() == "10.0.2.15/24");
+  CHECK(validate(InterfaceAddress{"wwan0", ip("100.64.7.9"), 32}).ok());
+  CHECK(validate(InterfaceAddress{"wwan0", ip("2001:db8:1::5"), 64}).ok());
+  CHECK(validate(InterfaceAddress{"wwan0", ip("2001:db8:1::5"), 128}).ok());
+
+  auto refused = [](InterfaceAddress a, const char* why) {
+    Status s = validate(a);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.code() == NetError::invalid_spec);
+    CHECK_MESSAGE(s.error().detail.find(why) != std::string::npos, s.error().detail);
+  };
+  refused({"usb 0", ip("10.0.2.15"), 24}, "'usb 0': not a valid interface name");
+  refused({"", ip("10.0.2.15"), 24}, "not a valid interface name");
+  refused({"usb0", IpAddress{}, 24}, "not an IPv4 or IPv6 address");
+  refused({"usb0", ip("10.0.2.15"), 0}, "prefix length must be 1..32");
+  refused({"usb0", ip("10.0.2.15"), 33}, "prefix length must be 1..32");
+  refused({"usb0", ip("2001:db8::5"), 129}, "prefix length must be 1..128");
+  refused({"usb0", ip("0.0.0.0"), 8}, "unspecified");
+  refused({"usb0", ip("::"), 64}, "unspecified");
+  refused({"usb0", ip("224.0.0.1"), 24}, "multicast");
+  refused({"usb0", ip("ff02::1"), 64}, "multicast");
+  refused({"usb0", ip("255.255.255.255"), 32}, "broadcast");
+}
+
+TEST_CASE("the kernel's identity of an address: IPv4 with its prefix length, IPv6 without") {
+  InterfaceAddress a{"usb0", ip("10.0.2.15"), 24};
+  CHECK(same_kernel_address(a, a));
+  CHECK_FALSE(same_kernel_address(a, {"usb0", ip("10.0.2.15"), 16}));
+  CHECK_FALSE(same_kernel_address(a, {"usb1", ip("10.0.2.15"), 24}));
+  CHECK_FALSE(same_kernel_address(a, {"usb0", ip("10.0.2.16"), 24}));
+  InterfaceAddress v6{"wwan0", ip("2001:db8::5"), 64};
+  CHECK(same_kernel_address(v6, {"wwan0", ip("2001:db8::5"), 48}));
+  CHECK_FALSE(same_kernel_address(v6, {"wwan1", ip("2001:db8::5"), 64}));
 }
 
 TEST_CASE("error codes keep their names: /status and the tests match on them") {
@@ -147,6 +192,9 @@ TEST_CASE("error codes keep their names: /status and the tests match on them") {
   CHECK(code_name(NetError::nft_apply_failed) == "NFT_APPLY_FAILED");
   CHECK(code_name(NetError::conntrack_flush_failed) == "CONNTRACK_FLUSH_FAILED");
   CHECK(code_name(NetError::interface_not_found) == "INTERFACE_NOT_FOUND");
+  CHECK(code_name(NetError::link_change_failed) == "LINK_CHANGE_FAILED");
+  CHECK(code_name(NetError::address_add_failed) == "ADDRESS_ADD_FAILED");
+  CHECK(code_name(NetError::address_delete_failed) == "ADDRESS_DELETE_FAILED");
   CHECK(describe(Status(NetError::sysctl_write_failed, "x: Permission denied")) ==
         "SYSCTL_WRITE_FAILED: x: Permission denied");
   CHECK(describe(Status()) == "OK");

@@ -23,6 +23,7 @@
 
 #include "fb/at/error.hpp"
 #include "fb/at/framing.hpp"
+#include "fb/at/parse_3gpp.hpp"
 #include "fb/modem/profile.hpp"
 
 namespace fb::modem {
@@ -67,6 +68,21 @@ struct NetSessionCommands {
   std::string address;         // AT^DHCP?
 };
 Result<NetSessionCommands> net_session_commands(const NetCommands& commands, const DialPlan& plan);
+
+// What a network-interface session's status answer (NetCommands::status,
+// read as `form` says) means for context `cid`: connected or not. The answer
+// to ^NDISSTATQRY? (or a ^NDISSTAT URC) is connected when either family is;
+// +CGACT? when the line for `cid` says active (no line: not active).
+// AT_BAD_RESPONSE for an answer the form's parser refuses, and for
+// NetStatusForm::none (nothing to read).
+Result<bool> net_session_connected(NetStatusForm form, std::string_view answer, int cid);
+
+// The address the session got, from the answer to NetCommands::address read
+// as `form` says: Huawei ^DHCP, or the +CGCONTRDP line of `cid` with an IPv4
+// address (the first one). AT_BAD_RESPONSE when the answer cannot be read or
+// holds no usable address (none, or no prefix length, or the gateway
+// missing), with the words of what is missing.
+Result<at::IpConfig> net_session_address(NetAddressForm form, std::string_view answer, int cid);
 
 // What is wrong with a command template (nullopt: nothing): it must be empty
 // or printable ASCII starting with "AT", without ';' (one command per line),

@@ -1,5 +1,6 @@
 // Finding the modem in sysfs: which USB device it is, whether it is still a
-// CD-ROM that needs a mode switch, and which of its ttys carry AT and PPP.
+// CD-ROM that needs a mode switch, and which of its ttys carry AT and PPP
+// (its network interfaces: fb/modem/net_discovery.hpp).
 //
 // Contract: functions over a directory root (the daemon passes "/sys"; tests
 // build a fake tree in a temp dir); they only read files under it, never
@@ -28,6 +29,7 @@ struct UsbInterface {
   std::uint8_t protocol = 0;
   std::string driver;             // "option", "cdc_acm", "usb-storage", "" when unbound
   std::vector<std::string> ttys;  // "ttyUSB2", "ttyACM0"
+  std::vector<std::string> nets;  // network interfaces ("wwan0"): <if>/net/<name>, sorted
 };
 
 struct UsbDevice {

@@ -53,7 +53,7 @@ struct SwitchPlan {
 
 // The plan for a device discovery found in storage mode, from the product
 // table (find_storage). Errors (MODESWITCH_FAILED): not in the table, a row
-// deliberately not switched (HiLink), a stick that needs the control-request
+// marked SwitchMethod::unsupported (none today), a stick that needs the control-request
 // switch (quirk control_request_switch) rather than a bulk message.
 modem::Result<SwitchPlan> plan_for(const modem::UsbDevice& device, Duration wait = std::chrono::seconds(20));
 

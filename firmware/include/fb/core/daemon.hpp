@@ -92,7 +92,7 @@ class Daemon {
     RecoveryConfig recovery;
     bool dry_run = false;
     std::string state_dir;
-    std::vector<UplinkConfig> ppp_uplinks;
+    std::vector<UplinkConfig> modem_uplinks;
     bool operator==(const ModemInputs&) const = default;
   };
   ModemInputs modem_inputs() const;

@@ -28,13 +28,31 @@
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "fb/core/modem_machine.hpp"
+#include "fb/modem/profile.hpp"
+#include "fb/net_types.hpp"
 #include "fb/ppp/runner.hpp"
 #include "fb/time.hpp"
 
 namespace fb::core {
+
+// What the modem's data link is, for the network side: the daemon binds the
+// modem uplink to it (NetworkService::bind_link()). A PPP link configures its
+// own address (pppd); a net link's address comes from the modem (^DHCP?,
+// +CGCONTRDP) and is configured through the netcfg seam.
+struct DataLinkReport {
+  bool up = false;
+  modem::DataPath path = modem::DataPath::ppp;
+  std::string interface;
+  std::optional<Prefix> address;  // to configure on `interface` (address with its prefix length); none: the link has it
+  std::optional<IpAddress> gateway;
+  std::vector<IpAddress> dns;
+  bool operator==(const DataLinkReport&) const = default;
+};
 
 class DataLink {
  public:

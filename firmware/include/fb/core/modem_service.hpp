@@ -32,6 +32,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -48,6 +49,7 @@
 #include "fb/event_pump.hpp"
 #include "fb/health/handler.hpp"
 #include "fb/modem/at_port_finder.hpp"
+#include "fb/modem/dial.hpp"
 #include "fb/modem/discovery.hpp"
 #include "fb/modem/sequences.hpp"
 #include "fb/ppp/runner.hpp"
@@ -87,6 +89,13 @@ class ModemService {
   health::ModemStatus modem_status() const;
   health::RecoveryStatus recovery_status() const;
 
+  // Each change of the data link (up with its interface and addresses, or
+  // down), for the network side. Called on the io_context, never from inside
+  // start(); not after the service is destroyed. A destroyed service whose
+  // link was up does not call it: the caller unbinds.
+  void on_data_link(std::function<void(const DataLinkReport&)> callback) { on_data_link_ = std::move(callback); }
+  const DataLinkReport& data_link() const { return report_; }
+
   // The control verbs redial / reset-modem / cycle-usb: a control-socket
   // reply ({"ok": true, "message": ...} or an error object).
   nlohmann::json operator_request(Rung rung);
@@ -113,8 +122,21 @@ class ModemService {
   template <class Done>
   void run_command(std::string command);
   void dial();
+  void dial_ppp();
   void hang_up();
   void on_link_down(const modem_event::LinkDown& down);
+  // The network-interface data path (modem_service_net.cpp).
+  modem::Result<modem::DataPath> data_path() const;
+  void connect_net(const modem::DialPlan& plan);
+  void net_up(const modem::Result<at::IpConfig>& ip);
+  struct NetSession;
+  void net_ended(const at::CommandResult& result, const std::string& command);
+  void net_status(const at::CommandResult& result, const NetSession& session);
+  void hang_up_net();
+  void on_net_urc(const std::string& line);
+  void poll_net_status();
+  void net_lost(const std::string& code, const std::string& detail);
+  void report_link(DataLinkReport report);
   void power_cycle();
   bool open_channel(const std::string& tty);
   void close_channel();
@@ -154,6 +176,18 @@ class ModemService {
   bool port_shared_ = false;             // pppd holds the AT port's tty
   bool link_reported_ = false;
   ppp::LinkInfo link_;
+  // The net data path's session: its commands and interface, while one is
+  // being started or is up.
+  struct NetSession {
+    modem::NetSessionCommands commands;
+    modem::NetCommands forms;
+    std::string interface;
+    int cid = 1;
+    bool up = false;
+  };
+  std::optional<NetSession> net_;
+  DataLinkReport report_;  // what on_data_link_ was last told
+  std::function<void(const DataLinkReport&)> on_data_link_;
   std::optional<TimePoint> link_up_at_;  // when pppd reported the link up
   std::string usb_port_;                 // the modem's USB location ("1-1.3"), "" for a tty outside USB
   std::unique_ptr<HostActions> host_;

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "fb/config/config.hpp"
+#include "fb/core/data_link.hpp"
 #include "fb/core/failover_policy.hpp"
 #include "fb/core/uplink_tracker.hpp"
 #include "fb/health/handler.hpp"
@@ -99,6 +100,14 @@ class NetworkService {
   // Adds the uplinks' tracked state and the failover status to a snapshot
   // whose uplinks were filled from the config (matched by name).
   void fill(health::Snapshot& snapshot) const;
+  // The modem's data link as ModemService reports it (the daemon passes it
+  // on). A net link brings its address (put on the interface here, through
+  // the System seam: under dry-run only logged) and its next hop (the modem
+  // uplink's routes go through it); a PPP link configures itself. Down: the
+  // address put here is removed and the routes lose the next hop. A report
+  // for another interface than the modem uplink's is logged and ignored.
+  void bind_modem_link(const DataLinkReport& link);
+
   // The `failover UPLINK|auto` control verb.
   nlohmann::json failover(const std::string& target);
 

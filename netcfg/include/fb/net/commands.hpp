@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fb/net/address.hpp"
+#include "fb/net/interface_address.hpp"
 #include "fb/net/routing.hpp"
 #include "fb/net/sysctl.hpp"
 
@@ -22,6 +23,10 @@ std::string ip_route_command(std::string_view verb, const Route& route);
 // verb: "add" or "del".
 std::string ip_rule_command(std::string_view verb, const Rule& rule);
 std::string sysctl_command(const Sysctl& sysctl);
+// verb: "replace" or "del": `ip address replace 10.0.2.15/24 dev usb0`.
+std::string ip_address_command(std::string_view verb, const InterfaceAddress& address);
+// `ip link set usb0 up`.
+std::string ip_link_up_command(std::string_view device);
 // One line per conntrack tuple field the address can appear in.
 std::vector<std::string> conntrack_flush_commands(const IpAddress& address);
 // `nft -f - <<'EOF'`, the transaction's lines, `EOF`.

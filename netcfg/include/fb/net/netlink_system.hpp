@@ -1,5 +1,5 @@
-// The System that acts on the kernel: libnl-3/libnl-route-3 for routes, rules
-// and links, libnl-nf-3 for conntrack, libnftables (NftTable) for the table,
+// The System that acts on the kernel: libnl-3/libnl-route-3 for routes, rules,
+// links and addresses, libnl-nf-3 for conntrack, libnftables (NftTable) for the table,
 // /proc/sys for sysctls.
 //
 // Contract: open() binds its netlink sockets and nft context to the network
@@ -38,6 +38,9 @@ class NetlinkSystem final : public System {
   Status set_sysctl(const Sysctl& sysctl) override;
   Status apply_firewall(const FirewallSpec& spec) override;
   Status remove_firewall() override;
+  Status set_link_up(const std::string& device) override;
+  Status replace_address(const std::string& device, const IpAddress& address, int prefix_length) override;
+  Status remove_address(const std::string& device, const IpAddress& address, int prefix_length) override;
   Result<CleanupReport> cleanup_stale() override;
 
  private:

@@ -29,6 +29,9 @@ enum class NetError {
   sysctl_write_failed,
   nft_apply_failed,  // the ruleset transaction was refused; the previous table is intact
   nft_remove_failed,
+  link_change_failed,  // the kernel refused to set an interface up
+  address_add_failed,  // the kernel refused an add/replace of an interface address
+  address_delete_failed,
 };
 
 // The stable name of a code: "ROUTE_ADD_FAILED".

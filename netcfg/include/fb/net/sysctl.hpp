@@ -30,6 +30,11 @@ enum class RpFilter { off = 0, strict = 1, loose = 2 };
 
 Sysctl ip_forward(int family, bool on);  // net.ipv4.ip_forward / net.ipv6.conf.all.forwarding
 Result<Sysctl> rp_filter(std::string_view interface, RpFilter mode);
+// net.ipv4.conf.IF.promote_secondaries=1: when an interface's primary IPv4
+// address goes, the next one in its subnet becomes primary instead of going
+// with it (a new lease in the same subnet, put on before the old one is
+// removed, survives the removal).
+Result<Sysctl> promote_secondaries(std::string_view interface);
 Status validate(const Sysctl& sysctl);
 
 }  // namespace fb::net

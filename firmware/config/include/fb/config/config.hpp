@@ -10,12 +10,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fb/ddns/reply.hpp"
 #include "fb/health/uplink_health.hpp"
 #include "fb/log.hpp"
 #include "fb/modem/discovery.hpp"
+#include "fb/modem/profile.hpp"
 #include "fb/net_types.hpp"
 #include "fb/time.hpp"
 
@@ -33,8 +35,15 @@ struct ModemDevice {
 };
 
 enum class Mode { backup_gateway, router };
-enum class UplinkKind { ethernet, ppp };
-using ProbeMethod = health::ProbeKind;  // [uplink.*] probe: what the prober sends
+// ethernet: a wired gateway. ppp and cellular: the link failberryd brings up
+// through the modem — ppp always dials PPP (the older word, kept), cellular
+// takes the data path [modem] data chooses.
+enum class UplinkKind { ethernet, ppp, cellular };
+constexpr bool is_modem_link(UplinkKind kind) {
+  return kind != UplinkKind::ethernet;
+}
+const char* to_string(UplinkKind kind);  // "ethernet", "ppp", "cellular"
+using ProbeMethod = health::ProbeKind;   // [uplink.*] probe: what the prober sends
 
 struct GeneralConfig {
   Mode mode = Mode::backup_gateway;
@@ -49,6 +58,7 @@ struct ModemConfig {
   std::string apn;
   std::string pin_file;                  // empty: no PIN
   std::optional<modem::Vendor> profile;  // none: "auto", from the USB vendor id
+  std::optional<modem::DataPath> data;   // none: "auto", the profile's preferred path
   bool disable_cdrom = true;
   Duration command_timeout{};
   bool operator==(const ModemConfig&) const = default;
@@ -144,6 +154,8 @@ struct Config {
   RecoveryConfig recovery;
 
   const UplinkConfig* find_uplink(std::string_view name) const;
+  // The uplink the modem brings up (kind = ppp or cellular; at most one), or null.
+  const UplinkConfig* modem_uplink() const;
 };
 
 // What uplink tracking (NetworkService) is built from: a reload restarts it

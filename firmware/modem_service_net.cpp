@@ -1,0 +1,236 @@
+// ModemService: the network-interface data path — which path a dial takes,
+// starting the stick's session over AT (the profile's connect template),
+// waiting for it to report connected, reading the address it got, following
+// its state (the status URC, the status query beside each poll) and ending
+// it. The address is not configured here: the report goes to the daemon,
+// which binds the modem uplink to it through NetworkService (the netcfg
+// seam, and its dry-run twin).
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <regex>
+
+#include "fb/at/fields.hpp"
+#include "modem_service_internal.hpp"
+
+namespace fb::core {
+
+using modem::Code;
+using modem::DataPath;
+using modem::Error;
+
+namespace {
+
+constexpr auto kStatusPollInterval = std::chrono::seconds(1);
+
+bool ppp_interface_name(const std::string& name) {
+  return name.size() > 3 && name.rfind("ppp", 0) == 0 && at::all_digits(name.substr(3));
+}
+
+std::string paths_text(modem::DataPaths paths) {
+  std::string out;
+  for (DataPath p : {DataPath::ppp, DataPath::net, DataPath::hilink})
+    if (paths.has(p)) out += (out.empty() ? "" : ", ") + std::string(modem::to_string(p));
+  return out.empty() ? "nothing" : out;
+}
+
+Error session_timeout(const std::string& interface, const std::string& status, Duration limit) {
+  return Error{Code::network_timeout,
+               "the session on " + interface + " was not connected within " +
+                   std::to_string(std::chrono::duration_cast<std::chrono::seconds>(limit).count()) + " s (" + status +
+                   ")"};
+}
+
+}  // namespace
+
+modem::Result<DataPath> ModemService::data_path() const {
+  const UplinkConfig* uplink = config_.modem_uplink();
+  if (!uplink || uplink->kind == UplinkKind::ppp) return DataPath::ppp;
+  const modem::ModemModel* model = nullptr;
+  if (usb_id_)
+    if (auto found = modem::find_modem(*usb_id_); found && found->profile == profile_) model = found->model;
+  modem::DataPathChoice choice = modem::data_paths(*profile_, model);
+  std::string stick = (usb_id_ ? modem::to_string(*usb_id_) + " " : std::string()) +
+                      (model ? std::string(model->models) : "(" + std::string(profile_->name) + " profile)");
+  std::optional<DataPath> wanted = config_.modem.data;
+  std::string why = "[modem] data = " + (wanted ? std::string(modem::to_string(*wanted)) : std::string("auto"));
+  if (!wanted) {
+    // auto: a PPP interface name means PPP, another name the stick's own.
+    if (ppp_interface_name(uplink->interface)) {
+      wanted = DataPath::ppp;
+    } else {
+      wanted = DataPath::net;
+      why += " and interface = " + uplink->interface;
+    }
+  }
+  if (*wanted == DataPath::hilink || !choice.supported.has(*wanted))
+    return Error{Code::bad_dial_settings, why + " needs the " + std::string(modem::to_string(*wanted)) +
+                                              " data path, but " + stick + " offers " + paths_text(choice.supported)};
+  return *wanted;
+}
+
+void ModemService::connect_net(const modem::DialPlan& plan) {
+  auto fail = [this](Error e) { events_.post(ModemEvent{mev::Dialed{std::move(e), false}}); };
+  auto commands = modem::net_session_commands(profile_->net, plan);
+  if (!commands) return fail(commands.error());
+  const UplinkConfig* uplink = config_.modem_uplink();
+  if (!uplink) return fail(Error{Code::bad_dial_settings, "no uplink has kind = cellular"});
+  if (ppp_interface_name(uplink->interface))
+    return fail(Error{Code::bad_dial_settings, "[uplink." + uplink->name + "] interface = " + uplink->interface +
+                                                   " is a PPP interface; the net data path uses the stick's own"});
+  if (!channel_) return fail(Error{Code::no_modem, "no channel"});
+  net_ = NetSession{*commands, profile_->net, uplink->interface, plan.cid, false};
+  auto ch = channel_;
+  auto gen = generation_;
+  auto alive = alive_;
+  Duration limit = config_.ppp.connect_timeout;
+  log_.notice() << "starting the data session on " << net_->interface << ": " << commands->connect;
+  spawn([this, ch, gen, alive, limit, session = *net_]() -> boost::asio::awaitable<void> {
+    // Plain statements only around each co_await (no temporaries in
+    // conditions, no local lambdas): GCC 12's coroutine frames mishandle them.
+    at::Command define{session.commands.define_context, {}, Duration{0}};
+    at::Command connect{session.commands.connect, {}, Duration{0}};
+    at::Command status{session.commands.status, {}, Duration{0}};
+    at::Command address{session.commands.address, {}, Duration{0}};
+    std::optional<Error> failed;
+    at::CommandResult r = co_await ch->run(define);
+    if (!*alive || gen != generation_ || !net_) co_return;
+    if (r) {
+      r = co_await ch->run(connect);
+      if (!*alive || gen != generation_ || !net_) co_return;
+    }
+    if (!r) failed = r.error();
+    // The stick says OK at once and connects after; ask until it says so.
+    TimePoint deadline = timers_.now() + limit;
+    boost::asio::steady_timer wait(io_);
+    bool connected = false;
+    while (!failed && !connected) {
+      r = co_await ch->run(status);
+      if (!*alive || gen != generation_ || !net_) co_return;
+      if (!r) {
+        failed = r.error();
+        break;
+      }
+      auto c = modem::net_session_connected(session.forms.status_form, r->text(), session.cid);
+      if (!c) {
+        failed = c.error();
+        break;
+      }
+      connected = *c;
+      if (connected) break;
+      if (timers_.now() >= deadline) {
+        failed = session_timeout(session.interface, session.commands.status, limit);
+        break;
+      }
+      wait.expires_after(kStatusPollInterval);
+      co_await wait.async_wait(boost::asio::use_awaitable);
+      if (!*alive || gen != generation_ || !net_) co_return;
+    }
+    if (!failed) {
+      r = co_await ch->run(address);
+      if (!*alive || gen != generation_ || !net_) co_return;
+      if (!r) failed = r.error();
+    }
+    if (failed) {
+      net_.reset();
+      feed(ModemEvent{mev::Dialed{*failed, false}});
+      co_return;
+    }
+    auto ip = modem::net_session_address(session.forms.address_form, r->text(), session.cid);
+    net_up(ip);
+  });
+}
+
+// The session is connected and `ip` is the answer to its address query.
+void ModemService::net_up(const modem::Result<at::IpConfig>& ip) {
+  if (!ip) {
+    net_.reset();
+    feed(ModemEvent{mev::Dialed{ip.error(), false}});
+    return;
+  }
+  net_->up = true;
+  DataLinkReport up;
+  up.up = true;
+  up.path = DataPath::net;
+  up.interface = net_->interface;
+  up.address = Prefix{*ip->address, *ip->prefix_length};
+  up.gateway = ip->gateway;
+  if (ip->dns1) up.dns.push_back(*ip->dns1);
+  if (ip->dns2) up.dns.push_back(*ip->dns2);
+  link_ = ppp::LinkInfo{net_->interface, ip->address->text(), ip->gateway->text(), {}};
+  for (const IpAddress& d : up.dns) link_.dns.push_back(d.text());
+  link_up_at_ = timers_.now();
+  log_.notice() << "data session up on " << net_->interface << ": " << up.address->text() << " via "
+                << up.gateway->text();
+  report_link(std::move(up));
+  feed(ModemEvent{mev::Dialed{std::nullopt, false}});
+}
+
+void ModemService::hang_up_net() {
+  auto session = *net_;
+  net_.reset();
+  if (!channel_) {
+    on_link_down(mev::LinkDown{"STOPPED", "the session ended with the modem's port", mev::LinkDown::Kind::requested});
+    return;
+  }
+  auto ch = channel_;
+  auto alive = alive_;
+  log_.notice() << "ending the data session on " << session.interface << ": " << session.commands.disconnect;
+  spawn([this, ch, alive, session]() -> boost::asio::awaitable<void> {
+    at::Command disconnect{session.commands.disconnect, {}, Duration{0}};
+    at::CommandResult r = co_await ch->run(disconnect);
+    if (!*alive) co_return;
+    net_ended(r, session.commands.disconnect);
+  });
+}
+
+void ModemService::net_ended(const at::CommandResult& result, const std::string& command) {
+  if (!result) log_.warning() << "ending the data session: " << describe(result.error());
+  on_link_down(
+      mev::LinkDown{"STOPPED", "the data session was ended (" + command + ")", mev::LinkDown::Kind::requested});
+}
+
+void ModemService::on_net_urc(const std::string& line) {
+  if (!net_ || !net_->up || net_->forms.status_urc.empty() || line.rfind(net_->forms.status_urc, 0) != 0) return;
+  auto connected = modem::net_session_connected(net_->forms.status_form, line, net_->cid);
+  if (!connected) {
+    log_.warning() << "unreadable session status: " << describe(connected.error());
+    return;
+  }
+  if (!*connected) net_lost("NET_DISCONNECTED", "the stick reported the session down: " + line);
+}
+
+void ModemService::poll_net_status() {
+  if (!net_ || !net_->up || !channel_ || net_->commands.status.empty()) return;
+  auto ch = channel_;
+  auto gen = generation_;
+  auto alive = alive_;
+  auto session = *net_;
+  spawn([this, ch, gen, alive, session]() -> boost::asio::awaitable<void> {
+    at::Command status{session.commands.status, {}, Duration{0}};
+    at::CommandResult r = co_await ch->run(status);
+    if (!*alive || gen != generation_ || !net_ || !net_->up) co_return;
+    net_status(r, session);
+  });
+}
+
+void ModemService::net_status(const at::CommandResult& result, const NetSession& session) {
+  if (!result) return;  // the poll's own failures speak for the stick
+  auto connected = modem::net_session_connected(session.forms.status_form, result->text(), session.cid);
+  if (connected && !*connected)
+    net_lost("NET_DISCONNECTED", "the stick reports the session down (" + session.commands.status + ")");
+}
+
+void ModemService::net_lost(const std::string& code, const std::string& detail) {
+  if (!net_) return;
+  log_.warning() << "data session on " << net_->interface << " lost: " << detail;
+  net_.reset();
+  on_link_down(mev::LinkDown{code, detail, mev::LinkDown::Kind::link});
+}
+
+void ModemService::report_link(DataLinkReport report) {
+  if (report == report_) return;
+  report_ = std::move(report);
+  if (on_data_link_) on_data_link_(report_);
+}
+
+}  // namespace fb::core

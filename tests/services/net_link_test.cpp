@@ -1,0 +1,162 @@
+// The net data path end to end, in the composition root (Daemon) itself:
+// the modem is modemsim.py as a Huawei stick on a pty; its "network
+// interface" is a veth (fbW) in a "pi" namespace whose peer, in a "carrier"
+// namespace, holds the gateway the stick reports (10.64.12.33/29). The wired
+// uplink is a veth towards a "peer" namespace. Nothing is dry-run: the
+// daemon's NetlinkSystem really puts the modem's address on fbW and moves
+// the default route, inside the namespaces the test made.
+//   wired: fbA 10.0.1.2/24, gateway 10.0.1.1, priority 10
+//   lte:   fbW, kind = cellular, [modem] data = net, priority 20
+// Root, else 77.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "fb/core/daemon.hpp"
+#include "log_capture.hpp"
+#include "netns.hpp"
+#include "ns_must.hpp"
+#include "process.hpp"
+#include "service_rig.hpp"
+#include "sim_modem.hpp"
+
+using namespace std::chrono_literals;
+using fb::test::must;
+using fb::test::NetNamespace;
+namespace asio = boost::asio;
+
+namespace {
+
+struct RootCheck {
+  RootCheck() { fb::test::require_root("the net data path namespace test"); }
+} root_check;
+
+std::string dev_link() {
+  std::string path = "/dev/fb-netlink-" + std::to_string(::getpid());
+  return ::access("/dev", W_OK) == 0 ? path : std::string();
+}
+
+void build_topology(const NetNamespace& pi, const NetNamespace& peer, const NetNamespace& carrier) {
+  must(pi, {"ip", "link", "add", "fbA", "type", "veth", "peer", "name", "fbAp", "netns", peer.name()});
+  must(pi, {"ip", "link", "add", "fbW", "type", "veth", "peer", "name", "fbWp", "netns", carrier.name()});
+  must(pi, {"ip", "addr", "add", "10.0.1.2/24", "dev", "fbA"});
+  must(peer, {"ip", "addr", "add", "10.0.1.1/24", "dev", "fbAp"});
+  must(carrier, {"ip", "addr", "add", "10.64.12.33/29", "dev", "fbWp"});
+  must(pi, {"ip", "link", "set", "fbA", "up"});
+  must(peer, {"ip", "link", "set", "fbAp", "up"});
+  must(carrier, {"ip", "link", "set", "fbWp", "up"});
+  // fbW stays down: bringing the stick's interface up is the daemon's job.
+}
+
+std::string ini(const std::string& dir, const std::string& tty) {
+  return "[general]\nmode = router\nstate_dir = " + dir + "\ncontrol_socket = " + dir +
+         "/control.sock\n"
+         "[modem]\ndevice = " +
+         tty +
+         "\nprofile = huawei\napn = internet\ndata = net\ncommand_timeout = 1s\n"
+         "[ppp]\nconnect_timeout = 5s\n"
+         "[uplink.wired]\ninterface = fbA\ngateway = 10.0.1.1\npriority = 10\nprobe_targets = 10.0.1.1\n"
+         "probe_interval = 500ms\nprobe_timeout = 200ms\nup_count = 1\ndown_count = 2\n"
+         "[uplink.lte]\ninterface = fbW\nkind = cellular\npriority = 20\nprobe_targets = 10.64.12.33\n"
+         "probe_interval = 500ms\nprobe_timeout = 200ms\nup_count = 1\ndown_count = 2\n"
+         "[failover]\nfailback_hold = 0s\n"
+         "[nat]\nlan_interface = lo\n"
+         "[health]\nlisten = 127.0.0.1\nport = 9000\n"
+         "[recovery]\nbackoff_initial = 200ms\nbackoff_max = 1s\n";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "net data path: the session's address goes on the stick's interface, carries the default, goes with the session") {
+  NetNamespace pi{"netlink-pi"};
+  NetNamespace peer{"netlink-peer"};
+  NetNamespace carrier{"netlink-carrier"};
+  build_topology(pi, peer, carrier);
+  fb::test::TempDir dir;
+  fb::test::SimModem::Options so("huawei", {"cdrom=off", "net_ip=10.64.12.34/29,10.64.12.33"}, dir / "sim.json");
+  so.link = dev_link();
+  fb::test::SimModem sim(so);
+  std::string tty = sim.tty().rfind("/dev/", 0) == 0 ? sim.tty() : std::filesystem::canonical(sim.tty()).string();
+
+  NetNamespace::Enter inside{pi};
+  fb::test::LogCapture log;
+  asio::io_context io;
+  std::string path = dir / "f.ini";
+  fb::test::write_file(path, ini(dir.path(), tty));
+  fb::core::Daemon daemon(io, fb::core::DaemonOptions{path, false}, fb::test::parse_ini(ini(dir.path(), tty)));
+
+  auto address_on_fbW = [&] { return must(pi, {"ip", "-4", "-o", "address", "show", "dev", "fbW"}); };
+  std::string addr_up, default_after_cut, addr_after_drop;
+  struct Step {
+    std::vector<std::string> wait_for;  // all in one log line
+    std::function<void()> then;
+  };
+  std::vector<Step> steps = {
+      {{"uplink[lte]: 10.64.12.34/29 on fbW via 10.64.12.33"}, [&] { addr_up = address_on_fbW(); }},
+      {{"uplink[lte]", "--> up"},  // its probes went out through fbW and were answered
+       [&] {
+         must(pi, {"ip", "link", "set", "fbA", "down"});  // the wired line fails
+       }},
+      {{"default route now via lte"},
+       [&] {
+         default_after_cut = must(pi, {"ip", "-4", "route", "show", "default", "table", "main"});
+         sim.ok("netdrop");  // the network ends the stick's session
+       }},
+      {{"removed 10.64.12.34/29 from fbW"}, [&] { addr_after_drop = address_on_fbW(); }},
+      {{"data session up on fbW"}, [] { ::raise(SIGTERM); }},  // the ladder's redial brought it back
+  };
+  std::size_t next = 0, searched = 0;
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  bool timed_out = false;
+  asio::steady_timer ticker(io);
+  std::function<void()> tick = [&] {
+    for (; next < steps.size(); ++next) {
+      bool found = false;
+      for (std::size_t i = searched; i < log.lines.size() && !found; ++i)
+        if (std::all_of(steps[next].wait_for.begin(), steps[next].wait_for.end(),
+                        [&](const std::string& w) { return log.lines[i].find(w) != std::string::npos; })) {
+          found = true;
+          searched = i + 1;
+        }
+      if (!found) break;
+      steps[next].then();
+    }
+    if (next == steps.size()) return;
+    if (std::chrono::steady_clock::now() > deadline) {
+      timed_out = true;
+      ::raise(SIGTERM);
+      return;
+    }
+    ticker.expires_after(20ms);
+    ticker.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) tick();
+    });
+  };
+  asio::post(io, tick);
+  int code = daemon.run();
+  std::string all;
+  for (const auto& l : log.lines) all += l + "\n";
+  INFO(all);
+  REQUIRE_MESSAGE(!timed_out,
+                  "stopped at step " << next << ": " << steps[std::min(next, steps.size() - 1)].wait_for[0]);
+  CHECK(code == 0);
+
+  // The stick's ^NDISSTAT URC ended the session, at once.
+  CHECK(all.find("lost: the stick reported the session down: ^NDISSTAT: 0,36,,\"IPV4\"") != std::string::npos);
+  CHECK(all.find("online --link_down(NET_DISCONNECTED)--> recovering") != std::string::npos);
+  auto state = nlohmann::json::parse(sim.ok("state"));
+  CHECK(state["contexts"]["1"] == nlohmann::json::array({"IP", "internet"}));
+  CHECK(addr_up.find("inet 10.64.12.34/29") != std::string::npos);
+  CHECK(default_after_cut.find("default via 10.64.12.33 dev fbW") != std::string::npos);
+  CHECK(addr_after_drop.find("10.64.12.34") == std::string::npos);
+  // The daemon stopped: what it put on the stick's interface went with it.
+  CHECK(address_on_fbW().find("10.64.12.34") == std::string::npos);
+}
