@@ -1,0 +1,95 @@
+// HiLinkClient: the HTTP API of a Huawei HiLink (router-mode) stick, with
+// libcurl's multi interface (fb::CurlMulti) on the daemon's io_context.
+//
+// Contract:
+//  - Threading: the io_context's one thread; nothing blocks it. Every
+//    callback runs from an Asio handler, never from inside the call that
+//    asked, each exactly once — unless the client is destroyed first, which
+//    aborts the request in flight and drops the queue without callbacks.
+//  - Requests queue and run one at a time, in order (a session has one token
+//    at a time).
+//  - Session: before the first request, GET /api/webserver/SesTokInfo gives
+//    the SessionID cookie and the request verification token (firmware
+//    without it: GET /api/webserver/token, token only). Every request sends
+//    the cookie and `__RequestVerificationToken`; cookies the stick sets are
+//    kept. After a POST the token(s) in the reply's headers
+//    (`__RequestVerificationTokenone`/`two`, or `__RequestVerificationToken`)
+//    replace the old one; a POST takes the first of two and keeps the second.
+//  - Recovery, each at most once per request: an HILINK_TOKEN reply
+//    (125001–125003) drops the session, fetches a fresh one and retries; an
+//    HILINK_NEEDS_LOGIN reply (100003), when a password file is configured,
+//    logs in (user/state-login, then user/login with password_type 4 or 0)
+//    and retries. A second failure is the request's answer.
+//  - Errors: fb::hilink::Code. The API's <error> codes as read_reply() names
+//    them; HILINK_BAD_REPLY for anything that is not an API reply (HTML, bad
+//    XML, a body over max_reply_bytes — the transfer is aborted there);
+//    HILINK_HTTP for a status other than 200 (redirects are not followed);
+//    HILINK_TIMEOUT past request_timeout; HILINK_UNREACHABLE when no
+//    connection is made.
+//  - Wire: http (or https) to base_url only, no proxy, a fresh connection
+//    per request, connect and total deadlines per request, optionally bound
+//    to an interface (CURLOPT_INTERFACE "if!NAME"). The password is read once
+//    by create() and never logged.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp misses it under GCC 12
+
+#include <boost/asio/io_context.hpp>
+
+#include "fb/hilink/api.hpp"
+#include "fb/hilink/error.hpp"
+
+namespace fb::hilink {
+
+inline constexpr std::string_view kDefaultBaseUrl = "http://192.168.8.1";
+
+struct ClientSettings {
+  std::string base_url = std::string(kDefaultBaseUrl);  // scheme://host[:port], no path
+  std::string username = "admin";
+  std::string password_file;  // empty: the stick has no password
+  std::string interface;      // the stick's network interface ("eth1"), or an IPv4 address; empty: routing
+  std::chrono::milliseconds connect_timeout{3000};
+  std::chrono::milliseconds request_timeout{8000};  // per HTTP request, connect included
+  std::size_t max_reply_bytes = kMaxReplyBytes;
+};
+
+class HiLinkClient {
+ public:
+  template <class T>
+  using Done = std::function<void(Result<T>)>;
+
+  // A client for `settings`, or why not: HILINK_CONFIG (a base URL that is
+  // not http(s)://host[:port], zero timeouts), HILINK_SECRET_REFUSED (the
+  // password file, as fb::read_secret_file() judges it, or empty/multi-line).
+  static Result<std::unique_ptr<HiLinkClient>> create(boost::asio::io_context& io, ClientSettings settings);
+  ~HiLinkClient();
+  HiLinkClient(const HiLinkClient&) = delete;
+  HiLinkClient& operator=(const HiLinkClient&) = delete;
+
+  void status(Done<Status> done);    // GET /api/monitoring/status
+  void signal(Done<Signal> done);    // GET /api/device/signal
+  void plmn(Done<Plmn> done);        // GET /api/net/current-plmn
+  void traffic(Done<Traffic> done);  // GET /api/monitoring/traffic-statistics
+  // POST /api/dialup/mobile-dataswitch <dataswitch>1|0</dataswitch>
+  void set_data(bool on, Done<void> done);
+  // POST /api/device/control <Control>1</Control>: the stick reboots (the
+  // "modem reset" rung); its web server goes away for a while after OK.
+  void reboot(Done<void> done);
+
+  std::size_t pending() const;  // queued requests, the one in flight included
+  const ClientSettings& settings() const;
+  // For a log line or /status: "base_url=… user=admin password=********".
+  std::string describe() const;
+
+ private:
+  struct Impl;
+  explicit HiLinkClient(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace fb::hilink
