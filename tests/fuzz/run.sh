@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/fuzz/run.sh TARGET [--out DIR] [libFuzzer args...]   TARGET: http | modem | ddns
+# tests/fuzz/run.sh TARGET [--out DIR] [libFuzzer args...]   TARGET: http | modem | ddns | dhcp
 #
 # Builds TARGET's libFuzzer harness with the pure sources it exercises (no
 # Asio, no libcurl) using clang++ -fsanitize=fuzzer,address,undefined —
@@ -28,7 +28,11 @@ case "$TARGET" in
     HARNESS=tests/ddns/fuzz/fuzz_ddns.cpp; SEEDS=tests/ddns/fuzz/corpus
     SOURCES=(ddns/{crypto,reply,lambda,route53,sigv4,secrets}.cpp common/{net_types,log,secret_file,text}.cpp)
     INCLUDES=(ddns/include common/include); LIBS=(-lcrypto) ;;
-  *) echo "usage: $0 http|modem|ddns [--out DIR] [libFuzzer args...]" >&2; exit 2 ;;
+  dhcp)   # the udhcpc event script's lines
+    HARNESS=tests/dhcp/fuzz/fuzz_dhcp.cpp; SEEDS=tests/dhcp/fuzz/corpus
+    SOURCES=(drivers/dhcp/udhcpc.cpp common/{net_types,text}.cpp)
+    INCLUDES=(drivers/include common/include) ;;
+  *) echo "usage: $0 http|modem|ddns|dhcp [--out DIR] [libFuzzer args...]" >&2; exit 2 ;;
 esac
 shift
 OUT=${TMPDIR:-/tmp}/failberry-fuzz-$TARGET
