@@ -1,7 +1,7 @@
 #!/bin/bash
 # Fails when an #include "fb/..." goes against the documented layer order
 # (docs/DESIGN.md, "Layers and folders"):
-#   common  <-  drivers/at  <-  drivers/modem  <-  drivers/usb  <-  drivers/ppp  <-  drivers/hilink
+#   common  <-  drivers/at  <-  drivers/modem  <-  drivers/usb  <-  drivers/ppp  <-  drivers/dhcp  <-  drivers/hilink
 # A folder may include its own headers and those of folders to its left,
 # nothing to its right: the arrows stay one-way and no include cycle can
 # form. common/ includes only common/ headers; drivers/ includes nothing
@@ -28,6 +28,8 @@ if [ "${1:-}" = --self-test ]; then
   plant drivers/include/fb/usb/port_power.hpp '#include "fb/ppp/pppd.hpp"'
   plant drivers/ppp/pppd.cpp '#include "fb/net/status.hpp"'
   plant drivers/ppp/runner.cpp '#include "fb/hilink/xml.hpp"'
+  plant drivers/ppp/runner.cpp '#include "fb/dhcp/udhcpc.hpp"'
+  plant drivers/dhcp/udhcpc.cpp '#include "fb/hilink/xml.hpp"'
   plant common/log.cpp '#include "fb/at/error.hpp"'
   "$HERE/check_includes.sh" "$HERE/.." > /dev/null  # and the tree as it is passes
   echo "self-test: every planted edge was caught"
@@ -37,7 +39,7 @@ ROOT=${1:-$HERE/..}
 cd "$ROOT"
 [ -d common ] && [ -d drivers ] || { echo "check_includes: $ROOT has no common/ and drivers/" >&2; exit 2; }
 
-declare -A rank=([common]=0 [at]=1 [modem]=2 [usb]=3 [ppp]=4 [hilink]=5)
+declare -A rank=([common]=0 [at]=1 [modem]=2 [usb]=3 [ppp]=4 [dhcp]=5 [hilink]=6)
 
 # The common/ headers, by their include path ("fb/log.hpp").
 declare -A common_header=([fb/version.hpp]=1)  # generated from common/version.hpp.in
@@ -57,7 +59,7 @@ bad=0 edges=0
 while IFS= read -r file; do
   self=$(layer_of "$file")
   if [ -z "${rank[$self]:-}" ]; then
-    echo "$file: not in a known layer (common, drivers/{at,modem,usb,ppp,hilink}): add it to the order"
+    echo "$file: not in a known layer (common, drivers/{at,modem,usb,ppp,dhcp,hilink}): add it to the order"
     bad=1
     continue
   fi
@@ -75,7 +77,7 @@ while IFS= read -r file; do
       echo "$file:$line: drivers/$self includes \"$target\", outside common/ and drivers/"
       bad=1
     elif [ "${rank[$dir]}" -gt "${rank[$self]}" ]; then
-      echo "$file:$line: drivers/$self includes \"$target\": $dir sits above $self (order: common <- at <- modem <- usb <- ppp <- hilink)"
+      echo "$file:$line: drivers/$self includes \"$target\": $dir sits above $self (order: common <- at <- modem <- usb <- ppp <- dhcp <- hilink)"
       bad=1
     fi
   done < <(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"fb/' "$file" |

@@ -9,7 +9,7 @@ BUILD=(cmake ninja-build g++ pkg-config clang-format
        libboost-dev libsystemd-dev doctest-dev nlohmann-json3-dev
        libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnftables-dev
        libusb-1.0-0-dev libcurl4-openssl-dev libssl-dev)
-TEST=(iproute2 python3 binutils file kmod cpio busybox-static ppp uhubctl
+TEST=(iproute2 python3 binutils file kmod cpio busybox-static udhcpc ppp uhubctl
       qemu-system-x86 qemu-system-arm qemu-user-static binfmt-support openssl
       g++-aarch64-linux-gnu g++-arm-linux-gnueabihf clang-14 libclang-rt-14-dev
       dpkg-dev debootstrap e2fsprogs mtools dosfstools fdisk)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/fuzz/run.sh TARGET [--out DIR] [libFuzzer args...]   TARGET: http | modem | ddns | hilink
+# tests/fuzz/run.sh TARGET [--out DIR] [libFuzzer args...]   TARGET: http | modem | ddns | dhcp | hilink
 #
 # Builds TARGET's libFuzzer harness with the pure sources it exercises (no
 # Asio, no libcurl) using clang++ -fsanitize=fuzzer,address,undefined —
@@ -28,12 +28,16 @@ case "$TARGET" in
     HARNESS=tests/ddns/fuzz/fuzz_ddns.cpp; SEEDS=tests/ddns/fuzz/corpus
     SOURCES=(ddns/{crypto,reply,lambda,route53,sigv4,secrets}.cpp common/{net_types,log,secret_file,text}.cpp)
     INCLUDES=(ddns/include common/include); LIBS=(-lcrypto) ;;
+  dhcp)   # the udhcpc event script's lines
+    HARNESS=tests/dhcp/fuzz/fuzz_dhcp.cpp; SEEDS=tests/dhcp/fuzz/corpus
+    SOURCES=(drivers/dhcp/udhcpc.cpp common/{net_types,text}.cpp)
+    INCLUDES=(drivers/include common/include) ;;
   hilink) # the HiLink reply reader and every typed reading
     HARNESS=tests/hilink/fuzz/fuzz_hilink.cpp; SEEDS=tests/hilink/fuzz/corpus
     SOURCES=(drivers/hilink/{error,xml,api}.cpp drivers/at/{charset,error,fields,parse_3gpp}.cpp
              common/{net_types,text}.cpp)
     INCLUDES=(drivers/include common/include); LIBS=(-lcrypto) ;;
-  *) echo "usage: $0 http|modem|ddns|hilink [--out DIR] [libFuzzer args...]" >&2; exit 2 ;;
+  *) echo "usage: $0 http|modem|ddns|dhcp|hilink [--out DIR] [libFuzzer args...]" >&2; exit 2 ;;
 esac
 shift
 OUT=${TMPDIR:-/tmp}/failberry-fuzz-$TARGET

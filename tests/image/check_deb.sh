@@ -5,6 +5,7 @@
 #     sysctl drop-in; postinst/prerm/postrm present, executable, `sh -n` clean;
 #   * contents: every expected path with its mode and root:root, the overlay
 #     files byte-identical to image/overlay/, the binaries ELF for ARCH;
+#   * Recommends: udhcpc (the net data path's DHCP client);
 #   * Depends: names ppp; every library the packaged binaries need (NEEDED)
 #     is covered by a Depends entry (the package that owns that soname, looked
 #     up independently: dpkg -S on the host for the host arch, the shlibs
@@ -40,6 +41,7 @@ dpkg-deb -c "$DEB" | awk '{print $1, $2, $6}' | sed 's| \./| /|' > "$W/list"
 want="-rwxr-xr-x /usr/sbin/failberryd
 -rwxr-xr-x /usr/bin/failberryctl
 -rwxr-xr-x /usr/libexec/failberry/config-edited
+-rwxr-xr-x /usr/libexec/failberry/udhcpc-event
 -rw-r--r-- /lib/systemd/system/failberryd.service
 -rw-r--r-- /lib/udev/rules.d/77-failberry.rules
 -rw-r--r-- /etc/sysctl.d/90-failberry.conf
@@ -55,7 +57,7 @@ bad=$(awk '$2 != "root/root"' "$W/list")
 [ -z "$bad" ] && pass "every entry owned by root/root" || fail "entries not owned by root: $bad"
 dpkg-deb -x "$DEB" "$W/x"
 for p in etc/failberry/failberry.ini etc/sysctl.d/90-failberry.conf lib/systemd/system/failberryd.service \
-         lib/udev/rules.d/77-failberry.rules usr/libexec/failberry/config-edited; do
+         lib/udev/rules.d/77-failberry.rules usr/libexec/failberry/config-edited usr/libexec/failberry/udhcpc-event; do
   cmp -s "$W/x/$p" "$SRC/image/overlay/$p" && pass "/$p is image/overlay/$p" || fail "/$p differs from image/overlay/$p"
 done
 cmp -s "$W/x/usr/share/failberry/failberry.ini" "$SRC/image/overlay/etc/failberry/failberry.ini" &&
@@ -74,6 +76,7 @@ depname() { sed 's/[ (].*//' <<< "$1"; }
 names=" $(for d in "${DEPS[@]}"; do depname "$d"; done | tr '\n' ' ')"
 [[ $names == *" ppp "* ]] && pass "Depends names ppp" || fail "Depends lacks ppp"
 [[ $names == *-cross* ]] && fail "a *-cross package in Depends" || pass "no *-cross package in Depends"
+[ "$(f Recommends)" = udhcpc ] && pass "Recommends: udhcpc" || fail "Recommends: '$(f Recommends)', want udhcpc"
 
 if [ "$ARCH" = "$(dpkg --print-architecture)" ]; then
   owner() { local p; p=$(ldconfig -p | awk -v s="$1" '$1 == s {print $NF; exit}')

@@ -54,6 +54,7 @@ check "failberryd.service is enabled" enabled
 check "enablement link in multi-user.target.wants" \
   [ "$(readlink "$R/etc/systemd/system/multi-user.target.wants/failberryd.service")" = /lib/systemd/system/failberryd.service ]
 for f in 755:/usr/sbin/failberryd 755:/usr/bin/failberryctl 755:/usr/libexec/failberry/config-edited \
+         755:/usr/libexec/failberry/udhcpc-event \
          644:/lib/systemd/system/failberryd.service 644:/etc/failberry/failberry.ini \
          644:/etc/sysctl.d/90-failberry.conf 644:/lib/udev/rules.d/77-failberry.rules; do
   check "${f#*:} mode ${f%%:*} root:root" [ "$(stat -c '%a %U:%G' "$R${f#*:}" 2> /dev/null)" = "${f%%:*} root:root" ]

@@ -25,6 +25,8 @@
 //    Up and again when pppd adds information (DNS). If `up_timeout` > 0 and
 //    the link is not up in time, the runner stops pppd (reason UP_TIMEOUT).
 //  - Destroying the runner SIGKILLs and reaps a running pppd; no callbacks.
+// The child's mechanics (spawn, pidfd, lines, SIGTERM then SIGKILL) are
+// fb::ChildProcess's (common/process).
 #pragma once
 
 // <utility> first: Boost 1.74's Asio headers need std::exchange (GCC 12, C++20).
@@ -33,13 +35,13 @@
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "fb/child_process.hpp"
 #include "fb/log.hpp"
 #include "fb/ppp/pppd.hpp"
 #include "fb/time.hpp"
@@ -82,20 +84,14 @@ class PppdRunner {
   void stop();
 
   State state() const { return state_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_.pid(); }
   const LinkInfo& link() const { return follower_.link(); }
   const Options& options() const { return options_; }
 
  private:
   void set_state(State next, std::string_view why);
-  void read_log();
-  void on_log_bytes(std::string_view bytes);
   void on_line(std::string line);
-  void watch_exit();
-  void on_exited();
-  void drain_log();
-  void escalate();
-  void cleanup();
+  void on_exited(const ChildExit& exit);
 
   boost::asio::io_context& io_;
   TimerService& timers_;
@@ -103,18 +99,12 @@ class PppdRunner {
   Callbacks callbacks_;
   Logger log_;
   State state_ = State::idle;
-  pid_t pid_ = -1;
-  boost::asio::posix::stream_descriptor pidfd_;
-  boost::asio::posix::stream_descriptor log_pipe_;
-  std::array<char, 4096> buf_{};
-  std::string partial_;
   std::deque<std::string> last_;
   LogFollower follower_;
-  OneShot kill_timer_{timers_};  // SIGKILL when SIGTERM was not enough
-  OneShot up_timer_{timers_};    // stop when the link is not up in time
+  OneShot up_timer_{timers_};  // stop when the link is not up in time
   bool stop_requested_ = false;
-  bool killed_by_us_ = false;
   bool up_timed_out_ = false;
+  ChildProcess child_;  // spawn, pidfd, output lines, SIGTERM then SIGKILL
   std::shared_ptr<PppdRunner*> life_;
 };
 
