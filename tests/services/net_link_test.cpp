@@ -34,9 +34,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-struct RootCheck {
-  RootCheck() { fb::test::require_root("the net data path namespace test"); }
-} root_check;
+const fb::test::RootRequired root_required("the net data path namespace test");
 
 std::string dev_link() {
   std::string path = "/dev/fb-netlink-" + std::to_string(::getpid());

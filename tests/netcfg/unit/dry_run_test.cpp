@@ -140,7 +140,7 @@ TEST_CASE("cleanup logs the flush of everything owned and reports what the model
 }
 
 TEST_CASE("links and addresses: each call logs its ip line, and the model keeps them as the kernel would") {
-  LogCapture log;
+  fb::test::LogCapture log{fb::Level::info};
   DryRunSystem sys;
   REQUIRE(sys.set_link_up("usb0").ok());
   REQUIRE(sys.replace_address("usb0", ip("10.0.2.15"), 24).ok());
@@ -183,7 +183,7 @@ TEST_CASE("links and addresses: each call logs its ip line, and the model keeps 
 }
 
 TEST_CASE("a bad interface name or address is refused with INVALID_SPEC before anything is logged") {
-  LogCapture log;
+  fb::test::LogCapture log{fb::Level::info};
   DryRunSystem sys;
   CHECK(sys.set_link_up("usb 0").code() == NetError::invalid_spec);
   CHECK(sys.set_link_up("").code() == NetError::invalid_spec);
