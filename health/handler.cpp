@@ -82,14 +82,15 @@ std::string status_json(const Snapshot& s) {
   j["ddns"] = ddns_json(s.ddns);
   auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   if (s.modem) {
-    const ModemStatus& m = *s.modem;
+    const ModemReport& r = *s.modem;
+    const ModemStatus& m = r.status;
     j["modem"] = {{"state", m.state},
                   {"device", m.device},
-                  {"manufacturer", m.manufacturer},
-                  {"model", m.model},
-                  {"revision", m.revision},
-                  {"imei", m.imei},
-                  {"iccid", m.iccid},
+                  {"manufacturer", m.identity.manufacturer},
+                  {"model", m.identity.model},
+                  {"revision", m.identity.revision},
+                  {"imei", m.identity.imei},
+                  {"iccid", m.identity.iccid},
                   {"sim", m.sim},
                   {"pin_retries", opt(m.pin_retries)},
                   {"registration", m.registration},
@@ -99,17 +100,17 @@ std::string status_json(const Snapshot& s) {
                   {"signal_bars", opt(m.signal_bars)},
                   {"cdrom", m.cdrom},
                   {"cdrom_action", m.cdrom_action},
-                  {"error", m.error},
-                  {"error_detail", m.error_detail},
+                  {"error", m.code},
+                  {"error_detail", m.detail},
                   {"gone", m.gone},
-                  {"at_probe", m.at_probe},
-                  {"mode_switch", m.mode_switch},
+                  {"at_probe", r.at_probe},
+                  {"mode_switch", r.mode_switch},
                   {"ppp",
-                   {{"interface", m.ppp_interface},
-                    {"local", m.ppp_local},
-                    {"remote", m.ppp_remote},
-                    {"dns", m.ppp_dns},
-                    {"up_seconds", opt(m.ppp_up_seconds)}}}};
+                   {{"interface", r.ppp_interface},
+                    {"local", r.ppp_local},
+                    {"remote", r.ppp_remote},
+                    {"dns", r.ppp_dns},
+                    {"up_seconds", opt(r.ppp_up_seconds)}}}};
   }
   if (s.recovery) {
     const RecoveryStatus& r = *s.recovery;
@@ -220,11 +221,11 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
       m << "failberry_uplink_bytes_total{uplink=\"" << label(u.name) << "\",direction=\"rx\"} " << *u.rx_bytes << "\n"
         << "failberry_uplink_bytes_total{uplink=\"" << label(u.name) << "\",direction=\"tx\"} " << *u.tx_bytes << "\n";
   if (s.modem) {
-    const ModemStatus& md = *s.modem;
+    const ModemStatus& md = s.modem->status;
     m << "# HELP failberry_modem_info The modem's identity, supervisor state and last error code.\n"
       << "# TYPE failberry_modem_info gauge\n"
-      << "failberry_modem_info{model=\"" << label(md.model) << "\",state=\"" << label(md.state) << "\",error=\""
-      << label(md.error) << "\",cdrom=\"" << label(md.cdrom) << "\"} 1\n"
+      << "failberry_modem_info{model=\"" << label(md.identity.model) << "\",state=\"" << label(md.state)
+      << "\",error=\"" << label(md.code) << "\",cdrom=\"" << label(md.cdrom) << "\"} 1\n"
       << "# HELP failberry_modem_registered Whether the modem is registered (home or roaming).\n"
       << "# TYPE failberry_modem_registered gauge\n"
       << "failberry_modem_registered{registration=\"" << label(md.registration) << "\"} "

@@ -201,9 +201,9 @@ TEST_CASE("bytes per uplink: the interface's counters in /status and /metrics, n
 TEST_CASE("the modem section: the PPP session's addresses and how long it has been up") {
   Snapshot s = snapshot();
   CHECK_FALSE(nlohmann::json::parse(status_json(s)).contains("modem"));  // no ppp uplink: no modem section
-  ModemStatus m;
-  m.state = "online";
-  m.signal_dbm = -71;
+  ModemReport m;
+  m.status.state = "online";
+  m.status.signal_dbm = -71;
   m.ppp_interface = "ppp0";
   m.ppp_local = "10.64.0.2";
   m.ppp_remote = "10.64.0.1";

@@ -84,7 +84,7 @@ class ModemService {
 
   void start();
 
-  health::ModemStatus modem_status() const;
+  health::ModemReport modem_status() const;
   health::RecoveryStatus recovery_status() const;
 
   // The control verbs redial / reset-modem / cycle-usb: a control-socket

@@ -35,6 +35,7 @@
 #include "fb/core/sim_policy.hpp"
 #include "fb/log.hpp"
 #include "fb/modem/parse_vendor.hpp"
+#include "fb/modem_status.hpp"
 #include "fb/time.hpp"
 
 namespace fb::core {
@@ -54,10 +55,7 @@ struct ModemPolicy {
   Duration modeswitch_retry = std::chrono::seconds(60);
 };
 
-struct ModemIdentity {
-  std::string manufacturer, model, revision, imei, iccid;
-  bool operator==(const ModemIdentity&) const = default;
-};
+using fb::ModemIdentity;
 
 // What the adapter learnt from one registration/signal poll.
 struct RadioFacts {
@@ -70,25 +68,8 @@ enum class RegSummary { unknown, searching, home, roaming, denied, idle };
 const char* to_string(RegSummary r);
 RegSummary summarize(const RadioFacts& facts);
 
-struct ModemStatus {
-  std::string state;
-  std::string device;  // the AT tty, or what was looked for
-  ModemIdentity identity;
-  std::string sim;                 // "ready", "pin_required", "missing", ...
-  std::optional<int> pin_retries;  // SIM PIN attempts left, when the stick tells
-  std::string registration = "unknown";
-  std::string network;  // operator name
-  std::string access_tech;
-  std::optional<int> signal_dbm;
-  std::optional<int> signal_bars;
-  std::string cdrom = "unknown";  // "on", "off", "unknown"
-  std::string cdrom_action;       // "", "disabled", "left on (disable_cdrom = false)", "DISABLE_FAILED: ..."
-  std::string code;               // stable code of the last problem, "" when none
-  std::string detail;
-  std::uint64_t probes = 0;
-  std::uint64_t gone = 0;
-  bool operator==(const ModemStatus&) const = default;
-};
+// The status the machine keeps (fb/modem_status.hpp): one type from here to /status.
+using fb::ModemStatus;
 
 namespace modem_event {
 struct Start {
