@@ -28,11 +28,12 @@ bool is_act(const Field& field) {
   return v && *v <= 13;
 }
 
-// A <stat> or <n> as printed by the query form: unquoted, one or two digits.
+// A <stat> or <n> as printed by the query form: unquoted, one or two digits
+// up to the highest <stat> 27.007 names (11, attached for RLOS).
 bool is_small(const Field& field) {
   if (field.quoted || field.text.size() > 3) return false;
   auto v = to_uint(field);
-  return v && *v <= 10;
+  return v && *v <= 11;
 }
 
 }  // namespace
@@ -204,6 +205,7 @@ std::string_view to_string(RegState state) {
     case RegState::emergency_only: return "emergency-only";
     case RegState::home_csfb_not_preferred: return "home-csfb-not-preferred";
     case RegState::roaming_csfb_not_preferred: return "roaming-csfb-not-preferred";
+    case RegState::attached_rlos: return "attached-rlos";
   }
   return "unknown";
 }
@@ -297,8 +299,10 @@ Result<Registration> parse_registration(std::string_view text, Solicited solicit
     reg.mode = static_cast<int>(*m);
   }
   auto s = to_uint(f[static_cast<std::size_t>(stat)]);
-  if (!s || *s > 10) return bad("bad registration <stat>", *rest);
-  reg.state = static_cast<RegState>(*s);
+  if (!s) return bad("bad registration <stat>", *rest);
+  // A later 27.007 (or a vendor) may add states: not registered as far as
+  // we know, and the rest of the line still counts.
+  reg.state = *s <= static_cast<std::uint32_t>(RegState::attached_rlos) ? static_cast<RegState>(*s) : RegState::unknown;
   // Location fields are best effort: Gobi prints "  0 5" for a LAC; the
   // registration state is what matters and must not be lost to it.
   if (lac >= 0) reg.lac = hex_or_none(f[static_cast<std::size_t>(lac)]);

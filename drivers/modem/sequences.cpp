@@ -17,13 +17,15 @@ at::Step<ModemSnapshot> step(std::string text, std::vector<std::string> expect, 
   return at::Step<ModemSnapshot>{Command{std::move(text), std::move(expect), timeout}, optional, std::move(process)};
 }
 
-// Parses a successful answer into the snapshot; a modem error either stops
-// (required) or is ignored (optional).
+// Parses a successful answer into the snapshot. A modem error or an answer
+// that cannot be understood stops the table (required) or fails that row
+// alone (optional: what it would fill stays empty, the next rows run).
 template <class Parse>
 Processor parse_into(bool required, Parse parse) {
   return [required, parse](const CommandResult& r, ModemSnapshot& s) -> std::optional<Error> {
     if (!r) return required ? std::optional<Error>(r.error()) : std::nullopt;
-    return parse(r->text(), s);
+    auto error = parse(r->text(), s);
+    return required ? error : std::nullopt;
   };
 }
 

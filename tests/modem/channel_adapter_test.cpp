@@ -349,6 +349,35 @@ TEST_CASE("registration denied: the query says so and the URC arrives as an even
   CHECK(s.network->name.empty());
 }
 
+TEST_CASE("registration: an answer an optional row cannot read fails that row alone; <stat> 11 is read") {
+  Rig rig("generic");
+  ModemSnapshot s;
+  REQUIRE(rig.steps(fb::modem::init_steps(fb::modem::profile(fb::modem::Vendor::generic), usb_id("generic")), s).ok());
+  rig.sim.ok("answer AT+CGREG? +CGREG: 2,home");
+  rig.sim.ok("answer AT+CEREG? +CEREG: 2,11,\"78FE\",\"0014419E\",7");
+  ModemSnapshot poll;
+  poll.charset = s.charset;  // as ModemService polls: in the charset init chose
+  REQUIRE(rig.steps(fb::modem::registration_steps(), poll).ok());
+  REQUIRE(poll.cs);
+  CHECK(poll.cs->state == fb::at::RegState::home);
+  CHECK_FALSE(poll.ps);  // the unreadable answer: nothing, and the rows after it still ran
+  REQUIRE(poll.eps);
+  CHECK(poll.eps->state == fb::at::RegState::attached_rlos);
+  CHECK(poll.eps->lac == 0x78fe);
+  CHECK(poll.eps->act == 7u);
+  REQUIRE(poll.network);
+  CHECK(poll.network->name == "failberry sim");
+  CHECK(poll.registered());
+
+  // The required row still stops the table on an answer it cannot read.
+  rig.sim.ok("answer AT+CREG? +CREG: 2,home");
+  ModemSnapshot stopped;
+  auto r = rig.steps(fb::modem::registration_steps(), stopped);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.code() == Code::at_bad_response);
+  CHECK_FALSE(stopped.network);
+}
+
 TEST_CASE("a silent modem gives AT_TIMEOUT, and the channel recovers when it talks again") {
   Rig rig("generic", {}, {}, 300ms);
   rig.sim.ok("set silent=1");

@@ -33,6 +33,9 @@ simulator writes "ready <tty-path-or-socket>" to --control-fd.
                              UTF-8: Telef%C3%B3nica; default "failberry sim")
   cme COMMAND CODE           answer COMMAND (prefix, e.g. AT+CSQ) with +CME ERROR CODE
   cme COMMAND off            stop doing that
+  answer COMMAND LINE        answer COMMAND (the whole command, e.g. AT+CGREG?) with
+                             LINE and OK, whatever the stick would say
+  answer COMMAND off         stop doing that
   urc LINE                   emit LINE as an unsolicited result now
   midurc LINE                put LINE in the middle of the next response
   storm COUNT LINE           emit LINE COUNT times, as fast as the tty takes it
@@ -154,7 +157,7 @@ class Modem:
         self.info = VENDORS[vendor]
         self.state_path = state_path
         self.faults = {"force_echo": False, "eol": "crlf", "garbage": False, "silent": False,
-                       "delay_ms": 0, "cme": {}, "midurc": None, "dial": "ok"}
+                       "delay_ms": 0, "cme": {}, "answer": {}, "midurc": None, "dial": "ok"}
         self.cscs_boot = "IRA"
         self.cscs_supported = ["IRA", "GSM", "UCS2"]
         self.operator = "failberry sim"
@@ -178,7 +181,7 @@ class Modem:
         self.data_mode = False
         self.data_bytes = 0
         self.dialed = None
-        self.faults.update({"silent": False, "midurc": None, "cme": {}})
+        self.faults.update({"silent": False, "midurc": None, "cme": {}, "answer": {}})
         self.faults.setdefault("ccid", "ok")
 
     def sim_state(self):
@@ -202,8 +205,8 @@ class Modem:
                 "echo": self.echo, "cmee": self.cmee, "hung": self.hung, "cdrom": self.flash["cdrom"],
                 "pin_tries": self.flash["pin_tries"], "puk_tries": self.flash["puk_tries"],
                 "u2diag": self.flash["u2diag"], "setport": self.flash["setport"],
-                "creg_n": self.creg_n, "faults": {k: v for k, v in self.faults.items() if k != "cme"},
-                "cme": self.faults["cme"], "data_mode": self.data_mode, "data_bytes": self.data_bytes,
+                "creg_n": self.creg_n, "faults": {k: v for k, v in self.faults.items() if k not in ("cme", "answer")},
+                "cme": self.faults["cme"], "answer": self.faults["answer"], "data_mode": self.data_mode, "data_bytes": self.data_bytes,
                 "dialed": self.dialed, "cscs": self.cscs, "operator": self.operator,
                 "contexts": {str(cid): [t, apn] for cid, (t, apn) in sorted(self.contexts.items())}}
 
@@ -249,6 +252,8 @@ class Modem:
         for prefix, code in self.faults["cme"].items():
             if upper.startswith(prefix.upper()):
                 return self.cme(code)
+        if upper in self.faults["answer"]:
+            return [self.faults["answer"][upper]], "OK"
         body = upper[2:]
         if body in ("", "Z", "&F"):
             if body:
@@ -710,6 +715,13 @@ class Simulator:
                     m.faults["cme"].pop(command, None)
                 else:
                     m.faults["cme"][command] = int(code)
+                return "ok"
+            if cmd == "answer":
+                command, line = rest.split(" ", 1)
+                if line == "off":
+                    m.faults["answer"].pop(command.upper(), None)
+                else:
+                    m.faults["answer"][command.upper()] = line
                 return "ok"
             if cmd == "urc":
                 self.emit_urc(rest)

@@ -79,6 +79,7 @@ enum class RegState : std::uint8_t {
   emergency_only = 8,
   home_csfb_not_preferred = 9,
   roaming_csfb_not_preferred = 10,
+  attached_rlos = 11,  // attached for access to RLOS (restricted local operator services) only
 };
 std::string_view to_string(RegState state);
 bool registered(RegState state);  // home or roaming, in any variant
@@ -97,6 +98,8 @@ struct Registration {
 // Solicited is the answer to AT+CxREG? ("<n>,<stat>[,<lac>,<ci>[,<act>]]");
 // unsolicited is the URC ("<stat>[,<lac>,<ci>[,<act>]]"). Field counts alone
 // are ambiguous, so the caller says which one it has.
+// A <stat> beyond the ones 27.007 names today (0..11) is RegState::unknown,
+// not an error: the location and <AcT> are still read.
 enum class Solicited : bool { no = false, yes = true };
 Result<Registration> parse_registration(std::string_view text, Solicited solicited);
 

@@ -4,8 +4,10 @@
 // Contract: building a table is pure (profile + USB id in, rows out); the
 // rows run with fb::at::run_steps on the daemon's io_context. Processors
 // record what the modem says (a missing SIM, a denied registration are
-// values in the snapshot, not errors); they stop a table only when an answer
-// cannot be understood or a required command fails. Deciding what to run
+// values in the snapshot, not errors); they stop a table only when a required
+// row fails or its answer cannot be understood. An optional row that fails
+// (an ERROR, an answer it cannot read) leaves its part of the snapshot empty
+// and the next rows run. Deciding what to run
 // next, and what to do about a locked SIM, is the supervisor's job.
 #pragma once
 
