@@ -209,17 +209,19 @@ void ModemService::poll() {
   auto ch = channel_;
   auto gen = generation_;
   auto alive = alive_;
-  spawn([this, ch, gen, alive]() -> boost::asio::awaitable<void> {
+  const modem::Profile* profile = profile_ ? profile_ : &modem::profile(modem::Vendor::generic);
+  spawn([this, ch, gen, alive, profile]() -> boost::asio::awaitable<void> {
     modem::ModemSnapshot snap;
     snap.charset = charset_;  // what init set: the operator name is in it
     auto r = co_await at::run_steps(*ch, modem::registration_steps(), snap);
-    if (r) r = co_await at::run_steps(*ch, modem::signal_steps(), snap);
+    if (r) r = co_await at::run_steps(*ch, modem::signal_steps(*profile), snap);
     if (!*alive || gen != generation_) co_return;
     mev::Polled p;
     if (!r) p.error = r.error();
     p.facts.cs = snap.cs;
     p.facts.ps = snap.ps;
     p.facts.eps = snap.eps;
+    p.facts.nr = snap.nr;
     p.facts.signal = snap.signal;
     p.facts.network = snap.network;
     feed(ModemEvent{p});

@@ -98,6 +98,11 @@ std::string status_json(const Snapshot& s) {
                   {"access_tech", m.access_tech},
                   {"signal_dbm", opt(m.signal_dbm)},
                   {"signal_bars", opt(m.signal_bars)},
+                  {"rat", m.rat},
+                  {"rsrp_dbm", opt(m.rsrp_dbm)},
+                  {"rsrq_db", opt(m.rsrq_db)},
+                  {"sinr_db", opt(m.sinr_db)},
+                  {"band", opt(m.band)},
                   {"cdrom", m.cdrom},
                   {"cdrom_action", m.cdrom_action},
                   {"error", m.code},
@@ -239,6 +244,23 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
     if (md.signal_bars)
       m << "# HELP failberry_modem_signal_bars Signal as 0-4 bars.\n# TYPE failberry_modem_signal_bars gauge\n"
         << "failberry_modem_signal_bars " << *md.signal_bars << "\n";
+    if (!md.rat.empty())
+      m << "# HELP failberry_modem_radio_info The radio access technology and band in use.\n"
+        << "# TYPE failberry_modem_radio_info gauge\n"
+        << "failberry_modem_radio_info{rat=\"" << label(md.rat) << "\",band=\""
+        << (md.band ? std::to_string(*md.band) : std::string()) << "\"} 1\n";
+    if (md.rsrp_dbm)
+      m << "# HELP failberry_modem_rsrp_dbm LTE reference signal received power.\n"
+        << "# TYPE failberry_modem_rsrp_dbm gauge\n"
+        << "failberry_modem_rsrp_dbm " << *md.rsrp_dbm << "\n";
+    if (md.rsrq_db)
+      m << "# HELP failberry_modem_rsrq_db LTE reference signal received quality.\n"
+        << "# TYPE failberry_modem_rsrq_db gauge\n"
+        << "failberry_modem_rsrq_db " << *md.rsrq_db << "\n";
+    if (md.sinr_db)
+      m << "# HELP failberry_modem_sinr_db LTE signal to interference plus noise ratio.\n"
+        << "# TYPE failberry_modem_sinr_db gauge\n"
+        << "failberry_modem_sinr_db " << *md.sinr_db << "\n";
   }
   if (s.recovery) {
     const RecoveryStatus& r = *s.recovery;

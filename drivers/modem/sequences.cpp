@@ -39,14 +39,14 @@ std::optional<Error> registration_into(std::optional<at::Registration>& slot, st
 }  // namespace
 
 bool ModemSnapshot::registered() const {
-  for (const auto* r : {&cs, &ps, &eps})
+  for (const auto* r : {&cs, &ps, &eps, &nr})
     if (*r && at::registered((*r)->state)) return true;
   return false;
 }
 
 bool ModemSnapshot::denied() const {
   bool any = false;
-  for (const auto* r : {&cs, &ps, &eps}) {
+  for (const auto* r : {&cs, &ps, &eps, &nr}) {
     if (!*r) continue;
     if ((*r)->state != at::RegState::denied) return false;
     any = true;
@@ -188,7 +188,7 @@ Steps sim_steps() {
   return s;
 }
 
-Steps signal_steps() {
+Steps signal_steps(const Profile& profile) {
   Steps s;
   s.push_back(step("AT+CSQ", {"+CSQ:"}, false,
                    parse_into(true, [](std::string_view text, ModemSnapshot& m) -> std::optional<Error> {
@@ -197,6 +197,27 @@ Steps signal_steps() {
                      m.signal = *sig;
                      return std::nullopt;
                    })));
+  auto merge_into = [](auto parse) {
+    return parse_into(false, [parse](std::string_view text, ModemSnapshot& m) -> std::optional<Error> {
+      auto sig = parse(text);
+      if (!sig) return sig.error();
+      if (!m.signal) m.signal = at::SignalReport{};
+      at::merge(*m.signal, *sig);
+      return std::nullopt;
+    });
+  };
+  s.push_back(step("AT+CESQ", {"+CESQ:"}, true, merge_into(at::parse_cesq)));
+  const SignalQuery& q = profile.signal;
+  switch (q.form) {
+    case SignalForm::huawei_hcsq:
+      s.push_back(step(std::string(q.command), {std::string(q.prefix)}, true, merge_into(huawei::parse_hcsq)));
+      break;
+    case SignalForm::quectel_qeng:
+      s.push_back(
+          step(std::string(q.command), {std::string(q.prefix)}, true, merge_into(quectel::parse_qeng_servingcell)));
+      break;
+    case SignalForm::none: break;
+  }
   return s;
 }
 
@@ -210,6 +231,9 @@ Steps registration_steps() {
                    })));
   s.push_back(step("AT+CEREG?", {"+CEREG:"}, true, parse_into(false, [](std::string_view text, ModemSnapshot& m) {
                      return registration_into(m.eps, text);
+                   })));
+  s.push_back(step("AT+C5GREG?", {"+C5GREG:"}, true, parse_into(false, [](std::string_view text, ModemSnapshot& m) {
+                     return registration_into(m.nr, text);
                    })));
   s.push_back(step("AT+COPS?", {"+COPS:"}, true,
                    parse_into(false, [](std::string_view text, ModemSnapshot& m) -> std::optional<Error> {

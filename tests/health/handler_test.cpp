@@ -218,6 +218,40 @@ TEST_CASE("the modem section: the PPP session's addresses and how long it has be
         std::string::npos);
 }
 
+TEST_CASE("the modem section: the radio access technology, RSRP, RSRQ, SINR and band where known") {
+  Snapshot s = snapshot();
+  ModemReport m;
+  m.status.state = "online";
+  m.status.signal_dbm = -79;
+  m.status.signal_bars = 4;
+  s.modem = m;
+  auto j = nlohmann::json::parse(status_json(s))["modem"];
+  CHECK(j["rat"] == "");  // a 3G stick on +CSQ alone: nothing LTE is known
+  CHECK(j["rsrp_dbm"].is_null());
+  CHECK(j["band"].is_null());
+  std::string metrics = handle(get("/metrics"), s, policy(), HttpCounters{}).body;
+  CHECK(metrics.find("failberry_modem_rsrp_dbm") == std::string::npos);
+  CHECK(metrics.find("failberry_modem_radio_info") == std::string::npos);
+
+  s.modem->status.rat = "lte";
+  s.modem->status.rsrp_dbm = -97;
+  s.modem->status.rsrq_db = -8.5;
+  s.modem->status.sinr_db = 13.4;
+  s.modem->status.band = 20;
+  j = nlohmann::json::parse(status_json(s))["modem"];
+  CHECK(j["rat"] == "lte");
+  CHECK(j["rsrp_dbm"] == -97);
+  CHECK(j["rsrq_db"] == -8.5);
+  CHECK(j["sinr_db"] == 13.4);
+  CHECK(j["band"] == 20);
+  CHECK(j["signal_bars"] == 4);
+  metrics = handle(get("/metrics"), s, policy(), HttpCounters{}).body;
+  CHECK(metrics.find("failberry_modem_radio_info{rat=\"lte\",band=\"20\"} 1\n") != std::string::npos);
+  CHECK(metrics.find("failberry_modem_rsrp_dbm -97\n") != std::string::npos);
+  CHECK(metrics.find("failberry_modem_rsrq_db -8.5\n") != std::string::npos);
+  CHECK(metrics.find("failberry_modem_sinr_db 13.4\n") != std::string::npos);
+}
+
 TEST_CASE("/status and /metrics are never served on an uplink unless it has serve_status") {
   // A carrier's CGNAT neighbour in 10.0.0.0/8, asking on the cellular uplink: refused even when the
   // allow-list would let the address in; /health stays open there (Route53 asks it).

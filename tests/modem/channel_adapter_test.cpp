@@ -39,9 +39,10 @@ AtChannel::Options channel_options(const std::string& vendor, fb::Duration timeo
   o.name = "modem[sim-" + vendor + "]";
   o.default_timeout = timeout;
   for (auto p : fb::modem::generic_urcs()) o.urc_prefixes.emplace_back(p);
-  auto v = vendor == "zte"      ? fb::modem::Vendor::zte
-           : vendor == "huawei" ? fb::modem::Vendor::huawei
-                                : fb::modem::Vendor::generic;
+  auto v = vendor == "zte"       ? fb::modem::Vendor::zte
+           : vendor == "huawei"  ? fb::modem::Vendor::huawei
+           : vendor == "quectel" ? fb::modem::Vendor::quectel
+                                 : fb::modem::Vendor::generic;
   for (auto p : fb::modem::profile(v).urcs) o.urc_prefixes.emplace_back(p);
   return o;
 }
@@ -49,6 +50,7 @@ AtChannel::Options channel_options(const std::string& vendor, fb::Duration timeo
 fb::modem::UsbId usb_id(const std::string& vendor) {
   if (vendor == "zte") return {0x19d2, 0x0117};
   if (vendor == "huawei") return {0x12d1, 0x1001};
+  if (vendor == "quectel") return {0x2c7c, 0x0125};
   return {0x1234, 0x0001};
 }
 
@@ -117,8 +119,9 @@ struct Rig {
   ModemSnapshot full_probe() {
     ModemSnapshot s;
     const auto& profile = fb::modem::profile_for(usb_id(vendor).vendor);
-    for (const auto& table : {fb::modem::init_steps(profile, usb_id(vendor)), fb::modem::identify_steps(profile),
-                              fb::modem::sim_steps(), fb::modem::signal_steps(), fb::modem::registration_steps()}) {
+    for (const auto& table :
+         {fb::modem::init_steps(profile, usb_id(vendor)), fb::modem::identify_steps(profile), fb::modem::sim_steps(),
+          fb::modem::signal_steps(profile), fb::modem::registration_steps()}) {
       auto r = steps(table, s);
       REQUIRE_MESSAGE(r.ok(), describe(r.error()));
     }
@@ -177,6 +180,41 @@ TEST_CASE("init, identify, SIM, signal, registration and CD-ROM query on each ve
     if (vendor == "huawei") CHECK(s.manufacturer == "huawei");
     CHECK(rig.channel.stats().echoes >= 1);  // the stick starts with ATE1
   }
+}
+
+TEST_CASE("LTE sticks: registration from +CEREG, RSRP/RSRQ from +CESQ, the vendor's query on top") {
+  struct Case {
+    const char* vendor;
+    std::vector<std::string> sets;
+    std::optional<double> sinr_db;
+    std::optional<int> band;
+  };
+  for (const auto& c : {Case{"generic", {}, std::nullopt, std::nullopt},         // +CESQ only
+                        Case{"huawei", {"lte=1", "act=7"}, 12.0, std::nullopt},  // an E3372h in stick mode: ^HCSQ
+                        Case{"quectel", {"rsrp=-95"}, 12.0, 3}}) {               // +QENG="servingcell" names the band
+    CAPTURE(c.vendor);
+    Rig rig(c.vendor, c.sets);
+    auto s = rig.full_probe();
+    REQUIRE(s.eps);
+    CHECK(s.eps->state == fb::at::RegState::home);
+    CHECK(s.eps->act == 7u);
+    CHECK_FALSE(s.nr);  // no 5G: +C5GREG? answered ERROR, tolerated
+    REQUIRE(s.signal);
+    CHECK(s.signal->tech == fb::at::AccessTech::lte);
+    CHECK(s.signal->rsrp_dbm == (std::string(c.vendor) == "quectel" ? -95 : -105));
+    CHECK(s.signal->rsrq_db == -10.0);
+    CHECK(s.signal->rssi_dbm == -79);  // +CSQ's, kept
+    CHECK(s.signal->sinr_db == c.sinr_db);
+    CHECK(s.signal->band == c.band);
+    REQUIRE(s.network);
+    CHECK(s.network->tech() == fb::at::AccessTech::lte);
+  }
+  // Registered on 3G only (the network's LTE is out of reach): nothing LTE is measured.
+  Rig rig("generic", {"act=2"});
+  auto s = rig.full_probe();
+  REQUIRE(s.signal);
+  CHECK_FALSE(s.signal->rsrp_dbm);
+  CHECK(s.signal->tech == fb::at::AccessTech::unknown);  // +CSQ's report, +CESQ knew nothing
 }
 
 TEST_CASE("a non-ASCII operator name reaches the snapshot as UTF-8 in the charset init chose or found") {

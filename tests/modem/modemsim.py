@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""modemsim: a scriptable 3G/4G USB stick (generic 3GPP, ZTE, Huawei) for tests.
+"""modemsim: a scriptable 3G/4G USB stick (generic 3GPP, ZTE, Huawei, Quectel) for tests.
 
 It serves the AT side of a modem on a pty (host adapter tests: the test opens
 the slave like a /dev/ttyUSB*) or on a unix socket (QEMU's usb-serial chardev
@@ -31,6 +31,13 @@ simulator writes "ready <tty-path-or-socket>" to --control-fd.
                              none: both answer ERROR, AT+CSCS? still works)
                              operator=NAME (+COPS <oper>, percent-encoded
                              UTF-8: Telef%C3%B3nica; default "failberry sim")
+                             lte=0|1 (the stick has LTE: answers +CEREG,
+                             +CESQ and, Huawei, ^HCSQ; default 1 for generic
+                             and quectel, 0 for the 3G zte and huawei)
+                             rsrp=DBM rsrq=DB sinr=DB band=N (the LTE cell
+                             as +CESQ, ^HCSQ and Quectel's +QENG="servingcell"
+                             report it while registered; default -105, -10,
+                             12, 3)
   cme COMMAND CODE           answer COMMAND (prefix, e.g. AT+CSQ) with +CME ERROR CODE
   cme COMMAND off            stop doing that
   answer COMMAND LINE        answer COMMAND (the whole command, e.g. AT+CGREG?) with
@@ -92,7 +99,12 @@ VENDORS = {
         "manufacturer": "huawei", "model": "E1750", "revision": "11.126.10.00.00",
         "imei": "235012412595195", "iccid": "89324102234690160476", "act": 2,
     },
+    "quectel": {
+        "manufacturer": "Quectel", "model": "EC25", "revision": "EC25EFAR06A06M4G",
+        "imei": "866758042112348", "iccid": "89324102234690160476", "act": 7,
+    },
 }
+LTE_VENDORS = ("generic", "quectel")
 
 CHARSETS = ("IRA", "GSM", "UCS2", "8859-1", "UTF-8")
 # 3GPP TS 23.038 default alphabet, code 0x00..0x7F (0x1B, the escape, as a space).
@@ -161,6 +173,8 @@ class Modem:
         self.cscs_boot = "IRA"
         self.cscs_supported = ["IRA", "GSM", "UCS2"]
         self.operator = "failberry sim"
+        self.lte = vendor in LTE_VENDORS
+        self.cell = {"rsrp": -105, "rsrq": -10, "sinr": 12, "band": 3}
         self.power_on()
 
     # ---------------------------------------------------------------- state
@@ -207,7 +221,7 @@ class Modem:
                 "u2diag": self.flash["u2diag"], "setport": self.flash["setport"],
                 "creg_n": self.creg_n, "faults": {k: v for k, v in self.faults.items() if k not in ("cme", "answer")},
                 "cme": self.faults["cme"], "answer": self.faults["answer"], "data_mode": self.data_mode, "data_bytes": self.data_bytes,
-                "dialed": self.dialed, "cscs": self.cscs, "operator": self.operator,
+                "dialed": self.dialed, "cscs": self.cscs, "operator": self.operator, "lte": self.lte, "cell": self.cell,
                 "contexts": {str(cid): [t, apn] for cid, (t, apn) in sorted(self.contexts.items())}}
 
     # ---------------------------------------------------------------- replies
@@ -241,7 +255,35 @@ class Modem:
 
     def registration_urcs(self):
         return [self.reg_line(name, False) for name in ("CREG", "CGREG", "CEREG")
-                if self.creg_n[name] > 0 and (name != "CEREG" or self.vendor == "generic")]
+                if self.creg_n[name] > 0 and (name != "CEREG" or self.lte)]
+
+    def lte_signal(self):
+        """The LTE cell's values while registered on LTE, else None."""
+        if not self.lte or self.act != 7 or self.reg_stat() not in (1, 5):
+            return None
+        return self.cell
+
+    def cesq(self):
+        cell = self.lte_signal()
+        if cell is None:
+            return "+CESQ: 99,99,255,255,255,255"
+        return "+CESQ: 99,99,255,255,%d,%d" % ((cell["rsrq"] + 20) * 2, cell["rsrp"] + 141)
+
+    def hcsq(self):
+        cell = self.lte_signal()
+        if cell is None:
+            return '^HCSQ: "NOSERVICE"'
+        rssi = -113 + 2 * self.csq
+        return '^HCSQ: "LTE",%d,%d,%d,%d' % (rssi + 121, cell["rsrp"] + 141, round((cell["sinr"] + 20.2) * 5),
+                                             (cell["rsrq"] + 20) * 2)
+
+    def qeng(self):
+        cell = self.lte_signal()
+        if cell is None:
+            return ['+QENG: "servingcell","SEARCH"']
+        rssi = -113 + 2 * self.csq
+        return ['+QENG: "servingcell","NOCONN","LTE","FDD",262,01,1A2D001,123,1300,%d,5,5,D5AB,%d,%d,%d,%d,30'
+                % (cell["band"], cell["rsrp"], cell["rsrq"], rssi, cell["sinr"])]
 
     def handle(self, command):
         """One command line (without \\r) -> (info lines, final) or None for no answer."""
@@ -274,16 +316,20 @@ class Modem:
         m = re.fullmatch(r"\+C(E|G)?REG=([0-3])", body)
         if m:
             name = "C%sREG" % (m.group(1) or "")
-            if name == "CEREG" and self.vendor != "generic":
+            if name == "CEREG" and not self.lte:
                 return [], "ERROR"  # 3G sticks have no EPS
             self.creg_n[name] = int(m.group(2))
             return [], "OK"
         m = re.fullmatch(r"\+C(E|G)?REG\?", body)
         if m:
             name = "C%sREG" % (m.group(1) or "")
-            if name == "CEREG" and self.vendor != "generic":
+            if name == "CEREG" and not self.lte:
                 return [], "ERROR"
             return [self.reg_line(name, True)], "OK"
+        if body == "+CESQ" and self.lte:
+            return [self.cesq()], "OK"
+        if body == '+QENG="SERVINGCELL"' and self.vendor == "quectel":
+            return self.qeng(), "OK"
         if body == "I":
             i = self.info
             return ["Manufacturer: " + i["manufacturer"], "Model: " + i["model"], "Revision: " + i["revision"],
@@ -443,6 +489,8 @@ class Modem:
             if self.reg_stat() in (1, 5):
                 return ['^SYSINFOEX:2,3,0,1,,3,"WCDMA",41,"HSPA+"'], "OK"
             return ['^SYSINFOEX:0,0,0,1,,0,"",0,""'], "OK"
+        if body == "^HCSQ?" and self.lte:
+            return [self.hcsq()], "OK"
         if body == "^U2DIAG?":
             return ["^U2DIAG: %d" % self.flash["u2diag"]], "OK"
         m = re.fullmatch(r"\^U2DIAG=(\d+)", body)
@@ -791,6 +839,10 @@ class Simulator:
                 self.emit_urc("^RSSI:%d" % m.csq)
         elif key == "act":
             m.act = int(value)
+        elif key == "lte":
+            m.lte = value == "1"
+        elif key in ("rsrp", "rsrq", "sinr", "band"):
+            m.cell[key] = int(value)
         elif key == "cscs":
             if value.upper() not in CHARSETS:
                 raise ValueError("cscs " + value)

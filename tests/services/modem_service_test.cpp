@@ -131,7 +131,9 @@ TEST_CASE("found, probed, SIM ready, registered; the CONNECTed line goes to the 
   CHECK(m.registration == "home");
   CHECK(m.network == "failberry sim");
   CHECK(m.signal_dbm == -79);  // modemsim's CSQ 17
-  CHECK(m.cdrom == "off");     // the ZTE stick boots with it on: switched off
+  CHECK(m.rat == "umts");      // a 3G stick: +COPS <AcT> 2, +CESQ refused
+  CHECK_FALSE(m.rsrp_dbm);
+  CHECK(m.cdrom == "off");  // the ZTE stick boots with it on: switched off
   CHECK(m.state == "stopped");
   CHECK(m.code == "DRY_RUN");
   CHECK(report.ppp_interface.empty());

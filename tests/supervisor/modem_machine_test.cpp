@@ -415,6 +415,43 @@ TEST_CASE("registration denied: REG_DENIED, polled every 30 s; cleared once regi
   CHECK(h.machine.status().registration == "roaming");
 }
 
+TEST_CASE("an LTE poll: rat from +COPS <AcT>, RSRP/RSRQ/SINR/band in the status, bars from RSRP") {
+  Harness h;
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::ready));
+  auto f = radio(fb::at::RegState::home);  // +CSQ 17: 3 bars from RSSI
+  fb::at::Registration eps;
+  eps.domain = fb::at::RegDomain::eps;
+  eps.state = fb::at::RegState::home;
+  f.eps = eps;
+  f.network->act = 7u;
+  f.signal->tech = fb::at::AccessTech::lte;
+  f.signal->rsrp_dbm = -97;
+  f.signal->rsrq_db = -8.5;
+  f.signal->sinr_db = 13.4;
+  f.signal->band = 20;
+  h.feed(ev::Polled{std::nullopt, f});
+  const auto& st = h.machine.status();
+  CHECK(st.registration == "home");
+  CHECK(st.access_tech == "lte");
+  CHECK(st.rat == "lte");
+  CHECK(st.rsrp_dbm == -97);
+  CHECK(st.rsrq_db == -8.5);
+  CHECK(st.sinr_db == 13.4);
+  CHECK(st.band == 20);
+  CHECK(st.signal_dbm == -79);
+  CHECK(st.signal_bars == 4);  // -97 dBm RSRP is at least -98: 4 bars, though the RSSI alone says 3
+
+  // On 3G the bars stay +CSQ's, and no LTE value lingers.
+  auto g = radio(fb::at::RegState::home, 9);
+  h.time.advance(30s);
+  h.feed(ev::Polled{std::nullopt, g});
+  CHECK(h.machine.status().rat == "umts");
+  CHECK(h.machine.status().signal_bars == 1);
+  CHECK_FALSE(h.machine.status().rsrp_dbm);
+  CHECK_FALSE(h.machine.status().band);
+}
+
 TEST_CASE("a registration URC while searching triggers a poll at once") {
   Harness h;
   h.to_sim();

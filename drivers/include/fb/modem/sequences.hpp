@@ -37,6 +37,7 @@ struct ModemSnapshot {
   std::optional<at::Registration> cs;
   std::optional<at::Registration> ps;
   std::optional<at::Registration> eps;
+  std::optional<at::Registration> nr;  // +C5GREG, where the stick answers it
   std::optional<at::Operator> network;
   // The stick's AT+CSCS character set, as init_steps() left it; network's
   // name is decoded from it (identity strings are information text, not
@@ -77,9 +78,11 @@ Steps iccid_steps(const Profile& profile);
 Steps pin_retries_steps(const Profile& profile);
 // +CPIN?; a CME error is recorded in sim_error, not a stop.
 Steps sim_steps();
-// +CSQ.
-Steps signal_steps();
-// +CREG?, +CGREG?, +CEREG?, +COPS? (the name decoded from `charset`).
+// +CSQ (required), then +CESQ and the profile's own signal query (optional;
+// LTE sticks answer them, 3G ones say ERROR), merged into one `signal`.
+Steps signal_steps(const Profile& profile);
+// +CREG? (required), +CGREG?, +CEREG?, +C5GREG?, +COPS? (the name decoded
+// from `charset`).
 Steps registration_steps();
 // The profile's CD-ROM query (empty for CdromControl::none).
 Steps cdrom_query_steps(CdromControl control);

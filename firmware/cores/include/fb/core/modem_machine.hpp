@@ -59,7 +59,7 @@ using fb::ModemIdentity;
 
 // What the adapter learnt from one registration/signal poll.
 struct RadioFacts {
-  std::optional<at::Registration> cs, ps, eps;
+  std::optional<at::Registration> cs, ps, eps, nr;
   std::optional<at::SignalReport> signal;
   std::optional<at::Operator> network;
 };
@@ -260,6 +260,7 @@ class ModemMachine {
   void cancel_timer();
   void report(const std::string& code, const std::string& detail);
   void apply_facts(const RadioFacts& facts);
+  void forget_signal();  // the stick is gone: no signal values it measured stay
 
   Logger log_;
   ModemPolicy policy_;
