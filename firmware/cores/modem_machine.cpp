@@ -159,6 +159,10 @@ std::vector<ModemAction> ModemMachine::handle(const ModemEvent& event, TimePoint
   else
     log_.debug() << to_string(from) << " --" << event_text(event) << "--> " << to_string(state_);
   status_.state = to_string(state_);
+  if (state_ != State::searching)
+    searching_since_.reset();
+  else if (from != State::searching || !searching_since_)
+    searching_since_ = now_;
   if (!(before == status_)) emit<act::Report>(status_);
   return std::move(out_);
 }
@@ -373,6 +377,11 @@ State ModemMachine::polled(const ModemEvent& e) {
       if (reg == RegSummary::denied) {
         report("REG_DENIED", "the network denied registration (looking again every " +
                                  std::to_string(policy_.sim_recheck.count() / 1000) + "s)");
+        arm(policy_.sim_recheck);
+      } else if (searching_since_ && now_ - *searching_since_ >= policy_.no_service_after) {
+        bool first = status_.code != "NO_SERVICE_ON_ANY_RAT";
+        report("NO_SERVICE_ON_ANY_RAT", no_service_text(p.facts));
+        if (first) log_.warning() << status_.code << ": " << status_.detail;
         arm(policy_.sim_recheck);
       } else {
         report(status_.code == "REG_DENIED" ? "" : status_.code, status_.code == "REG_DENIED" ? "" : status_.detail);
@@ -638,6 +647,35 @@ void ModemMachine::apply_facts(const RadioFacts& f) {
     bool lte = status_.rat == "lte" || s.tech == at::AccessTech::lte;
     status_.signal_bars = lte && s.rsrp_dbm ? std::optional<int>(at::bars_from_rsrp(*s.rsrp_dbm)) : s.bars;
   }
+}
+
+std::string ModemMachine::no_service_text(const RadioFacts& f) const {
+  auto word = [](at::RegState s) -> std::string {
+    if (s == at::RegState::idle) return "not registered, not searching";
+    return std::string(at::to_string(s));
+  };
+  std::string each;
+  auto add = [&](const char* what, const std::optional<at::Registration>& r) {
+    if (!r) return;
+    each += (each.empty() ? "" : ", ") + std::string(what) + " " + word(r->state);
+  };
+  add("GSM/UMTS (+CREG)", f.cs);
+  add("GPRS/UMTS data (+CGREG)", f.ps);
+  add("LTE (+CEREG)", f.eps);
+  add("5G (+C5GREG)", f.nr);
+  auto minutes = std::chrono::duration_cast<std::chrono::seconds>(policy_.no_service_after).count();
+  std::string text = "no network on any technology the stick supports after " +
+                     (minutes % 60 == 0 ? std::to_string(minutes / 60) + " min" : std::to_string(minutes) + " s") +
+                     " of searching: " + (each.empty() ? "no registration answer" : each);
+  if (!f.eps && !f.nr)
+    text +=
+        "; the stick has no LTE (it does not answer +CEREG): a 3G-only stick finds no network where 3G has been "
+        "switched off, use an LTE stick";
+  else
+    text += "; no coverage for it here, or the SIM is not allowed on it";
+  text += " (looking again every " + std::to_string(policy_.sim_recheck.count() / 1000) +
+          "s; no reset, power cycle or reboot can change this)";
+  return text;
 }
 
 void ModemMachine::forget_signal() {

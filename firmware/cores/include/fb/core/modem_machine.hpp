@@ -19,7 +19,12 @@
 //    RecoveryLadder, which answers with Recover events; states that retrying
 //    cannot fix (wrong PIN, PUK) become NeedsUser (the ladder stops);
 //  - waiting states the user or the network may end (no SIM, registration
-//    denied or searching) are re-checked on a slow timer, never a loop.
+//    denied or searching) are re-checked on a slow timer, never a loop;
+//  - no registration on any technology the stick supports for
+//    `no_service_after` (a 3G-only stick where 3G is switched off) is
+//    NO_SERVICE_ON_ANY_RAT, and a denial is REG_DENIED: each says so in
+//    words, is looked at again on the slow timer, and is never a Failure
+//    (no reset, power cycle or reboot brings a network back).
 #pragma once
 
 #include <cstdint>
@@ -48,8 +53,10 @@ struct ModemPolicy {
   Duration sim_recheck = std::chrono::seconds(30);    // no SIM / registration denied
   Duration sim_busy_retry = std::chrono::seconds(2);  // SIM still initialising
   Duration search_poll = std::chrono::seconds(5);     // waiting for registration
-  Duration signal_poll = std::chrono::seconds(30);    // registered: signal and registration
-  Duration reset_settle = std::chrono::seconds(5);    // after a reset, before looking for the stick
+  // Searching this long with no service on any technology: NO_SERVICE_ON_ANY_RAT.
+  Duration no_service_after = std::chrono::minutes(3);
+  Duration signal_poll = std::chrono::seconds(30);  // registered: signal and registration
+  Duration reset_settle = std::chrono::seconds(5);  // after a reset, before looking for the stick
 
   // A failed mode switch: look (and switch) again only after this.
   Duration modeswitch_retry = std::chrono::seconds(60);
@@ -260,7 +267,9 @@ class ModemMachine {
   void cancel_timer();
   void report(const std::string& code, const std::string& detail);
   void apply_facts(const RadioFacts& facts);
-  void forget_signal();  // the stick is gone: no signal values it measured stay
+  void forget_signal();                                        // the stick is gone: no signal values it measured stay
+  std::string no_service_text(const RadioFacts& facts) const;  // NO_SERVICE_ON_ANY_RAT's words
+  std::optional<TimePoint> searching_since_;                   // when the machine last entered `searching`
 
   Logger log_;
   ModemPolicy policy_;
