@@ -17,9 +17,7 @@ using modem::Error;
 
 void ModemService::dial() {
   auto fail = [this](Error e) { events_.post(ModemEvent{mev::Dialed{std::move(e), false}}); };
-  modem::DialPlan plan;
-  plan.apn = config_.modem.apn;
-  auto steps = modem::dial_steps(plan);
+  auto steps = modem::dial_steps(dial_plan());
   if (!steps) return fail(steps.error());
   ppp::PppdRunner::Options po;
   po.settings.pppd = config_.ppp.pppd;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "fb/at/fields.hpp"
+
 namespace fb::modem {
 namespace {
 
@@ -66,7 +68,10 @@ Steps init_steps(const Profile& profile, UsbId id) {
   s.push_back(step("AT+CMEE=1", {}, true));  // numeric CME errors: stable across vendors
   s.push_back(step("AT+CREG=2", {}, true));
   s.push_back(step("AT+CGREG=2", {}, true));
-  s.push_back(step("AT+CEREG=2", {}, true));  // 3G sticks answer ERROR
+  s.push_back(step("AT+CEREG=2", {}, true, [](const CommandResult& r, ModemSnapshot& m) -> std::optional<Error> {
+    m.lte = r.ok();  // 3G sticks answer ERROR
+    return std::nullopt;
+  }));
   for (const auto* q : quirks_for(id))
     if (q->quirk == Quirk::init_command) s.push_back(step(std::string(q->command), {}, true));
   for (auto c : profile.init) s.push_back(step(std::string(c), {}, true));
@@ -270,6 +275,69 @@ Steps cdrom_query_steps(CdromControl control) {
                      }
                      return std::nullopt;
                    })));
+  return s;
+}
+
+Result<AttachSteps> attach_context_steps(const DialPlan& plan) {
+  DialPlan attach = plan;
+  attach.cid = 1;
+  auto commands = dial_commands(attach);
+  if (!commands) return commands.error();
+  std::string type(cgdcont_text(plan.pdp_type));
+  std::string apn = plan.apn;
+  using AttachStep = at::Step<AttachState>;
+  auto row = [](std::string text, std::vector<std::string> expect, bool optional, auto process, auto skip) {
+    return AttachStep{Command{std::move(text), std::move(expect), Duration{0}}, optional, std::move(process),
+                      std::move(skip)};
+  };
+  AttachSteps s;
+  s.push_back(row(
+      "AT+CGDCONT?", {"+CGDCONT:"}, true,
+      [type, apn](const CommandResult& r, AttachState& a) -> std::optional<Error> {
+        if (!r) {
+          a.problem = r.error();
+          return std::nullopt;
+        }
+        auto contexts = at::parse_cgdcont(r->text());
+        if (!contexts) {
+          a.problem = contexts.error();
+          return std::nullopt;
+        }
+        a.read = true;
+        for (const auto& c : *contexts)
+          if (c.cid == 1) a.before = c;
+        a.differs = !a.before || !at::iequals(a.before->type, type) || !at::iequals(a.before->apn, apn);
+        return std::nullopt;
+      },
+      [](const AttachState&) { return false; }));
+  s.push_back(row(
+      "AT+CFUN=4", {}, true,
+      [](const CommandResult& r, AttachState& a) -> std::optional<Error> {
+        if (r)
+          a.radio_off = true;
+        else
+          a.problem = r.error();
+        return std::nullopt;
+      },
+      [](const AttachState& a) { return !a.differs; }));
+  s.push_back(row(
+      commands->define_context, {}, true,
+      [](const CommandResult& r, AttachState& a) -> std::optional<Error> {
+        if (r)
+          a.written = true;
+        else
+          a.problem = r.error();
+        return std::nullopt;
+      },
+      [](const AttachState& a) { return !a.radio_off; }));
+  s.push_back(row(
+      "AT+CFUN=1", {}, false,
+      [](const CommandResult& r, AttachState& a) -> std::optional<Error> {
+        if (!r) return r.error();
+        a.radio_off = false;
+        return std::nullopt;
+      },
+      [](const AttachState& a) { return !a.radio_off; }));
   return s;
 }
 

@@ -12,15 +12,18 @@
 #include <sys/un.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstring>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "fb/at/channel.hpp"
 #include "fb/at/sequencer.hpp"
 #include "fb/core/asio_timers.hpp"
+#include "fb/log.hpp"
 #include "fb/modem/sequences.hpp"
 #include "sim_modem.hpp"
 
@@ -215,6 +218,111 @@ TEST_CASE("LTE sticks: registration from +CEREG, RSRP/RSRQ from +CESQ, the vendo
   REQUIRE(s.signal);
   CHECK_FALSE(s.signal->rsrp_dbm);
   CHECK(s.signal->tech == fb::at::AccessTech::unknown);  // +CSQ's report, +CESQ knew nothing
+}
+
+TEST_CASE("LTE attach context 1: set only when it differs, the radio off around the write (verbatim transcripts)") {
+  using fb::modem::PdpType;
+  struct Case {
+    const char* what;
+    std::string apn;
+    PdpType type;
+    std::vector<std::string> sim;   // control commands before the table runs
+    std::vector<std::string> sent;  // what went to the stick, verbatim
+    bool ok;
+    std::vector<std::string> context_1;  // the simulator's context 1 after
+    std::vector<int> cfun;               // the AT+CFUN values the simulator saw
+  };
+  const std::vector<Case> cases = {
+      {"already the plan's", "internet", PdpType::ip, {}, {"AT+CGDCONT?"}, true, {"IP", "internet"}, {}},
+      {"the APN compared without case", "INTERNET", PdpType::ip, {}, {"AT+CGDCONT?"}, true, {"IP", "internet"}, {}},
+      {"another PDP type",
+       "internet",
+       PdpType::ipv4v6,
+       {},
+       {"AT+CGDCONT?", "AT+CFUN=4", "AT+CGDCONT=1,\"IPV4V6\",\"internet\"", "AT+CFUN=1"},
+       true,
+       {"IPV4V6", "internet"},
+       {4, 1}},
+      {"another APN",
+       "web.example",
+       PdpType::ip,
+       {},
+       {"AT+CGDCONT?", "AT+CFUN=4", "AT+CGDCONT=1,\"IP\",\"web.example\"", "AT+CFUN=1"},
+       true,
+       {"IP", "web.example"},
+       {4, 1}},
+      {"context 1 not defined",
+       "internet",
+       PdpType::ip,
+       {"answer AT+CGDCONT? +CGDCONT: 2,\"IP\",\"ims\",\"0.0.0.0\",0,0"},
+       {"AT+CGDCONT?", "AT+CFUN=4", "AT+CGDCONT=1,\"IP\",\"internet\"", "AT+CFUN=1"},
+       true,
+       {"IP", "internet"},
+       {4, 1}},
+      {"the read refused: nothing else",
+       "web.example",
+       PdpType::ip,
+       {"cme AT+CGDCONT? 4"},
+       {"AT+CGDCONT?"},
+       true,
+       {"IP", "internet"},
+       {}},
+      {"radio off refused: no write, no radio on",
+       "web.example",
+       PdpType::ip,
+       {"cme AT+CFUN=4 4"},
+       {"AT+CGDCONT?", "AT+CFUN=4"},
+       true,
+       {"IP", "internet"},
+       {}},
+      {"the write refused: the radio still comes back",
+       "web.example",
+       PdpType::ip,
+       {"cme AT+CGDCONT=1 4"},
+       {"AT+CGDCONT?", "AT+CFUN=4", "AT+CGDCONT=1,\"IP\",\"web.example\"", "AT+CFUN=1"},
+       true,
+       {"IP", "internet"},
+       {4, 1}},
+      {"radio on refused: the table stops with the error",
+       "web.example",
+       PdpType::ip,
+       {"cme AT+CFUN=1 3"},
+       {"AT+CGDCONT?", "AT+CFUN=4", "AT+CGDCONT=1,\"IP\",\"web.example\"", "AT+CFUN=1"},
+       false,
+       {"IP", "web.example"},
+       {4}},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    Rig rig("generic");
+    for (const auto& command : c.sim) rig.sim.ok(command);
+    fb::modem::DialPlan plan;
+    plan.apn = c.apn;
+    plan.pdp_type = c.type;
+    auto table = fb::modem::attach_context_steps(plan);
+    REQUIRE(table);
+    std::vector<std::string> sent;
+    fb::logging::set_threshold(fb::Level::debug);
+    fb::logging::set_capture([&](fb::Level, std::string_view line) {
+      auto at = line.find("-> ");
+      if (at != std::string_view::npos) sent.emplace_back(line.substr(at + 3));
+    });
+    fb::modem::AttachState state;
+    std::optional<fb::modem::Result<void>> out;
+    boost::asio::co_spawn(
+        rig.io,
+        [&]() -> boost::asio::awaitable<void> { out.emplace(co_await fb::at::run_steps(rig.channel, *table, state)); },
+        boost::asio::detached);
+    bool done = rig.run_until([&] { return out.has_value(); });
+    fb::logging::set_capture(nullptr);
+    fb::logging::set_threshold(fb::Level::info);
+    REQUIRE(done);
+    CHECK(out->ok() == c.ok);
+    CHECK(sent == c.sent);
+    auto sim = nlohmann::json::parse(rig.sim.ok("state"));
+    CHECK(sim["contexts"]["1"] == c.context_1);
+    CHECK(sim["cfun_history"] == c.cfun);
+  }
 }
 
 TEST_CASE("a non-ASCII operator name reaches the snapshot as UTF-8 in the charset init chose or found") {

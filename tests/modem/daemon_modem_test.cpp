@@ -219,6 +219,30 @@ TEST_CASE("a 3G stick (ZTE): rat umts, bars from +CSQ, no LTE values") {
   CHECK(rig.ctl({"status"}).output.find("  radio umts\n") != std::string::npos);
 }
 
+TEST_CASE("pdp_type = ipv4v6: an LTE stick's attach context 1 is set first, radio off around it; the dial uses it") {
+  Rig rig(Setup{"generic", {"cdrom=off"}, {}, "pdp_type = ipv4v6\n"});
+  REQUIRE_MESSAGE(rig.logged("LTE attach context 1 was IP \"internet\": set to IPV4V6 \"internet\" (radio off for the "
+                             "write)"),
+                  rig.log_text());
+  REQUIRE_MESSAGE(rig.logged("--link_down("), rig.log_text());
+  std::string log = rig.log_text();
+  auto at = [&](const std::string& command) { return log.find("-> " + command + "\n"); };
+  REQUIRE(at("AT+CGDCONT?") != std::string::npos);
+  CHECK(at("AT+CGDCONT?") < at("AT+CFUN=4"));
+  CHECK(at("AT+CFUN=4") < at("AT+CGDCONT=1,\"IPV4V6\",\"internet\""));
+  CHECK(at("AT+CGDCONT=1,\"IPV4V6\",\"internet\"") < at("AT+CFUN=1"));
+  CHECK(at("AT+CFUN=1") < at("ATD*99#"));
+  auto sim = rig.sim_state_now();
+  CHECK(sim["contexts"]["1"] == nlohmann::json::array({"IPV4V6", "internet"}));
+  CHECK(sim["cfun_history"] == nlohmann::json::array({4, 1}));  // once: the dial found it set
+
+  // A 3G stick (no +CEREG) has no attach context to set: nothing but the dial's own context.
+  Rig zte(Setup{"zte", {"cdrom=off"}, {}, "pdp_type = ipv4v6\n"});
+  REQUIRE_MESSAGE(zte.logged("--link_down("), zte.log_text());
+  CHECK(zte.log_text().find("-> AT+CFUN=4") == std::string::npos);
+  CHECK(zte.sim_state_now()["contexts"]["1"] == nlohmann::json::array({"IPV4V6", "internet"}));
+}
+
 TEST_CASE("CD-ROM already off: queried, not touched") {
   Rig rig(Setup{"zte", {"cdrom=off"}});
   REQUIRE(rig.logged("--> dialing"));

@@ -61,6 +61,9 @@ as UTF-16BE hex, 8859-1 and UTF-8 as bytes, GSM as the 23.038 default
 alphabet, IRA as ASCII; what a charset cannot hold is "?". Nothing else is
 encoded (the daemon sends and reads only ASCII elsewhere).
 
+Radio: AT+CFUN=0 or =4 takes the radio off (not registered until AT+CFUN=1);
+state shows "cfun" and "cfun_history" (every value set since power-on).
+
 Scenario files (--script) hold control commands, one per line, run at start.
 Dialing: ATD*99# (or ATD*99***<cid>#) answers CONNECT when the SIM is ready,
 the stick registered and the context has an APN (else NO CARRIER, or the
@@ -191,6 +194,8 @@ class Modem:
         self.csq = 17
         self.act = self.info["act"]
         self.contexts = {1: ("IP", "internet")}
+        self.cfun = 1
+        self.cfun_history = []
         self.zusimr_flood = self.vendor == "zte"
         self.data_mode = False
         self.data_bytes = 0
@@ -210,7 +215,7 @@ class Modem:
         return "ready"
 
     def reg_stat(self):
-        if self.sim_state() != "ready":
+        if self.sim_state() != "ready" or self.cfun != 1:
             return 0
         return REG_STATES[self.reg]
 
@@ -222,6 +227,7 @@ class Modem:
                 "creg_n": self.creg_n, "faults": {k: v for k, v in self.faults.items() if k not in ("cme", "answer")},
                 "cme": self.faults["cme"], "answer": self.faults["answer"], "data_mode": self.data_mode, "data_bytes": self.data_bytes,
                 "dialed": self.dialed, "cscs": self.cscs, "operator": self.operator, "lte": self.lte, "cell": self.cell,
+                "cfun": self.cfun, "cfun_history": self.cfun_history,
                 "contexts": {str(cid): [t, apn] for cid, (t, apn) in sorted(self.contexts.items())}}
 
     # ---------------------------------------------------------------- replies
@@ -388,9 +394,14 @@ class Modem:
                 return ['+COPS: 0,0,"%s",%d' % (encode_charset(self.operator, self.cscs), self.act)], "OK"
             return ["+COPS: 0"], "OK"
         if body == "+CFUN?":
-            return ["+CFUN: 1"], "OK"
+            return ["+CFUN: %d" % self.cfun], "OK"
         if body in ("+CFUN=1,1", "^RESET"):
             self.reboot_pending = True
+            return [], "OK"
+        m = re.fullmatch(r"\+CFUN=([0-9]+)", body)
+        if m:
+            self.cfun = 1 if m.group(1) == "1" else int(m.group(1))
+            self.cfun_history.append(self.cfun)
             return [], "OK"
         if body.startswith("+CFUN="):
             return [], "OK"

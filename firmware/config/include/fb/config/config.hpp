@@ -15,6 +15,7 @@
 #include "fb/ddns/reply.hpp"
 #include "fb/health/uplink_health.hpp"
 #include "fb/log.hpp"
+#include "fb/modem/dial.hpp"
 #include "fb/modem/discovery.hpp"
 #include "fb/net_types.hpp"
 #include "fb/time.hpp"
@@ -47,8 +48,9 @@ struct GeneralConfig {
 struct ModemConfig {
   ModemDevice device;
   std::string apn;
-  std::string pin_file;                  // empty: no PIN
-  std::optional<modem::Vendor> profile;  // none: "auto", from the USB vendor id
+  modem::PdpType pdp_type = modem::PdpType::ip;  // the attach and dial contexts' PDP type
+  std::string pin_file;                          // empty: no PIN
+  std::optional<modem::Vendor> profile;          // none: "auto", from the USB vendor id
   bool disable_cdrom = true;
   Duration command_timeout{};
   bool operator==(const ModemConfig&) const = default;
