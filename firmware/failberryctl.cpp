@@ -130,6 +130,20 @@ int print_status(const nlohmann::json& s) {
                 text(m, "registration").c_str(), text(m, "operator").c_str(), num("signal_dbm").c_str(),
                 num("signal_bars").c_str(), text(m, "cdrom").c_str(), text(m, "cdrom_action").empty() ? "" : ": ",
                 text(m, "cdrom_action").c_str());
+    if (!text(m, "rat").empty()) {  // the radio, with what the stick measured on it
+      std::string radio = "  radio " + text(m, "rat");
+      auto value = [&](const char* key, const char* name, const char* unit) {
+        if (!m.contains(key) || !m[key].is_number()) return;
+        char buf[48];
+        std::snprintf(buf, sizeof buf, ", %s %g%s", name, m[key].get<double>(), unit);
+        radio += buf;
+      };
+      value("band", "band", "");
+      value("rsrp_dbm", "RSRP", " dBm");
+      value("rsrq_db", "RSRQ", " dB");
+      value("sinr_db", "SINR", " dB");
+      std::printf("%s\n", radio.c_str());
+    }
     if (!text(m, "error").empty())
       std::printf("  error %s: %s\n", text(m, "error").c_str(), text(m, "error_detail").c_str());
   }

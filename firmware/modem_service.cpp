@@ -160,8 +160,8 @@ void ModemService::apply(const LadderAction& action) {
 
 // ---- status and operator verbs ----
 
-health::ModemStatus ModemService::modem_status() const {
-  health::ModemStatus h = modem_health(machine_.status(), config_.modem.device.text);
+health::ModemReport ModemService::modem_status() const {
+  health::ModemReport h = modem_health(machine_.status(), config_.modem.device.text);
   h.at_probe = last_port_search_;
   h.mode_switch = last_switch_;
   h.ppp_interface = link_.interface;

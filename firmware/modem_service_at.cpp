@@ -110,6 +110,7 @@ void ModemService::probe(const std::string& tty) {
     p.cdrom = snap.cdrom;
     setport_ = snap.setport;
     charset_ = snap.charset;
+    lte_ = snap.lte;
     feed(ModemEvent{p});
   });
 }
@@ -166,7 +167,11 @@ void ModemService::check_sim() {
   auto gen = generation_;
   auto alive = alive_;
   const modem::Profile* profile = profile_ ? profile_ : &modem::profile(modem::Vendor::generic);
-  spawn([this, ch, gen, alive, profile]() -> boost::asio::awaitable<void> {
+  // An LTE stick attaches as soon as the SIM lets it: its attach context first.
+  std::optional<modem::AttachSteps> attach;
+  if (lte_ && !config_.modem.apn.empty())
+    if (auto steps = modem::attach_context_steps(dial_plan())) attach = std::move(*steps);
+  spawn([this, ch, gen, alive, profile, attach = std::move(attach)]() -> boost::asio::awaitable<void> {
     modem::ModemSnapshot snap;
     mev::SimChecked s;
     auto r = co_await at::run_steps(*ch, modem::sim_steps(), snap);
@@ -174,6 +179,13 @@ void ModemService::check_sim() {
       r = co_await at::run_steps(*ch, modem::iccid_steps(*profile), snap);
     if (r && snap.sim == at::SimState::pin_required)
       r = co_await at::run_steps(*ch, modem::pin_retries_steps(*profile), snap);
+    if (r && snap.sim == at::SimState::ready && attach) {
+      modem::AttachState a;
+      auto ar = co_await at::run_steps(*ch, *attach, a);
+      if (!*alive || gen != generation_) co_return;
+      log_attach(a, ar);
+      if (!ar && at::transport_failure(ar.code())) r = ar;  // a silent stick fails the SIM check too
+    }
     if (!r) {
       s.error = r.error();
     } else {
@@ -215,6 +227,35 @@ void ModemService::enter_pin() {
   run_command<mev::PinEntered>("AT+CPIN=\"" + *pin + "\"");
 }
 
+modem::DialPlan ModemService::dial_plan() const {
+  modem::DialPlan plan;
+  plan.apn = config_.modem.apn;
+  plan.pdp_type = config_.modem.pdp_type;
+  return plan;
+}
+
+void ModemService::log_attach(const modem::AttachState& a, const modem::Result<void>& outcome) {
+  modem::DialPlan plan = dial_plan();
+  std::string want = std::string(modem::cgdcont_text(plan.pdp_type)) + " \"" + plan.apn + "\"";
+  std::string was = a.before ? a.before->type + " \"" + a.before->apn + "\"" : std::string("not defined");
+  if (!outcome && a.radio_off) {
+    log_.error() << "LTE attach context 1: " << describe(outcome.error())
+                 << " after the radio was switched off to set it; the stick may stay off the air until a reset";
+  } else if (!outcome) {
+    log_.warning() << "LTE attach context 1 not checked: " << describe(outcome.error());
+  } else if (a.written) {
+    log_.notice() << "LTE attach context 1 was " << was << ": set to " << want << " (radio off for the write)";
+  } else if (a.differs) {
+    log_.warning() << "LTE attach context 1 is " << was << ", not " << want << ", and was not changed"
+                   << (a.problem ? ": " + describe(*a.problem) : std::string());
+  } else if (!a.read) {
+    log_.debug() << "LTE attach context 1 not read" << (a.problem ? ": " + describe(*a.problem) : std::string())
+                 << "; left as it is";
+  } else {
+    log_.debug() << "LTE attach context 1 is " << want << " already";
+  }
+}
+
 void ModemService::poll() {
   poll_net_status();
   if (!channel_) {
@@ -224,17 +265,19 @@ void ModemService::poll() {
   auto ch = channel_;
   auto gen = generation_;
   auto alive = alive_;
-  spawn([this, ch, gen, alive]() -> boost::asio::awaitable<void> {
+  const modem::Profile* profile = profile_ ? profile_ : &modem::profile(modem::Vendor::generic);
+  spawn([this, ch, gen, alive, profile]() -> boost::asio::awaitable<void> {
     modem::ModemSnapshot snap;
     snap.charset = charset_;  // what init set: the operator name is in it
     auto r = co_await at::run_steps(*ch, modem::registration_steps(), snap);
-    if (r) r = co_await at::run_steps(*ch, modem::signal_steps(), snap);
+    if (r) r = co_await at::run_steps(*ch, modem::signal_steps(*profile), snap);
     if (!*alive || gen != generation_) co_return;
     mev::Polled p;
     if (!r) p.error = r.error();
     p.facts.cs = snap.cs;
     p.facts.ps = snap.ps;
     p.facts.eps = snap.eps;
+    p.facts.nr = snap.nr;
     p.facts.signal = snap.signal;
     p.facts.network = snap.network;
     feed(ModemEvent{p});

@@ -22,9 +22,7 @@ void ModemService::dial() {
     return;
   }
   if (*path == modem::DataPath::net) {
-    modem::DialPlan plan;
-    plan.apn = config_.modem.apn;
-    connect_net(plan);
+    connect_net(dial_plan());
     return;
   }
   dial_ppp();
@@ -32,9 +30,7 @@ void ModemService::dial() {
 
 void ModemService::dial_ppp() {
   auto fail = [this](Error e) { events_.post(ModemEvent{mev::Dialed{std::move(e), false}}); };
-  modem::DialPlan plan;
-  plan.apn = config_.modem.apn;
-  auto steps = modem::dial_steps(plan);
+  auto steps = modem::dial_steps(dial_plan());
   if (!steps) return fail(steps.error());
   ppp::PppdRunner::Options po;
   po.settings.pppd = config_.ppp.pppd;

@@ -82,14 +82,15 @@ std::string status_json(const Snapshot& s) {
   j["ddns"] = ddns_json(s.ddns);
   auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   if (s.modem) {
-    const ModemStatus& m = *s.modem;
+    const ModemReport& r = *s.modem;
+    const ModemStatus& m = r.status;
     j["modem"] = {{"state", m.state},
                   {"device", m.device},
-                  {"manufacturer", m.manufacturer},
-                  {"model", m.model},
-                  {"revision", m.revision},
-                  {"imei", m.imei},
-                  {"iccid", m.iccid},
+                  {"manufacturer", m.identity.manufacturer},
+                  {"model", m.identity.model},
+                  {"revision", m.identity.revision},
+                  {"imei", m.identity.imei},
+                  {"iccid", m.identity.iccid},
                   {"sim", m.sim},
                   {"pin_retries", opt(m.pin_retries)},
                   {"registration", m.registration},
@@ -97,19 +98,24 @@ std::string status_json(const Snapshot& s) {
                   {"access_tech", m.access_tech},
                   {"signal_dbm", opt(m.signal_dbm)},
                   {"signal_bars", opt(m.signal_bars)},
+                  {"rat", m.rat},
+                  {"rsrp_dbm", opt(m.rsrp_dbm)},
+                  {"rsrq_db", opt(m.rsrq_db)},
+                  {"sinr_db", opt(m.sinr_db)},
+                  {"band", opt(m.band)},
                   {"cdrom", m.cdrom},
                   {"cdrom_action", m.cdrom_action},
-                  {"error", m.error},
-                  {"error_detail", m.error_detail},
+                  {"error", m.code},
+                  {"error_detail", m.detail},
                   {"gone", m.gone},
-                  {"at_probe", m.at_probe},
-                  {"mode_switch", m.mode_switch},
+                  {"at_probe", r.at_probe},
+                  {"mode_switch", r.mode_switch},
                   {"ppp",
-                   {{"interface", m.ppp_interface},
-                    {"local", m.ppp_local},
-                    {"remote", m.ppp_remote},
-                    {"dns", m.ppp_dns},
-                    {"up_seconds", opt(m.ppp_up_seconds)}}}};
+                   {{"interface", r.ppp_interface},
+                    {"local", r.ppp_local},
+                    {"remote", r.ppp_remote},
+                    {"dns", r.ppp_dns},
+                    {"up_seconds", opt(r.ppp_up_seconds)}}}};
   }
   if (s.recovery) {
     const RecoveryStatus& r = *s.recovery;
@@ -220,11 +226,11 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
       m << "failberry_uplink_bytes_total{uplink=\"" << label(u.name) << "\",direction=\"rx\"} " << *u.rx_bytes << "\n"
         << "failberry_uplink_bytes_total{uplink=\"" << label(u.name) << "\",direction=\"tx\"} " << *u.tx_bytes << "\n";
   if (s.modem) {
-    const ModemStatus& md = *s.modem;
+    const ModemStatus& md = s.modem->status;
     m << "# HELP failberry_modem_info The modem's identity, supervisor state and last error code.\n"
       << "# TYPE failberry_modem_info gauge\n"
-      << "failberry_modem_info{model=\"" << label(md.model) << "\",state=\"" << label(md.state) << "\",error=\""
-      << label(md.error) << "\",cdrom=\"" << label(md.cdrom) << "\"} 1\n"
+      << "failberry_modem_info{model=\"" << label(md.identity.model) << "\",state=\"" << label(md.state)
+      << "\",error=\"" << label(md.code) << "\",cdrom=\"" << label(md.cdrom) << "\"} 1\n"
       << "# HELP failberry_modem_registered Whether the modem is registered (home or roaming).\n"
       << "# TYPE failberry_modem_registered gauge\n"
       << "failberry_modem_registered{registration=\"" << label(md.registration) << "\"} "
@@ -238,6 +244,23 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
     if (md.signal_bars)
       m << "# HELP failberry_modem_signal_bars Signal as 0-4 bars.\n# TYPE failberry_modem_signal_bars gauge\n"
         << "failberry_modem_signal_bars " << *md.signal_bars << "\n";
+    if (!md.rat.empty())
+      m << "# HELP failberry_modem_radio_info The radio access technology and band in use.\n"
+        << "# TYPE failberry_modem_radio_info gauge\n"
+        << "failberry_modem_radio_info{rat=\"" << label(md.rat) << "\",band=\""
+        << (md.band ? std::to_string(*md.band) : std::string()) << "\"} 1\n";
+    if (md.rsrp_dbm)
+      m << "# HELP failberry_modem_rsrp_dbm LTE reference signal received power.\n"
+        << "# TYPE failberry_modem_rsrp_dbm gauge\n"
+        << "failberry_modem_rsrp_dbm " << *md.rsrp_dbm << "\n";
+    if (md.rsrq_db)
+      m << "# HELP failberry_modem_rsrq_db LTE reference signal received quality.\n"
+        << "# TYPE failberry_modem_rsrq_db gauge\n"
+        << "failberry_modem_rsrq_db " << *md.rsrq_db << "\n";
+    if (md.sinr_db)
+      m << "# HELP failberry_modem_sinr_db LTE signal to interference plus noise ratio.\n"
+        << "# TYPE failberry_modem_sinr_db gauge\n"
+        << "failberry_modem_sinr_db " << *md.sinr_db << "\n";
   }
   if (s.recovery) {
     const RecoveryStatus& r = *s.recovery;

@@ -28,11 +28,12 @@ bool is_act(const Field& field) {
   return v && *v <= 13;
 }
 
-// A <stat> or <n> as printed by the query form: unquoted, one or two digits.
+// A <stat> or <n> as printed by the query form: unquoted, one or two digits
+// up to the highest <stat> 27.007 names (11, attached for RLOS).
 bool is_small(const Field& field) {
   if (field.quoted || field.text.size() > 3) return false;
   auto v = to_uint(field);
-  return v && *v <= 10;
+  return v && *v <= 11;
 }
 
 }  // namespace
@@ -75,6 +76,23 @@ AccessTech access_tech_from_act(std::uint32_t act) {
   }
 }
 
+std::string_view rat_name(AccessTech tech) {
+  switch (tech) {
+    case AccessTech::unknown: return "";
+    case AccessTech::gsm:
+    case AccessTech::gprs:
+    case AccessTech::edge: return "gsm";
+    case AccessTech::umts:
+    case AccessTech::hsdpa:
+    case AccessTech::hsupa:
+    case AccessTech::hspa:
+    case AccessTech::hspa_plus: return "umts";
+    case AccessTech::lte: return "lte";
+    case AccessTech::nr5g: return "5g";
+  }
+  return "";
+}
+
 AccessTech access_tech_from_name(std::string_view name) {
   std::string n = to_upper(trim(name));
   struct Entry {
@@ -110,6 +128,28 @@ AccessTech access_tech_from_name(std::string_view name) {
 }
 
 // ---------------------------------------------------------------- CSQ
+
+int bars_from_rsrp(int rsrp_dbm) {
+  int bars = 0;
+  for (int threshold : {-128, -118, -108, -98})
+    if (rsrp_dbm >= threshold) ++bars;
+  return bars;
+}
+
+void merge(SignalReport& into, const SignalReport& more) {
+  if (more.tech != AccessTech::unknown) into.tech = more.tech;
+  auto take = [](auto& to, const auto& from) {
+    if (from) to = from;
+  };
+  take(into.rssi, more.rssi);
+  take(into.rssi_dbm, more.rssi_dbm);
+  take(into.bars, more.bars);
+  take(into.ber, more.ber);
+  take(into.rsrp_dbm, more.rsrp_dbm);
+  take(into.rsrq_db, more.rsrq_db);
+  take(into.sinr_db, more.sinr_db);
+  take(into.band, more.band);
+}
 
 int bars_from_rssi(int rssi) {
   if (rssi < 2) return 0;
@@ -204,6 +244,7 @@ std::string_view to_string(RegState state) {
     case RegState::emergency_only: return "emergency-only";
     case RegState::home_csfb_not_preferred: return "home-csfb-not-preferred";
     case RegState::roaming_csfb_not_preferred: return "roaming-csfb-not-preferred";
+    case RegState::attached_rlos: return "attached-rlos";
   }
   return "unknown";
 }
@@ -224,7 +265,7 @@ Result<Registration> parse_registration(std::string_view text, Solicited solicit
     RegDomain domain;
   };
   static constexpr std::array kTags{Tag{"+CREG:", RegDomain::cs}, Tag{"+CGREG:", RegDomain::ps},
-                                    Tag{"+CEREG:", RegDomain::eps}};
+                                    Tag{"+CEREG:", RegDomain::eps}, Tag{"+C5GREG:", RegDomain::nr}};
   Registration reg;
   std::optional<std::string_view> rest;
   for (auto line : split_lines(text)) {
@@ -235,7 +276,7 @@ Result<Registration> parse_registration(std::string_view text, Solicited solicit
       }
     if (rest) break;
   }
-  if (!rest) return bad("no +CREG/+CGREG/+CEREG line", text);
+  if (!rest) return bad("no +CREG/+CGREG/+CEREG/+C5GREG line", text);
   auto f = split_fields(*rest);
   const std::size_t n = f.size();
   if (n == 0) return bad("empty registration", *rest);
@@ -297,8 +338,10 @@ Result<Registration> parse_registration(std::string_view text, Solicited solicit
     reg.mode = static_cast<int>(*m);
   }
   auto s = to_uint(f[static_cast<std::size_t>(stat)]);
-  if (!s || *s > 10) return bad("bad registration <stat>", *rest);
-  reg.state = static_cast<RegState>(*s);
+  if (!s) return bad("bad registration <stat>", *rest);
+  // A later 27.007 (or a vendor) may add states: not registered as far as
+  // we know, and the rest of the line still counts.
+  reg.state = *s <= static_cast<std::uint32_t>(RegState::attached_rlos) ? static_cast<RegState>(*s) : RegState::unknown;
   // Location fields are best effort: Gobi prints "  0 5" for a LAC; the
   // registration state is what matters and must not be lost to it.
   if (lac >= 0) reg.lac = hex_or_none(f[static_cast<std::size_t>(lac)]);

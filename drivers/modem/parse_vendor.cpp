@@ -378,4 +378,78 @@ Result<Zcdrun> parse_zcdrun(std::string_view text) {
 }
 
 }  // namespace zte
+
+namespace quectel {
+namespace {
+
+// A signed integer field; "-" (Quectel's "not available") is nullopt in
+// `value`; false when the field is neither.
+bool signed_field(const Field& f, std::optional<int>& value) {
+  std::string_view t = at::trim(f.text);
+  value.reset();
+  if (t == "-") return true;
+  bool negative = !t.empty() && t[0] == '-';
+  if (negative) t.remove_prefix(1);
+  auto n = at::to_uint(t);
+  if (!n || *n > 100000) return false;
+  value = negative ? -static_cast<int>(*n) : static_cast<int>(*n);
+  return true;
+}
+
+std::optional<int> within(std::optional<int> v, int low, int high) {
+  return v && *v >= low && *v <= high ? v : std::nullopt;
+}
+
+}  // namespace
+
+Result<at::SignalReport> parse_qeng_servingcell(std::string_view text) {
+  std::optional<std::vector<Field>> serving;  // after "servingcell"
+  std::optional<std::vector<Field>> lte;      // from "LTE" on
+  std::string_view line_seen;
+  for (auto line : at::split_lines(text)) {
+    auto rest = at::after_tag(line, "+QENG:");
+    if (!rest) continue;
+    auto f = split_fields(*rest);
+    if (f.empty()) continue;
+    std::string first = at::to_upper(f[0].text);
+    if (first == "SERVINGCELL") {
+      serving = std::vector<Field>(f.begin() + 1, f.end());
+      line_seen = *rest;
+      if (serving->size() >= 2 && at::to_upper((*serving)[1].text) == "LTE")
+        lte = std::vector<Field>(serving->begin() + 1, serving->end());
+    } else if (first == "LTE" && serving && !lte) {
+      lte = f;
+      line_seen = *rest;
+    }
+  }
+  if (!serving) return bad("no +QENG: \"servingcell\" line", text);
+  at::SignalReport s;
+  if (lte) {
+    // "LTE",<FDD|TDD>,<MCC>,<MNC>,<cellID>,<PCID>,<EARFCN>,<band>,<UL_bw>,<DL_bw>,<TAC>,<RSRP>,<RSRQ>,<RSSI>,<SINR>
+    if (lte->size() < 15) return bad("short +QENG LTE group", line_seen);
+    std::optional<int> band, rsrp, rsrq, rssi, sinr;
+    if (!signed_field((*lte)[7], band) || !signed_field((*lte)[11], rsrp) || !signed_field((*lte)[12], rsrq) ||
+        !signed_field((*lte)[13], rssi) || !signed_field((*lte)[14], sinr))
+      return bad("+QENG LTE value is not a number", line_seen);
+    s.tech = at::AccessTech::lte;
+    s.band = within(band, 1, 255);
+    s.rsrp_dbm = within(rsrp, -141, -44);
+    if (auto q = within(rsrq, -20, -3)) s.rsrq_db = static_cast<double>(*q);
+    s.rssi_dbm = within(rssi, -125, -20);
+    if (auto n = within(sinr, -20, 30)) s.sinr_db = static_cast<double>(*n);
+    return s;
+  }
+  if (serving->size() >= 2) {
+    std::string mode = at::to_upper((*serving)[1].text);
+    if (mode == "WCDMA")
+      s.tech = at::AccessTech::umts;
+    else if (mode == "GSM")
+      s.tech = at::AccessTech::gsm;
+    else if (mode.rfind("NR5G", 0) == 0)
+      s.tech = at::AccessTech::nr5g;
+  }
+  return s;
+}
+
+}  // namespace quectel
 }  // namespace fb::modem

@@ -179,6 +179,12 @@ constexpr NetCommands kQuectelNet{"AT+QNETDEVCTL=1,{cid},1", "AT+QNETDEVCTL=0,{c
 constexpr NetCommands kSimcomNet{"AT$QCRMCALL=1,1",    "AT$QCRMCALL=0,1",    "AT+CGACT?",
                                  NetStatusForm::cgact, "AT+CGCONTRDP={cid}", NetAddressForm::cgcontrdp};
 
+// Vendor signal queries (shared/reference/LTE-MODEMS.md §2, §5): Huawei's
+// ^HCSQ (ModemManager's mm-broadband-modem-huawei.c polls AT^HCSQ?) and
+// Quectel's serving-cell report, the one that names the band.
+constexpr SignalQuery kHuaweiSignal{"AT^HCSQ?", SignalForm::huawei_hcsq, "^HCSQ:"};
+constexpr SignalQuery kQuectelSignal{"AT+QENG=\"servingcell\"", SignalForm::quectel_qeng, "+QENG:"};
+
 // A stick without a row of its own gets PPP unless set otherwise: whether
 // an older stick of a vendor has a network interface is not known.
 constexpr DataPathChoice kPppOrNet{{P::ppp, P::net}, P::ppp};
@@ -187,12 +193,14 @@ const Profile kGeneric{Vendor::generic, "generic", 0,  kNoModems, kNoStorage, "A
                        kNoInit,         {},        "", "",        kPppOrNet,  kCgactNet};
 const Profile kZteProfile{Vendor::zte, "zte",    kZte, kZteModems,     kZteStorage, "AT+CFUN=1,1",
                           kNoInit,     kZteUrcs, "",   "AT+ZPINPUK=?", kPppOrNet,   kZteNet};
-const Profile kHuaweiProfile{Vendor::huawei, "huawei",    kHuawei,     kHuaweiModems, kHuaweiStorage, "AT^RESET",
-                             kNoInit,        kHuaweiUrcs, "AT^ICCID?", "AT^CPIN?",    kPppOrNet,      kHuaweiNet};
-// Quectel and SIMCom behave as generic sticks for everything but the data path.
+const Profile kHuaweiProfile{Vendor::huawei, "huawei",   kHuawei,      kHuaweiModems, kHuaweiStorage,
+                             "AT^RESET",     kNoInit,    kHuaweiUrcs,  "AT^ICCID?",   "AT^CPIN?",
+                             kPppOrNet,      kHuaweiNet, kHuaweiSignal};
+// Quectel and SIMCom behave as generic sticks for everything but the data
+// path (and Quectel's serving-cell signal report).
 const Profile kQuectelProfile{
-    Vendor::quectel, "quectel",  kQuectel, kQuectelModems, kNoStorage, "AT+CFUN=1,1", kNoInit, {}, "", "",
-    kPppOrNet,       kQuectelNet};
+    Vendor::quectel, "quectel",   kQuectel,      kQuectelModems, kNoStorage, "AT+CFUN=1,1", kNoInit, {}, "", "",
+    kPppOrNet,       kQuectelNet, kQuectelSignal};
 const Profile kSimcomProfile{
     Vendor::simcom, "simcom",  kSimcom, kSimcomModems, kNoStorage, "AT+CFUN=1,1", kNoInit, {}, "", "",
     kPppOrNet,      kSimcomNet};
@@ -264,6 +272,15 @@ std::string_view to_string(NetStatusForm form) {
     case NetStatusForm::none: return "none";
     case NetStatusForm::huawei_ndisstat: return "huawei-ndisstat";
     case NetStatusForm::cgact: return "cgact";
+  }
+  return "none";
+}
+
+std::string_view to_string(SignalForm form) {
+  switch (form) {
+    case SignalForm::none: return "none";
+    case SignalForm::huawei_hcsq: return "huawei-hcsq";
+    case SignalForm::quectel_qeng: return "quectel-qeng";
   }
   return "none";
 }

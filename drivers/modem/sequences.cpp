@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "fb/at/fields.hpp"
+
 namespace fb::modem {
 namespace {
 
@@ -17,13 +19,15 @@ at::Step<ModemSnapshot> step(std::string text, std::vector<std::string> expect, 
   return at::Step<ModemSnapshot>{Command{std::move(text), std::move(expect), timeout}, optional, std::move(process)};
 }
 
-// Parses a successful answer into the snapshot; a modem error either stops
-// (required) or is ignored (optional).
+// Parses a successful answer into the snapshot. A modem error or an answer
+// that cannot be understood stops the table (required) or fails that row
+// alone (optional: what it would fill stays empty, the next rows run).
 template <class Parse>
 Processor parse_into(bool required, Parse parse) {
   return [required, parse](const CommandResult& r, ModemSnapshot& s) -> std::optional<Error> {
     if (!r) return required ? std::optional<Error>(r.error()) : std::nullopt;
-    return parse(r->text(), s);
+    auto error = parse(r->text(), s);
+    return required ? error : std::nullopt;
   };
 }
 
@@ -37,14 +41,14 @@ std::optional<Error> registration_into(std::optional<at::Registration>& slot, st
 }  // namespace
 
 bool ModemSnapshot::registered() const {
-  for (const auto* r : {&cs, &ps, &eps})
+  for (const auto* r : {&cs, &ps, &eps, &nr})
     if (*r && at::registered((*r)->state)) return true;
   return false;
 }
 
 bool ModemSnapshot::denied() const {
   bool any = false;
-  for (const auto* r : {&cs, &ps, &eps}) {
+  for (const auto* r : {&cs, &ps, &eps, &nr}) {
     if (!*r) continue;
     if ((*r)->state != at::RegState::denied) return false;
     any = true;
@@ -64,7 +68,10 @@ Steps init_steps(const Profile& profile, UsbId id) {
   s.push_back(step("AT+CMEE=1", {}, true));  // numeric CME errors: stable across vendors
   s.push_back(step("AT+CREG=2", {}, true));
   s.push_back(step("AT+CGREG=2", {}, true));
-  s.push_back(step("AT+CEREG=2", {}, true));  // 3G sticks answer ERROR
+  s.push_back(step("AT+CEREG=2", {}, true, [](const CommandResult& r, ModemSnapshot& m) -> std::optional<Error> {
+    m.lte = r.ok();  // 3G sticks answer ERROR
+    return std::nullopt;
+  }));
   for (const auto* q : quirks_for(id))
     if (q->quirk == Quirk::init_command) s.push_back(step(std::string(q->command), {}, true));
   for (auto c : profile.init) s.push_back(step(std::string(c), {}, true));
@@ -186,7 +193,7 @@ Steps sim_steps() {
   return s;
 }
 
-Steps signal_steps() {
+Steps signal_steps(const Profile& profile) {
   Steps s;
   s.push_back(step("AT+CSQ", {"+CSQ:"}, false,
                    parse_into(true, [](std::string_view text, ModemSnapshot& m) -> std::optional<Error> {
@@ -195,6 +202,27 @@ Steps signal_steps() {
                      m.signal = *sig;
                      return std::nullopt;
                    })));
+  auto merge_into = [](auto parse) {
+    return parse_into(false, [parse](std::string_view text, ModemSnapshot& m) -> std::optional<Error> {
+      auto sig = parse(text);
+      if (!sig) return sig.error();
+      if (!m.signal) m.signal = at::SignalReport{};
+      at::merge(*m.signal, *sig);
+      return std::nullopt;
+    });
+  };
+  s.push_back(step("AT+CESQ", {"+CESQ:"}, true, merge_into(at::parse_cesq)));
+  const SignalQuery& q = profile.signal;
+  switch (q.form) {
+    case SignalForm::huawei_hcsq:
+      s.push_back(step(std::string(q.command), {std::string(q.prefix)}, true, merge_into(huawei::parse_hcsq)));
+      break;
+    case SignalForm::quectel_qeng:
+      s.push_back(
+          step(std::string(q.command), {std::string(q.prefix)}, true, merge_into(quectel::parse_qeng_servingcell)));
+      break;
+    case SignalForm::none: break;
+  }
   return s;
 }
 
@@ -208,6 +236,9 @@ Steps registration_steps() {
                    })));
   s.push_back(step("AT+CEREG?", {"+CEREG:"}, true, parse_into(false, [](std::string_view text, ModemSnapshot& m) {
                      return registration_into(m.eps, text);
+                   })));
+  s.push_back(step("AT+C5GREG?", {"+C5GREG:"}, true, parse_into(false, [](std::string_view text, ModemSnapshot& m) {
+                     return registration_into(m.nr, text);
                    })));
   s.push_back(step("AT+COPS?", {"+COPS:"}, true,
                    parse_into(false, [](std::string_view text, ModemSnapshot& m) -> std::optional<Error> {
@@ -244,6 +275,69 @@ Steps cdrom_query_steps(CdromControl control) {
                      }
                      return std::nullopt;
                    })));
+  return s;
+}
+
+Result<AttachSteps> attach_context_steps(const DialPlan& plan) {
+  DialPlan attach = plan;
+  attach.cid = 1;
+  auto commands = dial_commands(attach);
+  if (!commands) return commands.error();
+  std::string type(cgdcont_text(plan.pdp_type));
+  std::string apn = plan.apn;
+  using AttachStep = at::Step<AttachState>;
+  auto row = [](std::string text, std::vector<std::string> expect, bool optional, auto process, auto skip) {
+    return AttachStep{Command{std::move(text), std::move(expect), Duration{0}}, optional, std::move(process),
+                      std::move(skip)};
+  };
+  AttachSteps s;
+  s.push_back(row(
+      "AT+CGDCONT?", {"+CGDCONT:"}, true,
+      [type, apn](const CommandResult& r, AttachState& a) -> std::optional<Error> {
+        if (!r) {
+          a.problem = r.error();
+          return std::nullopt;
+        }
+        auto contexts = at::parse_cgdcont(r->text());
+        if (!contexts) {
+          a.problem = contexts.error();
+          return std::nullopt;
+        }
+        a.read = true;
+        for (const auto& c : *contexts)
+          if (c.cid == 1) a.before = c;
+        a.differs = !a.before || !at::iequals(a.before->type, type) || !at::iequals(a.before->apn, apn);
+        return std::nullopt;
+      },
+      [](const AttachState&) { return false; }));
+  s.push_back(row(
+      "AT+CFUN=4", {}, true,
+      [](const CommandResult& r, AttachState& a) -> std::optional<Error> {
+        if (r)
+          a.radio_off = true;
+        else
+          a.problem = r.error();
+        return std::nullopt;
+      },
+      [](const AttachState& a) { return !a.differs; }));
+  s.push_back(row(
+      commands->define_context, {}, true,
+      [](const CommandResult& r, AttachState& a) -> std::optional<Error> {
+        if (r)
+          a.written = true;
+        else
+          a.problem = r.error();
+        return std::nullopt;
+      },
+      [](const AttachState& a) { return !a.radio_off; }));
+  s.push_back(row(
+      "AT+CFUN=1", {}, false,
+      [](const CommandResult& r, AttachState& a) -> std::optional<Error> {
+        if (!r) return r.error();
+        a.radio_off = false;
+        return std::nullopt;
+      },
+      [](const AttachState& a) { return !a.radio_off; }));
   return s;
 }
 

@@ -165,6 +165,13 @@ std::vector<SectionSpec> build() {
             "data = hilink: the stick keeps its own).",
             "internet",
             field(&Config::modem, &M::apn)},
+           choice_key(
+               "pdp_type", &Config::modem, &M::pdp_type,
+               {{"ipv4", modem::PdpType::ip}, {"ipv6", modem::PdpType::ipv6}, {"ipv4v6", modem::PdpType::ipv4v6}},
+               "ipv4",
+               "The data context's address family (+CGDCONT's IP, IPV6 or IPV4V6), for the dial and for "
+               "LTE's initial attach (context 1), which is set to the APN and this type when it "
+               "differs (radio off, write, radio on). ipv4 until failover over IPv6 exists."),
            secret(KeySpec{"pin_file",
                           T(ValueKind::path),
                           {},

@@ -122,7 +122,7 @@ const char* to_string(RegSummary r) {
 
 RegSummary summarize(const RadioFacts& f) {
   bool any = false, denied = true, searching = false, idle = false;
-  for (const auto* r : {&f.eps, &f.ps, &f.cs}) {  // the data domains first: roaming there is what counts
+  for (const auto* r : {&f.nr, &f.eps, &f.ps, &f.cs}) {  // the data domains first: roaming there is what counts
     if (!*r) continue;
     any = true;
     at::RegState s = (*r)->state;
@@ -159,6 +159,10 @@ std::vector<ModemAction> ModemMachine::handle(const ModemEvent& event, TimePoint
   else
     log_.debug() << to_string(from) << " --" << event_text(event) << "--> " << to_string(state_);
   status_.state = to_string(state_);
+  if (state_ != State::searching)
+    searching_since_.reset();
+  else if (from != State::searching || !searching_since_)
+    searching_since_ = now_;
   if (!(before == status_)) emit<act::Report>(status_);
   return std::move(out_);
 }
@@ -374,6 +378,11 @@ State ModemMachine::polled(const ModemEvent& e) {
         report("REG_DENIED", "the network denied registration (looking again every " +
                                  std::to_string(policy_.sim_recheck.count() / 1000) + "s)");
         arm(policy_.sim_recheck);
+      } else if (searching_since_ && now_ - *searching_since_ >= policy_.no_service_after) {
+        bool first = status_.code != "NO_SERVICE_ON_ANY_RAT";
+        report("NO_SERVICE_ON_ANY_RAT", no_service_text(p.facts));
+        if (first) log_.warning() << status_.code << ": " << status_.detail;
+        arm(policy_.sim_recheck);
       } else {
         report(status_.code == "REG_DENIED" ? "" : status_.code, status_.code == "REG_DENIED" ? "" : status_.detail);
         arm(policy_.search_poll);
@@ -397,7 +406,12 @@ State ModemMachine::polled(const ModemEvent& e) {
 State ModemMachine::reg_urc(const ModemEvent& e) {
   const auto& r = std::get<ev::RegistrationUrc>(e).registration;
   RadioFacts f;
-  (r.domain == at::RegDomain::cs ? f.cs : r.domain == at::RegDomain::ps ? f.ps : f.eps) = r;
+  switch (r.domain) {
+    case at::RegDomain::cs: f.cs = r; break;
+    case at::RegDomain::ps: f.ps = r; break;
+    case at::RegDomain::eps: f.eps = r; break;
+    case at::RegDomain::nr: f.nr = r; break;
+  }
   RegSummary reg = summarize(f);
   status_.registration = to_string(reg);
   bool registered = reg == RegSummary::home || reg == RegSummary::roaming;
@@ -467,8 +481,7 @@ State ModemMachine::gone(const ModemEvent& e) {
   }
   ++status_.gone;
   status_.registration = "unknown";
-  status_.signal_dbm.reset();
-  status_.signal_bars.reset();
+  forget_signal();
   report("MODEM_GONE", g.error.detail.empty() ? "the tty reported EOF/EIO" : g.error.detail);
   log_.warning() << "the modem is gone (" << status_.detail << "); looking for it again";
   arm(policy_.reset_settle);
@@ -614,14 +627,64 @@ State ModemMachine::needs_user(const std::string& code, const std::string& detai
 
 void ModemMachine::apply_facts(const RadioFacts& f) {
   status_.registration = to_string(summarize(f));
-  if (f.signal) {
-    status_.signal_dbm = f.signal->rssi_dbm;
-    status_.signal_bars = f.signal->bars;
-  }
   if (f.network) {
     status_.network = f.network->name;
-    if (f.network->act) status_.access_tech = std::string(at::to_string(at::access_tech_from_act(*f.network->act)));
+    if (f.network->act) {
+      at::AccessTech tech = at::access_tech_from_act(*f.network->act);
+      status_.access_tech = std::string(at::to_string(tech));
+      status_.rat = std::string(at::rat_name(tech));
+    }
   }
+  if (f.signal) {
+    const at::SignalReport& s = *f.signal;
+    if (status_.rat.empty()) status_.rat = std::string(at::rat_name(s.tech));  // no +COPS <AcT>: what was measured
+    status_.signal_dbm = s.rssi_dbm;
+    status_.rsrp_dbm = s.rsrp_dbm;
+    status_.rsrq_db = s.rsrq_db;
+    status_.sinr_db = s.sinr_db;
+    status_.band = s.band;
+    // On LTE RSSI says little (it counts the whole channel's load): bars from RSRP.
+    bool lte = status_.rat == "lte" || s.tech == at::AccessTech::lte;
+    status_.signal_bars = lte && s.rsrp_dbm ? std::optional<int>(at::bars_from_rsrp(*s.rsrp_dbm)) : s.bars;
+  }
+}
+
+std::string ModemMachine::no_service_text(const RadioFacts& f) const {
+  auto word = [](at::RegState s) -> std::string {
+    if (s == at::RegState::idle) return "not registered, not searching";
+    return std::string(at::to_string(s));
+  };
+  std::string each;
+  auto add = [&](const char* what, const std::optional<at::Registration>& r) {
+    if (!r) return;
+    each += (each.empty() ? "" : ", ") + std::string(what) + " " + word(r->state);
+  };
+  add("GSM/UMTS (+CREG)", f.cs);
+  add("GPRS/UMTS data (+CGREG)", f.ps);
+  add("LTE (+CEREG)", f.eps);
+  add("5G (+C5GREG)", f.nr);
+  auto minutes = std::chrono::duration_cast<std::chrono::seconds>(policy_.no_service_after).count();
+  std::string text = "no network on any technology the stick supports after " +
+                     (minutes % 60 == 0 ? std::to_string(minutes / 60) + " min" : std::to_string(minutes) + " s") +
+                     " of searching: " + (each.empty() ? "no registration answer" : each);
+  if (!f.eps && !f.nr)
+    text +=
+        "; the stick has no LTE (it does not answer +CEREG): a 3G-only stick finds no network where 3G has been "
+        "switched off, use an LTE stick";
+  else
+    text += "; no coverage for it here, or the SIM is not allowed on it";
+  text += " (looking again every " + std::to_string(policy_.sim_recheck.count() / 1000) +
+          "s; no reset, power cycle or reboot can change this)";
+  return text;
+}
+
+void ModemMachine::forget_signal() {
+  status_.signal_dbm.reset();
+  status_.signal_bars.reset();
+  status_.rsrp_dbm.reset();
+  status_.rsrq_db.reset();
+  status_.sinr_db.reset();
+  status_.band.reset();
 }
 
 void ModemMachine::arm(Duration delay) {

@@ -6,27 +6,11 @@
 
 namespace fb::core {
 
-health::ModemStatus modem_health(const ModemStatus& s, const std::string& configured_device) {
-  health::ModemStatus h;
-  h.state = s.state;
-  h.device = s.device.empty() ? configured_device : s.device;
-  h.manufacturer = s.identity.manufacturer;
-  h.model = s.identity.model;
-  h.revision = s.identity.revision;
-  h.imei = s.identity.imei;
-  h.iccid = mask_iccid(s.identity.iccid);
-  h.sim = s.sim;
-  h.pin_retries = s.pin_retries;
-  h.registration = s.registration;
-  h.network = s.network;
-  h.access_tech = s.access_tech;
-  h.signal_dbm = s.signal_dbm;
-  h.signal_bars = s.signal_bars;
-  h.cdrom = s.cdrom;
-  h.cdrom_action = s.cdrom_action;
-  h.error = s.code;
-  h.error_detail = s.detail;
-  h.gone = s.gone;
+health::ModemReport modem_health(const ModemStatus& s, const std::string& configured_device) {
+  health::ModemReport h;
+  h.status = s;
+  if (s.device.empty()) h.status.device = configured_device;
+  h.status.identity.iccid = mask_iccid(s.identity.iccid);
   return h;
 }
 

@@ -201,9 +201,9 @@ TEST_CASE("bytes per uplink: the interface's counters in /status and /metrics, n
 TEST_CASE("the modem section: the PPP session's addresses and how long it has been up") {
   Snapshot s = snapshot();
   CHECK_FALSE(nlohmann::json::parse(status_json(s)).contains("modem"));  // no ppp uplink: no modem section
-  ModemStatus m;
-  m.state = "online";
-  m.signal_dbm = -71;
+  ModemReport m;
+  m.status.state = "online";
+  m.status.signal_dbm = -71;
   m.ppp_interface = "ppp0";
   m.ppp_local = "10.64.0.2";
   m.ppp_remote = "10.64.0.1";
@@ -216,6 +216,40 @@ TEST_CASE("the modem section: the PPP session's addresses and how long it has be
   CHECK(nlohmann::json::parse(status_json(s))["modem"]["ppp"]["up_seconds"].is_null());
   CHECK(handle(get("/metrics"), s, policy(), HttpCounters{}).body.find("failberry_modem_signal_dbm -71\n") !=
         std::string::npos);
+}
+
+TEST_CASE("the modem section: the radio access technology, RSRP, RSRQ, SINR and band where known") {
+  Snapshot s = snapshot();
+  ModemReport m;
+  m.status.state = "online";
+  m.status.signal_dbm = -79;
+  m.status.signal_bars = 4;
+  s.modem = m;
+  auto j = nlohmann::json::parse(status_json(s))["modem"];
+  CHECK(j["rat"] == "");  // a 3G stick on +CSQ alone: nothing LTE is known
+  CHECK(j["rsrp_dbm"].is_null());
+  CHECK(j["band"].is_null());
+  std::string metrics = handle(get("/metrics"), s, policy(), HttpCounters{}).body;
+  CHECK(metrics.find("failberry_modem_rsrp_dbm") == std::string::npos);
+  CHECK(metrics.find("failberry_modem_radio_info") == std::string::npos);
+
+  s.modem->status.rat = "lte";
+  s.modem->status.rsrp_dbm = -97;
+  s.modem->status.rsrq_db = -8.5;
+  s.modem->status.sinr_db = 13.4;
+  s.modem->status.band = 20;
+  j = nlohmann::json::parse(status_json(s))["modem"];
+  CHECK(j["rat"] == "lte");
+  CHECK(j["rsrp_dbm"] == -97);
+  CHECK(j["rsrq_db"] == -8.5);
+  CHECK(j["sinr_db"] == 13.4);
+  CHECK(j["band"] == 20);
+  CHECK(j["signal_bars"] == 4);
+  metrics = handle(get("/metrics"), s, policy(), HttpCounters{}).body;
+  CHECK(metrics.find("failberry_modem_radio_info{rat=\"lte\",band=\"20\"} 1\n") != std::string::npos);
+  CHECK(metrics.find("failberry_modem_rsrp_dbm -97\n") != std::string::npos);
+  CHECK(metrics.find("failberry_modem_rsrq_db -8.5\n") != std::string::npos);
+  CHECK(metrics.find("failberry_modem_sinr_db 13.4\n") != std::string::npos);
 }
 
 TEST_CASE("/status and /metrics are never served on an uplink unless it has serve_status") {

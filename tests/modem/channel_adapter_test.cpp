@@ -12,15 +12,18 @@
 #include <sys/un.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstring>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "fb/at/channel.hpp"
 #include "fb/at/sequencer.hpp"
 #include "fb/core/asio_timers.hpp"
+#include "fb/log.hpp"
 #include "fb/modem/sequences.hpp"
 #include "sim_modem.hpp"
 
@@ -39,9 +42,10 @@ AtChannel::Options channel_options(const std::string& vendor, fb::Duration timeo
   o.name = "modem[sim-" + vendor + "]";
   o.default_timeout = timeout;
   for (auto p : fb::modem::generic_urcs()) o.urc_prefixes.emplace_back(p);
-  auto v = vendor == "zte"      ? fb::modem::Vendor::zte
-           : vendor == "huawei" ? fb::modem::Vendor::huawei
-                                : fb::modem::Vendor::generic;
+  auto v = vendor == "zte"       ? fb::modem::Vendor::zte
+           : vendor == "huawei"  ? fb::modem::Vendor::huawei
+           : vendor == "quectel" ? fb::modem::Vendor::quectel
+                                 : fb::modem::Vendor::generic;
   for (auto p : fb::modem::profile(v).urcs) o.urc_prefixes.emplace_back(p);
   return o;
 }
@@ -49,6 +53,7 @@ AtChannel::Options channel_options(const std::string& vendor, fb::Duration timeo
 fb::modem::UsbId usb_id(const std::string& vendor) {
   if (vendor == "zte") return {0x19d2, 0x0117};
   if (vendor == "huawei") return {0x12d1, 0x1001};
+  if (vendor == "quectel") return {0x2c7c, 0x0125};
   return {0x1234, 0x0001};
 }
 
@@ -117,8 +122,9 @@ struct Rig {
   ModemSnapshot full_probe() {
     ModemSnapshot s;
     const auto& profile = fb::modem::profile_for(usb_id(vendor).vendor);
-    for (const auto& table : {fb::modem::init_steps(profile, usb_id(vendor)), fb::modem::identify_steps(profile),
-                              fb::modem::sim_steps(), fb::modem::signal_steps(), fb::modem::registration_steps()}) {
+    for (const auto& table :
+         {fb::modem::init_steps(profile, usb_id(vendor)), fb::modem::identify_steps(profile), fb::modem::sim_steps(),
+          fb::modem::signal_steps(profile), fb::modem::registration_steps()}) {
       auto r = steps(table, s);
       REQUIRE_MESSAGE(r.ok(), describe(r.error()));
     }
@@ -176,6 +182,146 @@ TEST_CASE("init, identify, SIM, signal, registration and CD-ROM query on each ve
     if (vendor == "zte") CHECK(s.model == "MF190");
     if (vendor == "huawei") CHECK(s.manufacturer == "huawei");
     CHECK(rig.channel.stats().echoes >= 1);  // the stick starts with ATE1
+  }
+}
+
+TEST_CASE("LTE sticks: registration from +CEREG, RSRP/RSRQ from +CESQ, the vendor's query on top") {
+  struct Case {
+    const char* vendor;
+    std::vector<std::string> sets;
+    std::optional<double> sinr_db;
+    std::optional<int> band;
+  };
+  for (const auto& c : {Case{"generic", {}, std::nullopt, std::nullopt},         // +CESQ only
+                        Case{"huawei", {"lte=1", "act=7"}, 12.0, std::nullopt},  // an E3372h in stick mode: ^HCSQ
+                        Case{"quectel", {"rsrp=-95"}, 12.0, 3}}) {               // +QENG="servingcell" names the band
+    CAPTURE(c.vendor);
+    Rig rig(c.vendor, c.sets);
+    auto s = rig.full_probe();
+    REQUIRE(s.eps);
+    CHECK(s.eps->state == fb::at::RegState::home);
+    CHECK(s.eps->act == 7u);
+    CHECK_FALSE(s.nr);  // no 5G: +C5GREG? answered ERROR, tolerated
+    REQUIRE(s.signal);
+    CHECK(s.signal->tech == fb::at::AccessTech::lte);
+    CHECK(s.signal->rsrp_dbm == (std::string(c.vendor) == "quectel" ? -95 : -105));
+    CHECK(s.signal->rsrq_db == -10.0);
+    CHECK(s.signal->rssi_dbm == -79);  // +CSQ's, kept
+    CHECK(s.signal->sinr_db == c.sinr_db);
+    CHECK(s.signal->band == c.band);
+    REQUIRE(s.network);
+    CHECK(s.network->tech() == fb::at::AccessTech::lte);
+  }
+  // Registered on 3G only (the network's LTE is out of reach): nothing LTE is measured.
+  Rig rig("generic", {"act=2"});
+  auto s = rig.full_probe();
+  REQUIRE(s.signal);
+  CHECK_FALSE(s.signal->rsrp_dbm);
+  CHECK(s.signal->tech == fb::at::AccessTech::unknown);  // +CSQ's report, +CESQ knew nothing
+}
+
+TEST_CASE("LTE attach context 1: set only when it differs, the radio off around the write (verbatim transcripts)") {
+  using fb::modem::PdpType;
+  struct Case {
+    const char* what;
+    std::string apn;
+    PdpType type;
+    std::vector<std::string> sim;   // control commands before the table runs
+    std::vector<std::string> sent;  // what went to the stick, verbatim
+    bool ok;
+    std::vector<std::string> context_1;  // the simulator's context 1 after
+    std::vector<int> cfun;               // the AT+CFUN values the simulator saw
+  };
+  const std::vector<Case> cases = {
+      {"already the plan's", "internet", PdpType::ip, {}, {"AT+CGDCONT?"}, true, {"IP", "internet"}, {}},
+      {"the APN compared without case", "INTERNET", PdpType::ip, {}, {"AT+CGDCONT?"}, true, {"IP", "internet"}, {}},
+      {"another PDP type",
+       "internet",
+       PdpType::ipv4v6,
+       {},
+       {"AT+CGDCONT?", "AT+CFUN=4", "AT+CGDCONT=1,\"IPV4V6\",\"internet\"", "AT+CFUN=1"},
+       true,
+       {"IPV4V6", "internet"},
+       {4, 1}},
+      {"another APN",
+       "web.example",
+       PdpType::ip,
+       {},
+       {"AT+CGDCONT?", "AT+CFUN=4", "AT+CGDCONT=1,\"IP\",\"web.example\"", "AT+CFUN=1"},
+       true,
+       {"IP", "web.example"},
+       {4, 1}},
+      {"context 1 not defined",
+       "internet",
+       PdpType::ip,
+       {"answer AT+CGDCONT? +CGDCONT: 2,\"IP\",\"ims\",\"0.0.0.0\",0,0"},
+       {"AT+CGDCONT?", "AT+CFUN=4", "AT+CGDCONT=1,\"IP\",\"internet\"", "AT+CFUN=1"},
+       true,
+       {"IP", "internet"},
+       {4, 1}},
+      {"the read refused: nothing else",
+       "web.example",
+       PdpType::ip,
+       {"cme AT+CGDCONT? 4"},
+       {"AT+CGDCONT?"},
+       true,
+       {"IP", "internet"},
+       {}},
+      {"radio off refused: no write, no radio on",
+       "web.example",
+       PdpType::ip,
+       {"cme AT+CFUN=4 4"},
+       {"AT+CGDCONT?", "AT+CFUN=4"},
+       true,
+       {"IP", "internet"},
+       {}},
+      {"the write refused: the radio still comes back",
+       "web.example",
+       PdpType::ip,
+       {"cme AT+CGDCONT=1 4"},
+       {"AT+CGDCONT?", "AT+CFUN=4", "AT+CGDCONT=1,\"IP\",\"web.example\"", "AT+CFUN=1"},
+       true,
+       {"IP", "internet"},
+       {4, 1}},
+      {"radio on refused: the table stops with the error",
+       "web.example",
+       PdpType::ip,
+       {"cme AT+CFUN=1 3"},
+       {"AT+CGDCONT?", "AT+CFUN=4", "AT+CGDCONT=1,\"IP\",\"web.example\"", "AT+CFUN=1"},
+       false,
+       {"IP", "web.example"},
+       {4}},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    Rig rig("generic");
+    for (const auto& command : c.sim) rig.sim.ok(command);
+    fb::modem::DialPlan plan;
+    plan.apn = c.apn;
+    plan.pdp_type = c.type;
+    auto table = fb::modem::attach_context_steps(plan);
+    REQUIRE(table);
+    std::vector<std::string> sent;
+    fb::logging::set_threshold(fb::Level::debug);
+    fb::logging::set_capture([&](fb::Level, std::string_view line) {
+      auto at = line.find("-> ");
+      if (at != std::string_view::npos) sent.emplace_back(line.substr(at + 3));
+    });
+    fb::modem::AttachState state;
+    std::optional<fb::modem::Result<void>> out;
+    boost::asio::co_spawn(
+        rig.io,
+        [&]() -> boost::asio::awaitable<void> { out.emplace(co_await fb::at::run_steps(rig.channel, *table, state)); },
+        boost::asio::detached);
+    bool done = rig.run_until([&] { return out.has_value(); });
+    fb::logging::set_capture(nullptr);
+    fb::logging::set_threshold(fb::Level::info);
+    REQUIRE(done);
+    CHECK(out->ok() == c.ok);
+    CHECK(sent == c.sent);
+    auto sim = nlohmann::json::parse(rig.sim.ok("state"));
+    CHECK(sim["contexts"]["1"] == c.context_1);
+    CHECK(sim["cfun_history"] == c.cfun);
   }
 }
 
@@ -347,6 +493,35 @@ TEST_CASE("registration denied: the query says so and the URC arrives as an even
   CHECK_FALSE(s.registered());
   REQUIRE(s.network);
   CHECK(s.network->name.empty());
+}
+
+TEST_CASE("registration: an answer an optional row cannot read fails that row alone; <stat> 11 is read") {
+  Rig rig("generic");
+  ModemSnapshot s;
+  REQUIRE(rig.steps(fb::modem::init_steps(fb::modem::profile(fb::modem::Vendor::generic), usb_id("generic")), s).ok());
+  rig.sim.ok("answer AT+CGREG? +CGREG: 2,home");
+  rig.sim.ok("answer AT+CEREG? +CEREG: 2,11,\"78FE\",\"0014419E\",7");
+  ModemSnapshot poll;
+  poll.charset = s.charset;  // as ModemService polls: in the charset init chose
+  REQUIRE(rig.steps(fb::modem::registration_steps(), poll).ok());
+  REQUIRE(poll.cs);
+  CHECK(poll.cs->state == fb::at::RegState::home);
+  CHECK_FALSE(poll.ps);  // the unreadable answer: nothing, and the rows after it still ran
+  REQUIRE(poll.eps);
+  CHECK(poll.eps->state == fb::at::RegState::attached_rlos);
+  CHECK(poll.eps->lac == 0x78fe);
+  CHECK(poll.eps->act == 7u);
+  REQUIRE(poll.network);
+  CHECK(poll.network->name == "failberry sim");
+  CHECK(poll.registered());
+
+  // The required row still stops the table on an answer it cannot read.
+  rig.sim.ok("answer AT+CREG? +CREG: 2,home");
+  ModemSnapshot stopped;
+  auto r = rig.steps(fb::modem::registration_steps(), stopped);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.code() == Code::at_bad_response);
+  CHECK_FALSE(stopped.network);
 }
 
 TEST_CASE("a silent modem gives AT_TIMEOUT, and the channel recovers when it talks again") {

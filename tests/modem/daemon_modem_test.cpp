@@ -181,6 +181,68 @@ TEST_CASE("ZTE with CD-ROM on: found, init, CD-ROM switched off, registration an
   CHECK(rig.status()["modem"]["cdrom"] == "off");
 }
 
+TEST_CASE("an LTE stick (Quectel EC25): rat, band, RSRP, RSRQ and SINR in /status, /metrics and failberryctl") {
+  Rig rig(Setup{"quectel", {"rsrp=-95", "rsrq=-9", "sinr=14", "band=20"}});
+  REQUIRE_MESSAGE(rig.logged("searching --polled(home)--> dialing"), rig.log_text());
+  REQUIRE_MESSAGE(rig.logged("--link_down("), rig.log_text());
+  auto j = rig.status();
+  const auto& m = j["modem"];
+  CHECK(m["manufacturer"] == "Quectel");
+  CHECK(m["registration"] == "home");
+  CHECK(m["access_tech"] == "lte");
+  CHECK(m["rat"] == "lte");
+  CHECK(m["band"] == 20);  // only +QENG="servingcell" names it
+  CHECK(m["rsrp_dbm"] == -95);
+  CHECK(m["rsrq_db"] == -9.0);
+  CHECK(m["sinr_db"] == 14.0);
+  CHECK(m["signal_dbm"] == -79);
+  CHECK(m["signal_bars"] == 4);  // from RSRP: -95 dBm is at least -98
+  CHECK(rig.log_text().find("-> AT+CESQ") != std::string::npos);
+  CHECK(rig.log_text().find("-> AT+QENG=\"servingcell\"") != std::string::npos);
+
+  auto text = rig.ctl({"status"});
+  CHECK(text.output.find("  radio lte, band 20, RSRP -95 dBm, RSRQ -9 dB, SINR 14 dB\n") != std::string::npos);
+  auto metrics = fb::test::http_get("127.0.0.1", rig.port, "/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("failberry_modem_radio_info{rat=\"lte\",band=\"20\"} 1\n") != std::string::npos);
+  CHECK(metrics->body.find("failberry_modem_rsrp_dbm -95\n") != std::string::npos);
+}
+
+TEST_CASE("a 3G stick (ZTE): rat umts, bars from +CSQ, no LTE values") {
+  Rig rig(Setup{"zte", {"cdrom=off"}});
+  REQUIRE_MESSAGE(rig.logged("--link_down("), rig.log_text());
+  auto m = rig.status()["modem"];
+  CHECK(m["rat"] == "umts");
+  CHECK(m["signal_bars"] == 3);
+  CHECK(m["rsrp_dbm"].is_null());
+  CHECK(m["band"].is_null());
+  CHECK(rig.ctl({"status"}).output.find("  radio umts\n") != std::string::npos);
+}
+
+TEST_CASE("pdp_type = ipv4v6: an LTE stick's attach context 1 is set first, radio off around it; the dial uses it") {
+  Rig rig(Setup{"generic", {"cdrom=off"}, {}, "pdp_type = ipv4v6\n"});
+  REQUIRE_MESSAGE(rig.logged("LTE attach context 1 was IP \"internet\": set to IPV4V6 \"internet\" (radio off for the "
+                             "write)"),
+                  rig.log_text());
+  REQUIRE_MESSAGE(rig.logged("--link_down("), rig.log_text());
+  std::string log = rig.log_text();
+  auto at = [&](const std::string& command) { return log.find("-> " + command + "\n"); };
+  REQUIRE(at("AT+CGDCONT?") != std::string::npos);
+  CHECK(at("AT+CGDCONT?") < at("AT+CFUN=4"));
+  CHECK(at("AT+CFUN=4") < at("AT+CGDCONT=1,\"IPV4V6\",\"internet\""));
+  CHECK(at("AT+CGDCONT=1,\"IPV4V6\",\"internet\"") < at("AT+CFUN=1"));
+  CHECK(at("AT+CFUN=1") < at("ATD*99#"));
+  auto sim = rig.sim_state_now();
+  CHECK(sim["contexts"]["1"] == nlohmann::json::array({"IPV4V6", "internet"}));
+  CHECK(sim["cfun_history"] == nlohmann::json::array({4, 1}));  // once: the dial found it set
+
+  // A 3G stick (no +CEREG) has no attach context to set: nothing but the dial's own context.
+  Rig zte(Setup{"zte", {"cdrom=off"}, {}, "pdp_type = ipv4v6\n"});
+  REQUIRE_MESSAGE(zte.logged("--link_down("), zte.log_text());
+  CHECK(zte.log_text().find("-> AT+CFUN=4") == std::string::npos);
+  CHECK(zte.sim_state_now()["contexts"]["1"] == nlohmann::json::array({"IPV4V6", "internet"}));
+}
+
 TEST_CASE("CD-ROM already off: queried, not touched") {
   Rig rig(Setup{"zte", {"cdrom=off"}});
   REQUIRE(rig.logged("--> dialing"));

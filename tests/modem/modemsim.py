@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""modemsim: a scriptable 3G/4G USB stick (generic 3GPP, ZTE, Huawei) for tests.
+"""modemsim: a scriptable 3G/4G USB stick (generic 3GPP, ZTE, Huawei, Quectel) for tests.
 
 It serves the AT side of a modem on a pty (host adapter tests: the test opens
 the slave like a /dev/ttyUSB*) or on a unix socket (QEMU's usb-serial chardev
@@ -31,6 +31,13 @@ simulator writes "ready <tty-path-or-socket>" to --control-fd.
                              none: both answer ERROR, AT+CSCS? still works)
                              operator=NAME (+COPS <oper>, percent-encoded
                              UTF-8: Telef%C3%B3nica; default "failberry sim")
+                             lte=0|1 (the stick has LTE: answers +CEREG,
+                             +CESQ and, Huawei, ^HCSQ; default 1 for generic
+                             and quectel, 0 for the 3G zte and huawei)
+                             rsrp=DBM rsrq=DB sinr=DB band=N (the LTE cell
+                             as +CESQ, ^HCSQ and Quectel's +QENG="servingcell"
+                             report it while registered; default -105, -10,
+                             12, 3)
                              net_connect=ok|never|error (how the next network-
                              interface session start goes: never = OK but the
                              session stays down; error = +CME ERROR 30)
@@ -40,6 +47,9 @@ simulator writes "ready <tty-path-or-socket>" to --control-fd.
                              ^NDISSTAT: 0,… URC on a Huawei stick
   cme COMMAND CODE           answer COMMAND (prefix, e.g. AT+CSQ) with +CME ERROR CODE
   cme COMMAND off            stop doing that
+  answer COMMAND LINE        answer COMMAND (the whole command, e.g. AT+CGREG?) with
+                             LINE and OK, whatever the stick would say
+  answer COMMAND off         stop doing that
   urc LINE                   emit LINE as an unsolicited result now
   midurc LINE                put LINE in the middle of the next response
   storm COUNT LINE           emit LINE COUNT times, as fast as the tty takes it
@@ -57,6 +67,9 @@ Character set: +COPS <oper> goes out in the current AT+CSCS charset — UCS2
 as UTF-16BE hex, 8859-1 and UTF-8 as bytes, GSM as the 23.038 default
 alphabet, IRA as ASCII; what a charset cannot hold is "?". Nothing else is
 encoded (the daemon sends and reads only ASCII elsewhere).
+
+Radio: AT+CFUN=0 or =4 takes the radio off (not registered until AT+CFUN=1);
+state shows "cfun" and "cfun_history" (every value set since power-on).
 
 Scenario files (--script) hold control commands, one per line, run at start.
 Dialing: ATD*99# (or ATD*99***<cid>#) answers CONNECT when the SIM is ready,
@@ -102,7 +115,12 @@ VENDORS = {
         "manufacturer": "huawei", "model": "E1750", "revision": "11.126.10.00.00",
         "imei": "235012412595195", "iccid": "89324102234690160476", "act": 2,
     },
+    "quectel": {
+        "manufacturer": "Quectel", "model": "EC25", "revision": "EC25EFAR06A06M4G",
+        "imei": "866758042112348", "iccid": "89324102234690160476", "act": 7,
+    },
 }
+LTE_VENDORS = ("generic", "quectel")
 
 CHARSETS = ("IRA", "GSM", "UCS2", "8859-1", "UTF-8")
 # 3GPP TS 23.038 default alphabet, code 0x00..0x7F (0x1B, the escape, as a space).
@@ -167,10 +185,12 @@ class Modem:
         self.info = VENDORS[vendor]
         self.state_path = state_path
         self.faults = {"force_echo": False, "eol": "crlf", "garbage": False, "silent": False,
-                       "delay_ms": 0, "cme": {}, "midurc": None, "dial": "ok"}
+                       "delay_ms": 0, "cme": {}, "answer": {}, "midurc": None, "dial": "ok"}
         self.cscs_boot = "IRA"
         self.cscs_supported = ["IRA", "GSM", "UCS2"]
         self.operator = "failberry sim"
+        self.lte = vendor in LTE_VENDORS
+        self.cell = {"rsrp": -105, "rsrq": -10, "sinr": 12, "band": 3}
         self.power_on()
 
     # ---------------------------------------------------------------- state
@@ -187,13 +207,15 @@ class Modem:
         self.csq = 17
         self.act = self.info["act"]
         self.contexts = {1: ("IP", "internet")}
+        self.cfun = 1
+        self.cfun_history = []
         self.zusimr_flood = self.vendor == "zte"
         self.data_mode = False
         self.data_bytes = 0
         self.dialed = None
         self.net_session = None  # the cid of the connected network-interface session
         self.urcs = []  # URCs to send after the current answer
-        self.faults.update({"silent": False, "midurc": None, "cme": {}})
+        self.faults.update({"silent": False, "midurc": None, "cme": {}, "answer": {}})
         self.faults.setdefault("net_connect", "ok")
         self.faults.setdefault("net_ip", "10.64.12.34/29,10.64.12.33")
         self.faults.setdefault("ccid", "ok")
@@ -210,7 +232,7 @@ class Modem:
         return "ready"
 
     def reg_stat(self):
-        if self.sim_state() != "ready":
+        if self.sim_state() != "ready" or self.cfun != 1:
             return 0
         return REG_STATES[self.reg]
 
@@ -219,9 +241,10 @@ class Modem:
                 "echo": self.echo, "cmee": self.cmee, "hung": self.hung, "cdrom": self.flash["cdrom"],
                 "pin_tries": self.flash["pin_tries"], "puk_tries": self.flash["puk_tries"],
                 "u2diag": self.flash["u2diag"], "setport": self.flash["setport"],
-                "creg_n": self.creg_n, "faults": {k: v for k, v in self.faults.items() if k != "cme"},
-                "cme": self.faults["cme"], "data_mode": self.data_mode, "data_bytes": self.data_bytes,
-                "dialed": self.dialed, "net_session": self.net_session, "cscs": self.cscs, "operator": self.operator,
+                "creg_n": self.creg_n, "faults": {k: v for k, v in self.faults.items() if k not in ("cme", "answer")},
+                "cme": self.faults["cme"], "answer": self.faults["answer"], "data_mode": self.data_mode, "data_bytes": self.data_bytes,
+                "dialed": self.dialed, "net_session": self.net_session, "cscs": self.cscs, "operator": self.operator, "lte": self.lte, "cell": self.cell,
+                "cfun": self.cfun, "cfun_history": self.cfun_history,
                 "contexts": {str(cid): [t, apn] for cid, (t, apn) in sorted(self.contexts.items())}}
 
     # ---------------------------------------------------------------- replies
@@ -255,7 +278,35 @@ class Modem:
 
     def registration_urcs(self):
         return [self.reg_line(name, False) for name in ("CREG", "CGREG", "CEREG")
-                if self.creg_n[name] > 0 and (name != "CEREG" or self.vendor == "generic")]
+                if self.creg_n[name] > 0 and (name != "CEREG" or self.lte)]
+
+    def lte_signal(self):
+        """The LTE cell's values while registered on LTE, else None."""
+        if not self.lte or self.act != 7 or self.reg_stat() not in (1, 5):
+            return None
+        return self.cell
+
+    def cesq(self):
+        cell = self.lte_signal()
+        if cell is None:
+            return "+CESQ: 99,99,255,255,255,255"
+        return "+CESQ: 99,99,255,255,%d,%d" % ((cell["rsrq"] + 20) * 2, cell["rsrp"] + 141)
+
+    def hcsq(self):
+        cell = self.lte_signal()
+        if cell is None:
+            return '^HCSQ: "NOSERVICE"'
+        rssi = -113 + 2 * self.csq
+        return '^HCSQ: "LTE",%d,%d,%d,%d' % (rssi + 121, cell["rsrp"] + 141, round((cell["sinr"] + 20.2) * 5),
+                                             (cell["rsrq"] + 20) * 2)
+
+    def qeng(self):
+        cell = self.lte_signal()
+        if cell is None:
+            return ['+QENG: "servingcell","SEARCH"']
+        rssi = -113 + 2 * self.csq
+        return ['+QENG: "servingcell","NOCONN","LTE","FDD",262,01,1A2D001,123,1300,%d,5,5,D5AB,%d,%d,%d,%d,30'
+                % (cell["band"], cell["rsrp"], cell["rsrq"], rssi, cell["sinr"])]
 
     def handle(self, command):
         """One command line (without \\r) -> (info lines, final) or None for no answer."""
@@ -266,6 +317,8 @@ class Modem:
         for prefix, code in self.faults["cme"].items():
             if upper.startswith(prefix.upper()):
                 return self.cme(code)
+        if upper in self.faults["answer"]:
+            return [self.faults["answer"][upper]], "OK"
         body = upper[2:]
         if body in ("", "Z", "&F"):
             if body:
@@ -286,16 +339,20 @@ class Modem:
         m = re.fullmatch(r"\+C(E|G)?REG=([0-3])", body)
         if m:
             name = "C%sREG" % (m.group(1) or "")
-            if name == "CEREG" and self.vendor != "generic":
+            if name == "CEREG" and not self.lte:
                 return [], "ERROR"  # 3G sticks have no EPS
             self.creg_n[name] = int(m.group(2))
             return [], "OK"
         m = re.fullmatch(r"\+C(E|G)?REG\?", body)
         if m:
             name = "C%sREG" % (m.group(1) or "")
-            if name == "CEREG" and self.vendor != "generic":
+            if name == "CEREG" and not self.lte:
                 return [], "ERROR"
             return [self.reg_line(name, True)], "OK"
+        if body == "+CESQ" and self.lte:
+            return [self.cesq()], "OK"
+        if body == '+QENG="SERVINGCELL"' and self.vendor == "quectel":
+            return self.qeng(), "OK"
         if body == "I":
             i = self.info
             return ["Manufacturer: " + i["manufacturer"], "Model: " + i["model"], "Revision: " + i["revision"],
@@ -354,9 +411,14 @@ class Modem:
                 return ['+COPS: 0,0,"%s",%d' % (encode_charset(self.operator, self.cscs), self.act)], "OK"
             return ["+COPS: 0"], "OK"
         if body == "+CFUN?":
-            return ["+CFUN: 1"], "OK"
+            return ["+CFUN: %d" % self.cfun], "OK"
         if body in ("+CFUN=1,1", "^RESET"):
             self.reboot_pending = True
+            return [], "OK"
+        m = re.fullmatch(r"\+CFUN=([0-9]+)", body)
+        if m:
+            self.cfun = 1 if m.group(1) == "1" else int(m.group(1))
+            self.cfun_history.append(self.cfun)
             return [], "OK"
         if body.startswith("+CFUN="):
             return [], "OK"
@@ -495,6 +557,8 @@ class Modem:
             if self.reg_stat() in (1, 5):
                 return ['^SYSINFOEX:2,3,0,1,,3,"WCDMA",41,"HSPA+"'], "OK"
             return ['^SYSINFOEX:0,0,0,1,,0,"",0,""'], "OK"
+        if body == "^HCSQ?" and self.lte:
+            return [self.hcsq()], "OK"
         if body == "^U2DIAG?":
             return ["^U2DIAG: %d" % self.flash["u2diag"]], "OK"
         m = re.fullmatch(r"\^U2DIAG=(\d+)", body)
@@ -789,6 +853,13 @@ class Simulator:
                 else:
                     m.faults["cme"][command] = int(code)
                 return "ok"
+            if cmd == "answer":
+                command, line = rest.split(" ", 1)
+                if line == "off":
+                    m.faults["answer"].pop(command.upper(), None)
+                else:
+                    m.faults["answer"][command.upper()] = line
+                return "ok"
             if cmd == "urc":
                 self.emit_urc(rest)
                 return "ok"
@@ -864,6 +935,10 @@ class Simulator:
                 self.emit_urc("^RSSI:%d" % m.csq)
         elif key == "act":
             m.act = int(value)
+        elif key == "lte":
+            m.lte = value == "1"
+        elif key in ("rsrp", "rsrq", "sinr", "band"):
+            m.cell[key] = int(value)
         elif key == "cscs":
             if value.upper() not in CHARSETS:
                 raise ValueError("cscs " + value)

@@ -207,13 +207,31 @@ TEST_CASE("+CREG/+CGREG/+CEREG table: query and URC forms, quoted and bare hex, 
       {"garbage before", "\x7e\x7e\r\n+CREG: 0,1", kS, true, D::cs, 0, R::home, kNone, kNone, kNone},
       {"stat 10", "+CEREG: 2,10", kS, true, D::eps, 2, R::roaming_csfb_not_preferred, kNone, kNone, kNone},
       {"emergency only", "+CREG: 0,8", kS, true, D::cs, 0, R::emergency_only, kNone, kNone, kNone},
+      // <stat> 11 (27.007: attached for RLOS) and later values: the line still counts.
+      // ModemManager's vectors (src/tests/test-modem-helpers.c), verbatim.
+      {"MM CREG=1 multidigit stat", "\r\n+CREG: 11\r\n", kU, true, D::cs, kNone, R::attached_rlos, kNone, kNone, kNone},
+      {"MM CREG=2 multidigit stat", "\r\n+CREG: 11,\"33FE\",\"a3fb477\"\r\n", kU, true, D::cs, kNone, R::attached_rlos,
+       0x33fe, 0xa3fb477, kNone},
+      {"MM CEREG=2 multidigit stat with RAC", "\r\n+CEREG: 11, 78FE, 20 ,14419E ,7\r\n", kU, true, D::eps, kNone,
+       R::attached_rlos, 0x78fe, 0x14419e, 7},
+      {"stat 11 answered", "+CREG: 0,11", kS, true, D::cs, 0, R::attached_rlos, kNone, kNone, kNone},
+      {"stat 11 in the query shape", "+CEREG: 2,11,\"78FE\",\"0014419E\",7", kS, true, D::eps, 2, R::attached_rlos,
+       0x78fe, 0x14419e, 7},
+      {"a later stat is unknown", "+CEREG: 2,12,\"78FE\",\"0014419E\",7", kS, true, D::eps, 2, R::unknown, 0x78fe,
+       0x14419e, 7},
+      {"a later stat in a URC", "+CGREG: 99,\"0426\",\"F00F\",2", kU, true, D::ps, kNone, R::unknown, 0x0426, 0xf00f,
+       2},
+      // +C5GREG (27.007 §10.1.73): the 5GS domain, read like the others
+      {"C5GREG denied", "+C5GREG: 1,3", kS, true, D::nr, 1, R::denied, kNone, kNone, kNone},
+      {"C5GREG with NSSAI", "+C5GREG: 2,1,\"00A1B2\",\"0123ABCD\",11,0,\"\"", kS, true, D::nr, 2, R::home, 0xa1b2,
+       0x0123abcd, 11},
+      {"C5GREG URC", "+C5GREG: 5,\"00A1B2\",\"0123ABCD\",11", kU, true, D::nr, kNone, R::roaming, 0xa1b2, 0x0123abcd,
+       11},
       // garbage and missing fields
       {"empty", "", kS, false, D::cs, kNone, R::unknown, kNone, kNone, kNone},
       {"no value", "+CREG: ", kS, false, D::cs, kNone, R::unknown, kNone, kNone, kNone},
-      {"stat 11", "+CREG: 0,11", kS, false, D::cs, kNone, R::unknown, kNone, kNone, kNone},
       {"stat letters", "+CREG: 0,x", kS, false, D::cs, kNone, R::unknown, kNone, kNone, kNone},
       {"mode 9", "+CREG: 9,1", kS, false, D::cs, kNone, R::unknown, kNone, kNone, kNone},
-      {"C5GREG is not ours", "+C5GREG: 1,3", kS, false, D::cs, kNone, R::unknown, kNone, kNone, kNone},
       {"only OK", "OK", kU, false, D::cs, kNone, R::unknown, kNone, kNone, kNone},
       {"URC of letters", "+CGREG: home", kU, false, D::ps, kNone, R::unknown, kNone, kNone, kNone},
       {"negative stat", "+CEREG: -1", kU, false, D::eps, kNone, R::unknown, kNone, kNone, kNone},
@@ -248,6 +266,8 @@ TEST_CASE("registration helpers: registered, roaming, names") {
   CHECK(roaming(RegState::roaming_sms_only));
   CHECK_FALSE(roaming(RegState::home));
   CHECK(to_string(RegState::denied) == "denied");
+  CHECK(to_string(RegState::attached_rlos) == "attached-rlos");
+  CHECK_FALSE(registered(RegState::attached_rlos));  // RLOS is not the operator's network
   CHECK(access_tech_from_act(7) == AccessTech::lte);
   CHECK(access_tech_from_act(2) == AccessTech::umts);
   CHECK(access_tech_from_act(6) == AccessTech::hspa);

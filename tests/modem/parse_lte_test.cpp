@@ -1,5 +1,5 @@
 // Table tests of the LTE-era parsers with verbatim transcripts: signal
-// (+CESQ, Huawei ^HCSQ), the network's technology from +COPS? <AcT>, and the
+// (+CESQ, Huawei ^HCSQ, Quectel +QENG="servingcell"), the network's technology from +COPS? <AcT>, and the
 // state and address of a network-interface session (Huawei ^NDISSTAT /
 // ^NDISSTATQRY and ^DHCP, 27.007 +CGACT? and +CGCONTRDP). Rows marked "MM"
 // are ModemManager's test vectors, verbatim (file named in the comment
@@ -189,6 +189,124 @@ TEST_CASE("+COPS? <AcT> gives the network's technology") {
   auto ex = huawei::parse_sysinfoex("^SYSINFOEX:2,3,0,1,,6,\"LTE\",101,\"LTE\"");
   REQUIRE(ex);
   CHECK(ex->tech() == AccessTech::lte);
+}
+
+TEST_CASE("Quectel +QENG=\"servingcell\" table: band, RSRP, RSRQ, SINR as printed; '-' and out-of-range unknown") {
+  namespace quectel = fb::modem::quectel;
+  struct Row {
+    const char* who;
+    const char* text;
+    bool ok;
+    AccessTech tech;
+    std::optional<int> band;
+    std::optional<int> rsrp_dbm;
+    std::optional<double> rsrq_db;
+    std::optional<int> rssi_dbm;
+    std::optional<double> sinr_db;
+  };
+  const std::vector<Row> rows = {
+      // shared/reference/LTE-MODEMS.md §5: an EP06-A capture (third-party), verbatim
+      {"EP06-A",
+       "+QENG: \"servingcell\",\"NOCONN\",\"LTE\",\"FDD\",310,260,1452808,315,5035,12,2,2,3AFD,-104,-11,-78,12,20",
+       true, AccessTech::lte, 12, -104, -11.0, -78, 12.0},
+      // an EG25-G's answer quoted in a third-party project's source (openqti, cell.h), its comment's
+      // line break after the tag taken out
+      {"EG25-G",
+       "+QENG: "
+       "\"servingcell\",\"NOCONN\",\"LTE\",\"FDD\",214,01,7676A09,188,6300,20,3,3,603,-104,-9,-78,11,23\r\n\r\nOK",
+       true, AccessTech::lte, 20, -104, -9.0, -78, 11.0},
+      {"connected",
+       "+QENG: \"servingcell\",\"CONNECT\",\"LTE\",\"TDD\",460,00,5A3C1,77,38950,40,5,5,1F2,-88,-7,-60,25,45", true,
+       AccessTech::lte, 40, -88, -7.0, -60, 25.0},
+      {"EN-DC: LTE on its own line",
+       "+QENG: \"servingcell\",\"NOCONN\"\r\n+QENG: \"LTE\",\"FDD\",262,01,2B6B01A,52,1300,3,5,5,D5AB,-97,-12,-65,8,"
+       "-,-32768,30\r\n+QENG:\"NR5G-NSA\",262,01,629,-92,22,-11,627264,78,12,1",
+       true, AccessTech::lte, 3, -97, -12.0, -65, 8.0},
+      {"not available fields", "+QENG: \"servingcell\",\"LIMSRV\",\"LTE\",\"FDD\",262,01,-,-,1300,3,5,5,-,-,-,-,-,-",
+       true, AccessTech::lte, 3, kNone, kNone, kNone, kNone},
+      {"values beyond their range",
+       "+QENG: \"servingcell\",\"NOCONN\",\"LTE\",\"FDD\",262,01,1,1,1,0,5,5,1,-30,-40,-5,150,1", true, AccessTech::lte,
+       kNone, kNone, kNone, kNone, kNone},
+      {"searching", "+QENG: \"servingcell\",\"SEARCH\"", true, AccessTech::unknown, kNone, kNone, kNone, kNone, kNone},
+      {"WCDMA", "+QENG: \"servingcell\",\"NOCONN\",\"WCDMA\",262,02,3E9,A3D5B,10588,277,11,-85,-6,-,-,-,-,-", true,
+       AccessTech::umts, kNone, kNone, kNone, kNone, kNone},
+      {"5G SA",
+       "+QENG: \"servingcell\",\"NOCONN\",\"NR5G-SA\",\"TDD\",262,01,12345678,99,1A2B3C,630000,78,12,-90,-11,15", true,
+       AccessTech::nr5g, kNone, kNone, kNone, kNone, kNone},
+      {"empty", "", false, AccessTech::unknown, kNone, kNone, kNone, kNone, kNone},
+      {"OK only", "OK", false, AccessTech::unknown, kNone, kNone, kNone, kNone, kNone},
+      {"neighbour cells only", "+QENG: \"neighbourcell intra\",\"LTE\",6300,188,-12,-105,-75,-20,23,4,12,10,62", false,
+       AccessTech::unknown, kNone, kNone, kNone, kNone, kNone},
+      {"short LTE group", "+QENG: \"servingcell\",\"NOCONN\",\"LTE\",\"FDD\",262,01,1A2D001,123,1300,3", false,
+       AccessTech::unknown, kNone, kNone, kNone, kNone, kNone},
+      {"letters for RSRP", "+QENG: \"servingcell\",\"NOCONN\",\"LTE\",\"FDD\",262,01,1,1,1,3,5,5,1,-1x4,-9,-78,11,23",
+       false, AccessTech::unknown, kNone, kNone, kNone, kNone, kNone},
+      {"a lone minus sign is not a number",
+       "+QENG: \"servingcell\",\"NOCONN\",\"LTE\",\"FDD\",262,01,1,1,1,3,5,5,1,--,-9,-78,11,23", false,
+       AccessTech::unknown, kNone, kNone, kNone, kNone, kNone},
+  };
+  for (const auto& row : rows)
+    for (const auto& text : line_end_variants(row.text)) {
+      CAPTURE(row.who);
+      CAPTURE(text);
+      auto r = quectel::parse_qeng_servingcell(text);
+      REQUIRE(r.ok() == row.ok);
+      if (!row.ok) {
+        CHECK(r.code() == Code::at_bad_response);
+        continue;
+      }
+      CHECK(r->tech == row.tech);
+      CHECK(r->band == row.band);
+      CHECK(r->rsrp_dbm == row.rsrp_dbm);
+      CHECK(r->rsrq_db == row.rsrq_db);
+      CHECK(r->rssi_dbm == row.rssi_dbm);
+      CHECK(r->sinr_db == row.sinr_db);
+    }
+}
+
+TEST_CASE("LTE bars from RSRP: Android's default thresholds -128/-118/-108/-98 dBm") {
+  struct Row {
+    int rsrp_dbm;
+    int bars;
+  };
+  for (auto row : {Row{-141, 0}, Row{-129, 0}, Row{-128, 1}, Row{-119, 1}, Row{-118, 2}, Row{-109, 2}, Row{-108, 3},
+                   Row{-99, 3}, Row{-98, 4}, Row{-44, 4}}) {
+    CAPTURE(row.rsrp_dbm);
+    CHECK(bars_from_rsrp(row.rsrp_dbm) == row.bars);
+  }
+}
+
+TEST_CASE("signal reports merge: what a later query knows wins, what it does not know stays") {
+  auto csq = parse_csq("+CSQ: 17,99");
+  auto cesq = parse_cesq("+CESQ: 99,99,255,255,20,36");
+  auto hcsq = huawei::parse_hcsq("^HCSQ: \"LTE\",42,37,161,22");
+  REQUIRE(csq);
+  REQUIRE(cesq);
+  REQUIRE(hcsq);
+  SignalReport s = *csq;
+  merge(s, *cesq);
+  CHECK(s.tech == AccessTech::lte);
+  CHECK(s.rssi_dbm == -79);  // +CESQ on LTE has no RSSI: +CSQ's stays
+  CHECK(s.bars == 3);
+  CHECK(s.rsrp_dbm == -105);
+  CHECK(s.rsrq_db == -10.0);
+  CHECK_FALSE(s.sinr_db);
+  merge(s, *hcsq);
+  CHECK(s.rsrp_dbm == -104);
+  CHECK(s.rsrq_db == -9.0);
+  REQUIRE(s.sinr_db);
+  CHECK(*s.sinr_db == doctest::Approx(12.0));
+  merge(s, SignalReport{});  // a report that knows nothing changes nothing
+  CHECK(s.rsrp_dbm == -104);
+  CHECK(s.tech == AccessTech::lte);
+}
+
+TEST_CASE("the radio access technology of each access tech") {
+  CHECK(rat_name(AccessTech::edge) == "gsm");
+  CHECK(rat_name(AccessTech::hspa_plus) == "umts");
+  CHECK(rat_name(access_tech_from_act(7)) == "lte");
+  CHECK(rat_name(access_tech_from_act(12)) == "5g");
+  CHECK(rat_name(AccessTech::unknown).empty());
 }
 
 TEST_CASE("Huawei ^NDISSTAT URC and ^NDISSTATQRY? table: per-family state, all three forms") {

@@ -121,19 +121,22 @@ TEST_CASE("found, probed, SIM ready, registered; the CONNECTed line goes to the 
   REQUIRE_MESSAGE(rig.logged("searching --polled(home)--> dialing"), rig.text());
   REQUIRE_MESSAGE(rig.logged("--link_down(DRY_RUN)"), rig.text());
 
-  fb::health::ModemStatus m = rig.service->modem_status();
+  fb::health::ModemReport report = rig.service->modem_status();
+  const fb::ModemStatus& m = report.status;
   CHECK(m.device == rig.pty);
-  CHECK(m.manufacturer == "ZTE INCORPORATED");
-  CHECK(m.model == "MF190");
-  CHECK(m.iccid == "894420*********2499");  // masked
+  CHECK(m.identity.manufacturer == "ZTE INCORPORATED");
+  CHECK(m.identity.model == "MF190");
+  CHECK(m.identity.iccid == "894420*********2499");  // masked
   CHECK(m.sim == "ready");
   CHECK(m.registration == "home");
   CHECK(m.network == "failberry sim");
   CHECK(m.signal_dbm == -79);  // modemsim's CSQ 17
-  CHECK(m.cdrom == "off");     // the ZTE stick boots with it on: switched off
+  CHECK(m.rat == "umts");      // a 3G stick: +COPS <AcT> 2, +CESQ refused
+  CHECK_FALSE(m.rsrp_dbm);
+  CHECK(m.cdrom == "off");  // the ZTE stick boots with it on: switched off
   CHECK(m.state == "stopped");
-  CHECK(m.error == "DRY_RUN");
-  CHECK(m.ppp_interface.empty());
+  CHECK(m.code == "DRY_RUN");
+  CHECK(report.ppp_interface.empty());
 
   auto sim = nlohmann::json::parse(rig.sim.ok("state"));
   CHECK(sim["dialed"] == "*99#");  // the dial really went out, on the pty
@@ -180,7 +183,7 @@ TEST_CASE("the modem stops answering: the ladder climbs to the reboot through th
   // The reboot was put on record first (what keeps the daily limit across a real one).
   auto record = nlohmann::json::parse(fb::test::read_file(rig.dir / "state/reboots.json"));
   CHECK(record["reboots"].size() == 1);
-  CHECK(rig.service->modem_status().error == "AT_TIMEOUT");
+  CHECK(rig.service->modem_status().status.code == "AT_TIMEOUT");
   CHECK_FALSE(systemctl.called());
 }
 
@@ -211,7 +214,7 @@ TEST_CASE("a silent stick, an hour of virtual time: every rung after its backoff
   CHECK(exhausted <= 7);
   CHECK(rig.said("BUG") == 0);               // no undefined transition in the machine or the ladder
   CHECK(rig.virtual_timers.pending() <= 4);  // timers are replaced, never piled up
-  CHECK(rig.service->modem_status().state == "recovering");
+  CHECK(rig.service->modem_status().status.state == "recovering");
 }
 
 TEST_CASE("a wrong PIN stops the supervisor: two days later nothing was retried, reset or cycled") {
@@ -226,6 +229,6 @@ TEST_CASE("a wrong PIN stops the supervisor: two days later nothing was retried,
   CHECK(r.stopped_by == "SIM_PIN_WRONG");
   for (const auto& [rung, n] : r.attempts) CHECK_MESSAGE(n == 0, rung);
   CHECK(rig.said("--recover(") == 0);
-  CHECK(rig.service->modem_status().state == "stopped");
+  CHECK(rig.service->modem_status().status.state == "stopped");
   CHECK(nlohmann::json::parse(rig.sim.ok("state"))["pin_tries"] == 2);  // exactly one wrong try
 }

@@ -415,6 +415,155 @@ TEST_CASE("registration denied: REG_DENIED, polled every 30 s; cleared once regi
   CHECK(h.machine.status().registration == "roaming");
 }
 
+TEST_CASE("an LTE poll: rat from +COPS <AcT>, RSRP/RSRQ/SINR/band in the status, bars from RSRP") {
+  Harness h;
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::ready));
+  auto f = radio(fb::at::RegState::home);  // +CSQ 17: 3 bars from RSSI
+  fb::at::Registration eps;
+  eps.domain = fb::at::RegDomain::eps;
+  eps.state = fb::at::RegState::home;
+  f.eps = eps;
+  f.network->act = 7u;
+  f.signal->tech = fb::at::AccessTech::lte;
+  f.signal->rsrp_dbm = -97;
+  f.signal->rsrq_db = -8.5;
+  f.signal->sinr_db = 13.4;
+  f.signal->band = 20;
+  h.feed(ev::Polled{std::nullopt, f});
+  const auto& st = h.machine.status();
+  CHECK(st.registration == "home");
+  CHECK(st.access_tech == "lte");
+  CHECK(st.rat == "lte");
+  CHECK(st.rsrp_dbm == -97);
+  CHECK(st.rsrq_db == -8.5);
+  CHECK(st.sinr_db == 13.4);
+  CHECK(st.band == 20);
+  CHECK(st.signal_dbm == -79);
+  CHECK(st.signal_bars == 4);  // -97 dBm RSRP is at least -98: 4 bars, though the RSSI alone says 3
+
+  // On 3G the bars stay +CSQ's, and no LTE value lingers.
+  auto g = radio(fb::at::RegState::home, 9);
+  h.time.advance(30s);
+  h.feed(ev::Polled{std::nullopt, g});
+  CHECK(h.machine.status().rat == "umts");
+  CHECK(h.machine.status().signal_bars == 1);
+  CHECK_FALSE(h.machine.status().rsrp_dbm);
+  CHECK_FALSE(h.machine.status().band);
+}
+
+// A 3G-only stick where 3G is switched off: +CREG/+CGREG searching, no +CEREG at all.
+fb::core::RadioFacts no_lte_in_reach() {
+  fb::core::RadioFacts f = radio(fb::at::RegState::searching);
+  fb::at::Registration cs;
+  cs.domain = fb::at::RegDomain::cs;
+  cs.state = fb::at::RegState::idle;
+  f.cs = cs;
+  return f;
+}
+
+TEST_CASE("no service on any technology for 3 min: NO_SERVICE_ON_ANY_RAT in words, never the ladder") {
+  Harness h;
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::ready));  // -> searching, first poll out
+  h.on_action = [&](const fb::core::ModemAction& a) {
+    if (std::holds_alternative<act::Poll>(a)) h.feed(ev::Polled{std::nullopt, no_lte_in_reach()});
+  };
+  h.feed(ev::Polled{std::nullopt, no_lte_in_reach()});
+  CHECK(h.machine.state() == State::searching);
+  CHECK(h.machine.status().code.empty());
+  h.time.advance(2min + 55s);  // polled every 5 s until then: still only searching
+  CHECK(h.machine.status().code.empty());
+  CHECK(h.machine.status().registration == "searching");
+  h.time.advance(5s);
+  CHECK(h.machine.state() == State::searching);
+  CHECK(h.machine.status().code == "NO_SERVICE_ON_ANY_RAT");
+  const std::string& why = h.machine.status().detail;
+  CHECK(why.find("no network on any technology the stick supports after 3 min of searching") != std::string::npos);
+  CHECK(why.find("GSM/UMTS (+CREG) not registered, not searching, GPRS/UMTS data (+CGREG) searching") !=
+        std::string::npos);
+  CHECK(why.find("the stick has no LTE (it does not answer +CEREG): a 3G-only stick finds no network where 3G has "
+                 "been switched off") != std::string::npos);
+  CHECK(why.find("no reset, power cycle or reboot can change this") != std::string::npos);
+  CHECK(h.log_has("NO_SERVICE_ON_ANY_RAT: no network on any technology"));
+
+  // From now on looked at every 30 s, for as long as it takes, and never a step up the ladder.
+  auto polls = h.count("Poll");
+  h.time.advance(1h);
+  CHECK(h.count("Poll") == polls + 120);
+  CHECK(h.failures.empty());
+  CHECK(h.stops.empty());
+  CHECK(h.count("ResetModem") == 0);
+  CHECK(h.count("PowerCycle") == 0);
+  CHECK(h.count("Dial") == 0);
+  CHECK(h.machine.undefined_transitions() == 0);
+
+  // The network comes (back): registered, the code cleared.
+  h.on_action = nullptr;
+  h.time.advance(30s);
+  h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+  CHECK(h.machine.state() == State::registered);
+  CHECK(h.machine.status().code.empty());
+}
+
+TEST_CASE("an LTE stick that finds no LTE either: NO_SERVICE_ON_ANY_RAT names each technology's state") {
+  Harness h;
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::ready));
+  auto f = no_lte_in_reach();
+  fb::at::Registration eps;
+  eps.domain = fb::at::RegDomain::eps;
+  eps.state = fb::at::RegState::searching;
+  f.eps = eps;
+  h.on_action = [&](const fb::core::ModemAction& a) {
+    if (std::holds_alternative<act::Poll>(a)) h.feed(ev::Polled{std::nullopt, f});
+  };
+  h.feed(ev::Polled{std::nullopt, f});
+  h.time.advance(3min);
+  CHECK(h.machine.status().code == "NO_SERVICE_ON_ANY_RAT");
+  CHECK(h.machine.status().detail.find("LTE (+CEREG) searching; no coverage for it here, or the SIM is not allowed "
+                                       "on it") != std::string::npos);
+  CHECK(h.failures.empty());
+}
+
+TEST_CASE("searching time counts from the last time the machine entered searching") {
+  Harness h;
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::ready));
+  fb::core::RadioFacts facts = radio(fb::at::RegState::home);
+  h.on_action = [&](const fb::core::ModemAction& a) {
+    if (std::holds_alternative<act::Poll>(a)) h.feed(ev::Polled{std::nullopt, facts});
+  };
+  h.feed(ev::Polled{std::nullopt, facts});  // registered at once
+  CHECK(h.machine.state() == State::registered);
+  h.time.advance(10min);  // registered for a while
+  facts = no_lte_in_reach();
+  h.time.advance(30s);  // the next poll finds registration lost
+  CHECK(h.machine.state() == State::searching);
+  h.time.advance(2min + 50s);
+  CHECK(h.machine.status().code.empty());  // not 3 min of searching yet
+  h.time.advance(10s);
+  CHECK(h.machine.status().code == "NO_SERVICE_ON_ANY_RAT");
+}
+
+TEST_CASE("registration denied for an hour: REG_DENIED in words, never a step up the ladder") {
+  Harness h;
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::ready));
+  h.on_action = [&](const fb::core::ModemAction& a) {
+    if (std::holds_alternative<act::Poll>(a)) h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::denied)});
+  };
+  h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::denied)});
+  h.time.advance(1h);
+  CHECK(h.machine.state() == State::searching);
+  CHECK(h.machine.status().code == "REG_DENIED");
+  CHECK(h.machine.status().detail.find("the network denied registration") != std::string::npos);
+  CHECK(h.failures.empty());
+  CHECK(h.stops.empty());
+  CHECK(h.count("ResetModem") == 0);
+  CHECK(h.count("PowerCycle") == 0);
+}
+
 TEST_CASE("a registration URC while searching triggers a poll at once") {
   Harness h;
   h.to_sim();

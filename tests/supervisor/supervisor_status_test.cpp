@@ -15,20 +15,20 @@ TEST_CASE("modem status: the configured device until there is a tty; the ICCID m
   s.code = "NO_MODEM";
   s.detail = "not found";
   auto h = fb::core::modem_health(s, "usb:19d2:0117");
-  CHECK(h.state == "absent");
-  CHECK(h.device == "usb:19d2:0117");
-  CHECK(h.error == "NO_MODEM");
-  CHECK(h.error_detail == "not found");
+  CHECK(h.status.state == "absent");
+  CHECK(h.status.device == "usb:19d2:0117");
+  CHECK(h.status.code == "NO_MODEM");
+  CHECK(h.status.detail == "not found");
 
   s.device = "/dev/ttyUSB2";
   s.identity.iccid = "89324102234690160476";
   s.signal_dbm = -79;
   s.gone = 2;
   h = fb::core::modem_health(s, "usb:19d2:0117");
-  CHECK(h.device == "/dev/ttyUSB2");
-  CHECK(h.iccid == "893241**********0476");
-  CHECK(h.signal_dbm == -79);
-  CHECK(h.gone == 2);
+  CHECK(h.status.device == "/dev/ttyUSB2");
+  CHECK(h.status.identity.iccid == "893241**********0476");
+  CHECK(h.status.signal_dbm == -79);
+  CHECK(h.status.gone == 2);
   CHECK(h.at_probe.empty());  // the adapter's to fill
 }
 

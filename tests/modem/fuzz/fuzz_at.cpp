@@ -39,6 +39,8 @@ void parse_all(std::string_view text) {
   (void)parse_cgdcont(text);
   if (auto s = parse_cesq(text)) check(!s->rsrp_dbm || (*s->rsrp_dbm >= -141 && *s->rsrp_dbm <= -44));
   if (auto s = huawei::parse_hcsq(text)) check(!s->rsrq_db || (*s->rsrq_db >= -20.0 && *s->rsrq_db <= -3.0));
+  if (auto s = fb::modem::quectel::parse_qeng_servingcell(text))
+    check((!s->rsrp_dbm || (*s->rsrp_dbm >= -141 && *s->rsrp_dbm <= -44)) && (!s->band || *s->band >= 1));
   if (auto st = huawei::parse_ndisstat(text)) check(st->ipv4 || st->ipv6);
   if (auto d = huawei::parse_dhcp(text)) check(!d->ip.prefix_length || *d->ip.prefix_length <= 32);
   if (auto c = parse_cgcontrdp(text))

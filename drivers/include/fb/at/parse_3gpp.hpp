@@ -33,6 +33,10 @@ std::string_view to_string(AccessTech tech);
 AccessTech access_tech_from_act(std::uint32_t act);
 // Names in +ZPAS, ^SYSINFOEX, +COPS=? lists: "GPRS/EDGE", "HSPA+", "WCDMA", "LTE"…
 AccessTech access_tech_from_name(std::string_view name);
+// The radio access technology a tech belongs to, as /status names it: "gsm"
+// (GSM, GPRS, EDGE), "umts" (UMTS and the HSPA family), "lte", "5g"; "" for
+// unknown.
+std::string_view rat_name(AccessTech tech);
 
 // ---- signal: +CSQ, +CESQ (and Huawei ^RSSI, ^HCSQ in parse_vendor.hpp) ----
 // One report whatever command measured it. Every value is optional: a value
@@ -47,11 +51,20 @@ struct SignalReport {
   std::optional<int> rsrp_dbm;            // LTE reference signal received power, -141..-44 dBm
   std::optional<double> rsrq_db;          // LTE reference signal received quality, -20..-3 dB
   std::optional<double> sinr_db;          // LTE signal to interference plus noise, dB
+  std::optional<int> band;                // E-UTRA operating band (3 = 1800 MHz, 20 = 800 MHz…), when told
   bool operator==(const SignalReport&) const = default;
 };
+// What `more` knows replaces what `into` had; what it does not know stays
+// (+CSQ's RSSI, then +CESQ's RSRP/RSRQ, then the vendor's query on top).
+void merge(SignalReport& into, const SignalReport& more);
 // rssi <2: 0 bars (≤ -111 dBm), 2-9: 1 (marginal), 10-14: 2 (ok), 15-19: 3
 // (good), ≥20: 4 (excellent) — the ranges modem vendors print in manuals.
 int bars_from_rssi(int rssi);
+// LTE bars from RSRP, with Android's default thresholds
+// (CarrierConfigManager KEY_LTE_RSRP_THRESHOLDS_INT_ARRAY = -128, -118,
+// -108, -98 dBm; AOSP frameworks/base): below -128 dBm 0 bars, from -128 1,
+// from -118 2, from -108 3, from -98 dBm 4.
+int bars_from_rsrp(int rsrp_dbm);
 // +CSQ: <rssi>,<ber>: -113 + 2*rssi dBm, 99 unknown; other values are errors.
 Result<SignalReport> parse_csq(std::string_view text);
 // Huawei "^RSSI:17" URC (same 0..31/99 scale).
@@ -65,8 +78,8 @@ Result<SignalReport> parse_huawei_rssi(std::string_view text);
 // ignored.
 Result<SignalReport> parse_cesq(std::string_view text);
 
-// ---- +CREG / +CGREG / +CEREG ----
-enum class RegDomain : std::uint8_t { cs, ps, eps };  // CREG, CGREG, CEREG
+// ---- +CREG / +CGREG / +CEREG / +C5GREG ----
+enum class RegDomain : std::uint8_t { cs, ps, eps, nr };  // CREG, CGREG, CEREG, C5GREG
 enum class RegState : std::uint8_t {
   idle = 0,  // not registered, not searching
   home = 1,
@@ -79,6 +92,7 @@ enum class RegState : std::uint8_t {
   emergency_only = 8,
   home_csfb_not_preferred = 9,
   roaming_csfb_not_preferred = 10,
+  attached_rlos = 11,  // attached for access to RLOS (restricted local operator services) only
 };
 std::string_view to_string(RegState state);
 bool registered(RegState state);  // home or roaming, in any variant
@@ -97,6 +111,8 @@ struct Registration {
 // Solicited is the answer to AT+CxREG? ("<n>,<stat>[,<lac>,<ci>[,<act>]]");
 // unsolicited is the URC ("<stat>[,<lac>,<ci>[,<act>]]"). Field counts alone
 // are ambiguous, so the caller says which one it has.
+// A <stat> beyond the ones 27.007 names today (0..11) is RegState::unknown,
+// not an error: the location and <AcT> are still read.
 enum class Solicited : bool { no = false, yes = true };
 Result<Registration> parse_registration(std::string_view text, Solicited solicited);
 

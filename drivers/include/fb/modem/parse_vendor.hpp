@@ -1,6 +1,7 @@
 // Parsers for the vendor commands failberry relies on: Huawei ^SYSINFO,
 // ^SYSINFOEX, ^U2DIAG?, ^SETPORT?, ^HCSQ, ^NDISSTATQRY? and the ^NDISSTAT
-// URC, ^DHCP?, ^MODE/^DSFLOWRPT URCs; ZTE +ZPAS?, +ZCDRUN.
+// URC, ^DHCP?, ^MODE/^DSFLOWRPT URCs; ZTE +ZPAS?, +ZCDRUN; Quectel
+// +QENG="servingcell".
 //
 // Contract: as fb/at/parse_3gpp.hpp — pure `text -> Result<value>`, any line
 // endings, other lines ignored, Code::at_bad_response with the text for
@@ -174,4 +175,21 @@ struct Zcdrun {
 Result<Zcdrun> parse_zcdrun(std::string_view text);
 
 }  // namespace zte
+
+namespace quectel {
+
+// AT+QENG="servingcell" (EC25, EG25-G, EP06; RM500Q): the serving cell. LTE:
+//   +QENG: "servingcell",<state>,"LTE",<FDD|TDD>,<MCC>,<MNC>,<cellID>,<PCID>,
+//   <EARFCN>,<band>,<UL_bw>,<DL_bw>,<TAC>,<RSRP>,<RSRQ>,<RSSI>,<SINR>,<srxlev>
+// with RSRP and RSSI in dBm, RSRQ and SINR in dB, as printed (<state> is
+// SEARCH, LIMSRV, NOCONN or CONNECT). An EN-DC module prints the state alone
+// on the servingcell line and the LTE group on its own '+QENG: "LTE",…' line
+// (NR after it). "WCDMA", "GSM", "NR5G-SA": the technology only. A state
+// without a group (SEARCH): a report with nothing known. "-" (not available)
+// and a value outside its range (RSRP -141..-44, RSRQ -20..-3, RSSI
+// -125..-20, SINR -20..30, band 1..255) are nullopt. No servingcell line, a
+// short LTE group or a field that is not a number: an error.
+Result<at::SignalReport> parse_qeng_servingcell(std::string_view text);
+
+}  // namespace quectel
 }  // namespace fb::modem

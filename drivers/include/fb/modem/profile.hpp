@@ -82,6 +82,20 @@ struct NetCommands {
   std::string_view status_urc = {};  // prefix of the URC that reports the session's state ("^NDISSTAT:"), "" none
 };
 
+// The vendor's own signal query, polled after +CSQ and +CESQ (its values
+// win), and which parser reads its answer.
+enum class SignalForm : std::uint8_t {
+  none,
+  huawei_hcsq,
+  quectel_qeng
+};  // huawei::parse_hcsq, quectel::parse_qeng_servingcell
+std::string_view to_string(SignalForm form);
+struct SignalQuery {
+  std::string_view command = {};  // AT^HCSQ?; "" none
+  SignalForm form = SignalForm::none;
+  std::string_view prefix = {};  // the answer's information-line prefix ("^HCSQ:")
+};
+
 // Where the AT and PPP ports are. ZTE numbers its interfaces per product
 // (ModemManager's 77-mm-zte-port-types.rules: the PPP "primary" and the AT
 // "secondary"); Huawei marks them in bInterfaceProtocol (0x01 modem, 0x02
@@ -147,6 +161,7 @@ struct Profile {
   std::string_view pin_retries = {};       // the vendor's own "PIN attempts left" query, before AT+CPINR
   DataPathChoice paths = {{DataPath::ppp}, DataPath::ppp};  // for a stick of the vendor without its own row
   NetCommands net = {};                                     // for DataPath::net
+  SignalQuery signal = {};                                  // beyond +CSQ/+CESQ
 };
 
 const Profile& profile(Vendor vendor);

@@ -4,8 +4,10 @@
 // Contract: building a table is pure (profile + USB id in, rows out); the
 // rows run with fb::at::run_steps on the daemon's io_context. Processors
 // record what the modem says (a missing SIM, a denied registration are
-// values in the snapshot, not errors); they stop a table only when an answer
-// cannot be understood or a required command fails. Deciding what to run
+// values in the snapshot, not errors); they stop a table only when a required
+// row fails or its answer cannot be understood. An optional row that fails
+// (an ERROR, an answer it cannot read) leaves its part of the snapshot empty
+// and the next rows run. Deciding what to run
 // next, and what to do about a locked SIM, is the supervisor's job.
 #pragma once
 
@@ -35,6 +37,7 @@ struct ModemSnapshot {
   std::optional<at::Registration> cs;
   std::optional<at::Registration> ps;
   std::optional<at::Registration> eps;
+  std::optional<at::Registration> nr;  // +C5GREG, where the stick answers it
   std::optional<at::Operator> network;
   // The stick's AT+CSCS character set, as init_steps() left it; network's
   // name is decoded from it (identity strings are information text, not
@@ -44,6 +47,7 @@ struct ModemSnapshot {
   std::vector<at::Charset> charsets;  // what AT+CSCS=? offered
   CdromState cdrom = CdromState::unknown;
   std::optional<huawei::SetPort> setport;  // kept to build the ^SETPORT disable command
+  bool lte = false;                        // AT+CEREG=2 was accepted: the stick has LTE
 
   // Registered (home or roaming) in any domain; denied when every domain
   // that answered says denied.
@@ -75,12 +79,35 @@ Steps iccid_steps(const Profile& profile);
 Steps pin_retries_steps(const Profile& profile);
 // +CPIN?; a CME error is recorded in sim_error, not a stop.
 Steps sim_steps();
-// +CSQ.
-Steps signal_steps();
-// +CREG?, +CGREG?, +CEREG?, +COPS? (the name decoded from `charset`).
+// +CSQ (required), then +CESQ and the profile's own signal query (optional;
+// LTE sticks answer them, 3G ones say ERROR), merged into one `signal`.
+Steps signal_steps(const Profile& profile);
+// +CREG? (required), +CGREG?, +CEREG?, +C5GREG?, +COPS? (the name decoded
+// from `charset`).
 Steps registration_steps();
 // The profile's CD-ROM query (empty for CdromControl::none).
 Steps cdrom_query_steps(CdromControl control);
+
+// ---- LTE's initial attach context ----
+// An LTE stick attaches with context 1 when it registers: its APN and PDP
+// type must be the plan's before registration, or the network may attach it
+// with one the carrier refuses. As ModemManager does: read AT+CGDCONT?, and
+// only when context 1 is not the plan's APN (case-insensitive) and type,
+// radio off (AT+CFUN=4), write it, radio on (AT+CFUN=1). Every row is
+// optional but the last: a refused read or a refused radio-off changes
+// nothing; AT+CFUN=1 runs whenever AT+CFUN=4 went out, and its refusal stops
+// the table (the stick would stay off the air).
+struct AttachState {
+  std::optional<at::PdpContext> before;  // context 1 as AT+CGDCONT? showed it
+  bool read = false;                     // AT+CGDCONT? was answered and understood
+  bool differs = false;                  // context 1 is not the plan's
+  bool radio_off = false;                // AT+CFUN=4 went out and was accepted
+  bool written = false;                  // AT+CGDCONT=1,... was accepted
+  std::optional<Error> problem;          // why a row changed nothing (a refusal), for the log
+};
+using AttachSteps = std::vector<at::Step<AttachState>>;
+// BAD_DIAL_SETTINGS when dial_commands() refuses the plan (context 1 is written whatever plan.cid is).
+Result<AttachSteps> attach_context_steps(const DialPlan& plan);
 
 // ---- dialing (the data port): see fb/modem/dial.hpp ----
 struct DialState {

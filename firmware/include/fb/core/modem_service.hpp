@@ -86,7 +86,7 @@ class ModemService {
 
   void start();
 
-  health::ModemStatus modem_status() const;
+  health::ModemReport modem_status() const;
   health::RecoveryStatus recovery_status() const;
 
   // Each change of the data link (up with its interface and addresses, or
@@ -114,6 +114,8 @@ class ModemService {
   void probe(const std::string& tty);
   void disable_cdrom();
   void check_sim();
+  modem::DialPlan dial_plan() const;  // [modem] apn and pdp_type
+  void log_attach(const modem::AttachState& attach, const modem::Result<void>& outcome);
   void enter_pin();
   void poll();
   void reset_modem();
@@ -168,6 +170,7 @@ class ModemService {
   modem::CdromControl cdrom_control_ = modem::CdromControl::none;
   std::optional<modem::huawei::SetPort> setport_;
   at::Charset charset_ = at::Charset::unknown;  // the AT port's AT+CSCS, from the last probe
+  bool lte_ = false;                            // the last probe's AT+CEREG=2 was accepted: the stick has LTE
   std::string at_tty_;
   std::string data_tty_;  // empty: the AT port carries data too
   std::shared_ptr<at::AtChannel> data_channel_;

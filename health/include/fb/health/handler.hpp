@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fb/health/uplink_health.hpp"
+#include "fb/modem_status.hpp"
 #include "fb/net_types.hpp"
 
 namespace fb::health {
@@ -77,24 +78,11 @@ struct DdnsReport {
   std::map<std::pair<std::string, std::string>, std::uint64_t> results;  // (request, outcome) -> count
 };
 
-// The cellular modem as the modem supervisor sees it ("modem" in /status).
-struct ModemStatus {
-  std::string state;  // the supervisor's state: "absent", "registered", ...
-  std::string device;
-  std::string manufacturer, model, revision, imei;
-  std::string iccid;  // masked: the SIM's serial identifies its owner
-  std::string sim;
-  std::optional<int> pin_retries;  // SIM PIN attempts left, when the stick told
-  std::string registration;
-  std::string network;
-  std::string access_tech;
-  std::optional<int> signal_dbm;
-  std::optional<int> signal_bars;
-  std::string cdrom;         // "on", "off", "unknown"
-  std::string cdrom_action;  // what failberryd did about it
-  std::string error;         // stable code of the last problem, "" when none
-  std::string error_detail;
-  std::uint64_t gone = 0;     // times the stick vanished
+// The cellular modem ("modem" in /status): the supervisor's status (the
+// ICCID masked, the configured device while there is no tty) and what only
+// the modem adapters know.
+struct ModemReport {
+  ModemStatus status;
   std::string at_probe;       // the last AT port probe: each tty tried and what it did ("" when none ran)
   std::string mode_switch;    // the last mode switch: what was sent and how it ended ("" when none ran)
   std::string ppp_interface;  // the PPP link as pppd reported it ("" when down)
@@ -131,7 +119,7 @@ struct Snapshot {
   std::uint64_t config_reloads_refused = 0;
   std::vector<UplinkStatus> uplinks;
   DdnsReport ddns;
-  std::optional<ModemStatus> modem;
+  std::optional<ModemReport> modem;
   std::optional<RecoveryStatus> recovery;
   FailoverStatus failover;
 };

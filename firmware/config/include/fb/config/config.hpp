@@ -16,6 +16,7 @@
 #include "fb/ddns/reply.hpp"
 #include "fb/health/uplink_health.hpp"
 #include "fb/log.hpp"
+#include "fb/modem/dial.hpp"
 #include "fb/modem/discovery.hpp"
 #include "fb/modem/profile.hpp"
 #include "fb/net_types.hpp"
@@ -56,9 +57,10 @@ struct GeneralConfig {
 struct ModemConfig {
   ModemDevice device;
   std::string apn;
-  std::string pin_file;                  // empty: no PIN
-  std::optional<modem::Vendor> profile;  // none: "auto", from the USB vendor id
-  std::optional<modem::DataPath> data;   // none: "auto", the profile's preferred path
+  modem::PdpType pdp_type = modem::PdpType::ip;  // the attach and dial contexts' PDP type
+  std::string pin_file;                          // empty: no PIN
+  std::optional<modem::Vendor> profile;          // none: "auto", from the USB vendor id
+  std::optional<modem::DataPath> data;           // none: "auto", by the uplink's interface name
   bool disable_cdrom = true;
   Duration command_timeout{};
   bool operator==(const ModemConfig&) const = default;

@@ -19,7 +19,12 @@
 //    RecoveryLadder, which answers with Recover events; states that retrying
 //    cannot fix (wrong PIN, PUK) become NeedsUser (the ladder stops);
 //  - waiting states the user or the network may end (no SIM, registration
-//    denied or searching) are re-checked on a slow timer, never a loop.
+//    denied or searching) are re-checked on a slow timer, never a loop;
+//  - no registration on any technology the stick supports for
+//    `no_service_after` (a 3G-only stick where 3G is switched off) is
+//    NO_SERVICE_ON_ANY_RAT, and a denial is REG_DENIED: each says so in
+//    words, is looked at again on the slow timer, and is never a Failure
+//    (no reset, power cycle or reboot brings a network back).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +40,7 @@
 #include "fb/core/sim_policy.hpp"
 #include "fb/log.hpp"
 #include "fb/modem/parse_vendor.hpp"
+#include "fb/modem_status.hpp"
 #include "fb/time.hpp"
 
 namespace fb::core {
@@ -47,21 +53,20 @@ struct ModemPolicy {
   Duration sim_recheck = std::chrono::seconds(30);    // no SIM / registration denied
   Duration sim_busy_retry = std::chrono::seconds(2);  // SIM still initialising
   Duration search_poll = std::chrono::seconds(5);     // waiting for registration
-  Duration signal_poll = std::chrono::seconds(30);    // registered: signal and registration
-  Duration reset_settle = std::chrono::seconds(5);    // after a reset, before looking for the stick
+  // Searching this long with no service on any technology: NO_SERVICE_ON_ANY_RAT.
+  Duration no_service_after = std::chrono::minutes(3);
+  Duration signal_poll = std::chrono::seconds(30);  // registered: signal and registration
+  Duration reset_settle = std::chrono::seconds(5);  // after a reset, before looking for the stick
 
   // A failed mode switch: look (and switch) again only after this.
   Duration modeswitch_retry = std::chrono::seconds(60);
 };
 
-struct ModemIdentity {
-  std::string manufacturer, model, revision, imei, iccid;
-  bool operator==(const ModemIdentity&) const = default;
-};
+using fb::ModemIdentity;
 
 // What the adapter learnt from one registration/signal poll.
 struct RadioFacts {
-  std::optional<at::Registration> cs, ps, eps;
+  std::optional<at::Registration> cs, ps, eps, nr;
   std::optional<at::SignalReport> signal;
   std::optional<at::Operator> network;
 };
@@ -70,25 +75,8 @@ enum class RegSummary { unknown, searching, home, roaming, denied, idle };
 const char* to_string(RegSummary r);
 RegSummary summarize(const RadioFacts& facts);
 
-struct ModemStatus {
-  std::string state;
-  std::string device;  // the AT tty, or what was looked for
-  ModemIdentity identity;
-  std::string sim;                 // "ready", "pin_required", "missing", ...
-  std::optional<int> pin_retries;  // SIM PIN attempts left, when the stick tells
-  std::string registration = "unknown";
-  std::string network;  // operator name
-  std::string access_tech;
-  std::optional<int> signal_dbm;
-  std::optional<int> signal_bars;
-  std::string cdrom = "unknown";  // "on", "off", "unknown"
-  std::string cdrom_action;       // "", "disabled", "left on (disable_cdrom = false)", "DISABLE_FAILED: ..."
-  std::string code;               // stable code of the last problem, "" when none
-  std::string detail;
-  std::uint64_t probes = 0;
-  std::uint64_t gone = 0;
-  bool operator==(const ModemStatus&) const = default;
-};
+// The status the machine keeps (fb/modem_status.hpp): one type from here to /status.
+using fb::ModemStatus;
 
 namespace modem_event {
 struct Start {
@@ -279,6 +267,9 @@ class ModemMachine {
   void cancel_timer();
   void report(const std::string& code, const std::string& detail);
   void apply_facts(const RadioFacts& facts);
+  void forget_signal();                                        // the stick is gone: no signal values it measured stay
+  std::string no_service_text(const RadioFacts& facts) const;  // NO_SERVICE_ON_ANY_RAT's words
+  std::optional<TimePoint> searching_since_;                   // when the machine last entered `searching`
 
   Logger log_;
   ModemPolicy policy_;

@@ -1,7 +1,7 @@
 // What /status, /metrics and failberryctl show of the modem supervisor: the
-// cores' own status turned into the health vocabulary. ModemService adds
-// what only the adapters know (the AT port probe, the mode switch, pppd's
-// link) to the modem's part.
+// cores' own status in the health vocabulary. The modem's part carries the
+// machine's ModemStatus as it is (the ICCID masked); ModemService adds what
+// only the adapters know (the AT port probe, the mode switch, pppd's link).
 //
 // Contract: pure (no I/O, no clock read: `now` is passed in).
 #pragma once
@@ -17,7 +17,7 @@ namespace fb::core {
 
 // `configured_device`: [modem] device, shown while the machine has no tty.
 // The ICCID is masked.
-health::ModemStatus modem_health(const ModemStatus& status, const std::string& configured_device);
+health::ModemReport modem_health(const ModemStatus& status, const std::string& configured_device);
 
 // `last_power_cycle`: what the adapter's last USB power cycle did.
 health::RecoveryStatus recovery_health(const LadderStatus& status, const LadderPolicy& policy, TimePoint now,
