@@ -98,11 +98,26 @@ void ModemService::probe(const std::string& tty) {
   modem::UsbId id = usb_id_.value_or(modem::UsbId{});
   const modem::Profile* profile = profile_;
   modem::CdromControl control = cdrom_control_;
-  spawn([this, ch, gen, alive, id, profile, control]() -> boost::asio::awaitable<void> {
+  std::string rat(modem::rat_command(*profile, config_.modem.rat));
+  if (rat.empty() && config_.modem.rat != modem::RatLock::any)
+    log_.warning() << "[modem] rat = " << modem::to_string(config_.modem.rat) << ": the " << profile->name
+                   << " profile has no command for it; the stick keeps its own setting";
+  spawn([this, ch, gen, alive, id, profile, control, rat]() -> boost::asio::awaitable<void> {
     modem::ModemSnapshot snap;
     auto r = co_await at::run_steps(*ch, modem::init_steps(*profile, id), snap);
     if (r) r = co_await at::run_steps(*ch, modem::identify_steps(*profile), snap);
     if (r) r = co_await at::run_steps(*ch, modem::cdrom_query_steps(control), snap);
+    if (r && !rat.empty()) {
+      at::CommandResult locked = co_await ch->run(plain_command(rat));
+      if (!*alive || gen != generation_) co_return;
+      if (locked)
+        log_.info() << "[modem] rat = " << modem::to_string(config_.modem.rat) << ": " << rat;
+      else if (at::transport_failure(locked.code()))
+        r = locked.error();
+      else
+        log_.warning() << "[modem] rat = " << modem::to_string(config_.modem.rat) << ": the stick refused " << rat
+                       << " (" << describe(locked.error()) << "); it keeps its own setting";
+    }
     if (!*alive || gen != generation_) co_return;
     mev::Probed p;
     if (!r) p.error = r.error();

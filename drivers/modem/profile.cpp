@@ -185,6 +185,15 @@ constexpr NetCommands kSimcomNet{"AT$QCRMCALL=1,1",    "AT$QCRMCALL=0,1",    "AT
 constexpr SignalQuery kHuaweiSignal{"AT^HCSQ?", SignalForm::huawei_hcsq, "^HCSQ:"};
 constexpr SignalQuery kQuectelSignal{"AT+QENG=\"servingcell\"", SignalForm::quectel_qeng, "+QENG:"};
 
+// RAT locks (shared/reference/LTE-MODEMS.md §2.4, §5). Huawei ^SYSCFGEX as
+// ModemManager's mm-broadband-modem-huawei.c sends it: acquisition order
+// ("03" LTE only, "0302" LTE then WCDMA), any GSM/UMTS band, roaming and
+// domain unchanged, any LTE band. Quectel +QCFG="nwscanmode",3,1: LTE only,
+// at once; its modes are single technologies, so no LTE-and-3G lock.
+constexpr RatCommands kHuaweiRat{"AT^SYSCFGEX=\"03\",3FFFFFFF,2,4,7FFFFFFFFFFFFFFF,,",
+                                 "AT^SYSCFGEX=\"0302\",3FFFFFFF,2,4,7FFFFFFFFFFFFFFF,,"};
+constexpr RatCommands kQuectelRat{"AT+QCFG=\"nwscanmode\",3,1", ""};
+
 // A stick without a row of its own gets PPP unless set otherwise: whether
 // an older stick of a vendor has a network interface is not known.
 constexpr DataPathChoice kPppOrNet{{P::ppp, P::net}, P::ppp};
@@ -193,14 +202,14 @@ const Profile kGeneric{Vendor::generic, "generic", 0,  kNoModems, kNoStorage, "A
                        kNoInit,         {},        "", "",        kPppOrNet,  kCgactNet};
 const Profile kZteProfile{Vendor::zte, "zte",    kZte, kZteModems,     kZteStorage, "AT+CFUN=1,1",
                           kNoInit,     kZteUrcs, "",   "AT+ZPINPUK=?", kPppOrNet,   kZteNet};
-const Profile kHuaweiProfile{Vendor::huawei, "huawei",   kHuawei,      kHuaweiModems, kHuaweiStorage,
-                             "AT^RESET",     kNoInit,    kHuaweiUrcs,  "AT^ICCID?",   "AT^CPIN?",
-                             kPppOrNet,      kHuaweiNet, kHuaweiSignal};
+const Profile kHuaweiProfile{Vendor::huawei, "huawei",   kHuawei,       kHuaweiModems, kHuaweiStorage,
+                             "AT^RESET",     kNoInit,    kHuaweiUrcs,   "AT^ICCID?",   "AT^CPIN?",
+                             kPppOrNet,      kHuaweiNet, kHuaweiSignal, kHuaweiRat};
 // Quectel and SIMCom behave as generic sticks for everything but the data
 // path (and Quectel's serving-cell signal report).
 const Profile kQuectelProfile{
-    Vendor::quectel, "quectel",   kQuectel,      kQuectelModems, kNoStorage, "AT+CFUN=1,1", kNoInit, {}, "", "",
-    kPppOrNet,       kQuectelNet, kQuectelSignal};
+    Vendor::quectel, "quectel",   kQuectel,       kQuectelModems, kNoStorage, "AT+CFUN=1,1", kNoInit, {}, "", "",
+    kPppOrNet,       kQuectelNet, kQuectelSignal, kQuectelRat};
 const Profile kSimcomProfile{
     Vendor::simcom, "simcom",  kSimcom, kSimcomModems, kNoStorage, "AT+CFUN=1,1", kNoInit, {}, "", "",
     kPppOrNet,      kSimcomNet};
@@ -274,6 +283,24 @@ std::string_view to_string(NetStatusForm form) {
     case NetStatusForm::cgact: return "cgact";
   }
   return "none";
+}
+
+std::string_view to_string(RatLock lock) {
+  switch (lock) {
+    case RatLock::any: return "auto";
+    case RatLock::lte: return "lte";
+    case RatLock::lte_3g: return "lte-3g";
+  }
+  return "auto";
+}
+
+std::string_view rat_command(const Profile& profile, RatLock lock) {
+  switch (lock) {
+    case RatLock::any: return {};
+    case RatLock::lte: return profile.rat.lte;
+    case RatLock::lte_3g: return profile.rat.lte_3g;
+  }
+  return {};
 }
 
 std::string_view to_string(SignalForm form) {

@@ -182,6 +182,13 @@ std::vector<SectionSpec> build() {
                           "/etc/failberry/sim.pin",
                           field(&Config::modem, &M::pin_file)},
                   sim_pin_content),
+           choice_key("rat", &Config::modem, &M::rat,
+                      {{"auto", modem::RatLock::any}, {"lte", modem::RatLock::lte}, {"lte-3g", modem::RatLock::lte_3g}},
+                      "auto",
+                      "Radio access technologies the stick may use: auto leaves the stick's own setting, lte "
+                      "locks it to LTE, lte-3g to LTE and UMTS (no GSM). Sent after each probe; Huawei "
+                      "(^SYSCFGEX) and Quectel (+QCFG=\"nwscanmode\", lte only) can; for other sticks it "
+                      "is logged and left."),
            choice_key("profile", &Config::modem, &M::profile,
                       {{"auto", std::optional<modem::Vendor>()},
                        {"generic", modem::Vendor::generic},

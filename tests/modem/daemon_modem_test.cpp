@@ -243,6 +243,33 @@ TEST_CASE("pdp_type = ipv4v6: an LTE stick's attach context 1 is set first, radi
   CHECK(zte.sim_state_now()["contexts"]["1"] == nlohmann::json::array({"IPV4V6", "internet"}));
 }
 
+TEST_CASE("[modem] rat: Huawei ^SYSCFGEX and Quectel nwscanmode after the probe; a stick without one keeps its own") {
+  {
+    Rig rig(Setup{"huawei", {"lte=1", "act=7", "cdrom=off"}, {}, "rat = lte-3g\n"});
+    REQUIRE_MESSAGE(rig.logged("[modem] rat = lte-3g: AT^SYSCFGEX=\"0302\",3FFFFFFF,2,4,7FFFFFFFFFFFFFFF,,"),
+                    rig.log_text());
+    CHECK(rig.sim_state_now()["rat_mode"] == "0302");
+  }
+  {
+    Rig rig(Setup{"quectel", {}, {}, "rat = lte\n"});
+    REQUIRE_MESSAGE(rig.logged("[modem] rat = lte: AT+QCFG=\"nwscanmode\",3,1"), rig.log_text());
+    CHECK(rig.sim_state_now()["rat_mode"] == "3");
+  }
+  {
+    Rig rig(Setup{"quectel", {}, {}, "rat = lte-3g\n"});  // nwscanmode has no LTE-and-3G mode
+    REQUIRE_MESSAGE(rig.logged("[modem] rat = lte-3g: the quectel profile has no command for it; the stick keeps its "
+                               "own setting"),
+                    rig.log_text());
+    REQUIRE_MESSAGE(rig.logged("--link_down("), rig.log_text());
+    CHECK(rig.sim_state_now()["rat_mode"].is_null());
+  }
+  {
+    Rig rig(Setup{"quectel"});  // auto: nothing sent
+    REQUIRE_MESSAGE(rig.logged("--link_down("), rig.log_text());
+    CHECK(rig.log_text().find("nwscanmode") == std::string::npos);
+  }
+}
+
 TEST_CASE("CD-ROM already off: queried, not touched") {
   Rig rig(Setup{"zte", {"cdrom=off"}});
   REQUIRE(rig.logged("--> dialing"));

@@ -69,7 +69,9 @@ alphabet, IRA as ASCII; what a charset cannot hold is "?". Nothing else is
 encoded (the daemon sends and reads only ASCII elsewhere).
 
 Radio: AT+CFUN=0 or =4 takes the radio off (not registered until AT+CFUN=1);
-state shows "cfun" and "cfun_history" (every value set since power-on).
+state shows "cfun" and "cfun_history" (every value set since power-on), and
+"rat_mode", the acquisition order an LTE Huawei's ^SYSCFGEX or a Quectel's
++QCFG="nwscanmode",N,1 last set.
 
 Scenario files (--script) hold control commands, one per line, run at start.
 Dialing: ATD*99# (or ATD*99***<cid>#) answers CONNECT when the SIM is ready,
@@ -209,6 +211,7 @@ class Modem:
         self.contexts = {1: ("IP", "internet")}
         self.cfun = 1
         self.cfun_history = []
+        self.rat_mode = None  # what ^SYSCFGEX / +QCFG="nwscanmode" last set
         self.zusimr_flood = self.vendor == "zte"
         self.data_mode = False
         self.data_bytes = 0
@@ -244,7 +247,7 @@ class Modem:
                 "creg_n": self.creg_n, "faults": {k: v for k, v in self.faults.items() if k not in ("cme", "answer")},
                 "cme": self.faults["cme"], "answer": self.faults["answer"], "data_mode": self.data_mode, "data_bytes": self.data_bytes,
                 "dialed": self.dialed, "net_session": self.net_session, "cscs": self.cscs, "operator": self.operator, "lte": self.lte, "cell": self.cell,
-                "cfun": self.cfun, "cfun_history": self.cfun_history,
+                "cfun": self.cfun, "cfun_history": self.cfun_history, "rat_mode": self.rat_mode,
                 "contexts": {str(cid): [t, apn] for cid, (t, apn) in sorted(self.contexts.items())}}
 
     # ---------------------------------------------------------------- replies
@@ -353,6 +356,10 @@ class Modem:
             return [self.cesq()], "OK"
         if body == '+QENG="SERVINGCELL"' and self.vendor == "quectel":
             return self.qeng(), "OK"
+        m = re.fullmatch(r'\+QCFG="NWSCANMODE",([0-9]),1', body)
+        if m and self.vendor == "quectel":
+            self.rat_mode = m.group(1)
+            return [], "OK"
         if body == "I":
             i = self.info
             return ["Manufacturer: " + i["manufacturer"], "Model: " + i["model"], "Revision: " + i["revision"],
@@ -559,6 +566,10 @@ class Modem:
             return ['^SYSINFOEX:0,0,0,1,,0,"",0,""'], "OK"
         if body == "^HCSQ?" and self.lte:
             return [self.hcsq()], "OK"
+        m = re.fullmatch(r'\^SYSCFGEX="([0-9]+)",3FFFFFFF,2,4,7FFFFFFFFFFFFFFF,,', body)
+        if m and self.lte:
+            self.rat_mode = m.group(1)
+            return [], "OK"
         if body == "^U2DIAG?":
             return ["^U2DIAG: %d" % self.flash["u2diag"]], "OK"
         m = re.fullmatch(r"\^U2DIAG=(\d+)", body)

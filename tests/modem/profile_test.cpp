@@ -174,6 +174,26 @@ TEST_CASE("profiles: vendor fallback, reset and CD-ROM commands") {
   CHECK(std::find(z.begin(), z.end(), "+ZUSIMR:") != z.end());
 }
 
+TEST_CASE("RAT locks: Huawei ^SYSCFGEX for lte and lte-3g, Quectel nwscanmode for lte, nothing for auto") {
+  using fb::modem::RatLock;
+  const auto& huawei = fb::modem::profile(fb::modem::Vendor::huawei);
+  const auto& quectel = fb::modem::profile(fb::modem::Vendor::quectel);
+  CHECK(rat_command(huawei, RatLock::lte) == "AT^SYSCFGEX=\"03\",3FFFFFFF,2,4,7FFFFFFFFFFFFFFF,,");
+  CHECK(rat_command(huawei, RatLock::lte_3g) == "AT^SYSCFGEX=\"0302\",3FFFFFFF,2,4,7FFFFFFFFFFFFFFF,,");
+  CHECK(rat_command(quectel, RatLock::lte) == "AT+QCFG=\"nwscanmode\",3,1");
+  CHECK(rat_command(quectel, RatLock::lte_3g).empty());
+  for (const auto* p : fb::modem::all_profiles()) {
+    CAPTURE(p->name);
+    CHECK(rat_command(*p, RatLock::any).empty());  // auto sends nothing, on any stick
+    for (auto lock : {RatLock::lte, RatLock::lte_3g}) {
+      auto c = rat_command(*p, lock);
+      CHECK((c.empty() || !fb::modem::template_problem(c)));  // one printable AT command, no placeholders
+    }
+  }
+  CHECK(rat_command(fb::modem::profile(fb::modem::Vendor::generic), RatLock::lte).empty());
+  CHECK(to_string(RatLock::lte_3g) == "lte-3g");
+}
+
 TEST_CASE("the quirk table: one row per model and symptom, looked up by VID:PID") {
   for (const auto& q : quirk_table()) {
     CAPTURE(to_string(q.id));

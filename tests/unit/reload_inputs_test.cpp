@@ -98,6 +98,7 @@ TEST_CASE("a reload leaves uplink tracking running for changes only other servic
       {"[health] max_connections", [](Config& c) { c.health.max_connections += 1; }},
       {"[modem] apn", [](Config& c) { c.modem.apn = "web"; }},
       {"[modem] pdp_type", [](Config& c) { c.modem.pdp_type = fb::modem::PdpType::ipv4v6; }},
+      {"[modem] rat", [](Config& c) { c.modem.rat = fb::modem::RatLock::lte; }},
       {"[ppp] lcp_echo_failure", [](Config& c) { c.ppp.lcp_echo_failure += 1; }},
       {"[recovery] reboot_allowed", [](Config& c) { c.recovery.reboot_allowed = !c.recovery.reboot_allowed; }},
       {"[ddns] hostname", [](Config& c) { c.ddns.hostname = "home.example.org"; }},

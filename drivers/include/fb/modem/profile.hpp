@@ -34,6 +34,7 @@ struct UsbId {
 std::string to_string(UsbId id);  // "19d2:0117"
 
 enum class Vendor : std::uint8_t { generic, zte, huawei, quectel, simcom };
+struct Profile;
 std::string_view to_string(Vendor vendor);
 
 // How data leaves the stick: PPP over a tty (pppd), the stick's own network
@@ -95,6 +96,20 @@ struct SignalQuery {
   SignalForm form = SignalForm::none;
   std::string_view prefix = {};  // the answer's information-line prefix ("^HCSQ:")
 };
+
+// Which radio access technologies the stick may use ([modem] rat): `any` is
+// the stick's own setting (nothing is sent), `lte` LTE only, `lte_3g` LTE
+// and UMTS (LTE first) without GSM.
+enum class RatLock : std::uint8_t { any, lte, lte_3g };
+std::string_view to_string(RatLock lock);  // "auto", "lte", "lte-3g"
+// The vendor's command for each lock; "" when the vendor has none for it.
+struct RatCommands {
+  std::string_view lte = {};     // AT^SYSCFGEX="03",…
+  std::string_view lte_3g = {};  // AT^SYSCFGEX="0302",…
+};
+// The command that sets `lock` on a stick of `profile`; "" for `any` and
+// when the profile has none.
+std::string_view rat_command(const Profile& profile, RatLock lock);
 
 // Where the AT and PPP ports are. ZTE numbers its interfaces per product
 // (ModemManager's 77-mm-zte-port-types.rules: the PPP "primary" and the AT
@@ -162,6 +177,7 @@ struct Profile {
   DataPathChoice paths = {{DataPath::ppp}, DataPath::ppp};  // for a stick of the vendor without its own row
   NetCommands net = {};                                     // for DataPath::net
   SignalQuery signal = {};                                  // beyond +CSQ/+CESQ
+  RatCommands rat = {};                                     // [modem] rat
 };
 
 const Profile& profile(Vendor vendor);

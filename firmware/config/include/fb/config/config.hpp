@@ -58,6 +58,7 @@ struct ModemConfig {
   ModemDevice device;
   std::string apn;
   modem::PdpType pdp_type = modem::PdpType::ip;  // the attach and dial contexts' PDP type
+  modem::RatLock rat = modem::RatLock::any;      // which technologies the stick may use
   std::string pin_file;                          // empty: no PIN
   std::optional<modem::Vendor> profile;          // none: "auto", from the USB vendor id
   std::optional<modem::DataPath> data;           // none: "auto", by the uplink's interface name
