@@ -11,16 +11,13 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <filesystem>
-#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "fb/core/daemon.hpp"
 #include "log_capture.hpp"
+#include "log_script.hpp"
 #include "netns.hpp"
 #include "ns_must.hpp"
 #include "process.hpp"
@@ -93,58 +90,28 @@ TEST_CASE(
 
   auto address_on_fbW = [&] { return must(pi, {"ip", "-4", "-o", "address", "show", "dev", "fbW"}); };
   std::string addr_up, default_after_cut, addr_after_drop;
-  struct Step {
-    std::vector<std::string> wait_for;  // all in one log line
-    std::function<void()> then;
-  };
-  std::vector<Step> steps = {
-      {{"uplink[lte]: 10.64.12.34/29 on fbW via 10.64.12.33"}, [&] { addr_up = address_on_fbW(); }},
-      {{"uplink[lte]", "--> up"},  // its probes went out through fbW and were answered
-       [&] {
-         must(pi, {"ip", "link", "set", "fbA", "down"});  // the wired line fails
-       }},
-      {{"default route now via lte"},
-       [&] {
-         default_after_cut = must(pi, {"ip", "-4", "route", "show", "default", "table", "main"});
-         sim.ok("netdrop");  // the network ends the stick's session
-       }},
-      {{"removed 10.64.12.34/29 from fbW"}, [&] { addr_after_drop = address_on_fbW(); }},
-      {{"data session up on fbW"}, [] { ::raise(SIGTERM); }},  // the ladder's redial brought it back
-  };
-  std::size_t next = 0, searched = 0;
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  bool timed_out = false;
-  asio::steady_timer ticker(io);
-  std::function<void()> tick = [&] {
-    for (; next < steps.size(); ++next) {
-      bool found = false;
-      for (std::size_t i = searched; i < log.lines.size() && !found; ++i)
-        if (std::all_of(steps[next].wait_for.begin(), steps[next].wait_for.end(),
-                        [&](const std::string& w) { return log.lines[i].find(w) != std::string::npos; })) {
-          found = true;
-          searched = i + 1;
-        }
-      if (!found) break;
-      steps[next].then();
-    }
-    if (next == steps.size()) return;
-    if (std::chrono::steady_clock::now() > deadline) {
-      timed_out = true;
-      ::raise(SIGTERM);
-      return;
-    }
-    ticker.expires_after(20ms);
-    ticker.async_wait([&](const boost::system::error_code& ec) {
-      if (!ec) tick();
-    });
-  };
-  asio::post(io, tick);
+  fb::test::LogScript script(
+      io, log.lines,
+      {
+          {{"uplink[lte]: 10.64.12.34/29 on fbW via 10.64.12.33"}, [&] { addr_up = address_on_fbW(); }},
+          {{"uplink[lte]", "--> up"},  // its probes went out through fbW and were answered
+           [&] {
+             must(pi, {"ip", "link", "set", "fbA", "down"});  // the wired line fails
+           }},
+          {{"default route now via lte"},
+           [&] {
+             default_after_cut = must(pi, {"ip", "-4", "route", "show", "default", "table", "main"});
+             sim.ok("netdrop");  // the network ends the stick's session
+           }},
+          {{"removed 10.64.12.34/29 from fbW"}, [&] { addr_after_drop = address_on_fbW(); }},
+          {{"data session up on fbW"}, [] { ::raise(SIGTERM); }},  // the ladder's redial brought it back
+      },
+      60s);
   int code = daemon.run();
   std::string all;
   for (const auto& l : log.lines) all += l + "\n";
   INFO(all);
-  REQUIRE_MESSAGE(!timed_out,
-                  "stopped at step " << next << ": " << steps[std::min(next, steps.size() - 1)].wait_for[0]);
+  REQUIRE_MESSAGE(!script.timed_out(), "stopped at " << script.where());
   CHECK(code == 0);
 
   // The stick's ^NDISSTAT URC ended the session, at once.

@@ -25,6 +25,7 @@
 #include "fb/net/dry_run_system.hpp"
 #include "fb/net/kernel_view.hpp"
 #include "log_capture.hpp"
+#include "log_script.hpp"
 #include "netns.hpp"
 #include "ns_must.hpp"
 #include "process.hpp"
@@ -232,58 +233,30 @@ TEST_CASE("the daemon in-process: a reload with unchanged inputs changes nothing
 
   // The script runs on the daemon's own loop, woken every 20 ms; each step
   // waits for a log line, bounded by one deadline for the whole test.
-  struct Step {
-    std::string wait_for;
-    std::function<void()> then;
-  };
   std::size_t reload_at = 0, reloaded_at = 0, second_at = 0, second_done = 0;
-  std::vector<Step> steps = {
-      {"default route now via a",
-       [&] {
-         reload_at = rig.log.lines.size();
-         ::raise(SIGHUP);
-       }},
-      {"reloaded:",
-       [&] {
-         reloaded_at = rig.log.lines.size();
-         fb::test::write_file(path, ini(rig.dir.path(), "25"));  // b's priority changes
-         second_at = rig.log.lines.size();
-         ::raise(SIGHUP);
-       }},
-      {"reloaded:",
-       [&] {
-         second_done = rig.log.lines.size();
-         ::raise(SIGTERM);
-       }},
-  };
-  std::size_t next = 0;
-  std::size_t searched = 0;
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  bool timed_out = false;
-  asio::steady_timer ticker(rig.io);
-  std::function<void()> tick = [&] {
-    for (; next < steps.size(); ++next) {
-      bool found = false;
-      for (std::size_t i = searched; i < rig.log.lines.size() && !found; ++i)
-        found = rig.log.lines[i].find(steps[next].wait_for) != std::string::npos;
-      if (!found) break;
-      searched = rig.log.lines.size();
-      steps[next].then();
-    }
-    if (next == steps.size()) return;
-    if (std::chrono::steady_clock::now() > deadline) {
-      timed_out = true;
-      ::raise(SIGTERM);
-      return;
-    }
-    ticker.expires_after(20ms);
-    ticker.async_wait([&](const boost::system::error_code& ec) {
-      if (!ec) tick();
-    });
-  };
-  asio::post(rig.io, tick);
+  fb::test::LogScript script(rig.io, rig.log.lines,
+                             {
+                                 {{"default route now via a"},
+                                  [&] {
+                                    reload_at = rig.log.lines.size();
+                                    ::raise(SIGHUP);
+                                  }},
+                                 {{"reloaded:"},
+                                  [&] {
+                                    reloaded_at = rig.log.lines.size();
+                                    fb::test::write_file(path, ini(rig.dir.path(), "25"));  // b's priority changes
+                                    second_at = rig.log.lines.size();
+                                    ::raise(SIGHUP);
+                                  }},
+                                 {{"reloaded:"},
+                                  [&] {
+                                    second_done = rig.log.lines.size();
+                                    ::raise(SIGTERM);
+                                  }},
+                             },
+                             30s);
   int code = daemon.run();
-  REQUIRE_FALSE(timed_out);
+  REQUIRE_MESSAGE(!script.timed_out(), "stopped at " << script.where());
   CHECK(code == 0);
 
   std::string all;
