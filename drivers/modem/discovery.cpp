@@ -165,9 +165,7 @@ std::vector<UsbDevice> scan_usb(const fs::path& root) {
 Result<ModemSelector> parse_selector(std::string_view text) {
   text = at::trim(text);
   ModemSelector s;
-  auto refuse = [&](std::string_view why) {
-    return Result<ModemSelector>(Code::no_modem, "bad modem device '" + std::string(text) + "': " + std::string(why));
-  };
+  auto refuse = [&](std::string_view why) { return Result<ModemSelector>(Code::no_modem, std::string(why)); };
   if (text.empty() || text == "auto") return s;
   if (text.rfind("/dev/", 0) == 0 || text.rfind("tty", 0) == 0) {
     s.kind = ModemSelector::Kind::tty;

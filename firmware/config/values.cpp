@@ -274,10 +274,7 @@ ParsedValue parse_value(const ValueType& t, std::string_view text) {
     }
     case ValueKind::modem_device: {
       auto selector = modem::parse_selector(text);
-      if (!selector) {
-        std::string_view why = selector.error().detail;
-        return fail(std::string(why.substr(why.rfind("': ") + 3)));
-      }
+      if (!selector) return fail(selector.error().detail);
       if (selector->kind == modem::ModemSelector::Kind::tty && text.substr(0, 5) != "/dev/")
         return fail(std::string(modem::kSelectorForms));
       return ok(ModemDevice{*selector, std::string(text)});

@@ -189,9 +189,10 @@ TEST_CASE("the [modem] device grammar follows sysfs: bus 1-3 digits, ports 1-2 d
     CAPTURE(bad);
     auto r = parse_selector(bad);
     REQUIRE_FALSE(r);
-    CHECK(r.error().detail.find(std::string("bad modem device '") + bad + "': ") == 0);
+    CHECK(r.code() == Code::no_modem);
+    CHECK_FALSE(r.error().detail.empty());
   }
   CHECK(parse_selector("usb:0x12:0031").error().detail ==
-        "bad modem device 'usb:0x12:0031': USB ids must look like usb:19d2:0031 (four hex digits each)");
-  CHECK(parse_selector("1-123").error().detail == "bad modem device '1-123': " + std::string(kSelectorForms));
+        "USB ids must look like usb:19d2:0031 (four hex digits each)");
+  CHECK(parse_selector("1-123").error().detail == kSelectorForms);
 }

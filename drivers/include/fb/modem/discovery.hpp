@@ -56,7 +56,8 @@ struct ModemSelector {
 };
 inline constexpr std::string_view kSelectorForms =
     "expected auto, a /dev/ path, usb:VID:PID or a USB port path like 1-1.3";
-// A refused text gives NO_MODEM with "bad modem device 'TEXT': WHY".
+// A refused text gives NO_MODEM whose detail is why, in words (the caller
+// names the text and where it came from).
 Result<ModemSelector> parse_selector(std::string_view text);
 
 struct FoundModem {
