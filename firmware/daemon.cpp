@@ -325,6 +325,12 @@ void Daemon::restart_modem() {
   auto host = dry ? make_dry_run_host_actions(io_) : make_system_host_actions(io_);
   auto link = dry ? make_dry_run_data_link_starter(io_) : make_pppd_starter(io_, timers_);
   modem_ = std::make_unique<ModemService>(io_, timers_, config_, mo, std::move(host), std::move(link));
+  // udhcpc for a net data session whose address comes by DHCP. Tests point
+  // at the event script in the source tree and at busybox.
+  dhcp::Settings dhcp_settings;
+  if (const char* bin = std::getenv("FAILBERRY_UDHCPC")) dhcp_settings.binary = bin;
+  if (const char* script = std::getenv("FAILBERRY_UDHCPC_EVENT")) dhcp_settings.script = script;
+  modem_->set_dhcp_starter(dry ? make_dry_run_dhcp_starter(io_) : make_udhcpc_starter(io_, timers_, dhcp_settings));
   modem_->on_data_link([this](const DataLinkReport& report) {
     if (network_) network_->bind_modem_link(report);
   });

@@ -46,6 +46,7 @@ at::Command plain_command(std::string text) {
 void ModemService::close_channel() {
   if (net_) {  // the stick's session ends with its port (unplugged, reset, power cut)
     net_.reset();
+    stop_dhcp();
     link_ = {};
     link_up_at_.reset();
     report_link(DataLinkReport{});

@@ -125,6 +125,10 @@ void ModemService::connect_net(const modem::DialPlan& plan) {
       co_await wait.async_wait(boost::asio::use_awaitable);
       if (!*alive || gen != generation_ || !net_) co_return;
     }
+    if (!failed && session.forms.address_form == modem::NetAddressForm::dhcp) {
+      net_dhcp();
+      co_return;
+    }
     if (!failed) {
       r = co_await ch->run(address);
       if (!*alive || gen != generation_ || !net_) co_return;
@@ -140,13 +144,18 @@ void ModemService::connect_net(const modem::DialPlan& plan) {
   });
 }
 
-// The session is connected and `ip` is the answer to its address query.
+// The session is connected and `ip` is the answer to its address query, or
+// the lease its DHCP client got (again at each renew: an unchanged one is no
+// news).
 void ModemService::net_up(const modem::Result<at::IpConfig>& ip) {
   if (!ip) {
+    if (net_ && net_->up) return net_lost("DHCP_LOST", ip.error().detail);
     net_.reset();
+    stop_dhcp();
     feed(ModemEvent{mev::Dialed{ip.error(), false}});
     return;
   }
+  bool first = !net_->up;
   net_->up = true;
   DataLinkReport up;
   up.up = true;
@@ -158,16 +167,73 @@ void ModemService::net_up(const modem::Result<at::IpConfig>& ip) {
   if (ip->dns2) up.dns.push_back(*ip->dns2);
   link_ = ppp::LinkInfo{net_->interface, ip->address->text(), ip->gateway->text(), {}};
   for (const IpAddress& d : up.dns) link_.dns.push_back(d.text());
-  link_up_at_ = timers_.now();
-  log_.notice() << "data session up on " << net_->interface << ": " << up.address->text() << " via "
-                << up.gateway->text();
+  if (first) link_up_at_ = timers_.now();
+  if (first || up != report_)
+    log_.notice() << "data session up on " << net_->interface << ": " << up.address->text() << " via "
+                  << up.gateway->text() << (dhcp_link_ ? " (DHCP)" : "");
   report_link(std::move(up));
-  feed(ModemEvent{mev::Dialed{std::nullopt, false}});
+  if (first) feed(ModemEvent{mev::Dialed{std::nullopt, false}});
+}
+
+// The session is connected; its address comes by DHCP. The interface goes up
+// first (the network side does that on a report without an address), then
+// udhcpc asks the stick.
+void ModemService::net_dhcp() {
+  if (!dhcp_starter_) {
+    net_.reset();
+    feed(
+        ModemEvent{mev::Dialed{Error{Code::bad_dial_settings,
+                                     "the address of this stick's session comes by DHCP, and no DHCP client is set up"},
+                               false}});
+    return;
+  }
+  DataLinkReport link;
+  link.up = true;
+  link.path = DataPath::net;
+  link.interface = net_->interface;
+  report_link(std::move(link));
+  stop_dhcp();
+  auto alive = alive_;
+  dhcp_link_ = dhcp_starter_->start(
+      net_->interface, config_.ppp.connect_timeout,
+      DhcpCallbacks{[this, alive](const dhcp::Lease& lease) {
+                      if (!*alive || !net_ || !dhcp_link_) return;
+                      at::IpConfig ip;
+                      ip.address = lease.address;
+                      ip.prefix_length = lease.subnet.length;
+                      if (!lease.routers.empty()) ip.gateway = lease.routers.front();
+                      if (!lease.dns.empty()) ip.dns1 = lease.dns.front();
+                      if (lease.dns.size() > 1) ip.dns2 = lease.dns[1];
+                      if (!ip.gateway)
+                        return net_up(Error{Code::dhcp_failed, "the lease of " + lease.address.text() + " on " +
+                                                                   lease.interface + " names no router"});
+                      net_up(ip);
+                    },
+                    [this, alive](const std::string& code, const std::string& detail) {
+                      if (*alive && net_ && dhcp_link_) dhcp_lost(code, detail);
+                    }});
+}
+
+void ModemService::dhcp_lost(const std::string& code, const std::string& detail) {
+  if (net_->up) return net_lost(code, "the session's DHCP lease: " + detail);
+  net_.reset();
+  stop_dhcp();
+  report_link(DataLinkReport{});
+  feed(ModemEvent{mev::Dialed{Error{Code::dhcp_failed, code + ": " + detail}, false}});
+}
+
+// Asks udhcpc to release and end; it is kept until the next session or the
+// service's end, so it can.
+void ModemService::stop_dhcp() {
+  if (!dhcp_link_) return;
+  dhcp_link_->stop();
+  dhcp_stopping_ = std::move(dhcp_link_);
 }
 
 void ModemService::hang_up_net() {
   auto session = *net_;
   net_.reset();
+  stop_dhcp();
   if (!channel_) {
     on_link_down(mev::LinkDown{"STOPPED", "the session ended with the modem's port", mev::LinkDown::Kind::requested});
     return;
@@ -224,6 +290,7 @@ void ModemService::net_lost(const std::string& code, const std::string& detail) 
   if (!net_) return;
   log_.warning() << "data session on " << net_->interface << " lost: " << detail;
   net_.reset();
+  stop_dhcp();
   on_link_down(mev::LinkDown{code, detail, mev::LinkDown::Kind::link});
 }
 

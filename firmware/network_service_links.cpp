@@ -165,9 +165,11 @@ void NetworkService::bind_modem_link(const DataLinkReport& link) {
   std::optional<IpAddress> hop = link.up && link.gateway ? link.gateway : u->next_hop;
   bool hop_changed = hop != u->next_hop;
   u->next_hop = hop;
-  if (wanted && !u->assigned) {
+  // Up: the interface too (a DHCP client needs it before any address).
+  if (link.up && link.path == modem::DataPath::net)
     if (auto s = system_->set_link_up(u->cfg.interface); !s.ok())
       log_.warning() << "uplink[" << u->cfg.name << "]: " << describe(s);
+  if (wanted && !u->assigned) {
     if (auto s = system_->replace_address(u->cfg.interface, wanted->address, wanted->length); !s.ok()) {
       log_.error() << "uplink[" << u->cfg.name << "]: cannot put the modem's address on " << u->cfg.interface << ": "
                    << describe(s);

@@ -36,6 +36,7 @@ std::string_view code_name(Code code) {
     case Code::cdrom_disable_failed: return "CDROM_DISABLE_FAILED";
     case Code::bad_dial_settings: return "BAD_DIAL_SETTINGS";
     case Code::no_net_interface: return "NO_NET_INTERFACE";
+    case Code::dhcp_failed: return "DHCP_FAILED";
   }
   return "UNKNOWN";
 }

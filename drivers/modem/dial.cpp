@@ -137,6 +137,7 @@ Result<at::IpConfig> net_session_address(NetAddressForm form, std::string_view a
       break;
     }
     case NetAddressForm::none: return unusable("the profile has no address query");
+    case NetAddressForm::dhcp: return unusable("the address comes by DHCP, not from an AT answer");
   }
   if (!ip.address) return unusable("the modem reported no address");
   if (!ip.prefix_length) return unusable("the modem reported " + ip.address->text() + " without a subnet mask");

@@ -159,9 +159,12 @@ constexpr std::array<StorageModel, 0> kNoStorage{};
 // Network-interface sessions (shared/reference/LTE-MODEMS.md §2, §4-§7). The
 // context is defined with +CGDCONT first (net_session_commands()), so only
 // Huawei's connect names the APN again.
-// 27.007: activate the context; state from +CGACT?, address from +CGCONTRDP.
-constexpr NetCommands kCgactNet{"AT+CGACT=1,{cid}",   "AT+CGACT=0,{cid}",   "AT+CGACT?",
-                                NetStatusForm::cgact, "AT+CGCONTRDP={cid}", NetAddressForm::cgcontrdp};
+// 27.007: activate the context; state from +CGACT?. The address of the
+// interface comes by DHCP from the stick, as OpenWrt's comgt-ncm gets it for
+// every vendor but Huawei: +CGCONTRDP names the carrier's address, which an
+// ECM/RNDIS stick that routes for the host does not put on the link.
+constexpr NetCommands kCgactNet{"AT+CGACT=1,{cid}",  "AT+CGACT=0,{cid}", "AT+CGACT?", NetStatusForm::cgact, "",
+                                NetAddressForm::dhcp};
 // Huawei ^NDISDUP (ModemManager's mm-broadband-bearer-huawei.c sends
 // ^NDISDUP=1,1,"<apn>" and ^NDISDUP=1,0, follows ^NDISSTATQRY? and the
 // ^NDISSTAT URC, then reads ^DHCP?).
@@ -169,15 +172,16 @@ constexpr NetCommands kHuaweiNet{
     "AT^NDISDUP={cid},1,\"{apn}\"", "AT^NDISDUP={cid},0", "AT^NDISSTATQRY?", NetStatusForm::huawei_ndisstat, "AT^DHCP?",
     NetAddressForm::huawei_dhcp,    "^NDISSTAT:"};
 // ZTE +ZGACT=<on>,<cid> (OpenWrt comgt ncm.json "zte").
-constexpr NetCommands kZteNet{"AT+ZGACT=1,{cid}",   "AT+ZGACT=0,{cid}",   "AT+CGACT?",
-                              NetStatusForm::cgact, "AT+CGCONTRDP={cid}", NetAddressForm::cgcontrdp};
+constexpr NetCommands kZteNet{"AT+ZGACT=1,{cid}",  "AT+ZGACT=0,{cid}", "AT+CGACT?", NetStatusForm::cgact, "",
+                              NetAddressForm::dhcp};
 // Quectel +QNETDEVCTL=<op>,<cid>,<urc> (OpenWrt comgt ncm.json "quectel").
-constexpr NetCommands kQuectelNet{"AT+QNETDEVCTL=1,{cid},1", "AT+QNETDEVCTL=0,{cid},0", "AT+CGACT?",
-                                  NetStatusForm::cgact,      "AT+CGCONTRDP={cid}",      NetAddressForm::cgcontrdp};
+// In ECM mode the module serves DHCP on the interface and routes for the host.
+constexpr NetCommands kQuectelNet{
+    "AT+QNETDEVCTL=1,{cid},1", "AT+QNETDEVCTL=0,{cid},0", "AT+CGACT?", NetStatusForm::cgact, "", NetAddressForm::dhcp};
 // SIMCom $QCRMCALL=<on>,<instance>: the second number is the RmNet instance,
 // not a context id; the call uses profile (cid) 1.
-constexpr NetCommands kSimcomNet{"AT$QCRMCALL=1,1",    "AT$QCRMCALL=0,1",    "AT+CGACT?",
-                                 NetStatusForm::cgact, "AT+CGCONTRDP={cid}", NetAddressForm::cgcontrdp};
+constexpr NetCommands kSimcomNet{"AT$QCRMCALL=1,1",   "AT$QCRMCALL=0,1", "AT+CGACT?", NetStatusForm::cgact, "",
+                                 NetAddressForm::dhcp};
 
 // Vendor signal queries (shared/reference/LTE-MODEMS.md §2, §5): Huawei's
 // ^HCSQ (ModemManager's mm-broadband-modem-huawei.c polls AT^HCSQ?) and
@@ -317,6 +321,7 @@ std::string_view to_string(NetAddressForm form) {
     case NetAddressForm::none: return "none";
     case NetAddressForm::huawei_dhcp: return "huawei-dhcp";
     case NetAddressForm::cgcontrdp: return "cgcontrdp";
+    case NetAddressForm::dhcp: return "dhcp";
   }
   return "none";
 }

@@ -102,7 +102,9 @@ TEST_CASE("network-interface session: the profile's templates filled in, the pla
   CHECK(generic->connect == "AT+CGACT=1,1");
   CHECK(generic->disconnect == "AT+CGACT=0,1");
   CHECK(generic->status == "AT+CGACT?");
-  CHECK(generic->address == "AT+CGCONTRDP=1");
+  CHECK(generic->address.empty());  // the interface's address comes by DHCP
+  CHECK(profile(Vendor::generic).net.address_form == NetAddressForm::dhcp);
+  CHECK(profile(Vendor::huawei).net.address_form == NetAddressForm::huawei_dhcp);
   CHECK(net_session_commands(profile(Vendor::zte).net, plan)->connect == "AT+ZGACT=1,1");
   CHECK(net_session_commands(profile(Vendor::quectel).net, plan)->connect == "AT+QNETDEVCTL=1,1,1");
   CHECK(net_session_commands(profile(Vendor::simcom).net, plan)->connect == "AT$QCRMCALL=1,1");
@@ -235,6 +237,7 @@ TEST_CASE("net session: the address, with its prefix and gateway, or words for w
       {NetAddressForm::cgcontrdp, "+CGCONTRDP: 2,5,\"internet\",10.1.1.2.255.255.255.0,10.1.1.1", "context 1"},
       {NetAddressForm::cgcontrdp, "+CGCONTRDP: 1,5,\"internet\",10.1.1.2", "without a subnet mask"},
       {NetAddressForm::none, "^DHCP: 16007e0a,fcffffff,15007e0a,15007e0a,0,0", "no address query"},
+      {NetAddressForm::dhcp, "+CGCONTRDP: 1,5,\"internet\",10.64.12.34.255.255.255.248,10.64.12.33", "by DHCP"},
   };
   for (const Bad& b : bad) {
     CAPTURE(b.answer);

@@ -7,6 +7,10 @@
 // the default route, inside the namespaces the test made.
 //   wired: fbA 10.0.1.2/24, gateway 10.0.1.1, priority 10
 //   lte:   fbW, kind = cellular, [modem] data = net, priority 20
+// The second case is a generic stick (+CGACT) whose interface gets its
+// address by DHCP: busybox udhcpd in the carrier namespace serves it, the
+// daemon's udhcpc (busybox, with the event script from the source tree)
+// asks, and the lease goes on fbW like an address the modem reported.
 // Root, else 77.
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -50,16 +54,19 @@ void build_topology(const NetNamespace& pi, const NetNamespace& peer, const NetN
   // fbW stays down: bringing the stick's interface up is the daemon's job.
 }
 
-std::string ini(const std::string& dir, const std::string& tty) {
+std::string ini(const std::string& dir, const std::string& tty, const std::string& profile = "huawei",
+                const std::string& gateway = "10.64.12.33") {
   return "[general]\nmode = router\nstate_dir = " + dir + "\ncontrol_socket = " + dir +
          "/control.sock\n"
          "[modem]\ndevice = " +
-         tty +
-         "\nprofile = huawei\napn = internet\ndata = net\ncommand_timeout = 1s\n"
+         tty + "\nprofile = " + profile +
+         "\napn = internet\ndata = net\ncommand_timeout = 1s\n"
          "[ppp]\nconnect_timeout = 5s\n"
          "[uplink.wired]\ninterface = fbA\ngateway = 10.0.1.1\npriority = 10\nprobe_targets = 10.0.1.1\n"
          "probe_interval = 500ms\nprobe_timeout = 200ms\nup_count = 1\ndown_count = 2\n"
-         "[uplink.lte]\ninterface = fbW\nkind = cellular\npriority = 20\nprobe_targets = 10.64.12.33\n"
+         "[uplink.lte]\ninterface = fbW\nkind = cellular\npriority = 20\nprobe_targets = " +
+         gateway +
+         "\n"
          "probe_interval = 500ms\nprobe_timeout = 200ms\nup_count = 1\ndown_count = 2\n"
          "[failover]\nfailback_hold = 0s\n"
          "[nat]\nlan_interface = lo\n"
@@ -124,4 +131,79 @@ TEST_CASE(
   CHECK(addr_after_drop.find("10.64.12.34") == std::string::npos);
   // The daemon stopped: what it put on the stick's interface went with it.
   CHECK(address_on_fbW().find("10.64.12.34") == std::string::npos);
+}
+
+TEST_CASE("net data path by DHCP: the stick's DHCP server leases the address; the daemon's udhcpc asks for it") {
+  const char* busybox = "/bin/busybox";
+  if (::access(busybox, X_OK) != 0) {
+    MESSAGE("SKIPPED: " << busybox << " missing (busybox-static, tests/setup_deps.sh)");
+    return;
+  }
+  NetNamespace pi{"netdhcp-pi"};
+  NetNamespace peer{"netdhcp-peer"};
+  NetNamespace carrier{"netdhcp-carrier"};
+  must(pi, {"ip", "link", "add", "fbA", "type", "veth", "peer", "name", "fbAp", "netns", peer.name()});
+  must(pi, {"ip", "link", "add", "fbW", "type", "veth", "peer", "name", "fbWp", "netns", carrier.name()});
+  must(pi, {"ip", "addr", "add", "10.0.1.2/24", "dev", "fbA"});
+  must(peer, {"ip", "addr", "add", "10.0.1.1/24", "dev", "fbAp"});
+  must(carrier, {"ip", "addr", "add", "192.0.2.1/24", "dev", "fbWp"});
+  must(pi, {"ip", "link", "set", "fbA", "up"});
+  must(peer, {"ip", "link", "set", "fbAp", "up"});
+  must(carrier, {"ip", "link", "set", "fbWp", "up"});
+  fb::test::TempDir dir;
+  fb::test::write_file(dir / "udhcpd.conf", "start 192.0.2.50\nend 192.0.2.50\ninterface fbWp\nlease_file " +
+                                                dir / "leases" + "\npidfile " + dir / "udhcpd.pid" +
+                                                "\noption subnet 255.255.255.0\noption router 192.0.2.1\n"
+                                                "option dns 192.0.2.1\noption lease 600\n");
+  fb::test::write_file(dir / "leases", "");
+  fb::test::SpawnOptions so_server;
+  so_server.stdout_path = so_server.stderr_path = dir / "udhcpd.log";
+  fb::test::Process udhcpd(carrier.wrap({busybox, "udhcpd", "-f", "-a", "200", dir / "udhcpd.conf"}), so_server);
+  REQUIRE(fb::test::wait_for_text(dir / "udhcpd.log", "started", 10s));
+
+  fb::test::SimModem::Options so("generic", {"cdrom=off"}, dir / "sim.json");
+  so.link = dev_link();
+  fb::test::SimModem sim(so);
+  std::string tty = sim.tty().rfind("/dev/", 0) == 0 ? sim.tty() : std::filesystem::canonical(sim.tty()).string();
+  ::setenv("FAILBERRY_UDHCPC", busybox, 1);
+  ::setenv("FAILBERRY_UDHCPC_EVENT", FB_SOURCE_DIR "/image/overlay/usr/libexec/failberry/udhcpc-event", 1);
+
+  NetNamespace::Enter inside{pi};
+  fb::test::LogCapture log;
+  asio::io_context io;
+  std::string path = dir / "f.ini";
+  std::string text = ini(dir.path(), tty, "generic", "192.0.2.1");
+  fb::test::write_file(path, text);
+  fb::core::Daemon daemon(io, fb::core::DaemonOptions{path, false}, fb::test::parse_ini(text));
+  auto address_on_fbW = [&] { return must(pi, {"ip", "-4", "-o", "address", "show", "dev", "fbW"}); };
+  std::string addr_up, default_after_cut;
+  fb::test::LogScript script(
+      io, log.lines,
+      {
+          {{"data session up on fbW: 192.0.2.50/24 via 192.0.2.1 (DHCP)"}, [] {}},
+          {{"uplink[lte]: 192.0.2.50/24 on fbW via 192.0.2.1"}, [&] { addr_up = address_on_fbW(); }},
+          {{"uplink[lte]", "--> up"},
+           [&] {
+             must(pi, {"ip", "link", "set", "fbA", "down"});
+           }},
+          {{"default route now via lte"},
+           [&] {
+             default_after_cut = must(pi, {"ip", "-4", "route", "show", "default", "table", "main"});
+             ::raise(SIGTERM);
+           }},
+      },
+      60s);
+  int code = daemon.run();
+  ::unsetenv("FAILBERRY_UDHCPC");
+  ::unsetenv("FAILBERRY_UDHCPC_EVENT");
+  std::string all;
+  for (const auto& l : log.lines) all += l + "\n";
+  INFO(all);
+  INFO(fb::test::read_file(dir / "udhcpd.log"));
+  REQUIRE_MESSAGE(!script.timed_out(), "stopped at " << script.where());
+  CHECK(code == 0);
+  CHECK(all.find("+CGACT=1,1") != std::string::npos);  // the session was started over AT first
+  CHECK(addr_up.find("inet 192.0.2.50/24") != std::string::npos);
+  CHECK(default_after_cut.find("default via 192.0.2.1 dev fbW") != std::string::npos);
+  CHECK(address_on_fbW().find("192.0.2.50") == std::string::npos);  // gone with the daemon
 }

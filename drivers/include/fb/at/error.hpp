@@ -54,12 +54,13 @@ enum class Code : std::uint8_t {
   cdrom_disable_failed,
   bad_dial_settings,  // APN / PDP type / dial string that cannot be sent safely
   no_net_interface,   // the stick has no network interface failberry can use (fb/modem/net_discovery.hpp)
+  dhcp_failed,        // a net data session's address did not come by DHCP (the client's code in the detail)
 };
 
 // "SIM_PIN_REQUIRED" etc.; every Code has one.
 std::string_view code_name(Code code);
 std::optional<Code> code_from_string(std::string_view word);
-inline constexpr int kCodeCount = static_cast<int>(Code::no_net_interface) + 1;
+inline constexpr int kCodeCount = static_cast<int>(Code::dhcp_failed) + 1;
 
 using Error = fb::Error<Code>;
 // A value or an Error; Result<void> is a success or an Error.

@@ -65,8 +65,12 @@ struct DataPathChoice {
 };
 
 // Which parser reads the answer to NetCommands::status / ::address.
-enum class NetStatusForm : std::uint8_t { none, huawei_ndisstat, cgact };   // huawei::parse_ndisstat, at::parse_cgact
-enum class NetAddressForm : std::uint8_t { none, huawei_dhcp, cgcontrdp };  // huawei::parse_dhcp, at::parse_cgcontrdp
+enum class NetStatusForm : std::uint8_t { none, huawei_ndisstat, cgact };  // huawei::parse_ndisstat, at::parse_cgact
+// The session's address: read with huawei::parse_dhcp or at::parse_cgcontrdp
+// from the answer to NetCommands::address, or (dhcp) leased by a DHCP client
+// on the stick's interface from the stick's own server (ECM/RNDIS sticks that
+// route for the host; OpenWrt's comgt-ncm does the same for every stick).
+enum class NetAddressForm : std::uint8_t { none, huawei_dhcp, cgcontrdp, dhcp };
 std::string_view to_string(NetStatusForm form);
 std::string_view to_string(NetAddressForm form);
 

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "fb/core/modem_machine.hpp"
+#include "fb/dhcp/runner.hpp"
 #include "fb/modem/profile.hpp"
 #include "fb/net_types.hpp"
 #include "fb/ppp/runner.hpp"
@@ -77,6 +78,33 @@ class DataLinkStarter {
 // The real one: pppd from options.settings.pppd.
 std::unique_ptr<DataLinkStarter> make_pppd_starter(boost::asio::io_context& io, TimerService& timers);
 std::unique_ptr<DataLinkStarter> make_dry_run_data_link_starter(boost::asio::io_context& io);
+
+// The DHCP client of a net data session whose address comes by DHCP
+// (NetAddressForm::dhcp): udhcpc on the stick's interface through
+// dhcp::DhcpClientRunner, which configures nothing; the lease goes to the
+// network side like an address the modem reported. Beside the pppd starter,
+// with a dry-run twin, chosen where the daemon is wired.
+//  - on_lease: at bound and at each renew (the same lease again is no change);
+//  - on_lost: once, when the lease is gone or none came, or the client ended
+//    (code DHCP_LOST, DHCP_TIMEOUT, DHCP_CLIENT_EXITED, DHCP_SPAWN_FAILED,
+//    ...; DRY_RUN from the twin), posted, never from inside start().
+//  - Destroying the link stops the client (it releases the lease).
+struct DhcpCallbacks {
+  std::function<void(const dhcp::Lease&)> on_lease;
+  std::function<void(const std::string& code, const std::string& detail)> on_lost;
+};
+class DhcpStarter {
+ public:
+  virtual ~DhcpStarter() = default;
+  virtual std::unique_ptr<DataLink> start(const std::string& interface, Duration lease_timeout,
+                                          DhcpCallbacks callbacks) = 0;
+};
+// `settings`: binary and script (interface and timeouts come per start).
+std::unique_ptr<DhcpStarter> make_udhcpc_starter(boost::asio::io_context& io, TimerService& timers,
+                                                 dhcp::Settings settings);
+// Spawns nothing: logs "dry-run: not starting udhcpc on IF" and the lease is
+// lost at once with DRY_RUN (udhcpc would put the interface on the air).
+std::unique_ptr<DhcpStarter> make_dry_run_dhcp_starter(boost::asio::io_context& io);
 
 // pppd's end as ModemMachine's LinkDown.
 modem_event::LinkDown link_down_of(const ppp::Exit& exit);

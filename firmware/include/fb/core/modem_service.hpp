@@ -95,6 +95,10 @@ class ModemService {
   // link was up does not call it: the caller unbinds.
   void on_data_link(std::function<void(const DataLinkReport&)> callback) { on_data_link_ = std::move(callback); }
   const DataLinkReport& data_link() const { return report_; }
+  // The DHCP client for a net data session whose address comes by DHCP
+  // (udhcpc, or its dry-run twin), chosen where the daemon is wired. Without
+  // one such a session is refused (BAD_DIAL_SETTINGS).
+  void set_dhcp_starter(std::unique_ptr<DhcpStarter> starter) { dhcp_starter_ = std::move(starter); }
 
   // The control verbs redial / reset-modem / cycle-usb: a control-socket
   // reply ({"ok": true, "message": ...} or an error object).
@@ -131,6 +135,9 @@ class ModemService {
   modem::Result<modem::DataPath> data_path() const;
   void connect_net(const modem::DialPlan& plan);
   void net_up(const modem::Result<at::IpConfig>& ip);
+  void net_dhcp();
+  void dhcp_lost(const std::string& code, const std::string& detail);
+  void stop_dhcp();
   struct NetSession;
   void net_ended(const at::CommandResult& result, const std::string& command);
   void net_status(const at::CommandResult& result, const NetSession& session);
@@ -189,7 +196,10 @@ class ModemService {
     bool up = false;
   };
   std::optional<NetSession> net_;
-  DataLinkReport report_;  // what on_data_link_ was last told
+  std::unique_ptr<DhcpStarter> dhcp_starter_;
+  std::unique_ptr<DataLink> dhcp_link_;      // udhcpc of the session
+  std::unique_ptr<DataLink> dhcp_stopping_;  // the last session's, releasing its lease
+  DataLinkReport report_;                    // what on_data_link_ was last told
   std::function<void(const DataLinkReport&)> on_data_link_;
   std::optional<TimePoint> link_up_at_;  // when pppd reported the link up
   std::string usb_port_;                 // the modem's USB location ("1-1.3"), "" for a tty outside USB
