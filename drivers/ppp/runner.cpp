@@ -9,29 +9,9 @@
 
 #include "fb/secret_file.hpp"
 #include "fb/text.hpp"
+#include "fb/unique_fd.hpp"
 
 namespace fb::ppp {
-namespace {
-
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  void reset() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
-
-std::string errno_text(int err) {
-  return std::strerror(err);
-}
-
-}  // namespace
-
 std::string_view to_string(PppdRunner::State state) {
   switch (state) {
     case PppdRunner::State::idle: return "Idle";
@@ -70,23 +50,23 @@ std::optional<std::string> PppdRunner::start(int tty_fd) {
   if (tty_fd < 0) return std::string("no data tty to hand to pppd");
   auto argv = build_argv(options_.settings);
 
-  Fd cred_r;
+  UniqueFd cred_r;
   if (options_.credentials) {
     int p[2];
-    if (::pipe2(p, O_CLOEXEC) != 0) return "credentials pipe: " + errno_text(errno);
-    cred_r.fd = p[0];
-    Fd cred_w(p[1]);
+    if (::pipe2(p, O_CLOEXEC) != 0) return std::string("credentials pipe: ") + std::strerror(errno);
+    cred_r.reset(p[0]);
+    UniqueFd cred_w(p[1]);
     std::string text = credentials_options(*options_.credentials);
     // A few hundred bytes: far below the pipe's capacity, so this never blocks.
-    if (::write(cred_w.fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-      return "credentials pipe: " + errno_text(errno);
+    if (::write(cred_w.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+      return std::string("credentials pipe: ") + std::strerror(errno);
     std::fill(text.begin(), text.end(), '\0');
   }
 
   ChildProcess::Spawn spawn;
   spawn.argv = argv;
   spawn.stdin_fd = tty_fd;
-  if (cred_r.fd >= 0) spawn.fds.emplace_back(kCredentialsFd, cred_r.fd);
+  if (cred_r) spawn.fds.emplace_back(kCredentialsFd, cred_r.get());
   if (auto error = child_.start(spawn)) return error;
   cred_r.reset();
 
