@@ -152,6 +152,12 @@ std::string_view to_string(EventKind kind) {
   return "?";
 }
 
+std::optional<EventKind> event_kind(std::string_view word) {
+  for (auto kind : {EventKind::bound, EventKind::renew, EventKind::deconfig, EventKind::leasefail, EventKind::nak})
+    if (to_string(kind) == word) return kind;
+  return std::nullopt;
+}
+
 Result<std::vector<std::string>> build_argv(const Settings& s) {
   if (s.binary.empty() || s.binary[0] != '/')
     return bad_settings("udhcpc binary " + shown(s.binary) + " is not an absolute path");
@@ -217,20 +223,10 @@ Result<Event> parse_event(std::string_view line) {
   };
   Event event;
   std::string kind = get("event");
-  if (kind == "bound")
-    event.kind = EventKind::bound;
-  else if (kind == "renew")
-    event.kind = EventKind::renew;
-  else if (kind == "deconfig")
-    event.kind = EventKind::deconfig;
-  else if (kind == "leasefail")
-    event.kind = EventKind::leasefail;
-  else if (kind == "nak")
-    event.kind = EventKind::nak;
-  else if (kind.empty())
-    return bad_line("no event");
-  else
-    return bad_line("unknown event " + shown(kind));
+  if (kind.empty()) return bad_line("no event");
+  auto known = event_kind(kind);
+  if (!known) return bad_line("unknown event " + shown(kind));
+  event.kind = *known;
   event.interface = get("interface");
   if (event.interface.empty()) return bad_line(kind + " without an interface");
   event.message = clean_text(get("message"), 200);
