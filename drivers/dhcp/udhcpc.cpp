@@ -5,6 +5,7 @@
 #include <charconv>
 #include <map>
 
+#include "fb/enum_names.hpp"
 #include "fb/text.hpp"
 
 namespace fb::dhcp {
@@ -153,9 +154,9 @@ std::string_view to_string(EventKind kind) {
 }
 
 std::optional<EventKind> event_kind(std::string_view word) {
-  for (auto kind : {EventKind::bound, EventKind::renew, EventKind::deconfig, EventKind::leasefail, EventKind::nak})
-    if (to_string(kind) == word) return kind;
-  return std::nullopt;
+  return value_named(word,
+                     {EventKind::bound, EventKind::renew, EventKind::deconfig, EventKind::leasefail, EventKind::nak},
+                     [](EventKind kind) { return to_string(kind); });
 }
 
 Result<std::vector<std::string>> build_argv(const Settings& s) {
