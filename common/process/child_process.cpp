@@ -134,6 +134,9 @@ std::optional<std::string> ChildProcess::start(const Spawn& spawn) {
   partial_.clear();
   terminating_ = killed_by_us_ = false;
   ++generation_;
+  std::string shown;
+  for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + a;
+  log_.info() << "started " << label_ << " pid " << pid << ": " << shown;
   read_output();
   watch_exit();
   return std::nullopt;

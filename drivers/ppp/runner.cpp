@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
 
@@ -23,22 +22,19 @@ std::string_view to_string(PppdRunner::State state) {
 }
 
 PppdRunner::PppdRunner(boost::asio::io_context& io, TimerService& timers, Options options, Callbacks callbacks)
-    : io_(io),
-      timers_(timers),
+    : timers_(timers),
       options_(std::move(options)),
       callbacks_(std::move(callbacks)),
       log_(options_.name),
-      child_(
-          io, timers, log_, "pppd",
-          {[this](std::string line) { on_line(std::move(line)); }, [this](const ChildExit& exit) { on_exited(exit); }}),
-      life_(std::make_shared<PppdRunner*>(this)) {
+      child_(io, timers, log_, "pppd",
+             {[this](std::string line) { on_line(std::move(line)); },
+              [this](const ChildExit& exit) { on_exited(exit); }}) {
   options_.settings.credentials = options_.credentials.has_value();
 }
 
-// The child's own destructor SIGKILLs and reaps a running pppd.
-PppdRunner::~PppdRunner() {
-  life_.reset();
-}
+// The child's own destructor SIGKILLs and reaps a running pppd and drops
+// the reports posted through it.
+PppdRunner::~PppdRunner() = default;
 
 void PppdRunner::set_state(State next, std::string_view why) {
   log_.info() << to_string(state_) << " -> " << to_string(next) << " (" << why << ")";
@@ -73,9 +69,6 @@ std::optional<std::string> PppdRunner::start(int tty_fd) {
   last_.clear();
   follower_ = LogFollower{};
   stop_requested_ = up_timed_out_ = false;
-  std::string shown;
-  for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + a;
-  log_.info() << "started pppd pid " << child_.pid() << ": " << shown;
   set_state(State::starting, "spawned");
   if (options_.up_timeout.count() > 0) {
     up_timer_.arm_after(options_.up_timeout, [this] {
@@ -110,10 +103,7 @@ void PppdRunner::on_line(std::string raw) {
     set_state(State::up, l.interface + " " + l.local + " -> " + l.remote);
   }
   if (callbacks_.on_link && (state_ == State::up || state_ == State::stopping)) {
-    std::weak_ptr<PppdRunner*> weak = life_;
-    boost::asio::post(io_, [weak, cb = callbacks_.on_link, link = follower_.link()] {
-      if (weak.lock()) cb(link);
-    });
+    child_.post([cb = callbacks_.on_link, link = follower_.link()] { cb(link); });
   }
 }
 
@@ -133,10 +123,7 @@ void PppdRunner::on_exited(const ChildExit& child_exit) {
   up_timer_.cancel();
   set_state(State::idle, std::string(to_string(exit.reason)));
   if (callbacks_.on_exit) {
-    std::weak_ptr<PppdRunner*> weak = life_;
-    boost::asio::post(io_, [weak, cb = callbacks_.on_exit, exit = std::move(exit)] {
-      if (weak.lock()) cb(exit);
-    });
+    child_.post([cb = callbacks_.on_exit, exit = std::move(exit)] { cb(exit); });
   }
 }
 
