@@ -153,12 +153,6 @@ std::string_view to_string(EventKind kind) {
   return "?";
 }
 
-std::optional<EventKind> event_kind(std::string_view word) {
-  return value_named(word,
-                     {EventKind::bound, EventKind::renew, EventKind::deconfig, EventKind::leasefail, EventKind::nak},
-                     [](EventKind kind) { return to_string(kind); });
-}
-
 Result<std::vector<std::string>> build_argv(const Settings& s) {
   if (s.binary.empty() || s.binary[0] != '/')
     return bad_settings("udhcpc binary " + shown(s.binary) + " is not an absolute path");
@@ -194,6 +188,17 @@ Result<std::vector<std::string>> build_argv(const Settings& s) {
 bool is_event_line(std::string_view line) {
   return line.substr(0, kLinePrefix.size()) == kLinePrefix;
 }
+
+namespace {
+
+// The kind whose to_string() is `word` ("bound"); nothing for another word.
+std::optional<EventKind> event_kind(std::string_view word) {
+  return value_named(word,
+                     {EventKind::bound, EventKind::renew, EventKind::deconfig, EventKind::leasefail, EventKind::nak},
+                     [](EventKind kind) { return to_string(kind); });
+}
+
+}  // namespace
 
 Result<Event> parse_event(std::string_view line) {
   if (!is_event_line(line)) return bad_line("not a failberry-dhcp line");

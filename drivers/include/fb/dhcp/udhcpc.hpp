@@ -76,8 +76,6 @@ struct Lease {
 
 enum class EventKind : std::uint8_t { bound, renew, deconfig, leasefail, nak };
 std::string_view to_string(EventKind kind);
-// The kind whose to_string() is `word` ("bound"); nothing for another word.
-std::optional<EventKind> event_kind(std::string_view word);
 
 struct Event {
   EventKind kind = EventKind::deconfig;
