@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "fb/enum_names.hpp"
+
 namespace fb {
 namespace {
 
@@ -61,9 +63,7 @@ std::string_view level_name(Level level) {
 }
 
 std::optional<Level> parse_level(std::string_view word) {
-  for (Level l : {Level::error, Level::warning, Level::notice, Level::info, Level::debug})
-    if (level_name(l) == word) return l;
-  return std::nullopt;
+  return value_named(word, {Level::error, Level::warning, Level::notice, Level::info, Level::debug}, level_name);
 }
 
 namespace logging {

@@ -10,11 +10,11 @@
 #include <boost/asio/post.hpp>
 
 #include "fb/curl_multi.hpp"
+#include "fb/curl_request.hpp"
 #include "fb/ddns/lambda.hpp"
 #include "fb/ddns/route53.hpp"
 #include "fb/ddns/secrets.hpp"
 #include "fb/log.hpp"
-#include "fb/version.hpp"
 
 namespace fb::ddns {
 namespace {
@@ -83,7 +83,7 @@ struct DdnsClient::Impl {
   Secret api_key;  // lambda-v2, may be empty
   AwsCredentials aws;
   std::string zone_id;
-  std::string curl_interface;
+  std::string curl_interface_word;  // CURLOPT_INTERFACE, empty: not bound
   CurlMulti multi;
   std::unique_ptr<Transfer> current;
 
@@ -146,22 +146,13 @@ struct DdnsClient::Impl {
     }
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(e, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
     if (!settings.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, settings.ca_file.c_str());
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
     curl_easy_setopt(e, CURLOPT_IPRESOLVE, static_cast<long>(CURL_IPRESOLVE_V4));
-    curl_easy_setopt(e, CURLOPT_PROXY, "");
-    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings.connect_timeout.count()));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.total_timeout.count()));
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(settings.max_reply_bytes));
-    curl_easy_setopt(e, CURLOPT_USERAGENT, (std::string("failberry/") + kVersion).c_str());
-    if (!curl_interface.empty()) curl_easy_setopt(e, CURLOPT_INTERFACE, curl_interface.c_str());
+    set_request_options(
+        e, {settings.connect_timeout, settings.total_timeout, settings.max_reply_bytes, curl_interface_word, ""});
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
@@ -258,8 +249,7 @@ DdnsClient::DdnsClient(boost::asio::io_context& io, ClientSettings settings) {
   if (!s.ca_file.empty() && ::access(s.ca_file.c_str(), R_OK) != 0)
     throw SetupError(SetupCode::config_error, "ca_file " + s.ca_file + " is not readable");
   if (!s.interface.empty()) {
-    auto ip = IpAddress::parse(s.interface);
-    i.curl_interface = (ip ? "host!" : "if!") + s.interface;
+    i.curl_interface_word = curl_interface(s.interface);
   }
 }
 

@@ -10,21 +10,6 @@
 namespace fb::ddns {
 namespace {
 
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // Lower case, one trailing dot: how Route53 names compare.
 std::string fqdn(std::string_view name) {
   while (!name.empty() && name.back() == '.') name.remove_suffix(1);
@@ -128,8 +113,8 @@ std::string route53_change_batch(const Route53Target& t, std::string_view addres
          "<ChangeResourceRecordSetsRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
          "<ChangeBatch><Comment>failberry</Comment><Changes><Change><Action>UPSERT</Action>"
          "<ResourceRecordSet><Name>" +
-         xml_escape(fqdn(t.hostname)) + "</Name><Type>A</Type><TTL>" + std::to_string(t.ttl) +
-         "</TTL><ResourceRecords><ResourceRecord><Value>" + xml_escape(address) +
+         escape_xml(fqdn(t.hostname)) + "</Name><Type>A</Type><TTL>" + std::to_string(t.ttl) +
+         "</TTL><ResourceRecords><ResourceRecord><Value>" + escape_xml(address) +
          "</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch>"
          "</ChangeResourceRecordSetsRequest>";
 }

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "fb/curl_multi.hpp"
-#include "fb/version.hpp"
+#include "fb/curl_request.hpp"
 #include "probe_socket.hpp"
 #include "tcp_counts.hpp"
 
@@ -57,18 +57,8 @@ class HttpProbe final : public Probe {
     curl_easy_setopt(e, CURLOPT_URL, url.c_str());
     curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_PROXY, "");  // a proxy would test the proxy's uplink, not ours
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);  // each probe proves the path anew
-    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeout.count()));
     // "if!": the interface by name only, so a missing uplink fails instead of leaving by the default route.
-    std::string interface = "if!" + request.interface;
-    curl_easy_setopt(e, CURLOPT_INTERFACE, interface.c_str());
-    curl_easy_setopt(e, CURLOPT_USERAGENT, (std::string("failberry/") + kVersion + " probe").c_str());
+    set_request_options(e, {request.timeout, request.timeout, 0, "if!" + request.interface, " probe"});
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &HttpProbe::on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
     curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, &HttpProbe::on_socket_options);

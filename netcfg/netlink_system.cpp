@@ -53,6 +53,14 @@ struct NetlinkSystem::Kernel {
     return NlPtr<rtnl_link>(found);
   }
 
+  // A failed change of an interface or its address (`err` from libnl):
+  // INTERFACE_NOT_FOUND when the interface is gone (ENODEV), else `failure`;
+  // the detail starts with the `command`.
+  Error change_error(int err, NetError failure, const std::string& command) const {
+    NetError code = route_error.error_number() == ENODEV ? NetError::interface_not_found : failure;
+    return {code, command + ": " + route_error.text(err)};
+  }
+
   Result<int> ifindex(const std::string& name) {
     Result<NlPtr<rtnl_link>> found = link(name);
     if (!found.ok()) return found.error();
@@ -356,11 +364,8 @@ Status NetlinkSystem::set_link_up(const std::string& device) {
   if (!change) return failed({NetError::link_change_failed, command + ": out of memory"});
   rtnl_link_set_flags(change.get(), IFF_UP);
   kernel_->route_error.reset();
-  if (int err = rtnl_link_change(kernel_->route.get(), current->get(), change.get(), 0); err < 0) {
-    NetError code =
-        kernel_->route_error.error_number() == ENODEV ? NetError::interface_not_found : NetError::link_change_failed;
-    return failed({code, command + ": " + kernel_->route_error.text(err)});
-  }
+  if (int err = rtnl_link_change(kernel_->route.get(), current->get(), change.get(), 0); err < 0)
+    return failed(kernel_->change_error(err, NetError::link_change_failed, command));
   log_.info() << command;
   return {};
 }
@@ -372,11 +377,8 @@ Status NetlinkSystem::replace_address(const std::string& device, const IpAddress
   Result<NlPtr<rtnl_addr>> built = kernel_->build(wanted, NetError::address_add_failed);
   if (!built.ok()) return failed({built.code(), command + ": " + built.error().detail});
   kernel_->route_error.reset();
-  if (int err = rtnl_addr_add(kernel_->route.get(), built->get(), NLM_F_REPLACE); err < 0) {
-    NetError code =
-        kernel_->route_error.error_number() == ENODEV ? NetError::interface_not_found : NetError::address_add_failed;
-    return failed({code, command + ": " + kernel_->route_error.text(err)});
-  }
+  if (int err = rtnl_addr_add(kernel_->route.get(), built->get(), NLM_F_REPLACE); err < 0)
+    return failed(kernel_->change_error(err, NetError::address_add_failed, command));
   log_.info() << command;
   return {};
 }

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "fb/unique_fd.hpp"
+
 extern char** environ;
 
 namespace fb {
@@ -24,20 +26,6 @@ int pidfd_open(pid_t pid) {
 int pidfd_signal(int pidfd, int sig) {
   return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
 }
-
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  void reset() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-  int release() { return std::exchange(fd, -1); }
-};
 
 std::string errno_text(int err) {
   return std::strerror(err);
@@ -88,13 +76,13 @@ std::optional<std::string> ChildProcess::start(const Spawn& spawn) {
 
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return "output pipe: " + errno_text(errno);
-  Fd out_r(p[0]), out_w(p[1]);
-  Fd null_in;
+  UniqueFd out_r(p[0]), out_w(p[1]);
+  UniqueFd null_in;
   int stdin_fd = spawn.stdin_fd;
   if (stdin_fd < 0) {
-    null_in.fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null_in.fd < 0) return "/dev/null: " + errno_text(errno);
-    stdin_fd = null_in.fd;
+    null_in.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!null_in) return "/dev/null: " + errno_text(errno);
+    stdin_fd = null_in.get();
   }
 
   posix_spawn_file_actions_t actions;
@@ -102,8 +90,8 @@ std::optional<std::string> ChildProcess::start(const Spawn& spawn) {
   posix_spawn_file_actions_init(&actions);
   posix_spawnattr_init(&attr);
   posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_w.fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, out_w.fd, 2);
+  posix_spawn_file_actions_adddup2(&actions, out_w.get(), 1);
+  posix_spawn_file_actions_adddup2(&actions, out_w.get(), 2);
   for (const auto& [target, source] : spawn.fds) posix_spawn_file_actions_adddup2(&actions, source, target);
   // Nothing else of ours leaks into the child (AT ports, sockets, a pty master):
   // the gaps below the highest handed fd (closing one that is not open is no
@@ -141,11 +129,14 @@ std::optional<std::string> ChildProcess::start(const Spawn& spawn) {
 
   pid_ = pid;
   pidfd_.assign(pidfd);
-  ::fcntl(out_r.fd, F_SETFL, ::fcntl(out_r.fd, F_GETFL) | O_NONBLOCK);
+  ::fcntl(out_r.get(), F_SETFL, ::fcntl(out_r.get(), F_GETFL) | O_NONBLOCK);
   output_.assign(out_r.release());
   partial_.clear();
   terminating_ = killed_by_us_ = false;
   ++generation_;
+  std::string shown;
+  for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + a;
+  log_.info() << "started " << label_ << " pid " << pid << ": " << shown;
   read_output();
   watch_exit();
   return std::nullopt;

@@ -1,5 +1,7 @@
 #include "fb/at/error.hpp"
 
+#include "fb/enum_names.hpp"
+
 namespace fb::modem {
 
 std::string_view code_name(Code code) {
@@ -42,11 +44,7 @@ std::string_view code_name(Code code) {
 }
 
 std::optional<Code> code_from_string(std::string_view word) {
-  for (int i = 0; i < kCodeCount; ++i) {
-    auto code = static_cast<Code>(i);
-    if (code_name(code) == word) return code;
-  }
-  return std::nullopt;
+  return value_named<Code>(word, kCodeCount, code_name);
 }
 
 }  // namespace fb::modem

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
 
@@ -41,28 +40,17 @@ std::string_view to_string(DhcpClientRunner::State state) {
 
 DhcpClientRunner::DhcpClientRunner(boost::asio::io_context& io, TimerService& timers, Options options,
                                    Callbacks callbacks)
-    : io_(io),
-      timers_(timers),
+    : timers_(timers),
       options_(std::move(options)),
       callbacks_(std::move(callbacks)),
       log_(options_.name),
-      child_(
-          io, timers, log_, "udhcpc",
-          {[this](std::string line) { on_line(std::move(line)); }, [this](const ChildExit& exit) { on_exited(exit); }}),
-      life_(std::make_shared<DhcpClientRunner*>(this)) {}
+      child_(io, timers, log_, "udhcpc",
+             {[this](std::string line) { on_line(std::move(line)); },
+              [this](const ChildExit& exit) { on_exited(exit); }}) {}
 
-// The child's own destructor SIGKILLs and reaps a running udhcpc.
-DhcpClientRunner::~DhcpClientRunner() {
-  life_.reset();
-}
-
-template <class F>
-void DhcpClientRunner::post(F f) {
-  std::weak_ptr<DhcpClientRunner*> weak = life_;
-  boost::asio::post(io_, [weak, f = std::move(f)] {
-    if (weak.lock()) f();
-  });
-}
+// The child's own destructor SIGKILLs and reaps a running udhcpc and drops
+// the reports posted through it.
+DhcpClientRunner::~DhcpClientRunner() = default;
 
 void DhcpClientRunner::set_state(State next, std::string_view why) {
   log_.info() << to_string(state_) << " -> " << to_string(next) << " (" << why << ")";
@@ -83,9 +71,6 @@ Result<void> DhcpClientRunner::start() {
   last_.clear();
   lease_.reset();
   stop_requested_ = timed_out_ = false;
-  std::string shown;
-  for (const auto& a : *argv) shown += (shown.empty() ? "" : " ") + a;
-  log_.info() << "started udhcpc pid " << child_.pid() << ": " << shown;
   set_state(State::requesting, "spawned");
   arm_lease_timer();
   return {};
@@ -147,7 +132,7 @@ void DhcpClientRunner::on_event(const Event& event) {
       else
         log_.info() << to_string(event.kind) << " " << describe_lease(lease);
       lease_ = lease;
-      if (callbacks_.on_lease) post([cb = callbacks_.on_lease, lease] { cb(lease); });
+      if (callbacks_.on_lease) child_.post([cb = callbacks_.on_lease, lease] { cb(lease); });
       return;
     }
     case EventKind::deconfig:
@@ -174,7 +159,7 @@ void DhcpClientRunner::lose(Lost lost) {
   } else {
     log_.warning() << to_string(lost.kind) << ": " << lost.message;
   }
-  if (callbacks_.on_lost) post([cb = callbacks_.on_lost, lost = std::move(lost)] { cb(lost); });
+  if (callbacks_.on_lost) child_.post([cb = callbacks_.on_lost, lost = std::move(lost)] { cb(lost); });
 }
 
 void DhcpClientRunner::on_exited(const ChildExit& status) {
@@ -200,7 +185,7 @@ void DhcpClientRunner::on_exited(const ChildExit& status) {
       << "udhcpc " << status.pid << " " << how << ": " << (exit.error ? describe(*exit.error) : std::string("stopped"));
   lease_.reset();
   set_state(State::idle, exit.error ? std::string(code_name(exit.error->code)) : "stopped");
-  if (callbacks_.on_exit) post([cb = callbacks_.on_exit, exit = std::move(exit)] { cb(exit); });
+  if (callbacks_.on_exit) child_.post([cb = callbacks_.on_exit, exit = std::move(exit)] { cb(exit); });
 }
 
 }  // namespace fb::dhcp

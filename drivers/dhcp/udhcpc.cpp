@@ -5,6 +5,7 @@
 #include <charconv>
 #include <map>
 
+#include "fb/enum_names.hpp"
 #include "fb/text.hpp"
 
 namespace fb::dhcp {
@@ -188,6 +189,17 @@ bool is_event_line(std::string_view line) {
   return line.substr(0, kLinePrefix.size()) == kLinePrefix;
 }
 
+namespace {
+
+// The kind whose to_string() is `word` ("bound"); nothing for another word.
+std::optional<EventKind> event_kind(std::string_view word) {
+  return value_named(word,
+                     {EventKind::bound, EventKind::renew, EventKind::deconfig, EventKind::leasefail, EventKind::nak},
+                     [](EventKind kind) { return to_string(kind); });
+}
+
+}  // namespace
+
 Result<Event> parse_event(std::string_view line) {
   if (!is_event_line(line)) return bad_line("not a failberry-dhcp line");
   std::string_view rest = line.substr(kLinePrefix.size());
@@ -217,20 +229,10 @@ Result<Event> parse_event(std::string_view line) {
   };
   Event event;
   std::string kind = get("event");
-  if (kind == "bound")
-    event.kind = EventKind::bound;
-  else if (kind == "renew")
-    event.kind = EventKind::renew;
-  else if (kind == "deconfig")
-    event.kind = EventKind::deconfig;
-  else if (kind == "leasefail")
-    event.kind = EventKind::leasefail;
-  else if (kind == "nak")
-    event.kind = EventKind::nak;
-  else if (kind.empty())
-    return bad_line("no event");
-  else
-    return bad_line("unknown event " + shown(kind));
+  if (kind.empty()) return bad_line("no event");
+  auto known = event_kind(kind);
+  if (!known) return bad_line("unknown event " + shown(kind));
+  event.kind = *known;
   event.interface = get("interface");
   if (event.interface.empty()) return bad_line(kind + " without an interface");
   event.message = clean_text(get("message"), 200);

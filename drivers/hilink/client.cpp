@@ -12,10 +12,10 @@
 #include <boost/asio/post.hpp>
 
 #include "fb/curl_multi.hpp"
+#include "fb/curl_request.hpp"
 #include "fb/log.hpp"
 #include "fb/secret_file.hpp"
 #include "fb/text.hpp"
-#include "fb/version.hpp"
 
 namespace fb::hilink {
 namespace {
@@ -109,7 +109,7 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
   Logger log;
   Secret password;
   bool has_password = false;
-  std::string curl_interface;
+  std::string curl_interface_word;  // CURLOPT_INTERFACE, empty: not bound
   CurlMulti multi;
   bool closed = false;
 
@@ -207,17 +207,8 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
     t->headers = curl_slist_append(t->headers, "X-Requested-With: XMLHttpRequest");
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_PROXY, "");
-    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings.connect_timeout.count()));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.request_timeout.count()));
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(settings.max_reply_bytes));
-    curl_easy_setopt(e, CURLOPT_USERAGENT, (std::string("failberry/") + kVersion).c_str());
-    if (!curl_interface.empty()) curl_easy_setopt(e, CURLOPT_INTERFACE, curl_interface.c_str());
+    set_request_options(
+        e, {settings.connect_timeout, settings.request_timeout, settings.max_reply_bytes, curl_interface_word, ""});
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::on_header);
@@ -464,8 +455,7 @@ Result<std::unique_ptr<HiLinkClient>> HiLinkClient::create(boost::asio::io_conte
     impl->has_password = true;
   }
   if (!set.interface.empty()) {
-    auto ip = IpAddress::parse(set.interface);
-    impl->curl_interface = (ip ? "host!" : "if!") + set.interface;
+    impl->curl_interface_word = curl_interface(set.interface);
   }
   return std::unique_ptr<HiLinkClient>(new HiLinkClient(std::move(impl)));
 }

@@ -281,22 +281,6 @@ Result<Reply> read_reply(std::string_view body, std::size_t max_bytes) {
   return Reader(body).run();
 }
 
-std::string escape_xml(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string request_xml(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string out = R"(<?xml version="1.0" encoding="UTF-8"?><request>)";
   for (const auto& [name, value] : fields) out += "<" + name + ">" + escape_xml(value) + "</" + name + ">";

@@ -3,35 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
 
 #include "fb/secret_file.hpp"
 #include "fb/text.hpp"
+#include "fb/unique_fd.hpp"
 
 namespace fb::ppp {
-namespace {
-
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  void reset() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
-
-std::string errno_text(int err) {
-  return std::strerror(err);
-}
-
-}  // namespace
-
 std::string_view to_string(PppdRunner::State state) {
   switch (state) {
     case PppdRunner::State::idle: return "Idle";
@@ -43,22 +22,19 @@ std::string_view to_string(PppdRunner::State state) {
 }
 
 PppdRunner::PppdRunner(boost::asio::io_context& io, TimerService& timers, Options options, Callbacks callbacks)
-    : io_(io),
-      timers_(timers),
+    : timers_(timers),
       options_(std::move(options)),
       callbacks_(std::move(callbacks)),
       log_(options_.name),
-      child_(
-          io, timers, log_, "pppd",
-          {[this](std::string line) { on_line(std::move(line)); }, [this](const ChildExit& exit) { on_exited(exit); }}),
-      life_(std::make_shared<PppdRunner*>(this)) {
+      child_(io, timers, log_, "pppd",
+             {[this](std::string line) { on_line(std::move(line)); },
+              [this](const ChildExit& exit) { on_exited(exit); }}) {
   options_.settings.credentials = options_.credentials.has_value();
 }
 
-// The child's own destructor SIGKILLs and reaps a running pppd.
-PppdRunner::~PppdRunner() {
-  life_.reset();
-}
+// The child's own destructor SIGKILLs and reaps a running pppd and drops
+// the reports posted through it.
+PppdRunner::~PppdRunner() = default;
 
 void PppdRunner::set_state(State next, std::string_view why) {
   log_.info() << to_string(state_) << " -> " << to_string(next) << " (" << why << ")";
@@ -70,32 +46,29 @@ std::optional<std::string> PppdRunner::start(int tty_fd) {
   if (tty_fd < 0) return std::string("no data tty to hand to pppd");
   auto argv = build_argv(options_.settings);
 
-  Fd cred_r;
+  UniqueFd cred_r;
   if (options_.credentials) {
     int p[2];
-    if (::pipe2(p, O_CLOEXEC) != 0) return "credentials pipe: " + errno_text(errno);
-    cred_r.fd = p[0];
-    Fd cred_w(p[1]);
+    if (::pipe2(p, O_CLOEXEC) != 0) return std::string("credentials pipe: ") + std::strerror(errno);
+    cred_r.reset(p[0]);
+    UniqueFd cred_w(p[1]);
     std::string text = credentials_options(*options_.credentials);
     // A few hundred bytes: far below the pipe's capacity, so this never blocks.
-    if (::write(cred_w.fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-      return "credentials pipe: " + errno_text(errno);
+    if (::write(cred_w.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+      return std::string("credentials pipe: ") + std::strerror(errno);
     std::fill(text.begin(), text.end(), '\0');
   }
 
   ChildProcess::Spawn spawn;
   spawn.argv = argv;
   spawn.stdin_fd = tty_fd;
-  if (cred_r.fd >= 0) spawn.fds.emplace_back(kCredentialsFd, cred_r.fd);
+  if (cred_r) spawn.fds.emplace_back(kCredentialsFd, cred_r.get());
   if (auto error = child_.start(spawn)) return error;
   cred_r.reset();
 
   last_.clear();
   follower_ = LogFollower{};
   stop_requested_ = up_timed_out_ = false;
-  std::string shown;
-  for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + a;
-  log_.info() << "started pppd pid " << child_.pid() << ": " << shown;
   set_state(State::starting, "spawned");
   if (options_.up_timeout.count() > 0) {
     up_timer_.arm_after(options_.up_timeout, [this] {
@@ -130,10 +103,7 @@ void PppdRunner::on_line(std::string raw) {
     set_state(State::up, l.interface + " " + l.local + " -> " + l.remote);
   }
   if (callbacks_.on_link && (state_ == State::up || state_ == State::stopping)) {
-    std::weak_ptr<PppdRunner*> weak = life_;
-    boost::asio::post(io_, [weak, cb = callbacks_.on_link, link = follower_.link()] {
-      if (weak.lock()) cb(link);
-    });
+    child_.post([cb = callbacks_.on_link, link = follower_.link()] { cb(link); });
   }
 }
 
@@ -153,10 +123,7 @@ void PppdRunner::on_exited(const ChildExit& child_exit) {
   up_timer_.cancel();
   set_state(State::idle, std::string(to_string(exit.reason)));
   if (callbacks_.on_exit) {
-    std::weak_ptr<PppdRunner*> weak = life_;
-    boost::asio::post(io_, [weak, cb = callbacks_.on_exit, exit = std::move(exit)] {
-      if (weak.lock()) cb(exit);
-    });
+    child_.post([cb = callbacks_.on_exit, exit = std::move(exit)] { cb(exit); });
   }
 }
 

@@ -2,19 +2,17 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fb/dhcp/udhcpc.hpp"
+#include "lab_lease.hpp"
 
-using fb::IpAddress;
 using fb::Prefix;
 using namespace fb::dhcp;
 
 namespace {
-
-IpAddress ip(const char* text) {
-  return IpAddress::parse(text).value();
-}
 
 // What the shipped script prints for a bound event (checked against the real
 // script and udhcpc in tests/dhcp/runner_test.cpp).
@@ -94,14 +92,7 @@ TEST_CASE("a bound line becomes a lease with typed addresses") {
   CHECK(e->kind == EventKind::bound);
   CHECK(e->interface == "usb0");
   REQUIRE(e->lease);
-  const Lease& l = *e->lease;
-  CHECK(l.interface == "usb0");
-  CHECK(l.address == ip("192.0.2.55"));
-  CHECK(l.subnet == Prefix::parse("192.0.2.0/24").value());
-  CHECK(l.routers == std::vector<IpAddress>{ip("192.0.2.1")});
-  CHECK(l.dns == std::vector<IpAddress>{ip("192.0.2.1"), ip("198.51.100.53")});
-  CHECK(l.server == ip("192.0.2.1"));
-  CHECK(l.lease_time == std::chrono::seconds(600));
+  fb::test::check_lab_lease(*e->lease, "192.0.2.55");
   CHECK(e->message.empty());
 }
 
@@ -167,28 +158,29 @@ TEST_CASE("deconfig, leasefail and nak carry no lease; nak keeps the server's wo
 
 TEST_CASE("malformed lines are DHCP_BAD_LINE with what is wrong") {
   CHECK_FALSE(is_event_line("udhcpc: started, v1.35.0"));
-  CHECK(bad("udhcpc: started, v1.35.0") == "not a failberry-dhcp line");
-  CHECK(bad("failberry-dhcp ") == "no event");
-  CHECK(bad("failberry-dhcp event=bogus interface=usb0") == "unknown event 'bogus'");
-  CHECK(bad("failberry-dhcp event=deconfig") == "deconfig without an interface");
-  CHECK(bad("failberry-dhcp event=deconfig interface=usb0 stray") == "field 'stray' is not key=value");
-  CHECK(bad("failberry-dhcp event=deconfig interface=usb0 =x") == "field '=x' is not key=value");
-  CHECK(bad("failberry-dhcp event=deconfig event=bound interface=usb0") == "field event given twice");
-  CHECK(bad(with("ip", "")) == "bound: ip: '' is not an IPv4 address");
-  CHECK(bad(with("ip", "2001:db8::1")) == "bound: ip: '2001:db8::1' is not an IPv4 address");
-  CHECK(bad(with("ip", "192.0.2.300")) == "bound: ip: '192.0.2.300' is not an IPv4 address");
-  CHECK(bad(with("subnet", "255.0.255.0")) == "bound: subnet: '255.0.255.0' is not a netmask");
-  CHECK(bad(with("subnet", "255.255.255.128")) == "bound: mask 24 disagrees with subnet 255.255.255.128");
-  CHECK(bad(with("mask", "33")) == "bound: mask: '33' is not a prefix length (0-32)");
-  CHECK(bad(with("mask", "-1")) == "bound: mask: '-1' is not a prefix length (0-32)");
-  CHECK(bad(set(with("subnet", ""), "mask", "")) == "bound: no subnet mask for 192.0.2.55");
-  CHECK(bad(with("router", "192.0.2.1,,192.0.2.2")) == "bound: router: '' is not an IPv4 address");
-  CHECK(bad(with("dns", "dns.example")) == "bound: dns: 'dns.example' is not an IPv4 address");
-  CHECK(bad(with("serverid", "x")) == "bound: serverid: 'x' is not an IPv4 address");
-  CHECK(bad(with("lease", "")) == "bound: lease: '' is not a lease time in seconds (1-4294967295)");
-  CHECK(bad(with("lease", "0")) == "bound: lease: '0' is not a lease time in seconds (1-4294967295)");
-  CHECK(bad(with("lease", "4294967296")) == "bound: lease: '4294967296' is not a lease time in seconds (1-4294967295)");
-  CHECK(bad(with("lease", "60s")) == "bound: lease: '60s' is not a lease time in seconds (1-4294967295)");
+  // {line, what the detail says}
+  const std::pair<std::string, std::string> cases[] = {
+      {"udhcpc: started, v1.35.0", "not a failberry-dhcp line"},
+      {"failberry-dhcp ", "no event"},
+      {"failberry-dhcp event=bogus interface=usb0", "unknown event 'bogus'"},
+      {"failberry-dhcp event=deconfig", "deconfig without an interface"},
+      {"failberry-dhcp event=deconfig interface=usb0 stray", "field 'stray' is not key=value"},
+      {"failberry-dhcp event=deconfig interface=usb0 =x", "field '=x' is not key=value"},
+      {"failberry-dhcp event=deconfig event=bound interface=usb0", "field event given twice"},
+      {with("subnet", "255.0.255.0"), "bound: subnet: '255.0.255.0' is not a netmask"},
+      {with("subnet", "255.255.255.128"), "bound: mask 24 disagrees with subnet 255.255.255.128"},
+      {with("mask", "33"), "bound: mask: '33' is not a prefix length (0-32)"},
+      {with("mask", "-1"), "bound: mask: '-1' is not a prefix length (0-32)"},
+      {set(with("subnet", ""), "mask", ""), "bound: no subnet mask for 192.0.2.55"},
+      {with("router", "192.0.2.1,,192.0.2.2"), "bound: router: '' is not an IPv4 address"},
+      {with("dns", "dns.example"), "bound: dns: 'dns.example' is not an IPv4 address"},
+      {with("serverid", "x"), "bound: serverid: 'x' is not an IPv4 address"},
+  };
+  for (const auto& [line, detail] : cases) CHECK_MESSAGE(bad(line) == detail, line);
+  for (std::string ip : {"", "2001:db8::1", "192.0.2.300"})
+    CHECK(bad(with("ip", ip)) == "bound: ip: '" + ip + "' is not an IPv4 address");
+  for (std::string lease : {"", "0", "4294967296", "60s"})
+    CHECK(bad(with("lease", lease)) == "bound: lease: '" + lease + "' is not a lease time in seconds (1-4294967295)");
   // Control bytes and invalid UTF-8 never reach a detail raw.
   std::string odd = bad(with("ip", "\x01\xff"));
   CHECK(odd.find('\x01') == std::string::npos);
@@ -210,10 +202,9 @@ TEST_CASE("no line crashes the parser: every prefix and every byte flip of a goo
 }
 
 TEST_CASE("code names are stable") {
-  CHECK(code_name(Code::busy) == "DHCP_BUSY");
-  CHECK(code_name(Code::spawn_failed) == "DHCP_SPAWN_FAILED");
-  CHECK(code_name(Code::bad_line) == "DHCP_BAD_LINE");
-  CHECK(code_name(Code::timeout) == "DHCP_TIMEOUT");
-  CHECK(code_name(Code::client_exited) == "DHCP_CLIENT_EXITED");
-  CHECK(code_name(Code::killed) == "DHCP_KILLED");
+  const std::pair<Code, std::string_view> names[] = {
+      {Code::busy, "DHCP_BUSY"},       {Code::spawn_failed, "DHCP_SPAWN_FAILED"},   {Code::bad_line, "DHCP_BAD_LINE"},
+      {Code::timeout, "DHCP_TIMEOUT"}, {Code::client_exited, "DHCP_CLIENT_EXITED"}, {Code::killed, "DHCP_KILLED"},
+  };
+  for (auto [code, name] : names) CHECK(code_name(code) == name);
 }

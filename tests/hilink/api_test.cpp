@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "fb/hilink/api.hpp"
 
@@ -305,14 +307,17 @@ TEST_CASE("every code has a stable HILINK_ name") {
     CHECK(name.rfind("HILINK_", 0) == 0);
     for (int j = 0; j < i; ++j) CHECK(name != code_name(static_cast<Code>(j)));
   }
-  CHECK(code_name(Code::needs_login) == "HILINK_NEEDS_LOGIN");
-  CHECK(code_name(Code::token) == "HILINK_TOKEN");
-  CHECK(code_name(Code::bad_password) == "HILINK_BAD_PASSWORD");
-  CHECK(code_name(Code::too_many_attempts) == "HILINK_TOO_MANY_ATTEMPTS");
-  CHECK(code_name(Code::busy) == "HILINK_BUSY");
-  CHECK(code_name(Code::bad_reply) == "HILINK_BAD_REPLY");
-  CHECK(code_name(Code::timeout) == "HILINK_TIMEOUT");
-  CHECK(code_name(Code::http) == "HILINK_HTTP");
+  const std::pair<Code, std::string_view> names[] = {
+      {Code::needs_login, "HILINK_NEEDS_LOGIN"},
+      {Code::token, "HILINK_TOKEN"},
+      {Code::bad_password, "HILINK_BAD_PASSWORD"},
+      {Code::too_many_attempts, "HILINK_TOO_MANY_ATTEMPTS"},
+      {Code::busy, "HILINK_BUSY"},
+      {Code::bad_reply, "HILINK_BAD_REPLY"},
+      {Code::timeout, "HILINK_TIMEOUT"},
+      {Code::http, "HILINK_HTTP"},
+  };
+  for (auto [code, name] : names) CHECK(code_name(code) == name);
   CHECK(code_for_api_error(100003) == Code::needs_login);
   CHECK(code_for_api_error(125002) == Code::token);
   CHECK(code_for_api_error(108003) == Code::api_error);  // "already logged in": no name of its own

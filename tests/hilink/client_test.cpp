@@ -292,18 +292,24 @@ TEST_CASE("bad answers are clear codes, and the next request works") {
   Rig rig(fake, "", 1500ms);
   REQUIRE(rig.status().ok());
 
-  fake.fault("bad_xml");
-  check_code(rig.status(), Code::bad_reply, "GET /api/monitoring/status: </Connection is not closed by '>'");
-  fake.fault("html");
-  check_code(rig.status(), Code::bad_reply, "an HTML page");
-  fake.fault("http500");
-  check_code(rig.status(), Code::http, "GET /api/monitoring/status: HTTP 500");
-  fake.fault("redirect");
-  check_code(rig.status(), Code::http, "HTTP 302 (redirect to /html/index.html)");
-  fake.fault("busy");
-  check_code(rig.status(), Code::busy, "API error 100004");
-  fake.fault("oversized");
-  check_code(rig.status(), Code::bad_reply, "larger than 65536 bytes");
+  struct Case {
+    const char* fault;
+    Code code;
+    const char* words;
+  };
+  const Case cases[] = {
+      {"bad_xml", Code::bad_reply, "GET /api/monitoring/status: </Connection is not closed by '>'"},
+      {"html", Code::bad_reply, "an HTML page"},
+      {"http500", Code::http, "GET /api/monitoring/status: HTTP 500"},
+      {"redirect", Code::http, "HTTP 302 (redirect to /html/index.html)"},
+      {"busy", Code::busy, "API error 100004"},
+      {"oversized", Code::bad_reply, "larger than 65536 bytes"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.fault);
+    fake.fault(c.fault);
+    check_code(rig.status(), c.code, c.words);
+  }
   fake.fault("html");
   check_code(rig.set_data(false), Code::bad_reply, "POST /api/dialup/mobile-dataswitch: an HTML page");
 

@@ -105,6 +105,28 @@ def error(code):
     return PROLOG + "<error><code>%d</code><message></message></error>" % code
 
 
+# What a GET of each reading answers.
+READINGS = {
+    "/api/monitoring/status": STATUS,
+    "/api/device/signal": SIGNAL,
+    "/api/net/current-plmn": PLMN,
+    "/api/monitoring/traffic-statistics": TRAFFIC,
+}
+
+# Each fault but hang: (HTTP status, body, extra headers, content type).
+HTML = "text/html"
+XML = "text/xml; charset=UTF-8"
+FAULTS = {
+    "html": (200, LOGIN_PAGE, [], HTML),
+    "bad_xml": (200, PROLOG + "<response><ConnectionStatus>901</Connection</response>", [], XML),
+    "http500": (500, "<html><body>500 Internal Server Error</body></html>", [], HTML),
+    "redirect": (302, "", [("Location", "/html/index.html")], HTML),
+    "oversized": (200, PROLOG + "<response><a>" + "x" * 200000 + "</a></response>", [], XML),
+    "busy": (200, error(100004), [], XML),
+    "token": (200, error(125002), [], XML),
+}
+
+
 def login_hash(user, password, token):
     inner = user.encode() + base64.b64encode(hashlib.sha256(password.encode()).hexdigest().encode()) + token.encode()
     return base64.b64encode(hashlib.sha256(inner).hexdigest().encode()).decode()
@@ -144,7 +166,7 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         sys.stderr.write("fake-hilink: " + (fmt % args) + "\n")
 
-    def answer(self, status, body, headers=(), ctype="text/xml; charset=UTF-8"):
+    def answer(self, status, body, headers=(), ctype=XML):
         data = body.encode() if isinstance(body, str) else body
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -210,20 +232,9 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "hang":
             time.sleep(60)  # never answers within any test's deadline
             return
-        if fault == "html":
-            return self.answer(200, LOGIN_PAGE, ctype="text/html")
-        if fault == "bad_xml":
-            return self.answer(200, PROLOG + "<response><ConnectionStatus>901</Connection</response>")
-        if fault == "http500":
-            return self.answer(500, "<html><body>500 Internal Server Error</body></html>", ctype="text/html")
-        if fault == "redirect":
-            return self.answer(302, "", headers=[("Location", "/html/index.html")], ctype="text/html")
-        if fault == "oversized":
-            return self.answer(200, PROLOG + "<response><a>" + "x" * 200000 + "</a></response>")
-        if fault == "busy":
-            return self.answer(200, error(100004))
-        if fault == "token":
-            return self.answer(200, error(125002))
+        if fault in FAULTS:
+            status, reply, headers, ctype = FAULTS[fault]
+            return self.answer(status, reply, headers=headers, ctype=ctype)
 
         with s.lock:
             if path == "/api/webserver/SesTokInfo":
@@ -250,14 +261,8 @@ class Handler(BaseHTTPRequestHandler):
             if protected and s.args.password is not None and not s.logged_in:
                 return self.answer(200, error(100003), headers=new_token_headers)
 
-            if method == "GET" and path == "/api/monitoring/status":
-                return self.answer(200, STATUS)
-            if method == "GET" and path == "/api/device/signal":
-                return self.answer(200, SIGNAL)
-            if method == "GET" and path == "/api/net/current-plmn":
-                return self.answer(200, PLMN)
-            if method == "GET" and path == "/api/monitoring/traffic-statistics":
-                return self.answer(200, TRAFFIC)
+            if method == "GET" and path in READINGS:
+                return self.answer(200, READINGS[path])
             if method == "GET" and path == "/api/user/state-login":
                 return self.answer(200, PROLOG + "<response><State>%d</State><Username></Username>"
                                    "<password_type>%d</password_type><firstlogin>1</firstlogin></response>"
@@ -296,7 +301,7 @@ class Handler(BaseHTTPRequestHandler):
                     return self.answer(200, error(100005), headers=new_token_headers)
                 s.reboots += 1
                 return self.answer(200, OK, headers=new_token_headers)
-            return self.answer(404, "<html><body>404 Not Found</body></html>", ctype="text/html")
+            return self.answer(404, "<html><body>404 Not Found</body></html>", ctype=HTML)
 
 
 def main():

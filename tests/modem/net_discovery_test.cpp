@@ -100,6 +100,21 @@ UsbDevice modem_device(const FakeSysfs& s, const char* selector = "auto") {
   return found->device;
 }
 
+// What find_net_interface() makes of the modem in the tree: the interface it
+// chooses, or (net_error) why there is none.
+NetInterface chosen_net(const FakeSysfs& s) {
+  auto net = find_net_interface(s.root(), modem_device(s));
+  REQUIRE_MESSAGE(net.ok(), describe(net));
+  return net->chosen;
+}
+
+fb::modem::Error net_error(const FakeSysfs& s) {
+  auto net = find_net_interface(s.root(), modem_device(s));
+  REQUIRE_FALSE(net.ok());
+  CHECK(describe(net).rfind("NO_NET_INTERFACE: ", 0) == 0);
+  return net.error();
+}
+
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
@@ -133,19 +148,15 @@ TEST_CASE("E3372h stick mode: wwan0 of huawei_cdc_ncm beside the PCUI tty") {
 TEST_CASE("E3372h stick mode without its driver: the error names the stick, the port and the driver") {
   FakeSysfs s;
   e3372h_stick(s, "", {});
-  auto net = find_net_interface(s.root(), modem_device(s));
-  REQUIRE_FALSE(net.ok());
-  CHECK(net.code() == Code::no_net_interface);
-  CHECK(net.error().detail == "12d1:1506 at 1-1.2 has no network interface: is the huawei_cdc_ncm driver loaded?");
-  CHECK(describe(net).rfind("NO_NET_INTERFACE: ", 0) == 0);
+  auto error = net_error(s);
+  CHECK(error.code == Code::no_net_interface);
+  CHECK(error.detail == "12d1:1506 at 1-1.2 has no network interface: is the huawei_cdc_ncm driver loaded?");
 }
 
 TEST_CASE("E3372h-320 (155e): the cdc_ncm interface under the name udev gave it") {
   FakeSysfs s;
   e3372h_320(s);
-  auto net = find_net_interface(s.root(), modem_device(s));
-  REQUIRE_MESSAGE(net.ok(), describe(net));
-  CHECK(net->chosen == NetInterface{"wwx0c5b8f279a64", "cdc_ncm", 0});
+  CHECK(chosen_net(s) == NetInterface{"wwx0c5b8f279a64", "cdc_ncm", 0});
 }
 
 TEST_CASE("ZTE MF823 (1405): usb0 of cdc_ether, on a stick without any tty") {
@@ -176,27 +187,22 @@ TEST_CASE("Quectel EC25 in QMI: wwan0 of qmi_wwan; without the driver, the error
   {
     FakeSysfs s;
     ec25_qmi(s);
-    auto net = find_net_interface(s.root(), modem_device(s));
-    REQUIRE_MESSAGE(net.ok(), describe(net));
-    CHECK(net->chosen == NetInterface{"wwan0", "qmi_wwan", 4});
+    CHECK(chosen_net(s) == NetInterface{"wwan0", "qmi_wwan", 4});
   }
   FakeSysfs s;
   ec25_qmi(s, "", {});
-  auto net = find_net_interface(s.root(), modem_device(s));
-  REQUIRE_FALSE(net.ok());
-  CHECK(net.error().detail == "2c7c:0125 at 1-1.2 has no network interface: is the qmi_wwan driver loaded?");
+  CHECK(net_error(s).detail == "2c7c:0125 at 1-1.2 has no network interface: is the qmi_wwan driver loaded?");
 }
 
 TEST_CASE("a serial-only stick has no network interface, and the error says to use ppp") {
   FakeSysfs s;
   e1750(s);
-  auto net = find_net_interface(s.root(), modem_device(s));
-  REQUIRE_FALSE(net.ok());
-  CHECK(net.code() == Code::no_net_interface);
-  CHECK(contains(net.error().detail,
+  auto error = net_error(s);
+  CHECK(error.code == Code::no_net_interface);
+  CHECK(contains(error.detail,
                  "12d1:1001 at 1-1.2 has no network interface: none of its 3 USB interfaces is a "
                  "network function"));
-  CHECK(contains(net.error().detail, "use the ppp data path"));
+  CHECK(contains(error.detail, "use the ppp data path"));
 }
 
 TEST_CASE("a driver bound without a network interface yet is told apart from a missing driver") {

@@ -18,6 +18,7 @@
 #include "fb/child_process.hpp"
 #include "fb/core/asio_timers.hpp"
 #include "io_wait.hpp"
+#include "log_capture.hpp"
 #include "process.hpp"
 
 using namespace std::chrono_literals;
@@ -256,6 +257,28 @@ TEST_CASE("destroying it kills and reaps a running child, with no callbacks") {
   CHECK(errno == ESRCH);
   fb::test::run_for(rig.io, 100ms);
   CHECK_FALSE(rig.exit);
+}
+
+TEST_CASE("a start is logged with the pid and argv") {
+  fb::test::LogCapture log;
+  Rig rig;
+  REQUIRE_FALSE(rig.sh("exit 0"));
+  CHECK_MESSAGE(log.said("started sh pid " + std::to_string(rig.child->pid()) + ": /bin/sh -c exit 0"), log.text());
+  REQUIRE(rig.wait_exit());
+}
+
+TEST_CASE("post() runs later from the io_context, and not once it is destroyed") {
+  Rig rig;
+  int ran = 0;
+  rig.child->post([&] { ++ran; });
+  CHECK(ran == 0);  // never from inside post()
+  rig.io.poll();
+  CHECK(ran == 1);
+  rig.child->post([&] { ++ran; });
+  rig.child.reset();
+  rig.io.restart();
+  rig.io.poll();
+  CHECK(ran == 1);
 }
 
 TEST_CASE("the owner may destroy it from on_line and from on_exit") {

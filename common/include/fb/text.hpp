@@ -19,4 +19,8 @@ std::string clean_text(std::string_view text, std::size_t max_bytes = 200);
 // around it.
 std::string_view trim(std::string_view text);
 
+// `text` as XML character data or an attribute value: &amp; &lt; &gt; &quot;
+// &apos; for the five characters that need them, the rest as it is.
+std::string escape_xml(std::string_view text);
+
 }  // namespace fb

@@ -24,19 +24,10 @@ bool has_address(const KernelView::Link* link, const char* address) {
   return false;
 }
 
-struct Viewer {
-  boost::asio::io_context io;
+struct Viewer : FollowerRig {
   KernelView view{io};
 
-  explicit Viewer(const NetNamespace& ns) {
-    NetNamespace::Enter inside(ns);
-    Status s = view.start();
-    REQUIRE_MESSAGE(s.ok(), describe(s));
-  }
-
-  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 5s) {
-    return fb::net::test::run_until(io, done, timeout);
-  }
+  explicit Viewer(const NetNamespace& ns) { start_in(ns, view); }
 };
 
 }  // namespace

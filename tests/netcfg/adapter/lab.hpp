@@ -7,6 +7,8 @@
 // only inside namespaces the tests create.
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
@@ -63,6 +65,24 @@ std::unique_ptr<NetlinkSystem> open_system(const NetNamespace& ns);
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 5s);
 
 using fb::test::run_until;  // io_wait.hpp
+
+// A netlink follower under test (KernelView, NetlinkMonitor) on an
+// io_context of its own: a test's rig derives from it, starts the follower
+// with start_in() and runs the loop until what it waits for has come.
+struct FollowerRig {
+  boost::asio::io_context io;
+
+  // Starts `follower` (its start() must succeed) with its netlink socket in `ns`.
+  template <class Follower>
+  static void start_in(const NetNamespace& ns, Follower& follower) {
+    NetNamespace::Enter inside(ns);
+    Status s = follower.start();
+    REQUIRE_MESSAGE(s.ok(), describe(s));
+  }
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 5s) {
+    return fb::test::run_until(io, done, timeout);
+  }
+};
 
 using fb::test::Fd;
 

@@ -18,20 +18,11 @@ using namespace fb::net::test;
 namespace {
 
 // A monitor started inside `ns`, recording every event it delivers.
-struct Recorder {
-  boost::asio::io_context io;
+struct Recorder : FollowerRig {
   std::vector<NetEvent> events;
   NetlinkMonitor monitor{io, [this](const NetEvent& e) { events.push_back(e); }};
 
-  explicit Recorder(const NetNamespace& ns) {
-    NetNamespace::Enter inside(ns);
-    Status s = monitor.start();
-    REQUIRE_MESSAGE(s.ok(), describe(s));
-  }
-
-  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 5s) {
-    return fb::net::test::run_until(io, done, timeout);
-  }
+  explicit Recorder(const NetNamespace& ns) { start_in(ns, monitor); }
 
   template <class E>
   std::vector<E> all() const {

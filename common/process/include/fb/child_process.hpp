@@ -27,8 +27,12 @@
 //    `grace` (then ChildExit::killed_by_us). A no-op without a child, and
 //    while a terminate() is already under way.
 //  - Destroying it SIGKILLs and reaps a running child; no callbacks.
-// Logs (as `log`, naming the program by `label`) only what goes wrong: a
-// failed spawn, a failed signal, a SIGKILL after the grace time.
+//  - post(f) runs f from the io_context later, unless the ChildProcess is
+//    destroyed first: how its owner reports (posted, never from inside its
+//    own calls) without a report outliving it.
+// Logs (as `log`, naming the program by `label`) each start at info
+// ("started pppd pid 4242: /usr/sbin/pppd nodetach …") and what goes wrong:
+// a failed spawn, a failed signal, a SIGKILL after the grace time.
 #pragma once
 
 // <utility> first: Boost 1.74's Asio headers need std::exchange (GCC 12, C++20).
@@ -39,6 +43,7 @@
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -84,6 +89,12 @@ class ChildProcess {
   // Sends `signo` to a running child; false (and logged) when none runs or it fails.
   bool signal(int signo);
   void terminate(Duration grace);
+  template <class F>
+  void post(F f) {
+    boost::asio::post(io_, [alive = std::weak_ptr<ChildProcess*>(life_), f = std::move(f)]() mutable {
+      if (alive.lock()) f();
+    });
+  }
 
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }

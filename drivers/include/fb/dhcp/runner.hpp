@@ -108,10 +108,7 @@ class DhcpClientRunner {
   void lose(Lost lost);
   void arm_lease_timer();
   void on_exited(const ChildExit& exit);
-  template <class F>
-  void post(F f);
 
-  boost::asio::io_context& io_;
   TimerService& timers_;
   Options options_;
   Callbacks callbacks_;
@@ -122,8 +119,7 @@ class DhcpClientRunner {
   OneShot lease_timer_{timers_};  // stop when no lease comes in time
   bool stop_requested_ = false;
   bool timed_out_ = false;
-  ChildProcess child_;
-  std::shared_ptr<DhcpClientRunner*> life_;
+  ChildProcess child_;  // spawn, pidfd, output lines, SIGTERM then SIGKILL; posts our reports
 };
 
 std::string_view to_string(DhcpClientRunner::State state);

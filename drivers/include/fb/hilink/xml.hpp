@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "fb/hilink/error.hpp"
+#include "fb/text.hpp"
 
 namespace fb::hilink {
 
@@ -52,7 +53,8 @@ Result<Reply> read_reply(std::string_view body, std::size_t max_bytes = kMaxRepl
 // `<?xml version="1.0" encoding="UTF-8"?><request><Name>value</Name>…</request>`,
 // values escaped (&, <, >, ", '). Names are the caller's constants.
 std::string request_xml(const std::vector<std::pair<std::string, std::string>>& fields);
-// &amp; &lt; &gt; &quot; &apos; for the five characters that need them.
-std::string escape_xml(std::string_view text);
+// &amp; &lt; &gt; &quot; &apos; for the five characters that need them
+// (common/text.hpp).
+using fb::escape_xml;
 
 }  // namespace fb::hilink

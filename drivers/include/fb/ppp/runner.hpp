@@ -93,7 +93,6 @@ class PppdRunner {
   void on_line(std::string line);
   void on_exited(const ChildExit& exit);
 
-  boost::asio::io_context& io_;
   TimerService& timers_;
   Options options_;
   Callbacks callbacks_;
@@ -104,8 +103,7 @@ class PppdRunner {
   OneShot up_timer_{timers_};  // stop when the link is not up in time
   bool stop_requested_ = false;
   bool up_timed_out_ = false;
-  ChildProcess child_;  // spawn, pidfd, output lines, SIGTERM then SIGKILL
-  std::shared_ptr<PppdRunner*> life_;
+  ChildProcess child_;  // spawn, pidfd, output lines, SIGTERM then SIGKILL; posts our reports
 };
 
 std::string_view to_string(PppdRunner::State state);
