@@ -287,9 +287,11 @@ TEST_CASE("every profile with a net path has well-formed command templates") {
       CAPTURE(command);
       CHECK_FALSE(template_problem(command));
     }
-    // A status or address command comes with the parser that reads it.
+    // A status or address command comes with the parser that reads it; an
+    // address by DHCP has no command, and every net path has an address.
     CHECK(c.status.empty() == (c.status_form == NetStatusForm::none));
-    CHECK(c.address.empty() == (c.address_form == NetAddressForm::none));
+    CHECK(c.address.empty() == (c.address_form == NetAddressForm::none || c.address_form == NetAddressForm::dhcp));
+    CHECK(c.address_form != NetAddressForm::none);
     if (!c.status_urc.empty()) CHECK(c.status_urc.back() == ':');
     auto filled = net_session_commands(c, plan);
     REQUIRE(filled);
