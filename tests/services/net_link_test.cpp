@@ -42,12 +42,14 @@ std::string dev_link() {
   return ::access("/dev", W_OK) == 0 ? path : std::string();
 }
 
-void build_topology(const NetNamespace& pi, const NetNamespace& peer, const NetNamespace& carrier) {
+// `carrier_address`: the stick's side of fbW (its gateway, its DHCP server).
+void build_topology(const NetNamespace& pi, const NetNamespace& peer, const NetNamespace& carrier,
+                    const std::string& carrier_address) {
   must(pi, {"ip", "link", "add", "fbA", "type", "veth", "peer", "name", "fbAp", "netns", peer.name()});
   must(pi, {"ip", "link", "add", "fbW", "type", "veth", "peer", "name", "fbWp", "netns", carrier.name()});
   must(pi, {"ip", "addr", "add", "10.0.1.2/24", "dev", "fbA"});
   must(peer, {"ip", "addr", "add", "10.0.1.1/24", "dev", "fbAp"});
-  must(carrier, {"ip", "addr", "add", "10.64.12.33/29", "dev", "fbWp"});
+  must(carrier, {"ip", "addr", "add", carrier_address, "dev", "fbWp"});
   must(pi, {"ip", "link", "set", "fbA", "up"});
   must(peer, {"ip", "link", "set", "fbAp", "up"});
   must(carrier, {"ip", "link", "set", "fbWp", "up"});
@@ -81,7 +83,7 @@ TEST_CASE(
   NetNamespace pi{"netlink-pi"};
   NetNamespace peer{"netlink-peer"};
   NetNamespace carrier{"netlink-carrier"};
-  build_topology(pi, peer, carrier);
+  build_topology(pi, peer, carrier, "10.64.12.33/29");
   fb::test::TempDir dir;
   fb::test::SimModem::Options so("huawei", {"cdrom=off", "net_ip=10.64.12.34/29,10.64.12.33"}, dir / "sim.json");
   so.link = dev_link();
@@ -142,14 +144,7 @@ TEST_CASE("net data path by DHCP: the stick's DHCP server leases the address; th
   NetNamespace pi{"netdhcp-pi"};
   NetNamespace peer{"netdhcp-peer"};
   NetNamespace carrier{"netdhcp-carrier"};
-  must(pi, {"ip", "link", "add", "fbA", "type", "veth", "peer", "name", "fbAp", "netns", peer.name()});
-  must(pi, {"ip", "link", "add", "fbW", "type", "veth", "peer", "name", "fbWp", "netns", carrier.name()});
-  must(pi, {"ip", "addr", "add", "10.0.1.2/24", "dev", "fbA"});
-  must(peer, {"ip", "addr", "add", "10.0.1.1/24", "dev", "fbAp"});
-  must(carrier, {"ip", "addr", "add", "192.0.2.1/24", "dev", "fbWp"});
-  must(pi, {"ip", "link", "set", "fbA", "up"});
-  must(peer, {"ip", "link", "set", "fbAp", "up"});
-  must(carrier, {"ip", "link", "set", "fbWp", "up"});
+  build_topology(pi, peer, carrier, "192.0.2.1/24");
   fb::test::TempDir dir;
   fb::test::write_file(dir / "udhcpd.conf", "start 192.0.2.50\nend 192.0.2.50\ninterface fbWp\nlease_file " +
                                                 dir / "leases" + "\npidfile " + dir / "udhcpd.pid" +
