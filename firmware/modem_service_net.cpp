@@ -215,6 +215,12 @@ void ModemService::net_dhcp() {
 }
 
 void ModemService::dhcp_lost(const std::string& code, const std::string& detail) {
+  if (code == "DRY_RUN") {  // as the dry-run pppd link: the link ends at once, nothing to retry
+    net_.reset();
+    stop_dhcp();
+    on_link_down(mev::LinkDown{code, detail, mev::LinkDown::Kind::local});
+    return;
+  }
   if (net_->up) return net_lost(code, "the session's DHCP lease: " + detail);
   net_.reset();
   stop_dhcp();

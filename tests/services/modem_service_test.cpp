@@ -65,19 +65,21 @@ struct Rig {
   // `extra`: more INI lines for [modem], then [recovery] (the defaults are short backoffs).
   Rig(const std::string& vendor, const std::vector<std::string>& sets,
       const std::string& recovery = "backoff_initial = 200ms\nbackoff_max = 1s\nreset_attempts = 1\n",
-      Clock clock = Clock::real, const std::string& modem_extra = "")
+      Clock clock = Clock::real, const std::string& modem_extra = "",
+      const std::string& uplink = "interface = ppp0\nkind = ppp\n")
       : sim(sim_options(vendor, sets, dir / "sim-state.json")),
         timers(clock == Clock::real ? static_cast<fb::TimerService&>(real_timers) : virtual_timers) {
     fb::logging::set_threshold(fb::Level::debug);
     pty = sim.tty().rfind("/dev/", 0) == 0 ? sim.tty() : std::filesystem::canonical(sim.tty()).string();
-    fb::core::Config c = fb::test::parse_ini(
-        "[general]\ndry_run = true\nstate_dir = " + (dir / "state") + "\n[modem]\napn = internet\ndevice = " + pty +
-        "\nprofile = " + vendor + "\ncommand_timeout = 1s\n" + modem_extra +
-        "[uplink.cellular]\ninterface = ppp0\nkind = ppp\npriority = 10\n[recovery]\n" + recovery);
+    fb::core::Config c = fb::test::parse_ini("[general]\ndry_run = true\nstate_dir = " + (dir / "state") +
+                                             "\n[modem]\napn = internet\ndevice = " + pty + "\nprofile = " + vendor +
+                                             "\ncommand_timeout = 1s\n" + modem_extra + "[uplink.cellular]\n" + uplink +
+                                             "priority = 10\n[recovery]\n" + recovery);
     // As Daemon::restart_modem() with dry_run = true.
     service = std::make_unique<fb::core::ModemService>(io, timers, c, fb::core::ModemServiceOptions{},
                                                        fb::core::make_dry_run_host_actions(io),
                                                        fb::core::make_dry_run_data_link_starter(io));
+    service->set_dhcp_starter(fb::core::make_dry_run_dhcp_starter(io));
     service->start();
   }
   ~Rig() {
@@ -231,4 +233,16 @@ TEST_CASE("a wrong PIN stops the supervisor: two days later nothing was retried,
   CHECK(rig.said("--recover(") == 0);
   CHECK(rig.service->modem_status().status.state == "stopped");
   CHECK(nlohmann::json::parse(rig.sim.ok("state"))["pin_tries"] == 2);  // exactly one wrong try
+}
+
+TEST_CASE("dry-run, net data path by DHCP: the session starts over AT, no udhcpc runs, the modem stops with DRY_RUN") {
+  Rig rig("generic", {"cdrom=off"}, "backoff_initial = 200ms\nbackoff_max = 1s\nreset_attempts = 1\n", Clock::real,
+          "data = net\n", "interface = wwan0\nkind = cellular\n");
+  REQUIRE_MESSAGE(rig.logged("dry-run: not starting udhcpc on wwan0"), rig.text());
+  REQUIRE_MESSAGE(rig.logged("--link_down(DRY_RUN)"), rig.text());
+  auto sim = nlohmann::json::parse(rig.sim.ok("state"));
+  CHECK(sim["net_session"] == 1);  // the session really went up on the stick, over AT
+  CHECK(rig.said("starting the data session on wwan0: AT+CGACT=1,1") == 1);
+  CHECK(rig.service->recovery_status().stopped_by == "DRY_RUN");
+  CHECK_FALSE(rig.service->data_link().up);
 }
