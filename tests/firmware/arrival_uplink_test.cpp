@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../health/http_client.hpp"
+#include "daemon_process.hpp"
 #include "netns.hpp"
 #include "notify_listener.hpp"
 #include "ns_must.hpp"
@@ -61,19 +62,16 @@ TEST_CASE("a check reaching the wired address and one reaching the cellular addr
   fb::test::veth_pair(pi, "fbC", net, "fbCs", "10.0.2");
 
   fb::test::TempDir dir;
-  fb::test::NotifyListener notify(dir / "notify");
   std::string socket = dir / "control.sock";
   fb::test::write_file(dir / "f.ini", "[general]\ndry_run = true\ncontrol_socket = " + socket +
                                           "\n[modem]\napn = internet\n"
                                           "[uplink.wired]\ninterface = fbW\ngateway = 10.0.1.1\npriority = 20\n"
                                           "[uplink.cellular]\ninterface = fbC\nkind = ppp\npriority = 10\n"
                                           "[health]\nlisten = 0.0.0.0\nport = 9000\n");
-  fb::test::Process daemon(pi.wrap({FB_FAILBERRYD, "--config", dir / "f.ini"}), {{notify.env()}, {}, dir / "err"});
-  REQUIRE(notify.wait_for("READY=1", 10s));
-  auto ctl = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {FB_FAILBERRYCTL, "--socket", socket});
-    return fb::test::run(args);
-  };
+  fb::test::DaemonProcess daemon(dir / "f.ini", socket, dir / "err", dir.path(),
+                                 [&](const std::vector<std::string>& argv) { return pi.wrap(argv); });
+  daemon.start();
+  auto ctl = [&](std::vector<std::string> args) { return daemon.ctl(std::move(args)); };
 
   {
     NetNamespace::Enter checker(net);
@@ -166,7 +164,7 @@ TEST_CASE("a check reaching the wired address and one reaching the cellular addr
                                           "serve_status = true\n"
                                           "[uplink.cellular]\ninterface = fbC\nkind = ppp\npriority = 10\n"
                                           "[health]\nlisten = 0.0.0.0\nport = 9000\nstatus_allow = 10.0.0.0/8\n");
-  daemon.signal(SIGHUP);
+  daemon.process().signal(SIGHUP);
   {
     NetNamespace::Enter checker(net);
     auto wired = ask_until(
@@ -177,8 +175,7 @@ TEST_CASE("a check reaching the wired address and one reaching the cellular addr
     REQUIRE(cellular);
     CHECK(cellular->status == 403);
   }
-  daemon.signal(SIGTERM);
-  CHECK(daemon.wait(10s) == 0);
+  CHECK(daemon.stop() == 0);
   std::string log = fb::test::read_file(dir / "err");
   CHECK(log.find("addresses: uplink[wired] primary IPv4 10.0.1.2") != std::string::npos);
   CHECK(log.find("addresses: uplink[cellular] primary IPv4 10.0.2.2") != std::string::npos);

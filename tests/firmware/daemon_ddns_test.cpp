@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "../health/http_client.hpp"
+#include "daemon_process.hpp"
 #include "ddns_topology.hpp"
 #include "fake_server.hpp"
 #include "netns.hpp"
@@ -51,9 +52,8 @@ struct Daemon {
   fb::test::TempDir& dir;
   std::string socket = dir / "control.sock";
   unsigned short port = 9000;  // inside "pi" only
-  std::unique_ptr<fb::test::NotifyListener> notify;
-  std::unique_ptr<fb::test::Process> process;
-  int starts = 0;
+  fb::test::DaemonProcess daemon{dir / "f.ini", socket, dir / "err", dir.path(),
+                                 [this](const std::vector<std::string>& argv) { return pi.wrap(argv); }};
 
   Daemon(const NetNamespace& ns, fb::test::TempDir& d, const std::string& url) : pi(ns), dir(d) {
     fb::test::write_file(dir / "f.ini", "[general]\nstate_dir = " + dir.path() + "\ncontrol_socket = " + socket +
@@ -65,22 +65,9 @@ struct Daemon {
                                             url + "\nhostname = www.example.com\nsecret_file = " + dir / "ddns.secret" +
                                             "\nca_file = " + fb::test::test_pki().ca() + "\n");
   }
-  void start() {
-    notify = std::make_unique<fb::test::NotifyListener>(dir / ("notify" + std::to_string(starts)));
-    process = std::make_unique<fb::test::Process>(pi.wrap({FB_FAILBERRYD, "--config", dir / "f.ini"}),
-                                                  fb::test::SpawnOptions{{notify->env()}, {}, dir / "err"});
-    ++starts;
-    REQUIRE(notify->wait_for("READY=1", 10s));
-  }
-  void stop() {
-    process->signal(SIGTERM);
-    CHECK(process->wait(10s) == 0);
-    process.reset();
-  }
-  fb::test::RunResult ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {FB_FAILBERRYCTL, "--socket", socket});
-    return fb::test::run(args);
-  }
+  void start() { daemon.start(); }
+  void stop() { CHECK(daemon.stop() == 0); }
+  fb::test::RunResult ctl(std::vector<std::string> args) { return daemon.ctl(std::move(args)); }
   Json status() {
     auto r = ctl({"status", "--json"});
     Json j = Json::parse(r.output, nullptr, false);
@@ -257,8 +244,8 @@ TEST_CASE_FIXTURE(Wiring,
 
     // Fixed and reloaded: published again, from the new address.
     fb::test::write_ddns_secret(dir);
-    d.process->signal(SIGHUP);
-    CHECK(d.notify->wait_for("RELOADING=1", 10s));
+    d.daemon.process().signal(SIGHUP);
+    CHECK(d.daemon.notify().wait_for("RELOADING=1", 10s));
     REQUIRE(poll_until(
         io, [&] { return d.ddns().value("state", "") == "in_sync"; }, 30s));
     CHECK(sets_from(server, "10.0.2.9", after_failure) == 1);
@@ -283,7 +270,7 @@ TEST_CASE_FIXTURE(Wiring,
   CHECK(server.requests().empty());
 
   fb::test::write_ddns_secret(dir);
-  d.process->signal(SIGHUP);
+  d.daemon.process().signal(SIGHUP);
   REQUIRE(poll_until(
       io, [&] { return d.ddns().value("state", "") == "in_sync"; }, 30s));
   CHECK(sets_from(server, "10.0.2.2") == 1);

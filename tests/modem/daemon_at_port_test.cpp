@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "daemon_process.hpp"
 #include "notify_listener.hpp"
 #include "process.hpp"
 #include "sim_modem.hpp"
@@ -81,8 +82,7 @@ struct Rig {
   fb::test::TempDir dir;
   std::string socket = dir / "control.sock";
   std::string log = dir / "daemon.log";
-  std::unique_ptr<fb::test::NotifyListener> notify;
-  std::unique_ptr<fb::test::Process> daemon;
+  fb::test::DaemonProcess daemon{dir / "f.ini", socket, log, dir.path()};
 
   explicit Rig(const std::vector<std::string>& targets) {
     build_tree(dir / "sys", dir / "dev", targets);
@@ -93,20 +93,13 @@ struct Rig {
                       "[health]\nlisten = 127.0.0.1\nport = " +
                       std::to_string(fb::test::free_tcp_port()) + "\n";
     fb::test::write_file(dir / "f.ini", ini);
-    notify = std::make_unique<fb::test::NotifyListener>(dir / "notify");
-    daemon = std::make_unique<fb::test::Process>(
-        std::vector<std::string>{FB_FAILBERRYD, "--config", dir / "f.ini"},
-        fb::test::SpawnOptions{
-            {notify->env(), "FAILBERRY_SYSFS_ROOT=" + (dir / "sys"), "FAILBERRY_DEV_ROOT=" + (dir / "dev")}, {}, log});
-    REQUIRE(notify->wait_for("READY=1", 10s));
+    daemon.start({"FAILBERRY_SYSFS_ROOT=" + (dir / "sys"), "FAILBERRY_DEV_ROOT=" + (dir / "dev")});
   }
   ~Rig() {
-    if (!daemon) return;
-    daemon->signal(SIGTERM);
-    daemon->wait(10s);
+    if (daemon.running()) daemon.stop();
   }
   nlohmann::json status() {
-    auto r = fb::test::run({FB_FAILBERRYCTL, "--socket", socket, "status", "--json"});
+    auto r = daemon.ctl({"status", "--json"});
     REQUIRE_MESSAGE(r.code == 0, r.output << "\n" << log_text());
     auto j = nlohmann::json::parse(r.output, nullptr, false);
     REQUIRE(j.is_object());
@@ -164,9 +157,9 @@ TEST_CASE("three ttys, none answers: AT_TIMEOUT naming each port, looked at agai
   CHECK(fb::test::count_in(probe, "no answer") == 3);
 
   // The next look comes from the machine's scan timer (10 s), not a loop.
-  double cpu_before = fb::test::cpu_seconds_of(rig.daemon->pid());
+  double cpu_before = fb::test::cpu_seconds_of(rig.daemon.process().pid());
   REQUIRE_MESSAGE(rig.logged("AT port probe: AT_TIMEOUT", 40s, 2), rig.log_text());
-  CHECK(fb::test::cpu_seconds_of(rig.daemon->pid()) - cpu_before < 0.5);  // ~16 s of waiting: no busy loop
+  CHECK(fb::test::cpu_seconds_of(rig.daemon.process().pid()) - cpu_before < 0.5);  // ~16 s of waiting: no busy loop
   CHECK(fb::test::count_in(rig.log_text(), "AT port probe: AT_TIMEOUT") <= 3);
   CHECK(rig.status()["modem"]["error"] == "AT_TIMEOUT");
 }

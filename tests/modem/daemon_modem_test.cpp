@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../health/http_client.hpp"
+#include "daemon_process.hpp"
 #include "notify_listener.hpp"
 #include "process.hpp"
 #include "sim_modem.hpp"
@@ -64,8 +65,7 @@ struct Rig {
   unsigned short port = fb::test::free_tcp_port();
   std::string socket = dir / "control.sock";
   std::string log = dir / "daemon.log";
-  std::unique_ptr<fb::test::NotifyListener> notify;
-  std::unique_ptr<fb::test::Process> daemon;
+  fb::test::DaemonProcess daemon{dir / "f.ini", socket, log, dir.path()};
   Setup setup;
 
   // `prepare` runs on the temp dir before the daemon starts (a state dir to break, say).
@@ -98,21 +98,9 @@ struct Rig {
     fb::test::write_file(dir / "f.ini", ini);
     start();
   }
-  void start() {
-    notify = std::make_unique<fb::test::NotifyListener>(dir / ("notify" + std::to_string(starts++)));
-    daemon = std::make_unique<fb::test::Process>(std::vector<std::string>{FB_FAILBERRYD, "--config", dir / "f.ini"},
-                                                 fb::test::SpawnOptions{{notify->env()}, {}, log});
-    REQUIRE(notify->wait_for("READY=1", 10s));
-  }
-  void stop() {
-    daemon->signal(SIGTERM);
-    REQUIRE(daemon->wait(10s) == 0);
-    daemon.reset();
-  }
-  fb::test::RunResult ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {FB_FAILBERRYCTL, "--socket", socket});
-    return fb::test::run(args);
-  }
+  void start() { daemon.start(); }
+  void stop() { REQUIRE(daemon.stop() == 0); }
+  fb::test::RunResult ctl(std::vector<std::string> args) { return daemon.ctl(std::move(args)); }
   nlohmann::json status() {
     auto r = ctl({"status", "--json"});
     REQUIRE(r.code == 0);
@@ -125,7 +113,6 @@ struct Rig {
     return fb::test::wait_for_text(log, needle, limit, n);
   }
   std::string log_text() { return fb::test::read_file(log); }
-  int starts = 0;
 };
 
 }  // namespace
@@ -427,22 +414,23 @@ TEST_CASE("a silent modem: AT_TIMEOUT, the ladder climbs (redial, reset, power c
   REQUIRE_MESSAGE(rig.logged("probing --probed(AT_TIMEOUT)--> recovering"), rig.log_text());
   REQUIRE(rig.logged("--recover(reset_modem)--> resetting"));
   REQUIRE_MESSAGE(rig.logged("recovery: acting --failure(BAD_LOCATION)--> exhausted"), rig.log_text());
-  double cpu_before = fb::test::cpu_seconds_of(rig.daemon->pid());
+  double cpu_before = fb::test::cpu_seconds_of(rig.daemon.process().pid());
   REQUIRE(rig.logged("exhausted --timer--> acting"));  // backoff_max later it starts over, once
   auto j = rig.status();
   CHECK(j["modem"]["error"] == "AT_TIMEOUT");
   CHECK(j["recovery"]["attempts"]["redial"] >= 3);  // its budget first (refused at once: not registered)
   CHECK(j["recovery"]["attempts"]["reset_modem"].get<int>() >= 1);
-  CHECK(j["recovery"]["attempts"]["power_cycle"].get<int>() >= 2);        // tried, and refused: a pty is not on USB
-  CHECK(j["recovery"]["attempts"]["reboot"] == 0);                        // reboot_allowed = false
-  CHECK(fb::test::cpu_seconds_of(rig.daemon->pid()) - cpu_before < 0.5);  // about a second of waiting: no busy loop
+  CHECK(j["recovery"]["attempts"]["power_cycle"].get<int>() >= 2);  // tried, and refused: a pty is not on USB
+  CHECK(j["recovery"]["attempts"]["reboot"] == 0);                  // reboot_allowed = false
+  CHECK(fb::test::cpu_seconds_of(rig.daemon.process().pid()) - cpu_before <
+        0.5);  // about a second of waiting: no busy loop
   CHECK(j["recovery"]["last_power_cycle"].get<std::string>().find("BAD_LOCATION: the modem is not on USB") == 0);
   // The port closed for the refused cycles was opened again: whatever the
   // machine is doing with it now, the verb is refused for the same reason.
   std::string cycle = rig.ctl({"cycle-usb"}).output;
   CHECK(cycle.rfind("failberryctl: BAD_LOCATION: no USB modem found to power-cycle (", 0) == 0);
   CHECK(cycle.find("); set [recovery] hub and hub_port to name the port\n") != std::string::npos);
-  CHECK(rig.daemon->running());
+  CHECK(rig.daemon.process().running());
 }
 
 TEST_CASE("the reboot rung with an unwritable record: no reboot (REBOOT_NOT_RECORDED); a written one is kept") {
@@ -453,7 +441,7 @@ TEST_CASE("the reboot rung with an unwritable record: no reboot (REBOOT_NOT_RECO
     REQUIRE_MESSAGE(rig.logged("not rebooting: the reboot could not be recorded first"), rig.log_text());
     REQUIRE_MESSAGE(rig.logged("recorded(REBOOT_NOT_RECORDED)"), rig.log_text());
     CHECK(rig.log_text().find("dry-run: not rebooting") == std::string::npos);  // refused before it got there
-    CHECK(rig.daemon->running());
+    CHECK(rig.daemon.process().running());
   }
   {
     Setup s{"zte", {"silent=1"}};
@@ -476,15 +464,15 @@ TEST_CASE("unplugged: EOF/EIO becomes MODEM_GONE, the daemon keeps running witho
   CHECK_FALSE(std::filesystem::exists(rig.pty));  // gone with the device, whatever pty the kernel hands out next
   REQUIRE_MESSAGE(rig.logged("--> absent [MODEM_GONE]"), rig.log_text());
   REQUIRE_MESSAGE(rig.logged("the modem did not come back"), rig.log_text());
-  double cpu_before = fb::test::cpu_seconds_of(rig.daemon->pid());
+  double cpu_before = fb::test::cpu_seconds_of(rig.daemon.process().pid());
   REQUIRE(rig.logged("scanned(NO_MODEM)", 20s, 1));
   auto j = rig.status();
   CHECK(j["modem"]["error"] == "MODEM_GONE");
   CHECK(j["modem"]["gone"] == 1);
   CHECK(j["modem"]["state"] == "absent");
   CHECK(j["recovery"]["failures"].get<int>() >= 1);
-  CHECK(fb::test::cpu_seconds_of(rig.daemon->pid()) - cpu_before < 0.5);
-  CHECK(rig.daemon->running());
+  CHECK(fb::test::cpu_seconds_of(rig.daemon.process().pid()) - cpu_before < 0.5);
+  CHECK(rig.daemon.process().running());
   auto r = rig.ctl({"reset-modem"});
   CHECK(r.code == 1);
   CHECK(r.output.find("NO_MODEM: no modem to reset (absent, MODEM_GONE") != std::string::npos);
@@ -517,7 +505,7 @@ TEST_CASE("dialing: the APN's context, ATD*99#, CONNECT, and the line handed to 
 TEST_CASE("a reload applies [modem] changes (the supervisor restarts); one that changes nothing leaves it be") {
   Rig rig(Setup{"generic", {"cdrom=off"}});
   REQUIRE_MESSAGE(rig.logged("--link_down(DRY_RUN)"), rig.log_text());
-  rig.daemon->signal(SIGHUP);  // the same file
+  rig.daemon.process().signal(SIGHUP);  // the same file
   REQUIRE(rig.logged("reloaded:"));
   CHECK(rig.log_text().find("restarting the modem supervisor") == std::string::npos);
   std::string ini = fb::test::read_file(rig.dir / "f.ini");
@@ -526,7 +514,7 @@ TEST_CASE("a reload applies [modem] changes (the supervisor restarts); one that 
   ini.replace(at, 14, "apn = example.net");
   fb::test::write_file(rig.dir / "f.ini", ini);
   rig.sim.ok("hangup");  // the stick back in command mode, as a real hang-up leaves it
-  rig.daemon->signal(SIGHUP);
+  rig.daemon.process().signal(SIGHUP);
   REQUIRE_MESSAGE(rig.logged("restarting the modem supervisor"), rig.log_text());
   REQUIRE_MESSAGE(rig.logged("--link_down(DRY_RUN)", 20s, 2), rig.log_text());
   CHECK(rig.sim_state_now()["contexts"]["1"] == nlohmann::json::array({"IP", "example.net"}));
@@ -544,7 +532,7 @@ TEST_CASE("no secret of the config reaches the log: PIN, PPP password") {
   REQUIRE_MESSAGE(rig.logged("--link_down(DRY_RUN)"), rig.log_text());
   fb::test::write_file(rig.dir / "f.ini", ini);
   rig.sim.ok("hangup");
-  rig.daemon->signal(SIGHUP);
+  rig.daemon.process().signal(SIGHUP);
   REQUIRE_MESSAGE(rig.logged("--link_down(DRY_RUN)", 20s, 2), rig.log_text());
   std::string log = rig.log_text();
   CHECK(log.find("AT+CPIN=") != std::string::npos);  // the PIN went out, masked
