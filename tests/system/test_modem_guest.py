@@ -30,14 +30,7 @@ DEV=$HUB.1
 upto 30 ls -d /sys/bus/usb/devices/$DEV:1.0/ttyUSB0 >/dev/null 2>&1 || echo "NO TTY at $DEV"
 echo "MODEM AT $DEV"
 mkdir -p /run/failberry /var/lib/failberry
-""" + systest.failberry_ini() + r"""failberryd --config /t/f.ini 2>&1 | sed 's/^/D /' &
-i=0
-while [ $i -lt 150 ]; do
-  sleep 2
-  failberryctl --socket /run/failberry/control.sock status 2>&1 | sed 's/^/S /'
-  i=$((i + 1))
-done
-"""
+""" + systest.failberry_ini() + systest.sh_run_daemon("D", 150)
 
 
 class Relay:
@@ -84,13 +77,7 @@ class Relay:
 
 
 def main():
-    arch, daemon, ctl = systest.args(__doc__, 3)
-    tag = f"modem[{arch}]"
-    systest.require_root(tag)
-    systest.require_built(tag, daemon, ctl)
-    fbguest.exit_on_signals()
-    echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
-    check = systest.Checks(tag)
+    arch, daemon, ctl, tag, echo, check = systest.daemon_test(__doc__, "modem")
 
     with tempfile.TemporaryDirectory(prefix="fbmodem-") as tmp:
         with systest.ModemSim(tmp, "zte") as sim, check.guest("guest", first_line=True):

@@ -45,35 +45,15 @@ echo "STICK AT $DEV driver $(basename $(readlink /sys/bus/usb/devices/$DEV:1.0/d
 mkdir -p /run/failberry /var/lib/failberry
 """ + systest.failberry_ini() + r"""export FAILBERRY_TEST_MODESWITCH=46f4:0001=0403:6001
 echo "PHASE never"
-failberryd --config /t/f.ini 2>&1 | sed 's/^/D /' &
-i=0
-while [ $i -lt 20 ]; do
-  sleep 2
-  failberryctl --socket /run/failberry/control.sock status --json 2>&1 | sed -n 's/^ *\("error"\|"mode_switch"\)/J \1/p'
-  i=$((i + 1))
-done
-kill $(pidof failberryd)
+""" + systest.sh_run_daemon("D", 20, "status --json", r"""sed -n 's/^ *\("error"\|"mode_switch"\)/J \1/p'""") + r"""kill $(pidof failberryd)
 upto 10 sh -c '! pidof failberryd >/dev/null' || { echo "FAILBERRYD DID NOT STOP"; exit 1; }
 echo "PHASE switch"
-failberryd --config /t/f.ini 2>&1 | sed 's/^/E /' &
-i=0
-while [ $i -lt 100 ]; do
-  sleep 2
-  failberryctl --socket /run/failberry/control.sock status 2>&1 | sed 's/^/S /'
-  i=$((i + 1))
-done
-"""
+""" + systest.sh_run_daemon("E", 100)
 
 
 def main():
-    arch, daemon, ctl = systest.args(__doc__, 3)
-    tag = f"modeswitch_daemon[{arch}]"
-    systest.require_root(tag)
-    systest.require_built(tag, daemon, ctl)
-    fbguest.exit_on_signals()
+    arch, daemon, ctl, tag, echo, check = systest.daemon_test(__doc__, "modeswitch_daemon")
     systest.prepare(arch, tag)
-    echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
-    check = systest.Checks(tag)
 
     with tempfile.TemporaryDirectory(prefix="fbmsd-") as tmp:
         disk = os.path.join(tmp, "stick.img")

@@ -24,6 +24,35 @@ SH_FIND_HUB = r"""find_hub() {
 """
 
 
+
+
+def daemon_test(doc, name):
+    """The start of a guest test of the built daemon: its arguments (ARCH
+    FAILBERRYD FAILBERRYCTL), root and both binaries required (else a loud
+    skip), signals ending the guest; returns (arch, daemon, ctl, tag, echo,
+    check) with tag "NAME[ARCH]", echo the guest's console when
+    FBGUEST_VERBOSE is set, and the test's Checks."""
+    arch, daemon, ctl = args(doc, 3)
+    tag = f"{name}[{arch}]"
+    require_root(tag)
+    require_built(tag, daemon, ctl)
+    fbguest.exit_on_signals()
+    echo = sys.stderr if os.environ.get("FBGUEST_VERBOSE") else None
+    return arch, daemon, ctl, tag, echo, Checks(tag)
+
+def sh_run_daemon(tag, rounds, status="status", filt="sed 's/^/S /'"):
+    """Shell lines: failberryd on /t/f.ini in the background, its output
+    prefixed with `tag`, then `rounds` rounds 2 s apart of failberryctl
+    `status` piped through `filt` (the host reads those lines)."""
+    return f"""failberryd --config /t/f.ini 2>&1 | sed 's/^/{tag} /' &
+i=0
+while [ $i -lt {rounds} ]; do
+  sleep 2
+  failberryctl --socket /run/failberry/control.sock {status} 2>&1 | {filt}
+  i=$((i + 1))
+done
+"""
+
 def failberry_ini(dry_run=True, profile="zte", more=""):
     """Shell lines writing /t/f.ini: failberryd with its control socket and state in the
     usual places, the stick at $DEV as the one cellular uplink, no health server; `more`
