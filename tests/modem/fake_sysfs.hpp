@@ -15,6 +15,8 @@
 #include <system_error>
 #include <vector>
 
+#include "scratch_dir.hpp"
+
 namespace fb::modem::test {
 
 namespace fs = std::filesystem;
@@ -22,17 +24,10 @@ namespace fs = std::filesystem;
 class FakeSysfs {
  public:
   FakeSysfs() {
-    std::string tmpl = (fs::temp_directory_path() / "fbsysfs-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()));
-    root_ = tmpl;
     fs::create_directories(devices());
     fs::create_directories(devices() / "usb1");  // root hub: ignored
     write(devices() / "usb1" / "idVendor", "1d6b");
     write(devices() / "usb1" / "idProduct", "0002");
-  }
-  ~FakeSysfs() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
   }
   const fs::path& root() const { return root_; }
 
@@ -72,7 +67,8 @@ class FakeSysfs {
  private:
   fs::path devices() const { return root_ / "bus" / "usb" / "devices"; }
   static void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text << "\n"; }
-  fs::path root_;
+  fb::test::ScratchDir scratch_{"fbsysfs"};
+  fs::path root_ = scratch_.path();
 };
 
 }  // namespace fb::modem::test

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fb/usb/port_cut.hpp"
+#include "scratch_dir.hpp"
 
 using namespace fb::usb;
 namespace fs = std::filesystem;
@@ -38,18 +39,11 @@ HubDescriptor hub(int ports, PowerSwitching switching) {
 class FakeTree {
  public:
   FakeTree() {
-    std::string tmpl = (fs::temp_directory_path() / "fbcut-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()));
-    root_ = tmpl;
     fs::create_directories(sys() / "bus" / "usb" / "devices");
     fs::create_directories(sys() / "class" / "net");
     fs::create_directories(sys() / "class" / "block");
     fs::create_directories(proc());
     netdev("lo", "virtual/net/lo");
-  }
-  ~FakeTree() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
   }
   fs::path sys() const { return root_ / "sys"; }
   fs::path proc() const { return root_ / "proc"; }
@@ -137,7 +131,8 @@ class FakeTree {
   }
   static void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text << "\n"; }
 
-  fs::path root_;
+  fb::test::ScratchDir scratch_{"fbcut"};
+  fs::path root_ = scratch_.path();
   std::map<int, std::string> controllers_;
 };
 
