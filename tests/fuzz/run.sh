@@ -62,4 +62,6 @@ if [[ ! -x $BIN ]] || [[ -n $(find "$HARNESS" "${SOURCES[@]}" "${INCLUDES[@]}" -
 fi
 cd "$OUT"  # crash-* reproducers land here
 echo "run.sh: $BIN ${ARGS[*]} $OUT/corpus $ROOT/$SEEDS" >&2
-exec "$BIN" "${ARGS[@]}" -print_final_stats=1 "$OUT/corpus" "$ROOT/$SEEDS"
+# libFuzzer's own exit code for a crash, a leak or a timeout is 77, which
+# ctest takes for "skipped": a finding must fail the test instead.
+exec "$BIN" -error_exitcode=1 -timeout_exitcode=1 "${ARGS[@]}" -print_final_stats=1 "$OUT/corpus" "$ROOT/$SEEDS"
