@@ -30,7 +30,7 @@ void parse_all(std::string_view text) {
   (void)parse_huawei_rssi(text);
   for (auto s : {Solicited::yes, Solicited::no}) {
     auto r = parse_registration(text, s);
-    if (r) check(static_cast<int>(r->state) <= 10);
+    if (r) check(static_cast<int>(r->state) <= static_cast<int>(RegState::attached_rlos));  // beyond: unknown
   }
   (void)parse_cops(text);
   (void)parse_cpin(text);
