@@ -36,10 +36,8 @@ void ModemService::dial_ppp() {
   po.settings.pppd = config_.ppp.pppd;
   po.settings.lcp_echo_interval = config_.ppp.lcp_echo_interval;
   po.settings.lcp_echo_failure = config_.ppp.lcp_echo_failure;
-  for (const UplinkConfig& u : config_.uplinks)
-    if (is_modem_link(u.kind) && u.interface.rfind("ppp", 0) == 0 && u.interface.size() > 3 &&
-        at::all_digits(u.interface.substr(3)))
-      po.settings.unit = std::stoi(u.interface.substr(3));
+  if (const UplinkConfig* u = config_.modem_uplink())
+    if (auto unit = modem::ppp_unit(u->interface)) po.settings.unit = *unit;
   po.name = "ppp[" + ppp::interface_name(po.settings) + "]";
   po.up_timeout = config_.ppp.connect_timeout;
   if (!config_.ppp.credentials_file.empty()) {

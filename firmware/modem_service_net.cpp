@@ -7,9 +7,8 @@
 // seam, and its dry-run twin).
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <regex>
 
-#include "fb/at/fields.hpp"
+#include "fb/text.hpp"
 #include "modem_service_internal.hpp"
 
 namespace fb::core {
@@ -21,17 +20,6 @@ using modem::Error;
 namespace {
 
 constexpr auto kStatusPollInterval = std::chrono::seconds(1);
-
-bool ppp_interface_name(const std::string& name) {
-  return name.size() > 3 && name.rfind("ppp", 0) == 0 && at::all_digits(name.substr(3));
-}
-
-std::string paths_text(modem::DataPaths paths) {
-  std::string out;
-  for (DataPath p : {DataPath::ppp, DataPath::net, DataPath::hilink})
-    if (paths.has(p)) out += (out.empty() ? "" : ", ") + std::string(modem::to_string(p));
-  return out.empty() ? "nothing" : out;
-}
 
 Error session_timeout(const std::string& interface, const std::string& status, Duration limit) {
   return Error{Code::network_timeout,
@@ -48,24 +36,9 @@ modem::Result<DataPath> ModemService::data_path() const {
   const modem::ModemModel* model = nullptr;
   if (usb_id_)
     if (auto found = modem::find_modem(*usb_id_); found && found->profile == profile_) model = found->model;
-  modem::DataPathChoice choice = modem::data_paths(*profile_, model);
   std::string stick = (usb_id_ ? modem::to_string(*usb_id_) + " " : std::string()) +
                       (model ? std::string(model->models) : "(" + std::string(profile_->name) + " profile)");
-  std::optional<DataPath> wanted = config_.modem.data;
-  std::string why = "[modem] data = " + (wanted ? std::string(modem::to_string(*wanted)) : std::string("auto"));
-  if (!wanted) {
-    // auto: a PPP interface name means PPP, another name the stick's own.
-    if (ppp_interface_name(uplink->interface)) {
-      wanted = DataPath::ppp;
-    } else {
-      wanted = DataPath::net;
-      why += " and interface = " + uplink->interface;
-    }
-  }
-  if (*wanted == DataPath::hilink || !choice.supported.has(*wanted))
-    return Error{Code::bad_dial_settings, why + " needs the " + std::string(modem::to_string(*wanted)) +
-                                              " data path, but " + stick + " offers " + paths_text(choice.supported)};
-  return *wanted;
+  return modem::choose_data_path(config_.modem.data, uplink->interface, modem::data_paths(*profile_, model), stick);
 }
 
 void ModemService::connect_net(const modem::DialPlan& plan) {
@@ -74,7 +47,7 @@ void ModemService::connect_net(const modem::DialPlan& plan) {
   if (!commands) return fail(commands.error());
   const UplinkConfig* uplink = config_.modem_uplink();
   if (!uplink) return fail(Error{Code::bad_dial_settings, "no uplink has kind = cellular"});
-  if (ppp_interface_name(uplink->interface))
+  if (modem::ppp_unit(uplink->interface))
     return fail(Error{Code::bad_dial_settings, "[uplink." + uplink->name + "] interface = " + uplink->interface +
                                                    " is a PPP interface; the net data path uses the stick's own"});
   if (!channel_) return fail(Error{Code::no_modem, "no channel"});
@@ -268,7 +241,7 @@ void ModemService::on_net_urc(const std::string& line) {
     log_.warning() << "unreadable session status: " << describe(connected.error());
     return;
   }
-  if (!*connected) net_lost("NET_DISCONNECTED", "the stick reported the session down: " + line);
+  if (!*connected) net_lost("NET_DISCONNECTED", "the stick reported the session down: " + clean_text(line, 120));
 }
 
 void ModemService::poll_net_status() {

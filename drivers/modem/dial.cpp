@@ -93,6 +93,29 @@ Result<NetSessionCommands> net_session_commands(const NetCommands& commands, con
                             fill(commands.status, plan), fill(commands.address, plan)};
 }
 
+std::optional<int> ppp_unit(std::string_view interface) {
+  if (interface.size() <= 3 || interface.size() > 12 || interface.substr(0, 3) != "ppp")
+    return std::nullopt;  // 9 digits fit an int
+  auto digits = interface.substr(3);
+  if (!at::all_digits(digits)) return std::nullopt;
+  return std::stoi(std::string(digits));
+}
+
+Result<DataPath> choose_data_path(std::optional<DataPath> wanted, std::string_view interface, DataPathChoice offered,
+                                  std::string_view stick) {
+  std::string why = "[modem] data = " + std::string(wanted ? to_string(*wanted) : "auto");
+  if (!wanted) {
+    wanted = ppp_unit(interface) ? DataPath::ppp : DataPath::net;
+    if (*wanted == DataPath::net) why += " and interface = " + std::string(interface);
+  }
+  if (*wanted != DataPath::hilink && offered.supported.has(*wanted)) return *wanted;
+  std::string paths;
+  for (DataPath p : {DataPath::ppp, DataPath::net, DataPath::hilink})
+    if (offered.supported.has(p)) paths += (paths.empty() ? "" : ", ") + std::string(to_string(p));
+  return bad(why + " needs the " + std::string(to_string(*wanted)) + " data path, but " + std::string(stick) +
+             " offers " + (paths.empty() ? "nothing" : paths));
+}
+
 Result<bool> net_session_connected(NetStatusForm form, std::string_view answer, int cid) {
   auto unreadable = [&](const std::string& why) { return Error{Code::at_bad_response, "session status: " + why}; };
   switch (form) {

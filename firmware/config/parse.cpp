@@ -5,6 +5,7 @@
 
 #include "fb/config/ini.hpp"
 #include "fb/config/schema.hpp"
+#include "fb/modem/dial.hpp"
 
 namespace fb::core {
 namespace {
@@ -187,8 +188,7 @@ class Parser {
         modem = &u;
       }
       if (u.kind == UplinkKind::cellular && config_.modem.data) {
-        bool ppp_name = u.interface.size() > 3 && u.interface.rfind("ppp", 0) == 0 &&
-                        u.interface.find_first_not_of("0123456789", 3) == std::string::npos;
+        bool ppp_name = modem::ppp_unit(u.interface).has_value();
         if (*config_.modem.data == modem::DataPath::net && ppp_name)
           key_error(sec, "interface",
                     "is a PPP interface, but [modem] data = net uses the stick's own interface (e.g. wwan0)");

@@ -247,3 +247,28 @@ TEST_CASE("net session: the address, with its prefix and gateway, or words for w
     CHECK(a.error().detail.find(b.words) != std::string::npos);
   }
 }
+
+TEST_CASE("which data path a dial takes: [modem] data, the interface's name for auto, what the stick offers") {
+  CHECK(ppp_unit("ppp0") == 0);
+  CHECK(ppp_unit("ppp12") == 12);
+  for (const char* other : {"ppp", "pppoe", "eth0", "wwan0", "ppp0a", "ppp1234567890", ""}) {
+    CAPTURE(other);
+    CHECK_FALSE(ppp_unit(other));
+  }
+  using P = DataPath;
+  const DataPathChoice both{{P::ppp, P::net}, P::ppp};
+  const DataPathChoice ppp_only{{P::ppp}, P::ppp};
+  const DataPathChoice hilink{{P::hilink}, P::hilink};
+  CHECK(choose_data_path(std::nullopt, "ppp0", both, "stick").value() == P::ppp);
+  CHECK(choose_data_path(std::nullopt, "wwan0", both, "stick").value() == P::net);
+  CHECK(choose_data_path(P::net, "wwan0", both, "stick").value() == P::net);
+  CHECK(choose_data_path(P::ppp, "ppp1", ppp_only, "stick").value() == P::ppp);
+  auto refused = choose_data_path(std::nullopt, "wwan0", ppp_only, "19d2:0117 MF190, MF180");
+  REQUIRE_FALSE(refused);
+  CHECK(refused.code() == Code::bad_dial_settings);
+  CHECK(refused.error().detail ==
+        "[modem] data = auto and interface = wwan0 needs the net data path, but 19d2:0117 MF190, MF180 offers ppp");
+  CHECK(choose_data_path(P::hilink, "usb0", hilink, "stick").code() == Code::bad_dial_settings);
+  CHECK(choose_data_path(P::net, "wwan0", DataPathChoice{}, "stick").error().detail.find("offers nothing") !=
+        std::string::npos);
+}

@@ -69,6 +69,18 @@ struct NetSessionCommands {
 };
 Result<NetSessionCommands> net_session_commands(const NetCommands& commands, const DialPlan& plan);
 
+// The unit of a PPP interface name ("ppp0" -> 0, "ppp12" -> 12; pppd's
+// `unit`); nothing for any other name ("eth0", "pppoe", "ppp").
+std::optional<int> ppp_unit(std::string_view interface);
+
+// Which data path a dial takes. `wanted` is [modem] data; none (auto) is PPP
+// when the modem uplink's `interface` is a PPP name, the stick's own
+// interface (net) otherwise. The path must be one the stick offers
+// (`offered`, data_paths()); HiLink is never dialled. Refused with
+// BAD_DIAL_SETTINGS in words that name `stick` ("12d1:1506 E3372h (NCM)").
+Result<DataPath> choose_data_path(std::optional<DataPath> wanted, std::string_view interface, DataPathChoice offered,
+                                  std::string_view stick);
+
 // What a network-interface session's status answer (NetCommands::status,
 // read as `form` says) means for context `cid`: connected or not. The answer
 // to ^NDISSTATQRY? (or a ^NDISSTAT URC) is connected when either family is;
