@@ -123,7 +123,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   UplinkResolver resolver;
   HealthSource health_source;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
-  std::list<std::weak_ptr<Session>> sessions;  // oldest read phase first
+  std::list<std::weak_ptr<Session>> sessions;  // earliest deadline first
   HttpCounters counters;
   Logger log{"http"};
   bool stopped = false;
@@ -167,6 +167,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   void accept(tcp::acceptor& acceptor);
   void sweep();
+  void close_expired();
   // `newcomer`: the address of the connection waiting to be taken; none when unknown.
   void make_room(const std::optional<IpAddress>& newcomer);
   bool evict_one(const std::optional<IpAddress>& newcomer);
@@ -208,21 +209,22 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void read() {
-    touch();
+    renew_deadline();
     // The request's target and fields live in the session's arena, reused
     // from one request to the next: no allocation for a usual request.
     parser_.reset();
     arena_.release();
     parser_.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(Fields::allocator_type(&arena_)));
     parser_->header_limit(static_cast<std::uint32_t>(server_->settings.max_header_bytes));
-    deadline_ = std::chrono::steady_clock::now() + server_->settings.request_timeout;
     http::async_read(socket_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
-  // Moves this session to the back of the eviction order: its read just began.
-  void touch() {
+  // A read or write just began: a new deadline, and the back of the list,
+  // which stays in deadline order (sweep()) and is the eviction order.
+  void renew_deadline() {
     if (at_) server_->sessions.splice(server_->sessions.end(), server_->sessions, *at_);
+    deadline_ = std::chrono::steady_clock::now() + server_->settings.request_timeout;
   }
 
   void on_read(beast::error_code ec) {
@@ -266,7 +268,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Writes `bytes`, which `owner` keeps alive until the write is done.
   void write(std::string_view bytes, std::shared_ptr<const void> owner, bool keep_alive) {
-    deadline_ = std::chrono::steady_clock::now() + server_->settings.request_timeout;
+    renew_deadline();
     asio::async_write(
         socket_, asio::const_buffer(bytes.data(), bytes.size()),
         [self = shared_from_this(), owner = std::move(owner), keep_alive](beast::error_code ec, std::size_t) {
@@ -325,29 +327,53 @@ bool HttpServer::Impl::evict_one(const std::optional<IpAddress>& newcomer) {
 }
 
 // One timer for every session's deadline, instead of a timer wait per read
-// and write: a check costs no timer operation. A session is closed within one
-// tick (an eighth of the request timeout, at most 250 ms) after its deadline.
+// and write: a check costs no timer operation. The list is in deadline order
+// (a session moves to its back whenever its deadline is renewed), so the timer
+// waits for the front's deadline and a sweep stops at the first session not
+// yet due: each session is closed at its own deadline, as it would be with a
+// timer of its own, and not with every other one due in the same tick. With
+// no session due sooner, the timer still wakes every tick (an eighth of the
+// request timeout, at most 250 ms) for sessions that arrived meanwhile.
 void HttpServer::Impl::sweep() {
   auto tick = std::clamp<std::chrono::milliseconds>(settings.request_timeout / 8, std::chrono::milliseconds(5),
                                                     std::chrono::milliseconds(250));
-  sweeper.expires_after(tick);
-  sweeper.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec || self->stopped) return;
-    auto now = std::chrono::steady_clock::now();
-    for (auto it = self->sessions.begin(); it != self->sessions.end();) {
-      auto s = it->lock();
-      if (s && s->deadline() > now) {
-        ++it;
-        continue;
-      }
-      if (s) {
-        s->close();
-        s->unlist();
-      }
-      it = self->sessions.erase(it);
+  auto next = std::chrono::steady_clock::now() + tick;
+  while (!sessions.empty()) {
+    if (auto front = sessions.front().lock()) {
+      next = std::min(next, front->deadline());
+      break;
     }
-    self->sweep();
+    sessions.pop_front();  // a session on its way out
+  }
+  sweeper.expires_at(next);
+  sweeper.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec && !self->stopped) self->close_expired();
   });
+}
+
+// Slow clients that connected together expire together: closing hundreds of
+// them in one handler would hold back the checks waiting behind it. At most
+// kSweepBatch closes per turn; the rest go after the handlers already ready.
+void HttpServer::Impl::close_expired() {
+  constexpr int kSweepBatch = 16;
+  auto now = std::chrono::steady_clock::now();
+  int closed = 0;
+  while (!sessions.empty()) {
+    auto s = sessions.front().lock();
+    if (s && s->deadline() > now) break;
+    if (s) {
+      s->close();
+      s->unlist();
+    }
+    sessions.pop_front();
+    if (s && ++closed == kSweepBatch) {
+      asio::post(io, [self = shared_from_this()] {
+        if (!self->stopped) self->close_expired();
+      });
+      return;
+    }
+  }
+  sweep();
 }
 
 void HttpServer::Impl::make_room(const std::optional<IpAddress>& newcomer) {
