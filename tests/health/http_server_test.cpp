@@ -283,6 +283,43 @@ TEST_CASE("a client that trickles its request is cut off at the request deadline
   MESSAGE("server hung up after ", sent, " trickled bytes");
 }
 
+TEST_CASE("each connection is cut off at its own deadline, not with every one due in the same sweep") {
+  // A 2 s deadline makes the sweep tick 250 ms. Three silent connections
+  // opened 100 ms apart are all due within one tick: a sweep that closed
+  // whatever was due at each tick would close two of them together.
+  auto settings = ServerFixture::defaults();
+  settings.request_timeout = 2000ms;
+  ServerFixture server(settings);
+  using Clock = std::chrono::steady_clock;
+  std::vector<std::unique_ptr<HttpConnection>> conns;
+  std::vector<Clock::time_point> closed_at(3);
+  auto deadline = Clock::now() + 6s;
+  for (int i = 0; i < 3; ++i) {
+    if (i) std::this_thread::sleep_for(100ms);
+    conns.push_back(std::make_unique<HttpConnection>("127.0.0.1", server.port(), 10000));
+    REQUIRE(conns.back()->connected());
+  }
+  int open = 3;
+  while (open > 0 && Clock::now() < deadline) {
+    std::vector<pollfd> fds;
+    for (auto& c : conns) fds.push_back({c->fd(), POLLIN, 0});
+    if (::poll(fds.data(), fds.size(), 500) <= 0) continue;
+    auto now = Clock::now();
+    for (std::size_t i = 0; i < fds.size(); ++i)
+      if ((fds[i].revents & (POLLIN | POLLHUP)) && closed_at[i] == Clock::time_point{} && conns[i]->closed_by_peer()) {
+        closed_at[i] = now;
+        --open;
+      }
+  }
+  REQUIRE(open == 0);
+  auto gap = [&](int a, int b) {
+    return std::chrono::duration<double, std::milli>(closed_at[b] - closed_at[a]).count();
+  };
+  MESSAGE("closed 100 ms apart as opened: gaps ", gap(0, 1), " ms and ", gap(1, 2), " ms");
+  CHECK(gap(0, 1) > 50);
+  CHECK(gap(1, 2) > 50);
+}
+
 TEST_CASE("hundreds of slow connections do not starve fresh checks") {
   ServerFixture server;  // cap: 32 connections, 1 s request deadline
   std::vector<std::unique_ptr<HttpConnection>> slow;
