@@ -31,6 +31,9 @@ simulator writes "ready <tty-path-or-socket>" to --control-fd.
                              none: both answer ERROR, AT+CSCS? still works)
                              operator=NAME (+COPS <oper>, percent-encoded
                              UTF-8: Telef%C3%B3nica; default "failberry sim")
+                             model=NAME (what +CGMM and ATI name, e.g.
+                             E3372h-153 for a Huawei LTE stick; default the
+                             vendor's)
                              lte=0|1 (the stick has LTE: answers +CEREG,
                              +CESQ and, Huawei, ^HCSQ; default 1 for generic
                              and quectel, 0 for the 3G zte and huawei)
@@ -959,6 +962,8 @@ class Simulator:
             if any(n not in CHARSETS for n in names):
                 raise ValueError("cscs_supported " + value)
             m.cscs_supported = names
+        elif key == "model":
+            m.info = dict(m.info, model=value)
         elif key == "operator":
             m.operator = urllib.parse.unquote(value, errors="strict")
         elif key == "echo":
