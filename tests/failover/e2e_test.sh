@@ -11,6 +11,12 @@
 #   dryrun     --dry-run tracks the real links and logs the commands, changing nothing
 #   crash      kill -9, restart: the stale entries are replaced, a foreign route,
 #              rule and nft table are untouched (also by the clean stop)
+#   netstick   the cellular uplink is an LTE stick on the net data path
+#              (LAB_CELL=net: modemsim.py as a Huawei on a pty, wwan0 its
+#              interface): the session started over AT puts its address on
+#              wwan0; carrier loss -> the stick; the ^NDISSTAT disconnect URC
+#              moves the pinned default route away at once, the redial brings
+#              it back; the stop takes the address
 # Exit 77 (skipped) when not root or when a tool is missing.
 set -u
 FB_DAEMON=${1:?failberryd}
@@ -26,6 +32,7 @@ done
 LAB=fbfo-${CASE:0:4}-$$
 LAB_DIR=$(mktemp -d)
 export LAB LAB_DIR
+[ "$CASE" = netstick ] && export LAB_CELL=net
 # shellcheck source=lab.sh
 source "$HERE/lab.sh"
 finish() {
@@ -286,6 +293,54 @@ dryrun)
   lab_health lan 10.10.0.1 /health/wired | grep -q "state=down" || fail "/health/wired in dry-run"
   check_clean # it only logged: the kernel has nothing of failberry's
   step "dry-run: tracks the real links, logs ip/nft, changes nothing"
+  ;;
+
+netstick)
+  PROBES="probe_targets = 198.51.100.1
+probe_interval = 500ms
+probe_timeout = 300ms
+up_count = 1
+down_count = 2"
+  [ -z "$(ip -n "$LAB-pi" -4 address show dev wwan0)" ] || fail "wwan0 has an address before failberryd ran"
+  WIRED_PROBES=$PROBES CELL_PROBES=$PROBES HOLD=1s EXTRA="[recovery]
+backoff_initial = 1s" lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 10 lab_default_is eth-wired || fail "no default route via the wired uplink"
+  lab_wait 10 bash -c "grep -q 'uplink\[cellular\]: .*--> up \[PROBES_OK\]' '$LAB_DIR/failberryd.log'" ||
+    fail "the stick's uplink never came up"
+  grep -q 'AT^NDISDUP=1,1,"internet"' "$LAB_DIR/failberryd.log" || fail "the session was not started over AT"
+  ip -n "$LAB-pi" -4 address show dev wwan0 | grep -q "inet 10.64.0.2/24" || fail "the stick's address is not on wwan0"
+  lab_modem state | grep -q '"net_session": 1' || fail "the stick has no session: $(lab_modem state)"
+  status_json | grep -q '"rat": "lte"' || fail "/status does not show the LTE radio: $(status_json)"
+  status_json | grep -q '"rsrp_dbm": -105' || fail "/status does not show the stick's RSRP: $(status_json)"
+  step "the session started over AT: 10.64.0.2/24 on wwan0, /status shows LTE and RSRP"
+
+  ip -n "$LAB-isp" link set isp-pi down
+  lab_wait 10 lab_default_is wwan0 || fail "no failover to the stick after the wired carrier loss"
+  [ "$(lab_lan_get)" = "from 10.64.0.2" ] || fail "LAN traffic does not leave by the stick: '$(lab_lan_get)'"
+  ip -n "$LAB-isp" link set isp-pi up
+  lab_wait 10 lab_default_is eth-wired || fail "no failback to wired"
+  step "wired carrier lost -> default via the stick, LAN traffic by it; failback"
+
+  lab_ctl failover cellular >/dev/null || fail "failberryctl failover cellular was refused"
+  lab_default_is wwan0 || fail "the pin did not move the default route to the stick"
+  start=$(date +%s%N)
+  lab_modem netdrop >/dev/null || fail "the simulator had no session to drop"
+  lab_wait 5 lab_default_is eth-wired || fail "the disconnect did not move the default route"
+  ms=$((($(date +%s%N) - start) / 1000000))
+  # The URC, not the probes (2 x 500 ms) nor the status poll: well under a second.
+  [ "$ms" -lt 1000 ] || fail "the default route moved ${ms} ms after the disconnect URC, not at once"
+  grep -q 'lost: the stick reported the session down: ^NDISSTAT: 0' "$LAB_DIR/failberryd.log" || fail "not the URC"
+  [ -z "$(ip -n "$LAB-pi" -4 address show dev wwan0)" ] || fail "the address stayed on wwan0 after the disconnect"
+  [ "$(lab_lan_get)" = "from 192.168.1.2" ] || fail "LAN traffic does not leave by wired after the disconnect"
+  lab_wait 10 lab_default_is wwan0 || fail "the redial did not bring the stick's session and default route back"
+  [ "$(lab_lan_get)" = "from 10.64.0.2" ] || fail "LAN traffic does not return to the stick"
+  step "disconnect URC -> default via wired in ${ms} ms; the redial brought the stick back"
+
+  lab_stop
+  check_clean
+  [ -z "$(ip -n "$LAB-pi" -4 address show dev wwan0)" ] || fail "the stop left the address on wwan0"
+  step "stopped: the address gone from wwan0, every route, rule and the table removed"
   ;;
 
 *)

@@ -11,7 +11,12 @@
 #   pi:   pi-lan 10.10.0.1/24; wired: eth-wired 192.168.1.2/24 (gateway 192.168.1.1);
 #         cellular: ppp0 10.64.0.2 peer 10.64.0.1 (LAB_CELL=tun: the TUN stand-in of
 #         recipes/netns/tunlink.sh, two TUN devices joined by socat) or
-#         wwan0 10.64.0.2/24 gateway 10.64.0.1 (LAB_CELL=veth, the default)
+#         wwan0 10.64.0.2/24 gateway 10.64.0.1 (LAB_CELL=veth, the default) or
+#         an LTE stick on the net data path (LAB_CELL=net): modemsim.py as a
+#         Huawei E3372h in stick mode on a pty ($LAB_MODEM_TTY, control socket
+#         $LAB_DIR/modem.ctl, lab_modem), its network interface the veth wwan0,
+#         down and without an address until failberryd starts the session over
+#         AT and puts on it what ^DHCP? reports (10.64.0.2/24 via 10.64.0.1)
 #   isp:  isp-pi 192.168.1.1/24, isp-up 203.0.113.1/30 → internet
 #   cell: cell-pi 10.64.0.1, cell-up 203.0.113.5/30 → internet; it drops
 #         packets from the Pi whose source is not the carrier's (BCP 38), so a
@@ -94,6 +99,19 @@ lab_up() {
     ip -n "$LAB-cell" link set cell-pi up
     ip -n "$LAB-pi" link set ppp0 up
     LAB_CELL_IF=ppp0
+  elif [ "$LAB_CELL" = net ]; then
+    # The stick's network interface; bringing it up and addressing it is failberryd's job.
+    ip link add wwan0 netns "$LAB-pi" type veth peer name cell-pi netns "$LAB-cell"
+    ip -n "$LAB-cell" addr add 10.64.0.1/24 dev cell-pi
+    ip -n "$LAB-cell" link set cell-pi up
+    # The stick's AT side: "ready /dev/pts/N" on its stdout once the pty is there.
+    "$LAB_PY" "$(dirname "${BASH_SOURCE[0]}")/../modem/modemsim.py" --vendor huawei --control "$LAB_DIR/modem.ctl" \
+      --set lte=1 --set act=7 --set model=E3372h-153 --set cdrom=off --set net_ip=10.64.0.2/24,10.64.0.1 \
+      >"$LAB_DIR/modemsim.out" 2>&1 &
+    LAB_PIDS+=($!)
+    lab_wait 5 grep -q "^ready " "$LAB_DIR/modemsim.out" || { cat "$LAB_DIR/modemsim.out" >&2; return 1; }
+    LAB_MODEM_TTY=$(sed -n 's/^ready //p' "$LAB_DIR/modemsim.out")
+    LAB_CELL_IF=wwan0
   else
     ip link add wwan0 netns "$LAB-pi" type veth peer name cell-pi netns "$LAB-cell"
     ip -n "$LAB-pi" addr add 10.64.0.2/24 dev wwan0
@@ -173,10 +191,17 @@ lab_wait() {
 #   MODE (router), DRY (dry_run, false), HOLD (failback_hold, 3s), FLUSH (flush_conntrack, true), WIRED_PROBES / CELL_PROBES (probe
 #   keys for each uplink, e.g. "probe_targets = 198.51.100.1"), EXTRA (appended).
 lab_config() {
-  local cell_section
+  local cell_section modem_section="apn = internet"
   if [ "$LAB_CELL" = tun ]; then
     cell_section="interface = ppp0
 kind = ppp"
+  elif [ "$LAB_CELL" = net ]; then
+    cell_section="interface = wwan0
+kind = cellular"
+    modem_section="device = $LAB_MODEM_TTY
+profile = huawei
+apn = internet
+data = net"
   else
     cell_section="interface = wwan0
 gateway = 10.64.0.1"
@@ -190,7 +215,7 @@ state_dir = $LAB_DIR/state
 control_socket = $LAB_DIR/control.sock
 
 [modem]
-apn = internet
+$modem_section
 
 [uplink.wired]
 interface = eth-wired
@@ -258,3 +283,24 @@ lab_health() {
 }
 
 lab_ctl() { "$FB_CTL" --socket "$LAB_DIR/control.sock" "$@"; }
+
+# LAB_CELL=net: one control command to the simulated stick (e.g. netdrop: the
+# network ends the session, ^NDISSTAT: 0); prints its one-line reply, fails
+# unless it starts with "ok".
+lab_modem() {
+  "$LAB_PY" - "$LAB_DIR/modem.ctl" "$*" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\n").encode())
+reply = b""
+while not reply.endswith(b"\n"):
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    reply += chunk
+print(reply.decode().strip())
+sys.exit(0 if reply.startswith(b"ok") else 1)
+PY
+}
