@@ -1,5 +1,6 @@
 #include "fb/core/daemon.hpp"
 
+#include <boost/asio/post.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <map>
@@ -254,7 +255,14 @@ void Daemon::on_signal(int signo) {
   http_.reset();
   http_running_.reset();
   control_.reset();
+  // The modem ends a stick's network session first; routes go after it.
+  if (!modem_) return finish_shutdown();
+  modem_->stop([this] { boost::asio::post(io_, [this] { finish_shutdown(); }); });
+}
+
+void Daemon::finish_shutdown() {
   modem_.reset();
+  retiring_.reset();
   network_.reset();  // removes its routes, rules and nft table
   kernel_.stop();
   signals_.cancel();
@@ -308,11 +316,24 @@ Daemon::ModemInputs Daemon::modem_inputs() const {
 }
 
 void Daemon::restart_modem() {
+  if (retiring_) return;  // the replaced supervisor is still ending its session: restarted when it is done
   ModemInputs inputs = modem_inputs();
   if (modem_ && modem_inputs_ == inputs) return;
-  if (modem_) log_.notice() << "[modem], [ppp], [recovery] or the ppp uplink changed: restarting the modem supervisor";
-  if (modem_ && network_) network_->bind_modem_link(DataLinkReport{});  // its link goes with it
-  modem_.reset();                                                       // hangs up: pppd is stopped with it
+  if (modem_) {
+    log_.notice() << "[modem], [ppp], [recovery] or the ppp uplink changed: restarting the modem supervisor";
+    if (network_) network_->bind_modem_link(DataLinkReport{});  // its link goes with it
+    // It ends a network session on the stick first (pppd is stopped when it
+    // is destroyed); the new one starts after, on the same port.
+    retiring_ = std::move(modem_);
+    modem_inputs_.reset();
+    retiring_->stop([this] {
+      boost::asio::post(io_, [this] {
+        retiring_.reset();
+        restart_modem();
+      });
+    });
+    return;
+  }
   modem_inputs_.reset();
   if (inputs.modem_uplinks.empty()) return;
   ModemServiceOptions mo;

@@ -70,11 +70,11 @@ void ModemService::start() {
 // ---- event pump: one event at a time, actions may queue more ----
 
 void ModemService::feed(const ModemEvent& event) {
-  events_.feed(event);
+  if (!stopping_) events_.feed(event);
 }
 
 void ModemService::feed(const LadderEvent& event) {
-  events_.feed(event);
+  if (!stopping_) events_.feed(event);
 }
 
 // A handler that throws (a bug; the daemon exits for systemd to restart it)

@@ -228,6 +228,33 @@ void ModemService::hang_up_net() {
   });
 }
 
+void ModemService::stop(std::function<void()> done) {
+  stopping_ = true;
+  if (!net_ || !channel_) {
+    boost::asio::post(io_, std::move(done));
+    return;
+  }
+  auto session = *net_;
+  net_.reset();
+  stop_dhcp();
+  auto ch = channel_;
+  auto alive = alive_;
+  log_.notice() << "stopping: ending the data session on " << session.interface << ": " << session.commands.disconnect;
+  spawn([this, ch, alive, session, done = std::move(done)]() -> boost::asio::awaitable<void> {
+    at::Command disconnect{session.commands.disconnect, {}, Duration{0}};
+    at::CommandResult r = co_await ch->run(disconnect);
+    if (*alive) farewell_said(r);
+    done();
+  });
+}
+
+void ModemService::farewell_said(const at::CommandResult& result) {
+  if (result)
+    log_.notice() << "the data session is ended";
+  else
+    log_.warning() << "ending the data session: " << describe(result.error());
+}
+
 void ModemService::net_ended(const at::CommandResult& result, const std::string& command) {
   if (!result) log_.warning() << "ending the data session: " << describe(result.error());
   on_link_down(

@@ -128,6 +128,10 @@ TEST_CASE(
   CHECK(all.find("online --link_down(NET_DISCONNECTED)--> recovering") != std::string::npos);
   auto state = nlohmann::json::parse(sim.ok("state"));
   CHECK(state["contexts"]["1"] == nlohmann::json::array({"IP", "internet"}));
+  // The redial had brought the session back; stopping the daemon ended it
+  // on the stick (^NDISDUP=1,0) before the port closed.
+  CHECK(state["net_session"].is_null());
+  CHECK(all.find("stopping: ending the data session on fbW") != std::string::npos);
   CHECK(addr_up.find("inet 10.64.12.34/29") != std::string::npos);
   CHECK(default_after_cut.find("default via 10.64.12.33 dev fbW") != std::string::npos);
   CHECK(addr_after_drop.find("10.64.12.34") == std::string::npos);

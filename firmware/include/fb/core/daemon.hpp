@@ -51,6 +51,7 @@ class Daemon {
  private:
   void wait_signal();
   void on_signal(int signo);
+  void finish_shutdown();
   void reload();
   void apply(Config config);
   void keep_watchdog_alive();
@@ -115,6 +116,7 @@ class Daemon {
   std::unique_ptr<DdnsService> ddns_;        // none when [ddns] provider = none
   bool ddns_dry_run_ = false;                // whether ddns_ has the dry-run sender
   std::unique_ptr<ModemService> modem_;      // when an uplink has kind = ppp
+  std::unique_ptr<ModemService> retiring_;   // a replaced one, ending its session (restart_modem())
   std::optional<ModemInputs> modem_inputs_;  // what modem_ was started with
   std::unique_ptr<NetworkService> network_;  // uplink tracking and failover
   NetworkInputs network_inputs_;             // what network_ was started with

@@ -85,6 +85,12 @@ class ModemService {
   ModemService& operator=(const ModemService&) = delete;
 
   void start();
+  // Ends the stick's network session, when one is up, with the profile's
+  // disconnect command (a stopped daemon leaves no session running on the
+  // stick), then calls `done` from the io_context, never from inside stop().
+  // From stop() on, nothing moves the machine or the ladder: no redial, no
+  // reset. The caller destroys the service after `done`.
+  void stop(std::function<void()> done);
 
   health::ModemReport modem_status() const;
   health::RecoveryStatus recovery_status() const;
@@ -142,6 +148,7 @@ class ModemService {
   void net_ended(const at::CommandResult& result, const std::string& command);
   void net_status(const at::CommandResult& result, const NetSession& session);
   void hang_up_net();
+  void farewell_said(const at::CommandResult& result);
   void on_net_urc(const std::string& line);
   void poll_net_status();
   void net_lost(const std::string& code, const std::string& detail);
@@ -196,6 +203,7 @@ class ModemService {
     bool up = false;
   };
   std::optional<NetSession> net_;
+  bool stopping_ = false;  // stop() was called: events are dropped
   std::unique_ptr<DhcpStarter> dhcp_starter_;
   std::unique_ptr<DataLink> dhcp_link_;      // udhcpc of the session
   std::unique_ptr<DataLink> dhcp_stopping_;  // the last session's, releasing its lease
