@@ -35,6 +35,13 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
     if (!u) u = by_ifindex(l->ifindex);
     if (!u) return;
     u->ifindex = l->removed ? 0 : l->ifindex;
+    // A link set down or gone takes its routes without a word per route;
+    // the main default through it too, though no choice changed: it is put
+    // back with the link (install_uplink_routes()).
+    if ((l->removed || !l->admin_up) && default_index_ == u->index && !default_text_.empty()) {
+      log_.info() << "the default route via " << u->cfg.name << " went with " << u->cfg.interface;
+      default_text_.clear();
+    }
     if (l->removed) {
       for (const auto& a : std::set<IpAddress>(u->addresses)) address_removed(*u, a);
       u->table_route = false;

@@ -54,6 +54,12 @@ void NetworkService::install_uplink_routes(Uplink& u) {
   fallback.metric = u.slot.fallback_metric();
   if (auto s = system_->replace_route(fallback); !s.ok())
     log_.info() << "uplink[" << u.cfg.name << "]: its device route in main is not in place yet: " << describe(s);
+  // The uplink still chosen lost the main default with its link (the only
+  // one left, or pinned): back with the link, as the choice never changed.
+  if (default_index_ == u.index && default_text_.empty()) {
+    log_.notice() << "uplink[" << u.cfg.name << "]: its link is back; putting the default route via it back";
+    set_default(u.index);
+  }
 }
 
 // ---- the cores ----

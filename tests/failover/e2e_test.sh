@@ -106,6 +106,20 @@ carrier)
   ip -n "$LAB-pi" route show default | grep -q "dev eth-wired proto 251 metric 11" || fail "the wired device route is not back"
   step "eth-wired set down and up on the Pi: failover, failback, every route back"
 
+  # The uplink that carries the default loses its link while no other is up
+  # (ppp0 gone with a redial): the kernel takes the main default with it,
+  # silently. It must be back with the link, though the choice never changed.
+  ip -n "$LAB-isp" link set isp-pi down
+  lab_wait 10 lab_default_is wwan0 || fail "no failover to cellular after the carrier loss (2)"
+  ip -n "$LAB-pi" link set wwan0 down
+  lab_wait 10 bash -c "grep -q 'uplink\[cellular\]: up --no_carrier--> down' '$LAB_DIR/failberryd.log'" ||
+    fail "cellular not down after wwan0 was set down"
+  ip -n "$LAB-pi" link set wwan0 up
+  lab_wait 15 lab_default_is wwan0 || fail "the default route via cellular did not come back with wwan0"
+  [ "$(lab_lan_get)" = "from 10.64.0.2" ] || fail "LAN traffic does not leave by cellular again: '$(lab_lan_get)'"
+  ip -n "$LAB-isp" link set isp-pi up
+  step "the only uplink left lost its link and got it back: the main default is back with it"
+
   lab_stop
   check_clean
   step "stopped: every route, rule and the table removed"
