@@ -364,6 +364,7 @@ net::Result<std::unique_ptr<NetworkService>> Daemon::make_network(const Config& 
     kernel.system = std::move(opened).value();
   }
   auto service = std::make_unique<NetworkService>(io_, timers_, kernel_, config, std::move(kernel));
+  if (modem_) service->set_found_interface(modem_->data_link().interface);  // interface = auto: bound from the start
   // Drop the HTTP snapshot: /health answers from the new state at once.
   service->on_change([this] {
     if (http_) http_->invalidate();

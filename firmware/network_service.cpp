@@ -74,6 +74,11 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
     p.down_count = c.down_count;
     p.reliability = c.reliability;
     uplinks_.push_back(std::make_unique<Uplink>(i, c, *net::UplinkSlot::at(static_cast<int>(i)), p, timers_));
+    if (c.interface_auto() && is_modem_link(c.kind) && !found_interface_.empty()) {
+      uplinks_.back()->interface = found_interface_;
+      log_.info() << "uplink[" << c.name << "]: interface = auto: " << found_interface_
+                  << ", as the modem found it before";
+    }
   }
   std::vector<PolicyUplink> ranked;
   for (const UplinkConfig& c : config_.uplinks) ranked.push_back({c.name, c.priority, is_modem_link(c.kind)});

@@ -403,3 +403,20 @@ TEST_CASE("interface = auto: unbound until the modem names it; bound, then rebou
   svc->stop();
   CHECK(owned(*system).empty());
 }
+
+TEST_CASE("interface = auto: a service told the interface the modem found before it starts (a reload) starts bound") {
+  Rig rig;
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(fb::test::parse_ini(auto_ini(rig.dir.path())), system);
+  svc->set_found_interface("fbB");
+  REQUIRE(svc->start() == "");
+  CHECK(svc->interface_of("b") == "fbB");
+  auto lines = rig.netcfg_lines();
+  CHECK(contains(lines, "sysctl -w net.ipv4.conf.fbB.rp_filter=2"));
+  CHECK(any_has(lines, "iifname \"fbB\" ct state new ct mark set 0xfb000002"));
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return rig.snapshot(*svc).uplinks[1].state == fb::health::UplinkState::up; }, 10s),
+                  rig.log.text());
+  CHECK(rig.snapshot(*svc).uplinks[1].interface == "fbB");
+  CHECK(contains(owned(*system), "ip -4 rule add priority 3301 from 10.0.2.2 lookup 64257 protocol 251"));
+}

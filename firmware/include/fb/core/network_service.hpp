@@ -118,6 +118,10 @@ class NetworkService {
   // removed, then it is bound to the new one (fb/core/interface_binding.hpp
   // decides which of these a report asks for).
   void bind_modem_link(const DataLinkReport& link);
+  // Before start(): the interface the modem already found for the modem
+  // uplink if it has interface = auto (a reload's new service), so it starts
+  // bound instead of waiting for the modem's next report.
+  void set_found_interface(std::string name) { found_interface_ = std::move(name); }
   // The interface the uplink named `uplink` is bound to now; "" when it is
   // not bound yet (interface = auto) or there is no such uplink.
   std::string interface_of(const std::string& uplink) const;
@@ -169,6 +173,7 @@ class NetworkService {
   net::FirewallSpec firewall_;  // the table this service applied
   TimePoint event_at_{};        // when the event being handled arrived
   bool running_ = false;
+  std::string found_interface_;  // set_found_interface()
   std::function<void()> on_change_;
 };
 
