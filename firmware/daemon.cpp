@@ -46,6 +46,7 @@ health::Snapshot Daemon::snapshot() const {
   s.config_reloads = reloads_;
   s.config_reloads_refused = reloads_refused_;
   s.uplinks = configured_uplinks();
+  if (network_) network_->fill(s);  // first: an interface = auto uplink's bound name
   if (std::optional<net::LinkCountersByName> counters = interface_counters()) {
     for (health::UplinkStatus& status : s.uplinks) {
       if (auto it = counters->find(status.interface); it != counters->end()) {
@@ -54,7 +55,6 @@ health::Snapshot Daemon::snapshot() const {
       }
     }
   }
-  if (network_) network_->fill(s);
   if (ddns_) s.ddns = ddns_->report();
   if (modem_) {
     s.modem = modem_->modem_status();
@@ -199,9 +199,22 @@ void Daemon::apply(Config config) {
   if (options_.force_dry_run) config.general.dry_run = true;
   logging::set_threshold(config.general.log_level);
   config_ = std::move(config);
-  addresses_.set_uplinks(config_.uplinks);
+  publish_uplinks();
   for (auto it = drained_.begin(); it != drained_.end();)
     it = config_.find_uplink(*it) ? std::next(it) : drained_.erase(it);  // uplink removed by a reload
+}
+
+void Daemon::publish_uplinks() {
+  std::vector<UplinkConfig> uplinks = config_.uplinks;
+  for (UplinkConfig& u : uplinks)
+    if (u.interface_auto()) u.interface = network_ ? network_->interface_of(u.name) : std::string();
+  addresses_.set_uplinks(uplinks);
+}
+
+void Daemon::bind_modem_link(const DataLinkReport& report) {
+  if (!network_) return;
+  network_->bind_modem_link(report);
+  publish_uplinks();
 }
 
 std::string Daemon::summary() const {
@@ -321,7 +334,7 @@ void Daemon::restart_modem() {
   if (modem_ && modem_inputs_ == inputs) return;
   if (modem_) {
     log_.notice() << "[modem], [ppp], [recovery] or the ppp uplink changed: restarting the modem supervisor";
-    if (network_) network_->bind_modem_link(DataLinkReport{});  // its link goes with it
+    bind_modem_link(DataLinkReport{});  // its link goes with it
     // It ends a network session on the stick first (pppd is stopped when it
     // is destroyed); the new one starts after, on the same port.
     retiring_ = std::move(modem_);
@@ -352,9 +365,7 @@ void Daemon::restart_modem() {
   if (const char* bin = std::getenv("FAILBERRY_UDHCPC")) dhcp_settings.binary = bin;
   if (const char* script = std::getenv("FAILBERRY_UDHCPC_EVENT")) dhcp_settings.script = script;
   modem_->set_dhcp_starter(dry ? make_dry_run_dhcp_starter(io_) : make_udhcpc_starter(io_, timers_, dhcp_settings));
-  modem_->on_data_link([this](const DataLinkReport& report) {
-    if (network_) network_->bind_modem_link(report);
-  });
+  modem_->on_data_link([this](const DataLinkReport& report) { bind_modem_link(report); });
   modem_->start();
   modem_inputs_ = std::move(inputs);
 }
@@ -374,6 +385,7 @@ net::Result<std::unique_ptr<NetworkService>> Daemon::make_network(const Config& 
     kernel.system = std::move(opened).value();
   }
   auto service = std::make_unique<NetworkService>(io_, timers_, kernel_, config, std::move(kernel));
+  if (modem_) service->set_found_interface(modem_->data_link().interface);  // interface = auto: bound from the start
   // Drop the HTTP snapshot: /health answers from the new state at once.
   service->on_change([this] {
     if (http_) http_->invalidate();
@@ -409,7 +421,7 @@ bool Daemon::restart_network(std::unique_ptr<NetworkService> taken) {
     network_->release();  // the kernel state is the new service's now
     network_ = std::move(taken);
     network_inputs_ = std::move(inputs);
-    if (modem_) network_->bind_modem_link(modem_->data_link());
+    if (modem_) bind_modem_link(modem_->data_link());
     return true;
   }
   if (network_ && inputs == network_inputs_) return true;
@@ -425,7 +437,7 @@ bool Daemon::restart_network(std::unique_ptr<NetworkService> taken) {
   }
   network_ = std::move(service);
   network_inputs_ = std::move(inputs);
-  if (modem_) network_->bind_modem_link(modem_->data_link());
+  if (modem_) bind_modem_link(modem_->data_link());
   return true;
 }
 

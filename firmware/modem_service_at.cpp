@@ -49,7 +49,7 @@ void ModemService::close_channel() {
     stop_dhcp();
     link_ = {};
     link_up_at_.reset();
-    report_link(DataLinkReport{});
+    report_link(down_report());
   }
   if (!channel_) return;
   channel_->close();

@@ -104,7 +104,7 @@ void ModemService::hang_up() {
 }
 
 void ModemService::on_link_down(const mev::LinkDown& down) {
-  report_link(DataLinkReport{});
+  report_link(down_report());
   link_ = {};
   link_up_at_.reset();
   data_channel_.reset();

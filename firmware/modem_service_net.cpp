@@ -1,4 +1,8 @@
 // ModemService: the network-interface data path — which path a dial takes,
+// the stick's interface (interface = auto: found in sysfs beside the AT
+// port, looked for again for a moment when it is not there yet, reported
+// before the session so the network side binds the uplink; a configured
+// name wins, and a different one in sysfs is a warning),
 // starting the stick's session over AT (the profile's connect template),
 // waiting for it to report connected, reading the address it got, following
 // its state (the status URC, the status query beside each poll) and ending
@@ -8,6 +12,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "fb/core/interface_binding.hpp"
+#include "fb/modem/net_discovery.hpp"
 #include "fb/text.hpp"
 #include "modem_service_internal.hpp"
 
@@ -20,6 +26,11 @@ using modem::Error;
 namespace {
 
 constexpr auto kStatusPollInterval = std::chrono::seconds(1);
+// interface = auto: a stick may create its network interface a moment after
+// its ttys; sysfs is read again this often, for this long at most (and never
+// beyond [ppp] connect_timeout), before the dial fails with NO_NET_INTERFACE.
+constexpr auto kInterfaceLookInterval = std::chrono::milliseconds(500);
+constexpr Duration kInterfaceWait = std::chrono::seconds(10);
 
 Error session_timeout(const std::string& interface, const std::string& status, Duration limit) {
   return Error{Code::network_timeout,
@@ -51,13 +62,16 @@ void ModemService::connect_net(const modem::DialPlan& plan) {
     return fail(Error{Code::bad_dial_settings, "[uplink." + uplink->name + "] interface = " + uplink->interface +
                                                    " is a PPP interface; the net data path uses the stick's own"});
   if (!channel_) return fail(Error{Code::no_modem, "no channel"});
-  net_ = NetSession{*commands, profile_->net, uplink->interface, plan.cid, false};
+  bool automatic = uplink->interface_auto();
+  net_ = NetSession{*commands, profile_->net, automatic ? std::string() : uplink->interface, plan.cid, false};
+  if (!automatic) check_configured_interface(uplink->interface);
   auto ch = channel_;
   auto gen = generation_;
   auto alive = alive_;
   Duration limit = config_.ppp.connect_timeout;
-  log_.notice() << "starting the data session on " << net_->interface << ": " << commands->connect;
-  spawn([this, ch, gen, alive, limit, session = *net_]() -> boost::asio::awaitable<void> {
+  Duration look_for = std::min(kInterfaceWait, limit);
+  if (!automatic) log_.notice() << "starting the data session on " << net_->interface << ": " << commands->connect;
+  spawn([this, ch, gen, alive, limit, look_for, session = *net_]() -> boost::asio::awaitable<void> {
     // Plain statements only around each co_await (no temporaries in
     // conditions, no local lambdas): GCC 12's coroutine frames mishandle them.
     at::Command define{session.commands.define_context, {}, Duration{0}};
@@ -65,6 +79,24 @@ void ModemService::connect_net(const modem::DialPlan& plan) {
     at::Command status{session.commands.status, {}, Duration{0}};
     at::Command address{session.commands.address, {}, Duration{0}};
     std::optional<Error> failed;
+    boost::asio::steady_timer wait(io_);
+    // interface = auto: the stick's interface beside its AT port, looked for
+    // again for a moment when it is not there yet.
+    TimePoint look_until = timers_.now() + look_for;
+    if (!*alive || gen != generation_ || !net_) co_return;  // hung up before it ran
+    while (net_->interface.empty()) {
+      bool last_try = timers_.now() >= look_until;
+      failed = find_session_interface(last_try);
+      if (failed || !net_->interface.empty()) break;
+      wait.expires_after(kInterfaceLookInterval);
+      co_await wait.async_wait(boost::asio::use_awaitable);
+      if (!*alive || gen != generation_ || !net_) co_return;
+    }
+    if (failed) {
+      net_.reset();
+      feed(ModemEvent{mev::Dialed{*failed, false}});
+      co_return;
+    }
     at::CommandResult r = co_await ch->run(define);
     if (!*alive || gen != generation_ || !net_) co_return;
     if (r) {
@@ -74,7 +106,6 @@ void ModemService::connect_net(const modem::DialPlan& plan) {
     if (!r) failed = r.error();
     // The stick says OK at once and connects after; ask until it says so.
     TimePoint deadline = timers_.now() + limit;
-    boost::asio::steady_timer wait(io_);
     bool connected = false;
     while (!failed && !connected) {
       r = co_await ch->run(status);
@@ -91,7 +122,7 @@ void ModemService::connect_net(const modem::DialPlan& plan) {
       connected = *c;
       if (connected) break;
       if (timers_.now() >= deadline) {
-        failed = session_timeout(session.interface, session.commands.status, limit);
+        failed = session_timeout(net_->interface, session.commands.status, limit);
         break;
       }
       wait.expires_after(kStatusPollInterval);
@@ -197,7 +228,7 @@ void ModemService::dhcp_lost(const std::string& code, const std::string& detail)
   if (net_->up) return net_lost(code, "the session's DHCP lease: " + detail);
   net_.reset();
   stop_dhcp();
-  report_link(DataLinkReport{});
+  report_link(down_report());
   feed(ModemEvent{mev::Dialed{Error{Code::dhcp_failed, code + ": " + detail}, false}});
 }
 
@@ -298,6 +329,50 @@ void ModemService::net_lost(const std::string& code, const std::string& detail) 
   net_.reset();
   stop_dhcp();
   on_link_down(mev::LinkDown{code, detail, mev::LinkDown::Kind::link});
+}
+
+std::optional<Error> ModemService::find_session_interface(bool last_try) {
+  const UplinkConfig* uplink = config_.modem_uplink();
+  std::string name = uplink ? uplink->name : std::string("?");
+  std::string beside = "no network interface beside the AT port " + at_tty_;
+  if (!usb_device_)
+    return Error{Code::no_net_interface, beside +
+                                             ": it is not a USB tty, so there is no USB device to look in; name "
+                                             "the interface in [uplink." +
+                                             name + "] interface"};
+  auto found = modem::find_net_interface(options_.sysfs_root, *usb_device_, profile_->net.rmnet);
+  if (!found) {
+    if (found.code() == Code::no_net_interface && !last_try) {
+      log_.debug() << beside << " yet (" << found.error().detail << "); looking again";
+      return std::nullopt;
+    }
+    return Error{found.code(), beside + ": " + found.error().detail};
+  }
+  SessionInterface chosen = session_interface(kAutoInterface, found->chosen.name);
+  net_->interface = chosen.name;
+  if (net_interface_ != chosen.name) log_.notice() << "uplink[" << name << "] interface = auto: " << found->how;
+  net_interface_ = chosen.name;
+  log_.notice() << "starting the data session on " << net_->interface << ": " << net_->commands.connect;
+  report_link(down_report());  // the network side binds the uplink before the session is up
+  return std::nullopt;
+}
+
+void ModemService::check_configured_interface(const std::string& configured) {
+  if (!usb_device_) return;  // a tty outside USB: nothing to compare with
+  auto found = modem::find_net_interface(options_.sysfs_root, *usb_device_, profile_->net.rmnet);
+  SessionInterface s =
+      session_interface(configured, found ? std::optional<std::string>(found->chosen.name) : std::nullopt);
+  if (s.warning != interface_warning_ && !s.warning.empty()) log_.warning() << s.warning;
+  interface_warning_ = s.warning;
+}
+
+DataLinkReport ModemService::down_report() const {
+  DataLinkReport r;
+  if (!net_interface_.empty()) {
+    r.path = DataPath::net;
+    r.interface = net_interface_;
+  }
+  return r;
 }
 
 void ModemService::report_link(DataLinkReport report) {

@@ -83,6 +83,7 @@ void ModemService::scan() {
     s.no_at_port = found->state == modem::FoundModem::State::no_at_port;
     data_tty_ = found->data_tty.empty() ? std::string() : dev_path(found->data_tty);
     usb_port_ = found->device.port;
+    usb_device_ = found->device;
     if (found->at_tty.empty() && found->candidates.size() == 1) {
       found->at_tty = found->candidates.front();  // one serial port: it carries AT and data
       s.description += "; its only tty " + found->at_tty + " is AT";
@@ -128,6 +129,7 @@ void ModemService::scan() {
     usb_id_.reset();
     data_tty_.clear();
     usb_port_.clear();
+    usb_device_.reset();
     if (!chosen) chosen = &modem::profile(modem::Vendor::generic);
     s.at_tty = direct_tty;
     s.description = direct_tty + " (not a USB tty: " + std::string(chosen->name) + " profile)";

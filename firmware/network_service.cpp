@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "fb/core/control.hpp"
+#include "fb/core/interface_binding.hpp"
 #include "fb/net/pruning.hpp"
 #include "fb/net/sysctl.hpp"
 #include "network_service_uplink.hpp"
@@ -73,6 +74,11 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
     p.down_count = c.down_count;
     p.reliability = c.reliability;
     uplinks_.push_back(std::make_unique<Uplink>(i, c, *net::UplinkSlot::at(static_cast<int>(i)), p, timers_));
+    if (c.interface_auto() && is_modem_link(c.kind) && !found_interface_.empty()) {
+      uplinks_.back()->interface = found_interface_;
+      log_.info() << "uplink[" << c.name << "]: interface = auto: " << found_interface_
+                  << ", as the modem found it before";
+    }
   }
   std::vector<PolicyUplink> ranked;
   for (const UplinkConfig& c : config_.uplinks) ranked.push_back({c.name, c.priority, is_modem_link(c.kind)});
@@ -87,24 +93,16 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
     if (auto s = system_->set_sysctl(net::ip_forward(AF_INET, true)); !s.ok()) log_.error() << describe(s);
   }
   for (const auto& u : uplinks_) {
-    auto rp = net::rp_filter(u->cfg.interface, net::RpFilter::loose);
+    if (u->interface.empty()) continue;  // interface = auto, not found yet: at bind_interface()
+    auto rp = net::rp_filter(u->interface, net::RpFilter::loose);
     if (!rp.ok()) continue;
     if (auto s = system_->set_sysctl(*rp); !s.ok())
       log_.info() << "uplink[" << u->cfg.name << "]: rp_filter not set yet (" << s.error().detail << ")";
   }
 
-  // The nft table, uplinks in ranking order.
-  net::FirewallSpec spec;
-  for (std::size_t i : policy_->ranking()) {
-    const Uplink& u = *uplinks_[i];
-    spec.uplinks.push_back({u.cfg.name, u.cfg.interface, u.cfg.metered, u.slot.mark()});
-  }
-  spec.lan_interface = config_.nat.lan_interface;
-  spec.metered_allow = config_.nat.metered_allow;
-  spec.health_port = config_.health.enabled ? static_cast<std::uint16_t>(config_.health.port) : 0;
-  spec.masquerade = config_.nat.enabled;
   // One nft transaction: in takeover it replaces the previous table, never
   // a moment without one.
+  net::FirewallSpec spec = firewall_spec();
   if (auto s = system_->apply_firewall(spec); !s.ok()) return fail("cannot apply the nftables table: " + describe(s));
   firewall_ = spec;
 
@@ -124,6 +122,21 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
   log_.notice() << "tracking " << uplinks_.size() << " uplink(s)"
                 << (only_logged_.empty() ? "" : " (" + only_logged_ + ": kernel changes only logged)");
   return {};
+}
+
+// The nft table, uplinks in ranking order, each by the interface it is
+// bound to now ("" for one not bound yet: no rule names it).
+net::FirewallSpec NetworkService::firewall_spec() const {
+  net::FirewallSpec spec;
+  for (std::size_t i : policy_->ranking()) {
+    const Uplink& u = *uplinks_[i];
+    spec.uplinks.push_back({u.cfg.name, u.interface, u.cfg.metered, u.slot.mark()});
+  }
+  spec.lan_interface = config_.nat.lan_interface;
+  spec.metered_allow = config_.nat.metered_allow;
+  spec.health_port = config_.health.enabled ? static_cast<std::uint16_t>(config_.health.port) : 0;
+  spec.masquerade = config_.nat.enabled;
+  return spec;
 }
 
 void NetworkService::release() {
@@ -192,7 +205,8 @@ void NetworkService::stop() {
   quiesce();
   if (system_)
     for (auto& u : uplinks_)
-      if (u->assigned) (void)system_->remove_address(u->cfg.interface, u->assigned->address, u->assigned->length);
+      if (u->assigned && !u->interface.empty())
+        (void)system_->remove_address(u->interface, u->assigned->address, u->assigned->length);
   if (system_) {
     auto cleaned = system_->cleanup_stale();
     if (!cleaned.ok())
@@ -214,8 +228,10 @@ void NetworkService::fill(health::Snapshot& s) const {
     for (const auto& u : uplinks_) {
       if (u->cfg.name != out.name) continue;
       const TrackerStatus& t = u->tracker.status();
+      out.interface = shown_interface(u->cfg.interface_auto(), u->interface);
       out.state = t.state;
       out.reason = t.reason;
+      if (u->interface.empty()) out.reason = "INTERFACE_NOT_FOUND";  // interface = auto: the modem has not found it
       if (t.since) out.state_age_seconds = std::chrono::duration_cast<std::chrono::seconds>(now - *t.since).count();
       out.active = default_index_ == u->index;
       out.probes_sent = u->probes_sent;

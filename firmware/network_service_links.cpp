@@ -2,6 +2,7 @@
 // addresses (its carrier, its source rules) as they come and go.
 #include <set>
 
+#include "fb/core/interface_binding.hpp"
 #include "fb/core/network_service.hpp"
 #include "fb/net/sysctl.hpp"
 #include "network_service_uplink.hpp"
@@ -24,7 +25,7 @@ NetworkService::Uplink* NetworkService::by_ifindex(int ifindex) {
 
 NetworkService::Uplink* NetworkService::by_name(const std::string& interface) {
   for (auto& u : uplinks_)
-    if (u->cfg.interface == interface) return u.get();
+    if (!u->interface.empty() && u->interface == interface) return u.get();
   return nullptr;
 }
 
@@ -90,20 +91,25 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
 }
 
 void NetworkService::read_links() {
-  for (auto& u : uplinks_) {
-    const net::KernelView::Link* link = view_.link(u->cfg.interface);
-    std::set<IpAddress> now;
-    if (link)
-      for (const auto& a : link->addresses)
-        if (!is_link_local(a.address)) now.insert(a.address);
-    u->ifindex = link ? link->ifindex : 0;
-    set_carrier(*u, link && link->running());
-    for (const auto& a : std::set<IpAddress>(u->addresses))
-      if (!now.count(a)) address_removed(*u, a);
-    for (const auto& a : now)
-      if (!u->addresses.count(a)) address_added(*u, a);
-    if (now.empty()) feed(*u, tracker_event::Address{false});
-  }
+  for (auto& u : uplinks_) read_link(*u);
+}
+
+// One uplink's link and addresses as the view has them now. An uplink not
+// bound yet has none to read: its tracker stays unknown.
+void NetworkService::read_link(Uplink& u) {
+  if (u.interface.empty()) return;
+  const net::KernelView::Link* link = view_.link(u.interface);
+  std::set<IpAddress> now;
+  if (link)
+    for (const auto& a : link->addresses)
+      if (!is_link_local(a.address)) now.insert(a.address);
+  u.ifindex = link ? link->ifindex : 0;
+  set_carrier(u, link && link->running());
+  for (const auto& a : std::set<IpAddress>(u.addresses))
+    if (!now.count(a)) address_removed(u, a);
+  for (const auto& a : now)
+    if (!u.addresses.count(a)) address_added(u, a);
+  if (now.empty()) feed(u, tracker_event::Address{false});
 }
 
 void NetworkService::set_carrier(Uplink& u, bool carrier) {
@@ -111,9 +117,9 @@ void NetworkService::set_carrier(Uplink& u, bool carrier) {
   // assume they are gone and replace them (idempotent) when it is back.
   if (!carrier) u.table_route = false;
   if (carrier && !u.table_route && !u.addresses.empty()) install_uplink_routes(u);
-  if (carrier) {
+  if (carrier && !u.interface.empty()) {
     // An interface that appeared late (ppp0) gets its rp_filter now.
-    if (auto rp = net::rp_filter(u.cfg.interface, net::RpFilter::loose); rp.ok()) (void)system_->set_sysctl(*rp);
+    if (auto rp = net::rp_filter(u.interface, net::RpFilter::loose); rp.ok()) (void)system_->set_sysctl(*rp);
   }
   feed(u, tracker_event::Link{carrier});
 }
@@ -154,42 +160,98 @@ void NetworkService::bind_modem_link(const DataLinkReport& link) {
   for (auto& up : uplinks_)
     if (is_modem_link(up->cfg.kind)) u = up.get();
   if (!u) return;
-  if (link.up && link.interface != u->cfg.interface) {
+  // Down: the next hop stays what it was; the kernel drops the routes
+  // through it with the address, and the tracker sees the address go.
+  std::optional<IpAddress> hop = link.up && link.gateway ? link.gateway : u->next_hop;
+  switch (binding_step(u->cfg.interface_auto(), u->interface, link.interface)) {
+    case BindingStep::bind:
+    case BindingStep::rebind: bind_interface(*u, link.interface, hop); break;
+    case BindingStep::keep:
+    case BindingStep::ignore: break;  // a named uplink: the check below says it when the link is up
+  }
+  if (link.up && link.interface != u->interface) {
     log_.warning() << "uplink[" << u->cfg.name << "]: the modem's link is on " << link.interface << ", not on "
-                   << u->cfg.interface << ": not used";
+                   << u->interface << ": not used";
     return;
   }
   std::optional<Prefix> wanted = link.up ? link.address : std::nullopt;
   if (u->assigned && u->assigned != wanted) {
-    if (auto s = system_->remove_address(u->cfg.interface, u->assigned->address, u->assigned->length); !s.ok())
+    if (auto s = system_->remove_address(u->interface, u->assigned->address, u->assigned->length); !s.ok())
       log_.warning() << "uplink[" << u->cfg.name << "]: " << describe(s);
     else
-      log_.notice() << "uplink[" << u->cfg.name << "]: removed " << u->assigned->text() << " from " << u->cfg.interface;
+      log_.notice() << "uplink[" << u->cfg.name << "]: removed " << u->assigned->text() << " from " << u->interface;
     u->assigned.reset();
   }
-  // Down: the next hop stays what it was; the kernel drops the routes
-  // through it with the address, and the tracker sees the address go.
-  std::optional<IpAddress> hop = link.up && link.gateway ? link.gateway : u->next_hop;
   bool hop_changed = hop != u->next_hop;
   u->next_hop = hop;
   // Up: the interface too (a DHCP client needs it before any address).
   if (link.up && link.path == modem::DataPath::net)
-    if (auto s = system_->set_link_up(u->cfg.interface); !s.ok())
+    if (auto s = system_->set_link_up(u->interface); !s.ok())
       log_.warning() << "uplink[" << u->cfg.name << "]: " << describe(s);
   if (wanted && !u->assigned) {
-    if (auto s = system_->replace_address(u->cfg.interface, wanted->address, wanted->length); !s.ok()) {
-      log_.error() << "uplink[" << u->cfg.name << "]: cannot put the modem's address on " << u->cfg.interface << ": "
+    if (auto s = system_->replace_address(u->interface, wanted->address, wanted->length); !s.ok()) {
+      log_.error() << "uplink[" << u->cfg.name << "]: cannot put the modem's address on " << u->interface << ": "
                    << describe(s);
     } else {
       u->assigned = wanted;
       log_.notice() << "uplink[" << u->cfg.name << "]: " << wanted->text() << " on "
-                    << u->cfg.interface << (hop ? " via " + hop->text() : std::string());
+                    << u->interface << (hop ? " via " + hop->text() : std::string());
     }
   }
   if (hop_changed && u->table_route) {
     install_uplink_routes(*u);
     if (default_index_ == u->index) set_default(u->index);
   }
+}
+
+// An uplink with interface = auto gets the name the modem found (or a new
+// one: the stick came back as wwan1). What belonged to the old name goes
+// first — its carrier counts as lost (the policy moves the default away if
+// it can), its addresses, source rules and routes are removed, the address
+// put on it for the modem too — then the uplink is bound (with `hop`, the
+// next hop of the link that names it): its rp_filter,
+// the nft table with the new name (one transaction), and its link and
+// addresses read from the view; netlink events and probes follow the name.
+void NetworkService::bind_interface(Uplink& u, const std::string& name, std::optional<IpAddress> hop) {
+  std::string old = u.interface;
+  if (!old.empty()) {
+    cancel_round(u);
+    for (const auto& a : std::set<IpAddress>(u.addresses)) address_removed(u, a);
+    remove_uplink_routes(u);
+    if (u.assigned) {
+      if (auto s = system_->remove_address(old, u.assigned->address, u.assigned->length); !s.ok())
+        log_.info() << "uplink[" << u.cfg.name << "]: " << describe(s);
+      u.assigned.reset();
+    }
+    set_carrier(u, false);
+  }
+  u.interface = name;
+  u.next_hop = hop;  // the new link's, so its first routes already go through it
+  u.ifindex = 0;
+  u.table_route = false;
+  if (old.empty())
+    log_.notice() << "uplink[" << u.cfg.name << "]: bound to " << name << " (interface = auto: found beside the "
+                  << "modem's AT port)";
+  else
+    log_.notice() << "uplink[" << u.cfg.name << "]: rebound from " << old << " to " << name
+                  << " (the modem's interface changed)";
+  if (auto rp = net::rp_filter(name, net::RpFilter::loose); rp.ok())
+    if (auto s = system_->set_sysctl(*rp); !s.ok())
+      log_.info() << "uplink[" << u.cfg.name << "]: rp_filter not set yet (" << s.error().detail << ")";
+  net::FirewallSpec spec = firewall_spec();
+  if (auto s = system_->apply_firewall(spec); !s.ok())
+    log_.error() << "uplink[" << u.cfg.name << "]: cannot apply the nftables table with " << name << ": "
+                 << describe(s);
+  else
+    firewall_ = spec;
+  read_link(u);
+  if (on_change_) on_change_();  // /status shows the interface
+}
+
+std::string NetworkService::interface_of(const std::string& uplink) const {
+  for (const auto& u : uplinks_)
+    if (u->cfg.name == uplink) return u->interface;
+  return {};
 }
 
 }  // namespace fb::core

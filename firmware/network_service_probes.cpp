@@ -13,7 +13,7 @@ void NetworkService::start_round(Uplink& u) {
   for (const IpAddress& target : u.cfg.probe_targets) {
     health::ProbeRequest request;
     request.kind = u.cfg.probe;
-    request.interface = u.cfg.interface;
+    request.interface = u.interface;
     request.target = target;
     request.timeout = u.cfg.probe_timeout;
     ++u.probes_sent;

@@ -12,8 +12,9 @@ namespace tact = tracker_action;
 namespace pact = policy_action;
 
 std::optional<net::Route> NetworkService::default_route_for(const Uplink& u) const {
+  if (u.interface.empty()) return std::nullopt;  // not bound yet: no route
   net::NextHop hop;
-  hop.device = u.cfg.interface;
+  hop.device = u.interface;
   if (u.next_hop) {
     hop.gateway = *u.next_hop;
     hop.family = u.next_hop->family;
@@ -27,8 +28,9 @@ std::optional<net::Route> NetworkService::default_route_for(const Uplink& u) con
 }
 
 void NetworkService::install_uplink_routes(Uplink& u) {
+  if (u.interface.empty()) return;  // not bound yet
   net::NextHop hop;
-  hop.device = u.cfg.interface;
+  hop.device = u.interface;
   if (u.next_hop) {
     hop.gateway = *u.next_hop;
     hop.family = u.next_hop->family;
@@ -60,6 +62,28 @@ void NetworkService::install_uplink_routes(Uplink& u) {
     log_.notice() << "uplink[" << u.cfg.name << "]: its link is back; putting the default route via it back";
     set_default(u.index);
   }
+}
+
+// Its table's default and its fallback in main, through the device it is
+// bound to now (before a rebind; the kernel may have dropped them already
+// with the device, so a failure is only noted).
+void NetworkService::remove_uplink_routes(Uplink& u) {
+  u.table_route = false;
+  if (u.interface.empty()) return;
+  net::NextHop hop;
+  hop.device = u.interface;
+  if (u.next_hop) {
+    hop.gateway = *u.next_hop;
+    hop.family = u.next_hop->family;
+  }
+  auto route = net::uplink_default_route(u.slot, hop);
+  if (!route.ok()) return;
+  net::Route fallback = *route;
+  fallback.table = net::kMainTable;
+  fallback.metric = u.slot.fallback_metric();
+  for (const net::Route& r : {*route, fallback})
+    if (auto s = system_->remove_route(r); !s.ok())
+      log_.debug() << "uplink[" << u.cfg.name << "]: " << describe(s) << " (gone with its device)";
 }
 
 // ---- the cores ----
@@ -109,7 +133,7 @@ void NetworkService::set_default(std::size_t index) {
     return;
   }
   default_index_ = index;
-  default_text_ = "default" + (u.next_hop ? " via " + u.next_hop->text() : std::string()) + " dev " + u.cfg.interface +
+  default_text_ = "default" + (u.next_hop ? " via " + u.next_hop->text() : std::string()) + " dev " + u.interface +
                   " metric " + std::to_string(net::kMainDefaultMetric);
   auto took = std::chrono::duration_cast<std::chrono::microseconds>(timers_.now() - event_at_);
   char ms[32];

@@ -19,6 +19,11 @@ struct NetworkService::Uplink {
 
   std::size_t index;
   UplinkConfig cfg;
+  // The interface it is bound to: cfg.interface, or for interface = auto
+  // the one the modem found (bind_interface()); "" while none is known —
+  // then it has no rp_filter, no rule in the nft table naming it, no
+  // routes and no probes, and its tracker stays unknown.
+  std::string interface = cfg.interface_auto() ? std::string() : cfg.interface;
   // The next hop of its routes: [uplink] gateway, or what the modem's net
   // data link reported (bind_modem_link()); none: a point-to-point link.
   std::optional<IpAddress> next_hop = cfg.gateway;

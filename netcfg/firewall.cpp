@@ -78,12 +78,13 @@ Status validate(const FirewallSpec& spec) {
   std::set<std::uint32_t> marks;
   for (const FirewallUplink& u : spec.uplinks) {
     if (!valid_uplink_name(u.name)) return invalid("uplink name \"" + u.name + "\" (1-32 of A-Z a-z 0-9 _ -)");
-    if (!is_valid_interface_name(u.interface))
+    if (!u.interface.empty() && !is_valid_interface_name(u.interface))
       return invalid("uplink " + u.name + ": \"" + u.interface + "\" is not a valid interface name");
     if (!is_uplink_mark(u.mark))
       return invalid("uplink " + u.name + ": mark " + hex32(u.mark) + " is not an uplink mark");
     if (!names.insert(u.name).second) return invalid("uplink " + u.name + " appears twice");
-    if (!interfaces.insert(u.interface).second) return invalid("interface " + u.interface + " used by two uplinks");
+    if (!u.interface.empty() && !interfaces.insert(u.interface).second)
+      return invalid("interface " + u.interface + " used by two uplinks");
     if (!marks.insert(u.mark).second) return invalid("mark " + hex32(u.mark) + " used by two uplinks");
   }
   if (!spec.lan_interface.empty() && !is_valid_interface_name(spec.lan_interface))
@@ -97,7 +98,12 @@ Status validate(const FirewallSpec& spec) {
 std::string render_ruleset(const FirewallSpec& spec) {
   std::string out = "table inet failberry {\n";
   bool first = true;
-  bool any_metered = std::any_of(spec.uplinks.begin(), spec.uplinks.end(), [](auto& u) { return u.metered; });
+  // The rules that name an interface are for the bound uplinks only; every
+  // uplink's mark is restored on replies.
+  std::vector<FirewallUplink> bound;
+  for (const FirewallUplink& u : spec.uplinks)
+    if (!u.interface.empty()) bound.push_back(u);
+  bool any_metered = std::any_of(bound.begin(), bound.end(), [](auto& u) { return u.metered; });
   bool allow_list = any_metered && !spec.metered_allow.empty();
   if (allow_list) {
     allow_set(out, spec, AF_INET);
@@ -111,7 +117,7 @@ std::string render_ruleset(const FirewallSpec& spec) {
   std::string restore = "ct direction reply ct mark " + value_or_set(marks) + " meta mark set ct mark counter";
 
   chain_open(out, first, "prerouting", "type filter hook prerouting priority mangle; policy accept;");
-  for (const FirewallUplink& u : spec.uplinks)
+  for (const FirewallUplink& u : bound)
     out += "\t\tiifname " + quoted(u.interface) + " ct state new ct mark set " + hex32(u.mark) + " comment \"uplink " +
            u.name + ": connections arriving here\"\n";
   out += "\t\t" + restore + " comment \"reply routing: forwarded\"\n\t}\n";
@@ -121,7 +127,7 @@ std::string render_ruleset(const FirewallSpec& spec) {
 
   if (spec.health_port != 0) {
     chain_open(out, first, "input", "type filter hook input priority filter; policy accept;");
-    for (const FirewallUplink& u : spec.uplinks)
+    for (const FirewallUplink& u : bound)
       out += "\t\tiifname " + quoted(u.interface) + " tcp dport " + std::to_string(spec.health_port) +
              " counter accept comment \"health port via uplink " + u.name + "\"\n";
     out += "\t}\n";
@@ -129,14 +135,14 @@ std::string render_ruleset(const FirewallSpec& spec) {
 
   std::string forward;
   if (allow_list)
-    for (const FirewallUplink& u : spec.uplinks) {
+    for (const FirewallUplink& u : bound) {
       if (!u.metered) continue;
       std::string why = " counter drop comment \"uplink " + u.name + " is metered: source not allowed\"\n";
       forward += "\t\toifname " + quoted(u.interface) + " ip saddr != @metered_allow_v4" + why;
       forward += "\t\toifname " + quoted(u.interface) + " ip6 saddr != @metered_allow_v6" + why;
     }
   if (!spec.lan_interface.empty())
-    for (const FirewallUplink& u : spec.uplinks) {
+    for (const FirewallUplink& u : bound) {
       if (u.interface == spec.lan_interface) continue;
       std::string lan = quoted(spec.lan_interface), wan = quoted(u.interface);
       forward +=
@@ -153,7 +159,7 @@ std::string render_ruleset(const FirewallSpec& spec) {
 
   std::string nat;
   if (spec.masquerade)
-    for (const FirewallUplink& u : spec.uplinks)
+    for (const FirewallUplink& u : bound)
       if (u.interface != spec.lan_interface)
         nat += "\t\toifname " + quoted(u.interface) + " counter masquerade comment \"uplink " + u.name + "\"\n";
   if (!nat.empty()) {

@@ -65,10 +65,14 @@ std::string list(const std::vector<NetInterface>& all) {
 }
 
 // Why a device without a network interface has none, and what to check.
-std::string missing_reason(const UsbDevice& d) {
+std::string missing_reason(const UsbDevice& d, bool rmnet) {
   for (const auto& i : d.interfaces) {
     std::string_view driver = network_driver_for(d, i);
     if (driver.empty()) continue;
+    if (driver == "qmi_wwan" && !rmnet)
+      return "its network function (USB interface " + std::to_string(i.number) +
+             ") is QMI, which this stick's profile does not start over AT: switch the stick to ECM (Quectel: "
+             "AT+QCFG=\"usbnet\",1), or use ppp";
     if (i.driver.empty()) return "is the " + std::string(driver) + " driver loaded?";
     return "USB interface " + std::to_string(i.number) + " is bound to " + i.driver +
            " but shows no network interface yet (is it still coming up?)";
@@ -82,13 +86,18 @@ std::string unusable_reason(const std::vector<NetInterface>& all) {
   for (const auto& n : all)
     if (n.driver == "cdc_mbim")
       return "its session is started over MBIM, not AT: switch the stick to NCM or ECM, or use ppp";
+  for (const auto& n : all)
+    if (n.driver == "qmi_wwan")
+      return "this stick's profile starts its session on an NCM, ECM or RNDIS interface, not on QMI: switch the "
+             "stick to ECM (Quectel: AT+QCFG=\"usbnet\",1), or use ppp";
   return "no driver failberry can start a session on over AT (huawei_cdc_ncm, cdc_ncm, cdc_ether, rndis_host, "
          "qmi_wwan)";
 }
 
 }  // namespace
 
-int net_driver_rank(std::string_view driver) {
+int net_driver_rank(std::string_view driver, bool rmnet) {
+  if (driver == "qmi_wwan" && !rmnet) return kNetUnusable;
   for (const auto& r : kRanks)
     if (r.driver == driver) return r.rank;
   return kNetUnusable;
@@ -104,17 +113,17 @@ std::vector<NetInterface> net_interfaces(const UsbDevice& device) {
   return out;
 }
 
-Result<FoundNetInterface> choose_net_interface(const UsbDevice& device) {
+Result<FoundNetInterface> choose_net_interface(const UsbDevice& device, bool rmnet) {
   std::vector<NetInterface> all = net_interfaces(device);
   if (all.empty())
     return Result<FoundNetInterface>(Code::no_net_interface,
-                                     stick(device) + " has no network interface: " + missing_reason(device));
+                                     stick(device) + " has no network interface: " + missing_reason(device, rmnet));
   // net_interfaces() is in interface-number-then-name order: the first of
   // the best rank is rule 2's choice.
-  auto best = std::min_element(all.begin(), all.end(), [](const NetInterface& a, const NetInterface& b) {
-    return net_driver_rank(a.driver) < net_driver_rank(b.driver);
+  auto best = std::min_element(all.begin(), all.end(), [rmnet](const NetInterface& a, const NetInterface& b) {
+    return net_driver_rank(a.driver, rmnet) < net_driver_rank(b.driver, rmnet);
   });
-  if (net_driver_rank(best->driver) >= kNetUnusable)
+  if (net_driver_rank(best->driver, rmnet) >= kNetUnusable)
     return Result<FoundNetInterface>(Code::no_net_interface,
                                      stick(device) + " has only " + list(all) + ": " + unusable_reason(all));
   FoundNetInterface found;
@@ -125,14 +134,14 @@ Result<FoundNetInterface> choose_net_interface(const UsbDevice& device) {
   return found;
 }
 
-Result<FoundNetInterface> find_net_interface(const std::filesystem::path& root, const UsbDevice& device) {
+Result<FoundNetInterface> find_net_interface(const std::filesystem::path& root, const UsbDevice& device, bool rmnet) {
   for (const auto& now : scan_usb(root)) {
     if (now.port != device.port) continue;
     if (now.id != device.id)
       return Result<FoundNetInterface>(Code::no_modem, "the USB device at " + device.port + " is now " +
                                                            to_string(now.id) + ", not " + to_string(device.id) +
                                                            " (the stick re-enumerated)");
-    return choose_net_interface(now);
+    return choose_net_interface(now, rmnet);
   }
   return Result<FoundNetInterface>(Code::no_modem,
                                    stick(device) + " is no longer on USB (unplugged, or re-enumerating)");

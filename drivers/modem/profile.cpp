@@ -179,9 +179,10 @@ constexpr NetCommands kZteNet{"AT+ZGACT=1,{cid}",  "AT+ZGACT=0,{cid}", "AT+CGACT
 constexpr NetCommands kQuectelNet{
     "AT+QNETDEVCTL=1,{cid},1", "AT+QNETDEVCTL=0,{cid},0", "AT+CGACT?", NetStatusForm::cgact, "", NetAddressForm::dhcp};
 // SIMCom $QCRMCALL=<on>,<instance>: the second number is the RmNet instance,
-// not a context id; the call uses profile (cid) 1.
-constexpr NetCommands kSimcomNet{"AT$QCRMCALL=1,1",   "AT$QCRMCALL=0,1", "AT+CGACT?", NetStatusForm::cgact, "",
-                                 NetAddressForm::dhcp};
+// not a context id; the call uses profile (cid) 1. It starts the RmNet
+// (qmi_wwan) interface of the default composition, 802.3-framed.
+constexpr NetCommands kSimcomNet{
+    "AT$QCRMCALL=1,1", "AT$QCRMCALL=0,1", "AT+CGACT?", NetStatusForm::cgact, "", NetAddressForm::dhcp, "", true};
 
 // Vendor signal queries (shared/reference/LTE-MODEMS.md §2, §5): Huawei's
 // ^HCSQ (ModemManager's mm-broadband-modem-huawei.c polls AT^HCSQ?) and

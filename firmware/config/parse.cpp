@@ -187,7 +187,8 @@ class Parser {
                         "] is one already");
         modem = &u;
       }
-      if (u.kind == UplinkKind::cellular && config_.modem.data) {
+      if (u.interface_auto()) check_auto_interface(sec, u);
+      if (u.kind == UplinkKind::cellular && config_.modem.data && !u.interface_auto()) {
         bool ppp_name = modem::ppp_unit(u.interface).has_value();
         if (*config_.modem.data == modem::DataPath::net && ppp_name)
           key_error(sec, "interface",
@@ -221,6 +222,26 @@ class Parser {
                   "is the interface of [uplink." + u.name + "]" +
                       (is_modem_link(u.kind) ? std::string() : " and mode = router needs a separate LAN interface"),
                   line_of("uplink." + u.name, "interface"));
+  }
+
+  // `interface = auto`: only the net data path finds the stick's interface
+  // (beside its AT port); everywhere else the interface has to be named.
+  void check_auto_interface(const std::string& sec, const UplinkConfig& u) {
+    std::optional<modem::DataPath> data = config_.modem.data;
+    if (u.kind == UplinkKind::ethernet)
+      key_error(sec, "interface",
+                "auto finds a USB stick's own interface beside its AT port (kind = cellular, [modem] data = net); "
+                "name the interface of a kind = ethernet uplink");
+    else if (u.kind == UplinkKind::ppp)
+      key_error(sec, "interface", "pppd names the interface of a kind = ppp uplink: write its pppN name (e.g. ppp0)");
+    else if (data == modem::DataPath::ppp)
+      key_error(sec, "interface",
+                "auto finds the stick's own interface for [modem] data = net, but data = ppp: write its pppN name "
+                "(e.g. ppp0)");
+    else if (data == modem::DataPath::hilink)
+      key_error(sec, "interface",
+                "[modem] data = hilink does not find the stick's interface: name the interface (its cdc_ether "
+                "interface, e.g. usb0)");
   }
 
   void check_ddns() {
@@ -270,6 +291,13 @@ class Parser {
         key_error("ddns", "uplink",
                   "missing: there is no ppp or cellular uplink to publish by default, so name the uplink");
     }
+    if (const UplinkConfig* u = config_.find_uplink(d.uplink); u && u->interface_auto())
+      key_error("ddns", "uplink",
+                "[uplink." + u->name +
+                    "] has interface = auto, and DDNS needs the interface's name to send from it: name the "
+                    "interface in [uplink." +
+                    u->name + "]",
+                line_of("uplink." + u->name, "interface"));
   }
 
   void check_recovery() {

@@ -273,7 +273,9 @@ std::vector<SectionSpec> build() {
             {},
             true,
             "Network interface of the uplink (eth0, ppp0; for kind = cellular on the net data path the stick's own, "
-            "e.g. wwan0).",
+            "e.g. wwan0, or auto: the network interface of the same USB device as the AT port, found in sysfs each "
+            "time the data session starts; until one is found the uplink is unbound and /status shows its "
+            "interface as \"auto (not found yet)\").",
             "eth0",
             uplink_field(&U::interface)},
            KeySpec{"kind",

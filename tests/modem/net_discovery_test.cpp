@@ -18,6 +18,7 @@
 #include "fake_sysfs.hpp"
 #include "fb/modem/discovery.hpp"
 #include "fb/modem/net_discovery.hpp"
+#include "fb/modem/profile.hpp"
 
 using namespace fb::modem;
 using fb::modem::test::FakeSysfs;
@@ -299,4 +300,88 @@ TEST_CASE("find_net_interface reads sysfs again: a late interface is found; a st
   REQUIRE_FALSE(other.ok());
   CHECK(other.code() == Code::no_modem);
   CHECK(other.error().detail == "the USB device at 1-1.2 is now 12d1:14dc, not 12d1:1506 (the stick re-enumerated)");
+}
+
+TEST_CASE("qmi_wwan is chosen only for a profile whose session starts an RmNet call (SIMCom), never for Quectel") {
+  // The profiles say it, not the caller: $QCRMCALL drives RmNet, +QNETDEVCTL
+  // ECM and RNDIS.
+  CHECK(profile(Vendor::simcom).net.rmnet);
+  CHECK_FALSE(profile(Vendor::quectel).net.rmnet);
+  CHECK_FALSE(profile(Vendor::huawei).net.rmnet);
+  CHECK_FALSE(profile(Vendor::zte).net.rmnet);
+  CHECK_FALSE(profile(Vendor::generic).net.rmnet);
+  CHECK(net_driver_rank("qmi_wwan", false) == kNetUnusable);
+  CHECK(net_driver_rank("cdc_ether", false) == 0);
+
+  FakeSysfs s;
+  ec25_qmi(s);  // Quectel EC25 in its default (QMI) composition
+  auto quectel = find_net_interface(s.root(), modem_device(s), profile(Vendor::quectel).net.rmnet);
+  REQUIRE_FALSE(quectel.ok());
+  CHECK(quectel.code() == Code::no_net_interface);
+  CHECK(quectel.error().detail ==
+        "2c7c:0125 at 1-1.2 has only wwan0 (qmi_wwan, USB interface 4): this stick's profile starts its session on "
+        "an NCM, ECM or RNDIS interface, not on QMI: switch the stick to ECM (Quectel: AT+QCFG=\"usbnet\",1), or use "
+        "ppp");
+  // Without its driver, the advice is the same (loading qmi_wwan would not help).
+  FakeSysfs unbound;
+  ec25_qmi(unbound, "", {});
+  auto no_driver = find_net_interface(unbound.root(), modem_device(unbound), false);
+  REQUIRE_FALSE(no_driver.ok());
+  CHECK(contains(no_driver.error().detail,
+                 "its network function (USB interface 4) is QMI, which this stick's "
+                 "profile does not start over AT"));
+
+  // SIMCom SIM7600 (1e0e:9001): the RmNet function on interface 5, beside the AT tty.
+  FakeSysfs simcom;
+  simcom.device("1-1.2", "1e0e", "9001",
+                {{0, 0xff, 0xff, 0xff, "option", {"ttyUSB0"}},
+                 {1, 0xff, 0x00, 0x00, "option", {"ttyUSB1"}},
+                 {2, 0xff, 0x00, 0x00, "option", {"ttyUSB2"}},
+                 {3, 0xff, 0x00, 0x00, "option", {"ttyUSB3"}},
+                 {4, 0xff, 0x00, 0x00, "option", {"ttyUSB4"}},
+                 {5, 0xff, 0xff, 0xff, "qmi_wwan", {}, false, {"wwan0"}}},
+                "SimTech");
+  auto found = locate_modem(scan_usb(simcom.root()), *parse_selector("/dev/ttyUSB2"));
+  REQUIRE_MESSAGE(found.ok(), describe(found));
+  auto sim7600 = find_net_interface(simcom.root(), found->device, profile(Vendor::simcom).net.rmnet);
+  REQUIRE_MESSAGE(sim7600.ok(), describe(sim7600));
+  CHECK(sim7600->chosen == NetInterface{"wwan0", "qmi_wwan", 5});
+
+  // An ECM function beside QMI still wins for either kind of profile.
+  UsbDevice both = modem_device(s);
+  both.interfaces.push_back(UsbInterface{6, 0x02, 0x06, 0x00, "cdc_ether", {}, {"usb0"}});
+  for (bool rmnet : {true, false}) {
+    auto ecm = choose_net_interface(both, rmnet);
+    REQUIRE(ecm.ok());
+    CHECK(ecm->chosen.name == "usb0");
+  }
+}
+
+TEST_CASE("two sticks of one model: the interface is the one beside the AT tty, never the other stick's") {
+  FakeSysfs s;
+  e3372h_stick(s, "huawei_cdc_ncm", {"wwan0"});  // at 1-1.2: ttyUSB0..2
+  s.device("1-1.4", "12d1", "1506",
+           {{0, 0xff, 0x02, 0x01, "option", {"ttyUSB3"}},
+            {1, 0xff, 0x02, 0x16, "huawei_cdc_ncm", {}, false, {"wwan1"}},
+            {2, 0xff, 0x02, 0x02, "option", {"ttyUSB4"}},
+            {3, 0xff, 0x02, 0x03, "option", {"ttyUSB5"}}},
+           "HUAWEI_MOBILE");
+  auto second = locate_modem(scan_usb(s.root()), *parse_selector("/dev/ttyUSB4"));
+  REQUIRE_MESSAGE(second.ok(), describe(second));
+  CHECK(second->device.port == "1-1.4");
+  auto net = find_net_interface(s.root(), second->device, false);
+  REQUIRE_MESSAGE(net.ok(), describe(net));
+  CHECK(net->chosen == NetInterface{"wwan1", "huawei_cdc_ncm", 1});
+  CHECK(net->all.size() == 1);
+  auto first = locate_modem(scan_usb(s.root()), *parse_selector("/dev/ttyUSB1"));
+  REQUIRE(first.ok());
+  CHECK(find_net_interface(s.root(), first->device, false)->chosen.name == "wwan0");
+
+  // The second stick replugged with its interface not there yet: no borrowing
+  // the first stick's.
+  fs::remove_all(s.root() / "bus" / "usb" / "devices" / "1-1.4:1.1" / "net");
+  auto late = find_net_interface(s.root(), second->device, false);
+  REQUIRE_FALSE(late.ok());
+  CHECK(late.code() == Code::no_net_interface);
+  CHECK(contains(late.error().detail, "12d1:1506 at 1-1.4 has no network interface"));
 }

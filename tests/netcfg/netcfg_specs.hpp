@@ -39,6 +39,19 @@ inline FirewallSpec router_spec() {
   return s;
 }
 
+// Router mode with the cellular uplink's interface not found yet
+// (`interface = auto`); late_bound_spec() is the same once it is wwan0.
+inline FirewallSpec unbound_spec() {
+  FirewallSpec s = router_spec();
+  s.uplinks[1].interface = "";
+  return s;
+}
+inline FirewallSpec late_bound_spec() {
+  FirewallSpec s = router_spec();
+  s.uplinks[1].interface = "wwan0";
+  return s;
+}
+
 inline FirewallSpec minimal_spec() {
   FirewallSpec s;
   s.uplinks = {{"only", "wan0", false, UplinkSlot::at(0)->mark()}};

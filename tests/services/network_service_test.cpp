@@ -275,3 +275,148 @@ TEST_CASE("the daemon in-process: a reload with unchanged inputs changes nothing
   CHECK(restarted);
   CHECK(rig.netcfg_lines(second_at).size() > rig.netcfg_lines(second_done).size());
 }
+
+namespace {
+
+// b is the modem's uplink with interface = auto: its name comes from the
+// modem (DataLinkReport), here fbB first and then fbC (a third veth pair).
+std::string auto_ini(const std::string& dir) {
+  return "[general]\nmode = router\nstate_dir = " + dir + "\ncontrol_socket = " + dir +
+         "/control.sock\n"
+         "[modem]\napn = internet\ndata = net\n"
+         "[uplink.a]\ninterface = fbA\ngateway = 10.0.1.1\npriority = 10\nprobe_targets = 10.0.1.1\n"
+         "probe_interval = 500ms\nprobe_timeout = 200ms\nup_count = 1\ndown_count = 2\n"
+         "[uplink.b]\ninterface = auto\nkind = cellular\npriority = 20\n"
+         "[failover]\nfailback_hold = 0s\n"
+         "[nat]\nlan_interface = lo\n"
+         "[health]\nlisten = 127.0.0.1\nport = 9000\n";
+}
+
+fb::core::DataLinkReport net_link(const std::string& interface, const char* address, int length, const char* gateway) {
+  fb::core::DataLinkReport r;
+  r.up = true;
+  r.path = fb::modem::DataPath::net;
+  r.interface = interface;
+  r.address = fb::Prefix{fb::IpAddress::parse(address).value(), length};
+  r.gateway = fb::IpAddress::parse(gateway).value();
+  return r;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string s;
+  for (const auto& l : lines) s += l + "\n";
+  return s;
+}
+
+bool any_has(const std::vector<std::string>& lines, const std::string& part) {
+  return std::any_of(lines.begin(), lines.end(),
+                     [&](const std::string& l) { return l.find(part) != std::string::npos; });
+}
+
+}  // namespace
+
+TEST_CASE("interface = auto: unbound until the modem names it; bound, then rebound to a new name, the old one's gone") {
+  Rig rig;
+  fb::test::veth_pair(rig.pi, "fbC", rig.peer, "fbCp", "10.0.3");
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(fb::test::parse_ini(auto_ini(rig.dir.path())), system);
+  REQUIRE(svc->start() == "");
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return rig.snapshot(*svc).failover.active == "a"; }, 10s),
+                  rig.log.text());
+
+  // Unbound: nothing of b in the kernel but its mark rule; no rp_filter, no
+  // rule in the nft table, no route; its tracker is still unknown.
+  auto snap = rig.snapshot(*svc);
+  CHECK(snap.uplinks[1].interface == "auto (not found yet)");
+  CHECK(snap.uplinks[1].reason == "INTERFACE_NOT_FOUND");
+  CHECK(snap.uplinks[1].state == fb::health::UplinkState::unknown);
+  CHECK(svc->interface_of("b") == "");
+  auto lines = rig.netcfg_lines();
+  CHECK_FALSE(any_has(lines, "fbB"));
+  CHECK_FALSE(any_has(lines, "auto"));
+  CHECK(any_has(lines, "ct mark { 0xfb000001, 0xfb000002 }"));
+  CHECK(contains(owned(*system), "ip -4 rule add priority 3201 fwmark 0xfb000002 lookup 64257 protocol 251"));
+  CHECK_FALSE(any_has(owned(*system), "table 64257 proto"));
+
+  // A report without a name changes nothing.
+  svc->bind_modem_link(fb::core::DataLinkReport{});
+  CHECK(svc->interface_of("b") == "");
+
+  // The modem found fbB: b is bound, tracked and routed through it.
+  std::size_t bound_at = rig.log.lines.size();
+  svc->bind_modem_link(net_link("fbB", "10.0.2.2", 24, "10.0.2.1"));
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return rig.snapshot(*svc).uplinks[1].state == fb::health::UplinkState::up; }, 10s),
+                  rig.log.text());
+  CHECK(rig.log.text().find("uplink[b]: bound to fbB") != std::string::npos);
+  lines = rig.netcfg_lines(bound_at);
+  INFO(joined(lines));
+  CHECK(contains(lines, "sysctl -w net.ipv4.conf.fbB.rp_filter=2"));
+  CHECK(any_has(lines, "iifname \"fbB\" ct state new ct mark set 0xfb000002"));
+  CHECK(any_has(lines, "oifname \"fbB\" counter masquerade"));
+  auto now = owned(*system);
+  CHECK(contains(now, "ip -4 route replace default via 10.0.2.1 dev fbB table 64257 proto 251"));
+  CHECK(contains(now, "ip -4 route replace default via 10.0.2.1 dev fbB proto 251 metric 12"));
+  CHECK(contains(now, "ip -4 rule add priority 3301 from 10.0.2.2 lookup 64257 protocol 251"));
+  snap = rig.snapshot(*svc);
+  CHECK(snap.uplinks[1].interface == "fbB");
+  CHECK(snap.uplinks[1].reason != "INTERFACE_NOT_FOUND");
+  CHECK(svc->interface_of("b") == "fbB");
+
+  // The link goes down but still names fbB: the binding stays.
+  fb::core::DataLinkReport down;
+  down.path = fb::modem::DataPath::net;
+  down.interface = "fbB";
+  svc->bind_modem_link(down);
+  CHECK(svc->interface_of("b") == "fbB");
+
+  // Replugged as fbC: what belonged to fbB goes, b is bound to fbC.
+  std::size_t rebound_at = rig.log.lines.size();
+  svc->bind_modem_link(net_link("fbC", "10.0.3.2", 24, "10.0.3.1"));
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io,
+                      [&] {
+                        auto s = rig.snapshot(*svc);
+                        return s.uplinks[1].interface == "fbC" && s.uplinks[1].state == fb::health::UplinkState::up;
+                      },
+                      10s),
+                  rig.log.text());
+  CHECK(rig.log.text().find("uplink[b]: rebound from fbB to fbC") != std::string::npos);
+  lines = rig.netcfg_lines(rebound_at);
+  CHECK(contains(lines, "sysctl -w net.ipv4.conf.fbC.rp_filter=2"));
+  CHECK(any_has(lines, "iifname \"fbC\" ct state new ct mark set 0xfb000002"));
+  // The last table applied names fbC and not fbB.
+  std::string last_table;
+  for (const auto& l : lines)
+    if (l.find("iifname \"fbC\" ct state new") != std::string::npos) last_table = l;
+  CHECK(last_table.find("fbB") == std::string::npos);
+  now = owned(*system);
+  INFO(joined(now));
+  CHECK_FALSE(any_has(now, "fbB"));
+  CHECK_FALSE(any_has(now, "from 10.0.2.2"));
+  CHECK(contains(now, "ip -4 route replace default via 10.0.3.1 dev fbC table 64257 proto 251"));
+  CHECK(contains(now, "ip -4 rule add priority 3301 from 10.0.3.2 lookup 64257 protocol 251"));
+  CHECK(svc->interface_of("b") == "fbC");
+  CHECK(rig.snapshot(*svc).failover.active == "a");  // a still carries the default
+
+  svc->stop();
+  CHECK(owned(*system).empty());
+}
+
+TEST_CASE("interface = auto: a service told the interface the modem found before it starts (a reload) starts bound") {
+  Rig rig;
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(fb::test::parse_ini(auto_ini(rig.dir.path())), system);
+  svc->set_found_interface("fbB");
+  REQUIRE(svc->start() == "");
+  CHECK(svc->interface_of("b") == "fbB");
+  auto lines = rig.netcfg_lines();
+  CHECK(contains(lines, "sysctl -w net.ipv4.conf.fbB.rp_filter=2"));
+  CHECK(any_has(lines, "iifname \"fbB\" ct state new ct mark set 0xfb000002"));
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return rig.snapshot(*svc).uplinks[1].state == fb::health::UplinkState::up; }, 10s),
+                  rig.log.text());
+  CHECK(rig.snapshot(*svc).uplinks[1].interface == "fbB");
+  CHECK(contains(owned(*system), "ip -4 rule add priority 3301 from 10.0.2.2 lookup 64257 protocol 251"));
+}

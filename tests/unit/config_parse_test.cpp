@@ -177,3 +177,19 @@ TEST_CASE("[modem] profile offers every vendor profile the drivers have") {
   REQUIRE(a.errors.empty());
   CHECK_FALSE(a.config->modem.profile);
 }
+
+TEST_CASE("interface = auto is accepted for a kind = cellular uplink on the net data path, with data = net or auto") {
+  for (const char* data : {"data = net\n", ""}) {
+    std::string text = std::string("[modem]\napn = internet\n") + data +
+                       "[uplink.wired]\ninterface = eth0\ngateway = 192.168.1.1\npriority = 20\n"
+                       "[uplink.lte]\ninterface = auto\nkind = cellular\npriority = 10\n";
+    ConfigResult r = parse_config(text, "t.ini");
+    INFO((r.errors.empty() ? std::string() : r.errors[0].to_string()));
+    REQUIRE(r.config);
+    const fb::core::UplinkConfig* lte = r.config->find_uplink("lte");
+    REQUIRE(lte);
+    CHECK(lte->interface == "auto");
+    CHECK(lte->interface_auto());
+    CHECK_FALSE(r.config->find_uplink("wired")->interface_auto());
+  }
+}

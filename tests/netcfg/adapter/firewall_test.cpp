@@ -66,6 +66,17 @@ TEST_CASE("the table is applied, listed back by nft as the generated text, and r
   CHECK(adapter_view.value() == must(lab.ns, {"nft", "list", "table", "inet", "failberry"}));
 }
 
+TEST_CASE("an uplink bound late: the table without its interface, then with it, as nft lists them") {
+  TwoUplinks lab;
+  auto sys = open_system(lab.ns);
+  FirewallSpec unbound = unbound_spec();
+  REQUIRE(sys->apply_firewall(unbound).ok());
+  CHECK(listed(lab.ns) == render_ruleset(unbound));
+  FirewallSpec bound = late_bound_spec();
+  REQUIRE(sys->apply_firewall(bound).ok());
+  CHECK(listed(lab.ns) == render_ruleset(bound));
+}
+
 TEST_CASE("a batch the kernel refuses changes nothing: the previous table stays whole") {
   NetNamespace ns;
   auto sys = open_system(ns);

@@ -73,6 +73,32 @@ TEST_CASE("a single uplink without LAN, health port or NAT needs only the reply-
   CHECK(text.find("ct mark 0xfb000001 meta mark set ct mark") != std::string::npos);
 }
 
+TEST_CASE("an uplink not bound yet keeps its mark but no rule names it; bound late, it reads as if configured") {
+  FirewallSpec unbound = fb::net::test::unbound_spec();
+  REQUIRE(validate(unbound).ok());
+  std::string text = render_ruleset(unbound);
+  check_golden("unbound.nft", text);
+  CHECK(text.find("\"\"") == std::string::npos);  // no empty interface name anywhere
+  CHECK(count(text, "uplink cellular") == 0);
+  CHECK(count(text, "ct mark set") == 1);
+  CHECK(text.find("ct mark { 0xfb000001, 0xfb000002 }") != std::string::npos);  // its replies are still routed back
+
+  FirewallSpec bound = fb::net::test::late_bound_spec();
+  REQUIRE(validate(bound).ok());
+  std::string router = render_ruleset(fb::net::test::router_spec());
+  std::string expected = router;
+  for (auto at = expected.find("ppp0"); at != std::string::npos; at = expected.find("ppp0", at))
+    expected.replace(at, 4, "wwan0");
+  CHECK(render_ruleset(bound) == expected);
+
+  // Two unbound uplinks are not two uses of one interface; a bad name still is refused.
+  FirewallSpec two = unbound;
+  two.uplinks[0].interface = "";
+  CHECK(validate(two).ok());
+  two.uplinks[0].interface = "bad name";
+  CHECK(validate(two).code() == NetError::invalid_spec);
+}
+
 TEST_CASE("the replace batch names only failberry's table, and creates it before deleting it") {
   std::string batch = replace_transaction(render_ruleset(fb::net::test::backup_gateway_spec()));
   CHECK(batch.rfind("table inet failberry\ndelete table inet failberry\ntable inet failberry {\n", 0) == 0);

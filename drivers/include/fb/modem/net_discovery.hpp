@@ -14,8 +14,11 @@
 //  1. By the driver of its USB interface (the `driver` link), best first:
 //     a. huawei_cdc_ncm, cdc_ncm, cdc_ether, rndis_host: Ethernet-framed
 //        interfaces whose session the vendor's AT command starts;
-//     b. qmi_wwan: started over AT by some vendors only (SIMCom $QCRMCALL),
-//        and possibly raw-IP framed;
+//     b. qmi_wwan: started over AT by some vendors only (SIMCom $QCRMCALL,
+//        NetCommands::rmnet), and possibly raw-IP framed; the caller says
+//        whether its profile's session is one (`rmnet`): if not, a qmi_wwan
+//        interface is listed but never chosen (a Quectel in its default QMI
+//        composition: +QNETDEVCTL drives ECM and RNDIS, not QMI);
 //     c. never: cdc_mbim (its session is started over MBIM, not AT) and any
 //        other or no driver. These are listed but not chosen; with nothing
 //        else the answer is no_net_interface saying so.
@@ -41,9 +44,10 @@ struct NetInterface {
 };
 
 // How well failberry's `net` data path can use an interface of `driver`
-// (rule 1 above): lower is better; kNetUnusable is never chosen.
+// (rule 1 above): lower is better; kNetUnusable is never chosen. `rmnet`:
+// the profile's session can start QMI (else qmi_wwan is kNetUnusable).
 inline constexpr int kNetUnusable = 3;
-int net_driver_rank(std::string_view driver);
+int net_driver_rank(std::string_view driver, bool rmnet = true);
 
 // Every network interface of `device`, by USB interface number then name.
 std::vector<NetInterface> net_interfaces(const UsbDevice& device);
@@ -54,12 +58,13 @@ struct FoundNetInterface {
   std::string how;                // one line for the log: what was chosen, from what, and why
 };
 
-// The interface to use, by the rule above.
-Result<FoundNetInterface> choose_net_interface(const UsbDevice& device);
+// The interface to use, by the rule above (`rmnet` as for net_driver_rank()).
+Result<FoundNetInterface> choose_net_interface(const UsbDevice& device, bool rmnet = true);
 
 // Reads the device at `device.port` under `root` again (its network
 // interface may appear after its ttys did) and chooses. No device there any
 // more, or another one (the stick re-enumerated), is Code::no_modem.
-Result<FoundNetInterface> find_net_interface(const std::filesystem::path& root, const UsbDevice& device);
+Result<FoundNetInterface> find_net_interface(const std::filesystem::path& root, const UsbDevice& device,
+                                             bool rmnet = true);
 
 }  // namespace fb::modem

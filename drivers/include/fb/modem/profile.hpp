@@ -85,6 +85,10 @@ struct NetCommands {
   std::string_view address = {};  // AT^DHCP?
   NetAddressForm address_form = NetAddressForm::none;
   std::string_view status_urc = {};  // prefix of the URC that reports the session's state ("^NDISSTAT:"), "" none
+  // The connect command also starts a call on a QMI (RmNet) function, so a
+  // qmi_wwan interface may carry the session (SIMCom $QCRMCALL); otherwise
+  // only Ethernet-framed ones (NCM, ECM, RNDIS) do (net_discovery.hpp).
+  bool rmnet = false;
 };
 
 // The vendor's own signal query, polled after +CSQ and +CESQ (its values

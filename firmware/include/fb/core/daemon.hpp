@@ -54,6 +54,11 @@ class Daemon {
   void finish_shutdown();
   void reload();
   void apply(Config config);
+  // Hands the modem's data link to the network side and tells AddressBook
+  // the interface each uplink is bound to now (an interface = auto uplink's
+  // comes with the link).
+  void bind_modem_link(const DataLinkReport& report);
+  void publish_uplinks();
   void keep_watchdog_alive();
   std::string summary() const;
   health::Snapshot snapshot() const;

@@ -48,6 +48,10 @@ namespace fb::core {
 struct DataLinkReport {
   bool up = false;
   modem::DataPath path = modem::DataPath::ppp;
+  // The link's interface. For an uplink with interface = auto it is the one
+  // ModemService found beside the AT port, named before the session is up
+  // (a report with up = false) and in every later report, down ones too, so
+  // the network side binds the uplink to it (NetworkService::bind_modem_link()).
   std::string interface;
   std::optional<Prefix> address;  // to configure on `interface` (address with its prefix length); none: the link has it
   std::optional<IpAddress> gateway;

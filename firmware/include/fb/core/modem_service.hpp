@@ -152,6 +152,16 @@ class ModemService {
   void on_net_urc(const std::string& line);
   void poll_net_status();
   void net_lost(const std::string& code, const std::string& detail);
+  // The stick's interface beside its AT port (interface = auto): sets
+  // net_->interface and reports it when found; an Error when the dial fails
+  // now (not on USB, the stick gone, or nothing by `last_try`); else look again.
+  std::optional<modem::Error> find_session_interface(bool last_try);
+  // A configured interface that sysfs contradicts: a warning, once per name pair.
+  void check_configured_interface(const std::string& configured);
+  // The report of a link that is down: it still names the interface found
+  // for interface = auto, so the network side keeps (or, after a reload, gets)
+  // its binding.
+  DataLinkReport down_report() const;
   void report_link(DataLinkReport report);
   void power_cycle();
   bool open_channel(const std::string& tty);
@@ -209,8 +219,11 @@ class ModemService {
   std::unique_ptr<DataLink> dhcp_stopping_;  // the last session's, releasing its lease
   DataLinkReport report_;                    // what on_data_link_ was last told
   std::function<void(const DataLinkReport&)> on_data_link_;
-  std::optional<TimePoint> link_up_at_;  // when pppd reported the link up
-  std::string usb_port_;                 // the modem's USB location ("1-1.3"), "" for a tty outside USB
+  std::optional<TimePoint> link_up_at_;         // when pppd reported the link up
+  std::string usb_port_;                        // the modem's USB location ("1-1.3"), "" for a tty outside USB
+  std::optional<modem::UsbDevice> usb_device_;  // the modem's USB device as the last scan found it
+  std::string net_interface_;                   // interface = auto: the one found beside the AT port, "" none yet
+  std::string interface_warning_;               // the last check_configured_interface() warning
   std::unique_ptr<HostActions> host_;
   std::unique_ptr<usb::HubPower> hub_power_;
   std::string last_power_cycle_;  // what the last cycle did, for status

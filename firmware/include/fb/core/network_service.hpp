@@ -106,7 +106,25 @@ class NetworkService {
   // uplink's routes go through it); a PPP link configures itself. Down: the
   // address put here is removed and the routes lose the next hop. A report
   // for another interface than the modem uplink's is logged and ignored.
+  //
+  // An uplink with interface = auto is bound late: unbound until a report
+  // names an interface (up or not: ModemService reports the one it found
+  // beside the AT port before it starts the session), its tracker stays
+  // unknown and nothing of it is in the kernel but its mark rule. Bound:
+  // its rp_filter, the nft table applied again with the name, its link and
+  // addresses read from the view and followed, its routes and probes on
+  // that device. A report naming another interface rebinds it: the old
+  // name's carrier counts as lost, its address, source rules and routes are
+  // removed, then it is bound to the new one (fb/core/interface_binding.hpp
+  // decides which of these a report asks for).
   void bind_modem_link(const DataLinkReport& link);
+  // Before start(): the interface the modem already found for the modem
+  // uplink if it has interface = auto (a reload's new service), so it starts
+  // bound instead of waiting for the modem's next report.
+  void set_found_interface(std::string name) { found_interface_ = std::move(name); }
+  // The interface the uplink named `uplink` is bound to now; "" when it is
+  // not bound yet (interface = auto) or there is no such uplink.
+  std::string interface_of(const std::string& uplink) const;
 
   // The `failover UPLINK|auto` control verb.
   nlohmann::json failover(const std::string& target);
@@ -115,6 +133,10 @@ class NetworkService {
   struct Uplink;
   void on_net_event(const net::NetEvent& event);
   void read_links();
+  void read_link(Uplink& u);
+  void bind_interface(Uplink& u, const std::string& name, std::optional<IpAddress> hop);
+  void remove_uplink_routes(Uplink& u);
+  net::FirewallSpec firewall_spec() const;
   void set_carrier(Uplink& u, bool carrier);
   void address_added(Uplink& u, const IpAddress& address);
   void address_removed(Uplink& u, const IpAddress& address);
@@ -151,6 +173,7 @@ class NetworkService {
   net::FirewallSpec firewall_;  // the table this service applied
   TimePoint event_at_{};        // when the event being handled arrived
   bool running_ = false;
+  std::string found_interface_;  // set_found_interface()
   std::function<void()> on_change_;
 };
 

@@ -26,6 +26,10 @@
 //    (skipped for an uplink that is the LAN interface itself, backup-gateway
 //    mode's eth0).
 //  - postrouting: masquerade out of every uplink that is not the LAN interface.
+//  - An uplink whose interface is not known yet (`interface = auto` before
+//    the stick's interface is found) keeps its mark in the reply-restore set
+//    but has no rule naming an interface; the table is applied again with
+//    the name once it is bound.
 #pragma once
 
 #include <cstdint>
@@ -40,7 +44,7 @@ namespace fb::net {
 
 struct FirewallUplink {
   std::string name;       // [uplink.NAME]: 1-32 of [A-Za-z0-9_-], used in rule comments
-  std::string interface;  // matched by name (iifname/oifname), so ppp0 may come and go
+  std::string interface;  // matched by name (iifname/oifname), so ppp0 may come and go; "": not bound yet
   bool metered = false;
   std::uint32_t mark = 0;  // UplinkSlot::mark()
 };

@@ -76,9 +76,14 @@ struct PppConfig {
   bool operator==(const PppConfig&) const = default;
 };
 
+// `interface = auto` (kind = cellular on the net data path): the stick's own
+// interface, found in sysfs beside its AT port when the modem is found
+// (ModemService) and bound late by NetworkService.
+inline constexpr std::string_view kAutoInterface = "auto";
+
 struct UplinkConfig {
-  std::string name;  // from [uplink.NAME]
-  std::string interface;
+  std::string name;       // from [uplink.NAME]
+  std::string interface;  // kAutoInterface: found beside the modem's AT port (interface_auto())
   UplinkKind kind = UplinkKind::ethernet;
   std::optional<IpAddress> gateway;
   int priority = 0;
@@ -91,6 +96,7 @@ struct UplinkConfig {
   int reliability = 0;
   bool metered = false;
   bool serve_status = false;  // /status and /metrics also to requests arriving on this uplink
+  bool interface_auto() const { return interface == kAutoInterface; }
   bool operator==(const UplinkConfig&) const = default;
 };
 
