@@ -11,8 +11,12 @@ namespace fb::core {
 
 namespace {
 
-bool is_link_local(const IpAddress& a) {
-  return a.family == AF_INET6 && a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80;
+// The addresses that make an uplink's link usable: IPv4 only, as its routes,
+// rules, probes and NAT are. An IPv6 address (a router advertisement's on a
+// stick whose session is IPv4 only) must not keep an uplink up whose IPv4
+// address went with its session.
+bool counts(const IpAddress& a) {
+  return a.family == AF_INET;
 }
 
 }  // namespace
@@ -54,7 +58,7 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
       if (const auto* link = view_.link(a->ifindex)) u = by_name(link->name);
       if (u) u->ifindex = a->ifindex;
     }
-    if (!u || is_link_local(a->address)) return;
+    if (!u || !counts(a->address)) return;
     if (a->removed)
       address_removed(*u, a->address);
     else
@@ -102,7 +106,7 @@ void NetworkService::read_link(Uplink& u) {
   std::set<IpAddress> now;
   if (link)
     for (const auto& a : link->addresses)
-      if (!is_link_local(a.address)) now.insert(a.address);
+      if (counts(a.address)) now.insert(a.address);
   u.ifindex = link ? link->ifindex : 0;
   set_carrier(u, link && link->running());
   for (const auto& a : std::set<IpAddress>(u.addresses))

@@ -224,6 +224,24 @@ TEST_CASE("carrier loss on the active uplink: the main default moves to the back
   CHECK(contains(owned(*system), "ip -4 route replace default via 10.0.1.1 dev fbA proto 251 metric 10"));
 }
 
+TEST_CASE("an IPv6 address left on the interface does not keep an uplink up whose IPv4 address went") {
+  // Uplinks route, NAT and probe IPv4 only: a router advertisement's address
+  // on a stick whose session is IPv4 only (PDP type IP) is no session.
+  Rig rig;
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.started(system);
+  must(rig.pi, {"ip", "-6", "address", "add", "2001:db8:a::2/64", "dev", "fbA", "nodad"});
+  must(rig.pi, {"ip", "-4", "address", "flush", "dev", "fbA"});  // the IPv4 session ended
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return rig.snapshot(*svc).failover.active == "b"; }, 10s),
+                  rig.log.text());
+  auto snap = rig.snapshot(*svc);
+  CHECK(snap.uplinks[0].state == fb::health::UplinkState::down);
+  CHECK(snap.uplinks[0].reason == "NO_ADDRESS");  // at once, not after the probes fail
+  CHECK(snap.failover.last_from == "a");
+  CHECK(snap.failover.last_reason == "NO_ADDRESS");
+}
+
 TEST_CASE("the daemon in-process: a reload with unchanged inputs changes nothing; a changed one is taken over") {
   Rig rig;
   std::string path = rig.dir / "f.ini";
