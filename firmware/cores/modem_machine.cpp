@@ -363,7 +363,7 @@ State ModemMachine::polled(const ModemEvent& e) {
   const auto& p = std::get<ev::Polled>(e);
   poll_in_flight_ = false;
   if (p.error) {
-    if (transport_failure(p.error->code)) return fail(*p.error);
+    if (transport_failure(p.error->code) || p.error->code == Code::hilink_login_refused) return fail(*p.error);
     report(std::string(modem::code_name(p.error->code)), p.error->detail);
     arm(state_ == State::searching ? policy_.search_poll : policy_.signal_poll);
     return state_;
