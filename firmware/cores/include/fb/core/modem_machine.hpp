@@ -263,7 +263,7 @@ class ModemMachine {
   // only counts against it) stops the ladder; any other goes to it.
   State fail(const modem::Error& error) {
     if (error.code == modem::Code::hilink_login_refused)
-      return needs_user(error.code, error.detail + "; fix [modem] hilink_password_file, then reload");
+      return needs_user(error.code, error.detail + "; fix [modem] hilink_password_file, then restart failberryd");
     return fail(std::string(modem::code_name(error.code)), error.detail);
   }
   State needs_user(modem::Code code, const std::string& detail) {
