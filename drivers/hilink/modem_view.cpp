@@ -76,7 +76,9 @@ modem::Error modem_error(const Error& error) {
     case Code::api_error:
     case Code::config: code = modem::Code::hilink_api_error; break;
   }
-  return modem::Error{code, describe(error)};
+  // The client's own word leads unless it is the same word.
+  bool same = modem::code_name(code) == code_name(error.code);
+  return modem::Error{code, same ? error.detail : describe(error)};
 }
 
 }  // namespace fb::hilink

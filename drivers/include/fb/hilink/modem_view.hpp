@@ -31,7 +31,8 @@ std::optional<at::Operator> operator_of(const Plmn& plmn, const Status& status);
 at::SimState sim_state_of(const Status& status);
 
 // An API failure as the supervisor's error; the detail leads with the
-// client's own code ("HILINK_TIMEOUT: GET /api/monitoring/status: ...").
+// client's own code where it differs ("HILINK_TIMEOUT: GET
+// /api/monitoring/status: ..." under HILINK_UNREACHABLE).
 //   wrong password or user, too many logins, a default password to change,
 //   a password file refused, a login we cannot compute, or a login wanted
 //   and no password file         → HILINK_LOGIN_REFUSED (final: retrying
