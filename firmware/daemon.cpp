@@ -311,8 +311,9 @@ void Daemon::restart_modem() {
   ModemInputs inputs = modem_inputs();
   if (modem_ && modem_inputs_ == inputs) return;
   if (modem_) log_.notice() << "[modem], [ppp], [recovery] or the ppp uplink changed: restarting the modem supervisor";
-  if (modem_ && network_) network_->bind_modem_link(DataLinkReport{});  // its link goes with it
-  modem_.reset();                                                       // hangs up: pppd is stopped with it
+  bool had_modem = modem_ != nullptr;
+  modem_.reset();  // hangs up: pppd is stopped with it (a HiLink stick's data is switched off through its lease)
+  if (had_modem && network_) network_->bind_modem_link(DataLinkReport{});  // its link goes with it
   modem_inputs_.reset();
   if (inputs.modem_uplinks.empty()) return;
   ModemServiceOptions mo;
@@ -331,6 +332,7 @@ void Daemon::restart_modem() {
   if (const char* bin = std::getenv("FAILBERRY_UDHCPC")) dhcp_settings.binary = bin;
   if (const char* script = std::getenv("FAILBERRY_UDHCPC_EVENT")) dhcp_settings.script = script;
   modem_->set_dhcp_starter(dry ? make_dry_run_dhcp_starter(io_) : make_udhcpc_starter(io_, timers_, dhcp_settings));
+  modem_->set_hilink_opener(dry ? make_dry_run_hilink_opener(io_) : make_hilink_opener(io_));
   modem_->on_data_link([this](const DataLinkReport& report) {
     if (network_) network_->bind_modem_link(report);
   });
