@@ -211,7 +211,9 @@ State ModemMachine::scanned(const ModemEvent& e) {
     return State::absent;
   }
   if (s.no_at_port) {
-    report("NO_MODEM", s.description + " has no serial AT port (a HiLink/network-mode stick): not usable for PPP");
+    report("NO_MODEM", s.description +
+                           " has no serial AT port (a HiLink/router-mode stick): set [modem] data = hilink and "
+                           "kind = cellular on its uplink, naming the stick's network interface");
     arm(policy_.scan_interval);
     return State::absent;
   }
