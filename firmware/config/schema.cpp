@@ -138,7 +138,8 @@ std::vector<SectionSpec> build() {
                     "changes are logged, not made; no pppd is started (after CONNECT the line is hung up and "
                     "the modem stops with DRY_RUN); no USB power is cut, no reboot, no DDNS request. The modem "
                     "itself is still driven (AT commands, CD-ROM off, PIN, mode switch, a net data session: its "
-                    "address is logged, not configured, and no udhcpc is started).",
+                    "address is logged, not configured, and no udhcpc is started); a HiLink stick's API is "
+                    "read, but mobile data is not switched and the stick not rebooted.",
                     {},
                     field(&Config::general, &G::dry_run)},
                },
