@@ -334,14 +334,16 @@ void Daemon::restart_modem() {
   if (modem_ && modem_inputs_ == inputs) return;
   if (modem_) {
     log_.notice() << "[modem], [ppp], [recovery] or the ppp uplink changed: restarting the modem supervisor";
-    bind_modem_link(DataLinkReport{});  // its link goes with it
-    // It ends a network session on the stick first (pppd is stopped when it
-    // is destroyed); the new one starts after, on the same port.
+    // It ends a session on the stick first (a net session's disconnect, a
+    // HiLink stick's data switch, reached through its lease; pppd is
+    // stopped when it is destroyed), then its link goes and the new one
+    // starts, on the same port.
     retiring_ = std::move(modem_);
     modem_inputs_.reset();
     retiring_->stop([this] {
       boost::asio::post(io_, [this] {
         retiring_.reset();
+        bind_modem_link(DataLinkReport{});
         restart_modem();
       });
     });
@@ -365,6 +367,7 @@ void Daemon::restart_modem() {
   if (const char* bin = std::getenv("FAILBERRY_UDHCPC")) dhcp_settings.binary = bin;
   if (const char* script = std::getenv("FAILBERRY_UDHCPC_EVENT")) dhcp_settings.script = script;
   modem_->set_dhcp_starter(dry ? make_dry_run_dhcp_starter(io_) : make_udhcpc_starter(io_, timers_, dhcp_settings));
+  modem_->set_hilink_opener(dry ? make_dry_run_hilink_opener(io_) : make_hilink_opener(io_));
   modem_->on_data_link([this](const DataLinkReport& report) { bind_modem_link(report); });
   modem_->start();
   modem_inputs_ = std::move(inputs);

@@ -51,6 +51,7 @@ ModemService::ModemService(boost::asio::io_context& io, TimerService& timers, co
       host_(std::move(host)) {}
 
 ModemService::~ModemService() {
+  hilink_exit();  // before the lease goes: the API is reached through it
   *alive_ = false;
   data_link_.reset();  // SIGKILLs a running pppd
   if (channel_) channel_->close();

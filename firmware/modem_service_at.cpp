@@ -44,6 +44,7 @@ at::Command plain_command(std::string text) {
 }  // namespace
 
 void ModemService::close_channel() {
+  if (hilink()) hilink_close();
   if (net_) {  // the stick's session ends with its port (unplugged, reset, power cut)
     net_.reset();
     stop_dhcp();
@@ -92,6 +93,7 @@ bool ModemService::open_channel(const std::string& tty) {
 }
 
 void ModemService::probe(const std::string& tty) {
+  if (hilink()) return hilink_probe();
   if (!open_channel(tty)) return;
   std::uint64_t gen = generation_;
   auto alive = alive_;
@@ -175,6 +177,7 @@ void ModemService::disable_cdrom() {
 }
 
 void ModemService::check_sim() {
+  if (hilink()) return hilink_check_sim();
   if (!channel_) {
     events_.post(ModemEvent{mev::SimChecked{Error{Code::no_modem, "no channel"}, {}, {}, {}, false, {}}});
     return;
@@ -273,6 +276,7 @@ void ModemService::log_attach(const modem::AttachState& a, const modem::Result<v
 }
 
 void ModemService::poll() {
+  if (hilink()) return hilink_poll();
   poll_net_status();
   if (!channel_) {
     events_.post(ModemEvent{mev::Polled{Error{Code::no_modem, "no channel"}, {}}});
@@ -301,6 +305,7 @@ void ModemService::poll() {
 }
 
 void ModemService::reset_modem() {
+  if (hilink()) return hilink_reset();
   if (!channel_ || !profile_) {
     events_.post(ModemEvent{mev::ResetDone{Error{Code::no_modem, "no channel"}}});
     return;

@@ -6,6 +6,7 @@
 //   modem_service_at.cpp        the AT session: channel, probe, CD-ROM, SIM and PIN, polls, reset
 //   modem_service_link.cpp      dial, hang-up and the data link's end
 //   modem_service_net.cpp       the network-interface data path: which path, its session over AT
+//   modem_service_hilink.cpp    the HiLink data path: the stick's HTTP API in place of the AT session
 //   modem_service_recovery.cpp  USB power cycle, reboot, the state files
 #pragma once
 

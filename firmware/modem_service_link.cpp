@@ -16,6 +16,7 @@ using modem::Code;
 using modem::Error;
 
 void ModemService::dial() {
+  if (hilink()) return hilink_dial();
   auto path = data_path();
   if (!path) {
     events_.post(ModemEvent{mev::Dialed{path.error(), false}});
@@ -95,6 +96,7 @@ void ModemService::dial_ppp() {
 }
 
 void ModemService::hang_up() {
+  if (hilink()) return hilink_hang_up();
   if (net_) return hang_up_net();
   if (data_link_ && data_link_->running()) {
     data_link_->stop();

@@ -261,6 +261,7 @@ void ModemService::hang_up_net() {
 
 void ModemService::stop(std::function<void()> done) {
   stopping_ = true;
+  if (hilink_api_ && hilink_switched_ && (hilink_lease_ || hilink_no_dhcp_)) return hilink_stop(std::move(done));
   if (!net_ || !channel_) {
     boost::asio::post(io_, std::move(done));
     return;

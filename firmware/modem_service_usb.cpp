@@ -43,6 +43,7 @@ std::optional<ModemServiceOptions::TestSwitch> parse_test_switch(std::string_vie
 }
 
 void ModemService::scan() {
+  if (hilink()) return hilink_scan();
   const ModemDevice& d = config_.modem.device;
   mev::Scanned s;
   auto devices = modem::scan_usb(options_.sysfs_root);

@@ -189,7 +189,7 @@ void NetworkService::bind_modem_link(const DataLinkReport& link) {
   bool hop_changed = hop != u->next_hop;
   u->next_hop = hop;
   // Up: the interface too (a DHCP client needs it before any address).
-  if (link.up && link.path == modem::DataPath::net)
+  if (link.up && link.path != modem::DataPath::ppp)
     if (auto s = system_->set_link_up(u->interface); !s.ok())
       log_.warning() << "uplink[" << u->cfg.name << "]: " << describe(s);
   if (wanted && !u->assigned) {

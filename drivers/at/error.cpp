@@ -39,6 +39,10 @@ std::string_view code_name(Code code) {
     case Code::bad_dial_settings: return "BAD_DIAL_SETTINGS";
     case Code::no_net_interface: return "NO_NET_INTERFACE";
     case Code::dhcp_failed: return "DHCP_FAILED";
+    case Code::hilink_login_refused: return "HILINK_LOGIN_REFUSED";
+    case Code::hilink_unreachable: return "HILINK_UNREACHABLE";
+    case Code::hilink_bad_reply: return "HILINK_BAD_REPLY";
+    case Code::hilink_api_error: return "HILINK_API_ERROR";
   }
   return "UNKNOWN";
 }

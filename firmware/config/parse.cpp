@@ -193,6 +193,9 @@ class Parser {
         if (*config_.modem.data == modem::DataPath::net && ppp_name)
           key_error(sec, "interface",
                     "is a PPP interface, but [modem] data = net uses the stick's own interface (e.g. wwan0)");
+        if (*config_.modem.data == modem::DataPath::hilink && ppp_name)
+          key_error(sec, "interface",
+                    "is a PPP interface, but [modem] data = hilink uses the stick's network interface (e.g. eth1)");
         if (*config_.modem.data == modem::DataPath::ppp && !ppp_name)
           key_error(sec, "interface", "pppd names its interface pppN, but [modem] data = ppp and this is not one");
       }
@@ -310,7 +313,29 @@ class Parser {
     if (r.hub != "auto" && r.hub_port == 0) key_error("recovery", "hub", "names a hub, so hub_port is required too");
   }
 
+  void check_hilink() {
+    bool hilink = config_.modem.data == modem::DataPath::hilink;
+    for (const char* key : {"hilink_url", "hilink_password_file"})
+      if (!hilink && is_set("modem", key))
+        key_error("modem", key, "is used only with data = hilink; set data = hilink or remove the line");
+    if (!hilink && config_.modem.device.api_only())
+      key_error("modem", "device", "api (no USB discovery) is only for data = hilink, which has no AT port to find");
+    if (!hilink) return;
+    const std::string& url = config_.modem.hilink_url;
+    std::string_view rest = url;
+    if (rest.rfind("http://", 0) == 0)
+      rest.remove_prefix(7);
+    else if (rest.rfind("https://", 0) == 0)
+      rest.remove_prefix(8);
+    else
+      rest = {};
+    if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+    if (rest.empty() || rest.find_first_of("/?#@") != std::string_view::npos)
+      key_error("modem", "hilink_url", "expected http://host[:port] or https://host[:port], without a path");
+  }
+
   void check_cross_keys() {
+    check_hilink();
     check_uplinks();
     check_ddns();
     check_recovery();

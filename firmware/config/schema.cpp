@@ -138,7 +138,8 @@ std::vector<SectionSpec> build() {
                     "changes are logged, not made; no pppd is started (after CONNECT the line is hung up and "
                     "the modem stops with DRY_RUN); no USB power is cut, no reboot, no DDNS request. The modem "
                     "itself is still driven (AT commands, CD-ROM off, PIN, mode switch, a net data session: its "
-                    "address is logged, not configured, and no udhcpc is started).",
+                    "address is logged, not configured, and no udhcpc is started); a HiLink stick's API is "
+                    "read, but mobile data is not switched and the stick not rebooted.",
                     {},
                     field(&Config::general, &G::dry_run)},
                },
@@ -154,7 +155,9 @@ std::vector<SectionSpec> build() {
             "auto",
             false,
             "How to find the modem: auto, a tty path, usb:VID:PID, or a USB port path such as 1-1.3 (ttyUSB "
-            "numbers are never trusted).",
+            "numbers are never trusted). With data = hilink, api drives the stick through hilink_url alone, "
+            "without looking for it on USB (a stick behind a hub this machine cannot see, a router-mode stick "
+            "on another box, a test); the power-cycle rung then needs [recovery] hub and hub_port.",
             {},
             field(&Config::modem, &M::device)},
            {"apn",
@@ -200,13 +203,33 @@ std::vector<SectionSpec> build() {
            choice_key("data", &Config::modem, &M::data,
                       {{"auto", std::optional<modem::DataPath>()},
                        {"ppp", modem::DataPath::ppp},
-                       {"net", modem::DataPath::net}},
+                       {"net", modem::DataPath::net},
+                       {"hilink", modem::DataPath::hilink}},
                       "auto",
                       "How data leaves the modem, for a kind = cellular uplink: ppp (dial, then pppd), net "
                       "(the stick's own network interface, e.g. wwan0; the session is started over AT and "
-                      "the address comes from the modem); auto: ppp when the uplink's interface is a pppN "
-                      "name, net otherwise. The stick's profile must offer the path. A kind = ppp uplink "
+                      "the address comes from the modem), hilink (a router-mode stick: no AT port; mobile "
+                      "data is switched and the stick read through its HTTP API, hilink_url, and the "
+                      "uplink's interface, named explicitly, gets its address from the stick's DHCP "
+                      "server); auto: ppp when the uplink's interface is a pppN name, net otherwise. The "
+                      "stick's profile must offer the path (not checked for hilink). A kind = ppp uplink "
                       "always dials PPP."),
+           {"hilink_url",
+            T(ValueKind::token),
+            "http://192.168.8.1",
+            false,
+            "With data = hilink: the stick's HTTP API, http(s)://host[:port] (no path).",
+            {},
+            field(&Config::modem, &M::hilink_url)},
+           secret(KeySpec{"hilink_password_file",
+                          T(ValueKind::path),
+                          {},
+                          false,
+                          "With data = hilink: file holding the stick's web login password (mode 0600), when it "
+                          "has one; the user is admin. A wrong password is final, like a wrong PIN: fix the "
+                          "file, then restart failberryd.",
+                          "/etc/failberry/hilink.password",
+                          field(&Config::modem, &M::hilink_password_file)}),
            {"disable_cdrom",
             T(ValueKind::boolean),
             "true",

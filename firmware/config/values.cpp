@@ -172,7 +172,7 @@ std::string describe(const ValueType& t) {
     case ValueKind::ifname: return "interface name";
     case ValueKind::hostname: return "host name";
     case ValueKind::https_url: return "https URL";
-    case ValueKind::modem_device: return "auto | /dev/TTY | usb:VID:PID | USB port (1-1.3)";
+    case ValueKind::modem_device: return "auto | /dev/TTY | usb:VID:PID | USB port (1-1.3) | api";
     case ValueKind::hub_location: return "auto | hub location (1-1, 2)";
     case ValueKind::token: return "word (no spaces)";
   }
@@ -273,6 +273,7 @@ ParsedValue parse_value(const ValueType& t, std::string_view text) {
       return ok(std::string(text));
     }
     case ValueKind::modem_device: {
+      if (text == "api") return ok(ModemDevice{modem::ModemSelector{}, "api"});
       auto selector = modem::parse_selector(text);
       if (!selector) return fail(selector.error().detail);
       if (selector->kind == modem::ModemSelector::Kind::tty && text.substr(0, 5) != "/dev/")

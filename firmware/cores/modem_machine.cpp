@@ -211,7 +211,9 @@ State ModemMachine::scanned(const ModemEvent& e) {
     return State::absent;
   }
   if (s.no_at_port) {
-    report("NO_MODEM", s.description + " has no serial AT port (a HiLink/network-mode stick): not usable for PPP");
+    report("NO_MODEM", s.description +
+                           " has no serial AT port (a HiLink/router-mode stick): set [modem] data = hilink and "
+                           "kind = cellular on its uplink, naming the stick's network interface");
     arm(policy_.scan_interval);
     return State::absent;
   }
@@ -363,7 +365,7 @@ State ModemMachine::polled(const ModemEvent& e) {
   const auto& p = std::get<ev::Polled>(e);
   poll_in_flight_ = false;
   if (p.error) {
-    if (transport_failure(p.error->code)) return fail(*p.error);
+    if (transport_failure(p.error->code) || p.error->code == Code::hilink_login_refused) return fail(*p.error);
     report(std::string(modem::code_name(p.error->code)), p.error->detail);
     arm(state_ == State::searching ? policy_.search_poll : policy_.signal_poll);
     return state_;

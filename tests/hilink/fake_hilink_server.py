@@ -11,7 +11,7 @@ next one (__RequestVerificationToken, or ...one/...two after a login). With
 user/login checks password_type 4 itself:
 base64(sha256_hex(user + base64(sha256_hex(password)) + token)).
 
-Usage: fake_hilink_server.py [--listen 127.0.0.1] [--password PW] [--user U]
+Usage: fake_hilink_server.py [--listen 127.0.0.1] [--port 0] [--password PW] [--user U]
                              [--password-type 4|0] [--no-sestokinfo]
 Prints "READY port=N" on stdout once it listens.
 
@@ -20,10 +20,18 @@ Control (plain GET on the same port, never asked by the client):
       the next data requests (not webserver/ or user/) are the fault: html,
       bad_xml, http500, hang, busy, token, oversized, redirect
   /_control/expire     the session and its tokens expire now
+  /_control/data?on=0|1  the stick switches mobile data itself (the network
+      dropped it, or the web UI did)
+  /_control/stuck?on=1|0  data switched on never connects (no coverage, a
+      wedged stick) until a reboot clears it
   /_control/state      JSON: dataswitch, reboots, logins, failed_logins,
-                       sessions, requests (method, path, cookie, token, body)
+                       sessions, stuck, requests (method, path, cookie, token,
+                       body)
+monitoring/status says ConnectionStatus 901 (connected) while the data switch
+is on and the stick is not stuck, else 902 (disconnected).
 
-Test tool only: it listens where it is told (loopback).
+Test tool only: it listens where it is told (loopback, or a namespace the
+test made).
 """
 
 import argparse
@@ -147,6 +155,7 @@ class Stick:
         self.requests = []
         self.fault = None
         self.fault_left = 0
+        self.stuck = False
 
     def new_session(self):
         self.session = secrets.token_hex(16)
@@ -156,7 +165,13 @@ class Stick:
 
     def state(self):
         return {"dataswitch": self.dataswitch, "reboots": self.reboots, "logins": self.logins,
-                "failed_logins": self.failed_logins, "sessions": self.sessions, "requests": self.requests}
+                "failed_logins": self.failed_logins, "sessions": self.sessions, "stuck": self.stuck,
+                "requests": self.requests}
+
+    def reading(self, path):
+        if path == "/api/monitoring/status" and (not self.dataswitch or self.stuck):
+            return STATUS.replace("<ConnectionStatus>901<", "<ConnectionStatus>902<")
+        return READINGS[path]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -202,6 +217,10 @@ class Handler(BaseHTTPRequestHandler):
                 s.session = secrets.token_hex(16)  # the client's cookie no longer matches
                 s.tokens = []
                 s.logged_in = False
+            elif url.path == "/_control/data":
+                s.dataswitch = int(q["on"])
+            elif url.path == "/_control/stuck":
+                s.stuck = q["on"] == "1"
             elif url.path != "/_control/state":
                 return self.answer(404, "{}", ctype="application/json")
             return self.answer(200, json.dumps(s.state()), ctype="application/json")
@@ -262,7 +281,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(200, error(100003), headers=new_token_headers)
 
             if method == "GET" and path in READINGS:
-                return self.answer(200, READINGS[path])
+                return self.answer(200, s.reading(path))
             if method == "GET" and path == "/api/user/state-login":
                 return self.answer(200, PROLOG + "<response><State>%d</State><Username></Username>"
                                    "<password_type>%d</password_type><firstlogin>1</firstlogin></response>"
@@ -300,6 +319,7 @@ class Handler(BaseHTTPRequestHandler):
                 if fields.get("Control") != "1":
                     return self.answer(200, error(100005), headers=new_token_headers)
                 s.reboots += 1
+                s.stuck = False  # a reboot mends a wedged stick
                 return self.answer(200, OK, headers=new_token_headers)
             return self.answer(404, "<html><body>404 Not Found</body></html>", ctype=HTML)
 
@@ -307,13 +327,14 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--listen", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0)
     p.add_argument("--user", default="admin")
     p.add_argument("--password")
     p.add_argument("--password-type", type=int, default=4)
     p.add_argument("--no-sestokinfo", action="store_true")
     args = p.parse_args()
     Handler.stick = Stick(args)
-    server = ThreadingHTTPServer((args.listen, 0), Handler)
+    server = ThreadingHTTPServer((args.listen, args.port), Handler)
     server.daemon_threads = True
     print("READY port=%d" % server.server_address[1], flush=True)
     server.serve_forever()

@@ -18,8 +18,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "fake_sysfs.hpp"
 #include "fb/core/asio_timers.hpp"
 #include "fb/core/data_link.hpp"
+#include "fb/core/hilink_api.hpp"
 #include "fb/core/host_actions.hpp"
 #include "fb/core/modem_service.hpp"
 #include "log_capture.hpp"
@@ -245,4 +247,67 @@ TEST_CASE("dry-run, net data path by DHCP: the session starts over AT, no udhcpc
   CHECK(rig.said("starting the data session on wwan0: AT+CGACT=1,1") == 1);
   CHECK(rig.service->recovery_status().stopped_by == "DRY_RUN");
   CHECK_FALSE(rig.service->data_link().up);
+}
+
+// A HiLink stick (12d1:14dc, cdc_ether, no tty) on a fake sysfs tree.
+struct HiLinkOnUsb {
+  fb::modem::test::FakeSysfs sysfs;
+  asio::io_context io;
+  fb::core::AsioTimerService timers{io};
+  fb::test::LogCapture log;
+  std::unique_ptr<fb::core::ModemService> service;
+  explicit HiLinkOnUsb(const std::string& modem_and_uplink) {
+    fb::logging::set_threshold(fb::Level::debug);
+    sysfs.device("1-1.5", "12d1", "14dc", {{0, 2, 6, 0, "cdc_ether", {}}});
+    fb::core::Config c = fb::test::parse_ini("[general]\ndry_run = true\nstate_dir = " + (dir / "state") +
+                                             "\n[modem]\ncommand_timeout = 1s\n" + modem_and_uplink +
+                                             "priority = 10\n[recovery]\nbackoff_initial = 200ms\nbackoff_max = 1s\n");
+    fb::core::ModemServiceOptions o;
+    o.sysfs_root = sysfs.root().string();
+    service = std::make_unique<fb::core::ModemService>(io, timers, c, o, fb::core::make_dry_run_host_actions(io),
+                                                       fb::core::make_dry_run_data_link_starter(io));
+    service->set_dhcp_starter(fb::core::make_dry_run_dhcp_starter(io));
+    service->set_hilink_opener(fb::core::make_dry_run_hilink_opener(io));
+    service->start();
+  }
+  ~HiLinkOnUsb() {
+    service.reset();
+    fb::logging::set_threshold(fb::Level::info);
+  }
+  bool logged(const std::string& needle) {
+    return fb::test::run_until(
+        io,
+        [&] {
+          return std::any_of(log.lines.begin(), log.lines.end(),
+                             [&](const std::string& l) { return l.find(needle) != std::string::npos; });
+        },
+        20s);
+  }
+  std::string text() const {
+    std::string out;
+    for (const auto& l : log.lines) out += l + "\n";
+    return out;
+  }
+  fb::test::TempDir dir;
+};
+
+TEST_CASE("a HiLink stick found on USB: with data = hilink its API is asked (no AT port looked for); else words") {
+  SUBCASE("data = hilink, device = auto") {
+    // The API's address has nothing behind it and the interface does not
+    // exist here: the probe's question fails at once, with its code.
+    HiLinkOnUsb rig(
+        "data = hilink\nhilink_url = http://127.0.0.1:9\n[uplink.lte]\ninterface = fbnoif0\nkind = cellular\n");
+    REQUIRE_MESSAGE(rig.logged("1-1.5; HiLink API at http://127.0.0.1:9)--> probing"), rig.text());
+    REQUIRE_MESSAGE(rig.logged("dry-run: no DHCP client on the stick's interface"), rig.text());
+    REQUIRE_MESSAGE(rig.logged("probing --probed(HILINK_UNREACHABLE)--> recovering"), rig.text());
+    CHECK(rig.service->modem_status().status.code == "HILINK_UNREACHABLE");
+    CHECK(rig.text().find("no serial AT port") == std::string::npos);
+  }
+  SUBCASE("data = ppp: not usable, and the words say what is") {
+    HiLinkOnUsb rig("apn = internet\n[uplink.cellular]\ninterface = ppp0\nkind = ppp\n");
+    REQUIRE_MESSAGE(rig.logged("has no serial AT port (quirk)))--> absent"), rig.text());
+    fb::ModemStatus st = rig.service->modem_status().status;
+    CHECK(st.code == "NO_MODEM");
+    CHECK(st.detail.find("set [modem] data = hilink") != std::string::npos);
+  }
 }

@@ -776,3 +776,58 @@ TEST_CASE(
   h.feed(ev::Scanned{std::nullopt, false, false, "/dev/ttyUSB2", "back"});
   CHECK(h.machine.state() == State::probing);
 }
+
+TEST_CASE("a HiLink stick refusing the login stops the ladder at any step, like a wrong PIN; other API errors don't") {
+  ModemPolicy p;
+  p.can_dial = true;
+  const Error refused{Code::hilink_login_refused, "HILINK_BAD_PASSWORD: POST /api/user/login: API error 108006"};
+  SUBCASE("at the probe") {
+    Harness h(p);
+    h.start();
+    h.feed(ev::Scanned{std::nullopt, false, false, "", "HiLink API at http://192.168.8.1"});
+    REQUIRE(h.actions.back() == "Probe");
+    h.feed(ev::Probed{refused, {}, fb::modem::CdromState::unknown});
+    CHECK(h.machine.state() == State::stopped);
+    CHECK(h.stops == std::vector<std::string>{"HILINK_LOGIN_REFUSED"});
+    CHECK(h.failures.empty());
+    CHECK(h.machine.status().detail.find("hilink_password_file") != std::string::npos);
+  }
+  SUBCASE("at a poll while online (a session that expired and a password changed since)") {
+    Harness h(p);
+    h.to_sim();
+    h.feed(sim(fb::at::SimState::ready));
+    h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+    h.feed(ev::Dialed{});
+    REQUIRE(h.machine.state() == State::online);
+    h.feed(ev::Polled{refused, {}});
+    CHECK(h.machine.state() == State::stopped);
+    CHECK(h.stops == std::vector<std::string>{"HILINK_LOGIN_REFUSED"});
+  }
+  SUBCASE("at the data switch") {
+    Harness h(p);
+    h.to_sim();
+    h.feed(sim(fb::at::SimState::ready));
+    h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+    REQUIRE(h.actions.back() == "Dial");
+    h.feed(ev::Dialed{refused});
+    CHECK(h.machine.state() == State::stopped);
+    CHECK(h.failures.empty());
+  }
+  SUBCASE("a bad reply at a poll is reported and polling goes on; at the probe it is a failure for the ladder") {
+    Harness h(p);
+    h.to_sim();
+    h.feed(sim(fb::at::SimState::ready));
+    h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+    h.feed(ev::Dialed{});
+    h.feed(ev::Polled{Error{Code::hilink_bad_reply, "HILINK_BAD_REPLY: an HTML page"}, {}});
+    CHECK(h.machine.state() == State::online);
+    CHECK(h.machine.status().code == "HILINK_BAD_REPLY");
+    CHECK(h.failures.empty());
+    Harness h2(p);
+    h2.start();
+    h2.feed(ev::Scanned{std::nullopt, false, false, "", "HiLink API"});
+    h2.feed(ev::Probed{Error{Code::hilink_unreachable, "HILINK_TIMEOUT: no answer"}, {}, {}});
+    CHECK(h2.machine.state() == State::recovering);
+    CHECK(h2.failures == std::vector<std::string>{"HILINK_UNREACHABLE"});
+  }
+}

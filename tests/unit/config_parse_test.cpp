@@ -193,3 +193,25 @@ TEST_CASE("interface = auto is accepted for a kind = cellular uplink on the net 
     CHECK_FALSE(r.config->find_uplink("wired")->interface_auto());
   }
 }
+
+TEST_CASE("[modem] data = hilink: the API's URL and password file, device = api, no APN needed") {
+  std::string text = kMinimal;
+  text.replace(text.find("apn = internet"), 14,
+               "data = hilink\ndevice = api\nhilink_url = http://10.9.8.1:8080/\n"
+               "hilink_password_file = /etc/failberry/hilink.password");
+  text.replace(text.find("interface = ppp0"), 16, "interface = eth1");
+  text.replace(text.find("kind = ppp"), 10, "kind = cellular");
+  CAPTURE(text);
+  ConfigResult r = parse_config(text, "t.ini");
+  for (const auto& e : r.errors) CAPTURE(e.to_string());
+  REQUIRE(r.errors.empty());
+  CHECK(r.config->modem.data == fb::modem::DataPath::hilink);
+  CHECK(r.config->modem.device.api_only());
+  CHECK(r.config->modem.hilink_url == "http://10.9.8.1:8080/");
+  CHECK(r.config->modem.hilink_password_file == "/etc/failberry/hilink.password");
+  CHECK(r.config->modem.apn.empty());
+  ConfigResult def = parse_config(kMinimal, "t.ini");
+  REQUIRE(def.config);
+  CHECK(def.config->modem.hilink_url == "http://192.168.8.1");
+  CHECK_FALSE(def.config->modem.device.api_only());
+}

@@ -55,12 +55,17 @@ enum class Code : std::uint8_t {
   bad_dial_settings,  // APN / PDP type / dial string that cannot be sent safely
   no_net_interface,   // the stick has no network interface failberry can use (fb/modem/net_discovery.hpp)
   dhcp_failed,        // a net data session's address did not come by DHCP (the client's code in the detail)
+  // A HiLink stick's HTTP API (fb::hilink::Code's word leads the detail):
+  hilink_login_refused,  // wrong password, too many logins, password change wanted, unusable password file
+  hilink_unreachable,    // no answer: no connection, or none within the request's deadline
+  hilink_bad_reply,      // not an API reply: bad XML, an HTML page, an HTTP error status
+  hilink_api_error,      // an <error> answer (busy, unknown, token trouble the client could not mend)
 };
 
 // "SIM_PIN_REQUIRED" etc.; every Code has one.
 std::string_view code_name(Code code);
 std::optional<Code> code_from_string(std::string_view word);
-inline constexpr int kCodeCount = static_cast<int>(Code::dhcp_failed) + 1;
+inline constexpr int kCodeCount = static_cast<int>(Code::hilink_api_error) + 1;
 
 using Error = fb::Error<Code>;
 // A value or an Error; Result<void> is a success or an Error.

@@ -39,10 +39,12 @@
 #include <set>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "fb/at/channel.hpp"
 #include "fb/config/config.hpp"
 #include "fb/core/data_link.hpp"
+#include "fb/core/hilink_api.hpp"
 #include "fb/core/host_actions.hpp"
 #include "fb/core/modem_machine.hpp"
 #include "fb/core/recovery_ladder.hpp"
@@ -105,6 +107,10 @@ class ModemService {
   // (udhcpc, or its dry-run twin), chosen where the daemon is wired. Without
   // one such a session is refused (BAD_DIAL_SETTINGS).
   void set_dhcp_starter(std::unique_ptr<DhcpStarter> starter) { dhcp_starter_ = std::move(starter); }
+  // How a HiLink stick's API is opened ([modem] data = hilink): the client,
+  // or its dry-run twin, chosen where the daemon is wired. Without one such
+  // a stick is refused (BAD_DIAL_SETTINGS).
+  void set_hilink_opener(HiLinkOpener opener) { hilink_opener_ = std::move(opener); }
 
   // The control verbs redial / reset-modem / cycle-usb: a control-socket
   // reply ({"ok": true, "message": ...} or an error object).
@@ -163,6 +169,30 @@ class ModemService {
   // its binding.
   DataLinkReport down_report() const;
   void report_link(DataLinkReport report);
+  // The HiLink data path (modem_service_hilink.cpp): the stick's API answers
+  // what the AT session answers on other sticks.
+  bool hilink() const;
+  void hilink_scan();
+  void hilink_probe();
+  void hilink_check_sim();
+  void hilink_poll();
+  bool hilink_polled(const hilink::Status& status, const std::optional<hilink::Signal>& signal,
+                     const std::optional<hilink::Plmn>& plmn);
+  void hilink_dial();
+  void hilink_wait_connected(TimePoint deadline, std::uint64_t gen);
+  void hilink_connected(std::uint64_t gen);
+  void hilink_dial_failed(std::uint64_t gen, const modem::Error& error);
+  void hilink_hang_up();
+  void hilink_reset();
+  void hilink_close();
+  void hilink_lost(const std::string& code, const std::string& detail);
+  modem::Result<void> hilink_open();
+  void hilink_with_lease(std::function<void(const modem::Result<void>&)> then);
+  void hilink_leased(const dhcp::Lease& lease);
+  void hilink_dhcp_lost(const std::string& code, const std::string& detail);
+  void hilink_release();
+  void hilink_exit();                            // the service's end: mobile data off, if it switched it on
+  void hilink_stop(std::function<void()> done);  // stop(): the same, without blocking
   void power_cycle();
   bool open_channel(const std::string& tty);
   void close_channel();
@@ -215,6 +245,16 @@ class ModemService {
   std::optional<NetSession> net_;
   bool stopping_ = false;  // stop() was called: events are dropped
   std::unique_ptr<DhcpStarter> dhcp_starter_;
+  // The HiLink data path: its API, the stick's DHCP lease on the uplink's
+  // interface (the API is reached through it), who waits for that lease.
+  HiLinkOpener hilink_opener_;
+  std::unique_ptr<HiLinkApi> hilink_api_;
+  std::optional<dhcp::Lease> hilink_lease_;
+  bool hilink_no_dhcp_ = false;   // the DHCP client withheld (dry-run): the interface has what it has
+  bool hilink_up_ = false;        // mobile data connected, Dialed reported
+  bool hilink_switched_ = false;  // mobile data switched on by this service (off again at its end)
+  std::uint64_t hilink_gen_ = 0;  // bumped when a dial, hang-up or session ends: older answers are stale
+  std::vector<std::function<void(const modem::Result<void>&)>> hilink_waiting_;
   std::unique_ptr<DataLink> dhcp_link_;      // udhcpc of the session
   std::unique_ptr<DataLink> dhcp_stopping_;  // the last session's, releasing its lease
   DataLinkReport report_;                    // what on_data_link_ was last told
@@ -229,7 +269,9 @@ class ModemService {
   std::string last_power_cycle_;  // what the last cycle did, for status
   std::string boot_id_problem_;
   OneShot machine_timer_{timers_};
+  OneShot hilink_exit_timer_{timers_};  // stop(): the switch-off's answer waited for at most this long
   OneShot ladder_timer_{timers_};
+  OneShot hilink_timer_{timers_};  // the next status question while mobile data connects
   // Events for the machine and the ladder, in order; an action's event runs
   // after the current one (post() from apply, then the running loop takes it).
   EventPump<Event> events_{[this](Event&& e) { handle(e); }};

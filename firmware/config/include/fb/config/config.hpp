@@ -32,6 +32,8 @@ using fb::Prefix;
 struct ModemDevice {
   modem::ModemSelector selector;
   std::string text;  // as written: the tty path the service opens, /status's "device"
+  // "api": no USB discovery; the stick is its HTTP API (data = hilink only).
+  bool api_only() const { return text == "api"; }
   bool operator==(const ModemDevice&) const = default;
 };
 
@@ -64,6 +66,8 @@ struct ModemConfig {
   std::optional<modem::DataPath> data;           // none: "auto", by the uplink's interface name
   bool disable_cdrom = true;
   Duration command_timeout{};
+  std::string hilink_url = "http://192.168.8.1";  // data = hilink: the stick's API
+  std::string hilink_password_file;               // data = hilink: its login password; empty: none
   bool operator==(const ModemConfig&) const = default;
 };
 

@@ -20,6 +20,8 @@
 //    cannot fix (wrong PIN, PUK) become NeedsUser (the ladder stops);
 //  - waiting states the user or the network may end (no SIM, registration
 //    denied or searching) are re-checked on a slow timer, never a loop;
+//  - a HiLink stick that refuses the login (HILINK_LOGIN_REFUSED, at any
+//    step) is NeedsUser, like a wrong PIN: a retry only adds failed logins;
 //  - no registration on any technology the stick supports for
 //    `no_service_after` (a 3G-only stick where 3G is switched off) is
 //    NO_SERVICE_ON_ANY_RAT, and a denial is REG_DENIED: each says so in
@@ -257,7 +259,13 @@ class ModemMachine {
   State check_sim();
   State poll();
   State fail(const std::string& code, const std::string& detail);
-  State fail(const modem::Error& error) { return fail(std::string(modem::code_name(error.code)), error.detail); }
+  // A failure no retry can mend (a HiLink stick refusing the login: each try
+  // only counts against it) stops the ladder; any other goes to it.
+  State fail(const modem::Error& error) {
+    if (error.code == modem::Code::hilink_login_refused)
+      return needs_user(error.code, error.detail + "; fix [modem] hilink_password_file, then restart failberryd");
+    return fail(std::string(modem::code_name(error.code)), error.detail);
+  }
   State needs_user(modem::Code code, const std::string& detail) {
     return needs_user(std::string(modem::code_name(code)), detail);
   }
