@@ -28,6 +28,18 @@ health::ServerSettings http_settings(const HealthConfig& h, const std::vector<Up
   return s;
 }
 
+// A reload, taken ("" reason) or refused (why, in a code and words).
+Event reload_event(const std::string& refused, const std::string& detail) {
+  Event e;
+  e.kind = EventKind::config_reloaded;
+  e.reason = refused.empty() ? "RELOADED" : refused;
+  e.message = refused.empty() ? "configuration reloaded: " + detail
+                              : "reload refused, running on the previous "
+                                "configuration: " +
+                                    detail;
+  return e;
+}
+
 }  // namespace
 
 Daemon::Daemon(boost::asio::io_context& io, DaemonOptions options, Config config)
@@ -59,6 +71,7 @@ health::Snapshot Daemon::snapshot() const {
     s.modem = modem_->modem_status();
     s.recovery = modem_->recovery_status();
   }
+  s.events = events_.recent();
   return s;
 }
 
@@ -157,6 +170,11 @@ nlohmann::json Daemon::control(const nlohmann::json& request) {
   // builds a new snapshot (all of this runs on the one io thread).
   if (verb != "status" && http_) http_->invalidate();
   if (verb == "status") return {{"ok", true}, {"status", nlohmann::json::parse(health::status_json(snapshot()))}};
+  if (verb == "events") {
+    nlohmann::json list = nlohmann::json::array();
+    for (const Event& e : events_.recent()) list.push_back(nlohmann::json::parse(health::event_json(e)));
+    return {{"ok", true}, {"events", std::move(list)}};
+  }
   if (verb == "drain" || verb == "undrain") {
     auto it = request.find("uplink");
     std::string name = it != request.end() && it->is_string() ? it->get<std::string>() : "";
@@ -198,9 +216,18 @@ void Daemon::apply(Config config) {
   if (options_.force_dry_run) config.general.dry_run = true;
   logging::set_threshold(config.general.log_level);
   config_ = std::move(config);
+  events_.hooks().configure(hook_settings());
   addresses_.set_uplinks(config_.uplinks);
   for (auto it = drained_.begin(); it != drained_.end();)
     it = config_.find_uplink(*it) ? std::next(it) : drained_.erase(it);  // uplink removed by a reload
+}
+
+HookSettings Daemon::hook_settings() const {
+  HookSettings h;
+  h.dir = config_.alerts.hooks_dir;
+  h.timeout = config_.alerts.hook_timeout;
+  h.dry_run = config_.general.dry_run;
+  return h;
 }
 
 std::string Daemon::summary() const {
@@ -270,6 +297,7 @@ void Daemon::reload() {
     ++reloads_refused_;
     if (http_) http_->invalidate();  // /status counts the refusal at once
     log_.error() << "reload refused (" << loaded.errors.size() << " error(s)); keeping the running configuration";
+    events::publish(reload_event("CONFIG_INVALID", loaded.errors.empty() ? "" : loaded.errors.front()));
     notifier_.ready("reload refused; running on the previous configuration");
     return;
   }
@@ -283,6 +311,7 @@ void Daemon::reload() {
     if (http_) http_->invalidate();
     log_.error() << "reload refused: the new uplink settings cannot run (" << problem
                  << "); keeping the running configuration";
+    events::publish(reload_event("UPLINKS_CANNOT_RUN", problem));
     notifier_.ready("reload refused; running on the previous configuration");
     return;
   }
@@ -295,6 +324,7 @@ void Daemon::reload() {
   restart_modem();
   if (http_) http_->invalidate();  // a kept endpoint answers from the new configuration at once
   log_.notice() << "reloaded: " << summary();
+  events::publish(reload_event("", summary()));
   notifier_.ready(summary());
 }
 
