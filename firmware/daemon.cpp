@@ -154,6 +154,7 @@ bool Daemon::restart_control() {
   if (control_ && control_->path() == path) return true;
   try {
     auto server = std::make_unique<ControlServer>(io_, path, [this](const nlohmann::json& r) { return control(r); });
+    server->on_follow([this](const nlohmann::json& r, ControlServer::Send send) { return follow(r, std::move(send)); });
     server->start();
     control_ = std::move(server);
     return true;
@@ -170,11 +171,7 @@ nlohmann::json Daemon::control(const nlohmann::json& request) {
   // builds a new snapshot (all of this runs on the one io thread).
   if (verb != "status" && http_) http_->invalidate();
   if (verb == "status") return {{"ok", true}, {"status", nlohmann::json::parse(health::status_json(snapshot()))}};
-  if (verb == "events") {
-    nlohmann::json list = nlohmann::json::array();
-    for (const Event& e : events_.recent()) list.push_back(nlohmann::json::parse(health::event_json(e)));
-    return {{"ok", true}, {"events", std::move(list)}};
-  }
+  if (verb == "events") return {{"ok", true}, {"events", recent_events()}};
   if (verb == "drain" || verb == "undrain") {
     auto it = request.find("uplink");
     std::string name = it != request.end() && it->is_string() ? it->get<std::string>() : "";
@@ -220,6 +217,21 @@ void Daemon::apply(Config config) {
   addresses_.set_uplinks(config_.uplinks);
   for (auto it = drained_.begin(); it != drained_.end();)
     it = config_.find_uplink(*it) ? std::next(it) : drained_.erase(it);  // uplink removed by a reload
+}
+
+nlohmann::json Daemon::recent_events() const {
+  nlohmann::json list = nlohmann::json::array();
+  for (const Event& e : events_.recent()) list.push_back(nlohmann::json::parse(health::event_json(e)));
+  return list;
+}
+
+ControlServer::Stream Daemon::follow(const nlohmann::json& request, ControlServer::Send send) {
+  if (request["verb"] != "events") return {control_error("NOT_A_STREAM", "only events can be followed"), nullptr};
+  // The last events first, then each new one as it is published.
+  auto id = events_.subscribe(
+      [send = std::move(send)](const Event& e) { send(nlohmann::json::parse(health::event_json(e))); });
+  Logger("control").info() << "events: a client follows";
+  return {{{"ok", true}, {"events", recent_events()}}, [this, id] { events_.unsubscribe(id); }};
 }
 
 HookSettings Daemon::hook_settings() const {

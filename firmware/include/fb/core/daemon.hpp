@@ -68,6 +68,9 @@ class Daemon {
   // none when they cannot be read, logged once per streak of failures.
   std::optional<net::LinkCountersByName> interface_counters() const;
   nlohmann::json control(const nlohmann::json& request);
+  // `events --follow` over the control socket: the last events, then each new one.
+  ControlServer::Stream follow(const nlohmann::json& request, ControlServer::Send send);
+  nlohmann::json recent_events() const;
   // The hooks' settings from config_ ([alerts], dry-run).
   HookSettings hook_settings() const;
   // Opens the control socket at config_.general.control_socket unless it is
