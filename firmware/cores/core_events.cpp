@@ -58,4 +58,64 @@ std::optional<Event> switch_event(const PolicyStatus& before, const PolicyStatus
   return e;
 }
 
+std::vector<Event> modem_events(const std::string& uplink, const ModemStatus& before, const ModemStatus& after) {
+  std::vector<Event> out;
+  if (after.state != before.state) {
+    Event e;
+    e.kind = EventKind::modem_state;
+    e.uplink = uplink;
+    e.from = before.state;
+    e.to = after.state;
+    e.reason = after.code;
+    e.message = "modem " + (before.state.empty() ? "" : before.state + " -> ") + after.state;
+    out.push_back(std::move(e));
+  }
+  if (!after.code.empty() && after.code != before.code) {
+    Event e;
+    e.kind = EventKind::modem_error;
+    e.uplink = uplink;
+    e.from = before.code;
+    e.to = after.code;
+    e.reason = after.code;
+    e.message = "modem: " + after.code + (after.detail.empty() ? "" : ": " + after.detail);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Event rung_event(const std::string& uplink, const ladder_action::Do& action) {
+  Event e;
+  e.kind = action.rung == Rung::reboot ? EventKind::reboot_scheduled : EventKind::recovery_rung;
+  e.uplink = uplink;
+  e.to = to_string(action.rung);
+  e.reason = action.reason;
+  e.message = std::string(action.rung == Rung::reboot ? "rebooting the host"
+                                                      : std::string("recovery: ") + to_string(action.rung)) +
+              (action.by_operator ? " (asked by the operator)" : "") +
+              (action.reason.empty() ? "" : ": " + action.reason);
+  return e;
+}
+
+Event ddns_published(const std::string& uplink, const std::string& hostname, const IpAddress& address) {
+  Event e;
+  e.kind = EventKind::ddns_published;
+  e.uplink = uplink;
+  e.address = address.text();
+  e.message = hostname + " now points at " + e.address;
+  return e;
+}
+
+std::optional<Event> ddns_failure(const std::string& uplink, const std::string& hostname, const DdnsStatus& before,
+                                  const DdnsStatus& after) {
+  if (after.failures <= before.failures) return std::nullopt;
+  Event e;
+  e.kind = EventKind::ddns_failed;
+  e.uplink = uplink;
+  e.reason = after.code;
+  e.to = after.state;
+  e.message = "DDNS update of " + hostname + " failed (" + std::to_string(after.failures) + " in a row)" +
+              (after.detail.empty() ? "" : ": " + after.detail);
+  return e;
+}
+
 }  // namespace fb::core

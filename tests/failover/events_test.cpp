@@ -1,5 +1,6 @@
 // core_events: the real FailoverPolicy and UplinkTracker in virtual time,
-// their reports turned into events the way NetworkService does.
+// their reports turned into events the way NetworkService does; the modem's,
+// the ladder's and DDNS's reports mapped the same way.
 #include <doctest/doctest.h>
 
 #include <vector>
@@ -124,4 +125,64 @@ TEST_CASE("a tracker's changes: up, down with the reason and how long it was up;
   auto ev = uplink_event("wired", same, degraded, time.now());
   REQUIRE(ev);
   CHECK(ev->kind == EventKind::uplink_degraded);
+}
+
+TEST_CASE("modem: a state change and a new error code are events; the same code again is not") {
+  fb::ModemStatus before;
+  before.state = "registered";
+  fb::ModemStatus after = before;
+  CHECK(modem_events("cellular", before, after).empty());
+  after.state = "online";
+  auto events = modem_events("cellular", before, after);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == EventKind::modem_state);
+  CHECK(events[0].uplink == "cellular");
+  CHECK(events[0].from == "registered");
+  CHECK(events[0].to == "online");
+  CHECK(events[0].message == "modem registered -> online");
+
+  fb::ModemStatus failed = after;
+  failed.state = "failed";
+  failed.code = "AT_TIMEOUT";
+  failed.detail = "no answer to AT+CREG?";
+  events = modem_events("cellular", after, failed);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].kind == EventKind::modem_state);
+  CHECK(events[0].reason == "AT_TIMEOUT");
+  CHECK(events[1].kind == EventKind::modem_error);
+  CHECK(events[1].reason == "AT_TIMEOUT");
+  CHECK(events[1].message == "modem: AT_TIMEOUT: no answer to AT+CREG?");
+  fb::ModemStatus again = failed;
+  again.detail = "still no answer";
+  CHECK(modem_events("cellular", failed, again).empty());
+}
+
+TEST_CASE("recovery: each rung taken is an event; the reboot rung is reboot_scheduled") {
+  Event redial = rung_event("cellular", ladder_action::Do{Rung::redial, "LINK_DOWN", false});
+  CHECK(redial.kind == EventKind::recovery_rung);
+  CHECK(redial.to == "redial");
+  CHECK(redial.reason == "LINK_DOWN");
+  CHECK(redial.message == "recovery: redial: LINK_DOWN");
+  Event reboot = rung_event("cellular", ladder_action::Do{Rung::reboot, "USB_GONE", true});
+  CHECK(reboot.kind == EventKind::reboot_scheduled);
+  CHECK(reboot.message == "rebooting the host (asked by the operator): USB_GONE");
+}
+
+TEST_CASE("ddns: a persisted address is published; a growing failure count is a failure") {
+  Event published = ddns_published("cellular", "home.example.com", *fb::IpAddress::parse("203.0.113.7"));
+  CHECK(published.kind == EventKind::ddns_published);
+  CHECK(published.address == "203.0.113.7");
+  CHECK(published.message == "home.example.com now points at 203.0.113.7");
+  DdnsStatus before;
+  DdnsStatus after;
+  after.state = "backoff";
+  after.code = "DDNS_HTTP_ERROR";
+  after.detail = "502 from the server";
+  CHECK_FALSE(ddns_failure("cellular", "home.example.com", before, before));
+  after.failures = 1;
+  auto failed = ddns_failure("cellular", "home.example.com", before, after);
+  REQUIRE(failed);
+  CHECK(failed->kind == EventKind::ddns_failed);
+  CHECK(failed->reason == "DDNS_HTTP_ERROR");
+  CHECK(failed->message == "DDNS update of home.example.com failed (1 in a row): 502 from the server");
 }
