@@ -1,6 +1,6 @@
 // ChildProcess: one child program on the daemon's io_context, the one home
 // of how failberry starts, watches and ends the programs it runs (pppd,
-// udhcpc).
+// udhcpc, the event hooks).
 //
 // Contract:
 //  - Threading: everything on the one io_context. on_line and on_exit run
