@@ -95,7 +95,7 @@ void HookRunner::refuse(const std::string& path, const std::string& sig, const s
   auto it = refused_.find(path);
   if (it != refused_.end() && it->second == key) return;  // said already
   refused_[path] = key;
-  log_.warning() << "refusing " << path << ": " << why;
+  log_.warning() << "refusing " << clean_text(path, 300) << ": " << why;
 }
 
 std::vector<std::string> HookRunner::scan() {
@@ -138,6 +138,10 @@ std::vector<std::string> HookRunner::scan() {
     if (!S_ISREG(f.st_mode) || !(f.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))) {
       refused_.erase(path);
       continue;  // not a hook: a directory, a README, a hook disabled by chmod -x
+    }
+    if (clean_text(name, name.size()) != name) {  // it would reach the log as it is
+      refuse(path, signature(f), "its name has control characters or is not UTF-8");
+      continue;
     }
     if (std::string why = refusal("it", f.st_uid, f.st_mode); !why.empty()) {
       refuse(path, signature(f), why);

@@ -194,12 +194,14 @@ TEST_CASE("hooks writable by others or owned by someone else are refused, once p
   Rig rig;
   rig.hook("10-ok", "");
   rig.hook("20-group-writable", "", 0775);
+  rig.hook("30-new\nline", "");  // a name that would forge a log line
   rig.runner->enqueue(event(EventKind::uplink_up));
   rig.runner->enqueue(event(EventKind::uplink_down));
   REQUIRE(rig.run_idle());
   CHECK(rig.trail_lines() == std::vector<std::string>{"10-ok uplink_up", "10-ok uplink_down"});
   CHECK(rig.log_count("hooks: refusing " + rig.dir +
                       "/20-group-writable: it is writable by group or others (mode 0775)") == 1);
+  CHECK(rig.log_count("refusing " + rig.dir + "/30-new line: its name has control characters or is not UTF-8") == 1);
 
   ::chmod((rig.dir + "/20-group-writable").c_str(), 0755);  // fixed: it runs
   rig.runner->enqueue(event(EventKind::failover));

@@ -14,8 +14,9 @@
 //    without an execute bit (chmod -x disables a hook). Refused, with a
 //    warning naming the file and why: a file not owned by root (or by the
 //    daemon's own uid, so tests can run without root; failberryd runs as
-//    root, where that is the same) or writable by group or others; the same
-//    for the directory itself (then nothing in it runs). A refusal is logged
+//    root, where that is the same) or writable by group or others, or whose
+//    name has control characters or is not UTF-8; the same for the
+//    directory itself (then nothing in it runs). A refusal is logged
 //    once per file and change (owner, mode, inode, mtime), not per event.
 //  - A hook runs through fb::ChildProcess: no shell, argv[0] its path, stdin
 //    /dev/null, and a clean environment (fb::hook_environment(): PATH, the
