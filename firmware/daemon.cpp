@@ -33,10 +33,9 @@ Event reload_event(const std::string& refused, const std::string& detail) {
   Event e;
   e.kind = EventKind::config_reloaded;
   e.reason = refused.empty() ? "RELOADED" : refused;
-  e.message = refused.empty() ? "configuration reloaded: " + detail
-                              : "reload refused, running on the previous "
-                                "configuration: " +
-                                    detail;
+  // Not the words of the "reloaded: ..." line: scripts wait for that one.
+  e.message = refused.empty() ? "new configuration running: " + detail
+                              : "reload refused; still on the previous configuration: " + detail;
   return e;
 }
 

@@ -262,10 +262,10 @@ TEST_CASE("events: the last ones, as text and --json; --follow streams new ones 
   CHECK(reload["event"] == "config_reloaded");
   CHECK(reload["reason"] == "RELOADED");
   CHECK(reload["time"].get<std::string>().size() == 24);  // 2026-12-06T10:02:36.123Z
-  CHECK(reload["message"].get<std::string>().rfind("configuration reloaded: backup-gateway mode", 0) == 0);
+  CHECK(reload["message"].get<std::string>().rfind("new configuration running: backup-gateway mode", 0) == 0);
   r = d.ctl({"events"});
   CHECK(r.code == 0);
-  CHECK(r.output.find(" config_reloaded  configuration reloaded: ") != std::string::npos);
+  CHECK(r.output.find(" config_reloaded  new configuration running: ") != std::string::npos);
   auto status = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
   REQUIRE(status["events"].is_array());
   CHECK(status["events"].back() == reload);
