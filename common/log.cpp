@@ -77,6 +77,9 @@ Level threshold() {
 void set_format(Format format) {
   sink().format = format;
 }
+Format format() {
+  return sink().format;
+}
 
 Format detect_format() {
   const char* env = std::getenv("JOURNAL_STREAM");

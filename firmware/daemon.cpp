@@ -29,6 +29,17 @@ health::ServerSettings http_settings(const HealthConfig& h, const std::vector<Up
   return s;
 }
 
+// A reload, taken ("" reason) or refused (why, in a code and words).
+Event reload_event(const std::string& refused, const std::string& detail) {
+  Event e;
+  e.kind = EventKind::config_reloaded;
+  e.reason = refused.empty() ? "RELOADED" : refused;
+  // Not the words of the "reloaded: ..." line: scripts wait for that one.
+  e.message = refused.empty() ? "new configuration running: " + detail
+                              : "reload refused; still on the previous configuration: " + detail;
+  return e;
+}
+
 }  // namespace
 
 Daemon::Daemon(boost::asio::io_context& io, DaemonOptions options, Config config)
@@ -60,6 +71,7 @@ health::Snapshot Daemon::snapshot() const {
     s.modem = modem_->modem_status();
     s.recovery = modem_->recovery_status();
   }
+  s.events = events_.recent();
   return s;
 }
 
@@ -142,6 +154,7 @@ bool Daemon::restart_control() {
   if (control_ && control_->path() == path) return true;
   try {
     auto server = std::make_unique<ControlServer>(io_, path, [this](const nlohmann::json& r) { return control(r); });
+    server->on_follow([this](const nlohmann::json& r, ControlServer::Send send) { return follow(r, std::move(send)); });
     server->start();
     control_ = std::move(server);
     return true;
@@ -158,6 +171,7 @@ nlohmann::json Daemon::control(const nlohmann::json& request) {
   // builds a new snapshot (all of this runs on the one io thread).
   if (verb != "status" && http_) http_->invalidate();
   if (verb == "status") return {{"ok", true}, {"status", nlohmann::json::parse(health::status_json(snapshot()))}};
+  if (verb == "events") return {{"ok", true}, {"events", recent_events()}};
   if (verb == "drain" || verb == "undrain") {
     auto it = request.find("uplink");
     std::string name = it != request.end() && it->is_string() ? it->get<std::string>() : "";
@@ -199,6 +213,7 @@ void Daemon::apply(Config config) {
   if (options_.force_dry_run) config.general.dry_run = true;
   logging::set_threshold(config.general.log_level);
   config_ = std::move(config);
+  events_.hooks().configure(hook_settings());
   publish_uplinks();
   for (auto it = drained_.begin(); it != drained_.end();)
     it = config_.find_uplink(*it) ? std::next(it) : drained_.erase(it);  // uplink removed by a reload
@@ -215,6 +230,29 @@ void Daemon::bind_modem_link(const DataLinkReport& report) {
   if (!network_) return;
   network_->bind_modem_link(report);
   publish_uplinks();
+}
+
+nlohmann::json Daemon::recent_events() const {
+  nlohmann::json list = nlohmann::json::array();
+  for (const Event& e : events_.recent()) list.push_back(nlohmann::json::parse(health::event_json(e)));
+  return list;
+}
+
+ControlServer::Stream Daemon::follow(const nlohmann::json& request, ControlServer::Send send) {
+  if (request["verb"] != "events") return {control_error("NOT_A_STREAM", "only events can be followed"), nullptr};
+  // The last events first, then each new one as it is published.
+  auto id = events_.subscribe(
+      [send = std::move(send)](const Event& e) { send(nlohmann::json::parse(health::event_json(e))); });
+  Logger("control").info() << "events: a client follows";
+  return {{{"ok", true}, {"events", recent_events()}}, [this, id] { events_.unsubscribe(id); }};
+}
+
+HookSettings Daemon::hook_settings() const {
+  HookSettings h;
+  h.dir = config_.alerts.hooks_dir;
+  h.timeout = config_.alerts.hook_timeout;
+  h.dry_run = config_.general.dry_run;
+  return h;
 }
 
 std::string Daemon::summary() const {
@@ -291,6 +329,7 @@ void Daemon::reload() {
     ++reloads_refused_;
     if (http_) http_->invalidate();  // /status counts the refusal at once
     log_.error() << "reload refused (" << loaded.errors.size() << " error(s)); keeping the running configuration";
+    events::publish(reload_event("CONFIG_INVALID", loaded.errors.empty() ? "" : loaded.errors.front()));
     notifier_.ready("reload refused; running on the previous configuration");
     return;
   }
@@ -304,6 +343,7 @@ void Daemon::reload() {
     if (http_) http_->invalidate();
     log_.error() << "reload refused: the new uplink settings cannot run (" << problem
                  << "); keeping the running configuration";
+    events::publish(reload_event("UPLINKS_CANNOT_RUN", problem));
     notifier_.ready("reload refused; running on the previous configuration");
     return;
   }
@@ -316,6 +356,7 @@ void Daemon::reload() {
   restart_modem();
   if (http_) http_->invalidate();  // a kept endpoint answers from the new configuration at once
   log_.notice() << "reloaded: " << summary();
+  events::publish(reload_event("", summary()));
   notifier_.ready(summary());
 }
 

@@ -4,6 +4,9 @@
 
 #include <chrono>
 
+#include "fb/core/core_events.hpp"
+#include "fb/event.hpp"
+
 namespace fb::core {
 
 namespace ev = ddns_event;
@@ -132,7 +135,13 @@ DdnsRequests& DdnsService::idle_client() {
 
 void DdnsService::feed(const DdnsEvent& event) {
   if (!scheduler_) return;
-  for (const DdnsAction& action : scheduler_->handle(event, timers_.now())) perform(action);
+  DdnsStatus before = scheduler_->status();
+  for (const DdnsAction& action : scheduler_->handle(event, timers_.now())) {
+    if (const auto* r = std::get_if<act::Report>(&action))
+      if (auto e = ddns_failure(identity_.uplink, identity_.hostname, before, r->status))
+        events::publish(std::move(*e));
+    perform(action);
+  }
 }
 
 void DdnsService::perform(const DdnsAction& action) {
@@ -155,6 +164,7 @@ void DdnsService::perform(const DdnsAction& action) {
     if (!error.empty())
       log_.warning() << "state file: " << error << " (a restart would publish " << p->published.text() << " again)";
     published_at_ = unix_now();
+    events::publish(ddns_published(identity_.uplink, identity_.hostname, p->published));
   }
   // Report: report() reads the core's status when /status asks.
 }

@@ -22,6 +22,9 @@ void usage(std::FILE* out) {
   std::fprintf(out,
                "usage: failberryctl [--socket PATH] COMMAND\n"
                "  status [--json]        uplinks, states and daemon facts\n"
+               "  events [--follow] [--json]\n"
+               "                         the last events (failover, uplink up/down, ...); --follow:\n"
+               "                         then each new one until Ctrl-C; --json: one object a line\n"
                "  check                  Nagios plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
                "  drain UPLINK           make UPLINK answer 503 on /health (maintenance)\n"
                "  undrain UPLINK         let UPLINK answer by its state again\n"
@@ -31,33 +34,46 @@ void usage(std::FILE* out) {
                kDefaultSocket);
 }
 
-// One request line out, one reply line back; nothing or an error text.
-std::optional<nlohmann::json> ask(const std::string& path, const nlohmann::json& request, std::string& error) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+// A connected control socket with `request` sent; -1 and an error text when not.
+int open_and_send(const std::string& path, const nlohmann::json& request, bool timeout, std::string& error) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path) {
     error = "socket path too long";
-    return std::nullopt;
+    return -1;
   }
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && timeout) {
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
   if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     error = std::string("cannot reach failberryd at ") + path + ": " + std::strerror(errno);
     if (fd >= 0) ::close(fd);
-    return std::nullopt;
+    return -1;
   }
   std::string out = request.dump() + "\n";
+  if (::send(fd, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) {
+    error = "no valid reply from failberryd at " + path;
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// One request line out, one reply line back; nothing or an error text.
+std::optional<nlohmann::json> ask(const std::string& path, const nlohmann::json& request, std::string& error) {
+  int fd = open_and_send(path, request, true, error);
+  if (fd < 0) return std::nullopt;
   std::string in;
-  bool sent = ::send(fd, out.data(), out.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(out.size());
   char buf[4096];
   ssize_t n;
-  while (sent && in.find('\n') == std::string::npos && (n = ::recv(fd, buf, sizeof buf, 0)) > 0)
+  while (in.find('\n') == std::string::npos && (n = ::recv(fd, buf, sizeof buf, 0)) > 0)
     in.append(buf, static_cast<size_t>(n));
   ::close(fd);
   auto reply = nlohmann::json::parse(in, nullptr, false);
-  if (!sent || reply.is_discarded() || !reply.is_object()) {
+  if (reply.is_discarded() || !reply.is_object()) {
     error = "no valid reply from failberryd at " + path;
     return std::nullopt;
   }
@@ -163,6 +179,59 @@ int print_status(const nlohmann::json& s) {
   return 0;
 }
 
+void print_event(const nlohmann::json& e, bool json_out) {
+  if (json_out) {
+    std::printf("%s\n", e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else {
+    std::printf("%s %-16s %s\n", text(e, "time").c_str(), text(e, "event").c_str(), text(e, "message").c_str());
+  }
+  std::fflush(stdout);
+}
+
+// `events --follow`: the reply line (the last events), then one event a
+// line until the daemon closes the stream (it stops) or we are interrupted.
+int follow_events(const std::string& path, const nlohmann::json& request, bool json_out) {
+  std::string error;
+  int fd = open_and_send(path, request, false, error);
+  if (fd < 0) {
+    std::fprintf(stderr, "failberryctl: %s\n", error.c_str());
+    return 1;
+  }
+  std::string in;
+  char buf[4096];
+  bool first = true;
+  for (;;) {
+    std::size_t nl;
+    while ((nl = in.find('\n')) != std::string::npos) {
+      auto line = nlohmann::json::parse(in.substr(0, nl), nullptr, false);
+      in.erase(0, nl + 1);
+      if (line.is_discarded() || !line.is_object()) continue;
+      if (first) {
+        first = false;
+        if (!line.value("ok", false)) {
+          std::fprintf(stderr, "failberryctl: %s: %s\n", text(line, "error").c_str(), text(line, "message").c_str());
+          ::close(fd);
+          return 1;
+        }
+        for (const auto& e : line.value("events", nlohmann::json::array())) print_event(e, json_out);
+        continue;
+      }
+      print_event(line, json_out);
+    }
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    in.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  if (first) {
+    std::fprintf(stderr, "failberryctl: no valid reply from failberryd at %s\n", path.c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "failberryctl: failberryd closed the stream (it stopped)\n");
+  return 0;
+}
+
 // Nagios: CRITICAL when no uplink is healthy, WARNING when some are not.
 int check(const std::optional<nlohmann::json>& reply, const std::string& error) {
   if (!reply || !reply->value("ok", false) || !reply->contains("status")) {
@@ -204,7 +273,24 @@ int main(int argc, char** argv) {
   const std::string& command = args[0];
   nlohmann::json request = {{"verb", command}};
   bool json_out = false;
-  if (command == "status" && args.size() == 2 && args[1] == "--json") {
+  bool follow = false;
+  bool flags_ok = true;
+  if (command == "events") {
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == "--json" && !json_out)
+        json_out = true;
+      else if (args[i] == "--follow" && !follow)
+        follow = true;
+      else
+        flags_ok = false;
+    }
+  }
+  if (command == "events" && flags_ok) {
+    if (follow) {
+      request["follow"] = true;
+      return follow_events(socket_path, request, json_out);
+    }
+  } else if (command == "status" && args.size() == 2 && args[1] == "--json") {
     json_out = true;
   } else if ((command == "drain" || command == "undrain" || command == "failover") && args.size() == 2) {
     request["uplink"] = args[1];
@@ -227,6 +313,10 @@ int main(int argc, char** argv) {
   if (!reply->value("ok", false)) {
     std::fprintf(stderr, "failberryctl: %s: %s\n", text(*reply, "error").c_str(), text(*reply, "message").c_str());
     return 1;
+  }
+  if (command == "events") {
+    for (const auto& e : reply->value("events", nlohmann::json::array())) print_event(e, json_out);
+    return 0;
   }
   if (command == "status") {
     if (json_out) {

@@ -7,8 +7,10 @@
 #include <chrono>
 
 #include "fb/core/control.hpp"
+#include "fb/core/core_events.hpp"
 #include "fb/core/operator_verbs.hpp"
 #include "fb/core/supervisor_status.hpp"
+#include "fb/event.hpp"
 #include "modem_service_internal.hpp"
 
 namespace fb::core {
@@ -34,6 +36,12 @@ ModemPolicy modem_policy(const ModemConfig& m) {
   p.can_mode_switch = true;  // fb::usb::ModeSwitcher
   p.can_dial = true;
   return p;
+}
+
+// The uplink the modem's events are about.
+std::string uplink_of(const Config& c) {
+  const UplinkConfig* u = c.modem_uplink();
+  return u ? u->name : std::string();
 }
 
 }  // namespace
@@ -82,7 +90,12 @@ void ModemService::feed(const LadderEvent& event) {
 // does not leave the pump marked busy: fb::EventPump resets it.
 void ModemService::handle(const Event& next) {
   if (auto* m = std::get_if<ModemEvent>(&next)) {
-    for (const auto& a : machine_.handle(*m, timers_.now())) apply(a);
+    ModemStatus before = machine_.status();
+    for (const auto& a : machine_.handle(*m, timers_.now())) {
+      if (auto* r = std::get_if<mact::Report>(&a))
+        for (fb::Event& e : modem_events(uplink_of(config_), before, r->status)) events::publish(std::move(e));
+      apply(a);
+    }
   } else {
     for (const auto& a : ladder_.handle(std::get<LadderEvent>(next), timers_.now())) apply(a);
   }
@@ -142,6 +155,7 @@ void ModemService::apply(const LadderAction& action) {
       [&](const auto& a) {
         using A = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<A, lact::Do>) {
+          events::publish(rung_event(uplink_of(config_), a));
           last_do_ = true;
           if (a.rung == Rung::reboot)
             reboot(a.reason);

@@ -3,7 +3,9 @@
 #include <chrono>
 #include <cstdio>
 
+#include "fb/core/core_events.hpp"
 #include "fb/core/network_service.hpp"
+#include "fb/event.hpp"
 #include "network_service_uplink.hpp"
 
 namespace fb::core {
@@ -89,6 +91,7 @@ void NetworkService::remove_uplink_routes(Uplink& u) {
 // ---- the cores ----
 
 void NetworkService::feed(Uplink& u, const TrackerEvent& event) {
+  TrackerStatus before = u.tracker.status();
   for (const TrackerAction& a : u.tracker.handle(event, timers_.now())) {
     if (std::holds_alternative<tact::StartRound>(a)) {
       start_round(u);
@@ -99,6 +102,7 @@ void NetworkService::feed(Uplink& u, const TrackerEvent& event) {
     } else if (std::holds_alternative<tact::CancelTimer>(a)) {
       u.timer.cancel();
     } else if (auto* r = std::get_if<tact::Report>(&a)) {
+      if (auto e = uplink_event(u.cfg.name, before, r->status, timers_.now())) events::publish(std::move(*e));
       if (usable(r->status.state) && !u.table_route) install_uplink_routes(u);
       feed_policy(policy_event::UplinkChanged{u.index, usable(r->status.state), r->status.reason});
       if (on_change_) on_change_();  // /health of this uplink answers differently now
@@ -107,6 +111,7 @@ void NetworkService::feed(Uplink& u, const TrackerEvent& event) {
 }
 
 void NetworkService::feed_policy(const PolicyEvent& event) {
+  PolicyStatus before = policy_->status();
   for (const PolicyAction& a : policy_->handle(event, timers_.now())) {
     if (auto* s = std::get_if<pact::SetDefault>(&a)) {
       set_default(s->index);
@@ -119,6 +124,8 @@ void NetworkService::feed_policy(const PolicyEvent& event) {
       });
     } else if (std::holds_alternative<pact::CancelTimer>(a)) {
       policy_timer_.cancel();
+    } else if (auto* r = std::get_if<pact::Report>(&a)) {
+      if (auto e = switch_event(before, r->status, timers_.now())) events::publish(std::move(*e));
     }
   }
 }

@@ -48,6 +48,20 @@ nlohmann::json ddns_json(const DdnsReport& d) {
           {"requests", d.requests}};
 }
 
+nlohmann::json event_object(const Event& event) {
+  Event e = cleaned(event);
+  auto text = [](const std::string& v) { return v.empty() ? nlohmann::json() : nlohmann::json(v); };
+  return {{"time", text(format_event_time(e.time))},
+          {"event", std::string(event_name(e.kind))},
+          {"uplink", text(e.uplink)},
+          {"from", text(e.from)},
+          {"to", text(e.to)},
+          {"reason", text(e.reason)},
+          {"address", text(e.address)},
+          {"duration_ms", e.duration ? nlohmann::json(e.duration->count()) : nlohmann::json()},
+          {"message", e.message}};
+}
+
 Response status_response(const Snapshot& s) {
   Response r;
   r.content_type = "application/json";
@@ -59,6 +73,10 @@ Response status_response(const Snapshot& s) {
 
 bool healthy(const UplinkStatus& u) {
   return !u.drained && (u.state == UplinkState::up || u.state == UplinkState::degraded);
+}
+
+std::string event_json(const Event& event) {
+  return event_object(event).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string status_json(const Snapshot& s) {
@@ -161,6 +179,8 @@ std::string status_json(const Snapshot& s) {
                      {"switches", f.switches},
                      {"last", last}};
   }
+  j["events"] = nlohmann::json::array();
+  for (const Event& e : s.events) j["events"].push_back(event_object(e));
   // Text from outside is made valid UTF-8 where it enters; replace, never throw, if some did not.
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

@@ -650,6 +650,30 @@ std::vector<SectionSpec> build() {
                     field(&Config::recovery, &R::reboot_max_per_day)},
                },
                {}});
+
+  s.push_back({"alerts",
+               false,
+               "Telling people what happened: each event (failover, failback, an uplink up or down, DDNS, ...) "
+               "runs the hooks. See README, \"Events and hooks\".",
+               {
+                   {"hooks_dir",
+                    T(ValueKind::path),
+                    "/etc/failberry/hooks.d",
+                    false,
+                    "Every executable file in it runs for each event, one at a time in name order, without a shell, "
+                    "with the event in FB_* environment variables. Refused (with a log line) unless owned by root "
+                    "and not writable by group or others; a missing directory runs nothing.",
+                    {},
+                    field(&Config::alerts, &AlertsConfig::hooks_dir)},
+                   {"hook_timeout",
+                    Dur(100, 10 * kMin),
+                    "10s",
+                    false,
+                    "How long a hook may run: then SIGTERM, and SIGKILL 2 s later.",
+                    {},
+                    field(&Config::alerts, &AlertsConfig::hook_timeout)},
+               },
+               {}});
   return s;
 }
 

@@ -33,14 +33,15 @@ struct RunningDaemon {
 
   // Uplinks are tracked: their interfaces (fbt-none0, ppp0) do not exist
   // here, so both are down whatever this host's own links are.
-  RunningDaemon() {
+  // `extra`: more INI lines, at the end.
+  explicit RunningDaemon(const std::string& extra = "") {
     fb::test::write_file(dir / "f.ini",
                          "[general]\ndry_run = true\ncontrol_socket = " + socket +
                              "\n[modem]\napn = internet\n"
                              "[uplink.wired]\ninterface = fbt-none0\ngateway = 192.168.1.1\npriority = 20\n"
                              "[uplink.cellular]\ninterface = ppp0\nkind = ppp\npriority = 10\n"
                              "[health]\nlisten = 127.0.0.1\nport = " +
-                             std::to_string(port) + "\n");
+                             std::to_string(port) + "\n" + extra);
     process = std::make_unique<fb::test::Process>(std::vector<std::string>{kDaemon, "--config", dir / "f.ini"},
                                                   fb::test::SpawnOptions{{notify.env()}, {}, dir / "err"});
     REQUIRE(notify.wait_for("READY=1", 10s));
@@ -229,4 +230,67 @@ TEST_CASE("check: OK and WARNING with perfdata") {
     CHECK(r.code == 3);
     CHECK(r.output == "FAILBERRY UNKNOWN - broken\n");
   }
+}
+
+TEST_CASE("events: the last ones, as text and --json; --follow streams new ones until the daemon stops") {
+  fb::test::TempDir hooks_parent;
+  std::string hooks = hooks_parent / "hooks.d";
+  REQUIRE(::mkdir(hooks.c_str(), 0755) == 0);
+  std::string hook_out = hooks_parent / "hook-env";
+  fb::test::write_file(hooks + "/10-env", "#!/bin/sh\nenv >> " + hook_out + "\n", 0755);
+  RunningDaemon d("[alerts]\nhooks_dir = " + hooks + "\n");
+
+  // A follower from the start: it gets what is kept, then each new event.
+  std::string followed = d.dir / "followed";
+  fb::test::Process follower({kCtl, "--socket", d.socket, "events", "--follow", "--json"},
+                             fb::test::SpawnOptions{{}, followed, d.dir / "follow-err"});
+  REQUIRE(fb::test::wait_for_text(d.dir / "err", "control: events: a client follows", 10s));
+
+  d.process->signal(SIGHUP);  // a reload is an event
+  REQUIRE(fb::test::wait_for_text(followed, "\"reason\":\"RELOADED\"", 10s));
+  auto r = d.ctl({"events", "--json"});
+  REQUIRE(r.code == 0);
+  std::vector<nlohmann::json> listed;
+  for (std::size_t at = 0, end; at < r.output.size(); at = end + 1) {
+    end = r.output.find('\n', at);
+    auto line = nlohmann::json::parse(r.output.substr(at, end - at), nullptr, false);
+    REQUIRE_FALSE(line.is_discarded());
+    listed.push_back(line);
+  }
+  REQUIRE_FALSE(listed.empty());
+  const nlohmann::json& reload = listed.back();
+  CHECK(reload["event"] == "config_reloaded");
+  CHECK(reload["reason"] == "RELOADED");
+  CHECK(reload["time"].get<std::string>().size() == 24);  // 2026-12-06T10:02:36.123Z
+  CHECK(reload["message"].get<std::string>().rfind("new configuration running: backup-gateway mode", 0) == 0);
+  r = d.ctl({"events"});
+  CHECK(r.code == 0);
+  CHECK(r.output.find(" config_reloaded  new configuration running: ") != std::string::npos);
+  auto status = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
+  REQUIRE(status["events"].is_array());
+  CHECK(status["events"].back() == reload);
+
+  // A refused reload is an event too; the follower sees it as it happens.
+  fb::test::write_file(d.dir / "f.ini", "[general]\nmode = sideways\n");
+  d.process->signal(SIGHUP);
+  REQUIRE(fb::test::wait_for_text(followed, "\"reason\":\"CONFIG_INVALID\"", 10s));
+
+  // Dry-run runs the hooks too, with FB_DRY_RUN=1 and nothing of the daemon's environment.
+  REQUIRE(fb::test::wait_for_text(hook_out, "FB_REASON=CONFIG_INVALID", 10s));
+  std::string env = fb::test::read_file(hook_out);
+  CHECK(env.find("FB_EVENT=config_reloaded\n") != std::string::npos);
+  CHECK(env.find("FB_DRY_RUN=1\n") != std::string::npos);
+  CHECK(env.find("NOTIFY_SOCKET=") == std::string::npos);
+
+  CHECK(d.process->wait(0ms) == std::nullopt);
+  d.process->signal(SIGTERM);
+  CHECK(d.process->wait(10s) == 0);
+  CHECK(follower.wait(10s) == 0);  // the stream ended with the daemon
+  CHECK(fb::test::read_file(d.dir / "follow-err").find("failberryd closed the stream") != std::string::npos);
+}
+
+TEST_CASE("events: bad flags are refused by failberryctl") {
+  RunningDaemon d;
+  CHECK(d.ctl({"events", "--since", "1h"}).code == 2);
+  CHECK(d.ctl({"events", "--json", "--json"}).code == 2);
 }

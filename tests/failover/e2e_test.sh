@@ -9,6 +9,9 @@
 #   reply      default via cellular (operator's pin); a health check arriving on
 #              the wired side is answered, and by the wired side
 #   dryrun     --dry-run tracks the real links and logs the commands, changing nothing
+#   events     a hook in [alerts] hooks_dir runs at the failover and the failback
+#              with the event in its environment; /status and failberryctl
+#              events show them
 #   crash      kill -9, restart: the stale entries are replaced, a foreign route,
 #              rule and nft table are untouched (also by the clean stop)
 #   netstick   the cellular uplink is an LTE stick on the net data path
@@ -355,6 +358,71 @@ backoff_initial = 1s" lab_config
   check_clean
   [ -z "$(ip -n "$LAB-pi" -4 address show dev wwan0)" ] || fail "the stop left the address on wwan0"
   step "stopped: the address gone from wwan0, every route, rule and the table removed"
+  ;;
+
+events)
+  # A hook that writes its whole environment, one file per event kind, and
+  # a trail line per run. It gets no LAB_DIR: the paths are written in.
+  mkdir -m 0755 "$LAB_DIR/hooks.d" "$LAB_DIR/hook-out"
+  cat >"$LAB_DIR/hooks.d/50-record" <<HOOK
+#!/bin/sh
+env | LC_ALL=C sort > "$LAB_DIR/hook-out/\$FB_EVENT"
+echo "\$FB_EVENT \$FB_UPLINK \$FB_FROM \$FB_TO" >> "$LAB_DIR/hook-out/trail"
+HOOK
+  chmod 0755 "$LAB_DIR/hooks.d/50-record"
+  HOLD=3s EXTRA="[alerts]
+hooks_dir = $LAB_DIR/hooks.d
+hook_timeout = 5s" lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 10 lab_default_is eth-wired || fail "no default route via the wired uplink"
+  lab_wait 10 test -f "$LAB_DIR/hook-out/uplink_up" || fail "no hook ran for uplink_up"
+  # env(1) in the hook: the variable as the hook saw it.
+  hook_env() { grep "^$2=" "$LAB_DIR/hook-out/$1" | head -1 | cut -d= -f2-; }
+  ip -n "$LAB-isp" link set isp-pi down
+  lab_wait 10 lab_default_is wwan0 || fail "no failover to cellular after the carrier loss"
+  lab_wait 10 test -f "$LAB_DIR/hook-out/failover" || fail "the hook did not run for the failover: $(cat "$LAB_DIR/hook-out/trail")"
+  [ "$(hook_env failover FB_EVENT)" = failover ] || fail "FB_EVENT: $(cat "$LAB_DIR/hook-out/failover")"
+  [ "$(hook_env failover FB_FROM)" = wired ] || fail "FB_FROM: $(cat "$LAB_DIR/hook-out/failover")"
+  [ "$(hook_env failover FB_TO)" = cellular ] || fail "FB_TO: $(cat "$LAB_DIR/hook-out/failover")"
+  [ "$(hook_env failover FB_UPLINK)" = cellular ] || fail "FB_UPLINK: $(cat "$LAB_DIR/hook-out/failover")"
+  [ "$(hook_env failover FB_REASON)" = CARRIER_LOST ] || fail "FB_REASON: $(cat "$LAB_DIR/hook-out/failover")"
+  [ "$(hook_env failover FB_DRY_RUN)" = 0 ] || fail "FB_DRY_RUN: $(cat "$LAB_DIR/hook-out/failover")"
+  hook_env failover FB_DURATION_MS | grep -Eq '^[0-9]+$' || fail "FB_DURATION_MS: $(cat "$LAB_DIR/hook-out/failover")"
+  hook_env failover FB_TIME | grep -Eq '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z$' || fail "FB_TIME"
+  hook_env failover FB_MESSAGE | grep -q "wired -> cellular" || fail "FB_MESSAGE: $(hook_env failover FB_MESSAGE)"
+  # A clean environment: PATH and FB_* only (sh adds PWD, SHLVL, _ itself).
+  others=$(grep -Ev '^(FB_[A-Z_]+|PATH|PWD|SHLVL|_)=' "$LAB_DIR/hook-out/failover")
+  [ -z "$others" ] || fail "the hook inherited: $others"
+  grep -q "^uplink_down wired up down$" "$LAB_DIR/hook-out/trail" || fail "no uplink_down: $(cat "$LAB_DIR/hook-out/trail")"
+  grep -q "event: failover uplink=cellular from=wired to=cellular reason=CARRIER_LOST" "$LAB_DIR/failberryd.log" ||
+    fail "no event line in the log"
+  step "carrier lost -> the hook ran with FB_EVENT=failover FB_FROM=wired FB_TO=cellular"
+
+  ip -n "$LAB-isp" link set isp-pi up
+  lab_wait 20 test -f "$LAB_DIR/hook-out/failback" || fail "the hook did not run for the failback: $(cat "$LAB_DIR/hook-out/trail")"
+  lab_default_is eth-wired || fail "the failback event came before the route"
+  [ "$(hook_env failback FB_FROM)" = cellular ] || fail "failback FB_FROM: $(cat "$LAB_DIR/hook-out/failback")"
+  [ "$(hook_env failback FB_TO)" = wired ] || fail "failback FB_TO: $(cat "$LAB_DIR/hook-out/failback")"
+  [ "$(hook_env failback FB_REASON)" = FAILBACK ] || fail "failback FB_REASON: $(cat "$LAB_DIR/hook-out/failback")"
+  # The failback's duration is the time on cellular: at least the 3 s hold.
+  [ "$(hook_env failback FB_DURATION_MS)" -ge 3000 ] || fail "failback FB_DURATION_MS: $(hook_env failback FB_DURATION_MS)"
+  step "carrier back -> failback after the hold, the hook ran with FB_EVENT=failback"
+
+  events=$(status_json | "$LAB_PY" -c 'import json,sys; print(" ".join(e["event"] for e in json.load(sys.stdin)["events"]))')
+  echo "$events" | grep -q "failover.*failback" || fail "/status events: $events"
+  ctl=$(lab_ctl events --json) || fail "failberryctl events --json failed"
+  echo "$ctl" | "$LAB_PY" -c '
+import json, sys
+events = [json.loads(line) for line in sys.stdin if line.strip()]
+kinds = [e["event"] for e in events]
+assert "failover" in kinds and "failback" in kinds, kinds
+f = [e for e in events if e["event"] == "failover"][0]
+assert (f["from"], f["to"], f["reason"]) == ("wired", "cellular", "CARRIER_LOST"), f
+' || fail "failberryctl events --json: $ctl"
+  lab_ctl events | grep -q "failback .*cellular -> wired" || fail "failberryctl events: $(lab_ctl events)"
+  step "/status and failberryctl events show them: $events"
+  lab_stop
+  check_clean
   ;;
 
 *)

@@ -16,7 +16,7 @@ LIBS=()
 case "$TARGET" in
   http)   # Beast's request parser into the health handler
     HARNESS=tests/fuzz/http_request_fuzz.cpp; SEEDS=tests/fuzz/http_corpus
-    SOURCES=(health/handler.cpp health/uplink_health.cpp common/net_types.cpp)
+    SOURCES=(health/handler.cpp health/uplink_health.cpp common/{net_types,event,text}.cpp)
     INCLUDES=(health/include common/include) ;;
   modem)  # the AT framer and every modem parser
     HARNESS=tests/modem/fuzz/fuzz_at.cpp; SEEDS=tests/modem/fuzz/corpus

@@ -300,3 +300,41 @@ TEST_CASE("clean_text: valid UTF-8 out, whatever comes in, cut on a character bo
   for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
   CHECK_NOTHROW(nlohmann::json(fb::clean_text(all, 1000)).dump());
 }
+
+TEST_CASE("/status: the last events, oldest first, each with every key (null when it does not apply)") {
+  CHECK(nlohmann::json::parse(call(get("/status")).body)["events"] == nlohmann::json::array());
+  Snapshot s = snapshot();
+  fb::Event failover;
+  failover.kind = fb::EventKind::failover;
+  failover.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1796551356123));
+  failover.uplink = "cellular";
+  failover.from = "wired";
+  failover.to = "cellular";
+  failover.reason = "CARRIER_LOST";
+  failover.duration = std::chrono::milliseconds(5000);
+  failover.message = "default route wired -> cellular";
+  fb::Event odd;
+  odd.kind = fb::EventKind::modem_error;
+  odd.reason = "AT_ERROR";
+  odd.message = std::string("bad \xff\nbyte");
+  s.events = {failover, odd};
+  auto events = nlohmann::json::parse(handle(get("/status"), s, policy(), HttpCounters{}).body)["events"];
+  REQUIRE(events.size() == 2);
+  CHECK(events[0] == nlohmann::json{{"time", "2026-12-06T10:02:36.123Z"},
+                                    {"event", "failover"},
+                                    {"uplink", "cellular"},
+                                    {"from", "wired"},
+                                    {"to", "cellular"},
+                                    {"reason", "CARRIER_LOST"},
+                                    {"address", nullptr},
+                                    {"duration_ms", 5000},
+                                    {"message", "default route wired -> cellular"}});
+  CHECK(events[1]["event"] == "modem_error");
+  CHECK(events[1]["time"].is_null());
+  CHECK(events[1]["duration_ms"].is_null());
+  CHECK(events[1]["message"] == "bad \xEF\xBF\xBD byte");
+  // One line each for the control socket's stream.
+  std::string line = event_json(odd);
+  CHECK(line.find('\n') == std::string::npos);
+  CHECK(nlohmann::json::parse(line) == events[1]);
+}

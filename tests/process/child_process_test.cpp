@@ -149,6 +149,34 @@ TEST_CASE("the child runs in its own session with default signals, no mask, /dev
   CHECK(session.substr(0, self_at) == session.substr(self_at + 7));  // sid == its own pid: a session leader
 }
 
+TEST_CASE("the environment: ours without `env`, exactly `env` with it") {
+  ::setenv("FB_CHILD_TEST_MARK", "ours", 1);
+  Rig rig;
+  REQUIRE_FALSE(rig.sh("echo \"mark=${FB_CHILD_TEST_MARK-unset}\""));
+  REQUIRE(rig.wait_exit());
+  CHECK(rig.lines == std::vector<std::string>{"mark=ours"});
+
+  Rig clean;
+  ChildProcess::Spawn spawn;
+  spawn.env = std::vector<std::string>{"PATH=/usr/bin:/bin", "FB_ONE=1 2", "FB_TWO=line"};
+  REQUIRE_FALSE(clean.sh("env | LC_ALL=C sort", spawn));
+  REQUIRE(clean.wait_exit());
+  ::unsetenv("FB_CHILD_TEST_MARK");
+  // sh adds PWD (and may add SHLVL or _) itself; nothing else of ours gets through.
+  std::vector<std::string> got;
+  for (const auto& l : clean.lines)
+    if (l.rfind("PWD=", 0) != 0 && l.rfind("SHLVL=", 0) != 0 && l.rfind("_=", 0) != 0) got.push_back(l);
+  CHECK(got == std::vector<std::string>{"FB_ONE=1 2", "FB_TWO=line", "PATH=/usr/bin:/bin"});
+
+  Rig empty;
+  ChildProcess::Spawn none;
+  none.env = std::vector<std::string>{};
+  REQUIRE_FALSE(empty.sh("echo \"path=${PATH-unset} mark=${FB_CHILD_TEST_MARK-unset}\"", none));
+  REQUIRE(empty.wait_exit());
+  REQUIRE(empty.lines.size() == 1);
+  CHECK(empty.lines[0].find("mark=unset") != std::string::npos);
+}
+
 TEST_CASE("terminate(): SIGTERM ends a child that obeys it") {
   Rig rig;
   REQUIRE_FALSE(rig.sh("echo ready; exec sleep 30"));

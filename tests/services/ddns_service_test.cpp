@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "event_capture.hpp"
 #include "fake_server.hpp"
 #include "fb/core/address_book.hpp"
 #include "fb/core/ddns_sender.hpp"
@@ -126,6 +127,7 @@ std::size_t attempts_within(fb::Duration window, fb::Duration initial, fb::Durat
 }  // namespace
 
 TEST_CASE("first publish, then a restart with the same address sends a get and no set; the verify repeats it") {
+  fb::test::EventCapture events;
   Rig rig;
   fb::core::Config c = rig.config();
   {
@@ -156,9 +158,16 @@ TEST_CASE("first publish, then a restart with the same address sends a get and n
   CHECK(rig.server.count_mode("get") == 3);
   CHECK(rig.server.count_mode("set") == 1);
   CHECK(rig.server.stats()["max_in_flight"] == 1);
+  // One ddns_published: the first run's set; the restart found the record as it was.
+  auto published = events.of(fb::EventKind::ddns_published);
+  REQUIRE(published.size() == 1);
+  CHECK(published[0].address == "127.0.0.1");
+  CHECK(published[0].uplink == "wired");
+  CHECK(events.of(fb::EventKind::ddns_failed).empty());
 }
 
 TEST_CASE("a wrong secret stops all requests with DDNS_AUTH_FAILED until the config is reloaded") {
+  fb::test::EventCapture events;
   Rig rig;
   rig.server.fault("wrong_secret");
   fb::core::Config c = rig.config();
@@ -172,6 +181,9 @@ TEST_CASE("a wrong secret stops all requests with DDNS_AUTH_FAILED until the con
   rig.advance(*svc, 5s);
   CHECK(rig.server.stats()["requests"] == 2);  // one get, one set; nothing after
   CHECK(svc->report().state == "auth_failed");
+  auto failed = events.of(fb::EventKind::ddns_failed);
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0].reason == "DDNS_AUTH_FAILED");
 
   rig.server.clear();
   CHECK(svc->reload(c));  // same provider, hostname and uplink: the running service takes it

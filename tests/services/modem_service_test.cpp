@@ -18,6 +18,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "event_capture.hpp"
 #include "fake_sysfs.hpp"
 #include "fb/core/asio_timers.hpp"
 #include "fb/core/data_link.hpp"
@@ -121,6 +122,7 @@ struct Rig {
 }  // namespace
 
 TEST_CASE("found, probed, SIM ready, registered; the CONNECTed line goes to the dry-run data link, not to pppd") {
+  fb::test::EventCapture events;
   Rig rig("zte", {});
   REQUIRE_MESSAGE(rig.logged("searching --polled(home)--> dialing"), rig.text());
   REQUIRE_MESSAGE(rig.logged("--link_down(DRY_RUN)"), rig.text());
@@ -151,6 +153,15 @@ TEST_CASE("found, probed, SIM ready, registered; the CONNECTed line goes to the 
   fb::health::RecoveryStatus r = rig.service->recovery_status();
   CHECK(r.stopped_by == "DRY_RUN");
   CHECK(r.attempts["redial"] == 0);
+  // Each state change was an event, in order; the stop's code a modem_error.
+  std::size_t dialing = events.first(fb::EventKind::modem_state, "dialing");
+  std::size_t stopped = events.first(fb::EventKind::modem_state, "stopped");
+  CHECK(dialing < stopped);
+  REQUIRE(stopped < events.events.size());
+  CHECK(events.events[stopped].from == "dialing");
+  CHECK(events.events[stopped].reason == "DRY_RUN");
+  CHECK(events.first(fb::EventKind::modem_error, "DRY_RUN") < events.events.size());
+  CHECK(events.of(fb::EventKind::recovery_rung).empty());
 }
 
 TEST_CASE("the modem stops answering: the ladder climbs to the reboot through the dry-run twin; the host untouched") {
@@ -158,6 +169,7 @@ TEST_CASE("the modem stops answering: the ladder climbs to the reboot through th
   fb::test::StandIn systemctl("systemctl", "exit 0\n");
   // The network refuses the dial, so the machine goes to the ladder instead
   // of stopping at the dry-run data link; then the stick goes silent.
+  fb::test::EventCapture events;
   Rig rig("generic", {"cdrom=off", "dial=no_carrier"},
           "backoff_initial = 200ms\nbackoff_max = 1s\nreset_attempts = 1\nreboot_allowed = true\n");
   REQUIRE_MESSAGE(rig.logged("dialing --dialed(NO_CARRIER)--> recovering"), rig.text());
@@ -189,6 +201,16 @@ TEST_CASE("the modem stops answering: the ladder climbs to the reboot through th
   CHECK(record["reboots"].size() == 1);
   CHECK(rig.service->modem_status().status.code == "AT_TIMEOUT");
   CHECK_FALSE(systemctl.called());
+  // Each rung taken was an event, in the same order, the reboot as reboot_scheduled.
+  std::size_t e_redial = events.first(fb::EventKind::recovery_rung, "redial");
+  std::size_t e_reset = events.first(fb::EventKind::recovery_rung, "reset_modem");
+  std::size_t e_cycle = events.first(fb::EventKind::recovery_rung, "power_cycle");
+  std::size_t e_reboot = events.first(fb::EventKind::reboot_scheduled);
+  CHECK(e_redial < e_reset);
+  CHECK(e_reset < e_cycle);
+  CHECK(e_cycle < e_reboot);
+  CHECK(e_reboot < events.events.size());
+  CHECK(events.first(fb::EventKind::modem_error, "AT_TIMEOUT") < events.events.size());
 }
 
 TEST_CASE("a silent stick, an hour of virtual time: every rung after its backoff, then every backoff_max; no spin") {

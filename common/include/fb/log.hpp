@@ -27,6 +27,7 @@ enum class Format { plain, journal };
 void set_threshold(Level level);
 Level threshold();
 void set_format(Format format);
+Format format();
 // Journal format when $JOURNAL_STREAM matches stderr's device:inode (the
 // systemd.exec(5) rule), plain otherwise.
 Format detect_format();

@@ -1,6 +1,6 @@
 // ChildProcess: one child program on the daemon's io_context, the one home
 // of how failberry starts, watches and ends the programs it runs (pppd,
-// udhcpc).
+// udhcpc, the event hooks).
 //
 // Contract:
 //  - Threading: everything on the one io_context. on_line and on_exit run
@@ -10,7 +10,8 @@
 //    posix_spawn: its own session, default signal dispositions, an empty
 //    signal mask, `stdin_fd` (or /dev/null) as its stdin, stdout and stderr
 //    on one pipe, each of `fds` at its chosen number, and no other fd of
-//    ours. The caller keeps its own fds: the child has copies.
+//    ours. The caller keeps its own fds: the child has copies. Its
+//    environment is `env` when given (nothing of ours added), else ours.
 //  - start() is refused (error text) while a child runs. A failed spawn rolls
 //    everything back (pipes closed, a child that exists killed and reaped)
 //    and returns why ("spawn /usr/sbin/pppd: No such file or directory");
@@ -71,6 +72,8 @@ class ChildProcess {
     int stdin_fd = -1;              // -1: /dev/null
     // {number in the child (3 or more), our fd}: handed over as a copy.
     std::vector<std::pair<int, int>> fds;
+    // The child's whole environment ("NAME=value" each); nullopt: ours.
+    std::optional<std::vector<std::string>> env;
   };
 
   struct Callbacks {

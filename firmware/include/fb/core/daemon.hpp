@@ -12,7 +12,9 @@
 // its arrival uplink and DDNS its address events); DDNS runs as a
 // DdnsService when [ddns] provider is set. The uplinks' byte counters come
 // from the view, one netlink link dump per status snapshot; while that fails
-// there are none, logged once per streak.
+// there are none, logged once per streak. Events (fb::events::publish())
+// go to the daemon's EventBus: the last ones in /status, the journal, the
+// control socket's `events` verb and the hooks of [alerts] hooks_dir.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -28,6 +30,7 @@
 #include "fb/core/asio_timers.hpp"
 #include "fb/core/control.hpp"
 #include "fb/core/ddns_service.hpp"
+#include "fb/core/event_bus.hpp"
 #include "fb/core/modem_service.hpp"
 #include "fb/core/network_service.hpp"
 #include "fb/core/notify.hpp"
@@ -71,6 +74,11 @@ class Daemon {
   // none when they cannot be read, logged once per streak of failures.
   std::optional<net::LinkCountersByName> interface_counters() const;
   nlohmann::json control(const nlohmann::json& request);
+  // `events --follow` over the control socket: the last events, then each new one.
+  ControlServer::Stream follow(const nlohmann::json& request, ControlServer::Send send);
+  nlohmann::json recent_events() const;
+  // The hooks' settings from config_ ([alerts], dry-run).
+  HookSettings hook_settings() const;
   // Opens the control socket at config_.general.control_socket unless it is
   // already there; false when it cannot (a running one is kept).
   bool restart_control();
@@ -114,6 +122,9 @@ class Daemon {
   ServiceNotifier notifier_;
   Logger log_{"failberryd"};
   OneShot watchdog_timer_{timers_};
+  // Every event the services publish: /status, the journal, the control
+  // socket's `events`, the hooks. Before the services: it outlives them.
+  EventBus events_{io_, timers_};
   std::unique_ptr<health::HttpServer> http_;
   std::optional<HealthConfig> http_running_;      // settings of http_, when it runs
   std::vector<std::string> http_status_uplinks_;  // uplinks with serve_status, as http_ was started with

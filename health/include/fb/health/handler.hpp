@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fb/event.hpp"
 #include "fb/health/uplink_health.hpp"
 #include "fb/modem_status.hpp"
 #include "fb/net_types.hpp"
@@ -122,6 +123,7 @@ struct Snapshot {
   std::optional<ModemReport> modem;
   std::optional<RecoveryStatus> recovery;
   FailoverStatus failover;
+  std::vector<Event> events;  // the last ones, oldest first (the daemon's EventBus keeps them)
 };
 
 struct Request {
@@ -161,6 +163,10 @@ std::optional<HealthQuery> health_query(std::string_view method, std::string_vie
 
 // The /status document (also what `failberryctl status --json` prints).
 std::string status_json(const Snapshot& snapshot);
+// One event as a JSON object (one line): time, event, uplink, from, to,
+// reason, address (null when empty), duration_ms (null when none), message;
+// text cleaned (fb::cleaned()). /status's "events" and `failberryctl events`.
+std::string event_json(const Event& event);
 bool healthy(const UplinkStatus& uplink);
 
 Response handle(const Request& request, const Snapshot& snapshot, const HandlerPolicy& policy,

@@ -155,6 +155,13 @@ struct RecoveryConfig {
   bool operator==(const RecoveryConfig&) const = default;
 };
 
+// [alerts]: how people learn what happened (events, firmware/event_bus.hpp).
+struct AlertsConfig {
+  std::string hooks_dir;  // each executable in it runs for each event
+  Duration hook_timeout{};
+  bool operator==(const AlertsConfig&) const = default;
+};
+
 struct Config {
   GeneralConfig general;
   ModemConfig modem;
@@ -165,6 +172,7 @@ struct Config {
   HealthConfig health;
   DdnsConfig ddns;
   RecoveryConfig recovery;
+  AlertsConfig alerts;
 
   const UplinkConfig* find_uplink(std::string_view name) const;
   // The uplink the modem brings up (kind = ppp or cellular; at most one), or null.
