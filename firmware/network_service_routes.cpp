@@ -13,14 +13,20 @@ namespace fb::core {
 namespace tact = tracker_action;
 namespace pact = policy_action;
 
-std::optional<net::Route> NetworkService::default_route_for(const Uplink& u) const {
-  if (u.interface.empty()) return std::nullopt;  // not bound yet: no route
+// The way out through an uplink: its device, and its gateway when it has one.
+net::NextHop NetworkService::next_hop_of(const Uplink& u) {
   net::NextHop hop;
   hop.device = u.interface;
   if (u.next_hop) {
     hop.gateway = *u.next_hop;
     hop.family = u.next_hop->family;
   }
+  return hop;
+}
+
+std::optional<net::Route> NetworkService::default_route_for(const Uplink& u) const {
+  if (u.interface.empty()) return std::nullopt;  // not bound yet: no route
+  net::NextHop hop = next_hop_of(u);
   auto route = net::main_default_route(hop);
   if (!route.ok()) {
     log_.error() << "uplink[" << u.cfg.name << "]: " << describe(route);
@@ -31,12 +37,7 @@ std::optional<net::Route> NetworkService::default_route_for(const Uplink& u) con
 
 void NetworkService::install_uplink_routes(Uplink& u) {
   if (u.interface.empty()) return;  // not bound yet
-  net::NextHop hop;
-  hop.device = u.interface;
-  if (u.next_hop) {
-    hop.gateway = *u.next_hop;
-    hop.family = u.next_hop->family;
-  }
+  net::NextHop hop = next_hop_of(u);
   auto route = net::uplink_default_route(u.slot, hop);
   if (!route.ok()) {
     log_.error() << "uplink[" << u.cfg.name << "]: " << describe(route);
@@ -72,12 +73,7 @@ void NetworkService::install_uplink_routes(Uplink& u) {
 void NetworkService::remove_uplink_routes(Uplink& u) {
   u.table_route = false;
   if (u.interface.empty()) return;
-  net::NextHop hop;
-  hop.device = u.interface;
-  if (u.next_hop) {
-    hop.gateway = *u.next_hop;
-    hop.family = u.next_hop->family;
-  }
+  net::NextHop hop = next_hop_of(u);
   auto route = net::uplink_default_route(u.slot, hop);
   if (!route.ok()) return;
   net::Route fallback = *route;

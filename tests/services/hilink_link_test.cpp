@@ -168,33 +168,60 @@ std::string joined(const std::vector<std::string>& lines) {
   return all;
 }
 
+// The three namespaces ("NAME-pi", "-peer", "-stick") and the fake stick in them.
+struct StickLab {
+  explicit StickLab(const std::string& name, std::vector<std::string> api_args = {})
+      : pi(name + "-pi"),
+        peer(name + "-peer"),
+        stick_ns(name + "-stick"),
+        stick(pi, peer, stick_ns, std::move(api_args)) {}
+  NetNamespace pi;
+  NetNamespace peer;
+  NetNamespace stick_ns;
+  Stick stick;
+};
+
+// The daemon in "pi" with `text` as its config (written beside the stick's
+// files), busybox udhcpc with the event script from the tree, its log kept.
+struct DaemonInPi {
+  DaemonInPi(const NetNamespace& pi, const Stick& stick, const std::string& text)
+      : inside(pi),
+        path(stick.dir() / "f.ini"),
+        daemon((fb::test::write_file(path, text), io), fb::core::DaemonOptions{path, false},
+               fb::test::parse_ini(text)) {}
+  // Runs the daemon to its end: its exit code and all it logged.
+  std::pair<int, std::string> run() {
+    int code = daemon.run();
+    return {code, joined(log.lines)};
+  }
+  UdhcpcFromTree udhcpc;
+  NetNamespace::Enter inside;
+  fb::test::LogCapture log;
+  asio::io_context io;
+  std::string path;
+  fb::core::Daemon daemon;
+};
+
 }  // namespace
 
 TEST_CASE(
     "HiLink: login, data on through the API, the stick's lease on its interface carries the default; the stick "
     "dropping data is a carrier loss, redialed through the API; a token that expired is fetched again") {
   if (!have_busybox()) return;
-  NetNamespace pi{"hilink-pi"};
-  NetNamespace peer{"hilink-peer"};
-  NetNamespace stick_ns{"hilink-stick"};
-  Stick stick(pi, peer, stick_ns, {"--password", "s3cret"});
+  StickLab lab("hilink", {"--password", "s3cret"});
+  Stick& stick = lab.stick;
+  const NetNamespace& pi = lab.pi;
   stick.control("/_control/data?on=0");  // the stick comes with mobile data off
   fb::test::write_file(stick.dir() / "hilink.password", "s3cret\n", 0600);
-  UdhcpcFromTree udhcpc;
-
-  NetNamespace::Enter inside{pi};
-  fb::test::LogCapture log;
-  asio::io_context io;
   std::string text = ini(stick.dir().path(), stick.url(), stick.dir() / "hilink.password");
-  std::string path = stick.dir() / "f.ini";
-  fb::test::write_file(path, text);
-  fb::core::Daemon daemon(io, fb::core::DaemonOptions{path, false}, fb::test::parse_ini(text));
+  DaemonInPi d(pi, stick, text);
+  auto& io = d.io;
 
   auto address_on_fbW = [&] { return must(pi, {"ip", "-4", "-o", "address", "show", "dev", "fbW"}); };
   std::string addr_up, default_after_cut, addr_after_drop;
   Json status_online, state_online;
   fb::test::LogScript script(
-      io, log.lines,
+      io, d.log.lines,
       {
           {{"the stick leased 192.168.8.100/24 on fbW via 192.168.8.1"}, [] {}},
           {{"uplink[lte]: 192.168.8.100/24 on fbW via 192.168.8.1"}, [&] { addr_up = address_on_fbW(); }},
@@ -215,8 +242,7 @@ TEST_CASE(
           {{"data session up on fbW"}, [] { ::raise(SIGTERM); }},  // the ladder's redial brought it back
       },
       90s);
-  int code = daemon.run();
-  std::string all = joined(log.lines);
+  auto [code, all] = d.run();
   INFO(all);
   INFO(stick.logs());
   REQUIRE_MESSAGE(!script.timed_out(), "stopped at " << script.where());
@@ -259,31 +285,23 @@ TEST_CASE(
 
 TEST_CASE("HiLink: mobile data that never connects climbs to the reboot rung, the API's reboot; then it connects") {
   if (!have_busybox()) return;
-  NetNamespace pi{"hilinkr-pi"};
-  NetNamespace peer{"hilinkr-peer"};
-  NetNamespace stick_ns{"hilinkr-stick"};
-  Stick stick(pi, peer, stick_ns);
+  StickLab lab("hilinkr");
+  Stick& stick = lab.stick;
+  const NetNamespace& pi = lab.pi;
   stick.control("/_control/stuck?on=1");  // switched on, never connected, until a reboot
-  UdhcpcFromTree udhcpc;
-
-  NetNamespace::Enter inside{pi};
-  fb::test::LogCapture log;
-  asio::io_context io;
   std::string text = ini(stick.dir().path(), stick.url(), "");
-  std::string path = stick.dir() / "f.ini";
-  fb::test::write_file(path, text);
-  fb::core::Daemon daemon(io, fb::core::DaemonOptions{path, false}, fb::test::parse_ini(text));
+  DaemonInPi d(pi, stick, text);
+  auto& io = d.io;
   Json status_timeout;
   fb::test::LogScript script(
-      io, log.lines,
+      io, d.log.lines,
       {
           {{"dialing --dialed(NETWORK_TIMEOUT)--> recovering"}, [&] { fetch_modem_status(io, status_timeout); }},
           {{"rebooting the stick through the API"}, [] {}},
           {{"data session up on fbW"}, [] { ::raise(SIGTERM); }},
       },
       90s);
-  int code = daemon.run();
-  std::string all = joined(log.lines);
+  auto [code, all] = d.run();
   INFO(all);
   INFO(stick.logs());
   REQUIRE_MESSAGE(!script.timed_out(), "stopped at " << script.where());
@@ -299,22 +317,15 @@ TEST_CASE("HiLink: mobile data that never connects climbs to the reboot rung, th
 TEST_CASE(
     "HiLink: an HTML page and broken XML are HILINK_BAD_REPLY in /status, never a crash; the stick is driven on") {
   if (!have_busybox()) return;
-  NetNamespace pi{"hilinkb-pi"};
-  NetNamespace peer{"hilinkb-peer"};
-  NetNamespace stick_ns{"hilinkb-stick"};
-  Stick stick(pi, peer, stick_ns);
+  StickLab lab("hilinkb");
+  Stick& stick = lab.stick;
+  const NetNamespace& pi = lab.pi;
   stick.control("/_control/fault?name=html&count=1");  // the probe's status question gets the web UI's page
-  UdhcpcFromTree udhcpc;
-
-  NetNamespace::Enter inside{pi};
-  fb::test::LogCapture log;
-  asio::io_context io;
   std::string text = ini(stick.dir().path(), stick.url(), "");
-  std::string path = stick.dir() / "f.ini";
-  fb::test::write_file(path, text);
-  fb::core::Daemon daemon(io, fb::core::DaemonOptions{path, false}, fb::test::parse_ini(text));
+  DaemonInPi d(pi, stick, text);
+  auto& io = d.io;
   Json status_html;
-  fb::test::LogScript script(io, log.lines,
+  fb::test::LogScript script(io, d.log.lines,
                              {
                                  {{"probing --probed(HILINK_BAD_REPLY)--> recovering"},
                                   [&] {
@@ -327,8 +338,7 @@ TEST_CASE(
                                  {{"data session up on fbW"}, [] { ::raise(SIGTERM); }},
                              },
                              90s);
-  int code = daemon.run();
-  std::string all = joined(log.lines);
+  auto [code, all] = d.run();
   INFO(all);
   INFO(stick.logs());
   REQUIRE_MESSAGE(!script.timed_out(), "stopped at " << script.where());
@@ -345,24 +355,17 @@ TEST_CASE(
 
 TEST_CASE("HiLink: a wrong password is final — one failed login, HILINK_LOGIN_REFUSED, no ladder climb") {
   if (!have_busybox()) return;
-  NetNamespace pi{"hilinkp-pi"};
-  NetNamespace peer{"hilinkp-peer"};
-  NetNamespace stick_ns{"hilinkp-stick"};
-  Stick stick(pi, peer, stick_ns, {"--password", "s3cret"});
+  StickLab lab("hilinkp", {"--password", "s3cret"});
+  Stick& stick = lab.stick;
+  const NetNamespace& pi = lab.pi;
   stick.control("/_control/data?on=0");
   fb::test::write_file(stick.dir() / "hilink.password", "wrong\n", 0600);
-  UdhcpcFromTree udhcpc;
-
-  NetNamespace::Enter inside{pi};
-  fb::test::LogCapture log;
-  asio::io_context io;
   std::string text = ini(stick.dir().path(), stick.url(), stick.dir() / "hilink.password");
-  std::string path = stick.dir() / "f.ini";
-  fb::test::write_file(path, text);
-  fb::core::Daemon daemon(io, fb::core::DaemonOptions{path, false}, fb::test::parse_ini(text));
+  DaemonInPi d(pi, stick, text);
+  auto& io = d.io;
   Json status_stopped;
   asio::steady_timer settle(io);
-  fb::test::LogScript script(io, log.lines,
+  fb::test::LogScript script(io, d.log.lines,
                              {
                                  {{"--> stopped [HILINK_LOGIN_REFUSED]"},
                                   [&] {
@@ -373,8 +376,7 @@ TEST_CASE("HiLink: a wrong password is final — one failed login, HILINK_LOGIN_
                                   }},
                              },
                              60s);
-  int code = daemon.run();
-  std::string all = joined(log.lines);
+  auto [code, all] = d.run();
   INFO(all);
   INFO(stick.logs());
   REQUIRE_MESSAGE(!script.timed_out(), "stopped at " << script.where());
@@ -391,27 +393,20 @@ TEST_CASE("HiLink: a wrong password is final — one failed login, HILINK_LOGIN_
 
 TEST_CASE("HiLink under dry-run: the API is read, nothing is switched or rebooted, no udhcpc runs") {
   if (!have_busybox()) return;
-  NetNamespace pi{"hilinkd-pi"};
-  NetNamespace peer{"hilinkd-peer"};
-  NetNamespace stick_ns{"hilinkd-stick"};
-  Stick stick(pi, peer, stick_ns);
+  StickLab lab("hilinkd");
+  Stick& stick = lab.stick;
+  const NetNamespace& pi = lab.pi;
   // The address the host's own DHCP client would have put there: under
   // dry-run the API is reached with what the interface has.
   must(pi, {"ip", "addr", "add", "192.168.8.77/24", "dev", "fbW"});
   must(pi, {"ip", "link", "set", "fbW", "up"});
-  UdhcpcFromTree udhcpc;
-
-  NetNamespace::Enter inside{pi};
-  fb::test::LogCapture log;
-  asio::io_context io;
   std::string text = ini(stick.dir().path(), stick.url(), "");
   text.replace(text.find("[general]\n"), 10, "[general]\ndry_run = true\n");
-  std::string path = stick.dir() / "f.ini";
-  fb::test::write_file(path, text);
-  fb::core::Daemon daemon(io, fb::core::DaemonOptions{path, false}, fb::test::parse_ini(text));
+  DaemonInPi d(pi, stick, text);
+  auto& io = d.io;
   Json status_online;
   fb::test::LogScript script(
-      io, log.lines,
+      io, d.log.lines,
       {
           {{"dry-run: no DHCP client on the stick's interface"}, [] {}},
           {{"dry-run: not switching mobile data on through the API"}, [] {}},
@@ -424,8 +419,7 @@ TEST_CASE("HiLink under dry-run: the API is read, nothing is switched or reboote
           {{"dry-run: mobile data is disconnected on the stick and is not switched on"}, [] { ::raise(SIGTERM); }},
       },
       90s);
-  int code = daemon.run();
-  std::string all = joined(log.lines);
+  auto [code, all] = d.run();
   INFO(all);
   INFO(stick.logs());
   REQUIRE_MESSAGE(!script.timed_out(), "stopped at " << script.where());

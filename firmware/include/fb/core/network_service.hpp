@@ -147,6 +147,7 @@ class NetworkService {
   void install_uplink_routes(Uplink& u);
   void set_default(std::size_t index);
   void flush(std::size_t index);
+  static net::NextHop next_hop_of(const Uplink& u);
   std::optional<net::Route> default_route_for(const Uplink& u) const;
   Uplink* by_ifindex(int ifindex);
   Uplink* by_name(const std::string& interface);
