@@ -243,6 +243,24 @@ def _libs_arm64(binary):
     return out
 
 
+OBJCOPY = {"x86_64": "objcopy", "arm64": "aarch64-linux-gnu-objcopy"}
+
+
+def _without_debug_info(binary, arch):
+    """The bytes of `binary` without its debug sections: nobody debugs in the guest, and a
+    RelWithDebInfo failberryd (over 100 MB, most of it DWARF) unpacked with the rest of the
+    initramfs can fill the guest's 512 MB ("Initramfs unpacking failed: write error")."""
+    if not elf_machine(binary) or not shutil.which(OBJCOPY[arch]):
+        with open(binary, "rb") as f:
+            return f.read()
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, os.path.basename(binary))
+        subprocess.run([OBJCOPY[arch], "--strip-debug", binary, out], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        with open(out, "rb") as f:
+            return f.read()
+
+
 def overlay_initramfs(arch, script, bins, files):
     """Per-run cpio (uncompressed): /t/test.sh, the binaries + their libraries, files.
     A bin is a host path (goes to /usr/local/bin/<basename>) or (host path, guest path)."""
@@ -255,8 +273,7 @@ def overlay_initramfs(arch, script, bins, files):
             raise GuestError(f"binary not found: {b}")
         if elf_machine(b) not in (None, ARCHES[arch]["elf"]):
             raise GuestError(f"{b} is not an {arch} binary (ELF machine {elf_machine(b)})")
-        with open(b, "rb") as f:
-            c.file(dest, f.read(), 0o755)
+        c.file(dest, _without_debug_info(b, arch), 0o755)
         if elf_machine(b):
             libs.update((_libs_x86_64 if arch == "x86_64" else _libs_arm64)(b))
     for guest, host in sorted(libs.items()):
