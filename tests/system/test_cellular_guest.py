@@ -443,18 +443,6 @@ def seen(g, start, pattern):
     return None
 
 
-def wait_seen(g, start, pattern, timeout):
-    """seen(), waiting up to `timeout` s for the line; raises GuestError without it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        m = seen(g, start, pattern)
-        if m:
-            return m
-        if None in g.lines[start:] or time.monotonic() > deadline:
-            raise fbguest.GuestError(f"no console line /{pattern}/ within {timeout}s", g.output)
-        time.sleep(0.1)
-
-
 def net_phase(g, check, tag, scenarios, sims, relay, sink, events, tmp, wired):
     """The host's side of the net data path scenarios (see the module's docstring)."""
     m = g.expect(r"^NET STICK (\S+) \((\S*)\) WIRED (\S+)", 900)
@@ -507,7 +495,7 @@ def net_phase(g, check, tag, scenarios, sims, relay, sink, events, tmp, wired):
                 g.expect(r"^PHASE net_cut", 60)
                 start = len(g.lines)
                 g.monitor("set_link wan off")
-                m = wait_seen(g, start, r"D .*default route now via lte \((.*)\), ([\d.]+) ms", 120)
+                m = g.expect_from(start, r"D .*default route now via lte \((.*)\), ([\d.]+) ms", 120)
                 check(f"dev {stick} " in m.group(1) + " ", "net: the wired link cut, the default route moves to the stick",
                       m.group(0).split("D ")[-1])
             m = g.expect(r"^R1 (.*)", 120)
@@ -525,10 +513,10 @@ def net_phase(g, check, tag, scenarios, sims, relay, sink, events, tmp, wired):
             r = sims[-1].control("netdrop")
             check(r.startswith("ok"), "net_drop: the network ended the session (^NDISSTAT: 0)", r)
             if wired:
-                m = wait_seen(g, start, r"^R3 (.*)", 120)
+                m = g.expect_from(start, r"^R3 (.*)", 120)
                 check(f"dev {wan} " in m.group(1) + " ", "net_drop: the guest's default route is on the wired uplink",
                       m.group(1))
-            m = wait_seen(g, start, r"D .*data session up on (\S+): (\S+)", 300)
+            m = g.expect_from(start, r"D .*data session up on (\S+): (\S+)", 300)
             check(m.group(2) == f"{STICK_IP}/24", "net_drop: redialed, the session is back", m.group(0).split("D ")[-1])
             lost = seen(g, start, r"D .*data session on (\S+) lost: (.*)")
             check(lost and "NDISSTAT" in lost.group(2), "net_drop: failberryd read the URC",

@@ -481,6 +481,26 @@ class Guest:
                     raise GuestError(f"no console line /{pattern}/ within {timeout}s", self.output)
                 self._cond.wait(left)
 
+    def expect_from(self, start, pattern, timeout=60):
+        """Wait for a console line at index `start` or later matching regex pattern, in any
+        order against expect()'s lines (which it leaves as they are); returns the match."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            i = start
+            while True:
+                while i < len(self.lines):
+                    line = self.lines[i]
+                    i += 1
+                    if line is None:
+                        raise GuestError(f"guest ended before printing /{pattern}/", self.output)
+                    m = re.search(pattern, line)
+                    if m:
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise GuestError(f"no console line /{pattern}/ within {timeout}s", self.output)
+                self._cond.wait(left)
+
     def wait(self):
         """Wait for the guest to finish; returns (exit code of /t/test.sh, console output)."""
         with self._cond:
