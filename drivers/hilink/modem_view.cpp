@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "fb/text.hpp"
+
 namespace fb::hilink {
 
 namespace {
@@ -40,7 +42,11 @@ std::optional<at::Registration> registration_of(const Status& status) {
 
 std::optional<at::Operator> operator_of(const Plmn& plmn, const Status& status) {
   at::Operator op;
-  op.name = !plmn.full_name.empty() ? plmn.full_name : !plmn.short_name.empty() ? plmn.short_name : plmn.numeric;
+  // The stick's own words reach /status and the log: valid UTF-8, no control characters.
+  op.name = clean_text(!plmn.full_name.empty()    ? plmn.full_name
+                       : !plmn.short_name.empty() ? plmn.short_name
+                                                  : plmn.numeric,
+                       64);
   if (op.name.empty()) return std::nullopt;
   op.format = !plmn.full_name.empty() ? 0 : !plmn.short_name.empty() ? 1 : 2;
   if (plmn.rat && *plmn.rat >= 0)

@@ -63,6 +63,14 @@ TEST_CASE("operator: the full name, else the short one, else the numeric id; Rat
   CHECK_FALSE(operator_of(p, lte_status()));
 }
 
+TEST_CASE("operator: the stick's name is made valid UTF-8 without control characters") {
+  Plmn p;
+  p.full_name = "Tele\x01kom\n\xff";  // character references decode to any code point; bytes to any byte
+  auto op = operator_of(p, lte_status());
+  REQUIRE(op);
+  CHECK(op->name == "Tele kom \xEF\xBF\xBD");
+}
+
 TEST_CASE("SIM: 1 ready, 255 missing, absent ready, other numbers not ready") {
   Status s = lte_status();
   CHECK(sim_state_of(s) == at::SimState::ready);
