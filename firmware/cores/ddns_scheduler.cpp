@@ -4,6 +4,8 @@
 #include <array>
 #include <stdexcept>
 
+#include "fb/core/cgnat.hpp"
+
 namespace fb::core {
 
 using fb::ddns::Outcome;
@@ -14,7 +16,7 @@ using State = DdnsScheduler::State;
 
 namespace {
 
-constexpr std::size_t kStates = 8;
+constexpr std::size_t kStates = 9;
 constexpr std::size_t kEvents = std::variant_size_v<DdnsEvent>;
 
 std::string event_text(const DdnsEvent& e) {
@@ -57,6 +59,7 @@ struct DdnsTable {
       /* backoff */             {{kUndefined, &S::query_if_new, &S::wait_for_address, kUndefined,  kUndefined,  &S::query,       &S::query_fresh, &S::update_now}},
       /* refused */             {{kUndefined, &S::query_if_new, &S::wait_for_address, kUndefined,  kUndefined,  &S::query,       &S::query_fresh, &S::update_now}},
       /* auth_failed */         {{kUndefined, &S::note_address, &S::note_lost,        kUndefined,  kUndefined,  &S::stale_timer, &S::query_fresh, &S::refuse_update}},
+      /* behind_nat */          {{kUndefined, &S::query_if_new, &S::wait_for_address, kUndefined,  kUndefined,  &S::query,       &S::query_fresh, &S::update_now}},
   }};
   // clang-format on
 };
@@ -71,6 +74,7 @@ const char* to_string(State s) {
     case State::backoff: return "backoff";
     case State::refused: return "refused";
     case State::auth_failed: return "auth_failed";
+    case State::behind_nat: return "behind_nat";
   }
   return "?";
 }
@@ -237,9 +241,10 @@ State DdnsScheduler::got(const DdnsEvent& e) {
   }
   if (mode_ == DdnsMode::source_address) {
     if (!r.address) return failed(Reply{Outcome::bad_reply, std::nullopt, "get without an address", r.http_status});
-    if (force_set_) return send_set(*r.address);
+    status_.seen = r.address;
+    if (force_set_) return publish(*r.address, r.address);
     if (published_ && *published_ == *r.address) return in_sync("published address " + r.address->text() + " matches");
-    return send_set(*r.address);
+    return publish(*r.address, r.address);
   }
   // record mode: the record's value vs the uplink's own address
   if (!local_) {
@@ -255,7 +260,7 @@ State DdnsScheduler::got(const DdnsEvent& e) {
     }
     return in_sync("record holds " + local_->text());
   }
-  return send_set(*local_);
+  return publish(*local_, std::nullopt);
 }
 
 State DdnsScheduler::did_set(const DdnsEvent& e) {
@@ -298,6 +303,25 @@ State DdnsScheduler::send_set(const IpAddress& address) {
   ++status_.requests;
   emit<act::SendSet>(address);
   return State::updating;
+}
+
+State DdnsScheduler::publish(const IpAddress& address, const std::optional<IpAddress>& seen) {
+  NatFinding nat = detect_nat(local_, policy_.nat.modem_link, seen);
+  PublishDecision d = publish_decision(policy_.nat.uplink, nat, policy_.nat.publish_behind_nat);
+  if (d.publish) {
+    if (!d.detail.empty()) log_.notice() << d.detail;
+    return send_set(address);
+  }
+  // Withheld: not a failure (nothing to retry sooner); looked at again at the
+  // verify interval, or at once on an address change, a reload or ddns-update.
+  force_set_ = false;
+  failures_ = 0;
+  throttled_ = false;
+  status_.failures = 0;
+  if (status_.code != kBehindNatCode) log_.notice() << d.detail;
+  arm(now_ + policy_.verify_interval);
+  report(d.code, d.detail);
+  return State::behind_nat;
 }
 
 State DdnsScheduler::in_sync(const std::string& detail) {

@@ -566,3 +566,89 @@ TEST_CASE("a failed forced get does not leave the force behind for the retry") {
   CHECK(h.sets == 0);
   CHECK(h.scheduler.state() == State::in_sync);
 }
+
+namespace {
+
+DdnsPolicy nat_policy(bool modem_link, bool publish_behind_nat) {
+  DdnsPolicy p;
+  p.nat.uplink = "cell";
+  p.nat.modem_link = modem_link;
+  p.nat.publish_behind_nat = publish_behind_nat;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("behind carrier-grade NAT the record is withheld and looked at again each verify interval") {
+  Harness h(DdnsMode::record, nat_policy(false, false));
+  h.feed(ev::Start{std::nullopt, ip("100.72.1.9")});
+  h.answer_get(reply(Outcome::observed));  // no such record yet
+  CHECK(h.sets == 0);
+  CHECK(h.scheduler.state() == State::behind_nat);
+  CHECK(h.scheduler.status().code == "DDNS_BEHIND_NAT");
+  CHECK(h.scheduler.status().detail.find("not published: uplink cell is behind carrier-grade NAT (100.72.1.9") == 0);
+  CHECK(h.scheduler.status().failures == 0);  // not a failure: nothing is retried sooner
+  CHECK(h.reports.back().state == "behind_nat");
+  CHECK(h.log_has("not published: uplink cell is behind carrier-grade NAT"));
+  CHECK(h.timer_delay() == 15min);
+
+  h.time.advance(15min);  // the verify: a get, still withheld
+  REQUIRE(h.in_flight);
+  h.answer_get(reply(Outcome::observed));
+  CHECK(h.sets == 0);
+  CHECK(h.scheduler.state() == State::behind_nat);
+
+  h.feed(ev::UpdateRequested{});  // the operator cannot force it past the config
+  h.answer_get(reply(Outcome::observed));
+  CHECK(h.sets == 0);
+  CHECK(h.scheduler.state() == State::behind_nat);
+
+  h.feed(ev::AddressChanged{ip("203.0.113.9")});  // a public address: published at once
+  h.answer_get(reply(Outcome::observed));
+  CHECK(h.set_addresses == std::vector<std::string>{"203.0.113.9"});
+  h.answer_set(reply(Outcome::published));
+  CHECK(h.scheduler.state() == State::in_sync);
+  CHECK(h.scheduler.status().code.empty());
+  CHECK(h.scheduler.undefined_transitions() == 0);
+}
+
+TEST_CASE("behind NAT with publish_behind_nat = yes the record is published, and the log says so") {
+  Harness h(DdnsMode::record, nat_policy(false, true));
+  h.feed(ev::Start{std::nullopt, ip("100.72.1.9")});
+  h.answer_get(reply(Outcome::observed));
+  CHECK(h.set_addresses == std::vector<std::string>{"100.72.1.9"});
+  CHECK(h.log_has("published anyway ([ddns] publish_behind_nat = yes)"));
+}
+
+TEST_CASE("Lambda: the address the API saw confirms the NAT, or shows there is none") {
+  // An RFC 1918 address on a modem uplink, and the API sees the carrier's address: withheld.
+  Harness h(DdnsMode::source_address, nat_policy(true, false));
+  h.feed(ev::Start{std::nullopt, ip("10.64.0.7")});
+  h.answer_get(reply(Outcome::observed, "203.0.113.5"));
+  CHECK(h.sets == 0);
+  CHECK(h.scheduler.state() == State::behind_nat);
+  CHECK(h.scheduler.status().detail.find("the DDNS server saw 203.0.113.5") != std::string::npos);
+  REQUIRE(h.scheduler.status().seen);
+  CHECK(h.scheduler.status().seen->text() == "203.0.113.5");
+
+  // The API sees the uplink's own address (a private APN with the server inside it): published.
+  Harness direct(DdnsMode::source_address, nat_policy(true, false));
+  direct.feed(ev::Start{std::nullopt, ip("10.64.0.7")});
+  direct.answer_get(reply(Outcome::observed, "10.64.0.7"));
+  CHECK(direct.set_addresses == std::vector<std::string>{"10.64.0.7"});
+
+  // The same address on an Ethernet uplink is a router's LAN: published as before.
+  Harness wired(DdnsMode::source_address, nat_policy(false, false));
+  wired.feed(ev::Start{std::nullopt, ip("10.64.0.7")});
+  wired.answer_get(reply(Outcome::observed, "203.0.113.5"));
+  CHECK(wired.set_addresses == std::vector<std::string>{"203.0.113.5"});
+
+  // A withheld record is published once the setting allows it (a reload).
+  Harness reload(DdnsMode::source_address, nat_policy(true, false));
+  reload.feed(ev::Start{std::nullopt, ip("100.72.1.9")});
+  reload.answer_get(reply(Outcome::observed, "203.0.113.5"));
+  REQUIRE(reload.scheduler.state() == State::behind_nat);
+  reload.feed(ev::AddressLost{});
+  CHECK(reload.scheduler.state() == State::waiting_for_address);
+  CHECK(reload.scheduler.undefined_transitions() == 0);
+}

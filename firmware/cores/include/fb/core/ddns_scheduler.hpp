@@ -30,6 +30,11 @@
 //    even when the published address already matches. It clears a backoff
 //    (the operator decides), joins a get in flight (its answer is fresh),
 //    and is refused while the uplink has no address or authentication failed.
+//  - behind carrier-grade NAT (fb/core/cgnat.hpp: the uplink's address, and in
+//    source_address mode the address the API saw) a set is withheld unless
+//    DdnsNatRule::publish_behind_nat: the state is behind_nat with
+//    DDNS_BEHIND_NAT and the reason, checked again at the verify interval, on
+//    an address change, a reload or an operator's update.
 //
 // Mode: source_address (Lambda: get answers the address the API sees, which
 // is what gets published) or record (Route53: get answers the record's
@@ -56,6 +61,11 @@ struct DdnsPolicy {
   Duration throttle_initial = std::chrono::seconds(60);  // first delay after "Rate exceeded"
   Duration retry_max = std::chrono::minutes(30);         // cap of the doubling
   double jitter = 0.5;                                   // delay = base × (1 − jitter × r), r ∈ [0, 1)
+  struct NatRule {
+    std::string uplink = "uplink";    // [ddns] uplink, for the words
+    bool modem_link = false;          // kind = ppp or cellular: RFC 1918 is the carrier's NAT too
+    bool publish_behind_nat = false;  // [ddns] publish_behind_nat
+  } nat;
 };
 
 enum class DdnsMode { source_address, record };
@@ -66,6 +76,7 @@ struct DdnsStatus {
   std::string code;   // "" or a stable DDNS_* code of the last failure
   std::string detail;
   std::optional<IpAddress> published;
+  std::optional<IpAddress> seen;  // source_address mode: what the API saw at the last get
   std::optional<TimePoint> next_attempt;
   unsigned failures = 0;       // consecutive
   std::uint64_t requests = 0;  // sent since start
@@ -115,7 +126,17 @@ using DdnsAction = std::variant<ddns_action::SendGet, ddns_action::SendSet, ddns
 
 class DdnsScheduler {
  public:
-  enum class State { idle, waiting_for_address, querying, updating, in_sync, backoff, refused, auth_failed };
+  enum class State {
+    idle,
+    waiting_for_address,
+    querying,
+    updating,
+    in_sync,
+    backoff,
+    refused,
+    auth_failed,
+    behind_nat
+  };
 
   // `name` prefixes the log lines ("ddns[home.dyn.example.com]").
   DdnsScheduler(std::string name, DdnsMode mode, DdnsPolicy policy, std::function<double()> random);
@@ -155,6 +176,8 @@ class DdnsScheduler {
   }
   State send_get();
   State send_set(const IpAddress& address);
+  // A set of `address` unless the NAT rule withholds it (then behind_nat).
+  State publish(const IpAddress& address, const std::optional<IpAddress>& seen);
   State in_sync(const std::string& detail);
   State failed(const fb::ddns::Reply& reply);
   void arm(TimePoint deadline);
