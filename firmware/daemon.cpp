@@ -1,5 +1,7 @@
 #include "fb/core/daemon.hpp"
 
+#include "fb/core/cgnat.hpp"
+
 #include <boost/asio/post.hpp>
 #include <csignal>
 #include <cstdlib>
@@ -67,6 +69,9 @@ health::Snapshot Daemon::snapshot() const {
     }
   }
   if (ddns_) s.ddns = ddns_->report();
+  if (heartbeat_) s.heartbeat = heartbeat_->report();
+  std::map<std::string, std::string> nat = nat_findings();
+  for (health::UplinkStatus& status : s.uplinks) status.nat = nat[status.name];
   if (modem_) {
     s.modem = modem_->modem_status();
     s.recovery = modem_->recovery_status();
@@ -147,6 +152,50 @@ void Daemon::restart_ddns() {
   auto sender = dry ? make_dry_run_ddns_sender(io_) : make_ddns_sender(io_);
   ddns_ = std::make_unique<DdnsService>(io_, timers_, addresses_, config_, std::move(sender));
   ddns_dry_run_ = dry;
+}
+
+void Daemon::restart_heartbeat() {
+  const HeartbeatConfig& want = config_.heartbeat;
+  const bool dry = config_.general.dry_run;
+  if (want.kind == Heartbeat::none) {
+    if (heartbeat_) log_.notice() << "heartbeat: none; stopped";
+    heartbeat_.reset();
+    return;
+  }
+  if (heartbeat_ && heartbeat_running_ == want && heartbeat_dry_run_ == dry) return;
+  heartbeat_.reset();
+  heartbeat_ = std::make_unique<HeartbeatService>(io_, timers_, events_, want, dry, [this] {
+    std::vector<ddns::UplinkBeat> beats;
+    for (const health::UplinkStatus& u : health_states())
+      if (u.state != health::UplinkState::unknown) beats.push_back({u.name, health::healthy(u)});
+    return beats;
+  });
+  heartbeat_running_ = want;
+  heartbeat_dry_run_ = dry;
+}
+
+std::map<std::string, std::string> Daemon::nat_findings() const {
+  std::map<std::string, std::string> out;
+  health::DdnsReport ddns = ddns_ ? ddns_->report() : health::DdnsReport{};
+  for (const UplinkConfig& u : config_.uplinks) {
+    std::optional<IpAddress> seen;
+    if (ddns_ && ddns.uplink == u.name && !ddns.seen.empty()) seen = IpAddress::parse(ddns.seen);
+    NatFinding f = detect_nat(addresses_.primary_ipv4(u.name), is_modem_link(u.kind), seen);
+    out[u.name] = nat_sentence(u.name, f, config_.heartbeat.kind != Heartbeat::none);
+  }
+  return out;
+}
+
+void Daemon::log_nat_changes() {
+  for (auto& [uplink, sentence] : nat_findings()) {
+    std::string& said = nat_said_[uplink];
+    if (sentence == said) continue;
+    if (!sentence.empty())
+      log_.warning() << sentence;
+    else if (!said.empty())
+      log_.notice() << "uplink " << uplink << " is no longer behind carrier-grade NAT";
+    said = sentence;
+  }
 }
 
 bool Daemon::restart_control() {
@@ -276,7 +325,11 @@ int Daemon::run() {
   }
   if (!restart_network()) return 1;
   restart_ddns();
+  restart_heartbeat();
   restart_modem();
+  // Once the listeners before it have run (DdnsService's included).
+  nat_listener_ = addresses_.listen([this](const std::string&, const std::optional<IpAddress>&) { log_nat_changes(); });
+  log_nat_changes();
   wait_signal();
   keep_watchdog_alive();
   notifier_.ready(summary());
@@ -301,6 +354,9 @@ void Daemon::on_signal(int signo) {
   log_.notice() << "received " << (signo == SIGTERM ? "SIGTERM" : "SIGINT") << ", shutting down";
   notifier_.stopping();
   watchdog_timer_.cancel();
+  if (nat_listener_) addresses_.unlisten(nat_listener_);
+  nat_listener_ = 0;
+  heartbeat_.reset();
   ddns_.reset();
   addresses_.stop();
   http_.reset();
@@ -353,7 +409,9 @@ void Daemon::reload() {
   restart_control();
   restart_network(std::move(taken));
   restart_ddns();
+  restart_heartbeat();
   restart_modem();
+  log_nat_changes();
   if (http_) http_->invalidate();  // a kept endpoint answers from the new configuration at once
   log_.notice() << "reloaded: " << summary();
   events::publish(reload_event("", summary()));

@@ -27,7 +27,15 @@ std::string interface_of(const Config& config) {
 }  // namespace
 
 DdnsService::Identity DdnsService::identity_of(const Config& c) {
-  return {c.ddns.provider, c.ddns.hostname, c.ddns.uplink, interface_of(c), c.general.state_dir, c.ddns.interval};
+  const UplinkConfig* u = c.find_uplink(c.ddns.uplink);
+  return {c.ddns.provider,
+          c.ddns.hostname,
+          c.ddns.uplink,
+          interface_of(c),
+          c.general.state_dir,
+          c.ddns.interval,
+          u && is_modem_link(u->kind),
+          c.ddns.publish_behind_nat};
 }
 
 DdnsService::DdnsService(boost::asio::io_context& io, TimerService& timers, AddressBook& addresses,
@@ -99,6 +107,9 @@ std::unique_ptr<DdnsRequests> DdnsService::make_client(const Config& config) {
 void DdnsService::start_scheduler() {
   DdnsPolicy policy;
   policy.verify_interval = identity_.interval;
+  policy.nat.uplink = identity_.uplink;
+  policy.nat.modem_link = identity_.modem_link;
+  policy.nat.publish_behind_nat = identity_.publish_behind_nat;
   scheduler_.emplace("ddns[" + identity_.hostname + "]", mode_for(*identity_.provider), policy,
                      [this] { return unit_(random_); });
   std::optional<IpAddress> published = state_file_.load();
@@ -227,6 +238,7 @@ health::DdnsReport DdnsService::report() const {
   r.detail = s.detail;
   if (!setup_code_.empty()) r.detail += " (the reloaded settings were refused: " + setup_code_ + ")";
   if (s.published) r.published = s.published->text();
+  if (s.seen) r.seen = s.seen->text();
   if (s.next_attempt) {
     auto left = std::chrono::ceil<std::chrono::seconds>(*s.next_attempt - timers_.now()).count();
     r.next_attempt_in_seconds = left < 0 ? 0 : left;

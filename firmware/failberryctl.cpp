@@ -119,6 +119,18 @@ void print_ddns(const nlohmann::json& d) {
     std::printf("  next attempt in %llds\n", static_cast<long long>(d["next_attempt_in_seconds"].get<std::int64_t>()));
 }
 
+// The push heartbeat's line: state, endpoint, counts, the last error's code and words.
+void print_heartbeat(const nlohmann::json& h) {
+  std::string kind = text(h, "kind");
+  if (kind.empty() || kind == "none") return;
+  auto count = [&](const char* key) { return h.contains(key) && h[key].is_number() ? h[key].get<long long>() : 0LL; };
+  std::printf("heartbeat: %s to %s (namespace %s) every %llds: %s, %lld sent, %lld failed, %lld skipped\n",
+              kind.c_str(), text(h, "endpoint").c_str(), text(h, "namespace").c_str(), count("interval_seconds"),
+              text(h, "state").c_str(), count("sent"), count("failures"), count("skipped"));
+  if (h.contains("code") && h["code"].is_string()) std::printf("  error: %s\n", text(h, "code").c_str());
+  if (!text(h, "detail").empty()) std::printf("  %s\n", text(h, "detail").c_str());
+}
+
 int print_status(const nlohmann::json& s) {
   std::printf("failberryd %s, %s mode%s, up %llds, config reloads %lld (%lld refused)\n", text(s, "version").c_str(),
               text(s, "mode").c_str(), s.value("dry_run", false) ? " (dry-run)" : "",
@@ -133,7 +145,10 @@ int print_status(const nlohmann::json& s) {
                 : u.value("healthy", false) ? "ok"
                                             : "fail",
                 text(u, "reason").c_str());
+  for (const auto& u : s["uplinks"])
+    if (u.contains("nat") && u["nat"].is_string()) std::printf("  NAT: %s\n", text(u, "nat").c_str());
   print_ddns(s.value("ddns", nlohmann::json::object()));
+  print_heartbeat(s.value("heartbeat", nlohmann::json::object()));
   if (s.contains("modem") && s["modem"].is_object()) {
     const auto& m = s["modem"];
     auto num = [&](const char* key) {

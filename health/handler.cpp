@@ -45,7 +45,24 @@ nlohmann::json ddns_json(const DdnsReport& d) {
            {{"request", text(d.last_request)}, {"outcome", text(d.last_outcome)}, {"at", optional(d.last_result_at)}}},
           {"next_attempt_in_seconds", optional(d.next_attempt_in_seconds)},
           {"failures", d.failures},
-          {"requests", d.requests}};
+          {"requests", d.requests},
+          {"seen", text(d.seen)}};
+}
+
+nlohmann::json heartbeat_json(const HeartbeatReport& h) {
+  if (h.kind == "none") return {{"kind", "none"}};
+  auto text = [](const std::string& v) { return v.empty() ? nlohmann::json() : nlohmann::json(v); };
+  return {{"kind", h.kind},
+          {"endpoint", h.endpoint},
+          {"namespace", h.metric_namespace},
+          {"state", h.state},
+          {"code", text(h.code)},
+          {"detail", h.detail},
+          {"interval_seconds", h.interval_seconds},
+          {"last_ok_at", h.last_ok_at ? nlohmann::json(*h.last_ok_at) : nlohmann::json()},
+          {"sent", h.sent},
+          {"failures", h.failures},
+          {"skipped", h.skipped}};
 }
 
 nlohmann::json event_object(const Event& event) {
@@ -96,8 +113,10 @@ std::string status_json(const Snapshot& s) {
          {"drained", u.drained},
          {"healthy", healthy(u)},
          {"reason", u.reason},
+         {"nat", u.nat.empty() ? nlohmann::json() : nlohmann::json(u.nat)},
          {"bytes", u.rx_bytes && u.tx_bytes ? nlohmann::json{{"rx", *u.rx_bytes}, {"tx", *u.tx_bytes}} : nullptr}});
   j["ddns"] = ddns_json(s.ddns);
+  j["heartbeat"] = heartbeat_json(s.heartbeat);
   auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   if (s.modem) {
     const ModemReport& r = *s.modem;

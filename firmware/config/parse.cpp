@@ -334,10 +334,30 @@ class Parser {
       key_error("modem", "hilink_url", "expected http://host[:port] or https://host[:port], without a path");
   }
 
+  void check_heartbeat() {
+    const HeartbeatConfig& h = config_.heartbeat;
+    if (h.kind == Heartbeat::none) {
+      for (const KeySpec& k : find_section("health")->keys)
+        if (k.key != "heartbeat" && k.key.rfind("heartbeat_", 0) == 0 && is_set("health", std::string(k.key)))
+          key_error("health", std::string(k.key),
+                    "is set but heartbeat = none, so it would be ignored; set heartbeat or remove the line");
+      return;
+    }
+    if (h.region.empty())
+      key_error("health", "heartbeat_region", "missing: required with heartbeat = cloudwatch");
+    else if (h.region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
+      key_error("health", "heartbeat_region", "expected an AWS region name such as eu-west-1");
+    if (h.credentials_file.empty())
+      key_error("health", "heartbeat_credentials_file", "missing: required with heartbeat = cloudwatch");
+    if (h.metric_namespace.size() > 255 || h.metric_namespace.rfind("AWS/", 0) == 0)
+      key_error("health", "heartbeat_namespace", "expected up to 255 characters, not beginning with AWS/");
+  }
+
   void check_cross_keys() {
     check_hilink();
     check_uplinks();
     check_ddns();
+    check_heartbeat();
     check_recovery();
   }
 

@@ -26,7 +26,7 @@ case "$TARGET" in
     INCLUDES=(drivers/include common/include) ;;
   ddns)   # every DDNS reply and credentials parser
     HARNESS=tests/ddns/fuzz/fuzz_ddns.cpp; SEEDS=tests/ddns/fuzz/corpus
-    SOURCES=(ddns/{crypto,reply,lambda,route53,sigv4,secrets}.cpp common/{net_types,log,secret_file,text}.cpp)
+    SOURCES=(ddns/{crypto,reply,lambda,route53,sigv4,secrets,cloudwatch}.cpp common/{net_types,log,secret_file,text}.cpp)
     INCLUDES=(ddns/include common/include); LIBS=(-lcrypto) ;;
   dhcp)   # the udhcpc event script's lines
     HARNESS=tests/dhcp/fuzz/fuzz_dhcp.cpp; SEEDS=tests/dhcp/fuzz/corpus

@@ -102,6 +102,8 @@ TEST_CASE("a reload leaves uplink tracking running for changes only other servic
       {"[ppp] lcp_echo_failure", [](Config& c) { c.ppp.lcp_echo_failure += 1; }},
       {"[recovery] reboot_allowed", [](Config& c) { c.recovery.reboot_allowed = !c.recovery.reboot_allowed; }},
       {"[ddns] hostname", [](Config& c) { c.ddns.hostname = "home.example.org"; }},
+      {"[ddns] publish_behind_nat", [](Config& c) { c.ddns.publish_behind_nat = !c.ddns.publish_behind_nat; }},
+      {"[health] heartbeat", [](Config& c) { c.heartbeat.kind = fb::core::Heartbeat::cloudwatch; }},
   };
   for (const Change& change : changes) {
     CAPTURE(change.first);

@@ -31,6 +31,7 @@
 #include "fb/core/control.hpp"
 #include "fb/core/ddns_service.hpp"
 #include "fb/core/event_bus.hpp"
+#include "fb/core/heartbeat_service.hpp"
 #include "fb/core/modem_service.hpp"
 #include "fb/core/network_service.hpp"
 #include "fb/core/notify.hpp"
@@ -88,6 +89,11 @@ class Daemon {
   // Brings DDNS in line with config_.ddns: none, the running service
   // reloaded, or a new one.
   void restart_ddns();
+  void restart_heartbeat();
+  // Per uplink, whether it is behind carrier-grade NAT, in words ("" if not):
+  // fb::core::detect_nat() on its address and what the DDNS server saw.
+  std::map<std::string, std::string> nat_findings() const;
+  void log_nat_changes();
   // (Re)starts uplink tracking when its settings changed; false with the
   // reason logged when it cannot run.
   // `taken`: the service take_over_network() started for a reload.
@@ -129,14 +135,19 @@ class Daemon {
   std::optional<HealthConfig> http_running_;      // settings of http_, when it runs
   std::vector<std::string> http_status_uplinks_;  // uplinks with serve_status, as http_ was started with
   std::unique_ptr<ControlServer> control_;
-  std::unique_ptr<DdnsService> ddns_;        // none when [ddns] provider = none
-  bool ddns_dry_run_ = false;                // whether ddns_ has the dry-run sender
-  std::unique_ptr<ModemService> modem_;      // when an uplink has kind = ppp
-  std::unique_ptr<ModemService> retiring_;   // a replaced one, ending its session (restart_modem())
-  std::optional<ModemInputs> modem_inputs_;  // what modem_ was started with
-  std::unique_ptr<NetworkService> network_;  // uplink tracking and failover
-  NetworkInputs network_inputs_;             // what network_ was started with
-  std::set<std::string> drained_;            // uplinks an operator took out of /health
+  std::unique_ptr<DdnsService> ddns_;            // none when [ddns] provider = none
+  bool ddns_dry_run_ = false;                    // whether ddns_ has the dry-run sender
+  std::unique_ptr<HeartbeatService> heartbeat_;  // none when [health] heartbeat = none
+  HeartbeatConfig heartbeat_running_;            // what heartbeat_ was built from
+  bool heartbeat_dry_run_ = false;
+  AddressBook::ListenerId nat_listener_ = 0;     // logs a change of nat_findings()
+  std::map<std::string, std::string> nat_said_;  // the last finding logged, per uplink
+  std::unique_ptr<ModemService> modem_;          // when an uplink has kind = ppp
+  std::unique_ptr<ModemService> retiring_;       // a replaced one, ending its session (restart_modem())
+  std::optional<ModemInputs> modem_inputs_;      // what modem_ was started with
+  std::unique_ptr<NetworkService> network_;      // uplink tracking and failover
+  NetworkInputs network_inputs_;                 // what network_ was started with
+  std::set<std::string> drained_;                // uplinks an operator took out of /health
   // Opened at the first snapshot, in the daemon's namespace; afresh after a failure.
   TimePoint started_;
   std::uint64_t reloads_ = 0;

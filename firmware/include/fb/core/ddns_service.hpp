@@ -12,7 +12,8 @@
 // the report carries names, states, codes and addresses only.
 //
 // Reload (SIGHUP): reload() returns false when what the scheduler stands on
-// changed (provider, hostname, uplink or its interface, state_dir, interval)
+// changed (provider, hostname, uplink or its interface or kind, state_dir,
+// interval, publish_behind_nat)
 // — the daemon then builds a new service (also when dry-run changed: the
 // sender is the daemon's choice). Otherwise a new client is
 // built (new secrets, URL, CA) and the core gets ConfigReloaded, which also
@@ -65,6 +66,8 @@ class DdnsService {
     std::optional<ddns::Provider> provider;  // set: a service exists only with a provider
     std::string hostname, uplink, interface, state_dir;
     Duration interval;
+    bool modem_link = false;  // the uplink's kind: RFC 1918 behind it is the carrier's NAT
+    bool publish_behind_nat = false;
     bool operator==(const Identity&) const = default;
   };
   static Identity identity_of(const Config& config);

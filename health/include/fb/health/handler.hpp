@@ -43,6 +43,8 @@ struct UplinkStatus {
   std::int64_t probe_rtt_us = -1;  // last answered probe; -1: none yet
   std::uint64_t probe_bytes_sent = 0;
   std::uint64_t probe_bytes_received = 0;
+  // "uplink cell is behind carrier-grade NAT (100.72.1.9): ..." or "" (fb/core/cgnat.hpp).
+  std::string nat{};
 };
 
 // The failover policy's view (Snapshot::failover), when tracking runs.
@@ -77,6 +79,7 @@ struct DdnsReport {
   unsigned failures = 0;                                                 // consecutive
   std::uint64_t requests = 0;                                            // sent since the scheduler started
   std::map<std::pair<std::string, std::string>, std::uint64_t> results;  // (request, outcome) -> count
+  std::string seen{};  // Lambda: the address the API saw at the last get; "" when none
 };
 
 // The cellular modem ("modem" in /status): the supervisor's status (the
@@ -110,6 +113,21 @@ struct RecoveryStatus {
   std::string last_power_cycle;          // "ok by sysfs-disable (...)" or "STILL_PRESENT: ..."
 };
 
+// [health] heartbeat: the push heartbeat's last round (Snapshot::heartbeat).
+struct HeartbeatReport {
+  std::string kind = "none";  // "none": nothing runs, the other fields are empty
+  std::string endpoint;
+  std::string metric_namespace;
+  std::string state;   // "starting", "ok", "failing", "setup_failed"
+  std::string code;    // "" or a stable HEARTBEAT_* code of the last failure
+  std::string detail;  // human text of the last result (never a secret)
+  std::int64_t interval_seconds = 0;
+  std::optional<std::int64_t> last_ok_at;  // unix seconds
+  std::uint64_t sent = 0;                  // requests answered OK since start
+  std::uint64_t failures = 0;              // requests that failed since start
+  std::uint64_t skipped = 0;               // rounds skipped while the previous request was still out
+};
+
 // What the daemon knows right now; built by the composition root.
 struct Snapshot {
   std::string version;
@@ -120,6 +138,7 @@ struct Snapshot {
   std::uint64_t config_reloads_refused = 0;
   std::vector<UplinkStatus> uplinks;
   DdnsReport ddns;
+  HeartbeatReport heartbeat;
   std::optional<ModemReport> modem;
   std::optional<RecoveryStatus> recovery;
   FailoverStatus failover;

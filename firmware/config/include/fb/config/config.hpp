@@ -139,6 +139,20 @@ struct DdnsConfig {
   int ttl = 0;
   std::string credentials_file;
   std::string ca_file;
+  bool publish_behind_nat = false;  // publish a record for an uplink behind carrier-grade NAT
+};
+
+// [health] heartbeat*: a push heartbeat per uplink (CloudWatch PutMetricData).
+enum class Heartbeat { none, cloudwatch };
+struct HeartbeatConfig {
+  Heartbeat kind = Heartbeat::none;
+  Duration interval{};
+  std::string region;
+  std::string metric_namespace;
+  std::string credentials_file;
+  std::string endpoint;  // "" : https://monitoring.<region>.amazonaws.com
+  std::string ca_file;
+  bool operator==(const HeartbeatConfig&) const = default;
 };
 
 struct RecoveryConfig {
@@ -170,6 +184,7 @@ struct Config {
   FailoverConfig failover;
   NatConfig nat;
   HealthConfig health;
+  HeartbeatConfig heartbeat;  // keys in [health]
   DdnsConfig ddns;
   RecoveryConfig recovery;
   AlertsConfig alerts;
