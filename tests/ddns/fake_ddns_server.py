@@ -3,10 +3,11 @@
 
 It implements the server side of the AWS Lambda reference dynamic-DNS API
 (awslabs/route53-dynamic-dns-with-lambda: v1 and v2 GET, v3 POST) and of the
-Route53 ChangeResourceRecordSets / ListResourceRecordSets endpoint, from the
-documented behaviour (shared/reference/PROTOCOLS.md section 1): it checks the
+Route53 ChangeResourceRecordSets / ListResourceRecordSets endpoint, and of
+CloudWatch PutMetricData (POST / in the Query API form: the heartbeat; the
+request event carries the metrics it accepted), from the documented behaviour (shared/reference/PROTOCOLS.md section 1): it checks the
 validation hash against the SOURCE address it sees, keeps the record, and
-answers with the documented bodies and status codes. Route53 requests must
+answers with the documented bodies and status codes. Route53 and CloudWatch requests must
 carry a valid SigV4 signature (checked here with hmac/hashlib, a third
 implementation next to libcurl's and the test's).
 
@@ -74,18 +75,18 @@ def make_pki(directory, ips):
 
 
 # ------------------------------------------------------------- SigV4 ----
-def sigv4_check(method, path, query, headers, body, key_id, secret):
-    """None when the request is signed right, else (code, message)."""
+def sigv4_check(method, path, query, headers, body, key_id, secret, region="us-east-1", service="route53"):
+    """None when the request is signed right (for region and service), else (code, message)."""
     auth = headers.get("Authorization", "")
     m = re.match(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, "
                  r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$", auth)
     if not m:
         return ("IncompleteSignature", "Authorization header missing or malformed")
-    akid, date, region, service, signed, signature = m.groups()
+    akid, date, _, _, signed, signature = m.groups()
     if akid != key_id:
         return ("InvalidClientTokenId", "The security token included in the request is invalid.")
     amz_date = headers.get("X-Amz-Date", "")
-    if not amz_date.startswith(date) or region != "us-east-1" or service != "route53":
+    if not amz_date.startswith(date) or m.group(3) != region or m.group(4) != service:
         return ("SignatureDoesNotMatch", "Credential should be scoped to a valid region and service.")
     when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
     if abs((datetime.datetime.now(datetime.timezone.utc) - when).total_seconds()) > 300:
@@ -241,6 +242,7 @@ class Handler(BaseHTTPRequestHandler):
         self.message_sent = ""
         self.current_fault = None
         self.mode = "?"
+        self.metrics = None
         url = urllib.parse.urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(min(length, 1 << 16)) if length else b""
@@ -253,6 +255,9 @@ class Handler(BaseHTTPRequestHandler):
             elif url.path.rstrip("/") in ("/v1", "/v2"):
                 gen = url.path.strip("/")
                 self.lambda_get_api(gen, url, source)
+            elif url.path == "/" and method == "POST":
+                gen = "cloudwatch"
+                self.cloudwatch(body)
             elif url.path.rstrip("/") == "/v3":
                 gen = "v3"
                 self.lambda_v3(body, source)
@@ -265,7 +270,7 @@ class Handler(BaseHTTPRequestHandler):
                 w.by_kind[gen + "." + self.mode] = w.by_kind.get(gen + "." + self.mode, 0) + 1
             w.emit({"event": "request", "t_received": received, "gen": gen, "mode": self.mode, "method": method, "path": url.path,
                     "query": url.query, "source": source, "status": self.status_sent,
-                    "message": self.message_sent[:300], "fault": self.current_fault,
+                    "message": self.message_sent[:300], "fault": self.current_fault, "metrics": self.metrics,
                     "headers": {k.lower(): v for k, v in self.headers.items()},
                     "body": body.decode(errors="replace")[:4000]})
 
@@ -450,6 +455,59 @@ class Handler(BaseHTTPRequestHandler):
         self.message_sent = msg
 
 
+    # -- CloudWatch PutMetricData (Query API): the heartbeat --
+    def cloudwatch(self, body):
+        w = self.world
+        self.mode = "put"
+        self.current_fault = w.fault_for(self.mode)
+        secret = "not-the-secret" if self.current_fault == "wrong_secret" else w.args.aws_secret
+        bad = sigv4_check("POST", "/", "", self.headers, body, w.args.aws_key_id, secret,
+                          w.args.cloudwatch_region, "monitoring")
+        if bad:
+            self.reply(403, cw_error("Sender", bad[0], bad[1]), "text/xml")
+            return
+        if self.common_fault("cloudwatch"):
+            return
+        if self.current_fault == "throttle":
+            self.reply(400, cw_error("Sender", "Throttling", "Rate exceeded"), "text/xml")
+            return
+        form = dict(urllib.parse.parse_qsl(body.decode(errors="replace"), keep_blank_values=True))
+        if form.get("Action") != "PutMetricData" or form.get("Version") != "2010-08-01" or not form.get("Namespace"):
+            self.reply(400, cw_error("Sender", "InvalidAction", "expected Action=PutMetricData, Version=2010-08-01"),
+                       "text/xml")
+            return
+        metrics = []
+        n = 1
+        while ("MetricData.member.%d.MetricName" % n) in form:
+            p = "MetricData.member.%d." % n
+            dims = {}
+            d = 1
+            while (p + "Dimensions.member.%d.Name" % d) in form:
+                dims[form[p + "Dimensions.member.%d.Name" % d]] = form.get(p + "Dimensions.member.%d.Value" % d)
+                d += 1
+            try:
+                value = float(form.get(p + "Value", ""))
+            except ValueError:
+                self.reply(400, cw_error("Sender", "InvalidParameterValue", "bad Value"), "text/xml")
+                return
+            metrics.append({"name": form[p + "MetricName"], "value": value, "unit": form.get(p + "Unit"),
+                            "dimensions": dims})
+            n += 1
+        if not metrics:
+            self.reply(400, cw_error("Sender", "MissingParameter", "MetricData is required"), "text/xml")
+            return
+        self.metrics = {"namespace": form["Namespace"], "data": metrics}
+        self.reply(200, '<PutMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/">'
+                        "<ResponseMetadata><RequestId>%08d-0000-0000-0000-000000000000</RequestId>"
+                        "</ResponseMetadata></PutMetricDataResponse>" % w.requests, "text/xml")
+
+
+def cw_error(kind, code, message):
+    return ('<ErrorResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><Error><Type>%s</Type>'
+            "<Code>%s</Code><Message>%s</Message></Error><RequestId>0</RequestId></ErrorResponse>"
+            % (kind, code, message))
+
+
 def r53_error(kind, code, message):
     return ('<?xml version="1.0"?>\n<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code>'
             "<Message>%s</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId>"
@@ -557,6 +615,7 @@ def main():
     s.add_argument("--aws-key-id", default="AKIDEXAMPLE")
     s.add_argument("--aws-secret", default="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
     s.add_argument("--zone", default="Z0123456789ABCDEFGHIJ")
+    s.add_argument("--cloudwatch-region", default="eu-west-1", help="the region heartbeats must be signed for")
     s.add_argument("--record", default="", help="initial address of the record")
     args = parser.parse_args()
     if args.command == "pki":

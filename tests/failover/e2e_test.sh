@@ -12,6 +12,11 @@
 #   events     a hook in [alerts] hooks_dir runs at the failover and the failback
 #              with the event in its environment; /status and failberryctl
 #              events show them
+#   cgnat      the cellular uplink has 100.72.1.2 behind the carrier's NAT
+#              (LAB_CELL_NET, LAB_CELL_NAT): /status, failberryctl status and
+#              the log say so in words; the fake DDNS server (Lambda v3, in the
+#              internet namespace) sees the carrier's address and no set; the
+#              CloudWatch heartbeat reaches the fake endpoint, signed right
 #   crash      kill -9, restart: the stale entries are replaced, a foreign route,
 #              rule and nft table are untouched (also by the clean stop)
 #   netstick   the cellular uplink is an LTE stick on the net data path
@@ -36,6 +41,7 @@ LAB=fbfo-${CASE:0:4}-$$
 LAB_DIR=$(mktemp -d)
 export LAB LAB_DIR
 [ "$CASE" = netstick ] && export LAB_CELL=net
+[ "$CASE" = cgnat ] && export LAB_CELL_NET=100.72.1 LAB_CELL_NAT=1
 # shellcheck source=lab.sh
 source "$HERE/lab.sh"
 finish() {
@@ -421,6 +427,79 @@ assert (f["from"], f["to"], f["reason"]) == ("wired", "cellular", "CARRIER_LOST"
 ' || fail "failberryctl events --json: $ctl"
   lab_ctl events | grep -q "failback .*cellular -> wired" || fail "failberryctl events: $(lab_ctl events)"
   step "/status and failberryctl events show them: $events"
+  lab_stop
+  check_clean
+  ;;
+
+cgnat)
+  FAKE="$HERE/../ddns/fake_ddns_server.py"
+  "$LAB_PY" "$FAKE" pki "$LAB_DIR/pki" 198.51.100.1 || fail "no test CA"
+  ip netns exec "$LAB-inet" "$LAB_PY" "$FAKE" serve --listen 198.51.100.1 --port 443 --cert "$LAB_DIR/pki/server.pem" \
+    --key "$LAB_DIR/pki/server.key" --hostname home.example.com >"$LAB_DIR/fake.out" 2>"$LAB_DIR/fake.err" &
+  LAB_PIDS+=($!)
+  lab_wait 10 grep -q "^READY" "$LAB_DIR/fake.out" || fail "the fake server did not start: $(cat "$LAB_DIR/fake.err")"
+  (umask 077 && printf 'SuP3R_5eCR3T\n' >"$LAB_DIR/ddns.secret" &&
+    printf 'AKIDEXAMPLE\nwJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n' >"$LAB_DIR/aws.credentials")
+  EXTRA="heartbeat = cloudwatch
+heartbeat_region = eu-west-1
+heartbeat_interval = 10s
+heartbeat_credentials_file = $LAB_DIR/aws.credentials
+heartbeat_endpoint = https://198.51.100.1
+heartbeat_ca_file = $LAB_DIR/pki/ca.pem
+
+[ddns]
+provider = lambda-v3
+url = https://198.51.100.1/v3
+hostname = home.example.com
+secret_file = $LAB_DIR/ddns.secret
+uplink = cellular
+ca_file = $LAB_DIR/pki/ca.pem" lab_config
+  lab_start || fail "failberryd did not start"
+  # The fake server's request lines: "gen mode status source", one a line.
+  requests() {
+    "$LAB_PY" -c '
+import json, sys
+for line in open(sys.argv[1]):
+    if line.startswith("{"):
+        e = json.loads(line)
+        if e.get("event") == "request":
+            print(e["gen"], e["mode"], e["status"], e["source"], json.dumps(e.get("metrics")))
+' "$LAB_DIR/fake.out"
+  }
+  nat_of() { status_json | "$LAB_PY" -c 'import json,sys; print([u["nat"] or "" for u in json.load(sys.stdin)["uplinks"] if u["name"] == sys.argv[1]][0])' "$1"; }
+  ddns_state() { status_json | "$LAB_PY" -c 'import json,sys; d=json.load(sys.stdin)["ddns"]; print(d["state"], d["code"], d["seen"])'; }
+  lab_wait 15 bash -c "grep -q 'behind carrier-grade NAT (100.72.1.2' '$LAB_DIR/failberryd.log'" ||
+    fail "the log does not say the cellular uplink is behind carrier-grade NAT"
+  nat=$(nat_of cellular)
+  echo "$nat" | grep -q "^uplink cellular is behind carrier-grade NAT (100.72.1.2" || fail "/status uplinks[cellular].nat: '$nat'"
+  echo "$nat" | grep -q "Route53 health checks cannot reach it" || fail "/status nat words: '$nat'"
+  [ -z "$(nat_of wired)" ] || fail "/status says the wired uplink is behind NAT: $(nat_of wired)"
+  lab_ctl status | grep -q "NAT: uplink cellular is behind carrier-grade NAT" || fail "failberryctl status: $(lab_ctl status)"
+  step "cellular 100.72.1.2: the log, /status and failberryctl status say carrier-grade NAT"
+
+  ddns_withheld() { [ "$(ddns_state)" = "behind_nat DDNS_BEHIND_NAT 203.0.113.5" ]; }
+  lab_wait 15 ddns_withheld ||
+    fail "/status ddns: $(ddns_state)"
+  requests | grep -q "^v3 get 200 203.0.113.5 " || fail "the DDNS get did not arrive from the carrier's address: $(requests)"
+  ! requests | grep -q "^v3 set" || fail "a record was published behind carrier-grade NAT: $(requests)"
+  status_json | grep -q '"detail": "not published: uplink cellular is behind carrier-grade NAT' || fail "/status ddns detail"
+  step "DDNS: the server saw 203.0.113.5, no set; /status ddns behind_nat DDNS_BEHIND_NAT"
+
+  # Both uplinks up: one PutMetricData with both, the signature checked by the server.
+  beat='"data": \[{"name": "UplinkUp", "value": 1.0, "unit": "Count", "dimensions": {"Uplink": "wired"}}, {"name": "UplinkUp", "value": 1.0, "unit": "Count", "dimensions": {"Uplink": "cellular"}}\]'
+  heard() { requests | grep -q "$1"; }
+  lab_wait 15 heard "^cloudwatch put 200 .*$beat"
+  requests | grep -q "^cloudwatch put 200 .*$beat" || fail "no signed heartbeat with both uplinks up: $(requests)"
+  ! requests | grep -q "^cloudwatch put 403" || fail "a heartbeat was refused: $(requests)"
+  status_json | grep -q '"state": "ok"' || fail "/status heartbeat: $(status_json)"
+  step "the heartbeat reached CloudWatch signed for eu-west-1: UplinkUp 1 for wired and cellular"
+
+  ip -n "$LAB-cell" link set cell-pi down # the cellular uplink loses its carrier
+  down='^cloudwatch put 200 .*"value": 0.0, "unit": "Count", "dimensions": {"Uplink": "cellular"}'
+  lab_wait 15 heard "$down"
+  heard "$down" ||
+    fail "no heartbeat with cellular down: $(requests)"
+  step "cellular down: the next heartbeat says UplinkUp 0 for it at once"
   lab_stop
   check_clean
   ;;

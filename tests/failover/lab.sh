@@ -31,6 +31,11 @@
 LAB=${LAB:?set LAB to a unique namespace prefix}
 LAB_DIR=${LAB_DIR:?set LAB_DIR to a scratch directory}
 LAB_CELL=${LAB_CELL:-veth}
+# LAB_CELL=veth only: the cellular subnet's first three octets (LAB_CELL_NET=100.72.1:
+# a carrier-grade NAT address), and LAB_CELL_NAT=1: the carrier masquerades
+# its subscribers behind cell-up's 203.0.113.5, as a carrier-grade NAT does.
+LAB_CELL_NET=${LAB_CELL_NET:-10.64.0}
+LAB_CELL_NAT=${LAB_CELL_NAT:-0}
 LAB_PY=/usr/bin/python3
 [ -x "$LAB_PY" ] || LAB_PY=$(command -v python3)
 LAB_PIDS=()
@@ -83,7 +88,7 @@ lab_up() {
   ip -n "$LAB-isp" route add default via 203.0.113.2
   ip -n "$LAB-cell" route add default via 203.0.113.6
   ip -n "$LAB-inet" route add 192.168.1.0/24 via 203.0.113.1
-  ip -n "$LAB-inet" route add 10.64.0.0/24 via 203.0.113.5
+  ip -n "$LAB-inet" route add "$LAB_CELL_NET.0/24" via 203.0.113.5
 
   if [ "$LAB_CELL" = tun ]; then
     ip netns exec "$LAB-cell" socat -lf "$LAB_DIR/cell-socat.log" TUN,tun-type=tun,tun-name=cell-pi,iff-no-pi \
@@ -114,21 +119,31 @@ lab_up() {
     LAB_CELL_IF=wwan0
   else
     ip link add wwan0 netns "$LAB-pi" type veth peer name cell-pi netns "$LAB-cell"
-    ip -n "$LAB-pi" addr add 10.64.0.2/24 dev wwan0
-    ip -n "$LAB-cell" addr add 10.64.0.1/24 dev cell-pi
+    ip -n "$LAB-pi" addr add "$LAB_CELL_NET.2/24" dev wwan0
+    ip -n "$LAB-cell" addr add "$LAB_CELL_NET.1/24" dev cell-pi
     ip -n "$LAB-pi" link set wwan0 up
     ip -n "$LAB-cell" link set cell-pi up
     LAB_CELL_IF=wwan0
   fi
   # The carrier forwards only its subscriber's own source address (BCP 38).
-  lab_ns cell nft -f - <<'NFT'
+  lab_ns cell nft -f - <<NFT
 table inet carrier {
   chain forward {
     type filter hook forward priority 0; policy accept;
-    iifname "cell-pi" ip saddr != 10.64.0.0/24 counter drop
+    iifname "cell-pi" ip saddr != ${LAB_CELL_NET}.0/24 counter drop
   }
 }
 NFT
+  if [ "$LAB_CELL_NAT" = 1 ]; then
+    lab_ns cell nft -f - <<'NFT'
+table ip cgnat {
+  chain postrouting {
+    type nat hook postrouting priority 100; policy accept;
+    oifname "cell-up" masquerade
+  }
+}
+NFT
+  fi
 
   # The internet host: answers every GET with the address the request came from.
   ip netns exec "$LAB-inet" "$LAB_PY" -c '
@@ -204,7 +219,7 @@ apn = internet
 data = net"
   else
     cell_section="interface = wwan0
-gateway = 10.64.0.1"
+gateway = $LAB_CELL_NET.1"
   fi
   cat >"$LAB_DIR/failberry.ini" <<INI
 [general]
