@@ -1,5 +1,6 @@
-// failberry-configdoc: prints the example INI (--example) or the Markdown
-// reference (--markdown) rendered from the config schema.
+// failberry-configdoc: prints the example INI (--example), the Markdown
+// reference (--markdown) or the failberry.ini(5) man page (--man) rendered
+// from the config schema.
 #include <cstdio>
 #include <string_view>
 
@@ -12,8 +13,10 @@ int main(int argc, char** argv) {
     text = fb::core::render_example_ini();
   else if (mode == "--markdown")
     text = fb::core::render_config_markdown();
+  else if (mode == "--man")
+    text = fb::core::render_config_man();
   else {
-    std::fprintf(stderr, "usage: failberry-configdoc --example|--markdown\n");
+    std::fprintf(stderr, "usage: failberry-configdoc --example|--markdown|--man\n");
     return 2;
   }
   std::fwrite(text.data(), 1, text.size(), stdout);

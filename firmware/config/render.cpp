@@ -1,4 +1,6 @@
-// Renders the shipped example INI and docs/CONFIG.md from the schema table.
+// Renders the shipped example INI, docs/CONFIG.md and docs/man/failberry.ini.5
+// from the schema table.
+#include <cctype>
 #include <sstream>
 
 #include "fb/config/schema.hpp"
@@ -45,6 +47,27 @@ void render_keys(std::ostringstream& out, const SectionSpec& s,
     else
       out << "#" << k.key << " = " << k.example << "\n";
   }
+}
+
+// Text for a roff line: a backslash is printed as one; a '-' inside a word
+// (lte-3g) stays a hyphen, any other (--dry-run, -1) is a minus sign; a line
+// does not start with a control character ('.' or '\'').
+std::string roff(std::string_view text) {
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  std::string out;
+  bool line_start = true;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (line_start && (c == '.' || c == '\'')) out += "\\&";
+    line_start = c == '\n';
+    if (c == '\\')
+      out += "\\e";
+    else if (c == '-' && !(i > 0 && word(text[i - 1]) && i + 1 < text.size() && word(text[i + 1])))
+      out += "\\-";
+    else
+      out += c;
+  }
+  return out;
 }
 
 }  // namespace
@@ -96,6 +119,64 @@ std::string render_config_markdown() {
       out << " |\n";
     }
   }
+  return out.str();
+}
+
+std::string render_config_man() {
+  std::ostringstream out;
+  out << ".\\\" Generated from the schema in firmware/config/schema.cpp by failberry-configdoc --man;\n"
+         ".\\\" a unit test fails when this file is out of date.\n"
+         ".TH FAILBERRY.INI 5 \"\" failberry \"File Formats\"\n"
+         ".SH NAME\n"
+         "failberry.ini \\- configuration file of failberryd\n"
+         ".SH SYNOPSIS\n"
+         ".I /etc/failberry/failberry.ini\n"
+         ".SH DESCRIPTION\n"
+         ".BR failberryd (8)\n"
+         "reads its whole configuration from one INI file.\n"
+         "Check it with\n"
+         ".B failberryd \\-\\-check\\-config\n"
+         ".IR file ;\n"
+         "a running daemon reads it again on SIGHUP.\n"
+         ".PP\n"
+         "Syntax:\n"
+         ".B [section]\n"
+         "headers,\n"
+         ".B key = value\n"
+         "lines, whole-line comments starting with\n"
+         ".B #\n"
+         "or\n"
+         ".BR ; .\n"
+         "Durations are a whole number with a unit: 500ms, 5s, 2m, 1h, 1d.\n"
+         "Lists are comma-separated.\n"
+         "Secret files (PIN, DDNS secret, credentials) must not be readable by group or others.\n"
+         ".PP\n"
+         "Each key below shows its type and its default;\n"
+         "a key without a default is required or shows an example.\n"
+         ".SH SECTIONS\n";
+  for (const SectionSpec& s : schema()) {
+    out << ".SS \"[" << s.name << (s.templated ? ".NAME" : "") << "]\"\n" << roff(s.doc) << "\n";
+    for (const KeySpec& k : s.keys) {
+      out << ".TP\n.B " << k.key << "\n" << roff(describe(k.type)) << "; ";
+      if (k.required)
+        out << "required";
+      else if (!k.default_value.empty())
+        out << "default \\fB" << roff(k.default_value) << "\\fR";
+      else
+        out << "no default";
+      if (k.default_value.empty() && !k.example.empty()) out << "; example \\fB" << roff(k.example) << "\\fR";
+      out << ".\n.br\n" << roff(k.doc) << "\n";
+    }
+  }
+  out << ".SH FILES\n"
+         ".TP\n.I /etc/failberry/failberry.ini\nThe configuration.\n"
+         ".TP\n.I /usr/share/failberry/failberry.ini\n"
+         "The shipped example: each key with its default or an example, commented out.\n"
+         "While the configuration is still this file, failberryd.service is not started.\n"
+         ".TP\n.I /usr/share/doc/failberry/CONFIG.md\nThis reference as Markdown.\n"
+         ".SH SEE ALSO\n"
+         ".BR failberryd (8),\n"
+         ".BR failberryctl (8)\n";
   return out.str();
 }
 

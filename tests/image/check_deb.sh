@@ -4,7 +4,8 @@
 #   * control: Package/Version/Architecture; conffiles list the INI and the
 #     sysctl drop-in; postinst/prerm/postrm present, executable, `sh -n` clean;
 #   * contents: every expected path with its mode and root:root, the overlay
-#     files byte-identical to image/overlay/, the binaries ELF for ARCH;
+#     files byte-identical to image/overlay/, the copyright file, changelog and
+#     man pages their sources (gzip -9n), the binaries ELF for ARCH;
 #   * Recommends: udhcpc (the net data path's DHCP client);
 #   * Depends: names ppp; every library the packaged binaries need (NEEDED)
 #     is covered by a Depends entry (the package that owns that soname, looked
@@ -47,7 +48,12 @@ want="-rwxr-xr-x /usr/sbin/failberryd
 -rw-r--r-- /etc/sysctl.d/90-failberry.conf
 -rw-r--r-- /etc/failberry/failberry.ini
 -rw-r--r-- /usr/share/failberry/failberry.ini
--rw-r--r-- /usr/share/doc/failberry/CONFIG.md"
+-rw-r--r-- /usr/share/doc/failberry/CONFIG.md
+-rw-r--r-- /usr/share/doc/failberry/copyright
+-rw-r--r-- /usr/share/doc/failberry/changelog.gz
+-rw-r--r-- /usr/share/man/man8/failberryd.8.gz
+-rw-r--r-- /usr/share/man/man8/failberryctl.8.gz
+-rw-r--r-- /usr/share/man/man5/failberry.ini.5.gz"
 while read -r mode path; do
   line=$(awk -v p="$path" '$3 == p' "$W/list")
   if [ "$line" = "$mode root/root $path" ]; then pass "contains $mode root/root $path"
@@ -59,6 +65,14 @@ dpkg-deb -x "$DEB" "$W/x"
 for p in etc/failberry/failberry.ini etc/sysctl.d/90-failberry.conf lib/systemd/system/failberryd.service \
          lib/udev/rules.d/77-failberry.rules usr/libexec/failberry/config-edited usr/libexec/failberry/udhcpc-event; do
   cmp -s "$W/x/$p" "$SRC/image/overlay/$p" && pass "/$p is image/overlay/$p" || fail "/$p differs from image/overlay/$p"
+done
+cmp -s "$W/x/usr/share/doc/failberry/copyright" "$SRC/image/debian/copyright" &&
+  pass "/usr/share/doc/failberry/copyright is image/debian/copyright" || fail "copyright differs from image/debian/copyright"
+for p in usr/share/doc/failberry/changelog.gz:image/debian/changelog usr/share/man/man8/failberryd.8.gz:docs/man/failberryd.8 \
+         usr/share/man/man8/failberryctl.8.gz:docs/man/failberryctl.8 usr/share/man/man5/failberry.ini.5.gz:docs/man/failberry.ini.5; do
+  gz=${p%%:*}; src=${p#*:}
+  # gzip -9n of the source, byte for byte: no name, no timestamp (reproducible)
+  cmp -s "$W/x/$gz" <(gzip -9nc "$SRC/$src") && pass "/$gz is gzip -9n of $src" || fail "/$gz is not gzip -9n of $src"
 done
 cmp -s "$W/x/usr/share/failberry/failberry.ini" "$SRC/image/overlay/etc/failberry/failberry.ini" &&
   pass "pristine example is the overlay's INI" || fail "/usr/share/failberry/failberry.ini differs"

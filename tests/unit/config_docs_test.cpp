@@ -1,5 +1,6 @@
-// The shipped example INI and docs/CONFIG.md are generated from the schema;
-// this fails when either is out of date (regenerate: cmake --build build
+// The shipped example INI, docs/CONFIG.md and the failberry.ini(5) man page
+// (docs/man/failberry.ini.5) are generated from the schema;
+// this fails when one is out of date (regenerate: cmake --build build
 // --target update-config-docs). The example must also be a valid config.
 #include <doctest/doctest.h>
 
@@ -28,6 +29,32 @@ TEST_CASE("image/overlay/etc/failberry/failberry.ini matches the schema") {
 TEST_CASE("docs/CONFIG.md matches the schema") {
   CHECK_MESSAGE(slurp(std::string(FB_SOURCE_DIR) + "/docs/CONFIG.md") == fb::core::render_config_markdown(),
                 "out of date: run cmake --build build --target update-config-docs");
+}
+
+TEST_CASE("docs/man/failberry.ini.5 matches the schema") {
+  CHECK_MESSAGE(slurp(std::string(FB_SOURCE_DIR) + "/docs/man/failberry.ini.5") == fb::core::render_config_man(),
+                "out of date: run cmake --build build --target update-config-docs");
+}
+
+TEST_CASE("failberry.ini(5): every key has its entry, and schema text never becomes a roff request") {
+  std::istringstream page(fb::core::render_config_man());
+  std::string line, previous;
+  std::size_t entries = 0;
+  while (std::getline(page, line)) {
+    CAPTURE(line);
+    if (line.rfind(".B ", 0) == 0 && previous == ".TP") ++entries;
+    if (!line.empty() && (line[0] == '.' || line[0] == '\'')) {
+      std::string request = line.substr(0, line.find(' '));
+      bool known = request == ".\\\"" || request == ".TH" || request == ".SH" || request == ".SS" || request == ".TP" ||
+                   request == ".PP" || request == ".br" || request == ".B" || request == ".I" || request == ".BR" ||
+                   request == ".IR";
+      CHECK(known);
+    }
+    previous = line;
+  }
+  std::size_t keys = 0;
+  for (const auto& section : fb::core::schema()) keys += section.keys.size();
+  CHECK(entries == keys);
 }
 
 TEST_CASE("the shipped example is a valid config with both uplinks") {

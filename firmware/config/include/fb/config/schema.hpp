@@ -1,9 +1,10 @@
 // The config schema: the single source of truth for every section and key.
 //
 // Contract: a static table. Parsing, validation, the annotated example INI
-// (image/overlay/etc/failberry/failberry.ini) and docs/CONFIG.md are all
-// derived from it; a unit test fails when the checked-in files differ from
-// what render_example_ini()/render_config_markdown() produce.
+// (image/overlay/etc/failberry/failberry.ini), docs/CONFIG.md and the
+// failberry.ini(5) man page (docs/man/failberry.ini.5) are all derived from
+// it; a unit test fails when the checked-in files differ from what
+// render_example_ini()/render_config_markdown()/render_config_man() produce.
 #pragma once
 
 #include <functional>
@@ -60,5 +61,6 @@ const SectionSpec* find_section(std::string_view name);
 
 std::string render_example_ini();
 std::string render_config_markdown();
+std::string render_config_man();
 
 }  // namespace fb::core
