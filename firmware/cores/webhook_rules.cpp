@@ -24,7 +24,7 @@ Duration webhook_delay(unsigned failed_attempts, std::optional<Duration> retry_a
 
 std::string webhook_sentence(const Event& event, const std::string& host) {
   Event e = cleaned(event);
-  std::string s = "[" + clean_text(host, 64) + "] " + std::string(event_name(e.kind)) + ": " + e.message;
+  std::string s = "[" + clean_text(host, 64) + "] " + (e.message.empty() ? std::string(event_name(e.kind)) : e.message);
   if (!e.reason.empty() && e.message.find(e.reason) == std::string::npos) s += " (" + e.reason + ")";
   return s;
 }

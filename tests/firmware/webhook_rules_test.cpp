@@ -30,7 +30,7 @@ Event failover() {
 
 TEST_CASE("the body: text and message for people, the event's fields for programs") {
   auto j = nlohmann::json::parse(fb::core::webhook_body(failover(), "pi", false));
-  CHECK(j["text"] == "[pi] failover: default route wired -> cellular (CARRIER_LOST)");
+  CHECK(j["text"] == "[pi] default route wired -> cellular (CARRIER_LOST)");
   CHECK(j["message"] == j["text"]);
   CHECK(j["title"] == "failberry on pi: failover");
   CHECK(j["event"] == "failover");

@@ -151,7 +151,7 @@ TEST_CASE("a chosen event is POSTed as JSON with the bearer token; other kinds a
   CHECK(r[0]["headers"]["authorization"] == std::string("Bearer ") + kToken);
   Json body = Json::parse(r[0]["body"].get<std::string>());
   CHECK(body["event"] == "failover");
-  CHECK(body["text"] == "[pi] failover: default route wired -> cellular (CARRIER_LOST)");
+  CHECK(body["text"] == "[pi] default route wired -> cellular (CARRIER_LOST)");
   CHECK(body["message"] == body["text"]);
   CHECK(body["from"] == "wired");
   CHECK(body["to"] == "cellular");

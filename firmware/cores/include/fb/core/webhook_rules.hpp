@@ -39,7 +39,9 @@ enum class WebhookVerdict { sent, retry, refused };
 
 WebhookVerdict webhook_verdict(long http_status);
 Duration webhook_delay(unsigned failed_attempts, std::optional<Duration> retry_after, const WebhookRetry& retry);
-// "[HOST] failover: default route wired -> cellular (CARRIER_LOST)"
+// "[HOST] " and the event's message (its kind when it has none), then
+// " (REASON)" unless the message holds it: "[pi] uplink wired is down
+// (CARRIER_LOST), was up".
 std::string webhook_sentence(const Event& event, const std::string& host);
 std::string webhook_body(const Event& event, const std::string& host, bool dry_run);
 std::string webhook_url_shown(const std::string& url);
