@@ -7,7 +7,8 @@ Usage: webhook_server.py LOG ADDRESS PORT ANSWER...
     429:N                429 with "Retry-After: N"
     hang                 read the request, never answer (the connection stays open)
   LOG gets one JSON line per request, written before it is answered:
-    {"t": monotonic seconds, "method", "path", "headers": {lower-case name: value}, "body"}
+    {"t": monotonic seconds, "client": its address, "method", "path",
+     "headers": {lower-case name: value}, "body"}
   PORT 0: the kernel picks one; "port N" is printed on stdout once listening.
 Only for loopback or a namespace the test made.
 """
@@ -34,7 +35,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             answer = answers[min(count[0], len(answers) - 1)]
             count[0] += 1
             with open(log_path, "a") as log:
-                log.write(json.dumps({"t": time.monotonic(), "method": "POST", "path": self.path,
+                log.write(json.dumps({"t": time.monotonic(), "client": self.client_address[0],
+                                      "method": "POST", "path": self.path,
                                       "headers": {k.lower(): v for k, v in self.headers.items()},
                                       "body": body}) + "\n")
         if answer == "hang":
