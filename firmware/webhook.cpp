@@ -78,9 +78,12 @@ Webhook::~Webhook() {
 }
 
 void Webhook::configure(WebhookSettings settings) {
+  bool moved = settings.url != settings_.url || settings.events != settings_.events;
   settings_ = std::move(settings);
-  settings_.queue_limit = std::max<std::size_t>(settings_.queue_limit, 2);
   load_token();
+  if (moved && setup_error_.empty())
+    log_.info() << "now posting " << settings_.events.size() << " event kind(s) to " << webhook_url_shown(settings_.url)
+                << (token_ ? " with a bearer token" : "");
 }
 
 void Webhook::load_token() {

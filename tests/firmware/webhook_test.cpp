@@ -312,7 +312,9 @@ TEST_CASE("a token file that may not be used: nothing is posted (fail closed), a
   fb::test::write_file(rig.dir / "open-token", std::string(kToken) + "\n", 0644);
   WebhookSettings s = rig.webhook->settings();
   s.token_file = rig.dir / "open-token";
+  s.events.push_back(EventKind::uplink_down);
   rig.webhook->configure(s);
+  CHECK_FALSE(rig.log.said("now posting"));  // not while it cannot
   rig.webhook->enqueue(failover_event());
   fb::test::run_for(rig.io, 500ms);
   CHECK(rig.posted() == 0);
@@ -326,7 +328,9 @@ TEST_CASE("a token file that may not be used: nothing is posted (fail closed), a
 
   // Fixed and configured again: posted.
   fb::test::write_file(rig.dir / "open-token", "another-token\n", 0600);
+  s.events.pop_back();
   rig.webhook->configure(s);
+  CHECK(rig.log.said("now posting 2 event kind(s) to http://127.0.0.1:"));
   rig.webhook->enqueue(failover_event());
   REQUIRE(rig.wait([&] { return rig.webhook->report().sent == 1; }));
   CHECK(rig.receiver.requests().at(0)["headers"]["authorization"] == "Bearer another-token");
