@@ -1,6 +1,6 @@
 #include "fb/core/daemon.hpp"
 
-#include "fb/core/cgnat.hpp"
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
 #include <csignal>
@@ -9,6 +9,7 @@
 #include <system_error>
 #include <utility>
 
+#include "fb/core/cgnat.hpp"
 #include "fb/core/config_file.hpp"
 #include "fb/core/event_loop.hpp"
 #include "fb/net/dry_run_system.hpp"
@@ -47,6 +48,9 @@ Event reload_event(const std::string& refused, const std::string& detail) {
 Daemon::Daemon(boost::asio::io_context& io, DaemonOptions options, Config config)
     : io_(io), options_(std::move(options)), signals_(io, SIGTERM, SIGINT, SIGHUP), timers_(io) {
   started_ = timers_.now();
+  events_.subscribe([this](const Event& e) {
+    if (webhook_) webhook_->enqueue(e);
+  });
   apply(std::move(config));
 }
 
@@ -77,6 +81,7 @@ health::Snapshot Daemon::snapshot() const {
     s.recovery = modem_->recovery_status();
   }
   s.events = events_.recent();
+  if (webhook_) s.webhook = webhook_->report();
   return s;
 }
 
@@ -263,6 +268,7 @@ void Daemon::apply(Config config) {
   logging::set_threshold(config.general.log_level);
   config_ = std::move(config);
   events_.hooks().configure(hook_settings());
+  restart_webhook();
   publish_uplinks();
   for (auto it = drained_.begin(); it != drained_.end();)
     it = config_.find_uplink(*it) ? std::next(it) : drained_.erase(it);  // uplink removed by a reload
@@ -302,6 +308,26 @@ HookSettings Daemon::hook_settings() const {
   h.timeout = config_.alerts.hook_timeout;
   h.dry_run = config_.general.dry_run;
   return h;
+}
+
+void Daemon::restart_webhook() {
+  const AlertsConfig& a = config_.alerts;
+  if (a.webhook_url.empty()) {
+    if (webhook_) log_.notice() << "webhook: no webhook_url any more; stopped";
+    webhook_.reset();
+    return;
+  }
+  WebhookSettings w;
+  w.url = a.webhook_url;
+  w.token_file = a.webhook_token_file;
+  w.events = a.webhook_events;
+  char host[256] = {};
+  w.host = ::gethostname(host, sizeof host - 1) == 0 ? host : "failberry";
+  w.dry_run = config_.general.dry_run;
+  if (webhook_)
+    webhook_->configure(std::move(w));  // the token file is read again, the queue kept
+  else
+    webhook_ = std::make_unique<Webhook>(io_, timers_, std::move(w));
 }
 
 std::string Daemon::summary() const {

@@ -65,6 +65,21 @@ nlohmann::json heartbeat_json(const HeartbeatReport& h) {
           {"skipped", h.skipped}};
 }
 
+nlohmann::json webhook_json(const WebhookReport& w) {
+  if (!w.configured) return {{"url", nullptr}};
+  auto optional = [](const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+  return {{"url", w.url},
+          {"state", w.state},
+          {"last_success_at", optional(w.last_success_at)},
+          {"last_failure_at", optional(w.last_failure_at)},
+          {"last_error", w.last_error.empty() ? nlohmann::json() : nlohmann::json(w.last_error)},
+          {"queued", w.queued},
+          {"sent", w.sent},
+          {"failed", w.failed},
+          {"dropped", w.dropped},
+          {"retries", w.retries}};
+}
+
 nlohmann::json event_object(const Event& event) {
   Event e = cleaned(event);
   auto text = [](const std::string& v) { return v.empty() ? nlohmann::json() : nlohmann::json(v); };
@@ -198,6 +213,7 @@ std::string status_json(const Snapshot& s) {
                      {"switches", f.switches},
                      {"last", last}};
   }
+  j["webhook"] = webhook_json(s.webhook);
   j["events"] = nlohmann::json::array();
   for (const Event& e : s.events) j["events"].push_back(event_object(e));
   // Text from outside is made valid UTF-8 where it enters; replace, never throw, if some did not.
@@ -361,6 +377,19 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
     << "# HELP failberry_http_connections_open Open HTTP connections.\n# TYPE failberry_http_connections_open gauge\n"
     << "failberry_http_connections_open " << counters.connections_open << "\n";
   metrics_ddns(m, s.ddns);
+  if (s.webhook.configured) {
+    m << "# HELP failberry_webhook_posts_total Events for the webhook, by how they ended.\n"
+      << "# TYPE failberry_webhook_posts_total counter\n"
+      << "failberry_webhook_posts_total{result=\"sent\"} " << s.webhook.sent << "\n"
+      << "failberry_webhook_posts_total{result=\"failed\"} " << s.webhook.failed << "\n"
+      << "failberry_webhook_posts_total{result=\"dropped\"} " << s.webhook.dropped << "\n"
+      << "# HELP failberry_webhook_retries_total Webhook POSTs repeated after a failure.\n"
+      << "# TYPE failberry_webhook_retries_total counter\n"
+      << "failberry_webhook_retries_total " << s.webhook.retries << "\n"
+      << "# HELP failberry_webhook_queued Events waiting for the webhook.\n"
+      << "# TYPE failberry_webhook_queued gauge\n"
+      << "failberry_webhook_queued " << s.webhook.queued << "\n";
+  }
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = m.str();

@@ -353,12 +353,20 @@ class Parser {
       key_error("health", "heartbeat_namespace", "expected up to 255 characters, not beginning with AWS/");
   }
 
+  void check_alerts() {
+    if (!config_.alerts.webhook_url.empty()) return;
+    for (const char* key : {"webhook_token_file", "webhook_events"})
+      if (is_set("alerts", key))
+        key_error("alerts", key, "is used only with webhook_url; set webhook_url or remove the line");
+  }
+
   void check_cross_keys() {
     check_hilink();
     check_uplinks();
     check_ddns();
     check_heartbeat();
     check_recovery();
+    check_alerts();
   }
 
   std::string_view file_;

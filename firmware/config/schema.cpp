@@ -79,6 +79,12 @@ std::optional<std::string> ppp_credentials_content(std::string_view text) {
   return why;
 }
 
+std::optional<std::string> bearer_token_content(std::string_view text) {
+  auto token = parse_bearer_token(text);
+  if (token) return std::nullopt;
+  return token.error().detail;
+}
+
 ValueType T(ValueKind k) {
   return ValueType{k, 0, 0, {}};
 }
@@ -710,29 +716,61 @@ std::vector<SectionSpec> build() {
                },
                {}});
 
-  s.push_back({"alerts",
-               false,
-               "Telling people what happened: each event (failover, failback, an uplink up or down, DDNS, ...) "
-               "runs the hooks. See README, \"Events and hooks\".",
-               {
-                   {"hooks_dir",
-                    T(ValueKind::path),
-                    "/etc/failberry/hooks.d",
-                    false,
-                    "Every executable file in it runs for each event, one at a time in name order, without a shell, "
-                    "with the event in FB_* environment variables. Refused (with a log line) unless owned by root "
-                    "and not writable by group or others; a missing directory runs nothing.",
-                    {},
-                    field(&Config::alerts, &AlertsConfig::hooks_dir)},
-                   {"hook_timeout",
-                    Dur(100, 10 * kMin),
-                    "10s",
-                    false,
-                    "How long a hook may run: then SIGTERM, and SIGKILL 2 s later.",
-                    {},
-                    field(&Config::alerts, &AlertsConfig::hook_timeout)},
-               },
-               {}});
+  s.push_back(
+      {"alerts",
+       false,
+       "Telling people what happened: each event (failover, failback, an uplink up or down, DDNS, ...) "
+       "runs the hooks and may be posted to a webhook. See README, \"Events and hooks\".",
+       {
+           {"hooks_dir",
+            T(ValueKind::path),
+            "/etc/failberry/hooks.d",
+            false,
+            "Every executable file in it runs for each event, one at a time in name order, without a shell, "
+            "with the event in FB_* environment variables. Refused (with a log line) unless owned by root "
+            "and not writable by group or others; a missing directory runs nothing.",
+            {},
+            field(&Config::alerts, &AlertsConfig::hooks_dir)},
+           {"hook_timeout",
+            Dur(100, 10 * kMin),
+            "10s",
+            false,
+            "How long a hook may run: then SIGTERM, and SIGKILL 2 s later.",
+            {},
+            field(&Config::alerts, &AlertsConfig::hook_timeout)},
+           {"webhook_url",
+            T(ValueKind::http_url),
+            {},
+            false,
+            "Where each chosen event is POSTed as JSON (text and message: one sentence; event, uplink, "
+            "from, to, reason, address, duration_ms, time, host, dry_run; title), by the main routing table, so "
+            "over the active uplink; ntfy-style and Slack-style endpoints take it as is. Retried with "
+            "backoff on connection errors, timeouts, 408, 429 and 5xx (Retry-After honoured, at most 5 min); "
+            "other answers are not retried. Up to 32 events wait; then the oldest is dropped. Only "
+            "scheme://host[:port] is shown in the log and /status (the path may be a secret). Dry-run "
+            "posts too, with dry_run: true. See README, \"Webhook\".",
+            "https://ntfy.sh/mytopic?tpl=1&t={{.title}}&m={{.message}}",
+            field(&Config::alerts, &AlertsConfig::webhook_url)},
+           secret(KeySpec{"webhook_token_file",
+                          T(ValueKind::path),
+                          {},
+                          false,
+                          "File holding a bearer token for webhook_url (mode 0600): sent as "
+                          "Authorization: Bearer TOKEN, never logged or shown.",
+                          "/etc/failberry/webhook.token",
+                          field(&Config::alerts, &AlertsConfig::webhook_token_file)},
+                  bearer_token_content),
+           KeySpec{"webhook_events",
+                   T(ValueKind::event_list),
+                   "failover, failback, uplink_down, uplink_up, modem_error, reboot_scheduled",
+                   false,
+                   "The event kinds posted to webhook_url (README, \"Events and hooks\"), or all.",
+                   {},
+                   [](Config& c, UplinkConfig*, const Value& v) {
+                     c.alerts.webhook_events = event_list_kinds(std::get<std::string>(v));
+                   }},
+       },
+       {}});
   return s;
 }
 

@@ -172,6 +172,8 @@ std::string describe(const ValueType& t) {
     case ValueKind::ifname: return "interface name";
     case ValueKind::hostname: return "host name";
     case ValueKind::https_url: return "https URL";
+    case ValueKind::http_url: return "http(s) URL";
+    case ValueKind::event_list: return "list of event kinds, or all";
     case ValueKind::modem_device: return "auto | /dev/TTY | usb:VID:PID | USB port (1-1.3) | api";
     case ValueKind::hub_location: return "auto | hub location (1-1, 2)";
     case ValueKind::token: return "word (no spaces)";
@@ -272,6 +274,55 @@ ParsedValue parse_value(const ValueType& t, std::string_view text) {
         if (!std::isgraph(static_cast<unsigned char>(c))) return fail("URL contains spaces or control characters");
       return ok(std::string(text));
     }
+    case ValueKind::http_url: {
+      std::string_view rest;
+      if (text.substr(0, 7) == "http://")
+        rest = text.substr(7);
+      else if (text.substr(0, 8) == "https://")
+        rest = text.substr(8);
+      else
+        return fail("not an http:// or https:// URL");
+      for (char c : text)
+        if (!std::isgraph(static_cast<unsigned char>(c)) || c == '#')
+          return fail("URL contains spaces, control characters or a #fragment");
+      std::string_view authority = rest.substr(0, rest.find_first_of("/?"));
+      if (authority.find('@') != std::string_view::npos)
+        return fail("URL holds a user or password; put a bearer token in webhook_token_file instead");
+      std::string_view host = authority;
+      if (!host.empty() && host.front() == '[') {  // [IPv6]:port
+        std::size_t close = host.find(']');
+        if (close == std::string_view::npos) return fail("URL has no valid host name");
+        std::string_view port = host.substr(close + 1);
+        host = host.substr(1, close - 1);
+        if (!IpAddress::parse(host)) return fail("URL has no valid host name");
+        authority = port.empty() ? std::string_view() : port.substr(0, 1) == ":" ? port : "?";
+      } else {
+        std::size_t colon = host.find(':');
+        authority = colon == std::string_view::npos ? std::string_view() : host.substr(colon);
+        host = host.substr(0, colon);
+        if (host.empty() || !(is_hostname(host) || IpAddress::parse(host))) return fail("URL has no valid host name");
+      }
+      if (!authority.empty()) {  // ":PORT"
+        std::int64_t port = 0;
+        if (authority.front() != ':' || !parse_int(authority.substr(1), port) || port < 1 || port > 65535)
+          return fail("URL has a bad port (1..65535)");
+      }
+      return ok(std::string(text));
+    }
+    case ValueKind::event_list: {
+      std::string out;
+      for (std::string_view item : split_list(text)) {
+        if (item.empty()) return fail("empty entry in the list (check the commas)");
+        if (item != "all" && !parse_event_kind(item)) {
+          std::string known = "all";
+          for (int k = 0; k < static_cast<int>(EventKind::count_); ++k)
+            known += ", " + std::string(event_name(static_cast<EventKind>(k)));
+          return fail("'" + std::string(item) + "' is not an event kind (" + known + ")");
+        }
+        out += (out.empty() ? "" : ", ") + std::string(item);
+      }
+      return ok(std::move(out));
+    }
     case ValueKind::modem_device: {
       if (text == "api") return ok(ModemDevice{modem::ModemSelector{}, "api"});
       auto selector = modem::parse_selector(text);
@@ -298,6 +349,29 @@ fb::Result<std::string, ConfigCode> parse_sim_pin(std::string_view text) {
   text = trim(text);
   if (text.size() < 4 || text.size() > 8 || !all_of(text, isdigit))
     return {ConfigCode::bad_value, "not a PIN (4 to 8 digits)"};
+  return std::string(text);
+}
+
+std::vector<EventKind> event_list_kinds(std::string_view text) {
+  std::vector<EventKind> out;
+  auto add = [&out](EventKind k) {
+    if (std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
+  };
+  for (std::string_view item : split_list(text)) {
+    if (item == "all") {
+      for (int k = 0; k < static_cast<int>(EventKind::count_); ++k) add(static_cast<EventKind>(k));
+    } else if (auto kind = parse_event_kind(item)) {
+      add(*kind);
+    }
+  }
+  return out;
+}
+
+fb::Result<std::string, ConfigCode> parse_bearer_token(std::string_view text) {
+  text = trim(text);
+  if (text.empty() || text.size() > 1024 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return std::isgraph(static_cast<unsigned char>(c)) != 0; }))
+    return {ConfigCode::bad_value, "not a bearer token (one word of printable ASCII, at most 1024 bytes)"};
   return std::string(text);
 }
 

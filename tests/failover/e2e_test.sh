@@ -17,6 +17,11 @@
 #              the log say so in words; the fake DDNS server (Lambda v3, in the
 #              internet namespace) sees the carrier's address and no set; the
 #              CloudWatch heartbeat reaches the fake endpoint, signed right
+#   webhook    [alerts] webhook_url on a receiver on the internet host
+#              (tests/firmware/webhook_server.py in the inet namespace): the
+#              wired uplink's carrier is cut, the failover event is POSTed
+#              over the cellular uplink with the bearer token; /status and
+#              /metrics count it
 #   crash      kill -9, restart: the stale entries are replaced, a foreign route,
 #              rule and nft table are untouched (also by the clean stop)
 #   netstick   the cellular uplink is an LTE stick on the net data path
@@ -500,6 +505,67 @@ for line in open(sys.argv[1]):
   heard "$down" ||
     fail "no heartbeat with cellular down: $(requests)"
   step "cellular down: the next heartbeat says UplinkUp 0 for it at once"
+  lab_stop
+  check_clean
+  ;;
+
+webhook)
+  # The receiver on the internet host logs each POST (JSON lines) and answers 200.
+  printf 'tk_lab_webhook_token\n' >"$LAB_DIR/webhook.token"
+  chmod 0600 "$LAB_DIR/webhook.token"
+  lab_ns inet "$LAB_PY" "$HERE/../firmware/webhook_server.py" "$LAB_DIR/posts.log" 198.51.100.1 8080 200 \
+    >"$LAB_DIR/receiver.out" 2>&1 &
+  LAB_PIDS+=($!)
+  lab_wait 5 grep -q "^port 8080" "$LAB_DIR/receiver.out" || fail "the receiver did not start: $(cat "$LAB_DIR/receiver.out")"
+  EXTRA="[alerts]
+webhook_url = http://198.51.100.1:8080/hook/lab-secret
+webhook_token_file = $LAB_DIR/webhook.token
+webhook_events = failover, failback, uplink_up" lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 10 lab_default_is eth-wired || fail "no default route via the wired uplink"
+  # post EVENT: the receiver got one for EVENT.
+  post() {
+    "$LAB_PY" -c 'import json, sys
+sys.exit(0 if any(json.loads(json.loads(l)["body"])["event"] == sys.argv[2] for l in open(sys.argv[1]) if l.strip()) else 1)' \
+      "$LAB_DIR/posts.log" "$1"
+  }
+  lab_wait 10 post uplink_up || fail "no uplink_up was posted: $(cat "$LAB_DIR/posts.log" 2>/dev/null)"
+  step "the uplinks came up: posted to the receiver"
+
+  ip -n "$LAB-isp" link set isp-pi down
+  lab_wait 10 lab_default_is wwan0 || fail "no failover to cellular after the carrier loss"
+  lab_wait 10 post failover || fail "the failover was not posted: $(cat "$LAB_DIR/posts.log")"
+  "$LAB_PY" - "$LAB_DIR/posts.log" <<'PY' || fail "the failover POST: $(grep failover "$LAB_DIR/posts.log")"
+import json, sys
+posts = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+post = [p for p in posts if json.loads(p["body"])["event"] == "failover"][0]
+body = json.loads(post["body"])
+assert post["path"] == "/hook/lab-secret", post["path"]
+assert post["headers"]["content-type"] == "application/json", post["headers"]
+assert post["headers"]["authorization"] == "Bearer tk_lab_webhook_token", post["headers"]
+assert post["client"] == "10.64.0.2", "not sent over the active (cellular) uplink: " + post["client"]
+assert (body["from"], body["to"], body["uplink"], body["reason"]) == ("wired", "cellular", "cellular", "CARRIER_LOST"), body
+assert body["text"].startswith("[%s] " % body["host"]) and "wired -> cellular" in body["text"], body
+assert body["message"] == body["text"], body
+assert body["host"] and body["time"].endswith("Z") and body["dry_run"] is False, body
+assert isinstance(body["duration_ms"], int), body
+kinds = {json.loads(p["body"])["event"] for p in posts}
+assert kinds <= {"failover", "failback", "uplink_up"}, kinds  # uplink_down was not chosen
+PY
+  step "carrier lost -> the failover was POSTed over cellular with the token, the body checked"
+
+  status=$(status_json)
+  echo "$status" | "$LAB_PY" -c '
+import json, sys
+w = json.load(sys.stdin)["webhook"]
+assert w["url"] == "http://198.51.100.1:8080/…", w
+assert w["sent"] >= 2 and w["failed"] == 0 and w["dropped"] == 0 and w["last_success_at"], w
+' || fail "/status webhook: $status"
+  ! echo "$status" | grep -q -e tk_lab_webhook_token -e lab-secret || fail "/status shows the token or the URL's path"
+  ! grep -q -e tk_lab_webhook_token -e lab-secret "$LAB_DIR/failberryd.log" || fail "the log shows the token or the URL's path"
+  lab_health lan 10.10.0.1 /metrics | grep -Eq '^failberry_webhook_posts_total\{result="sent"\} [2-9]' ||
+    fail "/metrics: $(lab_health lan 10.10.0.1 /metrics | grep webhook)"
+  step "/status and /metrics count the posts; neither they nor the log show the token or the path"
   lab_stop
   check_clean
   ;;

@@ -164,6 +164,43 @@ TEST_CASE("a PIN file holds 4 to 8 digits, white space around them ignored, and 
   }
 }
 
+TEST_CASE("webhook URLs: http or https, a host, an optional port, no user or password") {
+  ValueType url = type(ValueKind::http_url);
+  for (auto good : {"http://198.51.100.1:8080/hook", "https://ntfy.sh/mytopic?tpl=1&m={{.message}}",
+                    "https://hooks.slack.com/services/T0/B0/XYZ", "http://[::1]:9000/x", "https://example.com"})
+    CHECK(get<std::string>(url, good) == good);
+  CHECK(error(url, "ftp://example.com/") == "not an http:// or https:// URL");
+  CHECK(error(url, "example.com/hook") == "not an http:// or https:// URL");
+  CHECK(error(url, "https://a:b@example.com/") ==
+        "URL holds a user or password; put a bearer token in webhook_token_file instead");
+  CHECK(error(url, "https://example.com/a b") == "URL contains spaces, control characters or a #fragment");
+  CHECK(error(url, "https://example.com:0/") == "URL has a bad port (1..65535)");
+  CHECK(error(url, "https://example.com:http/") == "URL has a bad port (1..65535)");
+  CHECK(error(url, "http://[::1/") == "URL has no valid host name");
+  CHECK(error(url, "http://[::1]x/") == "URL has a bad port (1..65535)");
+  CHECK(error(url, "https://exa_mple.com/") == "URL has no valid host name");
+}
+
+TEST_CASE("event lists name event kinds, or all") {
+  ValueType list = type(ValueKind::event_list);
+  CHECK(get<std::string>(list, "failover,failback") == "failover, failback");
+  CHECK(error(list, "failover, nope").find("'nope' is not an event kind (all, failover, failback, switch,") == 0);
+  CHECK(error(list, "failover,") == "empty entry in the list (check the commas)");
+  CHECK(event_list_kinds("failover, uplink_down, failover") ==
+        std::vector<fb::EventKind>{fb::EventKind::failover, fb::EventKind::uplink_down});
+  CHECK(event_list_kinds("all").size() == static_cast<std::size_t>(fb::EventKind::count_));
+}
+
+TEST_CASE("a webhook token file holds one word of printable ASCII, and errors never quote it") {
+  CHECK(parse_bearer_token("tk_AgQdq7mVBoFD37\n").value() == "tk_AgQdq7mVBoFD37");
+  for (std::string bad : {std::string(), std::string("two words"), std::string("a\r\nX-Injected: 1"),
+                          std::string(1025, 'a'), std::string("caf\xc3\xa9")}) {
+    auto token = parse_bearer_token(bad);
+    REQUIRE_FALSE(token);
+    CHECK(describe(token) == "BAD_VALUE: not a bearer token (one word of printable ASCII, at most 1024 bytes)");
+  }
+}
+
 TEST_CASE("edit distance for did-you-mean") {
   CHECK(edit_distance("apn", "apn") == 0);
   CHECK(edit_distance("intreface", "interface") == 1);  // one transposition

@@ -1,5 +1,5 @@
 // The options every HTTP request failberry makes shares (DDNS updates, the
-// HiLink API, health probes), set in one place.
+// HiLink API, health probes, the webhook), set in one place.
 #pragma once
 
 #include <curl/curl.h>

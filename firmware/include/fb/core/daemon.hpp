@@ -14,7 +14,8 @@
 // from the view, one netlink link dump per status snapshot; while that fails
 // there are none, logged once per streak. Events (fb::events::publish())
 // go to the daemon's EventBus: the last ones in /status, the journal, the
-// control socket's `events` verb and the hooks of [alerts] hooks_dir.
+// control socket's `events` verb, the hooks of [alerts] hooks_dir and, from
+// a bus subscription, the Webhook of [alerts] webhook_url.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -35,6 +36,7 @@
 #include "fb/core/modem_service.hpp"
 #include "fb/core/network_service.hpp"
 #include "fb/core/notify.hpp"
+#include "fb/core/webhook.hpp"
 #include "fb/health/http_server.hpp"
 #include "fb/net/kernel_view.hpp"
 #include "fb/net/status.hpp"
@@ -80,6 +82,8 @@ class Daemon {
   nlohmann::json recent_events() const;
   // The hooks' settings from config_ ([alerts], dry-run).
   HookSettings hook_settings() const;
+  // Brings the webhook in line with config_.alerts: none, reconfigured, or new.
+  void restart_webhook();
   // Opens the control socket at config_.general.control_socket unless it is
   // already there; false when it cannot (a running one is kept).
   bool restart_control();
@@ -131,6 +135,9 @@ class Daemon {
   // Every event the services publish: /status, the journal, the control
   // socket's `events`, the hooks. Before the services: it outlives them.
   EventBus events_{io_, timers_};
+  // [alerts] webhook_url; fed by a subscription to events_ (Daemon()). Before
+  // the services, so it outlives what they publish as they go.
+  std::unique_ptr<Webhook> webhook_;
   std::unique_ptr<health::HttpServer> http_;
   std::optional<HealthConfig> http_running_;      // settings of http_, when it runs
   std::vector<std::string> http_status_uplinks_;  // uplinks with serve_status, as http_ was started with

@@ -82,6 +82,21 @@ struct DdnsReport {
   std::string seen{};  // Lambda: the address the API saw at the last get; "" when none
 };
 
+// The webhook ([alerts] webhook_url; "webhook" in /status, /metrics).
+struct WebhookReport {
+  bool configured = false;                      // false: no webhook_url, the other fields are empty
+  std::string url;                              // as shown: scheme://host[:port]/… (the path may be a secret)
+  std::string state;                            // idle | sending | waiting (a retry) | setup_failed
+  std::string last_error;                       // "" or what the last failure was, cleaned
+  std::optional<std::int64_t> last_success_at;  // unix seconds
+  std::optional<std::int64_t> last_failure_at;  // unix seconds
+  std::size_t queued = 0;                       // events waiting, the one being sent included
+  std::uint64_t sent = 0;
+  std::uint64_t failed = 0;   // given up: refused, out of attempts, or not sendable
+  std::uint64_t dropped = 0;  // pushed out of a full queue
+  std::uint64_t retries = 0;
+};
+
 // The cellular modem ("modem" in /status): the supervisor's status (the
 // ICCID masked, the configured device while there is no tty) and what only
 // the modem adapters know.
@@ -143,6 +158,7 @@ struct Snapshot {
   std::optional<RecoveryStatus> recovery;
   FailoverStatus failover;
   std::vector<Event> events;  // the last ones, oldest first (the daemon's EventBus keeps them)
+  WebhookReport webhook;
 };
 
 struct Request {

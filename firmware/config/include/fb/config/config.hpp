@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fb/ddns/reply.hpp"
+#include "fb/event.hpp"
 #include "fb/health/uplink_health.hpp"
 #include "fb/log.hpp"
 #include "fb/modem/dial.hpp"
@@ -173,6 +174,9 @@ struct RecoveryConfig {
 struct AlertsConfig {
   std::string hooks_dir;  // each executable in it runs for each event
   Duration hook_timeout{};
+  std::string webhook_url;                // "": no webhook; else http(s)://host[:port][/path][?query]
+  std::string webhook_token_file;         // "": no Authorization header
+  std::vector<EventKind> webhook_events;  // the kinds that are posted, in no particular order
   bool operator==(const AlertsConfig&) const = default;
 };
 

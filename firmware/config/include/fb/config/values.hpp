@@ -30,6 +30,8 @@ enum class ValueKind {
   ifname,        // Linux interface name (1-15 chars)
   hostname,      // DNS name (RFC 1123), optional trailing dot
   https_url,     // https://host[:port][/path]
+  http_url,      // http:// or https://host[:port][/path][?query], no user:password@
+  event_list,    // comma-separated event kinds (fb::event_name()) or "all"
   modem_device,  // auto | /dev/... | usb:VID:PID | USB port path (1-1.3)
   hub_location,  // auto | uhubctl-style location (1-1, 1-1.2, 2)
   token,         // printable text without spaces (ids, zone ids)
@@ -66,6 +68,16 @@ std::string_view code_name(ConfigCode code);
 // quoting the text, when the file holds none. failberryd sends it as
 // AT+CPIN="PIN".
 fb::Result<std::string, ConfigCode> parse_sim_pin(std::string_view text);
+
+// The kinds an event_list value names ("all": every kind), for a text
+// parse_value() accepted; unknown words are skipped.
+std::vector<EventKind> event_list_kinds(std::string_view text);
+
+// The bearer token a [alerts] webhook_token_file holds: one word of
+// printable ASCII (no spaces or control characters, so it cannot split the
+// header), at most 1024 bytes, surrounding white space ignored. A BAD_VALUE
+// error that never quotes the text when the file holds none.
+fb::Result<std::string, ConfigCode> parse_bearer_token(std::string_view text);
 
 // Levenshtein distance, for did-you-mean suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
