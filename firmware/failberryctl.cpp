@@ -161,6 +161,9 @@ int print_status(const nlohmann::json& s) {
                 text(m, "registration").c_str(), text(m, "operator").c_str(), num("signal_dbm").c_str(),
                 num("signal_bars").c_str(), text(m, "cdrom").c_str(), text(m, "cdrom_action").empty() ? "" : ": ",
                 text(m, "cdrom_action").c_str());
+    if (!text(m, "data_path").empty())
+      std::printf("  data path %s (%s)%s%s\n", text(m, "data_path").c_str(), text(m, "data_path_reason").c_str(),
+                  text(m, "net_mode").empty() ? "" : ", USB mode ", text(m, "net_mode").c_str());
     if (!text(m, "rat").empty()) {  // the radio, with what the stick measured on it
       std::string radio = "  radio " + text(m, "rat");
       auto value = [&](const char* key, const char* name, const char* unit) {

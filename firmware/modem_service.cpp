@@ -179,6 +179,11 @@ health::ModemReport ModemService::modem_status() const {
   health::ModemReport h = modem_health(machine_.status(), config_.modem.device.text);
   h.at_probe = last_port_search_;
   h.mode_switch = last_switch_;
+  if (path_choice_) {
+    h.data_path = std::string(modem::to_string(path_choice_->path));
+    h.data_path_why = path_choice_->why;
+  }
+  h.net_mode = net_mode_;
   h.ppp_interface = link_.interface;
   h.ppp_local = link_.local;
   h.ppp_remote = link_.remote;

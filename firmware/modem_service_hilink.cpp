@@ -1,4 +1,5 @@
-// ModemService: the HiLink data path ([modem] data = hilink). A router-mode
+// ModemService: the HiLink data path ([modem] data = hilink, or data = auto
+// when discovery finds a HiLink stick on USB). A router-mode
 // stick has no AT port: its HTTP API (HiLinkApi, over
 // fb::hilink::HiLinkClient) answers what the AT session answers on other
 // sticks — the probe, the SIM, registration, operator and signal — and
@@ -14,6 +15,7 @@
 
 #include "fb/hilink/modem_view.hpp"
 #include "fb/modem/discovery.hpp"
+#include "fb/modem/net_discovery.hpp"
 #include "modem_service_internal.hpp"
 
 namespace fb::core {
@@ -32,9 +34,48 @@ std::string seconds_text(Duration d) {
 
 }  // namespace
 
-bool ModemService::hilink() const {
+bool ModemService::hilink_configured() const {
   const UplinkConfig* uplink = config_.modem_uplink();
   return uplink && uplink->kind == UplinkKind::cellular && config_.modem.data == modem::DataPath::hilink;
+}
+
+bool ModemService::hilink() const {
+  if (hilink_configured()) return true;
+  const UplinkConfig* uplink = config_.modem_uplink();
+  return auto_hilink_ && uplink && uplink->kind == UplinkKind::cellular && !config_.modem.data;
+}
+
+// data = auto and the stick on USB is a HiLink one: from here on its API
+// answers the machine (hilink() is true until the next scan). Its interface
+// is the uplink's name, or with interface = auto the one of the same USB
+// device (cdc_ether); none yet is NO_NET_INTERFACE, looked for at the next
+// scan.
+void ModemService::hilink_found(const modem::FoundModem& found, const modem::Profile& profile) {
+  auto_hilink_ = true;
+  mev::Scanned s;
+  profile_ = &profile;
+  usb_id_ = found.device.id;
+  usb_port_ = found.device.port;
+  usb_device_ = found.device;
+  storage_device_.reset();
+  data_tty_.clear();
+  s.description = modem::to_string(found.device.id) + " " + found.device.product + " at " + found.device.port;
+  const UplinkConfig* uplink = config_.modem_uplink();
+  if (uplink && uplink->interface_auto()) {
+    auto net = modem::find_net_interface(options_.sysfs_root, found.device, false);
+    if (!net) {
+      s.error = Error{net.code(), "HiLink stick " + s.description + ": " + net.error().detail};
+      feed(ModemEvent{std::move(s)});
+      return;
+    }
+    if (hilink_interface_ != net->chosen.name)
+      log_.notice() << "uplink[" << uplink->name << "] interface = auto: " << net->how;
+    hilink_interface_ = net->chosen.name;
+  } else {
+    hilink_interface_ = uplink ? uplink->interface : std::string();
+  }
+  s.description += "; HiLink API at " + config_.modem.hilink_url + " on " + hilink_interface_;
+  feed(ModemEvent{std::move(s)});
 }
 
 // The stick on USB (its port for the power-cycle rung; a storage-mode one is
@@ -43,6 +84,8 @@ void ModemService::hilink_scan() {
   const ModemDevice& d = config_.modem.device;
   mev::Scanned s;
   std::string api = "HiLink API at " + config_.modem.hilink_url;
+  if (const UplinkConfig* u = config_.modem_uplink()) hilink_interface_ = u->interface;
+  set_path_choice({modem::DataPath::hilink, "[modem] data = hilink"});
   profile_ = config_.modem.profile ? &modem::profile(*config_.modem.profile) : &modem::profile(modem::Vendor::huawei);
   if (d.api_only()) {
     usb_id_.reset();
@@ -78,7 +121,7 @@ modem::Result<void> ModemService::hilink_open() {
   hilink::ClientSettings s;
   s.base_url = config_.modem.hilink_url;
   s.password_file = config_.modem.hilink_password_file;
-  if (const UplinkConfig* u = config_.modem_uplink()) s.interface = u->interface;
+  s.interface = hilink_interface_;
   auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config_.modem.command_timeout);
   s.request_timeout = timeout;
   s.connect_timeout = std::min(timeout, std::chrono::milliseconds(3000));
@@ -102,17 +145,16 @@ void ModemService::hilink_with_lease(std::function<void(const modem::Result<void
   }
   hilink_waiting_.push_back(std::move(then));
   if (dhcp_link_) return;  // asked already
-  const UplinkConfig* uplink = config_.modem_uplink();
-  if (!dhcp_starter_ || !uplink) {
+  if (!dhcp_starter_ || hilink_interface_.empty()) {
     hilink_dhcp_lost("DHCP_NOT_SET_UP", "no DHCP client is set up for the stick's interface");
     return;
   }
-  DataLinkReport link;  // the network side puts the interface up first
+  DataLinkReport link;  // the network side puts the interface up first (and binds an interface = auto uplink)
   link.up = true;
   link.path = modem::DataPath::hilink;
-  link.interface = uplink->interface;
+  link.interface = hilink_interface_;
   report_link(std::move(link));
-  dhcp_link_ = dhcp_starter_->start(uplink->interface, config_.ppp.connect_timeout,
+  dhcp_link_ = dhcp_starter_->start(hilink_interface_, config_.ppp.connect_timeout,
                                     DhcpCallbacks{[this, alive](const dhcp::Lease& lease) {
                                                     if (*alive && dhcp_link_) hilink_leased(lease);
                                                   },
@@ -330,8 +372,7 @@ void ModemService::hilink_wait_connected(TimePoint deadline, std::uint64_t gen) 
 void ModemService::hilink_connected(std::uint64_t gen) {
   if (gen != hilink_gen_) return;
   hilink_up_ = true;
-  const UplinkConfig* uplink = config_.modem_uplink();
-  link_.interface = uplink ? uplink->interface : std::string();
+  link_.interface = hilink_interface_;
   if (hilink_lease_) {
     link_.local = hilink_lease_->address.text();
     if (!hilink_lease_->routers.empty()) link_.remote = hilink_lease_->routers.front().text();

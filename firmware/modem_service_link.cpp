@@ -23,7 +23,10 @@ void ModemService::dial() {
     return;
   }
   if (*path == modem::DataPath::net) {
-    connect_net(dial_plan());
+    if (profile_ && !profile_->net_mode.query.empty())
+      check_net_mode(dial_plan());
+    else
+      connect_net(dial_plan());
     return;
   }
   dial_ppp();

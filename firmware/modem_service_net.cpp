@@ -49,7 +49,121 @@ modem::Result<DataPath> ModemService::data_path() const {
     if (auto found = modem::find_modem(*usb_id_); found && found->profile == profile_) model = found->model;
   std::string stick = (usb_id_ ? modem::to_string(*usb_id_) + " " : std::string()) +
                       (model ? std::string(model->models) : "(" + std::string(profile_->name) + " profile)");
-  return modem::choose_data_path(config_.modem.data, uplink->interface, modem::data_paths(*profile_, model), stick);
+  modem::DataPathChoice offered = modem::data_paths(*profile_, model);
+  if (config_.modem.data || !path_choice_)
+    return modem::choose_data_path(config_.modem.data, uplink->interface, offered, stick);
+  // data = auto: what discovery chose, checked against what the stick offers.
+  auto checked = modem::choose_data_path(path_choice_->path, uplink->interface, offered, stick);
+  if (!checked) return Error{checked.code(), path_choice_->why + ": " + checked.error().detail};
+  return checked;
+}
+
+modem::PathChoice ModemService::choose_path(const modem::Profile& profile, const modem::UsbDevice* device) const {
+  const UplinkConfig* uplink = config_.modem_uplink();
+  if (!uplink) return {DataPath::ppp, "no uplink has kind = ppp or cellular"};
+  if (uplink->kind == UplinkKind::ppp) return {DataPath::ppp, "[uplink." + uplink->name + "] kind = ppp"};
+  if (config_.modem.data)
+    return {*config_.modem.data, "[modem] data = " + std::string(modem::to_string(*config_.modem.data))};
+  const modem::ModemModel* model = nullptr;
+  if (device)
+    if (auto found = modem::find_modem(device->id); found && found->profile == &profile) model = found->model;
+  modem::AutoPathFacts facts;
+  facts.offered = modem::data_paths(profile, model);
+  facts.stick = device ? modem::to_string(device->id) + (model ? " " + std::string(model->models) : std::string())
+                       : "(" + std::string(profile.name) + " profile)";
+  facts.interface = uplink->interface;
+  if (device)
+    facts.net_interface = static_cast<bool>(modem::find_net_interface(options_.sysfs_root, *device, profile.net.rmnet));
+  facts.net_mode_switch = !profile.net_mode.query.empty();
+  return modem::choose_auto_path(facts);
+}
+
+void ModemService::set_path_choice(modem::PathChoice choice) {
+  if (choice != path_choice_)
+    log_.notice() << "data path: " << modem::to_string(choice.path) << " (" << choice.why << ")";
+  path_choice_ = std::move(choice);
+}
+
+// The net path on a module whose interface exists only in one USB mode: ask
+// the mode; the right one goes on to the session. Another one is set and
+// the module reset (it re-enumerates; the machine looks for it again as
+// after a reset) — once: found in another mode again, the dial fails with
+// NET_MODE_UNCHANGED, which stops the supervisor (no ladder).
+void ModemService::check_net_mode(const modem::DialPlan& plan) {
+  if (!channel_) {
+    events_.post(ModemEvent{mev::Dialed{Error{Code::no_modem, "no channel"}, false}});
+    return;
+  }
+  auto ch = channel_;
+  auto gen = generation_;
+  auto alive = alive_;
+  spawn([this, ch, gen, alive, plan, query = std::string(profile_->net_mode.query)]() -> boost::asio::awaitable<void> {
+    at::Command ask{query, {}, Duration{0}};
+    at::CommandResult r = co_await ch->run(ask);
+    if (!*alive || gen != generation_) co_return;
+    net_mode_read(r, plan);
+  });
+}
+
+void ModemService::net_mode_read(const at::CommandResult& result, const modem::DialPlan& plan) {
+  const modem::NetModeSwitch& mode = profile_->net_mode;
+  auto fail = [this](Error e) { feed(ModemEvent{mev::Dialed{std::move(e), false}}); };
+  if (!result) return fail(result.error());
+  auto now = modem::net_mode_of(mode, result->text());
+  if (!now) return fail(now.error());
+  std::string name(mode.name);
+  if (*now == mode.wanted) {
+    if (net_mode_.rfind("switched", 0) == 0 || net_mode_.empty())
+      log_.info() << "the module is in its " << name << " mode (" << mode.query << ": " << *now << ")";
+    net_mode_ = name + " (" + std::string(mode.query) + ": " + *now + ")";
+    connect_net(plan);
+    return;
+  }
+  if (net_mode_switched_) {
+    net_mode_ = "still " + *now + " after the switch to " + std::string(mode.wanted) + " and a reset";
+    return fail(Error{Code::net_mode_unchanged,
+                      "the module still reports mode " + *now + " (" + std::string(mode.query) + ") after " +
+                          std::string(mode.set) + " and " + std::string(mode.reset) + ", so its " + name +
+                          " network interface never appears; not switched or reset again: set its mode by hand, "
+                          "or use data = ppp"});
+  }
+  net_mode_ = "switched from " + *now + " to " + std::string(mode.wanted) + " (" + name +
+              "): " + std::string(mode.set) + ", " + std::string(mode.reset);
+  log_.notice() << "the module is in mode " << *now << " (" << mode.query << "), not " << name << " (" << mode.wanted
+                << "): " << mode.set << ", then " << mode.reset << " (once)";
+  auto ch = channel_;
+  auto gen = generation_;
+  auto alive = alive_;
+  spawn([this, ch, gen, alive, set = std::string(mode.set),
+         reset = std::string(mode.reset)]() -> boost::asio::awaitable<void> {
+    at::Command set_mode{set, {}, Duration{0}};
+    at::Command restart{reset, {}, Duration{0}};
+    at::CommandResult done = co_await ch->run(set_mode);
+    if (!*alive || gen != generation_) co_return;
+    at::CommandResult reset_done = done;
+    if (done) {
+      reset_done = co_await ch->run(restart);
+      if (!*alive) co_return;
+    }
+    net_mode_set(done, reset_done);
+  });
+}
+
+void ModemService::net_mode_set(const at::CommandResult& set, const at::CommandResult& reset) {
+  if (!set) {
+    net_mode_ = "setting the mode failed: " + describe(set.error());
+    feed(ModemEvent{mev::Dialed{set.error(), false}});
+    return;
+  }
+  // The reset went out after the mode was set: whatever it answers, never
+  // again (the next check that finds another mode stops). Its answer may be
+  // lost with the port it closes: the module restarts either way, and is
+  // looked for again.
+  net_mode_switched_ = true;
+  if (!reset) log_.info() << "the reset's answer: " << describe(reset.error()) << " (the module restarts)";
+  mev::Dialed restarting{std::nullopt, false};
+  restarting.restarting = true;
+  feed(ModemEvent{restarting});
 }
 
 void ModemService::connect_net(const modem::DialPlan& plan) {

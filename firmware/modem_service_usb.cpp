@@ -43,7 +43,8 @@ std::optional<ModemServiceOptions::TestSwitch> parse_test_switch(std::string_vie
 }
 
 void ModemService::scan() {
-  if (hilink()) return hilink_scan();
+  if (hilink_configured()) return hilink_scan();
+  auto_hilink_ = false;  // data = auto decides again for what is found now
   const ModemDevice& d = config_.modem.device;
   mev::Scanned s;
   auto devices = modem::scan_usb(options_.sysfs_root);
@@ -71,6 +72,18 @@ void ModemService::scan() {
     found = *f;
   }
   const modem::Profile* chosen = configured_profile(config_.modem.profile);
+  if (found && found->state != modem::FoundModem::State::storage) {
+    // The path is chosen for the stick as it is now: a unit may come back
+    // from its mode switch as a HiLink stick or with AT ports.
+    const modem::Profile& p =
+        chosen ? *chosen : (found->profile ? *found->profile : modem::profile(modem::Vendor::generic));
+    set_path_choice(choose_path(p, &found->device));
+    if (path_choice_->path == modem::DataPath::hilink && !config_.modem.data) return hilink_found(*found, p);
+  } else if (found) {
+    path_choice_.reset();  // a storage-mode stick: chosen once it is switched
+  } else {
+    set_path_choice(choose_path(chosen ? *chosen : modem::profile(modem::Vendor::generic), nullptr));
+  }
   if (found) {
     usb_id_ = found->device.id;
     if (!chosen) chosen = found->profile ? found->profile : &modem::profile(modem::Vendor::generic);

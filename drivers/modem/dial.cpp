@@ -116,6 +116,43 @@ Result<DataPath> choose_data_path(std::optional<DataPath> wanted, std::string_vi
              " offers " + (paths.empty() ? "nothing" : paths));
 }
 
+PathChoice choose_auto_path(const AutoPathFacts& facts) {
+  const DataPathChoice& o = facts.offered;
+  if (o.preferred == DataPath::hilink && o.supported.has(DataPath::hilink))
+    return {DataPath::hilink, "auto: HiLink stick " + facts.stick};
+  if (ppp_unit(facts.interface)) return {DataPath::ppp, "auto: interface = " + facts.interface + " is PPP"};
+  if (facts.interface != "auto") return {DataPath::net, "auto: interface = " + facts.interface + " is the stick's own"};
+  if (o.preferred == DataPath::net && o.supported.has(DataPath::net)) {
+    if (facts.net_interface) return {DataPath::net, "auto: " + facts.stick + " prefers net, its interface is there"};
+    if (facts.net_mode_switch)
+      return {DataPath::net, "auto: " + facts.stick + " prefers net (its network mode is switched on)"};
+    return {DataPath::ppp, "auto: " + facts.stick + " prefers net but has no network interface; PPP"};
+  }
+  return {DataPath::ppp, "auto: " + facts.stick + " prefers PPP"};
+}
+
+Result<std::string> net_mode_of(const NetModeSwitch& mode, std::string_view answer) {
+  auto bad = [&](const std::string& why) { return Error{Code::at_bad_response, std::string(mode.query) + ": " + why}; };
+  if (mode.prefix.empty()) return bad("the profile names no answer prefix");
+  std::size_t at = 0;
+  while (at < answer.size()) {
+    std::size_t end = answer.find_first_of("\r\n", at);
+    std::string_view line = answer.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    at = end == std::string_view::npos ? answer.size() : end + 1;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    if (line.rfind(mode.prefix, 0) != 0) continue;
+    std::string_view value = line.substr(mode.prefix.size());
+    if (auto comma = value.find(','); comma != std::string_view::npos) value = value.substr(0, comma);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+    if (value.empty() || value.size() > 8 || !at::all_digits(value))
+      return bad("no mode number after '" + std::string(mode.prefix) + "'");
+    return std::string(value);
+  }
+  return bad("no line starts with '" + std::string(mode.prefix) + "'");
+}
+
 Result<bool> net_session_connected(NetStatusForm form, std::string_view answer, int cid) {
   auto unreadable = [&](const std::string& why) { return Error{Code::at_bad_response, "session status: " + why}; };
   switch (form) {

@@ -184,6 +184,16 @@ constexpr NetCommands kQuectelNet{
 constexpr NetCommands kSimcomNet{
     "AT$QCRMCALL=1,1", "AT$QCRMCALL=0,1", "AT+CGACT?", NetStatusForm::cgact, "", NetAddressForm::dhcp, "", true};
 
+// Quectel's USB network mode (shared/reference/LTE-MODEMS.md §5):
+// AT+QCFG="usbnet" answers +QCFG: "usbnet",<n> (0 QMI/RmNet, the default; 1
+// ECM; 2 MBIM; 3 RNDIS); cdc_ether binds only in ECM, which is set with
+// AT+QCFG="usbnet",1, kept in flash, and takes effect after AT+CFUN=1,1.
+// Verbatim on a Raspberry Pi (montimage, an EC25 on /dev/ttyUSB2):
+// 'AT+QCFG="usbnet"' / '+QCFG: "usbnet",0' / 'OK'; MuditaOS parses the same
+// header ("+QCFG: \"usbnet\","; RMNET=0, ECM, MBIM, RNDIS).
+constexpr NetModeSwitch kQuectelEcm{"AT+QCFG=\"usbnet\"",   "+QCFG: \"usbnet\",", "1",
+                                    "AT+QCFG=\"usbnet\",1", "AT+CFUN=1,1",        "ECM"};
+
 // Vendor signal queries (shared/reference/LTE-MODEMS.md §2, §5): Huawei's
 // ^HCSQ (ModemManager's mm-broadband-modem-huawei.c polls AT^HCSQ?) and
 // Quectel's serving-cell report, the one that names the band.
@@ -214,7 +224,7 @@ const Profile kHuaweiProfile{Vendor::huawei, "huawei",   kHuawei,       kHuaweiM
 // path (and Quectel's serving-cell signal report).
 const Profile kQuectelProfile{
     Vendor::quectel, "quectel",   kQuectel,       kQuectelModems, kNoStorage, "AT+CFUN=1,1", kNoInit, {}, "", "",
-    kPppOrNet,       kQuectelNet, kQuectelSignal, kQuectelRat};
+    kPppOrNet,       kQuectelNet, kQuectelSignal, kQuectelRat,    kQuectelEcm};
 const Profile kSimcomProfile{
     Vendor::simcom, "simcom",  kSimcom, kSimcomModems, kNoStorage, "AT+CFUN=1,1", kNoInit, {}, "", "",
     kPppOrNet,      kSimcomNet};

@@ -244,7 +244,7 @@ class Parser {
     else if (data == modem::DataPath::hilink)
       key_error(sec, "interface",
                 "[modem] data = hilink does not find the stick's interface: name the interface (its cdc_ether "
-                "interface, e.g. usb0)");
+                "interface, e.g. usb0), or write data = auto, which finds it beside the stick on USB");
   }
 
   void check_ddns() {
@@ -313,14 +313,21 @@ class Parser {
     if (r.hub != "auto" && r.hub_port == 0) key_error("recovery", "hub", "names a hub, so hub_port is required too");
   }
 
+  // hilink_url and hilink_password_file serve data = hilink, and data = auto
+  // on a kind = cellular uplink too (the stick found may turn out to be a
+  // HiLink one); a kind = ppp uplink always dials PPP.
   void check_hilink() {
     bool hilink = config_.modem.data == modem::DataPath::hilink;
+    const UplinkConfig* modem = config_.modem_uplink();
+    bool maybe = hilink || (!config_.modem.data && modem && modem->kind == UplinkKind::cellular);
     for (const char* key : {"hilink_url", "hilink_password_file"})
-      if (!hilink && is_set("modem", key))
-        key_error("modem", key, "is used only with data = hilink; set data = hilink or remove the line");
+      if (!maybe && is_set("modem", key))
+        key_error("modem", key,
+                  "is used only with data = hilink, or data = auto on a kind = cellular uplink; set data = hilink "
+                  "or remove the line");
     if (!hilink && config_.modem.device.api_only())
       key_error("modem", "device", "api (no USB discovery) is only for data = hilink, which has no AT port to find");
-    if (!hilink) return;
+    if (!maybe) return;
     const std::string& url = config_.modem.hilink_url;
     std::string_view rest = url;
     if (rest.rfind("http://", 0) == 0)

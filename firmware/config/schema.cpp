@@ -206,32 +206,41 @@ std::vector<SectionSpec> build() {
                        {"quectel", modem::Vendor::quectel},
                        {"simcom", modem::Vendor::simcom}},
                       "auto", "Vendor profile; auto picks it from the USB vendor id."),
-           choice_key("data", &Config::modem, &M::data,
-                      {{"auto", std::optional<modem::DataPath>()},
-                       {"ppp", modem::DataPath::ppp},
-                       {"net", modem::DataPath::net},
-                       {"hilink", modem::DataPath::hilink}},
-                      "auto",
-                      "How data leaves the modem, for a kind = cellular uplink: ppp (dial, then pppd), net "
-                      "(the stick's own network interface, e.g. wwan0; the session is started over AT and "
-                      "the address comes from the modem), hilink (a router-mode stick: no AT port; mobile "
-                      "data is switched and the stick read through its HTTP API, hilink_url, and the "
-                      "uplink's interface, named explicitly, gets its address from the stick's DHCP "
-                      "server); auto: ppp when the uplink's interface is a pppN name, net otherwise. The "
-                      "stick's profile must offer the path (not checked for hilink). A kind = ppp uplink "
-                      "always dials PPP."),
+           choice_key(
+               "data", &Config::modem, &M::data,
+               {{"auto", std::optional<modem::DataPath>()},
+                {"ppp", modem::DataPath::ppp},
+                {"net", modem::DataPath::net},
+                {"hilink", modem::DataPath::hilink}},
+               "auto",
+               "How data leaves the modem, for a kind = cellular uplink: ppp (dial, then pppd), net "
+               "(the stick's own network interface, e.g. wwan0; the session is started over AT and "
+               "the address comes from the modem), hilink (a router-mode stick: no AT port; mobile "
+               "data is switched and the stick read through its HTTP API, hilink_url, and the "
+               "uplink's interface, named explicitly, gets its address from the stick's DHCP "
+               "server); auto: chosen each time the stick is found on USB — hilink for a HiLink stick "
+               "(12d1:14db/14dc; its interface named, or with interface = auto found beside it; its API "
+               "at hilink_url), ppp when the uplink's interface is a pppN name, net when it names another "
+               "one, and with interface = auto net for a stick that prefers it (its interface is there, "
+               "or its profile can switch it into a mode with one), else ppp; /status shows the choice and why. The "
+               "stick's profile must offer the path (not checked for hilink). net on a Quectel "
+               "EC25/EG25-G/EP06 in another USB mode sets ECM (AT+QCFG=\"usbnet\",1) and resets it "
+               "once; still not ECM after that is NET_MODE_UNCHANGED, final. A kind = ppp uplink "
+               "always dials PPP."),
            {"hilink_url",
             T(ValueKind::token),
             "http://192.168.8.1",
             false,
-            "With data = hilink: the stick's HTTP API, http(s)://host[:port] (no path).",
+            "With data = hilink, or auto on a kind = cellular uplink: the stick's HTTP API, "
+            "http(s)://host[:port] (no path). The default is where Huawei HiLink sticks answer.",
             {},
             field(&Config::modem, &M::hilink_url)},
            secret(KeySpec{"hilink_password_file",
                           T(ValueKind::path),
                           {},
                           false,
-                          "With data = hilink: file holding the stick's web login password (mode 0600), when it "
+                          "With data = hilink, or auto on a kind = cellular uplink: file holding the stick's web "
+                          "login password (mode 0600), when it "
                           "has one; the user is admin. A wrong password is final, like a wrong PIN: fix the "
                           "file, then restart failberryd.",
                           "/etc/failberry/hilink.password",

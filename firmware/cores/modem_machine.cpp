@@ -50,7 +50,9 @@ std::string event_text(const ModemEvent& e) {
     std::string operator()(const ev::RegistrationUrc& r) const {
       return "registration_urc(" + std::string(at::to_string(r.registration.state)) + ")";
     }
-    std::string operator()(const ev::Dialed& d) const { return "dialed(" + err_text(d.error) + ")"; }
+    std::string operator()(const ev::Dialed& d) const {
+      return "dialed(" + (d.restarting ? std::string("restarting") : err_text(d.error)) + ")";
+    }
     std::string operator()(const ev::LinkDown& l) const { return "link_down(" + l.code + ")"; }
     std::string operator()(const ev::Gone& g) const { return "gone(" + err_text(g.error) + ")"; }
     std::string operator()(const ev::ResetDone& r) const { return "reset_done(" + err_text(r.error) + ")"; }
@@ -212,8 +214,9 @@ State ModemMachine::scanned(const ModemEvent& e) {
   }
   if (s.no_at_port) {
     report("NO_MODEM", s.description +
-                           " has no serial AT port (a HiLink/router-mode stick): set [modem] data = hilink and "
-                           "kind = cellular on its uplink, naming the stick's network interface");
+                           " has no serial AT port (a HiLink/router-mode stick): set [modem] data = hilink (or "
+                           "auto) and kind = cellular on its uplink, naming the stick's network interface (or "
+                           "interface = auto)");
     arm(policy_.scan_interval);
     return State::absent;
   }
@@ -429,7 +432,16 @@ State ModemMachine::reg_urc(const ModemEvent& e) {
 
 State ModemMachine::dialed(const ModemEvent& e) {
   const auto& d = std::get<ev::Dialed>(e);
+  if (d.error && d.error->code == Code::net_mode_unchanged)  // another reset would only repeat it
+    return needs_user(Code::net_mode_unchanged, d.error->detail);
   if (d.error) return fail(*d.error);
+  if (d.restarting) {
+    log_.notice() << "the modem restarts in the mode its network interface needs: looking for it again";
+    emit<act::Close>();
+    expect_modem_ = true;
+    arm(policy_.reset_settle);
+    return State::absent;
+  }
   report("", "");
   at_port_busy_ = d.at_port_busy;
   emit<act::Healthy>();

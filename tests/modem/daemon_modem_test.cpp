@@ -44,6 +44,7 @@ struct Setup {
   std::string modem_extra;          // more INI lines for [modem]
   std::string recovery_extra = {};  // more INI lines for [recovery]
   std::string ppp_login = {};       // written to a [ppp] credentials_file (mode 0600) when not empty
+  std::string uplink = "interface = ppp0\nkind = ppp\n";  // the modem uplink's lines
 };
 
 // A path the test owns for the simulator's pty, under /dev/ as [modem] device
@@ -88,9 +89,9 @@ struct Rig {
       fb::test::write_file(dir / "sim.pin", setup.pin + "\n", 0600);
       ini += "pin_file = " + (dir / "sim.pin") + "\n";
     }
-    ini += "[uplink.cellular]\ninterface = ppp0\nkind = ppp\npriority = 10\n[health]\nlisten = 127.0.0.1\nport = " +
-           std::to_string(port) + "\n[recovery]\nbackoff_initial = 200ms\nbackoff_max = 1s\nreset_attempts = 1\n" +
-           setup.recovery_extra;
+    ini += "[uplink.cellular]\n" + setup.uplink +
+           "priority = 10\n[health]\nlisten = 127.0.0.1\nport = " + std::to_string(port) +
+           "\n[recovery]\nbackoff_initial = 200ms\nbackoff_max = 1s\nreset_attempts = 1\n" + setup.recovery_extra;
     if (!setup.ppp_login.empty()) {
       fb::test::write_file(dir / "ppp.secret", setup.ppp_login, 0600);
       ini += "[ppp]\ncredentials_file = " + (dir / "ppp.secret") + "\n";
@@ -187,7 +188,13 @@ TEST_CASE("an LTE stick (Quectel EC25): rat, band, RSRP, RSRQ and SINR in /statu
   CHECK(rig.log_text().find("-> AT+CESQ") != std::string::npos);
   CHECK(rig.log_text().find("-> AT+QENG=\"servingcell\"") != std::string::npos);
 
+  // The PPP defaults (kind = ppp on ppp0) still dial PPP, and say why.
+  CHECK(m["data_path"] == "ppp");
+  CHECK(m["data_path_reason"] == "[uplink.cellular] kind = ppp");
+  CHECK(rig.log_text().find("-> ATD*99#") != std::string::npos);
+  CHECK(rig.log_text().find("usbnet") == std::string::npos);  // the net path's mode is not PPP's business
   auto text = rig.ctl({"status"});
+  CHECK(text.output.find("  data path ppp ([uplink.cellular] kind = ppp)\n") != std::string::npos);
   CHECK(text.output.find("  radio lte, band 20, RSRP -95 dBm, RSRQ -9 dB, SINR 14 dB\n") != std::string::npos);
   auto metrics = fb::test::http_get("127.0.0.1", rig.port, "/metrics");
   REQUIRE(metrics);
@@ -228,6 +235,89 @@ TEST_CASE("pdp_type = ipv4v6: an LTE stick's attach context 1 is set first, radi
   REQUIRE_MESSAGE(zte.logged("--link_down("), zte.log_text());
   CHECK(zte.log_text().find("-> AT+CFUN=4") == std::string::npos);
   CHECK(zte.sim_state_now()["contexts"]["1"] == nlohmann::json::array({"IPV4V6", "internet"}));
+}
+
+namespace {
+
+// A Quectel on the net data path (data = net, its interface named): what
+// the module's USB mode asks for.
+Setup quectel_net(std::vector<std::string> sets) {
+  Setup s{"quectel", std::move(sets), {}, "data = net\n"};
+  s.uplink = "interface = wwan0\nkind = cellular\n";
+  return s;
+}
+
+std::size_t times(const std::string& log, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("Quectel in QMI mode on the net path: usbnet set to ECM and one reset, then the session starts") {
+  Rig rig(quectel_net({}));
+  REQUIRE_MESSAGE(rig.logged("starting the data session on wwan0: AT+QNETDEVCTL=1,1,1", 40s), rig.log_text());
+  REQUIRE_MESSAGE(rig.logged("--link_down(DRY_RUN)"), rig.log_text());
+  std::string log = rig.log_text();
+  CHECK(log.find("data path: net ([modem] data = net)") != std::string::npos);
+  CHECK(log.find("the module is in mode 0 (AT+QCFG=\"usbnet\"), not ECM (1): AT+QCFG=\"usbnet\",1, then "
+                 "AT+CFUN=1,1 (once)") != std::string::npos);
+  CHECK(log.find("dialing --dialed(restarting)--> absent") != std::string::npos);
+  // Asked twice (before and after the reset), set once, reset once.
+  CHECK(times(log, "-> AT+QCFG=\"usbnet\"\n") == 2);
+  CHECK(times(log, "-> AT+QCFG=\"usbnet\",1\n") == 1);
+  CHECK(times(log, "-> AT+CFUN=1,1\n") == 1);
+  CHECK(log.find("-> AT+QCFG=\"usbnet\",1\n") < log.find("-> AT+CFUN=1,1\n"));
+  CHECK(log.find("-> AT+CFUN=1,1\n") < log.find("-> AT+QNETDEVCTL=1,1,1\n"));
+  auto sim = rig.sim_state_now();
+  CHECK(sim["usbnet"] == 1);
+  CHECK(sim["usbnet_sets"] == 1);
+  CHECK(sim["resets"] == 1);
+  CHECK(sim["net_session"] == 1);  // the session went up over AT (dry-run: no DHCP client after)
+  auto m = rig.status()["modem"];
+  CHECK(m["data_path"] == "net");
+  CHECK(m["data_path_reason"] == "[modem] data = net");
+  CHECK(m["net_mode"] == "ECM (AT+QCFG=\"usbnet\": 1)");
+  CHECK(log.find("asking the recovery ladder") == std::string::npos);  // the switch is no failure
+}
+
+TEST_CASE("Quectel that stays in QMI mode after the switch: NET_MODE_UNCHANGED, stopped, no second reset") {
+  Rig rig(quectel_net({"usbnet_stuck=1"}));
+  REQUIRE_MESSAGE(rig.logged("--> stopped [NET_MODE_UNCHANGED]", 40s), rig.log_text());
+  auto j = rig.status();
+  std::string log = rig.log_text();
+  CHECK(times(log, "-> AT+QCFG=\"usbnet\",1\n") == 1);
+  CHECK(times(log, "-> AT+CFUN=1,1\n") == 1);
+  CHECK(log.find("QNETDEVCTL") == std::string::npos);  // no session without the interface
+  CHECK(log.find("asking the recovery ladder") == std::string::npos);
+  auto sim = rig.sim_state_now();
+  CHECK(sim["usbnet"] == 0);
+  CHECK(sim["usbnet_sets"] == 1);
+  CHECK(sim["resets"] == 1);
+  const auto& m = j["modem"];
+  CHECK(m["state"] == "stopped");
+  CHECK(m["error"] == "NET_MODE_UNCHANGED");
+  CHECK(m["error_detail"] ==
+        "the module still reports mode 0 (AT+QCFG=\"usbnet\") after AT+QCFG=\"usbnet\",1 and AT+CFUN=1,1, so its ECM "
+        "network interface never appears; not switched or reset again: set its mode by hand, or use data = ppp");
+  CHECK(m["net_mode"] == "still 0 after the switch to 1 and a reset");
+  CHECK(j["recovery"]["stopped_by"] == "NET_MODE_UNCHANGED");
+  auto text = rig.ctl({"status"});
+  CHECK(
+      text.output.find("  data path net ([modem] data = net), USB mode still 0 after the switch to 1 and a reset\n") !=
+      std::string::npos);
+  CHECK(text.output.find("  error NET_MODE_UNCHANGED: the module still reports mode 0") != std::string::npos);
+}
+
+TEST_CASE("a Quectel already in ECM: asked, not switched, not reset") {
+  Rig rig(quectel_net({"usbnet=1"}));
+  REQUIRE_MESSAGE(rig.logged("starting the data session on wwan0: AT+QNETDEVCTL=1,1,1"), rig.log_text());
+  std::string log = rig.log_text();
+  CHECK(times(log, "-> AT+QCFG=\"usbnet\"\n") == 1);
+  CHECK(log.find("-> AT+QCFG=\"usbnet\",1") == std::string::npos);
+  CHECK(log.find("-> AT+CFUN=1,1") == std::string::npos);
+  CHECK(rig.sim_state_now()["resets"] == 0);
 }
 
 TEST_CASE("[modem] rat: Huawei ^SYSCFGEX and Quectel nwscanmode after the probe; a stick without one keeps its own") {

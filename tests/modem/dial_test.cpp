@@ -4,8 +4,11 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fb/modem/dial.hpp"
+#include "fb/modem/profile.hpp"
+#include "table.hpp"
 
 using namespace fb::modem;
 using fb::at::classify_final;
@@ -271,4 +274,100 @@ TEST_CASE("which data path a dial takes: [modem] data, the interface's name for 
   CHECK(choose_data_path(P::hilink, "usb0", hilink, "stick").code() == Code::bad_dial_settings);
   CHECK(choose_data_path(P::net, "wwan0", DataPathChoice{}, "stick").error().detail.find("offers nothing") !=
         std::string::npos);
+}
+
+TEST_CASE("data = auto: the path for the stick found, from its USB id and the uplink's interface") {
+  using P = DataPath;
+  struct Row {
+    UsbId id;               // the stick discovery found
+    std::string interface;  // [uplink] interface
+    bool net_interface;     // its network interface is beside it now
+    P path;
+    std::string why;
+  };
+  const std::vector<Row> rows = {
+      // HiLink sticks: the API path, whatever the interface says.
+      {{0x12d1, 0x14dc}, "auto", true, P::hilink, "auto: HiLink stick 12d1:14dc E3131, E3372h, E8372 HiLink"},
+      {{0x12d1, 0x14db}, "usb0", true, P::hilink, "auto: HiLink stick 12d1:14db E3131, E3372h, E8372 HiLink"},
+      {{0x19d2, 0x1405}, "auto", true, P::hilink, "auto: HiLink stick 19d2:1405 MF823, MF833N (router mode)"},
+      // The uplink names a PPP interface: PPP (the defaults of a 3G setup).
+      {{0x19d2, 0x0117}, "ppp0", false, P::ppp, "auto: interface = ppp0 is PPP"},
+      {{0x12d1, 0x1506}, "ppp0", true, P::ppp, "auto: interface = ppp0 is PPP"},
+      // It names another one: the stick's own (net), as before.
+      {{0x2c7c, 0x0125}, "wwan0", false, P::net, "auto: interface = wwan0 is the stick's own"},
+      // interface = auto: the stick's preference, when its interface is there.
+      {{0x12d1, 0x1506},
+       "auto",
+       true,
+       P::net,
+       "auto: 12d1:1506 E3131, E3372h (modem/NCM) prefers net, its interface is there"},
+      {{0x12d1, 0x1506},
+       "auto",
+       false,
+       P::ppp,
+       "auto: 12d1:1506 E3131, E3372h (modem/NCM) prefers net but has no network interface; PPP"},
+      {{0x12d1, 0x155e}, "auto", true, P::net, "auto: 12d1:155e E3372h-320 (NCM) prefers net, its interface is there"},
+      {{0x19d2, 0x0117}, "auto", false, P::ppp, "auto: 19d2:0117 MF190, MF180 prefers PPP"},
+      {{0x2c7c, 0x0125}, "auto", true, P::ppp, "auto: 2c7c:0125 EC25, EG25-G prefers PPP"},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(to_string(row.id));
+    CAPTURE(row.interface);
+    auto m = find_modem(row.id);
+    REQUIRE(m);
+    AutoPathFacts facts;
+    facts.offered = data_paths(*m->profile, m->model);
+    facts.stick = to_string(row.id) + " " + std::string(m->model->models);
+    facts.interface = row.interface;
+    facts.net_interface = row.net_interface;
+    facts.net_mode_switch = !m->profile->net_mode.query.empty();
+    PathChoice c = choose_auto_path(facts);
+    CHECK(c.path == row.path);
+    CHECK(c.why == row.why);
+    // What auto chose is always a path the stick offers.
+    CHECK(facts.offered.supported.has(c.path));
+  }
+  // A module that prefers net and can be switched into a mode with an interface.
+  AutoPathFacts quectel_like;
+  quectel_like.offered = {{P::ppp, P::net}, P::net};
+  quectel_like.stick = "2c7c:0125";
+  quectel_like.interface = "auto";
+  quectel_like.net_mode_switch = true;
+  CHECK(choose_auto_path(quectel_like) ==
+        PathChoice{P::net, "auto: 2c7c:0125 prefers net (its network mode is switched on)"});
+  // A tty outside USB with the generic profile.
+  AutoPathFacts tty;
+  tty.offered = profile(Vendor::generic).paths;
+  tty.stick = "(generic profile)";
+  tty.interface = "auto";
+  CHECK(choose_auto_path(tty).path == P::ppp);
+}
+
+TEST_CASE("Quectel usbnet table: the mode from verbatim +QCFG answers; anything else refused") {
+  const NetModeSwitch& q = profile(Vendor::quectel).net_mode;
+  struct Row {
+    const char* answer;
+    const char* mode;
+  };
+  // Verbatim: an EC25 on a Raspberry Pi (atcom, echo on), the Seeed guide's
+  // "+QCFG: "usbnet",0," with its trailing comma, and a module in ECM.
+  for (const Row& row :
+       {Row{"AT+QCFG=\"usbnet\"\r\n\r\n+QCFG: \"usbnet\",0\r\n\r\nOK", "0"}, Row{"+QCFG: \"usbnet\",0,\r\nOK", "0"},
+        Row{"+QCFG: \"usbnet\",1\r\nOK", "1"}, Row{"\r\n+QCFG: \"usbnet\",3\r\n", "3"}}) {
+    for (const std::string& text : fb::test::line_end_variants(row.answer)) {
+      CAPTURE(text);
+      auto mode = net_mode_of(q, text);
+      REQUIRE(mode);
+      CHECK(*mode == row.mode);
+    }
+  }
+  for (const char* hostile : {"OK", "+QCFG: \"usbnet\",", "+QCFG: \"usbnet\",x", "+QCFG: \"nwscanmode\",0",
+                              "+QCFG: \"usbnet\",123456789", ""}) {
+    CAPTURE(hostile);
+    auto bad = net_mode_of(q, hostile);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.code() == Code::at_bad_response);
+  }
+  // A profile without a switch has no prefix to look for.
+  CHECK(net_mode_of(profile(Vendor::huawei).net_mode, "+QCFG: \"usbnet\",0").code() == Code::at_bad_response);
 }

@@ -46,6 +46,10 @@ simulator writes "ready <tty-path-or-socket>" to --control-fd.
                              session stays down; error = +CME ERROR 30)
                              net_ip=A.B.C.D/LEN,GATEWAY (what ^DHCP? and
                              +CGCONTRDP report; default 10.64.12.34/29,10.64.12.33)
+                             usbnet=N (Quectel: the USB network mode it runs
+                             in and has saved, 0 QMI/RmNet by default, 1 ECM)
+                             usbnet_stuck=0|1 (1: a reset does not apply the
+                             saved mode; it keeps running in the old one)
   netdrop                    the network ends the network-interface session:
                              ^NDISSTAT: 0,… URC on a Huawei stick
   cme COMMAND CODE           answer COMMAND (prefix, e.g. AT+CSQ) with +CME ERROR CODE
@@ -75,6 +79,12 @@ Radio: AT+CFUN=0 or =4 takes the radio off (not registered until AT+CFUN=1);
 state shows "cfun" and "cfun_history" (every value set since power-on), and
 "rat_mode", the acquisition order an LTE Huawei's ^SYSCFGEX or a Quectel's
 +QCFG="nwscanmode",N,1 last set.
+
+Quectel USB mode: AT+QCFG="usbnet" answers +QCFG: "usbnet",<n> (the mode it
+runs in); AT+QCFG="usbnet",<n> saves n (state: usbnet_saved, usbnet_sets),
+which takes effect at the next AT+CFUN=1,1 (state: resets counts them, for
+every vendor). +QNETDEVCTL=<op>,<cid>[,<urc>] starts (1, 3) or ends (0)
+the network-interface session, in ECM mode only (else ERROR).
 
 Scenario files (--script) hold control commands, one per line, run at start.
 Dialing: ATD*99# (or ATD*99***<cid>#) answers CONNECT when the SIM is ready,
@@ -162,7 +172,7 @@ class Persistent:
         self.data = {
             "sim_present": True, "pin_enabled": False, "pin": "1234", "puk": "12345678",
             "pin_tries": 3, "puk_tries": 10, "sim_blocked": False,
-            "cdrom": True, "u2diag": 276, "setport": "A1,A2;1,16,3,2,A1,A2",
+            "cdrom": True, "u2diag": 276, "setport": "A1,A2;1,16,3,2,A1,A2", "usbnet": 0,
         }
         if path and os.path.exists(path):
             with open(path) as f:
@@ -196,11 +206,20 @@ class Modem:
         self.operator = "failberry sim"
         self.lte = vendor in LTE_VENDORS
         self.cell = {"rsrp": -105, "rsrq": -10, "sinr": 12, "band": 3}
+        self.usbnet_stuck = False  # a reset keeps the running USB mode (Quectel)
+        self.usbnet = None
+        self.usbnet_sets = 0  # AT+QCFG="usbnet",N seen
+        self.resets = 0  # AT+CFUN=1,1 / AT^RESET seen
         self.power_on()
 
     # ---------------------------------------------------------------- state
     def power_on(self):
+        old = getattr(self, "flash", None)
         self.flash = Persistent(self.state_path, self.vendor)
+        if old is not None and not self.state_path:
+            self.flash.data = old.data  # no state file: the flash lives in memory
+        if self.usbnet is None or not self.usbnet_stuck:
+            self.usbnet = self.flash["usbnet"]
         self.echo = True  # factory default E1: echo returns after every reset
         self.verbose = True
         self.cmee = 0
@@ -251,6 +270,8 @@ class Modem:
                 "cme": self.faults["cme"], "answer": self.faults["answer"], "data_mode": self.data_mode, "data_bytes": self.data_bytes,
                 "dialed": self.dialed, "net_session": self.net_session, "cscs": self.cscs, "operator": self.operator, "lte": self.lte, "cell": self.cell,
                 "cfun": self.cfun, "cfun_history": self.cfun_history, "rat_mode": self.rat_mode,
+                "usbnet": self.usbnet, "usbnet_saved": self.flash["usbnet"], "usbnet_sets": self.usbnet_sets,
+                "resets": self.resets,
                 "contexts": {str(cid): [t, apn] for cid, (t, apn) in sorted(self.contexts.items())}}
 
     # ---------------------------------------------------------------- replies
@@ -363,6 +384,18 @@ class Modem:
         if m and self.vendor == "quectel":
             self.rat_mode = m.group(1)
             return [], "OK"
+        if body == '+QCFG="USBNET"' and self.vendor == "quectel":
+            return ['+QCFG: "usbnet",%d' % self.usbnet], "OK"
+        m = re.fullmatch(r'\+QCFG="USBNET",([0-9])', body)
+        if m and self.vendor == "quectel":
+            self.usbnet_sets += 1
+            self.flash["usbnet"] = int(m.group(1))
+            return [], "OK"
+        m = re.fullmatch(r"\+QNETDEVCTL=([013]),(\d+)(?:,[01])?", body)
+        if m and self.vendor == "quectel":
+            if self.usbnet != 1:
+                return [], "ERROR"  # no ECM function to start
+            return self.net_connect(int(m.group(2)), m.group(1) != "0")
         if body == "I":
             i = self.info
             return ["Manufacturer: " + i["manufacturer"], "Model: " + i["model"], "Revision: " + i["revision"],
@@ -423,6 +456,7 @@ class Modem:
         if body == "+CFUN?":
             return ["+CFUN: %d" % self.cfun], "OK"
         if body in ("+CFUN=1,1", "^RESET"):
+            self.resets += 1
             self.reboot_pending = True
             return [], "OK"
         m = re.fullmatch(r"\+CFUN=([0-9]+)", body)
@@ -988,6 +1022,11 @@ class Simulator:
             if not re.fullmatch(r"\d+\.\d+\.\d+\.\d+/\d+,\d+\.\d+\.\d+\.\d+", value):
                 raise ValueError("net_ip A.B.C.D/LEN,GATEWAY")
             m.faults["net_ip"] = value
+        elif key == "usbnet":
+            m.flash["usbnet"] = int(value)
+            m.usbnet = int(value)
+        elif key == "usbnet_stuck":
+            m.usbnet_stuck = value == "1"
         elif key == "dial":
             if value not in ("ok", "busy", "no_carrier", "no_dialtone", "no_answer", "error") and \
                     not re.fullmatch(r"cme:\d+", value):

@@ -381,3 +381,34 @@ TEST_CASE("the CBW encoder and the CSW parser") {
   CHECK(fb::usb::parse_csw(csw).code() == Code::modeswitch_failed);
   CHECK_FALSE(fb::usb::parse_csw(std::span<const std::uint8_t>(csw.data(), 12)));
 }
+
+TEST_CASE("USB network modes: a profile's switch is whole and well-formed; Quectel's is usbnet ECM with CFUN=1,1") {
+  int with_switch = 0;
+  for (const Profile* p : all_profiles()) {
+    CAPTURE(p->name);
+    const NetModeSwitch& m = p->net_mode;
+    if (m.query.empty()) {
+      CHECK(m.set.empty());
+      CHECK(m.reset.empty());
+      continue;
+    }
+    ++with_switch;
+    CHECK(p->paths.supported.has(DataPath::net));  // a switch only serves the net path
+    for (auto command : {m.query, m.set, m.reset}) {
+      CAPTURE(command);
+      CHECK(command.rfind("AT", 0) == 0);
+      CHECK_FALSE(template_problem(command));
+    }
+    CHECK_FALSE(m.prefix.empty());
+    CHECK_FALSE(m.wanted.empty());
+    CHECK_FALSE(m.name.empty());
+  }
+  CHECK(with_switch == 1);
+  const NetModeSwitch& q = profile(Vendor::quectel).net_mode;
+  CHECK(q.query == "AT+QCFG=\"usbnet\"");
+  CHECK(q.prefix == "+QCFG: \"usbnet\",");
+  CHECK(q.wanted == "1");
+  CHECK(q.set == "AT+QCFG=\"usbnet\",1");
+  CHECK(q.reset == "AT+CFUN=1,1");
+  CHECK(q.name == "ECM");
+}

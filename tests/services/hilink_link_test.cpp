@@ -5,7 +5,10 @@
 // interface. The wired uplink is a veth towards a "peer" namespace. Nothing
 // is dry-run: the daemon's udhcpc leases fbW an address from the stick, its
 // NetlinkSystem puts it there and moves the default route, inside the
-// namespaces the test made. [modem] device = api: no USB discovery.
+// namespaces the test made. [modem] device = api: no USB discovery — but
+// for the data = auto case, where the daemon is given a fake sysfs tree
+// (FAILBERRY_SYSFS_ROOT) holding a HiLink E3372h (12d1:14dc) whose
+// cdc_ether function's network interface is fbW.
 //   wired: fbA 10.0.1.2/24, gateway 10.0.1.1, priority 10
 //   lte:   fbW, kind = cellular, [modem] data = hilink, priority 20;
 //          the stick at 192.168.8.1, leasing 192.168.8.100/24
@@ -19,8 +22,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <csignal>
+#include <functional>
 #include <nlohmann/json.hpp>
 
+#include "fake_sysfs.hpp"
 #include "fb/core/daemon.hpp"
 #include "log_capture.hpp"
 #include "log_script.hpp"
@@ -434,4 +439,89 @@ TEST_CASE("HiLink under dry-run: the API is read, nothing is switched or reboote
   CHECK(after["reboots"] == 0);
   CHECK(all.find("started udhcpc") == std::string::npos);
   CHECK(all.find("--> stopped [DRY_RUN]") != std::string::npos);
+}
+
+namespace {
+
+// The HiLink E3372h at 1-1.5 as the kernel shows it: one cdc_ether function
+// whose interface is fbW, no tty.
+struct HiLinkOnSysfs {
+  HiLinkOnSysfs() {
+    sysfs.device("1-1.5", "12d1", "14dc", {{0, 2, 6, 0, "cdc_ether", {}, false, {"fbW"}}}, "HUAWEI_MOBILE");
+    ::setenv("FAILBERRY_SYSFS_ROOT", sysfs.root().c_str(), 1);
+  }
+  ~HiLinkOnSysfs() { ::unsetenv("FAILBERRY_SYSFS_ROOT"); }
+  fb::modem::test::FakeSysfs sysfs;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "data = auto: the HiLink stick found on USB takes the HiLink path; its interface is found beside it, leased, "
+    "and carries the default; /status says why") {
+  if (!have_busybox()) return;
+  StickLab lab("hilinka");
+  Stick& stick = lab.stick;
+  const NetNamespace& pi = lab.pi;
+  stick.control("/_control/data?on=0");
+  HiLinkOnSysfs usb;
+  // No data line (auto), device = auto, interface = auto: what a user of an
+  // E3372h writes; the APN is there for a stick that turns out to dial.
+  std::string text = ini(stick.dir().path(), stick.url(), "");
+  auto swap = [&text](const std::string& from, const std::string& to) {
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+  };
+  swap("device = api\ndata = hilink\n", "apn = internet\n");
+  swap("[uplink.lte]\ninterface = fbW\n", "[uplink.lte]\ninterface = auto\n");
+  DaemonInPi d(pi, stick, text);
+  auto& io = d.io;
+  std::string default_after_cut;
+  Json status_online;
+  // Stops the daemon once the status fetch has answered, or after 10 s.
+  asio::steady_timer answered(io);
+  int waits = 0;
+  std::function<void()> stop_when_answered = [&] {
+    if (!status_online.is_null() || ++waits > 200) return (void)::raise(SIGTERM);
+    answered.expires_after(50ms);
+    answered.async_wait([&](boost::system::error_code ec) {
+      if (!ec) stop_when_answered();
+    });
+  };
+  fb::test::LogScript script(
+      io, d.log.lines,
+      {
+          {{"data path: hilink (auto: HiLink stick 12d1:14dc E3131, E3372h, E8372 HiLink)"}, [] {}},
+          {{"uplink[lte]: bound to fbW"}, [] {}},
+          {{"the stick leased 192.168.8.100/24 on fbW via 192.168.8.1"}, [] {}},
+          {{"data session up on fbW: mobile data connected, 192.168.8.100 via 192.168.8.1"},
+           [&] {
+             must(pi, {"ip", "link", "set", "fbA", "down"});
+           }},
+          {{"default route now via lte"},
+           [&] {
+             default_after_cut = must(pi, {"ip", "-4", "route", "show", "default", "table", "main"});
+             fetch_modem_status(io, status_online);
+             stop_when_answered();
+           }},
+      },
+      90s);
+  auto [code, all] = d.run();
+  INFO(all);
+  INFO(stick.logs());
+  REQUIRE_MESSAGE(!script.timed_out(), "stopped at " << script.where());
+  CHECK(code == 0);
+  CHECK(all.find("uplink[lte] interface = auto: fbW (cdc_ether, USB interface 0) of 12d1:14dc at 1-1.5") !=
+        std::string::npos);
+  CHECK(all.find("no serial AT port") == std::string::npos);
+  CHECK(default_after_cut.find("default via 192.168.8.1 dev fbW") != std::string::npos);
+  CHECK(status_online["state"] == "online");
+  CHECK(status_online["data_path"] == "hilink");
+  CHECK(status_online["data_path_reason"] == "auto: HiLink stick 12d1:14dc E3131, E3372h, E8372 HiLink");
+  CHECK(status_online["operator"] == "Telekom.de");
+  CHECK(status_online["device"].get<std::string>().find("12d1:14dc") != std::string::npos);
+  Json after = stick.state();
+  CHECK(stick.count(after, "/api/dialup/mobile-dataswitch", "<dataswitch>1<") >= 1);
+  CHECK(after["dataswitch"] == 0);  // switched off again at the stop
 }

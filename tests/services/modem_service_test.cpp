@@ -259,6 +259,17 @@ TEST_CASE("a wrong PIN stops the supervisor: two days later nothing was retried,
   CHECK(nlohmann::json::parse(rig.sim.ok("state"))["pin_tries"] == 2);  // exactly one wrong try
 }
 
+TEST_CASE("data = auto on a kind = cellular uplink named ppp0: PPP is chosen, and dialed") {
+  Rig rig("zte", {"cdrom=off"}, "backoff_initial = 200ms\nbackoff_max = 1s\nreset_attempts = 1\n", Clock::real, "",
+          "interface = ppp0\nkind = cellular\n");
+  REQUIRE_MESSAGE(rig.logged("data path: ppp (auto: interface = ppp0 is PPP)"), rig.text());
+  REQUIRE_MESSAGE(rig.logged("--link_down(DRY_RUN)"), rig.text());        // CONNECT, then no pppd under dry-run
+  CHECK(nlohmann::json::parse(rig.sim.ok("state"))["dialed"] == "*99#");  // the dial went out on the pty
+  auto report = rig.service->modem_status();
+  CHECK(report.data_path == "ppp");
+  CHECK(report.data_path_why == "auto: interface = ppp0 is PPP");
+}
+
 TEST_CASE("dry-run, net data path by DHCP: the session starts over AT, no udhcpc runs, the modem stops with DRY_RUN") {
   Rig rig("generic", {"cdrom=off"}, "backoff_initial = 200ms\nbackoff_max = 1s\nreset_attempts = 1\n", Clock::real,
           "data = net\n", "interface = wwan0\nkind = cellular\n");
@@ -324,6 +335,25 @@ TEST_CASE("a HiLink stick found on USB: with data = hilink its API is asked (no 
     REQUIRE_MESSAGE(rig.logged("probing --probed(HILINK_UNREACHABLE)--> recovering"), rig.text());
     CHECK(rig.service->modem_status().status.code == "HILINK_UNREACHABLE");
     CHECK(rig.text().find("no serial AT port") == std::string::npos);
+  }
+  SUBCASE("data = auto: discovery chooses the HiLink path for it, and /status says why") {
+    HiLinkOnUsb rig(
+        "apn = internet\nhilink_url = http://127.0.0.1:9\n[uplink.lte]\ninterface = fbnoif0\nkind = "
+        "cellular\n");
+    REQUIRE_MESSAGE(rig.logged("data path: hilink (auto: HiLink stick 12d1:14dc E3131, E3372h, E8372 HiLink)"),
+                    rig.text());
+    REQUIRE_MESSAGE(rig.logged("1-1.5; HiLink API at http://127.0.0.1:9 on fbnoif0)--> probing"), rig.text());
+    REQUIRE_MESSAGE(rig.logged("probing --probed(HILINK_UNREACHABLE)--> recovering"), rig.text());
+    auto report = rig.service->modem_status();
+    CHECK(report.data_path == "hilink");
+    CHECK(report.data_path_why == "auto: HiLink stick 12d1:14dc E3131, E3372h, E8372 HiLink");
+    CHECK(rig.text().find("no serial AT port") == std::string::npos);
+  }
+  SUBCASE("data = auto, interface = auto, and no interface beside the stick: NO_NET_INTERFACE, looked for again") {
+    HiLinkOnUsb rig("apn = internet\n[uplink.lte]\ninterface = auto\nkind = cellular\n");
+    REQUIRE_MESSAGE(rig.logged("NO_NET_INTERFACE: HiLink stick 12d1:14dc"), rig.text());
+    CHECK(rig.service->modem_status().status.code == "NO_NET_INTERFACE");
+    CHECK(rig.text().find("--> probing") == std::string::npos);  // nothing to reach the API through
   }
   SUBCASE("data = ppp: not usable, and the words say what is") {
     HiLinkOnUsb rig("apn = internet\n[uplink.cellular]\ninterface = ppp0\nkind = ppp\n");

@@ -831,3 +831,33 @@ TEST_CASE("a HiLink stick refusing the login stops the ladder at any step, like 
     CHECK(h2.failures == std::vector<std::string>{"HILINK_UNREACHABLE"});
   }
 }
+
+TEST_CASE("the net path's USB mode: a switch and reset is looked for again, no failure; unchanged after it stops") {
+  ModemPolicy p;
+  p.can_dial = true;
+  Harness h(p);
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::ready));
+  h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+  REQUIRE(h.actions.back() == "Dial");
+  ev::Dialed restarting{};
+  restarting.restarting = true;
+  h.feed(restarting);  // the module was switched and restarts
+  CHECK(h.machine.state() == State::absent);
+  CHECK(h.actions.back() == "Close");
+  CHECK(h.failures.empty());  // not a failure: the ladder hears nothing
+  h.time.advance(5s);         // reset_settle
+  CHECK(h.actions.back() == "Scan");
+  h.feed(ev::Scanned{std::nullopt, false, false, "/dev/ttyUSB2", "2c7c:0125 at 1-1.2"});
+  REQUIRE(h.actions.back() == "Probe");
+  h.feed(ev::Probed{std::nullopt, identity(), fb::modem::CdromState::off});
+  h.feed(sim(fb::at::SimState::ready));
+  h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+  REQUIRE(h.actions.back() == "Dial");
+  h.feed(ev::Dialed{Error{Code::net_mode_unchanged, "the module still reports mode 0"}});
+  CHECK(h.machine.state() == State::stopped);
+  CHECK(h.stops == std::vector<std::string>{"NET_MODE_UNCHANGED"});
+  CHECK(h.failures.empty());
+  CHECK(h.machine.status().code == "NET_MODE_UNCHANGED");
+  CHECK(h.machine.status().detail == "the module still reports mode 0");
+}

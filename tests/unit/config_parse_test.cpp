@@ -194,6 +194,20 @@ TEST_CASE("interface = auto is accepted for a kind = cellular uplink on the net 
   }
 }
 
+TEST_CASE("[modem] data = auto on a kind = cellular uplink takes hilink_url and hilink_password_file too") {
+  std::string text =
+      "[modem]\napn = internet\nhilink_url = http://192.168.9.1\n"
+      "hilink_password_file = /etc/failberry/hilink.password\n"
+      "[uplink.wired]\ninterface = eth0\ngateway = 192.168.1.1\npriority = 20\n"
+      "[uplink.lte]\ninterface = auto\nkind = cellular\npriority = 10\n";
+  ConfigResult r = parse_config(text, "t.ini");
+  INFO((r.errors.empty() ? std::string() : r.errors[0].to_string()));
+  REQUIRE(r.config);
+  CHECK_FALSE(r.config->modem.data);  // auto
+  CHECK(r.config->modem.hilink_url == "http://192.168.9.1");
+  CHECK(r.config->modem.hilink_password_file == "/etc/failberry/hilink.password");
+}
+
 TEST_CASE("[modem] data = hilink: the API's URL and password file, device = api, no APN needed") {
   std::string text = kMinimal;
   text.replace(text.find("apn = internet"), 14,

@@ -60,12 +60,15 @@ enum class Code : std::uint8_t {
   hilink_unreachable,    // no answer: no connection, or none within the request's deadline
   hilink_bad_reply,      // not an API reply: bad XML, an HTML page, an HTTP error status
   hilink_api_error,      // an <error> answer (busy, unknown, token trouble the client could not mend)
+  // The module was switched into the USB mode the net data path needs
+  // (NetModeSwitch) and reset once, and still reports another mode: final.
+  net_mode_unchanged,
 };
 
 // "SIM_PIN_REQUIRED" etc.; every Code has one.
 std::string_view code_name(Code code);
 std::optional<Code> code_from_string(std::string_view word);
-inline constexpr int kCodeCount = static_cast<int>(Code::hilink_api_error) + 1;
+inline constexpr int kCodeCount = static_cast<int>(Code::net_mode_unchanged) + 1;
 
 using Error = fb::Error<Code>;
 // A value or an Error; Result<void> is a success or an Error.

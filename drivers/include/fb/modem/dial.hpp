@@ -81,6 +81,37 @@ std::optional<int> ppp_unit(std::string_view interface);
 Result<DataPath> choose_data_path(std::optional<DataPath> wanted, std::string_view interface, DataPathChoice offered,
                                   std::string_view stick);
 
+// `[modem] data = auto`: which path the stick just discovered takes, and
+// why in words for /status ("auto: HiLink stick 12d1:14dc"). Decided each
+// time the modem is found (a unit may come back from a mode switch as a
+// HiLink stick or as a stick with AT ports), from:
+struct AutoPathFacts {
+  DataPathChoice offered;        // data_paths() of the stick (its model row's, else its profile's)
+  std::string stick;             // "12d1:14dc E3131, E3372h, E8372 HiLink"; a tty's profile name
+  std::string interface;         // the modem uplink's [uplink] interface: a name, or "auto"
+  bool net_interface = false;    // a network interface the net path can use is beside its AT port now
+  bool net_mode_switch = false;  // the profile can switch it into a mode with one (NetModeSwitch)
+};
+struct PathChoice {
+  DataPath path = DataPath::ppp;
+  std::string why;
+  bool operator==(const PathChoice&) const = default;
+};
+// The rule, first match:
+//  1. a HiLink stick (its paths prefer hilink): hilink;
+//  2. the uplink's interface is a PPP name (ppp0): ppp;
+//  3. it names another interface (wwan0, usb0): net, the stick's own;
+//  4. interface = auto and the stick prefers net and either has its
+//     interface now or can be switched into a mode that has one: net;
+//  5. otherwise ppp (pppd's pppN is then the uplink's interface).
+// Whether the stick offers the path chosen is choose_data_path()'s check.
+PathChoice choose_auto_path(const AutoPathFacts& facts);
+
+// The USB mode a NetModeSwitch query's answer reports: the text after its
+// prefix up to a comma, trimmed ("0" for +QCFG: "usbnet",0).
+// AT_BAD_RESPONSE when no line has the prefix or the value is empty.
+Result<std::string> net_mode_of(const NetModeSwitch& mode, std::string_view answer);
+
 // What a network-interface session's status answer (NetCommands::status,
 // read as `form` says) means for context `cid`: connected or not. The answer
 // to ^NDISSTATQRY? (or a ^NDISSTAT URC) is connected when either family is;

@@ -91,6 +91,22 @@ struct NetCommands {
   bool rmnet = false;
 };
 
+// A module whose network interface appears only in one of its USB modes
+// (Quectel EC25/EG25-G/EP06: QMI/RmNet by default, ECM after
+// AT+QCFG="usbnet",1 and a reset). When the net data path is wanted the
+// daemon asks `query`, reads the value after `prefix` in its answer, and when
+// it is not `wanted` sends `set`, then `reset` (the module re-enumerates; the
+// setting persists) — once: a module still in another mode after that stops
+// with NET_MODE_UNCHANGED. Empty `query`: the profile has no such switch.
+struct NetModeSwitch {
+  std::string_view query = {};   // AT+QCFG="usbnet"
+  std::string_view prefix = {};  // +QCFG: "usbnet",
+  std::string_view wanted = {};  // 1
+  std::string_view set = {};     // AT+QCFG="usbnet",1
+  std::string_view reset = {};   // AT+CFUN=1,1
+  std::string_view name = {};    // what the wanted mode is called in the log and /status: "ECM"
+};
+
 // The vendor's own signal query, polled after +CSQ and +CESQ (its values
 // win), and which parser reads its answer.
 enum class SignalForm : std::uint8_t {
@@ -186,6 +202,7 @@ struct Profile {
   NetCommands net = {};                                     // for DataPath::net
   SignalQuery signal = {};                                  // beyond +CSQ/+CESQ
   RatCommands rat = {};                                     // [modem] rat
+  NetModeSwitch net_mode = {};                              // the USB mode the net path needs
 };
 
 const Profile& profile(Vendor vendor);

@@ -145,6 +145,15 @@ class ModemService {
   void on_link_down(const modem_event::LinkDown& down);
   // The network-interface data path (modem_service_net.cpp).
   modem::Result<modem::DataPath> data_path() const;
+  // Which path the stick just found takes ([modem] data, or auto's rule
+  // over what discovery found) and why; `device` null for a tty outside USB.
+  modem::PathChoice choose_path(const modem::Profile& profile, const modem::UsbDevice* device) const;
+  void set_path_choice(modem::PathChoice choice);
+  // The module's USB mode before a net session (Profile::net_mode): asked,
+  // switched and reset once when it is not the one the session needs.
+  void check_net_mode(const modem::DialPlan& plan);
+  void net_mode_read(const at::CommandResult& result, const modem::DialPlan& plan);
+  void net_mode_set(const at::CommandResult& set, const at::CommandResult& reset);
   void connect_net(const modem::DialPlan& plan);
   void net_up(const modem::Result<at::IpConfig>& ip);
   void net_dhcp();
@@ -172,7 +181,11 @@ class ModemService {
   // The HiLink data path (modem_service_hilink.cpp): the stick's API answers
   // what the AT session answers on other sticks.
   bool hilink() const;
+  bool hilink_configured() const;  // [modem] data = hilink on a kind = cellular uplink
   void hilink_scan();
+  // data = auto found a HiLink stick on USB: its interface (named, or found
+  // beside it) and its API at hilink_url.
+  void hilink_found(const modem::FoundModem& found, const modem::Profile& profile);
   void hilink_probe();
   void hilink_check_sim();
   void hilink_poll();
@@ -255,6 +268,13 @@ class ModemService {
   bool hilink_switched_ = false;  // mobile data switched on by this service (off again at its end)
   std::uint64_t hilink_gen_ = 0;  // bumped when a dial, hang-up or session ends: older answers are stale
   std::vector<std::function<void(const modem::Result<void>&)>> hilink_waiting_;
+  bool auto_hilink_ = false;      // data = auto took the HiLink path for the stick the last scan found
+  std::string hilink_interface_;  // the HiLink stick's interface: the uplink's name, or the one found beside it
+  // The data path the last discovery chose and why (/status); none before
+  // the first discovery and while a storage-mode stick waits for its switch.
+  std::optional<modem::PathChoice> path_choice_;
+  bool net_mode_switched_ = false;           // Profile::net_mode was set and the module reset: never again
+  std::string net_mode_;                     // what the last net mode check found or did, for /status
   std::unique_ptr<DataLink> dhcp_link_;      // udhcpc of the session
   std::unique_ptr<DataLink> dhcp_stopping_;  // the last session's, releasing its lease
   DataLinkReport report_;                    // what on_data_link_ was last told

@@ -127,6 +127,9 @@ struct RegistrationUrc {
 struct Dialed {  // pppd reported the link up, or the dial (AT part) failed
   std::optional<modem::Error> error;
   bool at_port_busy = false;  // the stick has one port and pppd holds it: no polls while online
+  // No link: the module was switched into the USB mode the net path needs
+  // and reset (it re-enumerates); it is looked for again as after a reset.
+  bool restarting = false;
 };
 struct LinkDown {                                    // pppd ended, or never came up (reason code from the runner)
   enum class Kind { requested, link, auth, local };  // fb::ppp::Disposition, as the runner classifies
