@@ -10,6 +10,7 @@ void NetworkService::start_round(Uplink& u) {
   cancel_round(u);
   u.pending = static_cast<int>(u.cfg.probe_targets.size());
   u.answered = 0;
+  u.rtts.clear();
   for (const IpAddress& target : u.cfg.probe_targets) {
     health::ProbeRequest request;
     request.kind = u.cfg.probe;
@@ -23,6 +24,7 @@ void NetworkService::start_round(Uplink& u) {
       if (r.ok) {
         ++u.answered;
         u.rtt_us = r.rtt.count();
+        u.rtts.push_back(r.rtt);
       } else {
         ++u.probes_lost;
         log_.debug() << "uplink[" << u.cfg.name << "]: probe: " << r.error;
@@ -30,7 +32,7 @@ void NetworkService::start_round(Uplink& u) {
       if (--u.pending == 0) {
         u.probes.clear();
         event_at_ = timers_.now();
-        feed(u, tracker_event::RoundDone{u.answered});
+        feed(u, tracker_event::RoundDone{u.answered, std::move(u.rtts)});
       }
     }));
   }
