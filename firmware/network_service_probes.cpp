@@ -38,6 +38,29 @@ void NetworkService::start_round(Uplink& u) {
   }
 }
 
+namespace {
+// Often enough that silence is seen within a fraction of a second; one
+// netlink link dump each, no packet on any uplink.
+constexpr Duration kTrafficTick = std::chrono::milliseconds(250);
+}  // namespace
+
+void NetworkService::traffic_tick() {
+  bool watching = false;
+  for (const auto& u : uplinks_)
+    if (u->cfg.probe_on_silence.count() > 0 && !u->cfg.probe_targets.empty()) watching = true;
+  if (!watching) return;
+  traffic_timer_.arm(timers_.now() + kTrafficTick, [this] { traffic_tick(); });
+  std::optional<net::LinkCountersByName> counters = view_.counters();
+  if (!counters) return;  // logged by the view; the probe rounds go on as before
+  for (auto& u : uplinks_) {
+    if (u->interface.empty() || u->cfg.probe_on_silence.count() == 0 || u->cfg.probe_targets.empty()) continue;
+    auto it = counters->find(u->interface);
+    if (it == counters->end()) continue;
+    event_at_ = timers_.now();
+    feed(*u, tracker_event::Traffic{it->second.tx_packets, it->second.rx_packets});
+  }
+}
+
 void NetworkService::cancel_round(Uplink& u) {
   if (prober_)
     for (auto id : u.probes) prober_->cancel(id);

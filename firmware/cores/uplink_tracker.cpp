@@ -93,7 +93,9 @@ std::vector<TrackerAction> UplinkTracker::handle(const TrackerEvent& event, Time
                   << status_.reason << "]";
     emit<act::Report>(status_);
   } else {
-    log_.debug() << to_string(from) << " --" << event_text(event) << "--> " << to_string(next);
+    // The counters come four times a second: not a line each.
+    if (!std::holds_alternative<ev::Traffic>(event))
+      log_.debug() << to_string(from) << " --" << event_text(event) << "--> " << to_string(next);
     if (quality_changed_) emit<act::Report>(status_);
   }
   return std::move(out_);
