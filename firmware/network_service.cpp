@@ -252,6 +252,12 @@ void NetworkService::fill(health::Snapshot& s) const {
       out.probe_rtt_us = u->rtt_us;
       out.probe_bytes_sent = u->bytes_sent;
       out.probe_bytes_received = u->bytes_received;
+      if (t.rtt) out.rtt_ms = static_cast<double>(t.rtt->count()) / 1000.0;
+      out.loss_percent = t.loss_percent;
+      out.quality_rounds = t.window_rounds;
+      out.degraded = t.quality_bad;
+      out.degraded_reason = t.quality_reason;
+      out.silence_bursts = t.bursts;
     }
   }
   health::FailoverStatus& f = s.failover;

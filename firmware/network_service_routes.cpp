@@ -99,6 +99,7 @@ void NetworkService::feed(Uplink& u, const TrackerEvent& event) {
       u.timer.cancel();
     } else if (auto* r = std::get_if<tact::Report>(&a)) {
       if (auto e = uplink_event(u.cfg.name, before, r->status, timers_.now())) events::publish(std::move(*e));
+      if (auto e = quality_event(u.cfg.name, before, r->status, timers_.now())) events::publish(std::move(*e));
       if (usable(r->status.state) && !u.table_route) install_uplink_routes(u);
       bool usable_now = usable(r->status.state);
       bool degraded = usable_now && r->status.quality_bad;

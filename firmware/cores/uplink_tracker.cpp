@@ -78,6 +78,7 @@ std::vector<TrackerAction> UplinkTracker::handle(const TrackerEvent& event, Time
   next_reason_.clear();
   quality_changed_ = false;
   State next = (this->*cell)(event);
+  if (quality_changed_) status_.quality_since = now;
   if (quality_changed_)
     log_.notice() << "quality "
                   << (status_.quality_bad ? "bad [" + status_.quality_reason + "]" : std::string("good again"))

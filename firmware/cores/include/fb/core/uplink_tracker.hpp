@@ -96,6 +96,7 @@ struct TrackerStatus {
   std::uint64_t rounds_failed = 0;
   // Link quality over the window (see above).
   bool quality_bad = false;                      // the thresholds' verdict, with hysteresis
+  std::optional<TimePoint> quality_since;        // its last change
   std::string quality_reason;                    // HIGH_LATENCY or HIGH_LOSS while bad
   std::optional<std::chrono::microseconds> rtt;  // median RTT of the answered probes in the window
   std::optional<double> loss_percent;            // probes lost in the window; none before the first round
