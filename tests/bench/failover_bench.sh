@@ -93,7 +93,7 @@ print(u["probes"]["bytes_sent"] + u["probes"]["bytes_received"], u["probes"]["se
 }
 
 run_scenario() { # scenario timings
-  local scenario=$1 timings=$2 probes="" cell_probes="" up=2 i t0 t1 out="$LAB_DIR/$1-$2.ms" b0 b1 s0 s1
+  local scenario=$1 timings=$2 probes="" cell_probes="" up=2 i t0 t1 out="$LAB_DIR/$1-$2.ms" b0 b1 s0 s1 nprobes bursts
   if [ "$scenario" = silent ]; then
     probes="probe_targets = 198.51.100.1
 probe_interval = 5s
@@ -152,8 +152,8 @@ while True:
     # The chosen default (metric 10), not the wired uplink's own one in main
     # (metric 11), which is there as soon as its link is ready.
     lab_wait 60 main_default_is eth-wired
-    set -- $(cell_probe_bytes)
-    b0=$1 s0=$(date +%s.%N)
+    read -r b0 _ _ <<<"$(cell_probe_bytes)"
+    s0=$(date +%s.%N)
   fi
   for ((i = 1; i <= RUNS; i++)); do
     lab_wait 120 lab_default_is eth-wired || { echo "run $i: wired never became the default again" >&2; return; }
@@ -182,13 +182,13 @@ while True:
   done
   echo
   if [ "$scenario" = silent ]; then
-    set -- $(cell_probe_bytes)
-    b1=$1 s1=$(date +%s.%N)
+    read -r b1 nprobes bursts <<<"$(cell_probe_bytes)"
+    s1=$(date +%s.%N)
     kill "$PING" "$ECHO" 2>/dev/null
     wait "$PING" "$ECHO" 2>/dev/null
     PING="" ECHO=""
     stats "silent loss under traffic" <"$out" | tee -a "$LAB_DIR/summary"
-    awk -v b0="$b0" -v b1="$b1" -v s0="$s0" -v s1="$s1" -v n="$2" -v bursts="$3" 'BEGIN {
+    awk -v b0="$b0" -v b1="$b1" -v s0="$s0" -v s1="$s1" -v n="$nprobes" -v bursts="$bursts" 'BEGIN {
       printf "%-34s %.0f B/min (%d bytes in %.0f s, %d probes, %d bursts; probe_interval 10s)\n",
         "cellular probe cost", (b1 - b0) / ((s1 - s0) / 60), b1 - b0, s1 - s0, n, bursts }' | tee -a "$LAB_DIR/summary"
     return

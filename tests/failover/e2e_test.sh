@@ -484,8 +484,8 @@ print(u["window_rounds"], u["loss_percent"], u["rtt_ms"], u["degraded"], u["reas
   events_of() { grep -c "event: $1 " "$LAB_DIR/failberryd.log"; }
   lab_wait 15 lab_default_is eth-wired || fail "no default route via the wired uplink"
   lab_wait 10 window_full || fail "the wired uplink's quality window never filled: $(wired_quality)"
-  set -- $(wired_quality)
-  [ "$4" = False ] || fail "degraded on a clean link: $*"
+  read -r q_rounds q_loss q_rtt q_degraded q_reason <<<"$(wired_quality)"
+  [ "$q_degraded" = False ] || fail "degraded on a clean link: $q_rounds $q_loss $q_rtt $q_degraded $q_reason"
 
   loss_rule() { # PERCENT (of every 10 DNS queries from the Pi, by count); none: no rule
     lab_ns isp nft delete table inet lossy 2>/dev/null
@@ -500,15 +500,15 @@ print(u["window_rounds"], u["loss_percent"], u["rtt_ms"], u["degraded"], u["reas
     lab_default_is eth-wired || fail "the default route moved under a steady 30% loss: $(wired_quality)"
     sleep 0.2
   done
-  set -- $(wired_quality)
-  "$LAB_PY" -c "import sys; sys.exit(0 if 20 <= float('$2') < 40 else 1)" ||
-    fail "the tracker did not see the 30% loss: $*"
+  read -r q_rounds q_loss q_rtt q_degraded q_reason <<<"$(wired_quality)"
+  "$LAB_PY" -c "import sys; sys.exit(0 if 20 <= float('$q_loss') < 40 else 1)" ||
+    fail "the tracker did not see the 30% loss: $q_loss% over $q_rounds rounds"
   [ "$(events_of failover)" = 0 ] || fail "a failover under a steady 30% loss"
   [ "$(events_of quality_degraded)" = 0 ] || fail "degraded under a steady 30% loss: $(grep "event: quality" "$LAB_DIR/failberryd.log")"
-  [ "$4" = False ] || fail "degraded under a steady 30% loss: $*"
+  [ "$q_degraded" = False ] || fail "degraded under a steady 30% loss: $q_degraded $q_reason"
   dropped=$(lab_ns isp nft list table inet lossy | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
   [ "${dropped:-0}" -gt 0 ] || fail "the loss rule dropped nothing: the test proved nothing"
-  step "steady 30% loss for 10 s (loss $2% over the window, $dropped queries dropped): no failover, 0 degraded events"
+  step "steady 30% loss for 10 s (loss $q_loss% over the window, $dropped queries dropped): no failover, 0 degraded events"
 
   loss_rule 60
   lab_wait 10 lab_default_is wwan0 || fail "no move to cellular at 60% loss: $(wired_quality)"
@@ -517,10 +517,10 @@ print(u["window_rounds"], u["loss_percent"], u["rtt_ms"], u["degraded"], u["reas
   grep -q "event: failover uplink=cellular from=wired to=cellular reason=HIGH_LOSS" "$LAB_DIR/failberryd.log" ||
     fail "the failover does not name HIGH_LOSS"
   [ "$(lab_lan_get)" = "from 10.64.0.2" ] || fail "LAN traffic does not move to cellular"
-  set -- $(wired_quality)
-  [ "$4 $5" = "True HIGH_LOSS" ] || fail "/status does not show the wired uplink degraded by loss: $*"
+  read -r q_rounds q_loss q_rtt q_degraded q_reason <<<"$(wired_quality)"
+  [ "$q_degraded $q_reason" = "True HIGH_LOSS" ] || fail "/status does not show the wired uplink degraded by loss: $q_degraded $q_reason"
   ! grep -q "uplink\[wired\]: .*--> down" "$LAB_DIR/failberryd.log" || fail "the wired uplink went down: not a quality move"
-  step "60% loss -> degraded (HIGH_LOSS, loss $2%) -> LAN traffic via cellular"
+  step "60% loss -> degraded (HIGH_LOSS, loss $q_loss%) -> LAN traffic via cellular"
 
   loss_rule none
   lab_wait 15 lab_default_is eth-wired || fail "no failback after the loss ended: $(wired_quality)"
@@ -534,12 +534,12 @@ print(u["window_rounds"], u["loss_percent"], u["rtt_ms"], u["degraded"], u["reas
   lab_wait 10 lab_default_is wwan0 || fail "no move to cellular with answers 300 ms late: $(wired_quality)"
   grep -q "event: failover uplink=cellular from=wired to=cellular reason=HIGH_LATENCY" "$LAB_DIR/failberryd.log" ||
     fail "the failover does not name HIGH_LATENCY"
-  set -- $(wired_quality)
-  "$LAB_PY" -c "import sys; sys.exit(0 if float('$3') >= 250 else 1)" || fail "/status RTT is not the delay: $*"
+  read -r q_rounds q_loss q_rtt q_degraded q_reason <<<"$(wired_quality)"
+  "$LAB_PY" -c "import sys; sys.exit(0 if float('$q_rtt') >= 250 else 1)" || fail "/status RTT is not the delay: $q_rtt ms"
   [ "$(lab_lan_get)" = "from 10.64.0.2" ] || fail "LAN traffic does not move to cellular"
   metrics=$(lab_health lan 10.10.0.1 /metrics)
   echo "$metrics" | grep -q '^failberry_uplink_degraded{uplink="wired"} 1$' || fail "/metrics: $(echo "$metrics" | grep degraded)"
-  step "answers 300 ms late -> degraded (HIGH_LATENCY, median RTT $3 ms) -> LAN traffic via cellular"
+  step "answers 300 ms late -> degraded (HIGH_LATENCY, median RTT $q_rtt ms) -> LAN traffic via cellular"
   lab_stop
   check_clean
   ;;
