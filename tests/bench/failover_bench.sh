@@ -92,6 +92,8 @@ u = [u for u in json.load(sys.stdin)["uplinks"] if u["name"] == "cellular"][0]
 print(u["probes"]["bytes_sent"] + u["probes"]["bytes_received"], u["probes"]["sent"], u["quality"]["silence_bursts"])'
 }
 
+cell_up() { lab_health lan 10.10.0.1 /health/cellular | grep -q "failberry OK"; }
+
 run_scenario() { # scenario timings
   local scenario=$1 timings=$2 probes="" cell_probes="" up=2 i t0 t1 out="$LAB_DIR/$1-$2.ms" b0 b1 s0 s1 nprobes bursts
   if [ "$scenario" = silent ]; then
@@ -104,6 +106,7 @@ probe_on_silence = 1s"
     cell_probes="probe_targets = 198.51.100.1
 probe_interval = 10s
 probe_timeout = 1s
+up_count = 1
 probe_on_silence = 1s"
   elif [ "$timings" = mwan3 ]; then
     probes="probe_targets = 198.51.100.1
@@ -126,6 +129,11 @@ up_count = 2"
   lab_start || { echo "$scenario / $timings: failberryd did not start" >&2; return; }
   : >"$out"
   if [ "$scenario" = silent ]; then
+    # The chosen default (metric 10), not the wired uplink's own one in main
+    # (metric 11), which is there as soon as its link is ready; the flow
+    # starts after it, so its connection is the wired uplink's.
+    lab_wait 60 main_default_is eth-wired
+    lab_wait 60 cell_up  # the backup is there to take over before the first cut
     # Traffic that is answered while the path works: UDP echo, 5 datagrams a second.
     ip netns exec "$LAB-inet" "$LAB_PY" -c '
 import socket
@@ -149,9 +157,6 @@ while True:
         pass
 ' &
     PING=$!
-    # The chosen default (metric 10), not the wired uplink's own one in main
-    # (metric 11), which is there as soon as its link is ready.
-    lab_wait 60 main_default_is eth-wired
     read -r b0 _ _ <<<"$(cell_probe_bytes)"
     s0=$(date +%s.%N)
   fi
