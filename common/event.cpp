@@ -40,6 +40,8 @@ std::string_view event_name(EventKind kind) {
     case EventKind::uplink_up: return "uplink_up";
     case EventKind::uplink_down: return "uplink_down";
     case EventKind::uplink_degraded: return "uplink_degraded";
+    case EventKind::quality_degraded: return "quality_degraded";
+    case EventKind::quality_recovered: return "quality_recovered";
     case EventKind::modem_state: return "modem_state";
     case EventKind::modem_error: return "modem_error";
     case EventKind::recovery_rung: return "recovery_rung";
@@ -60,6 +62,7 @@ Level event_level(EventKind kind) {
   switch (kind) {
     case EventKind::failover:
     case EventKind::uplink_down:
+    case EventKind::quality_degraded:
     case EventKind::modem_error:
     case EventKind::ddns_failed:
     case EventKind::reboot_scheduled: return Level::warning;

@@ -73,6 +73,17 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
     p.up_count = c.up_count;
     p.down_count = c.down_count;
     p.reliability = c.reliability;
+    p.quality.window = c.quality_window;
+    if (c.quality_fail_latency.count() > 0) {
+      p.quality.fail_latency = c.quality_fail_latency;
+      p.quality.recover_latency =
+          c.quality_recover_latency.count() > 0 ? c.quality_recover_latency : c.quality_fail_latency / 2;
+    }
+    if (c.quality_fail_loss > 0) {
+      p.quality.fail_loss = c.quality_fail_loss;
+      p.quality.recover_loss = c.quality_recover_loss >= 0 ? c.quality_recover_loss : c.quality_fail_loss / 2;
+    }
+    p.silence = c.probe_on_silence;
     uplinks_.push_back(std::make_unique<Uplink>(i, c, *net::UplinkSlot::at(static_cast<int>(i)), p, timers_));
     if (c.interface_auto() && is_modem_link(c.kind) && !found_interface_.empty()) {
       uplinks_.back()->interface = found_interface_;
@@ -118,6 +129,7 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
   subscription_ = view_.subscribe([this](const net::NetEvent& e) { on_net_event(e); });
   prober_ = std::make_unique<health::Prober>(io_);
   read_links();
+  traffic_tick();
   if (takeover) prune_leftovers();  // the new state is in place: now the old goes
   log_.notice() << "tracking " << uplinks_.size() << " uplink(s)"
                 << (only_logged_.empty() ? "" : " (" + only_logged_ + ": kernel changes only logged)");
@@ -154,6 +166,7 @@ void NetworkService::quiesce() {
     u->timer.cancel();
   }
   policy_timer_.cancel();
+  traffic_timer_.cancel();
   prober_.reset();
 }
 
@@ -239,6 +252,12 @@ void NetworkService::fill(health::Snapshot& s) const {
       out.probe_rtt_us = u->rtt_us;
       out.probe_bytes_sent = u->bytes_sent;
       out.probe_bytes_received = u->bytes_received;
+      if (t.rtt) out.rtt_ms = static_cast<double>(t.rtt->count()) / 1000.0;
+      out.loss_percent = t.loss_percent;
+      out.quality_rounds = t.window_rounds;
+      out.degraded = t.quality_bad;
+      out.degraded_reason = t.quality_reason;
+      out.silence_bursts = t.bursts;
     }
   }
   health::FailoverStatus& f = s.failover;

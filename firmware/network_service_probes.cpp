@@ -10,6 +10,7 @@ void NetworkService::start_round(Uplink& u) {
   cancel_round(u);
   u.pending = static_cast<int>(u.cfg.probe_targets.size());
   u.answered = 0;
+  u.rtts.clear();
   for (const IpAddress& target : u.cfg.probe_targets) {
     health::ProbeRequest request;
     request.kind = u.cfg.probe;
@@ -23,6 +24,7 @@ void NetworkService::start_round(Uplink& u) {
       if (r.ok) {
         ++u.answered;
         u.rtt_us = r.rtt.count();
+        u.rtts.push_back(r.rtt);
       } else {
         ++u.probes_lost;
         log_.debug() << "uplink[" << u.cfg.name << "]: probe: " << r.error;
@@ -30,9 +32,32 @@ void NetworkService::start_round(Uplink& u) {
       if (--u.pending == 0) {
         u.probes.clear();
         event_at_ = timers_.now();
-        feed(u, tracker_event::RoundDone{u.answered});
+        feed(u, tracker_event::RoundDone{u.answered, std::move(u.rtts)});
       }
     }));
+  }
+}
+
+namespace {
+// Often enough that silence is seen within a fraction of a second; one
+// netlink link dump each, no packet on any uplink.
+constexpr Duration kTrafficTick = std::chrono::milliseconds(250);
+}  // namespace
+
+void NetworkService::traffic_tick() {
+  bool watching = false;
+  for (const auto& u : uplinks_)
+    if (u->cfg.probe_on_silence.count() > 0 && !u->cfg.probe_targets.empty()) watching = true;
+  if (!watching) return;
+  traffic_timer_.arm(timers_.now() + kTrafficTick, [this] { traffic_tick(); });
+  std::optional<net::LinkCountersByName> counters = view_.counters();
+  if (!counters) return;  // logged by the view; the probe rounds go on as before
+  for (auto& u : uplinks_) {
+    if (u->interface.empty() || u->cfg.probe_on_silence.count() == 0 || u->cfg.probe_targets.empty()) continue;
+    auto it = counters->find(u->interface);
+    if (it == counters->end()) continue;
+    event_at_ = timers_.now();
+    feed(*u, tracker_event::Traffic{it->second.tx_packets, it->second.rx_packets});
   }
 }
 

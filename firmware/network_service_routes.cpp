@@ -99,8 +99,12 @@ void NetworkService::feed(Uplink& u, const TrackerEvent& event) {
       u.timer.cancel();
     } else if (auto* r = std::get_if<tact::Report>(&a)) {
       if (auto e = uplink_event(u.cfg.name, before, r->status, timers_.now())) events::publish(std::move(*e));
+      if (auto e = quality_event(u.cfg.name, before, r->status, timers_.now())) events::publish(std::move(*e));
       if (usable(r->status.state) && !u.table_route) install_uplink_routes(u);
-      feed_policy(policy_event::UplinkChanged{u.index, usable(r->status.state), r->status.reason});
+      bool usable_now = usable(r->status.state);
+      bool degraded = usable_now && r->status.quality_bad;
+      feed_policy(policy_event::UplinkChanged{u.index, usable_now,
+                                              degraded ? r->status.quality_reason : r->status.reason, degraded});
       if (on_change_) on_change_();  // /health of this uplink answers differently now
     }
   }

@@ -3,6 +3,7 @@
 // firmware/; nothing outside NetworkService sees an Uplink.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -42,6 +43,7 @@ struct NetworkService::Uplink {
   std::vector<std::uint64_t> probes;
   int pending = 0;
   int answered = 0;
+  std::vector<std::chrono::microseconds> rtts;  // of the answered probes
   // Counters for /status and /metrics.
   std::uint64_t probes_sent = 0, probes_lost = 0, bytes_sent = 0, bytes_received = 0;
   std::int64_t rtt_us = -1;

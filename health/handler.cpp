@@ -200,6 +200,12 @@ std::string status_json(const Snapshot& s) {
                      {"rtt_ms", u.probe_rtt_us < 0 ? nlohmann::json() : nlohmann::json(u.probe_rtt_us / 1000.0)},
                      {"bytes_sent", u.probe_bytes_sent},
                      {"bytes_received", u.probe_bytes_received}};
+      o["quality"] = {{"rtt_ms", u.rtt_ms ? nlohmann::json(*u.rtt_ms) : nlohmann::json()},
+                      {"loss_percent", u.loss_percent ? nlohmann::json(*u.loss_percent) : nlohmann::json()},
+                      {"window_rounds", u.quality_rounds},
+                      {"degraded", u.degraded},
+                      {"reason", u.degraded_reason},
+                      {"silence_bursts", u.silence_bursts}};
     }
     const FailoverStatus& f = s.failover;
     nlohmann::json last;
@@ -361,6 +367,24 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
       if (u.probe_rtt_us >= 0)
         m << "failberry_probe_rtt_seconds{uplink=\"" << label(u.name) << "\"} "
           << static_cast<double>(u.probe_rtt_us) / 1e6 << "\n";
+    m << "# HELP failberry_uplink_rtt_median_seconds Median probe round-trip time over the quality window.\n"
+      << "# TYPE failberry_uplink_rtt_median_seconds gauge\n";
+    for (const UplinkStatus& u : s.uplinks)
+      if (u.rtt_ms)
+        m << "failberry_uplink_rtt_median_seconds{uplink=\"" << label(u.name) << "\"} " << *u.rtt_ms / 1000.0 << "\n";
+    m << "# HELP failberry_uplink_loss_ratio Share of probes lost over the quality window.\n"
+      << "# TYPE failberry_uplink_loss_ratio gauge\n";
+    for (const UplinkStatus& u : s.uplinks)
+      if (u.loss_percent)
+        m << "failberry_uplink_loss_ratio{uplink=\"" << label(u.name) << "\"} " << *u.loss_percent / 100.0 << "\n";
+    m << "# HELP failberry_uplink_degraded Whether the uplink's latency or loss is above its thresholds.\n"
+      << "# TYPE failberry_uplink_degraded gauge\n";
+    for (const UplinkStatus& u : s.uplinks)
+      m << "failberry_uplink_degraded{uplink=\"" << label(u.name) << "\"} " << (u.degraded ? 1 : 0) << "\n";
+    m << "# HELP failberry_silence_bursts_total Probe bursts started by traffic sent with nothing received.\n"
+      << "# TYPE failberry_silence_bursts_total counter\n";
+    for (const UplinkStatus& u : s.uplinks)
+      m << "failberry_silence_bursts_total{uplink=\"" << label(u.name) << "\"} " << u.silence_bursts << "\n";
     m << "# HELP failberry_probe_bytes_total Bytes probes put on and took off the wire (IP layer).\n"
       << "# TYPE failberry_probe_bytes_total counter\n";
     for (const UplinkStatus& u : s.uplinks) {

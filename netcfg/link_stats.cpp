@@ -48,7 +48,8 @@ Result<LinkCountersByName> LinkStatsReader::read() {
     auto* link = reinterpret_cast<rtnl_link*>(o);
     const char* name = rtnl_link_get_name(link);
     if (!name) continue;
-    counters[name] = {rtnl_link_get_stat(link, RTNL_LINK_RX_BYTES), rtnl_link_get_stat(link, RTNL_LINK_TX_BYTES)};
+    counters[name] = {rtnl_link_get_stat(link, RTNL_LINK_RX_BYTES), rtnl_link_get_stat(link, RTNL_LINK_TX_BYTES),
+                      rtnl_link_get_stat(link, RTNL_LINK_RX_PACKETS), rtnl_link_get_stat(link, RTNL_LINK_TX_PACKETS)};
   }
   return counters;
 }

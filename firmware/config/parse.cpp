@@ -209,6 +209,7 @@ class Parser {
         key_error(sec, "reliability",
                   "is " + std::to_string(u.reliability) + " but only " + std::to_string(u.probe_targets.size()) +
                       " probe_targets are listed");
+      check_quality(sec, u);
       if (u.probe_timeout >= u.probe_interval)
         key_error(sec, "probe_timeout",
                   "must be shorter than probe_interval (" + format_duration(u.probe_interval) + ")");
@@ -225,6 +226,32 @@ class Parser {
                   "is the interface of [uplink." + u.name + "]" +
                       (is_modem_link(u.kind) ? std::string() : " and mode = router needs a separate LAN interface"),
                   line_of("uplink." + u.name, "interface"));
+  }
+
+  // Link quality thresholds: measured by the probes; a recover threshold
+  // needs its fail threshold and lies below it.
+  void check_quality(const std::string& sec, const UplinkConfig& u) {
+    if (u.probe_targets.empty()) {
+      for (const char* key : {"quality_fail_latency", "quality_recover_latency", "quality_fail_loss",
+                              "quality_recover_loss", "quality_window", "probe_on_silence"})
+        if (is_set(sec, key)) {
+          key_error(sec, key, "needs probe_targets: link quality is measured by the probes");
+          return;
+        }
+      return;
+    }
+    if (is_set(sec, "quality_recover_latency") && !is_set(sec, "quality_fail_latency"))
+      key_error(sec, "quality_recover_latency",
+                "is set but quality_fail_latency is not; a recover threshold alone judges nothing");
+    else if (is_set(sec, "quality_recover_latency") && u.quality_recover_latency >= u.quality_fail_latency)
+      key_error(sec, "quality_recover_latency",
+                "must be below quality_fail_latency (" + format_duration(u.quality_fail_latency) + ")");
+    if (is_set(sec, "quality_recover_loss") && !is_set(sec, "quality_fail_loss"))
+      key_error(sec, "quality_recover_loss",
+                "is set but quality_fail_loss is not; a recover threshold alone judges nothing");
+    else if (is_set(sec, "quality_recover_loss") && u.quality_recover_loss >= u.quality_fail_loss)
+      key_error(sec, "quality_recover_loss",
+                "must be below quality_fail_loss (" + std::to_string(u.quality_fail_loss) + ")");
   }
 
   // `interface = auto`: only the net data path finds the stick's interface

@@ -32,6 +32,24 @@ std::optional<Event> uplink_event(const std::string& uplink, const TrackerStatus
   return e;
 }
 
+std::optional<Event> quality_event(const std::string& uplink, const TrackerStatus& before, const TrackerStatus& after,
+                                   TimePoint now) {
+  if (after.quality_bad == before.quality_bad) return std::nullopt;
+  Event e;
+  e.kind = after.quality_bad ? EventKind::quality_degraded : EventKind::quality_recovered;
+  e.uplink = uplink;
+  e.from = before.quality_bad ? "bad" : "good";
+  e.to = after.quality_bad ? "bad" : "good";
+  e.reason = after.quality_bad ? after.quality_reason : "QUALITY_OK";
+  if (before.quality_since) e.duration = std::chrono::duration_cast<Duration>(now - *before.quality_since);
+  std::string rtt = after.rtt ? std::to_string(after.rtt->count() / 1000) + " ms" : std::string("unknown");
+  char loss[32];
+  std::snprintf(loss, sizeof loss, "%.0f%%", after.loss_percent.value_or(0.0));
+  e.message = "uplink " + uplink + " link quality " + (after.quality_bad ? "bad (" + e.reason + ")" : "good again") +
+              ": median RTT " + rtt + ", loss " + loss + " over " + std::to_string(after.window_rounds) + " rounds";
+  return e;
+}
+
 std::optional<Event> switch_event(const PolicyStatus& before, const PolicyStatus& after, TimePoint now) {
   if (after.switches == before.switches || !after.last_switch) return std::nullopt;
   const FailoverRecord& r = *after.last_switch;

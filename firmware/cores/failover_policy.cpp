@@ -45,6 +45,7 @@ FailoverPolicy::FailoverPolicy(std::vector<PolicyUplink> uplinks, PolicySettings
     : uplinks_(std::move(uplinks)),
       settings_(settings),
       usable_(uplinks_.size(), false),
+      degraded_(uplinks_.size(), false),
       ever_usable_(uplinks_.size(), false),
       reasons_(uplinks_.size(), "STARTING") {
   status_.state = to_string(state_);
@@ -67,9 +68,14 @@ bool FailoverPolicy::better(std::size_t a, std::size_t b) const {
 }
 
 std::optional<std::size_t> FailoverPolicy::best_usable() const {
-  for (std::size_t i : ranking())
-    if (usable_[i]) return i;
-  return std::nullopt;
+  if (status_.pinned && usable_[*status_.pinned]) return status_.pinned;  // the operator's word wins over quality
+  std::optional<std::size_t> degraded;
+  for (std::size_t i : ranking()) {
+    if (!usable_[i]) continue;
+    if (!degraded_[i]) return i;
+    if (!degraded) degraded = i;
+  }
+  return degraded;  // nothing healthy: the best degraded one
 }
 
 std::vector<PolicyAction> FailoverPolicy::handle(const PolicyEvent& event, TimePoint now) {
@@ -110,9 +116,12 @@ State FailoverPolicy::on_change(const PolicyEvent& e) {
     return state_;
   }
   reasons_[c.index] = c.reason;
-  if (usable_[c.index] == c.usable) return state_;
+  bool degraded = c.usable && c.degraded;
+  if (usable_[c.index] == c.usable && degraded_[c.index] == degraded) return state_;
   usable_[c.index] = c.usable;
-  log_.info() << "uplink " << name(c.index) << (c.usable ? " usable" : " not usable") << " [" << c.reason << "]";
+  degraded_[c.index] = degraded;
+  log_.info() << "uplink " << name(c.index) << (c.usable ? (degraded ? " usable, degraded" : " usable") : " not usable")
+              << " [" << c.reason << "]";
   State next = decide(c.reason);
   if (c.usable) ever_usable_[c.index] = true;
   return next;
@@ -177,6 +186,11 @@ State FailoverPolicy::decide(const std::string& reason) {
     cancel_hold();
     return State::best;
   }
+  // The active uplink's quality is bad and a healthy one is usable: move now.
+  if (degraded_[*active] && !degraded_[*best]) {
+    switch_to(*best, reasons_[*active]);
+    return State::best;
+  }
   // A better-ranked uplink is usable while a worse one carries traffic.
   if (!ever_usable_[*best]) {  // its first time (start): nothing to be sticky about
     switch_to(*best, "PREFERRED_UP");
@@ -202,7 +216,7 @@ void FailoverPolicy::switch_to(std::size_t index, const std::string& reason) {
   cancel_hold();
   emit<act::SetDefault>(index);
   FailoverRecord record{from ? name(*from) : std::string(), name(index), reason, now_, std::nullopt};
-  bool failover = from && !usable_[*from];
+  bool failover = from && (!usable_[*from] || (degraded_[*from] && !degraded_[index]));
   if (status_.last_failover && !status_.last_failover->duration &&
       (record.to == status_.last_failover->from || (from && better(index, *from))))
     status_.last_failover->duration = std::chrono::duration_cast<Duration>(now_ - status_.last_failover->at);

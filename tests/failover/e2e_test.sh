@@ -22,6 +22,12 @@
 #              wired uplink's carrier is cut, the failover event is POSTed
 #              over the cellular uplink with the bearer token; /status and
 #              /metrics count it
+#   quality    link quality thresholds on the wired uplink (DNS probes to a
+#              responder in the internet namespace): a steady 30% loss against
+#              a 40% threshold moves nothing for 10 s; 60% loss makes it
+#              degraded (HIGH_LOSS) and LAN traffic moves to cellular; back
+#              after the loss ends and the hold; answers 300 ms late make it
+#              degraded (HIGH_LATENCY) and traffic moves again
 #   crash      kill -9, restart: the stale entries are replaced, a foreign route,
 #              rule and nft table are untouched (also by the clean stop)
 #   netstick   the cellular uplink is an LTE stick on the net data path
@@ -566,6 +572,119 @@ assert w["sent"] >= 2 and w["failed"] == 0 and w["dropped"] == 0 and w["last_suc
   lab_health lan 10.10.0.1 /metrics | grep -Eq '^failberry_webhook_posts_total\{result="sent"\} [2-9]' ||
     fail "/metrics: $(lab_health lan 10.10.0.1 /metrics | grep webhook)"
   step "/status and /metrics count the posts; neither they nor the log show the token or the path"
+  lab_stop
+  check_clean
+  ;;
+
+quality)
+  # The lab's kernel may lack sch_netem (tc: "Specified qdisc kind is
+  # unknown"), so the delay is made where the probes are answered: a DNS
+  # responder in the internet namespace that answers each query after
+  # $LAB_DIR/dns-delay ms. The loss is nft's in the ISP, by count (numgen
+  # inc): exactly 3 of every 10 queries at "30%", so the no-flap window
+  # measures the thresholds' hysteresis, not the dice (random loss at 30%
+  # crosses 40% over 18 probes now and then by chance).
+  echo 0 >"$LAB_DIR/dns-delay"
+  ip netns exec "$LAB-inet" "$LAB_PY" -c '
+import select, socket, sys, threading
+socks = []
+for address in ("198.51.100.1", "203.0.113.2", "203.0.113.6"):  # one each: a reply leaves from the address asked
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((address, 53))
+    socks.append(s)
+def answer(s, data, peer):
+    # The query echoed as a response: QR set, REFUSED (any reply with its id is an answer).
+    s.sendto(data[:2] + bytes([0x81, 0x85]) + data[4:], peer)
+while True:
+    for s in select.select(socks, [], [])[0]:
+        data, peer = s.recvfrom(512)
+        if len(data) < 12:
+            continue
+        try:
+            delay = int(open(sys.argv[1]).read().strip() or 0) / 1000.0
+        except (OSError, ValueError):
+            delay = 0
+        threading.Timer(delay, answer, (s, data, peer)).start()
+' "$LAB_DIR/dns-delay" &
+  LAB_PIDS+=($!)
+  WIRED_PROBES="probe = dns
+probe_targets = 198.51.100.1, 203.0.113.2, 203.0.113.6
+probe_interval = 500ms
+probe_timeout = 450ms
+up_count = 2
+down_count = 10
+quality_window = 6
+quality_fail_latency = 200ms
+quality_recover_latency = 100ms
+quality_fail_loss = 40
+quality_recover_loss = 10" HOLD=2s lab_config
+  lab_start || fail "failberryd did not start"
+  wired_quality() { # prints the wired uplink's /status quality as "rounds loss rtt degraded reason"
+    status_json | "$LAB_PY" -c '
+import json, sys
+u = [u for u in json.load(sys.stdin)["uplinks"] if u["name"] == "wired"][0]["quality"]
+print(u["window_rounds"], u["loss_percent"], u["rtt_ms"], u["degraded"], u["reason"] or "-")'
+  }
+  window_full() { [ "$(wired_quality | cut -d" " -f1)" = 6 ]; }
+  events_of() { grep -c "event: $1 " "$LAB_DIR/failberryd.log"; }
+  lab_wait 15 lab_default_is eth-wired || fail "no default route via the wired uplink"
+  lab_wait 10 window_full || fail "the wired uplink's quality window never filled: $(wired_quality)"
+  read -r q_rounds q_loss q_rtt q_degraded q_reason <<<"$(wired_quality)"
+  [ "$q_degraded" = False ] || fail "degraded on a clean link: $q_rounds $q_loss $q_rtt $q_degraded $q_reason"
+
+  loss_rule() { # PERCENT (of every 10 DNS queries from the Pi, by count); none: no rule
+    lab_ns isp nft delete table inet lossy 2>/dev/null
+    [ "$1" = none ] && return
+    lab_ns isp nft add table inet lossy
+    lab_ns isp nft add chain inet lossy forward '{ type filter hook forward priority 0; policy accept; }'
+    lab_ns isp nft add rule inet lossy forward iifname isp-pi udp dport 53 numgen inc mod 10 '<' "$(($1 / 10))" counter drop
+  }
+  loss_rule 30
+  end=$((SECONDS + 10))
+  while [ $SECONDS -lt $end ]; do
+    lab_default_is eth-wired || fail "the default route moved under a steady 30% loss: $(wired_quality)"
+    sleep 0.2
+  done
+  read -r q_rounds q_loss q_rtt q_degraded q_reason <<<"$(wired_quality)"
+  "$LAB_PY" -c "import sys; sys.exit(0 if 20 <= float('$q_loss') < 40 else 1)" ||
+    fail "the tracker did not see the 30% loss: $q_loss% over $q_rounds rounds"
+  [ "$(events_of failover)" = 0 ] || fail "a failover under a steady 30% loss"
+  [ "$(events_of quality_degraded)" = 0 ] || fail "degraded under a steady 30% loss: $(grep "event: quality" "$LAB_DIR/failberryd.log")"
+  [ "$q_degraded" = False ] || fail "degraded under a steady 30% loss: $q_degraded $q_reason"
+  dropped=$(lab_ns isp nft list table inet lossy | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+  [ "${dropped:-0}" -gt 0 ] || fail "the loss rule dropped nothing: the test proved nothing"
+  step "steady 30% loss for 10 s (loss $q_loss% over the window, $dropped queries dropped): no failover, 0 degraded events"
+
+  loss_rule 60
+  lab_wait 10 lab_default_is wwan0 || fail "no move to cellular at 60% loss: $(wired_quality)"
+  grep -q "event: quality_degraded uplink=wired from=good to=bad reason=HIGH_LOSS" "$LAB_DIR/failberryd.log" ||
+    fail "no quality_degraded event for HIGH_LOSS"
+  grep -q "event: failover uplink=cellular from=wired to=cellular reason=HIGH_LOSS" "$LAB_DIR/failberryd.log" ||
+    fail "the failover does not name HIGH_LOSS"
+  [ "$(lab_lan_get)" = "from 10.64.0.2" ] || fail "LAN traffic does not move to cellular"
+  read -r q_rounds q_loss q_rtt q_degraded q_reason <<<"$(wired_quality)"
+  [ "$q_degraded $q_reason" = "True HIGH_LOSS" ] || fail "/status does not show the wired uplink degraded by loss: $q_degraded $q_reason"
+  ! grep -q "uplink\[wired\]: .*--> down" "$LAB_DIR/failberryd.log" || fail "the wired uplink went down: not a quality move"
+  step "60% loss -> degraded (HIGH_LOSS, loss $q_loss%) -> LAN traffic via cellular"
+
+  loss_rule none
+  lab_wait 15 lab_default_is eth-wired || fail "no failback after the loss ended: $(wired_quality)"
+  grep -q "event: quality_recovered uplink=wired from=bad to=good reason=QUALITY_OK" "$LAB_DIR/failberryd.log" ||
+    fail "no quality_recovered event"
+  grep -q "event: failback uplink=wired from=cellular to=wired reason=FAILBACK" "$LAB_DIR/failberryd.log" ||
+    fail "no failback event"
+  step "loss over -> quality good again -> failback after the hold"
+
+  echo 300 >"$LAB_DIR/dns-delay"
+  lab_wait 10 lab_default_is wwan0 || fail "no move to cellular with answers 300 ms late: $(wired_quality)"
+  grep -q "event: failover uplink=cellular from=wired to=cellular reason=HIGH_LATENCY" "$LAB_DIR/failberryd.log" ||
+    fail "the failover does not name HIGH_LATENCY"
+  read -r q_rounds q_loss q_rtt q_degraded q_reason <<<"$(wired_quality)"
+  "$LAB_PY" -c "import sys; sys.exit(0 if float('$q_rtt') >= 250 else 1)" || fail "/status RTT is not the delay: $q_rtt ms"
+  [ "$(lab_lan_get)" = "from 10.64.0.2" ] || fail "LAN traffic does not move to cellular"
+  metrics=$(lab_health lan 10.10.0.1 /metrics)
+  echo "$metrics" | grep -q '^failberry_uplink_degraded{uplink="wired"} 1$' || fail "/metrics: $(echo "$metrics" | grep degraded)"
+  step "answers 300 ms late -> degraded (HIGH_LATENCY, median RTT $q_rtt ms) -> LAN traffic via cellular"
   lab_stop
   check_clean
   ;;

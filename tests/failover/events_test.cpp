@@ -186,3 +186,52 @@ TEST_CASE("ddns: a persisted address is published; a growing failure count is a 
   CHECK(failed->reason == "DDNS_HTTP_ERROR");
   CHECK(failed->message == "DDNS update of home.example.com failed (1 in a row): 502 from the server");
 }
+
+TEST_CASE("tracker: the quality verdict turning bad and good again are events, with the measurement") {
+  fb::test::LogCapture log;
+  TrackerPolicy p;
+  p.targets = 1;
+  p.up_count = 1;
+  p.probe_interval = 1s;
+  p.quality.window = 2;
+  p.quality.fail_latency = 1000ms;
+  p.quality.recover_latency = 500ms;
+  UplinkTracker tracker("uplink[wired]", p);
+  fb::VirtualTime time;
+  std::vector<Event> events;
+  auto feed = [&](const TrackerEvent& e) {
+    TrackerStatus before = tracker.status();
+    for (const TrackerAction& a : tracker.handle(e, time.now()))
+      if (auto* r = std::get_if<tracker_action::Report>(&a))
+        if (auto ev = quality_event("wired", before, r->status, time.now())) events.push_back(*ev);
+  };
+  auto round = [&](std::chrono::microseconds rtt) {
+    feed(tracker_event::RoundDone{1, {rtt}});
+    time.advance(1s);
+    feed(tracker_event::TimerFired{});
+  };
+  feed(tracker_event::Link{true});
+  feed(tracker_event::Address{true});
+  round(1500ms);
+  CHECK(events.empty());  // the window is not full yet
+  round(1500ms);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == EventKind::quality_degraded);
+  CHECK(events[0].uplink == "wired");
+  CHECK(events[0].from == "good");
+  CHECK(events[0].to == "bad");
+  CHECK(events[0].reason == "HIGH_LATENCY");
+  CHECK(events[0].message == "uplink wired link quality bad (HIGH_LATENCY): median RTT 1500 ms, loss 0% over 2 rounds");
+  round(700ms);  // median 1100 ms: still bad
+  round(700ms);  // 700 ms: between the thresholds, still bad
+  CHECK(events.size() == 1);
+  round(100ms);  // median of 700 and 100 ms: 400 ms, below 500
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].kind == EventKind::quality_recovered);
+  CHECK(events[1].reason == "QUALITY_OK");
+  CHECK(events[1].duration == fb::Duration(3s));  // bad from the second round to the fifth
+  round(100ms);
+  CHECK(events.size() == 2);
+  CHECK(fb::event_level(EventKind::quality_degraded) == fb::Level::warning);
+  CHECK(fb::event_name(EventKind::quality_recovered) == "quality_recovered");
+}

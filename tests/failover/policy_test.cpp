@@ -213,3 +213,100 @@ TEST_CASE("a stale hold timer is ignored") {
   CHECK(h.route == kWired);
   CHECK(h.policy.undefined_transitions() == 0);
 }
+
+// ---- link quality: a healthy uplink before a degraded one ----
+
+namespace {
+
+void quality(Harness& h, std::size_t i, bool degraded, const char* reason = "HIGH_LATENCY") {
+  h.feed(ev::UplinkChanged{i, true, degraded ? reason : "PROBES_OK", degraded});
+}
+
+}  // namespace
+
+TEST_CASE("quality: the route follows health first, then rank (table)") {
+  // Each row: what the two uplinks are (u: usable and healthy, d: usable but
+  // degraded, x: not usable), reached from both healthy on wired; where the
+  // route is then.
+  struct Row {
+    const char* wired;
+    const char* cell;
+    std::size_t route;
+    bool failover;  // the change counted as a failover
+  };
+  // clang-format off
+  const Row rows[] = {
+      {"u", "u", kWired, false},
+      {"d", "u", kCell,  true},   // a healthy uplink before a degraded one of higher priority
+      {"d", "d", kWired, false},  // both degraded: rank decides
+      {"d", "x", kWired, false},  // degraded, but nothing better: it stays
+      {"u", "d", kWired, false},
+      {"x", "d", kCell,  true},   // a degraded uplink carries traffic when nothing better is up
+  };
+  // clang-format on
+  for (const Row& row : rows) {
+    std::string what = std::string("wired ") + row.wired + ", cellular " + row.cell;
+    CAPTURE(what);
+    Harness h(router());
+    h.set(kWired, true);
+    h.set(kCell, true);
+    REQUIRE(h.route == kWired);
+    auto apply = [&](std::size_t i, const char* s) {
+      if (*s == 'x')
+        h.set(i, false);
+      else
+        quality(h, i, *s == 'd');
+    };
+    apply(kCell, row.cell);
+    apply(kWired, row.wired);
+    CHECK(h.route == row.route);
+    CHECK(h.policy.status().failovers == (row.failover ? 1u : 0u));
+  }
+}
+
+TEST_CASE("quality: degraded wired moves traffic at once without a flush; back only after the hold") {
+  Harness h(router(30s));
+  h.set(kWired, true);
+  h.set(kCell, true);
+  quality(h, kWired, true, "HIGH_LOSS");
+  CHECK(h.route == kCell);
+  CHECK(h.policy.status().last_failover->reason == "HIGH_LOSS");
+  CHECK(h.flushed.empty());  // its flows still pass
+  quality(h, kWired, false);
+  CHECK(h.route == kCell);  // the same hysteresis as a failback
+  CHECK(h.policy.state() == State::holding);
+  h.time.advance(20s);
+  quality(h, kWired, true);  // bad again during the hold: the hold is abandoned
+  CHECK(h.policy.state() == State::best);
+  h.time.advance(30s);
+  CHECK(h.route == kCell);
+  quality(h, kWired, false);
+  h.time.advance(29s);
+  CHECK(h.route == kCell);
+  h.time.advance(1s);
+  CHECK(h.route == kWired);
+  CHECK(h.policy.status().last_switch->reason == "FAILBACK");
+  CHECK(h.policy.status().last_failover->duration == fb::Duration(80s));
+}
+
+TEST_CASE("quality: a degraded standby does not take traffic when the active fails, if a healthy one can") {
+  Harness h(router(), {{"wired", 10, false}, {"cellular", 20, true}, {"third", 30, false}});
+  h.set(kWired, true);
+  h.set(kCell, true);
+  h.set(kThird, true);
+  quality(h, kCell, true);
+  h.set(kWired, false);
+  CHECK(h.route == kThird);
+  CHECK(h.flushed == std::vector<std::size_t>{kWired});  // the dead one's flows are flushed as before
+}
+
+TEST_CASE("quality: an operator's pin wins over a degraded verdict") {
+  Harness h(router());
+  h.set(kWired, true);
+  h.set(kCell, true);
+  h.feed(ev::Override{kWired});
+  quality(h, kWired, true);
+  CHECK(h.route == kWired);
+  h.feed(ev::Override{std::nullopt});
+  CHECK(h.route == kCell);
+}

@@ -35,7 +35,7 @@ struct Harness {
       round_timer = time.arm_after(answer_delay, [this, answered] {
         round_timer = 0;
         in_flight = false;
-        feed(ev::RoundDone{answered});
+        feed(ev::RoundDone{answered, std::vector<std::chrono::microseconds>(answered, probe_rtt)});
       });
     } else if (std::holds_alternative<act::CancelRound>(a)) {
       REQUIRE(in_flight);
@@ -50,6 +50,7 @@ struct Harness {
     } else if (auto* r = std::get_if<act::Report>(&a)) {
       reports.push_back(r->status.state);
       reasons.push_back(r->status.reason);
+      verdicts.push_back(r->status.quality_bad);
     }
   }
   void ready() {
@@ -65,11 +66,13 @@ struct Harness {
   std::deque<int> answers;  // per round, then default_answer
   int default_answer = 2;
   fb::Duration answer_delay = 40ms;
+  std::chrono::microseconds probe_rtt = 20ms;  // of every answered probe
   bool in_flight = false;
   int rounds_started = 0, rounds_cancelled = 0;
   std::vector<fb::TimePoint> round_starts;
   std::vector<UplinkHealth> reports;
   std::vector<std::string> reasons;
+  std::vector<bool> verdicts;  // quality_bad of each report
   fb::TimerId round_timer = 0;
 };
 
@@ -206,8 +209,278 @@ TEST_CASE("a round answer after the link went away is ignored") {
   Harness h(probed());
   h.ready();
   h.feed(ev::Address{false});
-  for (const auto& a : h.tracker.handle(ev::RoundDone{2}, h.time.now())) h.apply(a);
+  for (const auto& a : h.tracker.handle(ev::RoundDone{2, {}}, h.time.now())) h.apply(a);
   CHECK(h.tracker.state() == UplinkHealth::down);
   CHECK(h.tracker.status().rounds == 0);
   CHECK(h.log_has("stale round"));
+}
+
+// ---- link quality: the window, the thresholds and their hysteresis ----
+
+namespace {
+
+TrackerPolicy with_quality(int window = 4) {
+  TrackerPolicy p = probed(2, 1, 3);
+  p.quality.window = window;
+  p.quality.fail_latency = 1000ms;
+  p.quality.recover_latency = 500ms;
+  p.quality.fail_loss = 40;
+  p.quality.recover_loss = 10;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("the window gives the median RTT and the loss of its last rounds") {
+  TrackerPolicy p = probed(2, 1, 3);
+  p.quality.window = 3;  // no thresholds: measured and shown, never judged
+  Harness h(p);
+  h.answers = {2, 1, 2, 0, 2};
+  h.ready();
+  h.time.advance(500ms);  // round 1: 2 of 2
+  CHECK(h.tracker.status().window_rounds == 1);
+  CHECK(h.tracker.status().loss_percent == doctest::Approx(0.0));
+  CHECK(h.tracker.status().rtt == std::chrono::microseconds(20ms));
+  h.probe_rtt = 60ms;
+  h.time.advance(1000ms);  // round 2: 1 of 2 at 60 ms
+  CHECK(h.tracker.status().loss_percent == doctest::Approx(25.0));
+  CHECK(h.tracker.status().rtt == std::chrono::microseconds(20ms));  // 20, 20, 60
+  h.time.advance(1000ms);                                            // round 3: 2 of 2 at 60 ms
+  CHECK(h.tracker.status().rtt == std::chrono::microseconds(60ms));  // 20, 20, 60, 60, 60
+  h.time.advance(2000ms);  // rounds 4 (0 of 2), 5 (2 of 2): the window holds rounds 3-5
+  CHECK(h.tracker.status().window_rounds == 3);
+  CHECK(h.tracker.status().loss_percent == doctest::Approx(100.0 * 2 / 6));
+  CHECK(h.tracker.status().rtt == std::chrono::microseconds(60ms));
+  CHECK_FALSE(h.tracker.status().quality_bad);
+  for (bool v : h.verdicts) CHECK_FALSE(v);
+}
+
+TEST_CASE("quality: fail above the fail thresholds, recover only below the recover ones") {
+  struct Row {
+    const char* what;
+    std::chrono::microseconds rtt;
+    int answered;  // of 2 per round
+    bool bad;      // the verdict after a full window of such rounds, coming from `from_bad`
+    bool from_bad;
+    const char* reason;
+  };
+  // clang-format off
+  const Row rows[] = {
+      {"good stays good",                    20ms,   2, false, false, ""},
+      {"latency between the thresholds",    700ms,   2, false, false, ""},
+      {"latency above fail",               1200ms,   2, true,  false, "HIGH_LATENCY"},
+      {"latency at fail is not above",     1000ms,   2, false, false, ""},
+      {"loss 50% is above 40%",              20ms,   1, true,  false, "HIGH_LOSS"},
+      {"bad: latency between stays bad",    700ms,   2, true,  true,  "HIGH_LATENCY"},
+      {"bad: latency below recover",        400ms,   2, false, true,  ""},
+      {"bad: loss 50% stays bad",            20ms,   1, true,  true,  "HIGH_LOSS"},
+      {"bad: good again",                    20ms,   2, false, true,  ""},
+  };
+  // clang-format on
+  for (const Row& row : rows) {
+    std::string what = row.what;
+    CAPTURE(what);
+    Harness h(with_quality(4));
+    if (row.from_bad) {  // a full window of 2 s RTT first: bad
+      h.probe_rtt = 2000ms;
+      h.ready();
+      h.time.advance(3500ms);
+      REQUIRE(h.tracker.status().quality_bad);
+      REQUIRE(h.tracker.state() == UplinkHealth::degraded);
+      h.time.advance(500ms);
+    }
+    h.probe_rtt = row.rtt;
+    h.default_answer = row.answered;
+    if (!row.from_bad) h.ready();
+    h.time.advance(3500ms);  // four rounds: the window holds only them
+    CHECK(h.tracker.status().window_rounds == 4);
+    CHECK(h.tracker.status().quality_bad == row.bad);
+    CHECK(h.tracker.status().quality_reason == row.reason);
+    CHECK(h.tracker.state() == (row.bad ? UplinkHealth::degraded : UplinkHealth::up));
+  }
+}
+
+TEST_CASE("quality: nothing is judged before the window is full") {
+  Harness h(with_quality(5));
+  h.probe_rtt = 3000ms;
+  h.ready();
+  h.time.advance(3500ms);  // four rounds
+  CHECK(h.tracker.state() == UplinkHealth::up);
+  CHECK_FALSE(h.tracker.status().quality_bad);
+  h.time.advance(1000ms);  // the fifth
+  CHECK(h.tracker.state() == UplinkHealth::degraded);
+  CHECK(h.tracker.status().reason == "HIGH_LATENCY");
+  CHECK(h.log_has("quality bad [HIGH_LATENCY]: median RTT 3000.0 ms, loss 0% over 5 rounds"));
+}
+
+TEST_CASE("quality: a degraded uplink still goes down after down_count lost rounds, and comes back degraded") {
+  Harness h(with_quality(3));
+  h.probe_rtt = 1500ms;
+  h.ready();
+  h.time.advance(2500ms);
+  REQUIRE(h.tracker.state() == UplinkHealth::degraded);
+  h.default_answer = 0;
+  h.time.advance(3000ms);
+  CHECK(h.tracker.state() == UplinkHealth::down);
+  h.feed(ev::Link{false});
+  CHECK(h.tracker.status().window_rounds == 0);  // the window starts again with the link
+  h.default_answer = 2;
+  h.probe_rtt = 20ms;
+  h.feed(ev::Link{true});
+  h.time.advance(500ms);
+  // Back, but the verdict stays until a full window judges it.
+  CHECK(h.tracker.state() == UplinkHealth::degraded);
+  CHECK(h.tracker.status().quality_bad);
+  h.time.advance(2000ms);
+  CHECK(h.tracker.state() == UplinkHealth::up);
+  CHECK_FALSE(h.tracker.status().quality_bad);
+}
+
+TEST_CASE("quality: a verdict change is reported even when the state stays") {
+  Harness h(with_quality(2));
+  h.probe_rtt = 1500ms;
+  h.answers = {2, 2, 0};  // rounds 1-2 slow (bad), round 3 lost (degraded by PROBE_LOSS anyway)
+  h.ready();
+  h.time.advance(1500ms);
+  REQUIRE(h.tracker.status().quality_bad);
+  std::size_t reports = h.reports.size();
+  h.probe_rtt = 20ms;
+  h.time.advance(3000ms);  // lost round, then good ones: the verdict turns good
+  CHECK_FALSE(h.tracker.status().quality_bad);
+  CHECK(h.reports.size() > reports);
+  CHECK(h.verdicts.back() == false);
+}
+
+TEST_CASE("steady loss of 30% against a 40% threshold over a window of 20 rounds: never bad, never down") {
+  TrackerPolicy p = with_quality(20);
+  p.targets = 3;
+  p.down_count = 3;
+  Harness h(p);
+  // Exactly 3 of every 10 probes lost, in order (what the lab's nft counter does).
+  int probe = 0;
+  for (int i = 0; i < 300; ++i) {
+    int answered = 0;
+    for (int t = 0; t < 3; ++t) answered += (probe++ % 10) < 3 ? 0 : 1;
+    h.answers.push_back(answered);
+  }
+  h.ready();
+  h.time.advance(300s);
+  CHECK(h.tracker.status().rounds >= 299);
+  CHECK(h.tracker.status().rounds_failed > 0);  // some rounds lost every probe
+  CHECK(h.tracker.status().loss_percent == doctest::Approx(30.0).epsilon(0.05));
+  CHECK_FALSE(h.tracker.status().quality_bad);
+  for (bool v : h.verdicts) CHECK_FALSE(v);
+  for (auto s : h.reports) CHECK(s != UplinkHealth::down);
+}
+
+// ---- silent failure: traffic out, nothing in ----
+
+namespace {
+
+TrackerPolicy silent_watch() {
+  TrackerPolicy p = probed(1, 1, 3);
+  p.probe_interval = 10s;
+  p.silence = 1s;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("silence: packets out and none in for `silence` start a burst at once; a passing round ends it") {
+  Harness h(silent_watch());
+  h.ready();
+  h.time.advance(100ms);
+  REQUIRE(h.tracker.state() == UplinkHealth::up);
+  int started = h.rounds_started;
+  std::uint64_t tx = 100, rx = 80;
+  h.feed(ev::Traffic{tx, rx});
+  for (int i = 1; i <= 3; ++i) {  // 750 ms of traffic out, nothing in: not yet
+    h.time.advance(250ms);
+    tx += 3;
+    h.feed(ev::Traffic{tx, rx});
+  }
+  CHECK(h.rounds_started == started);
+  h.time.advance(250ms);
+  tx += 3;
+  h.feed(ev::Traffic{tx, rx});  // 1 s
+  CHECK(h.rounds_started == started + 1);
+  CHECK(h.tracker.bursting());
+  CHECK(h.tracker.status().bursts == 1);
+  CHECK(h.log_has("sent 12 packets and received nothing for 1000 ms: probing now"));
+  h.time.advance(100ms);  // the round passes: the burst is over, the next round in probe_interval
+  CHECK_FALSE(h.tracker.bursting());
+  CHECK(h.tracker.state() == UplinkHealth::up);
+  h.time.advance(5s);
+  CHECK(h.rounds_started == started + 1);
+}
+
+TEST_CASE("silence: a dead path under traffic is down after down_count back-to-back rounds, not intervals") {
+  Harness h(silent_watch());
+  h.ready();
+  h.time.advance(100ms);
+  REQUIRE(h.tracker.state() == UplinkHealth::up);
+  h.default_answer = 0;
+  h.answer_delay = 300ms;  // the probe timeout
+  std::uint64_t tx = 0, rx = 50;
+  fb::TimePoint cut = h.time.now();
+  while (h.tracker.state() != UplinkHealth::down && h.time.now() - cut < 20s) {
+    h.time.advance(250ms);
+    tx += 2;
+    h.feed(ev::Traffic{tx, rx});
+  }
+  CHECK(h.tracker.state() == UplinkHealth::down);
+  CHECK(h.time.now() - cut <= 2250ms);  // 1 s of silence + 3 rounds of 300 ms (+ ticks), not 3 × 10 s
+  CHECK_FALSE(h.tracker.bursting());
+}
+
+TEST_CASE("silence: what does not start a burst") {
+  struct Row {
+    const char* what;
+    std::uint64_t tx_step, rx_step;
+    bool with_silence;
+  };
+  // clang-format off
+  const Row rows[] = {
+      {"idle: nothing out",                 0, 0, true},
+      {"answered traffic",                  3, 2, true},
+      {"one packet out, then quiet",        0, 0, true},  // see below: one packet first
+      {"off: silence = 0",                  3, 0, false},
+  };
+  // clang-format on
+  for (const Row& row : rows) {
+    std::string what = row.what;
+    CAPTURE(what);
+    TrackerPolicy p = silent_watch();
+    if (!row.with_silence) p.silence = fb::Duration(0);
+    Harness h(p);
+    h.ready();
+    h.time.advance(100ms);
+    int started = h.rounds_started;
+    std::uint64_t tx = 10, rx = 10;
+    h.feed(ev::Traffic{tx, rx});
+    h.feed(ev::Traffic{++tx, rx});  // the lone packet
+    for (int i = 0; i < 16; ++i) {  // 4 s
+      h.time.advance(250ms);
+      tx += row.tx_step;
+      rx += row.rx_step;
+      h.feed(ev::Traffic{tx, rx});
+    }
+    CHECK(h.rounds_started == started);
+    CHECK(h.tracker.status().bursts == 0);
+  }
+}
+
+TEST_CASE("silence: counters of an uplink that is not up are only noted") {
+  Harness h(silent_watch());
+  h.default_answer = 0;
+  h.ready();
+  h.time.advance(100ms);
+  REQUIRE(h.tracker.state() == UplinkHealth::unknown);
+  int started = h.rounds_started;
+  for (std::uint64_t i = 0; i < 16; ++i) {
+    h.time.advance(250ms);
+    h.feed(ev::Traffic{i * 5, 0});
+  }
+  CHECK(h.tracker.status().bursts == 0);
+  CHECK(h.rounds_started == started);  // the interval (10 s) has not come yet
 }

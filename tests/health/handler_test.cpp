@@ -178,6 +178,34 @@ TEST_CASE("with uplink tracking: /status names the default route and the last fa
   CHECK(m.body.find("failberry_last_failover_duration_seconds 12\n") != std::string::npos);
 }
 
+TEST_CASE("link quality per uplink: median RTT, loss and degraded with its reason in /status and /metrics") {
+  Snapshot s = snapshot();
+  s.failover.tracking = true;
+  s.uplinks[0].rtt_ms = 1250.5;
+  s.uplinks[0].loss_percent = 45.0;
+  s.uplinks[0].quality_rounds = 10;
+  s.uplinks[0].degraded = true;
+  s.uplinks[0].degraded_reason = "HIGH_LOSS";
+  s.uplinks[0].silence_bursts = 3;
+  auto j = nlohmann::json::parse(status_json(s));
+  CHECK(j["uplinks"][0]["quality"] == nlohmann::json{{"rtt_ms", 1250.5},
+                                                     {"loss_percent", 45.0},
+                                                     {"window_rounds", 10},
+                                                     {"degraded", true},
+                                                     {"reason", "HIGH_LOSS"},
+                                                     {"silence_bursts", 3}});
+  CHECK(j["uplinks"][1]["quality"]["rtt_ms"].is_null());  // nothing measured yet
+  CHECK(j["uplinks"][1]["quality"]["loss_percent"].is_null());
+  CHECK(j["uplinks"][1]["quality"]["degraded"] == false);
+  std::string m = handle(get("/metrics"), s, policy(), HttpCounters{}).body;
+  CHECK(m.find("failberry_uplink_rtt_median_seconds{uplink=\"wired\"} 1.2505\n") != std::string::npos);
+  CHECK(m.find("failberry_uplink_loss_ratio{uplink=\"wired\"} 0.45\n") != std::string::npos);
+  CHECK(m.find("failberry_uplink_degraded{uplink=\"wired\"} 1\n") != std::string::npos);
+  CHECK(m.find("failberry_uplink_degraded{uplink=\"cellular\"} 0\n") != std::string::npos);
+  CHECK(m.find("failberry_silence_bursts_total{uplink=\"wired\"} 3\n") != std::string::npos);
+  CHECK(m.find("failberry_uplink_rtt_median_seconds{uplink=\"cellular\"}") == std::string::npos);
+}
+
 TEST_CASE("without uplink tracking the failover keys are absent") {
   auto j = nlohmann::json::parse(status_json(snapshot()));
   CHECK_FALSE(j.contains("failover"));

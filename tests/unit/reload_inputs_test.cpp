@@ -45,7 +45,9 @@ TEST_CASE("a reload restarts uplink tracking for a change to each field it is bu
   // give it a change below (or a reason in the next test case).
   [[maybe_unused]] auto [mode, dry_run, failover, nat, health_enabled, health_port, uplinks] = network_inputs(base());
   [[maybe_unused]] auto [name, interface, kind, gateway, priority, probe, probe_targets, probe_interval, probe_timeout,
-                         up_count, down_count, reliability, metered, serve_status] = base().uplinks[0];
+                         up_count, down_count, reliability, quality_window, quality_fail_latency,
+                         quality_recover_latency, quality_fail_loss, quality_recover_loss, probe_on_silence, metered,
+                         serve_status] = base().uplinks[0];
 
   const std::vector<Change> changes = {
       {"[general] mode", [](Config& c) { c.general.mode = Mode::router; }},
@@ -78,6 +80,12 @@ TEST_CASE("a reload restarts uplink tracking for a change to each field it is bu
       {"uplink down_count", [](Config& c) { c.uplinks[0].down_count += 1; }},
       {"uplink reliability", [](Config& c) { c.uplinks[0].reliability += 1; }},
       {"uplink metered", [](Config& c) { c.uplinks[0].metered = !c.uplinks[0].metered; }},
+      {"uplink quality_window", [](Config& c) { c.uplinks[0].quality_window += 1; }},
+      {"uplink quality_fail_latency", [](Config& c) { c.uplinks[0].quality_fail_latency += 1s; }},
+      {"uplink quality_recover_latency", [](Config& c) { c.uplinks[0].quality_recover_latency += 1s; }},
+      {"uplink quality_fail_loss", [](Config& c) { c.uplinks[0].quality_fail_loss += 1; }},
+      {"uplink quality_recover_loss", [](Config& c) { c.uplinks[0].quality_recover_loss += 1; }},
+      {"uplink probe_on_silence", [](Config& c) { c.uplinks[0].probe_on_silence += 1s; }},
   };
   for (const Change& change : changes) {
     CAPTURE(change.first);

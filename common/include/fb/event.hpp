@@ -46,19 +46,21 @@ namespace fb {
 // A new kind: a value here (before `count_`), its name in event_name() and
 // its level in event_level().
 enum class EventKind {
-  failover,          // the default route left an uplink that failed
-  failback,          // traffic is back on a better-ranked uplink after a failover
-  route_switch,      // any other change of the default route (first choice, operator, preferred uplink up)
-  uplink_up,         // an uplink's tracker says up
-  uplink_down,       // ... down
-  uplink_degraded,   // ... degraded (a failed probe round; still carries traffic)
-  modem_state,       // the modem supervisor's state changed
-  modem_error,       // the modem reported a (new) error code
-  recovery_rung,     // the recovery ladder took a rung (redial, reset, power cycle, reboot)
-  ddns_published,    // the DDNS record now holds an address
-  ddns_failed,       // a DDNS request failed
-  reboot_scheduled,  // the ladder asked for a reboot of the host
-  config_reloaded,   // SIGHUP: a new configuration runs (or was refused: reason)
+  failover,           // the default route left an uplink that failed
+  failback,           // traffic is back on a better-ranked uplink after a failover
+  route_switch,       // any other change of the default route (first choice, operator, preferred uplink up)
+  uplink_up,          // an uplink's tracker says up
+  uplink_down,        // ... down
+  uplink_degraded,    // ... degraded (a failed probe round; still carries traffic)
+  quality_degraded,   // an uplink's latency or loss went above its thresholds (HIGH_LATENCY, HIGH_LOSS)
+  quality_recovered,  // ... and is below the recover thresholds again
+  modem_state,        // the modem supervisor's state changed
+  modem_error,        // the modem reported a (new) error code
+  recovery_rung,      // the recovery ladder took a rung (redial, reset, power cycle, reboot)
+  ddns_published,     // the DDNS record now holds an address
+  ddns_failed,        // a DDNS request failed
+  reboot_scheduled,   // the ladder asked for a reboot of the host
+  config_reloaded,    // SIGHUP: a new configuration runs (or was refused: reason)
   count_
 };
 

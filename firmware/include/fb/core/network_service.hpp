@@ -144,6 +144,9 @@ class NetworkService {
   void feed_policy(const PolicyEvent& event);
   void start_round(Uplink& u);
   void cancel_round(Uplink& u);
+  // Every kTrafficTick while an uplink watches for silence: its packet
+  // counters (KernelView::counters(), no packet sent) to its tracker.
+  void traffic_tick();
   void install_uplink_routes(Uplink& u);
   void set_default(std::size_t index);
   void flush(std::size_t index);
@@ -169,6 +172,7 @@ class NetworkService {
   std::vector<std::unique_ptr<Uplink>> uplinks_;
   std::unique_ptr<FailoverPolicy> policy_;
   OneShot policy_timer_{timers_};
+  OneShot traffic_timer_{timers_};            // traffic_tick()
   std::optional<std::size_t> default_index_;  // the uplink the installed main default leads out of
   std::string default_text_;
   net::FirewallSpec firewall_;  // the table this service applied

@@ -45,6 +45,13 @@ struct UplinkStatus {
   std::uint64_t probe_bytes_received = 0;
   // "uplink cell is behind carrier-grade NAT (100.72.1.9): ..." or "" (fb/core/cgnat.hpp).
   std::string nat{};
+  // Link quality over the tracker's window of probe rounds.
+  std::optional<double> rtt_ms{};        // median RTT of the answered probes; none: nothing answered
+  std::optional<double> loss_percent{};  // probes lost; none before the first round
+  int quality_rounds{0};                 // rounds in the window
+  bool degraded = false;                 // latency or loss above the thresholds (with hysteresis)
+  std::string degraded_reason{};         // HIGH_LATENCY, HIGH_LOSS; "" when not degraded
+  std::uint64_t silence_bursts = 0;      // bursts of probes started by traffic out with nothing in
 };
 
 // The failover policy's view (Snapshot::failover), when tracking runs.

@@ -1,4 +1,4 @@
-// LinkStatsReader: every interface's byte counters from one RTM_GETLINK dump
+// LinkStatsReader: every interface's byte and packet counters from one RTM_GETLINK dump
 // (libnl-route-3; the kernel's IFLA_STATS64, so they do not wrap at 4 GiB),
 // for /status and /metrics without a file open per interface and counter.
 //
@@ -25,6 +25,8 @@ namespace fb::net {
 struct LinkCounters {
   std::uint64_t rx_bytes = 0;
   std::uint64_t tx_bytes = 0;
+  std::uint64_t rx_packets = 0;
+  std::uint64_t tx_packets = 0;
   bool operator==(const LinkCounters&) const = default;
 };
 

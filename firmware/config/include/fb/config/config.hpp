@@ -99,6 +99,13 @@ struct UplinkConfig {
   int up_count = 0;
   int down_count = 0;
   int reliability = 0;
+  // Link quality: 0 = not set (a threshold off; a recover threshold is then half its fail one).
+  int quality_window = 0;  // probe rounds
+  Duration quality_fail_latency{};
+  Duration quality_recover_latency{};
+  int quality_fail_loss = 0;      // percent
+  int quality_recover_loss = -1;  // percent; -1: not set
+  Duration probe_on_silence{};    // 0: off
   bool metered = false;
   bool serve_status = false;  // /status and /metrics also to requests arriving on this uplink
   bool interface_auto() const { return interface == kAutoInterface; }

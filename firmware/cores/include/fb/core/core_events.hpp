@@ -6,9 +6,13 @@
 //    uplink_degraded (none for a change to unknown, or no change): from and
 //    to the states, the tracker's reason, how long the previous state lasted
 //    (when known).
+//  - quality_event(): a tracker's quality verdict changed: quality_degraded
+//    (reason HIGH_LATENCY or HIGH_LOSS) or quality_recovered (reason
+//    QUALITY_OK); from and to "good"/"bad", how long the previous verdict
+//    lasted (when known), the median RTT and the loss in the message.
 //  - switch_event(): a FailoverPolicy report that changed the default route
 //    (its `switches` counter grew). failover when the uplink it left was not
-//    usable (the policy counted a failover); failback when the switch ended
+//    usable or was degraded for its quality (the policy counted a failover); failback when the switch ended
 //    the last failover (the policy set its duration: traffic is back on a
 //    better-ranked uplink); switch for the rest (the first choice, an
 //    operator's override, a preferred uplink coming up). uplink and to are
@@ -44,6 +48,8 @@ namespace fb::core {
 
 std::optional<Event> uplink_event(const std::string& uplink, const TrackerStatus& before, const TrackerStatus& after,
                                   TimePoint now);
+std::optional<Event> quality_event(const std::string& uplink, const TrackerStatus& before, const TrackerStatus& after,
+                                   TimePoint now);
 std::optional<Event> switch_event(const PolicyStatus& before, const PolicyStatus& after, TimePoint now);
 std::vector<Event> modem_events(const std::string& uplink, const ModemStatus& before, const ModemStatus& after);
 Event rung_event(const std::string& uplink, const ladder_action::Do& action);

@@ -23,6 +23,15 @@
 //    first time (at start, probes take a few rounds where a link without
 //    probes is up at once) has not failed, so it is taken at once;
 //  - an operator's override or `auto` switches at once (no hold);
+//  - link quality: an uplink whose tracker holds it degraded for its latency
+//    or loss (`degraded`) is still usable, but a healthy one is preferred
+//    to it whatever the ranking: when the active uplink turns degraded and a
+//    healthy one is usable, traffic moves at once (a failover with the
+//    quality reason, HIGH_LATENCY or HIGH_LOSS; its connections are not
+//    flushed: they still pass); when it is healthy again and ranks first,
+//    traffic moves back after failback_hold like any failback. A degraded
+//    uplink carries traffic when nothing healthy is usable. An operator's
+//    pin wins over quality;
 //  - no usable uplink: the last default route stays (it may come back; a
 //    route to nowhere is no worse than none) and the state is `none`; the
 //    first uplink to become usable again is taken at once.
@@ -78,7 +87,8 @@ namespace policy_event {
 struct UplinkChanged {
   std::size_t index = 0;
   bool usable = false;
-  std::string reason;  // the tracker's reason code
+  std::string reason;     // the tracker's reason code (its quality reason while degraded by quality)
+  bool degraded = false;  // usable, but its latency or loss is above the thresholds
 };
 struct TimerFired {};  // the hold-down deadline passed
 struct Override {
@@ -116,6 +126,7 @@ class FailoverPolicy {
   State state() const { return state_; }
   const PolicyStatus& status() const { return status_; }
   bool usable(std::size_t index) const { return index < usable_.size() && usable_[index]; }
+  bool degraded(std::size_t index) const { return index < degraded_.size() && degraded_[index]; }
   // Indices, best first, under the current ranking (override included).
   std::vector<std::size_t> ranking() const;
   std::uint64_t undefined_transitions() const { return undefined_; }
@@ -147,6 +158,7 @@ class FailoverPolicy {
   std::vector<PolicyUplink> uplinks_;
   PolicySettings settings_;
   std::vector<bool> usable_;
+  std::vector<bool> degraded_;     // by link quality
   std::vector<bool> ever_usable_;  // has been usable before: a failback to it is sticky
   std::vector<std::string> reasons_;
   State state_ = State::none;

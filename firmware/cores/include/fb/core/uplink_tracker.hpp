@@ -23,9 +23,32 @@
 //    Up -> Degraded on a failed round (still usable, like mwan3's
 //    "disconnecting"); Degraded -> Up on a successful one;
 //    Up/Degraded -> Down after down_count failed rounds in a row.
+//
+// Link quality (like mwan3's check_quality): the last `quality.window`
+// rounds are kept — each probe sent, lost or answered with its RTT — and
+// give the median RTT and the loss in percent that /status shows. With
+// thresholds set, once the window is full the quality is bad when the
+// median RTT is above fail_latency or the loss above fail_loss
+// (HIGH_LATENCY, HIGH_LOSS), and good again only when both are below the
+// recover thresholds (hysteresis). Bad quality holds the uplink in Degraded
+// (still usable: the failover policy prefers a healthy uplink to it); the
+// verdict is reported even when the state stays. Carrier or address loss
+// empties the window but keeps the verdict: an uplink that was bad proves
+// itself again over a full window.
+//
+// Silent failure: with `silence` set, Traffic events (the interface's
+// packet counters, read on a short tick that sends nothing) show an Up or
+// Degraded uplink transmitting while it receives nothing. After `silence`
+// of that (at least two packets out, none in, no round in flight), a round
+// goes out at once, and rounds follow back to back (a burst) until one
+// passes or the uplink is Down: a dead transit path is then noticed after
+// about silence + down_count × probe_timeout instead of down_count
+// intervals. An idle uplink transmits nothing, so this costs no probes.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <variant>
@@ -37,12 +60,24 @@
 
 namespace fb::core {
 
+// Latency and loss thresholds; off while neither fail threshold is set.
+struct QualityThresholds {
+  std::optional<std::chrono::microseconds> fail_latency;     // median RTT above: bad
+  std::optional<std::chrono::microseconds> recover_latency;  // below (and loss below): good again
+  std::optional<int> fail_loss;                              // percent of probes lost above: bad
+  std::optional<int> recover_loss;
+  int window = 10;  // probe rounds the RTT and loss are taken over (also without thresholds)
+  bool enabled() const { return fail_latency.has_value() || fail_loss.has_value(); }
+};
+
 struct TrackerPolicy {
   int targets = 0;  // number of probe targets; 0: carrier and address only
   Duration probe_interval = std::chrono::seconds(5);
   int up_count = 3;
   int down_count = 3;
   int reliability = 1;  // targets that must answer for a round to succeed
+  QualityThresholds quality;
+  Duration silence{0};  // transmitting with nothing received this long: probe at once; 0: off
 };
 
 // The one uplink state enum: the tracker's word is what /health shows.
@@ -59,6 +94,14 @@ struct TrackerStatus {
   bool carrier_lost = false;       // the last change to Down was a carrier loss
   std::uint64_t rounds = 0;        // probe rounds finished
   std::uint64_t rounds_failed = 0;
+  // Link quality over the window (see above).
+  bool quality_bad = false;                      // the thresholds' verdict, with hysteresis
+  std::optional<TimePoint> quality_since;        // its last change
+  std::string quality_reason;                    // HIGH_LATENCY or HIGH_LOSS while bad
+  std::optional<std::chrono::microseconds> rtt;  // median RTT of the answered probes in the window
+  std::optional<double> loss_percent;            // probes lost in the window; none before the first round
+  int window_rounds = 0;                         // rounds in the window now
+  std::uint64_t bursts = 0;                      // bursts started by silent traffic
 };
 
 namespace tracker_event {
@@ -69,12 +112,17 @@ struct Address {
   bool present = false;  // the interface has at least one address of the uplink's family
 };
 struct RoundDone {
-  int answered = 0;  // targets that answered within probe_timeout
+  int answered = 0;                             // targets that answered within probe_timeout
+  std::vector<std::chrono::microseconds> rtts;  // of the answered probes (may be fewer than answered)
 };
 struct TimerFired {};  // the last ArmTimer deadline passed: time for the next round
+struct Traffic {       // the interface's packet counters now (they only grow, unless the interface is new)
+  std::uint64_t tx_packets = 0;
+  std::uint64_t rx_packets = 0;
+};
 }  // namespace tracker_event
-using TrackerEvent =
-    std::variant<tracker_event::Link, tracker_event::Address, tracker_event::RoundDone, tracker_event::TimerFired>;
+using TrackerEvent = std::variant<tracker_event::Link, tracker_event::Address, tracker_event::RoundDone,
+                                  tracker_event::TimerFired, tracker_event::Traffic>;
 
 namespace tracker_action {
 struct StartRound {};   // probe every target once; answer with RoundDone
@@ -83,7 +131,7 @@ struct ArmTimer {       // one timer: replaces any armed one
   TimePoint deadline;
 };
 struct CancelTimer {};
-struct Report {  // the state changed
+struct Report {  // the state or the quality verdict changed
   TrackerStatus status;
 };
 }  // namespace tracker_action
@@ -103,6 +151,7 @@ class UplinkTracker {
   const TrackerStatus& status() const { return status_; }
   bool ready() const { return carrier_.value_or(false) && address_.value_or(false); }
   bool round_in_flight() const { return in_flight_; }
+  bool bursting() const { return burst_; }
   std::uint64_t undefined_transitions() const { return undefined_; }
 
  private:
@@ -115,6 +164,8 @@ class UplinkTracker {
   State round_toward_up(const TrackerEvent& e);    // Unknown, Down: count successes
   State round_toward_down(const TrackerEvent& e);  // Up, Degraded: count failures
   State next_round(const TrackerEvent& e);
+  State traffic(const TrackerEvent& e);  // Up, Degraded: silent traffic starts a burst
+  State quiet(const TrackerEvent& e);    // Unknown, Down: counters only noted
   State stale(const TrackerEvent& e);
 
   // Helpers.
@@ -129,6 +180,11 @@ class UplinkTracker {
   bool count_round(const TrackerEvent& e);
   bool round_ok(const TrackerEvent& e) const;
   void schedule_next_round();
+  // The round enters the window; the RTT, the loss and the verdict follow.
+  void record_quality(const TrackerEvent& e);
+  void judge_quality();
+  // Up, or Degraded while the quality is bad.
+  State healthy_state();
 
   Logger log_;
   TrackerPolicy policy_;
@@ -141,6 +197,16 @@ class UplinkTracker {
   int successes_ = 0;  // in a row
   int failures_ = 0;   // in a row
   std::string next_reason_;
+  struct Sample {
+    int sent = 0;
+    int lost = 0;
+    std::vector<std::chrono::microseconds> rtts;
+  };
+  std::deque<Sample> window_;
+  bool quality_changed_ = false;
+  bool burst_ = false;
+  std::optional<tracker_event::Traffic> traffic_base_;  // counters when something was last received
+  TimePoint quiet_since_{};
   TimePoint now_{};
   std::vector<TrackerAction> out_;
   std::uint64_t undefined_ = 0;
