@@ -222,13 +222,15 @@ reply)
   ip_mon=$!
   # A marker event each monitor must have printed: it is subscribed (before
   # the reload), or it has printed everything the kernel sent before (after).
+  # WAIT: how long each monitor may take to print the marker.
   monitors_saw() {
     lab_ns pi nft add table inet "fbmark$1" && lab_ns pi nft delete table inet "fbmark$1"
     lab_ns pi ip rule add priority "$((31000 + $1))" lookup main && lab_ns pi ip rule del priority "$((31000 + $1))"
-    lab_wait 5 grep -q "delete table inet fbmark$1" "$LAB_DIR/nft-monitor.log" &&
-      lab_wait 5 grep -q "^Deleted $((31000 + $1)):" "$LAB_DIR/ip-monitor.log"
+    lab_wait "${WAIT:-5}" grep -q "delete table inet fbmark$1" "$LAB_DIR/nft-monitor.log" &&
+      lab_wait "${WAIT:-5}" grep -q "^Deleted $((31000 + $1)):" "$LAB_DIR/ip-monitor.log"
   }
-  lab_wait 5 monitors_saw 1 || fail "the monitors did not start"
+  # A monitor not yet subscribed misses the marker: make it again, up to 20 s.
+  WAIT=1 lab_wait 20 monitors_saw 1 || fail "the monitors did not start"
   kill -HUP "$FB_PID"
   lab_wait 10 grep -q "reloaded:" "$LAB_DIR/failberryd.log" || fail "no reload"
   monitors_saw 2 || fail "the monitors fell behind"
