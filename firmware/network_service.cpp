@@ -74,14 +74,14 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
     p.down_count = c.down_count;
     p.reliability = c.reliability;
     p.quality.window = c.quality_window;
+    // Unset recover thresholds stay unset: the tracker decides their default.
     if (c.quality_fail_latency.count() > 0) {
       p.quality.fail_latency = c.quality_fail_latency;
-      p.quality.recover_latency =
-          c.quality_recover_latency.count() > 0 ? c.quality_recover_latency : c.quality_fail_latency / 2;
+      if (c.quality_recover_latency.count() > 0) p.quality.recover_latency = c.quality_recover_latency;
     }
     if (c.quality_fail_loss > 0) {
       p.quality.fail_loss = c.quality_fail_loss;
-      p.quality.recover_loss = c.quality_recover_loss >= 0 ? c.quality_recover_loss : c.quality_fail_loss / 2;
+      if (c.quality_recover_loss >= 0) p.quality.recover_loss = c.quality_recover_loss;
     }
     p.silence = c.probe_on_silence;
     uplinks_.push_back(std::make_unique<Uplink>(i, c, *net::UplinkSlot::at(static_cast<int>(i)), p, timers_));

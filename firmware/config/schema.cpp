@@ -414,8 +414,8 @@ std::vector<SectionSpec> build() {
             Dur(1, kMin),
             {},
             false,
-            "A degraded uplink is healthy again only when the median RTT is below this (and the loss below "
-            "quality_recover_loss); less than quality_fail_latency. Unset: half of quality_fail_latency.",
+            "A degraded uplink is healthy again only when the median RTT is at or below this (and the loss at "
+            "or below quality_recover_loss); less than quality_fail_latency. Unset: half of quality_fail_latency.",
             "500ms",
             uplink_field(&U::quality_recover_latency)},
            {"quality_fail_loss",
@@ -430,8 +430,8 @@ std::vector<SectionSpec> build() {
             Int(0, 99),
             {},
             false,
-            "Percent of probes lost below which a degraded uplink is healthy again (with the latency); less "
-            "than quality_fail_loss. Unset: half of quality_fail_loss.",
+            "Percent of probes lost at or below which a degraded uplink is healthy again (with the latency); "
+            "less than quality_fail_loss; 0: only when nothing is lost. Unset: half of quality_fail_loss.",
             "10",
             uplink_field(&U::quality_recover_loss)},
            {"probe_on_silence",

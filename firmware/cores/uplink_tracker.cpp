@@ -314,8 +314,8 @@ void UplinkTracker::judge_quality() {
     quality_changed_ = true;
     return;
   }
-  bool loss_ok = !q.fail_loss || loss < q.recover_loss.value_or(*q.fail_loss);
-  bool latency_ok = !q.fail_latency || (status_.rtt && *status_.rtt < q.recover_latency.value_or(*q.fail_latency));
+  bool loss_ok = !q.fail_loss || loss <= q.recover_loss.value_or(*q.fail_loss / 2);
+  bool latency_ok = !q.fail_latency || (status_.rtt && *status_.rtt <= q.recover_latency.value_or(*q.fail_latency / 2));
   if (!loss_ok || !latency_ok) {
     // Still bad; the reason follows what is bad now.
     std::string why = !loss_ok ? "HIGH_LOSS" : "HIGH_LATENCY";

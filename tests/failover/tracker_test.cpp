@@ -273,6 +273,7 @@ TEST_CASE("quality: fail above the fail thresholds, recover only below the recov
       {"loss 50% is above 40%",              20ms,   1, true,  false, "HIGH_LOSS"},
       {"bad: latency between stays bad",    700ms,   2, true,  true,  "HIGH_LATENCY"},
       {"bad: latency below recover",        400ms,   2, false, true,  ""},
+      {"bad: latency at recover is good",   500ms,   2, false, true,  ""},
       {"bad: loss 50% stays bad",            20ms,   1, true,  true,  "HIGH_LOSS"},
       {"bad: good again",                    20ms,   2, false, true,  ""},
   };
@@ -297,6 +298,31 @@ TEST_CASE("quality: fail above the fail thresholds, recover only below the recov
     CHECK(h.tracker.status().quality_bad == row.bad);
     CHECK(h.tracker.status().quality_reason == row.reason);
     CHECK(h.tracker.state() == (row.bad ? UplinkHealth::degraded : UplinkHealth::up));
+  }
+}
+
+TEST_CASE("quality: a recover threshold of 0 (set, or half of a fail threshold of 1) is reached by no loss") {
+  struct Row {
+    const char* what;
+    std::optional<int> recover_loss;
+  };
+  for (const Row row : {Row{"recover_loss = 0", 0}, Row{"unset: half of 1", std::nullopt}}) {
+    std::string what = row.what;
+    CAPTURE(what);
+    TrackerPolicy p = probed(2, 1, 3);
+    p.quality.window = 2;
+    p.quality.fail_loss = 1;
+    p.quality.recover_loss = row.recover_loss;
+    Harness h(p);
+    h.default_answer = 1;  // 50% lost: bad
+    h.ready();
+    h.time.advance(1500ms);
+    REQUIRE(h.tracker.status().quality_bad);
+    h.default_answer = 2;  // nothing lost: good again over a full window
+    h.time.advance(2000ms);
+    CHECK(h.tracker.status().loss_percent == doctest::Approx(0.0));
+    CHECK_FALSE(h.tracker.status().quality_bad);
+    CHECK(h.tracker.state() == UplinkHealth::up);
   }
 }
 

@@ -29,8 +29,10 @@
 // give the median RTT and the loss in percent that /status shows. With
 // thresholds set, once the window is full the quality is bad when the
 // median RTT is above fail_latency or the loss above fail_loss
-// (HIGH_LATENCY, HIGH_LOSS), and good again only when both are below the
-// recover thresholds (hysteresis). Bad quality holds the uplink in Degraded
+// (HIGH_LATENCY, HIGH_LOSS), and good again only when both are at or below
+// the recover thresholds (hysteresis; an unset recover threshold is half the
+// fail one, decided here and nowhere else, so a recover loss of 0 means "no
+// loss" and is reachable). Bad quality holds the uplink in Degraded
 // (still usable: the failover policy prefers a healthy uplink to it); the
 // verdict is reported even when the state stays. Carrier or address loss
 // empties the window but keeps the verdict: an uplink that was bad proves
@@ -63,9 +65,9 @@ namespace fb::core {
 // Latency and loss thresholds; off while neither fail threshold is set.
 struct QualityThresholds {
   std::optional<std::chrono::microseconds> fail_latency;     // median RTT above: bad
-  std::optional<std::chrono::microseconds> recover_latency;  // below (and loss below): good again
+  std::optional<std::chrono::microseconds> recover_latency;  // at or below (and loss too): good again; unset: half
   std::optional<int> fail_loss;                              // percent of probes lost above: bad
-  std::optional<int> recover_loss;
+  std::optional<int> recover_loss;                           // at or below: good again; unset: half
   int window = 10;  // probe rounds the RTT and loss are taken over (also without thresholds)
   bool enabled() const { return fail_latency.has_value() || fail_loss.has_value(); }
 };
