@@ -77,8 +77,11 @@ std::vector<TrackerAction> UplinkTracker::handle(const TrackerEvent& event, Time
   }
   next_reason_.clear();
   quality_changed_ = false;
+  bool was_bad = status_.quality_bad;
   State next = (this->*cell)(event);
-  if (quality_changed_) status_.quality_since = now;
+  // quality_since is when the verdict last flipped; a bad verdict whose
+  // reason moves (loss to latency) has been bad just as long.
+  if (status_.quality_bad != was_bad) status_.quality_since = now;
   if (quality_changed_)
     log_.notice() << "quality "
                   << (status_.quality_bad ? "bad [" + status_.quality_reason + "]" : std::string("good again"))

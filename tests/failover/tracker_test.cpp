@@ -377,6 +377,25 @@ TEST_CASE("quality: a verdict change is reported even when the state stays") {
   CHECK(h.verdicts.back() == false);
 }
 
+TEST_CASE("quality: quality_since is when the verdict flipped, not when a bad verdict's reason moved") {
+  Harness h(with_quality(2));
+  h.probe_rtt = 1500ms;
+  h.ready();
+  h.time.advance(1500ms);
+  REQUIRE(h.tracker.status().quality_reason == "HIGH_LATENCY");
+  REQUIRE(h.tracker.status().quality_since);
+  fb::TimePoint bad_since = *h.tracker.status().quality_since;
+  h.probe_rtt = 20ms;
+  h.default_answer = 1;  // now fast but half lost: still bad, for another reason
+  h.time.advance(2000ms);
+  REQUIRE(h.tracker.status().quality_reason == "HIGH_LOSS");
+  CHECK(*h.tracker.status().quality_since == bad_since);
+  h.default_answer = 2;
+  h.time.advance(2000ms);
+  REQUIRE_FALSE(h.tracker.status().quality_bad);
+  CHECK(*h.tracker.status().quality_since > bad_since);
+}
+
 TEST_CASE("steady loss of 30% against a 40% threshold over a window of 20 rounds: never bad, never down") {
   TrackerPolicy p = with_quality(20);
   p.targets = 3;
