@@ -1,5 +1,7 @@
 // NetworkService: an uplink's probe rounds, one probe per target through
 // health::Prober; a finished round feeds its UplinkTracker.
+#include <vector>
+
 #include "fb/core/network_service.hpp"
 #include "fb/health/probe.hpp"
 #include "network_service_uplink.hpp"
@@ -50,10 +52,18 @@ void NetworkService::traffic_tick() {
     if (u->cfg.probe_on_silence.count() > 0 && !u->cfg.probe_targets.empty()) watching = true;
   if (!watching) return;
   traffic_timer_.arm(timers_.now() + kTrafficTick, [this] { traffic_tick(); });
-  std::optional<net::LinkCountersByName> counters = view_.counters();
-  if (!counters) return;  // logged by the view; the probe rounds go on as before
+  // Only an up or degraded uplink's traffic is judged (the tracker starts a
+  // new baseline when one becomes usable): with none, no link dump at all.
+  std::vector<Uplink*> watched;
   for (auto& u : uplinks_) {
     if (u->interface.empty() || u->cfg.probe_on_silence.count() == 0 || u->cfg.probe_targets.empty()) continue;
+    UplinkHealth h = u->tracker.state();
+    if (h == UplinkHealth::up || h == UplinkHealth::degraded) watched.push_back(u.get());
+  }
+  if (watched.empty()) return;
+  std::optional<net::LinkCountersByName> counters = view_.counters();
+  if (!counters) return;  // logged by the view; the probe rounds go on as before
+  for (Uplink* u : watched) {
     auto it = counters->find(u->interface);
     if (it == counters->end()) continue;
     event_at_ = timers_.now();

@@ -93,6 +93,9 @@ std::vector<TrackerAction> UplinkTracker::handle(const TrackerEvent& event, Time
     status_.reason = next_reason_;
     status_.since = now;
     status_.carrier_lost = next == State::down && next_reason_ == "CARRIER_LOST";
+    // Traffic is judged only while usable: the next Up starts a new baseline,
+    // whether or not the counters were fed in between.
+    if (next != State::up && next != State::degraded) traffic_base_.reset();
     log_.notice() << to_string(from) << " --" << event_text(event) << "--> " << to_string(next) << " ["
                   << status_.reason << "]";
     emit<act::Report>(status_);

@@ -515,6 +515,24 @@ TEST_CASE("silence: what does not start a burst") {
   }
 }
 
+TEST_CASE("silence: an uplink that comes back starts a new baseline, even when no counters came while it was down") {
+  Harness h(silent_watch());
+  h.ready();
+  h.time.advance(100ms);
+  REQUIRE(h.tracker.state() == UplinkHealth::up);
+  h.feed(ev::Traffic{10, 10});  // the baseline while up
+  h.feed(ev::Link{false});
+  REQUIRE(h.tracker.state() == UplinkHealth::down);
+  h.time.advance(5s);  // down: the service feeds no counters
+  h.feed(ev::Link{true});
+  h.time.advance(3s);
+  REQUIRE(h.tracker.state() == UplinkHealth::up);
+  int started = h.rounds_started;
+  h.feed(ev::Traffic{60, 10});  // 50 more out than the old baseline, none in: not silence, a new baseline
+  CHECK(h.tracker.status().bursts == 0);
+  CHECK(h.rounds_started == started);
+}
+
 TEST_CASE("silence: counters of an uplink that is not up are only noted") {
   Harness h(silent_watch());
   h.default_answer = 0;
