@@ -134,23 +134,13 @@ PathChoice choose_auto_path(const AutoPathFacts& facts) {
 Result<std::string> net_mode_of(const NetModeSwitch& mode, std::string_view answer) {
   auto bad = [&](const std::string& why) { return Error{Code::at_bad_response, std::string(mode.query) + ": " + why}; };
   if (mode.prefix.empty()) return bad("the profile names no answer prefix");
-  std::size_t at = 0;
-  while (at < answer.size()) {
-    std::size_t end = answer.find_first_of("\r\n", at);
-    std::string_view line = answer.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
-    at = end == std::string_view::npos ? answer.size() : end + 1;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
-    if (line.rfind(mode.prefix, 0) != 0) continue;
-    std::string_view value = line.substr(mode.prefix.size());
-    if (auto comma = value.find(','); comma != std::string_view::npos) value = value.substr(0, comma);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-    if (value.empty() || value.size() > 8 || !at::all_digits(value))
-      return bad("no mode number after '" + std::string(mode.prefix) + "'");
-    return std::string(value);
-  }
-  return bad("no line starts with '" + std::string(mode.prefix) + "'");
+  std::optional<std::string_view> rest = at::find_tagged(answer, mode.prefix);
+  if (!rest) return bad("no line starts with '" + std::string(mode.prefix) + "'");
+  std::vector<at::Field> fields = at::split_fields(*rest);
+  if (fields.empty() || fields[0].quoted || fields[0].empty() || fields[0].text.size() > 8 ||
+      !at::all_digits(fields[0].text))
+    return bad("no mode number after '" + std::string(mode.prefix) + "'");
+  return std::string(fields[0].text);
 }
 
 Result<bool> net_session_connected(NetStatusForm form, std::string_view answer, int cid) {
