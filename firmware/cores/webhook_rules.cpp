@@ -1,5 +1,6 @@
 #include "fb/core/webhook_rules.hpp"
 
+#include "fb/health/handler.hpp"
 #include "fb/text.hpp"
 
 #include <algorithm>
@@ -30,23 +31,15 @@ std::string webhook_sentence(const Event& event, const std::string& host) {
 }
 
 std::string webhook_body(const Event& event, const std::string& host, bool dry_run) {
-  Event e = cleaned(event);
-  auto text = [](const std::string& v) { return v.empty() ? nlohmann::json() : nlohmann::json(v); };
-  std::string sentence = webhook_sentence(e, host);
-  std::string name(event_name(e.kind));
-  nlohmann::json j = {{"text", sentence},
-                      {"message", sentence},
-                      {"title", "failberry on " + clean_text(host, 64) + ": " + name},
-                      {"event", name},
-                      {"uplink", text(e.uplink)},
-                      {"from", text(e.from)},
-                      {"to", text(e.to)},
-                      {"reason", text(e.reason)},
-                      {"address", text(e.address)},
-                      {"duration_ms", e.duration ? nlohmann::json(e.duration->count()) : nlohmann::json()},
-                      {"time", text(format_event_time(e.time))},
-                      {"host", clean_text(host, 64)},
-                      {"dry_run", dry_run}};
+  // The event's fields as /status and `failberryctl events` show them, then
+  // the sentence in the fields chat endpoints read.
+  nlohmann::json j = nlohmann::json::parse(health::event_json(event));
+  std::string sentence = webhook_sentence(event, host);
+  j["text"] = sentence;
+  j["message"] = sentence;
+  j["title"] = "failberry on " + clean_text(host, 64) + ": " + std::string(event_name(event.kind));
+  j["host"] = clean_text(host, 64);
+  j["dry_run"] = dry_run;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
