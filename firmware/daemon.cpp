@@ -74,7 +74,7 @@ health::Snapshot Daemon::snapshot() const {
   }
   if (ddns_) s.ddns = ddns_->report();
   if (heartbeat_) s.heartbeat = heartbeat_->report();
-  std::map<std::string, std::string> nat = nat_findings();
+  std::map<std::string, std::string> nat = nat_findings(s.ddns);
   for (health::UplinkStatus& status : s.uplinks) status.nat = nat[status.name];
   if (modem_) {
     s.modem = modem_->modem_status();
@@ -179,9 +179,8 @@ void Daemon::restart_heartbeat() {
   heartbeat_dry_run_ = dry;
 }
 
-std::map<std::string, std::string> Daemon::nat_findings() const {
+std::map<std::string, std::string> Daemon::nat_findings(const health::DdnsReport& ddns) const {
   std::map<std::string, std::string> out;
-  health::DdnsReport ddns = ddns_ ? ddns_->report() : health::DdnsReport{};
   for (const UplinkConfig& u : config_.uplinks) {
     std::optional<IpAddress> seen;
     if (ddns_ && ddns.uplink == u.name && !ddns.seen.empty()) seen = IpAddress::parse(ddns.seen);
@@ -192,7 +191,7 @@ std::map<std::string, std::string> Daemon::nat_findings() const {
 }
 
 void Daemon::log_nat_changes() {
-  for (auto& [uplink, sentence] : nat_findings()) {
+  for (auto& [uplink, sentence] : nat_findings(ddns_ ? ddns_->report() : health::DdnsReport{})) {
     std::string& said = nat_said_[uplink];
     if (sentence == said) continue;
     if (!sentence.empty())

@@ -96,7 +96,9 @@ class Daemon {
   void restart_heartbeat();
   // Per uplink, whether it is behind carrier-grade NAT, in words ("" if not):
   // fb::core::detect_nat() on its address and what the DDNS server saw.
-  std::map<std::string, std::string> nat_findings() const;
+  // `ddns`: the DDNS report the caller already holds (/status takes one per
+  // snapshot).
+  std::map<std::string, std::string> nat_findings(const health::DdnsReport& ddns) const;
   void log_nat_changes();
   // (Re)starts uplink tracking when its settings changed; false with the
   // reason logged when it cannot run.
