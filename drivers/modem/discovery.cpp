@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "fb/at/fields.hpp"
+#include "fb/text.hpp"
 
 namespace fb::modem {
 namespace fs = std::filesystem;
@@ -134,8 +135,9 @@ std::vector<UsbDevice> scan_usb(const fs::path& root) {
     UsbDevice d;
     d.port = name;
     d.id = UsbId{static_cast<std::uint16_t>(*vendor), static_cast<std::uint16_t>(*product)};
-    d.manufacturer = read_attr(dir / "manufacturer");
-    d.product = read_attr(dir / "product");
+    // The stick's own descriptor strings: any bytes; they reach the log and /status.
+    d.manufacturer = clean_text(read_attr(dir / "manufacturer"), 64);
+    d.product = clean_text(read_attr(dir / "product"), 64);
     for (const auto& other : names) {
       // Interfaces of this device: "<name>:<config>.<number>".
       if (other.size() <= name.size() + 1 || other.compare(0, name.size(), name) != 0 || other[name.size()] != ':')

@@ -58,6 +58,19 @@ TEST_CASE("scan_usb reads devices, interfaces, drivers and ttys; root hubs are s
   CHECK(scan_usb(s.root() / "nonexistent").empty());
 }
 
+TEST_CASE("a stick's descriptor strings are cleaned before they reach the log or /status") {
+  FakeSysfs s;
+  // Any bytes a stick puts in its descriptor: an escape sequence, a tab, bad UTF-8, far too long.
+  std::string product = "Mobile\x1b[2J\tBroadband \xff\xfe" + std::string(300, 'x');
+  s.device("1-1", "12d1", "1506", {{0, 0xff, 0x02, 0x12, "option", {"ttyUSB0"}}}, product.c_str());
+  auto devices = scan_usb(s.root());
+  REQUIRE(devices.size() == 1);
+  const std::string& shown = devices[0].product;
+  CHECK(shown.size() <= 64 + 3);  // then "..."
+  CHECK(shown.rfind("Mobile", 0) == 0);
+  for (unsigned char c : shown) CHECK((c >= 0x20 && c != 0x7f));
+}
+
 TEST_CASE("auto finds the known modem; ZTE ports by interface number, Huawei by interface protocol") {
   FakeSysfs s;
   build_pi(s);
