@@ -178,6 +178,24 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("a budget record that cannot be written: /status says so, the count goes on") {
+  fb::test::TempDir state;
+  // The temporary file of the atomic write cannot be created where a directory stands.
+  REQUIRE(::mkdir((state / "budget.json.tmp").c_str(), 0700) == 0);
+  RunningDaemon d("", "state_dir = " + state.path() + "\n", "budget = 300kB\n");
+  nlohmann::json budget;
+  for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until;) {
+    auto j = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
+    if (j.is_object()) budget = j["uplinks"][1]["budget"];
+    if (budget.is_object() && budget["record_problem"] != "") break;
+    std::this_thread::sleep_for(50ms);
+  }
+  CHECK(budget["record_problem"] == "cannot write " + (state / "budget.json.tmp") + ": Is a directory");
+  CHECK(budget["state"] == "ok");  // counted in memory: not unknown
+  CHECK(budget["used_bytes"] == 0);
+  CHECK(d.ctl({"status"}).output.find("    record: cannot write " + (state / "budget.json.tmp")) != std::string::npos);
+}
+
 TEST_CASE("drain and undrain change what /health answers; unknown uplinks are refused") {
   RunningDaemon d;
   auto r = d.ctl({"drain", "wired"});
