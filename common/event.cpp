@@ -42,6 +42,9 @@ std::string_view event_name(EventKind kind) {
     case EventKind::uplink_degraded: return "uplink_degraded";
     case EventKind::quality_degraded: return "quality_degraded";
     case EventKind::quality_recovered: return "quality_recovered";
+    case EventKind::budget_warning: return "budget_warning";
+    case EventKind::budget_exhausted: return "budget_exhausted";
+    case EventKind::budget_reset: return "budget_reset";
     case EventKind::modem_state: return "modem_state";
     case EventKind::modem_error: return "modem_error";
     case EventKind::recovery_rung: return "recovery_rung";
@@ -63,6 +66,8 @@ Level event_level(EventKind kind) {
     case EventKind::failover:
     case EventKind::uplink_down:
     case EventKind::quality_degraded:
+    case EventKind::budget_warning:
+    case EventKind::budget_exhausted:
     case EventKind::modem_error:
     case EventKind::ddns_failed:
     case EventKind::reboot_scheduled: return Level::warning;

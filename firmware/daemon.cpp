@@ -432,7 +432,9 @@ void Daemon::reload() {
   ++reloads_;
   restart_http();
   restart_control();
+  bool network_restarted = taken != nullptr;
   restart_network(std::move(taken));
+  if (network_ && !network_restarted) network_->reread_budget_record();  // a budget.json fixed by hand
   restart_ddns();
   restart_heartbeat();
   restart_modem();

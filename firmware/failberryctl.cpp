@@ -94,6 +94,55 @@ std::string utc(const nlohmann::json& seconds) {
   return buf;
 }
 
+// A byte count as people read a data plan: "153.6 kB" (decimal units); "?" when not a number.
+std::string bytes_text(const nlohmann::json& bytes) {
+  if (!bytes.is_number_unsigned() && !bytes.is_number_integer()) return "?";
+  double v = bytes.get<double>();
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  int i = 0;
+  while (v >= 1000 && i < 4) {
+    v /= 1000;
+    ++i;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, i == 0 ? "%.0f %s" : "%.1f %s", v, units[i]);
+  return buf;
+}
+
+// The end of a budget cycle in the local time zone, where the cycle day is counted.
+std::string local_time(const nlohmann::json& seconds) {
+  if (!seconds.is_number_integer()) return "?";
+  std::time_t t = seconds.get<std::time_t>();
+  std::tm tm{};
+  char buf[32];
+  if (!::localtime_r(&t, &tm) || !std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm)) return "?";
+  return buf;
+}
+
+// Per metered uplink: its data budget (used, left, cycle end) and what its probes cost.
+void print_budget(const nlohmann::json& u) {
+  if (u.contains("budget") && u["budget"].is_object()) {
+    const auto& b = u["budget"];
+    std::string state = text(b, "state");
+    if (state == "unknown")
+      std::printf("  budget %s: unknown of %s, cycle ends %s; %s\n", text(u, "name").c_str(),
+                  bytes_text(b.value("limit_bytes", nlohmann::json())).c_str(),
+                  local_time(b.value("cycle_end", nlohmann::json())).c_str(),
+                  b.value("limited", false) ? ("limit applied: " + text(b, "action")).c_str() : "only told (warn)");
+    else
+      std::printf("  budget %s: %s, %s used of %s, %s left, cycle ends %s; at the limit: %s%s\n",
+                  text(u, "name").c_str(), state.c_str(), bytes_text(b.value("used_bytes", nlohmann::json())).c_str(),
+                  bytes_text(b.value("limit_bytes", nlohmann::json())).c_str(),
+                  bytes_text(b.value("left_bytes", nlohmann::json())).c_str(),
+                  local_time(b.value("cycle_end", nlohmann::json())).c_str(), text(b, "action").c_str(),
+                  b.value("limited", false) ? " (applied now)" : "");
+    if (!text(b, "record_problem").empty()) std::printf("    record: %s\n", text(b, "record_problem").c_str());
+  }
+  if (u.contains("probe_cost_bytes_per_minute") && u["probe_cost_bytes_per_minute"].is_number())
+    std::printf("  probe cost %s: %.0f B/min\n", text(u, "name").c_str(),
+                u["probe_cost_bytes_per_minute"].get<double>());
+}
+
 // DDNS lines under the uplink table; names, states and codes only (the daemon never sends a secret).
 void print_ddns(const nlohmann::json& d) {
   std::string provider = text(d, "provider");
@@ -147,6 +196,7 @@ int print_status(const nlohmann::json& s) {
                 text(u, "reason").c_str());
   for (const auto& u : s["uplinks"])
     if (u.contains("nat") && u["nat"].is_string()) std::printf("  NAT: %s\n", text(u, "nat").c_str());
+  for (const auto& u : s["uplinks"]) print_budget(u);
   print_ddns(s.value("ddns", nlohmann::json::object()));
   print_heartbeat(s.value("heartbeat", nlohmann::json::object()));
   if (s.contains("modem") && s["modem"].is_object()) {

@@ -19,6 +19,7 @@
 
 #include "fb/core/modem_service.hpp"
 #include "fb/result.hpp"
+#include "state_file.hpp"
 
 namespace fb::core {
 
@@ -26,19 +27,6 @@ namespace mev = modem_event;
 namespace mact = modem_action;
 namespace lev = ladder_event;
 namespace lact = ladder_action;
-
-// Why a state file that exists could not be read; the detail ("PATH: the
-// errno text", "PATH: larger than 64 KiB") becomes the core's record problem.
-enum class StateFileCode : std::uint8_t { unreadable };
-std::string_view code_name(StateFileCode code);  // "STATE_FILE_UNREADABLE"
-
-// A state file's text; nullopt when it does not exist (no record yet); an
-// Error when it exists but cannot be read.
-fb::Result<std::optional<std::string>, StateFileCode> read_state_file(const std::string& path);
-
-// Atomic: a temporary file beside it, fsync, rename, fsync of the directory.
-// Returns "" when the file is durably on disk, else why not.
-std::string write_atomically(const std::string& path, const std::string& body);
 
 // A modem operation as a coroutine on the io_context; one that throws is a
 // bug, logged.

@@ -91,6 +91,7 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
                   << ", as the modem found it before";
     }
   }
+  load_budgets();
   std::vector<PolicyUplink> ranked;
   for (const UplinkConfig& c : config_.uplinks) ranked.push_back({c.name, c.priority, is_modem_link(c.kind)});
   policy_ = std::make_unique<FailoverPolicy>(
@@ -130,6 +131,7 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
   prober_ = std::make_unique<health::Prober>(io_);
   read_links();
   traffic_tick();
+  budget_tick();
   if (takeover) prune_leftovers();  // the new state is in place: now the old goes
   log_.notice() << "tracking " << uplinks_.size() << " uplink(s)"
                 << (only_logged_.empty() ? "" : " (" + only_logged_ + ": kernel changes only logged)");
@@ -142,7 +144,7 @@ net::FirewallSpec NetworkService::firewall_spec() const {
   net::FirewallSpec spec;
   for (std::size_t i : policy_->ranking()) {
     const Uplink& u = *uplinks_[i];
-    spec.uplinks.push_back({u.cfg.name, u.interface, u.cfg.metered, u.slot.mark()});
+    spec.uplinks.push_back({u.cfg.name, u.interface, u.cfg.metered, u.slot.mark(), budget_limit(u)});
   }
   spec.lan_interface = config_.nat.lan_interface;
   spec.metered_allow = config_.nat.metered_allow;
@@ -155,6 +157,7 @@ void NetworkService::release() {
   if (!running_) return;
   running_ = false;
   quiesce();
+  save_budgets();
   system_.reset();  // the kernel state stays for the next owner
 }
 
@@ -167,6 +170,7 @@ void NetworkService::quiesce() {
   }
   policy_timer_.cancel();
   traffic_timer_.cancel();
+  budget_timer_.cancel();
   prober_.reset();
 }
 
@@ -216,6 +220,7 @@ void NetworkService::stop() {
   if (!running_) return;
   running_ = false;
   quiesce();
+  save_budgets();
   if (system_)
     for (auto& u : uplinks_)
       if (u->assigned && !u->interface.empty())
@@ -258,6 +263,22 @@ void NetworkService::fill(health::Snapshot& s) const {
       out.degraded = t.quality_bad;
       out.degraded_reason = t.quality_reason;
       out.silence_bursts = t.bursts;
+      if (u->budget) {
+        BudgetStatus b = u->budget->status();
+        health::BudgetReport r;
+        r.limit_bytes = b.limit;
+        r.used_bytes = b.used;
+        r.state = std::string(to_string(b.state));
+        r.action = std::string(to_string(b.action));
+        r.limited = b.limited;
+        r.cycle_start = b.cycle_start;
+        r.cycle_end = b.cycle_end;
+        r.record_problem = !b.record_problem.empty()        ? "cannot read " + b.record_problem
+                           : !budget_write_problem_.empty() ? "cannot write " + budget_write_problem_
+                                                            : std::string();
+        out.budget = r;
+      }
+      if (u->metered()) out.probe_cost_bytes_per_minute = u->probe_cost.bytes_per_minute();
     }
   }
   health::FailoverStatus& f = s.failover;

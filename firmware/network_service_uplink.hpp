@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fb/core/budget_meter.hpp"
 #include "fb/core/network_service.hpp"
 
 namespace fb::core {
@@ -47,6 +48,10 @@ struct NetworkService::Uplink {
   // Counters for /status and /metrics.
   std::uint64_t probes_sent = 0, probes_lost = 0, bytes_sent = 0, bytes_received = 0;
   std::int64_t rtt_us = -1;
+  // Data budget ([uplink] budget; network_service_budget.cpp).
+  std::optional<BudgetMeter> budget;
+  ProbeCost probe_cost;  // metered (metered or budget): the probes' bytes per minute
+  bool metered() const { return cfg.metered || cfg.budget > 0; }
 };
 
 }  // namespace fb::core

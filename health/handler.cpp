@@ -1,9 +1,11 @@
 #include "fb/health/handler.hpp"
 
 #include <algorithm>
-
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "fb/text.hpp"
 
 namespace fb::health {
 namespace {
@@ -206,6 +208,24 @@ std::string status_json(const Snapshot& s) {
                       {"degraded", u.degraded},
                       {"reason", u.degraded_reason},
                       {"silence_bursts", u.silence_bursts}};
+      if (u.budget) {
+        const BudgetReport& b = *u.budget;
+        std::uint64_t left = b.used_bytes < b.limit_bytes ? b.limit_bytes - b.used_bytes : 0;
+        double percent =
+            b.limit_bytes ? 100.0 * static_cast<double>(b.used_bytes) / static_cast<double>(b.limit_bytes) : 0.0;
+        bool known = b.state != "unknown";
+        o["budget"] = {{"limit_bytes", b.limit_bytes},
+                       {"used_bytes", known ? nlohmann::json(b.used_bytes) : nlohmann::json()},
+                       {"left_bytes", known ? nlohmann::json(left) : nlohmann::json()},
+                       {"percent", known ? nlohmann::json(std::round(percent * 10) / 10) : nlohmann::json()},
+                       {"state", b.state},
+                       {"action", b.action},
+                       {"limited", b.limited},
+                       {"cycle_start", b.cycle_start ? nlohmann::json(b.cycle_start) : nlohmann::json()},
+                       {"cycle_end", b.cycle_end ? nlohmann::json(b.cycle_end) : nlohmann::json()},
+                       {"record_problem", clean_text(b.record_problem, 300)}};
+      }
+      if (u.probe_cost_bytes_per_minute) o["probe_cost_bytes_per_minute"] = std::round(*u.probe_cost_bytes_per_minute);
     }
     const FailoverStatus& f = s.failover;
     nlohmann::json last;
@@ -385,6 +405,26 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
       << "# TYPE failberry_silence_bursts_total counter\n";
     for (const UplinkStatus& u : s.uplinks)
       m << "failberry_silence_bursts_total{uplink=\"" << label(u.name) << "\"} " << u.silence_bursts << "\n";
+    bool any_budget = false;
+    for (const UplinkStatus& u : s.uplinks) any_budget = any_budget || u.budget.has_value();
+    if (any_budget) {
+      m << "# HELP failberry_budget_limit_bytes The uplink's data budget per cycle.\n"
+        << "# TYPE failberry_budget_limit_bytes gauge\n";
+      for (const UplinkStatus& u : s.uplinks)
+        if (u.budget)
+          m << "failberry_budget_limit_bytes{uplink=\"" << label(u.name) << "\"} " << u.budget->limit_bytes << "\n";
+      m << "# HELP failberry_budget_used_bytes Bytes used of the data budget this cycle (absent while unknown).\n"
+        << "# TYPE failberry_budget_used_bytes gauge\n";
+      for (const UplinkStatus& u : s.uplinks)
+        if (u.budget && u.budget->state != "unknown")
+          m << "failberry_budget_used_bytes{uplink=\"" << label(u.name) << "\"} " << u.budget->used_bytes << "\n";
+      m << "# HELP failberry_budget_exhausted Whether the budget's limit action applies (used up, or unknown).\n"
+        << "# TYPE failberry_budget_exhausted gauge\n";
+      for (const UplinkStatus& u : s.uplinks)
+        if (u.budget)
+          m << "failberry_budget_exhausted{uplink=\"" << label(u.name) << "\"} "
+            << (u.budget->state == "exhausted" || u.budget->state == "unknown" ? 1 : 0) << "\n";
+    }
     m << "# HELP failberry_probe_bytes_total Bytes probes put on and took off the wire (IP layer).\n"
       << "# TYPE failberry_probe_bytes_total counter\n";
     for (const UplinkStatus& u : s.uplinks) {

@@ -89,6 +89,9 @@ Status validate(const FirewallSpec& spec) {
   }
   if (!spec.lan_interface.empty() && !is_valid_interface_name(spec.lan_interface))
     return invalid("LAN interface \"" + spec.lan_interface + "\" is not a valid interface name");
+  for (const FirewallUplink& u : spec.uplinks)
+    if (u.budget == BudgetLimit::allow_list && spec.metered_allow.empty())
+      return invalid("uplink " + u.name + ": a budget allow-list without metered_allow sources would allow nothing");
   for (const Prefix& p : spec.metered_allow)
     if ((p.family() != AF_INET && p.family() != AF_INET6) || Prefix::parse(p.text()) != p)
       return invalid("metered allow-list entry " + p.text() + " is not a network prefix");
@@ -103,8 +106,11 @@ std::string render_ruleset(const FirewallSpec& spec) {
   std::vector<FirewallUplink> bound;
   for (const FirewallUplink& u : spec.uplinks)
     if (!u.interface.empty()) bound.push_back(u);
-  bool any_metered = std::any_of(bound.begin(), bound.end(), [](auto& u) { return u.metered; });
-  bool allow_list = any_metered && !spec.metered_allow.empty();
+  // An uplink that only allow-listed sources may use: metered, or its budget used up with allow-list.
+  auto allow_listed = [&spec](const FirewallUplink& u) {
+    return !spec.metered_allow.empty() && (u.metered || u.budget == BudgetLimit::allow_list);
+  };
+  bool allow_list = std::any_of(bound.begin(), bound.end(), allow_listed);
   if (allow_list) {
     allow_set(out, spec, AF_INET);
     out += "\n";
@@ -134,13 +140,18 @@ std::string render_ruleset(const FirewallSpec& spec) {
   }
 
   std::string forward;
-  if (allow_list)
-    for (const FirewallUplink& u : bound) {
-      if (!u.metered) continue;
-      std::string why = " counter drop comment \"uplink " + u.name + " is metered: source not allowed\"\n";
+  for (const FirewallUplink& u : bound) {
+    if (u.budget == BudgetLimit::stop) {
+      forward += "\t\toifname " + quoted(u.interface) + " counter drop comment \"uplink " + u.name +
+                 ": data budget used up\"\n";
+    } else if (allow_listed(u)) {
+      std::string why = u.budget == BudgetLimit::allow_list ? ": data budget used up, source not allowed"
+                                                            : " is metered: source not allowed";
+      why = " counter drop comment \"uplink " + u.name + why + "\"\n";
       forward += "\t\toifname " + quoted(u.interface) + " ip saddr != @metered_allow_v4" + why;
       forward += "\t\toifname " + quoted(u.interface) + " ip6 saddr != @metered_allow_v6" + why;
     }
+  }
   if (!spec.lan_interface.empty())
     for (const FirewallUplink& u : bound) {
       if (u.interface == spec.lan_interface) continue;

@@ -210,6 +210,7 @@ class Parser {
                   "is " + std::to_string(u.reliability) + " but only " + std::to_string(u.probe_targets.size()) +
                       " probe_targets are listed");
       check_quality(sec, u);
+      check_budget(sec, u);
       if (u.probe_timeout >= u.probe_interval)
         key_error(sec, "probe_timeout",
                   "must be shorter than probe_interval (" + format_duration(u.probe_interval) + ")");
@@ -226,6 +227,32 @@ class Parser {
                   "is the interface of [uplink." + u.name + "]" +
                       (is_modem_link(u.kind) ? std::string() : " and mode = router needs a separate LAN interface"),
                   line_of("uplink." + u.name, "interface"));
+  }
+
+  // Data budget: the budget_* keys refine a budget; allow-list needs hosts to
+  // allow; an idle interval is for metered uplinks and never probes faster.
+  void check_budget(const std::string& sec, const UplinkConfig& u) {
+    if (u.budget == 0) {
+      for (const char* key : {"budget_cycle_day", "budget_warn", "budget_action"})
+        if (is_set(sec, key)) {
+          key_error(sec, key, "needs budget (the data budget it refines)");
+          break;
+        }
+    } else if (u.budget_action == BudgetAction::allow_list && config_.nat.metered_allow.empty()) {
+      key_error(sec, "budget_action",
+                "allow-list needs [nat] metered_allow: without it no host could be allowed at the limit (use stop "
+                "to forward nothing)");
+    }
+    if (is_set(sec, "probe_interval_idle")) {
+      if (u.budget == 0 && !u.metered)
+        key_error(sec, "probe_interval_idle",
+                  "is only for a metered uplink (metered = true or a budget); this one is probed every "
+                  "probe_interval");
+      else if (u.probe_interval_idle < u.probe_interval)
+        key_error(
+            sec, "probe_interval_idle",
+            "must be at least probe_interval (" + format_duration(u.probe_interval) + "): idle probing is slower");
+    }
   }
 
   // Link quality thresholds: measured by the probes; a recover threshold

@@ -17,6 +17,9 @@ void assign(bool& f, const Value& v) {
 void assign(int& f, const Value& v) {
   f = static_cast<int>(std::get<std::int64_t>(v));
 }
+void assign(std::uint64_t& f, const Value& v) {
+  f = static_cast<std::uint64_t>(std::get<std::int64_t>(v));
+}
 void assign(Duration& f, const Value& v) {
   f = std::get<Duration>(v);
 }
@@ -93,6 +96,9 @@ ValueType Int(std::int64_t min, std::int64_t max) {
 }
 ValueType Dur(std::int64_t min_ms, std::int64_t max_ms) {
   return ValueType{ValueKind::duration, min_ms, max_ms, {}};
+}
+ValueType Size(std::int64_t min_bytes, std::int64_t max_bytes) {
+  return ValueType{ValueKind::size, min_bytes, max_bytes, {}};
 }
 constexpr std::int64_t kSec = 1000, kMin = 60 * kSec, kHour = 60 * kMin, kDay = 24 * kHour;
 
@@ -451,6 +457,53 @@ std::vector<SectionSpec> build() {
             "Traffic costs money here: only [nat] metered_allow hosts may use it.",
             {},
             uplink_field(&U::metered)},
+           {"budget",
+            Size(1000, 100'000'000'000'000),
+            {},
+            false,
+            "Data budget per cycle: the bytes in and out of the interface (its kernel counters, so the probes "
+            "count too), kept in state_dir/budget.json across restarts and reconnects. Written with kB, MB, GB, "
+            "TB (1000^n) or KiB, MiB, GiB, TiB (1024^n). Unset: no budget.",
+            "5GB",
+            uplink_field(&U::budget)},
+           {"budget_cycle_day",
+            Int(1, 28),
+            "1",
+            false,
+            "Day of the month on which the budget's count starts again (at local midnight). Needs budget.",
+            {},
+            uplink_field(&U::budget_cycle_day)},
+           {"budget_warn",
+            Int(1, 99),
+            "80",
+            false,
+            "Percent of the budget at which a budget_warning event is published. Needs budget.",
+            {},
+            uplink_field(&U::budget_warn)},
+           [] {
+             auto [type, set] = choice<BudgetAction>({{"warn", BudgetAction::warn},
+                                                      {"allow-list", BudgetAction::allow_list},
+                                                      {"stop", BudgetAction::stop}});
+             return KeySpec{"budget_action",
+                            type,
+                            "warn",
+                            false,
+                            "At the limit: warn only tells (the budget_exhausted event); allow-list forwards only "
+                            "[nat] metered_allow hosts out of this uplink; stop forwards nothing out of it. "
+                            "failberryd's own traffic (health answers, DDNS, probes) is not forwarded and goes on. "
+                            "Needs budget.",
+                            {},
+                            [=](Config&, UplinkConfig* u, const Value& v) { set(u->budget_action, v); }};
+           }(),
+           {"probe_interval_idle",
+            Dur(500, kHour),
+            {},
+            false,
+            "Time between probe rounds while this uplink is metered (metered or budget) and does not carry the "
+            "default route: probing slower on standby costs less. At least probe_interval. Unset: "
+            "probe_interval.",
+            "60s",
+            uplink_field(&U::probe_interval_idle)},
            {"serve_status",
             T(ValueKind::boolean),
             "false",

@@ -153,6 +153,60 @@ std::string format_duration(Duration d) {
   return std::to_string(ms) + "ms";
 }
 
+namespace {
+struct SizeUnit {
+  std::string_view name;
+  std::int64_t bytes;
+};
+constexpr SizeUnit kSizeUnits[] = {
+    {"TiB", 1LL << 40}, {"TB", 1'000'000'000'000}, {"GiB", 1LL << 30}, {"GB", 1'000'000'000},
+    {"MiB", 1LL << 20}, {"MB", 1'000'000},         {"KiB", 1LL << 10}, {"kB", 1000}};
+
+ParsedValue parse_size(const ValueType& t, std::string_view text) {
+  const std::string units = "kB, MB, GB, TB (1000^n) or KiB, MiB, GiB, TiB (1024^n)";
+  std::size_t i = 0;
+  std::int64_t whole = 0, frac = 0, frac_scale = 1;
+  std::size_t whole_digits = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    if (++whole_digits > 15) return fail("too many digits for a size");
+    whole = whole * 10 + (text[i++] - '0');
+  }
+  if (whole_digits == 0) return fail("not a size: expected a number and a unit, " + units + " (e.g. 5GB)");
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    std::size_t frac_digits = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      if (++frac_digits > 6) return fail("more than 6 decimals: write it in a smaller unit");
+      frac = frac * 10 + (text[i++] - '0');
+      frac_scale *= 10;
+    }
+    if (frac_digits == 0) return fail("not a size: a digit must follow the decimal point (e.g. 1.5GB)");
+  }
+  std::string_view unit = trim(text.substr(i));
+  if (unit.empty()) return fail("a size needs a unit: " + units + " (e.g. 5GB)");
+  const SizeUnit* found = nullptr;
+  for (const SizeUnit& u : kSizeUnits)
+    if (u.name == unit) found = &u;
+  if (!found) return fail("unknown size unit '" + std::string(unit) + "' (use " + units + ")");
+  // At most 15 digits times 2^40 would overflow 64 bits: judge the range in long double first.
+  long double bytes = (static_cast<long double>(whole) + static_cast<long double>(frac) / frac_scale) * found->bytes;
+  if (bytes < 1) return fail("zero bytes: a size must be more than nothing");
+  if (bytes < static_cast<long double>(t.min) || bytes > static_cast<long double>(t.max))
+    return fail("out of range (min " + format_size(t.min) + ", max " + format_size(t.max) + ")");
+  return ok(whole * found->bytes + frac * found->bytes / frac_scale);
+}
+}  // namespace
+
+std::string format_size(std::int64_t bytes) {
+  for (const SizeUnit& u : kSizeUnits) {
+    if (bytes < u.bytes) continue;
+    if (bytes % u.bytes == 0) return std::to_string(bytes / u.bytes) + std::string(u.name);
+    if ((bytes * 10) % u.bytes == 0 && bytes < (std::int64_t{1} << 58))
+      return std::to_string(bytes / u.bytes) + "." + std::to_string((bytes * 10 / u.bytes) % 10) + std::string(u.name);
+  }
+  return std::to_string(bytes) + "B";
+}
+
 std::string describe(const ValueType& t) {
   switch (t.kind) {
     case ValueKind::apn: return "APN (letters, digits, '-' and dots; at most 100)";
@@ -177,6 +231,7 @@ std::string describe(const ValueType& t) {
     case ValueKind::modem_device: return "auto | /dev/TTY | usb:VID:PID | USB port (1-1.3) | api";
     case ValueKind::hub_location: return "auto | hub location (1-1, 2)";
     case ValueKind::token: return "word (no spaces)";
+    case ValueKind::size: return "size (" + format_size(t.min) + ".." + format_size(t.max) + ")";
   }
   return "?";
 }
@@ -186,6 +241,7 @@ ParsedValue parse_value(const ValueType& t, std::string_view text) {
   if (text.empty()) return fail("empty value; give a value or remove the line to use the default");
   switch (t.kind) {
     case ValueKind::apn: return parse_apn(text);
+    case ValueKind::size: return parse_size(t, text);
     case ValueKind::token:
       for (char c : text)
         if (!std::isgraph(static_cast<unsigned char>(c))) return fail("must be one word without spaces");

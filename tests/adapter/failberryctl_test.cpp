@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -33,15 +36,15 @@ struct RunningDaemon {
 
   // Uplinks are tracked: their interfaces (fbt-none0, ppp0) do not exist
   // here, so both are down whatever this host's own links are.
-  // `extra`: more INI lines, at the end.
-  explicit RunningDaemon(const std::string& extra = "") {
+  // `extra`: more INI lines, at the end; `general`, `cellular`: more lines in those sections.
+  explicit RunningDaemon(const std::string& extra = "", const std::string& general = "",
+                         const std::string& cellular = "") {
     fb::test::write_file(dir / "f.ini",
-                         "[general]\ndry_run = true\ncontrol_socket = " + socket +
-                             "\n[modem]\napn = internet\n"
+                         "[general]\ndry_run = true\ncontrol_socket = " + socket + "\n" + general +
+                             "[modem]\napn = internet\n"
                              "[uplink.wired]\ninterface = fbt-none0\ngateway = 192.168.1.1\npriority = 20\n"
-                             "[uplink.cellular]\ninterface = ppp0\nkind = ppp\npriority = 10\n"
-                             "[health]\nlisten = 127.0.0.1\nport = " +
-                             std::to_string(port) + "\n" + extra);
+                             "[uplink.cellular]\ninterface = ppp0\nkind = ppp\npriority = 10\n" +
+                             cellular + "[health]\nlisten = 127.0.0.1\nport = " + std::to_string(port) + "\n" + extra);
     process = std::make_unique<fb::test::Process>(std::vector<std::string>{kDaemon, "--config", dir / "f.ini"},
                                                   fb::test::SpawnOptions{{notify.env()}, {}, dir / "err"});
     REQUIRE(notify.wait_for("READY=1", 10s));
@@ -111,6 +114,86 @@ TEST_CASE("status, status --json and the control socket's permissions") {
   auto j = nlohmann::json::parse(r.output, nullptr, false);
   REQUIRE_FALSE(j.is_discarded());
   CHECK(j["uplinks"].size() == 2);
+}
+
+TEST_CASE(
+    "status shows a budget's used, left and cycle end from its record; a broken record as unknown until a reload") {
+  fb::test::TempDir state;
+  std::string record = state / "budget.json";
+  // Recorded this cycle (a start no earlier than the cycle's own: nothing is reset).
+  fb::test::write_file(record, R"({"version": 1, "uplinks": {"cellular": {"cycle_start": )" +
+                                   std::to_string(std::time(nullptr)) +
+                                   R"(, "used_bytes": 120000, "last_rx": 0, "last_tx": 0, "interface": "fbt-gone0",
+                                   "notified": "ok"}}})");
+  const std::string general = "state_dir = " + state.path() + "\n";
+  const std::string cellular = "budget = 300kB\nbudget_action = stop\n";
+  {
+    RunningDaemon d("", general, cellular);
+    auto r = d.ctl({"status"});
+    CHECK(r.code == 0);
+    CHECK_MESSAGE(r.output.find("  budget cellular: ok, 120.0 kB used of 300.0 kB, 180.0 kB left, cycle ends ") !=
+                      std::string::npos,
+                  r.output);
+    CHECK(r.output.find("; at the limit: stop\n") != std::string::npos);
+    auto j = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
+    REQUIRE(j.is_object());
+    const auto& b = j["uplinks"][1]["budget"];
+    CHECK(b["used_bytes"] == 120000);
+    CHECK(b["left_bytes"] == 180000);
+    CHECK(b["state"] == "ok");
+    CHECK(b["cycle_end"].get<std::int64_t>() > std::time(nullptr));
+    CHECK_FALSE(j["uplinks"][0].contains("budget"));
+  }
+  const std::string broken = "{\"version\": 1, \"uplinks\": {\"cellular\": {\"used_bytes\": \"lots\"}}}";
+  fb::test::write_file(record, broken);
+  {
+    RunningDaemon d("", general, cellular);
+    auto r = d.ctl({"status"});
+    CHECK_MESSAGE(r.output.find("  budget cellular: unknown of 300.0 kB, cycle ends ") != std::string::npos, r.output);
+    CHECK(r.output.find("limit applied: stop\n") != std::string::npos);
+    CHECK(r.output.find("    record: cannot read " + record + ": uplink \"cellular\": \"used_bytes\" is missing") !=
+          std::string::npos);
+    auto j = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
+    CHECK(j["uplinks"][1]["budget"]["state"] == "unknown");
+    CHECK(j["uplinks"][1]["budget"]["limited"] == true);
+    CHECK(j["uplinks"][1]["budget"]["used_bytes"].is_null());
+
+    // Removed by hand and reloaded: the record is read again, a fresh count starts, the limit lifts.
+    std::ifstream in(record);
+    std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(kept == broken);  // never taken as 0 bytes and written over
+    REQUIRE(std::remove(record.c_str()) == 0);
+    d.process->signal(SIGHUP);
+    nlohmann::json budget;
+    for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until;) {
+      auto now = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
+      if (now.is_object()) budget = now["uplinks"][1]["budget"];
+      if (budget.is_object() && budget["state"] == "ok") break;
+      std::this_thread::sleep_for(50ms);
+    }
+    CHECK(budget["state"] == "ok");
+    CHECK(budget["limited"] == false);
+    CHECK(budget["used_bytes"] == 0);
+    CHECK(budget["record_problem"] == "");
+  }
+}
+
+TEST_CASE("a budget record that cannot be written: /status says so, the count goes on") {
+  fb::test::TempDir state;
+  // The temporary file of the atomic write cannot be created where a directory stands.
+  REQUIRE(::mkdir((state / "budget.json.tmp").c_str(), 0700) == 0);
+  RunningDaemon d("", "state_dir = " + state.path() + "\n", "budget = 300kB\n");
+  nlohmann::json budget;
+  for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until;) {
+    auto j = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
+    if (j.is_object()) budget = j["uplinks"][1]["budget"];
+    if (budget.is_object() && budget["record_problem"] != "") break;
+    std::this_thread::sleep_for(50ms);
+  }
+  CHECK(budget["record_problem"] == "cannot write " + (state / "budget.json.tmp") + ": Is a directory");
+  CHECK(budget["state"] == "ok");  // counted in memory: not unknown
+  CHECK(budget["used_bytes"] == 0);
+  CHECK(d.ctl({"status"}).output.find("    record: cannot write " + (state / "budget.json.tmp")) != std::string::npos);
 }
 
 TEST_CASE("drain and undrain change what /health answers; unknown uplinks are refused") {

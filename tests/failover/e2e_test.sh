@@ -28,6 +28,15 @@
 #              degraded (HIGH_LOSS) and LAN traffic moves to cellular; back
 #              after the loss ends and the hold; answers 300 ms late make it
 #              degraded (HIGH_LATENCY) and traffic moves again
+#   budget     a 300kB data budget on the cellular uplink (warn at 50%,
+#              action allow-list, [nat] metered_allow = the LAN host's
+#              10.10.0.2 only; 10.10.0.3 beside it is not allowed): after the
+#              wired carrier is cut, a UDP flow through cellular crosses the
+#              warning and the limit (events, /status, /metrics); before it
+#              both LAN addresses reach the internet host, after it only
+#              10.10.0.2 does (real packets); a restart keeps the used bytes
+#              from state_dir/budget.json and publishes budget_exhausted no
+#              second time
 #   crash      kill -9, restart: the stale entries are replaced, a foreign route,
 #              rule and nft table are untouched (also by the clean stop)
 #   netstick   the cellular uplink is an LTE stick on the net data path
@@ -687,6 +696,96 @@ print(u["window_rounds"], u["loss_percent"], u["rtt_ms"], u["degraded"], u["reas
   metrics=$(lab_health lan 10.10.0.1 /metrics)
   echo "$metrics" | grep -q '^failberry_uplink_degraded{uplink="wired"} 1$' || fail "/metrics: $(echo "$metrics" | grep degraded)"
   step "answers 300 ms late -> degraded (HIGH_LATENCY, median RTT $q_rtt ms) -> LAN traffic via cellular"
+  lab_stop
+  check_clean
+  ;;
+
+budget)
+  ip -n "$LAB-lan" addr add 10.10.0.3/24 dev lan0
+  # get_from ADDRESS: GET http://198.51.100.1/ from the LAN host with that
+  # source address; prints "from <what the internet host saw>", nothing when
+  # no answer came.
+  get_from() {
+    lab_ns lan timeout 3 "$LAB_PY" -c '
+import socket, sys
+s = socket.create_connection(("198.51.100.1", 80), timeout=2, source_address=(sys.argv[1], 0))
+s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+data = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+print(data.decode().split("\r\n\r\n", 1)[1].strip())' "$1" 2>/dev/null
+  }
+  # cell_budget FIELD...: the cellular uplink's /status budget fields, space-separated.
+  cell_budget() {
+    status_json | "$LAB_PY" -c '
+import json, sys
+b = [u for u in json.load(sys.stdin)["uplinks"] if u["name"] == "cellular"][0]["budget"]
+print(" ".join(str(b[f]) for f in sys.argv[1:]))' "$@"
+  }
+  METERED=false NAT_EXTRA="metered_allow = 10.10.0.2/32" CELL_PROBES="budget = 300kB
+budget_warn = 50
+budget_action = allow-list" lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 10 lab_default_is eth-wired || fail "no default route via the wired uplink"
+  ip -n "$LAB-isp" link set isp-pi down
+  lab_wait 10 lab_default_is wwan0 || fail "no failover to cellular after the carrier loss"
+  [ "$(get_from 10.10.0.2)" = "from 10.64.0.2" ] || fail "10.10.0.2 does not get through cellular before the limit"
+  [ "$(get_from 10.10.0.3)" = "from 10.64.0.2" ] || fail "10.10.0.3 does not get through cellular before the limit"
+  read -r b_state b_used <<<"$(cell_budget state used_bytes)"
+  [ "$b_state" = ok ] || fail "/status budget before the flow: $b_state, $b_used bytes"
+  step "wired cut: both LAN addresses reach the internet through cellular; budget ok ($b_used bytes used)"
+
+  # About 400 kB of UDP from the allowed address through cellular.
+  lab_ns lan "$LAB_PY" -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.10.0.2", 0))
+for i in range(400):
+    s.sendto(b"%d " % i + b"x" * 1000, ("198.51.100.1", 5000))
+    if i % 50 == 49:
+        time.sleep(0.05)'
+  lab_wait 10 grep -q "event: budget_exhausted uplink=cellular" "$LAB_DIR/failberryd.log" ||
+    fail "no budget_exhausted event: $(status_json)"
+  grep -q "event: budget_warning uplink=cellular from=ok to=warn reason=BUDGET_WARN" "$LAB_DIR/failberryd.log" ||
+    fail "no budget_warning event before the limit"
+  lab_ctl events --json | "$LAB_PY" -c '
+import json, sys
+kinds = [json.loads(line)["event"] for line in sys.stdin if line.strip()]
+assert kinds.index("budget_warning") < kinds.index("budget_exhausted"), kinds
+' || fail "failberryctl events --json: $(lab_ctl events --json)"
+  read -r b_state b_used b_left b_limited <<<"$(cell_budget state used_bytes left_bytes limited)"
+  [ "$b_state" = exhausted ] && [ "$b_used" -ge 300000 ] && [ "$b_left" = 0 ] && [ "$b_limited" = True ] ||
+    fail "/status budget at the limit: $b_state used $b_used left $b_left limited $b_limited"
+  metrics=$(lab_health lan 10.10.0.1 /metrics)
+  echo "$metrics" | grep -q '^failberry_budget_exhausted{uplink="cellular"} 1$' ||
+    fail "/metrics: $(echo "$metrics" | grep budget)"
+  lab_ctl status | grep -q "budget cellular: exhausted, .* used of 300.0 kB, 0 B left" ||
+    fail "failberryctl status: $(lab_ctl status)"
+  step "the flow crossed 50% and the limit: events, /status ($b_used bytes), /metrics, failberryctl status"
+
+  [ "$(get_from 10.10.0.2)" = "from 10.64.0.2" ] || fail "the allowed 10.10.0.2 no longer gets through"
+  [ -z "$(get_from 10.10.0.3)" ] || fail "10.10.0.3 still gets through cellular after the limit"
+  lab_ns pi nft list table inet failberry | grep -q 'oifname "wwan0" ip saddr != @metered_allow_v4 counter packets [1-9]' ||
+    fail "the allow-list rule dropped nothing: $(lab_ns pi nft list table inet failberry)"
+  step "at the limit: 10.10.0.2 (allowed) still gets through, 10.10.0.3 does not"
+
+  lab_stop
+  [ -s "$LAB_DIR/state/budget.json" ] || fail "no budget record at stop"
+  saved=$("$LAB_PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["uplinks"]["cellular"]["used_bytes"])' \
+    "$LAB_DIR/state/budget.json")
+  [ "$saved" -ge "$b_used" ] || fail "the record at stop holds $saved bytes, /status showed $b_used"
+  lab_start || fail "failberryd did not start again"
+  lab_wait 10 lab_default_is wwan0 || fail "no default route via cellular after the restart"
+  read -r b_state b_used <<<"$(cell_budget state used_bytes)"
+  [ "$b_state" = exhausted ] && [ "$b_used" -ge "$saved" ] || fail "after the restart: $b_state, $b_used bytes"
+  [ -z "$(get_from 10.10.0.3)" ] || fail "10.10.0.3 gets through after the restart"
+  [ "$(get_from 10.10.0.2)" = "from 10.64.0.2" ] || fail "10.10.0.2 does not get through after the restart"
+  [ "$(grep -c "event: budget_exhausted uplink=cellular" "$LAB_DIR/failberryd.log")" = 1 ] ||
+    fail "budget_exhausted published again after the restart"
+  step "restart: $b_used bytes used from the record, still limited, no second budget_exhausted"
   lab_stop
   check_clean
   ;;

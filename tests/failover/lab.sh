@@ -204,7 +204,8 @@ lab_wait() {
 
 # Writes the daemon's config to $LAB_DIR/failberry.ini. Variables:
 #   MODE (router), DRY (dry_run, false), HOLD (failback_hold, 3s), FLUSH (flush_conntrack, true), WIRED_PROBES / CELL_PROBES (probe
-#   keys for each uplink, e.g. "probe_targets = 198.51.100.1"), EXTRA (appended).
+#   keys for each uplink, e.g. "probe_targets = 198.51.100.1"), METERED (the cellular uplink's, true),
+#   NAT_EXTRA (lines in [nat]), EXTRA (appended).
 lab_config() {
   local cell_section modem_section="apn = internet"
   if [ "$LAB_CELL" = tun ]; then
@@ -241,7 +242,7 @@ ${WIRED_PROBES:-}
 [uplink.cellular]
 $cell_section
 priority = 20
-metered = true
+metered = ${METERED:-true}
 ${CELL_PROBES:-}
 
 [failover]
@@ -250,6 +251,7 @@ flush_conntrack = ${FLUSH:-true}
 
 [nat]
 lan_interface = pi-lan
+${NAT_EXTRA:-}
 
 [health]
 listen = 0.0.0.0

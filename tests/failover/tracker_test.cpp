@@ -124,6 +124,23 @@ TEST_CASE("with targets: up only after up_count good rounds, one round per inter
   CHECK(h.round_starts[2] - h.round_starts[1] == 1s);
 }
 
+TEST_CASE("probe_interval_idle: a new interval holds from the next round on, the armed one keeps its time") {
+  Harness h(probed(2, 1, 3));
+  h.ready();
+  h.time.advance(500ms);  // round 1 answered, round 2 armed for 1 s
+  h.tracker.set_probe_interval(10s);
+  CHECK(h.tracker.probe_interval() == 10s);
+  h.time.advance(30s);
+  REQUIRE(h.round_starts.size() == 4);  // at 0, 1 s (already armed), 11 s, 21 s
+  CHECK(h.round_starts[1] - h.round_starts[0] == 1s);
+  CHECK(h.round_starts[2] - h.round_starts[1] == 10s);
+  CHECK(h.round_starts[3] - h.round_starts[2] == 10s);
+  h.tracker.set_probe_interval(1s);  // it carries the default route again
+  h.time.advance(12s);
+  CHECK(h.round_starts[5] - h.round_starts[4] == 1s);
+  CHECK(h.tracker.state() == UplinkHealth::up);
+}
+
 TEST_CASE("reliability: a round succeeds only when enough targets answer") {
   Harness h(probed(3, 1, 2, 2));
   h.default_answer = 1;  // one of three answers, two are needed

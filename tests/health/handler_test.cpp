@@ -206,6 +206,60 @@ TEST_CASE("link quality per uplink: median RTT, loss and degraded with its reaso
   CHECK(m.find("failberry_uplink_rtt_median_seconds{uplink=\"cellular\"}") == std::string::npos);
 }
 
+TEST_CASE("data budget per uplink in /status and /metrics: used, left, cycle; an unknown budget shows no count") {
+  Snapshot s = snapshot();
+  s.failover.tracking = true;
+  BudgetReport b;
+  b.limit_bytes = 300'000;
+  b.used_bytes = 160'000;
+  b.state = "warn";
+  b.action = "allow-list";
+  b.cycle_start = 1'764'547'200;
+  b.cycle_end = 1'767'225'600;
+  s.uplinks[1].budget = b;
+  s.uplinks[1].probe_cost_bytes_per_minute = 419.6;
+  auto j = nlohmann::json::parse(status_json(s));
+  CHECK(j["uplinks"][1]["budget"] == nlohmann::json{{"limit_bytes", 300000},
+                                                    {"used_bytes", 160000},
+                                                    {"left_bytes", 140000},
+                                                    {"percent", 53.3},
+                                                    {"state", "warn"},
+                                                    {"action", "allow-list"},
+                                                    {"limited", false},
+                                                    {"cycle_start", 1764547200},
+                                                    {"cycle_end", 1767225600},
+                                                    {"record_problem", ""}});
+  CHECK(j["uplinks"][1]["probe_cost_bytes_per_minute"] == 420);
+  CHECK_FALSE(j["uplinks"][0].contains("budget"));  // no budget there
+  CHECK_FALSE(j["uplinks"][0].contains("probe_cost_bytes_per_minute"));
+  std::string m = handle(get("/metrics"), s, policy(), HttpCounters{}).body;
+  CHECK(m.find("failberry_budget_limit_bytes{uplink=\"cellular\"} 300000\n") != std::string::npos);
+  CHECK(m.find("failberry_budget_used_bytes{uplink=\"cellular\"} 160000\n") != std::string::npos);
+  CHECK(m.find("failberry_budget_exhausted{uplink=\"cellular\"} 0\n") != std::string::npos);
+  CHECK(m.find("failberry_budget_used_bytes{uplink=\"wired\"}") == std::string::npos);
+
+  // Used up beyond the limit: nothing left, not a negative count.
+  s.uplinks[1].budget->used_bytes = 301'000;
+  s.uplinks[1].budget->state = "exhausted";
+  s.uplinks[1].budget->limited = true;
+  j = nlohmann::json::parse(status_json(s));
+  CHECK(j["uplinks"][1]["budget"]["left_bytes"] == 0);
+  CHECK(handle(get("/metrics"), s, policy(), HttpCounters{})
+            .body.find("failberry_budget_exhausted{uplink=\"cellular\"} 1\n") != std::string::npos);
+
+  // A record that cannot be read: the state says so, no count is shown as if it were known, the limit holds.
+  s.uplinks[1].budget->state = "unknown";
+  s.uplinks[1].budget->record_problem = "cannot read /var/lib/failberry/budget.json: not JSON\nsecond line";
+  j = nlohmann::json::parse(status_json(s));
+  CHECK(j["uplinks"][1]["budget"]["used_bytes"].is_null());
+  CHECK(j["uplinks"][1]["budget"]["left_bytes"].is_null());
+  CHECK(j["uplinks"][1]["budget"]["record_problem"] ==
+        "cannot read /var/lib/failberry/budget.json: not JSON second line");  // cleaned: one line
+  m = handle(get("/metrics"), s, policy(), HttpCounters{}).body;
+  CHECK(m.find("failberry_budget_used_bytes{uplink=\"cellular\"}") == std::string::npos);
+  CHECK(m.find("failberry_budget_exhausted{uplink=\"cellular\"} 1\n") != std::string::npos);
+}
+
 TEST_CASE("without uplink tracking the failover keys are absent") {
   auto j = nlohmann::json::parse(status_json(snapshot()));
   CHECK_FALSE(j.contains("failover"));

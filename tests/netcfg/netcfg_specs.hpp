@@ -52,6 +52,22 @@ inline FirewallSpec late_bound_spec() {
   return s;
 }
 
+// Router mode with the cellular uplink's data budget used up: its action
+// allow-list (only metered_allow sources forwarded out of it, although it is
+// not metered), or stop (nothing forwarded out of it).
+inline FirewallSpec budget_allow_list_spec() {
+  FirewallSpec s = router_spec();
+  s.uplinks[1].metered = false;
+  s.uplinks[1].budget = BudgetLimit::allow_list;
+  s.metered_allow = {prefix("192.168.50.2")};
+  return s;
+}
+inline FirewallSpec budget_stop_spec() {
+  FirewallSpec s = backup_gateway_spec();
+  s.uplinks[1].budget = BudgetLimit::stop;
+  return s;
+}
+
 inline FirewallSpec minimal_spec() {
   FirewallSpec s;
   s.uplinks = {{"only", "wan0", false, UplinkSlot::at(0)->mark()}};

@@ -4,6 +4,8 @@
 
 #include <sys/socket.h>
 
+#include <vector>
+
 #include "fb/config/values.hpp"
 
 using namespace fb::core;
@@ -46,6 +48,41 @@ TEST_CASE("durations need a unit and stay in range") {
   CHECK(format_duration(90s) == "90s");
   CHECK(format_duration(120s) == "2m");
   CHECK(format_duration(1500ms) == "1500ms");
+}
+
+TEST_CASE("sizes: decimal and binary units, decimals, no overflow, a clear word for each refusal") {
+  ValueType b{ValueKind::size, 1000, 100'000'000'000'000, {}};
+  struct Row {
+    const char* text;
+    std::int64_t bytes;
+  };
+  for (const Row& r : std::vector<Row>{{"5GB", 5'000'000'000},
+                                       {"500MB", 500'000'000},
+                                       {"1.5GB", 1'500'000'000},
+                                       {"750kB", 750'000},
+                                       {" 300kB ", 300'000},
+                                       {"1 KiB", 1024},
+                                       {"2GiB", 2LL << 30},
+                                       {"0.5MiB", 512 * 1024},
+                                       {"100TB", 100'000'000'000'000},
+                                       {"1.000001MB", 1'000'001}})
+    CHECK(get<std::int64_t>(b, r.text) == r.bytes);
+  CHECK(error(b, "0GB") == "zero bytes: a size must be more than nothing");
+  CHECK(error(b, "0.0000001GB").find("more than 6 decimals") == 0);
+  CHECK(error(b, "999B").find("unknown size unit 'B'") == 0);
+  CHECK(error(b, "5gb").find("unknown size unit 'gb'") == 0);
+  CHECK(error(b, "5").find("a size needs a unit: kB, MB") == 0);
+  CHECK(error(b, "5.GB") == "not a size: a digit must follow the decimal point (e.g. 1.5GB)");
+  CHECK(error(b, "-5GB").find("not a size") == 0);
+  CHECK(error(b, "101TB") == "out of range (min 1kB, max 100TB)");
+  CHECK(error(b, "999999999999999TiB") == "out of range (min 1kB, max 100TB)");  // no overflow
+  CHECK(error(b, "9999999999999999TB") == "too many digits for a size");
+  CHECK(error(b, "0.9kB") == "out of range (min 1kB, max 100TB)");
+  CHECK(format_size(300'000) == "300kB");
+  CHECK(format_size(1'500'000'000) == "1.5GB");
+  CHECK(format_size(2LL << 30) == "2GiB");
+  CHECK(format_size(1234) == "1234B");
+  CHECK(describe(b) == "size (1kB..100TB)");
 }
 
 TEST_CASE("integers are whole and within their range") {

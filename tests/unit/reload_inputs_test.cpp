@@ -46,8 +46,9 @@ TEST_CASE("a reload restarts uplink tracking for a change to each field it is bu
   [[maybe_unused]] auto [mode, dry_run, failover, nat, health_enabled, health_port, uplinks] = network_inputs(base());
   [[maybe_unused]] auto [name, interface, kind, gateway, priority, probe, probe_targets, probe_interval, probe_timeout,
                          up_count, down_count, reliability, quality_window, quality_fail_latency,
-                         quality_recover_latency, quality_fail_loss, quality_recover_loss, probe_on_silence, metered,
-                         serve_status] = base().uplinks[0];
+                         quality_recover_latency, quality_fail_loss, quality_recover_loss, probe_on_silence, budget,
+                         budget_cycle_day, budget_warn, budget_action, probe_interval_idle, metered, serve_status] =
+      base().uplinks[0];
 
   const std::vector<Change> changes = {
       {"[general] mode", [](Config& c) { c.general.mode = Mode::router; }},
@@ -86,6 +87,11 @@ TEST_CASE("a reload restarts uplink tracking for a change to each field it is bu
       {"uplink quality_fail_loss", [](Config& c) { c.uplinks[0].quality_fail_loss += 1; }},
       {"uplink quality_recover_loss", [](Config& c) { c.uplinks[0].quality_recover_loss += 1; }},
       {"uplink probe_on_silence", [](Config& c) { c.uplinks[0].probe_on_silence += 1s; }},
+      {"uplink budget", [](Config& c) { c.uplinks[0].budget += 1000; }},
+      {"uplink budget_cycle_day", [](Config& c) { c.uplinks[0].budget_cycle_day += 1; }},
+      {"uplink budget_warn", [](Config& c) { c.uplinks[0].budget_warn += 1; }},
+      {"uplink budget_action", [](Config& c) { c.uplinks[0].budget_action = fb::core::BudgetAction::stop; }},
+      {"uplink probe_interval_idle", [](Config& c) { c.uplinks[0].probe_interval_idle += 1s; }},
   };
   for (const Change& change : changes) {
     CAPTURE(change.first);

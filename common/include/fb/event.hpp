@@ -54,6 +54,9 @@ enum class EventKind {
   uplink_degraded,    // ... degraded (a failed probe round; still carries traffic)
   quality_degraded,   // an uplink's latency or loss went above its thresholds (HIGH_LATENCY, HIGH_LOSS)
   quality_recovered,  // ... and is below the recover thresholds again
+  budget_warning,     // an uplink's data budget used crossed budget_warn percent this cycle
+  budget_exhausted,   // ... crossed the whole budget (the action taken in the message)
+  budget_reset,       // a new budget cycle began (the count starts again from zero)
   modem_state,        // the modem supervisor's state changed
   modem_error,        // the modem reported a (new) error code
   recovery_rung,      // the recovery ladder took a rung (redial, reset, power cycle, reboot)

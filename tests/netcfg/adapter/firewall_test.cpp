@@ -77,6 +77,15 @@ TEST_CASE("an uplink bound late: the table without its interface, then with it, 
   CHECK(listed(lab.ns) == render_ruleset(bound));
 }
 
+TEST_CASE("a used-up data budget's tables (allow-list, stop) as nft lists them") {
+  TwoUplinks lab;
+  auto sys = open_system(lab.ns);
+  for (const FirewallSpec& spec : {budget_allow_list_spec(), budget_stop_spec(), router_spec()}) {
+    REQUIRE(sys->apply_firewall(spec).ok());
+    CHECK(listed(lab.ns) == render_ruleset(spec));
+  }
+}
+
 TEST_CASE("a batch the kernel refuses changes nothing: the previous table stays whole") {
   NetNamespace ns;
   auto sys = open_system(ns);
@@ -111,7 +120,8 @@ TEST_CASE("remove_firewall removes failberry's table only, and may be repeated")
 
 TEST_CASE("every golden ruleset passes the real nft's check") {
   NetNamespace ns;
-  for (const char* name : {"backup_gateway.nft", "router.nft", "minimal.nft"}) {
+  for (const char* name :
+       {"backup_gateway.nft", "router.nft", "minimal.nft", "budget_allow_list.nft", "budget_stop.nft"}) {
     auto r = ns.exec({"nft", "-c", "-f", std::string(FB_NETCFG_GOLDEN_DIR) + "/" + name});
     CHECK_MESSAGE(r.code == 0, name << ": " << r.output);
   }

@@ -99,6 +99,34 @@ TEST_CASE("an uplink not bound yet keeps its mark but no rule names it; bound la
   CHECK(validate(two).code() == NetError::invalid_spec);
 }
 
+TEST_CASE("a used-up data budget: allow-list forwards only metered_allow sources, stop forwards nothing") {
+  FirewallSpec allow = fb::net::test::budget_allow_list_spec();
+  REQUIRE(validate(allow).ok());
+  std::string text = render_ruleset(allow);
+  check_golden("budget_allow_list.nft", text);
+  CHECK(count(text, "oifname \"ppp0\" ip saddr != @metered_allow_v4 counter drop") == 1);
+  CHECK(count(text, "data budget used up, source not allowed") == 2);
+  CHECK(count(text, "oifname \"eth1\" ip saddr") == 0);  // the wired uplink is not fenced
+  // Before the limit the same uplink forwards every source: no allow-list at all.
+  FirewallSpec before = allow;
+  before.uplinks[1].budget = BudgetLimit::none;
+  CHECK(render_ruleset(before).find("metered_allow") == std::string::npos);
+
+  FirewallSpec stop = fb::net::test::budget_stop_spec();
+  REQUIRE(validate(stop).ok());
+  text = render_ruleset(stop);
+  check_golden("budget_stop.nft", text);
+  CHECK(count(text, "oifname \"ppp0\" counter drop comment \"uplink cellular: data budget used up\"") == 1);
+  CHECK(count(text, "is metered: source not allowed") == 0);  // nothing passes: no allow-list rule for it
+  // The drop comes before the LAN's accept in the same chain.
+  CHECK(text.find("data budget used up") < text.find("LAN to uplink cellular"));
+
+  // Stopped before being bound: no rule names it.
+  FirewallSpec unbound = stop;
+  unbound.uplinks[1].interface = "";
+  CHECK(render_ruleset(unbound).find("data budget") == std::string::npos);
+}
+
 TEST_CASE("the replace batch names only failberry's table, and creates it before deleting it") {
   std::string batch = replace_transaction(render_ruleset(fb::net::test::backup_gateway_spec()));
   CHECK(batch.rfind("table inet failberry\ndelete table inet failberry\ntable inet failberry {\n", 0) == 0);
@@ -148,6 +176,11 @@ TEST_CASE("firewall specs that would produce a wrong or unsafe ruleset are refus
     FirewallSpec s = base;
     s.metered_allow.push_back(Prefix{*IpAddress::parse("198.51.100.1"), 24});
     refused(s, "not a network prefix");
+  }
+  {
+    FirewallSpec s = base;
+    s.uplinks[1].budget = BudgetLimit::allow_list;
+    refused(s, "would allow nothing");
   }
   {
     FirewallSpec s = base;

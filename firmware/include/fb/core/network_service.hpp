@@ -126,6 +126,11 @@ class NetworkService {
   // not bound yet (interface = auto) or there is no such uplink.
   std::string interface_of(const std::string& uplink) const;
 
+  // A reload that did not restart uplink tracking: an uplink whose budget
+  // record could not be read (state unknown) reads it again, so a record
+  // fixed or removed by hand is taken at the reload.
+  void reread_budget_record();
+
   // The `failover UPLINK|auto` control verb.
   nlohmann::json failover(const std::string& target);
 
@@ -147,6 +152,15 @@ class NetworkService {
   // Every kTrafficTick while an uplink watches for silence: its packet
   // counters (KernelView::counters(), no packet sent) to its tracker.
   void traffic_tick();
+  // Data budgets (network_service_budget.cpp): the meters from
+  // state_dir/budget.json at start; every kBudgetTick each metered uplink's
+  // byte counters to its meter and its probe bytes to its ProbeCost; the
+  // record written when a meter asks, and at stop. A meter whose limit
+  // action starts or ends applies the nft table again.
+  void load_budgets();
+  void budget_tick();
+  void save_budgets();
+  net::BudgetLimit budget_limit(const Uplink& u) const;
   void install_uplink_routes(Uplink& u);
   void set_default(std::size_t index);
   void flush(std::size_t index);
@@ -173,6 +187,9 @@ class NetworkService {
   std::unique_ptr<FailoverPolicy> policy_;
   OneShot policy_timer_{timers_};
   OneShot traffic_timer_{timers_};            // traffic_tick()
+  OneShot budget_timer_{timers_};             // budget_tick()
+  std::string budget_write_problem_;          // "" or why budget.json could not be written last time
+  bool budget_table_stale_ = false;           // a budget's limit changed but the table could not be applied yet
   std::optional<std::size_t> default_index_;  // the uplink the installed main default leads out of
   std::string default_text_;
   net::FirewallSpec firewall_;  // the table this service applied

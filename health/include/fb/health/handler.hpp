@@ -23,6 +23,18 @@
 
 namespace fb::health {
 
+// An uplink's data budget ([uplink.X] budget; UplinkStatus::budget).
+struct BudgetReport {
+  std::uint64_t limit_bytes = 0;
+  std::uint64_t used_bytes = 0;
+  std::string state;             // ok | warn | exhausted | unknown (the record could not be read)
+  std::string action;            // warn | allow-list | stop
+  bool limited = false;          // the action is applied now (exhausted, or unknown: fail closed)
+  std::int64_t cycle_start = 0;  // unix seconds (local midnight); 0: not known yet
+  std::int64_t cycle_end = 0;
+  std::string record_problem;  // "" or why budget.json could not be read or written (cleaned text)
+};
+
 struct UplinkStatus {
   std::string name;
   std::string interface;
@@ -52,6 +64,10 @@ struct UplinkStatus {
   bool degraded = false;                 // latency or loss above the thresholds (with hysteresis)
   std::string degraded_reason{};         // HIGH_LATENCY, HIGH_LOSS; "" when not degraded
   std::uint64_t silence_bursts = 0;      // bursts of probes started by traffic out with nothing in
+  std::optional<BudgetReport> budget{};  // none: no budget on this uplink
+  // Metered uplinks (metered or a budget): what the probes cost per minute
+  // over the last minutes; none before a minute of samples.
+  std::optional<double> probe_cost_bytes_per_minute{};
 };
 
 // The failover policy's view (Snapshot::failover), when tracking runs.

@@ -21,7 +21,10 @@
 //    replies failberryd's host sends itself (the health endpoint).
 //  - input: counts the health port per uplink (an accept here cannot override
 //    a drop in another table; it is there for the counters).
-//  - forward: a metered uplink carries only allow-listed sources; LAN ->
+//  - forward: a metered uplink carries only allow-listed sources; an uplink
+//    whose data budget is used up carries only them (budget_action =
+//    allow-list) or nothing (stop) — forwarded traffic only: failberryd's own
+//    (health answers, DDNS, probes) is local and not touched; LAN ->
 //    uplink accepted; uplink -> LAN only for established/related connections
 //    (skipped for an uplink that is the LAN interface itself, backup-gateway
 //    mode's eth0).
@@ -42,11 +45,15 @@
 
 namespace fb::net {
 
+// What an uplink whose data budget is used up still forwards.
+enum class BudgetLimit { none, allow_list, stop };
+
 struct FirewallUplink {
   std::string name;       // [uplink.NAME]: 1-32 of [A-Za-z0-9_-], used in rule comments
   std::string interface;  // matched by name (iifname/oifname), so ppp0 may come and go; "": not bound yet
   bool metered = false;
-  std::uint32_t mark = 0;  // UplinkSlot::mark()
+  std::uint32_t mark = 0;                  // UplinkSlot::mark()
+  BudgetLimit budget = BudgetLimit::none;  // allow_list: only metered_allow sources (which must not be empty)
 };
 
 struct FirewallSpec {

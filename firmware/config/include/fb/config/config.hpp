@@ -43,6 +43,9 @@ enum class Mode { backup_gateway, router };
 // through the modem — ppp always dials PPP (the older word, kept), cellular
 // takes the data path [modem] data chooses.
 enum class UplinkKind { ethernet, ppp, cellular };
+
+// [uplink.X] budget_action: what happens when the uplink's data budget is used up.
+enum class BudgetAction { warn, allow_list, stop };
 constexpr bool is_modem_link(UplinkKind kind) {
   return kind != UplinkKind::ethernet;
 }
@@ -106,6 +109,12 @@ struct UplinkConfig {
   int quality_fail_loss = 0;      // percent
   int quality_recover_loss = -1;  // percent; -1: not set
   Duration probe_on_silence{};    // 0: off
+  // Data budget: 0 bytes = none (the budget_* keys need one).
+  std::uint64_t budget = 0;
+  int budget_cycle_day = 1;  // 1-28: the count starts again at local midnight of this day of the month
+  int budget_warn = 80;      // percent
+  BudgetAction budget_action = BudgetAction::warn;
+  Duration probe_interval_idle{};  // 0: not set (probe_interval)
   bool metered = false;
   bool serve_status = false;  // /status and /metrics also to requests arriving on this uplink
   bool interface_auto() const { return interface == kAutoInterface; }

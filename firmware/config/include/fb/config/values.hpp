@@ -35,11 +35,12 @@ enum class ValueKind {
   modem_device,  // auto | /dev/... | usb:VID:PID | USB port path (1-1.3)
   hub_location,  // auto | uhubctl-style location (1-1, 1-1.2, 2)
   token,         // printable text without spaces (ids, zone ids)
+  size,          // bytes: 750kB, 500MB, 1.5GB, 2TB (1000^n) or KiB, MiB, GiB, TiB (1024^n), within [min, max]
 };
 
 struct ValueType {
   ValueKind kind = ValueKind::token;
-  std::int64_t min = 0;  // integer value, or duration in ms
+  std::int64_t min = 0;  // integer value, duration in ms, or size in bytes
   std::int64_t max = 0;
   std::vector<std::string_view> choices;
 };
@@ -57,6 +58,8 @@ ParsedValue parse_value(const ValueType& type, std::string_view text);
 // Short human description used in docs and messages: "duration (1s..1h)".
 std::string describe(const ValueType& type);
 std::string format_duration(Duration d);
+// Bytes the way a size is written: "300kB", "1.5GB", "2GiB"; exact bytes ("1234B") otherwise.
+std::string format_size(std::int64_t bytes);
 
 // The code of a value refused outside the INI (what a file a key names
 // holds): BAD_VALUE. The detail is the rule the text broke.

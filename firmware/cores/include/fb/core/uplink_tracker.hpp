@@ -151,6 +151,11 @@ class UplinkTracker {
 
   State state() const { return status_.state; }
   const TrackerStatus& status() const { return status_; }
+  // The time between rounds from the next round on (probe_interval_idle: a
+  // metered uplink on standby is probed slower); the round in flight or
+  // already armed keeps its time.
+  void set_probe_interval(Duration interval) { policy_.probe_interval = interval; }
+  Duration probe_interval() const { return policy_.probe_interval; }
   bool ready() const { return carrier_.value_or(false) && address_.value_or(false); }
   bool round_in_flight() const { return in_flight_; }
   bool bursting() const { return burst_; }
