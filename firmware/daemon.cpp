@@ -50,6 +50,7 @@ Daemon::Daemon(boost::asio::io_context& io, DaemonOptions options, Config config
   started_ = timers_.now();
   events_.subscribe([this](const Event& e) {
     if (webhook_) webhook_->enqueue(e);
+    if (sms_) sms_->enqueue(e);
   });
   apply(std::move(config));
 }
@@ -82,6 +83,7 @@ health::Snapshot Daemon::snapshot() const {
   }
   s.events = events_.recent();
   if (webhook_) s.webhook = webhook_->report();
+  if (sms_) s.sms = sms_->report();
   return s;
 }
 
@@ -268,6 +270,7 @@ void Daemon::apply(Config config) {
   config_ = std::move(config);
   events_.hooks().configure(hook_settings());
   restart_webhook();
+  restart_sms();
   publish_uplinks();
   for (auto it = drained_.begin(); it != drained_.end();)
     it = config_.find_uplink(*it) ? std::next(it) : drained_.erase(it);  // uplink removed by a reload
@@ -327,6 +330,38 @@ void Daemon::restart_webhook() {
     webhook_->configure(std::move(w));  // the token file is read again, the queue kept
   else
     webhook_ = std::make_unique<Webhook>(io_, timers_, std::move(w));
+}
+
+void Daemon::restart_sms() {
+  const AlertsConfig& a = config_.alerts;
+  if (a.sms_to.empty()) {
+    if (sms_) log_.notice() << "sms: no sms_to any more; stopped";
+    sms_.reset();
+    return;
+  }
+  SmsSettings s;
+  s.to = a.sms_to;
+  s.events = a.sms_events;
+  s.min_interval = a.sms_min_interval;
+  s.daily_limit = a.sms_daily_limit;
+  char host[256] = {};
+  s.host = ::gethostname(host, sizeof host - 1) == 0 ? host : "failberry";
+  if (sms_) {
+    sms_->configure(std::move(s), config_.general.dry_run);  // the waiting texts and each number's history kept
+    return;
+  }
+  SmsPort port;
+  port.state = [this]() -> std::optional<SmsPort::ModemState> {
+    if (!modem_) return std::nullopt;
+    return SmsPort::ModemState{modem_->machine_state(), modem_->at_port_held()};
+  };
+  port.send = [this](const std::string& number, const std::string& text,
+                     std::function<void(std::optional<modem::Error>)> done) {
+    if (modem_) return modem_->send_sms(number, text, std::move(done));
+    boost::asio::post(io_, [done = std::move(done)] { done(modem::Error{modem::Code::no_modem, "no modem service"}); });
+  };
+  port.send_timeout = ModemService::kSmsSendTimeout;
+  sms_ = std::make_unique<SmsAlerts>(io_, timers_, std::move(s), config_.general.dry_run, std::move(port));
 }
 
 std::string Daemon::summary() const {
@@ -466,6 +501,7 @@ void Daemon::restart_modem() {
     // starts, on the same port.
     retiring_ = std::move(modem_);
     modem_inputs_.reset();
+    if (sms_) sms_->modem_changed();
     retiring_->stop([this] {
       boost::asio::post(io_, [this] {
         retiring_.reset();
@@ -495,7 +531,11 @@ void Daemon::restart_modem() {
   modem_->set_dhcp_starter(dry ? make_dry_run_dhcp_starter(io_) : make_udhcpc_starter(io_, timers_, dhcp_settings));
   modem_->set_hilink_opener(dry ? make_dry_run_hilink_opener(io_) : make_hilink_opener(io_));
   modem_->on_data_link([this](const DataLinkReport& report) { bind_modem_link(report); });
+  modem_->on_state_change([this] {
+    if (sms_) sms_->modem_changed();
+  });
   modem_->start();
+  if (sms_) sms_->modem_changed();
   modem_inputs_ = std::move(inputs);
 }
 

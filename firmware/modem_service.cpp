@@ -91,11 +91,13 @@ void ModemService::feed(const LadderEvent& event) {
 void ModemService::handle(const Event& next) {
   if (auto* m = std::get_if<ModemEvent>(&next)) {
     ModemStatus before = machine_.status();
+    ModemMachine::State was = machine_.state();
     for (const auto& a : machine_.handle(*m, timers_.now())) {
       if (auto* r = std::get_if<mact::Report>(&a))
         for (fb::Event& e : modem_events(uplink_of(config_), before, r->status)) events::publish(std::move(e));
       apply(a);
     }
+    if (machine_.state() != was && on_state_change_) on_state_change_();
   } else {
     for (const auto& a : ladder_.handle(std::get<LadderEvent>(next), timers_.now())) apply(a);
   }

@@ -8,6 +8,7 @@
 //   modem_service_net.cpp       the network-interface data path: which path, its session over AT
 //   modem_service_hilink.cpp    the HiLink data path: the stick's HTTP API in place of the AT session
 //   modem_service_recovery.cpp  USB power cycle, reboot, the state files
+//   modem_service_sms.cpp       a text message (SMS alerts) on the AT channel
 #pragma once
 
 #include <boost/asio/co_spawn.hpp>

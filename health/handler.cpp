@@ -82,6 +82,18 @@ nlohmann::json webhook_json(const WebhookReport& w) {
           {"retries", w.retries}};
 }
 
+nlohmann::json sms_json(const SmsReport& r) {
+  if (!r.configured) return nullptr;
+  auto text = [](const std::string& v) { return v.empty() ? nlohmann::json() : nlohmann::json(v); };
+  return {{"to", r.to},
+          {"sent", r.sent},
+          {"failed", r.failed},
+          {"dropped_daily_limit", r.dropped_daily_limit},
+          {"queued", r.queued},
+          {"last_error", text(r.last_error)},
+          {"waiting_reason", text(r.waiting_reason)}};
+}
+
 nlohmann::json event_object(const Event& event) {
   Event e = cleaned(event);
   auto text = [](const std::string& v) { return v.empty() ? nlohmann::json() : nlohmann::json(v); };
@@ -243,6 +255,7 @@ std::string status_json(const Snapshot& s) {
                      {"last", last}};
   }
   j["webhook"] = webhook_json(s.webhook);
+  j["alerts"] = {{"sms", sms_json(s.sms)}};
   j["events"] = nlohmann::json::array();
   for (const Event& e : s.events) j["events"].push_back(event_object(e));
   // Text from outside is made valid UTF-8 where it enters; replace, never throw, if some did not.
@@ -456,6 +469,17 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
       << "# HELP failberry_webhook_queued Events waiting for the webhook.\n"
       << "# TYPE failberry_webhook_queued gauge\n"
       << "failberry_webhook_queued " << s.webhook.queued << "\n";
+  }
+  if (s.sms.configured) {
+    m << "# HELP failberry_sms_sent_total SMS alerts the modem accepted (+CMGS).\n"
+      << "# TYPE failberry_sms_sent_total counter\n"
+      << "failberry_sms_sent_total " << s.sms.sent << "\n"
+      << "# HELP failberry_sms_failed_total SMS alerts the modem refused or did not answer.\n"
+      << "# TYPE failberry_sms_failed_total counter\n"
+      << "failberry_sms_failed_total " << s.sms.failed << "\n"
+      << "# HELP failberry_sms_dropped_total SMS alerts dropped over sms_daily_limit.\n"
+      << "# TYPE failberry_sms_dropped_total counter\n"
+      << "failberry_sms_dropped_total " << s.sms.dropped_daily_limit << "\n";
   }
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";

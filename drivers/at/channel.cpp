@@ -156,6 +156,17 @@ void AtChannel::dispatch(std::vector<FramerEvent>& events) {
         for (auto s : std::vector<Subscriber>(subscribers_))
           if (s.prefix.empty() || istarts_with(e.line, s.prefix)) s.handler(e.line);
         break;
+      case FramerEvent::Kind::prompt: {
+        if (!current_ || current_->command.after_prompt.empty()) break;
+        log_.debug() << "<- > (" << current_->command.after_prompt.size() << " bytes follow)";
+        prompt_out_ = current_->command.after_prompt;
+        std::weak_ptr<AtChannel*> weak = life_;
+        boost::asio::async_write(sd_, boost::asio::buffer(prompt_out_),
+                                 [weak](const boost::system::error_code& ec, std::size_t) {
+                                   if (auto self = weak.lock()) (*self)->on_written(ec);
+                                 });
+        break;
+      }
       case FramerEvent::Kind::stray: log_.debug() << "stray line '" << decode_text(e.line) << "'"; break;
     }
   }
@@ -166,7 +177,7 @@ void AtChannel::start_next() {
   current_ = std::move(queue_.front());
   queue_.pop_front();
   const Command& c = current_->command;
-  framer_.begin(c.text, c.expect);
+  framer_.begin(c.text, c.expect, !c.after_prompt.empty());
   log_.debug() << "-> " << loggable(c.text);
   out_ = c.text + "\r";
   CommandId id = current_->id;
@@ -187,6 +198,15 @@ void AtChannel::on_timeout(CommandId id) {
   const Command& c = current_->command;
   std::string detail = loggable(c.text) + " (" + std::to_string(c.timeout.count()) + " ms)";
   log_.warning() << "no answer to " << detail;
+  if (!c.after_prompt.empty()) {
+    // Still reading the text (or about to): ESC ends that without sending.
+    prompt_out_ = "\x1b";
+    std::weak_ptr<AtChannel*> weak = life_;
+    boost::asio::async_write(sd_, boost::asio::buffer(prompt_out_),
+                             [weak](const boost::system::error_code& ec, std::size_t) {
+                               if (auto self = weak.lock()) (*self)->on_written(ec);
+                             });
+  }
   // A slow modem may still answer: swallow that late answer (or wait as
   // long again) before writing the next command, so it cannot answer that one.
   draining_ = loggable(c.text);
@@ -247,7 +267,8 @@ void AtChannel::become_gone(const std::string& why) {
 }
 
 std::string AtChannel::loggable(const std::string& command) {
-  // Never log a PIN or PUK.
+  // Never log a PIN or PUK, nor a text message's number.
+  if (istarts_with(command, "AT+CMGS=")) return "AT+CMGS=<number>";
   if (istarts_with(command, "AT+CPIN=") || istarts_with(command, "AT+CLCK=") || istarts_with(command, "AT+CPWD="))
     return command.substr(0, command.find('=') + 1) + "<hidden>";
   return command;

@@ -160,8 +160,9 @@ bool Framer::expected(std::string_view line) const {
   return false;
 }
 
-void Framer::begin(std::string_view command, std::vector<std::string> expected) {
+void Framer::begin(std::string_view command, std::vector<std::string> expected, bool prompt) {
   busy_ = true;
+  prompt_ = prompt;
   command_ = std::string(trim(command));
   expected_ = std::move(expected);
   lines_.clear();
@@ -169,6 +170,7 @@ void Framer::begin(std::string_view command, std::vector<std::string> expected) 
 
 void Framer::abandon() {
   busy_ = false;
+  prompt_ = false;
   command_.clear();
   expected_.clear();
   lines_.clear();
@@ -203,6 +205,14 @@ void Framer::feed(std::string_view bytes, std::vector<FramerEvent>& out) {
     // cost up to kMaxLine per byte of a flood of spaces then high bytes.
     if (c < 0x20 || c == 0x7f || (c >= 0x80 && !started_)) {
       ++stats_.noise_bytes;
+      continue;
+    }
+    if (c == '>' && !started_ && busy_ && prompt_) {
+      // The "> " of AT+CMGS: no line end follows, the modem waits for the text.
+      prompt_ = false;
+      partial_.clear();
+      ++stats_.prompts;
+      out.push_back(FramerEvent{FramerEvent::Kind::prompt, {}, ">"});
       continue;
     }
     if (c != ' ') started_ = true;

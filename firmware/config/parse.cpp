@@ -415,10 +415,21 @@ class Parser {
   }
 
   void check_alerts() {
-    if (!config_.alerts.webhook_url.empty()) return;
-    for (const char* key : {"webhook_token_file", "webhook_events"})
-      if (is_set("alerts", key))
-        key_error("alerts", key, "is used only with webhook_url; set webhook_url or remove the line");
+    if (config_.alerts.webhook_url.empty())
+      for (const char* key : {"webhook_token_file", "webhook_events"})
+        if (is_set("alerts", key))
+          key_error("alerts", key, "is used only with webhook_url; set webhook_url or remove the line");
+    if (config_.alerts.sms_to.empty()) {
+      for (const char* key : {"sms_events", "sms_min_interval", "sms_daily_limit"})
+        if (is_set("alerts", key)) key_error("alerts", key, "is used only with sms_to; set sms_to or remove the line");
+      return;
+    }
+    // A text goes out on the modem's AT port: there must be one.
+    if (!config_.modem_uplink())
+      key_error("alerts", "sms_to", "needs a modem: no uplink has kind = ppp or kind = cellular");
+    else if (config_.modem.data == modem::DataPath::hilink)
+      key_error("alerts", "sms_to",
+                "needs the modem's AT port; a HiLink stick (data = hilink) is reached only through its web API");
   }
 
   void check_cross_keys() {

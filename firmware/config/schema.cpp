@@ -833,7 +833,7 @@ std::vector<SectionSpec> build() {
       {"alerts",
        false,
        "Telling people what happened: each event (failover, failback, an uplink up or down, DDNS, ...) "
-       "runs the hooks and may be posted to a webhook. See README, \"Events and hooks\".",
+       "runs the hooks and may be posted to a webhook or sent as a text message. See README, \"Events and hooks\".",
        {
            {"hooks_dir",
             T(ValueKind::path),
@@ -882,6 +882,45 @@ std::vector<SectionSpec> build() {
                    [](Config& c, UplinkConfig*, const Value& v) {
                      c.alerts.webhook_events = event_list_kinds(std::get<std::string>(v));
                    }},
+           KeySpec{"sms_to",
+                   T(ValueKind::phone_list),
+                   {},
+                   false,
+                   "Phone numbers (international form, + then 6 to 15 digits, comma-separated, at most 5) that get "
+                   "a short text through the modem (SMS text mode) for the events in sms_events: the one channel "
+                   "that still works when the data plan is used up. Needs the modem's AT port (kind = ppp or "
+                   "cellular, not data = hilink). A text waits while the modem dials, connects or resets, and "
+                   "while pppd holds a single-port stick's only AT port. Dry-run sends none and logs what would "
+                   "go. See README, \"SMS alerts\".",
+                   "+15550100, +447700900123",
+                   [](Config& c, UplinkConfig*, const Value& v) {
+                     c.alerts.sms_to = phone_list_numbers(std::get<std::string>(v));
+                   }},
+           KeySpec{"sms_events",
+                   T(ValueKind::event_list),
+                   "failover, failback",
+                   false,
+                   "The event kinds that send a text to sms_to (README, \"Events and hooks\"), or all.",
+                   {},
+                   [](Config& c, UplinkConfig*, const Value& v) {
+                     c.alerts.sms_events = event_list_kinds(std::get<std::string>(v));
+                   }},
+           {"sms_min_interval",
+            Dur(30 * kSec, kDay),
+            "10m",
+            false,
+            "At most one text per number in this time: the first goes at once; events in the meantime are "
+            "coalesced into the next text (\"failberry pi (UTC): wired down 14:02, now cellular; wired back 14:05\").",
+            {},
+            field(&Config::alerts, &AlertsConfig::sms_min_interval)},
+           {"sms_daily_limit",
+            Int(1, 100),
+            "10",
+            false,
+            "Texts per number in any 24 hours, failed ones included; a text over the limit is dropped, logged "
+            "and counted (/status alerts.sms.dropped_daily_limit).",
+            {},
+            field(&Config::alerts, &AlertsConfig::sms_daily_limit)},
        },
        {}});
   return s;

@@ -228,6 +228,7 @@ std::string describe(const ValueType& t) {
     case ValueKind::https_url: return "https URL";
     case ValueKind::http_url: return "http(s) URL";
     case ValueKind::event_list: return "list of event kinds, or all";
+    case ValueKind::phone_list: return "list of phone numbers (+ then 6 to 15 digits)";
     case ValueKind::modem_device: return "auto | /dev/TTY | usb:VID:PID | USB port (1-1.3) | api";
     case ValueKind::hub_location: return "auto | hub location (1-1, 2)";
     case ValueKind::token: return "word (no spaces)";
@@ -379,6 +380,26 @@ ParsedValue parse_value(const ValueType& t, std::string_view text) {
       }
       return ok(std::move(out));
     }
+    case ValueKind::phone_list: {
+      std::string out;
+      std::vector<std::string_view> seen;
+      for (std::string_view item : split_list(text)) {
+        if (item.empty()) return fail("empty entry in the list (check the commas)");
+        std::string_view digits = item.substr(item.front() == '+' ? 1 : 0);
+        bool all_digits =
+            !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (item.front() != '+' || !all_digits || digits.size() < 6 || digits.size() > 15)
+          return fail("'" + std::string(item) +
+                      "' is not a phone number in international form: + then the country code and number, "
+                      "6 to 15 digits, no spaces (e.g. +15550100)");
+        if (std::find(seen.begin(), seen.end(), item) != seen.end())
+          return fail("'" + std::string(item) + "' is listed twice");
+        seen.push_back(item);
+        if (seen.size() > kMaxPhoneNumbers) return fail("more than " + std::to_string(kMaxPhoneNumbers) + " numbers");
+        out += (out.empty() ? "" : ", ") + std::string(item);
+      }
+      return ok(std::move(out));
+    }
     case ValueKind::modem_device: {
       if (text == "api") return ok(ModemDevice{modem::ModemSelector{}, "api"});
       auto selector = modem::parse_selector(text);
@@ -420,6 +441,13 @@ std::vector<EventKind> event_list_kinds(std::string_view text) {
       add(*kind);
     }
   }
+  return out;
+}
+
+std::vector<std::string> phone_list_numbers(std::string_view text) {
+  std::vector<std::string> out;
+  for (std::string_view item : split_list(text))
+    if (!item.empty()) out.emplace_back(item);
   return out;
 }
 

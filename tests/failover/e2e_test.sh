@@ -45,6 +45,11 @@
 #              wwan0; carrier loss -> the stick; the ^NDISSTAT disconnect URC
 #              moves the pinned default route away at once, the redial brings
 #              it back; the stop takes the address
+#   sms        [alerts] sms_to on the netstick lab: the wired carrier is cut,
+#              the simulated stick gets AT+CMGS with a text naming the
+#              failover; wired comes back within sms_min_interval (30s): the
+#              second text ("wired back") waits for the interval, /status
+#              says why, then goes; /status and /metrics count them
 # Exit 77 (skipped) when not root or when a tool is missing.
 set -u
 FB_DAEMON=${1:?failberryd}
@@ -60,7 +65,7 @@ done
 LAB=fbfo-${CASE:0:4}-$$
 LAB_DIR=$(mktemp -d)
 export LAB LAB_DIR
-[ "$CASE" = netstick ] && export LAB_CELL=net
+[ "$CASE" = netstick ] || [ "$CASE" = sms ] && export LAB_CELL=net
 [ "$CASE" = cgnat ] && export LAB_CELL_NET=100.72.1 LAB_CELL_NAT=1
 # shellcheck source=lab.sh
 source "$HERE/lab.sh"
@@ -386,6 +391,76 @@ backoff_initial = 1s" lab_config
   check_clean
   [ -z "$(ip -n "$LAB-pi" -4 address show dev wwan0)" ] || fail "the stop left the address on wwan0"
   step "stopped: the address gone from wwan0, every route, rule and the table removed"
+  ;;
+
+sms)
+  # The stick (LAB_CELL=net) logs each text it is given (number, text) as a
+  # JSON line; its AT channel stays free while its data session is up.
+  lab_modem "set sms_log=$LAB_DIR/sms.log" >/dev/null || fail "the simulator did not take sms_log"
+  PROBES="probe_targets = 198.51.100.1
+probe_interval = 500ms
+probe_timeout = 300ms
+up_count = 1
+down_count = 2"
+  WIRED_PROBES=$PROBES CELL_PROBES=$PROBES HOLD=1s EXTRA="[alerts]
+sms_to = +15550100
+sms_min_interval = 30s" lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 10 lab_default_is eth-wired || fail "no default route via the wired uplink"
+  lab_wait 15 bash -c "grep -q 'uplink\[cellular\]: .*--> up \[PROBES_OK\]' '$LAB_DIR/failberryd.log'" ||
+    fail "the stick's uplink never came up"
+  # texts N: the simulator has logged N texts (or more).
+  texts() { [ "$(cat "$LAB_DIR/sms.log" 2>/dev/null | grep -c .)" -ge "$1" ]; }
+  ! texts 1 || fail "a text before anything happened: $(cat "$LAB_DIR/sms.log")"
+  step "both uplinks up; no text yet"
+
+  ip -n "$LAB-isp" link set isp-pi down
+  lab_wait 10 lab_default_is wwan0 || fail "no failover to the stick after the wired carrier loss"
+  lab_wait 10 texts 1 || fail "no text after the failover: $(lab_modem state)"
+  first=$(date +%s%N)
+  "$LAB_PY" - "$LAB_DIR/sms.log" <<'PY' || fail "the first text: $(cat "$LAB_DIR/sms.log")"
+import json, re, sys
+texts = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+assert len(texts) == 1, texts
+t = texts[0]
+assert t["to"] == "+15550100" and t["result"] == "sent", t
+assert re.fullmatch(r"failberry \S+ \(UTC\): wired down \d\d:\d\d, now cellular", t["text"]), t["text"]
+assert len(t["text"]) <= 160, t["text"]
+PY
+  step "wired carrier lost -> the stick texted +15550100: $(sed -n 's/.*"text": "\([^"]*\)".*/\1/p' "$LAB_DIR/sms.log")"
+
+  ip -n "$LAB-isp" link set isp-pi up
+  lab_wait 10 lab_default_is eth-wired || fail "no failback to wired"
+  sms_waits() { status_json | grep -q '"waiting_reason": "RATE_LIMIT: '; }
+  lab_wait 3 sms_waits ||
+    fail "/status does not say the failback's text waits for the interval: $(status_json | grep -A9 '"sms"')"
+  texts 2 && fail "the failback was texted before sms_min_interval: $(cat "$LAB_DIR/sms.log")"
+  step "failback within the interval: its text waits (/status: RATE_LIMIT)"
+
+  lab_wait 40 texts 2 || fail "no text for the failback after the interval: $(status_json | grep -A9 '"sms"')"
+  waited=$((($(date +%s%N) - first) / 1000000))
+  [ "$waited" -ge 28000 ] || fail "the second text came ${waited} ms after the first, inside sms_min_interval"
+  "$LAB_PY" - "$LAB_DIR/sms.log" <<'PY' || fail "the second text: $(cat "$LAB_DIR/sms.log")"
+import json, re, sys
+texts = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+assert len(texts) == 2, texts
+t = texts[1]
+assert t["to"] == "+15550100" and t["result"] == "sent", t
+assert re.fullmatch(r"failberry \S+ \(UTC\): wired back \d\d:\d\d", t["text"]), t["text"]
+PY
+  status_json | "$LAB_PY" -c '
+import json, sys
+s = json.load(sys.stdin)["alerts"]["sms"]
+assert s["to"] == ["+******00"], s
+assert (s["sent"], s["failed"], s["dropped_daily_limit"], s["queued"]) == (2, 0, 0, 0), s
+assert s["last_error"] is None and s["waiting_reason"] is None, s
+' || fail "/status alerts.sms: $(status_json | grep -A9 '"sms"')"
+  lab_health lan 10.10.0.1 /metrics | grep -qx "failberry_sms_sent_total 2" ||
+    fail "/metrics: $(lab_health lan 10.10.0.1 /metrics | grep sms)"
+  ! grep -q "15550100" "$LAB_DIR/failberryd.log" || fail "the log shows the whole number"
+  step "the failback texted ${waited} ms after the first; /status and /metrics count 2, the number masked"
+  lab_stop
+  check_clean
   ;;
 
 events)

@@ -420,3 +420,36 @@ TEST_CASE("/status: the last events, oldest first, each with every key (null whe
   CHECK(line.find('\n') == std::string::npos);
   CHECK(nlohmann::json::parse(line) == events[1]);
 }
+
+TEST_CASE("/status alerts.sms and the SMS counters in /metrics; null and absent without sms_to") {
+  auto j = nlohmann::json::parse(call(get("/status")).body);
+  CHECK(j["alerts"]["sms"].is_null());
+  CHECK(call(get("/metrics")).body.find("failberry_sms_") == std::string::npos);
+
+  Snapshot s = snapshot();
+  s.sms.configured = true;
+  s.sms.to = {"+******00", "+**********23"};
+  s.sms.sent = 3;
+  s.sms.failed = 1;
+  s.sms.dropped_daily_limit = 2;
+  s.sms.queued = 1;
+  s.sms.last_error = "+******00: AT_CMS_ERROR: +CMS ERROR: 500 (unknown error)";
+  s.sms.waiting_reason = "RATE_LIMIT: sms_min_interval; the next text in 20 s";
+  auto sms = nlohmann::json::parse(handle(get("/status"), s, policy(), HttpCounters{}).body)["alerts"]["sms"];
+  CHECK(sms == nlohmann::json{{"to", {"+******00", "+**********23"}},
+                              {"sent", 3},
+                              {"failed", 1},
+                              {"dropped_daily_limit", 2},
+                              {"queued", 1},
+                              {"last_error", "+******00: AT_CMS_ERROR: +CMS ERROR: 500 (unknown error)"},
+                              {"waiting_reason", "RATE_LIMIT: sms_min_interval; the next text in 20 s"}});
+  s.sms.last_error.clear();
+  s.sms.waiting_reason.clear();
+  sms = nlohmann::json::parse(handle(get("/status"), s, policy(), HttpCounters{}).body)["alerts"]["sms"];
+  CHECK(sms["last_error"].is_null());
+  CHECK(sms["waiting_reason"].is_null());
+  std::string m = handle(get("/metrics"), s, policy(), HttpCounters{}).body;
+  CHECK(m.find("\nfailberry_sms_sent_total 3\n") != std::string::npos);
+  CHECK(m.find("\nfailberry_sms_failed_total 1\n") != std::string::npos);
+  CHECK(m.find("\nfailberry_sms_dropped_total 2\n") != std::string::npos);
+}

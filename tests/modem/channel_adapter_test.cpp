@@ -25,6 +25,7 @@
 #include "fb/core/asio_timers.hpp"
 #include "fb/log.hpp"
 #include "fb/modem/sequences.hpp"
+#include "fb/modem/sms.hpp"
 #include "sim_modem.hpp"
 
 using namespace std::chrono_literals;
@@ -690,6 +691,50 @@ TEST_CASE("a slow modem's late answer is dropped, never taken for the next comma
   CHECK(first->code() == Code::at_timeout);
   REQUIRE(second->ok());
   CHECK((*second)->lines == std::vector<std::string>{"Generic"});  // not the IMEI
+}
+
+TEST_CASE("SMS text mode: AT+CMGS waits for the \"> \" prompt, the text and Ctrl-Z follow; +CMS ERROR ends it") {
+  for (bool echo : {true, false}) {
+    CAPTURE(echo);
+    Rig rig("huawei");
+    if (!echo) REQUIRE(rig.command("ATE0").ok());
+    const std::string text = "failberry pi (UTC): wired down 14:02, now cellular";
+    auto cmgs = [&] {
+      return rig.command(Command{fb::modem::sms_send_command("+15550100"), {"+CMGS:"}, 10s, fb::modem::sms_body(text)});
+    };
+    auto texts = [&] { return nlohmann::json::parse(rig.sim.ok("state"))["sms_texts"]; };
+
+    CommandResult pdu = cmgs();  // PDU mode after power-on: refused before any prompt
+    REQUIRE_FALSE(pdu.ok());
+    CHECK(pdu.code() == Code::at_cms_error);
+    CHECK(pdu.error().detail == "+CMS ERROR: 304");
+    CHECK(texts().empty());
+    CHECK(rig.command("AT").ok());  // the text was never written: nothing answers for it
+
+    REQUIRE(rig.command(std::string(fb::modem::kSmsTextMode)).ok());
+    CommandResult sent = cmgs();
+    REQUIRE_MESSAGE(sent.ok(), describe(sent.error()));
+    auto mr = fb::modem::parse_cmgs(sent->text());
+    REQUIRE(mr.ok());
+    CHECK(*mr == 1);
+    auto logged = texts();
+    REQUIRE(logged.size() == 1);
+    CHECK(logged[0]["to"] == "+15550100");
+    CHECK(logged[0]["text"] == text);
+
+    rig.sim.ok("set sms=cms:500");
+    CommandResult refused = cmgs();
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.code() == Code::at_cms_error);
+    CHECK(refused.error().detail == "+CMS ERROR: 500");
+    CHECK(fb::modem::cms_meaning("500") == "unknown error");
+    CHECK(texts().size() == 2);
+    CHECK(texts()[1]["result"] == "cms:500");
+    CHECK(rig.channel.stats().prompts == 2);
+    auto after = rig.command("AT+CGMI");  // the channel answers the next command with its own answer
+    REQUIRE(after.ok());
+    CHECK(after->lines == std::vector<std::string>{"huawei"});
+  }
 }
 
 TEST_CASE("the simulator's unix-socket side (QEMU's usb-serial chardev) carries AT and unplugs like a pty") {

@@ -399,3 +399,74 @@ TEST_CASE("Response::text joins lines for the parsers") {
   CHECK(r.text() == "Manufacturer: huawei\nModel: E1750");
   CHECK(Response{}.text().empty());
 }
+
+TEST_CASE("AT+CMGS: the \"> \" prompt without a line end, then +CMGS and OK; verbatim transcripts") {
+  struct Row {
+    std::string_view note;
+    std::string before;  // up to and including the prompt
+    std::string after;   // after the text was written
+    FinalKind final;
+    std::vector<std::string> lines;
+  };
+  const std::vector<Row> rows = {
+      {"ATE0, as 27.005 frames it", "\r\n> ", "\r\n+CMGS: 12\r\n\r\nOK\r\n", FinalKind::ok, {"+CMGS: 12"}},
+      {"echo on: the command, then the prompt; the text echoed back",
+       "AT+CMGS=\"+15550100\"\r\r\n> ",
+       "wired down 14:02\x1a\r\n+CMGS: 3\r\n\r\nOK\r\n",
+       FinalKind::ok,
+       {"wired down 14:02", "+CMGS: 3"}},
+      {"a bare '>' (no space) and \\n only (a Quectel EC25)",
+       "\n>",
+       "\n+CMGS: 250\n\nOK\n",
+       FinalKind::ok,
+       {"+CMGS: 250"}},
+      {"the network refused it", "\r\n> ", "\r\n+CMS ERROR: 500\r\n", FinalKind::cms_error, {}},
+      {"refused before the prompt: no SIM service", "\r\n+CMS ERROR: 330\r\n", "", FinalKind::cms_error, {}},
+      {"a plain ERROR after the text", "\r\n> ", "\r\nERROR\r\n", FinalKind::error, {}},
+  };
+  for (const Row& row : rows) {
+    for (bool bytewise : {false, true}) {
+      CAPTURE(row.note);
+      CAPTURE(bytewise);
+      Framer f = generic_framer();
+      f.begin("AT+CMGS=\"+15550100\"", {"+CMGS:"}, true);
+      auto first = bytewise ? feed_bytewise(f, row.before) : feed(f, row.before);
+      bool prompted = row.before.find('>') != std::string::npos;
+      if (prompted) {
+        REQUIRE(first.size() == 1);
+        CHECK(first[0].kind == FramerEvent::Kind::prompt);
+        CHECK(f.busy());  // still waiting for the final result
+        CHECK(f.stats().prompts == 1);
+      }
+      auto events = bytewise ? feed_bytewise(f, row.after) : feed(f, row.after);
+      if (!prompted) events = first;
+      REQUIRE(events.size() == 1);
+      CHECK(events[0].kind == FramerEvent::Kind::completed);
+      CHECK(events[0].response.final.kind == row.final);
+      CHECK(events[0].response.lines == row.lines);
+      CHECK_FALSE(f.busy());
+    }
+  }
+}
+
+TEST_CASE("'>' is a prompt only for a command that waits for one, and only at a line's start") {
+  Framer f = generic_framer();
+  f.begin("AT+CSQ", {"+CSQ:"});
+  auto events = feed(f, "\r\n> \r\n+CSQ: 17,99\r\nOK\r\n");
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].response.lines == std::vector<std::string>{">", "+CSQ: 17,99"});
+  CHECK(f.stats().prompts == 0);
+
+  f.begin("AT+CMGS=\"+15550100\"", {"+CMGS:"}, true);
+  events = feed(f, "\r\nfoo > bar\r\n> ");
+  REQUIRE(events.size() == 1);  // the '>' inside a line is text; the one at a line's start the prompt
+  CHECK(events[0].kind == FramerEvent::Kind::prompt);
+  events = feed(f, "> \r\nOK\r\n");  // a second one is not a prompt again
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].response.lines == std::vector<std::string>{"foo > bar", ">"});
+
+  f.abandon();
+  events = feed(f, "> ");  // idle: nothing, and no prompt
+  CHECK(events.empty());
+  CHECK(f.stats().prompts == 1);
+}

@@ -50,6 +50,11 @@ simulator writes "ready <tty-path-or-socket>" to --control-fd.
                              in and has saved, 0 QMI/RmNet by default, 1 ECM)
                              usbnet_stuck=0|1 (1: a reset does not apply the
                              saved mode; it keeps running in the old one)
+                             sms=ok|cms:N (how the next AT+CMGS texts end: sent
+                             with +CMGS: <mr>, or +CMS ERROR: N, e.g. cms:500)
+                             sms_log=PATH (append each text, one JSON object a
+                             line: {"to", "text", "result": "sent"|"cms:N",
+                             "mr"}; also --sms-log PATH)
   netdrop                    the network ends the network-interface session:
                              ^NDISSTAT: 0,… URC on a Huawei stick
   cme COMMAND CODE           answer COMMAND (prefix, e.g. AT+CSQ) with +CME ERROR CODE
@@ -101,6 +106,14 @@ Network-interface sessions (the "net" data path): Huawei ^NDISDUP=<cid>,1,"apn"
 endian hex, as the sticks print it); generic +CGACT=<0|1>,<cid>, +CGACT?,
 +CGCONTRDP=<cid>. The session needs a ready SIM, registration and an APN on
 the context (state: net_session).
+
+SMS (27.005 text mode): AT+CMGF=1|0 and AT+CMGF?; AT+CMGS="<number>" in
+text mode answers the "> " prompt (no line end after it, as sticks do) and
+then takes the text up to Ctrl-Z (0x1A; ESC 0x1B cancels, answering OK);
+then +CMGS: <mr> and OK, or the `sms` fault's +CMS ERROR. In PDU mode
+(CMGF=0, the power-on default) it answers +CMS ERROR: 304; unregistered,
++CMS ERROR: 331. State: cmgf, sms_sent (texts that went), sms_texts (each
+{"to", "text", "result"}).
 
 No sleeps: one selector loop with timers drives everything.
 """
@@ -200,7 +213,10 @@ class Modem:
         self.info = VENDORS[vendor]
         self.state_path = state_path
         self.faults = {"force_echo": False, "eol": "crlf", "garbage": False, "silent": False,
-                       "delay_ms": 0, "cme": {}, "answer": {}, "midurc": None, "dial": "ok"}
+                       "delay_ms": 0, "cme": {}, "answer": {}, "midurc": None, "dial": "ok", "sms": "ok"}
+        self.sms_log = None  # path: each text as a JSON line
+        self.sms_texts = []  # {"to", "text", "result"} since start
+        self.sms_mr = 0
         self.cscs_boot = "IRA"
         self.cscs_supported = ["IRA", "GSM", "UCS2"]
         self.operator = "failberry sim"
@@ -240,6 +256,8 @@ class Modem:
         self.dialed = None
         self.net_session = None  # the cid of the connected network-interface session
         self.urcs = []  # URCs to send after the current answer
+        self.cmgf = 0  # 27.005: PDU mode after power-on
+        self.sms_input = None  # the number while the text after the "> " prompt is being read
         self.faults.update({"silent": False, "midurc": None, "cme": {}, "answer": {}})
         self.faults.setdefault("net_connect", "ok")
         self.faults.setdefault("net_ip", "10.64.12.34/29,10.64.12.33")
@@ -271,7 +289,8 @@ class Modem:
                 "dialed": self.dialed, "net_session": self.net_session, "cscs": self.cscs, "operator": self.operator, "lte": self.lte, "cell": self.cell,
                 "cfun": self.cfun, "cfun_history": self.cfun_history, "rat_mode": self.rat_mode,
                 "usbnet": self.usbnet, "usbnet_saved": self.flash["usbnet"], "usbnet_sets": self.usbnet_sets,
-                "resets": self.resets,
+                "resets": self.resets, "cmgf": self.cmgf, "sms_texts": self.sms_texts,
+                "sms_sent": sum(1 for t in self.sms_texts if t["result"] == "sent"),
                 "contexts": {str(cid): [t, apn] for cid, (t, apn) in sorted(self.contexts.items())}}
 
     # ---------------------------------------------------------------- replies
@@ -437,6 +456,20 @@ class Modem:
             return self.enter_pin(m.group(1), m.group(2))
         if body == "+CSQ":
             return ["+CSQ: %d,99" % self.csq], "OK"
+        m = re.fullmatch(r"\+CMGF=([01])", body)
+        if m:
+            self.cmgf = int(m.group(1))
+            return [], "OK"
+        if body == "+CMGF?":
+            return ["+CMGF: %d" % self.cmgf], "OK"
+        m = re.fullmatch(r'\+CMGS="?(\+?[0-9]+)"?(?:,[0-9]+)?', body)
+        if m:
+            if self.cmgf != 1:
+                return [], "+CMS ERROR: 304"  # a PDU was expected
+            if self.reg_stat() not in (1, 5):
+                return [], "+CMS ERROR: 331"  # no network service
+            self.sms_input = m.group(1)
+            return None  # Simulator.on_modem_bytes sends the prompt and reads the text
         if body == "+CSCS=?":
             if not self.cscs_supported:
                 return [], "ERROR"
@@ -500,6 +533,23 @@ class Modem:
             if answer:
                 return answer
         return [], "ERROR"
+
+    def sms_done(self, text):
+        """The text after the prompt ended with Ctrl-Z: (info lines, final)."""
+        number, self.sms_input = self.sms_input, None
+        fault = self.faults["sms"]
+        result = "sent" if fault == "ok" else fault
+        entry = {"to": number, "text": text, "result": result}
+        if result == "sent":
+            self.sms_mr = (self.sms_mr + 1) % 256
+            entry["mr"] = self.sms_mr
+        self.sms_texts.append(entry)
+        if self.sms_log:
+            with open(self.sms_log, "a") as f:
+                f.write(json.dumps(entry) + "\n")
+        if result == "sent":
+            return ["+CMGS: %d" % self.sms_mr], "OK"
+        return [], "+CMS ERROR: " + fault.split(":", 1)[1]
 
     def net_address(self):
         address, gateway = self.faults["net_ip"].split(",")
@@ -813,6 +863,21 @@ class Simulator:
             self.write(data)
         self.inbuf += data
         while True:
+            if m.sms_input is not None:
+                # The text after the prompt: up to Ctrl-Z (send) or ESC (cancel).
+                ends = [i for i in (self.inbuf.find(b"\x1a"), self.inbuf.find(b"\x1b")) if i >= 0]
+                if not ends:
+                    break
+                end = min(ends)
+                text = bytes(self.inbuf[:end]).decode("latin-1")
+                cancelled = self.inbuf[end] == 0x1b
+                del self.inbuf[:end + 1]
+                if cancelled:
+                    m.sms_input = None
+                    self.respond([], "OK")
+                else:
+                    self.respond(*m.sms_done(text))
+                continue
             idx = self.inbuf.find(b"\r")
             if idx < 0:
                 break
@@ -823,6 +888,8 @@ class Simulator:
             del self.inbuf[:idx + 1]
             answer = m.handle(line)
             if answer is None:
+                if m.sms_input is not None:
+                    self.write(self.eol() + b"> ")  # no line end after the prompt
                 continue
             if m.data_mode:  # (only with a delayed CONNECT) later lines are data
                 break
@@ -1014,6 +1081,12 @@ class Simulator:
             m.faults["eol"] = value
         elif key == "delay_ms":
             m.faults["delay_ms"] = int(value)
+        elif key == "sms":
+            if value != "ok" and not re.fullmatch(r"cms:\d+", value):
+                raise ValueError("sms ok|cms:N")
+            m.faults["sms"] = value
+        elif key == "sms_log":
+            m.sms_log = value
         elif key == "net_connect":
             if value not in ("ok", "never", "error"):
                 raise ValueError("net_connect ok|never|error")
@@ -1074,6 +1147,8 @@ class Simulator:
                             print("modemsim: script: %s -> %s" % (line.strip(), reply), file=sys.stderr)
         for item in self.args.set or []:
             self.control("set " + item)
+        if self.args.sms_log:
+            self.modem.sms_log = self.args.sms_log
         path = self.plug()
         if self.args.data_listen:
             if os.path.exists(self.args.data_listen):
@@ -1164,6 +1239,7 @@ def main():
     p.add_argument("--data-listen", help="unix socket whose client gets the data-mode bytes (the network)")
     p.add_argument("--script", help="control commands to run at start")
     p.add_argument("--set", action="append", help="KEY=VALUE, as the set control command")
+    p.add_argument("--sms-log", help="append each text message (JSON line) to this file, as set sms_log=PATH")
     args = p.parse_args()
     Simulator(args).run()
 

@@ -228,6 +228,23 @@ TEST_CASE("event lists name event kinds, or all") {
   CHECK(event_list_kinds("all").size() == static_cast<std::size_t>(fb::EventKind::count_));
 }
 
+TEST_CASE("phone lists: + then 6 to 15 digits, comma-separated, each once, at most 5") {
+  ValueType list = type(ValueKind::phone_list);
+  CHECK(get<std::string>(list, "+15550100,+447700900123") == "+15550100, +447700900123");
+  CHECK(phone_list_numbers("+15550100, +447700900123") == std::vector<std::string>{"+15550100", "+447700900123"});
+  CHECK(get<std::string>(list, "+123456") == "+123456");
+  CHECK(get<std::string>(list, "+123456789012345") == "+123456789012345");
+  const std::string rule =
+      "' is not a phone number in international form: + then the country code and number, 6 to 15 digits, no "
+      "spaces (e.g. +15550100)";
+  for (std::string bad : {"15550100", "+12345", "+1234567890123456", "+1 555 0100", "+1-555-0100", "++15550100", "+",
+                          "+1555O100", "0015550100"})
+    CHECK(error(list, bad) == "'" + bad + rule);
+  CHECK(error(list, "+15550100,") == "empty entry in the list (check the commas)");
+  CHECK(error(list, "+15550100, +15550100") == "'+15550100' is listed twice");
+  CHECK(error(list, "+15550101,+15550102,+15550103,+15550104,+15550105,+15550106") == "more than 5 numbers");
+}
+
 TEST_CASE("a webhook token file holds one word of printable ASCII, and errors never quote it") {
   CHECK(parse_bearer_token("tk_AgQdq7mVBoFD37\n").value() == "tk_AgQdq7mVBoFD37");
   for (std::string bad : {std::string(), std::string("two words"), std::string("a\r\nX-Injected: 1"),

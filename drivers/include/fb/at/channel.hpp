@@ -17,6 +17,9 @@
 //  - EOF, EIO or a write error means the stick is gone: reading stops (no
 //    busy loop on a dead fd), every pending command fails with MODEM_GONE,
 //    on_gone handlers run once. The channel stays gone until open() again.
+//  - A command with `after_prompt` (AT+CMGS) gets those bytes written when
+//    the framer reports the "> " prompt; the timeout covers the whole
+//    exchange. The bytes are not logged (a text message is the user's).
 //  - Owns the fd; the destructor closes it and drops pending callbacks.
 #pragma once
 
@@ -49,6 +52,11 @@ struct Command {
   std::string text;                 // "AT+CSQ", without the "\r"
   std::vector<std::string> expect;  // information-line prefixes, e.g. {"+CSQ:"}
   Duration timeout{0};              // 0: the channel's default
+  // Non-empty: the command waits for the modem's "> " prompt and then these
+  // bytes are written (AT+CMGS: the text and Ctrl-Z); its final result comes
+  // after them. Timing out there writes ESC, which ends the text input
+  // without sending.
+  std::string after_prompt{};
 };
 
 using CommandResult = modem::Result<Response>;
@@ -141,6 +149,7 @@ class AtChannel {
   Framer framer_;
   std::array<char, 4096> in_{};
   std::string out_;
+  std::string prompt_out_;  // after_prompt of the command in flight, while being written
   std::deque<Pending> queue_;
   std::optional<Pending> current_;
   OneShot timer_{timers_};               // the command's timeout, then the wait for a late answer

@@ -22,6 +22,11 @@
 // and so are bytes >= 0x80 before a line's first printable ASCII character.
 // Other bytes >= 0x80 stay: they are text in the stick's character set
 // (fb/at/charset.hpp turns it into UTF-8), so a line is not always UTF-8.
+// A command begun with `prompt` (AT+CMGS, which then reads the message
+// text) also ends its wait on the modem's "> " prompt: a '>' that is the
+// first printable byte of a line is a prompt event at once, with no line end
+// after it (the modem sends none); the command stays in flight for its final
+// result. Only one prompt per command, and never while idle.
 #pragma once
 
 #include <cstdint>
@@ -73,7 +78,7 @@ struct Response {
 };
 
 struct FramerEvent {
-  enum class Kind : std::uint8_t { completed, urc, stray };
+  enum class Kind : std::uint8_t { completed, urc, stray, prompt };
   Kind kind = Kind::stray;
   Response response;  // completed
   std::string line;   // urc, stray
@@ -92,7 +97,8 @@ class Framer {
 
   // A command was written; `command` is its text without the "\r" (for echo
   // detection), `expected` the prefixes of its information lines.
-  void begin(std::string_view command, std::vector<std::string> expected = {});
+  // `prompt`: the modem answers "> " first (see above).
+  void begin(std::string_view command, std::vector<std::string> expected = {}, bool prompt = false);
   // Forget the command in flight (timeout, cancel): its late lines become strays.
   void abandon();
   bool busy() const { return busy_; }
@@ -107,6 +113,7 @@ class Framer {
     std::uint64_t urcs = 0;
     std::uint64_t strays = 0;
     std::uint64_t dropped_lines = 0;  // beyond kMaxResponseLines
+    std::uint64_t prompts = 0;
     // Bytes the byte loop read: each fed byte once, plus every byte of the
     // pending line it read again to decide on a later one. A stick can send
     // anything, so this must stay a constant times `bytes` (a test checks).
@@ -124,6 +131,7 @@ class Framer {
   std::vector<std::string> expected_;
   std::vector<std::string> lines_;
   std::string partial_;
+  bool prompt_ = false;   // the command in flight waits for a "> " prompt
   bool started_ = false;  // partial_ holds a byte other than a space: its text has begun
   bool cutting_ = false;  // inside an overlong line: drop until its end
   Stats stats_;

@@ -36,6 +36,7 @@
 #include "fb/core/modem_service.hpp"
 #include "fb/core/network_service.hpp"
 #include "fb/core/notify.hpp"
+#include "fb/core/sms_alerts.hpp"
 #include "fb/core/webhook.hpp"
 #include "fb/health/http_server.hpp"
 #include "fb/net/kernel_view.hpp"
@@ -84,6 +85,8 @@ class Daemon {
   HookSettings hook_settings() const;
   // Brings the webhook in line with config_.alerts: none, reconfigured, or new.
   void restart_webhook();
+  // Brings the SMS alerts in line with config_.alerts: none, reconfigured, or new.
+  void restart_sms();
   // Opens the control socket at config_.general.control_socket unless it is
   // already there; false when it cannot (a running one is kept).
   bool restart_control();
@@ -140,6 +143,8 @@ class Daemon {
   // [alerts] webhook_url; fed by a subscription to events_ (Daemon()). Before
   // the services, so it outlives what they publish as they go.
   std::unique_ptr<Webhook> webhook_;
+  // [alerts] sms_to; fed like the webhook, sending through modem_ (SmsPort).
+  std::unique_ptr<SmsAlerts> sms_;
   std::unique_ptr<health::HttpServer> http_;
   std::optional<HealthConfig> http_running_;      // settings of http_, when it runs
   std::vector<std::string> http_status_uplinks_;  // uplinks with serve_status, as http_ was started with

@@ -112,6 +112,23 @@ class ModemService {
   // a stick is refused (BAD_DIAL_SETTINGS).
   void set_hilink_opener(HiLinkOpener opener) { hilink_opener_ = std::move(opener); }
 
+  // SMS alerts (firmware/modem_service_sms.cpp). The machine's state and
+  // whether pppd holds the stick's only AT port (a single-port stick on the
+  // PPP data path): SmsRules waits on them. on_state_change() is called after
+  // each event that changed the machine's state. send_sms() runs one text on
+  // the AT channel like a poll (the channel runs one command at a time):
+  // AT+CMGF=1, AT+CSCS="GSM" when the port's charset needs it, AT+CMGS with
+  // the prompt, the text and Ctrl-Z (kSmsSendTimeout: a network may take a
+  // minute to answer); `done` gets no error, or the modem's (the CMS
+  // meaning in its detail), AT_TIMEOUT, or NO_MODEM when there is no channel
+  // or pppd holds it. Never called after the service is destroyed.
+  static constexpr Duration kSmsSendTimeout = std::chrono::seconds(70);
+  ModemMachine::State machine_state() const { return machine_.state(); }
+  bool at_port_held() const { return port_shared_; }
+  void on_state_change(std::function<void()> callback) { on_state_change_ = std::move(callback); }
+  void send_sms(const std::string& number, const std::string& text,
+                std::function<void(std::optional<modem::Error>)> done);
+
   // The control verbs redial / reset-modem / cycle-usb: a control-socket
   // reply ({"ok": true, "message": ...} or an error object).
   nlohmann::json operator_request(Rung rung);
@@ -279,6 +296,7 @@ class ModemService {
   std::unique_ptr<DataLink> dhcp_stopping_;  // the last session's, releasing its lease
   DataLinkReport report_;                    // what on_data_link_ was last told
   std::function<void(const DataLinkReport&)> on_data_link_;
+  std::function<void()> on_state_change_;
   std::optional<TimePoint> link_up_at_;         // when pppd reported the link up
   std::string usb_port_;                        // the modem's USB location ("1-1.3"), "" for a tty outside USB
   std::optional<modem::UsbDevice> usb_device_;  // the modem's USB device as the last scan found it

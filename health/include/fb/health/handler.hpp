@@ -120,6 +120,18 @@ struct WebhookReport {
   std::uint64_t retries = 0;
 };
 
+// SMS alerts ([alerts] sms_to; "alerts": {"sms": ...} in /status, /metrics).
+struct SmsReport {
+  bool configured = false;      // false: no sms_to, the other fields are empty
+  std::vector<std::string> to;  // masked: "+******00"
+  std::uint64_t sent = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t dropped_daily_limit = 0;
+  std::size_t queued = 0;      // texts waiting
+  std::string last_error;      // "" or the number (masked) and the code
+  std::string waiting_reason;  // "" or why the texts that wait do not go now
+};
+
 // The cellular modem ("modem" in /status): the supervisor's status (the
 // ICCID masked, the configured device while there is no tty) and what only
 // the modem adapters know.
@@ -185,6 +197,7 @@ struct Snapshot {
   FailoverStatus failover;
   std::vector<Event> events;  // the last ones, oldest first (the daemon's EventBus keeps them)
   WebhookReport webhook;
+  SmsReport sms;
 };
 
 struct Request {

@@ -193,6 +193,10 @@ struct AlertsConfig {
   std::string webhook_url;                // "": no webhook; else http(s)://host[:port][/path][?query]
   std::string webhook_token_file;         // "": no Authorization header
   std::vector<EventKind> webhook_events;  // the kinds that are posted, in no particular order
+  std::vector<std::string> sms_to;        // "": no texts; else "+15550100"-form numbers
+  std::vector<EventKind> sms_events;      // the kinds that send a text
+  Duration sms_min_interval{};            // at most one text per number in this time
+  int sms_daily_limit = 0;                // texts per number in 24 hours
   bool operator==(const AlertsConfig&) const = default;
 };
 

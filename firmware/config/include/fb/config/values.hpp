@@ -32,6 +32,7 @@ enum class ValueKind {
   https_url,     // https://host[:port][/path]
   http_url,      // http:// or https://host[:port][/path][?query], no user:password@
   event_list,    // comma-separated event kinds (fb::event_name()) or "all"
+  phone_list,    // comma-separated phone numbers, international form: + then 6 to 15 digits
   modem_device,  // auto | /dev/... | usb:VID:PID | USB port path (1-1.3)
   hub_location,  // auto | uhubctl-style location (1-1, 1-1.2, 2)
   token,         // printable text without spaces (ids, zone ids)
@@ -75,6 +76,10 @@ fb::Result<std::string, ConfigCode> parse_sim_pin(std::string_view text);
 // The kinds an event_list value names ("all": every kind), for a text
 // parse_value() accepted; unknown words are skipped.
 std::vector<EventKind> event_list_kinds(std::string_view text);
+
+// The numbers a phone_list value names, for a text parse_value() accepted.
+std::vector<std::string> phone_list_numbers(std::string_view text);
+inline constexpr std::size_t kMaxPhoneNumbers = 5;
 
 // The bearer token a [alerts] webhook_token_file holds: one word of
 // printable ASCII (no spaces or control characters, so it cannot split the
