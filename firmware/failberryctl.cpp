@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -131,6 +132,75 @@ void print_heartbeat(const nlohmann::json& h) {
   if (!text(h, "detail").empty()) std::printf("  %s\n", text(h, "detail").c_str());
 }
 
+std::optional<double> number(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+std::string bytes_text(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 4) bytes /= 1024, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  return buf;
+}
+
+// One line about the Pi itself: disk, memory, load, temperature, throttling
+// in words when set, a read-only root; "?" for what the daemon could not read.
+void print_host(const nlohmann::json& h) {
+  if (!h.is_object()) return;
+  std::string line = "host:";
+  auto add = [&](const std::string& part) { line += (line == "host:" ? " " : ", ") + part; };
+  char buf[96];
+  for (const auto& f : h.value("filesystems", nlohmann::json::array())) {
+    std::string what = text(f, "role") == "root" ? "disk /" : text(f, "role") + " " + text(f, "path");
+    if (number(f, "used_percent") && number(f, "size_bytes")) {
+      std::snprintf(buf, sizeof buf, " %.0f%% used of %s", *number(f, "used_percent"),
+                    bytes_text(*number(f, "size_bytes")).c_str());
+      what += buf;
+    } else {
+      what += " ?";
+    }
+    if (f.value("readonly", nlohmann::json()).is_boolean() && f.value("readonly", false)) what += " (read-only)";
+    add(what);
+  }
+  const auto& mem = h.value("memory", nlohmann::json());
+  if (mem.is_object() && number(mem, "total_bytes") && number(mem, "available_bytes"))
+    add("memory " + bytes_text(*number(mem, "available_bytes")) + " free of " +
+        bytes_text(*number(mem, "total_bytes")));
+  else
+    add("memory ?");
+  const auto& load = h.value("load", nlohmann::json());
+  if (load.is_array() && load.size() == 3 && load[0].is_number() && load[1].is_number() && load[2].is_number()) {
+    std::snprintf(buf, sizeof buf, "load %.2f %.2f %.2f", load[0].get<double>(), load[1].get<double>(),
+                  load[2].get<double>());
+    add(buf);
+  } else {
+    add("load ?");
+  }
+  if (std::optional<double> cpu = number(h, "cpu_temperature_celsius")) {
+    std::snprintf(buf, sizeof buf, "CPU %.1f C", *cpu);
+    add(buf);
+  } else {
+    add("CPU temperature ?");
+  }
+  const auto& throttled = h.value("throttled", nlohmann::json());
+  if (throttled.is_object()) {
+    std::string flags;
+    for (const auto& f : throttled.value("flags", nlohmann::json::array())) {
+      std::string word = f.is_string() ? f.get<std::string>() : std::string("?");
+      std::replace(word.begin(), word.end(), '_', ' ');
+      flags += (flags.empty() ? "" : ", ") + word;
+    }
+    add(flags.empty() ? std::string("not throttled") : "THROTTLING: " + flags);
+  }
+  if (h.value("root_readonly", nlohmann::json()).is_boolean() && h.value("root_readonly", false))
+    add("ROOT FILE SYSTEM READ-ONLY (SD card failing?)");
+  std::printf("%s\n", line.c_str());
+}
+
 int print_status(const nlohmann::json& s) {
   std::printf("failberryd %s, %s mode%s, up %llds, config reloads %lld (%lld refused)\n", text(s, "version").c_str(),
               text(s, "mode").c_str(), s.value("dry_run", false) ? " (dry-run)" : "",
@@ -149,6 +219,7 @@ int print_status(const nlohmann::json& s) {
     if (u.contains("nat") && u["nat"].is_string()) std::printf("  NAT: %s\n", text(u, "nat").c_str());
   print_ddns(s.value("ddns", nlohmann::json::object()));
   print_heartbeat(s.value("heartbeat", nlohmann::json::object()));
+  print_host(s.value("host", nlohmann::json()));
   if (s.contains("modem") && s["modem"].is_object()) {
     const auto& m = s["modem"];
     auto num = [&](const char* key) {

@@ -9,6 +9,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -111,6 +112,78 @@ TEST_CASE("status, status --json and the control socket's permissions") {
   auto j = nlohmann::json::parse(r.output, nullptr, false);
   REQUIRE_FALSE(j.is_discarded());
   CHECK(j["uplinks"].size() == 2);
+}
+
+TEST_CASE("host health: the real host's facts in status --json, /metrics and failberryctl's host line") {
+  RunningDaemon d("");
+  // What this host says, read here independently of the daemon.
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::uint64_t kib = 0;
+  while (meminfo >> key && key != "MemTotal:") meminfo.ignore(1 << 10, '\n');
+  REQUIRE(static_cast<bool>(meminfo >> kib));
+
+  auto j = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
+  REQUIRE(j.contains("host"));
+  const auto& h = j["host"];
+  CHECK(h["memory"]["total_bytes"].get<std::uint64_t>() == kib * 1024);
+  REQUIRE(h["filesystems"].size() == 2);  // / and [general] state_dir (the default one need not exist)
+  CHECK(h["filesystems"][0]["role"] == "root");
+  CHECK(h["filesystems"][0]["size_bytes"].get<std::uint64_t>() > 0);
+  CHECK(h["filesystems"][1]["role"] == "data");
+  CHECK(h["boot_id"].is_string());
+  CHECK(h["load"].size() == 3);
+  CHECK(h["root_readonly"].is_boolean());
+  CHECK(h["unknown"].is_object());
+
+  auto metrics = fb::test::http_get("127.0.0.1", d.port, "/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("failberry_node_memory_MemTotal_bytes " + std::to_string(kib * 1024) + "\n") !=
+        std::string::npos);
+  CHECK(metrics->body.find("failberry_node_filesystem_size_bytes{mountpoint=\"/\",role=\"root\"} ") !=
+        std::string::npos);
+  CHECK(metrics->body.find("failberry_node_boot_time_seconds ") != std::string::npos);
+
+  auto r = d.ctl({"status"});
+  CHECK(r.code == 0);
+  CHECK(r.output.find("\nhost: disk / ") != std::string::npos);
+  CHECK(r.output.find(" free of ") != std::string::npos);
+}
+
+TEST_CASE("the host line: throttling in words, a read-only root, unknowns as ?") {
+  fb::test::TempDir dir;
+  std::string socket = dir / "fake.sock";
+  nlohmann::json s = status_with({{"wired", true}});
+  s["status"]["config"] = {{"reloads", 0}, {"reloads_refused", 0}};  // the daemon always sends it
+  s["status"]["host"] = {
+      {"filesystems",
+       {{{"role", "root"}, {"path", "/"}, {"size_bytes", 32.0 * (1 << 30)}, {"used_percent", 75.4}, {"readonly", true}},
+        {{"role", "data"}, {"path", "/var/lib/failberry"}, {"size_bytes", nullptr}, {"used_percent", nullptr}}}},
+      {"memory", {{"total_bytes", 4.0 * (1 << 30)}, {"available_bytes", 1.5 * (1 << 30)}}},
+      {"load", {0.5, 0.25, 1.5}},
+      {"cpu_temperature_celsius", 81.25},
+      {"throttled", {{"raw", "0x50005"}, {"flags", {"under_voltage_now", "under_voltage_occurred"}}}},
+      {"root_readonly", true}};
+  {
+    ScriptedControl fake(socket, s);
+    auto r = run({kCtl, "--socket", socket, "status"});
+    CHECK(r.code == 0);
+    CHECK(r.output.find("host: disk / 75% used of 32.0 GiB (read-only), data /var/lib/failberry ?, memory 1.5 GiB free "
+                        "of 4.0 GiB, load 0.50 0.25 1.50, CPU 81.2 C, THROTTLING: under voltage now, under voltage "
+                        "occurred, ROOT FILE SYSTEM READ-ONLY (SD card failing?)\n") != std::string::npos);
+  }
+  s["status"]["host"] = {{"filesystems", nlohmann::json::array()},
+                         {"memory", nullptr},
+                         {"load", nullptr},
+                         {"cpu_temperature_celsius", nullptr},
+                         {"throttled", {{"raw", "0x0"}, {"flags", nlohmann::json::array()}}},
+                         {"root_readonly", false}};
+  {
+    ScriptedControl fake(socket, s);
+    auto r = run({kCtl, "--socket", socket, "status"});
+    CHECK(r.code == 0);
+    CHECK(r.output.find("host: memory ?, load ?, CPU temperature ?, not throttled\n") != std::string::npos);
+  }
 }
 
 TEST_CASE("drain and undrain change what /health answers; unknown uplinks are refused") {

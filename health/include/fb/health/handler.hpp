@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fb/event.hpp"
+#include "fb/health/host_health.hpp"
 #include "fb/health/uplink_health.hpp"
 #include "fb/modem_status.hpp"
 #include "fb/net_types.hpp"
@@ -169,6 +170,7 @@ struct Snapshot {
   FailoverStatus failover;
   std::vector<Event> events;  // the last ones, oldest first (the daemon's EventBus keeps them)
   WebhookReport webhook;
+  std::optional<HostHealth> host;  // the Pi itself ("host" in /status, failberry_node_* in /metrics)
 };
 
 struct Request {
