@@ -10,10 +10,13 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "fb/config/wvdial_import.hpp"
 
 namespace {
 
@@ -31,6 +34,9 @@ void usage(std::FILE* out) {
                "  undrain UPLINK         let UPLINK answer by its state again\n"
                "  redial | reset-modem | cycle-usb | ddns-update\n"
                "  failover UPLINK|auto\n"
+               "  import-wvdial FILE [--section NAME] [--credentials-file PATH]\n"
+               "                         print a failberry.ini made from a wvdial.conf (needs no daemon;\n"
+               "                         writes no file): [Dialer NAME], default Defaults\n"
                "default socket: %s\n",
                kDefaultSocket);
 }
@@ -346,6 +352,54 @@ int check(const std::optional<nlohmann::json>& reply, const std::string& error) 
   return code;
 }
 
+// `import-wvdial FILE [--section NAME] [--credentials-file PATH]`: the INI on
+// stdout, never a file written; exit 1 with the reason when FILE cannot be used.
+int import_wvdial(const std::vector<std::string>& args) {
+  fb::core::WvdialImportOptions options;
+  std::string file;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if ((args[i] == "--section" || args[i] == "--credentials-file") && i + 1 < args.size()) {
+      (args[i] == "--section" ? options.section : options.credentials_file) = args[i + 1];
+      ++i;
+    } else if (file.empty() && !args[i].empty() && args[i][0] != '-') {
+      file = args[i];
+    } else {
+      file.clear();
+      break;
+    }
+  }
+  if (file.empty()) {
+    std::fprintf(stderr, "failberryctl: bad command line\n");
+    usage(stderr);
+    return 2;
+  }
+  options.file_name = file;
+  constexpr std::size_t kMaxBytes = 1 << 20;  // a wvdial.conf is a few hundred bytes
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "failberryctl: cannot read %s: %s\n", file.c_str(), std::strerror(errno));
+    return 1;
+  }
+  std::string text(kMaxBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) {
+    std::fprintf(stderr, "failberryctl: cannot read %s: %s\n", file.c_str(), std::strerror(errno));
+    return 1;
+  }
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxBytes) {
+    std::fprintf(stderr, "failberryctl: %s is larger than 1 MiB: not a wvdial.conf\n", file.c_str());
+    return 1;
+  }
+  auto ini = fb::core::import_wvdial(text, options);
+  if (!ini) {
+    std::fprintf(stderr, "failberryctl: %s\n", ini.error().detail.c_str());
+    return 1;
+  }
+  std::fwrite(ini->data(), 1, ini->size(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -360,6 +414,7 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   const std::string& command = args[0];
+  if (command == "import-wvdial") return import_wvdial(args);
   nlohmann::json request = {{"verb", command}};
   bool json_out = false;
   bool follow = false;

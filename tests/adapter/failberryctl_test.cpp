@@ -9,8 +9,10 @@
 
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "../health/http_client.hpp"
@@ -183,6 +185,91 @@ TEST_CASE("the host line: throttling in words, a read-only root, unknowns as ?")
     auto r = run({kCtl, "--socket", socket, "status"});
     CHECK(r.code == 0);
     CHECK(r.output.find("host: memory ?, load ?, CPU temperature ?, not throttled\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("import-wvdial: the INI it prints passes failberryd --check-config; no file written; bad input exit 1") {
+  fb::test::TempDir dir;
+  // A Pi's wvdial.conf with two carriers (the kind ORIGIN.md describes, plus a second SIM).
+  fb::test::write_file(dir / "wvdial.conf",
+                       "[Dialer Defaults]\n"
+                       "Init1 = ATZ\n"
+                       "Init2 = ATQ0 V1 E1 S0=0 &C1 &D2 +FCLASS=0\n"
+                       "Init3 = AT+CGDCONT=1,\"IP\",\"direct\"\n"
+                       "Stupid Mode = 1\n"
+                       "Phone = *99#\n"
+                       "Modem = /dev/ttyUSB2\n"
+                       "Username = web\n"
+                       "Password = hunter2\n"
+                       "Baud = 460800\n"
+                       "\n[Dialer telekom]\n"
+                       "Init3 = AT+CGDCONT=1,\"IPV4V6\",\"internet.telekom\"\n"
+                       "Username = ''\n"
+                       "Password = ''\n");
+  std::string secret = dir / "ppp.secret";
+  auto r = run({kCtl, "import-wvdial", dir / "wvdial.conf", "--credentials-file", secret});
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("\napn = direct\n") != std::string::npos);
+  CHECK(r.output.find("\ndevice = /dev/ttyUSB2\n") != std::string::npos);
+  CHECK(r.output.find("# not mapped: Baud = 460800 (") != std::string::npos);
+  CHECK(r.output.find("hunter2") == std::string::npos);
+  fb::test::write_file(dir / "imported.ini", r.output);
+  // Without the secret file the daemon refuses it (fail closed), with it the INI is valid.
+  auto check = run({kDaemon, "--check-config", dir / "imported.ini"});
+  CHECK(check.code == 1);
+  CHECK(check.output.find("credentials_file") != std::string::npos);
+  fb::test::write_file(secret, "user web\npassword hunter2\n", 0600);
+  check = run({kDaemon, "--check-config", dir / "imported.ini"});
+  CHECK(check.code == 0);
+  CHECK(check.output.find("OK (1 uplink: cellular)") != std::string::npos);
+
+  r = run({kCtl, "import-wvdial", "--section", "telekom", dir / "wvdial.conf"});
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("\napn = internet.telekom\npdp_type = ipv4v6\n") != std::string::npos);
+  fb::test::write_file(dir / "telekom.ini", r.output);
+  check = run({kDaemon, "--check-config", dir / "telekom.ini"});
+  CHECK(check.code == 0);
+
+  // Only what this test wrote is in the directory: import-wvdial wrote nothing.
+  std::set<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) names.insert(e.path().filename().string());
+  CHECK(names == std::set<std::string>{"wvdial.conf", "ppp.secret", "imported.ini", "telekom.ini"});
+
+  fb::test::write_file(dir / "garbage.conf", std::string("\x7f"
+                                                         "ELF\x02\x01\x01\0\0\0\xff",
+                                                         11));
+  fb::test::write_file(dir / "noapn.conf", "[Dialer Defaults]\nModem = /dev/ttyUSB0\nPhone = *99#\n");
+  struct Row {
+    std::vector<std::string> args;
+    int code;
+    std::string message;
+  };
+  for (const Row& row : {
+           Row{{"import-wvdial", dir / "missing.conf"},
+               1,
+               "failberryctl: cannot read " + (dir / "missing.conf") + ": No such file or directory\n"},
+           Row{{"import-wvdial", dir / "garbage.conf"},
+               1,
+               "failberryctl: " + (dir / "garbage.conf") +
+                   ":1: control characters or bytes that are not UTF-8: not a wvdial.conf\n"},
+           Row{{"import-wvdial", dir / "noapn.conf"},
+               1,
+               "failberryctl: " + (dir / "noapn.conf") +
+                   ": [Dialer Defaults] (with what it inherits) has no Init string with +CGDCONT=1,\"IP\",\"APN\": "
+                   "failberry needs the APN ([modem] apn)\n"},
+           Row{{"import-wvdial", dir / "wvdial.conf", "--section", "vodafone"},
+               1,
+               "failberryctl: " + (dir / "wvdial.conf") +
+                   ": no [Dialer vodafone]; its dialers: Defaults, telekom (--section NAME)\n"},
+           Row{{"import-wvdial"}, 2, "failberryctl: bad command line\n"},
+           Row{{"import-wvdial", dir / "wvdial.conf", "--section"}, 2, "failberryctl: bad command line\n"},
+       }) {
+    std::vector<std::string> argv{kCtl};
+    argv.insert(argv.end(), row.args.begin(), row.args.end());
+    auto bad = run(argv);
+    CAPTURE(bad.output);
+    CHECK(bad.code == row.code);
+    CHECK(bad.output.rfind(row.message, 0) == 0);
   }
 }
 
