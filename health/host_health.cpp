@@ -35,10 +35,11 @@ namespace fs = std::filesystem;
 HostValue<std::string> read_text(const fs::path& file, const std::string& shown) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return HostValue<std::string>::missing("cannot read " + shown + ": " + std::strerror(errno));
-  std::string text(256 * 1024, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  std::string text;
+  char buf[4096];
+  while (text.size() < 256 * 1024 && in.read(buf, sizeof buf).gcount() > 0)
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
   if (in.bad()) return HostValue<std::string>::missing("cannot read " + shown + ": " + std::strerror(errno));
-  text.resize(static_cast<std::size_t>(in.gcount()));
   return HostValue<std::string>::known(std::move(text));
 }
 
