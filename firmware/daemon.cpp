@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <map>
@@ -12,6 +13,7 @@
 #include "fb/core/cgnat.hpp"
 #include "fb/core/config_file.hpp"
 #include "fb/core/event_loop.hpp"
+#include "fb/health/host_health.hpp"
 #include "fb/net/dry_run_system.hpp"
 #include "fb/net/netlink_system.hpp"
 #include "fb/version.hpp"
@@ -84,6 +86,10 @@ health::Snapshot Daemon::snapshot() const {
   s.events = events_.recent();
   if (webhook_) s.webhook = webhook_->report();
   if (sms_) s.sms = sms_->report();
+  // Read here only: a snapshot serves /status and /metrics for a while, and /health never builds one.
+  std::int64_t now_unix =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  s.host = health::read_host_health({"/", config_.general.state_dir}, now_unix);
   return s;
 }
 

@@ -5,14 +5,18 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "fb/config/wvdial_import.hpp"
 
 namespace {
 
@@ -30,6 +34,9 @@ void usage(std::FILE* out) {
                "  undrain UPLINK         let UPLINK answer by its state again\n"
                "  redial | reset-modem | cycle-usb | ddns-update\n"
                "  failover UPLINK|auto\n"
+               "  import-wvdial FILE [--section NAME] [--credentials-file PATH]\n"
+               "                         print a failberry.ini made from a wvdial.conf (needs no daemon;\n"
+               "                         writes no file): [Dialer NAME], default Defaults\n"
                "default socket: %s\n",
                kDefaultSocket);
 }
@@ -180,6 +187,75 @@ void print_heartbeat(const nlohmann::json& h) {
   if (!text(h, "detail").empty()) std::printf("  %s\n", text(h, "detail").c_str());
 }
 
+std::optional<double> number(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+std::string bytes_text(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 4) bytes /= 1024, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  return buf;
+}
+
+// One line about the Pi itself: disk, memory, load, temperature, throttling
+// in words when set, a read-only root; "?" for what the daemon could not read.
+void print_host(const nlohmann::json& h) {
+  if (!h.is_object()) return;
+  std::string line = "host:";
+  auto add = [&](const std::string& part) { line += (line == "host:" ? " " : ", ") + part; };
+  char buf[96];
+  for (const auto& f : h.value("filesystems", nlohmann::json::array())) {
+    std::string what = text(f, "role") == "root" ? "disk /" : text(f, "role") + " " + text(f, "path");
+    if (number(f, "used_percent") && number(f, "size_bytes")) {
+      std::snprintf(buf, sizeof buf, " %.0f%% used of %s", *number(f, "used_percent"),
+                    bytes_text(*number(f, "size_bytes")).c_str());
+      what += buf;
+    } else {
+      what += " ?";
+    }
+    if (f.value("readonly", nlohmann::json()).is_boolean() && f.value("readonly", false)) what += " (read-only)";
+    add(what);
+  }
+  const auto& mem = h.value("memory", nlohmann::json());
+  if (mem.is_object() && number(mem, "total_bytes") && number(mem, "available_bytes"))
+    add("memory " + bytes_text(*number(mem, "available_bytes")) + " free of " +
+        bytes_text(*number(mem, "total_bytes")));
+  else
+    add("memory ?");
+  const auto& load = h.value("load", nlohmann::json());
+  if (load.is_array() && load.size() == 3 && load[0].is_number() && load[1].is_number() && load[2].is_number()) {
+    std::snprintf(buf, sizeof buf, "load %.2f %.2f %.2f", load[0].get<double>(), load[1].get<double>(),
+                  load[2].get<double>());
+    add(buf);
+  } else {
+    add("load ?");
+  }
+  if (std::optional<double> cpu = number(h, "cpu_temperature_celsius")) {
+    std::snprintf(buf, sizeof buf, "CPU %.1f C", *cpu);
+    add(buf);
+  } else {
+    add("CPU temperature ?");
+  }
+  const auto& throttled = h.value("throttled", nlohmann::json());
+  if (throttled.is_object()) {
+    std::string flags;
+    for (const auto& f : throttled.value("flags", nlohmann::json::array())) {
+      std::string word = f.is_string() ? f.get<std::string>() : std::string("?");
+      std::replace(word.begin(), word.end(), '_', ' ');
+      flags += (flags.empty() ? "" : ", ") + word;
+    }
+    add(flags.empty() ? std::string("not throttled") : "THROTTLING: " + flags);
+  }
+  if (h.value("root_readonly", nlohmann::json()).is_boolean() && h.value("root_readonly", false))
+    add("ROOT FILE SYSTEM READ-ONLY (SD card failing?)");
+  std::printf("%s\n", line.c_str());
+}
+
 int print_status(const nlohmann::json& s) {
   std::printf("failberryd %s, %s mode%s, up %llds, config reloads %lld (%lld refused)\n", text(s, "version").c_str(),
               text(s, "mode").c_str(), s.value("dry_run", false) ? " (dry-run)" : "",
@@ -199,6 +275,7 @@ int print_status(const nlohmann::json& s) {
   for (const auto& u : s["uplinks"]) print_budget(u);
   print_ddns(s.value("ddns", nlohmann::json::object()));
   print_heartbeat(s.value("heartbeat", nlohmann::json::object()));
+  print_host(s.value("host", nlohmann::json()));
   if (s.contains("modem") && s["modem"].is_object()) {
     const auto& m = s["modem"];
     auto num = [&](const char* key) {
@@ -325,6 +402,54 @@ int check(const std::optional<nlohmann::json>& reply, const std::string& error) 
   return code;
 }
 
+// `import-wvdial FILE [--section NAME] [--credentials-file PATH]`: the INI on
+// stdout, never a file written; exit 1 with the reason when FILE cannot be used.
+int import_wvdial(const std::vector<std::string>& args) {
+  fb::core::WvdialImportOptions options;
+  std::string file;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if ((args[i] == "--section" || args[i] == "--credentials-file") && i + 1 < args.size()) {
+      (args[i] == "--section" ? options.section : options.credentials_file) = args[i + 1];
+      ++i;
+    } else if (file.empty() && !args[i].empty() && args[i][0] != '-') {
+      file = args[i];
+    } else {
+      file.clear();
+      break;
+    }
+  }
+  if (file.empty()) {
+    std::fprintf(stderr, "failberryctl: bad command line\n");
+    usage(stderr);
+    return 2;
+  }
+  options.file_name = file;
+  constexpr std::size_t kMaxBytes = 1 << 20;  // a wvdial.conf is a few hundred bytes
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "failberryctl: cannot read %s: %s\n", file.c_str(), std::strerror(errno));
+    return 1;
+  }
+  std::string text(kMaxBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) {
+    std::fprintf(stderr, "failberryctl: cannot read %s: %s\n", file.c_str(), std::strerror(errno));
+    return 1;
+  }
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxBytes) {
+    std::fprintf(stderr, "failberryctl: %s is larger than 1 MiB: not a wvdial.conf\n", file.c_str());
+    return 1;
+  }
+  auto ini = fb::core::import_wvdial(text, options);
+  if (!ini) {
+    std::fprintf(stderr, "failberryctl: %s\n", ini.error().detail.c_str());
+    return 1;
+  }
+  std::fwrite(ini->data(), 1, ini->size(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -339,6 +464,7 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   const std::string& command = args[0];
+  if (command == "import-wvdial") return import_wvdial(args);
   nlohmann::json request = {{"verb", command}};
   bool json_out = false;
   bool follow = false;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -106,6 +108,70 @@ nlohmann::json event_object(const Event& event) {
           {"address", text(e.address)},
           {"duration_ms", e.duration ? nlohmann::json(e.duration->count()) : nlohmann::json()},
           {"message", e.message}};
+}
+
+// Each fact or null; "unknown" says why for each null one.
+nlohmann::json host_json(const HostHealth& h) {
+  nlohmann::json unknown = nlohmann::json::object();
+  auto value = [&](const auto& v, const char* fact) {
+    if (!v.value) unknown[fact] = v.unknown;
+    return v.value ? nlohmann::json(*v.value) : nlohmann::json();
+  };
+  nlohmann::json filesystems = nlohmann::json::array();
+  for (const FilesystemUsage& f : h.filesystems) {
+    std::optional<double> used;
+    if (f.size_bytes && f.avail_bytes && *f.size_bytes > 0)
+      used = 100.0 * static_cast<double>(*f.size_bytes - std::min(*f.avail_bytes, *f.size_bytes)) /
+             static_cast<double>(*f.size_bytes);
+    if (!f.unknown.empty()) unknown["filesystem " + f.role] = f.unknown;
+    auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+    filesystems.push_back({{"role", f.role},
+                           {"path", f.path},
+                           {"mountpoint", f.mountpoint},
+                           {"size_bytes", opt(f.size_bytes)},
+                           {"avail_bytes", opt(f.avail_bytes)},
+                           {"used_percent", opt(used)},
+                           {"readonly", opt(f.readonly)}});
+  }
+  nlohmann::json memory;
+  if (h.memory.value)
+    memory = {{"total_bytes", h.memory.value->total_bytes}, {"available_bytes", h.memory.value->available_bytes}};
+  else
+    unknown["memory"] = h.memory.unknown;
+  nlohmann::json zones = nlohmann::json::array();
+  nlohmann::json cpu;
+  for (const ThermalZone& z : h.thermal) {
+    nlohmann::json c = z.celsius.value ? nlohmann::json(*z.celsius.value) : nlohmann::json();
+    if (!z.celsius.value) unknown["thermal " + z.zone] = z.celsius.unknown;
+    if (z.zone == h.cpu_zone) cpu = c;
+    zones.push_back({{"zone", z.zone}, {"type", z.type}, {"celsius", c}});
+  }
+  if (!h.thermal_unknown.empty()) unknown["thermal"] = h.thermal_unknown;
+  if (h.cpu_zone.empty() && !h.thermal.empty()) unknown["cpu_temperature"] = "no zone of type cpu-thermal";
+  nlohmann::json throttled;
+  if (h.throttled.value) {
+    char raw[16];
+    std::snprintf(raw, sizeof raw, "0x%x", h.throttled.value->raw);
+    nlohmann::json flags = nlohmann::json::array();
+    for (const ThrottleFlagName& f : kThrottleFlags)
+      if (h.throttled.value->raw & (1u << f.bit)) flags.push_back(f.name);
+    throttled = {{"raw", raw}, {"flags", flags}, {"source", h.throttled_source}};
+  } else {
+    unknown["throttled"] = h.throttled.unknown;
+  }
+  nlohmann::json j = {{"filesystems", filesystems},
+                      {"memory", memory},
+                      {"load", value(h.load, "load")},
+                      {"cpu_temperature_celsius", cpu},
+                      {"cpu_zone", h.cpu_zone.empty() ? nlohmann::json() : nlohmann::json(h.cpu_zone)},
+                      {"thermal_zones", zones},
+                      {"throttled", throttled},
+                      {"root_readonly", value(h.root_readonly, "root_readonly")},
+                      {"uptime_seconds", value(h.uptime_seconds, "uptime")},
+                      {"boot_time", h.boot_time ? nlohmann::json(*h.boot_time) : nlohmann::json()},
+                      {"boot_id", value(h.boot_id, "boot_id")}};
+  j["unknown"] = unknown;
+  return j;
 }
 
 Response status_response(const Snapshot& s) {
@@ -256,6 +322,7 @@ std::string status_json(const Snapshot& s) {
   }
   j["webhook"] = webhook_json(s.webhook);
   j["alerts"] = {{"sms", sms_json(s.sms)}};
+  if (s.host) j["host"] = host_json(*s.host);
   j["events"] = nlohmann::json::array();
   for (const Event& e : s.events) j["events"].push_back(event_object(e));
   // Text from outside is made valid UTF-8 where it enters; replace, never throw, if some did not.
@@ -299,6 +366,75 @@ void metrics_ddns(std::ostringstream& m, const DdnsReport& d) {
     m << "# HELP failberry_ddns_published_timestamp_seconds When the record was last written or confirmed.\n"
       << "# TYPE failberry_ddns_published_timestamp_seconds gauge\n"
       << "failberry_ddns_published_timestamp_seconds{" << host << "} " << *d.published_at << "\n";
+}
+
+// node-exporter's names and units (failberry_ prefix); a value that could not
+// be read has no sample, and failberry_host_unknown{fact=...} says so.
+void metrics_host(std::ostringstream& m, const HostHealth& h) {
+  auto header = [&](const char* name, const char* help) {
+    m << "# HELP " << name << " " << help << "\n# TYPE " << name << " gauge\n";
+  };
+  auto fs_labels = [](const FilesystemUsage& f) {
+    return "{mountpoint=\"" + label(f.mountpoint) + "\",role=\"" + label(f.role) + "\"}";
+  };
+  header("failberry_node_filesystem_size_bytes", "Filesystem size in bytes (root and the state directory's).");
+  for (const FilesystemUsage& f : h.filesystems)
+    if (f.size_bytes) m << "failberry_node_filesystem_size_bytes" << fs_labels(f) << " " << *f.size_bytes << "\n";
+  header("failberry_node_filesystem_avail_bytes", "Filesystem space available to non-root users in bytes.");
+  for (const FilesystemUsage& f : h.filesystems)
+    if (f.avail_bytes) m << "failberry_node_filesystem_avail_bytes" << fs_labels(f) << " " << *f.avail_bytes << "\n";
+  header("failberry_node_filesystem_readonly", "Whether the filesystem is mounted read-only.");
+  for (const FilesystemUsage& f : h.filesystems)
+    if (f.readonly) m << "failberry_node_filesystem_readonly" << fs_labels(f) << " " << (*f.readonly ? 1 : 0) << "\n";
+  if (h.root_readonly.value) {
+    header("failberry_root_remounted_readonly", "Whether / is mounted read-only (/proc/mounts): a failing SD card.");
+    m << "failberry_root_remounted_readonly " << (*h.root_readonly.value ? 1 : 0) << "\n";
+  }
+  if (h.memory.value) {
+    header("failberry_node_memory_MemTotal_bytes", "Memory information field MemTotal_bytes.");
+    m << "failberry_node_memory_MemTotal_bytes " << h.memory.value->total_bytes << "\n";
+    header("failberry_node_memory_MemAvailable_bytes", "Memory information field MemAvailable_bytes.");
+    m << "failberry_node_memory_MemAvailable_bytes " << h.memory.value->available_bytes << "\n";
+  }
+  if (h.load.value) {
+    const char* names[] = {"failberry_node_load1", "failberry_node_load5", "failberry_node_load15"};
+    const char* help[] = {"1m load average.", "5m load average.", "15m load average."};
+    for (int i = 0; i < 3; ++i) {
+      header(names[i], help[i]);
+      m << names[i] << " " << (*h.load.value)[static_cast<std::size_t>(i)] << "\n";
+    }
+  }
+  header("failberry_node_thermal_zone_temp", "Zone temperature in Celsius.");
+  for (const ThermalZone& z : h.thermal)
+    if (z.celsius.value)
+      m << "failberry_node_thermal_zone_temp{type=\"" << label(z.type) << "\",zone=\"" << label(z.zone) << "\"} "
+        << *z.celsius.value << "\n";
+  if (h.throttled.value) {
+    header("failberry_rpi_throttled", "Raspberry Pi firmware throttling flags (get_throttled), 1 when set.");
+    for (const ThrottleFlagName& f : kThrottleFlags)
+      m << "failberry_rpi_throttled{flag=\"" << f.name << "\"} " << ((h.throttled.value->raw >> f.bit) & 1u) << "\n";
+  }
+  if (h.boot_time) {
+    header("failberry_node_boot_time_seconds", "Node boot time, in unixtime.");
+    m << "failberry_node_boot_time_seconds " << *h.boot_time << "\n";
+  }
+  if (h.boot_id.value) {
+    header("failberry_node_boot_info", "The kernel's boot id (changes at each boot).");
+    m << "failberry_node_boot_info{boot_id=\"" << label(*h.boot_id.value) << "\"} 1\n";
+  }
+  header("failberry_host_unknown", "Host facts that could not be read (the reason is in /status host.unknown).");
+  auto unknown = [&](bool missing, const std::string& fact) {
+    if (missing) m << "failberry_host_unknown{fact=\"" << label(fact) << "\"} 1\n";
+  };
+  for (const FilesystemUsage& f : h.filesystems) unknown(!f.unknown.empty(), "filesystem " + f.role);
+  unknown(!h.memory.value, "memory");
+  unknown(!h.load.value, "load");
+  unknown(!h.thermal_unknown.empty(), "thermal");
+  for (const ThermalZone& z : h.thermal) unknown(!z.celsius.value, "thermal " + z.zone);
+  unknown(!h.throttled.value, "throttled");
+  unknown(!h.root_readonly.value, "root_readonly");
+  unknown(!h.uptime_seconds.value, "uptime");
+  unknown(!h.boot_id.value, "boot_id");
 }
 
 Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
@@ -481,6 +617,7 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
       << "# TYPE failberry_sms_dropped_total counter\n"
       << "failberry_sms_dropped_total " << s.sms.dropped_daily_limit << "\n";
   }
+  if (s.host) metrics_host(m, *s.host);
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = m.str();

@@ -11,8 +11,10 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "../health/http_client.hpp"
@@ -194,6 +196,161 @@ TEST_CASE("a budget record that cannot be written: /status says so, the count go
   CHECK(budget["state"] == "ok");  // counted in memory: not unknown
   CHECK(budget["used_bytes"] == 0);
   CHECK(d.ctl({"status"}).output.find("    record: cannot write " + (state / "budget.json.tmp")) != std::string::npos);
+TEST_CASE("host health: the real host's facts in status --json, /metrics and failberryctl's host line") {
+  RunningDaemon d("");
+  // What this host says, read here independently of the daemon.
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::uint64_t kib = 0;
+  while (meminfo >> key && key != "MemTotal:") meminfo.ignore(1 << 10, '\n');
+  REQUIRE(static_cast<bool>(meminfo >> kib));
+
+  auto j = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
+  REQUIRE(j.contains("host"));
+  const auto& h = j["host"];
+  CHECK(h["memory"]["total_bytes"].get<std::uint64_t>() == kib * 1024);
+  REQUIRE(h["filesystems"].size() == 2);  // / and [general] state_dir (the default one need not exist)
+  CHECK(h["filesystems"][0]["role"] == "root");
+  CHECK(h["filesystems"][0]["size_bytes"].get<std::uint64_t>() > 0);
+  CHECK(h["filesystems"][1]["role"] == "data");
+  CHECK(h["boot_id"].is_string());
+  CHECK(h["load"].size() == 3);
+  CHECK(h["root_readonly"].is_boolean());
+  CHECK(h["unknown"].is_object());
+
+  auto metrics = fb::test::http_get("127.0.0.1", d.port, "/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("failberry_node_memory_MemTotal_bytes " + std::to_string(kib * 1024) + "\n") !=
+        std::string::npos);
+  CHECK(metrics->body.find("failberry_node_filesystem_size_bytes{mountpoint=\"/\",role=\"root\"} ") !=
+        std::string::npos);
+  CHECK(metrics->body.find("failberry_node_boot_time_seconds ") != std::string::npos);
+
+  auto r = d.ctl({"status"});
+  CHECK(r.code == 0);
+  CHECK(r.output.find("\nhost: disk / ") != std::string::npos);
+  CHECK(r.output.find(" free of ") != std::string::npos);
+}
+
+TEST_CASE("the host line: throttling in words, a read-only root, unknowns as ?") {
+  fb::test::TempDir dir;
+  std::string socket = dir / "fake.sock";
+  nlohmann::json s = status_with({{"wired", true}});
+  s["status"]["config"] = {{"reloads", 0}, {"reloads_refused", 0}};  // the daemon always sends it
+  s["status"]["host"] = {
+      {"filesystems",
+       {{{"role", "root"}, {"path", "/"}, {"size_bytes", 32.0 * (1 << 30)}, {"used_percent", 75.4}, {"readonly", true}},
+        {{"role", "data"}, {"path", "/var/lib/failberry"}, {"size_bytes", nullptr}, {"used_percent", nullptr}}}},
+      {"memory", {{"total_bytes", 4.0 * (1 << 30)}, {"available_bytes", 1.5 * (1 << 30)}}},
+      {"load", {0.5, 0.25, 1.5}},
+      {"cpu_temperature_celsius", 81.25},
+      {"throttled", {{"raw", "0x50005"}, {"flags", {"under_voltage_now", "under_voltage_occurred"}}}},
+      {"root_readonly", true}};
+  {
+    ScriptedControl fake(socket, s);
+    auto r = run({kCtl, "--socket", socket, "status"});
+    CHECK(r.code == 0);
+    CHECK(r.output.find("host: disk / 75% used of 32.0 GiB (read-only), data /var/lib/failberry ?, memory 1.5 GiB free "
+                        "of 4.0 GiB, load 0.50 0.25 1.50, CPU 81.2 C, THROTTLING: under voltage now, under voltage "
+                        "occurred, ROOT FILE SYSTEM READ-ONLY (SD card failing?)\n") != std::string::npos);
+  }
+  s["status"]["host"] = {{"filesystems", nlohmann::json::array()},
+                         {"memory", nullptr},
+                         {"load", nullptr},
+                         {"cpu_temperature_celsius", nullptr},
+                         {"throttled", {{"raw", "0x0"}, {"flags", nlohmann::json::array()}}},
+                         {"root_readonly", false}};
+  {
+    ScriptedControl fake(socket, s);
+    auto r = run({kCtl, "--socket", socket, "status"});
+    CHECK(r.code == 0);
+    CHECK(r.output.find("host: memory ?, load ?, CPU temperature ?, not throttled\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("import-wvdial: the INI it prints passes failberryd --check-config; no file written; bad input exit 1") {
+  fb::test::TempDir dir;
+  // A Pi's wvdial.conf with two carriers (the kind ORIGIN.md describes, plus a second SIM).
+  fb::test::write_file(dir / "wvdial.conf",
+                       "[Dialer Defaults]\n"
+                       "Init1 = ATZ\n"
+                       "Init2 = ATQ0 V1 E1 S0=0 &C1 &D2 +FCLASS=0\n"
+                       "Init3 = AT+CGDCONT=1,\"IP\",\"direct\"\n"
+                       "Stupid Mode = 1\n"
+                       "Phone = *99#\n"
+                       "Modem = /dev/ttyUSB2\n"
+                       "Username = web\n"
+                       "Password = hunter2\n"
+                       "Baud = 460800\n"
+                       "\n[Dialer telekom]\n"
+                       "Init3 = AT+CGDCONT=1,\"IPV4V6\",\"internet.telekom\"\n"
+                       "Username = ''\n"
+                       "Password = ''\n");
+  std::string secret = dir / "ppp.secret";
+  auto r = run({kCtl, "import-wvdial", dir / "wvdial.conf", "--credentials-file", secret});
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("\napn = direct\n") != std::string::npos);
+  CHECK(r.output.find("\ndevice = /dev/ttyUSB2\n") != std::string::npos);
+  CHECK(r.output.find("# not mapped: Baud = 460800 (") != std::string::npos);
+  CHECK(r.output.find("hunter2") == std::string::npos);
+  fb::test::write_file(dir / "imported.ini", r.output);
+  // Without the secret file the daemon refuses it (fail closed), with it the INI is valid.
+  auto check = run({kDaemon, "--check-config", dir / "imported.ini"});
+  CHECK(check.code == 1);
+  CHECK(check.output.find("credentials_file") != std::string::npos);
+  fb::test::write_file(secret, "user web\npassword hunter2\n", 0600);
+  check = run({kDaemon, "--check-config", dir / "imported.ini"});
+  CHECK(check.code == 0);
+  CHECK(check.output.find("OK (1 uplink: cellular)") != std::string::npos);
+
+  r = run({kCtl, "import-wvdial", "--section", "telekom", dir / "wvdial.conf"});
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("\napn = internet.telekom\npdp_type = ipv4v6\n") != std::string::npos);
+  fb::test::write_file(dir / "telekom.ini", r.output);
+  check = run({kDaemon, "--check-config", dir / "telekom.ini"});
+  CHECK(check.code == 0);
+
+  // Only what this test wrote is in the directory: import-wvdial wrote nothing.
+  std::set<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) names.insert(e.path().filename().string());
+  CHECK(names == std::set<std::string>{"wvdial.conf", "ppp.secret", "imported.ini", "telekom.ini"});
+
+  fb::test::write_file(dir / "garbage.conf", std::string("\x7f"
+                                                         "ELF\x02\x01\x01\0\0\0\xff",
+                                                         11));
+  fb::test::write_file(dir / "noapn.conf", "[Dialer Defaults]\nModem = /dev/ttyUSB0\nPhone = *99#\n");
+  struct Row {
+    std::vector<std::string> args;
+    int code;
+    std::string message;
+  };
+  for (const Row& row : {
+           Row{{"import-wvdial", dir / "missing.conf"},
+               1,
+               "failberryctl: cannot read " + (dir / "missing.conf") + ": No such file or directory\n"},
+           Row{{"import-wvdial", dir / "garbage.conf"},
+               1,
+               "failberryctl: " + (dir / "garbage.conf") +
+                   ":1: control characters or bytes that are not UTF-8: not a wvdial.conf\n"},
+           Row{{"import-wvdial", dir / "noapn.conf"},
+               1,
+               "failberryctl: " + (dir / "noapn.conf") +
+                   ": [Dialer Defaults] (with what it inherits) has no Init string with +CGDCONT=1,\"IP\",\"APN\": "
+                   "failberry needs the APN ([modem] apn)\n"},
+           Row{{"import-wvdial", dir / "wvdial.conf", "--section", "vodafone"},
+               1,
+               "failberryctl: " + (dir / "wvdial.conf") +
+                   ": no [Dialer vodafone]; its dialers: Defaults, telekom (--section NAME)\n"},
+           Row{{"import-wvdial"}, 2, "failberryctl: bad command line\n"},
+           Row{{"import-wvdial", dir / "wvdial.conf", "--section"}, 2, "failberryctl: bad command line\n"},
+       }) {
+    std::vector<std::string> argv{kCtl};
+    argv.insert(argv.end(), row.args.begin(), row.args.end());
+    auto bad = run(argv);
+    CAPTURE(bad.output);
+    CHECK(bad.code == row.code);
+    CHECK(bad.output.rfind(row.message, 0) == 0);
+  }
 }
 
 TEST_CASE("drain and undrain change what /health answers; unknown uplinks are refused") {

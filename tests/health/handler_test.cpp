@@ -452,4 +452,109 @@ TEST_CASE("/status alerts.sms and the SMS counters in /metrics; null and absent 
   CHECK(m.find("\nfailberry_sms_sent_total 3\n") != std::string::npos);
   CHECK(m.find("\nfailberry_sms_failed_total 1\n") != std::string::npos);
   CHECK(m.find("\nfailberry_sms_dropped_total 2\n") != std::string::npos);
+namespace {
+HostHealth host_of_a_pi() {
+  HostHealth h;
+  FilesystemUsage root{"root", "/", "/", 32'000'000'000ull, 8'000'000'000ull, false, ""};
+  FilesystemUsage data{"data",
+                       "/var/lib/failberry",
+                       "/var/lib/failberry",
+                       std::nullopt,
+                       std::nullopt,
+                       std::nullopt,
+                       "statvfs /var/lib/failberry: No such file or directory"};
+  h.filesystems = {root, data};
+  h.memory = HostValue<MemoryInfo>::known({4'000'000'000ull, 3'000'000'000ull});
+  h.load = HostValue<std::array<double, 3>>::known({0.5, 0.25, 1.5});
+  h.thermal = {
+      {"thermal_zone0", "cpu-thermal", HostValue<double>::known(51.5)},
+      {"thermal_zone1", "bogus", HostValue<double>::missing("thermal_zone1 temp: not millidegrees Celsius: \"x\"")}};
+  h.cpu_zone = "thermal_zone0";
+  h.throttled = HostValue<ThrottleFlags>::known({0x50005});
+  h.throttled_source = "/sys/devices/platform/soc/soc:firmware/get_throttled";
+  h.root_readonly = HostValue<bool>::known(true);
+  h.uptime_seconds = HostValue<double>::known(1000.5);
+  h.boot_time = 1'700'000'000;
+  h.boot_id = HostValue<std::string>::missing("cannot read /proc/sys/kernel/random/boot_id: Permission denied");
+  return h;
+}
+}  // namespace
+
+TEST_CASE("host health: node-exporter names in /metrics, a host object in /status, unknown values absent with why") {
+  Snapshot s = snapshot();
+  s.host = host_of_a_pi();
+  std::string metrics = handle(get("/metrics"), s, policy(), HttpCounters{}).body;
+  for (const char* line : {
+           "# TYPE failberry_node_filesystem_size_bytes gauge\n",
+           "failberry_node_filesystem_size_bytes{mountpoint=\"/\",role=\"root\"} 32000000000\n",
+           "failberry_node_filesystem_avail_bytes{mountpoint=\"/\",role=\"root\"} 8000000000\n",
+           "failberry_node_filesystem_readonly{mountpoint=\"/\",role=\"root\"} 0\n",
+           "failberry_root_remounted_readonly 1\n",
+           "# HELP failberry_node_memory_MemTotal_bytes ",
+           "failberry_node_memory_MemTotal_bytes 4000000000\n",
+           "failberry_node_memory_MemAvailable_bytes 3000000000\n",
+           "failberry_node_load1 0.5\n",
+           "failberry_node_load5 0.25\n",
+           "failberry_node_load15 1.5\n",
+           "failberry_node_thermal_zone_temp{type=\"cpu-thermal\",zone=\"thermal_zone0\"} 51.5\n",
+           "failberry_rpi_throttled{flag=\"under_voltage_now\"} 1\n",
+           "failberry_rpi_throttled{flag=\"arm_freq_capped_now\"} 0\n",
+           "failberry_rpi_throttled{flag=\"throttled_now\"} 1\n",
+           "failberry_rpi_throttled{flag=\"soft_temp_limit_now\"} 0\n",
+           "failberry_rpi_throttled{flag=\"under_voltage_occurred\"} 1\n",
+           "failberry_rpi_throttled{flag=\"throttled_occurred\"} 1\n",
+           "failberry_rpi_throttled{flag=\"soft_temp_limit_occurred\"} 0\n",
+           "failberry_node_boot_time_seconds 1700000000\n",
+           "failberry_host_unknown{fact=\"filesystem data\"} 1\n",
+           "failberry_host_unknown{fact=\"thermal thermal_zone1\"} 1\n",
+           "failberry_host_unknown{fact=\"boot_id\"} 1\n",
+       }) {
+    CAPTURE(line);
+    CHECK(metrics.find(line) != std::string::npos);
+  }
+  // Unknown is no sample, never a zero.
+  CHECK(metrics.find("role=\"data\"}") == std::string::npos);
+  CHECK(metrics.find("zone=\"thermal_zone1\"") == std::string::npos);
+  CHECK(metrics.find("failberry_node_boot_info") == std::string::npos);
+  CHECK(metrics.find("failberry_host_unknown{fact=\"memory\"}") == std::string::npos);
+
+  auto j = nlohmann::json::parse(handle(get("/status"), s, policy(), HttpCounters{}).body);
+  const auto& h = j["host"];
+  CHECK(h["filesystems"][0]["mountpoint"] == "/");
+  CHECK(h["filesystems"][0]["used_percent"].get<double>() == doctest::Approx(75.0));
+  CHECK(h["filesystems"][0]["readonly"] == false);
+  CHECK(h["filesystems"][1]["size_bytes"].is_null());
+  CHECK(h["filesystems"][1]["used_percent"].is_null());
+  CHECK(h["memory"]["available_bytes"] == 3'000'000'000ull);
+  CHECK(h["load"] == nlohmann::json({0.5, 0.25, 1.5}));
+  CHECK(h["cpu_temperature_celsius"] == 51.5);
+  CHECK(h["cpu_zone"] == "thermal_zone0");
+  CHECK(h["thermal_zones"][1]["celsius"].is_null());
+  CHECK(h["throttled"]["raw"] == "0x50005");
+  CHECK(h["throttled"]["flags"] ==
+        nlohmann::json({"under_voltage_now", "throttled_now", "under_voltage_occurred", "throttled_occurred"}));
+  CHECK(h["root_readonly"] == true);
+  CHECK(h["uptime_seconds"] == 1000.5);
+  CHECK(h["boot_time"] == 1'700'000'000);
+  CHECK(h["boot_id"].is_null());
+  CHECK(h["unknown"] ==
+        nlohmann::json({{"filesystem data", "statvfs /var/lib/failberry: No such file or directory"},
+                        {"thermal thermal_zone1", "thermal_zone1 temp: not millidegrees Celsius: \"x\""},
+                        {"boot_id", "cannot read /proc/sys/kernel/random/boot_id: Permission denied"}}));
+}
+
+TEST_CASE("host health off a Pi: no throttling samples, and the reason in /status") {
+  Snapshot s = snapshot();
+  s.host = host_of_a_pi();
+  s.host->throttled = HostValue<ThrottleFlags>::missing("no /sys/devices/platform/soc/soc:firmware/get_throttled");
+  s.host->throttled_source.clear();
+  std::string metrics = handle(get("/metrics"), s, policy(), HttpCounters{}).body;
+  CHECK(metrics.find("failberry_rpi_throttled{") == std::string::npos);
+  CHECK(metrics.find("failberry_host_unknown{fact=\"throttled\"} 1\n") != std::string::npos);
+  auto j = nlohmann::json::parse(handle(get("/status"), s, policy(), HttpCounters{}).body);
+  CHECK(j["host"]["throttled"].is_null());
+  CHECK(j["host"]["unknown"]["throttled"] == "no /sys/devices/platform/soc/soc:firmware/get_throttled");
+  // Without a host reading (a snapshot built elsewhere) there is no host section at all.
+  CHECK_FALSE(nlohmann::json::parse(call(get("/status")).body).contains("host"));
+  CHECK(call(get("/metrics")).body.find("failberry_node_") == std::string::npos);
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fb/event.hpp"
+#include "fb/health/host_health.hpp"
 #include "fb/health/uplink_health.hpp"
 #include "fb/modem_status.hpp"
 #include "fb/net_types.hpp"
@@ -198,6 +199,7 @@ struct Snapshot {
   std::vector<Event> events;  // the last ones, oldest first (the daemon's EventBus keeps them)
   WebhookReport webhook;
   SmsReport sms;
+  std::optional<HostHealth> host;  // the Pi itself ("host" in /status, failberry_node_* in /metrics)
 };
 
 struct Request {
