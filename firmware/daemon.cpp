@@ -87,9 +87,13 @@ health::Snapshot Daemon::snapshot() const {
 
 std::vector<health::UplinkStatus> Daemon::configured_uplinks() const {
   std::vector<health::UplinkStatus> out;
+  const UplinkConfig* preferred = nullptr;
+  for (const UplinkConfig& u : config_.uplinks)
+    if (!preferred || u.priority < preferred->priority) preferred = &u;
   for (const UplinkConfig& u : config_.uplinks) {
     health::UplinkStatus status;
     status.name = u.name;
+    status.preferred = &u == preferred;
     status.interface = u.interface;
     status.kind = to_string(u.kind);
     status.state = health::UplinkState::unknown;  // until the tracker says

@@ -126,6 +126,7 @@ std::string status_json(const Snapshot& s) {
          {"kind", u.kind},
          {"state", to_string(u.state)},
          {"drained", u.drained},
+         {"preferred", u.preferred},
          {"healthy", healthy(u)},
          {"reason", u.reason},
          {"nat", u.nat.empty() ? nlohmann::json() : nlohmann::json(u.nat)},
@@ -347,6 +348,11 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
       << "# TYPE failberry_uplink_active gauge\n";
     for (const UplinkStatus& u : s.uplinks)
       m << "failberry_uplink_active{uplink=\"" << label(u.name) << "\"} " << (u.active ? 1 : 0) << "\n";
+    m << "# HELP failberry_uplink_preferred Whether the uplink is the preferred one (lowest priority): where "
+         "traffic goes when every uplink works.\n"
+      << "# TYPE failberry_uplink_preferred gauge\n";
+    for (const UplinkStatus& u : s.uplinks)
+      m << "failberry_uplink_preferred{uplink=\"" << label(u.name) << "\"} " << (u.preferred ? 1 : 0) << "\n";
     m << "# HELP failberry_failovers_total Switches away from a failing uplink.\n"
       << "# TYPE failberry_failovers_total counter\n"
       << "failberry_failovers_total " << s.failover.failovers << "\n"

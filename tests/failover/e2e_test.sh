@@ -100,6 +100,10 @@ carrier)
   lab_health lan 10.10.0.1 /health/wired | grep -q "failberry FAIL uplink=wired state=down" || fail "/health/wired"
   lab_health lan 10.10.0.1 /health/cellular | grep -q "failberry OK uplink=cellular state=up" || fail "/health/cellular"
   status_json | grep -q '"reason": "CARRIER_LOST"' || fail "/status does not record the failover: $(status_json)"
+  # What a fleet's alert rule reads (image/monitoring): the preferred uplink is not the active one.
+  metrics=$(lab_health lan 10.10.0.1 /metrics)
+  grep -q '^failberry_uplink_preferred{uplink="wired"} 1$' <<<"$metrics" || fail "/metrics: wired is not the preferred uplink"
+  grep -q '^failberry_uplink_active{uplink="wired"} 0$' <<<"$metrics" || fail "/metrics: wired still active"
   grep -q "flushed .* connection(s)" "$LAB_DIR/failberryd.log" || fail "the wired uplink's connections were not flushed"
   # The established UDP flow (same socket) moves too. (On a carrier loss the
   # kernel's masquerade forgets the link's entries by itself as well; the

@@ -148,6 +148,7 @@ TEST_CASE("/status and /metrics: the ddns section, and nothing of it when no pro
 TEST_CASE("with uplink tracking: /status names the default route and the last failover, /metrics counts them") {
   Snapshot s = snapshot();
   s.uplinks[0].active = true;
+  s.uplinks[1].preferred = true;  // traffic is on wired, the preferred is the other
   s.uplinks[0].probes_sent = 10;
   s.uplinks[0].probes_lost = 3;
   s.uplinks[0].probe_rtt_us = 1500;
@@ -173,6 +174,10 @@ TEST_CASE("with uplink tracking: /status names the default route and the last fa
   Response m = handle(get("/metrics"), s, policy(), HttpCounters{});
   CHECK(m.body.find("failberry_failovers_total 2\n") != std::string::npos);
   CHECK(m.body.find("failberry_uplink_active{uplink=\"wired\"} 1\n") != std::string::npos);
+  CHECK(m.body.find("failberry_uplink_preferred{uplink=\"wired\"} 0\n") != std::string::npos);
+  CHECK(m.body.find("failberry_uplink_preferred{uplink=\"" + s.uplinks[1].name + "\"} 1\n") != std::string::npos);
+  CHECK(j["uplinks"][1]["preferred"] == true);
+  CHECK(j["uplinks"][0]["preferred"] == false);
   CHECK(m.body.find("failberry_probes_total{uplink=\"wired\",result=\"lost\"} 3\n") != std::string::npos);
   CHECK(m.body.find("failberry_probe_bytes_total{uplink=\"wired\",direction=\"sent\"} 840\n") != std::string::npos);
   CHECK(m.body.find("failberry_last_failover_duration_seconds 12\n") != std::string::npos);

@@ -38,6 +38,7 @@ struct UplinkStatus {
   // Filled by uplink tracking (zero/-1 when it does not run).
   std::int64_t state_age_seconds = -1;  // time in the current state; -1: unknown
   bool active = false;                  // carries the main default route
+  bool preferred = false;               // the lowest priority: where traffic goes when all is well
   std::uint64_t probes_sent = 0;
   std::uint64_t probes_lost = 0;
   std::int64_t probe_rtt_us = -1;  // last answered probe; -1: none yet
