@@ -371,3 +371,33 @@ TEST_CASE("/status: the last events, oldest first, each with every key (null whe
   CHECK(line.find('\n') == std::string::npos);
   CHECK(nlohmann::json::parse(line) == events[1]);
 }
+
+TEST_CASE("GET / serves the status page to whom /status is served, and to no one else") {
+  Snapshot s = snapshot();
+  Response page = handle(get("/"), s, policy(), HttpCounters{});
+  CHECK(page.status == 200);
+  CHECK(page.content_type == "text/html; charset=utf-8");
+  CHECK(page.body.rfind("<!doctype html>", 0) == 0);
+  CHECK(page.body.find("fetch(\"/status\"") != std::string::npos);
+  // Self-contained: nothing from another origin.
+  CHECK(page.body.find("http://") == std::string::npos);
+  CHECK(page.body.find("https://") == std::string::npos);
+  CHECK(page.body.find("src=") == std::string::npos);
+  CHECK(handle(get("/", "203.0.113.9"), s, policy(), HttpCounters{}).status == 403);
+  HandlerPolicy on_wired = policy();
+  CHECK(handle(get("/", "127.0.0.1", "cellular"), s, on_wired, HttpCounters{}).status == 403);
+  CHECK(handle(get("/?refresh=1"), s, policy(), HttpCounters{}).status == 200);
+}
+
+TEST_CASE("/status carries the signal history for the page's chart") {
+  Snapshot s = snapshot();
+  s.signal_history = {{120, -97, "RSRP", 3}, {90, std::nullopt, "", std::nullopt}};
+  auto j = nlohmann::json::parse(status_json(s));
+  REQUIRE(j["signal_history"].size() == 2);
+  CHECK(j["signal_history"][0]["age_seconds"] == 120);
+  CHECK(j["signal_history"][0]["dbm"] == -97);
+  CHECK(j["signal_history"][0]["kind"] == "RSRP");
+  CHECK(j["signal_history"][0]["bars"] == 3);
+  CHECK(j["signal_history"][1]["dbm"].is_null());
+  CHECK(j["signal_history"][1]["kind"].is_null());
+}

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "fb/event.hpp"
+#include "fb/health/lldp.hpp"
+#include "fb/health/signal_history.hpp"
 #include "fb/health/uplink_health.hpp"
 #include "fb/modem_status.hpp"
 #include "fb/net_types.hpp"
@@ -170,6 +172,8 @@ struct Snapshot {
   FailoverStatus failover;
   std::vector<Event> events;  // the last ones, oldest first (the daemon's EventBus keeps them)
   WebhookReport webhook;
+  std::vector<SignalPoint> signal_history;  // the modem's signal over the last hour, oldest first
+  std::optional<LldpReport> lldp;           // none: not asked (no reader)
 };
 
 struct Request {
