@@ -84,6 +84,8 @@ health::Snapshot Daemon::snapshot() const {
     s.recovery = modem_->recovery_status();
   }
   s.events = events_.recent();
+  s.signal_history = signal_history_.points(timers_.now());
+  if (lldp_) s.lldp = lldp_->report();
   if (webhook_) s.webhook = webhook_->report();
   if (sms_) s.sms = sms_->report();
   // Read here only: a snapshot serves /status and /metrics for a while, and /health never builds one.
@@ -95,9 +97,13 @@ health::Snapshot Daemon::snapshot() const {
 
 std::vector<health::UplinkStatus> Daemon::configured_uplinks() const {
   std::vector<health::UplinkStatus> out;
+  const UplinkConfig* preferred = nullptr;
+  for (const UplinkConfig& u : config_.uplinks)
+    if (!preferred || u.priority < preferred->priority) preferred = &u;
   for (const UplinkConfig& u : config_.uplinks) {
     health::UplinkStatus status;
     status.name = u.name;
+    status.preferred = &u == preferred;
     status.interface = u.interface;
     status.kind = to_string(u.kind);
     status.state = health::UplinkState::unknown;  // until the tracker says
@@ -377,6 +383,25 @@ std::string Daemon::summary() const {
   return s;
 }
 
+void Daemon::restart_lldp() {
+  if (lldp_ && lldp_socket_ == config_.general.lldp_socket) return;
+  LldpReaderSettings settings;
+  settings.socket = config_.general.lldp_socket;
+  lldp_ = std::make_unique<LldpReader>(io_, timers_, settings);
+  lldp_socket_ = settings.socket;
+  lldp_->start();
+}
+
+void Daemon::sample_signal() {
+  // Only with a modem supervisor: a Pi without one has no chart to draw. One
+  // being replaced (a reload) is a gap.
+  if (modem_)
+    signal_history_.add(timers_.now(), modem_->modem_status().status);
+  else if (retiring_)
+    signal_history_.add_gap(timers_.now());
+  signal_timer_.arm_after(signal_history_.spacing(), [this] { sample_signal(); });
+}
+
 int Daemon::run() {
   log_.notice() << "failberryd " << kVersion << " starting: " << summary();
   kernel_.start();  // without netlink: the links and addresses at start only (logged)
@@ -398,6 +423,8 @@ int Daemon::run() {
   log_nat_changes();
   wait_signal();
   keep_watchdog_alive();
+  sample_signal();
+  restart_lldp();
   notifier_.ready(summary());
   // A handler that throws is a bug: logged, and exit 70 for systemd to restart us.
   if (int code = run_event_loop(io_, log_); code != 0) return code;
@@ -478,6 +505,7 @@ void Daemon::reload() {
   if (network_ && !network_restarted) network_->reread_budget_record();  // a budget.json fixed by hand
   restart_ddns();
   restart_heartbeat();
+  restart_lldp();
   restart_modem();
   log_nat_changes();
   if (http_) http_->invalidate();  // a kept endpoint answers from the new configuration at once

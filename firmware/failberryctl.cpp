@@ -254,6 +254,28 @@ void print_host(const nlohmann::json& h) {
   if (h.value("root_readonly", nlohmann::json()).is_boolean() && h.value("root_readonly", false))
     add("ROOT FILE SYSTEM READ-ONLY (SD card failing?)");
   std::printf("%s\n", line.c_str());
+// The switch and port each interface is plugged into, as the LLDP agent says.
+void print_lldp(const nlohmann::json& l) {
+  if (l.empty()) return;
+  if (!text(l, "error").empty()) {
+    std::printf("LLDP: %s\n", text(l, "error").c_str());
+    return;
+  }
+  const auto& neighbors = l.value("neighbors", nlohmann::json::array());
+  if (!neighbors.is_array() || neighbors.empty()) {
+    std::printf("LLDP: no neighbour seen\n");
+    return;
+  }
+  for (const auto& n : neighbors) {
+    std::string vlans;
+    if (n.contains("vlans") && n["vlans"].is_array())
+      for (const auto& v : n["vlans"])
+        if (v.is_number_integer()) vlans += (vlans.empty() ? ", VLAN " : ",") + std::to_string(v.get<int>());
+    std::string port = text(n, "port_description").empty() ? text(n, "port_id") : text(n, "port_description");
+    std::printf("LLDP: %s -> %s port %s%s\n", text(n, "interface").c_str(),
+                text(n, "system_name").empty() ? text(n, "chassis_id").c_str() : text(n, "system_name").c_str(),
+                port.c_str(), vlans.c_str());
+  }
 }
 
 int print_status(const nlohmann::json& s) {
@@ -276,6 +298,7 @@ int print_status(const nlohmann::json& s) {
   print_ddns(s.value("ddns", nlohmann::json::object()));
   print_heartbeat(s.value("heartbeat", nlohmann::json::object()));
   print_host(s.value("host", nlohmann::json()));
+  print_lldp(s.value("lldp", nlohmann::json::object()));
   if (s.contains("modem") && s["modem"].is_object()) {
     const auto& m = s["modem"];
     auto num = [&](const char* key) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "fb/text.hpp"
+#include "fb/health/status_page.hpp"
 
 namespace fb::health {
 namespace {
@@ -206,12 +207,37 @@ std::string status_json(const Snapshot& s) {
          {"kind", u.kind},
          {"state", to_string(u.state)},
          {"drained", u.drained},
+         {"preferred", u.preferred},
          {"healthy", healthy(u)},
          {"reason", u.reason},
          {"nat", u.nat.empty() ? nlohmann::json() : nlohmann::json(u.nat)},
          {"bytes", u.rx_bytes && u.tx_bytes ? nlohmann::json{{"rx", *u.rx_bytes}, {"tx", *u.tx_bytes}} : nullptr}});
   j["ddns"] = ddns_json(s.ddns);
   j["heartbeat"] = heartbeat_json(s.heartbeat);
+  if (s.lldp) {
+    const LldpReport& l = *s.lldp;
+    nlohmann::json neighbors = nlohmann::json::array();
+    for (const LldpNeighbor& n : l.neighbors)
+      neighbors.push_back({{"interface", n.interface},
+                           {"system_name", n.system_name},
+                           {"chassis_id", n.chassis_id},
+                           {"port_id", n.port_id},
+                           {"port_description", n.port_description},
+                           {"vlans", n.vlans},
+                           {"pvid", n.pvid ? nlohmann::json(*n.pvid) : nlohmann::json()},
+                           {"management_ip", n.management_ip},
+                           {"age", n.age}});
+    j["lldp"] = {{"agent", l.agent},
+                 {"error", l.error.empty() ? nlohmann::json() : nlohmann::json(l.error)},
+                 {"neighbors", neighbors},
+                 {"read_age_seconds", l.read_age_seconds ? nlohmann::json(*l.read_age_seconds) : nlohmann::json()}};
+  }
+  j["signal_history"] = nlohmann::json::array();
+  for (const SignalPoint& p : s.signal_history)
+    j["signal_history"].push_back({{"age_seconds", p.age_seconds},
+                                   {"dbm", p.dbm ? nlohmann::json(*p.dbm) : nlohmann::json()},
+                                   {"kind", p.kind.empty() ? nlohmann::json() : nlohmann::json(p.kind)},
+                                   {"bars", p.bars ? nlohmann::json(*p.bars) : nlohmann::json()}});
   auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   if (s.modem) {
     const ModemReport& r = *s.modem;
@@ -516,6 +542,11 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
       << "# TYPE failberry_uplink_active gauge\n";
     for (const UplinkStatus& u : s.uplinks)
       m << "failberry_uplink_active{uplink=\"" << label(u.name) << "\"} " << (u.active ? 1 : 0) << "\n";
+    m << "# HELP failberry_uplink_preferred Whether the uplink is the preferred one (lowest priority): where "
+         "traffic goes when every uplink works.\n"
+      << "# TYPE failberry_uplink_preferred gauge\n";
+    for (const UplinkStatus& u : s.uplinks)
+      m << "failberry_uplink_preferred{uplink=\"" << label(u.name) << "\"} " << (u.preferred ? 1 : 0) << "\n";
     m << "# HELP failberry_failovers_total Switches away from a failing uplink.\n"
       << "# TYPE failberry_failovers_total counter\n"
       << "failberry_failovers_total " << s.failover.failovers << "\n"
@@ -656,16 +687,22 @@ Response handle(const Request& request, const std::function<const Snapshot&()>& 
     return query->by_arrival ? plain(503, "failberry FAIL uplink=unknown\n") : plain(404, "no such uplink\n");
   }
   std::string path = request.target.substr(0, request.target.find('?'));
-  if (path == "/status" || path == "/metrics") {
+  if (path == "/" || path == "/status" || path == "/metrics") {
     const std::string& via = request.arrival_uplink;
     if (!via.empty() &&
         std::find(policy.status_uplinks.begin(), policy.status_uplinks.end(), via) == policy.status_uplinks.end())
       return plain(403,
                    "forbidden: " + path + " is not served on uplink " + via + " ([uplink." + via + "] serve_status)\n");
     if (!allowed(request.peer, policy)) return plain(403, "forbidden: this address may not read " + path + "\n");
+    if (path == "/") {  // the page reads /status itself: no snapshot here
+      Response r;
+      r.content_type = "text/html; charset=utf-8";
+      r.body = std::string(status_page_html());
+      return r;
+    }
     return path == "/status" ? status_response(snapshot_of()) : metrics_text(snapshot_of(), counters);
   }
-  return plain(404, "not found: try /health, /health/UPLINK, /status or /metrics\n");
+  return plain(404, "not found: try /, /health, /health/UPLINK, /status or /metrics\n");
 }
 
 }  // namespace fb::health

@@ -12,7 +12,8 @@ BUILD=(cmake ninja-build g++ pkg-config clang-format
 TEST=(iproute2 python3 binutils file kmod cpio busybox-static udhcpc ppp uhubctl
       qemu-system-x86 qemu-system-arm qemu-user-static binfmt-support openssl
       g++-aarch64-linux-gnu g++-arm-linux-gnueabihf clang-14 libclang-rt-14-dev
-      dpkg-dev debootstrap e2fsprogs mtools dosfstools fdisk lintian)
+      dpkg-dev debootstrap e2fsprogs mtools dosfstools fdisk lintian
+      chromium chromium-driver python3-selenium lldpd)
 LAB=(iproute2 python3 nftables socat)
 want=("${BUILD[@]}")
 case "${1:-all}" in
@@ -39,4 +40,15 @@ export DEBIAN_FRONTEND=noninteractive
 # security index); the lists it did fetch are still good, and install says
 # clearly if a package is really missing.
 apt-get update -q || echo "setup_deps: warning: apt-get update reported errors; installing from the lists it has" >&2
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+# No service a package brings may start on this machine (lldpd would send
+# LLDP on its real interfaces): the tests start their own, in namespaces.
+made_policy=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\n# tests/setup_deps.sh: no service starts while it installs\nexit 101\n' >/usr/sbin/policy-rc.d
+  chmod 0755 /usr/sbin/policy-rc.d
+  made_policy=1
+fi
+status=0
+apt-get install -y -q --no-install-recommends "${missing[@]}" || status=$?
+[ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+exit $status

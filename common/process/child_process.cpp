@@ -140,7 +140,7 @@ std::optional<std::string> ChildProcess::start(const Spawn& spawn) {
   ++generation_;
   std::string shown;
   for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + a;
-  log_.info() << "started " << label_ << " pid " << pid << ": " << shown;
+  log_.line(spawn.start_log_level) << "started " << label_ << " pid " << pid << ": " << shown;
   read_output();
   watch_exit();
   return std::nullopt;

@@ -142,6 +142,15 @@ std::vector<SectionSpec> build() {
                     "Unix socket for failberryctl (mode 0660: root and the socket's group).",
                     {},
                     field(&Config::general, &G::control_socket)},
+                   {"lldp_socket",
+                    T(ValueKind::path),
+                    "/run/lldpd.socket",
+                    false,
+                    "The control socket of lldpd (its -u), asked every 15 s with lldpcli for the switch and port "
+                    "each interface is plugged into (LLDP neighbours in /status and failberryctl status). "
+                    "failberryd sends no LLDP itself; without lldpd, /status says \"no LLDP agent\".",
+                    {},
+                    field(&Config::general, &G::lldp_socket)},
                    {"dry_run",
                     T(ValueKind::boolean),
                     "false",

@@ -114,6 +114,10 @@ carrier)
   lab_health lan 10.10.0.1 /health/wired | grep -q "failberry FAIL uplink=wired state=down" || fail "/health/wired"
   lab_health lan 10.10.0.1 /health/cellular | grep -q "failberry OK uplink=cellular state=up" || fail "/health/cellular"
   status_json | grep -q '"reason": "CARRIER_LOST"' || fail "/status does not record the failover: $(status_json)"
+  # What a fleet's alert rule reads (image/monitoring): the preferred uplink is not the active one.
+  metrics=$(lab_health lan 10.10.0.1 /metrics)
+  grep -q '^failberry_uplink_preferred{uplink="wired"} 1$' <<<"$metrics" || fail "/metrics: wired is not the preferred uplink"
+  grep -q '^failberry_uplink_active{uplink="wired"} 0$' <<<"$metrics" || fail "/metrics: wired still active"
   grep -q "flushed .* connection(s)" "$LAB_DIR/failberryd.log" || fail "the wired uplink's connections were not flushed"
   # The established UDP flow (same socket) moves too. (On a carrier loss the
   # kernel's masquerade forgets the link's entries by itself as well; the
@@ -658,6 +662,79 @@ assert w["sent"] >= 2 and w["failed"] == 0 and w["dropped"] == 0 and w["last_suc
   lab_health lan 10.10.0.1 /metrics | grep -Eq '^failberry_webhook_posts_total\{result="sent"\} [2-9]' ||
     fail "/metrics: $(lab_health lan 10.10.0.1 /metrics | grep webhook)"
   step "/status and /metrics count the posts; neither they nor the log show the token or the path"
+  lab_stop
+  check_clean
+  ;;
+
+lldp)
+  # The LAN host plays the switch the Pi is plugged into: a real lldpd on
+  # lan0, named lab-switch, its port described as Gi0/7, sending every
+  # second. The Pi runs its own lldpd (the agent failberryd asks); failberryd
+  # only runs lldpcli against that agent's socket.
+  command -v lldpd >/dev/null && command -v lldpcli >/dev/null ||
+    { echo "SKIP: lldpd is not installed (tests/setup_deps.sh)"; exit 77; }
+  # Debian's lldpcli is setuid _lldpd: it must be able to reach the sockets.
+  chmod 0711 "$LAB_DIR"
+  # Not through lab_ns (a function: $! would be its subshell): the pid is
+  # lldpd's own, whose end takes its privilege-separated child along.
+  ip netns exec "$LAB-lan" lldpd -d -u "$LAB_DIR/switch.sock" -I lan0 -p "$LAB_DIR/switch.pid" \
+    >"$LAB_DIR/switch-lldpd.log" 2>&1 &
+  LAB_PIDS+=($!)
+  ip netns exec "$LAB-pi" lldpd -d -u "$LAB_DIR/lldpd.sock" -I pi-lan -p "$LAB_DIR/pi-lldpd.pid" \
+    >"$LAB_DIR/pi-lldpd.log" 2>&1 &
+  PI_LLDPD=$!
+  LAB_PIDS+=($PI_LLDPD)
+  lab_wait 10 test -S "$LAB_DIR/switch.sock" || fail "the switch's lldpd did not start: $(cat "$LAB_DIR/switch-lldpd.log")"
+  lab_ns lan lldpcli -u "$LAB_DIR/switch.sock" configure system hostname lab-switch >/dev/null
+  lab_ns lan lldpcli -u "$LAB_DIR/switch.sock" configure ports lan0 lldp portdescription Gi0/7 >/dev/null
+  lab_ns lan lldpcli -u "$LAB_DIR/switch.sock" configure lldp tx-interval 1 >/dev/null
+  pi_sees_switch() { lab_ns pi lldpcli -u "$LAB_DIR/lldpd.sock" show neighbors | grep -q "SysName: *lab-switch"; }
+  lab_wait 15 pi_sees_switch || fail "the Pi's lldpd does not see the switch: $(lab_ns pi lldpcli -u "$LAB_DIR/lldpd.sock" show neighbors 2>&1)"
+  LLDP_SOCKET=$LAB_DIR/lldpd.sock lab_config
+  lab_start || fail "failberryd did not start"
+  sees_switch() { status_json | grep -q '"system_name": "lab-switch"'; }
+  lab_wait 20 sees_switch || fail "/status has no LLDP neighbour: $(status_json | grep -A20 '"lldp"')"
+  status_json | "$LAB_PY" -c '
+import json, sys
+l = json.load(sys.stdin)["lldp"]
+assert l["agent"] is True and l["error"] is None, l
+[n] = l["neighbors"]
+assert (n["interface"], n["system_name"], n["port_description"]) == ("pi-lan", "lab-switch", "Gi0/7"), n
+assert n["chassis_id"].startswith("mac "), n
+' || fail "/status lldp: $(status_json | grep -A20 '"lldp"')"
+  lab_ctl status | grep -q "^LLDP: pi-lan -> lab-switch port Gi0/7$" || fail "failberryctl status: $(lab_ctl status | grep LLDP)"
+  step "/status and failberryctl status name the switch and port pi-lan is plugged into"
+
+  kill "$PI_LLDPD"
+  no_agent() { status_json | "$LAB_PY" -c '
+import json, sys
+l = json.load(sys.stdin)["lldp"]
+sys.exit(0 if l["error"] and not l["neighbors"] else 1)'; }
+  lab_wait 25 no_agent || fail "/status still shows a neighbour without the agent: $(status_json | grep -A20 '"lldp"')"
+  step "without the agent: no neighbour kept, and why ($(lab_ctl status | grep LLDP))"
+  lab_stop
+  check_clean
+  ;;
+
+page)
+  # The status page (GET /) in a real headless Chromium on the LAN host:
+  # no console errors, the active uplink shown, and the page (refreshing
+  # itself from /status) follows a real failover.
+  [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] ||
+    { echo "SKIP: chromium and chromium-driver are not installed (tests/setup_deps.sh)"; exit 77; }
+  HOLD=30s lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 10 lab_default_is eth-wired || fail "no default route via the wired uplink"
+  wired_active() { status_json | grep -q '"active": "wired"'; }
+  lab_wait 10 wired_active || fail "/status does not say wired is active: $(status_json)"
+  HOME=$LAB_DIR lab_ns lan "$LAB_PY" "$HERE/status_page_check.py" http://10.10.0.1:9000/ wired cellular \
+    ip -n "$LAB-isp" link set isp-pi down
+  rc=$?
+  [ $rc -eq 77 ] && exit 77
+  [ $rc -eq 0 ] || fail "the status page in Chromium (above)"
+  lab_default_is wwan0 || fail "the default route is not on cellular"
+  step "the status page showed wired, then cellular after the cut, with no console errors"
+  lab_health lan 10.10.0.1 / | grep -q "<title>failberry</title>" || fail "GET / from the LAN host"
   lab_stop
   check_clean
   ;;

@@ -229,6 +229,7 @@ dry_run = ${DRY:-false}
 log_level = ${LOG_LEVEL:-info}
 state_dir = $LAB_DIR/state
 control_socket = $LAB_DIR/control.sock
+lldp_socket = ${LLDP_SOCKET:-$LAB_DIR/no-lldpd.sock}
 
 [modem]
 $modem_section

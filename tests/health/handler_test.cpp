@@ -148,6 +148,7 @@ TEST_CASE("/status and /metrics: the ddns section, and nothing of it when no pro
 TEST_CASE("with uplink tracking: /status names the default route and the last failover, /metrics counts them") {
   Snapshot s = snapshot();
   s.uplinks[0].active = true;
+  s.uplinks[1].preferred = true;  // traffic is on wired, the preferred is the other
   s.uplinks[0].probes_sent = 10;
   s.uplinks[0].probes_lost = 3;
   s.uplinks[0].probe_rtt_us = 1500;
@@ -173,6 +174,10 @@ TEST_CASE("with uplink tracking: /status names the default route and the last fa
   Response m = handle(get("/metrics"), s, policy(), HttpCounters{});
   CHECK(m.body.find("failberry_failovers_total 2\n") != std::string::npos);
   CHECK(m.body.find("failberry_uplink_active{uplink=\"wired\"} 1\n") != std::string::npos);
+  CHECK(m.body.find("failberry_uplink_preferred{uplink=\"wired\"} 0\n") != std::string::npos);
+  CHECK(m.body.find("failberry_uplink_preferred{uplink=\"" + s.uplinks[1].name + "\"} 1\n") != std::string::npos);
+  CHECK(j["uplinks"][1]["preferred"] == true);
+  CHECK(j["uplinks"][0]["preferred"] == false);
   CHECK(m.body.find("failberry_probes_total{uplink=\"wired\",result=\"lost\"} 3\n") != std::string::npos);
   CHECK(m.body.find("failberry_probe_bytes_total{uplink=\"wired\",direction=\"sent\"} 840\n") != std::string::npos);
   CHECK(m.body.find("failberry_last_failover_duration_seconds 12\n") != std::string::npos);
@@ -557,4 +562,32 @@ TEST_CASE("host health off a Pi: no throttling samples, and the reason in /statu
   // Without a host reading (a snapshot built elsewhere) there is no host section at all.
   CHECK_FALSE(nlohmann::json::parse(call(get("/status")).body).contains("host"));
   CHECK(call(get("/metrics")).body.find("failberry_node_") == std::string::npos);
+TEST_CASE("GET / serves the status page to whom /status is served, and to no one else") {
+  Snapshot s = snapshot();
+  Response page = handle(get("/"), s, policy(), HttpCounters{});
+  CHECK(page.status == 200);
+  CHECK(page.content_type == "text/html; charset=utf-8");
+  CHECK(page.body.rfind("<!doctype html>", 0) == 0);
+  CHECK(page.body.find("fetch(\"/status\"") != std::string::npos);
+  // Self-contained: nothing from another origin.
+  CHECK(page.body.find("http://") == std::string::npos);
+  CHECK(page.body.find("https://") == std::string::npos);
+  CHECK(page.body.find("src=") == std::string::npos);
+  CHECK(handle(get("/", "203.0.113.9"), s, policy(), HttpCounters{}).status == 403);
+  HandlerPolicy on_wired = policy();
+  CHECK(handle(get("/", "127.0.0.1", "cellular"), s, on_wired, HttpCounters{}).status == 403);
+  CHECK(handle(get("/?refresh=1"), s, policy(), HttpCounters{}).status == 200);
+}
+
+TEST_CASE("/status carries the signal history for the page's chart") {
+  Snapshot s = snapshot();
+  s.signal_history = {{120, -97, "RSRP", 3}, {90, std::nullopt, "", std::nullopt}};
+  auto j = nlohmann::json::parse(status_json(s));
+  REQUIRE(j["signal_history"].size() == 2);
+  CHECK(j["signal_history"][0]["age_seconds"] == 120);
+  CHECK(j["signal_history"][0]["dbm"] == -97);
+  CHECK(j["signal_history"][0]["kind"] == "RSRP");
+  CHECK(j["signal_history"][0]["bars"] == 3);
+  CHECK(j["signal_history"][1]["dbm"].is_null());
+  CHECK(j["signal_history"][1]["kind"].is_null());
 }

@@ -31,7 +31,8 @@
 //  - post(f) runs f from the io_context later, unless the ChildProcess is
 //    destroyed first: how its owner reports (posted, never from inside its
 //    own calls) without a report outliving it.
-// Logs (as `log`, naming the program by `label`) each start at info
+// Logs (as `log`, naming the program by `label`) each start at info (or
+// Spawn::start_log_level)
 // ("started pppd pid 4242: /usr/sbin/pppd nodetach …") and what goes wrong:
 // a failed spawn, a failed signal, a SIGKILL after the grace time.
 #pragma once
@@ -74,6 +75,9 @@ class ChildProcess {
     std::vector<std::pair<int, int>> fds;
     // The child's whole environment ("NAME=value" each); nullopt: ours.
     std::optional<std::vector<std::string>> env;
+    // The "started" line's level: debug for a program run on a timer (lldpcli
+    // every 15 s), so the journal is not a list of starts.
+    Level start_log_level = Level::info;
   };
 
   struct Callbacks {

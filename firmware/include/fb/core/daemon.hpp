@@ -33,6 +33,7 @@
 #include "fb/core/ddns_service.hpp"
 #include "fb/core/event_bus.hpp"
 #include "fb/core/heartbeat_service.hpp"
+#include "fb/core/lldp_reader.hpp"
 #include "fb/core/modem_service.hpp"
 #include "fb/core/network_service.hpp"
 #include "fb/core/notify.hpp"
@@ -103,6 +104,8 @@ class Daemon {
   // snapshot).
   std::map<std::string, std::string> nat_findings(const health::DdnsReport& ddns) const;
   void log_nat_changes();
+  void sample_signal();
+  void restart_lldp();
   // (Re)starts uplink tracking when its settings changed; false with the
   // reason logged when it cannot run.
   // `taken`: the service take_over_network() started for a reload.
@@ -137,6 +140,12 @@ class Daemon {
   ServiceNotifier notifier_;
   Logger log_{"failberryd"};
   OneShot watchdog_timer_{timers_};
+  // The modem's signal every 30 s over the last hour, for the status page.
+  health::SignalHistory signal_history_;
+  OneShot signal_timer_{timers_};
+  // [general] lldp_socket: the LLDP neighbours for /status.
+  std::unique_ptr<LldpReader> lldp_;
+  std::string lldp_socket_;
   // Every event the services publish: /status, the journal, the control
   // socket's `events`, the hooks. Before the services: it outlives them.
   EventBus events_{io_, timers_};

@@ -18,6 +18,8 @@
 
 #include "fb/event.hpp"
 #include "fb/health/host_health.hpp"
+#include "fb/health/lldp.hpp"
+#include "fb/health/signal_history.hpp"
 #include "fb/health/uplink_health.hpp"
 #include "fb/modem_status.hpp"
 #include "fb/net_types.hpp"
@@ -51,6 +53,7 @@ struct UplinkStatus {
   // Filled by uplink tracking (zero/-1 when it does not run).
   std::int64_t state_age_seconds = -1;  // time in the current state; -1: unknown
   bool active = false;                  // carries the main default route
+  bool preferred = false;               // the lowest priority: where traffic goes when all is well
   std::uint64_t probes_sent = 0;
   std::uint64_t probes_lost = 0;
   std::int64_t probe_rtt_us = -1;  // last answered probe; -1: none yet
@@ -200,6 +203,8 @@ struct Snapshot {
   WebhookReport webhook;
   SmsReport sms;
   std::optional<HostHealth> host;  // the Pi itself ("host" in /status, failberry_node_* in /metrics)
+  std::vector<SignalPoint> signal_history;  // the modem's signal over the last hour, oldest first
+  std::optional<LldpReport> lldp;           // none: not asked (no reader)
 };
 
 struct Request {

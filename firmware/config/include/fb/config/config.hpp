@@ -58,6 +58,7 @@ struct GeneralConfig {
   std::string state_dir;
   std::string control_socket;
   bool dry_run = false;
+  std::string lldp_socket;  // lldpd's control socket: the LLDP neighbours in /status
 };
 
 struct ModemConfig {
