@@ -254,6 +254,8 @@ void print_host(const nlohmann::json& h) {
   if (h.value("root_readonly", nlohmann::json()).is_boolean() && h.value("root_readonly", false))
     add("ROOT FILE SYSTEM READ-ONLY (SD card failing?)");
   std::printf("%s\n", line.c_str());
+}
+
 // The switch and port each interface is plugged into, as the LLDP agent says.
 void print_lldp(const nlohmann::json& l) {
   if (l.empty()) return;

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "fb/text.hpp"
 #include "fb/health/status_page.hpp"
+#include "fb/text.hpp"
 
 namespace fb::health {
 namespace {

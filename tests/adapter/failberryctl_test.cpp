@@ -196,6 +196,8 @@ TEST_CASE("a budget record that cannot be written: /status says so, the count go
   CHECK(budget["state"] == "ok");  // counted in memory: not unknown
   CHECK(budget["used_bytes"] == 0);
   CHECK(d.ctl({"status"}).output.find("    record: cannot write " + (state / "budget.json.tmp")) != std::string::npos);
+}
+
 TEST_CASE("host health: the real host's facts in status --json, /metrics and failberryctl's host line") {
   RunningDaemon d("");
   // What this host says, read here independently of the daemon.

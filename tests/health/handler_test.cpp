@@ -457,6 +457,8 @@ TEST_CASE("/status alerts.sms and the SMS counters in /metrics; null and absent 
   CHECK(m.find("\nfailberry_sms_sent_total 3\n") != std::string::npos);
   CHECK(m.find("\nfailberry_sms_failed_total 1\n") != std::string::npos);
   CHECK(m.find("\nfailberry_sms_dropped_total 2\n") != std::string::npos);
+}
+
 namespace {
 HostHealth host_of_a_pi() {
   HostHealth h;
@@ -562,6 +564,8 @@ TEST_CASE("host health off a Pi: no throttling samples, and the reason in /statu
   // Without a host reading (a snapshot built elsewhere) there is no host section at all.
   CHECK_FALSE(nlohmann::json::parse(call(get("/status")).body).contains("host"));
   CHECK(call(get("/metrics")).body.find("failberry_node_") == std::string::npos);
+}
+
 TEST_CASE("GET / serves the status page to whom /status is served, and to no one else") {
   Snapshot s = snapshot();
   Response page = handle(get("/"), s, policy(), HttpCounters{});

@@ -202,7 +202,7 @@ struct Snapshot {
   std::vector<Event> events;  // the last ones, oldest first (the daemon's EventBus keeps them)
   WebhookReport webhook;
   SmsReport sms;
-  std::optional<HostHealth> host;  // the Pi itself ("host" in /status, failberry_node_* in /metrics)
+  std::optional<HostHealth> host;           // the Pi itself ("host" in /status, failberry_node_* in /metrics)
   std::vector<SignalPoint> signal_history;  // the modem's signal over the last hour, oldest first
   std::optional<LldpReport> lldp;           // none: not asked (no reader)
 };
