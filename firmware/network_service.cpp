@@ -270,12 +270,17 @@ void NetworkService::fill(health::Snapshot& s) const {
         r.used_bytes = b.used;
         r.state = std::string(to_string(b.state));
         r.action = std::string(to_string(b.action));
-        r.limited = b.limited;
+        // Limited only once the kernel's table says so; until then, why not.
+        r.limited = b.limited && !budget_table_stale_;
         r.cycle_start = b.cycle_start;
         r.cycle_end = b.cycle_end;
         r.record_problem = !b.record_problem.empty()        ? "cannot read " + b.record_problem
                            : !budget_write_problem_.empty() ? "cannot write " + budget_write_problem_
                                                             : std::string();
+        if (b.limited && budget_table_stale_)
+          r.record_problem += std::string(r.record_problem.empty() ? "" : "; ") +
+                              "the limit is not in force yet: cannot apply the nftables table (" + budget_table_error_ +
+                              "); tried again every second";
         out.budget = r;
       }
       if (u->metered()) out.probe_cost_bytes_per_minute = u->probe_cost.bytes_per_minute();

@@ -106,7 +106,6 @@ void NetworkService::budget_tick() {
       u->tracker.set_probe_interval(default_index_ == u->index ? u->cfg.probe_interval : u->cfg.probe_interval_idle);
   }
   bool table = budget_table_stale_, save = false, changed = false;
-  std::vector<Event> crossed;  // published once the table holds what they say
   // A failed read is logged by the view; nothing is counted that was not read.
   std::optional<net::LinkCountersByName> counters;
   if (std::any_of(uplinks_.begin(), uplinks_.end(), [](const auto& u) { return u->budget.has_value(); }))
@@ -116,12 +115,14 @@ void NetworkService::budget_tick() {
       if (!u->budget) continue;
       auto [cycle_start, cycle_end] = cycle_bounds(u->cfg.budget_cycle_day);
       BudgetSample sample{now, cycle_start, cycle_end, std::nullopt};
+      sample.unbound = u->interface.empty();
       if (!u->interface.empty())
         if (auto it = counters->find(u->interface); it != counters->end())
           sample.counters = InterfaceBytes{u->interface, it->second.rx_bytes, it->second.tx_bytes};
       BudgetUpdate update = u->budget->update(sample);
       changed = changed || !update.events.empty() || update.limit_changed;
-      for (Event& e : update.events) crossed.push_back(std::move(e));
+      // Published once the table holds what they say (below).
+      for (Event& e : update.events) budget_events_.push_back(std::move(e));
       save = save || update.save;
       if (update.limit_changed) {
         table = true;
@@ -135,15 +136,23 @@ void NetworkService::budget_tick() {
   if (table) {
     net::FirewallSpec spec = firewall_spec();
     if (auto s = system_->apply_firewall(spec); !s.ok()) {
-      // Tried again at the next tick: the decision stands until the kernel has it.
+      // Tried again at the next tick: the decision stands until the kernel
+      // has it, and /status says the limit is not in force yet.
       if (!budget_table_stale_) log_.error() << "data budget: cannot apply the nftables table: " << describe(s);
+      budget_table_error_ = describe(s);
       budget_table_stale_ = true;
+      changed = true;
     } else {
       firewall_ = spec;
       budget_table_stale_ = false;
+      budget_table_error_.clear();
     }
   }
-  for (Event& e : crossed) events::publish(std::move(e));
+  // An event says what the forwarding does now: not before the table holds it.
+  if (!budget_table_stale_) {
+    for (Event& e : budget_events_) events::publish(std::move(e));
+    budget_events_.clear();
+  }
   if (save) save_budgets();
   if (changed && on_change_) on_change_();
 }

@@ -243,11 +243,15 @@ void NetworkService::bind_interface(Uplink& u, const std::string& name, std::opt
     if (auto s = system_->set_sysctl(*rp); !s.ok())
       log_.info() << "uplink[" << u.cfg.name << "]: rp_filter not set yet (" << s.error().detail << ")";
   net::FirewallSpec spec = firewall_spec();
-  if (auto s = system_->apply_firewall(spec); !s.ok())
+  if (auto s = system_->apply_firewall(spec); !s.ok()) {
     log_.error() << "uplink[" << u.cfg.name << "]: cannot apply the nftables table with " << name << ": "
                  << describe(s);
-  else
+    // A budget's limit names the interface: the budget tick applies the
+    // table again every second until the kernel has it.
+    budget_table_stale_ = true;
+  } else {
     firewall_ = spec;
+  }
   read_link(u);
   if (on_change_) on_change_();  // /status shows the interface
 }

@@ -190,6 +190,8 @@ class NetworkService {
   OneShot budget_timer_{timers_};             // budget_tick()
   std::string budget_write_problem_;          // "" or why budget.json could not be written last time
   bool budget_table_stale_ = false;           // a budget's limit changed but the table could not be applied yet
+  std::string budget_table_error_;            // why not (the nft error), for /status
+  std::vector<Event> budget_events_;          // crossings waiting for the table that makes them true
   std::optional<std::size_t> default_index_;  // the uplink the installed main default leads out of
   std::string default_text_;
   net::FirewallSpec firewall_;  // the table this service applied
