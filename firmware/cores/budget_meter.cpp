@@ -145,11 +145,17 @@ BudgetUpdate BudgetMeter::update(const BudgetSample& sample) {
   BudgetState before = level();
   cycle_end_ = sample.cycle_end;
 
-  // The cycle: a fresh meter takes the current one; a later start begins a new one.
-  if (record_.cycle_start == 0) {
-    record_.cycle_start = sample.cycle_start;
-    dirty_ = true;
-  } else if (sample.cycle_start > record_.cycle_start) {
+  // The cycle: a fresh meter takes the current one; a start a cycle later
+  // begins a new one. Cycles are at least 28 days apart: a start that moved
+  // by hours (the time zone changed, the clock was set) is the same cycle.
+  // A clock before 1970 (a Pi before NTP) gives no start to keep.
+  constexpr std::int64_t kMinCycleGap = 25LL * 24 * 3600;
+  if (record_.cycle_start <= 0) {
+    if (sample.cycle_start > 0) {
+      record_.cycle_start = sample.cycle_start;
+      dirty_ = true;
+    }
+  } else if (sample.cycle_start - record_.cycle_start >= kMinCycleGap) {
     std::uint64_t last_used = record_.used;
     record_.cycle_start = sample.cycle_start;
     record_.used = 0;
@@ -168,7 +174,9 @@ BudgetUpdate BudgetMeter::update(const BudgetSample& sample) {
   }
 
   // The bytes.
-  if (!sample.counters) {
+  if (!sample.counters && sample.unbound) {
+    // Not known yet which interface: nothing to count, nothing to forget.
+  } else if (!sample.counters) {
     record_.last_rx = record_.last_tx = 0;  // whatever comes back next is new: counted from zero
     record_.interface.clear();
     baseline_pending_ = false;

@@ -126,6 +126,36 @@ TEST_CASE("a record below its counters now (the interface restarted while the da
   play(m, {{0, ppp0(30, 20), 150, BudgetState::ok, {}, true}});
 }
 
+TEST_CASE("after a restart, an uplink not bound yet keeps the record's counters: its interface is not counted twice") {
+  // interface = auto: the network starts before the modem finds wwan0, whose
+  // counters went on through the restart.
+  BudgetRecord r{kDec1, 500, 4000, 3000, "wwan0", BudgetState::ok};
+  BudgetMeter m("cell", policy(100000), r);
+  BudgetSample unbound{t0, kDec1, kJan1, std::nullopt};
+  unbound.unbound = true;
+  m.update(unbound);
+  CHECK(m.status().used == 500);
+  CHECK(m.record().last_rx == 4000);
+  CHECK(m.record().interface == "wwan0");
+  m.update(BudgetSample{t0 + std::chrono::seconds(1), kDec1, kJan1, InterfaceBytes{"wwan0", 4100, 3050}});
+  CHECK(m.status().used == 650);  // only what came since: 100 + 50, not 7150
+}
+
+TEST_CASE("a cycle start moved by hours (time zone, a set clock) is the same cycle; none is kept from before 1970") {
+  BudgetRecord r{kDec1, 700, 10, 10, "ppp0", BudgetState::ok};
+  BudgetMeter m("cell", policy(100000), r);
+  play(m, {
+              {0, ppp0(20, 10), 710, BudgetState::ok, {}, true, kDec1 + 5 * 3600},  // moved west: not a new cycle
+              {1, ppp0(30, 10), 720, BudgetState::ok, {}, false, kDec1 + 5 * 3600},
+          });
+  CHECK(m.record().cycle_start == kDec1);
+  BudgetMeter fresh("cell", policy(1000), std::nullopt);
+  fresh.update(BudgetSample{t0, -3600, 86400, ppp0(1, 1)});  // a clock at 1970 in a zone east of UTC
+  CHECK(fresh.record().cycle_start == 0);
+  fresh.update(BudgetSample{t0 + std::chrono::seconds(1), kDec1, kJan1, ppp0(2, 2)});
+  CHECK(fresh.record().cycle_start == kDec1);
+}
+
 TEST_CASE("a new cycle starts from zero with budget_reset; a clock behind the record's cycle never resets") {
   BudgetRecord r{kDec1, 1200, 10, 10, "ppp0", BudgetState::exhausted};
   BudgetMeter m("cell", policy(1000), r);

@@ -112,6 +112,11 @@ struct BudgetSample {
   std::int64_t cycle_start = 0;            // unix seconds, from budget_cycle() at local midnight
   std::int64_t cycle_end = 0;              // unix seconds
   std::optional<InterfaceBytes> counters;  // none: the interface does not exist now
+  // No counters because the uplink has no interface yet (interface = auto
+  // before the modem found it, e.g. just after a restart): the record's last
+  // counters are kept, so the interface that binds is not counted again from
+  // zero. (A bound interface that is gone starts again from zero.)
+  bool unbound = false;
 };
 
 struct BudgetUpdate {
