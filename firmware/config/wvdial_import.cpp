@@ -78,7 +78,8 @@ std::vector<Context> contexts_in(std::string_view init, const std::string& key) 
     Context c;
     c.key = key;
     std::size_t i = 0;
-    while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) c.cid = c.cid * 10 + (rest[i++] - '0');
+    while (i < rest.size() && i < 3 && std::isdigit(static_cast<unsigned char>(rest[i])))
+      c.cid = c.cid * 10 + (rest[i++] - '0');  // three digits at most: more is no cid (and no overflow)
     if (i == 0 || i > 2) continue;
     auto quoted = [&](std::string& into) {
       if (i >= rest.size() || rest[i] != ',') return false;
@@ -231,7 +232,7 @@ fb::Result<std::string, WvdialCode> import_wvdial(std::string_view text, const W
     std::string p = unquoted(phone->value);
     if (p == "*99#") {
       notes.push_back("# Phone = *99#: failberry dials ATD*99# on context 1 itself");
-    } else if (p.size() >= 7 && p.size() <= 8 && p.rfind("*99***", 0) == 0 && p.back() == '#' &&
+    } else if (p.size() == 8 && p.rfind("*99***", 0) == 0 && p.back() == '#' &&
                std::all_of(p.begin() + 6, p.end() - 1, [](unsigned char c) { return std::isdigit(c); })) {
       cid = std::stoi(p.substr(6, p.size() - 7));
       notes.push_back("# Phone = " + p + ": failberry defines context 1 with that context's APN and dials ATD*99#");
@@ -341,10 +342,14 @@ fb::Result<std::string, WvdialCode> import_wvdial(std::string_view text, const W
                              " (sends the SIM PIN, not shown: put it in a file named by [modem] pin_file, mode 0600)");
       } else if (k == lower(context->key)) {
         continue;  // the APN's
-      } else if (!contexts_in(s.value, s.key).empty()) {
-        skip(s, "defines a context other than the one Phone dials");
       } else {
-        skip(s, "failberry's modem profile sends its own AT setup");
+        // An AT setup string is not copied: it may carry a PIN (+CLCK) or a
+        // password (+CGAUTH, ^AUTHDATA, $QCPDPP) among its commands.
+        bool other_context = !contexts_in(s.value, s.key).empty();
+        not_mapped.push_back("# not mapped: " + shown(s.key) + " (" +
+                             (other_context ? "defines a context other than the one Phone dials"
+                                            : "failberry's modem profile sends its own AT setup") +
+                             "; the string is not shown: it may hold a PIN or a password)");
       }
       continue;
     }

@@ -105,9 +105,11 @@ TEST_CASE("the FailberryPi's wvdial.conf: APN, device, login in a secret file, e
   CHECK(has(ini, "\n[uplink.cellular]\ninterface = ppp0\nkind = ppp\npriority = 10\n"));
   CHECK(has(ini, "# Phone = *99#: failberry dials ATD*99# on context 1 itself\n"));
   for (const char* line : {
-           "# not mapped: Init1 = ATZ (failberry's modem profile sends its own AT setup)\n",
-           "# not mapped: Init2 = ATQ0 V1 E1 S0=0 &C1 &D2 +FCLASS=0 (failberry's modem profile sends its own AT "
-           "setup)\n",
+           "# not mapped: Init1 (failberry's modem profile sends its own AT setup; the string is not shown: it may "
+           "hold a "
+           "PIN or a password)\n",
+           "# not mapped: Init2 (failberry's modem profile sends its own AT setup; the string is not shown: it may "
+           "hold a PIN or a password)\n",
            "# not mapped: Stupid Mode = 1 (failberry starts pppd as soon as the modem answers CONNECT and never "
            "waits for a login prompt, which is what Stupid Mode = 1 asked for)\n",
            "# not mapped: Modem Type = Analog Modem (failberry finds the modem's kind from its USB ids ([modem] "
@@ -154,7 +156,10 @@ TEST_CASE("--section: a dialer's own keys over what it inherits over [Dialer Def
     CHECK(has(*r,
               "# not mapped: Init2 (sends the SIM PIN, not shown: put it in a file named by [modem] pin_file, "
               "mode 0600)\n"));
-    CHECK(has(*r, "# not mapped: Init1 = ATZ (failberry's modem profile sends its own AT setup)\n"));
+    CHECK(has(
+        *r,
+        "# not mapped: Init1 (failberry's modem profile sends its own AT setup; the string is not shown: it may hold a "
+        "PIN or a password)\n"));
     CHECK(has(*r, "[Dialer vodafone]"));
     CHECK_FALSE(has(*r, "4711"));
     CHECK_FALSE(has(*r, "s3cr3t"));
@@ -177,8 +182,8 @@ TEST_CASE("--section: a dialer's own keys over what it inherits over [Dialer Def
     fb::core::Config c = parsed(*r);
     CHECK(c.modem.apn == "pinternet.interkom.de");
     CHECK(has(*r,
-              "# not mapped: Init4 = AT+CGDCONT=1,\"IP\",\"other.apn\" (defines a context other than the one "
-              "Phone dials)\n"));
+              "# not mapped: Init4 (defines a context other than the one Phone dials; the string is not shown: it "
+              "may hold a PIN or a password)\n"));
     CHECK(has(*r, "# not mapped: Dial Command = ATDT (failberry dials with ATD and the 3GPP packet-data number)\n"));
     CHECK(has(*r, "' 'x' 'PASSWORD'"));  // from [Dialer Defaults]
   }
@@ -235,4 +240,24 @@ TEST_CASE("a Modem the schema refuses becomes device = auto, with the reason") {
   CHECK(has(*r, "\ndevice = auto\n"));
   CHECK(has(*r, "# not mapped: Modem = ttyUSB2 (failberry's device is auto, a tty path, usb:VID:PID or a USB port: "));
   CHECK(parsed(*r).modem.apn == "internet");
+}
+
+TEST_CASE("AT setup strings are never copied (a PIN or password may hide in them); odd numbers do not break it") {
+  const std::string conf =
+      "[Dialer Defaults]\n"
+      "Modem = /dev/ttyUSB2\n"
+      "Init3 = AT+CGDCONT=1,\"IP\",\"internet\"\n"
+      "Init4 = AT+CGAUTH=1,1,\"someone\",\"s3cr3tpw\"\n"
+      "Init5 = AT+CLCK=\"SC\",0,\"9876\"\n"
+      "Init6 = AT+CGDCONT=99999999999999999999,\"IP\",\"far\"\n"
+      "Phone = *99***#\n";
+  auto r = import_wvdial(conf, {"w.conf", "Defaults", "/etc/failberry/ppp.secret"});
+  REQUIRE(r.ok());
+  CHECK(parsed(*r).modem.apn == "internet");
+  CHECK_FALSE(has(*r, "s3cr3tpw"));
+  CHECK_FALSE(has(*r, "9876"));
+  CHECK_FALSE(has(*r, "far"));
+  CHECK(has(*r, "# not mapped: Init4 (failberry's modem profile sends its own AT setup; the string is not shown"));
+  CHECK(has(*r, "# not mapped: Init5 ("));
+  CHECK(has(*r, "# not mapped: Phone = *99***#"));  // no context number: not a *99***N# form
 }
