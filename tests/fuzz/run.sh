@@ -16,13 +16,14 @@ LIBS=()
 case "$TARGET" in
   http)   # Beast's request parser into the health handler
     HARNESS=tests/fuzz/http_request_fuzz.cpp; SEEDS=tests/fuzz/http_corpus
-    SOURCES=(health/handler.cpp health/uplink_health.cpp common/{net_types,event,text}.cpp)
+    SOURCES=(health/{handler,uplink_health,host_health,signal_history,lldp}.cpp common/{net_types,event,text}.cpp)
+    GENERATED_PAGE=1  # the status page's .cpp, made from health/status_page.html as CMake makes it
     INCLUDES=(health/include common/include) ;;
   modem)  # the AT framer and every modem parser
     HARNESS=tests/modem/fuzz/fuzz_at.cpp; SEEDS=tests/modem/fuzz/corpus
     SOURCES=(drivers/at/{charset,error,fields,framing,parse_3gpp}.cpp
              drivers/modem/{parse_vendor,profile,discovery,dial}.cpp drivers/usb/modeswitch.cpp
-             common/net_types.cpp)
+             common/{net_types,text}.cpp)
     INCLUDES=(drivers/include common/include) ;;
   ddns)   # every DDNS reply and credentials parser
     HARNESS=tests/ddns/fuzz/fuzz_ddns.cpp; SEEDS=tests/ddns/fuzz/corpus
@@ -49,6 +50,19 @@ CXX=$(command -v clang++-14 || command -v clang++ || true)
 [[ -n $CXX ]] || { echo "SKIPPED: fuzz.$TARGET: no clang++ (apt-get install clang-14)" >&2; exit 77; }
 mkdir -p "$OUT/corpus"
 cd "$ROOT"
+if [[ -n ${GENERATED_PAGE:-} ]]; then
+  python3 - health/status_page.cpp.in health/status_page.html "$OUT/status_page.cpp" <<'PY'
+import sys
+template, page, out = sys.argv[1:]
+text = open(template).read().replace("@FB_STATUS_PAGE@", open(page).read())
+try:
+    if open(out).read() == text: sys.exit(0)  # unchanged: no rebuild
+except OSError:
+    pass
+open(out, "w").write(text)
+PY
+  SOURCES+=("$OUT/status_page.cpp")
+fi
 BIN=$OUT/fuzz_$TARGET
 if [[ ! -x $BIN ]] || [[ -n $(find "$HARNESS" "${SOURCES[@]}" "${INCLUDES[@]}" -newer "$BIN" -print -quit) ]]; then
   if ! "$CXX" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
