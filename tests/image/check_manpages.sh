@@ -11,17 +11,22 @@ FAILBERRYD=${1:?failberryd}; FAILBERRYCTL=${2:?failberryctl}; SRC=${3:?source di
 fails=0
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-# A page's source with roff's minus signs as plain '-'.
-page() { sed 's/\\-/-/g' "$SRC/docs/man/$1"; }
+# A page's source with roff's minus signs as plain '-'. Read once into a
+# variable: `page | grep -q` under pipefail failed whenever grep found its
+# match before sed had written the whole page (sed dies of SIGPIPE).
+page_text() { sed 's/\\-/-/g' "$SRC/docs/man/$1"; }
+d_page=$(page_text failberryd.8)
+ctl_page=$(page_text failberryctl.8)
+ctl_entries=$(grep -A1 -x '\.TP' <<< "$ctl_page")  # each entry's tag line
 
 for opt in $("$FAILBERRYD" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
-  if page failberryd.8 | grep -q -- "$opt"; then pass "failberryd.8 names $opt"
+  if grep -q -- "$opt" <<< "$d_page"; then pass "failberryd.8 names $opt"
   else fail "failberryd --help prints $opt, docs/man/failberryd.8 does not name it"; fi
 done
 
 help=$("$FAILBERRYCTL" --help)
 for opt in $(grep -o -- '--[a-z][a-z-]*' <<< "$help" | sort -u); do
-  if page failberryctl.8 | grep -q -- "$opt"; then pass "failberryctl.8 names $opt"
+  if grep -q -- "$opt" <<< "$ctl_page"; then pass "failberryctl.8 names $opt"
   else fail "failberryctl --help prints $opt, docs/man/failberryctl.8 does not name it"; fi
 done
 # The commands: the first word of each indented line, or each word of a
@@ -31,7 +36,7 @@ commands=$(sed -n 's/^  \([a-z]\)/\1/p' <<< "$help" | sed 's/  .*//' |
 [ -n "$commands" ] || fail "no commands found in failberryctl --help"
 for c in $commands; do
   # an entry: a .TP tag line that starts with the command
-  if page failberryctl.8 | grep -A1 -x '\.TP' | grep -q -E "^\.B[IR]? \"?$c( |\"|$)"; then
+  if grep -q -E "^\.B[IR]? \"?$c( |\"|$)" <<< "$ctl_entries"; then
     pass "failberryctl.8 has an entry for $c"
   else fail "failberryctl --help lists $c, docs/man/failberryctl.8 has no entry for it"; fi
 done
