@@ -166,13 +166,10 @@ TEST_CASE(
     CHECK(kept == broken);  // never taken as 0 bytes and written over
     REQUIRE(std::remove(record.c_str()) == 0);
     d.process->signal(SIGHUP);
-    nlohmann::json budget;
-    for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until;) {
-      auto now = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
-      if (now.is_object()) budget = now["uplinks"][1]["budget"];
-      if (budget.is_object() && budget["state"] == "ok") break;
-      std::this_thread::sleep_for(50ms);
-    }
+    REQUIRE(fb::test::wait_for_text(d.dir / "err", "reloaded: ", 10s));
+    auto now = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
+    REQUIRE(now.is_object());
+    const nlohmann::json& budget = now["uplinks"][1]["budget"];
     CHECK(budget["state"] == "ok");
     CHECK(budget["limited"] == false);
     CHECK(budget["used_bytes"] == 0);
@@ -185,13 +182,10 @@ TEST_CASE("a budget record that cannot be written: /status says so, the count go
   // The temporary file of the atomic write cannot be created where a directory stands.
   REQUIRE(::mkdir((state / "budget.json.tmp").c_str(), 0700) == 0);
   RunningDaemon d("", "state_dir = " + state.path() + "\n", "budget = 300kB\n");
-  nlohmann::json budget;
-  for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until;) {
-    auto j = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
-    if (j.is_object()) budget = j["uplinks"][1]["budget"];
-    if (budget.is_object() && budget["record_problem"] != "") break;
-    std::this_thread::sleep_for(50ms);
-  }
+  REQUIRE(fb::test::wait_for_text(d.dir / "err", "cannot write the data budget record", 10s));
+  auto j = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
+  REQUIRE(j.is_object());
+  const nlohmann::json& budget = j["uplinks"][1]["budget"];
   CHECK(budget["record_problem"] == "cannot write " + (state / "budget.json.tmp") + ": Is a directory");
   CHECK(budget["state"] == "ok");  // counted in memory: not unknown
   CHECK(budget["used_bytes"] == 0);

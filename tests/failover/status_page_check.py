@@ -20,6 +20,9 @@ try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException,
+                                            TimeoutException)
 except ImportError:
     print("SKIP: python3-selenium is not installed (tests/setup_deps.sh)")
     sys.exit(77)
@@ -33,18 +36,21 @@ def fail(msg):
     sys.exit(1)
 
 
-def wait_for(what, timeout, check):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-            if last is True:
-                return
-        except Exception as e:  # the page is between two renders
-            last = e
-        time.sleep(0.2)
-    fail(f"{what} within {timeout} s (last: {last})")
+def wait_for(driver, what, timeout, check):
+    """Selenium's own bounded wait for `check` to return True; the page is
+    polled by the driver, and an element replaced between two renders is
+    simply looked at again."""
+    seen = {}
+
+    def holds(_):
+        seen["last"] = check()
+        return seen["last"] is True
+
+    try:
+        WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,
+                                                           NoSuchElementException)).until(holds)
+    except TimeoutException:
+        fail(f"{what} within {timeout} s (last: {seen.get('last')})")
 
 
 def main():
@@ -70,7 +76,7 @@ def main():
         driver.get(url)
         active = lambda: driver.find_element(By.ID, "active").text
         rows = lambda: driver.find_elements(By.CSS_SELECTOR, "#uplinks tbody tr")
-        wait_for(f"the page to show {before} as the active uplink",
+        wait_for(driver, f"the page to show {before} as the active uplink",
                  15, lambda: active() == before and len(rows()) >= 2 or active())
         print(f"page loaded in {time.monotonic() - started:.1f} s: active uplink {active()}, "
               f"{len(rows())} uplink rows: " + "; ".join(r.text.replace(chr(10), ' ') for r in rows()))
@@ -78,10 +84,9 @@ def main():
             fail(f"title {driver.title!r}")
         subprocess.run(command, check=True)
         cut = time.monotonic()
-        wait_for(f"the page to show {after} as the active uplink after the cut",
+        wait_for(driver, f"the page to show {after} as the active uplink after the cut",
                  20, lambda: active() == after or active())
-        failovers = driver.find_element(By.ID, "failovers").text
-        wait_for("the failover in the page's list", 10,
+        wait_for(driver, "the failover in the page's list", 10,
                  lambda: "failover" in driver.find_element(By.ID, "failovers").text or
                  driver.find_element(By.ID, "failovers").text)
         failovers = driver.find_element(By.ID, "failovers").text
