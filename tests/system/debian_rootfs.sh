@@ -15,6 +15,9 @@
 #   root/  base + PACKAGE... (apt-get install in the chroot: the runtime
 #          dependencies the caller needs, e.g. the Depends: of a .deb), keyed
 #          by the package list so a changed list rebuilds only this layer.
+#          FB_ROOTFS_LAYER=NAME keeps it in NAME/ instead, so that callers with
+#          different lists (the image boot, the Ansible deployment) do not
+#          rebuild each other's layer.
 # Downloaded .debs stay in $FB_ROOTFS_CACHE/ARCH/debs (debootstrap
 # --cache-dir and apt's archives) so a rebuild does not fetch them again.
 # Exit 3 = something could not be installed or downloaded (the message says what).
@@ -30,6 +33,8 @@ SUITE=bookworm
 MIRROR=${FB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 CACHE=${FB_ROOTFS_CACHE:-/var/cache/failberry/rootfs}/$ARCH
 EXTRA=("$@")
+LAYER=${FB_ROOTFS_LAYER:-root}
+case "$LAYER" in base|debs|.*|*/*|"") echo "debian_rootfs.sh: bad FB_ROOTFS_LAYER '$LAYER'" >&2; exit 2 ;; esac
 log() { echo "debian_rootfs.sh: $*" >&2; }
 die() { log "ERROR: $*"; exit 3; }
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot)"
@@ -118,9 +123,9 @@ fi
 
 # --- layer 2: base + EXTRA ---------------------------------------------------
 WANT_ROOT="$WANT_BASE extra=${EXTRA[*]}"
-if ! [ -f "$CACHE/root/.stamp" ] || [ "$(cat "$CACHE/root/.stamp")" != "$WANT_ROOT" ]; then
+if ! [ -f "$CACHE/$LAYER/.stamp" ] || [ "$(cat "$CACHE/$LAYER/.stamp")" != "$WANT_ROOT" ]; then
   t0=$(date +%s)
-  NEW=$CACHE/.root.new; cleanup; NEW=$CACHE/.root.new
+  NEW=$CACHE/.$LAYER.new; cleanup; NEW=$CACHE/.$LAYER.new
   cp -a "$CACHE/base" "$NEW"; rm -f "$NEW/.stamp"
   if [ ${#EXTRA[@]} -gt 0 ]; then
     log "apt-get install ${EXTRA[*]} in the chroot"
@@ -128,8 +133,8 @@ if ! [ -f "$CACHE/root/.stamp" ] || [ "$(cat "$CACHE/root/.stamp")" != "$WANT_RO
       { apt_in "$NEW" update -q || true; apt_in "$NEW" install -y -q --no-install-recommends "${EXTRA[@]}"; } ||
       die "apt-get install ${EXTRA[*]} failed in the $ARCH chroot"
   fi
-  rm -rf "$CACHE/root"; mv "$NEW" "$CACHE/root"; NEW=
-  echo "$WANT_ROOT" > "$CACHE/root/.stamp"
-  log "package layer built in $(( $(date +%s) - t0 )) s"
+  rm -rf "$CACHE/$LAYER"; mv "$NEW" "$CACHE/$LAYER"; NEW=
+  echo "$WANT_ROOT" > "$CACHE/$LAYER/.stamp"
+  log "package layer $LAYER built in $(( $(date +%s) - t0 )) s"
 fi
-echo "$CACHE/root"
+echo "$CACHE/$LAYER"
