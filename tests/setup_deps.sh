@@ -13,7 +13,7 @@ TEST=(iproute2 python3 binutils file kmod cpio busybox-static udhcpc ppp uhubctl
       qemu-system-x86 qemu-system-arm qemu-user-static binfmt-support openssl
       g++-aarch64-linux-gnu g++-arm-linux-gnueabihf clang-14 libclang-rt-14-dev
       dpkg-dev debootstrap e2fsprogs mtools dosfstools fdisk lintian
-      chromium chromium-driver python3-selenium lldpd)
+      chromium chromium-driver python3-selenium lldpd ansible-core openssh-client)
 LAB=(iproute2 python3 nftables socat)
 want=("${BUILD[@]}")
 case "${1:-all}" in
