@@ -471,6 +471,11 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
   Result<Reply> zte_judge(const Op& op, Reply reply) const {
     if (op.method == "GET") {
       if (auto wall = goform_login_wall(reply, op.what()); !wall) return wall.error();
+      // With a password: loginfo other than "ok" is a session to log in
+      // (the fields behind the login come back blank until then).
+      const std::string* info = reply.find("loginfo");
+      if (has_password && !op.login_tried && (!info || *info != "ok"))
+        return Error{Code::needs_login, op.what() + ": loginfo '" + clean_text(info ? *info : "", 20) + "'"};
       return reply;
     }
     if (has_password && !op.login_tried && !expect_goform_success(reply))

@@ -217,29 +217,34 @@ TEST_CASE("zte: data off and on, and the reboot, through goform_set_cmd_process"
                                            "isTest=false&goformId=REBOOT_DEVICE"});
 }
 
-TEST_CASE("zte: a stick with a password: a refused switch logs in (base64) and is sent again") {
+TEST_CASE("zte: a stick with a password: a reading behind the login logs in (base64) and is asked again") {
   FakeZte fake({"--password", "s3cret+/="});
   Rig rig(fake, "s3cret+/=");
-  auto before = rig.status();  // before the login only modem_main_state and loginfo are readable
-  REQUIRE_MESSAGE(before.ok(), describe(before));
-  CHECK(before->connection == hl::Connection::other);
-  CHECK_FALSE(before->signal_icon);
-  CHECK(before->sim_status == 1);
-
-  auto off = rig.set_data(false);
-  REQUIRE_MESSAGE(off.ok(), describe(off));
+  auto st = rig.status();  // before the login only modem_main_state and loginfo are readable
+  REQUIRE_MESSAGE(st.ok(), describe(st));
+  CHECK(st->connection == hl::Connection::connected);
+  CHECK(st->signal_icon == 4);
   Json s = fake.state();
   CHECK(s["logins"] == 1);
-  CHECK(s["dataswitch"] == 0);
   bool sent_base64 = false;
   for (const auto& r : s["requests"])  // base64("s3cret+/=") = czNjcmV0Ky89, form-escaped
     sent_base64 |= r["body"] == "isTest=false&goformId=LOGIN&password=czNjcmV0Ky89";
   CHECK(sent_base64);
 
-  auto after = rig.status();
-  REQUIRE(after.ok());
-  CHECK(after->connection == hl::Connection::disconnected);
-  CHECK(after->signal_icon == 4);
+  auto off = rig.set_data(false);  // the session holds: no second login
+  REQUIRE_MESSAGE(off.ok(), describe(off));
+  CHECK(fake.state()["logins"] == 1);
+  CHECK(fake.state()["dataswitch"] == 0);
+}
+
+TEST_CASE("zte: a switch refused after the stick forgot the login (a reboot) logs in again") {
+  FakeZte fake({"--password", "pw"});
+  Rig rig(fake, "pw");
+  REQUIRE(rig.status().ok());
+  REQUIRE(rig.reboot().ok());  // the fake forgets the login on a reboot
+  auto on = rig.set_data(true);
+  REQUIRE_MESSAGE(on.ok(), describe(on));
+  CHECK(fake.state()["logins"] == 2);
 }
 
 TEST_CASE("zte: a wrong password is HILINK_BAD_PASSWORD, tried once per request") {
@@ -258,9 +263,14 @@ TEST_CASE("zte: newer firmware's salted SHA-256 login is refused by name, no pas
   for (const auto& r : s["requests"]) CHECK(std::string(r["body"]).find("LOGIN") == std::string::npos);
 }
 
-TEST_CASE("zte: a refused switch without a password file is the stick's word, not retried") {
+TEST_CASE("zte: without a password file, a stick behind a login reads blank and refuses switches; no login") {
   FakeZte fake({"--password", "pw"});
   Rig rig(fake);
+  auto st = rig.status();
+  REQUIRE_MESSAGE(st.ok(), describe(st));
+  CHECK(st->connection == hl::Connection::other);  // ppp_status blank: unknown
+  CHECK_FALSE(st->signal_icon);
+  CHECK(st->sim_status == 1);  // modem_main_state is readable before a login
   check_code(rig.set_data(true), Code::api_error, "result 'failure'");
   CHECK(fake.state()["logins"] == 0);
 }

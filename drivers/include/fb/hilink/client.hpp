@@ -31,8 +31,9 @@
 //  - The ZTE dialect has no session or token: every request carries
 //    `Referer: <base_url>/index.html` (the stick checks it) and
 //    isTest=false. A GET whose fields all come back blank while loginfo is
-//    not "ok" is HILINK_NEEDS_LOGIN; a POST answered other than "success"
-//    while a password file is configured logs in and retries once. The
+//    not "ok" is HILINK_NEEDS_LOGIN. With a password file, a GET answered
+//    with loginfo other than "ok", or a POST answered other than "success",
+//    logs in and is sent once more. The
 //    login: GET cmd=LD (a non-blank salt is newer firmware's SHA-256 login:
 //    HILINK_LOGIN_UNSUPPORTED), then POST goformId=LOGIN with the password
 //    in base64; result 3 or 1 is HILINK_BAD_PASSWORD.
