@@ -184,6 +184,11 @@ health::ModemReport ModemService::modem_status() const {
   if (path_choice_) {
     h.data_path = std::string(modem::to_string(path_choice_->path));
     h.data_path_why = path_choice_->why;
+    if (path_choice_->path == modem::DataPath::hilink) {
+      auto api = hilink_router_api();
+      h.router_api = api.api ? std::string(modem::to_string(*api.api)) : std::string("unknown");
+      h.router_api_why = api.why;
+    }
   }
   h.net_mode = net_mode_;
   h.ppp_interface = link_.interface;

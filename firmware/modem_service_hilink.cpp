@@ -13,6 +13,7 @@
 // knowing the path.
 #include <sys/stat.h>
 
+#include "fb/hilink/goform.hpp"
 #include "fb/hilink/modem_view.hpp"
 #include "fb/modem/discovery.hpp"
 #include "fb/modem/net_discovery.hpp"
@@ -74,7 +75,7 @@ void ModemService::hilink_found(const modem::FoundModem& found, const modem::Pro
   } else {
     hilink_interface_ = uplink ? uplink->interface : std::string();
   }
-  s.description += "; HiLink API at " + config_.modem.hilink_url + " on " + hilink_interface_;
+  s.description += "; " + hilink_api_name() + " at " + hilink_base_url() + " on " + hilink_interface_;
   feed(ModemEvent{std::move(s)});
 }
 
@@ -83,7 +84,7 @@ void ModemService::hilink_found(const modem::FoundModem& found, const modem::Pro
 void ModemService::hilink_scan() {
   const ModemDevice& d = config_.modem.device;
   mev::Scanned s;
-  std::string api = "HiLink API at " + config_.modem.hilink_url;
+  auto api = [this] { return hilink_api_name() + " at " + hilink_base_url(); };  // once profile_ and usb_id_ are set
   if (const UplinkConfig* u = config_.modem_uplink()) hilink_interface_ = u->interface;
   set_path_choice({modem::DataPath::hilink, "[modem] data = hilink"});
   profile_ = config_.modem.profile ? &modem::profile(*config_.modem.profile) : &modem::profile(modem::Vendor::huawei);
@@ -91,7 +92,7 @@ void ModemService::hilink_scan() {
     usb_id_.reset();
     usb_port_.clear();
     storage_device_.reset();
-    s.description = api + " (device = api: not looked for on USB)";
+    s.description = api() + " (device = api: not looked for on USB)";
     feed(ModemEvent{std::move(s)});
     return;
   }
@@ -111,15 +112,47 @@ void ModemService::hilink_scan() {
     storage_device_ = found->device;
   else
     storage_device_.reset();
-  if (!s.storage) s.description += "; " + api;
+  if (!s.storage) s.description += "; " + api();
   feed(ModemEvent{std::move(s)});
+}
+
+ModemService::RouterApiChoice ModemService::hilink_router_api() const {
+  if (config_.modem.router_api)
+    return {config_.modem.router_api,
+            "[modem] router_api = " + std::string(modem::to_string(*config_.modem.router_api))};
+  if (!profile_) return {std::nullopt, "auto: no stick found yet"};
+  const modem::ModemModel* model = nullptr;
+  if (usb_id_)
+    if (auto match = modem::find_modem(*usb_id_)) model = match->model;
+  auto api = modem::router_api_of(*profile_, model);
+  std::string stick = usb_id_ ? modem::to_string(*usb_id_) + (model ? " " + std::string(model->models) : std::string())
+                              : "the " + std::string(profile_->name) + " profile (no USB id: device = api)";
+  if (!api)
+    return {std::nullopt, "auto: " + stick +
+                              " speaks no router API failberry knows; set [modem] router_api = huawei "
+                              "or zte"};
+  return {api, "auto: " + stick + (model && model->router_api ? "" : " (by vendor)")};
+}
+
+std::string ModemService::hilink_api_name() const {
+  return hilink_router_api().api == modem::RouterApi::zte ? "ZTE goform API" : "HiLink API";
+}
+
+std::string ModemService::hilink_base_url() const {
+  auto choice = hilink_router_api();
+  if (choice.api == modem::RouterApi::zte && config_.modem.hilink_url == hilink::kDefaultBaseUrl)
+    return std::string(hilink::kZteDefaultBaseUrl);
+  return config_.modem.hilink_url;
 }
 
 modem::Result<void> ModemService::hilink_open() {
   if (hilink_api_) return {};
   if (!hilink_opener_) return Error{Code::bad_dial_settings, "data = hilink, and no HiLink API client is set up"};
+  auto choice = hilink_router_api();
+  if (!choice.api) return Error{Code::bad_dial_settings, choice.why};
   hilink::ClientSettings s;
-  s.base_url = config_.modem.hilink_url;
+  s.api = *choice.api;
+  s.base_url = hilink_base_url();
   s.password_file = config_.modem.hilink_password_file;
   s.interface = hilink_interface_;
   auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config_.modem.command_timeout);
@@ -128,7 +161,7 @@ modem::Result<void> ModemService::hilink_open() {
   auto api = hilink_opener_(s);
   if (!api) return hilink::modem_error(api.error());
   hilink_api_ = std::move(*api);
-  log_.info() << "HiLink API: " << hilink_api_->describe();
+  log_.info() << "router API: " << hilink_api_->describe() << " (" << choice.why << ")";
   return {};
 }
 
@@ -309,8 +342,8 @@ bool ModemService::hilink_polled(const hilink::Status& status, const std::option
   bool lost = hilink_up_ && status.connection != hilink::Connection::connected;
   feed(ModemEvent{p});
   if (!lost || !hilink_up_) return true;
-  hilink_lost("NET_DISCONNECTED", "the stick reports mobile data " + std::string(to_string(status.connection)) +
-                                      " (ConnectionStatus " + std::to_string(status.connection_code) + ")");
+  hilink_lost("NET_DISCONNECTED", "the stick reports mobile data " + std::string(to_string(status.connection)) + " (" +
+                                      status.connection_printed() + ")");
   return false;
 }
 
@@ -343,7 +376,7 @@ void ModemService::hilink_dial() {
       });
       return;
     }
-    log_.notice() << "switching mobile data on through the API (" << config_.modem.hilink_url << ")";
+    log_.notice() << "switching mobile data on through the API (" << hilink_base_url() << ")";
     hilink_api_->set_data(true, [this, alive, gen, deadline](hilink::Result<void> r) {
       if (!*alive || gen != hilink_gen_) return;
       if (!r) return hilink_dial_failed(gen, hilink::modem_error(r.error()));
@@ -363,8 +396,8 @@ void ModemService::hilink_wait_connected(TimePoint deadline, std::uint64_t gen) 
       return hilink_dial_failed(
           gen, Error{Code::network_timeout, "mobile data was not connected within " +
                                                 seconds_text(config_.ppp.connect_timeout) + " of switching it on (" +
-                                                std::string(to_string(status->connection)) + ", ConnectionStatus " +
-                                                std::to_string(status->connection_code) + ")"});
+                                                std::string(to_string(status->connection)) + ", " +
+                                                status->connection_printed() + ")"});
     hilink_timer_.arm_after(kStatusInterval, [this, deadline, gen] { hilink_wait_connected(deadline, gen); });
   });
 }

@@ -270,6 +270,8 @@ std::string status_json(const Snapshot& s) {
                   {"mode_switch", r.mode_switch},
                   {"data_path", r.data_path},
                   {"data_path_reason", r.data_path_why},
+                  {"router_api", r.router_api},
+                  {"router_api_reason", r.router_api_why},
                   {"net_mode", r.net_mode},
                   {"ppp",
                    {{"interface", r.ppp_interface},

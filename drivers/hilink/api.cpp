@@ -77,6 +77,11 @@ std::string_view to_string(Connection c) {
   return "other";
 }
 
+std::string Status::connection_printed() const {
+  if (!connection_word.empty()) return "ppp_status " + clean_text(connection_word, 40);
+  return "ConnectionStatus " + std::to_string(connection_code);
+}
+
 Connection connection_from_code(int code) {
   switch (code) {
     case 900: return Connection::connecting;

@@ -13,6 +13,7 @@
 
 #include "fb/curl_multi.hpp"
 #include "fb/curl_request.hpp"
+#include "fb/hilink/goform.hpp"
 #include "fb/log.hpp"
 #include "fb/secret_file.hpp"
 #include "fb/text.hpp"
@@ -98,7 +99,8 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
     std::function<void(Result<Reply>)> done;
     bool token_retried = false;
     bool login_tried = false;
-    std::string what() const { return method + " " + path; }
+    std::string label = {};  // for logs when the path is long (a goform cmd list)
+    std::string what() const { return label.empty() ? method + " " + path : label; }
   };
 
   Impl(boost::asio::io_context& io_, ClientSettings s)
@@ -112,6 +114,7 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
   std::string curl_interface_word;  // CURLOPT_INTERFACE, empty: not bound
   CurlMulti multi;
   bool closed = false;
+  bool zte() const { return settings.api == modem::RouterApi::zte; }
 
   // The session: the stick's cookies and its request verification token(s).
   bool have_session = false;
@@ -176,9 +179,9 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
 
   // One HTTP request; `session`: send the cookie and the token.
   void exchange(const std::string& method, const std::string& path, const std::string& body, bool session,
-                HttpDone done) {
+                HttpDone done, const std::string& label = {}) {
     auto t = std::make_unique<Transfer>();
-    t->what = method + " " + path;
+    t->what = label.empty() ? method + " " + path : label;
     t->limit = settings.max_reply_bytes;
     t->done = std::move(done);
     t->easy = curl_easy_init();
@@ -192,7 +195,9 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
     if (method == "POST") {
       curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
       curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body.c_str());
-      t->headers = curl_slist_append(t->headers, "Content-Type: application/xml");
+      t->headers =
+          curl_slist_append(t->headers, zte() ? "Content-Type: application/x-www-form-urlencoded; charset=UTF-8"
+                                              : "Content-Type: application/xml");
     } else {
       curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     }
@@ -205,6 +210,8 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
       }
     }
     t->headers = curl_slist_append(t->headers, "X-Requested-With: XMLHttpRequest");
+    if (zte())  // the stick answers blank fields / "failure" without it (goform.cpp)
+      t->headers = curl_slist_append(t->headers, ("Referer: " + settings.base_url + "/index.html").c_str());
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     set_request_options(
@@ -287,7 +294,8 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
         detail += " (redirect to " + clean_text(loc->second, 80) + ")";
       return Error{Code::http, std::move(detail)};
     }
-    auto reply = read_reply(http->body, settings.max_reply_bytes);
+    auto reply = zte() ? read_goform_reply(http->body, settings.max_reply_bytes)
+                       : read_reply(http->body, settings.max_reply_bytes);
     if (!reply) return Error{reply.code(), what + ": " + reply.error().detail};
     return reply;
   }
@@ -330,7 +338,29 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
     });
   }
 
+  // ZTE: the salt first (newer firmware's SHA-256 login is not spoken: say
+  // so rather than send a password it cannot take), then LOGIN in base64.
+  // An unreadable LD answer is older firmware: the base64 LOGIN is tried.
+  void zte_login(std::function<void(Result<void>)> done) {
+    auto self = shared_from_this();
+    exchange("GET", "/goform/goform_get_cmd_process?isTest=false&cmd=LD", "", false, [self, done](Result<Http> http) {
+      auto ld = self->reply_of("GET goform cmd=LD", http);
+      if (ld)
+        if (auto scheme = goform_login_scheme(*ld); !scheme) return done(scheme.error());
+      std::string body = "isTest=false&goformId=LOGIN&password=" + form_escape(base64(self->password.reveal()));
+      self->log.info() << "logging in (goform LOGIN, base64 password)";
+      self->exchange("POST", "/goform/goform_set_cmd_process", body, false, [self, done](Result<Http> http2) {
+        auto reply = self->reply_of("POST goform LOGIN", http2);
+        if (!reply) return done(reply.error());
+        if (auto ok = goform_login_result(*reply); !ok)
+          return done(Error{ok.code(), "POST goform LOGIN: " + ok.error().detail});
+        done({});
+      });
+    });
+  }
+
   void login(std::function<void(Result<void>)> done) {
+    if (zte()) return zte_login(std::move(done));
     auto self = shared_from_this();
     exchange("GET", "/api/user/state-login", "", true, [self, done](Result<Http> http) {
       auto reply = self->reply_of("GET /api/user/state-login", http);
@@ -383,7 +413,7 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void run(const std::shared_ptr<Op>& op) {
-    if (have_session) return send(op);
+    if (have_session || zte()) return send(op);
     auto self = shared_from_this();
     open_session([self, op](Result<void> r) {
       if (!r) return self->finish(op, r.error());
@@ -393,24 +423,64 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
 
   void send(const std::shared_ptr<Op>& op) {
     auto self = shared_from_this();
-    exchange(op->method, op->path, op->body, true, [self, op](Result<Http> http) {
-      if (http && op->method == "POST") self->take_tokens(*http);
-      Result<Reply> reply = self->reply_of(op->what(), http);
-      if (!reply && reply.code() == Code::token && !op->token_retried) {
-        op->token_retried = true;
-        self->log.info() << op->what() << ": " << fb::describe(reply.error()) << "; new session, one retry";
-        self->drop_session();
-        return self->run(op);
-      }
-      if (!reply && reply.code() == Code::needs_login && self->has_password && !op->login_tried) {
-        op->login_tried = true;
-        return self->login([self, op](Result<void> r) {
-          if (!r) return self->finish(op, r.error());
-          self->send(op);
-        });
-      }
-      self->finish(op, std::move(reply));
-    });
+    exchange(
+        op->method, op->path, op->body, true,
+        [self, op](Result<Http> http) {
+          if (http && op->method == "POST") self->take_tokens(*http);
+          Result<Reply> reply = self->reply_of(op->what(), http);
+          if (reply && self->zte()) reply = self->zte_judge(*op, std::move(*reply));
+          if (!reply && reply.code() == Code::token && !op->token_retried) {
+            op->token_retried = true;
+            self->log.info() << op->what() << ": " << fb::describe(reply.error()) << "; new session, one retry";
+            self->drop_session();
+            return self->run(op);
+          }
+          if (!reply && reply.code() == Code::needs_login && self->has_password && !op->login_tried) {
+            op->login_tried = true;
+            return self->login([self, op](Result<void> r) {
+              if (!r) return self->finish(op, r.error());
+              self->send(op);
+            });
+          }
+          self->finish(op, std::move(reply));
+        },
+        op->what());
+  }
+
+  static std::shared_ptr<Op> goform_get(std::string_view cmds, std::string label,
+                                        std::function<void(Result<Reply>)> done) {
+    auto op = std::make_shared<Op>();
+    op->method = "GET";
+    op->path = "/goform/goform_get_cmd_process?isTest=false&multi_data=1&cmd=" + std::string(cmds);
+    op->label = std::move(label);
+    op->done = std::move(done);
+    return op;
+  }
+  static std::shared_ptr<Op> goform_set(std::string_view goform_id, std::function<void(Result<Reply>)> done) {
+    auto op = std::make_shared<Op>();
+    op->method = "POST";
+    op->path = "/goform/goform_set_cmd_process";
+    op->body = "isTest=false&goformId=" + std::string(goform_id);
+    op->label = "POST goform " + std::string(goform_id);
+    op->done = std::move(done);
+    return op;
+  }
+
+  // A ZTE reply that means "log in first": a GET behind the login wall, or
+  // a POST refused while we have a password and have not logged in for it.
+  Result<Reply> zte_judge(const Op& op, Reply reply) const {
+    if (op.method == "GET") {
+      if (auto wall = goform_login_wall(reply, op.what()); !wall) return wall.error();
+      // With a password: loginfo other than "ok" is a session to log in
+      // (the fields behind the login come back blank until then).
+      const std::string* info = reply.find("loginfo");
+      if (has_password && !op.login_tried && (!info || *info != "ok"))
+        return Error{Code::needs_login, op.what() + ": loginfo '" + clean_text(info ? *info : "", 20) + "'"};
+      return reply;
+    }
+    if (has_password && !op.login_tried && !expect_goform_success(reply))
+      return Error{Code::needs_login, op.what() + ": refused; logging in first"};
+    return reply;
   }
 
   void finish(const std::shared_ptr<Op>& op, Result<Reply> result) {
@@ -479,34 +549,62 @@ std::function<void(Result<Reply>)> typed(HiLinkClient::Done<T> done, std::string
 }  // namespace
 
 void HiLinkClient::status(Done<Status> done) {
+  if (impl_->zte()) {
+    const std::string what = "GET goform status";
+    return impl_->enqueue(
+        Impl::goform_get(kGoformStatusCmds, what, typed<Status>(std::move(done), what, parse_goform_status)));
+  }
   impl_->enqueue(
       std::make_shared<Impl::Op>(Impl::Op{"GET", "/api/monitoring/status", "",
                                           typed<Status>(std::move(done), "GET /api/monitoring/status", parse_status)}));
 }
 
 void HiLinkClient::signal(Done<Signal> done) {
+  if (impl_->zte()) {
+    const std::string what = "GET goform signal";
+    return impl_->enqueue(
+        Impl::goform_get(kGoformSignalCmds, what, typed<Signal>(std::move(done), what, parse_goform_signal)));
+  }
   impl_->enqueue(std::make_shared<Impl::Op>(Impl::Op{
       "GET", "/api/device/signal", "", typed<Signal>(std::move(done), "GET /api/device/signal", parse_signal)}));
 }
 
 void HiLinkClient::plmn(Done<Plmn> done) {
+  if (impl_->zte()) {
+    const std::string what = "GET goform operator";
+    return impl_->enqueue(
+        Impl::goform_get(kGoformPlmnCmds, what, typed<Plmn>(std::move(done), what, parse_goform_plmn)));
+  }
   impl_->enqueue(std::make_shared<Impl::Op>(Impl::Op{
       "GET", "/api/net/current-plmn", "", typed<Plmn>(std::move(done), "GET /api/net/current-plmn", parse_plmn)}));
 }
 
 void HiLinkClient::traffic(Done<Traffic> done) {
+  if (impl_->zte()) {
+    const std::string what = "GET goform traffic";
+    return impl_->enqueue(
+        Impl::goform_get(kGoformTrafficCmds, what, typed<Traffic>(std::move(done), what, parse_goform_traffic)));
+  }
   impl_->enqueue(std::make_shared<Impl::Op>(
       Impl::Op{"GET", "/api/monitoring/traffic-statistics", "",
                typed<Traffic>(std::move(done), "GET /api/monitoring/traffic-statistics", parse_traffic)}));
 }
 
 void HiLinkClient::set_data(bool on, Done<void> done) {
+  if (impl_->zte()) {
+    std::string id = on ? "CONNECT_NETWORK" : "DISCONNECT_NETWORK";
+    return impl_->enqueue(
+        Impl::goform_set(id, typed<void>(std::move(done), "POST goform " + id, expect_goform_success)));
+  }
   impl_->enqueue(std::make_shared<Impl::Op>(
       Impl::Op{"POST", "/api/dialup/mobile-dataswitch", request_xml({{"dataswitch", on ? "1" : "0"}}),
                typed<void>(std::move(done), "POST /api/dialup/mobile-dataswitch", expect_ok)}));
 }
 
 void HiLinkClient::reboot(Done<void> done) {
+  if (impl_->zte())
+    return impl_->enqueue(Impl::goform_set(
+        "REBOOT_DEVICE", typed<void>(std::move(done), "POST goform REBOOT_DEVICE", expect_goform_success)));
   impl_->enqueue(
       std::make_shared<Impl::Op>(Impl::Op{"POST", "/api/device/control", request_xml({{"Control", "1"}}),
                                           typed<void>(std::move(done), "POST /api/device/control", expect_ok)}));
@@ -522,7 +620,8 @@ const ClientSettings& HiLinkClient::settings() const {
 
 std::string HiLinkClient::describe() const {
   const ClientSettings& s = impl_->settings;
-  std::string out = "base_url=" + s.base_url + " user=" + s.username;
+  std::string out = "api=" + std::string(modem::to_string(s.api)) + " base_url=" + s.base_url;
+  if (!impl_->zte()) out += " user=" + s.username;
   out += " password=" + (impl_->has_password ? std::string(Secret::masked()) : std::string("(none)"));
   out += " interface=" + (s.interface.empty() ? std::string("(routing)") : s.interface);
   return out;

@@ -35,8 +35,9 @@ constexpr std::array kZteModems{
     ModemModel{{kZte, 0x2003}, "MF180 (ZTE/Onda)", zte_ports(1, 3), CdromControl::zte_zcdrun},
     // MF823, MF79x, MF833N after their CD-ROM (19d2:1225, not switched by
     // failberry yet): cdc_ether with the stick's web UI at 192.168.0.1, no
-    // serial port (shared/reference/LTE-MODEMS.md §3, 3rd-party but consistent).
-    ModemModel{{kZte, 0x1405}, "MF823, MF833N (router mode)", PortMap{}, CdromControl::none, kHiLink},
+    // serial port (shared/reference/LTE-MODEMS.md §3, 3rd-party but consistent);
+    // the web UI's goform JSON API is the router API (drivers/hilink/goform.cpp).
+    ModemModel{{kZte, 0x1405}, "MF823, MF833N (router mode)", PortMap{}, CdromControl::none, kHiLink, RouterApi::zte},
 };
 
 // usb-modeswitch-data 20191128: 19d2:2000 lists 27 targets; these are the
@@ -87,8 +88,10 @@ constexpr std::array kHuaweiModems{
     ModemModel{{kHuawei, 0x15b3}, "E3131", kHuaweiPorts, CdromControl::huawei_setport},
     ModemModel{{kHuawei, 0x15d1}, "E3131", kHuaweiPorts, CdromControl::huawei_setport},
     // HiLink (router) firmware: cdc_ether, the stick's DHCP server and HTTP API.
-    ModemModel{{kHuawei, 0x14db}, "E3131, E3372h, E8372 HiLink", PortMap{}, CdromControl::none, kHiLink},
-    ModemModel{{kHuawei, 0x14dc}, "E3131, E3372h, E8372 HiLink", PortMap{}, CdromControl::none, kHiLink},
+    ModemModel{
+        {kHuawei, 0x14db}, "E3131, E3372h, E8372 HiLink", PortMap{}, CdromControl::none, kHiLink, RouterApi::huawei},
+    ModemModel{
+        {kHuawei, 0x14dc}, "E3131, E3372h, E8372 HiLink", PortMap{}, CdromControl::none, kHiLink, RouterApi::huawei},
     // E3372h-320 after usb_modeswitch's HuaweiAltMode message: a standard
     // NCM interface (cdc_ncm) and three option ttys (mrhaav/openwrt
     // atc/hua-e3372h_320, FW 11.0.1.1). Its ttys' protocols are not
@@ -283,6 +286,27 @@ std::string_view to_string(DataPath path) {
     case DataPath::hilink: return "hilink";
   }
   return "ppp";
+}
+
+std::string_view to_string(RouterApi api) {
+  switch (api) {
+    case RouterApi::huawei: return "huawei";
+    case RouterApi::zte: return "zte";
+  }
+  return "huawei";
+}
+
+std::optional<RouterApi> router_api_from_string(std::string_view word) {
+  for (auto a : {RouterApi::huawei, RouterApi::zte})
+    if (to_string(a) == word) return a;
+  return std::nullopt;
+}
+
+std::optional<RouterApi> router_api_of(const Profile& profile, const ModemModel* model) {
+  if (model && model->router_api) return model->router_api;
+  if (profile.vendor == Vendor::zte) return RouterApi::zte;
+  if (profile.vendor == Vendor::huawei) return RouterApi::huawei;
+  return std::nullopt;
 }
 
 std::optional<DataPath> data_path_from_string(std::string_view word) {

@@ -374,7 +374,7 @@ class Parser {
     bool hilink = config_.modem.data == modem::DataPath::hilink;
     const UplinkConfig* modem = config_.modem_uplink();
     bool maybe = hilink || (!config_.modem.data && modem && modem->kind == UplinkKind::cellular);
-    for (const char* key : {"hilink_url", "hilink_password_file"})
+    for (const char* key : {"hilink_url", "hilink_password_file", "router_api"})
       if (!maybe && is_set("modem", key))
         key_error("modem", key,
                   "is used only with data = hilink, or data = auto on a kind = cellular uplink; set data = hilink "

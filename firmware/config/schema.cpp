@@ -233,8 +233,9 @@ std::vector<SectionSpec> build() {
                "the address comes from the modem), hilink (a router-mode stick: no AT port; mobile "
                "data is switched and the stick read through its HTTP API, hilink_url, and the "
                "uplink's interface, named explicitly, gets its address from the stick's DHCP "
-               "server); auto: chosen each time the stick is found on USB — hilink for a HiLink stick "
-               "(12d1:14db/14dc; its interface named, or with interface = auto found beside it; its API "
+               "server); auto: chosen each time the stick is found on USB — hilink for a router-mode stick "
+               "(Huawei HiLink 12d1:14db/14dc, ZTE 19d2:1405; see router_api; its interface named, or with interface = "
+               "auto found beside it; its API "
                "at hilink_url), ppp when the uplink's interface is a pppN name, net when it names another "
                "one, and with interface = auto net for a stick that prefers it (its interface is there, "
                "or its profile can switch it into a mode with one), else ppp; /status shows the choice and why. The "
@@ -247,7 +248,8 @@ std::vector<SectionSpec> build() {
             "http://192.168.8.1",
             false,
             "With data = hilink, or auto on a kind = cellular uplink: the stick's HTTP API, "
-            "http(s)://host[:port] (no path). The default is where Huawei HiLink sticks answer.",
+            "http(s)://host[:port] (no path). The default is where Huawei HiLink sticks answer; when the "
+            "router API is zte, the default stands for http://192.168.0.1, where ZTE router sticks answer.",
             {},
             field(&Config::modem, &M::hilink_url)},
            secret(KeySpec{"hilink_password_file",
@@ -256,10 +258,27 @@ std::vector<SectionSpec> build() {
                           false,
                           "With data = hilink, or auto on a kind = cellular uplink: file holding the stick's web "
                           "login password (mode 0600), when it "
-                          "has one; the user is admin. A wrong password is final, like a wrong PIN: fix the "
+                          "has one; the user is admin (a ZTE stick's LOGIN has none). A wrong password is final, like "
+                          "a wrong PIN: fix the "
                           "file, then restart failberryd.",
                           "/etc/failberry/hilink.password",
                           field(&Config::modem, &M::hilink_password_file)}),
+           choice_key("router_api", &Config::modem, &M::router_api,
+                      {{"auto", std::optional<modem::RouterApi>()},
+                       {"huawei", modem::RouterApi::huawei},
+                       {"zte", modem::RouterApi::zte}},
+                      "auto",
+                      "With data = hilink, or auto on a kind = cellular uplink: the HTTP API the router-mode "
+                      "stick speaks. huawei: HiLink's XML API (/api/..., E3131/E3372h/E8372 in 12d1:14db/14dc); "
+                      "zte: the goform JSON API of ZTE router sticks (MF823/MF831/MF833 in 19d2:1405; "
+                      "/goform/goform_get_cmd_process and goform_set_cmd_process with the Referer the stick "
+                      "checks; CONNECT_NETWORK/DISCONNECT_NETWORK switch mobile data, REBOOT_DEVICE is the modem "
+                      "reset rung; a password is sent as the base64 LOGIN of that firmware, while newer "
+                      "firmware's SHA-256 login is refused as HILINK_LOGIN_REFUSED naming it). auto: from the "
+                      "stick's USB id (its profile row, else its vendor: ZTE zte, Huawei huawei); with device "
+                      "= api, from [modem] profile, huawei when that is auto; a stick of another vendor is "
+                      "refused until this is set. /status shows the choice and why (modem.router_api, "
+                      "router_api_reason)."),
            {"disable_cdrom",
             T(ValueKind::boolean),
             "true",

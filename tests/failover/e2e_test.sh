@@ -45,6 +45,15 @@
 #              wwan0; carrier loss -> the stick; the ^NDISSTAT disconnect URC
 #              moves the pinned default route away at once, the redial brings
 #              it back; the stop takes the address
+#   zterouter  the cellular uplink is a ZTE router stick on the hilink data path
+#              (LAB_CELL=zte: fake_zte_server.py's goform API and busybox
+#              udhcpd at 192.168.0.1, masquerading; [modem] router_api = zte,
+#              a password file, hilink_url left at its default): the stick
+#              comes with mobile data off; failberryd logs in (base64 LOGIN),
+#              sends CONNECT_NETWORK with the Referer, takes the stick's lease
+#              on wwan0; /status shows the ZTE readings and the API; the wired
+#              carrier cut moves LAN traffic through the stick; the stop sends
+#              DISCONNECT_NETWORK and takes the address
 #   sms        [alerts] sms_to on the netstick lab: the wired carrier is cut,
 #              the simulated stick gets AT+CMGS with a text naming the
 #              failover; wired comes back within sms_min_interval (30s): the
@@ -67,6 +76,12 @@ LAB_DIR=$(mktemp -d)
 export LAB LAB_DIR
 [ "$CASE" = netstick ] || [ "$CASE" = sms ] && export LAB_CELL=net
 [ "$CASE" = cgnat ] && export LAB_CELL_NET=100.72.1 LAB_CELL_NAT=1
+[ "$CASE" = zterouter ] && export LAB_CELL=zte LAB_CELL_NET=192.168.0 LAB_CELL_NAT=1 LAB_ZTE_ARGS="--password s3cret"
+if [ "$CASE" = zterouter ]; then
+  command -v busybox >/dev/null || { echo "SKIP: busybox is not installed (tests/setup_deps.sh)"; exit 77; }
+  # The stick's DHCP client as the image has it: busybox udhcpc and the event script from the tree.
+  export FAILBERRY_UDHCPC=$(command -v busybox) FAILBERRY_UDHCPC_EVENT=$HERE/../../image/overlay/usr/libexec/failberry/udhcpc-event
+fi
 # shellcheck source=lab.sh
 source "$HERE/lab.sh"
 finish() {
@@ -349,6 +364,57 @@ dryrun)
   step "dry-run: tracks the real links, logs ip/nft, changes nothing"
   ;;
 
+zterouter)
+  PROBES="probe_targets = 198.51.100.1
+probe_interval = 500ms
+probe_timeout = 300ms
+up_count = 1
+down_count = 2"
+  lab_zte "/_control/data?on=0" >/dev/null || fail "the fake ZTE stick does not answer its control path"
+  [ -z "$(ip -n "$LAB-pi" -4 address show dev wwan0)" ] || fail "wwan0 has an address before failberryd ran"
+  printf 's3cret\n' >"$LAB_DIR/zte.password"
+  chmod 600 "$LAB_DIR/zte.password"
+  ZTE_MODEM_EXTRA="hilink_password_file = $LAB_DIR/zte.password" WIRED_PROBES=$PROBES CELL_PROBES=$PROBES HOLD=1s \
+    lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 10 lab_default_is eth-wired || fail "no default route via the wired uplink"
+  lab_wait 20 grep -q "data session up on wwan0: mobile data connected, 192.168.0.100 via 192.168.0.1" \
+    "$LAB_DIR/failberryd.log" || fail "mobile data never came up through the goform API"
+  grep -q "router API: api=zte base_url=http://192.168.0.1 .*(\[modem\] router_api = zte)" "$LAB_DIR/failberryd.log" ||
+    fail "the daemon did not name the ZTE API at the ZTE default address"
+  ip -n "$LAB-pi" -4 address show dev wwan0 | grep -q "inet 192.168.0.100/24" || fail "the stick's lease is not on wwan0"
+  state=$(lab_zte /_control/state)
+  "$LAB_PY" - "$state" <<'PY' || fail "the stick saw the wrong requests: $state"
+import json, sys
+s = json.loads(sys.argv[1])
+assert s["logins"] == 1 and s["failed_logins"] == 0, s
+assert s["dataswitch"] == 1, s
+bodies = [r["body"] for r in s["requests"] if r["method"] == "POST"]
+assert "isTest=false&goformId=LOGIN&password=czNjcmV0" in bodies, bodies  # base64("s3cret")
+assert bodies.count("isTest=false&goformId=CONNECT_NETWORK") == 1, bodies
+assert all(r["referer"] == "http://192.168.0.1/index.html" for r in s["requests"]), s["requests"]
+PY
+  status=$(status_json)
+  for want in '"router_api": "zte"' '"router_api_reason": "\[modem\] router_api = zte"' '"operator": "Telekom.de"' \
+    '"rat": "lte"' '"rsrp_dbm": -95' '"registration": "home"' '"data_path": "hilink"'; do
+    grep -q "$want" <<<"$status" || fail "/status lacks $want: $status"
+  done
+  lab_ctl status | grep -q "router API zte" || fail "failberryctl status does not name the router API"
+  step "logged in, CONNECT_NETWORK with the Referer, the stick's lease on wwan0; /status shows the ZTE readings"
+
+  ip -n "$LAB-isp" link set isp-pi down
+  lab_wait 10 lab_default_is wwan0 || fail "no failover to the stick after the wired carrier loss"
+  [ "$(lab_lan_get)" = "from 203.0.113.5" ] || fail "LAN traffic does not leave through the stick: '$(lab_lan_get)'"
+  ip -n "$LAB-isp" link set isp-pi up
+  lab_wait 10 lab_default_is eth-wired || fail "no failback to wired"
+  step "wired carrier lost -> default via the stick, LAN traffic through its NAT; failback"
+
+  lab_stop
+  check_clean
+  lab_zte /_control/state | grep -q '"dataswitch": 0' || fail "the stop did not switch mobile data off"
+  [ -z "$(ip -n "$LAB-pi" -4 address show dev wwan0)" ] || fail "the stop left the address on wwan0"
+  step "stopped: DISCONNECT_NETWORK sent, the address gone from wwan0, every route, rule and the table removed"
+  ;;
 netstick)
   PROBES="probe_targets = 198.51.100.1
 probe_interval = 500ms

@@ -16,7 +16,13 @@
 #         Huawei E3372h in stick mode on a pty ($LAB_MODEM_TTY, control socket
 #         $LAB_DIR/modem.ctl, lab_modem), its network interface the veth wwan0,
 #         down and without an address until failberryd starts the session over
-#         AT and puts on it what ^DHCP? reports (10.64.0.2/24 via 10.64.0.1)
+#         AT and puts on it what ^DHCP? reports (10.64.0.2/24 via 10.64.0.1) or
+#         a ZTE router stick (LAB_CELL=zte, with LAB_CELL_NET=192.168.0 and
+#         LAB_CELL_NAT=1: the stick is a router that masquerades): wwan0 is
+#         its cdc_ether interface, down and without an address; the stick is
+#         the cell namespace at 192.168.0.1 with its DHCP server (busybox
+#         udhcpd, leasing 192.168.0.100) and its goform API
+#         (tests/hilink/fake_zte_server.py on :80, lab_zte; LAB_ZTE_ARGS)
 #   isp:  isp-pi 192.168.1.1/24, isp-up 203.0.113.1/30 → internet
 #   cell: cell-pi 10.64.0.1, cell-up 203.0.113.5/30 → internet; it drops
 #         packets from the Pi whose source is not the carrier's (BCP 38), so a
@@ -117,6 +123,22 @@ lab_up() {
     lab_wait 5 grep -q "^ready " "$LAB_DIR/modemsim.out" || { cat "$LAB_DIR/modemsim.out" >&2; return 1; }
     LAB_MODEM_TTY=$(sed -n 's/^ready //p' "$LAB_DIR/modemsim.out")
     LAB_CELL_IF=wwan0
+  elif [ "$LAB_CELL" = zte ]; then
+    ip link add wwan0 netns "$LAB-pi" type veth peer name cell-pi netns "$LAB-cell"
+    ip -n "$LAB-cell" addr add 192.168.0.1/24 dev cell-pi
+    ip -n "$LAB-cell" link set cell-pi up
+    printf '%s\n' "start 192.168.0.100" "end 192.168.0.100" "interface cell-pi" "lease_file $LAB_DIR/udhcpd.leases" \
+      "pidfile $LAB_DIR/udhcpd.pid" "option subnet 255.255.255.0" "option router 192.168.0.1" \
+      "option dns 192.168.0.1" "option lease 600" >"$LAB_DIR/udhcpd.conf"
+    : >"$LAB_DIR/udhcpd.leases"
+    ip netns exec "$LAB-cell" busybox udhcpd -f "$LAB_DIR/udhcpd.conf" >"$LAB_DIR/udhcpd.log" 2>&1 &
+    LAB_PIDS+=($!)
+    # shellcheck disable=SC2086 # LAB_ZTE_ARGS: words for the fake
+    ip netns exec "$LAB-cell" "$LAB_PY" -u "$(dirname "${BASH_SOURCE[0]}")/../hilink/fake_zte_server.py" \
+      --listen 192.168.0.1 --port 80 ${LAB_ZTE_ARGS:-} >"$LAB_DIR/zte.out" 2>"$LAB_DIR/zte.err" &
+    LAB_PIDS+=($!)
+    lab_wait 10 grep -q "^READY " "$LAB_DIR/zte.out" || { cat "$LAB_DIR/zte.err" >&2; return 1; }
+    LAB_CELL_IF=wwan0
   else
     ip link add wwan0 netns "$LAB-pi" type veth peer name cell-pi netns "$LAB-cell"
     ip -n "$LAB-pi" addr add "$LAB_CELL_NET.2/24" dev wwan0
@@ -211,6 +233,13 @@ lab_config() {
   if [ "$LAB_CELL" = tun ]; then
     cell_section="interface = ppp0
 kind = ppp"
+  elif [ "$LAB_CELL" = zte ]; then
+    cell_section="interface = wwan0
+kind = cellular"
+    modem_section="device = api
+data = hilink
+router_api = zte
+${ZTE_MODEM_EXTRA:-}"
   elif [ "$LAB_CELL" = net ]; then
     cell_section="interface = wwan0
 kind = cellular"
@@ -321,4 +350,11 @@ while not reply.endswith(b"\n"):
 print(reply.decode().strip())
 sys.exit(0 if reply.startswith(b"ok") else 1)
 PY
+}
+
+# LAB_CELL=zte: a GET of the fake stick's control path (e.g. /_control/state,
+# /_control/data?on=0) from inside the stick; prints its JSON answer.
+lab_zte() {
+  lab_ns cell "$LAB_PY" -c 'import sys, urllib.request
+print(urllib.request.urlopen("http://192.168.0.1" + sys.argv[1], timeout=5).read().decode())' "$1"
 }

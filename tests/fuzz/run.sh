@@ -33,9 +33,9 @@ case "$TARGET" in
     HARNESS=tests/dhcp/fuzz/fuzz_dhcp.cpp; SEEDS=tests/dhcp/fuzz/corpus
     SOURCES=(drivers/dhcp/udhcpc.cpp common/{net_types,text}.cpp)
     INCLUDES=(drivers/include common/include) ;;
-  hilink) # the HiLink reply reader and every typed reading
+  hilink) # the HiLink reply reader and every typed reading, and the ZTE goform JSON ones
     HARNESS=tests/hilink/fuzz/fuzz_hilink.cpp; SEEDS=tests/hilink/fuzz/corpus
-    SOURCES=(drivers/hilink/{error,xml,api}.cpp drivers/at/{charset,error,fields,parse_3gpp}.cpp
+    SOURCES=(drivers/hilink/{error,xml,api,goform}.cpp drivers/at/{charset,error,fields,parse_3gpp}.cpp
              common/{net_types,text}.cpp)
     INCLUDES=(drivers/include common/include); LIBS=(-lcrypto) ;;
   *) echo "usage: $0 http|modem|ddns|dhcp|hilink [--out DIR] [libFuzzer args...]" >&2; exit 2 ;;

@@ -365,7 +365,8 @@ TEST_CASE("settings the client refuses") {
   });
   REQUIRE(good.ok());
   CHECK((*good)->settings().base_url == "http://192.168.8.1");
-  CHECK((*good)->describe() == "base_url=http://192.168.8.1 user=admin password=******** interface=(routing)");
+  CHECK((*good)->describe() ==
+        "api=huawei base_url=http://192.168.8.1 user=admin password=******** interface=(routing)");
 }
 
 TEST_CASE("destroying the client mid-request: no callback, nothing left running") {

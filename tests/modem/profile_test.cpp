@@ -261,6 +261,39 @@ TEST_CASE("data paths: the model row's when it has them, else the profile's") {
       }
 }
 
+TEST_CASE("router API: each router-mode row names its API; else the vendor's; another vendor none") {
+  using A = RouterApi;
+  using P = DataPath;
+  // Every router-mode-only row says which API it speaks (the table walk).
+  for (const Profile* p : all_profiles())
+    for (const auto& m : p->modems)
+      if (m.paths.supported == DataPaths{P::hilink}) {
+        CAPTURE(to_string(m.id));
+        CHECK(m.router_api.has_value());
+      }
+  struct Row {
+    UsbId id;
+    std::optional<A> api;
+  };
+  for (const Row& r : {
+           Row{{0x19d2, 0x1405}, A::zte},                                    // MF823/MF833N router mode: goform
+           Row{{0x12d1, 0x14db}, A::huawei},                                 // E3131/E3372h HiLink
+           Row{{0x12d1, 0x14dc}, A::huawei}, Row{{0x19d2, 0x0117}, A::zte},  // a ZTE row without its own: by vendor
+           Row{{0x12d1, 0x1506}, A::huawei},                                 // likewise Huawei
+       }) {
+    CAPTURE(to_string(r.id));
+    auto match = find_modem(r.id);
+    REQUIRE(match);
+    CHECK(router_api_of(*match->profile, match->model) == r.api);
+  }
+  CHECK_FALSE(router_api_of(profile(Vendor::quectel), nullptr));
+  CHECK_FALSE(router_api_of(profile(Vendor::generic), nullptr));
+  CHECK(router_api_of(profile(Vendor::zte), nullptr) == A::zte);
+  for (auto a : {A::huawei, A::zte}) CHECK(router_api_from_string(to_string(a)) == a);
+  CHECK_FALSE(router_api_from_string("auto"));
+  CHECK_FALSE(router_api_from_string("ZTE"));
+}
+
 TEST_CASE("every profile with a net path has well-formed command templates") {
   DialPlan plan;
   plan.apn = "internet.example";

@@ -49,7 +49,7 @@ const char* kBusybox = "/bin/busybox";
 class Stick {
  public:
   Stick(const NetNamespace& pi, const NetNamespace& peer, const NetNamespace& stick,
-        std::vector<std::string> api_args = {})
+        std::vector<std::string> api_args = {}, const char* server = FB_FAKE_HILINK_SERVER)
       : stick_(stick) {
     must(pi, {"ip", "link", "add", "fbA", "type", "veth", "peer", "name", "fbAp", "netns", peer.name()});
     must(pi, {"ip", "link", "add", "fbW", "type", "veth", "peer", "name", "fbWp", "netns", stick.name()});
@@ -71,7 +71,7 @@ class Stick {
     udhcpd_ = std::make_unique<fb::test::Process>(
         stick.wrap({kBusybox, "udhcpd", "-f", "-a", "200", dir_ / "udhcpd.conf"}), so);
     REQUIRE(fb::test::wait_for_text(dir_ / "udhcpd.log", "started", 10s));
-    std::vector<std::string> argv{"python3", "-u", FB_FAKE_HILINK_SERVER, "--listen", "192.168.8.1"};
+    std::vector<std::string> argv{"python3", "-u", server, "--listen", "192.168.8.1"};
     argv.insert(argv.end(), api_args.begin(), api_args.end());
     api_ = std::make_unique<fb::test::Process>(stick.wrap(argv),
                                                fb::test::SpawnOptions{{}, dir_ / "api.out", dir_ / "api.err"});
@@ -175,11 +175,12 @@ std::string joined(const std::vector<std::string>& lines) {
 
 // The three namespaces ("NAME-pi", "-peer", "-stick") and the fake stick in them.
 struct StickLab {
-  explicit StickLab(const std::string& name, std::vector<std::string> api_args = {})
+  explicit StickLab(const std::string& name, std::vector<std::string> api_args = {},
+                    const char* server = FB_FAKE_HILINK_SERVER)
       : pi(name + "-pi"),
         peer(name + "-peer"),
         stick_ns(name + "-stick"),
-        stick(pi, peer, stick_ns, std::move(api_args)) {}
+        stick(pi, peer, stick_ns, std::move(api_args), server) {}
   NetNamespace pi;
   NetNamespace peer;
   NetNamespace stick_ns;
@@ -446,8 +447,9 @@ namespace {
 // The HiLink E3372h at 1-1.5 as the kernel shows it: one cdc_ether function
 // whose interface is fbW, no tty.
 struct HiLinkOnSysfs {
-  HiLinkOnSysfs() {
-    sysfs.device("1-1.5", "12d1", "14dc", {{0, 2, 6, 0, "cdc_ether", {}, false, {"fbW"}}}, "HUAWEI_MOBILE");
+  explicit HiLinkOnSysfs(const char* vendor = "12d1", const char* product = "14dc",
+                         const char* name = "HUAWEI_MOBILE") {
+    sysfs.device("1-1.5", vendor, product, {{0, 2, 6, 0, "cdc_ether", {}, false, {"fbW"}}}, name);
     ::setenv("FAILBERRY_SYSFS_ROOT", sysfs.root().c_str(), 1);
   }
   ~HiLinkOnSysfs() { ::unsetenv("FAILBERRY_SYSFS_ROOT"); }
@@ -523,5 +525,84 @@ TEST_CASE(
   CHECK(status_online["device"].get<std::string>().find("12d1:14dc") != std::string::npos);
   Json after = stick.state();
   CHECK(stick.count(after, "/api/dialup/mobile-dataswitch", "<dataswitch>1<") >= 1);
+  CHECK(after["dataswitch"] == 0);  // switched off again at the stop
+}
+
+TEST_CASE(
+    "data = auto: a ZTE router stick (19d2:1405) found on USB is driven through its goform API: base64 login, "
+    "data on, its lease carries the default; /status names the API and why; data off at the stop") {
+  if (!have_busybox()) return;
+  StickLab lab("zterouter", {"--password", "s3cret"}, FB_FAKE_ZTE_SERVER);
+  Stick& stick = lab.stick;
+  const NetNamespace& pi = lab.pi;
+  stick.control("/_control/data?on=0");  // the stick comes with mobile data off
+  fb::test::write_file(stick.dir() / "zte.password", "s3cret\n", 0600);
+  HiLinkOnSysfs usb("19d2", "1405", "ZTE Mobile Broadband");
+  std::string text = ini(stick.dir().path(), stick.url(), stick.dir() / "zte.password");
+  auto swap = [&text](const std::string& from, const std::string& to) {
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+  };
+  swap("device = api\ndata = hilink\n", "apn = internet\n");
+  swap("[uplink.lte]\ninterface = fbW\n", "[uplink.lte]\ninterface = auto\n");
+  DaemonInPi d(pi, stick, text);
+  auto& io = d.io;
+  std::string default_after_cut;
+  Json status_online;
+  asio::steady_timer answered(io);
+  int waits = 0;
+  std::function<void()> stop_when_answered = [&] {
+    if (!status_online.is_null() || ++waits > 200) return (void)::raise(SIGTERM);
+    answered.expires_after(50ms);
+    answered.async_wait([&](boost::system::error_code ec) {
+      if (!ec) stop_when_answered();
+    });
+  };
+  fb::test::LogScript script(
+      io, d.log.lines,
+      {
+          {{"data path: hilink (auto: HiLink stick 19d2:1405"}, [] {}},
+          {{"router API: api=zte base_url=" + stick.url(), "(auto: 19d2:1405 MF823, MF833N (router mode))"}, [] {}},
+          {{"the stick leased 192.168.8.100/24 on fbW via 192.168.8.1"}, [] {}},
+          {{"data session up on fbW: mobile data connected, 192.168.8.100 via 192.168.8.1"},
+           [&] {
+             must(pi, {"ip", "link", "set", "fbA", "down"});
+           }},
+          {{"default route now via lte"},
+           [&] {
+             default_after_cut = must(pi, {"ip", "-4", "route", "show", "default", "table", "main"});
+             fetch_modem_status(io, status_online);
+             stop_when_answered();
+           }},
+      },
+      90s);
+  auto [code, all] = d.run();
+  INFO(all);
+  INFO(stick.logs());
+  REQUIRE_MESSAGE(!script.timed_out(), "stopped at " << script.where());
+  CHECK(code == 0);
+  CHECK(default_after_cut.find("default via 192.168.8.1 dev fbW") != std::string::npos);
+  CHECK(status_online["state"] == "online");
+  CHECK(status_online["data_path"] == "hilink");
+  CHECK(status_online["router_api"] == "zte");
+  CHECK(status_online["router_api_reason"] == "auto: 19d2:1405 MF823, MF833N (router mode)");
+  CHECK(status_online["operator"] == "Telekom.de");
+  CHECK(status_online["rat"] == "lte");
+  CHECK(status_online["registration"] == "home");
+  CHECK(status_online["rsrp_dbm"] == -95);
+  CHECK(status_online["rsrq_db"] == -10.0);
+  CHECK(status_online["sinr_db"] == 12.0);
+  Json after = stick.state();
+  int connects = 0, disconnects = 0;
+  for (const auto& r : after["requests"]) {
+    CHECK(r["referer"] == stick.url() + "/index.html");  // every request carries what the stick checks
+    connects += r["body"] == "isTest=false&goformId=CONNECT_NETWORK";
+    disconnects += r["body"] == "isTest=false&goformId=DISCONNECT_NETWORK";
+  }
+  CHECK(connects == 1);
+  CHECK(disconnects == 1);
+  CHECK(after["logins"] == 1);
+  CHECK(after["failed_logins"] == 0);
   CHECK(after["dataswitch"] == 0);  // switched off again at the stop
 }

@@ -349,6 +349,27 @@ TEST_CASE("a HiLink stick found on USB: with data = hilink its API is asked (no 
     CHECK(report.data_path_why == "auto: HiLink stick 12d1:14dc E3131, E3372h, E8372 HiLink");
     CHECK(rig.text().find("no serial AT port") == std::string::npos);
   }
+  SUBCASE("the router API: a vendor without one is refused by name; router_api = zte names ZTE's default address") {
+    // device = api: the stick's USB id is not looked at, [modem] profile decides.
+    HiLinkOnUsb unknown(
+        "data = hilink\ndevice = api\nprofile = quectel\n[uplink.lte]\ninterface = fbnoif0\nkind = "
+        "cellular\n");
+    REQUIRE_MESSAGE(unknown.logged("the quectel profile (no USB id: device = api) speaks no router API failberry "
+                                   "knows; set [modem] router_api = huawei or zte"),
+                    unknown.text());
+    CHECK(unknown.service->modem_status().router_api == "unknown");
+    CHECK(unknown.text().find("router API: api=") == std::string::npos);  // nothing was opened
+
+    HiLinkOnUsb zte(
+        "data = hilink\ndevice = api\nrouter_api = zte\n[uplink.lte]\ninterface = fbnoif0\nkind = "
+        "cellular\n");
+    REQUIRE_MESSAGE(zte.logged("ZTE goform API at http://192.168.0.1 (device = api: not looked for on USB)"),
+                    zte.text());
+    REQUIRE_MESSAGE(zte.logged("router API: api=zte base_url=http://192.168.0.1 "), zte.text());
+    auto report = zte.service->modem_status();
+    CHECK(report.router_api == "zte");
+    CHECK(report.router_api_why == "[modem] router_api = zte");
+  }
   SUBCASE("data = auto, interface = auto, and no interface beside the stick: NO_NET_INTERFACE, looked for again") {
     HiLinkOnUsb rig("apn = internet\n[uplink.lte]\ninterface = auto\nkind = cellular\n");
     REQUIRE_MESSAGE(rig.logged("NO_NET_INTERFACE: HiLink stick 12d1:14dc"), rig.text());

@@ -229,3 +229,21 @@ TEST_CASE("[modem] data = hilink: the API's URL and password file, device = api,
   CHECK(def.config->modem.hilink_url == "http://192.168.8.1");
   CHECK_FALSE(def.config->modem.device.api_only());
 }
+
+TEST_CASE("[modem] router_api: auto by default, huawei or zte when set, with data = hilink or auto") {
+  std::string text = kMinimal;
+  text.replace(text.find("apn = internet"), 14, "data = hilink\nrouter_api = zte");
+  text.replace(text.find("interface = ppp0"), 16, "interface = eth1");
+  text.replace(text.find("kind = ppp"), 10, "kind = cellular");
+  ConfigResult r = parse_config(text, "t.ini");
+  for (const auto& e : r.errors) CAPTURE(e.to_string());
+  REQUIRE(r.errors.empty());
+  CHECK(r.config->modem.router_api == fb::modem::RouterApi::zte);
+  text.replace(text.find("router_api = zte"), 16, "router_api = huawei");
+  ConfigResult h = parse_config(text, "t.ini");
+  REQUIRE(h.config);
+  CHECK(h.config->modem.router_api == fb::modem::RouterApi::huawei);
+  ConfigResult def = parse_config(kMinimal, "t.ini");
+  REQUIRE(def.config);
+  CHECK_FALSE(def.config->modem.router_api);  // auto: from the stick's USB id
+}

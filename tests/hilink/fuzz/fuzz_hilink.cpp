@@ -1,5 +1,6 @@
-// libFuzzer target for the HiLink reply reader and every typed reading: any
-// body a stick (or something pretending to be one) can send. Built by
+// libFuzzer target for the HiLink reply reader and every typed reading, and
+// the ZTE dialect's JSON reader and readings: any body a stick (or something
+// pretending to be one) can send, read as both. Built by
 // tests/fuzz/run.sh hilink with clang++ -fsanitize=fuzzer,address,undefined;
 // a crash, a sanitizer report or a broken invariant (abort) is a finding.
 #include <cstddef>
@@ -9,6 +10,7 @@
 #include <string_view>
 
 #include "fb/hilink/api.hpp"
+#include "fb/hilink/goform.hpp"
 #include "fb/hilink/xml.hpp"
 
 namespace {
@@ -17,11 +19,32 @@ void check(bool invariant) {
   if (!invariant) std::abort();
 }
 
+// The ZTE dialect: the JSON reader and what reads its fields.
+void goform(std::string_view body) {
+  using namespace fb::hilink;
+  auto reply = read_goform_reply(body);
+  if (!reply) {
+    check(!reply.error().detail.empty());
+    check(reply.code() == Code::bad_reply);
+    return;
+  }
+  check(reply->fields.size() <= kMaxFields);
+  (void)goform_login_wall(*reply, "fuzz");
+  (void)parse_goform_status(*reply);
+  if (auto s = parse_goform_signal(*reply)) (void)signal_report(*s, fb::at::AccessTech::lte);
+  (void)parse_goform_plmn(*reply);
+  (void)parse_goform_traffic(*reply);
+  (void)expect_goform_success(*reply);
+  (void)goform_login_result(*reply);
+  (void)goform_login_scheme(*reply);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace fb::hilink;
   std::string_view body(reinterpret_cast<const char*>(data), size);
+  goform(body);
   auto reply = read_reply(body);
   if (!reply) {
     // Every refusal names what was wrong; codes stay in range.

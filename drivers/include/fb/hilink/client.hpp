@@ -1,5 +1,7 @@
-// HiLinkClient: the HTTP API of a Huawei HiLink (router-mode) stick, with
-// libcurl's multi interface (fb::CurlMulti) on the daemon's io_context.
+// HiLinkClient: the HTTP API of a router-mode stick, with libcurl's multi
+// interface (fb::CurlMulti) on the daemon's io_context. Two dialects
+// (ClientSettings::api): Huawei's HiLink XML, and ZTE's goform JSON
+// (fb/hilink/goform.hpp) — the same readings and switches either way.
 //
 // Contract:
 //  - Threading: the io_context's one thread; nothing blocks it. Every
@@ -26,6 +28,15 @@
 //    HILINK_HTTP for a status other than 200 (redirects are not followed);
 //    HILINK_TIMEOUT past request_timeout; HILINK_UNREACHABLE when no
 //    connection is made.
+//  - The ZTE dialect has no session or token: every request carries
+//    `Referer: <base_url>/index.html` (the stick checks it) and
+//    isTest=false. A GET whose fields all come back blank while loginfo is
+//    not "ok" is HILINK_NEEDS_LOGIN. With a password file, a GET answered
+//    with loginfo other than "ok", or a POST answered other than "success",
+//    logs in and is sent once more. The
+//    login: GET cmd=LD (a non-blank salt is newer firmware's SHA-256 login:
+//    HILINK_LOGIN_UNSUPPORTED), then POST goformId=LOGIN with the password
+//    in base64; result 3 or 1 is HILINK_BAD_PASSWORD.
 //  - Wire: http (or https) to base_url only, no proxy, a fresh connection
 //    per request, connect and total deadlines per request, optionally bound
 //    to an interface (CURLOPT_INTERFACE "if!NAME"). The password is read once
@@ -43,6 +54,7 @@
 
 #include "fb/hilink/api.hpp"
 #include "fb/hilink/error.hpp"
+#include "fb/modem/profile.hpp"
 
 namespace fb::hilink {
 
@@ -56,6 +68,7 @@ struct ClientSettings {
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds request_timeout{8000};  // per HTTP request, connect included
   std::size_t max_reply_bytes = kMaxReplyBytes;
+  modem::RouterApi api = modem::RouterApi::huawei;  // which dialect the stick speaks
 };
 
 class HiLinkClient {
@@ -71,19 +84,24 @@ class HiLinkClient {
   HiLinkClient(const HiLinkClient&) = delete;
   HiLinkClient& operator=(const HiLinkClient&) = delete;
 
-  void status(Done<Status> done);    // GET /api/monitoring/status
-  void signal(Done<Signal> done);    // GET /api/device/signal
-  void plmn(Done<Plmn> done);        // GET /api/net/current-plmn
-  void traffic(Done<Traffic> done);  // GET /api/monitoring/traffic-statistics
-  // POST /api/dialup/mobile-dataswitch <dataswitch>1|0</dataswitch>
+  // Huawei: GET /api/monitoring/status, /api/device/signal,
+  // /api/net/current-plmn, /api/monitoring/traffic-statistics.
+  // ZTE: GET /goform/goform_get_cmd_process with kGoform*Cmds.
+  void status(Done<Status> done);
+  void signal(Done<Signal> done);
+  void plmn(Done<Plmn> done);
+  void traffic(Done<Traffic> done);
+  // Huawei: POST /api/dialup/mobile-dataswitch <dataswitch>1|0</dataswitch>;
+  // ZTE: goformId=CONNECT_NETWORK / DISCONNECT_NETWORK.
   void set_data(bool on, Done<void> done);
-  // POST /api/device/control <Control>1</Control>: the stick reboots (the
-  // "modem reset" rung); its web server goes away for a while after OK.
+  // Huawei: POST /api/device/control <Control>1</Control>; ZTE:
+  // goformId=REBOOT_DEVICE. The stick reboots (the "modem reset" rung); its
+  // web server goes away for a while after the answer.
   void reboot(Done<void> done);
 
   std::size_t pending() const;  // queued requests, the one in flight included
   const ClientSettings& settings() const;
-  // For a log line or /status: "base_url=… user=admin password=********".
+  // For a log line or /status: "api=huawei base_url=… user=admin password=********".
   std::string describe() const;
 
  private:

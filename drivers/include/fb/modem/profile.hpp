@@ -45,6 +45,13 @@ enum class DataPath : std::uint8_t { ppp, net, hilink };
 std::string_view to_string(DataPath path);
 std::optional<DataPath> data_path_from_string(std::string_view word);  // "ppp", "net", "hilink"
 
+// The HTTP API a router-mode stick speaks on the hilink path: Huawei's
+// HiLink XML (/api/...) or ZTE's goform JSON (/goform/goform_*_cmd_process).
+// Facts: shared/reference/LTE-MODEMS.md §3 and drivers/hilink/goform.cpp.
+enum class RouterApi : std::uint8_t { huawei, zte };
+std::string_view to_string(RouterApi api);                               // "huawei", "zte"
+std::optional<RouterApi> router_api_from_string(std::string_view word);  // "huawei", "zte"
+
 // A set of data paths.
 struct DataPaths {
   std::uint8_t bits = 0;
@@ -167,7 +174,8 @@ struct ModemModel {
   std::string_view models;  // "MF190, MF180"
   PortMap ports;
   CdromControl cdrom = CdromControl::none;
-  DataPathChoice paths = {};  // empty `supported`: the profile's
+  DataPathChoice paths = {};                 // empty `supported`: the profile's
+  std::optional<RouterApi> router_api = {};  // a router-mode stick: the API it speaks
 };
 
 // How a storage-mode stick is switched (usb_modeswitch's names); the
@@ -226,6 +234,9 @@ std::optional<StorageMatch> find_storage(UsbId id);
 // The data paths of a stick: its model row's when it has one with paths,
 // else its profile's.
 DataPathChoice data_paths(const Profile& profile, const ModemModel* model);
+// The router API of a stick: its model row's, else its vendor's (zte → zte,
+// huawei → huawei), else none (a vendor whose router sticks we do not know).
+std::optional<RouterApi> router_api_of(const Profile& profile, const ModemModel* model);
 // Every profile, generic first (for tests and docs that walk the table).
 std::span<const Profile* const> all_profiles();
 

@@ -217,6 +217,16 @@ class ModemService {
   void hilink_close();
   void hilink_lost(const std::string& code, const std::string& detail);
   modem::Result<void> hilink_open();
+  // The API dialect the stick speaks ([modem] router_api, else its USB id's
+  // profile row or vendor) and why; none when auto cannot tell.
+  struct RouterApiChoice {
+    std::optional<modem::RouterApi> api;
+    std::string why;
+  };
+  RouterApiChoice hilink_router_api() const;
+  // hilink_url, or for a zte stick with hilink_url at its (Huawei) default, ZTE's.
+  std::string hilink_base_url() const;
+  std::string hilink_api_name() const;  // "HiLink API" or "ZTE goform API", for descriptions
   void hilink_with_lease(std::function<void(const modem::Result<void>&)> then);
   void hilink_leased(const dhcp::Lease& lease);
   void hilink_dhcp_lost(const std::string& code, const std::string& detail);

@@ -141,12 +141,14 @@ struct SmsReport {
 // the modem adapters know.
 struct ModemReport {
   ModemStatus status;
-  std::string at_probe;       // the last AT port probe: each tty tried and what it did ("" when none ran)
-  std::string mode_switch;    // the last mode switch: what was sent and how it ended ("" when none ran)
-  std::string data_path;      // the path the last discovery chose: "ppp", "net", "hilink" ("" not yet)
-  std::string data_path_why;  // why: "auto: HiLink stick 12d1:14dc", "[modem] data = net"
-  std::string net_mode;       // the module's USB mode for the net path ("" when the profile has none)
-  std::string ppp_interface;  // the PPP link as pppd reported it ("" when down)
+  std::string at_probe;        // the last AT port probe: each tty tried and what it did ("" when none ran)
+  std::string mode_switch;     // the last mode switch: what was sent and how it ended ("" when none ran)
+  std::string data_path;       // the path the last discovery chose: "ppp", "net", "hilink" ("" not yet)
+  std::string data_path_why;   // why: "auto: HiLink stick 12d1:14dc", "[modem] data = net"
+  std::string router_api;      // the hilink path's API dialect: "huawei", "zte", "unknown" ("" on other paths)
+  std::string router_api_why;  // why: "auto: 19d2:1405 MF823, MF833N (router mode)", "[modem] router_api = zte"
+  std::string net_mode;        // the module's USB mode for the net path ("" when the profile has none)
+  std::string ppp_interface;   // the PPP link as pppd reported it ("" when down)
   std::string ppp_local, ppp_remote;
   std::vector<std::string> ppp_dns;
   std::optional<std::int64_t> ppp_up_seconds{};  // how long the PPP session has been up

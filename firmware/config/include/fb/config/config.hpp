@@ -73,6 +73,7 @@ struct ModemConfig {
   Duration command_timeout{};
   std::string hilink_url = "http://192.168.8.1";  // data = hilink: the stick's API
   std::string hilink_password_file;               // data = hilink: its login password; empty: none
+  std::optional<modem::RouterApi> router_api;     // data = hilink: the stick's API dialect; none: "auto"
   bool operator==(const ModemConfig&) const = default;
 };
 

@@ -1,0 +1,336 @@
+// HiLinkClient's ZTE dialect (goform JSON, libcurl multi on Asio) against
+// fake_zte_server.py on loopback: the readings, the Referer the stick
+// checks, the data switch and the reboot, the base64 LOGIN (and a wrong
+// password, and newer firmware's salted login it does not speak), and every
+// bad answer — each a clear code, and the next request works again. No root
+// needed.
+#include <curl/curl.h>
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fb/hilink/client.hpp"
+#include "io_wait.hpp"
+#include "process.hpp"
+
+using namespace std::chrono_literals;
+using fb::hilink::ClientSettings;
+using fb::hilink::Code;
+using fb::hilink::HiLinkClient;
+using fb::test::TempDir;
+using Json = nlohmann::json;
+namespace asio = boost::asio;
+namespace hl = fb::hilink;
+
+namespace {
+
+// The fake stick as a child process, killed when the test ends.
+class FakeZte {
+ public:
+  explicit FakeZte(std::vector<std::string> args = {}) {
+    std::vector<std::string> argv{FB_PYTHON3, "-u", FB_FAKE_ZTE_SERVER};
+    argv.insert(argv.end(), args.begin(), args.end());
+    process_ = std::make_unique<fb::test::Process>(argv, fb::test::SpawnOptions{{}, dir_ / "out", dir_ / "err"});
+    if (!fb::test::wait_for_text(dir_ / "out", "READY port=", 20s))
+      FAIL("fake ZTE server did not start: " << fb::test::read_file(dir_ / "err"));
+    unsigned p = 0;
+    std::sscanf(fb::test::read_file(dir_ / "out").c_str(), "READY port=%u", &p);
+    port_ = static_cast<unsigned short>(p);
+  }
+
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  Json control(const std::string& path_and_query) const {
+    CURL* e = curl_easy_init();
+    std::string body;
+    std::string url = base_url() + path_and_query;
+    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(
+        e, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* out) {
+          static_cast<std::string*>(out)->append(d, s * n);
+          return s * n;
+        });
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    CURLcode rc = curl_easy_perform(e);
+    curl_easy_cleanup(e);
+    REQUIRE_MESSAGE(rc == CURLE_OK, "control " << path_and_query << ": " << curl_easy_strerror(rc));
+    return Json::parse(body);
+  }
+  Json state() const { return control("/_control/state"); }
+  void fault(const std::string& name, int count = 1) const {
+    control("/_control/fault?name=" + name + "&count=" + std::to_string(count));
+  }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<fb::test::Process> process_;
+  unsigned short port_ = 0;
+};
+
+struct Rig {
+  asio::io_context io;
+  TempDir dir;
+  std::unique_ptr<HiLinkClient> client;
+
+  explicit Rig(const FakeZte& fake, const std::string& password = "", std::chrono::milliseconds timeout = 3000ms) {
+    ClientSettings s;
+    s.api = fb::modem::RouterApi::zte;
+    s.base_url = fake.base_url();
+    s.request_timeout = timeout;
+    if (!password.empty()) {
+      s.password_file = dir / "zte-password";
+      fb::test::write_file(s.password_file, password + "\n", 0600);
+    }
+    auto made = HiLinkClient::create(io, s);
+    REQUIRE_MESSAGE(made.ok(), describe(made));
+    client = std::move(made).value();
+  }
+
+  template <class T>
+  hl::Result<T> wait(std::optional<hl::Result<T>>& result, std::chrono::milliseconds limit = 15s) {
+    bool done = fb::test::run_until(
+        io, [&] { return result.has_value(); }, limit);
+    REQUIRE_MESSAGE(done, "no answer within the test's limit");
+    return *result;
+  }
+
+  hl::Result<hl::Status> status() {
+    std::optional<hl::Result<hl::Status>> r;
+    client->status([&](hl::Result<hl::Status> x) { r = std::move(x); });
+    CHECK_FALSE(r.has_value());  // never answered from inside the call
+    return wait(r);
+  }
+  hl::Result<hl::Signal> signal() {
+    std::optional<hl::Result<hl::Signal>> r;
+    client->signal([&](hl::Result<hl::Signal> x) { r = std::move(x); });
+    return wait(r);
+  }
+  hl::Result<hl::Plmn> plmn() {
+    std::optional<hl::Result<hl::Plmn>> r;
+    client->plmn([&](hl::Result<hl::Plmn> x) { r = std::move(x); });
+    return wait(r);
+  }
+  hl::Result<hl::Traffic> traffic() {
+    std::optional<hl::Result<hl::Traffic>> r;
+    client->traffic([&](hl::Result<hl::Traffic> x) { r = std::move(x); });
+    return wait(r);
+  }
+  hl::Result<void> set_data(bool on) {
+    std::optional<hl::Result<void>> r;
+    client->set_data(on, [&](hl::Result<void> x) { r = std::move(x); });
+    return wait(r);
+  }
+  hl::Result<void> reboot() {
+    std::optional<hl::Result<void>> r;
+    client->reboot([&](hl::Result<void> x) { r = std::move(x); });
+    return wait(r);
+  }
+};
+
+void check_code(const auto& result, Code code, const std::string& words) {
+  REQUIRE_FALSE(result.ok());
+  CHECK_MESSAGE(result.code() == code, describe(result));
+  CHECK_MESSAGE(result.error().detail.find(words) != std::string::npos, describe(result));
+}
+
+}  // namespace
+
+TEST_CASE("zte: status, signal, operator and traffic, each with the Referer the stick checks") {
+  FakeZte fake;
+  Rig rig(fake);
+  auto st = rig.status();
+  REQUIRE_MESSAGE(st.ok(), describe(st));
+  CHECK(st->connection == hl::Connection::connected);
+  CHECK(st->connection_printed() == "ppp_status ppp_connected");
+  CHECK(st->rat() == "lte");
+  CHECK(st->signal_icon == 4);
+  CHECK(st->sim_status == 1);
+  CHECK(st->service_status == 2);
+  CHECK(st->roaming_status == 0);
+  REQUIRE(st->wan_ip);
+  CHECK(st->wan_ip->text() == "10.64.12.34");
+
+  auto sig = rig.signal();
+  REQUIRE_MESSAGE(sig.ok(), describe(sig));
+  REQUIRE(sig->rsrp);
+  CHECK(sig->rsrp->value == -95);
+  CHECK(sig->rsrq->value == -10);
+  CHECK(sig->sinr->value == 12);
+  CHECK(sig->rssi->value == -71);
+  CHECK_FALSE(sig->rscp);  // "" is unknown, never 0
+  CHECK(sig->band == 3);
+  CHECK(sig->mode == 7);
+
+  auto op = rig.plmn();
+  REQUIRE_MESSAGE(op.ok(), describe(op));
+  CHECK(op->full_name == "Telekom.de");
+  CHECK(op->numeric == "26201");
+  CHECK(op->rat == 7);
+
+  auto tr = rig.traffic();
+  REQUIRE_MESSAGE(tr.ok(), describe(tr));
+  CHECK(tr->current_download == 1116739479u);
+  CHECK(tr->current_upload == 99545339u);
+  CHECK(tr->current_connect_time == 63821u);
+
+  Json st_json = fake.state();
+  REQUIRE(st_json["requests"].size() == 4);
+  for (const auto& r : st_json["requests"]) {
+    CHECK(r["method"] == "GET");
+    CHECK(r["referer"] == fake.base_url() + "/index.html");
+    std::string path = r["path"];
+    CHECK(path.rfind("/goform/goform_get_cmd_process?isTest=false&multi_data=1&cmd=", 0) == 0);
+  }
+}
+
+TEST_CASE("zte: data off and on, and the reboot, through goform_set_cmd_process") {
+  FakeZte fake;
+  Rig rig(fake);
+  auto off = rig.set_data(false);
+  REQUIRE_MESSAGE(off.ok(), describe(off));
+  CHECK(fake.state()["dataswitch"] == 0);
+  auto st = rig.status();
+  REQUIRE(st.ok());
+  CHECK(st->connection == hl::Connection::disconnected);
+  CHECK_FALSE(st->wan_ip);  // blank while disconnected
+
+  auto on = rig.set_data(true);
+  REQUIRE_MESSAGE(on.ok(), describe(on));
+  CHECK(fake.state()["dataswitch"] == 1);
+
+  auto rb = rig.reboot();
+  REQUIRE_MESSAGE(rb.ok(), describe(rb));
+  Json s = fake.state();
+  CHECK(s["reboots"] == 1);
+  std::vector<std::string> bodies;
+  for (const auto& r : s["requests"])
+    if (r["method"] == "POST") bodies.push_back(r["body"]);
+  CHECK(bodies == std::vector<std::string>{"isTest=false&goformId=DISCONNECT_NETWORK",
+                                           "isTest=false&goformId=CONNECT_NETWORK",
+                                           "isTest=false&goformId=REBOOT_DEVICE"});
+}
+
+TEST_CASE("zte: a stick with a password: a reading behind the login logs in (base64) and is asked again") {
+  FakeZte fake({"--password", "s3cret+/="});
+  Rig rig(fake, "s3cret+/=");
+  auto st = rig.status();  // before the login only modem_main_state and loginfo are readable
+  REQUIRE_MESSAGE(st.ok(), describe(st));
+  CHECK(st->connection == hl::Connection::connected);
+  CHECK(st->signal_icon == 4);
+  Json s = fake.state();
+  CHECK(s["logins"] == 1);
+  bool sent_base64 = false;
+  for (const auto& r : s["requests"])  // base64("s3cret+/=") = czNjcmV0Ky89, form-escaped
+    sent_base64 |= r["body"] == "isTest=false&goformId=LOGIN&password=czNjcmV0Ky89";
+  CHECK(sent_base64);
+
+  auto off = rig.set_data(false);  // the session holds: no second login
+  REQUIRE_MESSAGE(off.ok(), describe(off));
+  CHECK(fake.state()["logins"] == 1);
+  CHECK(fake.state()["dataswitch"] == 0);
+}
+
+TEST_CASE("zte: a switch refused after the stick forgot the login (a reboot) logs in again") {
+  FakeZte fake({"--password", "pw"});
+  Rig rig(fake, "pw");
+  REQUIRE(rig.status().ok());
+  REQUIRE(rig.reboot().ok());  // the fake forgets the login on a reboot
+  auto on = rig.set_data(true);
+  REQUIRE_MESSAGE(on.ok(), describe(on));
+  CHECK(fake.state()["logins"] == 2);
+}
+
+TEST_CASE("zte: a wrong password is HILINK_BAD_PASSWORD, tried once per request") {
+  FakeZte fake({"--password", "right"});
+  Rig rig(fake, "wrong");
+  check_code(rig.set_data(true), Code::bad_password, "LOGIN result 3");
+  CHECK(fake.state()["failed_logins"] == 1);
+}
+
+TEST_CASE("zte: newer firmware's salted SHA-256 login is refused by name, no password sent") {
+  FakeZte fake({"--password", "pw", "--sha-login"});
+  Rig rig(fake, "pw");
+  check_code(rig.set_data(true), Code::login_unsupported, "SHA-256");
+  Json s = fake.state();
+  CHECK(s["failed_logins"] == 0);
+  for (const auto& r : s["requests"]) CHECK(std::string(r["body"]).find("LOGIN") == std::string::npos);
+}
+
+TEST_CASE("zte: without a password file, a stick behind a login reads blank and refuses switches; no login") {
+  FakeZte fake({"--password", "pw"});
+  Rig rig(fake);
+  auto st = rig.status();
+  REQUIRE_MESSAGE(st.ok(), describe(st));
+  CHECK(st->connection == hl::Connection::other);  // ppp_status blank: unknown
+  CHECK_FALSE(st->signal_icon);
+  CHECK(st->sim_status == 1);  // modem_main_state is readable before a login
+  check_code(rig.set_data(true), Code::api_error, "result 'failure'");
+  CHECK(fake.state()["logins"] == 0);
+}
+
+TEST_CASE("zte: bad answers are clear codes, and the next request works") {
+  FakeZte fake;
+  Rig rig(fake, "", 1500ms);
+  SUBCASE("an HTML page") {
+    fake.fault("html");
+    check_code(rig.status(), Code::bad_reply, "HTML page");
+  }
+  SUBCASE("bad JSON") {
+    fake.fault("bad_json");
+    check_code(rig.status(), Code::bad_reply, "not JSON");
+  }
+  SUBCASE("a JSON array") {
+    fake.fault("array");
+    check_code(rig.status(), Code::bad_reply, "array where an object belongs");
+  }
+  SUBCASE("a field missing") {
+    fake.fault("missing");
+    check_code(rig.status(), Code::bad_reply, "no ppp_status");
+  }
+  SUBCASE("every field blank, as without the Referer") {
+    fake.fault("blank");
+    check_code(rig.status(), Code::bad_reply, "Referer");
+  }
+  SUBCASE("HTTP 500") {
+    fake.fault("http500");
+    check_code(rig.status(), Code::http, "HTTP 500");
+  }
+  SUBCASE("an oversized body") {
+    fake.fault("oversized");
+    check_code(rig.status(), Code::bad_reply, "larger than");
+  }
+  SUBCASE("no answer") {
+    fake.fault("hang");
+    check_code(rig.status(), Code::timeout, "no answer within 1500 ms");
+  }
+  SUBCASE("a switch refused") {
+    fake.fault("failure");
+    check_code(rig.set_data(true), Code::api_error, "result 'failure'");
+  }
+  auto again = rig.status();
+  REQUIRE_MESSAGE(again.ok(), describe(again));
+  CHECK(again->connection == hl::Connection::connected);
+}
+
+TEST_CASE("zte: nothing listening is HILINK_UNREACHABLE") {
+  asio::io_context io;
+  ClientSettings s;
+  s.api = fb::modem::RouterApi::zte;
+  s.base_url = "http://127.0.0.1:9";
+  s.request_timeout = 2000ms;
+  auto made = HiLinkClient::create(io, s);
+  REQUIRE(made.ok());
+  std::optional<hl::Result<hl::Status>> r;
+  (*made)->status([&](hl::Result<hl::Status> x) { r = std::move(x); });
+  REQUIRE(fb::test::run_until(
+      io, [&] { return r.has_value(); }, 10s));
+  check_code(*r, Code::unreachable, "GET goform status");
+  CHECK((*made)->describe().find("api=zte") == 0);
+}
