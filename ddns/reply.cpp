@@ -29,8 +29,8 @@ std::string_view record_type(Family f) {
 std::string_view ipv6_unsupported(Provider provider) {
   switch (provider) {
     case Provider::lambda_v1:
-      return "the lambda-v1 API keeps one record type per hostname in its S3 config and its get answers are "
-             "read as IPv4; use lambda-v2 or route53 for AAAA";
+      return "the lambda-v1 API keeps one record type per hostname (route_53_record_type in its S3 config) "
+             "and its reference client reads IPv4 only; use lambda-v2 or route53 for AAAA";
     case Provider::lambda_v3:
       return "the lambda-v3 Function writes A records only (AAAA support was proposed upstream, PRs #59/#60, "
              "not merged); use lambda-v2 or route53 for AAAA";
