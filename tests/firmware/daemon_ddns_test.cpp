@@ -323,6 +323,10 @@ TEST_CASE_FIXTURE(Wiring,
   std::string state = fb::test::read_file(dir / "ddns.json");
   CHECK(state.find("\"ipv6\":\"2001:db8:2::2\"") != std::string::npos);
   CHECK(state.find("\"ipv4\"") == std::string::npos);
+  std::string text = d.ctl({"status"}).output;
+  CHECK(text.find("DDNS: route53 www.example.com A via cellular (fbB): behind_nat\n") != std::string::npos);
+  CHECK(text.find("DDNS: route53 www.example.com AAAA via cellular (fbB): in_sync\n  published 2001:db8:2::2 at ") !=
+        std::string::npos);
   {
     NetNamespace::Enter inside(pi);
     auto metrics = fb::test::http_get("127.0.0.1", d.port, "/metrics");
