@@ -102,7 +102,7 @@ struct DdnsClient::Impl {
     if (settings.provider == Provider::route53) {
       Route53Target target{settings.url.empty() ? std::string(kRoute53Endpoint) : settings.url, zone_id,
                            settings.hostname, settings.ttl};
-      return kind == RequestKind::get ? route53_get(target) : route53_set(target, address->text());
+      return kind == RequestKind::get ? route53_get(target, settings.family) : route53_set(target, *address);
     }
     LambdaEndpoint endpoint{settings.provider, settings.url, settings.hostname};
     return kind == RequestKind::get ? lambda_get(endpoint, api_key.reveal())
@@ -150,7 +150,12 @@ struct DdnsClient::Impl {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(e, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
     if (!settings.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, settings.ca_file.c_str());
-    curl_easy_setopt(e, CURLOPT_IPRESOLVE, static_cast<long>(CURL_IPRESOLVE_V4));
+    // The Lambda hashes and publishes the source address: the request must
+    // leave over the record's family. Route53 reads the address from the body.
+    long resolve = settings.provider == Provider::route53 ? CURL_IPRESOLVE_WHATEVER
+                   : settings.family == Family::ipv6      ? CURL_IPRESOLVE_V6
+                                                          : CURL_IPRESOLVE_V4;
+    curl_easy_setopt(e, CURLOPT_IPRESOLVE, resolve);
     set_request_options(
         e, {settings.connect_timeout, settings.total_timeout, settings.max_reply_bytes, curl_interface_word, ""});
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::on_body);
@@ -178,8 +183,9 @@ struct DdnsClient::Impl {
       long status = 0;
       curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
       HttpReply reply{status, std::move(t.body)};
-      return settings.provider == Provider::route53 ? parse_route53_reply(t.kind, settings.hostname, reply)
-                                                    : parse_lambda_reply(settings.provider, t.kind, reply);
+      return settings.provider == Provider::route53
+                 ? parse_route53_reply(t.kind, settings.hostname, reply, settings.family)
+                 : parse_lambda_reply(settings.provider, t.kind, reply, settings.family);
     }
     std::string why = curl_easy_strerror(rc);
     if (t.error[0]) why += std::string(": ") + t.error;
@@ -228,6 +234,8 @@ DdnsClient::DdnsClient(boost::asio::io_context& io, ClientSettings settings) {
   Impl& i = *impl_;
   const ClientSettings& s = i.settings;
   if (s.hostname.empty()) throw SetupError(SetupCode::config_error, "no hostname");
+  if (s.family == Family::ipv6 && !ipv6_unsupported(s.provider).empty())
+    throw SetupError(SetupCode::config_error, "no AAAA record: " + std::string(ipv6_unsupported(s.provider)));
   if (s.provider == Provider::route53) {
     auto zone = normalize_zone_id(s.zone_id);
     if (!zone) throw SetupError(SetupCode::config_error, "zone_id '" + s.zone_id + "' is not a Route53 hosted zone id");
@@ -281,7 +289,8 @@ const ClientSettings& DdnsClient::settings() const {
 
 std::string DdnsClient::describe() const {
   const ClientSettings& s = impl_->settings;
-  std::string out = "provider=" + std::string(to_string(s.provider)) + " hostname=" + s.hostname;
+  std::string out = "provider=" + std::string(to_string(s.provider)) + " hostname=" + s.hostname +
+                    " record=" + std::string(record_type(s.family));
   if (s.provider == Provider::route53) {
     out += " endpoint=" + (s.url.empty() ? std::string(kRoute53Endpoint) : s.url) + " zone=" + impl_->zone_id +
            " ttl=" + std::to_string(s.ttl) + " access_key_id=" + impl_->aws.access_key_id +

@@ -46,11 +46,14 @@ Outcome classify_failure(std::string_view message) {
   return Outcome::server_error;
 }
 
-Reply success(RequestKind kind, const std::string& message, long status, bool v3) {
+Reply success(RequestKind kind, const std::string& message, long status, bool v3, Family family) {
   if (kind == RequestKind::get) {
     auto ip = IpAddress::parse(message);
-    if (!ip || ip->family != AF_INET)
-      return make_reply(Outcome::bad_reply, "get answered '" + clean_text(message) + "', not an IPv4 address", status);
+    if (!ip || ip->family != address_family(family))
+      return make_reply(Outcome::bad_reply,
+                        "get answered '" + clean_text(message) + "', not an " +
+                            (family == Family::ipv6 ? "IPv6" : "IPv4") + " address",
+                        status);
     Reply r = make_reply(Outcome::observed, "the API sees " + ip->text(), status);
     r.address = ip;
     return r;
@@ -170,7 +173,7 @@ HttpRequest lambda_set(const LambdaEndpoint& e, std::string_view source_ip, std:
   return r;
 }
 
-Reply parse_lambda_reply(Provider generation, RequestKind kind, const HttpReply& reply) {
+Reply parse_lambda_reply(Provider generation, RequestKind kind, const HttpReply& reply, Family family) {
   bool v3 = generation == Provider::lambda_v3;
   bool ok_status = v3 ? (reply.status == 200 || reply.status == 201) : reply.status == 200;
   if (!ok_status) return by_status_common(reply, generation);
@@ -190,7 +193,7 @@ Reply parse_lambda_reply(Provider generation, RequestKind kind, const HttpReply&
   if (status == "success") {
     if (v3 && kind == RequestKind::get && reply.status != 200)
       return make_reply(Outcome::bad_reply, "get answered HTTP " + std::to_string(reply.status), reply.status);
-    return success(kind, message, reply.status, v3);
+    return success(kind, message, reply.status, v3, family);
   }
   if (status == "fail") return make_reply(classify_failure(message), clean_text(message), reply.status);
   return make_reply(Outcome::bad_reply,

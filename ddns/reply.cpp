@@ -1,5 +1,7 @@
 #include "fb/ddns/reply.hpp"
 
+#include <sys/socket.h>
+
 namespace fb::ddns {
 
 std::string_view to_string(Provider p) {
@@ -10,6 +12,32 @@ std::string_view to_string(Provider p) {
     case Provider::route53: return "route53";
   }
   return "?";
+}
+
+std::string_view to_string(Family f) {
+  return f == Family::ipv6 ? "ipv6" : "ipv4";
+}
+
+int address_family(Family f) {
+  return f == Family::ipv6 ? AF_INET6 : AF_INET;
+}
+
+std::string_view record_type(Family f) {
+  return f == Family::ipv6 ? "AAAA" : "A";
+}
+
+std::string_view ipv6_unsupported(Provider provider) {
+  switch (provider) {
+    case Provider::lambda_v1:
+      return "the lambda-v1 API keeps one record type per hostname (route_53_record_type in its S3 config) "
+             "and its reference client reads IPv4 only; use lambda-v2 or route53 for AAAA";
+    case Provider::lambda_v3:
+      return "the lambda-v3 Function writes A records only (AAAA support was proposed upstream, PRs #59/#60, "
+             "not merged); use lambda-v2 or route53 for AAAA";
+    case Provider::lambda_v2:
+    case Provider::route53: return "";
+  }
+  return "unknown provider";
 }
 
 std::string_view to_string(RequestKind k) {

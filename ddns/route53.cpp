@@ -108,25 +108,27 @@ std::optional<std::string> normalize_zone_id(std::string_view zone_id) {
   return std::string(zone_id);
 }
 
-std::string route53_change_batch(const Route53Target& t, std::string_view address) {
+std::string route53_change_batch(const Route53Target& t, const IpAddress& address) {
+  std::string_view type = record_type(address.family == AF_INET6 ? Family::ipv6 : Family::ipv4);
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
          "<ChangeResourceRecordSetsRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
          "<ChangeBatch><Comment>failberry</Comment><Changes><Change><Action>UPSERT</Action>"
          "<ResourceRecordSet><Name>" +
-         escape_xml(fqdn(t.hostname)) + "</Name><Type>A</Type><TTL>" + std::to_string(t.ttl) +
-         "</TTL><ResourceRecords><ResourceRecord><Value>" + escape_xml(address) +
+         escape_xml(fqdn(t.hostname)) + "</Name><Type>" + std::string(type) + "</Type><TTL>" + std::to_string(t.ttl) +
+         "</TTL><ResourceRecords><ResourceRecord><Value>" + escape_xml(address.text()) +
          "</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch>"
          "</ChangeResourceRecordSetsRequest>";
 }
 
-HttpRequest route53_get(const Route53Target& t) {
+HttpRequest route53_get(const Route53Target& t, Family family) {
   HttpRequest r;
   r.method = "GET";
-  r.url = zone_path(t) + "?maxitems=1&name=" + url_encode(fqdn(t.hostname)) + "&type=A";
+  r.url =
+      zone_path(t) + "?maxitems=1&name=" + url_encode(fqdn(t.hostname)) + "&type=" + std::string(record_type(family));
   return r;
 }
 
-HttpRequest route53_set(const Route53Target& t, std::string_view address) {
+HttpRequest route53_set(const Route53Target& t, const IpAddress& address) {
   HttpRequest r;
   r.method = "POST";
   r.url = zone_path(t) + "/";
@@ -135,7 +137,7 @@ HttpRequest route53_set(const Route53Target& t, std::string_view address) {
   return r;
 }
 
-Reply parse_route53_reply(RequestKind kind, std::string_view hostname, const HttpReply& reply) {
+Reply parse_route53_reply(RequestKind kind, std::string_view hostname, const HttpReply& reply, Family family) {
   std::string_view body = reply.body;
   long s = reply.status;
   std::string prefix = "HTTP " + std::to_string(s) + ": ";
@@ -167,11 +169,16 @@ Reply parse_route53_reply(RequestKind kind, std::string_view hostname, const Htt
   std::string_view set = body.substr(begin, end - begin);
   auto name = xml_element_text(set, "Name");
   auto type = xml_element_text(set, "Type");
-  if (!name || fqdn(*name) != fqdn(hostname) || type != "A") return make_reply(Outcome::observed, "no A record yet", s);
+  const std::string wanted(record_type(family));
+  if (!name || fqdn(*name) != fqdn(hostname) || type != wanted)
+    return make_reply(Outcome::observed, "no " + wanted + " record yet", s);
   auto value = xml_element_text(set, "Value");
   auto ip = value ? IpAddress::parse(*value) : std::nullopt;
-  if (!ip || ip->family != AF_INET)
-    return make_reply(Outcome::bad_reply, "A record value '" + clean_text(value.value_or("")) + "' is not IPv4", s);
+  if (!ip || ip->family != address_family(family))
+    return make_reply(Outcome::bad_reply,
+                      wanted + " record value '" + clean_text(value.value_or("")) + "' is not " +
+                          (family == Family::ipv6 ? "IPv6" : "IPv4"),
+                      s);
   Reply r = make_reply(Outcome::observed, "record holds " + ip->text(), s);
   r.address = ip;
   return r;

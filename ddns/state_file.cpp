@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -23,28 +24,61 @@ std::string write_all(int fd, const std::string& data) {
   return "";
 }
 
-}  // namespace
+std::string text_of(const nlohmann::json& j, const char* name) {
+  auto it = j.find(name);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
 
-std::optional<IpAddress> StateFile::load() const {
-  std::ifstream in(path_);
+// The file's JSON object when it is ours (provider and hostname match), else nothing.
+std::optional<nlohmann::json> read_own(const std::string& path, Provider provider, const std::string& hostname) {
+  std::ifstream in(path);
   if (!in) return std::nullopt;
   std::stringstream text;
   text << in.rdbuf();
   if (text.str().size() > 4096) return std::nullopt;
   auto j = nlohmann::json::parse(text.str(), nullptr, false);
   if (!j.is_object()) return std::nullopt;
-  auto field = [&](const char* name) {
-    auto it = j.find(name);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  if (field("provider") != to_string(provider_) || field("hostname") != hostname_) return std::nullopt;
-  return IpAddress::parse(field("address"));
+  if (text_of(j, "provider") != to_string(provider) || text_of(j, "hostname") != hostname) return std::nullopt;
+  return j;
+}
+
+// Each family's address in the file: "families", or the single-address form's "address" as ipv4.
+std::map<std::string, IpAddress> addresses_of(const nlohmann::json& j) {
+  std::map<std::string, IpAddress> out;
+  auto families = j.find("families");
+  if (families != j.end() && families->is_object()) {
+    for (Family f : {Family::ipv4, Family::ipv6}) {
+      std::string name(to_string(f));
+      auto ip = IpAddress::parse(text_of(*families, name.c_str()));
+      if (ip && ip->family == address_family(f)) out[name] = *ip;
+    }
+    return out;
+  }
+  auto ip = IpAddress::parse(text_of(j, "address"));
+  if (ip && ip->family == AF_INET) out[std::string(to_string(Family::ipv4))] = *ip;
+  return out;
+}
+
+}  // namespace
+
+std::optional<IpAddress> StateFile::load() const {
+  auto j = read_own(path_, provider_, hostname_);
+  if (!j) return std::nullopt;
+  auto all = addresses_of(*j);
+  auto it = all.find(std::string(to_string(family_)));
+  if (it == all.end()) return std::nullopt;
+  return it->second;
 }
 
 std::string StateFile::store(const IpAddress& address) const {
-  std::string body =
-      nlohmann::json{{"provider", to_string(provider_)}, {"hostname", hostname_}, {"address", address.text()}}.dump() +
-      "\n";
+  std::map<std::string, IpAddress> all;
+  if (auto j = read_own(path_, provider_, hostname_)) all = addresses_of(*j);  // the other family's entry stays
+  all[std::string(to_string(family_))] = address;
+  nlohmann::json families = nlohmann::json::object();
+  for (const auto& [name, ip] : all) families[name] = ip.text();
+  nlohmann::json out{{"provider", to_string(provider_)}, {"hostname", hostname_}, {"families", families}};
+  if (auto v4 = all.find(std::string(to_string(Family::ipv4))); v4 != all.end()) out["address"] = v4->second.text();
+  std::string body = out.dump() + "\n";
   std::string tmp = path_ + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return tmp + ": " + std::strerror(errno);

@@ -37,8 +37,13 @@ void AddressBook::stop() {
 
 void AddressBook::set_uplinks(const std::vector<UplinkConfig>& uplinks) {
   AddressTable::Uplinks list;
-  for (const UplinkConfig& u : uplinks) list.emplace_back(u.name, u.interface);
+  uplinks_.clear();
+  for (const UplinkConfig& u : uplinks) {
+    list.emplace_back(u.name, u.interface);
+    uplinks_.push_back(u.name);
+  }
   publish(table_.set_uplinks(std::move(list)));
+  follow_ipv6();
 }
 
 AddressBook::ListenerId AddressBook::listen(Listener listener) {
@@ -46,12 +51,53 @@ AddressBook::ListenerId AddressBook::listen(Listener listener) {
   return last_id_;
 }
 
+AddressBook::ListenerId AddressBook::listen_ipv6(Listener listener) {
+  listeners6_[++last_id_] = std::move(listener);
+  return last_id_;
+}
+
 void AddressBook::unlisten(ListenerId id) {
   listeners_.erase(id);
+  listeners6_.erase(id);
+}
+
+std::optional<IpAddress> AddressBook::global_ipv6(const std::string& uplink) const {
+  const std::string& ifname = table_.interface_of(uplink);
+  const fb::net::KernelView::Link* link = ifname.empty() ? nullptr : view_.link(ifname);
+  if (!link) return std::nullopt;
+  std::vector<FlaggedAddress> list;
+  for (const auto& a : link->addresses) list.push_back({a.address, a.flags});
+  return publishable_ipv6(list);
+}
+
+void AddressBook::follow_ipv6() {
+  std::map<std::string, std::optional<IpAddress>> now;
+  for (const std::string& u : uplinks_) now[u] = global_ipv6(u);
+  std::map<std::string, std::optional<IpAddress>> before = std::exchange(ipv6_, now);
+  for (const std::string& u : uplinks_) {
+    auto old = before.find(u);
+    if (old != before.end() && old->second == now[u]) continue;
+    if (old == before.end() && !now[u]) continue;  // a new uplink without one: nothing changed
+    log_.info() << "uplink[" << u << "] global IPv6 " << (now[u] ? now[u]->text() : std::string("none"));
+    tell(listeners6_, u, now[u]);
+  }
+}
+
+void AddressBook::tell(std::map<ListenerId, Listener>& listeners, const std::string& uplink,
+                       const std::optional<IpAddress>& address) {
+  // A listener may (un)register others: look each one up again.
+  std::vector<ListenerId> ids;
+  for (const auto& [id, l] : listeners) ids.push_back(id);
+  for (ListenerId id : ids)
+    if (auto it = listeners.find(id); it != listeners.end()) {
+      Listener l = it->second;  // a copy: the listener may remove itself
+      l(uplink, address);
+    }
 }
 
 void AddressBook::redump() {
   publish(table_.reset(interfaces(view_)));
+  follow_ipv6();
 }
 
 void AddressBook::on_event(const fb::net::NetEvent& event) {
@@ -59,19 +105,13 @@ void AddressBook::on_event(const fb::net::NetEvent& event) {
   if (const auto* a = std::get_if<fb::net::AddressEvent>(&event); a && !table_.knows(a->ifindex))
     if (const auto* link = view_.link(a->ifindex)) publish(table_.name_interface(a->ifindex, link->name));
   publish(table_.apply(event));
+  follow_ipv6();
 }
 
 void AddressBook::publish(const std::vector<AddressTable::Change>& changes) {
   for (const AddressTable::Change& c : changes) {
     log_.info() << uplink_text(c.uplink, c.primary);
-    // A listener may (un)register others: look each one up again.
-    std::vector<ListenerId> ids;
-    for (const auto& [id, l] : listeners_) ids.push_back(id);
-    for (ListenerId id : ids)
-      if (auto it = listeners_.find(id); it != listeners_.end()) {
-        Listener l = it->second;  // a copy: the listener may remove itself
-        l(c.uplink, c.primary);
-      }
+    tell(listeners_, c.uplink, c.primary);
   }
 }
 

@@ -75,7 +75,7 @@ health::Snapshot Daemon::snapshot() const {
       }
     }
   }
-  if (ddns_) s.ddns = ddns_->report();
+  s.ddns = ddns_report();
   if (heartbeat_) s.heartbeat = heartbeat_->report();
   std::map<std::string, std::string> nat = nat_findings(s.ddns);
   for (health::UplinkStatus& status : s.uplinks) status.nat = nat[status.name];
@@ -160,17 +160,34 @@ bool Daemon::restart_http() {
 
 void Daemon::restart_ddns() {
   if (!config_.ddns.provider) {
-    if (ddns_) log_.notice() << "ddns: provider = none; stopped";
-    ddns_.reset();
+    if (!ddns_.empty()) log_.notice() << "ddns: provider = none; stopped";
+    ddns_.clear();
     return;
   }
   const bool dry = config_.general.dry_run;
-  if (ddns_ && ddns_dry_run_ == dry && ddns_->reload(config_)) return;
-  ddns_.reset();  // provider, hostname, uplink, state_dir, interval or dry-run changed: start over
-  // The one place that decides whether DDNS requests are sent for real.
-  auto sender = dry ? make_dry_run_ddns_sender(io_) : make_ddns_sender(io_);
-  ddns_ = std::make_unique<DdnsService>(io_, timers_, addresses_, config_, std::move(sender));
+  const std::vector<ddns::Family> want = families_of(config_.ddns.families);
+  bool same = ddns_dry_run_ == dry && ddns_.size() == want.size();
+  for (std::size_t i = 0; same && i < want.size(); ++i) same = ddns_[i]->family() == want[i];
+  if (same) {
+    bool reloaded = true;  // every record's service stands on the same settings: all or none reload
+    for (auto& service : ddns_) reloaded = service->reload(config_) && reloaded;
+    if (reloaded) return;
+  }
+  // families, provider, hostname, uplink, state_dir, interval or dry-run changed: start over
+  ddns_.clear();
+  for (ddns::Family family : want) {
+    // The one place that decides whether DDNS requests are sent for real.
+    auto sender = dry ? make_dry_run_ddns_sender(io_) : make_ddns_sender(io_);
+    ddns_.push_back(std::make_unique<DdnsService>(io_, timers_, addresses_, config_, std::move(sender), family));
+  }
   ddns_dry_run_ = dry;
+}
+
+health::DdnsReport Daemon::ddns_report() const {
+  if (ddns_.empty()) return {};
+  health::DdnsReport first = ddns_.front()->report();
+  for (const auto& service : ddns_) first.families.push_back(service->report());
+  return first;
 }
 
 void Daemon::restart_heartbeat() {
@@ -197,7 +214,7 @@ std::map<std::string, std::string> Daemon::nat_findings(const health::DdnsReport
   std::map<std::string, std::string> out;
   for (const UplinkConfig& u : config_.uplinks) {
     std::optional<IpAddress> seen;
-    if (ddns_ && ddns.uplink == u.name && !ddns.seen.empty()) seen = IpAddress::parse(ddns.seen);
+    if (!ddns_.empty() && ddns.uplink == u.name && !ddns.seen.empty()) seen = IpAddress::parse(ddns.seen);
     NatFinding f = detect_nat(addresses_.primary_ipv4(u.name), is_modem_link(u.kind), seen);
     out[u.name] = nat_sentence(u.name, f, config_.heartbeat.kind != Heartbeat::none);
   }
@@ -205,7 +222,7 @@ std::map<std::string, std::string> Daemon::nat_findings(const health::DdnsReport
 }
 
 void Daemon::log_nat_changes() {
-  for (auto& [uplink, sentence] : nat_findings(ddns_ ? ddns_->report() : health::DdnsReport{})) {
+  for (auto& [uplink, sentence] : nat_findings(ddns_report())) {
     std::string& said = nat_said_[uplink];
     if (sentence == said) continue;
     if (!sentence.empty())
@@ -260,8 +277,21 @@ nlohmann::json Daemon::control(const nlohmann::json& request) {
     return reply;
   }
   if (verb == "ddns-update") {
-    if (!ddns_) return control_error("DDNS_NOT_CONFIGURED", "[ddns] provider = none: there is nothing to update");
-    ControlAnswer a = ddns_->update_requested();
+    if (ddns_.empty())
+      return control_error("DDNS_NOT_CONFIGURED", "[ddns] provider = none: there is nothing to update");
+    // Every record is asked; with more than one, each answer names its record
+    // and the first refusal's code is the answer's.
+    ControlAnswer a{true, "", ""};
+    for (const auto& service : ddns_) {
+      ControlAnswer one = service->update_requested();
+      std::string text =
+          ddns_.size() == 1 ? one.message : std::string(ddns::record_type(service->family())) + ": " + one.message;
+      a.message += (a.message.empty() ? "" : "; ") + text;
+      if (!one.ok && a.ok) {
+        a.ok = false;
+        a.code = one.code;
+      }
+    }
     log.notice() << "ddns-update: " << (a.ok ? a.message : a.code + " " + a.message);
     return a.ok ? nlohmann::json{{"ok", true}, {"message", a.message}} : control_error(a.code, a.message);
   }
@@ -450,7 +480,7 @@ void Daemon::on_signal(int signo) {
   if (nat_listener_) addresses_.unlisten(nat_listener_);
   nat_listener_ = 0;
   heartbeat_.reset();
-  ddns_.reset();
+  ddns_.clear();
   addresses_.stop();
   http_.reset();
   http_running_.reset();

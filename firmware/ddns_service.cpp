@@ -39,14 +39,15 @@ DdnsService::Identity DdnsService::identity_of(const Config& c) {
 }
 
 DdnsService::DdnsService(boost::asio::io_context& io, TimerService& timers, AddressBook& addresses,
-                         const Config& config, std::unique_ptr<DdnsSender> sender)
+                         const Config& config, std::unique_ptr<DdnsSender> sender, fb::ddns::Family family)
     : io_(io),
       timers_(timers),
       addresses_(addresses),
+      family_(family),
       identity_(identity_of(config)),
       provider_text_(fb::ddns::to_string(*config.ddns.provider)),
-      log_("ddns"),
-      state_file_(config.general.state_dir + "/ddns.json", *config.ddns.provider, config.ddns.hostname),
+      log_(family == fb::ddns::Family::ipv4 ? "ddns" : "ddns6"),
+      state_file_(config.general.state_dir + "/ddns.json", *config.ddns.provider, config.ddns.hostname, family),
       sender_(std::move(sender)),
       withheld_(sender_->withheld(identity_.hostname, identity_.uplink)),
       random_(std::random_device{}()) {
@@ -55,13 +56,14 @@ DdnsService::DdnsService(boost::asio::io_context& io, TimerService& timers, Addr
     log_.notice() << withheld_->notice;
     return;
   }
-  listener_ = addresses_.listen([this](const std::string& uplink, const std::optional<IpAddress>& primary) {
+  auto follow = [this](const std::string& uplink, const std::optional<IpAddress>& address) {
     if (uplink != identity_.uplink) return;
-    if (primary)
-      feed(ev::AddressChanged{*primary});
+    if (address)
+      feed(ev::AddressChanged{*address});
     else
       feed(ev::AddressLost{});
-  });
+  };
+  listener_ = family_ == fb::ddns::Family::ipv4 ? addresses_.listen(follow) : addresses_.listen_ipv6(follow);
   if (client_) start_scheduler();
 }
 
@@ -83,6 +85,7 @@ fb::ddns::ClientSettings DdnsService::client_settings(const Config& c) const {
   s.ttl = c.ddns.ttl;
   s.interface = interface_of(c);  // the server publishes the source address it sees
   s.ca_file = c.ddns.ca_file;
+  s.family = family_;
   return s;
 }
 
@@ -110,12 +113,14 @@ void DdnsService::start_scheduler() {
   policy.nat.uplink = identity_.uplink;
   policy.nat.modem_link = identity_.modem_link;
   policy.nat.publish_behind_nat = identity_.publish_behind_nat;
-  scheduler_.emplace("ddns[" + identity_.hostname + "]", mode_for(*identity_.provider), policy,
+  std::string record = family_ == fb::ddns::Family::ipv4 ? "" : " " + std::string(fb::ddns::record_type(family_));
+  scheduler_.emplace("ddns[" + identity_.hostname + record + "]", mode_for(*identity_.provider), policy,
                      [this] { return unit_(random_); });
   std::optional<IpAddress> published = state_file_.load();
   struct stat st {};
   if (published && ::stat(state_file_.path().c_str(), &st) == 0) published_at_ = st.st_mtim.tv_sec;
-  std::optional<IpAddress> local = addresses_.primary_ipv4(identity_.uplink);
+  std::optional<IpAddress> local = family_ == fb::ddns::Family::ipv4 ? addresses_.primary_ipv4(identity_.uplink)
+                                                                     : addresses_.global_ipv6(identity_.uplink);
   feed(ev::Start{published, local});
   // No address yet (ppp not up): the first answer leads to waiting_for_address.
   if (!local) feed(ev::AddressLost{});
@@ -199,7 +204,8 @@ ControlAnswer DdnsService::update_requested() {
               "the server refused our credentials; fix the secret, then reload failberryd (SIGHUP)"};
     case DdnsScheduler::State::waiting_for_address:
       return {false, "DDNS_NO_ADDRESS",
-              "uplink " + identity_.uplink + " (" + identity_.interface + ") has no address to publish"};
+              "uplink " + identity_.uplink + " (" + identity_.interface + ") has no " +
+                  (family_ == fb::ddns::Family::ipv4 ? "" : "global IPv6 ") + "address to publish"};
     case DdnsScheduler::State::idle: return {false, "DDNS_NOT_STARTED", "the DDNS scheduler has not started"};
     case DdnsScheduler::State::querying:
       return {true, "", "a get for " + host + " is in flight; a set follows its answer"};
@@ -211,6 +217,8 @@ ControlAnswer DdnsService::update_requested() {
 health::DdnsReport DdnsService::report() const {
   health::DdnsReport r;
   r.provider = provider_text_;
+  r.family = std::string(fb::ddns::to_string(family_));
+  r.record = std::string(fb::ddns::record_type(family_));
   r.hostname = identity_.hostname;
   r.uplink = identity_.uplink;
   r.interface = identity_.interface;

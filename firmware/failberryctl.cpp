@@ -150,15 +150,10 @@ void print_budget(const nlohmann::json& u) {
                 u["probe_cost_bytes_per_minute"].get<double>());
 }
 
-// DDNS lines under the uplink table; names, states and codes only (the daemon never sends a secret).
-void print_ddns(const nlohmann::json& d) {
-  std::string provider = text(d, "provider");
-  if (provider.empty() || provider == "none") {
-    std::printf("DDNS: none\n");
-    return;
-  }
-  std::printf("DDNS: %s %s via %s (%s): %s\n", provider.c_str(), text(d, "hostname").c_str(), text(d, "uplink").c_str(),
-              text(d, "interface").c_str(), text(d, "state").c_str());
+// One record's DDNS lines; `record` is "" or " A" / " AAAA" when more than one is kept.
+void print_ddns_record(const nlohmann::json& d, const std::string& record) {
+  std::printf("DDNS: %s %s%s via %s (%s): %s\n", text(d, "provider").c_str(), text(d, "hostname").c_str(),
+              record.c_str(), text(d, "uplink").c_str(), text(d, "interface").c_str(), text(d, "state").c_str());
   const auto& published = d.value("published", nlohmann::json::object());
   if (published.contains("address") && published["address"].is_string())
     std::printf("  published %s%s\n", text(published, "address").c_str(),
@@ -173,6 +168,20 @@ void print_ddns(const nlohmann::json& d) {
   if (!text(d, "detail").empty()) std::printf("  %s\n", text(d, "detail").c_str());
   if (d.contains("next_attempt_in_seconds") && d["next_attempt_in_seconds"].is_number_integer())
     std::printf("  next attempt in %llds\n", static_cast<long long>(d["next_attempt_in_seconds"].get<std::int64_t>()));
+}
+
+// DDNS lines under the uplink table; names, states and codes only (the daemon never sends a secret).
+// With [ddns] families = both, one block per record.
+void print_ddns(const nlohmann::json& d) {
+  std::string provider = text(d, "provider");
+  if (provider.empty() || provider == "none") {
+    std::printf("DDNS: none\n");
+    return;
+  }
+  const auto& families = d.value("families", nlohmann::json::object());
+  if (!families.is_object() || families.size() < 2) return print_ddns_record(d, "");
+  for (const auto& [family, f] : families.items())
+    if (f.is_object()) print_ddns_record(f, " " + text(f, "record"));
 }
 
 // The push heartbeat's line: state, endpoint, counts, the last error's code and words.

@@ -40,6 +40,8 @@ void ModemService::dial_ppp() {
   po.settings.pppd = config_.ppp.pppd;
   po.settings.lcp_echo_interval = config_.ppp.lcp_echo_interval;
   po.settings.lcp_echo_failure = config_.ppp.lcp_echo_failure;
+  po.settings.ipv6 = config_.modem.pdp_type != modem::PdpType::ip;    // an IPV6 or IPV4V6 context: IPv6CP too
+  po.settings.ipv4 = config_.modem.pdp_type != modem::PdpType::ipv6;  // an IPV6 context: no IPCP
   if (const UplinkConfig* u = config_.modem_uplink())
     if (auto unit = modem::ppp_unit(u->interface)) po.settings.unit = *unit;
   po.name = "ppp[" + ppp::interface_name(po.settings) + "]";

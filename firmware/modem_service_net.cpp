@@ -283,7 +283,7 @@ void ModemService::net_up(const modem::Result<at::IpConfig>& ip) {
   up.gateway = ip->gateway;
   if (ip->dns1) up.dns.push_back(*ip->dns1);
   if (ip->dns2) up.dns.push_back(*ip->dns2);
-  link_ = ppp::LinkInfo{net_->interface, ip->address->text(), ip->gateway->text(), {}};
+  link_ = ppp::LinkInfo{net_->interface, ip->address->text(), ip->gateway->text(), {}, {}, {}};
   for (const IpAddress& d : up.dns) link_.dns.push_back(d.text());
   if (first) link_up_at_ = timers_.now();
   if (first || up != report_)

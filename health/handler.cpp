@@ -38,20 +38,29 @@ nlohmann::json ddns_json(const DdnsReport& d) {
   if (d.provider == "none") return {{"provider", "none"}};
   auto optional = [](const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
   auto text = [](const std::string& v) { return v.empty() ? nlohmann::json() : nlohmann::json(v); };
-  return {{"provider", d.provider},
-          {"hostname", d.hostname},
-          {"uplink", d.uplink},
-          {"interface", d.interface},
-          {"state", d.state},
-          {"code", text(d.code)},
-          {"detail", d.detail},
-          {"published", {{"address", text(d.published)}, {"at", optional(d.published_at)}}},
-          {"last_result",
-           {{"request", text(d.last_request)}, {"outcome", text(d.last_outcome)}, {"at", optional(d.last_result_at)}}},
-          {"next_attempt_in_seconds", optional(d.next_attempt_in_seconds)},
-          {"failures", d.failures},
-          {"requests", d.requests},
-          {"seen", text(d.seen)}};
+  // The top level is the first family's (ipv4 when kept), as before families;
+  // "families" holds each family's own state.
+  nlohmann::json families = nlohmann::json::object();
+  for (const DdnsReport& f : d.families) families[f.family] = ddns_json(f);
+  nlohmann::json j{
+      {"provider", d.provider},
+      {"family", d.family},
+      {"record", d.record},
+      {"hostname", d.hostname},
+      {"uplink", d.uplink},
+      {"interface", d.interface},
+      {"state", d.state},
+      {"code", text(d.code)},
+      {"detail", d.detail},
+      {"published", {{"address", text(d.published)}, {"at", optional(d.published_at)}}},
+      {"last_result",
+       {{"request", text(d.last_request)}, {"outcome", text(d.last_outcome)}, {"at", optional(d.last_result_at)}}},
+      {"next_attempt_in_seconds", optional(d.next_attempt_in_seconds)},
+      {"failures", d.failures},
+      {"requests", d.requests},
+      {"seen", text(d.seen)}};
+  if (!d.families.empty()) j["families"] = families;
+  return j;
 }
 
 nlohmann::json heartbeat_json(const HeartbeatReport& h) {
@@ -373,27 +382,42 @@ std::string label(const std::string& v) {
   return out;
 }
 
-void metrics_ddns(std::ostringstream& m, const DdnsReport& d) {
-  if (d.provider == "none") return;
-  std::string host = "hostname=\"" + label(d.hostname) + "\"";
+void metrics_ddns(std::ostringstream& m, const DdnsReport& all) {
+  if (all.provider == "none") return;
+  // One sample per record and metric; the AAAA record's carry record="AAAA"
+  // (the A record's keep the labels they had before families).
+  const std::vector<DdnsReport> records = all.families.empty() ? std::vector<DdnsReport>{all} : all.families;
+  auto labels = [](const DdnsReport& d) {
+    std::string host = "hostname=\"" + label(d.hostname) + "\"";
+    if (d.family != "ipv4") host += ",record=\"" + label(d.record) + "\"";
+    return host;
+  };
   m << "# HELP failberry_ddns_requests_total DDNS requests answered, by request and outcome.\n"
     << "# TYPE failberry_ddns_requests_total counter\n";
-  for (const auto& [key, count] : d.results)
-    m << "failberry_ddns_requests_total{" << host << ",request=\"" << label(key.first) << "\",outcome=\""
-      << label(key.second) << "\"} " << count << "\n";
+  for (const DdnsReport& d : records)
+    for (const auto& [key, count] : d.results)
+      m << "failberry_ddns_requests_total{" << labels(d) << ",request=\"" << label(key.first) << "\",outcome=\""
+        << label(key.second) << "\"} " << count << "\n";
   m << "# HELP failberry_ddns_in_sync Whether the record is known to hold the published address.\n"
-    << "# TYPE failberry_ddns_in_sync gauge\n"
-    << "failberry_ddns_in_sync{" << host << "} " << (d.state == "in_sync" ? 1 : 0) << "\n"
-    << "# HELP failberry_ddns_error Set for the stable code of the last DDNS failure.\n"
+    << "# TYPE failberry_ddns_in_sync gauge\n";
+  for (const DdnsReport& d : records)
+    m << "failberry_ddns_in_sync{" << labels(d) << "} " << (d.state == "in_sync" ? 1 : 0) << "\n";
+  m << "# HELP failberry_ddns_error Set for the stable code of the last DDNS failure.\n"
     << "# TYPE failberry_ddns_error gauge\n";
-  if (!d.code.empty()) m << "failberry_ddns_error{" << host << ",code=\"" << label(d.code) << "\"} 1\n";
+  for (const DdnsReport& d : records)
+    if (!d.code.empty()) m << "failberry_ddns_error{" << labels(d) << ",code=\"" << label(d.code) << "\"} 1\n";
   m << "# HELP failberry_ddns_consecutive_failures DDNS failures since the last success.\n"
-    << "# TYPE failberry_ddns_consecutive_failures gauge\n"
-    << "failberry_ddns_consecutive_failures{" << host << "} " << d.failures << "\n";
-  if (d.published_at)
+    << "# TYPE failberry_ddns_consecutive_failures gauge\n";
+  for (const DdnsReport& d : records)
+    m << "failberry_ddns_consecutive_failures{" << labels(d) << "} " << d.failures << "\n";
+  bool any_published = false;
+  for (const DdnsReport& d : records) any_published = any_published || d.published_at.has_value();
+  if (any_published)
     m << "# HELP failberry_ddns_published_timestamp_seconds When the record was last written or confirmed.\n"
-      << "# TYPE failberry_ddns_published_timestamp_seconds gauge\n"
-      << "failberry_ddns_published_timestamp_seconds{" << host << "} " << *d.published_at << "\n";
+      << "# TYPE failberry_ddns_published_timestamp_seconds gauge\n";
+  for (const DdnsReport& d : records)
+    if (d.published_at)
+      m << "failberry_ddns_published_timestamp_seconds{" << labels(d) << "} " << *d.published_at << "\n";
 }
 
 // node-exporter's names and units (failberry_ prefix); a value that could not

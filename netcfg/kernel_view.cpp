@@ -58,7 +58,7 @@ std::optional<std::map<int, KernelView::Link>> dump_links(std::string& error) {
     auto it = links.find(rtnl_addr_get_ifindex(a));
     auto local = detail::from_nl_addr(rtnl_addr_get_local(a));
     if (it == links.end() || !local) continue;  // a link gone between the two dumps
-    KernelView::Address address{*local, rtnl_addr_get_prefixlen(a), std::nullopt};
+    KernelView::Address address{*local, rtnl_addr_get_prefixlen(a), std::nullopt, rtnl_addr_get_flags(a)};
     auto peer = detail::from_nl_addr(rtnl_addr_get_peer(a));
     if (peer && *peer != *local) address.peer = peer;
     it->second.addresses.push_back(std::move(address));
@@ -143,7 +143,7 @@ void KernelView::apply(const NetEvent& event) {
     auto& list = it->second.addresses;
     auto same = [&](const Address& x) { return x.address == a->address; };
     list.erase(std::remove_if(list.begin(), list.end(), same), list.end());
-    if (!a->removed) list.push_back({a->address, a->prefix_length, a->peer});
+    if (!a->removed) list.push_back({a->address, a->prefix_length, a->peer, a->flags});
   }
 }
 

@@ -44,6 +44,7 @@ void on_object(nl_object* object, void* arg) {
       e.ifindex = rtnl_addr_get_ifindex(addr);
       e.address = *local;
       e.prefix_length = rtnl_addr_get_prefixlen(addr);
+      e.flags = rtnl_addr_get_flags(addr);
       auto peer = detail::from_nl_addr(rtnl_addr_get_peer(addr));
       if (peer && *peer != *local) e.peer = peer;
       parsed->event = e;

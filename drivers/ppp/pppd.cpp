@@ -85,6 +85,15 @@ std::optional<std::string> after(std::string_view line, std::string_view prefix,
   return std::string(rest);
 }
 
+// IPv6CP's "local  LL address fe80::…": a link-local address in pppd's
+// llv6_ntoa form (hex groups and colons), or nothing.
+std::optional<std::string> after_ll(std::string_view line, std::string_view prefix) {
+  auto v = after(line, prefix, false);
+  if (!v || v->rfind("fe80::", 0) != 0 || v->find_first_not_of("0123456789abcdefABCDEF:") != std::string::npos)
+    return std::nullopt;
+  return v;
+}
+
 }  // namespace
 
 std::vector<std::string> build_argv(const Settings& s) {
@@ -106,6 +115,8 @@ std::vector<std::string> build_argv(const Settings& s) {
                                 "lcp-echo-failure",
                                 std::to_string(std::max(1, s.lcp_echo_failure))};
   if (s.usepeerdns) argv.emplace_back("usepeerdns");
+  if (s.ipv6) argv.emplace_back("+ipv6");
+  if (!s.ipv4) argv.emplace_back("noip");
   if (s.credentials) {
     argv.emplace_back("file");
     argv.push_back("/proc/self/fd/" + std::to_string(kCredentialsFd));
@@ -247,9 +258,16 @@ LogFollower::Change LogFollower::feed(std::string_view line) {
     link_.local = *v;
     return Change::none;
   }
-  if (auto v = after(line, "remote IP address")) {
-    link_.remote = *v;
+  if (auto v = after_ll(line, "local  LL address")) {
+    link_.local_ll = *v;
+    return up_ ? Change::updated : Change::none;
+  }
+  auto remote = after(line, "remote IP address");
+  auto remote_ll = remote ? std::nullopt : after_ll(line, "remote LL address");
+  if (remote || remote_ll) {
+    (remote ? link_.remote : link_.remote_ll) = remote ? *remote : *remote_ll;
     if (up_) return Change::updated;
+    if (remote_ll && ipv4_) return Change::none;  // IPCP's line brings an IPv4 link up
     up_ = true;
     return Change::up;
   }

@@ -67,7 +67,7 @@ std::optional<std::string> PppdRunner::start(int tty_fd) {
   cred_r.reset();
 
   last_.clear();
-  follower_ = LogFollower{};
+  follower_ = LogFollower{options_.settings.ipv4};
   stop_requested_ = up_timed_out_ = false;
   set_state(State::starting, "spawned");
   if (options_.up_timeout.count() > 0) {
@@ -100,7 +100,9 @@ void PppdRunner::on_line(std::string raw) {
   if (change == LogFollower::Change::up && state_ == State::starting) {
     up_timer_.cancel();
     const auto& l = follower_.link();
-    set_state(State::up, l.interface + " " + l.local + " -> " + l.remote);
+    std::string v4 = l.remote.empty() ? std::string() : " " + l.local + " -> " + l.remote;
+    std::string v6 = l.remote_ll.empty() ? std::string() : " " + l.local_ll + " -> " + l.remote_ll;
+    set_state(State::up, l.interface + v4 + v6);
   }
   if (callbacks_.on_link && (state_ == State::up || state_ == State::stopping)) {
     child_.post([cb = callbacks_.on_link, link = follower_.link()] { cb(link); });

@@ -327,11 +327,14 @@ class Parser {
     } else {
       need(d.zone_id, "zone_id", name);
       need(d.credentials_file, "credentials_file", name);
-      unused(d.url, "url", "with provider = route53");
       unused(d.secret_file, "secret_file", "with provider = route53");
     }
     if (d.provider != ddns::Provider::lambda_v2)
       unused(d.api_key_file, "api_key_file", "except with provider = lambda-v2");
+    if (d.families != DdnsFamilies::ipv4) {
+      std::string_view why = ddns::ipv6_unsupported(*d.provider);
+      if (!why.empty()) key_error("ddns", "families", "needs an AAAA record: " + std::string(why));
+    }
     if (!d.uplink.empty()) {
       if (!config_.find_uplink(d.uplink)) {
         std::vector<std::string> names;
@@ -501,6 +504,15 @@ const char* to_string(UplinkKind kind) {
     case UplinkKind::cellular: return "cellular";
   }
   return "ethernet";
+}
+
+std::vector<ddns::Family> families_of(DdnsFamilies families) {
+  switch (families) {
+    case DdnsFamilies::ipv4: return {ddns::Family::ipv4};
+    case DdnsFamilies::ipv6: return {ddns::Family::ipv6};
+    case DdnsFamilies::both: return {ddns::Family::ipv4, ddns::Family::ipv6};
+  }
+  return {ddns::Family::ipv4};
 }
 
 const UplinkConfig* Config::modem_uplink() const {

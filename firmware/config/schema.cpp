@@ -704,11 +704,20 @@ std::vector<SectionSpec> build() {
                 {"route53", ddns::Provider::route53}},
                "none",
                "none, the AWS Lambda reference API generation (lambda-v1, lambda-v2, lambda-v3), or route53 directly."),
+           choice_key("families", &Config::ddns, &D::families,
+                      {{"ipv4", DdnsFamilies::ipv4}, {"ipv6", DdnsFamilies::ipv6}, {"both", DdnsFamilies::both}},
+                      "ipv4",
+                      "Which records are kept current: ipv4 (the A record), ipv6 (AAAA) or both, each with its own "
+                      "state. ipv6 publishes the uplink's global IPv6 address (not link-local, not ULA, not "
+                      "deprecated, not a temporary privacy address); it needs provider = route53 or lambda-v2 "
+                      "(whose API takes the record type from the source address of a request sent over IPv6). "
+                      "lambda-v1 and lambda-v3 keep A records only."),
            {"url",
             T(ValueKind::https_url),
             {},
             false,
-            "API URL (lambda-*).",
+            "API URL (lambda-*). With route53: the Route53 API endpoint instead of AWS's "
+            "https://route53.amazonaws.com (a proxy endpoint of your own, or a test server).",
             "https://abc123.lambda-url.eu-west-1.on.aws/",
             field(&Config::ddns, &D::url)},
            {"hostname",

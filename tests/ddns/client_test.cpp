@@ -14,6 +14,7 @@
 
 #include "fake_server.hpp"
 #include "fb/ddns/client.hpp"
+#include "fb/ddns/lambda.hpp"
 #include "fb/ddns/secrets.hpp"
 #include "fb/ddns/sigv4.hpp"
 #include "fb/ddns/state_file.hpp"
@@ -139,6 +140,74 @@ TEST_CASE("v1 and v2: GETs with the trailing-dot hostname; the server checks the
     CHECK(set["query"].get<std::string>().find("mode=set&hostname=www.example.com.&hash=") == 0);
     CHECK(set["status"] == 200);
   }
+}
+
+TEST_CASE("v2 over IPv6: the get sees ::1, the set publishes it as the AAAA record, the A record stays") {
+  asio::io_context io;
+  TempDir dir;
+  FakeServerOptions o;
+  o.listen = "::1";
+  o.record = "198.51.100.4";  // the A record, which an AAAA lane never touches
+  FakeDdnsServer server(io, o);
+  DdnsClient client(io, client_settings(server, dir, Provider::lambda_v2, "lo", 0600, fb::ddns::Family::ipv6));
+  CHECK(client.describe().find("record=AAAA") != std::string::npos);
+  Reply get = call(io, client);
+  INFO(get.detail);
+  REQUIRE(get.outcome == Outcome::observed);
+  CHECK(get.address->text() == "::1");
+  CHECK(call(io, client, "::1").outcome == Outcome::published);
+  CHECK(call(io, client, "::1").outcome == Outcome::unchanged);
+  Json stats = server.stats();
+  CHECK(stats["records_aaaa"]["www.example.com"] == "::1");
+  CHECK(stats["records"]["www.example.com"] == "198.51.100.4");
+  REQUIRE(fb::test::run_until(
+      io, [&] { return server.requests().size() == 3; }, 10s));
+  for (const Json& e : server.requests()) CHECK(e["source"] == "::1");
+  // The hash the server accepted is sha256("::1" + "www.example.com." + secret).
+  CHECK(server.requests()[1]["query"].get<std::string>().find(
+            "hash=" + fb::ddns::validation_hash(Provider::lambda_v2, "::1", "www.example.com", kSecret)) !=
+        std::string::npos);
+}
+
+TEST_CASE("an AAAA lane for lambda-v1 or lambda-v3 is refused when the client is built, with the reason") {
+  asio::io_context io;
+  TempDir dir;
+  FakeDdnsServer server(io);
+  for (Provider p : {Provider::lambda_v1, Provider::lambda_v3}) {
+    CAPTURE(fb::ddns::to_string(p));
+    ClientSettings s = client_settings(server, dir, p, "lo", 0600, fb::ddns::Family::ipv6);
+    try {
+      DdnsClient client(io, s);
+      FAIL("an AAAA client was built for " << fb::ddns::to_string(p));
+    } catch (const fb::ddns::SetupError& e) {
+      CHECK(e.code() == "DDNS_CONFIG_ERROR");
+      CHECK(std::string(e.what()).find("no AAAA record: the " + std::string(fb::ddns::to_string(p))) == 0);
+    }
+  }
+  CHECK(server.requests().empty());
+}
+
+TEST_CASE_FIXTURE(Loopback, "Route53 AAAA: the UPSERT carries the AAAA record and the get reads it back") {
+  DdnsClient a(io, client_settings(server, dir, Provider::route53));
+  DdnsClient aaaa(io, client_settings(server, dir, Provider::route53, "lo", 0600, fb::ddns::Family::ipv6));
+  Reply none = call(io, aaaa);
+  CHECK(none.outcome == Outcome::observed);
+  CHECK_FALSE(none.address);
+  CHECK(call(io, a, "203.0.113.7").outcome == Outcome::published);
+  CHECK(call(io, aaaa, "2001:db8:2::2").outcome == Outcome::published);
+  Reply read = call(io, aaaa);
+  REQUIRE(read.address);
+  CHECK(read.address->text() == "2001:db8:2::2");
+  Reply read_a = call(io, a);
+  REQUIRE(read_a.address);
+  CHECK(read_a.address->text() == "203.0.113.7");
+  Json stats = server.stats();
+  CHECK(stats["records"]["www.example.com"] == "203.0.113.7");
+  CHECK(stats["records_aaaa"]["www.example.com"] == "2001:db8:2::2");
+  REQUIRE(fb::test::run_until(
+      io, [&] { return server.requests().size() == 5; }, 10s));
+  CHECK(server.requests()[2]["message"] == "UPSERT www.example.com. AAAA 2001:db8:2::2 ttl=60");
+  CHECK(server.requests()[3]["query"] == "maxitems=1&name=www.example.com.&type=AAAA");
 }
 
 TEST_CASE_FIXTURE(Loopback,
@@ -465,11 +534,52 @@ TEST_CASE("the state file is replaced atomically and ignores other records") {
   CHECK(state.load()->text() == "203.0.113.7");
   CHECK_FALSE(std::ifstream(dir / "ddns.json.tmp").good());  // no leftover
   CHECK(fb::test::read_file(dir / "ddns.json") ==
-        "{\"address\":\"203.0.113.7\",\"hostname\":\"www.example.com\",\"provider\":\"lambda-v3\"}\n");
+        "{\"address\":\"203.0.113.7\",\"families\":{\"ipv4\":\"203.0.113.7\"},\"hostname\":\"www.example.com\","
+        "\"provider\":\"lambda-v3\"}\n");
   CHECK_FALSE(fb::ddns::StateFile(dir / "ddns.json", Provider::lambda_v3, "other.example.com").load());
   CHECK_FALSE(fb::ddns::StateFile(dir / "ddns.json", Provider::route53, "www.example.com").load());
   fb::test::write_file(dir / "ddns.json", "{garbage");
   CHECK_FALSE(state.load());
   fb::ddns::StateFile nowhere("/nonexistent-dir/ddns.json", Provider::lambda_v3, "www.example.com");
   CHECK_FALSE(nowhere.store(*fb::IpAddress::parse("203.0.113.7")).empty());
+}
+
+TEST_CASE("the state file keeps one address per family, and a file from before families still loads") {
+  TempDir dir;
+  using fb::ddns::Family;
+  fb::ddns::StateFile v4(dir / "ddns.json", Provider::route53, "www.example.com", Family::ipv4);
+  fb::ddns::StateFile v6(dir / "ddns.json", Provider::route53, "www.example.com", Family::ipv6);
+  // The single-address form an older failberryd wrote: its address is the A record's.
+  fb::test::write_file(dir / "ddns.json",
+                       "{\"address\":\"203.0.113.7\",\"hostname\":\"www.example.com\",\"provider\":\"route53\"}\n");
+  REQUIRE(v4.load());
+  CHECK(v4.load()->text() == "203.0.113.7");
+  CHECK_FALSE(v6.load());
+  // Storing the AAAA keeps the A entry, and "address" stays the A for an older reader.
+  CHECK(v6.store(*fb::IpAddress::parse("2001:db8:2::2")).empty());
+  CHECK(fb::test::read_file(dir / "ddns.json") ==
+        "{\"address\":\"203.0.113.7\",\"families\":{\"ipv4\":\"203.0.113.7\",\"ipv6\":\"2001:db8:2::2\"},"
+        "\"hostname\":\"www.example.com\",\"provider\":\"route53\"}\n");
+  REQUIRE(v6.load());
+  CHECK(v6.load()->text() == "2001:db8:2::2");
+  CHECK(v4.load()->text() == "203.0.113.7");
+  CHECK(v4.store(*fb::IpAddress::parse("203.0.113.8")).empty());
+  CHECK(v4.load()->text() == "203.0.113.8");
+  CHECK(v6.load()->text() == "2001:db8:2::2");
+  // An entry of the wrong family, in either form, is no address of that family.
+  fb::test::write_file(dir / "ddns.json",
+                       "{\"families\":{\"ipv4\":\"2001:db8::1\",\"ipv6\":\"198.51.100.1\"},"
+                       "\"hostname\":\"www.example.com\",\"provider\":\"route53\"}");
+  CHECK_FALSE(v4.load());
+  CHECK_FALSE(v6.load());
+  fb::test::write_file(dir / "ddns.json",
+                       "{\"address\":\"2001:db8::1\",\"hostname\":\"www.example.com\",\"provider\":\"route53\"}");
+  CHECK_FALSE(v4.load());
+  CHECK_FALSE(v6.load());
+  // Another record's file is not ours to merge: the store replaces it.
+  fb::test::write_file(dir / "ddns.json",
+                       "{\"address\":\"198.51.100.1\",\"hostname\":\"other.example.com\",\"provider\":\"route53\"}");
+  CHECK(v6.store(*fb::IpAddress::parse("2001:db8:2::3")).empty());
+  CHECK_FALSE(v4.load());
+  CHECK(v6.load()->text() == "2001:db8:2::3");
 }

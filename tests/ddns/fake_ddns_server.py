@@ -31,6 +31,7 @@ import argparse
 import datetime
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import re
@@ -120,7 +121,8 @@ class World:
         self.lock = threading.Lock()
         self.out_lock = threading.Lock()
         self.stop = threading.Event()
-        self.records = {}  # name without trailing dot, lower case -> ip
+        self.records = {}  # A records: name without trailing dot, lower case -> ip
+        self.records_aaaa = {}  # AAAA records, the same way
         if args.record:
             self.records[args.hostname.rstrip(".").lower()] = args.record
         self.fault = None
@@ -337,10 +339,12 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, lambda_body("fail", "Validation hashes do not match."))
             return
         key = host.rstrip(".").lower()
+        # v2 picks the record type from the source address: dotted quad A, anything else AAAA.
+        table = w.records if gen == "v1" or re.match(r"^[0-9.]+$", source) else w.records_aaaa
         with w.lock:
-            current = w.records.get(key)
+            current = table.get(key)
             if current != source:
-                w.records[key] = source
+                table[key] = source
         if current == source:
             self.reply(200, lambda_body("success", "Your IP address matches the current Route53 DNS record."))
         else:
@@ -418,10 +422,11 @@ class Handler(BaseHTTPRequestHandler):
         if method == "GET":
             q = dict(urllib.parse.parse_qsl(url.query))
             name = q.get("name", "").rstrip(".").lower()
+            qtype = q.get("type", "A")
             with w.lock:
-                ip = w.records.get(name)
+                ip = (w.records_aaaa if qtype == "AAAA" else w.records).get(name)
             if ip:
-                rrset = rrset_xml(name + ".", "A", ip)
+                rrset = rrset_xml(name + ".", qtype, ip)
             else:  # the list starts at the name: the next one in order comes back
                 rrset = rrset_xml("zzz-next.example.com.", "A", "198.51.100.99")
             self.reply(200, '<?xml version="1.0"?>\n<ListResourceRecordSetsResponse xmlns="%s">'
@@ -441,12 +446,21 @@ class Handler(BaseHTTPRequestHandler):
         except (ET.ParseError, AttributeError, TypeError, ValueError):
             self.reply(400, r53_error("Sender", "InvalidInput", "Invalid XML"), "text/xml")
             return
-        if action != "UPSERT" or rtype != "A" or not name.endswith(".") or ttl < 1:
+        if action != "UPSERT" or rtype not in ("A", "AAAA") or not name.endswith(".") or ttl < 1:
             self.reply(400, r53_error("Sender", "InvalidChangeBatch", "unexpected change"), "text/xml")
             return
+        try:  # Route53 checks the value against the type
+            family = ipaddress.ip_address(value).version
+        except ValueError:
+            family = 0
+        if family != (4 if rtype == "A" else 6):
+            self.reply(400, r53_error("Sender", "InvalidChangeBatch",
+                                      "[Invalid Resource Record: FATAL problem: %s record value %s]"
+                                      % (rtype, value)), "text/xml")
+            return
         with w.lock:
-            w.records[name.rstrip(".").lower()] = value
-        self.message_sent = "UPSERT %s A %s ttl=%d" % (name, value, ttl)
+            (w.records if rtype == "A" else w.records_aaaa)[name.rstrip(".").lower()] = value
+        self.message_sent = "UPSERT %s %s %s ttl=%d" % (name, rtype, value, ttl)
         msg = self.message_sent
         self.reply(200, '<?xml version="1.0" encoding="UTF-8"?>\n<ChangeResourceRecordSetsResponse xmlns="%s">'
                         "<ChangeInfo><Id>/change/C%06d</Id><Status>PENDING</Status>"
@@ -526,6 +540,8 @@ class Server(ThreadingHTTPServer):
     def __init__(self, address, world, tls_context):
         self.world = world
         self.tls_context = tls_context
+        if ":" in address[0]:  # an IPv6 listen address (the lambda-v2 AAAA test listens on ::1)
+            self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
 
     def get_request(self):
@@ -561,12 +577,14 @@ class Control(BaseHTTPRequestHandler):
             elif url.path == "/pretend":
                 w.pretend = q.get("source") or None
             elif url.path == "/record":
-                w.records[q["name"].rstrip(".").lower()] = q["ip"]
+                table = w.records_aaaa if q.get("type") == "AAAA" else w.records
+                table[q["name"].rstrip(".").lower()] = q["ip"]
             elif url.path != "/stats":
                 self.send_error(404)
                 return
             stats = {"requests": w.requests, "connections": w.connections, "tls_errors": w.tls_errors,
                      "max_in_flight": w.max_in_flight, "by_kind": w.by_kind, "records": w.records,
+                     "records_aaaa": w.records_aaaa,
                      "fault": w.fault}
         data = json.dumps(stats).encode()
         self.send_response(200)

@@ -21,10 +21,11 @@ std::string write_secret(const TempDir& dir, const std::string& name, const std:
 }
 
 fb::ddns::ClientSettings client_settings(const FakeDdnsServer& server, const TempDir& dir, fb::ddns::Provider provider,
-                                         const std::string& interface, unsigned secret_mode) {
+                                         const std::string& interface, unsigned secret_mode, fb::ddns::Family family) {
   using fb::ddns::Provider;
   fb::ddns::ClientSettings s;
   s.provider = provider;
+  s.family = family;
   s.hostname = "www.example.com";
   switch (provider) {
     case Provider::lambda_v1: s.url = server.url("/v1"); break;
@@ -98,7 +99,8 @@ FakeDdnsServer::~FakeDdnsServer() {
 }
 
 std::string FakeDdnsServer::url(const std::string& path) const {
-  return "https://" + listen_ + ":" + std::to_string(port_) + path;
+  std::string host = listen_.find(':') == std::string::npos ? listen_ : "[" + listen_ + "]";
+  return "https://" + host + ":" + std::to_string(port_) + path;
 }
 
 void FakeDdnsServer::read_more() {

@@ -36,15 +36,15 @@ struct TestPki {
   std::string cert() const { return dir + "/server.pem"; }
   std::string key() const { return dir + "/server.key"; }
 };
-const TestPki& test_pki(const std::vector<std::string>& ips = {"127.0.0.1"});
+const TestPki& test_pki(const std::vector<std::string>& ips = {"127.0.0.1", "::1"});
 
 struct FakeServerOptions {
   std::string listen = "127.0.0.1";
   bool plain = false;  // no TLS
   std::string api_key;
-  std::string record;                            // initial record value
-  std::vector<std::string> wrap;                 // argv prefix, e.g. {"ip", "netns", "exec", NAME}
-  std::vector<std::string> ips = {"127.0.0.1"};  // for the certificate
+  std::string record;                                   // initial record value
+  std::vector<std::string> wrap;                        // argv prefix, e.g. {"ip", "netns", "exec", NAME}
+  std::vector<std::string> ips = {"127.0.0.1", "::1"};  // for the certificate
 };
 
 using Json = nlohmann::json;
@@ -109,6 +109,7 @@ class FakeDdnsServer {
 // address), 3 s to connect and 5 s in all.
 fb::ddns::ClientSettings client_settings(const FakeDdnsServer& server, const TempDir& dir,
                                          fb::ddns::Provider provider = fb::ddns::Provider::lambda_v3,
-                                         const std::string& interface = "lo", unsigned secret_mode = 0600);
+                                         const std::string& interface = "lo", unsigned secret_mode = 0600,
+                                         fb::ddns::Family family = fb::ddns::Family::ipv4);
 
 }  // namespace fb::test

@@ -200,6 +200,29 @@ TEST_CASE("v1/v2 replies: always HTTP 200, return_status/return_message decide")
   for (const Row& row : rows) check_row(row);
 }
 
+TEST_CASE("the ipv6 family: a v2 get must answer IPv6, the v2 hash takes the IPv6 text, v1/v3 say why not") {
+  const std::string v6_get = R"({"return_status":"success","return_message":"2001:db8:2::2"})";
+  const std::string v4_get = R"({"return_status":"success","return_message":"203.0.113.7"})";
+  fb::test::check_reply(parse_lambda_reply(kV2, RequestKind::get, HttpReply{200, v6_get}, Family::ipv6),
+                        Outcome::observed, "2001:db8:2::2");
+  // An A lane seeing an IPv6 source, or an AAAA lane an IPv4 one: never published as the other record.
+  fb::test::check_reply(parse_lambda_reply(kV2, RequestKind::get, HttpReply{200, v4_get}, Family::ipv6),
+                        Outcome::bad_reply, nullptr);
+  fb::test::check_reply(parse_lambda_reply(kV2, RequestKind::get, HttpReply{200, v6_get}, Family::ipv4),
+                        Outcome::bad_reply, nullptr);
+  CHECK(parse_lambda_reply(kV2, RequestKind::get, HttpReply{200, v4_get}, Family::ipv6).detail ==
+        "get answered '203.0.113.7', not an IPv6 address");
+  // route53-ddns-client.sh --ip-version ipv6: sha256(ip + host. + secret) over the address as the API saw it.
+  CHECK(validation_hash(kV2, "2001:db8:2::2", "www.example.com", "SuP3R_5eCR3T") ==
+        sha256_hex("2001:db8:2::2www.example.com.SuP3R_5eCR3T"));
+  CHECK(ipv6_unsupported(Provider::lambda_v2).empty());
+  CHECK(ipv6_unsupported(Provider::route53).empty());
+  CHECK(ipv6_unsupported(kV1).find("lambda-v1") != std::string_view::npos);
+  CHECK(ipv6_unsupported(kV3).find("A records only") != std::string_view::npos);
+  CHECK(record_type(Family::ipv6) == "AAAA");
+  CHECK(record_type(Family::ipv4) == "A");
+}
+
 TEST_CASE("v3 replies: the documented status codes") {
   const auto get = RequestKind::get;
   const auto set = RequestKind::set;

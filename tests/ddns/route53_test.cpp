@@ -21,7 +21,7 @@ TEST_CASE("zone ids: both forms accepted, nothing else reaches the URL") {
 
 TEST_CASE("the UPSERT ChangeBatch and the two URLs") {
   Route53Target t{"https://route53.amazonaws.com", "/hostedzone/Z0123456789ABCDEFGHIJ", "Home.Dyn.Example.com", 60};
-  HttpRequest set = route53_set(t, "203.0.113.7");
+  HttpRequest set = route53_set(t, *fb::IpAddress::parse("203.0.113.7"));
   CHECK(set.method == "POST");
   CHECK(set.url == "https://route53.amazonaws.com/2013-04-01/hostedzone/Z0123456789ABCDEFGHIJ/rrset/");
   CHECK(set.body ==
@@ -40,8 +40,9 @@ TEST_CASE("the UPSERT ChangeBatch and the two URLs") {
   CHECK(sigv4::canonical_query("maxitems=1&name=home.dyn.example.com.&type=A") ==
         "maxitems=1&name=home.dyn.example.com.&type=A");
   Route53Target trailing{"https://fake.test:8443/", "Z1", "h.example.com", 300};
-  CHECK(route53_set(trailing, "1.2.3.4").url == "https://fake.test:8443/2013-04-01/hostedzone/Z1/rrset/");
-  CHECK(route53_set(trailing, "1.2.3.4").body.find("<TTL>300</TTL>") != std::string::npos);
+  CHECK(route53_set(trailing, *fb::IpAddress::parse("1.2.3.4")).url ==
+        "https://fake.test:8443/2013-04-01/hostedzone/Z1/rrset/");
+  CHECK(route53_set(trailing, *fb::IpAddress::parse("1.2.3.4")).body.find("<TTL>300</TTL>") != std::string::npos);
 }
 
 namespace {
@@ -129,6 +130,34 @@ TEST_CASE("Route53 replies: ChangeInfo, the record list and ErrorResponse codes"
   for (const Row& row : rows) {
     CAPTURE(row.body);
     Reply r = parse_route53_reply(row.kind, "home.dyn.example.com", HttpReply{row.status, row.body});
+    fb::test::check_reply(r, row.outcome, row.address);
+    CHECK_FALSE(r.detail.empty());
+  }
+}
+
+TEST_CASE("AAAA: the UPSERT, the list query and the reply read for the ipv6 family") {
+  Route53Target t{"https://route53.amazonaws.com", "Z0123456789ABCDEFGHIJ", "home.dyn.example.com", 60};
+  HttpRequest set = route53_set(t, *fb::IpAddress::parse("2001:DB8:0:0::7"));
+  CHECK(set.body.find("<Type>AAAA</Type>") != std::string::npos);
+  CHECK(set.body.find("<Value>2001:db8::7</Value>") != std::string::npos);  // the canonical form
+  CHECK(set.body.find("<Type>A</Type>") == std::string::npos);
+  CHECK(route53_get(t, Family::ipv6).url ==
+        "https://route53.amazonaws.com/2013-04-01/hostedzone/Z0123456789ABCDEFGHIJ/rrset?maxitems=1&name="
+        "home.dyn.example.com.&type=AAAA");
+  CHECK(route53_get(t, Family::ipv4).url == route53_get(t).url);
+
+  const auto get = RequestKind::get;
+  const Row rows[] = {
+      {get, 200, list_body("home.dyn.example.com.", "AAAA", "2001:db8::1"), Outcome::observed, "2001:db8::1"},
+      // The list starts at (name, type): an A record or another name is "no AAAA record yet".
+      {get, 200, list_body("home.dyn.example.com.", "A", "203.0.113.7"), Outcome::observed},
+      {get, 200, list_body("www.dyn.example.com.", "AAAA", "2001:db8::2"), Outcome::observed},
+      {get, 200, list_body("home.dyn.example.com.", "AAAA", "203.0.113.7"), Outcome::bad_reply},
+      {get, 200, list_body("home.dyn.example.com.", "AAAA", "fe80::1%eth0"), Outcome::bad_reply},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.body);
+    Reply r = parse_route53_reply(row.kind, "home.dyn.example.com", HttpReply{row.status, row.body}, Family::ipv6);
     fb::test::check_reply(r, row.outcome, row.address);
     CHECK_FALSE(r.detail.empty());
   }

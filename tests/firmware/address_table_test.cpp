@@ -3,6 +3,8 @@
 // address of an interface is its primary, the next one is promoted when it goes.
 #include <doctest/doctest.h>
 
+#include <linux/if_addr.h>
+
 #include "fb/core/address_table.hpp"
 
 using fb::core::AddressTable;
@@ -130,4 +132,39 @@ TEST_CASE("a reload that changes an uplink's interface reports the uplink; a new
   REQUIRE(fresh.size() == 2);
   CHECK(fresh[0].primary == ip("10.64.0.8"));
   CHECK(fresh[1].uplink == "lte");
+}
+
+TEST_CASE("publishable_ipv6: the first global, stable, usable IPv6 address in the kernel's order") {
+  using fb::core::FlaggedAddress;
+  using fb::core::publishable_ipv6;
+  struct Row {
+    std::vector<FlaggedAddress> addresses;
+    const char* want;  // nullptr: none
+  };
+  const Row rows[] = {
+      {{}, nullptr},
+      {{{ip("203.0.113.7"), 0}}, nullptr},
+      {{{ip("fe80::1"), IFA_F_PERMANENT}}, nullptr},         // link-local
+      {{{ip("fd00::20"), 0}, {ip("fc00::1"), 0}}, nullptr},  // unique-local
+      {{{ip("::1"), 0}, {ip("::"), 0}, {ip("::ffff:203.0.113.7"), 0}, {ip("ff02::1"), 0}}, nullptr},
+      {{{ip("fe80::1"), 0}, {ip("2001:db8:2::2"), IFA_F_PERMANENT}}, "2001:db8:2::2"},  // global after link-local
+      {{{ip("2001:db8:2::9"), IFA_F_DEPRECATED}, {ip("2001:db8:2::2"), 0}}, "2001:db8:2::2"},  // leaving prefix
+      {{{ip("2001:db8:2:0:1c2d:3e4f:5a6b:7c8d"), IFA_F_TEMPORARY}, {ip("2001:db8:2::2"), IFA_F_MANAGETEMPADDR}},
+       "2001:db8:2::2"},                                                                      // privacy address
+      {{{ip("2001:db8:2::3"), IFA_F_TENTATIVE}, {ip("2001:db8:2::2"), 0}}, "2001:db8:2::2"},  // DAD running
+      {{{ip("2001:db8:2::3"), IFA_F_DADFAILED | IFA_F_TENTATIVE}}, nullptr},                  // DAD failed
+      {{{ip("2001:db8:2::9"), IFA_F_DEPRECATED}}, nullptr},
+      {{{ip("2001:db8:2::2"), 0}, {ip("2001:db8:3::2"), 0}}, "2001:db8:2::2"},  // the kernel's order decides
+      {{{ip("2001:db8:3::2"), 0}, {ip("2001:db8:2::2"), 0}}, "2001:db8:3::2"},
+  };
+  for (const Row& row : rows) {
+    std::optional<fb::IpAddress> got = publishable_ipv6(row.addresses);
+    CAPTURE(row.addresses.size());
+    if (row.want) {
+      REQUIRE(got);
+      CHECK(got->text() == row.want);
+    } else {
+      CHECK_FALSE(got);
+    }
+  }
 }

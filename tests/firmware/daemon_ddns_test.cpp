@@ -277,6 +277,99 @@ TEST_CASE_FIXTURE(Wiring,
   d.stop();
 }
 
+TEST_CASE_FIXTURE(Wiring,
+                  "families = both: the A and the AAAA record through the fake Route53, each with its own state") {
+  // fbB's IPv6: a deprecated address first (its prefix is leaving), then the
+  // stable one the AAAA record must hold; its link-local one is the kernel's.
+  must(pi, {"ip", "-6", "addr", "add", "2001:db8:2::9/64", "dev", "fbB", "nodad", "preferred_lft", "0"});
+  must(pi, {"ip", "-6", "addr", "add", "2001:db8:2::2/64", "dev", "fbB", "nodad"});
+  fb::test::write_secret(dir, "aws.credentials",
+                         std::string("aws_access_key_id = ") + fb::test::kAwsKeyId +
+                             "\naws_secret_access_key = " + fb::test::kAwsSecret + "\n");
+  Daemon d(pi, dir, "");
+  std::string ini = fb::test::read_file(dir / "f.ini");
+  ini.replace(ini.find("[ddns]"), std::string::npos,
+              "[ddns]\nprovider = route53\nurl = " + server.url("") +
+                  "\nzone_id = Z0123456789ABCDEFGHIJ\nhostname = www.example.com\nfamilies = both\n"
+                  "credentials_file = " +
+                  dir / "aws.credentials" + "\nca_file = " + fb::test::test_pki().ca() + "\n");
+  fb::test::write_file(dir / "f.ini", ini);
+  auto upserts = [&](const std::string& text) {
+    return server.count([&](const Json& r) { return r.value("message", "") == text; });
+  };
+  auto family_state = [&](const char* family) {
+    Json f = d.ddns().value("families", Json::object()).value(family, Json::object());
+    return f.value("state", "");
+  };
+
+  // The cellular uplink's IPv4 (10.0.2.2 on a ppp uplink) is the carrier's
+  // NAT: the A record is withheld while the AAAA record, a global address,
+  // is published — each record with its own state.
+  auto settled = [&] { return family_state("ipv4") == "behind_nat" && family_state("ipv6") == "in_sync"; };
+  d.start();
+  REQUIRE_MESSAGE(poll_until(io, settled, 30s), d.ddns().dump() << "\n" << d.log());
+  CHECK(upserts("UPSERT www.example.com. AAAA 2001:db8:2::2 ttl=60") == 1);
+  CHECK(server.count([](const Json& r) { return r.value("message", "").find(" A ") != std::string::npos; }) == 0);
+  CHECK(server.count([](const Json& r) { return r.value("message", "").find("2001:db8:2::9") != std::string::npos; }) ==
+        0);
+  Json dd = d.ddns();
+  CHECK(dd["family"] == "ipv4");  // the top level stays the A record's
+  CHECK(dd["code"] == "DDNS_BEHIND_NAT");
+  CHECK(dd["families"]["ipv4"]["code"] == "DDNS_BEHIND_NAT");
+  CHECK(dd["families"]["ipv6"]["record"] == "AAAA");
+  CHECK(dd["families"]["ipv6"]["code"].is_null());
+  CHECK(dd["families"]["ipv6"]["published"]["address"] == "2001:db8:2::2");
+  CHECK(dd["families"]["ipv4"]["published"]["address"].is_null());
+  std::string state = fb::test::read_file(dir / "ddns.json");
+  CHECK(state.find("\"ipv6\":\"2001:db8:2::2\"") != std::string::npos);
+  CHECK(state.find("\"ipv4\"") == std::string::npos);
+  std::string text = d.ctl({"status"}).output;
+  CHECK(text.find("DDNS: route53 www.example.com A via cellular (fbB): behind_nat\n") != std::string::npos);
+  CHECK(text.find("DDNS: route53 www.example.com AAAA via cellular (fbB): in_sync\n  published 2001:db8:2::2 at ") !=
+        std::string::npos);
+  {
+    NetNamespace::Enter inside(pi);
+    auto metrics = fb::test::http_get("127.0.0.1", d.port, "/metrics");
+    REQUIRE(metrics);
+    CHECK(metrics->body.find("failberry_ddns_in_sync{hostname=\"www.example.com\"} 0\n") != std::string::npos);
+    CHECK(metrics->body.find("failberry_ddns_in_sync{hostname=\"www.example.com\",record=\"AAAA\"} 1\n") !=
+          std::string::npos);
+    CHECK(metrics->body.find("failberry_ddns_error{hostname=\"www.example.com\",code=\"DDNS_BEHIND_NAT\"} 1\n") !=
+          std::string::npos);
+  }
+
+  // A new stable address arrives and the old one is deprecated: the AAAA
+  // record follows.
+  must(pi, {"ip", "-6", "addr", "add", "2001:db8:2::3/64", "dev", "fbB", "nodad"});
+  must(pi, {"ip", "-6", "addr", "change", "2001:db8:2::2/64", "dev", "fbB", "preferred_lft", "0"});
+  REQUIRE(poll_until(
+      io, [&] { return upserts("UPSERT www.example.com. AAAA 2001:db8:2::3 ttl=60") == 1; }, 30s));
+  REQUIRE(poll_until(
+      io,
+      [&] { return d.ddns()["families"]["ipv6"]["published"].value("address", "") == "2001:db8:2::3" && settled(); },
+      30s));
+  CHECK(server.count_mode("set") == 2);
+
+  // The operator's update asks both records, each answer named; only the AAAA is written.
+  auto r = d.ctl({"ddns-update"});
+  CHECK(r.code == 0);
+  CHECK(r.output.find("A: updating www.example.com") != std::string::npos);
+  CHECK(r.output.find("AAAA: updating www.example.com") != std::string::npos);
+  REQUIRE(poll_until(
+      io, [&] { return server.count_mode("set") == 3 && settled(); }, 30s));
+  CHECK(upserts("UPSERT www.example.com. AAAA 2001:db8:2::3 ttl=60") == 2);
+
+  // A restart reads the AAAA entry back: gets only, no set.
+  d.stop();
+  std::size_t before = server.requests().size();
+  d.start();
+  REQUIRE(poll_until(io, settled, 30s));
+  REQUIRE(poll_until(
+      io, [&] { return count_since(server, before, "get") == 2; }, 30s));
+  CHECK(count_since(server, before, "set") == 0);
+  d.stop();
+}
+
 TEST_CASE("dry-run: no DDNS request at all, and it says so") {
   NetNamespace pi("ddns-wiring-dry");
   fb::test::TempDir dir;

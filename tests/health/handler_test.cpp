@@ -145,6 +145,52 @@ TEST_CASE("/status and /metrics: the ddns section, and nothing of it when no pro
   CHECK(handle(get("/status", "203.0.113.9"), s, policy(), HttpCounters{}).status == 403);
 }
 
+TEST_CASE("/status and /metrics with families = both: each record's own state, one HELP/TYPE per metric") {
+  Snapshot s = snapshot();
+  DdnsReport a;
+  a.provider = "route53";
+  a.hostname = "home.dyn.example.com";
+  a.state = "behind_nat";
+  a.code = "DDNS_BEHIND_NAT";
+  DdnsReport aaaa = a;
+  aaaa.family = "ipv6";
+  aaaa.record = "AAAA";
+  aaaa.state = "in_sync";
+  aaaa.code = "";
+  aaaa.published = "2001:db8:2::2";
+  aaaa.published_at = 1763700000;
+  aaaa.results[{"set", "published"}] = 1;
+  s.ddns = a;
+  s.ddns.families = {a, aaaa};
+  auto d = nlohmann::json::parse(handle(get("/status"), s, policy(), HttpCounters{}).body)["ddns"];
+  CHECK(d["family"] == "ipv4");
+  CHECK(d["record"] == "A");
+  CHECK(d["state"] == "behind_nat");
+  CHECK(d["families"]["ipv4"]["code"] == "DDNS_BEHIND_NAT");
+  CHECK(d["families"]["ipv6"]["record"] == "AAAA");
+  CHECK(d["families"]["ipv6"]["state"] == "in_sync");
+  CHECK(d["families"]["ipv6"]["code"].is_null());
+  CHECK(d["families"]["ipv6"]["published"]["address"] == "2001:db8:2::2");
+  CHECK_FALSE(d["families"]["ipv6"].contains("families"));
+
+  const std::string m = handle(get("/metrics"), s, policy(), HttpCounters{}).body;
+  CHECK(m.find("failberry_ddns_in_sync{hostname=\"home.dyn.example.com\"} 0\n") != std::string::npos);
+  CHECK(m.find("failberry_ddns_in_sync{hostname=\"home.dyn.example.com\",record=\"AAAA\"} 1\n") != std::string::npos);
+  CHECK(m.find("failberry_ddns_error{hostname=\"home.dyn.example.com\",code=\"DDNS_BEHIND_NAT\"} 1\n") !=
+        std::string::npos);
+  CHECK(m.find("failberry_ddns_requests_total{hostname=\"home.dyn.example.com\",record=\"AAAA\",request=\"set\","
+               "outcome=\"published\"} 1\n") != std::string::npos);
+  CHECK(m.find("failberry_ddns_published_timestamp_seconds{hostname=\"home.dyn.example.com\",record=\"AAAA\"} "
+               "1763700000\n") != std::string::npos);
+  // The text format allows one HELP and TYPE per metric, its samples together.
+  for (const char* metric : {"failberry_ddns_in_sync", "failberry_ddns_requests_total", "failberry_ddns_error"}) {
+    std::string help = std::string("# HELP ") + metric + " ";
+    auto first = m.find(help);
+    REQUIRE(first != std::string::npos);
+    CHECK(m.find(help, first + 1) == std::string::npos);
+  }
+}
+
 TEST_CASE("with uplink tracking: /status names the default route and the last failover, /metrics counts them") {
   Snapshot s = snapshot();
   s.uplinks[0].active = true;

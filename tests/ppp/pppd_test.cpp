@@ -41,9 +41,22 @@ TEST_CASE("argv: the fixed options, the configured ones, and never a default rou
   CHECK(after(argv, "ipparam") == "uplink-cellular");
   CHECK(after(argv, "lcp-echo-interval") == "7");
   CHECK(after(argv, "lcp-echo-failure") == "4");
-  for (const char* w : {"defaultroute", "replacedefaultroute", "connect", "file", "local", "persist", "updetach"})
+  for (const char* w : {"defaultroute", "replacedefaultroute", "connect", "file", "local", "persist", "updetach",
+                        "+ipv6", "defaultroute6"})
     CHECK_MESSAGE(!has(argv, w), w);
   CHECK(interface_name(s) == "ppp3");
+}
+
+TEST_CASE("argv: +ipv6 negotiates IPv6CP, and still no default route of either family") {
+  Settings s;
+  s.ipv6 = true;
+  auto argv = build_argv(s);
+  CHECK(std::count(argv.begin(), argv.end(), "+ipv6") == 1);
+  for (const char* w : {"defaultroute", "defaultroute6", "noip", "-ip"}) CHECK_MESSAGE(!has(argv, w), w);
+  s.ipv4 = false;  // pdp_type ipv6
+  argv = build_argv(s);
+  CHECK(has(argv, "+ipv6"));
+  CHECK(has(argv, "noip"));
 }
 
 TEST_CASE("argv: knobs") {
@@ -177,9 +190,54 @@ TEST_CASE("log follower: pppd 2.4.9's lines bring the link up") {
   CHECK(f.up());
   CHECK(f.feed("primary   DNS address 10.64.0.53") == LogFollower::Change::updated);
   CHECK(f.feed("secondary DNS address 10.64.0.54") == LogFollower::Change::updated);
-  CHECK(f.link() == LinkInfo{"ppp0", "10.64.0.2", "10.64.0.1", {"10.64.0.53", "10.64.0.54"}});
+  CHECK(f.link() == LinkInfo{"ppp0", "10.64.0.2", "10.64.0.1", {"10.64.0.53", "10.64.0.54"}, {}, {}});
   CHECK(f.feed("Modem hangup") == LogFollower::Change::none);
   CHECK(f.feed("Connection terminated.") == LogFollower::Change::none);
+}
+
+TEST_CASE("log follower: IPv6CP's link-local lines (pppd 2.4.9 +ipv6), with IPCP and alone") {
+  // ipv4v6, as pppd 2.4.9 printed it in the QEMU guest: IPv6CP finished
+  // first, but the link is up at IPCP's line (its address is needed at up).
+  // llv6_ntoa prints zero-padded groups.
+  LogFollower dual;
+  dual.feed("Using interface ppp0");
+  CHECK(dual.feed("local  LL address fe80::a8d7:e072:e086:a0a6") == LogFollower::Change::none);
+  CHECK(dual.feed("remote LL address fe80::0dea:cc84:bbe6:a0a9") == LogFollower::Change::none);
+  CHECK_FALSE(dual.up());
+  dual.feed("local  IP address 10.64.0.2");
+  CHECK(dual.feed("remote IP address 10.64.0.1") == LogFollower::Change::up);
+  CHECK(dual.link().local_ll == "fe80::a8d7:e072:e086:a0a6");
+  CHECK(dual.link().remote_ll == "fe80::0dea:cc84:bbe6:a0a9");
+  CHECK(dual.link().local == "10.64.0.2");
+  // IPCP first: IPv6CP's lines are updates.
+  LogFollower ipcp_first;
+  CHECK(ipcp_first.feed("remote IP address 10.64.0.1") == LogFollower::Change::up);
+  CHECK(ipcp_first.feed("local  LL address fe80::0a1b:2c3d:4e5f:6071") == LogFollower::Change::updated);
+  CHECK(ipcp_first.feed("remote LL address fe80::0011:2233:4455:6677") == LogFollower::Change::updated);
+
+  // ipv6 (noip): IPv6CP alone brings the link up; the IPv4 fields stay empty.
+  LogFollower v6(false);
+  v6.feed("Using interface ppp1");
+  CHECK(v6.feed("local  LL address fe80::0a1b:2c3d:4e5f:6071") == LogFollower::Change::none);
+  CHECK_FALSE(v6.up());
+  CHECK(v6.feed("remote LL address fe80::0011:2233:4455:6677\r") == LogFollower::Change::up);
+  CHECK(v6.up());
+  LinkInfo want;
+  want.interface = "ppp1";
+  want.local_ll = "fe80::0a1b:2c3d:4e5f:6071";
+  want.remote_ll = "fe80::0011:2233:4455:6677";
+  CHECK(v6.link() == want);
+  // IPCP after IPv6CP is an update, not a second up.
+  CHECK(v6.feed("remote IP address 10.64.0.1") == LogFollower::Change::updated);
+
+  // Look-alikes: not link-local, not an address, the debug trace.
+  LogFollower f;
+  for (const char* line :
+       {"remote LL address", "remote LL address 2001:db8::1", "remote LL address fe80::zz",
+        "local  LL address fe80::1;rm", "sent [IPV6CP ConfReq id=0x1 <addr fe80::0a1b:2c3d:4e5f:6071>]"})
+    CHECK_MESSAGE(f.feed(line) == LogFollower::Change::none, line);
+  CHECK_FALSE(f.up());
+  CHECK(f.link() == LinkInfo{});
 }
 
 TEST_CASE("log follower: look-alike lines do nothing") {

@@ -15,12 +15,14 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/write.hpp>
 #include <fstream>
 #include <sstream>
 
+#include "fb/net_types.hpp"
 #include "process.hpp"
 #include "runner_rig.hpp"
 
@@ -151,6 +153,23 @@ bool default_route_via(const std::string& ifname) {
   return false;
 }
 
+// The kernel's IPv6 addresses of `ifname` with their scope (/proc/net/if_inet6:
+// 32 hex digits, ifindex, prefix length, scope, flags, name).
+std::vector<std::pair<fb::IpAddress, int>> ipv6_of(const std::string& ifname) {
+  std::ifstream in("/proc/net/if_inet6");
+  std::vector<std::pair<fb::IpAddress, int>> out;
+  std::string hex, index, plen, scope, flags, name;
+  while (in >> hex >> index >> plen >> scope >> flags >> name) {
+    if (name != ifname || hex.size() != 32) continue;
+    std::array<std::uint8_t, 16> bytes{};
+    for (std::size_t i = 0; i < 16; ++i)
+      bytes[i] = static_cast<std::uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
+    out.emplace_back(fb::IpAddress::from_bytes(AF_INET6, bytes.data()),
+                     static_cast<int>(std::stoul(scope, nullptr, 16)));
+  }
+  return out;
+}
+
 std::string isp_log() {
   std::ifstream f("/tmp/isp.log");
   std::stringstream s;
@@ -195,6 +214,64 @@ TEST_CASE("link up with the peer's addresses, no default route, clean stop") {
   CHECK(rig.exit->status.code == 5);
   CHECK(rig.runner->state() == PppdRunner::State::idle);
   CHECK(::if_nametoindex("ppp0") == 0);
+}
+
+TEST_CASE("+ipv6 (pdp_type ipv4v6): IPv6CP beside IPCP, ppp0 gets the negotiated fe80:: address") {
+  if (!guest_ready()) return;
+  PppdRunner::Options o = options();
+  o.settings.ipv6 = true;
+  fb::test::RunnerRig rig(o);
+  Line line(rig.io);
+  Isp isp(line.b_path, {"noauth", "+ipv6"});
+  bring_up(rig, line);
+  // Both protocols come up; whichever is second arrives as an update.
+  REQUIRE_MESSAGE(rig.run_until(
+                      [&] {
+                        const auto& l = rig.runner->link();
+                        return !l.remote.empty() && !l.local_ll.empty() && !l.remote_ll.empty();
+                      },
+                      10s),
+                  rig.transcript() << "ISP:\n"
+                                   << isp_log());
+  const auto& link = rig.runner->link();
+  MESSAGE("IPv6CP: " << link.local_ll << " -> " << link.remote_ll);
+  CHECK(link.local == kOurs);
+  auto local_ll = fb::IpAddress::parse(link.local_ll);
+  auto remote_ll = fb::IpAddress::parse(link.remote_ll);
+  REQUIRE(local_ll);
+  REQUIRE(remote_ll);
+  CHECK(local_ll->text().rfind("fe80::", 0) == 0);
+  CHECK(*local_ll != *remote_ll);
+  // The kernel agrees: ppp0 holds the link-local address pppd reported, scope link (0x20).
+  auto v6 = ipv6_of("ppp0");
+  CHECK(std::find(v6.begin(), v6.end(), std::make_pair(*local_ll, 0x20)) != v6.end());
+  CHECK(ipv4_of("ppp0", SIOCGIFADDR) == kOurs);
+  CHECK_FALSE(default_route_via("ppp0"));
+  rig.runner->stop();
+  REQUIRE_MESSAGE(rig.wait_exit(20s), rig.transcript());
+  CHECK(rig.exit->reason == Reason::stopped);
+}
+
+TEST_CASE("+ipv6 noip (pdp_type ipv6): no IPCP on either end, IPv6CP alone brings the link up") {
+  if (!guest_ready()) return;
+  PppdRunner::Options o = options();
+  o.settings.ipv6 = true;
+  o.settings.ipv4 = false;
+  fb::test::RunnerRig rig(o);
+  Line line(rig.io);
+  Isp isp(line.b_path, {"noauth", "+ipv6", "noip"});
+  bring_up(rig, line);
+  const auto& link = rig.runner->link();
+  MESSAGE("IPv6CP alone: " << link.local_ll << " -> " << link.remote_ll);
+  CHECK(link.remote.empty());
+  auto local_ll = fb::IpAddress::parse(link.local_ll);
+  REQUIRE(local_ll);
+  auto v6 = ipv6_of("ppp0");
+  CHECK(std::find(v6.begin(), v6.end(), std::make_pair(*local_ll, 0x20)) != v6.end());
+  CHECK(ipv4_of("ppp0", SIOCGIFADDR).empty());
+  rig.runner->stop();
+  REQUIRE_MESSAGE(rig.wait_exit(20s), rig.transcript());
+  CHECK(rig.exit->reason == Reason::stopped);
 }
 
 TEST_CASE("the peer hangs up: PEER_TERMINATED (pppd says 16 after its own hangup)") {

@@ -208,7 +208,7 @@ TEST_CASE("error codes keep their names: /status and the tests match on them") {
 TEST_CASE("events read as one log line each") {
   CHECK(describe(LinkEvent{false, 3, "wan0", true, false}) == "link wan0 (3) up, no carrier");
   CHECK(describe(LinkEvent{true, 3, "wan0", false, false}) == "link wan0 (3) removed");
-  CHECK(describe(AddressEvent{false, 4, ip("10.64.0.2"), 32, ip("10.64.0.1")}) ==
+  CHECK(describe(AddressEvent{false, 4, ip("10.64.0.2"), 32, ip("10.64.0.1"), 0}) ==
         "address 10.64.0.2/32 peer 10.64.0.1 added on ifindex 4");
   RouteEvent replaced{false, true, *main_default_route({ip("192.0.2.1"), ""})};
   replaced.route.ifindex = 5;

@@ -15,7 +15,10 @@
 //    or the URL / zone / CA file is unusable.
 //  - Wire policy: HTTPS only (CURLOPT_PROTOCOLS_STR), TLS verified against
 //    ca_file or the system store (never switched off), TLS >= 1.2, HTTP/1.1,
-//    IPv4 (records are A only), redirects not followed, no proxy (a proxy
+//    the family of the record for the Lambda (ClientSettings::family: the
+//    server publishes the source address, so an AAAA lane talks IPv6 and an
+//    A lane IPv4), either family for Route53 (the address is in the body),
+//    redirects not followed, no proxy (a proxy
 //    would publish its own address), a fresh connection per request (a
 //    cached one may still carry the old source address), connect and total
 //    deadlines, the reply bounded to max_reply_bytes (the transfer is
@@ -51,6 +54,10 @@ struct ClientSettings {
   std::string credentials_file;  // route53 (format: secrets.hpp)
   std::string zone_id;           // route53
   int ttl = 60;                  // route53
+  // The record this client keeps: A (ipv4) or AAAA (ipv6). Lambda: also the
+  // family the requests are sent over. Only route53 and lambda-v2 take ipv6
+  // (ipv6_unsupported()); the constructor refuses the others (DDNS_CONFIG_ERROR).
+  Family family = Family::ipv4;
   // The publishing uplink's interface name ("ppp0"), or an IPv4 address to
   // bind to (tests on loopback); empty: let routing choose (tests only).
   std::string interface;
@@ -82,7 +89,7 @@ class DdnsClient {
   // Lambda: the source address the API sees. Route53: the record's value.
   void get(Done done);
   // Lambda: publish `address` (hashed as the source address the API saw).
-  // Route53: UPSERT the A record to `address`.
+  // Route53: UPSERT the A (AAAA) record to `address`.
   void set(const IpAddress& address, Done done);
   void cancel();
   bool busy() const;

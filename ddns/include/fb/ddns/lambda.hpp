@@ -41,7 +41,8 @@ HttpRequest lambda_set(const LambdaEndpoint& endpoint, std::string_view source_i
                        std::string_view api_key = {});
 
 // Classifies an HTTP answer. For a get, a success carries the address the
-// server saw (it must parse as IPv4: records are A only).
-Reply parse_lambda_reply(Provider generation, RequestKind kind, const HttpReply& reply);
+// server saw; it must be of `family` (the request went out over that
+// family, so another one means a proxy or a misrouted request).
+Reply parse_lambda_reply(Provider generation, RequestKind kind, const HttpReply& reply, Family family = Family::ipv4);
 
 }  // namespace fb::ddns

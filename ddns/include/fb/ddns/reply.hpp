@@ -22,6 +22,17 @@ namespace fb::ddns {
 enum class Provider { lambda_v1, lambda_v2, lambda_v3, route53 };
 std::string_view to_string(Provider p);
 
+// [ddns] families: the address families whose record is kept current (A for
+// IPv4, AAAA for IPv6), each on its own.
+enum class Family { ipv4, ipv6 };
+std::string_view to_string(Family f);    // "ipv4" | "ipv6"
+int address_family(Family f);            // AF_INET | AF_INET6
+std::string_view record_type(Family f);  // "A" | "AAAA"
+// Why `provider` cannot keep an AAAA record, or "" when it can (route53,
+// lambda-v2: its client sends the request over IPv6 and the Lambda picks the
+// record type from the source address; lambda-v1 and lambda-v3 write A only).
+std::string_view ipv6_unsupported(Provider provider);
+
 // "get": learn an address (Lambda: the source address the API sees; Route53:
 // the value the record holds). "set": publish an address.
 enum class RequestKind { get, set };

@@ -1,5 +1,5 @@
-// Route53 directly (no Lambda): ChangeResourceRecordSets UPSERT of one A
-// record to publish, ListResourceRecordSets to read it back, as pure request
+// Route53 directly (no Lambda): ChangeResourceRecordSets UPSERT of one A or
+// AAAA record to publish, ListResourceRecordSets to read it back, as pure request
 // builders and XML reply classifiers. Signing is libcurl's (CURLOPT_AWS_SIGV4
 // "aws:amz:us-east-1:route53"; Route53 is a global service signed in
 // us-east-1); sigv4.hpp holds our own implementation for the tests.
@@ -35,16 +35,20 @@ std::optional<std::string> normalize_zone_id(std::string_view zone_id);
 
 // GET …/2013-04-01/hostedzone/Z/rrset?maxitems=1&name=host.&type=A (query
 // already in SigV4 canonical order, which libcurl 7.88 signs as given).
-HttpRequest route53_get(const Route53Target& target);
-// POST …/2013-04-01/hostedzone/Z/rrset/ with the UPSERT ChangeBatch.
-HttpRequest route53_set(const Route53Target& target, std::string_view address);
+// `family`: the record's type, A (ipv4) or AAAA (ipv6).
+HttpRequest route53_get(const Route53Target& target, Family family = Family::ipv4);
+// POST …/2013-04-01/hostedzone/Z/rrset/ with the UPSERT ChangeBatch of an
+// A record for an IPv4 address, AAAA for an IPv6 one.
+HttpRequest route53_set(const Route53Target& target, const IpAddress& address);
 // The ChangeBatch XML alone (the body of route53_set).
-std::string route53_change_batch(const Route53Target& target, std::string_view address);
+std::string route53_change_batch(const Route53Target& target, const IpAddress& address);
 
 // Classifies an answer: ChangeInfo/Status PENDING|INSYNC → published; the
-// list reply → observed (address of the A record named hostname, or none);
-// ErrorResponse/Error/Code → throttled, auth_failed, config_error, ….
-Reply parse_route53_reply(RequestKind kind, std::string_view hostname, const HttpReply& reply);
+// list reply → observed (address of the `family`'s record — A or AAAA — named
+// hostname, or none); ErrorResponse/Error/Code → throttled, auth_failed,
+// config_error, ….
+Reply parse_route53_reply(RequestKind kind, std::string_view hostname, const HttpReply& reply,
+                          Family family = Family::ipv4);
 
 // The text of the first <name>…</name> in xml (entities &amp; &lt; &gt;
 // &quot; &apos; decoded), or nothing. Exposed for the tests.

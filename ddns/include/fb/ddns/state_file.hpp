@@ -1,5 +1,11 @@
 // The last published address, kept across restarts so an unchanged address
-// is not published again (<state_dir>/ddns.json).
+// is not published again (<state_dir>/ddns.json), one per family:
+//   {"provider":…, "hostname":…, "address":"<ipv4>",
+//    "families":{"ipv4":"<ipv4>", "ipv6":"<ipv6>"}}
+// A file of the single-address form (before families: provider, hostname,
+// address) still loads: its address is the ipv4 family's. "address" keeps
+// being written for the ipv4 family, so an older daemon still reads it.
+// Each family's StateFile writes its own entry and keeps the other's.
 //
 // Contract: store() is atomic — a temporary file in the same directory,
 // fsync, rename over the old one, fsync of the directory — so a power cut
@@ -19,8 +25,8 @@ namespace fb::ddns {
 
 class StateFile {
  public:
-  StateFile(std::string path, Provider provider, std::string hostname)
-      : path_(std::move(path)), provider_(provider), hostname_(std::move(hostname)) {}
+  StateFile(std::string path, Provider provider, std::string hostname, Family family = Family::ipv4)
+      : path_(std::move(path)), provider_(provider), hostname_(std::move(hostname)), family_(family) {}
 
   std::optional<IpAddress> load() const;
   // Empty string on success, else the error (the caller logs it; the
@@ -32,6 +38,7 @@ class StateFile {
   std::string path_;
   Provider provider_;
   std::string hostname_;
+  Family family_;
 };
 
 }  // namespace fb::ddns

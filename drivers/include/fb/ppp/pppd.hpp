@@ -48,6 +48,13 @@ struct Settings {
   bool usepeerdns = true;
   bool modem_lines = true;   // "modem" (DCD hangup detection) or "local"
   bool credentials = false;  // add "file /proc/self/fd/3" (the runner provides the pipe)
+  // "+ipv6": negotiate IPv6CP as well ([modem] pdp_type = ipv6 or ipv4v6).
+  // IPv6CP agrees on the link-local interface ids only; the global address
+  // comes from the carrier's router advertisements (the kernel's SLAAC).
+  bool ipv6 = false;
+  // false: "noip", no IPCP ([modem] pdp_type = ipv6: the context has no
+  // IPv4 to negotiate); the link is then up when IPv6CP is (LogFollower).
+  bool ipv4 = true;
   // Appended verbatim after everything else: board tweaks and tests. Each
   // element is one argv word; no shell sees them.
   std::vector<std::string> extra;
@@ -58,7 +65,8 @@ inline constexpr int kCredentialsFd = 3;
 
 // pppd's argv, argv[0] = settings.pppd. Always: nodetach noauth nolock
 // noipdefault, no defaultroute; lcp-echo-* from settings (interval in whole
-// seconds, at least 1).
+// seconds, at least 1); +ipv6 with Settings::ipv6 (never defaultroute6
+// either: routes are failberryd's).
 std::vector<std::string> build_argv(const Settings& settings);
 
 // Settings::unit's interface name: "ppp0".
@@ -141,17 +149,27 @@ struct LinkInfo {
   std::string local;      // our address
   std::string remote;     // the peer's
   std::vector<std::string> dns;
+  // IPv6CP (+ipv6): the link-local addresses from the negotiated interface
+  // ids, as pppd prints them ("fe80::…"); empty without IPv6CP.
+  std::string local_ll;
+  std::string remote_ll;
   bool operator==(const LinkInfo&) const = default;
 };
 
 // Follows pppd's notice lines ("Using interface ppp0", "local  IP address
-// …", "remote IP address …", "primary   DNS address …"). up() becomes true
-// at the remote-address line (IPCP is up: pppd prints it after configuring
-// the interface); DNS lines usually follow. The kernel (netlink) stays the
+// …", "remote IP address …", "primary   DNS address …", and IPv6CP's
+// "local  LL address fe80::…" / "remote LL address fe80::…"). up() becomes
+// true at IPCP's remote-address line (pppd prints it after configuring the
+// interface), or, for a follower made with ipv4 = false (Settings::ipv4:
+// noip), at IPv6CP's. IPv6CP's lines on an IPv4 link are information, not
+// "up": pppd 2.4.9 may finish IPv6CP before IPCP (seen in the QEMU guest),
+// and the link's IPv4 address must be there at up. DNS lines and the other
+// protocol's lines after up are updates. The kernel (netlink) stays the
 // authority for the interface's addresses.
 class LogFollower {
  public:
   enum class Change : std::uint8_t { none, up, updated };
+  explicit LogFollower(bool ipv4 = true) : ipv4_(ipv4) {}
   Change feed(std::string_view line);
   const LinkInfo& link() const { return link_; }
   bool up() const { return up_; }
@@ -161,6 +179,7 @@ class LogFollower {
   std::optional<Reason> cause() const { return cause_; }
 
  private:
+  bool ipv4_ = true;
   LinkInfo link_;
   bool up_ = false;
   std::optional<Reason> cause_;

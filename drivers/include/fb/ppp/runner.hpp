@@ -21,8 +21,12 @@
 //    on_exit runs exactly once per successful start().
 //  - stop(): SIGTERM; if pppd has not ended after `stop_timeout`, SIGKILL.
 //    Idempotent; a no-op when Idle.
-//  - Up is pppd's "remote IP address" log line (LogFollower); on_link runs at
-//    Up and again when pppd adds information (DNS). If `up_timeout` > 0 and
+//  - Up is pppd's "remote IP address" log line (IPCP), or with
+//    Settings::ipv4 = false (noip) its "remote LL address" (IPv6CP)
+//    (LogFollower); on_link runs at Up and again when pppd adds information
+//    (DNS, IPv6CP). With IPv6CP (Settings::ipv6: +ipv6) the LinkInfo carries
+//    its link-local addresses (local_ll, remote_ll: fe80:: and the
+//    negotiated interface id). If `up_timeout` > 0 and
 //    the link is not up in time, the runner stops pppd (reason UP_TIMEOUT).
 //  - Destroying the runner SIGKILLs and reaps a running pppd; no callbacks.
 // The child's mechanics (spawn, pidfd, lines, SIGTERM then SIGKILL) are

@@ -97,6 +97,8 @@ class Daemon {
   // Brings DDNS in line with config_.ddns: none, the running service
   // reloaded, or a new one.
   void restart_ddns();
+  // The DDNS report for /status: the first record's, with every record's in `families`.
+  health::DdnsReport ddns_report() const;
   void restart_heartbeat();
   // Per uplink, whether it is behind carrier-grade NAT, in words ("" if not):
   // fb::core::detect_nat() on its address and what the DDNS server saw.
@@ -158,7 +160,8 @@ class Daemon {
   std::optional<HealthConfig> http_running_;      // settings of http_, when it runs
   std::vector<std::string> http_status_uplinks_;  // uplinks with serve_status, as http_ was started with
   std::unique_ptr<ControlServer> control_;
-  std::unique_ptr<DdnsService> ddns_;            // none when [ddns] provider = none
+  // One per [ddns] families record (A, then AAAA); none when [ddns] provider = none.
+  std::vector<std::unique_ptr<DdnsService>> ddns_;
   bool ddns_dry_run_ = false;                    // whether ddns_ has the dry-run sender
   std::unique_ptr<HeartbeatService> heartbeat_;  // none when [health] heartbeat = none
   HeartbeatConfig heartbeat_running_;            // what heartbeat_ was built from

@@ -1,6 +1,10 @@
-// DdnsService: [ddns] in the running daemon — the DdnsScheduler core wired to
-// a DdnsSender's requests (a DdnsClient, libcurl multi), the state file <state_dir>/ddns.json, one
-// timer, and the address book's events for the [ddns] uplink. It carries out
+// DdnsService: one record of [ddns] in the running daemon — the A record
+// (family ipv4) or the AAAA record (ipv6); with families = both the daemon
+// runs one of each, side by side, each with its own state. It is the
+// DdnsScheduler core wired to a DdnsSender's requests (a DdnsClient, libcurl
+// multi), the family's entry in the state file <state_dir>/ddns.json, one
+// timer, and the address book's events for the [ddns] uplink: its primary
+// IPv4, or its publishable global IPv6 (AddressBook::global_ipv6). It carries out
 // the core's actions and nothing else decides (tests/services builds it
 // in-process against the fake DDNS server).
 //
@@ -52,7 +56,7 @@ class DdnsService {
  public:
   // `sender`: where the requests go (make_ddns_sender), or none does (make_dry_run_ddns_sender).
   DdnsService(boost::asio::io_context& io, TimerService& timers, AddressBook& addresses, const Config& config,
-              std::unique_ptr<DdnsSender> sender);
+              std::unique_ptr<DdnsSender> sender, fb::ddns::Family family = fb::ddns::Family::ipv4);
   ~DdnsService();
   DdnsService(const DdnsService&) = delete;
   DdnsService& operator=(const DdnsService&) = delete;
@@ -60,6 +64,7 @@ class DdnsService {
   bool reload(const Config& config);
   ControlAnswer update_requested();
   health::DdnsReport report() const;
+  fb::ddns::Family family() const { return family_; }
 
  private:
   struct Identity {
@@ -83,6 +88,7 @@ class DdnsService {
   boost::asio::io_context& io_;
   TimerService& timers_;
   AddressBook& addresses_;
+  fb::ddns::Family family_;
   Identity identity_;
   std::string provider_text_;
   Logger log_;

@@ -91,6 +91,8 @@ struct FailoverStatus {
 // composition root copies only names, states, codes and addresses here.
 struct DdnsReport {
   std::string provider = "none";  // "none": nothing runs, the other fields are empty
+  std::string family = "ipv4";    // the record this report is about: "ipv4" (A) or "ipv6" (AAAA)
+  std::string record = "A";
   std::string hostname;
   std::string uplink;
   std::string interface;
@@ -107,6 +109,9 @@ struct DdnsReport {
   std::uint64_t requests = 0;                                            // sent since the scheduler started
   std::map<std::pair<std::string, std::string>, std::uint64_t> results;  // (request, outcome) -> count
   std::string seen{};  // Lambda: the address the API saw at the last get; "" when none
+  // [ddns] families = both: every family's report, this one's included
+  // (/status "families"); empty when only this family is kept.
+  std::vector<DdnsReport> families{};
 };
 
 // The webhook ([alerts] webhook_url; "webhook" in /status, /metrics).

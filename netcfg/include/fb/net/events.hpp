@@ -4,6 +4,7 @@
 // linking libnl or Asio. describe() gives the one-line log form.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
@@ -27,6 +28,7 @@ struct AddressEvent {
   IpAddress address;  // the interface's own (IFA_LOCAL)
   int prefix_length = 0;
   std::optional<IpAddress> peer;  // the far end of a point-to-point link (ppp), when set
+  std::uint32_t flags = 0;        // IFA_F_* as the kernel reports them (IPv6: deprecated, temporary, tentative)
 };
 
 struct RouteEvent {

@@ -22,6 +22,7 @@
 #include <utility>
 //
 #include <boost/asio/io_context.hpp>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -42,6 +43,7 @@ class KernelView {
     IpAddress address;
     int prefix_length = 0;
     std::optional<IpAddress> peer;
+    std::uint32_t flags = 0;  // IFA_F_*; a flags change arrives as a new event for the same address
     bool operator==(const Address&) const = default;
   };
   struct Link {

@@ -146,8 +146,13 @@ struct HealthConfig {
   bool operator==(const HealthConfig&) const = default;
 };
 
+// [ddns] families: which records are kept (A, AAAA, or both, each on its own).
+enum class DdnsFamilies { ipv4, ipv6, both };
+std::vector<ddns::Family> families_of(DdnsFamilies families);
+
 struct DdnsConfig {
   std::optional<ddns::Provider> provider;  // none: no DDNS
+  DdnsFamilies families = DdnsFamilies::ipv4;
   std::string url;
   std::string hostname;
   std::string secret_file;

@@ -17,6 +17,7 @@
 // (netlink repeats itself; events queued before the dump overlap it).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -65,5 +66,21 @@ class AddressTable {
   Uplinks uplinks_;
   std::map<int, Interface> interfaces_;
 };
+
+// An address with the kernel's IFA_F_* flags (fb::net::KernelView::Address).
+struct FlaggedAddress {
+  IpAddress address;
+  std::uint32_t flags = 0;
+};
+
+// The IPv6 address DDNS publishes as an uplink's AAAA record: the first one,
+// in the kernel's order, that is global unicast — not unspecified, loopback,
+// IPv4-mapped, link-local (fe80::/10), unique-local (fc00::/7: not routed on
+// the internet) or multicast — and neither deprecated (its preferred
+// lifetime is over: the prefix is leaving), temporary (an RFC 4941 privacy
+// address, replaced every day or so; the stable one is what a DNS name
+// should point at), tentative nor duplicate (DAD has not passed). Nothing
+// when there is none. Pure.
+std::optional<IpAddress> publishable_ipv6(const std::vector<FlaggedAddress>& addresses);
 
 }  // namespace fb::core
