@@ -57,14 +57,6 @@ Error bad(std::string detail) {
   return Error{Code::bad_reply, std::move(detail)};
 }
 
-std::string_view trim(std::string_view t) {
-  while (!t.empty() && (t.front() == ' ' || t.front() == '\t' || t.front() == '\r' || t.front() == '\n'))
-    t.remove_prefix(1);
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\t' || t.back() == '\r' || t.back() == '\n'))
-    t.remove_suffix(1);
-  return t;
-}
-
 std::string upper(std::string_view s) {
   std::string out(s);
   for (char& c : out)
