@@ -115,21 +115,11 @@ def main():
     times = {}
 
     t = time.monotonic()
-    depends = boot.run(["dpkg-deb", "-f", deb, "Depends"], capture_output=True).stdout
-    pkgs = sorted({re.sub(r"[ (].*", "", d.strip()) for d in depends.split(",") if d.strip()})
-    r = subprocess.run([os.path.join(HERE, "debian_rootfs.sh"), "arm64", *pkgs, *GUEST_PACKAGES], text=True,
-                       stdout=subprocess.PIPE, env=dict(os.environ, FB_ROOTFS_LAYER="root-ansible"))
-    if r.returncode != 0:
-        check("arm64 root filesystem with sshd and python3 built", False, f"debian_rootfs.sh exit {r.returncode}")
+    found = boot.arm64_root(deb, GUEST_PACKAGES, layer="root-ansible")
+    if not found:
         return 1
-    root = r.stdout.strip().splitlines()[-1]
+    root, kernel, initrd = found
     times["rootfs (cache hit or build)"] = time.monotonic() - t
-    kernels = sorted(f for f in os.listdir(os.path.join(root, "boot")) if f.startswith("vmlinuz-"))
-    if not kernels:
-        check("kernel in the root filesystem", False, f"no vmlinuz in {root}/boot")
-        return 1
-    kver = kernels[-1][len("vmlinuz-"):]
-    kernel, initrd = (os.path.join(root, "boot", f"{p}-{kver}") for p in ("vmlinuz", "initrd.img"))
 
     with tempfile.TemporaryDirectory(prefix="fb-ansible.") as w:
         t = time.monotonic()

@@ -141,6 +141,27 @@ def self_test():
     return 1 if bad else 0
 
 
+def arm64_root(deb, extra=(), layer="root"):
+    """(root, kernel, initrd) of the cached arm64 Debian root with the .deb's Depends and
+    `extra` packages (debian_rootfs.sh, its package layer named `layer`), or None after a
+    FAIL line."""
+    depends = run(["dpkg-deb", "-f", deb, "Depends"], capture_output=True).stdout
+    pkgs = sorted({re.sub(r"[ (].*", "", d.strip()) for d in depends.split(",") if d.strip()})
+    r = subprocess.run([os.path.join(HERE, "debian_rootfs.sh"), "arm64", *pkgs, *extra], text=True,
+                       stdout=subprocess.PIPE, env=dict(os.environ, FB_ROOTFS_LAYER=layer))
+    if r.returncode != 0:
+        check("arm64 root filesystem built" + (f" (with {' '.join(extra)})" if extra else ""), False,
+              f"debian_rootfs.sh exit {r.returncode}")
+        return None
+    root = r.stdout.strip().splitlines()[-1]
+    kernels = sorted(f for f in os.listdir(os.path.join(root, "boot")) if f.startswith("vmlinuz-"))
+    if not kernels:
+        check("kernel in the root filesystem", False, f"no vmlinuz in {root}/boot")
+        return None
+    kver = kernels[-1][len("vmlinuz-"):]
+    return (root, *(os.path.join(root, "boot", f"{p}-{kver}") for p in ("vmlinuz", "initrd.img")))
+
+
 def main():
     if sys.argv[1:] == ["--self-test"]:
         return self_test()
@@ -162,21 +183,11 @@ def main():
     times = {}
 
     t = time.monotonic()
-    depends = run(["dpkg-deb", "-f", deb, "Depends"], capture_output=True).stdout
-    pkgs = sorted({re.sub(r"[ (].*", "", d.strip()) for d in depends.split(",") if d.strip()})
-    r = subprocess.run([os.path.join(HERE, "debian_rootfs.sh"), "arm64", *pkgs], text=True,
-                       stdout=subprocess.PIPE)
-    if r.returncode != 0:
-        check("arm64 root filesystem built", False, f"debian_rootfs.sh exit {r.returncode}")
+    found = arm64_root(deb)
+    if not found:
         return 1
-    root = r.stdout.strip().splitlines()[-1]
+    root, kernel, initrd = found
     times["rootfs (cache hit or build)"] = time.monotonic() - t
-    kernels = sorted(f for f in os.listdir(os.path.join(root, "boot")) if f.startswith("vmlinuz-"))
-    if not kernels:
-        check("kernel in the root filesystem", False, f"no vmlinuz in {root}/boot")
-        return 1
-    kver = kernels[-1][len("vmlinuz-"):]
-    kernel, initrd = (os.path.join(root, "boot", f"{p}-{kver}") for p in ("vmlinuz", "initrd.img"))
 
     with tempfile.TemporaryDirectory(prefix="fb-boot.") as w:
         t = time.monotonic()
