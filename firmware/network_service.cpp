@@ -106,6 +106,9 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
   }
   for (const auto& u : uplinks_) {
     if (u->interface.empty()) continue;  // interface = auto, not found yet: at bind_interface()
+    // Before IPv6 forwarding: turning it on drops the routers learned on
+    // every interface whose accept_ra is not 2.
+    set_accept_ra(*u);
     auto rp = net::rp_filter(u->interface, net::RpFilter::loose);
     if (!rp.ok()) continue;
     if (auto s = system_->set_sysctl(*rp); !s.ok())
@@ -283,6 +286,7 @@ void NetworkService::fill(health::Snapshot& s) const {
                               "); tried again every second";
         out.budget = r;
       }
+      if (u->cfg.ipv6) out.ipv6 = ipv6_report(*u);
       if (u->metered()) out.probe_cost_bytes_per_minute = u->probe_cost.bytes_per_minute();
     }
   }

@@ -2,6 +2,7 @@
 
 #include <linux/if.h>
 #include <netlink/route/addr.h>
+#include <netlink/route/route.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,7 +16,19 @@ using detail::NlPtr;
 
 namespace {
 
-// Every link and address the kernel has now, from one socket opened for it.
+// A default router of IPv6 the kernel holds for a link: a ::/0 route in main
+// through a gateway, not failberry's own.
+bool is_router6(const Route& r) {
+  return r.family() == AF_INET6 && r.destination.is_default() && r.table == kMainTable &&
+         r.protocol != kRouteProtocol && r.gateway && r.ifindex > 0;
+}
+
+void add_router(std::vector<IpAddress>& routers, const IpAddress& router) {
+  if (std::find(routers.begin(), routers.end(), router) == routers.end()) routers.push_back(router);
+}
+
+// Every link, address and IPv6 default router the kernel has now, from one
+// socket opened for it.
 std::optional<std::map<int, KernelView::Link>> dump_links(std::string& error) {
   NlPtr<nl_sock> socket(nl_socket_alloc());
   if (!socket) {
@@ -62,6 +75,17 @@ std::optional<std::map<int, KernelView::Link>> dump_links(std::string& error) {
     auto peer = detail::from_nl_addr(rtnl_addr_get_peer(a));
     if (peer && *peer != *local) address.peer = peer;
     it->second.addresses.push_back(std::move(address));
+  }
+  // IPv6 default routers: the route dump of the family.
+  if (int err = rtnl_route_alloc_cache(socket.get(), AF_INET6, 0, &cache); err < 0) {
+    error = std::string("IPv6 route dump: ") + nl_geterror(err);
+    return std::nullopt;
+  }
+  NlPtr<nl_cache> route_cache(cache);
+  for (nl_object* o = nl_cache_get_first(route_cache.get()); o; o = nl_cache_get_next(o)) {
+    Route r = detail::route_from_kernel(reinterpret_cast<rtnl_route*>(o), nullptr);
+    auto it = links.find(r.ifindex);
+    if (is_router6(r) && it != links.end()) add_router(it->second.routers6, *r.gateway);
   }
   return links;
 }
@@ -144,6 +168,15 @@ void KernelView::apply(const NetEvent& event) {
     auto same = [&](const Address& x) { return x.address == a->address; };
     list.erase(std::remove_if(list.begin(), list.end(), same), list.end());
     if (!a->removed) list.push_back({a->address, a->prefix_length, a->peer});
+  } else if (const auto* r = std::get_if<RouteEvent>(&event)) {
+    if (!is_router6(r->route)) return;
+    auto it = links_.find(r->route.ifindex);
+    if (it == links_.end()) return;
+    auto& routers = it->second.routers6;
+    if (r->removed)
+      std::erase(routers, *r->route.gateway);
+    else
+      add_router(routers, *r->route.gateway);
   }
 }
 

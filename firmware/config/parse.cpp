@@ -174,6 +174,10 @@ class Parser {
                       "]; priorities decide the order, so each must differ");
       if (u.kind == UplinkKind::ethernet && !u.gateway)
         key_error(sec, "gateway", "missing: an uplink of kind = ethernet needs the gateway address");
+      if (u.ipv6 && u.gateway && u.gateway->family != AF_INET)
+        key_error(sec, "gateway",
+                  "is the IPv4 next hop; with ipv6 = true the IPv6 router comes from router advertisements, so "
+                  "write the IPv4 gateway here");
       if (is_modem_link(u.kind)) {
         if (u.gateway)
           key_error(sec, "gateway",

@@ -348,6 +348,16 @@ std::vector<SectionSpec> build() {
             "Next hop; required for kind = ethernet, not used for ppp or cellular (the link tells it).",
             "192.168.1.1",
             uplink_field(&U::gateway)},
+           {"ipv6",
+            T(ValueKind::boolean),
+            "false",
+            false,
+            "Carry IPv6 too. Its global addresses and its default router come from the kernel (router "
+            "advertisements, SLAAC): failberryd sets net.ipv6.conf.IF.accept_ra = 2 on this interface, since "
+            "with forwarding on the kernel ignores router advertisements otherwise, and never on interfaces it "
+            "does not own. /status shows its IPv6 state. gateway stays the IPv4 next hop.",
+            {},
+            uplink_field(&U::ipv6)},
            {"priority",
             Int(1, 1000),
             {},

@@ -29,6 +29,7 @@
 #include "netns.hpp"
 #include "ns_must.hpp"
 #include "process.hpp"
+#include "router_advert.hpp"
 #include "service_rig.hpp"
 
 using namespace std::chrono_literals;
@@ -437,4 +438,88 @@ TEST_CASE("interface = auto: a service told the interface the modem found before
                   rig.log.text());
   CHECK(rig.snapshot(*svc).uplinks[1].interface == "fbB");
   CHECK(contains(owned(*system), "ip -4 rule add priority 3301 from 10.0.2.2 lookup 64257 protocol 251"));
+}
+
+// ---- IPv6 ([uplink] ipv6 = true) ----
+
+namespace {
+
+// ini() with ipv6 = true on a (b stays IPv4 only), a's router fe80::1 on
+// fbAp, and no duplicate address detection on the uplinks (their addresses
+// are usable at once).
+std::string ini6(const std::string& dir) {
+  std::string text = ini(dir);
+  const std::string a = "gateway = 10.0.1.1\n";
+  text.replace(text.find(a), a.size(), a + "ipv6 = true\n");
+  return text;
+}
+
+// Both uplinks' links: fixed MAC addresses (so their SLAAC addresses are
+// known: 2001:db8:a::ff:fe00:a02, 2001:db8:b::ff:fe00:b02), and routers
+// fe80::1 (a's) and fe80::2 (b's) on the peer's ends.
+void dual_stack(Rig& rig) {
+  for (const char* dev : {"fbA", "fbB"})
+    must(rig.pi, {"sysctl", "-qw", std::string("net.ipv6.conf.") + dev + ".accept_dad=0"});
+  must(rig.pi, {"ip", "link", "set", "fbA", "address", "02:00:00:00:0a:02"});
+  must(rig.pi, {"ip", "link", "set", "fbB", "address", "02:00:00:00:0b:02"});
+  must(rig.peer, {"ip", "addr", "add", "fe80::1/64", "dev", "fbAp", "nodad"});
+  must(rig.peer, {"ip", "addr", "add", "fe80::2/64", "dev", "fbBp", "nodad"});
+}
+
+// Advertises the routers every 250 ms, as routers do, until `done` (the
+// kernel ignores the ones that come before IPv6 is ready on a new link):
+// a's (prefix 2001:db8:a::/64) and, with `both`, b's (2001:db8:b::/64).
+bool advertise_until(Rig& rig, std::uint16_t lifetime, const std::function<bool()>& done, bool both = false) {
+  for (int i = 0; i < 40; ++i) {
+    fb::test::send_router_advertisement(rig.peer, "fbAp", "fe80::1", "2001:db8:a::", lifetime);
+    if (both) fb::test::send_router_advertisement(rig.peer, "fbBp", "fe80::2", "2001:db8:b::", lifetime);
+    if (fb::test::run_until(rig.io, done, 250ms)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("IPv6: accept_ra on the IPv6 uplink's interface only; its addresses and router from the advertisements") {
+  Rig rig;
+  dual_stack(rig);
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(fb::test::parse_ini(ini6(rig.dir.path())), system);
+  REQUIRE(svc->start() == "");
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.snapshot(*svc).failover.active == "a"; }, 10s));
+  auto lines = rig.netcfg_lines();
+  CHECK(contains(lines, "sysctl -w net.ipv6.conf.fbA.accept_ra=2"));
+  for (const auto& l : lines) {
+    CAPTURE(l);
+    CHECK(l.find("net.ipv6.conf.fbB") == std::string::npos);  // b did not ask for IPv6
+    CHECK(l.find("conf.all.accept_ra") == std::string::npos);
+    CHECK(l.find("conf.default.accept_ra") == std::string::npos);
+  }
+  auto snap = rig.snapshot(*svc);
+  REQUIRE(snap.uplinks[0].ipv6);
+  CHECK(snap.uplinks[0].ipv6->state == "no-address");
+  CHECK(snap.uplinks[0].ipv6->reason.rfind("NO_IPV6_ADDRESS", 0) == 0);
+  CHECK(snap.uplinks[0].ipv6->addresses.empty());  // fbA's link-local one is not a global address
+  CHECK_FALSE(snap.uplinks[1].ipv6);
+
+  REQUIRE_MESSAGE(advertise_until(rig, 1800,
+                                  [&] {
+                                    auto s = rig.snapshot(*svc);
+                                    return s.uplinks[0].ipv6 && s.uplinks[0].ipv6->state == "ready";
+                                  }),
+                  rig.log.text() << must(rig.pi, {"ip", "-6", "route"}));
+  snap = rig.snapshot(*svc);
+  REQUIRE(snap.uplinks[0].ipv6->addresses.size() == 1);
+  CHECK(fb::Prefix::parse("2001:db8:a::/64")->contains(*fb::IpAddress::parse(snap.uplinks[0].ipv6->addresses[0])));
+  CHECK(snap.uplinks[0].ipv6->router == "fe80::1");
+  CHECK(snap.uplinks[0].ipv6->reason.empty());
+  CHECK(snap.failover.active == "a");  // its IPv4 tracking goes on as before
+
+  // The router withdraws (lifetime 0): the address stays, the router goes.
+  REQUIRE(advertise_until(rig, 0, [&] { return rig.snapshot(*svc).uplinks[0].ipv6->state == "no-router"; }));
+  snap = rig.snapshot(*svc);
+  CHECK(snap.uplinks[0].ipv6->router.empty());
+  CHECK(snap.uplinks[0].ipv6->addresses.size() == 1);
+  CHECK(snap.uplinks[0].ipv6->reason.rfind("NO_IPV6_ROUTER", 0) == 0);
 }

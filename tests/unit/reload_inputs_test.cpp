@@ -47,8 +47,8 @@ TEST_CASE("a reload restarts uplink tracking for a change to each field it is bu
   [[maybe_unused]] auto [name, interface, kind, gateway, priority, probe, probe_targets, probe_interval, probe_timeout,
                          up_count, down_count, reliability, quality_window, quality_fail_latency,
                          quality_recover_latency, quality_fail_loss, quality_recover_loss, probe_on_silence, budget,
-                         budget_cycle_day, budget_warn, budget_action, probe_interval_idle, metered, serve_status] =
-      base().uplinks[0];
+                         budget_cycle_day, budget_warn, budget_action, probe_interval_idle, metered, ipv6,
+                         serve_status] = base().uplinks[0];
 
   const std::vector<Change> changes = {
       {"[general] mode", [](Config& c) { c.general.mode = Mode::router; }},
@@ -92,6 +92,7 @@ TEST_CASE("a reload restarts uplink tracking for a change to each field it is bu
       {"uplink budget_warn", [](Config& c) { c.uplinks[0].budget_warn += 1; }},
       {"uplink budget_action", [](Config& c) { c.uplinks[0].budget_action = fb::core::BudgetAction::stop; }},
       {"uplink probe_interval_idle", [](Config& c) { c.uplinks[0].probe_interval_idle += 1s; }},
+      {"uplink ipv6", [](Config& c) { c.uplinks[0].ipv6 = !c.uplinks[0].ipv6; }},
   };
   for (const Change& change : changes) {
     CAPTURE(change.first);

@@ -143,6 +143,12 @@ class NetworkService {
   void remove_uplink_routes(Uplink& u);
   net::FirewallSpec firewall_spec() const;
   void set_carrier(Uplink& u, bool carrier);
+  // IPv6 (network_service_links.cpp): accept_ra = 2 on an IPv6 uplink's
+  // interface, and its addresses and router read again from the view (the
+  // changes logged, /status told).
+  void set_accept_ra(Uplink& u);
+  void read_ipv6(Uplink& u);
+  health::Ipv6Report ipv6_report(const Uplink& u) const;
   void address_added(Uplink& u, const IpAddress& address);
   void address_removed(Uplink& u, const IpAddress& address);
   void feed(Uplink& u, const TrackerEvent& event);
@@ -194,8 +200,9 @@ class NetworkService {
   std::vector<Event> budget_events_;          // crossings waiting for the table that makes them true
   std::optional<std::size_t> default_index_;  // the uplink the installed main default leads out of
   std::string default_text_;
-  net::FirewallSpec firewall_;  // the table this service applied
-  TimePoint event_at_{};        // when the event being handled arrived
+  std::optional<std::size_t> default6_index_;  // the uplink failberryd's IPv6 main default leads out of
+  net::FirewallSpec firewall_;                 // the table this service applied
+  TimePoint event_at_{};                       // when the event being handled arrived
   bool running_ = false;
   std::string found_interface_;  // set_found_interface()
   std::function<void()> on_change_;

@@ -117,6 +117,10 @@ struct UplinkConfig {
   BudgetAction budget_action = BudgetAction::warn;
   Duration probe_interval_idle{};  // 0: not set (probe_interval)
   bool metered = false;
+  // IPv6 through this uplink: its addresses and router from the kernel (router
+  // advertisements, accept_ra = 2), its own v6 table and rules, and the v6
+  // default route with the v4 one.
+  bool ipv6 = false;
   bool serve_status = false;  // /status and /metrics also to requests arriving on this uplink
   bool interface_auto() const { return interface == kAutoInterface; }
   bool operator==(const UplinkConfig&) const = default;
