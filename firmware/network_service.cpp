@@ -114,6 +114,9 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
     if (auto s = system_->set_sysctl(*rp); !s.ok())
       log_.info() << "uplink[" << u->cfg.name << "]: rp_filter not set yet (" << s.error().detail << ")";
   }
+  // IPv6 forwarding for the LAN, after accept_ra = 2 on the IPv6 uplinks.
+  if (config_.nat.enabled && any_ipv6())
+    if (auto s = system_->set_sysctl(net::ip_forward(AF_INET6, true)); !s.ok()) log_.error() << describe(s);
 
   // One nft transaction: in takeover it replaces the previous table, never
   // a moment without one.
@@ -121,10 +124,16 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
   if (auto s = system_->apply_firewall(spec); !s.ok()) return fail("cannot apply the nftables table: " + describe(s));
   firewall_ = spec;
 
-  // Rules: main's specific routes first, then each uplink's mark.
+  // Rules: main's specific routes first, then each uplink's mark; the same
+  // for IPv6 on the uplinks that carry it.
   if (auto s = system_->add_rule(net::main_routes_rule(AF_INET)); !s.ok()) log_.error() << describe(s);
-  for (const auto& u : uplinks_)
+  if (any_ipv6())
+    if (auto s = system_->add_rule(net::main_routes_rule(AF_INET6)); !s.ok()) log_.error() << describe(s);
+  for (const auto& u : uplinks_) {
     if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET)); !s.ok()) log_.error() << describe(s);
+    if (u->cfg.ipv6)
+      if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET6)); !s.ok()) log_.error() << describe(s);
+  }
 
   if (!view_.watching()) {
     if (only_logged_.empty()) return fail("cannot watch the links: netlink is not followed (logged at start)");
@@ -139,6 +148,10 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
   log_.notice() << "tracking " << uplinks_.size() << " uplink(s)"
                 << (only_logged_.empty() ? "" : " (" + only_logged_ + ": kernel changes only logged)");
   return {};
+}
+
+bool NetworkService::any_ipv6() const {
+  return std::any_of(config_.uplinks.begin(), config_.uplinks.end(), [](const UplinkConfig& c) { return c.ipv6; });
 }
 
 // The nft table, uplinks in ranking order, each by the interface it is
@@ -181,13 +194,19 @@ std::string NetworkService::reassert() {
   if (!running_ || !system_) return "not running";
   if (auto s = system_->apply_firewall(firewall_); !s.ok()) return "cannot put the nftables table back: " + describe(s);
   if (auto s = system_->add_rule(net::main_routes_rule(AF_INET)); !s.ok()) log_.error() << describe(s);
+  if (any_ipv6())
+    if (auto s = system_->add_rule(net::main_routes_rule(AF_INET6)); !s.ok()) log_.error() << describe(s);
   for (const auto& u : uplinks_) {
     if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET)); !s.ok()) log_.error() << describe(s);
+    if (u->cfg.ipv6)
+      if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET6)); !s.ok()) log_.error() << describe(s);
     for (const IpAddress& a : u->source_rules)
       if (auto rule = net::source_rule(u->slot, a); rule.ok())
         if (auto s = system_->add_rule(*rule); !s.ok()) log_.error() << describe(s);
     if (u->table_route) install_uplink_routes(*u);
+    if (u->table_route6) install_uplink_routes6(*u);
   }
+  default6_.reset();  // put back by set_default()
   if (default_index_) set_default(*default_index_);
   prune_leftovers();
   return {};
@@ -200,7 +219,13 @@ void NetworkService::prune_leftovers() {
     return;
   }
   std::vector<net::UplinkRouting> in_place;
-  for (const auto& u : uplinks_) in_place.push_back({u->slot, default_route_for(*u), u->table_route, u->source_rules});
+  for (const auto& u : uplinks_) {
+    net::UplinkRouting r{u->slot, default_route_for(*u), u->table_route, u->source_rules};
+    r.ipv6 = u->cfg.ipv6;
+    r.table_default6 = u->table_route6;
+    if (default6_index_ == u->index) r.main_default6 = default6_;
+    in_place.push_back(std::move(r));
+  }
   net::RoutingEntries stale = net::leftovers({owned->routes, owned->rules}, net::wanted_entries(in_place));
   std::size_t routes = 0, rules = 0;
   for (const net::Rule& r : stale.rules) {

@@ -83,6 +83,19 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
     // The kernel drops routes through a link that goes down; put ours back
     // when their link is still usable.
     if (!r->removed || r->route.protocol != net::kRouteProtocol || !r->route.destination.is_default()) return;
+    // Our IPv6 main default went (its device or router did): put it back
+    // through the uplink that carries the IPv4 one, if it still can.
+    if (r->route.family() == AF_INET6 && r->route.table == net::kMainTable &&
+        r->route.metric == net::kMainDefaultMetric) {
+      if (default6_ && default6_index_ && r->route.ifindex == uplinks_[*default6_index_]->ifindex &&
+          r->route.gateway == default6_->gateway) {
+        default6_.reset();
+        default6_index_.reset();
+        if (default_index_ && !default_text_.empty()) set_default6(*default_index_);
+        if (on_change_) on_change_();
+      }
+      return;
+    }
     if (r->route.table == net::kMainTable && r->route.metric > net::kMainDefaultMetric) {
       for (auto& u : uplinks_)
         if (r->route.metric == u->slot.fallback_metric()) {
@@ -145,6 +158,7 @@ void NetworkService::set_accept_ra(Uplink& u) {
   else
     log_.warning() << "uplink[" << u.cfg.name << "]: " << problem << "; its IPv6 is not used until it is set";
   u.ra_problem = std::move(problem);
+  ipv6_changed(u);
   if (on_change_) on_change_();
 }
 
@@ -164,6 +178,7 @@ void NetworkService::read_ipv6(Uplink& u) {
   u.router6 = router;
   log_.notice() << "uplink[" << u.cfg.name << "]: IPv6 addresses " << list(u.addresses6) << ", router "
                 << (u.router6 ? u.router6->text() : std::string("none"));
+  ipv6_changed(u);
   if (on_change_) on_change_();
 }
 

@@ -47,6 +47,9 @@ struct NetworkService::Uplink {
   // it the kernel ignores the router's advertisements once forwarding is on,
   // so the uplink's IPv6 is not used (fail closed) until it is.
   std::string ra_problem;
+  // Its own table's IPv6 default and its fallback in main, when installed:
+  // through the router they were put in through (removed by it).
+  std::optional<net::Route> table_route6;
   bool ipv6_ready() const {
     return cfg.ipv6 && !interface.empty() && ra_problem.empty() && router6 && !addresses6.empty();
   }

@@ -355,7 +355,9 @@ std::vector<SectionSpec> build() {
             "Carry IPv6 too. Its global addresses and its default router come from the kernel (router "
             "advertisements, SLAAC): failberryd sets net.ipv6.conf.IF.accept_ra = 2 on this interface, since "
             "with forwarding on the kernel ignores router advertisements otherwise, and never on interfaces it "
-            "does not own. /status shows its IPv6 state. gateway stays the IPv4 next hop.",
+            "does not own. Its own table and rules mirror the IPv4 ones, and failberryd's IPv6 default route "
+            "follows the IPv4 one on failover and failback; an uplink chosen without usable IPv6 leaves no IPv6 "
+            "default of failberryd's. /status shows its IPv6 state. gateway stays the IPv4 next hop.",
             {},
             uplink_field(&U::ipv6)},
            {"priority",

@@ -15,6 +15,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <fstream>
 #include <memory>
 #include <set>
 
@@ -478,6 +479,18 @@ bool advertise_until(Rig& rig, std::uint16_t lifetime, const std::function<bool(
   return false;
 }
 
+bool ipv6_state(const fb::health::Snapshot& s, std::size_t i, const char* state) {
+  return s.uplinks[i].ipv6 && s.uplinks[i].ipv6->state == state;
+}
+
+// The line of the last "IPv6 default route now via" or "default route now via" since `from`.
+std::string last_line(const fb::test::LogCapture& log, std::size_t from, const std::string& text) {
+  std::string found;
+  for (std::size_t i = from; i < log.lines.size(); ++i)
+    if (log.lines[i].find(text) != std::string::npos) found = log.lines[i];
+  return found;
+}
+
 }  // namespace
 
 TEST_CASE("IPv6: accept_ra on the IPv6 uplink's interface only; its addresses and router from the advertisements") {
@@ -522,4 +535,99 @@ TEST_CASE("IPv6: accept_ra on the IPv6 uplink's interface only; its addresses an
   CHECK(snap.uplinks[0].ipv6->router.empty());
   CHECK(snap.uplinks[0].ipv6->addresses.size() == 1);
   CHECK(snap.uplinks[0].ipv6->reason.rfind("NO_IPV6_ROUTER", 0) == 0);
+}
+
+TEST_CASE("IPv6: tables, rules and the default mirror IPv4's; the IPv6 default moves with the IPv4 one and back") {
+  Rig rig;
+  dual_stack(rig);
+  std::string text = ini6(rig.dir.path());
+  const std::string b = "gateway = 10.0.2.1\n";
+  text.replace(text.find(b), b.size(), b + "ipv6 = true\n");
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(fb::test::parse_ini(text), system);
+  REQUIRE(svc->start() == "");
+  REQUIRE_MESSAGE(advertise_until(
+                      rig, 1800,
+                      [&] {
+                        auto s = rig.snapshot(*svc);
+                        return s.failover.active == "a" && ipv6_state(s, 0, "ready") && ipv6_state(s, 1, "ready") &&
+                               s.uplinks[0].ipv6->routed;
+                      },
+                      true),
+                  rig.log.text());
+  // Everything owned, both families, against the golden file.
+  std::vector<std::string> golden;
+  {
+    std::ifstream in(std::string(FB_SERVICES_GOLDEN_DIR) + "/dual_stack_owned.txt");
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty() && line[0] != '#') golden.push_back(line);
+  }
+  REQUIRE_FALSE(golden.empty());
+  CHECK(owned(*system) == golden);
+  auto lines = rig.netcfg_lines();
+  // accept_ra = 2 on both before IPv6 forwarding goes on (which drops routers learned otherwise).
+  auto at = [&](const std::string& l) { return std::find(lines.begin(), lines.end(), l) - lines.begin(); };
+  CHECK(at("sysctl -w net.ipv6.conf.fbA.accept_ra=2") < at("sysctl -w net.ipv6.conf.all.forwarding=1"));
+  CHECK(at("sysctl -w net.ipv6.conf.fbB.accept_ra=2") < at("sysctl -w net.ipv6.conf.all.forwarding=1"));
+  CHECK(at("sysctl -w net.ipv6.conf.all.forwarding=1") < static_cast<long>(lines.size()));
+
+  // Carrier loss on a: both defaults move to b, each in one replace.
+  std::size_t mark = rig.log.lines.size();
+  must(rig.peer, {"ip", "link", "set", "fbAp", "down"});
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.snapshot(*svc).uplinks[1].ipv6->routed; }, 10s));
+  auto snap = rig.snapshot(*svc);
+  CHECK(snap.failover.active == "b");
+  CHECK_FALSE(snap.uplinks[0].ipv6->routed);
+  lines = rig.netcfg_lines(mark);
+  CHECK(contains(lines, "ip -4 route replace default via 10.0.2.1 dev fbB proto 251 metric 10"));
+  CHECK(contains(lines, "ip -6 route replace default via fe80::2 dev fbB proto 251 metric 10"));
+  for (const auto& l : lines) CHECK(l.find("route del") == std::string::npos);  // never delete-then-add
+  auto now = owned(*system);
+  CHECK(contains(now, "ip -6 route replace default via fe80::2 dev fbB proto 251 metric 10"));
+  CHECK_FALSE(contains(now, "ip -6 route replace default via fe80::1 dev fbA proto 251 metric 10"));
+  std::string v4 = last_line(rig.log, mark, "network: default route now via b");
+  std::string v6 = last_line(rig.log, mark, "network: IPv6 default route now via b");
+  REQUIRE_FALSE(v4.empty());
+  REQUIRE_FALSE(v6.empty());
+  MESSAGE("failover: " << v4.substr(v4.rfind("), ") + 3) << " (IPv4), " << v6.substr(v6.rfind("), ") + 3) << " (IPv6)");
+
+  // The carrier is back: a is probed up again and both defaults come back to it.
+  mark = rig.log.lines.size();
+  must(rig.peer, {"ip", "link", "set", "fbAp", "up"});
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.snapshot(*svc).uplinks[0].ipv6->routed; }, 10s));
+  CHECK(rig.snapshot(*svc).failover.active == "a");
+  now = owned(*system);
+  CHECK(contains(now, "ip -4 route replace default via 10.0.1.1 dev fbA proto 251 metric 10"));
+  CHECK(contains(now, "ip -6 route replace default via fe80::1 dev fbA proto 251 metric 10"));
+
+  svc->stop();
+  CHECK(owned(*system).empty());
+}
+
+TEST_CASE("IPv6: an uplink chosen without IPv6 takes failberryd's IPv6 default away from the one left") {
+  Rig rig;
+  dual_stack(rig);
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(fb::test::parse_ini(ini6(rig.dir.path())), system);  // b: IPv4 only
+  REQUIRE(svc->start() == "");
+  REQUIRE(advertise_until(rig, 1800, [&] {
+    auto s = rig.snapshot(*svc);
+    return s.failover.active == "a" && s.uplinks[0].ipv6 && s.uplinks[0].ipv6->routed;
+  }));
+  CHECK(contains(owned(*system), "ip -6 route replace default via fe80::1 dev fbA proto 251 metric 10"));
+  CHECK(contains(owned(*system), "ip -6 rule add priority 3200 fwmark 0xfb000001 lookup 64256 protocol 251"));
+  CHECK_FALSE(contains(owned(*system), "ip -6 rule add priority 3201 fwmark 0xfb000002 lookup 64257 protocol 251"));
+
+  std::size_t mark = rig.log.lines.size();
+  must(rig.peer, {"ip", "link", "set", "fbAp", "down"});
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.snapshot(*svc).failover.active == "b"; }, 10s));
+  CHECK_FALSE(rig.snapshot(*svc).uplinks[0].ipv6->routed);
+  auto lines = rig.netcfg_lines(mark);
+  CHECK(contains(lines, "ip -6 route del default via fe80::1 dev fbA proto 251 metric 10"));
+  for (const auto& l : owned(*system))
+    CHECK(l.find("ip -6 route replace default via fe80::1 dev fbA proto 251 metric 10") == std::string::npos);
+  CHECK_FALSE(last_line(rig.log, mark, "no IPv6 default route of failberryd's: b").empty());
 }
