@@ -160,7 +160,8 @@ net::FirewallSpec NetworkService::firewall_spec() const {
   net::FirewallSpec spec;
   for (std::size_t i : policy_->ranking()) {
     const Uplink& u = *uplinks_[i];
-    spec.uplinks.push_back({u.cfg.name, u.interface, u.cfg.metered, u.slot.mark(), budget_limit(u)});
+    spec.uplinks.push_back({u.cfg.name, u.interface, u.cfg.metered, u.slot.mark(), budget_limit(u),
+                            config_.nat.masquerade_ipv6 && u.cfg.ipv6});
   }
   spec.lan_interface = config_.nat.lan_interface;
   spec.metered_allow = config_.nat.metered_allow;

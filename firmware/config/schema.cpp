@@ -584,6 +584,17 @@ std::vector<SectionSpec> build() {
                     "LAN hosts or networks allowed to use metered uplinks; unset: all.",
                     "192.168.1.20/32, 192.168.1.64/28",
                     field(&Config::nat, &NatConfig::metered_allow)},
+                   {"masquerade_ipv6",
+                    T(ValueKind::boolean),
+                    "false",
+                    false,
+                    "Also masquerade IPv6 (NAT66) out of the uplinks with ipv6 = true. Off: IPv6 is forwarded "
+                    "as it is, which works where the uplink routes a prefix to us (the LAN's addresses are in it); "
+                    "LAN addresses from another uplink's prefix are dropped by the carrier, so turn this on only "
+                    "when the backup uplink routes no prefix to the LAN. Needs enabled and an uplink with "
+                    "ipv6 = true.",
+                    {},
+                    field(&Config::nat, &NatConfig::masquerade_ipv6)},
                },
                {}});
 

@@ -172,7 +172,7 @@ TEST_CASE("start: the stale state goes, then the table, the rules and each uplin
   CHECK(b_mark != std::string::npos);
   CHECK(a_mark < b_mark);
   CHECK(nft.find("iifname \"lo\" oifname \"fbA\" counter accept") != std::string::npos);
-  CHECK(nft.find("oifname \"fbB\" counter masquerade") != std::string::npos);
+  CHECK(nft.find("oifname \"fbB\" meta nfproto ipv4 counter masquerade") != std::string::npos);
   CHECK(nft.find("iifname \"fbA\" tcp dport 9000 counter accept") != std::string::npos);
   // The main default went in by replace, never removed.
   for (const auto& l : lines) CHECK(l.find("route del") == std::string::npos);
@@ -374,7 +374,7 @@ TEST_CASE("interface = auto: unbound until the modem names it; bound, then rebou
   INFO(joined(lines));
   CHECK(contains(lines, "sysctl -w net.ipv4.conf.fbB.rp_filter=2"));
   CHECK(any_has(lines, "iifname \"fbB\" ct state new ct mark set 0xfb000002"));
-  CHECK(any_has(lines, "oifname \"fbB\" counter masquerade"));
+  CHECK(any_has(lines, "oifname \"fbB\" meta nfproto ipv4 counter masquerade"));
   auto now = owned(*system);
   CHECK(contains(now, "ip -4 route replace default via 10.0.2.1 dev fbB table 64257 proto 251"));
   CHECK(contains(now, "ip -4 route replace default via 10.0.2.1 dev fbB proto 251 metric 12"));

@@ -57,6 +57,7 @@ TEST_CASE("a reload restarts uplink tracking for a change to each field it is bu
       {"[failover] flush_conntrack", [](Config& c) { c.failover.flush_conntrack = !c.failover.flush_conntrack; }},
       {"[nat] enabled", [](Config& c) { c.nat.enabled = !c.nat.enabled; }},
       {"[nat] lan_interface", [](Config& c) { c.nat.lan_interface = "lan1"; }},
+      {"[nat] masquerade_ipv6", [](Config& c) { c.nat.masquerade_ipv6 = !c.nat.masquerade_ipv6; }},
       {"[nat] metered_allow", [](Config& c) { c.nat.metered_allow.push_back(*fb::Prefix::parse("192.168.9.0/24")); }},
       {"[health] enabled", [](Config& c) { c.health.enabled = !c.health.enabled; }},
       {"[health] port", [](Config& c) { c.health.port += 1; }},

@@ -136,6 +136,7 @@ struct NatConfig {
   bool enabled = true;
   std::string lan_interface;
   std::vector<Prefix> metered_allow;  // empty: every LAN host may use a metered uplink
+  bool masquerade_ipv6 = false;       // NAT66 out of the ipv6 uplinks too
   bool operator==(const NatConfig&) const = default;
 };
 
