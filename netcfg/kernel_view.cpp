@@ -27,6 +27,22 @@ void add_router(std::vector<IpAddress>& routers, const IpAddress& router) {
   if (std::find(routers.begin(), routers.end(), router) == routers.end()) routers.push_back(router);
 }
 
+// The IPv6 default routers of a route dump, added to the links they are on.
+struct RouterDump {
+  std::map<int, KernelView::Link>* links;
+
+  static void on_object(nl_object* object, void* arg) {
+    auto* self = static_cast<RouterDump*>(arg);
+    Route r = detail::route_from_kernel(reinterpret_cast<rtnl_route*>(object), nullptr);
+    auto it = self->links->find(r.ifindex);
+    if (is_router6(r) && it != self->links->end()) add_router(it->second.routers6, *r.gateway);
+  }
+  static int on_message(nl_msg* message, void* arg) {
+    nl_msg_parse(message, &on_object, arg);
+    return NL_OK;
+  }
+};
+
 // Every link, address and IPv6 default router the kernel has now, from one
 // socket opened for it.
 std::optional<std::map<int, KernelView::Link>> dump_links(std::string& error) {
@@ -76,16 +92,19 @@ std::optional<std::map<int, KernelView::Link>> dump_links(std::string& error) {
     if (peer && *peer != *local) address.peer = peer;
     it->second.addresses.push_back(std::move(address));
   }
-  // IPv6 default routers: the route dump of the family.
-  if (int err = rtnl_route_alloc_cache(socket.get(), AF_INET6, 0, &cache); err < 0) {
+  // IPv6 default routers: the family's route dump, message by message.
+  // Not through libnl's route cache: it keys an IPv6 route without its next
+  // hop, so of the routers of two links at the same metric (router
+  // advertisements: 1024) it would keep one.
+  RouterDump collect{&links};
+  nl_socket_modify_cb(socket.get(), NL_CB_VALID, NL_CB_CUSTOM, &RouterDump::on_message, &collect);
+  rtmsg request{};
+  request.rtm_family = AF_INET6;
+  int err = nl_send_simple(socket.get(), RTM_GETROUTE, NLM_F_DUMP, &request, sizeof request);
+  if (err >= 0) err = nl_recvmsgs_default(socket.get());
+  if (err < 0) {
     error = std::string("IPv6 route dump: ") + nl_geterror(err);
     return std::nullopt;
-  }
-  NlPtr<nl_cache> route_cache(cache);
-  for (nl_object* o = nl_cache_get_first(route_cache.get()); o; o = nl_cache_get_next(o)) {
-    Route r = detail::route_from_kernel(reinterpret_cast<rtnl_route*>(o), nullptr);
-    auto it = links.find(r.ifindex);
-    if (is_router6(r) && it != links.end()) add_router(it->second.routers6, *r.gateway);
   }
   return links;
 }
