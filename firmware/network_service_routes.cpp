@@ -202,6 +202,7 @@ void NetworkService::feed(Uplink& u, const TrackerEvent& event) {
       if (auto e = uplink_event(u.cfg.name, before, r->status, timers_.now())) events::publish(std::move(*e));
       if (auto e = quality_event(u.cfg.name, before, r->status, timers_.now())) events::publish(std::move(*e));
       if (usable(r->status.state) && !u.table_route) install_uplink_routes(u);
+      if (usable(r->status.state) && u.ipv6_ready() && !u.table_route6) install_uplink_routes6(u);
       bool usable_now = usable(r->status.state);
       bool degraded = usable_now && r->status.quality_bad;
       feed_policy(policy_event::UplinkChanged{u.index, usable_now,
