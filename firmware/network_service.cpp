@@ -321,6 +321,18 @@ void NetworkService::fill(health::Snapshot& s) const {
   f.active = default_index_ ? uplinks_[*default_index_]->cfg.name : "";
   f.pinned = p.pinned ? uplinks_[*p.pinned]->cfg.name : "";
   f.default_route = default_text_;
+  if (any_ipv6()) {
+    f.default_route_ipv6 = default6_ ? "default via " + default6_->gateway->text() + " dev " + default6_->device +
+                                           " metric " + std::to_string(default6_->metric)
+                                     : std::string();
+    if (!default6_ && default_index_) {
+      const Uplink& u = *uplinks_[*default_index_];
+      f.ipv6_why_not = u.cfg.name + ", which carries the IPv4 default, " +
+                       (u.cfg.ipv6 ? "has no usable IPv6: " + ipv6_report(u).reason : std::string("has ipv6 = false"));
+    } else if (!default6_) {
+      f.ipv6_why_not = "no uplink carries the IPv4 default";
+    }
+  }
   f.failovers = p.failovers;
   f.switches = p.switches;
   if (p.last_failover) {

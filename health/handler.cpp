@@ -353,6 +353,11 @@ std::string status_json(const Snapshot& s) {
                      {"failovers", f.failovers},
                      {"switches", f.switches},
                      {"last", last}};
+    if (f.default_route_ipv6) {
+      j["failover"]["default_route_ipv6"] =
+          f.default_route_ipv6->empty() ? nlohmann::json() : nlohmann::json(*f.default_route_ipv6);
+      j["failover"]["ipv6_why_not"] = clean_text(f.ipv6_why_not, 300);
+    }
   }
   j["webhook"] = webhook_json(s.webhook);
   j["alerts"] = {{"sms", sms_json(s.sms)}};

@@ -129,6 +129,8 @@ dualstack)
   lab_wait 5 lab_v6_seen_above wired 0 || fail "the LAN host's IPv6 flow does not arrive by wired"
   [ "$(lab_v6_seen cellular)" = 0 ] || fail "IPv6 leaves by cellular while wired is up"
   status_json | grep -q '"state": "ready"' || fail "/status: no IPv6 uplink ready: $(status_json)"
+  status_json | grep -q '"default_route_ipv6": "default via fe80::.* dev eth-wired metric 10"' ||
+    fail "/status: no IPv6 default via wired: $(status_json)"
   step "dual-stack: both families leave by wired"
 
   cell6=$(lab_v6_seen cellular)
@@ -145,6 +147,8 @@ dualstack)
   [ -n "$v4_ms" ] || fail "the LAN host's IPv4 flow did not move to cellular"
   [ -n "$v6_ms" ] || fail "the LAN host's IPv6 flow did not move to cellular: $(ip -n "$LAB-pi" -6 route show default)"
   lab_v6_default_is wwan0 || fail "the IPv6 default is not via cellular"
+  status_json | grep -q '"default_route_ipv6": "default via fe80::.* dev wwan0 metric 10"' ||
+    fail "/status: no IPv6 default via cellular: $(status_json)"
   echo "failover measured at the internet host: IPv4 ${v4_ms} ms, IPv6 ${v6_ms} ms after the cut (flows send every 100 ms)"
   step "carrier lost -> both families moved to cellular"
 

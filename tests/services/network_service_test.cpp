@@ -617,6 +617,8 @@ TEST_CASE("IPv6: an uplink chosen without IPv6 takes failberryd's IPv6 default a
     return s.failover.active == "a" && s.uplinks[0].ipv6 && s.uplinks[0].ipv6->routed;
   }));
   CHECK(contains(owned(*system), "ip -6 route replace default via fe80::1 dev fbA proto 251 metric 10"));
+  CHECK(rig.snapshot(*svc).failover.default_route_ipv6 == "default via fe80::1 dev fbA metric 10");
+  CHECK(rig.snapshot(*svc).failover.ipv6_why_not.empty());
   CHECK(contains(owned(*system), "ip -6 rule add priority 3200 fwmark 0xfb000001 lookup 64256 protocol 251"));
   CHECK_FALSE(contains(owned(*system), "ip -6 rule add priority 3201 fwmark 0xfb000002 lookup 64257 protocol 251"));
 
@@ -630,4 +632,7 @@ TEST_CASE("IPv6: an uplink chosen without IPv6 takes failberryd's IPv6 default a
   for (const auto& l : owned(*system))
     CHECK(l.find("ip -6 route replace default via fe80::1 dev fbA proto 251 metric 10") == std::string::npos);
   CHECK_FALSE(last_line(rig.log, mark, "no IPv6 default route of failberryd's: b").empty());
+  auto snap = rig.snapshot(*svc);
+  CHECK(snap.failover.default_route_ipv6 == "");  // /status: null, and why
+  CHECK(snap.failover.ipv6_why_not == "b, which carries the IPv4 default, has ipv6 = false");
 }

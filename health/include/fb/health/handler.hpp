@@ -92,6 +92,10 @@ struct FailoverStatus {
   std::string active;         // uplink carrying the default route; "": none
   std::string pinned;         // operator's override; "": automatic
   std::string default_route;  // "default via 192.0.2.1 dev eth0"; "": none installed
+  // IPv6 (some uplink has ipv6 = true; none otherwise): failberryd's IPv6
+  // default, "" when it has none, and then why not.
+  std::optional<std::string> default_route_ipv6{};
+  std::string ipv6_why_not{};
   std::uint64_t failovers = 0;
   std::uint64_t switches = 0;
   std::string last_from, last_to, last_reason;  // the last failover
