@@ -289,6 +289,21 @@ void print_lldp(const nlohmann::json& l) {
   }
 }
 
+// Per IPv6 uplink: its state, addresses and router, or what stands in its way.
+void print_ipv6(const nlohmann::json& u) {
+  if (!u.contains("ipv6") || !u["ipv6"].is_object()) return;
+  const auto& v6 = u["ipv6"];
+  std::string addresses;
+  if (v6.contains("addresses") && v6["addresses"].is_array())
+    for (const auto& a : v6["addresses"])
+      if (a.is_string()) addresses += (addresses.empty() ? "" : ", ") + a.get<std::string>();
+  std::string router = text(v6, "router");
+  std::printf("  IPv6 %s: %s, addresses %s, router %s%s%s%s\n", text(u, "name").c_str(), text(v6, "state").c_str(),
+              addresses.empty() ? "none" : addresses.c_str(), router.empty() ? "none" : router.c_str(),
+              v6.value("routed", false) ? ", carries the IPv6 default" : "", text(v6, "reason").empty() ? "" : "; ",
+              text(v6, "reason").c_str());
+}
+
 int print_status(const nlohmann::json& s) {
   std::printf("failberryd %s, %s mode%s, up %llds, config reloads %lld (%lld refused)\n", text(s, "version").c_str(),
               text(s, "mode").c_str(), s.value("dry_run", false) ? " (dry-run)" : "",
@@ -306,6 +321,7 @@ int print_status(const nlohmann::json& s) {
   for (const auto& u : s["uplinks"])
     if (u.contains("nat") && u["nat"].is_string()) std::printf("  NAT: %s\n", text(u, "nat").c_str());
   for (const auto& u : s["uplinks"]) print_budget(u);
+  for (const auto& u : s["uplinks"]) print_ipv6(u);
   print_ddns(s.value("ddns", nlohmann::json::object()));
   print_heartbeat(s.value("heartbeat", nlohmann::json::object()));
   print_host(s.value("host", nlohmann::json()));

@@ -106,11 +106,17 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
   }
   for (const auto& u : uplinks_) {
     if (u->interface.empty()) continue;  // interface = auto, not found yet: at bind_interface()
+    // Before IPv6 forwarding: turning it on drops the routers learned on
+    // every interface whose accept_ra is not 2.
+    set_accept_ra(*u);
     auto rp = net::rp_filter(u->interface, net::RpFilter::loose);
     if (!rp.ok()) continue;
     if (auto s = system_->set_sysctl(*rp); !s.ok())
       log_.info() << "uplink[" << u->cfg.name << "]: rp_filter not set yet (" << s.error().detail << ")";
   }
+  // IPv6 forwarding for the LAN, after accept_ra = 2 on the IPv6 uplinks.
+  if (config_.nat.enabled && any_ipv6())
+    if (auto s = system_->set_sysctl(net::ip_forward(AF_INET6, true)); !s.ok()) log_.error() << describe(s);
 
   // One nft transaction: in takeover it replaces the previous table, never
   // a moment without one.
@@ -118,10 +124,16 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
   if (auto s = system_->apply_firewall(spec); !s.ok()) return fail("cannot apply the nftables table: " + describe(s));
   firewall_ = spec;
 
-  // Rules: main's specific routes first, then each uplink's mark.
+  // Rules: main's specific routes first, then each uplink's mark; the same
+  // for IPv6 on the uplinks that carry it.
   if (auto s = system_->add_rule(net::main_routes_rule(AF_INET)); !s.ok()) log_.error() << describe(s);
-  for (const auto& u : uplinks_)
+  if (any_ipv6())
+    if (auto s = system_->add_rule(net::main_routes_rule(AF_INET6)); !s.ok()) log_.error() << describe(s);
+  for (const auto& u : uplinks_) {
     if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET)); !s.ok()) log_.error() << describe(s);
+    if (u->cfg.ipv6)
+      if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET6)); !s.ok()) log_.error() << describe(s);
+  }
 
   if (!view_.watching()) {
     if (only_logged_.empty()) return fail("cannot watch the links: netlink is not followed (logged at start)");
@@ -138,13 +150,18 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
   return {};
 }
 
+bool NetworkService::any_ipv6() const {
+  return std::any_of(config_.uplinks.begin(), config_.uplinks.end(), [](const UplinkConfig& c) { return c.ipv6; });
+}
+
 // The nft table, uplinks in ranking order, each by the interface it is
 // bound to now ("" for one not bound yet: no rule names it).
 net::FirewallSpec NetworkService::firewall_spec() const {
   net::FirewallSpec spec;
   for (std::size_t i : policy_->ranking()) {
     const Uplink& u = *uplinks_[i];
-    spec.uplinks.push_back({u.cfg.name, u.interface, u.cfg.metered, u.slot.mark(), budget_limit(u)});
+    spec.uplinks.push_back({u.cfg.name, u.interface, u.cfg.metered, u.slot.mark(), budget_limit(u),
+                            config_.nat.masquerade_ipv6 && u.cfg.ipv6});
   }
   spec.lan_interface = config_.nat.lan_interface;
   spec.metered_allow = config_.nat.metered_allow;
@@ -178,13 +195,19 @@ std::string NetworkService::reassert() {
   if (!running_ || !system_) return "not running";
   if (auto s = system_->apply_firewall(firewall_); !s.ok()) return "cannot put the nftables table back: " + describe(s);
   if (auto s = system_->add_rule(net::main_routes_rule(AF_INET)); !s.ok()) log_.error() << describe(s);
+  if (any_ipv6())
+    if (auto s = system_->add_rule(net::main_routes_rule(AF_INET6)); !s.ok()) log_.error() << describe(s);
   for (const auto& u : uplinks_) {
     if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET)); !s.ok()) log_.error() << describe(s);
+    if (u->cfg.ipv6)
+      if (auto s = system_->add_rule(net::mark_rule(u->slot, AF_INET6)); !s.ok()) log_.error() << describe(s);
     for (const IpAddress& a : u->source_rules)
       if (auto rule = net::source_rule(u->slot, a); rule.ok())
         if (auto s = system_->add_rule(*rule); !s.ok()) log_.error() << describe(s);
     if (u->table_route) install_uplink_routes(*u);
+    if (u->table_route6) install_uplink_routes6(*u);
   }
+  default6_.reset();  // put back by set_default()
   if (default_index_) set_default(*default_index_);
   prune_leftovers();
   return {};
@@ -197,7 +220,13 @@ void NetworkService::prune_leftovers() {
     return;
   }
   std::vector<net::UplinkRouting> in_place;
-  for (const auto& u : uplinks_) in_place.push_back({u->slot, default_route_for(*u), u->table_route, u->source_rules});
+  for (const auto& u : uplinks_) {
+    net::UplinkRouting r{u->slot, default_route_for(*u), u->table_route, u->source_rules};
+    r.ipv6 = u->cfg.ipv6;
+    r.table_default6 = u->table_route6;
+    if (default6_index_ == u->index) r.main_default6 = default6_;
+    in_place.push_back(std::move(r));
+  }
   net::RoutingEntries stale = net::leftovers({owned->routes, owned->rules}, net::wanted_entries(in_place));
   std::size_t routes = 0, rules = 0;
   for (const net::Rule& r : stale.rules) {
@@ -283,6 +312,7 @@ void NetworkService::fill(health::Snapshot& s) const {
                               "); tried again every second";
         out.budget = r;
       }
+      if (u->cfg.ipv6) out.ipv6 = ipv6_report(*u);
       if (u->metered()) out.probe_cost_bytes_per_minute = u->probe_cost.bytes_per_minute();
     }
   }
@@ -291,6 +321,18 @@ void NetworkService::fill(health::Snapshot& s) const {
   f.active = default_index_ ? uplinks_[*default_index_]->cfg.name : "";
   f.pinned = p.pinned ? uplinks_[*p.pinned]->cfg.name : "";
   f.default_route = default_text_;
+  if (any_ipv6()) {
+    f.default_route_ipv6 = default6_ ? "default via " + default6_->gateway->text() + " dev " + default6_->device +
+                                           " metric " + std::to_string(default6_->metric)
+                                     : std::string();
+    if (!default6_ && default_index_) {
+      const Uplink& u = *uplinks_[*default_index_];
+      f.ipv6_why_not = u.cfg.name + ", which carries the IPv4 default, " +
+                       (u.cfg.ipv6 ? "has no usable IPv6: " + ipv6_report(u).reason : std::string("has ipv6 = false"));
+    } else if (!default6_) {
+      f.ipv6_why_not = "no uplink carries the IPv4 default";
+    }
+  }
   f.failovers = p.failovers;
   f.switches = p.switches;
   if (p.last_failover) {

@@ -19,6 +19,17 @@ bool counts(const IpAddress& a) {
   return a.family == AF_INET;
 }
 
+bool link_local6(const IpAddress& a) {
+  static const Prefix fe80 = *Prefix::parse("fe80::/10");
+  return fe80.contains(a);
+}
+
+std::string list(const std::set<IpAddress>& addresses) {
+  std::string out;
+  for (const IpAddress& a : addresses) out += (out.empty() ? "" : ", ") + a.text();
+  return out.empty() ? "none" : out;
+}
+
 }  // namespace
 
 NetworkService::Uplink* NetworkService::by_ifindex(int ifindex) {
@@ -52,21 +63,39 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
       u->table_route = false;
     }
     set_carrier(*u, !l->removed && l->admin_up && l->carrier);
+    read_ipv6(*u);  // a link gone takes its IPv6 with it
   } else if (auto* a = std::get_if<net::AddressEvent>(&event)) {
     Uplink* u = by_ifindex(a->ifindex);
     if (!u) {
       if (const auto* link = view_.link(a->ifindex)) u = by_name(link->name);
       if (u) u->ifindex = a->ifindex;
     }
+    if (u && a->address.family == AF_INET6) return read_ipv6(*u);
     if (!u || !counts(a->address)) return;
     if (a->removed)
       address_removed(*u, a->address);
     else
       address_added(*u, a->address);
   } else if (auto* r = std::get_if<net::RouteEvent>(&event)) {
+    // An IPv6 default router learned or lost (the view holds it already).
+    if (r->route.family() == AF_INET6 && r->route.protocol != net::kRouteProtocol && r->route.destination.is_default())
+      if (Uplink* u = by_ifindex(r->route.ifindex)) return read_ipv6(*u);
     // The kernel drops routes through a link that goes down; put ours back
     // when their link is still usable.
     if (!r->removed || r->route.protocol != net::kRouteProtocol || !r->route.destination.is_default()) return;
+    // Our IPv6 main default went (its device or router did): put it back
+    // through the uplink that carries the IPv4 one, if it still can.
+    if (r->route.family() == AF_INET6 && r->route.table == net::kMainTable &&
+        r->route.metric == net::kMainDefaultMetric) {
+      if (default6_ && default6_index_ && r->route.ifindex == uplinks_[*default6_index_]->ifindex &&
+          r->route.gateway == default6_->gateway) {
+        default6_.reset();
+        default6_index_.reset();
+        if (default_index_ && !default_text_.empty()) set_default6(*default_index_);
+        if (on_change_) on_change_();
+      }
+      return;
+    }
     if (r->route.table == net::kMainTable && r->route.metric > net::kMainDefaultMetric) {
       for (auto& u : uplinks_)
         if (r->route.metric == u->slot.fallback_metric()) {
@@ -114,6 +143,43 @@ void NetworkService::read_link(Uplink& u) {
   for (const auto& a : now)
     if (!u.addresses.count(a)) address_added(u, a);
   if (now.empty()) feed(u, tracker_event::Address{false});
+  read_ipv6(u);
+}
+
+void NetworkService::set_accept_ra(Uplink& u) {
+  if (!u.cfg.ipv6 || u.interface.empty()) return;
+  auto ra = net::accept_ra(u.interface);
+  net::Status s = ra.ok() ? system_->set_sysctl(*ra) : net::Status(ra.error());
+  std::string problem = s.ok() ? std::string() : "ACCEPT_RA_NOT_SET: " + describe(s);
+  if (problem == u.ra_problem) return;
+  if (problem.empty())
+    log_.notice() << "uplink[" << u.cfg.name << "]: accept_ra = 2 on "
+                  << u.interface << ": its router advertisements are taken";
+  else
+    log_.warning() << "uplink[" << u.cfg.name << "]: " << problem << "; its IPv6 is not used until it is set";
+  u.ra_problem = std::move(problem);
+  ipv6_changed(u);
+  if (on_change_) on_change_();
+}
+
+// The global IPv6 addresses and the first default router the view holds for
+// the uplink's interface now.
+void NetworkService::read_ipv6(Uplink& u) {
+  if (!u.cfg.ipv6) return;
+  std::set<IpAddress> addresses;
+  std::optional<IpAddress> router;
+  if (const auto* link = u.interface.empty() ? nullptr : view_.link(u.interface)) {
+    for (const auto& a : link->addresses)
+      if (a.address.family == AF_INET6 && !link_local6(a.address)) addresses.insert(a.address);
+    if (!link->routers6.empty()) router = link->routers6.front();
+  }
+  if (addresses == u.addresses6 && router == u.router6) return;
+  u.addresses6 = std::move(addresses);
+  u.router6 = router;
+  log_.notice() << "uplink[" << u.cfg.name << "]: IPv6 addresses " << list(u.addresses6) << ", router "
+                << (u.router6 ? u.router6->text() : std::string("none"));
+  ipv6_changed(u);
+  if (on_change_) on_change_();
 }
 
 void NetworkService::set_carrier(Uplink& u, bool carrier) {
@@ -122,8 +188,9 @@ void NetworkService::set_carrier(Uplink& u, bool carrier) {
   if (!carrier) u.table_route = false;
   if (carrier && !u.table_route && !u.addresses.empty()) install_uplink_routes(u);
   if (carrier && !u.interface.empty()) {
-    // An interface that appeared late (ppp0) gets its rp_filter now.
+    // An interface that appeared late (ppp0) gets its rp_filter now, and its accept_ra.
     if (auto rp = net::rp_filter(u.interface, net::RpFilter::loose); rp.ok()) (void)system_->set_sysctl(*rp);
+    set_accept_ra(u);
   }
   feed(u, tracker_event::Link{carrier});
 }
@@ -242,6 +309,8 @@ void NetworkService::bind_interface(Uplink& u, const std::string& name, std::opt
   if (auto rp = net::rp_filter(name, net::RpFilter::loose); rp.ok())
     if (auto s = system_->set_sysctl(*rp); !s.ok())
       log_.info() << "uplink[" << u.cfg.name << "]: rp_filter not set yet (" << s.error().detail << ")";
+  u.ra_problem.clear();  // the old name's
+  set_accept_ra(u);
   net::FirewallSpec spec = firewall_spec();
   if (auto s = system_->apply_firewall(spec); !s.ok()) {
     log_.error() << "uplink[" << u.cfg.name << "]: cannot apply the nftables table with " << name << ": "
@@ -254,6 +323,31 @@ void NetworkService::bind_interface(Uplink& u, const std::string& name, std::opt
   }
   read_link(u);
   if (on_change_) on_change_();  // /status shows the interface
+}
+
+// /status: what the uplink's IPv6 is, and what stands in its way.
+health::Ipv6Report NetworkService::ipv6_report(const Uplink& u) const {
+  health::Ipv6Report r;
+  for (const IpAddress& a : u.addresses6) r.addresses.push_back(a.text());
+  if (u.router6) r.router = u.router6->text();
+  r.routed = default6_index_ == u.index;
+  if (u.interface.empty()) {
+    r.state = "unbound";
+    r.reason = "INTERFACE_NOT_FOUND: the modem has not found its interface yet";
+  } else if (!u.ra_problem.empty()) {
+    r.state = "blocked";
+    r.reason = u.ra_problem;
+  } else if (u.addresses6.empty()) {
+    r.state = "no-address";
+    r.reason = "NO_IPV6_ADDRESS: no global IPv6 address on " + u.interface +
+               " (no router advertisement with a prefix yet, or the network gives none)";
+  } else if (!u.router6) {
+    r.state = "no-router";
+    r.reason = "NO_IPV6_ROUTER: no default router on " + u.interface + " (no router advertisement with a lifetime)";
+  } else {
+    r.state = "ready";
+  }
+  return r;
 }
 
 std::string NetworkService::interface_of(const std::string& uplink) const {

@@ -59,6 +59,7 @@ void NetworkService::install_uplink_routes(Uplink& u) {
   fallback.metric = u.slot.fallback_metric();
   if (auto s = system_->replace_route(fallback); !s.ok())
     log_.info() << "uplink[" << u.cfg.name << "]: its device route in main is not in place yet: " << describe(s);
+  install_uplink_routes6(u);
   // The uplink still chosen lost the main default with its link (the only
   // one left, or pinned): back with the link, as the choice never changed.
   if (default_index_ == u.index && default_text_.empty()) {
@@ -71,6 +72,7 @@ void NetworkService::install_uplink_routes(Uplink& u) {
 // bound to now (before a rebind; the kernel may have dropped them already
 // with the device, so a failure is only noted).
 void NetworkService::remove_uplink_routes(Uplink& u) {
+  remove_uplink_routes6(u);
   u.table_route = false;
   if (u.interface.empty()) return;
   net::NextHop hop = next_hop_of(u);
@@ -82,6 +84,105 @@ void NetworkService::remove_uplink_routes(Uplink& u) {
   for (const net::Route& r : {*route, fallback})
     if (auto s = system_->remove_route(r); !s.ok())
       log_.debug() << "uplink[" << u.cfg.name << "]: " << describe(s) << " (gone with its device)";
+}
+
+// ---- IPv6: the same routes and rules through the uplink's router ----
+
+void NetworkService::ipv6_changed(Uplink& u) {
+  sync_source_rules6(u);
+  bool moved = u.table_route6 && (!u.ipv6_ready() || u.table_route6->gateway != u.router6);
+  if (moved) remove_uplink_routes6(u);
+  if (u.ipv6_ready() && !u.table_route6 && u.tracker.ready()) install_uplink_routes6(u);
+  if (default_index_ == u.index && !default_text_.empty()) set_default6(u.index);
+}
+
+// A source rule per global address while the uplink's IPv6 may be used.
+void NetworkService::sync_source_rules6(Uplink& u) {
+  std::set<IpAddress> wanted = u.cfg.ipv6 && u.ra_problem.empty() ? u.addresses6 : std::set<IpAddress>{};
+  for (const IpAddress& a : std::set<IpAddress>(u.source_rules)) {
+    if (a.family != AF_INET6 || wanted.count(a)) continue;
+    u.source_rules.erase(a);
+    if (auto rule = net::source_rule(u.slot, a); rule.ok())
+      if (auto s = system_->remove_rule(*rule); !s.ok()) log_.error() << describe(s);
+  }
+  for (const IpAddress& a : wanted) {
+    if (u.source_rules.count(a)) continue;
+    auto rule = net::source_rule(u.slot, a);
+    if (!rule.ok()) continue;
+    if (auto s = system_->add_rule(*rule); s.ok())
+      u.source_rules.insert(a);
+    else
+      log_.error() << "uplink[" << u.cfg.name << "]: " << describe(s);
+  }
+}
+
+void NetworkService::install_uplink_routes6(Uplink& u) {
+  if (!u.ipv6_ready()) return;
+  auto route = net::uplink_default_route(u.slot, {u.router6, u.interface, AF_INET6});
+  if (!route.ok()) {
+    log_.error() << "uplink[" << u.cfg.name << "]: " << describe(route);
+    return;
+  }
+  if (auto s = system_->replace_route(*route); !s.ok()) {
+    log_.info() << "uplink[" << u.cfg.name << "]: its table's IPv6 route is not in place yet: " << describe(s);
+    return;
+  }
+  u.table_route6 = *route;
+  net::Route fallback = *route;  // sockets bound to its device, as for IPv4
+  fallback.table = net::kMainTable;
+  fallback.metric = u.slot.fallback_metric();
+  if (auto s = system_->replace_route(fallback); !s.ok())
+    log_.info() << "uplink[" << u.cfg.name << "]: its IPv6 device route in main is not in place yet: " << describe(s);
+}
+
+void NetworkService::remove_uplink_routes6(Uplink& u) {
+  if (!u.table_route6) return;
+  net::Route fallback = *u.table_route6;
+  fallback.table = net::kMainTable;
+  fallback.metric = u.slot.fallback_metric();
+  for (const net::Route& r : {*u.table_route6, fallback})
+    if (auto s = system_->remove_route(r); !s.ok())
+      log_.debug() << "uplink[" << u.cfg.name << "]: " << describe(s) << " (gone with its router or device)";
+  u.table_route6.reset();
+}
+
+void NetworkService::set_default6(std::size_t index) {
+  Uplink& u = *uplinks_[index];
+  if (u.ipv6_ready()) {
+    auto route = net::main_default_route({u.router6, u.interface, AF_INET6});
+    if (!route.ok()) {
+      log_.error() << "uplink[" << u.cfg.name << "]: " << describe(route);
+      return;
+    }
+    if (default6_ == *route) return;
+    // NLM_F_REPLACE, as for IPv4: the slot changes in one step.
+    if (auto s = system_->replace_route(*route); !s.ok()) {
+      log_.error() << "IPv6 default route via " << u.cfg.name << ": " << describe(s);
+      return;
+    }
+    default6_ = *route;
+    default6_index_ = index;
+    auto took = std::chrono::duration_cast<std::chrono::microseconds>(timers_.now() - event_at_);
+    char ms[32];
+    std::snprintf(ms, sizeof(ms), "%.3f", static_cast<double>(took.count()) / 1000.0);
+    log_.notice() << "IPv6 default route now via " << u.cfg.name << " (default via " << u.router6->text() << " dev "
+                  << u.interface << " metric " << net::kMainDefaultMetric << "), " << ms << " ms after the event";
+    if (on_change_) on_change_();
+    return;
+  }
+  // The chosen uplink has no usable IPv6: IPv6 must not keep leaving by
+  // the one the IPv4 default left.
+  if (!default6_) return;
+  if (auto s = system_->remove_route(*default6_); !s.ok()) {
+    log_.error() << "IPv6 default route via " << (default6_index_ ? uplinks_[*default6_index_]->cfg.name : "?")
+                 << " cannot be removed: " << describe(s);
+    return;
+  }
+  log_.notice() << "no IPv6 default route of failberryd's: " << u.cfg.name << ", which carries the IPv4 one, has no "
+                << "usable IPv6 (" << ipv6_report(u).reason << ")";
+  default6_.reset();
+  default6_index_.reset();
+  if (on_change_) on_change_();
 }
 
 // ---- the cores ----
@@ -101,6 +202,7 @@ void NetworkService::feed(Uplink& u, const TrackerEvent& event) {
       if (auto e = uplink_event(u.cfg.name, before, r->status, timers_.now())) events::publish(std::move(*e));
       if (auto e = quality_event(u.cfg.name, before, r->status, timers_.now())) events::publish(std::move(*e));
       if (usable(r->status.state) && !u.table_route) install_uplink_routes(u);
+      if (usable(r->status.state) && u.ipv6_ready() && !u.table_route6) install_uplink_routes6(u);
       bool usable_now = usable(r->status.state);
       bool degraded = usable_now && r->status.quality_bad;
       feed_policy(policy_event::UplinkChanged{u.index, usable_now,
@@ -147,6 +249,7 @@ void NetworkService::set_default(std::size_t index) {
   std::snprintf(ms, sizeof(ms), "%.3f", static_cast<double>(took.count()) / 1000.0);
   log_.notice() << "default route now via " << u.cfg.name << " (" << default_text_ << "), " << ms
                 << " ms after the event";
+  set_default6(index);
   if (on_change_) on_change_();
 }
 

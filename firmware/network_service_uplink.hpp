@@ -39,7 +39,21 @@ struct NetworkService::Uplink {
   std::set<IpAddress> source_rules;      // addresses with a source rule installed
   std::set<IpAddress> recent_addresses;  // every address seen: a dead uplink's conntrack flush
   bool table_route = false;              // its own table's default is installed
-  OneShot timer;                         // the tracker's ArmTimer
+  // IPv6 ([uplink] ipv6 = true), as the kernel has it on `interface`: its
+  // global addresses and the default router its router advertisements gave.
+  std::set<IpAddress> addresses6;
+  std::optional<IpAddress> router6;
+  // Why net.ipv6.conf.IF.accept_ra = 2 is not set ("" once it is): without
+  // it the kernel ignores the router's advertisements once forwarding is on,
+  // so the uplink's IPv6 is not used (fail closed) until it is.
+  std::string ra_problem;
+  // Its own table's IPv6 default and its fallback in main, when installed:
+  // through the router they were put in through (removed by it).
+  std::optional<net::Route> table_route6;
+  bool ipv6_ready() const {
+    return cfg.ipv6 && !interface.empty() && ra_problem.empty() && router6 && !addresses6.empty();
+  }
+  OneShot timer;  // the tracker's ArmTimer
   // The probe round in flight.
   std::vector<std::uint64_t> probes;
   int pending = 0;

@@ -340,6 +340,14 @@ std::string status_json(const Snapshot& s) {
                        {"cycle_end", b.cycle_end ? nlohmann::json(b.cycle_end) : nlohmann::json()},
                        {"record_problem", clean_text(b.record_problem, 300)}};
       }
+      if (u.ipv6) {
+        const Ipv6Report& v6 = *u.ipv6;
+        o["ipv6"] = {{"state", v6.state},
+                     {"reason", clean_text(v6.reason, 300)},
+                     {"addresses", v6.addresses},
+                     {"router", v6.router.empty() ? nlohmann::json() : nlohmann::json(v6.router)},
+                     {"routed", v6.routed}};
+      }
       if (u.probe_cost_bytes_per_minute) o["probe_cost_bytes_per_minute"] = std::round(*u.probe_cost_bytes_per_minute);
     }
     const FailoverStatus& f = s.failover;
@@ -356,6 +364,11 @@ std::string status_json(const Snapshot& s) {
                      {"failovers", f.failovers},
                      {"switches", f.switches},
                      {"last", last}};
+    if (f.default_route_ipv6) {
+      j["failover"]["default_route_ipv6"] =
+          f.default_route_ipv6->empty() ? nlohmann::json() : nlohmann::json(*f.default_route_ipv6);
+      j["failover"]["ipv6_why_not"] = clean_text(f.ipv6_why_not, 300);
+    }
   }
   j["webhook"] = webhook_json(s.webhook);
   j["alerts"] = {{"sms", sms_json(s.sms)}};
@@ -611,6 +624,16 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
       << "# TYPE failberry_silence_bursts_total counter\n";
     for (const UplinkStatus& u : s.uplinks)
       m << "failberry_silence_bursts_total{uplink=\"" << label(u.name) << "\"} " << u.silence_bursts << "\n";
+    bool any_ipv6 = false;
+    for (const UplinkStatus& u : s.uplinks) any_ipv6 = any_ipv6 || u.ipv6.has_value();
+    if (any_ipv6) {
+      m << "# HELP failberry_uplink_ipv6_ready Whether the uplink has a global IPv6 address and a default router.\n"
+        << "# TYPE failberry_uplink_ipv6_ready gauge\n";
+      for (const UplinkStatus& u : s.uplinks)
+        if (u.ipv6)
+          m << "failberry_uplink_ipv6_ready{uplink=\"" << label(u.name) << "\"} " << (u.ipv6->state == "ready" ? 1 : 0)
+            << "\n";
+    }
     bool any_budget = false;
     for (const UplinkStatus& u : s.uplinks) any_budget = any_budget || u.budget.has_value();
     if (any_budget) {

@@ -171,8 +171,13 @@ std::string render_ruleset(const FirewallSpec& spec) {
   std::string nat;
   if (spec.masquerade)
     for (const FirewallUplink& u : bound)
-      if (u.interface != spec.lan_interface)
-        nat += "\t\toifname " + quoted(u.interface) + " counter masquerade comment \"uplink " + u.name + "\"\n";
+      if (u.interface != spec.lan_interface) {
+        nat += "\t\toifname " + quoted(u.interface) + " meta nfproto ipv4 counter masquerade comment \"uplink " +
+               u.name + "\"\n";
+        if (u.masquerade6)
+          nat += "\t\toifname " + quoted(u.interface) + " meta nfproto ipv6 counter masquerade comment \"uplink " +
+                 u.name + ": IPv6 (NAT66, asked for)\"\n";
+      }
   if (!nat.empty()) {
     chain_open(out, first, "postrouting", "type nat hook postrouting priority srcnat; policy accept;");
     out += nat + "\t}\n";

@@ -2,6 +2,7 @@
 
 #include <linux/if.h>
 #include <netlink/route/addr.h>
+#include <netlink/route/route.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,7 +16,35 @@ using detail::NlPtr;
 
 namespace {
 
-// Every link and address the kernel has now, from one socket opened for it.
+// A default router of IPv6 the kernel holds for a link: a ::/0 route in main
+// through a gateway, not failberry's own.
+bool is_router6(const Route& r) {
+  return r.family() == AF_INET6 && r.destination.is_default() && r.table == kMainTable &&
+         r.protocol != kRouteProtocol && r.gateway && r.ifindex > 0;
+}
+
+void add_router(std::vector<IpAddress>& routers, const IpAddress& router) {
+  if (std::find(routers.begin(), routers.end(), router) == routers.end()) routers.push_back(router);
+}
+
+// The IPv6 default routers of a route dump, added to the links they are on.
+struct RouterDump {
+  std::map<int, KernelView::Link>* links;
+
+  static void on_object(nl_object* object, void* arg) {
+    auto* self = static_cast<RouterDump*>(arg);
+    Route r = detail::route_from_kernel(reinterpret_cast<rtnl_route*>(object), nullptr);
+    auto it = self->links->find(r.ifindex);
+    if (is_router6(r) && it != self->links->end()) add_router(it->second.routers6, *r.gateway);
+  }
+  static int on_message(nl_msg* message, void* arg) {
+    nl_msg_parse(message, &on_object, arg);
+    return NL_OK;
+  }
+};
+
+// Every link, address and IPv6 default router the kernel has now, from one
+// socket opened for it.
 std::optional<std::map<int, KernelView::Link>> dump_links(std::string& error) {
   NlPtr<nl_sock> socket(nl_socket_alloc());
   if (!socket) {
@@ -62,6 +91,20 @@ std::optional<std::map<int, KernelView::Link>> dump_links(std::string& error) {
     auto peer = detail::from_nl_addr(rtnl_addr_get_peer(a));
     if (peer && *peer != *local) address.peer = peer;
     it->second.addresses.push_back(std::move(address));
+  }
+  // IPv6 default routers: the family's route dump, message by message.
+  // Not through libnl's route cache: it keys an IPv6 route without its next
+  // hop, so of the routers of two links at the same metric (router
+  // advertisements: 1024) it would keep one.
+  RouterDump collect{&links};
+  nl_socket_modify_cb(socket.get(), NL_CB_VALID, NL_CB_CUSTOM, &RouterDump::on_message, &collect);
+  rtmsg request{};
+  request.rtm_family = AF_INET6;
+  int err = nl_send_simple(socket.get(), RTM_GETROUTE, NLM_F_DUMP, &request, sizeof request);
+  if (err >= 0) err = nl_recvmsgs_default(socket.get());
+  if (err < 0) {
+    error = std::string("IPv6 route dump: ") + nl_geterror(err);
+    return std::nullopt;
   }
   return links;
 }
@@ -144,6 +187,15 @@ void KernelView::apply(const NetEvent& event) {
     auto same = [&](const Address& x) { return x.address == a->address; };
     list.erase(std::remove_if(list.begin(), list.end(), same), list.end());
     if (!a->removed) list.push_back({a->address, a->prefix_length, a->peer, a->flags});
+  } else if (const auto* r = std::get_if<RouteEvent>(&event)) {
+    if (!is_router6(r->route)) return;
+    auto it = links_.find(r->route.ifindex);
+    if (it == links_.end()) return;
+    auto& routers = it->second.routers6;
+    if (r->removed)
+      std::erase(routers, *r->route.gateway);
+    else
+      add_router(routers, *r->route.gateway);
   }
 }
 

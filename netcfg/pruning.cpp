@@ -23,8 +23,11 @@ bool same_route(const Route& wanted, const Route& present) {
 RoutingEntries wanted_entries(const std::vector<UplinkRouting>& uplinks) {
   RoutingEntries wanted;
   wanted.rules.push_back(main_routes_rule(AF_INET));
+  if (std::any_of(uplinks.begin(), uplinks.end(), [](const UplinkRouting& u) { return u.ipv6; }))
+    wanted.rules.push_back(main_routes_rule(AF_INET6));
   for (const UplinkRouting& u : uplinks) {
     wanted.rules.push_back(mark_rule(u.slot, AF_INET));
+    if (u.ipv6) wanted.rules.push_back(mark_rule(u.slot, AF_INET6));
     for (const IpAddress& a : u.source_addresses)
       if (auto rule = source_rule(u.slot, a); rule.ok()) wanted.rules.push_back(*rule);
   }
@@ -39,6 +42,16 @@ RoutingEntries wanted_entries(const std::vector<UplinkRouting>& uplinks) {
     Route fallback = *u.main_default;
     fallback.metric = u.slot.fallback_metric();
     wanted.routes.push_back(fallback);
+  }
+  for (const UplinkRouting& u : uplinks) {
+    if (u.main_default6) wanted.routes.push_back(*u.main_default6);
+    if (u.table_default6) {
+      wanted.routes.push_back(*u.table_default6);
+      Route fallback = *u.table_default6;
+      fallback.table = kMainTable;
+      fallback.metric = u.slot.fallback_metric();
+      wanted.routes.push_back(fallback);
+    }
   }
   return wanted;
 }

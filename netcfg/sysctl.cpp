@@ -49,6 +49,16 @@ Result<Sysctl> promote_secondaries(std::string_view interface) {
   return Sysctl{{"net", "ipv4", "conf", std::string(interface), "promote_secondaries"}, "1"};
 }
 
+Result<Sysctl> accept_ra(std::string_view interface) {
+  if (!is_valid_interface_name(interface))
+    return Error{NetError::invalid_spec, "sysctl: \"" + std::string(interface) + "\" is not a valid interface name"};
+  // conf/all and conf/default reach interfaces failberry does not own.
+  if (interface == "all" || interface == "default")
+    return Error{NetError::invalid_spec,
+                 "sysctl: accept_ra is set per uplink interface, never on \"" + std::string(interface) + "\""};
+  return Sysctl{{"net", "ipv6", "conf", std::string(interface), "accept_ra"}, "2"};
+}
+
 Status validate(const Sysctl& sysctl) {
   if (sysctl.path.size() < 2 || sysctl.path.front() != "net")
     return {NetError::invalid_spec, "sysctl: " + sysctl.key() + " is not under net."};

@@ -174,6 +174,10 @@ class Parser {
                       "]; priorities decide the order, so each must differ");
       if (u.kind == UplinkKind::ethernet && !u.gateway)
         key_error(sec, "gateway", "missing: an uplink of kind = ethernet needs the gateway address");
+      if (u.ipv6 && u.gateway && u.gateway->family != AF_INET)
+        key_error(sec, "gateway",
+                  "is the IPv4 next hop; with ipv6 = true the IPv6 router comes from router advertisements, so "
+                  "write the IPv4 gateway here");
       if (is_modem_link(u.kind)) {
         if (u.gateway)
           key_error(sec, "gateway",
@@ -221,6 +225,11 @@ class Parser {
                 "missing: [uplink." + modem->name + "] has kind = " + to_string(modem->kind) +
                     ", so the carrier's APN is required",
                 line_of("uplink." + modem->name, "kind"));
+    if (config_.nat.masquerade_ipv6 && !config_.nat.enabled)
+      key_error("nat", "masquerade_ipv6", "needs enabled = true: nothing is masqueraded or forwarded without it");
+    else if (config_.nat.masquerade_ipv6 &&
+             std::none_of(config_.uplinks.begin(), config_.uplinks.end(), [](const UplinkConfig& u) { return u.ipv6; }))
+      key_error("nat", "masquerade_ipv6", "needs an uplink with ipv6 = true to masquerade IPv6 out of");
     for (const UplinkConfig& u : config_.uplinks)
       if (u.interface == config_.nat.lan_interface && (is_modem_link(u.kind) || config_.general.mode == Mode::router))
         key_error("nat", "lan_interface",

@@ -367,6 +367,18 @@ std::vector<SectionSpec> build() {
             "Next hop; required for kind = ethernet, not used for ppp or cellular (the link tells it).",
             "192.168.1.1",
             uplink_field(&U::gateway)},
+           {"ipv6",
+            T(ValueKind::boolean),
+            "false",
+            false,
+            "Carry IPv6 too. Its global addresses and its default router come from the kernel (router "
+            "advertisements, SLAAC): failberryd sets net.ipv6.conf.IF.accept_ra = 2 on this interface, since "
+            "with forwarding on the kernel ignores router advertisements otherwise, and never on interfaces it "
+            "does not own. Its own table and rules mirror the IPv4 ones, and failberryd's IPv6 default route "
+            "follows the IPv4 one on failover and failback; an uplink chosen without usable IPv6 leaves no IPv6 "
+            "default of failberryd's. /status shows its IPv6 state. gateway stays the IPv4 next hop.",
+            {},
+            uplink_field(&U::ipv6)},
            {"priority",
             Int(1, 1000),
             {},
@@ -591,6 +603,17 @@ std::vector<SectionSpec> build() {
                     "LAN hosts or networks allowed to use metered uplinks; unset: all.",
                     "192.168.1.20/32, 192.168.1.64/28",
                     field(&Config::nat, &NatConfig::metered_allow)},
+                   {"masquerade_ipv6",
+                    T(ValueKind::boolean),
+                    "false",
+                    false,
+                    "Also masquerade IPv6 (NAT66) out of the uplinks with ipv6 = true. Off: IPv6 is forwarded "
+                    "as it is, which works where the uplink routes a prefix to us (the LAN's addresses are in it); "
+                    "LAN addresses from another uplink's prefix are dropped by the carrier, so turn this on only "
+                    "when the backup uplink routes no prefix to the LAN. Needs enabled and an uplink with "
+                    "ipv6 = true.",
+                    {},
+                    field(&Config::nat, &NatConfig::masquerade_ipv6)},
                },
                {}});
 

@@ -118,6 +118,28 @@ TEST_CASE("status, status --json and the control socket's permissions") {
   CHECK(j["uplinks"].size() == 2);
 }
 
+TEST_CASE("status shows an IPv6 uplink's state and what stands in its way; IPv4-only uplinks show none") {
+  RunningDaemon d("", "", "ipv6 = true\n");
+  std::string line =
+      "  IPv6 cellular: no-address, addresses none, router none; NO_IPV6_ADDRESS: no global IPv6 "
+      "address on ppp0";
+  auto r = d.ctl({"status"});  // READY comes after the uplinks were read
+  CHECK(r.code == 0);
+  CHECK_MESSAGE(r.output.find(line) != std::string::npos, r.output);
+  CHECK(r.output.find("IPv6 wired") == std::string::npos);
+  auto j = nlohmann::json::parse(d.ctl({"status", "--json"}).output, nullptr, false);
+  REQUIRE(j.is_object());
+  CHECK_FALSE(j["uplinks"][0].contains("ipv6"));
+  const auto& v6 = j["uplinks"][1]["ipv6"];
+  CHECK(v6["state"] == "no-address");
+  CHECK(v6["addresses"] == nlohmann::json::array());
+  CHECK(v6["router"].is_null());
+  CHECK(v6["routed"] == false);
+  auto metrics = fb::test::http_get("127.0.0.1", d.port, "/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("failberry_uplink_ipv6_ready{uplink=\"cellular\"} 0\n") != std::string::npos);
+}
+
 TEST_CASE(
     "status shows a budget's used, left and cycle end from its record; a broken record as unknown until a reload") {
   fb::test::TempDir state;

@@ -59,6 +59,12 @@
 #              failover; wired comes back within sms_min_interval (30s): the
 #              second text ("wired back") waits for the interval, /status
 #              says why, then goes; /status and /metrics count them
+#   dualstack  LAB_V6=1: both uplinks with ipv6 = true, their routers
+#              advertised every second; accept_ra = 2 on the uplinks only,
+#              before forwarding; the LAN host's IPv4 and IPv6 flows leave by
+#              wired, both move to cellular on a carrier cut (each measured
+#              at the internet host and printed), both come back; the stop
+#              leaves no route or rule of either family
 # Exit 77 (skipped) when not root or when a tool is missing.
 set -u
 FB_DAEMON=${1:?failberryd}
@@ -82,6 +88,7 @@ if [ "$CASE" = zterouter ]; then
   # The stick's DHCP client as the image has it: busybox udhcpc and the event script from the tree.
   export FAILBERRY_UDHCPC=$(command -v busybox) FAILBERRY_UDHCPC_EVENT=$HERE/../../image/overlay/usr/libexec/failberry/udhcpc-event
 fi
+[ "$CASE" = dualstack ] && export LAB_V6=1
 # shellcheck source=lab.sh
 source "$HERE/lab.sh"
 finish() {
@@ -110,7 +117,72 @@ check_clean() {
 
 status_json() { lab_health lan 10.10.0.1 /status | sed -n '/^{/,$p'; }
 
+# lab_v6_default_is DEV: failberryd's IPv6 main default leads out of DEV.
+lab_v6_default_is() {
+  ip -n "$LAB-pi" -6 route show default proto 251 metric 10 | grep -q "via fe80::.* dev $1 "
+}
+
 case "$CASE" in
+dualstack)
+  WIRED_EXTRA="ipv6 = true" CELL_EXTRA="ipv6 = true" HOLD=3s LOG_LEVEL=${LOG_LEVEL:-info} lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 10 lab_default_is eth-wired || fail "no default route via the wired uplink"
+  lab_wait 15 lab_v6_default_is eth-wired || fail "no IPv6 default via the wired uplink: $(ip -n "$LAB-pi" -6 route show table all)"
+  [ "$(lab_ns pi sysctl -n net.ipv6.conf.eth-wired.accept_ra)" = 2 ] || fail "accept_ra is not 2 on eth-wired"
+  [ "$(lab_ns pi sysctl -n net.ipv6.conf.wwan0.accept_ra)" = 2 ] || fail "accept_ra is not 2 on wwan0"
+  [ "$(lab_ns pi sysctl -n net.ipv6.conf.pi-lan.accept_ra)" = 1 ] || fail "accept_ra changed on pi-lan, not an uplink"
+  [ "$(lab_ns pi sysctl -n net.ipv6.conf.all.forwarding)" = 1 ] || fail "IPv6 forwarding is off"
+  # The carrier's router (advertised every second) is taken with forwarding on, and gets its table.
+  lab_wait 5 bash -c "ip -n '$LAB-pi' -6 route show default proto ra | grep -q 'dev wwan0'" ||
+    fail "the carrier's router advertisements are not taken"
+  lab_wait 5 bash -c "ip -n '$LAB-pi' -6 route show table 64257 default | grep -q 'dev wwan0 proto 251'" ||
+    fail "no IPv6 route in the cellular table: $(ip -n "$LAB-pi" -6 route show table all | grep -v '^local\|^multicast')"
+  ip -n "$LAB-pi" -6 rule show | grep -q "fwmark 0xfb000002 lookup 64257 proto 251" || fail "no IPv6 mark rule"
+  lab_udp_flow
+  lab_udp_flow6
+  lab_wait 5 grep -q "^192.168.1.2 " "$LAB_DIR/udp.log" || fail "the LAN host's IPv4 flow does not arrive by wired"
+  lab_wait 5 lab_v6_seen_above wired 0 || fail "the LAN host's IPv6 flow does not arrive by wired"
+  [ "$(lab_v6_seen cellular)" = 0 ] || fail "IPv6 leaves by cellular while wired is up"
+  status_json | grep -q '"state": "ready"' || fail "/status: no IPv6 uplink ready: $(status_json)"
+  status_json | grep -q '"default_route_ipv6": "default via fe80::.* dev eth-wired metric 10"' ||
+    fail "/status: no IPv6 default via wired: $(status_json)"
+  step "dual-stack: both families leave by wired"
+
+  cell6=$(lab_v6_seen cellular)
+  start=$(date +%s%N)
+  ip -n "$LAB-isp" link set isp-pi down # the Pi's eth-wired loses its carrier
+  v4_ms="" v6_ms="" until=$((SECONDS + 10))
+  while [ -z "$v4_ms" ] || [ -z "$v6_ms" ]; do
+    [ $SECONDS -ge $until ] && break
+    now=$((($(date +%s%N) - start) / 1000000))
+    [ -z "$v4_ms" ] && grep -q "^10.64.0.2 " "$LAB_DIR/udp.log" && v4_ms=$now
+    [ -z "$v6_ms" ] && [ "$(lab_v6_seen cellular)" -gt "$cell6" ] && v6_ms=$now
+    sleep 0.01 # polling, not waiting: the loop ends on the condition or the deadline
+  done
+  [ -n "$v4_ms" ] || fail "the LAN host's IPv4 flow did not move to cellular"
+  [ -n "$v6_ms" ] || fail "the LAN host's IPv6 flow did not move to cellular: $(ip -n "$LAB-pi" -6 route show default)"
+  lab_v6_default_is wwan0 || fail "the IPv6 default is not via cellular"
+  status_json | grep -q '"default_route_ipv6": "default via fe80::.* dev wwan0 metric 10"' ||
+    fail "/status: no IPv6 default via cellular: $(status_json)"
+  echo "failover measured at the internet host: IPv4 ${v4_ms} ms, IPv6 ${v6_ms} ms after the cut (flows send every 100 ms)"
+  step "carrier lost -> both families moved to cellular"
+
+  wired6=$(lab_v6_seen wired)
+  ip -n "$LAB-isp" link set isp-pi up
+  lab_v6_lan_routes
+  lab_wait 20 lab_default_is eth-wired || fail "no failback"
+  lab_wait 5 lab_v6_default_is eth-wired || fail "the IPv6 default did not come back to wired"
+  lab_wait 5 lab_v6_seen_above wired "$wired6" || fail "the LAN host's IPv6 flow did not come back to wired"
+  [ "$(lab_lan_get)" = "from 192.168.1.2" ] || fail "LAN IPv4 traffic does not return to wired: '$(lab_lan_get)'"
+  step "carrier back -> both families back on wired"
+
+  lab_stop
+  check_clean
+  [ -z "$(ip -n "$LAB-pi" -6 route show table all proto 251)" ] || fail "IPv6 routes of protocol 251 left"
+  ! ip -n "$LAB-pi" -6 rule show | grep -q "proto 251" || fail "IPv6 rules left: $(ip -n "$LAB-pi" -6 rule show)"
+  step "stopped: every route and rule of both families removed"
+  ;;
+
 carrier)
   HOLD=4s lab_config
   lab_start || fail "failberryd did not start"

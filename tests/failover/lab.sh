@@ -31,6 +31,14 @@
 #         an HTTP server on :80 that answers "from <client address>"
 # The Pi has no default route of its own: failberryd adds it.
 #
+# LAB_V6=1 (LAB_CELL=veth only): dual-stack. The LAN is 2001:db8:10::/64
+# (lan0 ::2, pi-lan ::1), a prefix both ISPs route to the Pi. The ISP
+# (isp-pi, prefix 2001:db8:1::/64) and the carrier (cell-pi, prefix
+# 2001:db8:64::/64) each send a router advertisement every second (lab_ra), from which the Pi's kernel takes its SLAAC addresses
+# and its default routers. inet has
+# 2001:db8:ff::1 on lo and counts the LAN's IPv6 datagrams to :5000 per
+# way in (nft table inet v6seen, counters "wired" and "cellular").
+#
 # Usage: LAB=fbfo-$$; LAB_DIR=$(mktemp -d); source lab.sh; trap lab_down EXIT; lab_up
 # Needs root, iproute2, nftables (nft), python3, and socat for LAB_CELL=tun.
 
@@ -42,6 +50,7 @@ LAB_CELL=${LAB_CELL:-veth}
 # its subscribers behind cell-up's 203.0.113.5, as a carrier-grade NAT does.
 LAB_CELL_NET=${LAB_CELL_NET:-10.64.0}
 LAB_CELL_NAT=${LAB_CELL_NAT:-0}
+LAB_V6=${LAB_V6:-0}
 LAB_PY=/usr/bin/python3
 [ -x "$LAB_PY" ] || LAB_PY=$(command -v python3)
 LAB_PIDS=()
@@ -67,9 +76,16 @@ lab_up() {
   for n in lan pi isp cell inet; do
     ip netns add "$LAB-$n"
     ip -n "$LAB-$n" link set lo up
-    lab_ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    if [ "$LAB_V6" = 1 ]; then
+      # Addresses usable at once, and kept when a link is set down and up (cuts).
+      lab_ns "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+        net.ipv6.conf.all.keep_addr_on_down=1 net.ipv6.conf.default.keep_addr_on_down=1
+    else
+      lab_ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    fi
   done
   for n in isp cell inet; do lab_ns "$n" sysctl -qw net.ipv4.ip_forward=1; done
+  [ "$LAB_V6" = 1 ] && for n in isp cell inet; do lab_ns "$n" sysctl -qw net.ipv6.conf.all.forwarding=1; done
 
   ip link add lan0 netns "$LAB-lan" type veth peer name pi-lan netns "$LAB-pi"
   ip link add eth-wired netns "$LAB-pi" type veth peer name isp-pi netns "$LAB-isp"
@@ -193,7 +209,92 @@ with open(sys.argv[1], "a", buffering=1) as log:
         log.write("%s %s\n" % (peer[0], data.decode(errors="replace").strip()))
 ' "$LAB_DIR/udp.log" &
   LAB_PIDS+=($!)
-  lab_wait 5 lab_ns inet bash -c 'exec 3<>/dev/tcp/198.51.100.1/80' 2>/dev/null
+  lab_wait 5 lab_ns inet bash -c 'exec 3<>/dev/tcp/198.51.100.1/80' 2>/dev/null || return 1
+  [ "$LAB_V6" = 1 ] && lab_up_v6
+  return 0
+}
+
+lab_up_v6() {
+  ip -n "$LAB-lan" addr add 2001:db8:10::2/64 dev lan0 nodad
+  ip -n "$LAB-pi" addr add 2001:db8:10::1/64 dev pi-lan nodad
+  ip -n "$LAB-lan" -6 route add default via 2001:db8:10::1
+  ip -n "$LAB-isp" addr add 2001:db8:1::1/64 dev isp-pi nodad
+  ip -n "$LAB-cell" addr add 2001:db8:64::1/64 dev cell-pi nodad
+  ip -n "$LAB-isp" addr add 2001:db8:fe::1/64 dev isp-up nodad
+  ip -n "$LAB-inet" addr add 2001:db8:fe::2/64 dev inet-isp nodad
+  ip -n "$LAB-cell" addr add 2001:db8:fd::1/64 dev cell-up nodad
+  ip -n "$LAB-inet" addr add 2001:db8:fd::2/64 dev inet-cell nodad
+  ip -n "$LAB-inet" addr add 2001:db8:ff::1/128 dev lo
+  ip -n "$LAB-isp" -6 route add default via 2001:db8:fe::2
+  ip -n "$LAB-cell" -6 route add default via 2001:db8:fd::2
+  lab_v6_lan_routes
+  ip -n "$LAB-inet" -6 route add 2001:db8:10::/64 via 2001:db8:fe::1
+  # The carrier forwards its prefix and the one it routes to the Pi (BCP 38).
+  lab_ns cell nft add rule inet carrier forward iifname cell-pi ip6 saddr != '{ 2001:db8:64::/64, 2001:db8:10::/64 }' \
+    counter drop
+  lab_ns inet nft -f - <<'NFT'
+table inet v6seen {
+  chain pre {
+    type filter hook prerouting priority 0; policy accept;
+    iifname "inet-isp" ip6 saddr 2001:db8:10::/64 udp dport 5000 counter comment "wired"
+    iifname "inet-cell" ip6 saddr 2001:db8:10::/64 udp dport 5000 counter comment "cellular"
+  }
+  chain in {
+    type filter hook input priority 0; policy accept;
+    ip6 daddr 2001:db8:ff::1 udp dport 5000 drop comment "counted above; no port unreachable back"
+  }
+}
+NFT
+  lab_ra isp isp-pi 2001:db8:1::
+  lab_ra cell cell-pi 2001:db8:64::
+}
+
+# lab_ra NS IF PREFIX: a router advertisement every second from IF's
+# link-local address (router lifetime 1800 s, PREFIX/64 for SLAAC), as a
+# router sends them.
+lab_ra() {
+  ip netns exec "$LAB-$1" "$LAB_PY" - "$2" "$3" <<'PY' &
+import socket, struct, sys, time
+index = socket.if_nametoindex(sys.argv[1])
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, index)
+# Unbound: the kernel sends from the interface's own link-local address,
+# which comes back the same when the link is set down and up (a cut).
+ra = struct.pack("!BBHBBHII", 134, 0, 0, 64, 0, 1800, 0, 0)  # the kernel fills in the checksum
+prefix = struct.pack("!BBBBIII", 3, 4, 64, 0xC0, 3600, 1800, 0) + socket.inet_pton(socket.AF_INET6, sys.argv[2])
+while True:
+    try:
+        s.sendto(ra + prefix, ("ff02::1", 0, 0, index))
+    except OSError:
+        pass  # the link is cut: the next one goes out once it is back
+    time.sleep(1)
+PY
+  LAB_PIDS+=($!)
+}
+
+# The ISP and the carrier route the LAN's prefix to the Pi's link-local
+# address on their link (again after a cut: a link set down loses its routes).
+lab_v6_lan_routes() {
+  local ll
+  ll=$(ip -n "$LAB-pi" -6 addr show dev eth-wired scope link | sed -n 's/.*inet6 \(fe80::[^/]*\).*/\1/p')
+  ip -n "$LAB-isp" -6 route replace 2001:db8:10::/64 via "$ll" dev isp-pi
+  ll=$(ip -n "$LAB-pi" -6 addr show dev wwan0 scope link | sed -n 's/.*inet6 \(fe80::[^/]*\).*/\1/p')
+  ip -n "$LAB-cell" -6 route replace 2001:db8:10::/64 via "$ll" dev cell-pi
+}
+
+# lab_v6_seen WAY: the LAN's IPv6 datagrams inet has seen arrive by WAY (wired|cellular).
+lab_v6_seen() {
+  lab_ns inet nft list table inet v6seen | sed -n "s/.*counter packets \([0-9]*\).*comment \"$1\".*/\1/p"
+}
+
+# lab_v6_seen_above WAY N: more than N seen arrive by WAY (for lab_wait).
+lab_v6_seen_above() { [ "$(lab_v6_seen "$1")" -gt "$2" ]; }
+
+# An IPv6 UDP flow from the LAN host, a datagram every 100 ms until lab_down.
+lab_udp_flow6() {
+  ip netns exec "$LAB-lan" bash -c 'exec 3<>/dev/udp/2001:db8:ff::1/5000; i=0; while :; do echo $((i++)) >&3; sleep 0.1; done' &
+  LAB_PIDS+=($!)
 }
 
 # A UDP flow from the LAN host: one socket (one source port, so one conntrack
@@ -227,7 +328,7 @@ lab_wait() {
 # Writes the daemon's config to $LAB_DIR/failberry.ini. Variables:
 #   MODE (router), DRY (dry_run, false), HOLD (failback_hold, 3s), FLUSH (flush_conntrack, true), WIRED_PROBES / CELL_PROBES (probe
 #   keys for each uplink, e.g. "probe_targets = 198.51.100.1"), METERED (the cellular uplink's, true),
-#   NAT_EXTRA (lines in [nat]), EXTRA (appended).
+#   NAT_EXTRA (lines in [nat]), WIRED_EXTRA / CELL_EXTRA (more lines for each uplink), EXTRA (appended).
 lab_config() {
   local cell_section modem_section="apn = internet"
   if [ "$LAB_CELL" = tun ]; then
@@ -268,12 +369,14 @@ interface = eth-wired
 gateway = 192.168.1.1
 priority = 10
 ${WIRED_PROBES:-}
+${WIRED_EXTRA:-}
 
 [uplink.cellular]
 $cell_section
 priority = 20
 metered = ${METERED:-true}
 ${CELL_PROBES:-}
+${CELL_EXTRA:-}
 
 [failover]
 failback_hold = ${HOLD:-3s}

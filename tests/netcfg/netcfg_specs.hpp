@@ -52,6 +52,14 @@ inline FirewallSpec late_bound_spec() {
   return s;
 }
 
+// Router mode, NAT66 asked for ([nat] masquerade_ipv6) and the cellular
+// uplink with ipv6 = true: IPv6 is masqueraded out of it, not out of wired.
+inline FirewallSpec nat66_spec() {
+  FirewallSpec s = router_spec();
+  s.uplinks[1].masquerade6 = true;
+  return s;
+}
+
 // Router mode with the cellular uplink's data budget used up: its action
 // allow-list (only metered_allow sources forwarded out of it, although it is
 // not metered), or stop (nothing forwarded out of it).

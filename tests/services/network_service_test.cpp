@@ -15,6 +15,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <fstream>
 #include <memory>
 #include <set>
 
@@ -29,6 +30,7 @@
 #include "netns.hpp"
 #include "ns_must.hpp"
 #include "process.hpp"
+#include "router_advert.hpp"
 #include "service_rig.hpp"
 
 using namespace std::chrono_literals;
@@ -170,7 +172,7 @@ TEST_CASE("start: the stale state goes, then the table, the rules and each uplin
   CHECK(b_mark != std::string::npos);
   CHECK(a_mark < b_mark);
   CHECK(nft.find("iifname \"lo\" oifname \"fbA\" counter accept") != std::string::npos);
-  CHECK(nft.find("oifname \"fbB\" counter masquerade") != std::string::npos);
+  CHECK(nft.find("oifname \"fbB\" meta nfproto ipv4 counter masquerade") != std::string::npos);
   CHECK(nft.find("iifname \"fbA\" tcp dport 9000 counter accept") != std::string::npos);
   // The main default went in by replace, never removed.
   for (const auto& l : lines) CHECK(l.find("route del") == std::string::npos);
@@ -372,7 +374,7 @@ TEST_CASE("interface = auto: unbound until the modem names it; bound, then rebou
   INFO(joined(lines));
   CHECK(contains(lines, "sysctl -w net.ipv4.conf.fbB.rp_filter=2"));
   CHECK(any_has(lines, "iifname \"fbB\" ct state new ct mark set 0xfb000002"));
-  CHECK(any_has(lines, "oifname \"fbB\" counter masquerade"));
+  CHECK(any_has(lines, "oifname \"fbB\" meta nfproto ipv4 counter masquerade"));
   auto now = owned(*system);
   CHECK(contains(now, "ip -4 route replace default via 10.0.2.1 dev fbB table 64257 proto 251"));
   CHECK(contains(now, "ip -4 route replace default via 10.0.2.1 dev fbB proto 251 metric 12"));
@@ -437,4 +439,200 @@ TEST_CASE("interface = auto: a service told the interface the modem found before
                   rig.log.text());
   CHECK(rig.snapshot(*svc).uplinks[1].interface == "fbB");
   CHECK(contains(owned(*system), "ip -4 rule add priority 3301 from 10.0.2.2 lookup 64257 protocol 251"));
+}
+
+// ---- IPv6 ([uplink] ipv6 = true) ----
+
+namespace {
+
+// ini() with ipv6 = true on a (b stays IPv4 only), a's router fe80::1 on
+// fbAp, and no duplicate address detection on the uplinks (their addresses
+// are usable at once).
+std::string ini6(const std::string& dir) {
+  std::string text = ini(dir);
+  const std::string a = "gateway = 10.0.1.1\n";
+  text.replace(text.find(a), a.size(), a + "ipv6 = true\n");
+  return text;
+}
+
+// Both uplinks' links: fixed MAC addresses (so their SLAAC addresses are
+// known: 2001:db8:a::ff:fe00:a02, 2001:db8:b::ff:fe00:b02), and routers
+// fe80::1 (a's) and fe80::2 (b's) on the peer's ends.
+void dual_stack(Rig& rig) {
+  for (const char* dev : {"fbA", "fbB"})
+    must(rig.pi, {"sysctl", "-qw", std::string("net.ipv6.conf.") + dev + ".accept_dad=0"});
+  must(rig.pi, {"ip", "link", "set", "fbA", "address", "02:00:00:00:0a:02"});
+  must(rig.pi, {"ip", "link", "set", "fbB", "address", "02:00:00:00:0b:02"});
+  must(rig.peer, {"ip", "addr", "add", "fe80::1/64", "dev", "fbAp", "nodad"});
+  must(rig.peer, {"ip", "addr", "add", "fe80::2/64", "dev", "fbBp", "nodad"});
+}
+
+// Advertises the routers every 250 ms, as routers do, until `done` (the
+// kernel ignores the ones that come before IPv6 is ready on a new link):
+// a's (prefix 2001:db8:a::/64) and, with `both`, b's (2001:db8:b::/64).
+bool advertise_until(Rig& rig, std::uint16_t lifetime, const std::function<bool()>& done, bool both = false) {
+  for (int i = 0; i < 40; ++i) {
+    fb::test::send_router_advertisement(rig.peer, "fbAp", "fe80::1", "2001:db8:a::", lifetime);
+    if (both) fb::test::send_router_advertisement(rig.peer, "fbBp", "fe80::2", "2001:db8:b::", lifetime);
+    if (fb::test::run_until(rig.io, done, 250ms)) return true;
+  }
+  return false;
+}
+
+bool ipv6_state(const fb::health::Snapshot& s, std::size_t i, const char* state) {
+  return s.uplinks[i].ipv6 && s.uplinks[i].ipv6->state == state;
+}
+
+// The line of the last "IPv6 default route now via" or "default route now via" since `from`.
+std::string last_line(const fb::test::LogCapture& log, std::size_t from, const std::string& text) {
+  std::string found;
+  for (std::size_t i = from; i < log.lines.size(); ++i)
+    if (log.lines[i].find(text) != std::string::npos) found = log.lines[i];
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("IPv6: accept_ra on the IPv6 uplink's interface only; its addresses and router from the advertisements") {
+  Rig rig;
+  dual_stack(rig);
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(fb::test::parse_ini(ini6(rig.dir.path())), system);
+  REQUIRE(svc->start() == "");
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.snapshot(*svc).failover.active == "a"; }, 10s));
+  auto lines = rig.netcfg_lines();
+  CHECK(contains(lines, "sysctl -w net.ipv6.conf.fbA.accept_ra=2"));
+  for (const auto& l : lines) {
+    CAPTURE(l);
+    CHECK(l.find("net.ipv6.conf.fbB") == std::string::npos);  // b did not ask for IPv6
+    CHECK(l.find("conf.all.accept_ra") == std::string::npos);
+    CHECK(l.find("conf.default.accept_ra") == std::string::npos);
+  }
+  auto snap = rig.snapshot(*svc);
+  REQUIRE(snap.uplinks[0].ipv6);
+  CHECK(snap.uplinks[0].ipv6->state == "no-address");
+  CHECK(snap.uplinks[0].ipv6->reason.rfind("NO_IPV6_ADDRESS", 0) == 0);
+  CHECK(snap.uplinks[0].ipv6->addresses.empty());  // fbA's link-local one is not a global address
+  CHECK_FALSE(snap.uplinks[1].ipv6);
+
+  REQUIRE_MESSAGE(advertise_until(rig, 1800,
+                                  [&] {
+                                    auto s = rig.snapshot(*svc);
+                                    return s.uplinks[0].ipv6 && s.uplinks[0].ipv6->state == "ready";
+                                  }),
+                  rig.log.text() << must(rig.pi, {"ip", "-6", "route"}));
+  snap = rig.snapshot(*svc);
+  REQUIRE(snap.uplinks[0].ipv6->addresses.size() == 1);
+  CHECK(fb::Prefix::parse("2001:db8:a::/64")->contains(*fb::IpAddress::parse(snap.uplinks[0].ipv6->addresses[0])));
+  CHECK(snap.uplinks[0].ipv6->router == "fe80::1");
+  CHECK(snap.uplinks[0].ipv6->reason.empty());
+  CHECK(snap.failover.active == "a");  // its IPv4 tracking goes on as before
+
+  // The router withdraws (lifetime 0): the address stays, the router goes.
+  REQUIRE(advertise_until(rig, 0, [&] { return rig.snapshot(*svc).uplinks[0].ipv6->state == "no-router"; }));
+  snap = rig.snapshot(*svc);
+  CHECK(snap.uplinks[0].ipv6->router.empty());
+  CHECK(snap.uplinks[0].ipv6->addresses.size() == 1);
+  CHECK(snap.uplinks[0].ipv6->reason.rfind("NO_IPV6_ROUTER", 0) == 0);
+}
+
+TEST_CASE("IPv6: tables, rules and the default mirror IPv4's; the IPv6 default moves with the IPv4 one and back") {
+  Rig rig;
+  dual_stack(rig);
+  std::string text = ini6(rig.dir.path());
+  const std::string b = "gateway = 10.0.2.1\n";
+  text.replace(text.find(b), b.size(), b + "ipv6 = true\n");
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(fb::test::parse_ini(text), system);
+  REQUIRE(svc->start() == "");
+  REQUIRE_MESSAGE(advertise_until(
+                      rig, 1800,
+                      [&] {
+                        auto s = rig.snapshot(*svc);
+                        return s.failover.active == "a" && ipv6_state(s, 0, "ready") && ipv6_state(s, 1, "ready") &&
+                               s.uplinks[0].ipv6->routed;
+                      },
+                      true),
+                  rig.log.text());
+  // Everything owned, both families, against the golden file.
+  std::vector<std::string> golden;
+  {
+    std::ifstream in(std::string(FB_SERVICES_GOLDEN_DIR) + "/dual_stack_owned.txt");
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty() && line[0] != '#') golden.push_back(line);
+  }
+  REQUIRE_FALSE(golden.empty());
+  CHECK(owned(*system) == golden);
+  auto lines = rig.netcfg_lines();
+  // accept_ra = 2 on both before IPv6 forwarding goes on (which drops routers learned otherwise).
+  auto at = [&](const std::string& l) { return std::find(lines.begin(), lines.end(), l) - lines.begin(); };
+  CHECK(at("sysctl -w net.ipv6.conf.fbA.accept_ra=2") < at("sysctl -w net.ipv6.conf.all.forwarding=1"));
+  CHECK(at("sysctl -w net.ipv6.conf.fbB.accept_ra=2") < at("sysctl -w net.ipv6.conf.all.forwarding=1"));
+  CHECK(at("sysctl -w net.ipv6.conf.all.forwarding=1") < static_cast<long>(lines.size()));
+
+  // Carrier loss on a: both defaults move to b, each in one replace.
+  std::size_t mark = rig.log.lines.size();
+  must(rig.peer, {"ip", "link", "set", "fbAp", "down"});
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.snapshot(*svc).uplinks[1].ipv6->routed; }, 10s));
+  auto snap = rig.snapshot(*svc);
+  CHECK(snap.failover.active == "b");
+  CHECK_FALSE(snap.uplinks[0].ipv6->routed);
+  lines = rig.netcfg_lines(mark);
+  CHECK(contains(lines, "ip -4 route replace default via 10.0.2.1 dev fbB proto 251 metric 10"));
+  CHECK(contains(lines, "ip -6 route replace default via fe80::2 dev fbB proto 251 metric 10"));
+  for (const auto& l : lines) CHECK(l.find("route del") == std::string::npos);  // never delete-then-add
+  auto now = owned(*system);
+  CHECK(contains(now, "ip -6 route replace default via fe80::2 dev fbB proto 251 metric 10"));
+  CHECK_FALSE(contains(now, "ip -6 route replace default via fe80::1 dev fbA proto 251 metric 10"));
+  std::string v4 = last_line(rig.log, mark, "network: default route now via b");
+  std::string v6 = last_line(rig.log, mark, "network: IPv6 default route now via b");
+  REQUIRE_FALSE(v4.empty());
+  REQUIRE_FALSE(v6.empty());
+  MESSAGE("failover: " << v4.substr(v4.rfind("), ") + 3) << " (IPv4), " << v6.substr(v6.rfind("), ") + 3) << " (IPv6)");
+
+  // The carrier is back: a is probed up again and both defaults come back to it.
+  mark = rig.log.lines.size();
+  must(rig.peer, {"ip", "link", "set", "fbAp", "up"});
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.snapshot(*svc).uplinks[0].ipv6->routed; }, 10s));
+  CHECK(rig.snapshot(*svc).failover.active == "a");
+  now = owned(*system);
+  CHECK(contains(now, "ip -4 route replace default via 10.0.1.1 dev fbA proto 251 metric 10"));
+  CHECK(contains(now, "ip -6 route replace default via fe80::1 dev fbA proto 251 metric 10"));
+
+  svc->stop();
+  CHECK(owned(*system).empty());
+}
+
+TEST_CASE("IPv6: an uplink chosen without IPv6 takes failberryd's IPv6 default away from the one left") {
+  Rig rig;
+  dual_stack(rig);
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(fb::test::parse_ini(ini6(rig.dir.path())), system);  // b: IPv4 only
+  REQUIRE(svc->start() == "");
+  REQUIRE(advertise_until(rig, 1800, [&] {
+    auto s = rig.snapshot(*svc);
+    return s.failover.active == "a" && s.uplinks[0].ipv6 && s.uplinks[0].ipv6->routed;
+  }));
+  CHECK(contains(owned(*system), "ip -6 route replace default via fe80::1 dev fbA proto 251 metric 10"));
+  CHECK(rig.snapshot(*svc).failover.default_route_ipv6 == "default via fe80::1 dev fbA metric 10");
+  CHECK(rig.snapshot(*svc).failover.ipv6_why_not.empty());
+  CHECK(contains(owned(*system), "ip -6 rule add priority 3200 fwmark 0xfb000001 lookup 64256 protocol 251"));
+  CHECK_FALSE(contains(owned(*system), "ip -6 rule add priority 3201 fwmark 0xfb000002 lookup 64257 protocol 251"));
+
+  std::size_t mark = rig.log.lines.size();
+  must(rig.peer, {"ip", "link", "set", "fbAp", "down"});
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.snapshot(*svc).failover.active == "b"; }, 10s));
+  CHECK_FALSE(rig.snapshot(*svc).uplinks[0].ipv6->routed);
+  auto lines = rig.netcfg_lines(mark);
+  CHECK(contains(lines, "ip -6 route del default via fe80::1 dev fbA proto 251 metric 10"));
+  for (const auto& l : owned(*system))
+    CHECK(l.find("ip -6 route replace default via fe80::1 dev fbA proto 251 metric 10") == std::string::npos);
+  CHECK_FALSE(last_line(rig.log, mark, "no IPv6 default route of failberryd's: b").empty());
+  auto snap = rig.snapshot(*svc);
+  CHECK(snap.failover.default_route_ipv6 == "");  // /status: null, and why
+  CHECK(snap.failover.ipv6_why_not == "b, which carries the IPv4 default, has ipv6 = false");
 }

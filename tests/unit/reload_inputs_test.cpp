@@ -47,8 +47,8 @@ TEST_CASE("a reload restarts uplink tracking for a change to each field it is bu
   [[maybe_unused]] auto [name, interface, kind, gateway, priority, probe, probe_targets, probe_interval, probe_timeout,
                          up_count, down_count, reliability, quality_window, quality_fail_latency,
                          quality_recover_latency, quality_fail_loss, quality_recover_loss, probe_on_silence, budget,
-                         budget_cycle_day, budget_warn, budget_action, probe_interval_idle, metered, serve_status] =
-      base().uplinks[0];
+                         budget_cycle_day, budget_warn, budget_action, probe_interval_idle, metered, ipv6,
+                         serve_status] = base().uplinks[0];
 
   const std::vector<Change> changes = {
       {"[general] mode", [](Config& c) { c.general.mode = Mode::router; }},
@@ -57,6 +57,7 @@ TEST_CASE("a reload restarts uplink tracking for a change to each field it is bu
       {"[failover] flush_conntrack", [](Config& c) { c.failover.flush_conntrack = !c.failover.flush_conntrack; }},
       {"[nat] enabled", [](Config& c) { c.nat.enabled = !c.nat.enabled; }},
       {"[nat] lan_interface", [](Config& c) { c.nat.lan_interface = "lan1"; }},
+      {"[nat] masquerade_ipv6", [](Config& c) { c.nat.masquerade_ipv6 = !c.nat.masquerade_ipv6; }},
       {"[nat] metered_allow", [](Config& c) { c.nat.metered_allow.push_back(*fb::Prefix::parse("192.168.9.0/24")); }},
       {"[health] enabled", [](Config& c) { c.health.enabled = !c.health.enabled; }},
       {"[health] port", [](Config& c) { c.health.port += 1; }},
@@ -92,6 +93,7 @@ TEST_CASE("a reload restarts uplink tracking for a change to each field it is bu
       {"uplink budget_warn", [](Config& c) { c.uplinks[0].budget_warn += 1; }},
       {"uplink budget_action", [](Config& c) { c.uplinks[0].budget_action = fb::core::BudgetAction::stop; }},
       {"uplink probe_interval_idle", [](Config& c) { c.uplinks[0].probe_interval_idle += 1s; }},
+      {"uplink ipv6", [](Config& c) { c.uplinks[0].ipv6 = !c.uplinks[0].ipv6; }},
   };
   for (const Change& change : changes) {
     CAPTURE(change.first);

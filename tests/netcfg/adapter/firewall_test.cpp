@@ -121,8 +121,61 @@ TEST_CASE("remove_firewall removes failberry's table only, and may be repeated")
 TEST_CASE("every golden ruleset passes the real nft's check") {
   NetNamespace ns;
   for (const char* name :
-       {"backup_gateway.nft", "router.nft", "minimal.nft", "budget_allow_list.nft", "budget_stop.nft"}) {
+       {"backup_gateway.nft", "router.nft", "minimal.nft", "budget_allow_list.nft", "budget_stop.nft", "nat66.nft"}) {
     auto r = ns.exec({"nft", "-c", "-f", std::string(FB_NETCFG_GOLDEN_DIR) + "/" + name});
     CHECK_MESSAGE(r.code == 0, name << ": " << r.output);
   }
+}
+
+TEST_CASE("traffic through the table: IPv4 leaves masqueraded, IPv6 as it is unless NAT66 is asked for") {
+  // lan (192.168.7.10, 2001:db8:7::10) -- pi (LAN fbl0, uplink fbu0) -- isp,
+  // which routes the LAN's IPv6 prefix back to the pi (the prefix the uplink
+  // routes to us) but knows no route to the LAN's IPv4 network.
+  NetNamespace lan("fw6-lan"), pi("fw6-pi"), isp("fw6-isp");
+  for (const NetNamespace* ns : {&lan, &pi, &isp}) must(*ns, {"sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0"});
+  veth(lan, "fbc0", "192.168.7.10/24", pi, "fbl0", "192.168.7.1/24");
+  veth(pi, "fbu0", "198.51.100.2/24", isp, "fbi0", "198.51.100.1/24");
+  must(lan, {"ip", "-6", "addr", "add", "2001:db8:7::10/64", "dev", "fbc0", "nodad"});
+  must(pi, {"ip", "-6", "addr", "add", "2001:db8:7::1/64", "dev", "fbl0", "nodad"});
+  must(pi, {"ip", "-6", "addr", "add", "2001:db8:ff::2/64", "dev", "fbu0", "nodad"});
+  must(isp, {"ip", "-6", "addr", "add", "2001:db8:ff::1/64", "dev", "fbi0", "nodad"});
+  must(lan, {"ip", "route", "add", "default", "via", "192.168.7.1"});
+  must(lan, {"ip", "-6", "route", "add", "default", "via", "2001:db8:7::1"});
+  must(pi, {"ip", "route", "add", "default", "via", "198.51.100.1"});
+  must(pi, {"ip", "-6", "route", "add", "default", "via", "2001:db8:ff::1"});
+  must(isp, {"ip", "-6", "route", "add", "2001:db8:7::/64", "via", "2001:db8:ff::2"});
+  must(pi, {"sysctl", "-qw", "net.ipv4.ip_forward=1"});
+  must(pi, {"sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"});
+  // The isp's witness: the source addresses datagrams to :5000 arrive with.
+  must(isp, {"nft", "add", "table", "inet", "witness"});
+  must(isp, {"nft", "add", "chain", "inet", "witness", "pre", "{ type filter hook prerouting priority 0; }"});
+  for (auto [match, comment] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"ip", "saddr", "198.51.100.2", "udp", "dport", "5000"}, "v4-masqueraded"},
+           {{"ip6", "saddr", "2001:db8:7::10", "udp", "dport", "5000"}, "v6-as-is"},
+           {{"ip6", "saddr", "2001:db8:ff::2", "udp", "dport", "5000"}, "v6-masqueraded"}}) {
+    std::vector<std::string> rule{"nft", "add", "rule", "inet", "witness", "pre"};
+    rule.insert(rule.end(), match.begin(), match.end());
+    rule.insert(rule.end(), {"counter", "comment", "\"" + comment + "\""});
+    must(isp, rule);
+  }
+  auto seen = [&](const char* comment) { return nft_counter(isp, "inet", "witness", "pre", comment); };
+  auto sys = open_system(pi);
+  FirewallSpec spec;
+  spec.uplinks = {{"wired", "fbu0", false, UplinkSlot::at(0)->mark()}};
+  spec.lan_interface = "fbl0";
+  spec.masquerade = true;
+
+  auto send = [&](const std::string& to) { must(lan, {"bash", "-c", "echo x >/dev/udp/" + to + "/5000"}); };
+  REQUIRE(sys->apply_firewall(spec).ok());
+  send("198.51.100.1");
+  send("2001:db8:ff::1");
+  CHECK(eventually([&] { return seen("v4-masqueraded") == 1; }));
+  CHECK(eventually([&] { return seen("v6-as-is") == 1; }));  // the LAN host's own address: no NAT66
+  CHECK(seen("v6-masqueraded") == 0);
+
+  spec.uplinks[0].masquerade6 = true;  // [nat] masquerade_ipv6
+  REQUIRE(sys->apply_firewall(spec).ok());
+  send("2001:db8:ff::1");
+  CHECK(eventually([&] { return seen("v6-masqueraded") == 1; }));
+  CHECK(seen("v6-as-is") == 1);
 }

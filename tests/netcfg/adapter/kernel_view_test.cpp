@@ -10,6 +10,7 @@
 #include "fb/net/kernel_view.hpp"
 #include "lab.hpp"
 #include "netcfg_specs.hpp"
+#include "router_advert.hpp"
 
 using namespace fb::net;
 using fb::IpAddress;
@@ -127,4 +128,71 @@ TEST_CASE("a resync reads the kernel again and tells subscribers to re-read the 
   int copies = 0;
   for (const auto& a : v.view.link("fbw0")->addresses) copies += a.address == ip("192.0.2.77");
   CHECK(copies == 1);
+}
+
+TEST_CASE("the view follows a link's IPv6 default router as router advertisements set and withdraw it") {
+  NetNamespace pi("kv6-pi");
+  NetNamespace router("kv6-rt");
+  // No duplicate address detection: the addresses are usable at once.
+  for (const NetNamespace* ns : {&pi, &router}) {
+    must(*ns, {"sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0"});
+    must(*ns, {"sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0"});
+  }
+  must(pi, {"ip", "link", "add", "fbv6", "type", "veth", "peer", "name", "fbv6r", "netns", router.name()});
+  must(router, {"ip", "addr", "add", "fe80::1/64", "dev", "fbv6r", "nodad"});
+  must(router, {"ip", "link", "set", "fbv6r", "up"});
+  must(pi, {"ip", "link", "set", "fbv6", "up"});
+  // A second uplink with its own router: both routes at the RA metric 1024.
+  must(pi, {"ip", "link", "add", "fbv6b", "type", "veth", "peer", "name", "fbv6br", "netns", router.name()});
+  must(router, {"ip", "addr", "add", "fe80::2/64", "dev", "fbv6br", "nodad"});
+  must(router, {"ip", "link", "set", "fbv6br", "up"});
+  must(pi, {"ip", "link", "set", "fbv6b", "up"});
+  Viewer v(pi);
+  REQUIRE(v.view.link("fbv6"));
+  CHECK(v.view.link("fbv6")->routers6.empty());
+  auto slaac = [&](const KernelView::Link* l) {
+    if (!l) return false;
+    for (const auto& a : l->addresses)
+      if (fb::Prefix::parse("2001:db8:6::/64")->contains(a.address)) return true;
+    return false;
+  };
+
+  // As a router does, advertise again and again: the kernel ignores the
+  // advertisements that come before it has IPv6 ready on the new link.
+  auto advertise_until = [&](std::uint16_t lifetime, const std::function<bool()>& done) {
+    for (int i = 0; i < 20; ++i) {
+      fb::test::send_router_advertisement(router, "fbv6r", "fe80::1", "2001:db8:6::", lifetime);
+      fb::test::send_router_advertisement(router, "fbv6br", "fe80::2", "2001:db8:7::", lifetime);
+      if (v.run_until(done, 250ms)) return true;
+    }
+    return false;
+  };
+  REQUIRE_MESSAGE(advertise_until(1800,
+                                  [&] {
+                                    const KernelView::Link* l = v.view.link("fbv6");
+                                    const KernelView::Link* b = v.view.link("fbv6b");
+                                    return l && l->routers6 == std::vector<IpAddress>{ip("fe80::1")} && slaac(l) && b &&
+                                           b->routers6 == std::vector<IpAddress>{ip("fe80::2")};
+                                  }),
+                  "kernel: " << must(pi, {"ip", "-6", "route"}) << must(pi, {"ip", "-6", "addr"}));
+  // The kernel's own witness: the default route it learned, proto ra.
+  std::string kernel = must(pi, {"ip", "-6", "route", "show", "default", "dev", "fbv6"});
+  CHECK(kernel.find("via fe80::1") != std::string::npos);
+  CHECK(kernel.find("proto ra") != std::string::npos);
+
+  {
+    // Another view started now has both from the dump (one libnl object with two next hops).
+    Viewer late(pi);
+    REQUIRE(late.view.link("fbv6"));
+    REQUIRE(late.view.link("fbv6b"));
+    CHECK(late.view.link("fbv6")->routers6 == std::vector<IpAddress>{ip("fe80::1")});
+    CHECK(late.view.link("fbv6b")->routers6 == std::vector<IpAddress>{ip("fe80::2")});
+  }
+
+  // Router lifetime 0: the router withdraws; the address stays (its prefix is valid).
+  REQUIRE(advertise_until(0, [&] {
+    return v.view.link("fbv6") && v.view.link("fbv6")->routers6.empty() && v.view.link("fbv6b")->routers6.empty();
+  }));
+  CHECK(slaac(v.view.link("fbv6")));
+  CHECK(must(pi, {"ip", "-6", "route", "show", "default", "dev", "fbv6"}).find("fe80::1") == std::string::npos);
 }

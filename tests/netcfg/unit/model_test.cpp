@@ -144,6 +144,15 @@ TEST_CASE("sysctls keep interface names with dots apart from the path") {
   CHECK(promote->value == "1");
   CHECK(validate(*promote).ok());
   CHECK(promote_secondaries("usb0/../..").code() == NetError::invalid_spec);
+  auto ra = accept_ra("wwan0.1");
+  REQUIRE(ra.ok());
+  CHECK(ra->key() == "net.ipv6.conf.wwan0/1.accept_ra");
+  CHECK(ra->proc_path() == "/proc/sys/net/ipv6/conf/wwan0.1/accept_ra");
+  CHECK(ra->value == "2");
+  CHECK(validate(*ra).ok());
+  CHECK(accept_ra("all/../..").code() == NetError::invalid_spec);
+  CHECK(accept_ra("all").code() == NetError::invalid_spec);
+  CHECK(accept_ra("default").code() == NetError::invalid_spec);
   CHECK(validate(Sysctl{{"kernel", "panic"}, "1"}).code() == NetError::invalid_spec);
   CHECK(validate(Sysctl{{"net", "ipv4", "ip_forward"}, "1\n0"}).code() == NetError::invalid_spec);
 }

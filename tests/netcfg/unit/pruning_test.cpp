@@ -91,6 +91,33 @@ TEST_CASE("wanted_entries: the rules and routes a service wants for its uplinks"
     CHECK(w.routes[2] == table_default(1, "2001:db8::1", "eth1"));
     CHECK(w.routes[3] == fallback(1, "2001:db8::1", "eth1"));
   }
+  SUBCASE(
+      "dual-stack uplinks (ipv6): the IPv6 main-routes and mark rules, each ready one's IPv6 table default and "
+      "fallback, the IPv6 main default of the one that carries it") {
+    UplinkRouting wired{slot(0), main_default("192.0.2.1", "eth0"), true, {ip("192.0.2.2"), ip("2001:db8:a::2")}};
+    wired.ipv6 = true;
+    wired.table_default6 = table_default(0, "fe80::1", "eth0");
+    wired.main_default6 = main_default("fe80::1", "eth0");
+    UplinkRouting cell{slot(1), main_default("10.64.0.1", "wwan0"), true, {ip("10.64.0.2"), ip("2001:db8:c::2")}};
+    cell.ipv6 = true;
+    cell.table_default6 = table_default(1, "fe80::c", "wwan0");  // ready, not carrying the IPv6 default
+    UplinkRouting v4only{slot(2), std::nullopt, false, {}};
+    RoutingEntries w = wanted_entries({wired, cell, v4only});
+    CHECK(w.rules == std::vector<Rule>{main_routes_rule(AF_INET), main_routes_rule(AF_INET6),
+                                       mark_rule(slot(0), AF_INET), mark_rule(slot(0), AF_INET6),
+                                       source(0, "192.0.2.2"), source(0, "2001:db8:a::2"), mark_rule(slot(1), AF_INET),
+                                       mark_rule(slot(1), AF_INET6), source(1, "10.64.0.2"), source(1, "2001:db8:c::2"),
+                                       mark_rule(slot(2), AF_INET)});
+    std::vector<Route> v6(w.routes.begin() + 6, w.routes.end());
+    CHECK(v6 == std::vector<Route>{main_default("fe80::1", "eth0"), table_default(0, "fe80::1", "eth0"),
+                                   fallback(0, "fe80::1", "eth0"), table_default(1, "fe80::c", "wwan0"),
+                                   fallback(1, "fe80::c", "wwan0")});
+    // Its IPv6 gone (no router): its table's IPv6 default and fallback are stale, its rules stay.
+    cell.table_default6.reset();
+    RoutingEntries stale = leftovers(w, wanted_entries({wired, cell, v4only}));
+    CHECK(stale.routes == std::vector<Route>{table_default(1, "fe80::c", "wwan0"), fallback(1, "fe80::c", "wwan0")});
+    CHECK(stale.rules.empty());
+  }
 }
 
 TEST_CASE("leftovers: foreign entries are never touched, stale owned ones go, wanted ones stay") {

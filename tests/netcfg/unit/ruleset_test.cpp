@@ -47,7 +47,7 @@ TEST_CASE("backup-gateway mode: eth0 is both LAN and the wired uplink, the meter
   std::string text = render_ruleset(spec);
   check_golden("backup_gateway.nft", text);
   // The LAN interface is never masqueraded nor fenced off as an uplink.
-  CHECK(text.find("oifname \"eth0\" counter masquerade") == std::string::npos);
+  CHECK(text.find("oifname \"eth0\" meta nfproto ipv4 counter masquerade") == std::string::npos);
   CHECK(text.find("iifname \"eth0\" oifname \"eth0\"") == std::string::npos);
   CHECK(count(text, "ct mark set") == 2);
 }
@@ -59,6 +59,19 @@ TEST_CASE("router mode: separate LAN, two uplinks, no allow-list") {
   check_golden("router.nft", text);
   CHECK(text.find("metered_allow") == std::string::npos);  // metered but unrestricted
   CHECK(count(text, "masquerade") == 2);
+  // IPv4 only: IPv6 is forwarded as it is unless NAT66 is asked for.
+  CHECK(count(text, "meta nfproto ipv4 counter masquerade") == 2);
+  CHECK(text.find("nfproto ipv6") == std::string::npos);
+}
+
+TEST_CASE("NAT66 asked for: IPv6 is masqueraded out of the uplink that has it, IPv4 out of both") {
+  FirewallSpec spec = fb::net::test::nat66_spec();
+  REQUIRE(validate(spec).ok());
+  std::string text = render_ruleset(spec);
+  check_golden("nat66.nft", text);
+  CHECK(count(text, "meta nfproto ipv4 counter masquerade") == 2);
+  CHECK(count(text, "meta nfproto ipv6 counter masquerade") == 1);
+  CHECK(text.find("oifname \"ppp0\" meta nfproto ipv6 counter masquerade") != std::string::npos);
 }
 
 TEST_CASE("a single uplink without LAN, health port or NAT needs only the reply-routing chains") {

@@ -143,6 +143,23 @@ class NetworkService {
   void remove_uplink_routes(Uplink& u);
   net::FirewallSpec firewall_spec() const;
   void set_carrier(Uplink& u, bool carrier);
+  // IPv6 (network_service_links.cpp): accept_ra = 2 on an IPv6 uplink's
+  // interface, and its addresses and router read again from the view (the
+  // changes logged, /status told).
+  void set_accept_ra(Uplink& u);
+  void read_ipv6(Uplink& u);
+  // After an uplink's IPv6 changed: its source rules follow its addresses,
+  // its table's IPv6 default its router, and the IPv6 main default follows
+  // it when it carries the IPv4 one (network_service_routes.cpp).
+  void ipv6_changed(Uplink& u);
+  void sync_source_rules6(Uplink& u);
+  void install_uplink_routes6(Uplink& u);
+  void remove_uplink_routes6(Uplink& u);
+  // The IPv6 main default through the uplink the IPv4 one leads out of: one
+  // decision, both families. Removed when that uplink has no usable IPv6.
+  void set_default6(std::size_t index);
+  bool any_ipv6() const;  // some uplink has ipv6 = true
+  health::Ipv6Report ipv6_report(const Uplink& u) const;
   void address_added(Uplink& u, const IpAddress& address);
   void address_removed(Uplink& u, const IpAddress& address);
   void feed(Uplink& u, const TrackerEvent& event);
@@ -194,8 +211,10 @@ class NetworkService {
   std::vector<Event> budget_events_;          // crossings waiting for the table that makes them true
   std::optional<std::size_t> default_index_;  // the uplink the installed main default leads out of
   std::string default_text_;
-  net::FirewallSpec firewall_;  // the table this service applied
-  TimePoint event_at_{};        // when the event being handled arrived
+  std::optional<std::size_t> default6_index_;  // the uplink failberryd's IPv6 main default leads out of
+  std::optional<net::Route> default6_;         // that route, as installed
+  net::FirewallSpec firewall_;                 // the table this service applied
+  TimePoint event_at_{};                       // when the event being handled arrived
   bool running_ = false;
   std::string found_interface_;  // set_found_interface()
   std::function<void()> on_change_;

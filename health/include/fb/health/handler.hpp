@@ -38,6 +38,17 @@ struct BudgetReport {
   std::string record_problem;  // "" or why budget.json could not be read or written (cleaned text)
 };
 
+// An uplink's IPv6 ([uplink.X] ipv6 = true; UplinkStatus::ipv6).
+struct Ipv6Report {
+  // ready | no-address | no-router | blocked (a kernel setting it needs could
+  // not be made) | unbound (no interface yet)
+  std::string state;
+  std::string reason;                  // "" when ready; else a stable code and what to do
+  std::vector<std::string> addresses;  // global ones, as the kernel has them
+  std::string router;                  // the default router (link-local), "" when none
+  bool routed = false;                 // failberryd's IPv6 default route leads out of it
+};
+
 struct UplinkStatus {
   std::string name;
   std::string interface;
@@ -69,6 +80,7 @@ struct UplinkStatus {
   std::string degraded_reason{};         // HIGH_LATENCY, HIGH_LOSS; "" when not degraded
   std::uint64_t silence_bursts = 0;      // bursts of probes started by traffic out with nothing in
   std::optional<BudgetReport> budget{};  // none: no budget on this uplink
+  std::optional<Ipv6Report> ipv6{};      // none: [uplink] ipv6 = false
   // Metered uplinks (metered or a budget): what the probes cost per minute
   // over the last minutes; none before a minute of samples.
   std::optional<double> probe_cost_bytes_per_minute{};
@@ -80,6 +92,10 @@ struct FailoverStatus {
   std::string active;         // uplink carrying the default route; "": none
   std::string pinned;         // operator's override; "": automatic
   std::string default_route;  // "default via 192.0.2.1 dev eth0"; "": none installed
+  // IPv6 (some uplink has ipv6 = true; none otherwise): failberryd's IPv6
+  // default, "" when it has none, and then why not.
+  std::optional<std::string> default_route_ipv6{};
+  std::string ipv6_why_not{};
   std::uint64_t failovers = 0;
   std::uint64_t switches = 0;
   std::string last_from, last_to, last_reason;  // the last failover

@@ -28,7 +28,10 @@
 //    uplink accepted; uplink -> LAN only for established/related connections
 //    (skipped for an uplink that is the LAN interface itself, backup-gateway
 //    mode's eth0).
-//  - postrouting: masquerade out of every uplink that is not the LAN interface.
+//  - postrouting: masquerade IPv4 out of every uplink that is not the LAN
+//    interface; IPv6 only out of an uplink with masquerade6 (NAT66 is asked
+//    for, never implied: IPv6 is forwarded as it is, where the uplink routes
+//    a prefix to us, and the forward rules above hold for both families).
 //  - An uplink whose interface is not known yet (`interface = auto` before
 //    the stick's interface is found) keeps its mark in the reply-restore set
 //    but has no rule naming an interface; the table is applied again with
@@ -54,6 +57,7 @@ struct FirewallUplink {
   bool metered = false;
   std::uint32_t mark = 0;                  // UplinkSlot::mark()
   BudgetLimit budget = BudgetLimit::none;  // allow_list: only metered_allow sources (which must not be empty)
+  bool masquerade6 = false;                // NAT66 out of it too (asked for: [nat] masquerade_ipv6)
 };
 
 struct FirewallSpec {

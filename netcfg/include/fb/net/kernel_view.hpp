@@ -16,7 +16,9 @@
 // re-reads links(). A subscriber may subscribe or unsubscribe others, or
 // itself, from inside its callback; one subscribed during a delivery gets the
 // next event. stop() and the destructor end delivery. The table keeps
-// addresses as the kernel reports them (IFA_LOCAL), link-local ones included.
+// addresses as the kernel reports them (IFA_LOCAL), link-local ones included,
+// and each link's IPv6 default routers (Link::routers6) from the route dump
+// and the route events.
 #pragma once
 // Boost 1.74's Asio with GCC 12 in C++20 needs <utility> first.
 #include <utility>
@@ -52,6 +54,10 @@ class KernelView {
     bool admin_up = false;
     bool carrier = false;
     std::vector<Address> addresses;  // in the order the kernel reported them
+    // IPv6 default routers on this link: the main table's ::/0 routes through
+    // a gateway here that failberry does not own (a router advertisement's,
+    // proto ra, or one put there by hand), in the order they came.
+    std::vector<IpAddress> routers6;
     // Up and able to pass packets (IFF_UP and IFF_LOWER_UP).
     bool running() const { return admin_up && carrier; }
   };

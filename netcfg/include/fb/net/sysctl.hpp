@@ -35,6 +35,11 @@ Result<Sysctl> rp_filter(std::string_view interface, RpFilter mode);
 // with it (a new lease in the same subnet, put on before the old one is
 // removed, survives the removal).
 Result<Sysctl> promote_secondaries(std::string_view interface);
+// net.ipv6.conf.IF.accept_ra=2: take router advertisements (the default
+// router, SLAAC addresses) on an uplink although forwarding is on; with 1 the
+// kernel ignores them on a router, and enabling forwarding drops the default
+// routers learned on every interface whose accept_ra is not 2.
+Result<Sysctl> accept_ra(std::string_view interface);
 Status validate(const Sysctl& sysctl);
 
 }  // namespace fb::net

@@ -118,6 +118,10 @@ struct UplinkConfig {
   BudgetAction budget_action = BudgetAction::warn;
   Duration probe_interval_idle{};  // 0: not set (probe_interval)
   bool metered = false;
+  // IPv6 through this uplink: its addresses and router from the kernel (router
+  // advertisements, accept_ra = 2), its own v6 table and rules, and the v6
+  // default route with the v4 one.
+  bool ipv6 = false;
   bool serve_status = false;  // /status and /metrics also to requests arriving on this uplink
   bool interface_auto() const { return interface == kAutoInterface; }
   bool operator==(const UplinkConfig&) const = default;
@@ -133,6 +137,7 @@ struct NatConfig {
   bool enabled = true;
   std::string lan_interface;
   std::vector<Prefix> metered_allow;  // empty: every LAN host may use a metered uplink
+  bool masquerade_ipv6 = false;       // NAT66 out of the ipv6 uplinks too
   bool operator==(const NatConfig&) const = default;
 };
 
