@@ -32,10 +32,13 @@ struct Harness {
       // The answer comes back after a short while, like real probes.
       int answered = answers.empty() ? default_answer : answers.front();
       if (!answers.empty()) answers.pop_front();
-      round_timer = time.arm_after(answer_delay, [this, answered] {
+      int answered6 = answers6.empty() ? default_answer6 : answers6.front();
+      if (!answers6.empty()) answers6.pop_front();
+      round_timer = time.arm_after(answer_delay, [this, answered, answered6] {
         round_timer = 0;
         in_flight = false;
-        feed(ev::RoundDone{answered, std::vector<std::chrono::microseconds>(answered, probe_rtt)});
+        int all = answered + answered6;
+        feed(ev::RoundDone{all, std::vector<std::chrono::microseconds>(all, probe_rtt), answered6});
       });
     } else if (std::holds_alternative<act::CancelRound>(a)) {
       REQUIRE(in_flight);
@@ -63,8 +66,10 @@ struct Harness {
   fb::VirtualTime time;
   fb::OneShot timer{time};
   UplinkTracker tracker;
-  std::deque<int> answers;  // per round, then default_answer
+  std::deque<int> answers;  // per round, then default_answer (IPv4 targets, or all when none are IPv6)
   int default_answer = 2;
+  std::deque<int> answers6;  // IPv6 targets answered, per round, then default_answer6
+  int default_answer6 = 0;
   fb::Duration answer_delay = 40ms;
   std::chrono::microseconds probe_rtt = 20ms;  // of every answered probe
   bool in_flight = false;
@@ -151,6 +156,79 @@ TEST_CASE("reliability: a round succeeds only when enough targets answer") {
   h.default_answer = 2;
   h.time.advance(1000ms);
   CHECK(h.tracker.state() == UplinkHealth::up);
+}
+
+TEST_CASE("require: a round succeeds when every required family has reliability answers (or all its targets)") {
+  struct Row {
+    bool v4, v6;      // required families
+    int t4, t6;       // targets of each family
+    int reliability;  // per family
+    int a4, a6;       // answered in the round
+    UplinkHealth expect;
+  };
+  const UplinkHealth up = UplinkHealth::up, down = UplinkHealth::down;
+  // clang-format off
+  const Row rows[] = {
+      // v4     v6     t4 t6 rel  a4 a6  state after one round
+      {true,  false, 2, 2, 1,   1, 0,  up},    // ipv4: IPv6 silence does not matter
+      {true,  false, 2, 2, 1,   0, 2,  down},  // ipv4: IPv6 answers do not stand in for IPv4
+      {false, true,  2, 2, 1,   0, 1,  up},    // ipv6 alone
+      {false, true,  2, 2, 1,   2, 0,  down},
+      {true,  true,  1, 1, 1,   1, 1,  up},    // both
+      {true,  true,  1, 1, 1,   1, 0,  down},  // IPv6 broken: the uplink fails
+      {true,  true,  1, 1, 1,   0, 1,  down},  // IPv4 broken
+      {true,  true,  3, 2, 2,   2, 2,  up},    // reliability counts each family
+      {true,  true,  3, 2, 2,   3, 1,  down},  // 4 answers, but only one IPv6
+      {true,  true,  3, 1, 2,   2, 1,  up},    // a family with fewer targets needs all of them
+      {false, true,  2, 0, 1,   2, 0,  down},  // a required family without targets never succeeds
+      {false, false, 2, 2, 1,   2, 2,  down},  // nothing required: fail closed
+  };
+  // clang-format on
+  for (const Row& r : rows) {
+    CAPTURE(r.v4);
+    CAPTURE(r.v6);
+    CAPTURE(r.t4);
+    CAPTURE(r.t6);
+    CAPTURE(r.reliability);
+    CAPTURE(r.a4);
+    CAPTURE(r.a6);
+    TrackerPolicy p = probed(r.t4 + r.t6, 1, 1, r.reliability);
+    p.targets_ipv6 = r.t6;
+    p.require_ipv4 = r.v4;
+    p.require_ipv6 = r.v6;
+    Harness h(p);
+    h.default_answer = r.a4;
+    h.default_answer6 = r.a6;
+    h.ready();
+    h.time.advance(500ms);
+    CHECK(h.tracker.status().rounds == 1);
+    CHECK(h.tracker.state() == r.expect);
+  }
+}
+
+TEST_CASE("require both: IPv6 lost alone takes the uplink down after down_count rounds, and back after up_count") {
+  TrackerPolicy p = probed(2, 2, 3, 1);
+  p.targets_ipv6 = 1;
+  p.require_ipv4 = p.require_ipv6 = true;
+  Harness h(p);
+  h.default_answer = 1;
+  h.default_answer6 = 1;
+  h.ready();
+  h.time.advance(1500ms);  // rounds at 0 s and 1 s
+  REQUIRE(h.tracker.state() == UplinkHealth::up);
+  h.default_answer6 = 0;  // IPv4 still answers
+  h.time.advance(1000ms);
+  CHECK(h.tracker.state() == UplinkHealth::degraded);
+  h.time.advance(2000ms);
+  CHECK(h.tracker.state() == UplinkHealth::down);
+  CHECK(h.tracker.status().reason == "PROBES_FAILED");
+  h.default_answer6 = 1;
+  h.time.advance(1000ms);
+  CHECK(h.tracker.state() == UplinkHealth::down);  // one good round of up_count 2
+  h.time.advance(1000ms);
+  CHECK(h.tracker.state() == UplinkHealth::up);
+  CHECK(h.reports ==
+        std::vector<UplinkHealth>{UplinkHealth::up, UplinkHealth::degraded, UplinkHealth::down, UplinkHealth::up});
 }
 
 TEST_CASE("hysteresis: one lost round degrades, down_count in a row takes it down, up_count brings it back") {

@@ -16,8 +16,11 @@
 //  - an uplink without probe targets follows readiness alone: ready -> Up;
 //  - with targets, a round is sent every probe_interval (the first at once
 //    when the link becomes ready); the adapter probes every target with
-//    probe_timeout and reports how many answered; a round succeeds when at
-//    least `reliability` targets answered;
+//    probe_timeout and reports how many answered, and how many of those
+//    were IPv6 targets; a round succeeds when, in each required family
+//    (require_ipv4, require_ipv6), at least `reliability` targets of that
+//    family answered (at most as many as it has; a required family without
+//    targets never succeeds);
 //  - Unknown/Down -> Up after up_count successful rounds in a row;
 //    Unknown -> Down after down_count failed rounds in a row;
 //    Up -> Degraded on a failed round (still usable, like mwan3's
@@ -77,7 +80,10 @@ struct TrackerPolicy {
   Duration probe_interval = std::chrono::seconds(5);
   int up_count = 3;
   int down_count = 3;
-  int reliability = 1;  // targets that must answer for a round to succeed
+  int reliability = 1;   // targets of each required family that must answer for a round to succeed
+  int targets_ipv6 = 0;  // of targets, the IPv6 ones (the others are IPv4)
+  bool require_ipv4 = true;
+  bool require_ipv6 = false;
   QualityThresholds quality;
   Duration silence{0};  // transmitting with nothing received this long: probe at once; 0: off
 };
@@ -116,6 +122,7 @@ struct Address {
 struct RoundDone {
   int answered = 0;                             // targets that answered within probe_timeout
   std::vector<std::chrono::microseconds> rtts;  // of the answered probes (may be fewer than answered)
+  int answered_ipv6 = 0;                        // of answered, the IPv6 targets (an unprobed one did not answer)
 };
 struct TimerFired {};  // the last ArmTimer deadline passed: time for the next round
 struct Traffic {       // the interface's packet counters now (they only grow, unless the interface is new)
