@@ -73,6 +73,9 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
     p.up_count = c.up_count;
     p.down_count = c.down_count;
     p.reliability = c.reliability;
+    p.targets_ipv6 = c.probe_targets_of(AF_INET6);
+    p.require_ipv4 = c.required_families() != ProbeFamilies::ipv6;
+    p.require_ipv6 = c.required_families() != ProbeFamilies::ipv4;
     p.quality.window = c.quality_window;
     // Unset recover thresholds stay unset: the tracker decides their default.
     if (c.quality_fail_latency.count() > 0) {
@@ -313,6 +316,21 @@ void NetworkService::fill(health::Snapshot& s) const {
         out.budget = r;
       }
       if (u->cfg.ipv6) out.ipv6 = ipv6_report(*u);
+      out.probe_families.clear();
+      for (int fam : {0, 1}) {
+        int targets = u->cfg.probe_targets_of(fam == 1 ? AF_INET6 : AF_INET);
+        if (targets == 0) continue;
+        ProbeFamilies req = u->cfg.required_families();
+        health::ProbeFamilyReport r;
+        r.family = fam == 1 ? "ipv6" : "ipv4";
+        r.targets = targets;
+        r.required = fam == 1 ? req != ProbeFamilies::ipv4 : req != ProbeFamilies::ipv6;
+        r.rounds = u->round_seen;
+        r.probed = u->round_last[fam].probed;
+        r.answered = u->round_last[fam].answered;
+        r.reason = u->round_last[fam].why;
+        out.probe_families.push_back(std::move(r));
+      }
       if (u->metered()) out.probe_cost_bytes_per_minute = u->probe_cost.bytes_per_minute();
     }
   }

@@ -12,32 +12,67 @@ void NetworkService::start_round(Uplink& u) {
   cancel_round(u);
   u.pending = static_cast<int>(u.cfg.probe_targets.size());
   u.answered = 0;
+  u.answered6 = 0;
+  u.unprobed = 0;
   u.rtts.clear();
+  for (auto& f : u.round_now) f = {};
+  // An IPv6 target goes out from the uplink's IPv6 side only while it has
+  // one; otherwise it is not probed and counts as unanswered.
+  std::string no_ipv6 = u.ipv6_ready() ? std::string() : ipv6_report(u).reason;
+  if (!u.cfg.ipv6) no_ipv6 = "ipv6 = false";
   for (const IpAddress& target : u.cfg.probe_targets) {
+    Uplink::FamilyRound& fam = u.round_now[target.family == AF_INET6 ? 1 : 0];
+    if (target.family == AF_INET6 && !no_ipv6.empty()) {
+      ++u.unprobed;
+      fam.why = "not probed: no usable IPv6 (" + no_ipv6 + ")";
+      continue;
+    }
+    ++fam.probed;
     health::ProbeRequest request;
     request.kind = u.cfg.probe;
     request.interface = u.interface;
     request.target = target;
     request.timeout = u.cfg.probe_timeout;
     ++u.probes_sent;
-    u.probes.push_back(prober_->start(request, [this, &u](const health::ProbeResult& r) {
+    bool v6 = target.family == AF_INET6;
+    u.probes.push_back(prober_->start(request, [this, &u, v6](const health::ProbeResult& r) {
       u.bytes_sent += r.bytes_sent;
       u.bytes_received += r.bytes_received;
+      Uplink::FamilyRound& f = u.round_now[v6 ? 1 : 0];
       if (r.ok) {
         ++u.answered;
+        ++f.answered;
+        if (v6) ++u.answered6;
         u.rtt_us = r.rtt.count();
         u.rtts.push_back(r.rtt);
       } else {
         ++u.probes_lost;
+        f.why = r.error;
         log_.debug() << "uplink[" << u.cfg.name << "]: probe: " << r.error;
       }
-      if (--u.pending == 0) {
-        u.probes.clear();
-        event_at_ = timers_.now();
-        feed(u, tracker_event::RoundDone{u.answered, std::move(u.rtts)});
-      }
+      probe_done(u);
     }));
   }
+  if (u.unprobed > 0) {
+    log_.debug() << "uplink[" << u.cfg.name << "]: " << u.unprobed << " IPv6 target(s) not probed: no usable IPv6 ("
+                 << no_ipv6 << ")";
+    u.unprobed_timer.arm(timers_.now(), [this, &u] {
+      int n = u.unprobed;
+      u.unprobed = 0;
+      for (int i = 0; i < n; ++i) probe_done(u);
+    });
+  }
+}
+
+// One target of the round is settled; the last one ends the round.
+void NetworkService::probe_done(Uplink& u) {
+  if (--u.pending != 0) return;
+  u.probes.clear();
+  u.round_last[0] = u.round_now[0];
+  u.round_last[1] = u.round_now[1];
+  u.round_seen = true;
+  event_at_ = timers_.now();
+  feed(u, tracker_event::RoundDone{u.answered, std::move(u.rtts), u.answered6});
 }
 
 namespace {
@@ -75,6 +110,8 @@ void NetworkService::cancel_round(Uplink& u) {
   if (prober_)
     for (auto id : u.probes) prober_->cancel(id);
   u.probes.clear();
+  u.unprobed_timer.cancel();
+  u.unprobed = 0;
   u.pending = 0;
 }
 

@@ -17,7 +17,7 @@ namespace fb::core {
 
 struct NetworkService::Uplink {
   Uplink(std::size_t i, const UplinkConfig& c, net::UplinkSlot s, TrackerPolicy p, TimerService& timers)
-      : index(i), cfg(c), slot(s), tracker("uplink[" + c.name + "]", p), timer(timers) {}
+      : index(i), cfg(c), slot(s), tracker("uplink[" + c.name + "]", p), timer(timers), unprobed_timer(timers) {}
 
   std::size_t index;
   UplinkConfig cfg;
@@ -58,7 +58,19 @@ struct NetworkService::Uplink {
   std::vector<std::uint64_t> probes;
   int pending = 0;
   int answered = 0;
+  int answered6 = 0;                            // of answered, the IPv6 targets
   std::vector<std::chrono::microseconds> rtts;  // of the answered probes
+  // IPv6 targets not probed this round (no usable IPv6): they count as
+  // unanswered once unprobed_timer fires, never inside start_round itself.
+  int unprobed = 0;
+  OneShot unprobed_timer;
+  // Per family (0: IPv4, 1: IPv6), the last finished round for /status.
+  struct FamilyRound {
+    int probed = 0, answered = 0;
+    std::string why;  // "" or why its targets were not probed / the last error
+  };
+  FamilyRound round_now[2], round_last[2];
+  bool round_seen = false;  // a round has finished
   // Counters for /status and /metrics.
   std::uint64_t probes_sent = 0, probes_lost = 0, bytes_sent = 0, bytes_received = 0;
   std::int64_t rtt_us = -1;

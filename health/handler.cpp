@@ -317,6 +317,13 @@ std::string status_json(const Snapshot& s) {
                      {"rtt_ms", u.probe_rtt_us < 0 ? nlohmann::json() : nlohmann::json(u.probe_rtt_us / 1000.0)},
                      {"bytes_sent", u.probe_bytes_sent},
                      {"bytes_received", u.probe_bytes_received}};
+      for (const ProbeFamilyReport& f : u.probe_families)
+        o["probes"]["families"][f.family] = {{"targets", f.targets},
+                                             {"required", f.required},
+                                             {"probed", f.rounds ? nlohmann::json(f.probed) : nlohmann::json()},
+                                             {"answered", f.rounds ? nlohmann::json(f.answered) : nlohmann::json()},
+                                             {"ok", f.rounds ? nlohmann::json(f.answered > 0) : nlohmann::json()},
+                                             {"reason", clean_text(f.reason, 300)}};
       o["quality"] = {{"rtt_ms", u.rtt_ms ? nlohmann::json(*u.rtt_ms) : nlohmann::json()},
                       {"loss_percent", u.loss_percent ? nlohmann::json(*u.loss_percent) : nlohmann::json()},
                       {"window_rounds", u.quality_rounds},

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "fb/config/ini.hpp"
 #include "fb/config/schema.hpp"
@@ -209,10 +210,10 @@ class Parser {
                       std::string(modem::to_string(*config_.modem.data)) + "; write kind = cellular");
       if (u.probe_targets.empty() && is_set(sec, "reliability"))
         key_error(sec, "reliability", "needs probe_targets to count answers from");
-      else if (!u.probe_targets.empty() && static_cast<size_t>(u.reliability) > u.probe_targets.size())
-        key_error(sec, "reliability",
-                  "is " + std::to_string(u.reliability) + " but only " + std::to_string(u.probe_targets.size()) +
-                      " probe_targets are listed");
+      else if (u.probe_targets.empty() && is_set(sec, "require"))
+        key_error(sec, "require", "needs probe_targets: it names the families of them that must answer");
+      else if (!u.probe_targets.empty())
+        check_probe_families(sec, u);
       check_quality(sec, u);
       check_budget(sec, u);
       if (u.probe_timeout >= u.probe_interval)
@@ -261,6 +262,42 @@ class Parser {
         key_error(
             sec, "probe_interval_idle",
             "must be at least probe_interval (" + format_duration(u.probe_interval) + "): idle probing is slower");
+    }
+  }
+
+  // Probe families: IPv6 targets need the uplink's IPv6; each required
+  // family has targets, at least reliability of them.
+  void check_probe_families(const std::string& sec, const UplinkConfig& u) {
+    int v4 = u.probe_targets_of(AF_INET), v6 = u.probe_targets_of(AF_INET6);
+    ProbeFamilies req = u.required_families();
+    bool need4 = req != ProbeFamilies::ipv6, need6 = req != ProbeFamilies::ipv4;
+    if (v6 > 0 && !u.ipv6) {
+      key_error(sec, "probe_targets",
+                "has IPv6 addresses, but ipv6 = false: an IPv6 target is probed from the uplink's IPv6 side, "
+                "which needs ipv6 = true");
+      return;
+    }
+    if (need6 && !u.ipv6) {
+      key_error(sec, "require", "asks IPv6 probes to answer, but ipv6 = false: this uplink has no IPv6 to probe from");
+      return;
+    }
+    for (auto [need, count, name] : {std::tuple{need4, v4, "IPv4"}, std::tuple{need6, v6, "IPv6"}}) {
+      if (!need) continue;
+      if (count == 0) {
+        key_error(sec, "require",
+                  std::string("asks ") + name + " probes to answer, but probe_targets has no " + name + " address");
+        return;
+      }
+      if (u.reliability > count) {
+        bool mixed = v4 > 0 && v6 > 0;
+        key_error(sec, "reliability",
+                  "is " + std::to_string(u.reliability) + " but only " + std::to_string(count) +
+                      (mixed ? std::string(" ") + name +
+                                   " probe_targets are listed (reliability counts each "
+                                   "required family)"
+                             : std::string(" probe_targets are listed")));
+        return;
+      }
     }
   }
 

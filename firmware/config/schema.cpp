@@ -404,6 +404,22 @@ std::vector<SectionSpec> build() {
             "Addresses probed through this uplink; none: carrier and address only.",
             "192.0.2.53, 198.51.100.53",
             uplink_field(&U::probe_targets)},
+           KeySpec{
+               "require",
+               choice<std::optional<ProbeFamilies>>(
+                   {{"ipv4", ProbeFamilies::ipv4}, {"ipv6", ProbeFamilies::ipv6}, {"both", ProbeFamilies::both}})
+                   .first,
+               {},
+               false,
+               "The probe_targets families that must answer for a round to succeed: ipv4, ipv6 or both "
+               "(reliability targets of each). Unset: ipv4 when probe_targets has an IPv4 address, else ipv6. "
+               "Targets of a family that is not required are still probed and shown in /status. IPv6 "
+               "targets need ipv6 = true; they are probed from the uplink's IPv6 side only while it has a "
+               "global address and a router (otherwise they count as unanswered and /status says why).",
+               "both",
+               [set = choice<std::optional<ProbeFamilies>>(
+                          {{"ipv4", ProbeFamilies::ipv4}, {"ipv6", ProbeFamilies::ipv6}, {"both", ProbeFamilies::both}})
+                          .second](Config&, UplinkConfig* u, const Value& v) { set(u->require, v); }},
            {"probe_interval",
             Dur(500, 10 * kMin),
             "5s",
@@ -436,7 +452,8 @@ std::vector<SectionSpec> build() {
             Int(1, 16),
             "1",
             false,
-            "Targets that must answer for a round to succeed; at most the number of probe_targets.",
+            "Targets of each required family (require) that must answer for a round to succeed; at most the "
+            "number of probe_targets of that family.",
             {},
             uplink_field(&U::reliability)},
            {"quality_window",

@@ -45,7 +45,7 @@ TEST_CASE("a reload restarts uplink tracking for a change to each field it is bu
   // give it a change below (or a reason in the next test case).
   [[maybe_unused]] auto [mode, dry_run, failover, nat, health_enabled, health_port, uplinks] = network_inputs(base());
   [[maybe_unused]] auto [name, interface, kind, gateway, priority, probe, probe_targets, probe_interval, probe_timeout,
-                         up_count, down_count, reliability, quality_window, quality_fail_latency,
+                         up_count, down_count, reliability, require, quality_window, quality_fail_latency,
                          quality_recover_latency, quality_fail_loss, quality_recover_loss, probe_on_silence, budget,
                          budget_cycle_day, budget_warn, budget_action, probe_interval_idle, metered, ipv6,
                          serve_status] = base().uplinks[0];
@@ -72,6 +72,7 @@ TEST_CASE("a reload restarts uplink tracking for a change to each field it is bu
       {"uplink priority", [](Config& c) { c.uplinks[0].priority += 1; }},
       {"uplink probe", [](Config& c) { c.uplinks[0].probe = ProbeMethod::dns; }},
       {"uplink probe_targets", [](Config& c) { c.uplinks[0].probe_targets.push_back(ip("192.0.2.1")); }},
+      {"uplink require", [](Config& c) { c.uplinks[0].require = ProbeFamilies::both; }},
       {"uplink probe_targets order",
        [](Config& c) {
          c.uplinks[0].probe_targets = {ip("192.0.2.2"), ip("192.0.2.1")};

@@ -165,6 +165,7 @@ class NetworkService {
   void feed(Uplink& u, const TrackerEvent& event);
   void feed_policy(const PolicyEvent& event);
   void start_round(Uplink& u);
+  void probe_done(Uplink& u);
   void cancel_round(Uplink& u);
   // Every kTrafficTick while an uplink watches for silence: its packet
   // counters (KernelView::counters(), no packet sent) to its tracker.

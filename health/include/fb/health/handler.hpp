@@ -49,6 +49,17 @@ struct Ipv6Report {
   bool routed = false;                 // failberryd's IPv6 default route leads out of it
 };
 
+// One family of an uplink's probe targets (UplinkStatus::probe_families).
+struct ProbeFamilyReport {
+  std::string family;     // "ipv4" | "ipv6"
+  int targets = 0;        // probe_targets of this family
+  bool required = false;  // [uplink] require names it: a round needs its answers
+  int probed = 0;         // in the last finished round (an IPv6 target without usable IPv6 is not)
+  int answered = 0;       // in the last finished round
+  bool rounds = false;    // a round has finished
+  std::string reason;     // "" or why targets were not probed or the last probe error
+};
+
 struct UplinkStatus {
   std::string name;
   std::string interface;
@@ -73,14 +84,15 @@ struct UplinkStatus {
   // "uplink cell is behind carrier-grade NAT (100.72.1.9): ..." or "" (fb/core/cgnat.hpp).
   std::string nat{};
   // Link quality over the tracker's window of probe rounds.
-  std::optional<double> rtt_ms{};        // median RTT of the answered probes; none: nothing answered
-  std::optional<double> loss_percent{};  // probes lost; none before the first round
-  int quality_rounds{0};                 // rounds in the window
-  bool degraded = false;                 // latency or loss above the thresholds (with hysteresis)
-  std::string degraded_reason{};         // HIGH_LATENCY, HIGH_LOSS; "" when not degraded
-  std::uint64_t silence_bursts = 0;      // bursts of probes started by traffic out with nothing in
-  std::optional<BudgetReport> budget{};  // none: no budget on this uplink
-  std::optional<Ipv6Report> ipv6{};      // none: [uplink] ipv6 = false
+  std::optional<double> rtt_ms{};                   // median RTT of the answered probes; none: nothing answered
+  std::optional<double> loss_percent{};             // probes lost; none before the first round
+  int quality_rounds{0};                            // rounds in the window
+  bool degraded = false;                            // latency or loss above the thresholds (with hysteresis)
+  std::string degraded_reason{};                    // HIGH_LATENCY, HIGH_LOSS; "" when not degraded
+  std::uint64_t silence_bursts = 0;                 // bursts of probes started by traffic out with nothing in
+  std::optional<BudgetReport> budget{};             // none: no budget on this uplink
+  std::optional<Ipv6Report> ipv6{};                 // none: [uplink] ipv6 = false
+  std::vector<ProbeFamilyReport> probe_families{};  // one per family with probe targets
   // Metered uplinks (metered or a budget): what the probes cost per minute
   // over the last minutes; none before a minute of samples.
   std::optional<double> probe_cost_bytes_per_minute{};

@@ -91,6 +91,9 @@ struct PppConfig {
 // (ModemService) and bound late by NetworkService.
 inline constexpr std::string_view kAutoInterface = "auto";
 
+// [uplink] require: the probe families that must answer for a round to succeed.
+enum class ProbeFamilies { ipv4, ipv6, both };
+
 struct UplinkConfig {
   std::string name;       // from [uplink.NAME]
   std::string interface;  // kAutoInterface: found beside the modem's AT port (interface_auto())
@@ -103,7 +106,9 @@ struct UplinkConfig {
   Duration probe_timeout{};
   int up_count = 0;
   int down_count = 0;
-  int reliability = 0;
+  int reliability = 0;  // per required family
+  // Unset: ipv4 when probe_targets has an IPv4 address, else ipv6 (required_families()).
+  std::optional<ProbeFamilies> require;
   // Link quality: 0 = not set (a threshold off; a recover threshold is then half its fail one).
   int quality_window = 0;  // probe rounds
   Duration quality_fail_latency{};
@@ -124,6 +129,15 @@ struct UplinkConfig {
   bool ipv6 = false;
   bool serve_status = false;  // /status and /metrics also to requests arriving on this uplink
   bool interface_auto() const { return interface == kAutoInterface; }
+  int probe_targets_of(int family) const {
+    int n = 0;
+    for (const IpAddress& t : probe_targets) n += t.family == family ? 1 : 0;
+    return n;
+  }
+  ProbeFamilies required_families() const {
+    if (require) return *require;
+    return probe_targets_of(AF_INET) > 0 || probe_targets.empty() ? ProbeFamilies::ipv4 : ProbeFamilies::ipv6;
+  }
   bool operator==(const UplinkConfig&) const = default;
 };
 
