@@ -88,7 +88,7 @@ if [ "$CASE" = zterouter ]; then
   # The stick's DHCP client as the image has it: busybox udhcpc and the event script from the tree.
   export FAILBERRY_UDHCPC=$(command -v busybox) FAILBERRY_UDHCPC_EVENT=$HERE/../../image/overlay/usr/libexec/failberry/udhcpc-event
 fi
-[ "$CASE" = dualstack ] && export LAB_V6=1
+[ "$CASE" = dualstack ] || [ "$CASE" = dualstack_probe ] && export LAB_V6=1
 # shellcheck source=lab.sh
 source "$HERE/lab.sh"
 finish() {
@@ -181,6 +181,56 @@ dualstack)
   [ -z "$(ip -n "$LAB-pi" -6 route show table all proto 251)" ] || fail "IPv6 routes of protocol 251 left"
   ! ip -n "$LAB-pi" -6 rule show | grep -q "proto 251" || fail "IPv6 rules left: $(ip -n "$LAB-pi" -6 rule show)"
   step "stopped: every route and rule of both families removed"
+  ;;
+
+dualstack_probe)
+  # The wired uplink is probed over both families and needs both: an ISP
+  # that stops forwarding IPv6 (IPv4 still fine, carrier and addresses
+  # kept) fails it, and both families move to cellular.
+  ip -n "$LAB-inet" -6 route add 2001:db8:1::/64 via 2001:db8:fe::1 # the wired side's SLAAC prefix, for the replies
+  WIRED_PROBES="probe_targets = 198.51.100.1, 2001:db8:ff::1
+require = both
+probe_interval = 1s
+probe_timeout = 500ms
+up_count = 2
+down_count = 2" WIRED_EXTRA="ipv6 = true" CELL_EXTRA="ipv6 = true" HOLD=2s LOG_LEVEL=${LOG_LEVEL:-info} lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 15 lab_default_is eth-wired || fail "no default route via the wired uplink"
+  lab_wait 15 lab_v6_default_is eth-wired || fail "no IPv6 default via the wired uplink"
+  wired_families() { # ipv4/ipv6: probed answered required reason
+    status_json | "$LAB_PY" -c 'import json,sys
+f=next(u for u in json.load(sys.stdin)["uplinks"] if u["name"]=="wired")["probes"]["families"]
+for k in ("ipv4","ipv6"):
+    print(k, f[k]["probed"], f[k]["answered"], f[k]["required"], f[k]["reason"] or "-")'
+  }
+  both_answer() { wired_families | grep -q '^ipv4 1 1 True' && wired_families | grep -q '^ipv6 1 1 True'; }
+  lab_wait 10 both_answer || fail "/status: the wired uplink's families do not both answer: $(wired_families)"
+  lab_udp_flow6
+  lab_wait 5 lab_v6_seen_above wired 0 || fail "the LAN host's IPv6 flow does not arrive by wired"
+  step "wired probed over IPv4 and IPv6, both answer"
+
+  start=$(date +%s%N)
+  lab_ns isp nft add table ip6 v6cut
+  lab_ns isp nft add chain ip6 v6cut forward '{ type filter hook forward priority 0; policy drop; }'
+  lab_wait 15 lab_default_is wwan0 || fail "IPv6 lost on wired did not move the default: $(wired_families)"
+  moved_ms=$((($(date +%s%N) - start) / 1000000))
+  lab_wait 5 lab_v6_default_is wwan0 || fail "the IPv6 default is not via cellular"
+  cell6=$(lab_v6_seen cellular)
+  lab_wait 5 lab_v6_seen_above cellular "$cell6" || fail "the LAN host's IPv6 flow did not move to cellular"
+  wired_families | grep -q '^ipv4 1 1 True' || fail "/status: wired IPv4 should still answer: $(wired_families)"
+  wired_families | grep -q '^ipv6 1 0 True' || fail "/status: wired IPv6 should be lost: $(wired_families)"
+  status_json | grep -q '"reason": "PROBES_FAILED"' || fail "/status: no PROBES_FAILED: $(status_json)"
+  echo "IPv6 forwarding cut at the ISP -> default moved to cellular after ${moved_ms} ms (probe_interval 1s, down_count 2)"
+  step "IPv6 lost on wired (IPv4 fine) -> wired down, both families on cellular"
+
+  lab_ns isp nft delete table ip6 v6cut
+  lab_wait 20 lab_default_is eth-wired || fail "no failback once IPv6 is back: $(wired_families)"
+  lab_wait 5 lab_v6_default_is eth-wired || fail "the IPv6 default did not come back to wired"
+  lab_wait 5 both_answer || fail "/status: both families should answer again: $(wired_families)"
+  step "IPv6 back on wired -> failback"
+
+  lab_stop
+  check_clean
   ;;
 
 carrier)
