@@ -328,6 +328,7 @@ void NetworkService::fill(health::Snapshot& s) const {
         r.rounds = u->round_seen;
         r.probed = u->round_last[fam].probed;
         r.answered = u->round_last[fam].answered;
+        r.ok = r.answered >= std::max(1, std::min(u->cfg.reliability, targets));  // as the tracker counts
         r.reason = u->round_last[fam].why;
         out.probe_families.push_back(std::move(r));
       }

@@ -322,7 +322,7 @@ std::string status_json(const Snapshot& s) {
                                              {"required", f.required},
                                              {"probed", f.rounds ? nlohmann::json(f.probed) : nlohmann::json()},
                                              {"answered", f.rounds ? nlohmann::json(f.answered) : nlohmann::json()},
-                                             {"ok", f.rounds ? nlohmann::json(f.answered > 0) : nlohmann::json()},
+                                             {"ok", f.rounds ? nlohmann::json(f.ok) : nlohmann::json()},
                                              {"reason", clean_text(f.reason, 300)}};
       o["quality"] = {{"rtt_ms", u.rtt_ms ? nlohmann::json(*u.rtt_ms) : nlohmann::json()},
                       {"loss_percent", u.loss_percent ? nlohmann::json(*u.loss_percent) : nlohmann::json()},

@@ -201,9 +201,9 @@ down_count = 2" WIRED_EXTRA="ipv6 = true" CELL_EXTRA="ipv6 = true" HOLD=2s LOG_L
     status_json | "$LAB_PY" -c 'import json,sys
 f=next(u for u in json.load(sys.stdin)["uplinks"] if u["name"]=="wired")["probes"]["families"]
 for k in ("ipv4","ipv6"):
-    print(k, f[k]["probed"], f[k]["answered"], f[k]["required"], f[k]["reason"] or "-")'
+    print(k, f[k]["probed"], f[k]["answered"], f[k]["required"], f[k]["ok"], f[k]["reason"] or "-")'
   }
-  both_answer() { wired_families | grep -q '^ipv4 1 1 True' && wired_families | grep -q '^ipv6 1 1 True'; }
+  both_answer() { wired_families | grep -q '^ipv4 1 1 True True' && wired_families | grep -q '^ipv6 1 1 True True'; }
   lab_wait 10 both_answer || fail "/status: the wired uplink's families do not both answer: $(wired_families)"
   lab_udp_flow6
   lab_wait 5 lab_v6_seen_above wired 0 || fail "the LAN host's IPv6 flow does not arrive by wired"
@@ -217,8 +217,8 @@ for k in ("ipv4","ipv6"):
   lab_wait 5 lab_v6_default_is wwan0 || fail "the IPv6 default is not via cellular"
   cell6=$(lab_v6_seen cellular)
   lab_wait 5 lab_v6_seen_above cellular "$cell6" || fail "the LAN host's IPv6 flow did not move to cellular"
-  wired_families | grep -q '^ipv4 1 1 True' || fail "/status: wired IPv4 should still answer: $(wired_families)"
-  wired_families | grep -q '^ipv6 1 0 True' || fail "/status: wired IPv6 should be lost: $(wired_families)"
+  wired_families | grep -q '^ipv4 1 1 True True' || fail "/status: wired IPv4 should still answer: $(wired_families)"
+  wired_families | grep -q '^ipv6 1 0 True False' || fail "/status: wired IPv6 should be lost: $(wired_families)"
   status_json | grep -q '"reason": "PROBES_FAILED"' || fail "/status: no PROBES_FAILED: $(status_json)"
   echo "IPv6 forwarding cut at the ISP -> default moved to cellular after ${moved_ms} ms (probe_interval 1s, down_count 2)"
   step "IPv6 lost on wired (IPv4 fine) -> wired down, both families on cellular"

@@ -56,6 +56,7 @@ struct ProbeFamilyReport {
   bool required = false;  // [uplink] require names it: a round needs its answers
   int probed = 0;         // in the last finished round (an IPv6 target without usable IPv6 is not)
   int answered = 0;       // in the last finished round
+  bool ok = false;        // of these, reliability answered (all of them when fewer)
   bool rounds = false;    // a round has finished
   std::string reason;     // "" or why targets were not probed or the last probe error
 };
