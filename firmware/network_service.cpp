@@ -73,9 +73,10 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
     p.up_count = c.up_count;
     p.down_count = c.down_count;
     p.reliability = c.reliability;
-    p.targets_ipv6 = c.probe_targets_of(AF_INET6);
-    p.require_ipv4 = c.required_families() != ProbeFamilies::ipv6;
-    p.require_ipv6 = c.required_families() != ProbeFamilies::ipv4;
+    // ipv6 = false: one pool of targets, whatever their family (parse.cpp).
+    p.targets_ipv6 = c.ipv6 ? c.probe_targets_of(AF_INET6) : 0;
+    p.require_ipv4 = !c.ipv6 || c.required_families() != ProbeFamilies::ipv6;
+    p.require_ipv6 = c.ipv6 && c.required_families() != ProbeFamilies::ipv4;
     p.quality.window = c.quality_window;
     // Unset recover thresholds stay unset: the tracker decides their default.
     if (c.quality_fail_latency.count() > 0) {
@@ -324,11 +325,13 @@ void NetworkService::fill(health::Snapshot& s) const {
         health::ProbeFamilyReport r;
         r.family = fam == 1 ? "ipv6" : "ipv4";
         r.targets = targets;
-        r.required = fam == 1 ? req != ProbeFamilies::ipv4 : req != ProbeFamilies::ipv6;
+        r.required = !u->cfg.ipv6 || (fam == 1 ? req != ProbeFamilies::ipv4 : req != ProbeFamilies::ipv6);
         r.rounds = u->round_seen;
         r.probed = u->round_last[fam].probed;
         r.answered = u->round_last[fam].answered;
-        r.ok = r.answered >= std::max(1, std::min(u->cfg.reliability, targets));  // as the tracker counts
+        // as the tracker counts; with ipv6 = false the pool decides, not each family
+        r.ok = u->cfg.ipv6 ? r.answered >= std::max(1, std::min(u->cfg.reliability, targets))
+                           : u->round_last[0].answered + u->round_last[1].answered >= u->cfg.reliability;
         r.reason = u->round_last[fam].why;
         out.probe_families.push_back(std::move(r));
       }

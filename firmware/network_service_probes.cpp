@@ -17,9 +17,11 @@ void NetworkService::start_round(Uplink& u) {
   u.rtts.clear();
   for (auto& f : u.round_now) f = {};
   // An IPv6 target goes out from the uplink's IPv6 side only while it has
-  // one; otherwise it is not probed and counts as unanswered.
-  std::string no_ipv6 = u.ipv6_ready() ? std::string() : ipv6_report(u).reason;
-  if (!u.cfg.ipv6) no_ipv6 = "ipv6 = false";
+  // one; otherwise it is not probed and counts as unanswered. With ipv6 =
+  // false failberryd does not follow the uplink's IPv6: its IPv6 targets are
+  // probed bound to the interface as ever and answer into one pool with the
+  // IPv4 ones (the tracker's policy counts no family then).
+  std::string no_ipv6 = !u.cfg.ipv6 || u.ipv6_ready() ? std::string() : ipv6_report(u).reason;
   for (const IpAddress& target : u.cfg.probe_targets) {
     Uplink::FamilyRound& fam = u.round_now[target.family == AF_INET6 ? 1 : 0];
     if (target.family == AF_INET6 && !no_ipv6.empty()) {
@@ -35,14 +37,15 @@ void NetworkService::start_round(Uplink& u) {
     request.timeout = u.cfg.probe_timeout;
     ++u.probes_sent;
     bool v6 = target.family == AF_INET6;
-    u.probes.push_back(prober_->start(request, [this, &u, v6](const health::ProbeResult& r) {
+    bool count6 = v6 && u.cfg.ipv6;  // answered_ipv6 is the IPv6 family's count, not the pool's
+    u.probes.push_back(prober_->start(request, [this, &u, v6, count6](const health::ProbeResult& r) {
       u.bytes_sent += r.bytes_sent;
       u.bytes_received += r.bytes_received;
       Uplink::FamilyRound& f = u.round_now[v6 ? 1 : 0];
       if (r.ok) {
         ++u.answered;
         ++f.answered;
-        if (v6) ++u.answered6;
+        if (count6) ++u.answered6;
         u.rtt_us = r.rtt.count();
         u.rtts.push_back(r.rtt);
       } else {

@@ -265,20 +265,24 @@ class Parser {
     }
   }
 
-  // Probe families: IPv6 targets need the uplink's IPv6; each required
-  // family has targets, at least reliability of them.
+  // Probe families (an uplink with ipv6 = true): each required family has
+  // targets, at least reliability of them. With ipv6 = false all targets are
+  // one pool, whatever their family.
   void check_probe_families(const std::string& sec, const UplinkConfig& u) {
     int v4 = u.probe_targets_of(AF_INET), v6 = u.probe_targets_of(AF_INET6);
     ProbeFamilies req = u.required_families();
     bool need4 = req != ProbeFamilies::ipv6, need6 = req != ProbeFamilies::ipv4;
-    if (v6 > 0 && !u.ipv6) {
-      key_error(sec, "probe_targets",
-                "has IPv6 addresses, but ipv6 = false: an IPv6 target is probed from the uplink's IPv6 side, "
-                "which needs ipv6 = true");
-      return;
-    }
-    if (need6 && !u.ipv6) {
-      key_error(sec, "require", "asks IPv6 probes to answer, but ipv6 = false: this uplink has no IPv6 to probe from");
+    if (!u.ipv6) {
+      // failberryd does not run this uplink's IPv6: its targets of both
+      // families are one pool, as before families existed, so a config
+      // written then still means what it meant.
+      if (u.require && *u.require != ProbeFamilies::ipv4)
+        key_error(sec, "require",
+                  "asks IPv6 probes to answer, but ipv6 = false: this uplink has no IPv6 to probe from");
+      else if (static_cast<size_t>(u.reliability) > u.probe_targets.size())
+        key_error(sec, "reliability",
+                  "is " + std::to_string(u.reliability) + " but only " + std::to_string(u.probe_targets.size()) +
+                      " probe_targets are listed");
       return;
     }
     for (auto [need, count, name] : {std::tuple{need4, v4, "IPv4"}, std::tuple{need6, v6, "IPv6"}}) {

@@ -413,9 +413,11 @@ std::vector<SectionSpec> build() {
                false,
                "The probe_targets families that must answer for a round to succeed: ipv4, ipv6 or both "
                "(reliability targets of each). Unset: ipv4 when probe_targets has an IPv4 address, else ipv6. "
-               "Targets of a family that is not required are still probed and shown in /status. IPv6 "
-               "targets need ipv6 = true; they are probed from the uplink's IPv6 side only while it has a "
-               "global address and a router (otherwise they count as unanswered and /status says why).",
+               "Targets of a family that is not required are still probed and shown in /status. With ipv6 = "
+               "true, IPv6 targets are probed from the uplink's IPv6 side only while it has a global address "
+               "and a router (otherwise they count as unanswered and /status says why). With ipv6 = false "
+               "there are no families: all targets are one pool (reliability of them), and require may only "
+               "be ipv4.",
                "both",
                [set = choice<std::optional<ProbeFamilies>>(
                           {{"ipv4", ProbeFamilies::ipv4}, {"ipv6", ProbeFamilies::ipv6}, {"both", ProbeFamilies::both}})

@@ -247,3 +247,24 @@ TEST_CASE("[modem] router_api: auto by default, huawei or zte when set, with dat
   REQUIRE(def.config);
   CHECK_FALSE(def.config->modem.router_api);  // auto: from the stick's USB id
 }
+
+TEST_CASE("ipv6 = false: probe_targets of both families are one pool, as before families existed") {
+  auto wired = [](const std::string& lines) {
+    std::string text = kMinimal;
+    return text.replace(text.find("priority = 20"), 13, "priority = 20\n" + lines);
+  };
+  // A config written before [uplink] ipv6 existed still loads and means what it meant.
+  ConfigResult r = parse_config(wired("probe_targets = 192.0.2.53, 2001:db8::53\nreliability = 2"), "t.ini");
+  REQUIRE(r.errors.empty());
+  const fb::core::UplinkConfig& u = r.config->uplinks.front();
+  CHECK_FALSE(u.ipv6);
+  CHECK(u.probe_targets.size() == 2);
+  CHECK(u.reliability == 2);
+  // Only IPv6 targets: the pool is those.
+  CHECK(parse_config(wired("probe_targets = 2001:db8::53"), "t.ini").errors.empty());
+  CHECK(parse_config(wired("probe_targets = 2001:db8::53\nrequire = ipv4"), "t.ini").errors.empty());
+  // Families are chosen only where failberryd runs the uplink's IPv6.
+  ConfigResult six = parse_config(wired("probe_targets = 192.0.2.53, 2001:db8::53\nrequire = both"), "t.ini");
+  REQUIRE(six.errors.size() == 1);
+  CHECK(six.errors[0].to_string().find("ipv6 = false") != std::string::npos);
+}
