@@ -8,13 +8,12 @@
 #include <limits>
 
 #include "fb/text.hpp"
+#include "reading.hpp"
 
 namespace fb::hilink {
 namespace {
 
-Error bad(std::string detail) {
-  return Error{Code::bad_reply, std::move(detail)};
-}
+using detail::bad;
 
 Result<void> need_fields(const Reply& reply, std::string_view what) {
   if (reply.ok) return bad(std::string(what) + ": OK where fields belong");
@@ -26,13 +25,7 @@ template <class T>
 Result<std::optional<T>> number(const Reply& reply, std::string_view name) {
   const std::string* raw = reply.find(name);
   if (!raw) return std::optional<T>{};
-  std::string_view text = trim(*raw);
-  if (text.empty()) return std::optional<T>{};
-  T value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size())
-    return bad(std::string(name) + " '" + clean_text(text, 40) + "' is not a number");
-  return std::optional<T>(value);
+  return detail::whole_number<T>(name, trim(*raw));
 }
 
 Result<std::optional<IpAddress>> address(const Reply& reply, std::string_view name) {
@@ -47,14 +40,6 @@ std::string text(const Reply& reply, std::string_view name) {
   const std::string* raw = reply.find(name);
   return raw ? std::string(trim(*raw)) : std::string();
 }
-
-// Reads into `out` or returns the error from the enclosing function.
-#define FB_HILINK_TRY(out, expr)      \
-  do {                                \
-    auto fb_r_ = (expr);              \
-    if (!fb_r_) return fb_r_.error(); \
-    out = std::move(fb_r_).value();   \
-  } while (0)
 
 }  // namespace
 

@@ -48,21 +48,15 @@
 #include <charconv>
 #include <cmath>
 
+#include "fb/at/fields.hpp"
 #include "fb/text.hpp"
+#include "reading.hpp"
 
 namespace fb::hilink {
 namespace {
 
-Error bad(std::string detail) {
-  return Error{Code::bad_reply, std::move(detail)};
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return out;
-}
+using at::to_upper;
+using detail::bad;
 
 // A field the reading asked for: missing is a bad reply, blank is nullopt.
 Result<std::optional<std::string_view>> field(const Reply& reply, std::string_view name) {
@@ -78,12 +72,7 @@ Result<std::optional<T>> number(const Reply& reply, std::string_view name) {
   auto f = field(reply, name);
   if (!f) return f.error();
   if (!*f) return std::optional<T>{};
-  std::string_view text = **f;
-  T value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size())
-    return bad(std::string(name) + " '" + clean_text(text, 40) + "' is not a number");
-  return std::optional<T>(value);
+  return detail::whole_number<T>(name, **f);
 }
 
 // "-95", "-10.5", "8": a bare measurement in `unit`.
@@ -96,15 +85,8 @@ Result<std::optional<Level>> level(const Reply& reply, std::string_view name, st
   return std::optional<Level>(*l);
 }
 
-#define FB_GOFORM_TRY(out, expr)      \
-  do {                                \
-    auto fb_r_ = (expr);              \
-    if (!fb_r_) return fb_r_.error(); \
-    out = std::move(fb_r_).value();   \
-  } while (0)
-
 bool contains_html(std::string_view body) {
-  std::string head = upper(body.substr(0, 256));
+  std::string head = to_upper(body.substr(0, 256));
   return head.find("<!DOCTYPE") != std::string::npos || head.find("<HTML") != std::string::npos ||
          head.find("<HEAD") != std::string::npos || head.find("<SCRIPT") != std::string::npos;
 }
@@ -155,26 +137,20 @@ Result<void> goform_login_wall(const Reply& reply, std::string_view what) {
 
 at::AccessTech tech_from_goform_network_type(std::string_view name) {
   using at::AccessTech;
-  std::string n = upper(trim(name));
+  // The 3GPP and vendor names the AT parsers know, then ZTE's own words.
+  if (AccessTech known = at::access_tech_from_name(name); known != AccessTech::unknown) return known;
+  std::string n = to_upper(trim(name));
   struct Row {
     std::string_view name;
     AccessTech tech;
   };
-  static constexpr std::array kNames{
-      Row{"GSM", AccessTech::gsm},         Row{"GPRS", AccessTech::gprs},
-      Row{"G", AccessTech::gprs},          Row{"EDGE", AccessTech::edge},
-      Row{"E", AccessTech::edge},          Row{"UMTS", AccessTech::umts},
-      Row{"WCDMA", AccessTech::umts},      Row{"3G", AccessTech::umts},
-      Row{"TD-SCDMA", AccessTech::umts},   Row{"TD_SCDMA", AccessTech::umts},
-      Row{"TD", AccessTech::umts},         Row{"HSDPA", AccessTech::hsdpa},
-      Row{"HSUPA", AccessTech::hsupa},     Row{"HSPA", AccessTech::hspa},
-      Row{"HSPA+", AccessTech::hspa_plus}, Row{"DC-HSPA+", AccessTech::hspa_plus},
-      Row{"LTE", AccessTech::lte},         Row{"4G", AccessTech::lte},
-      Row{"FDD", AccessTech::lte},         Row{"TDD", AccessTech::lte},
-      Row{"FDD-LTE", AccessTech::lte},     Row{"TDD-LTE", AccessTech::lte},
-      Row{"FDD_LTE", AccessTech::lte},     Row{"TDD_LTE", AccessTech::lte},
+  static constexpr std::array kZteNames{
+      Row{"G", AccessTech::gprs},      Row{"E", AccessTech::edge},      Row{"TD_SCDMA", AccessTech::umts},
+      Row{"TD", AccessTech::umts},     Row{"FDD", AccessTech::lte},     Row{"TDD", AccessTech::lte},
+      Row{"FDD-LTE", AccessTech::lte}, Row{"TDD-LTE", AccessTech::lte}, Row{"FDD_LTE", AccessTech::lte},
+      Row{"TDD_LTE", AccessTech::lte},
   };
-  for (const Row& r : kNames)
+  for (const Row& r : kZteNames)
     if (r.name == n) return r.tech;
   return AccessTech::unknown;
 }
@@ -191,20 +167,20 @@ Connection connection_from_ppp_status(std::string_view word) {
 Result<Status> parse_goform_status(const Reply& reply) {
   Status s;
   std::optional<std::string_view> ppp, main_state, type, roam, wan;
-  FB_GOFORM_TRY(ppp, field(reply, "ppp_status"));
-  FB_GOFORM_TRY(main_state, field(reply, "modem_main_state"));
-  FB_GOFORM_TRY(type, field(reply, "network_type"));
-  FB_GOFORM_TRY(roam, field(reply, "simcard_roam"));
-  FB_GOFORM_TRY(wan, field(reply, "wan_ipaddr"));
+  FB_HILINK_TRY(ppp, field(reply, "ppp_status"));
+  FB_HILINK_TRY(main_state, field(reply, "modem_main_state"));
+  FB_HILINK_TRY(type, field(reply, "network_type"));
+  FB_HILINK_TRY(roam, field(reply, "simcard_roam"));
+  FB_HILINK_TRY(wan, field(reply, "wan_ipaddr"));
   s.connection = connection_from_ppp_status(ppp.value_or(""));
   s.connection_word = std::string(ppp.value_or(""));
-  FB_GOFORM_TRY(s.signal_icon, number<int>(reply, "signalbar"));
+  FB_HILINK_TRY(s.signal_icon, number<int>(reply, "signalbar"));
   if (s.signal_icon) s.max_signal = 5;  // signalbar runs 0..5 (the web UI's signal images)
   if (s.signal_icon && (*s.signal_icon < 0 || *s.signal_icon > 5))
     return bad("signalbar '" + std::to_string(*s.signal_icon) + "' is outside 0..5");
   if (type) {
     s.tech = tech_from_goform_network_type(*type);
-    std::string t = upper(*type);
+    std::string t = to_upper(*type);
     bool no_service = t.find("NO_SERVICE") != std::string::npos || t.find("NO SERVICE") != std::string::npos ||
                       t.find("LIMITED") != std::string::npos;
     if (no_service)
@@ -233,14 +209,14 @@ Result<Status> parse_goform_status(const Reply& reply) {
 Result<Signal> parse_goform_signal(const Reply& reply) {
   Signal s;
   std::optional<std::string_view> type, band, cell;
-  FB_GOFORM_TRY(type, field(reply, "network_type"));
-  FB_GOFORM_TRY(s.rsrp, level(reply, "lte_rsrp", "dBm"));
-  FB_GOFORM_TRY(s.rsrq, level(reply, "lte_rsrq", "dB"));
-  FB_GOFORM_TRY(s.sinr, level(reply, "lte_snr", "dB"));
-  FB_GOFORM_TRY(s.rssi, level(reply, "rssi", "dBm"));
-  FB_GOFORM_TRY(s.rscp, level(reply, "rscp", "dBm"));
-  FB_GOFORM_TRY(band, field(reply, "lte_band"));
-  FB_GOFORM_TRY(cell, field(reply, "cell_id"));
+  FB_HILINK_TRY(type, field(reply, "network_type"));
+  FB_HILINK_TRY(s.rsrp, level(reply, "lte_rsrp", "dBm"));
+  FB_HILINK_TRY(s.rsrq, level(reply, "lte_rsrq", "dB"));
+  FB_HILINK_TRY(s.sinr, level(reply, "lte_snr", "dB"));
+  FB_HILINK_TRY(s.rssi, level(reply, "rssi", "dBm"));
+  FB_HILINK_TRY(s.rscp, level(reply, "rscp", "dBm"));
+  FB_HILINK_TRY(band, field(reply, "lte_band"));
+  FB_HILINK_TRY(cell, field(reply, "cell_id"));
   if (band) {
     std::string_view b = *band;
     if (!b.empty() && (b.front() == 'B' || b.front() == 'b')) b.remove_prefix(1);
@@ -262,10 +238,10 @@ Result<Signal> parse_goform_signal(const Reply& reply) {
 Result<Plmn> parse_goform_plmn(const Reply& reply) {
   Plmn p;
   std::optional<std::string_view> name, type, mcc, mnc;
-  FB_GOFORM_TRY(name, field(reply, "network_provider"));
-  FB_GOFORM_TRY(type, field(reply, "network_type"));
-  FB_GOFORM_TRY(mcc, field(reply, "rmcc"));
-  FB_GOFORM_TRY(mnc, field(reply, "rmnc"));
+  FB_HILINK_TRY(name, field(reply, "network_provider"));
+  FB_HILINK_TRY(type, field(reply, "network_type"));
+  FB_HILINK_TRY(mcc, field(reply, "rmcc"));
+  FB_HILINK_TRY(mnc, field(reply, "rmnc"));
   if (name) p.full_name = clean_text(*name, 64);
   if (mcc && mnc) {
     std::string numeric = std::string(*mcc) + std::string(*mnc);
@@ -287,11 +263,11 @@ Result<Plmn> parse_goform_plmn(const Reply& reply) {
 
 Result<Traffic> parse_goform_traffic(const Reply& reply) {
   Traffic t;
-  FB_GOFORM_TRY(t.current_upload, number<std::uint64_t>(reply, "realtime_tx_bytes"));
-  FB_GOFORM_TRY(t.current_download, number<std::uint64_t>(reply, "realtime_rx_bytes"));
-  FB_GOFORM_TRY(t.current_connect_time, number<std::uint64_t>(reply, "realtime_time"));
-  FB_GOFORM_TRY(t.current_upload_rate, number<std::uint64_t>(reply, "realtime_tx_thrpt"));
-  FB_GOFORM_TRY(t.current_download_rate, number<std::uint64_t>(reply, "realtime_rx_thrpt"));
+  FB_HILINK_TRY(t.current_upload, number<std::uint64_t>(reply, "realtime_tx_bytes"));
+  FB_HILINK_TRY(t.current_download, number<std::uint64_t>(reply, "realtime_rx_bytes"));
+  FB_HILINK_TRY(t.current_connect_time, number<std::uint64_t>(reply, "realtime_time"));
+  FB_HILINK_TRY(t.current_upload_rate, number<std::uint64_t>(reply, "realtime_tx_thrpt"));
+  FB_HILINK_TRY(t.current_download_rate, number<std::uint64_t>(reply, "realtime_rx_thrpt"));
   return t;
 }
 
