@@ -345,6 +345,10 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
     auto self = shared_from_this();
     exchange("GET", "/goform/goform_get_cmd_process?isTest=false&cmd=LD", "", false, [self, done](Result<Http> http) {
       auto ld = self->reply_of("GET goform cmd=LD", http);
+      // Only an unreadable LD answer is older firmware that goes on to the
+      // base64 LOGIN; an LD that failed (timeout, unreachable, HTTP error)
+      // says nothing about the scheme, so no password is sent.
+      if (!ld && ld.code() != Code::bad_reply) return done(ld.error());
       if (ld)
         if (auto scheme = goform_login_scheme(*ld); !scheme) return done(scheme.error());
       std::string body = "isTest=false&goformId=LOGIN&password=" + form_escape(base64(self->password.reveal()));

@@ -21,6 +21,8 @@ Control (plain GET on the same port, never asked by the client):
       the next requests but LOGIN and LD are the fault: html, bad_json,
       http500, hang, oversized, blank (every field blank), failure (a POST
       refused), missing (a reply without the fields asked), array
+  /_control/ld_fault?name=NAME  every LD request (the login's first step)
+      answers the fault NAME (http500, hang, html, ...) until name is empty
   /_control/data?on=0|1  the stick switches mobile data itself
   /_control/stuck?on=1|0  data switched on never connects until a reboot
   /_control/state      JSON: dataswitch, reboots, logins, failed_logins,
@@ -97,6 +99,7 @@ class Stick:
         self.requests = []
         self.fault = None
         self.fault_left = 0
+        self.ld_fault = None
         self.stuck = False
         self.salt = "7A3C9E21B04D5F68" if args.sha_login else ""
 
@@ -148,6 +151,8 @@ class Handler(BaseHTTPRequestHandler):
             if url.path == "/_control/fault":
                 s.fault = q["name"]
                 s.fault_left = int(q.get("count", "1"))
+            elif url.path == "/_control/ld_fault":
+                s.ld_fault = q.get("name") or None
             elif url.path == "/_control/data":
                 s.dataswitch = int(q["on"])
             elif url.path == "/_control/stuck":
@@ -181,6 +186,8 @@ class Handler(BaseHTTPRequestHandler):
                                "body": body.decode(errors="replace")})
             quiet = form.get("goformId") == "LOGIN" or query.get("cmd") == "LD"
             fault = None if quiet else self.take_fault()
+            if query.get("cmd") == "LD":
+                fault = s.ld_fault
         if fault == "hang":
             time.sleep(60)  # never answers within any test's deadline
             return

@@ -263,6 +263,39 @@ TEST_CASE("zte: newer firmware's salted SHA-256 login is refused by name, no pas
   for (const auto& r : s["requests"]) CHECK(std::string(r["body"]).find("LOGIN") == std::string::npos);
 }
 
+TEST_CASE("zte: an LD request that fails sends no LOGIN: the failure is the answer") {
+  FakeZte fake({"--password", "pw"});
+  Rig rig(fake, "pw", 1500ms);
+  SUBCASE("HTTP 500") {
+    fake.control("/_control/ld_fault?name=http500");
+    check_code(rig.set_data(true), Code::http, "cmd=LD: HTTP 500");
+  }
+  SUBCASE("no answer") {
+    fake.control("/_control/ld_fault?name=hang");
+    check_code(rig.set_data(true), Code::timeout, "no answer within 1500 ms");
+  }
+  Json s = fake.state();
+  CHECK(s["logins"] == 0);
+  CHECK(s["failed_logins"] == 0);
+  bool asked_ld = false;
+  for (const auto& r : s["requests"]) {
+    CHECK(std::string(r["body"]).find("LOGIN") == std::string::npos);
+    asked_ld |= std::string(r["path"]).find("cmd=LD") != std::string::npos;
+  }
+  CHECK(asked_ld);
+  CHECK(s["dataswitch"] == 1);  // untouched: the switch was refused, not retried
+}
+
+TEST_CASE("zte: an unreadable LD answer is older firmware: the base64 LOGIN goes ahead") {
+  FakeZte fake({"--password", "pw"});
+  Rig rig(fake, "pw");
+  fake.control("/_control/ld_fault?name=html");
+  auto off = rig.set_data(false);
+  REQUIRE_MESSAGE(off.ok(), describe(off));
+  CHECK(fake.state()["logins"] == 1);
+  CHECK(fake.state()["dataswitch"] == 0);
+}
+
 TEST_CASE("zte: without a password file, a stick behind a login reads blank and refuses switches; no login") {
   FakeZte fake({"--password", "pw"});
   Rig rig(fake);
