@@ -185,9 +185,9 @@ health::ModemReport ModemService::modem_status() const {
     h.data_path = std::string(modem::to_string(path_choice_->path));
     h.data_path_why = path_choice_->why;
     if (path_choice_->path == modem::DataPath::hilink) {
-      auto api = hilink_router_api();
-      h.router_api = api.api ? std::string(modem::to_string(*api.api)) : std::string("unknown");
-      h.router_api_why = api.why;
+      // What the client was built with, not a fresh look at the USB id.
+      h.router_api = hilink_choice_.api ? std::string(modem::to_string(*hilink_choice_.api)) : std::string("unknown");
+      h.router_api_why = hilink_choice_.why;
     }
   }
   h.net_mode = net_mode_;

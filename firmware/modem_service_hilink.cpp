@@ -146,13 +146,23 @@ std::string ModemService::hilink_base_url() const {
 }
 
 modem::Result<void> ModemService::hilink_open() {
-  if (hilink_api_) return {};
-  if (!hilink_opener_) return Error{Code::bad_dial_settings, "data = hilink, and no HiLink API client is set up"};
   auto choice = hilink_router_api();
+  std::string url = hilink_base_url();
+  if (hilink_api_) {
+    if (choice.api == hilink_choice_.api && url == hilink_opened_url_) return {};
+    // Another stick (or a stick with another USB id) since the client was
+    // built: speaking the old dialect to the old address would reach nothing.
+    log_.notice() << "router API: " << modem::to_string(*hilink_choice_.api) << " at " << hilink_opened_url_
+                  << " no longer fits (" << choice.why << "); opening it again";
+    hilink_api_.reset();
+  }
+  hilink_choice_ = choice;
+  hilink_opened_url_.clear();
+  if (!hilink_opener_) return Error{Code::bad_dial_settings, "data = hilink, and no HiLink API client is set up"};
   if (!choice.api) return Error{Code::bad_dial_settings, choice.why};
   hilink::ClientSettings s;
   s.api = *choice.api;
-  s.base_url = hilink_base_url();
+  s.base_url = url;
   s.password_file = config_.modem.hilink_password_file;
   s.interface = hilink_interface_;
   auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config_.modem.command_timeout);
@@ -161,6 +171,7 @@ modem::Result<void> ModemService::hilink_open() {
   auto api = hilink_opener_(s);
   if (!api) return hilink::modem_error(api.error());
   hilink_api_ = std::move(*api);
+  hilink_opened_url_ = url;
   log_.info() << "router API: " << hilink_api_->describe() << " (" << choice.why << ")";
   return {};
 }
@@ -376,7 +387,7 @@ void ModemService::hilink_dial() {
       });
       return;
     }
-    log_.notice() << "switching mobile data on through the API (" << hilink_base_url() << ")";
+    log_.notice() << "switching mobile data on through the API (" << hilink_opened_url_ << ")";
     hilink_api_->set_data(true, [this, alive, gen, deadline](hilink::Result<void> r) {
       if (!*alive || gen != hilink_gen_) return;
       if (!r) return hilink_dial_failed(gen, hilink::modem_error(r.error()));

@@ -289,6 +289,11 @@ class ModemService {
   // interface (the API is reached through it), who waits for that lease.
   HiLinkOpener hilink_opener_;
   std::unique_ptr<HiLinkApi> hilink_api_;
+  // The choice hilink_api_ was built with (or the last open refused), and
+  // its address: /status and the logs report these, and hilink_open()
+  // builds the client again when the stick found since asks for another.
+  RouterApiChoice hilink_choice_{std::nullopt, "not chosen yet: the API is opened at the first probe"};
+  std::string hilink_opened_url_;
   std::optional<dhcp::Lease> hilink_lease_;
   bool hilink_no_dhcp_ = false;   // the DHCP client withheld (dry-run): the interface has what it has
   bool hilink_up_ = false;        // mobile data connected, Dialed reported
