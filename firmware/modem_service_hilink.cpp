@@ -99,7 +99,7 @@ void ModemService::hilink_scan() {
   auto found = modem::locate_modem(modem::scan_usb(options_.sysfs_root), d.selector);
   if (!found) {
     s.error = Error{found.error().code, found.error().detail + " (data = hilink; device = api drives " +
-                                            config_.modem.hilink_url + " without looking on USB)"};
+                                            hilink_base_url() + " without looking on USB)"};
     feed(ModemEvent{std::move(s)});
     return;
   }
@@ -139,10 +139,9 @@ std::string ModemService::hilink_api_name() const {
 }
 
 std::string ModemService::hilink_base_url() const {
-  auto choice = hilink_router_api();
-  if (choice.api == modem::RouterApi::zte && config_.modem.hilink_url == hilink::kDefaultBaseUrl)
-    return std::string(hilink::kZteDefaultBaseUrl);
-  return config_.modem.hilink_url;
+  if (!config_.modem.hilink_url.empty()) return config_.modem.hilink_url;
+  if (hilink_router_api().api == modem::RouterApi::zte) return std::string(hilink::kZteDefaultBaseUrl);
+  return std::string(hilink::kDefaultBaseUrl);
 }
 
 modem::Result<void> ModemService::hilink_open() {

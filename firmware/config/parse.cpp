@@ -434,7 +434,7 @@ class Parser {
                   "or remove the line");
     if (!hilink && config_.modem.device.api_only())
       key_error("modem", "device", "api (no USB discovery) is only for data = hilink, which has no AT port to find");
-    if (!maybe) return;
+    if (!maybe || !is_set("modem", "hilink_url")) return;  // unset: the router API's own address
     const std::string& url = config_.modem.hilink_url;
     std::string_view rest = url;
     if (rest.rfind("http://", 0) == 0)

@@ -245,12 +245,13 @@ std::vector<SectionSpec> build() {
                "always dials PPP."),
            {"hilink_url",
             T(ValueKind::token),
-            "http://192.168.8.1",
+            {},
             false,
             "With data = hilink, or auto on a kind = cellular uplink: the stick's HTTP API, "
-            "http(s)://host[:port] (no path). The default is where Huawei HiLink sticks answer; when the "
-            "router API is zte, the default stands for http://192.168.0.1, where ZTE router sticks answer.",
-            {},
+            "http(s)://host[:port] (no path). Unset: where the router API's sticks answer, "
+            "http://192.168.8.1 for huawei (HiLink), http://192.168.0.1 for zte. A value set is always used, "
+            "whichever the router API.",
+            "http://192.168.8.1",
             field(&Config::modem, &M::hilink_url)},
            secret(KeySpec{"hilink_password_file",
                           T(ValueKind::path),

@@ -369,6 +369,13 @@ TEST_CASE("a HiLink stick found on USB: with data = hilink its API is asked (no 
     auto report = zte.service->modem_status();
     CHECK(report.router_api == "zte");
     CHECK(report.router_api_why == "[modem] router_api = zte");
+
+    // An address written down is the address used, even Huawei's for a ZTE stick.
+    HiLinkOnUsb kept(
+        "data = hilink\ndevice = api\nrouter_api = zte\nhilink_url = http://192.168.8.1\n[uplink.lte]\ninterface = "
+        "fbnoif0\nkind = cellular\n");
+    REQUIRE_MESSAGE(kept.logged("router API: api=zte base_url=http://192.168.8.1 "), kept.text());
+    CHECK(kept.text().find("192.168.0.1") == std::string::npos);
   }
   SUBCASE("data = auto, interface = auto, and no interface beside the stick: NO_NET_INTERFACE, looked for again") {
     HiLinkOnUsb rig("apn = internet\n[uplink.lte]\ninterface = auto\nkind = cellular\n");

@@ -224,7 +224,7 @@ class ModemService {
     std::string why;
   };
   RouterApiChoice hilink_router_api() const;
-  // hilink_url, or for a zte stick with hilink_url at its (Huawei) default, ZTE's.
+  // hilink_url when set (always), else the router API's own default address.
   std::string hilink_base_url() const;
   std::string hilink_api_name() const;  // "HiLink API" or "ZTE goform API", for descriptions
   void hilink_with_lease(std::function<void(const modem::Result<void>&)> then);

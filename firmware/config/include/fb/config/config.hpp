@@ -71,9 +71,9 @@ struct ModemConfig {
   std::optional<modem::DataPath> data;           // none: "auto", by the uplink's interface name
   bool disable_cdrom = true;
   Duration command_timeout{};
-  std::string hilink_url = "http://192.168.8.1";  // data = hilink: the stick's API
-  std::string hilink_password_file;               // data = hilink: its login password; empty: none
-  std::optional<modem::RouterApi> router_api;     // data = hilink: the stick's API dialect; none: "auto"
+  std::string hilink_url;                      // data = hilink: the stick's API; empty: the router API's own
+  std::string hilink_password_file;            // data = hilink: its login password; empty: none
+  std::optional<modem::RouterApi> router_api;  // data = hilink: the stick's API dialect; none: "auto"
   bool operator==(const ModemConfig&) const = default;
 };
 
