@@ -351,7 +351,7 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
       if (!ld && ld.code() != Code::bad_reply) return done(ld.error());
       if (ld)
         if (auto scheme = goform_login_scheme(*ld); !scheme) return done(scheme.error());
-      std::string body = "isTest=false&goformId=LOGIN&password=" + form_escape(base64(self->password.reveal()));
+      std::string body = "isTest=false&goformId=LOGIN&password=" + url_encode(base64(self->password.reveal()));
       self->log.info() << "logging in (goform LOGIN, base64 password)";
       self->exchange("POST", "/goform/goform_set_cmd_process", body, false, [self, done](Result<Http> http2) {
         auto reply = self->reply_of("POST goform LOGIN", http2);

@@ -297,22 +297,4 @@ Result<void> goform_login_scheme(const Reply& reply) {
                "firmware, which failberry does not speak (only the base64 LOGIN of MF823/MF831/MF833 firmware)"};
 }
 
-std::string form_escape(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : value) {
-    auto u = static_cast<unsigned char>(c);
-    bool plain = (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || c == '-' || c == '_' ||
-                 c == '.' || c == '~';
-    if (plain) {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0x0F];
-    }
-  }
-  return out;
-}
-
 }  // namespace fb::hilink

@@ -8,6 +8,7 @@
 #include "fb/ddns/crypto.hpp"
 #include "fb/ddns/lambda.hpp"
 #include "fb/ddns/secrets.hpp"
+#include "fb/text.hpp"
 #include "reply_check.hpp"
 
 using namespace fb::ddns;
@@ -84,8 +85,8 @@ TEST_CASE("v1/v2 requests are GETs with mode=get / mode=set&hostname=&hash=") {
 }
 
 TEST_CASE("query values are percent-encoded (RFC 3986 unreserved kept)") {
-  CHECK(url_encode("www.example.com.") == "www.example.com.");
-  CHECK(url_encode("a b&c=d/\xC3\xA9~_-") == "a%20b%26c%3Dd%2F%C3%A9~_-");
+  CHECK(fb::url_encode("www.example.com.") == "www.example.com.");
+  CHECK(fb::url_encode("a b&c=d/\xC3\xA9~_-") == "a%20b%26c%3Dd%2F%C3%A9~_-");
 }
 
 TEST_CASE("v3 requests are POSTs of JSON to the Function URL") {

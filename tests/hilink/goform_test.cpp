@@ -16,6 +16,7 @@
 #include <string>
 
 #include "fb/hilink/goform.hpp"
+#include "fb/text.hpp"
 
 using namespace fb::hilink;
 
@@ -256,9 +257,9 @@ TEST_CASE("set and LOGIN answers") {
   check_bad(goform_login_scheme(read_ok(R"({"LD":"7A3C9E21B04D5F68"})")), Code::login_unsupported, "SHA-256");
 }
 
-TEST_CASE("form_escape and the LOGIN password") {
-  CHECK(form_escape("czNjcmV0Ky89") == "czNjcmV0Ky89");
-  CHECK(form_escape("YWRtaW4=") == "YWRtaW4%3D");
-  CHECK(form_escape("a+b/c d") == "a%2Bb%2Fc%20d");
+TEST_CASE("the LOGIN password: base64, then form-encoded by fb::url_encode") {
+  CHECK(fb::url_encode("czNjcmV0Ky89") == "czNjcmV0Ky89");
+  CHECK(fb::url_encode("YWRtaW4=") == "YWRtaW4%3D");
+  CHECK(fb::url_encode("a+b/c d") == "a%2Bb%2Fc%20d");
   CHECK(base64("admin") == "YWRtaW4=");
 }

@@ -23,4 +23,9 @@ std::string_view trim(std::string_view text);
 // &apos; for the five characters that need them, the rest as it is.
 std::string escape_xml(std::string_view text);
 
+// Percent-encoding of a query or form value (RFC 3986 unreserved
+// A-Z a-z 0-9 - . _ ~ kept, every other byte %XX): a DDNS query string, a
+// ZTE stick's LOGIN form.
+std::string url_encode(std::string_view text);
+
 }  // namespace fb

@@ -89,8 +89,4 @@ struct Reply {
 // in `detail` goes through fb::clean_text() first).
 Reply make_reply(Outcome outcome, std::string detail, long http_status);
 
-// Percent-encoding of a query value (RFC 3986 unreserved kept), used for the
-// v1/v2 query string and the Route53 list query.
-std::string url_encode(std::string_view text);
-
 }  // namespace fb::ddns

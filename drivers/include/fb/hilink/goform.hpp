@@ -84,8 +84,4 @@ Result<void> goform_login_result(const Reply& reply);
 // absent → success (the base64 LOGIN applies).
 Result<void> goform_login_scheme(const Reply& reply);
 
-// application/x-www-form-urlencoded value: A-Z a-z 0-9 - _ . ~ as they are,
-// everything else %XX.
-std::string form_escape(std::string_view value);
-
 }  // namespace fb::hilink
