@@ -195,7 +195,6 @@ Result<Status> parse_goform_status(const Reply& reply) {
       s.sim_status = 255;
     else
       s.sim_status = 0;  // PIN, PUK, network lock, still starting: not ready
-    s.sim_word = std::string(*main_state);
   }
   if (roam && s.service_status == 2) s.roaming_status = (*roam == "Internal" || *roam == "International") ? 1 : 0;
   if (wan && *wan != "0.0.0.0") {

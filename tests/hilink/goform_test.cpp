@@ -119,7 +119,6 @@ TEST_CASE("parse_goform_status: no SIM, nothing known, is unknown rather than ze
   REQUIRE_MESSAGE(s.ok(), describe(s));
   CHECK(s->connection == Connection::disconnected);
   CHECK(s->sim_status == 255);
-  CHECK(s->sim_word == "modem_sim_undetected");
   CHECK_FALSE(s->signal_icon);
   CHECK_FALSE(s->service_status);
   CHECK(s->tech == fb::at::AccessTech::unknown);

@@ -54,7 +54,6 @@ struct Status {
   std::optional<IpAddress> primary_dns;
   std::optional<IpAddress> secondary_dns;
   std::string connection_word;  // the ZTE dialect's ppp_status as printed; empty for Huawei's number
-  std::string sim_word;         // the ZTE dialect's modem_main_state as printed
   // For logs and /status: "ConnectionStatus 902", or "ppp_status ppp_disconnected".
   std::string connection_printed() const;
   std::string_view rat() const { return at::to_string(tech); }  // "lte", "umts", …, "unknown"
