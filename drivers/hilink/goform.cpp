@@ -91,6 +91,15 @@ bool contains_html(std::string_view body) {
          head.find("<HEAD") != std::string::npos || head.find("<SCRIPT") != std::string::npos;
 }
 
+// The Huawei API's number for a technology, as Signal::mode and Plmn::rat
+// carry it: 7 LTE, 0 GSM/GPRS/EDGE, 2 otherwise; none when unknown.
+std::optional<int> huawei_rat_number(at::AccessTech tech) {
+  if (tech == at::AccessTech::unknown) return std::nullopt;
+  if (tech == at::AccessTech::lte) return 7;
+  if (tech == at::AccessTech::gsm || tech == at::AccessTech::gprs || tech == at::AccessTech::edge) return 0;
+  return 2;
+}
+
 }  // namespace
 
 Result<Reply> read_goform_reply(std::string_view body, std::size_t max_bytes) {
@@ -226,11 +235,7 @@ Result<Signal> parse_goform_signal(const Reply& reply) {
     s.band = n;
   }
   if (cell) s.cell_id = clean_text(*cell, 40);
-  at::AccessTech tech = type ? tech_from_goform_network_type(*type) : at::AccessTech::unknown;
-  if (tech == at::AccessTech::lte)
-    s.mode = 7;
-  else if (tech != at::AccessTech::unknown)
-    s.mode = (tech == at::AccessTech::gsm || tech == at::AccessTech::gprs || tech == at::AccessTech::edge) ? 0 : 2;
+  if (type) s.mode = huawei_rat_number(tech_from_goform_network_type(*type));
   return s;
 }
 
@@ -248,15 +253,7 @@ Result<Plmn> parse_goform_plmn(const Reply& reply) {
       if (c < '0' || c > '9') return bad("rmcc/rmnc '" + clean_text(numeric, 20) + "' is not an MCC and MNC in digits");
     p.numeric = numeric;
   }
-  if (type) {
-    at::AccessTech t = tech_from_goform_network_type(*type);
-    if (t == at::AccessTech::lte)
-      p.rat = 7;
-    else if (t == at::AccessTech::gsm || t == at::AccessTech::gprs || t == at::AccessTech::edge)
-      p.rat = 0;
-    else if (t != at::AccessTech::unknown)
-      p.rat = 2;
-  }
+  if (type) p.rat = huawei_rat_number(tech_from_goform_network_type(*type));
   return p;
 }
 
