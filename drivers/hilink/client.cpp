@@ -177,11 +177,12 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
     return out;
   }
 
-  // One HTTP request; `session`: send the cookie and the token.
-  void exchange(const std::string& method, const std::string& path, const std::string& body, bool session,
-                HttpDone done, const std::string& label = {}) {
+  // One HTTP request, named `what` in logs and errors; `session`: send the
+  // cookie and the token.
+  void exchange(const std::string& what, const std::string& method, const std::string& path, const std::string& body,
+                bool session, HttpDone done) {
     auto t = std::make_unique<Transfer>();
-    t->what = label.empty() ? method + " " + path : label;
+    t->what = what;
     t->limit = settings.max_reply_bytes;
     t->done = std::move(done);
     t->easy = curl_easy_init();
@@ -311,16 +312,18 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
   void open_session(std::function<void(Result<void>)> done) {
     drop_session();
     auto self = shared_from_this();
-    exchange("GET", "/api/webserver/SesTokInfo", "", false, [self, done](Result<Http> http) {
-      auto reply = self->reply_of("GET /api/webserver/SesTokInfo", http);
+    const std::string what = "GET /api/webserver/SesTokInfo";
+    exchange(what, "GET", "/api/webserver/SesTokInfo", "", false, [self, done, what](Result<Http> http) {
+      auto reply = self->reply_of(what, http);
       bool missing =
           (!reply && reply.code() == Code::not_supported) || (http && (http->status == 404 || http->status == 405));
       if (missing) {  // firmware without SesTokInfo: a token only
-        self->exchange("GET", "/api/webserver/token", "", true, [self, done](Result<Http> http2) {
-          auto reply2 = self->reply_of("GET /api/webserver/token", http2);
+        const std::string what2 = "GET /api/webserver/token";
+        self->exchange(what2, "GET", "/api/webserver/token", "", true, [self, done, what2](Result<Http> http2) {
+          auto reply2 = self->reply_of(what2, http2);
           if (!reply2) return done(reply2.error());
           auto token = parse_token(*reply2);
-          if (!token) return done(Error{token.code(), "GET /api/webserver/token: " + token.error().detail});
+          if (!token) return done(Error{token.code(), what2 + ": " + token.error().detail});
           self->tokens = {token->token};
           self->have_session = true;
           done({});
@@ -343,34 +346,39 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
   // An unreadable LD answer is older firmware: the base64 LOGIN is tried.
   void zte_login(std::function<void(Result<void>)> done) {
     auto self = shared_from_this();
-    exchange("GET", "/goform/goform_get_cmd_process?isTest=false&cmd=LD", "", false, [self, done](Result<Http> http) {
-      auto ld = self->reply_of("GET goform cmd=LD", http);
-      // Only an unreadable LD answer is older firmware that goes on to the
-      // base64 LOGIN; an LD that failed (timeout, unreachable, HTTP error)
-      // says nothing about the scheme, so no password is sent.
-      if (!ld && ld.code() != Code::bad_reply) return done(ld.error());
-      if (ld)
-        if (auto scheme = goform_login_scheme(*ld); !scheme) return done(scheme.error());
-      std::string body = "isTest=false&goformId=LOGIN&password=" + url_encode(base64(self->password.reveal()));
-      self->log.info() << "logging in (goform LOGIN, base64 password)";
-      self->exchange("POST", "/goform/goform_set_cmd_process", body, false, [self, done](Result<Http> http2) {
-        auto reply = self->reply_of("POST goform LOGIN", http2);
-        if (!reply) return done(reply.error());
-        if (auto ok = goform_login_result(*reply); !ok)
-          return done(Error{ok.code(), "POST goform LOGIN: " + ok.error().detail});
-        done({});
-      });
-    });
+    const std::string what = "GET goform cmd=LD";
+    exchange(what, "GET", "/goform/goform_get_cmd_process?isTest=false&cmd=LD", "", false,
+             [self, done, what](Result<Http> http) {
+               auto ld = self->reply_of(what, http);
+               // Only an unreadable LD answer is older firmware that goes on to the
+               // base64 LOGIN; an LD that failed (timeout, unreachable, HTTP error)
+               // says nothing about the scheme, so no password is sent.
+               if (!ld && ld.code() != Code::bad_reply) return done(ld.error());
+               if (ld)
+                 if (auto scheme = goform_login_scheme(*ld); !scheme) return done(scheme.error());
+               std::string body = "isTest=false&goformId=LOGIN&password=" + url_encode(base64(self->password.reveal()));
+               self->log.info() << "logging in (goform LOGIN, base64 password)";
+               const std::string what2 = "POST goform LOGIN";
+               self->exchange(what2, "POST", "/goform/goform_set_cmd_process", body, false,
+                              [self, done, what2](Result<Http> http2) {
+                                auto reply = self->reply_of(what2, http2);
+                                if (!reply) return done(reply.error());
+                                if (auto ok = goform_login_result(*reply); !ok)
+                                  return done(Error{ok.code(), what2 + ": " + ok.error().detail});
+                                done({});
+                              });
+             });
   }
 
   void login(std::function<void(Result<void>)> done) {
     if (zte()) return zte_login(std::move(done));
     auto self = shared_from_this();
-    exchange("GET", "/api/user/state-login", "", true, [self, done](Result<Http> http) {
-      auto reply = self->reply_of("GET /api/user/state-login", http);
+    const std::string what = "GET /api/user/state-login";
+    exchange(what, "GET", "/api/user/state-login", "", true, [self, done, what](Result<Http> http) {
+      auto reply = self->reply_of(what, http);
       if (!reply) return done(reply.error());
       auto state = parse_login_state(*reply);
-      if (!state) return done(Error{state.code(), "GET /api/user/state-login: " + state.error().detail});
+      if (!state) return done(Error{state.code(), what + ": " + state.error().detail});
       if (state->logged_in()) return done({});
       std::string token = self->tokens.empty() ? std::string() : self->tokens.front();
       auto pw = login_password(state->password_type, self->settings.username, self->password.reveal(), token);
@@ -380,12 +388,12 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
                                       {"password_type", std::to_string(state->password_type)}});
       self->log.info() << "logging in as " << self->settings.username << " (password_type " << state->password_type
                        << ")";
-      self->exchange("POST", "/api/user/login", body, true, [self, done](Result<Http> http2) {
+      const std::string what2 = "POST /api/user/login";
+      self->exchange(what2, "POST", "/api/user/login", body, true, [self, done, what2](Result<Http> http2) {
         if (http2) self->take_tokens(*http2);
-        auto reply2 = self->reply_of("POST /api/user/login", http2);
+        auto reply2 = self->reply_of(what2, http2);
         if (!reply2) return done(reply2.error());
-        if (auto ok = expect_ok(*reply2); !ok)
-          return done(Error{ok.code(), "POST /api/user/login: " + ok.error().detail});
+        if (auto ok = expect_ok(*reply2); !ok) return done(Error{ok.code(), what2 + ": " + ok.error().detail});
         done({});
       });
     });
@@ -427,28 +435,25 @@ struct HiLinkClient::Impl : std::enable_shared_from_this<Impl> {
 
   void send(const std::shared_ptr<Op>& op) {
     auto self = shared_from_this();
-    exchange(
-        op->method, op->path, op->body, true,
-        [self, op](Result<Http> http) {
-          if (http && op->method == "POST") self->take_tokens(*http);
-          Result<Reply> reply = self->reply_of(op->what(), http);
-          if (reply && self->zte()) reply = self->zte_judge(*op, std::move(*reply));
-          if (!reply && reply.code() == Code::token && !op->token_retried) {
-            op->token_retried = true;
-            self->log.info() << op->what() << ": " << fb::describe(reply.error()) << "; new session, one retry";
-            self->drop_session();
-            return self->run(op);
-          }
-          if (!reply && reply.code() == Code::needs_login && self->has_password && !op->login_tried) {
-            op->login_tried = true;
-            return self->login([self, op](Result<void> r) {
-              if (!r) return self->finish(op, r.error());
-              self->send(op);
-            });
-          }
-          self->finish(op, std::move(reply));
-        },
-        op->what());
+    exchange(op->what(), op->method, op->path, op->body, true, [self, op](Result<Http> http) {
+      if (http && op->method == "POST") self->take_tokens(*http);
+      Result<Reply> reply = self->reply_of(op->what(), http);
+      if (reply && self->zte()) reply = self->zte_judge(*op, std::move(*reply));
+      if (!reply && reply.code() == Code::token && !op->token_retried) {
+        op->token_retried = true;
+        self->log.info() << op->what() << ": " << fb::describe(reply.error()) << "; new session, one retry";
+        self->drop_session();
+        return self->run(op);
+      }
+      if (!reply && reply.code() == Code::needs_login && self->has_password && !op->login_tried) {
+        op->login_tried = true;
+        return self->login([self, op](Result<void> r) {
+          if (!r) return self->finish(op, r.error());
+          self->send(op);
+        });
+      }
+      self->finish(op, std::move(reply));
+    });
   }
 
   static std::shared_ptr<Op> goform_get(std::string_view cmds, std::string label,
