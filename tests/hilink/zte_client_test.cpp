@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "fake_stick.hpp"
 #include "fb/hilink/client.hpp"
 #include "io_wait.hpp"
 #include "process.hpp"
@@ -29,116 +30,13 @@ namespace hl = fb::hilink;
 
 namespace {
 
-// The fake stick as a child process, killed when the test ends.
-class FakeZte {
- public:
-  explicit FakeZte(std::vector<std::string> args = {}) {
-    std::vector<std::string> argv{FB_PYTHON3, "-u", FB_FAKE_ZTE_SERVER};
-    argv.insert(argv.end(), args.begin(), args.end());
-    process_ = std::make_unique<fb::test::Process>(argv, fb::test::SpawnOptions{{}, dir_ / "out", dir_ / "err"});
-    if (!fb::test::wait_for_text(dir_ / "out", "READY port=", 20s))
-      FAIL("fake ZTE server did not start: " << fb::test::read_file(dir_ / "err"));
-    unsigned p = 0;
-    std::sscanf(fb::test::read_file(dir_ / "out").c_str(), "READY port=%u", &p);
-    port_ = static_cast<unsigned short>(p);
-  }
+using fb::hilink::test::check_code;
+using fb::hilink::test::Rig;
 
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
-  Json control(const std::string& path_and_query) const {
-    CURL* e = curl_easy_init();
-    std::string body;
-    std::string url = base_url() + path_and_query;
-    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(
-        e, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* out) {
-          static_cast<std::string*>(out)->append(d, s * n);
-          return s * n;
-        });
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(e, CURLOPT_PROXY, "");
-    CURLcode rc = curl_easy_perform(e);
-    curl_easy_cleanup(e);
-    REQUIRE_MESSAGE(rc == CURLE_OK, "control " << path_and_query << ": " << curl_easy_strerror(rc));
-    return Json::parse(body);
-  }
-  Json state() const { return control("/_control/state"); }
-  void fault(const std::string& name, int count = 1) const {
-    control("/_control/fault?name=" + name + "&count=" + std::to_string(count));
-  }
-
- private:
-  TempDir dir_;
-  std::unique_ptr<fb::test::Process> process_;
-  unsigned short port_ = 0;
+struct FakeZte : fb::hilink::test::FakeStick {
+  explicit FakeZte(std::vector<std::string> args = {})
+      : FakeStick(FB_FAKE_ZTE_SERVER, fb::modem::RouterApi::zte, std::move(args)) {}
 };
-
-struct Rig {
-  asio::io_context io;
-  TempDir dir;
-  std::unique_ptr<HiLinkClient> client;
-
-  explicit Rig(const FakeZte& fake, const std::string& password = "", std::chrono::milliseconds timeout = 3000ms) {
-    ClientSettings s;
-    s.api = fb::modem::RouterApi::zte;
-    s.base_url = fake.base_url();
-    s.request_timeout = timeout;
-    if (!password.empty()) {
-      s.password_file = dir / "zte-password";
-      fb::test::write_file(s.password_file, password + "\n", 0600);
-    }
-    auto made = HiLinkClient::create(io, s);
-    REQUIRE_MESSAGE(made.ok(), describe(made));
-    client = std::move(made).value();
-  }
-
-  template <class T>
-  hl::Result<T> wait(std::optional<hl::Result<T>>& result, std::chrono::milliseconds limit = 15s) {
-    bool done = fb::test::run_until(
-        io, [&] { return result.has_value(); }, limit);
-    REQUIRE_MESSAGE(done, "no answer within the test's limit");
-    return *result;
-  }
-
-  hl::Result<hl::Status> status() {
-    std::optional<hl::Result<hl::Status>> r;
-    client->status([&](hl::Result<hl::Status> x) { r = std::move(x); });
-    CHECK_FALSE(r.has_value());  // never answered from inside the call
-    return wait(r);
-  }
-  hl::Result<hl::Signal> signal() {
-    std::optional<hl::Result<hl::Signal>> r;
-    client->signal([&](hl::Result<hl::Signal> x) { r = std::move(x); });
-    return wait(r);
-  }
-  hl::Result<hl::Plmn> plmn() {
-    std::optional<hl::Result<hl::Plmn>> r;
-    client->plmn([&](hl::Result<hl::Plmn> x) { r = std::move(x); });
-    return wait(r);
-  }
-  hl::Result<hl::Traffic> traffic() {
-    std::optional<hl::Result<hl::Traffic>> r;
-    client->traffic([&](hl::Result<hl::Traffic> x) { r = std::move(x); });
-    return wait(r);
-  }
-  hl::Result<void> set_data(bool on) {
-    std::optional<hl::Result<void>> r;
-    client->set_data(on, [&](hl::Result<void> x) { r = std::move(x); });
-    return wait(r);
-  }
-  hl::Result<void> reboot() {
-    std::optional<hl::Result<void>> r;
-    client->reboot([&](hl::Result<void> x) { r = std::move(x); });
-    return wait(r);
-  }
-};
-
-void check_code(const auto& result, Code code, const std::string& words) {
-  REQUIRE_FALSE(result.ok());
-  CHECK_MESSAGE(result.code() == code, describe(result));
-  CHECK_MESSAGE(result.error().detail.find(words) != std::string::npos, describe(result));
-}
 
 }  // namespace
 
