@@ -211,7 +211,11 @@ std::string NetworkService::reassert() {
     if (u->table_route) install_uplink_routes(*u);
     if (u->table_route6) install_uplink_routes6(*u);
   }
-  default6_.reset();  // put back by set_default()
+  // The IPv6 default goes back as it was, like the routes above: set_default()
+  // may fail or find the uplink's IPv6 gone, and then prune_leftovers() would
+  // remove a default this service still reports as its own.
+  if (default6_)
+    if (auto s = system_->replace_route(*default6_); !s.ok()) log_.error() << describe(s);
   if (default_index_) set_default(*default_index_);
   prune_leftovers();
   return {};

@@ -636,3 +636,64 @@ TEST_CASE("IPv6: an uplink chosen without IPv6 takes failberryd's IPv6 default a
   CHECK(snap.failover.default_route_ipv6 == "");  // /status: null, and why
   CHECK(snap.failover.ipv6_why_not == "b, which carries the IPv4 default, has ipv6 = false");
 }
+
+namespace {
+
+// A DryRunSystem that can be told to refuse the IPv4 main default, as a
+// kernel refuses a route (the other end of the seam; everything else passes).
+class RefusingSystem final : public fb::net::System {
+ public:
+  fb::net::DryRunSystem dry;
+  bool refuse_default4 = false;
+
+  fb::net::Status replace_route(const fb::net::Route& r) override {
+    if (refuse_default4 && r.family() == AF_INET && r.table == fb::net::kMainTable &&
+        r.metric == fb::net::kMainDefaultMetric)
+      return fb::Error{fb::net::NetError::route_add_failed, "refused by the test"};
+    return dry.replace_route(r);
+  }
+  fb::net::Status remove_route(const fb::net::Route& r) override { return dry.remove_route(r); }
+  fb::net::Status add_rule(const fb::net::Rule& r) override { return dry.add_rule(r); }
+  fb::net::Status remove_rule(const fb::net::Rule& r) override { return dry.remove_rule(r); }
+  fb::Result<fb::net::OwnedState, fb::net::NetError> read_owned() override { return dry.read_owned(); }
+  fb::Result<std::size_t, fb::net::NetError> flush_conntrack(const fb::IpAddress& a) override {
+    return dry.flush_conntrack(a);
+  }
+  fb::net::Status set_sysctl(const fb::net::Sysctl& s) override { return dry.set_sysctl(s); }
+  fb::net::Status apply_firewall(const fb::net::FirewallSpec& f) override { return dry.apply_firewall(f); }
+  fb::net::Status remove_firewall() override { return dry.remove_firewall(); }
+  fb::net::Status set_link_up(const std::string& d) override { return dry.set_link_up(d); }
+  fb::net::Status replace_address(const std::string& d, const fb::IpAddress& a, int n) override {
+    return dry.replace_address(d, a, n);
+  }
+  fb::net::Status remove_address(const std::string& d, const fb::IpAddress& a, int n) override {
+    return dry.remove_address(d, a, n);
+  }
+  fb::Result<fb::net::CleanupReport, fb::net::NetError> cleanup_stale() override { return dry.cleanup_stale(); }
+};
+
+}  // namespace
+
+TEST_CASE("IPv6: reassert puts the IPv6 default back even when the IPv4 one cannot be") {
+  Rig rig;
+  dual_stack(rig);
+  auto owned_system = std::make_unique<RefusingSystem>();
+  RefusingSystem* system = owned_system.get();
+  fb::core::NetworkKernel kernel{std::move(owned_system), "dry-run"};
+  auto svc = std::make_unique<fb::core::NetworkService>(rig.io, rig.timers, rig.view,
+                                                        fb::test::parse_ini(ini6(rig.dir.path())), std::move(kernel));
+  REQUIRE(svc->start() == "");
+  REQUIRE(advertise_until(rig, 1800, [&] {
+    auto s = rig.snapshot(*svc);
+    return s.failover.active == "a" && s.uplinks[0].ipv6 && s.uplinks[0].ipv6->routed;
+  }));
+  const std::string v6 = "ip -6 route replace default via fe80::1 dev fbA proto 251 metric 10";
+  REQUIRE(contains(owned(system->dry), v6));
+
+  system->refuse_default4 = true;
+  CHECK(svc->reassert() == "");
+  CHECK(contains(owned(system->dry), v6));  // not pruned as a leftover
+  auto snap = rig.snapshot(*svc);
+  CHECK(snap.uplinks[0].ipv6->routed);
+  CHECK(snap.failover.default_route_ipv6 == "default via fe80::1 dev fbA metric 10");
+}
