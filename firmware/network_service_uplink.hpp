@@ -50,9 +50,17 @@ struct NetworkService::Uplink {
   // Its own table's IPv6 default and its fallback in main, when installed:
   // through the router they were put in through (removed by it).
   std::optional<net::Route> table_route6;
-  bool ipv6_ready() const {
-    return cfg.ipv6 && !interface.empty() && ra_problem.empty() && router6 && !addresses6.empty();
+  // Where its IPv6 stands, the first thing missing first: /status
+  // (ipv6_report()) and every use of its IPv6 (ipv6_ready()) read this one.
+  enum class Ipv6State { unbound, blocked, no_address, no_router, ready };
+  Ipv6State ipv6_state() const {
+    if (interface.empty()) return Ipv6State::unbound;
+    if (!ra_problem.empty()) return Ipv6State::blocked;
+    if (addresses6.empty()) return Ipv6State::no_address;
+    if (!router6) return Ipv6State::no_router;
+    return Ipv6State::ready;
   }
+  bool ipv6_ready() const { return cfg.ipv6 && ipv6_state() == Ipv6State::ready; }
   OneShot timer;  // the tracker's ArmTimer
   // The probe round in flight.
   std::vector<std::uint64_t> probes;

@@ -697,3 +697,36 @@ TEST_CASE("IPv6: reassert puts the IPv6 default back even when the IPv4 one cann
   CHECK(snap.uplinks[0].ipv6->routed);
   CHECK(snap.failover.default_route_ipv6 == "default via fe80::1 dev fbA metric 10");
 }
+
+TEST_CASE("IPv6: a unique-local address only does not make the uplink's IPv6 ready") {
+  Rig rig;
+  dual_stack(rig);
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(fb::test::parse_ini(ini6(rig.dir.path())), system);
+  REQUIRE(svc->start() == "");
+  // fd00:a::/64 advertised by a's router: the kernel takes the address and the router.
+  auto has_ula = [&] {
+    const auto* link = rig.view.link("fbA");
+    if (!link || link->routers6.empty()) return false;
+    return std::any_of(link->addresses.begin(), link->addresses.end(),
+                       [](const auto& a) { return a.address.text() == "fd00:a::ff:fe00:a02"; });
+  };
+  for (int i = 0; i < 40 && !has_ula(); ++i) {
+    fb::test::send_router_advertisement(rig.peer, "fbAp", "fe80::1", "fd00:a::", 1800);
+    fb::test::run_until(rig.io, has_ula, 250ms);
+  }
+  REQUIRE_MESSAGE(has_ula(), must(rig.pi, {"ip", "-6", "addr"}));
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.snapshot(*svc).failover.active == "a"; }, 10s));
+  auto snap = rig.snapshot(*svc);
+  REQUIRE(snap.uplinks[0].ipv6);
+  CHECK(snap.uplinks[0].ipv6->state == "no-address");
+  CHECK(snap.uplinks[0].ipv6->reason.rfind("NO_IPV6_ADDRESS", 0) == 0);
+  CHECK(snap.uplinks[0].ipv6->addresses.empty());
+  CHECK_FALSE(snap.uplinks[0].ipv6->routed);
+  for (const auto& l : owned(*system)) {
+    CAPTURE(l);
+    CHECK(l.find("fd00:a::") == std::string::npos);  // no source rule for it
+    CHECK(l.find("ip -6 route replace default") == std::string::npos);
+  }
+}
