@@ -151,11 +151,24 @@ void NetworkService::read_link(Uplink& u) {
   read_ipv6(u);
 }
 
+// accept_ra = 2 once per interface the kernel has (a re-created ppp0 has a
+// new ifindex and the default sysctls), and again while a write failed. An
+// interface that does not exist yet (ppp0 before pppd) is no problem: it has
+// no IPv6 to use, and its accept_ra is written when it appears.
 void NetworkService::set_accept_ra(Uplink& u) {
   if (!u.cfg.ipv6 || u.interface.empty()) return;
-  auto ra = net::accept_ra(u.interface);
-  net::Status s = ra.ok() ? system_->set_sysctl(*ra) : net::Status(ra.error());
-  std::string problem = s.ok() ? std::string() : "ACCEPT_RA_NOT_SET: " + describe(s);
+  const net::KernelView::Link* link = view_.link(u.interface);
+  if (link && link->ifindex == u.ra_ifindex && u.ra_problem.empty()) return;  // written for this one
+  std::string problem;
+  u.ra_ifindex = 0;
+  if (link) {
+    auto ra = net::accept_ra(u.interface);
+    net::Status s = ra.ok() ? system_->set_sysctl(*ra) : net::Status(ra.error());
+    if (s.ok())
+      u.ra_ifindex = link->ifindex;
+    else
+      problem = "ACCEPT_RA_NOT_SET: " + describe(s);
+  }
   if (problem == u.ra_problem) return;
   if (problem.empty())
     log_.notice() << "uplink[" << u.cfg.name << "]: accept_ra = 2 on "
@@ -315,6 +328,7 @@ void NetworkService::bind_interface(Uplink& u, const std::string& name, std::opt
     if (auto s = system_->set_sysctl(*rp); !s.ok())
       log_.info() << "uplink[" << u.cfg.name << "]: rp_filter not set yet (" << s.error().detail << ")";
   u.ra_problem.clear();  // the old name's
+  u.ra_ifindex = 0;
   set_accept_ra(u);
   net::FirewallSpec spec = firewall_spec();
   if (auto s = system_->apply_firewall(spec); !s.ok()) {

@@ -47,6 +47,7 @@ struct NetworkService::Uplink {
   // it the kernel ignores the router's advertisements once forwarding is on,
   // so the uplink's IPv6 is not used (fail closed) until it is.
   std::string ra_problem;
+  int ra_ifindex = 0;  // the interface accept_ra = 2 was written for (0: none yet)
   // Its own table's IPv6 default and its fallback in main, when installed:
   // through the router they were put in through (removed by it).
   std::optional<net::Route> table_route6;

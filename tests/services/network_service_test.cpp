@@ -15,6 +15,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -659,7 +660,14 @@ class RefusingSystem final : public fb::net::System {
   fb::Result<std::size_t, fb::net::NetError> flush_conntrack(const fb::IpAddress& a) override {
     return dry.flush_conntrack(a);
   }
-  fb::net::Status set_sysctl(const fb::net::Sysctl& s) override { return dry.set_sysctl(s); }
+  // As the kernel: no sysctl for an interface that does not exist (the test
+  // thread is in the namespace, so /proc/sys/net is its).
+  fb::net::Status set_sysctl(const fb::net::Sysctl& s) override {
+    if (refuse_sysctl || !std::filesystem::exists(s.proc_path()))
+      return fb::Error{fb::net::NetError::sysctl_write_failed, s.key() + ": refused"};
+    return dry.set_sysctl(s);
+  }
+  bool refuse_sysctl = false;
   fb::net::Status apply_firewall(const fb::net::FirewallSpec& f) override { return dry.apply_firewall(f); }
   fb::net::Status remove_firewall() override { return dry.remove_firewall(); }
   fb::net::Status set_link_up(const std::string& d) override { return dry.set_link_up(d); }
@@ -729,4 +737,66 @@ TEST_CASE("IPv6: a unique-local address only does not make the uplink's IPv6 rea
     CHECK(l.find("fd00:a::") == std::string::npos);  // no source rule for it
     CHECK(l.find("ip -6 route replace default") == std::string::npos);
   }
+}
+
+namespace {
+
+std::size_t count_of(const std::vector<std::string>& lines, const std::string& line) {
+  return static_cast<std::size_t>(std::count(lines.begin(), lines.end(), line));
+}
+
+}  // namespace
+
+TEST_CASE("IPv6: accept_ra is written once per interface; one that does not exist yet is no problem") {
+  Rig rig;
+  dual_stack(rig);
+  std::string text = ini6(rig.dir.path());
+  const std::string a = "interface = fbA\n";
+  text.replace(text.find(a), a.size(), "interface = fbC\n");  // as ppp0 before pppd
+  auto owned_system = std::make_unique<RefusingSystem>();
+  RefusingSystem* system = owned_system.get();
+  fb::core::NetworkKernel kernel{std::move(owned_system), "dry-run"};
+  auto svc = std::make_unique<fb::core::NetworkService>(rig.io, rig.timers, rig.view, fb::test::parse_ini(text),
+                                                        std::move(kernel));
+  REQUIRE(svc->start() == "");
+  auto snap = rig.snapshot(*svc);
+  REQUIRE(snap.uplinks[0].ipv6);
+  CHECK(snap.uplinks[0].ipv6->state == "no-address");  // not "blocked"
+  CHECK(rig.log.text().find("ACCEPT_RA_NOT_SET") == std::string::npos);
+
+  const std::string write = "sysctl -w net.ipv6.conf.fbC.accept_ra=2";
+  fb::test::veth_pair(rig.pi, "fbC", rig.peer, "fbCp", "10.0.3");
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return count_of(rig.netcfg_lines(), write) == 1; }, 10s),
+                  rig.log.text());
+  // Carrier off and on again: the same interface keeps its accept_ra.
+  must(rig.peer, {"ip", "link", "set", "fbCp", "down"});
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return !rig.view.link("fbC")->running(); }, 10s));
+  must(rig.peer, {"ip", "link", "set", "fbCp", "up"});
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.view.link("fbC")->running(); }, 10s));
+  CHECK(count_of(rig.netcfg_lines(), write) == 1);
+
+  // Re-created (a new ifindex, default sysctls): written again, once.
+  must(rig.pi, {"ip", "link", "del", "fbC"});
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.view.link("fbC") == nullptr; }, 10s));
+  fb::test::veth_pair(rig.pi, "fbC", rig.peer, "fbCp", "10.0.3");
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return count_of(rig.netcfg_lines(), write) == 2; }, 10s),
+                  rig.log.text());
+  CHECK(rig.log.text().find("ACCEPT_RA_NOT_SET") == std::string::npos);
+
+  // A write that fails on an existing interface: its IPv6 is not used, and why.
+  system->refuse_sysctl = true;
+  must(rig.pi, {"ip", "link", "del", "fbC"});
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.view.link("fbC") == nullptr; }, 10s));
+  fb::test::veth_pair(rig.pi, "fbC", rig.peer, "fbCp", "10.0.3");
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return ipv6_state(rig.snapshot(*svc), 0, "blocked"); }, 10s),
+                  rig.log.text());
+  CHECK(rig.snapshot(*svc).uplinks[0].ipv6->reason.rfind("ACCEPT_RA_NOT_SET", 0) == 0);
+  CHECK(rig.log.text().find("ACCEPT_RA_NOT_SET") != std::string::npos);
 }
