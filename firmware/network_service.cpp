@@ -75,8 +75,8 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
     p.reliability = c.reliability;
     // ipv6 = false: one pool of targets, whatever their family (parse.cpp).
     p.targets_ipv6 = c.ipv6 ? c.probe_targets_of(AF_INET6) : 0;
-    p.require_ipv4 = !c.ipv6 || c.required_families() != ProbeFamilies::ipv6;
-    p.require_ipv6 = c.ipv6 && c.required_families() != ProbeFamilies::ipv4;
+    p.require_ipv4 = c.requires_family(AF_INET);
+    p.require_ipv6 = c.requires_family(AF_INET6);
     p.quality.window = c.quality_window;
     // Unset recover thresholds stay unset: the tracker decides their default.
     if (c.quality_fail_latency.count() > 0) {
@@ -325,17 +325,15 @@ void NetworkService::fill(health::Snapshot& s) const {
       for (int fam : {0, 1}) {
         int targets = u->cfg.probe_targets_of(fam == 1 ? AF_INET6 : AF_INET);
         if (targets == 0) continue;
-        ProbeFamilies req = u->cfg.required_families();
         health::ProbeFamilyReport r;
         r.family = fam == 1 ? "ipv6" : "ipv4";
         r.targets = targets;
-        r.required = !u->cfg.ipv6 || (fam == 1 ? req != ProbeFamilies::ipv4 : req != ProbeFamilies::ipv6);
+        // with ipv6 = false both families are the one pool the round needs
+        r.required = !u->cfg.ipv6 || u->cfg.requires_family(fam == 1 ? AF_INET6 : AF_INET);
         r.rounds = u->round_seen;
         r.probed = u->round_last[fam].probed;
         r.answered = u->round_last[fam].answered;
-        // as the tracker counts; with ipv6 = false the pool decides, not each family
-        r.ok = u->cfg.ipv6 ? r.answered >= std::max(1, std::min(u->cfg.reliability, targets))
-                           : u->round_last[0].answered + u->round_last[1].answered >= u->cfg.reliability;
+        r.ok = family_ok(u->tracker.policy(), fam == 1, u->round_last[0].answered, u->round_last[1].answered);
         r.reason = u->round_last[fam].why;
         out.probe_families.push_back(std::move(r));
       }
