@@ -330,7 +330,7 @@ void NetworkService::fill(health::Snapshot& s) const {
         r.targets = targets;
         // with ipv6 = false both families are the one pool the round needs
         r.required = !u->cfg.ipv6 || u->cfg.requires_family(fam == 1 ? AF_INET6 : AF_INET);
-        r.rounds = u->round_seen;
+        r.rounds = u->tracker.status().rounds > 0;
         r.probed = u->round_last[fam].probed;
         r.answered = u->round_last[fam].answered;
         r.ok = family_ok(u->tracker.policy(), fam == 1, u->round_last[0].answered, u->round_last[1].answered);

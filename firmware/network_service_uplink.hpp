@@ -66,8 +66,6 @@ struct NetworkService::Uplink {
   // The probe round in flight.
   std::vector<std::uint64_t> probes;
   int pending = 0;
-  int answered = 0;
-  int answered6 = 0;                            // of answered, the IPv6 targets
   std::vector<std::chrono::microseconds> rtts;  // of the answered probes
   // IPv6 targets not probed this round (no usable IPv6): they count as
   // unanswered once unprobed_timer fires, never inside start_round itself.
@@ -79,7 +77,6 @@ struct NetworkService::Uplink {
     std::string why;  // "" or why its targets were not probed / the last error
   };
   FamilyRound round_now[2], round_last[2];
-  bool round_seen = false;  // a round has finished
   // Counters for /status and /metrics.
   std::uint64_t probes_sent = 0, probes_lost = 0, bytes_sent = 0, bytes_received = 0;
   std::int64_t rtt_us = -1;
