@@ -75,8 +75,8 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
     p.reliability = c.reliability;
     // ipv6 = false: one pool of targets, whatever their family (parse.cpp).
     p.targets_ipv6 = c.ipv6 ? c.probe_targets_of(AF_INET6) : 0;
-    p.require_ipv4 = !c.ipv6 || c.required_families() != ProbeFamilies::ipv6;
-    p.require_ipv6 = c.ipv6 && c.required_families() != ProbeFamilies::ipv4;
+    p.require_ipv4 = c.requires_family(AF_INET);
+    p.require_ipv6 = c.requires_family(AF_INET6);
     p.quality.window = c.quality_window;
     // Unset recover thresholds stay unset: the tracker decides their default.
     if (c.quality_fail_latency.count() > 0) {
@@ -211,7 +211,11 @@ std::string NetworkService::reassert() {
     if (u->table_route) install_uplink_routes(*u);
     if (u->table_route6) install_uplink_routes6(*u);
   }
-  default6_.reset();  // put back by set_default()
+  // The IPv6 default goes back as it was, like the routes above: set_default()
+  // may fail or find the uplink's IPv6 gone, and then prune_leftovers() would
+  // remove a default this service still reports as its own.
+  if (default6_)
+    if (auto s = system_->replace_route(*default6_); !s.ok()) log_.error() << describe(s);
   if (default_index_) set_default(*default_index_);
   prune_leftovers();
   return {};
@@ -321,17 +325,15 @@ void NetworkService::fill(health::Snapshot& s) const {
       for (int fam : {0, 1}) {
         int targets = u->cfg.probe_targets_of(fam == 1 ? AF_INET6 : AF_INET);
         if (targets == 0) continue;
-        ProbeFamilies req = u->cfg.required_families();
         health::ProbeFamilyReport r;
         r.family = fam == 1 ? "ipv6" : "ipv4";
         r.targets = targets;
-        r.required = !u->cfg.ipv6 || (fam == 1 ? req != ProbeFamilies::ipv4 : req != ProbeFamilies::ipv6);
-        r.rounds = u->round_seen;
+        // with ipv6 = false both families are the one pool the round needs
+        r.required = !u->cfg.ipv6 || u->cfg.requires_family(fam == 1 ? AF_INET6 : AF_INET);
+        r.rounds = u->tracker.status().rounds > 0;
         r.probed = u->round_last[fam].probed;
         r.answered = u->round_last[fam].answered;
-        // as the tracker counts; with ipv6 = false the pool decides, not each family
-        r.ok = u->cfg.ipv6 ? r.answered >= std::max(1, std::min(u->cfg.reliability, targets))
-                           : u->round_last[0].answered + u->round_last[1].answered >= u->cfg.reliability;
+        r.ok = family_ok(u->tracker.policy(), fam == 1, u->round_last[0].answered, u->round_last[1].answered);
         r.reason = u->round_last[fam].why;
         out.probe_families.push_back(std::move(r));
       }

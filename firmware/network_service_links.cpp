@@ -1,7 +1,10 @@
 // NetworkService: the KernelView's events, and each uplink's link and
 // addresses (its carrier, its source rules) as they come and go.
+#include <linux/if_addr.h>
+
 #include <set>
 
+#include "fb/core/address_table.hpp"
 #include "fb/core/interface_binding.hpp"
 #include "fb/core/network_service.hpp"
 #include "fb/net/sysctl.hpp"
@@ -19,9 +22,11 @@ bool counts(const IpAddress& a) {
   return a.family == AF_INET;
 }
 
-bool link_local6(const IpAddress& a) {
-  static const Prefix fe80 = *Prefix::parse("fe80::/10");
-  return fe80.contains(a);
+// An IPv6 address the uplink's IPv6 can use: global (as DDNS means it) and
+// past duplicate address detection. A unique-local address does not reach
+// the internet; a tentative or duplicate one cannot be a source yet.
+bool usable6(const net::KernelView::Address& a) {
+  return is_global_ipv6(a.address) && (a.flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) == 0;
 }
 
 std::string list(const std::set<IpAddress>& addresses) {
@@ -146,11 +151,24 @@ void NetworkService::read_link(Uplink& u) {
   read_ipv6(u);
 }
 
+// accept_ra = 2 once per interface the kernel has (a re-created ppp0 has a
+// new ifindex and the default sysctls), and again while a write failed. An
+// interface that does not exist yet (ppp0 before pppd) is no problem: it has
+// no IPv6 to use, and its accept_ra is written when it appears.
 void NetworkService::set_accept_ra(Uplink& u) {
   if (!u.cfg.ipv6 || u.interface.empty()) return;
-  auto ra = net::accept_ra(u.interface);
-  net::Status s = ra.ok() ? system_->set_sysctl(*ra) : net::Status(ra.error());
-  std::string problem = s.ok() ? std::string() : "ACCEPT_RA_NOT_SET: " + describe(s);
+  const net::KernelView::Link* link = view_.link(u.interface);
+  if (link && link->ifindex == u.ra_ifindex && u.ra_problem.empty()) return;  // written for this one
+  std::string problem;
+  u.ra_ifindex = 0;
+  if (link) {
+    auto ra = net::accept_ra(u.interface);
+    net::Status s = ra.ok() ? system_->set_sysctl(*ra) : net::Status(ra.error());
+    if (s.ok())
+      u.ra_ifindex = link->ifindex;
+    else
+      problem = "ACCEPT_RA_NOT_SET: " + describe(s);
+  }
   if (problem == u.ra_problem) return;
   if (problem.empty())
     log_.notice() << "uplink[" << u.cfg.name << "]: accept_ra = 2 on "
@@ -170,7 +188,7 @@ void NetworkService::read_ipv6(Uplink& u) {
   std::optional<IpAddress> router;
   if (const auto* link = u.interface.empty() ? nullptr : view_.link(u.interface)) {
     for (const auto& a : link->addresses)
-      if (a.address.family == AF_INET6 && !link_local6(a.address)) addresses.insert(a.address);
+      if (usable6(a)) addresses.insert(a.address);
     if (!link->routers6.empty()) router = link->routers6.front();
   }
   if (addresses == u.addresses6 && router == u.router6) return;
@@ -310,6 +328,7 @@ void NetworkService::bind_interface(Uplink& u, const std::string& name, std::opt
     if (auto s = system_->set_sysctl(*rp); !s.ok())
       log_.info() << "uplink[" << u.cfg.name << "]: rp_filter not set yet (" << s.error().detail << ")";
   u.ra_problem.clear();  // the old name's
+  u.ra_ifindex = 0;
   set_accept_ra(u);
   net::FirewallSpec spec = firewall_spec();
   if (auto s = system_->apply_firewall(spec); !s.ok()) {
@@ -331,21 +350,25 @@ health::Ipv6Report NetworkService::ipv6_report(const Uplink& u) const {
   for (const IpAddress& a : u.addresses6) r.addresses.push_back(a.text());
   if (u.router6) r.router = u.router6->text();
   r.routed = default6_index_ == u.index;
-  if (u.interface.empty()) {
-    r.state = "unbound";
-    r.reason = "INTERFACE_NOT_FOUND: the modem has not found its interface yet";
-  } else if (!u.ra_problem.empty()) {
-    r.state = "blocked";
-    r.reason = u.ra_problem;
-  } else if (u.addresses6.empty()) {
-    r.state = "no-address";
-    r.reason = "NO_IPV6_ADDRESS: no global IPv6 address on " + u.interface +
-               " (no router advertisement with a prefix yet, or the network gives none)";
-  } else if (!u.router6) {
-    r.state = "no-router";
-    r.reason = "NO_IPV6_ROUTER: no default router on " + u.interface + " (no router advertisement with a lifetime)";
-  } else {
-    r.state = "ready";
+  switch (u.ipv6_state()) {
+    case Uplink::Ipv6State::unbound:
+      r.state = "unbound";
+      r.reason = "INTERFACE_NOT_FOUND: the modem has not found its interface yet";
+      break;
+    case Uplink::Ipv6State::blocked:
+      r.state = "blocked";
+      r.reason = u.ra_problem;
+      break;
+    case Uplink::Ipv6State::no_address:
+      r.state = "no-address";
+      r.reason = "NO_IPV6_ADDRESS: no global IPv6 address on " + u.interface +
+                 " (no router advertisement with a prefix yet, or the network gives none)";
+      break;
+    case Uplink::Ipv6State::no_router:
+      r.state = "no-router";
+      r.reason = "NO_IPV6_ROUTER: no default router on " + u.interface + " (no router advertisement with a lifetime)";
+      break;
+    case Uplink::Ipv6State::ready: r.state = "ready"; break;
   }
   return r;
 }

@@ -11,8 +11,6 @@ namespace fb::core {
 void NetworkService::start_round(Uplink& u) {
   cancel_round(u);
   u.pending = static_cast<int>(u.cfg.probe_targets.size());
-  u.answered = 0;
-  u.answered6 = 0;
   u.unprobed = 0;
   u.rtts.clear();
   for (auto& f : u.round_now) f = {};
@@ -37,15 +35,12 @@ void NetworkService::start_round(Uplink& u) {
     request.timeout = u.cfg.probe_timeout;
     ++u.probes_sent;
     bool v6 = target.family == AF_INET6;
-    bool count6 = v6 && u.cfg.ipv6;  // answered_ipv6 is the IPv6 family's count, not the pool's
-    u.probes.push_back(prober_->start(request, [this, &u, v6, count6](const health::ProbeResult& r) {
+    u.probes.push_back(prober_->start(request, [this, &u, v6](const health::ProbeResult& r) {
       u.bytes_sent += r.bytes_sent;
       u.bytes_received += r.bytes_received;
       Uplink::FamilyRound& f = u.round_now[v6 ? 1 : 0];
       if (r.ok) {
-        ++u.answered;
         ++f.answered;
-        if (count6) ++u.answered6;
         u.rtt_us = r.rtt.count();
         u.rtts.push_back(r.rtt);
       } else {
@@ -73,9 +68,10 @@ void NetworkService::probe_done(Uplink& u) {
   u.probes.clear();
   u.round_last[0] = u.round_now[0];
   u.round_last[1] = u.round_now[1];
-  u.round_seen = true;
   event_at_ = timers_.now();
-  feed(u, tracker_event::RoundDone{u.answered, std::move(u.rtts), u.answered6});
+  // answered_ipv6 is the IPv6 family's count; with ipv6 = false there is one pool.
+  int answered6 = u.cfg.ipv6 ? u.round_now[1].answered : 0;
+  feed(u, tracker_event::RoundDone{u.round_now[0].answered + u.round_now[1].answered, std::move(u.rtts), answered6});
 }
 
 namespace {

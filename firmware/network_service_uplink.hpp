@@ -47,18 +47,25 @@ struct NetworkService::Uplink {
   // it the kernel ignores the router's advertisements once forwarding is on,
   // so the uplink's IPv6 is not used (fail closed) until it is.
   std::string ra_problem;
+  int ra_ifindex = 0;  // the interface accept_ra = 2 was written for (0: none yet)
   // Its own table's IPv6 default and its fallback in main, when installed:
   // through the router they were put in through (removed by it).
   std::optional<net::Route> table_route6;
-  bool ipv6_ready() const {
-    return cfg.ipv6 && !interface.empty() && ra_problem.empty() && router6 && !addresses6.empty();
+  // Where its IPv6 stands, the first thing missing first: /status
+  // (ipv6_report()) and every use of its IPv6 (ipv6_ready()) read this one.
+  enum class Ipv6State { unbound, blocked, no_address, no_router, ready };
+  Ipv6State ipv6_state() const {
+    if (interface.empty()) return Ipv6State::unbound;
+    if (!ra_problem.empty()) return Ipv6State::blocked;
+    if (addresses6.empty()) return Ipv6State::no_address;
+    if (!router6) return Ipv6State::no_router;
+    return Ipv6State::ready;
   }
+  bool ipv6_ready() const { return cfg.ipv6 && ipv6_state() == Ipv6State::ready; }
   OneShot timer;  // the tracker's ArmTimer
   // The probe round in flight.
   std::vector<std::uint64_t> probes;
   int pending = 0;
-  int answered = 0;
-  int answered6 = 0;                            // of answered, the IPv6 targets
   std::vector<std::chrono::microseconds> rtts;  // of the answered probes
   // IPv6 targets not probed this round (no usable IPv6): they count as
   // unanswered once unprobed_timer fires, never inside start_round itself.
@@ -70,7 +77,6 @@ struct NetworkService::Uplink {
     std::string why;  // "" or why its targets were not probed / the last error
   };
   FamilyRound round_now[2], round_last[2];
-  bool round_seen = false;  // a round has finished
   // Counters for /status and /metrics.
   std::uint64_t probes_sent = 0, probes_lost = 0, bytes_sent = 0, bytes_received = 0;
   std::int64_t rtt_us = -1;

@@ -37,26 +37,29 @@ Sysctl ip_forward(int family, bool on) {
   return {{"net", "ipv4", "ip_forward"}, on ? "1" : "0"};
 }
 
-Result<Sysctl> rp_filter(std::string_view interface, RpFilter mode) {
+namespace {
+// net.<ipv>.conf.IF.<leaf>: one interface's, never conf/all or conf/default,
+// which reach interfaces failberry does not own.
+Result<Sysctl> per_interface(const char* ipv, std::string_view interface, const char* leaf, std::string value) {
   if (!is_valid_interface_name(interface))
     return Error{NetError::invalid_spec, "sysctl: \"" + std::string(interface) + "\" is not a valid interface name"};
-  return Sysctl{{"net", "ipv4", "conf", std::string(interface), "rp_filter"}, std::to_string(static_cast<int>(mode))};
+  if (interface == "all" || interface == "default")
+    return Error{NetError::invalid_spec, std::string("sysctl: ") + leaf + " is set per uplink interface, never on \"" +
+                                             std::string(interface) + "\""};
+  return Sysctl{{"net", ipv, "conf", std::string(interface), leaf}, std::move(value)};
+}
+}  // namespace
+
+Result<Sysctl> rp_filter(std::string_view interface, RpFilter mode) {
+  return per_interface("ipv4", interface, "rp_filter", std::to_string(static_cast<int>(mode)));
 }
 
 Result<Sysctl> promote_secondaries(std::string_view interface) {
-  if (!is_valid_interface_name(interface))
-    return Error{NetError::invalid_spec, "sysctl: \"" + std::string(interface) + "\" is not a valid interface name"};
-  return Sysctl{{"net", "ipv4", "conf", std::string(interface), "promote_secondaries"}, "1"};
+  return per_interface("ipv4", interface, "promote_secondaries", "1");
 }
 
 Result<Sysctl> accept_ra(std::string_view interface) {
-  if (!is_valid_interface_name(interface))
-    return Error{NetError::invalid_spec, "sysctl: \"" + std::string(interface) + "\" is not a valid interface name"};
-  // conf/all and conf/default reach interfaces failberry does not own.
-  if (interface == "all" || interface == "default")
-    return Error{NetError::invalid_spec,
-                 "sysctl: accept_ra is set per uplink interface, never on \"" + std::string(interface) + "\""};
-  return Sysctl{{"net", "ipv6", "conf", std::string(interface), "accept_ra"}, "2"};
+  return per_interface("ipv6", interface, "accept_ra", "2");
 }
 
 Status validate(const Sysctl& sysctl) {

@@ -270,8 +270,7 @@ class Parser {
   // one pool, whatever their family.
   void check_probe_families(const std::string& sec, const UplinkConfig& u) {
     int v4 = u.probe_targets_of(AF_INET), v6 = u.probe_targets_of(AF_INET6);
-    ProbeFamilies req = u.required_families();
-    bool need4 = req != ProbeFamilies::ipv6, need6 = req != ProbeFamilies::ipv4;
+    bool need4 = u.requires_family(AF_INET), need6 = u.requires_family(AF_INET6);
     if (!u.ipv6) {
       // failberryd does not run this uplink's IPv6: its targets of both
       // families are one pool, as before families existed, so a config

@@ -108,17 +108,18 @@ std::vector<AddressTable::Change> AddressTable::changes_since(const Primaries& b
   return out;
 }
 
-std::optional<IpAddress> publishable_ipv6(const std::vector<FlaggedAddress>& addresses) {
+bool is_global_ipv6(const IpAddress& address) {
   static const Prefix kNotGlobal[] = {*Prefix::parse("::/128"),        *Prefix::parse("::1/128"),
                                       *Prefix::parse("::ffff:0:0/96"), *Prefix::parse("fe80::/10"),
                                       *Prefix::parse("fc00::/7"),      *Prefix::parse("ff00::/8")};
+  return address.family == AF_INET6 && std::none_of(std::begin(kNotGlobal), std::end(kNotGlobal),
+                                                    [&](const Prefix& p) { return p.contains(address); });
+}
+
+std::optional<IpAddress> publishable_ipv6(const std::vector<FlaggedAddress>& addresses) {
   constexpr std::uint32_t kUnfit = IFA_F_DEPRECATED | IFA_F_TEMPORARY | IFA_F_TENTATIVE | IFA_F_DADFAILED;
-  for (const FlaggedAddress& a : addresses) {
-    if (a.address.family != AF_INET6 || (a.flags & kUnfit) != 0) continue;
-    if (std::none_of(std::begin(kNotGlobal), std::end(kNotGlobal),
-                     [&](const Prefix& p) { return p.contains(a.address); }))
-      return a.address;
-  }
+  for (const FlaggedAddress& a : addresses)
+    if ((a.flags & kUnfit) == 0 && is_global_ipv6(a.address)) return a.address;
   return std::nullopt;
 }
 

@@ -262,16 +262,19 @@ bool UplinkTracker::count_round(const TrackerEvent& e) {
   return ok;
 }
 
+bool family_ok(const TrackerPolicy& policy, bool ipv6, int answered_ipv4, int answered_ipv6) {
+  int targets6 = std::clamp(policy.targets_ipv6, 0, policy.targets);
+  auto need = [&](int targets) { return std::max(1, std::min(policy.reliability, targets)); };
+  if (targets6 == 0 && !policy.require_ipv6) return answered_ipv4 + answered_ipv6 >= need(policy.targets);
+  return ipv6 ? answered_ipv6 >= need(targets6) : answered_ipv4 >= need(policy.targets - targets6);
+}
+
 bool UplinkTracker::round_ok(const TrackerEvent& e) const {
   const auto& r = std::get<ev::RoundDone>(e);
   int v6 = std::clamp(r.answered_ipv6, 0, std::max(0, r.answered));
   int v4 = r.answered - v6;
-  int targets6 = std::clamp(policy_.targets_ipv6, 0, policy_.targets);
-  // Per family: reliability answers, or all of its targets when it has fewer;
-  // one at least, so a required family without targets fails the round.
-  auto need = [&](int targets) { return std::max(1, std::min(policy_.reliability, targets)); };
-  if (policy_.require_ipv4 && v4 < need(policy_.targets - targets6)) return false;
-  if (policy_.require_ipv6 && v6 < need(targets6)) return false;
+  if (policy_.require_ipv4 && !family_ok(policy_, false, v4, v6)) return false;
+  if (policy_.require_ipv6 && !family_ok(policy_, true, v4, v6)) return false;
   return policy_.require_ipv4 || policy_.require_ipv6;
 }
 

@@ -642,3 +642,38 @@ TEST_CASE("silence: counters of an uplink that is not up are only noted") {
   CHECK(h.tracker.status().bursts == 0);
   CHECK(h.rounds_started == started);  // the interval (10 s) has not come yet
 }
+
+TEST_CASE("family_ok: each family's verdict as a round counts it; ipv6 = false is one pool") {
+  struct Row {
+    int targets, targets6, reliability;
+    bool require4, require6, ipv6;
+    int answered4, answered6;
+    bool ok;
+  };
+  const Row rows[] = {
+      // ipv6 = false: one pool of 3 targets (any family), reliability 2
+      {3, 0, 2, true, false, false, 1, 1, true},
+      {3, 0, 2, true, false, true, 1, 1, true},  // the IPv6 row shows the pool's verdict
+      {3, 0, 2, true, false, false, 1, 0, false},
+      // dual stack, 2 IPv4 + 1 IPv6 targets, reliability 2: IPv6 needs its one target
+      {3, 1, 2, true, true, false, 2, 0, true},
+      {3, 1, 2, true, true, false, 1, 1, false},
+      {3, 1, 2, true, true, true, 0, 1, true},
+      {3, 1, 2, true, true, true, 2, 0, false},
+      // a required IPv6 family without targets fails
+      {2, 0, 1, true, true, true, 2, 0, false},
+  };
+  for (const Row& r : rows) {
+    TrackerPolicy p;
+    p.targets = r.targets;
+    p.targets_ipv6 = r.targets6;
+    p.reliability = r.reliability;
+    p.require_ipv4 = r.require4;
+    p.require_ipv6 = r.require6;
+    CAPTURE(r.targets6);
+    CAPTURE(r.ipv6);
+    CAPTURE(r.answered4);
+    CAPTURE(r.answered6);
+    CHECK(fb::core::family_ok(p, r.ipv6, r.answered4, r.answered6) == r.ok);
+  }
+}

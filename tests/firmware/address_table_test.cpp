@@ -168,3 +168,19 @@ TEST_CASE("publishable_ipv6: the first global, stable, usable IPv6 address in th
     }
   }
 }
+
+TEST_CASE("is_global_ipv6: global unicast only") {
+  struct Row {
+    const char* address;
+    bool global;
+  };
+  const Row rows[] = {
+      {"2001:db8:2::2", true},       {"2a00:1450::1", true}, {"fe80::1", false},     {"febf::1", false},
+      {"fd00::20", false},           {"fc00::1", false},     {"::", false},          {"::1", false},
+      {"::ffff:203.0.113.7", false}, {"ff02::1", false},     {"203.0.113.7", false},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.address);
+    CHECK(fb::core::is_global_ipv6(ip(row.address)) == row.global);
+  }
+}

@@ -15,6 +15,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -635,4 +636,167 @@ TEST_CASE("IPv6: an uplink chosen without IPv6 takes failberryd's IPv6 default a
   auto snap = rig.snapshot(*svc);
   CHECK(snap.failover.default_route_ipv6 == "");  // /status: null, and why
   CHECK(snap.failover.ipv6_why_not == "b, which carries the IPv4 default, has ipv6 = false");
+}
+
+namespace {
+
+// A DryRunSystem that can be told to refuse the IPv4 main default, as a
+// kernel refuses a route (the other end of the seam; everything else passes).
+class RefusingSystem final : public fb::net::System {
+ public:
+  fb::net::DryRunSystem dry;
+  bool refuse_default4 = false;
+
+  fb::net::Status replace_route(const fb::net::Route& r) override {
+    if (refuse_default4 && r.family() == AF_INET && r.table == fb::net::kMainTable &&
+        r.metric == fb::net::kMainDefaultMetric)
+      return fb::Error{fb::net::NetError::route_add_failed, "refused by the test"};
+    return dry.replace_route(r);
+  }
+  fb::net::Status remove_route(const fb::net::Route& r) override { return dry.remove_route(r); }
+  fb::net::Status add_rule(const fb::net::Rule& r) override { return dry.add_rule(r); }
+  fb::net::Status remove_rule(const fb::net::Rule& r) override { return dry.remove_rule(r); }
+  fb::Result<fb::net::OwnedState, fb::net::NetError> read_owned() override { return dry.read_owned(); }
+  fb::Result<std::size_t, fb::net::NetError> flush_conntrack(const fb::IpAddress& a) override {
+    return dry.flush_conntrack(a);
+  }
+  // As the kernel: no sysctl for an interface that does not exist (the test
+  // thread is in the namespace, so /proc/sys/net is its).
+  fb::net::Status set_sysctl(const fb::net::Sysctl& s) override {
+    if (refuse_sysctl || !std::filesystem::exists(s.proc_path()))
+      return fb::Error{fb::net::NetError::sysctl_write_failed, s.key() + ": refused"};
+    return dry.set_sysctl(s);
+  }
+  bool refuse_sysctl = false;
+  fb::net::Status apply_firewall(const fb::net::FirewallSpec& f) override { return dry.apply_firewall(f); }
+  fb::net::Status remove_firewall() override { return dry.remove_firewall(); }
+  fb::net::Status set_link_up(const std::string& d) override { return dry.set_link_up(d); }
+  fb::net::Status replace_address(const std::string& d, const fb::IpAddress& a, int n) override {
+    return dry.replace_address(d, a, n);
+  }
+  fb::net::Status remove_address(const std::string& d, const fb::IpAddress& a, int n) override {
+    return dry.remove_address(d, a, n);
+  }
+  fb::Result<fb::net::CleanupReport, fb::net::NetError> cleanup_stale() override { return dry.cleanup_stale(); }
+};
+
+}  // namespace
+
+TEST_CASE("IPv6: reassert puts the IPv6 default back even when the IPv4 one cannot be") {
+  Rig rig;
+  dual_stack(rig);
+  auto owned_system = std::make_unique<RefusingSystem>();
+  RefusingSystem* system = owned_system.get();
+  fb::core::NetworkKernel kernel{std::move(owned_system), "dry-run"};
+  auto svc = std::make_unique<fb::core::NetworkService>(rig.io, rig.timers, rig.view,
+                                                        fb::test::parse_ini(ini6(rig.dir.path())), std::move(kernel));
+  REQUIRE(svc->start() == "");
+  REQUIRE(advertise_until(rig, 1800, [&] {
+    auto s = rig.snapshot(*svc);
+    return s.failover.active == "a" && s.uplinks[0].ipv6 && s.uplinks[0].ipv6->routed;
+  }));
+  const std::string v6 = "ip -6 route replace default via fe80::1 dev fbA proto 251 metric 10";
+  REQUIRE(contains(owned(system->dry), v6));
+
+  system->refuse_default4 = true;
+  CHECK(svc->reassert() == "");
+  CHECK(contains(owned(system->dry), v6));  // not pruned as a leftover
+  auto snap = rig.snapshot(*svc);
+  CHECK(snap.uplinks[0].ipv6->routed);
+  CHECK(snap.failover.default_route_ipv6 == "default via fe80::1 dev fbA metric 10");
+}
+
+TEST_CASE("IPv6: a unique-local address only does not make the uplink's IPv6 ready") {
+  Rig rig;
+  dual_stack(rig);
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(fb::test::parse_ini(ini6(rig.dir.path())), system);
+  REQUIRE(svc->start() == "");
+  // fd00:a::/64 advertised by a's router: the kernel takes the address and the router.
+  auto has_ula = [&] {
+    const auto* link = rig.view.link("fbA");
+    if (!link || link->routers6.empty()) return false;
+    return std::any_of(link->addresses.begin(), link->addresses.end(),
+                       [](const auto& a) { return a.address.text() == "fd00:a::ff:fe00:a02"; });
+  };
+  for (int i = 0; i < 40 && !has_ula(); ++i) {
+    fb::test::send_router_advertisement(rig.peer, "fbAp", "fe80::1", "fd00:a::", 1800);
+    fb::test::run_until(rig.io, has_ula, 250ms);
+  }
+  REQUIRE_MESSAGE(has_ula(), must(rig.pi, {"ip", "-6", "addr"}));
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.snapshot(*svc).failover.active == "a"; }, 10s));
+  auto snap = rig.snapshot(*svc);
+  REQUIRE(snap.uplinks[0].ipv6);
+  CHECK(snap.uplinks[0].ipv6->state == "no-address");
+  CHECK(snap.uplinks[0].ipv6->reason.rfind("NO_IPV6_ADDRESS", 0) == 0);
+  CHECK(snap.uplinks[0].ipv6->addresses.empty());
+  CHECK_FALSE(snap.uplinks[0].ipv6->routed);
+  for (const auto& l : owned(*system)) {
+    CAPTURE(l);
+    CHECK(l.find("fd00:a::") == std::string::npos);  // no source rule for it
+    CHECK(l.find("ip -6 route replace default") == std::string::npos);
+  }
+}
+
+namespace {
+
+std::size_t count_of(const std::vector<std::string>& lines, const std::string& line) {
+  return static_cast<std::size_t>(std::count(lines.begin(), lines.end(), line));
+}
+
+}  // namespace
+
+TEST_CASE("IPv6: accept_ra is written once per interface; one that does not exist yet is no problem") {
+  Rig rig;
+  dual_stack(rig);
+  std::string text = ini6(rig.dir.path());
+  const std::string a = "interface = fbA\n";
+  text.replace(text.find(a), a.size(), "interface = fbC\n");  // as ppp0 before pppd
+  auto owned_system = std::make_unique<RefusingSystem>();
+  RefusingSystem* system = owned_system.get();
+  fb::core::NetworkKernel kernel{std::move(owned_system), "dry-run"};
+  auto svc = std::make_unique<fb::core::NetworkService>(rig.io, rig.timers, rig.view, fb::test::parse_ini(text),
+                                                        std::move(kernel));
+  REQUIRE(svc->start() == "");
+  auto snap = rig.snapshot(*svc);
+  REQUIRE(snap.uplinks[0].ipv6);
+  CHECK(snap.uplinks[0].ipv6->state == "no-address");  // not "blocked"
+  CHECK(rig.log.text().find("ACCEPT_RA_NOT_SET") == std::string::npos);
+
+  const std::string write = "sysctl -w net.ipv6.conf.fbC.accept_ra=2";
+  fb::test::veth_pair(rig.pi, "fbC", rig.peer, "fbCp", "10.0.3");
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return count_of(rig.netcfg_lines(), write) == 1; }, 10s),
+                  rig.log.text());
+  // Carrier off and on again: the same interface keeps its accept_ra.
+  must(rig.peer, {"ip", "link", "set", "fbCp", "down"});
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return !rig.view.link("fbC")->running(); }, 10s));
+  must(rig.peer, {"ip", "link", "set", "fbCp", "up"});
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.view.link("fbC")->running(); }, 10s));
+  CHECK(count_of(rig.netcfg_lines(), write) == 1);
+
+  // Re-created (a new ifindex, default sysctls): written again, once.
+  must(rig.pi, {"ip", "link", "del", "fbC"});
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.view.link("fbC") == nullptr; }, 10s));
+  fb::test::veth_pair(rig.pi, "fbC", rig.peer, "fbCp", "10.0.3");
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return count_of(rig.netcfg_lines(), write) == 2; }, 10s),
+                  rig.log.text());
+  CHECK(rig.log.text().find("ACCEPT_RA_NOT_SET") == std::string::npos);
+
+  // A write that fails on an existing interface: its IPv6 is not used, and why.
+  system->refuse_sysctl = true;
+  must(rig.pi, {"ip", "link", "del", "fbC"});
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.view.link("fbC") == nullptr; }, 10s));
+  fb::test::veth_pair(rig.pi, "fbC", rig.peer, "fbCp", "10.0.3");
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return ipv6_state(rig.snapshot(*svc), 0, "blocked"); }, 10s),
+                  rig.log.text());
+  CHECK(rig.snapshot(*svc).uplinks[0].ipv6->reason.rfind("ACCEPT_RA_NOT_SET", 0) == 0);
+  CHECK(rig.log.text().find("ACCEPT_RA_NOT_SET") != std::string::npos);
 }

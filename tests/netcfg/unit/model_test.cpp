@@ -153,6 +153,11 @@ TEST_CASE("sysctls keep interface names with dots apart from the path") {
   CHECK(accept_ra("all/../..").code() == NetError::invalid_spec);
   CHECK(accept_ra("all").code() == NetError::invalid_spec);
   CHECK(accept_ra("default").code() == NetError::invalid_spec);
+  // every per-interface sysctl: never conf/all or conf/default
+  CHECK(rp_filter("all", RpFilter::loose).code() == NetError::invalid_spec);
+  CHECK(rp_filter("default", RpFilter::loose).code() == NetError::invalid_spec);
+  CHECK(promote_secondaries("all").code() == NetError::invalid_spec);
+  CHECK(promote_secondaries("default").code() == NetError::invalid_spec);
   CHECK(validate(Sysctl{{"kernel", "panic"}, "1"}).code() == NetError::invalid_spec);
   CHECK(validate(Sysctl{{"net", "ipv4", "ip_forward"}, "1\n0"}).code() == NetError::invalid_spec);
 }

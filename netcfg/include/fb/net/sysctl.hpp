@@ -29,6 +29,8 @@ struct Sysctl {
 enum class RpFilter { off = 0, strict = 1, loose = 2 };
 
 Sysctl ip_forward(int family, bool on);  // net.ipv4.ip_forward / net.ipv6.conf.all.forwarding
+// The per-interface ones below refuse an invalid name and conf/all or
+// conf/default, which reach interfaces failberry does not own.
 Result<Sysctl> rp_filter(std::string_view interface, RpFilter mode);
 // net.ipv4.conf.IF.promote_secondaries=1: when an interface's primary IPv4
 // address goes, the next one in its subnet becomes primary instead of going

@@ -138,6 +138,13 @@ struct UplinkConfig {
     if (require) return *require;
     return probe_targets_of(AF_INET) > 0 || probe_targets.empty() ? ProbeFamilies::ipv4 : ProbeFamilies::ipv6;
   }
+  // Whether a probe round needs answers from `family` (AF_INET, AF_INET6):
+  // IPv6 only where failberryd runs the uplink's IPv6; with ipv6 = false the
+  // targets of both families are one IPv4 pool (parse.cpp).
+  bool requires_family(int family) const {
+    if (family == AF_INET6) return ipv6 && required_families() != ProbeFamilies::ipv4;
+    return !ipv6 || required_families() != ProbeFamilies::ipv6;
+  }
   bool operator==(const UplinkConfig&) const = default;
 };
 

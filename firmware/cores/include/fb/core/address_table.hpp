@@ -73,10 +73,14 @@ struct FlaggedAddress {
   std::uint32_t flags = 0;
 };
 
-// The IPv6 address DDNS publishes as an uplink's AAAA record: the first one,
-// in the kernel's order, that is global unicast — not unspecified, loopback,
+// Whether an address is global unicast IPv6: not unspecified, loopback,
 // IPv4-mapped, link-local (fe80::/10), unique-local (fc00::/7: not routed on
-// the internet) or multicast — and neither deprecated (its preferred
+// the internet) or multicast. The one definition: what DDNS publishes and
+// what makes an uplink's IPv6 usable (NetworkService) agree. Pure.
+bool is_global_ipv6(const IpAddress& address);
+
+// The IPv6 address DDNS publishes as an uplink's AAAA record: the first one,
+// in the kernel's order, that is global (is_global_ipv6()) and neither deprecated (its preferred
 // lifetime is over: the prefix is leaving), temporary (an RFC 4941 privacy
 // address, replaced every day or so; the stable one is what a DNS name
 // should point at), tentative nor duplicate (DAD has not passed). Nothing

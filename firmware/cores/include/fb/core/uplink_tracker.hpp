@@ -88,6 +88,14 @@ struct TrackerPolicy {
   Duration silence{0};  // transmitting with nothing received this long: probe at once; 0: off
 };
 
+// Whether one family's answers in a round pass, as the tracker counts them
+// (`ipv6`: the IPv6 family, else IPv4): `reliability` answers, or all of the
+// family's targets when it has fewer; one at least, so a required family
+// without targets fails. A policy without IPv6 targets that does not require
+// IPv6 (ipv6 = false) has one pool: every answer counts, against all targets.
+// /status shows each family's verdict from here. Pure.
+bool family_ok(const TrackerPolicy& policy, bool ipv6, int answered_ipv4, int answered_ipv6);
+
 // The one uplink state enum: the tracker's word is what /health shows.
 using UplinkHealth = health::UplinkState;
 // Up and Degraded carry traffic; Unknown and Down do not.
@@ -163,6 +171,7 @@ class UplinkTracker {
   // already armed keeps its time.
   void set_probe_interval(Duration interval) { policy_.probe_interval = interval; }
   Duration probe_interval() const { return policy_.probe_interval; }
+  const TrackerPolicy& policy() const { return policy_; }
   bool ready() const { return carrier_.value_or(false) && address_.value_or(false); }
   bool round_in_flight() const { return in_flight_; }
   bool bursting() const { return burst_; }
