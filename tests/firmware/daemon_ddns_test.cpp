@@ -321,7 +321,7 @@ TEST_CASE_FIXTURE(Wiring,
   CHECK(dd["families"]["ipv6"]["published"]["address"] == "2001:db8:2::2");
   CHECK(dd["families"]["ipv4"]["published"]["address"].is_null());
   std::string state = fb::test::read_file(dir / "ddns.json");
-  CHECK(state.find("\"ipv6\":\"2001:db8:2::2\"") != std::string::npos);
+  CHECK(state.find("\"ipv6\":{\"address\":\"2001:db8:2::2\",\"at\":") != std::string::npos);
   CHECK(state.find("\"ipv4\"") == std::string::npos);
   std::string text = d.ctl({"status"}).output;
   CHECK(text.find("DDNS: route53 www.example.com A via cellular (fbB): behind_nat\n") != std::string::npos);
