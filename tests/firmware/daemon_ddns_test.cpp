@@ -129,6 +129,7 @@ TEST_CASE_FIXTURE(Wiring,
   CHECK(dd["last_result"]["outcome"] == "published");
   CHECK(dd["code"].is_null());
   CHECK(dd["next_attempt_in_seconds"].get<long>() > 0);  // the periodic verify
+  CHECK_FALSE(dd.contains("families"));                  // one family: the top level alone
   CHECK(fb::test::read_file(dir / "ddns.json").find("\"10.0.2.2\"") != std::string::npos);
   {
     auto text = d.ctl({"status"});
