@@ -163,10 +163,15 @@ void DdnsService::feed(const DdnsEvent& event) {
 
 void DdnsService::perform(const DdnsAction& action) {
   if (std::holds_alternative<act::SendGet>(action)) {
-    idle_client().get([this](const fb::ddns::Reply& r) {
-      finished(RequestKind::get, r);
-      feed(ev::GetFinished{r});
-    });
+    // The AAAA record's get leaves from the address being published (lambda-v2 sees the source).
+    std::optional<IpAddress> source;
+    if (family_ == fb::ddns::Family::ipv6) source = addresses_.global_ipv6(identity_.uplink);
+    idle_client().get(
+        [this](const fb::ddns::Reply& r) {
+          finished(RequestKind::get, r);
+          feed(ev::GetFinished{r});
+        },
+        source);
   } else if (const auto* s = std::get_if<act::SendSet>(&action)) {
     idle_client().set(s->address, [this](const fb::ddns::Reply& r) {
       finished(RequestKind::set, r);
