@@ -109,7 +109,18 @@ struct DdnsClient::Impl {
                                     : lambda_set(endpoint, address->text(), secret.reveal(), api_key.reveal());
   }
 
-  void start(RequestKind kind, std::optional<IpAddress> address, Done done) {
+  // CURLOPT_INTERFACE for a request leaving from `source`: lambda-v2 takes
+  // the AAAA record's address from the source, so its IPv6 requests leave
+  // from the address being published, not whichever the kernel would pick.
+  std::string bind_word(const std::optional<IpAddress>& source) const {
+    if (settings.provider == Provider::lambda_v2 && settings.family == Family::ipv6 && source &&
+        source->family == AF_INET6)
+      return "host!" + source->text();
+    return curl_interface_word;
+  }
+
+  void start(RequestKind kind, std::optional<IpAddress> address, Done done,
+             const std::optional<IpAddress>& source = std::nullopt) {
     if (current) throw std::logic_error("DdnsClient: a request is already in flight");
     HttpRequest request = build(kind, address);
     auto t = std::make_unique<Transfer>();
@@ -156,14 +167,17 @@ struct DdnsClient::Impl {
                    : settings.family == Family::ipv6      ? CURL_IPRESOLVE_V6
                                                           : CURL_IPRESOLVE_V4;
     curl_easy_setopt(e, CURLOPT_IPRESOLVE, resolve);
-    set_request_options(
-        e, {settings.connect_timeout, settings.total_timeout, settings.max_reply_bytes, curl_interface_word, ""});
+    const std::string bind = bind_word(kind == RequestKind::set ? t->address : source);
+    set_request_options(e, {settings.connect_timeout, settings.total_timeout, settings.max_reply_bytes, bind, ""});
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
     multi.prepare(e);
 
-    log.debug() << fb::ddns::describe(request) << (settings.interface.empty() ? "" : " via " + settings.interface);
+    std::string via = bind.rfind("host!", 0) == 0  ? " from " + bind.substr(5)
+                      : settings.interface.empty() ? std::string()
+                                                   : " via " + settings.interface;
+    log.debug() << fb::ddns::describe(request) << via;
     t->started = std::chrono::steady_clock::now();
     current = std::move(t);
     try {
@@ -265,8 +279,8 @@ DdnsClient::~DdnsClient() {
   cancel();
 }
 
-void DdnsClient::get(Done done) {
-  impl_->start(RequestKind::get, std::nullopt, std::move(done));
+void DdnsClient::get(Done done, const std::optional<IpAddress>& source) {
+  impl_->start(RequestKind::get, std::nullopt, std::move(done), source);
 }
 
 void DdnsClient::set(const IpAddress& address, Done done) {

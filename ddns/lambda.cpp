@@ -50,10 +50,10 @@ Reply success(RequestKind kind, const std::string& message, long status, bool v3
   if (kind == RequestKind::get) {
     auto ip = IpAddress::parse(message);
     if (!ip || ip->family != address_family(family))
-      return make_reply(Outcome::bad_reply,
-                        "get answered '" + clean_text(message) + "', not an " +
-                            (family == Family::ipv6 ? "IPv6" : "IPv4") + " address",
-                        status);
+      return make_reply(
+          Outcome::bad_reply,
+          "get answered '" + clean_text(message) + "', not an " + std::string(family_name(family)) + " address",
+          status);
     Reply r = make_reply(Outcome::observed, "the API sees " + ip->text(), status);
     r.address = ip;
     return r;

@@ -26,6 +26,14 @@ std::string_view record_type(Family f) {
   return f == Family::ipv6 ? "AAAA" : "A";
 }
 
+std::string_view family_name(Family f) {
+  return f == Family::ipv6 ? "IPv6" : "IPv4";
+}
+
+Family family_of(const IpAddress& address) {
+  return address.family == AF_INET6 ? Family::ipv6 : Family::ipv4;
+}
+
 std::string_view ipv6_unsupported(Provider provider) {
   switch (provider) {
     case Provider::lambda_v1:

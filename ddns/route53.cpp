@@ -1,7 +1,5 @@
 #include "fb/ddns/route53.hpp"
 
-#include <netinet/in.h>
-
 #include <algorithm>
 #include <cctype>
 
@@ -109,7 +107,7 @@ std::optional<std::string> normalize_zone_id(std::string_view zone_id) {
 }
 
 std::string route53_change_batch(const Route53Target& t, const IpAddress& address) {
-  std::string_view type = record_type(address.family == AF_INET6 ? Family::ipv6 : Family::ipv4);
+  std::string_view type = record_type(family_of(address));
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
          "<ChangeResourceRecordSetsRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
          "<ChangeBatch><Comment>failberry</Comment><Changes><Change><Action>UPSERT</Action>"
@@ -175,10 +173,10 @@ Reply parse_route53_reply(RequestKind kind, std::string_view hostname, const Htt
   auto value = xml_element_text(set, "Value");
   auto ip = value ? IpAddress::parse(*value) : std::nullopt;
   if (!ip || ip->family != address_family(family))
-    return make_reply(Outcome::bad_reply,
-                      wanted + " record value '" + clean_text(value.value_or("")) + "' is not " +
-                          (family == Family::ipv6 ? "IPv6" : "IPv4"),
-                      s);
+    return make_reply(
+        Outcome::bad_reply,
+        wanted + " record value '" + clean_text(value.value_or("")) + "' is not " + std::string(family_name(family)),
+        s);
   Reply r = make_reply(Outcome::observed, "record holds " + ip->text(), s);
   r.address = ip;
   return r;

@@ -1,10 +1,12 @@
 #include "fb/ddns/state_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -42,42 +44,73 @@ std::optional<nlohmann::json> read_own(const std::string& path, Provider provide
   return j;
 }
 
-// Each family's address in the file: "families", or the single-address form's "address" as ipv4.
-std::map<std::string, IpAddress> addresses_of(const nlohmann::json& j) {
-  std::map<std::string, IpAddress> out;
+// Each family's entry in the file: "families" (an object with "address" and
+// "at", or, as written before the times were kept, the address alone), or the
+// single-address form's "address" as ipv4. An entry without its own time
+// takes `mtime`, the file's, as before.
+std::map<std::string, StateFile::Entry> entries_of(const nlohmann::json& j, std::optional<std::int64_t> mtime) {
+  std::map<std::string, StateFile::Entry> out;
   auto families = j.find("families");
   if (families != j.end() && families->is_object()) {
     for (Family f : {Family::ipv4, Family::ipv6}) {
       std::string name(to_string(f));
-      auto ip = IpAddress::parse(text_of(*families, name.c_str()));
-      if (ip && ip->family == address_family(f)) out[name] = *ip;
+      auto entry = families->find(name);
+      if (entry == families->end()) continue;
+      std::optional<IpAddress> ip;
+      std::optional<std::int64_t> at = mtime;
+      if (entry->is_string()) {
+        ip = IpAddress::parse(entry->get<std::string>());
+      } else if (entry->is_object()) {
+        ip = IpAddress::parse(text_of(*entry, "address"));
+        auto t = entry->find("at");
+        if (t != entry->end() && t->is_number_integer() && t->get<std::int64_t>() > 0) at = t->get<std::int64_t>();
+      }
+      if (ip && ip->family == address_family(f)) out[name] = {*ip, at};
     }
     return out;
   }
   auto ip = IpAddress::parse(text_of(j, "address"));
-  if (ip && ip->family == AF_INET) out[std::string(to_string(Family::ipv4))] = *ip;
+  if (ip && ip->family == AF_INET) out[std::string(to_string(Family::ipv4))] = {*ip, mtime};
   return out;
+}
+
+std::optional<std::int64_t> mtime_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return st.st_mtim.tv_sec;
 }
 
 }  // namespace
 
-std::optional<IpAddress> StateFile::load() const {
+std::optional<StateFile::Entry> StateFile::load_entry() const {
   auto j = read_own(path_, provider_, hostname_);
   if (!j) return std::nullopt;
-  auto all = addresses_of(*j);
+  auto all = entries_of(*j, mtime_of(path_));
   auto it = all.find(std::string(to_string(family_)));
   if (it == all.end()) return std::nullopt;
   return it->second;
 }
 
-std::string StateFile::store(const IpAddress& address) const {
-  std::map<std::string, IpAddress> all;
-  if (auto j = read_own(path_, provider_, hostname_)) all = addresses_of(*j);  // the other family's entry stays
-  all[std::string(to_string(family_))] = address;
+std::optional<IpAddress> StateFile::load() const {
+  auto entry = load_entry();
+  if (!entry) return std::nullopt;
+  return entry->address;
+}
+
+std::string StateFile::store(const IpAddress& address, std::optional<std::int64_t> at) const {
+  std::map<std::string, Entry> all;
+  // The other family's entry stays, with its time (the old file's mtime when it had none).
+  if (auto j = read_own(path_, provider_, hostname_)) all = entries_of(*j, mtime_of(path_));
+  all[std::string(to_string(family_))] = {address, at ? at : std::optional<std::int64_t>(::time(nullptr))};
   nlohmann::json families = nlohmann::json::object();
-  for (const auto& [name, ip] : all) families[name] = ip.text();
+  for (const auto& [name, e] : all) {
+    nlohmann::json entry{{"address", e.address.text()}};
+    if (e.at) entry["at"] = *e.at;
+    families[name] = entry;
+  }
   nlohmann::json out{{"provider", to_string(provider_)}, {"hostname", hostname_}, {"families", families}};
-  if (auto v4 = all.find(std::string(to_string(Family::ipv4))); v4 != all.end()) out["address"] = v4->second.text();
+  if (auto v4 = all.find(std::string(to_string(Family::ipv4))); v4 != all.end())
+    out["address"] = v4->second.address.text();
   std::string body = out.dump() + "\n";
   std::string tmp = path_ + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

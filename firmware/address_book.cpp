@@ -37,11 +37,7 @@ void AddressBook::stop() {
 
 void AddressBook::set_uplinks(const std::vector<UplinkConfig>& uplinks) {
   AddressTable::Uplinks list;
-  uplinks_.clear();
-  for (const UplinkConfig& u : uplinks) {
-    list.emplace_back(u.name, u.interface);
-    uplinks_.push_back(u.name);
-  }
+  for (const UplinkConfig& u : uplinks) list.emplace_back(u.name, u.interface);
   publish(table_.set_uplinks(std::move(list)));
   follow_ipv6();
 }
@@ -52,6 +48,8 @@ AddressBook::ListenerId AddressBook::listen(Listener listener) {
 }
 
 AddressBook::ListenerId AddressBook::listen_ipv6(Listener listener) {
+  // Nothing was followed while no one listened: start from the addresses now.
+  if (listeners6_.empty()) ipv6_ = global_ipv6s();
   listeners6_[++last_id_] = std::move(listener);
   return last_id_;
 }
@@ -70,11 +68,17 @@ std::optional<IpAddress> AddressBook::global_ipv6(const std::string& uplink) con
   return publishable_ipv6(list);
 }
 
-void AddressBook::follow_ipv6() {
+std::map<std::string, std::optional<IpAddress>> AddressBook::global_ipv6s() const {
   std::map<std::string, std::optional<IpAddress>> now;
-  for (const std::string& u : uplinks_) now[u] = global_ipv6(u);
+  for (const std::string& u : table_.uplink_names()) now[u] = global_ipv6(u);
+  return now;
+}
+
+void AddressBook::follow_ipv6() {
+  if (listeners6_.empty()) return;  // no AAAA record kept: nothing to compare
+  std::map<std::string, std::optional<IpAddress>> now = global_ipv6s();
   std::map<std::string, std::optional<IpAddress>> before = std::exchange(ipv6_, now);
-  for (const std::string& u : uplinks_) {
+  for (const std::string& u : table_.uplink_names()) {
     auto old = before.find(u);
     if (old != before.end() && old->second == now[u]) continue;
     if (old == before.end() && !now[u]) continue;  // a new uplink without one: nothing changed

@@ -186,7 +186,8 @@ void Daemon::restart_ddns() {
 health::DdnsReport Daemon::ddns_report() const {
   if (ddns_.empty()) return {};
   health::DdnsReport first = ddns_.front()->report();
-  for (const auto& service : ddns_) first.families.push_back(service->report());
+  if (ddns_.size() > 1)  // families = both; one family is the top level alone
+    for (const auto& service : ddns_) first.families.push_back(service->report());
   return first;
 }
 

@@ -12,7 +12,7 @@ namespace asio = boost::asio;
 class ClientRequests final : public DdnsRequests {
  public:
   ClientRequests(asio::io_context& io, const fb::ddns::ClientSettings& settings) : client_(io, settings) {}
-  void get(Done done) override { client_.get(std::move(done)); }
+  void get(Done done, const std::optional<IpAddress>& source) override { client_.get(std::move(done), source); }
   void set(const IpAddress& address, Done done) override { client_.set(address, std::move(done)); }
   bool busy() const override { return client_.busy(); }
   std::string describe() const override { return client_.describe(); }
@@ -38,7 +38,7 @@ class WithheldRequests final : public DdnsRequests {
   // The client is built to check the settings (it throws SetupError), then let go: nothing is ever sent.
   WithheldRequests(asio::io_context& io, const fb::ddns::ClientSettings& settings)
       : io_(io), described_(fb::ddns::DdnsClient(io, settings).describe()) {}
-  void get(Done done) override { answer("get", std::move(done)); }
+  void get(Done done, const std::optional<IpAddress>&) override { answer("get", std::move(done)); }
   void set(const IpAddress& address, Done done) override { answer("set of " + address.text(), std::move(done)); }
   bool busy() const override { return false; }
   std::string describe() const override { return described_; }

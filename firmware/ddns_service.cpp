@@ -1,7 +1,5 @@
 #include "fb/core/ddns_service.hpp"
 
-#include <sys/stat.h>
-
 #include <chrono>
 
 #include "fb/core/core_events.hpp"
@@ -116,9 +114,12 @@ void DdnsService::start_scheduler() {
   std::string record = family_ == fb::ddns::Family::ipv4 ? "" : " " + std::string(fb::ddns::record_type(family_));
   scheduler_.emplace("ddns[" + identity_.hostname + record + "]", mode_for(*identity_.provider), policy,
                      [this] { return unit_(random_); });
-  std::optional<IpAddress> published = state_file_.load();
-  struct stat st {};
-  if (published && ::stat(state_file_.path().c_str(), &st) == 0) published_at_ = st.st_mtim.tv_sec;
+  std::optional<fb::ddns::StateFile::Entry> stored = state_file_.load_entry();
+  std::optional<IpAddress> published;
+  if (stored) {
+    published = stored->address;
+    published_at_ = stored->at;  // this family's own time: with families = both they differ
+  }
   std::optional<IpAddress> local = family_ == fb::ddns::Family::ipv4 ? addresses_.primary_ipv4(identity_.uplink)
                                                                      : addresses_.global_ipv6(identity_.uplink);
   feed(ev::Start{published, local});
@@ -162,10 +163,15 @@ void DdnsService::feed(const DdnsEvent& event) {
 
 void DdnsService::perform(const DdnsAction& action) {
   if (std::holds_alternative<act::SendGet>(action)) {
-    idle_client().get([this](const fb::ddns::Reply& r) {
-      finished(RequestKind::get, r);
-      feed(ev::GetFinished{r});
-    });
+    // The AAAA record's get leaves from the address being published (lambda-v2 sees the source).
+    std::optional<IpAddress> source;
+    if (family_ == fb::ddns::Family::ipv6) source = addresses_.global_ipv6(identity_.uplink);
+    idle_client().get(
+        [this](const fb::ddns::Reply& r) {
+          finished(RequestKind::get, r);
+          feed(ev::GetFinished{r});
+        },
+        source);
   } else if (const auto* s = std::get_if<act::SendSet>(&action)) {
     idle_client().set(s->address, [this](const fb::ddns::Reply& r) {
       finished(RequestKind::set, r);
@@ -176,10 +182,10 @@ void DdnsService::perform(const DdnsAction& action) {
   } else if (std::holds_alternative<act::CancelTimer>(action)) {
     timer_.cancel();
   } else if (const auto* p = std::get_if<act::Persist>(&action)) {
-    std::string error = state_file_.store(p->published);
+    published_at_ = unix_now();
+    std::string error = state_file_.store(p->published, published_at_);
     if (!error.empty())
       log_.warning() << "state file: " << error << " (a restart would publish " << p->published.text() << " again)";
-    published_at_ = unix_now();
     events::publish(ddns_published(identity_.uplink, identity_.hostname, p->published));
   }
   // Report: report() reads the core's status when /status asks.

@@ -185,8 +185,18 @@ void KernelView::apply(const NetEvent& event) {
     if (it == links_.end()) return;  // its link's event comes first, or it went away
     auto& list = it->second.addresses;
     auto same = [&](const Address& x) { return x.address == a->address; };
-    list.erase(std::remove_if(list.begin(), list.end(), same), list.end());
-    if (!a->removed) list.push_back({a->address, a->prefix_length, a->peer, a->flags});
+    if (a->removed) {
+      list.erase(std::remove_if(list.begin(), list.end(), same), list.end());
+      return;
+    }
+    // The kernel sends RTM_NEWADDR again each time a router advertisement
+    // refreshes an address's lifetimes: update it where it is, so the order
+    // (which picks the published address) stays put; only new ones go last.
+    Address updated{a->address, a->prefix_length, a->peer, a->flags};
+    if (auto at = std::find_if(list.begin(), list.end(), same); at != list.end())
+      *at = updated;
+    else
+      list.push_back(updated);
   } else if (const auto* r = std::get_if<RouteEvent>(&event)) {
     if (!is_router6(r->route)) return;
     auto it = links_.find(r->route.ifindex);

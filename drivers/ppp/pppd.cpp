@@ -1,8 +1,12 @@
 #include "fb/ppp/pppd.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
+
+#include "fb/net_types.hpp"
 
 namespace fb::ppp {
 namespace {
@@ -86,11 +90,14 @@ std::optional<std::string> after(std::string_view line, std::string_view prefix,
 }
 
 // IPv6CP's "local  LL address fe80::…": a link-local address in pppd's
-// llv6_ntoa form (hex groups and colons), or nothing.
+// llv6_ntoa form (hex groups and colons, kept as written), or nothing. It
+// must parse as an IPv6 address in fe80::/10: "fe80:::::" is no address.
 std::optional<std::string> after_ll(std::string_view line, std::string_view prefix) {
+  static const Prefix link_local = *Prefix::parse("fe80::/10");
   auto v = after(line, prefix, false);
-  if (!v || v->rfind("fe80::", 0) != 0 || v->find_first_not_of("0123456789abcdefABCDEF:") != std::string::npos)
-    return std::nullopt;
+  if (!v || v->find_first_not_of("0123456789abcdefABCDEF:") != std::string::npos) return std::nullopt;
+  auto ip = IpAddress::parse(*v);
+  if (!ip || ip->family != AF_INET6 || !link_local.contains(*ip)) return std::nullopt;
   return v;
 }
 

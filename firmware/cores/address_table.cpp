@@ -93,6 +93,13 @@ std::optional<IpAddress> AddressTable::primary_ipv4(const std::string& uplink) c
   return std::nullopt;
 }
 
+std::vector<std::string> AddressTable::uplink_names() const {
+  std::vector<std::string> out;
+  out.reserve(uplinks_.size());
+  for (const auto& [name, ifname] : uplinks_) out.push_back(name);
+  return out;
+}
+
 AddressTable::Primaries AddressTable::primaries() const {
   Primaries p;
   for (const auto& [name, ifname] : uplinks_) p.push_back(primary_ipv4(name));

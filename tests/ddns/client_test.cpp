@@ -4,6 +4,7 @@
 // client is the daemon's DdnsService, tested in tests/services. No root
 // needed (loopback only).
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -529,13 +530,13 @@ TEST_CASE("the state file is replaced atomically and ignores other records") {
   TempDir dir;
   fb::ddns::StateFile state(dir / "ddns.json", Provider::lambda_v3, "www.example.com");
   CHECK_FALSE(state.load());
-  CHECK(state.store(*fb::IpAddress::parse("203.0.113.7")).empty());
+  CHECK(state.store(*fb::IpAddress::parse("203.0.113.7"), 1763700000).empty());
   REQUIRE(state.load());
   CHECK(state.load()->text() == "203.0.113.7");
   CHECK_FALSE(std::ifstream(dir / "ddns.json.tmp").good());  // no leftover
   CHECK(fb::test::read_file(dir / "ddns.json") ==
-        "{\"address\":\"203.0.113.7\",\"families\":{\"ipv4\":\"203.0.113.7\"},\"hostname\":\"www.example.com\","
-        "\"provider\":\"lambda-v3\"}\n");
+        "{\"address\":\"203.0.113.7\",\"families\":{\"ipv4\":{\"address\":\"203.0.113.7\",\"at\":1763700000}},"
+        "\"hostname\":\"www.example.com\",\"provider\":\"lambda-v3\"}\n");
   CHECK_FALSE(fb::ddns::StateFile(dir / "ddns.json", Provider::lambda_v3, "other.example.com").load());
   CHECK_FALSE(fb::ddns::StateFile(dir / "ddns.json", Provider::route53, "www.example.com").load());
   fb::test::write_file(dir / "ddns.json", "{garbage");
@@ -556,9 +557,13 @@ TEST_CASE("the state file keeps one address per family, and a file from before f
   CHECK(v4.load()->text() == "203.0.113.7");
   CHECK_FALSE(v6.load());
   // Storing the AAAA keeps the A entry, and "address" stays the A for an older reader.
-  CHECK(v6.store(*fb::IpAddress::parse("2001:db8:2::2")).empty());
+  // The old file's A entry keeps the time it had then, the file's mtime.
+  struct timespec old_mtime[2] = {{1763600000, 0}, {1763600000, 0}};
+  REQUIRE(::utimensat(AT_FDCWD, (dir / "ddns.json").c_str(), old_mtime, 0) == 0);
+  CHECK(v6.store(*fb::IpAddress::parse("2001:db8:2::2"), 1763700000).empty());
   CHECK(fb::test::read_file(dir / "ddns.json") ==
-        "{\"address\":\"203.0.113.7\",\"families\":{\"ipv4\":\"203.0.113.7\",\"ipv6\":\"2001:db8:2::2\"},"
+        "{\"address\":\"203.0.113.7\",\"families\":{\"ipv4\":{\"address\":\"203.0.113.7\",\"at\":1763600000},"
+        "\"ipv6\":{\"address\":\"2001:db8:2::2\",\"at\":1763700000}},"
         "\"hostname\":\"www.example.com\",\"provider\":\"route53\"}\n");
   REQUIRE(v6.load());
   CHECK(v6.load()->text() == "2001:db8:2::2");
@@ -582,4 +587,53 @@ TEST_CASE("the state file keeps one address per family, and a file from before f
   CHECK(v6.store(*fb::IpAddress::parse("2001:db8:2::3")).empty());
   CHECK_FALSE(v4.load());
   CHECK(v6.load()->text() == "2001:db8:2::3");
+}
+
+TEST_CASE("each family keeps the time it was published; an entry without one takes the file's mtime") {
+  TempDir dir;
+  using fb::ddns::Family;
+  fb::ddns::StateFile v4(dir / "ddns.json", Provider::route53, "www.example.com", Family::ipv4);
+  fb::ddns::StateFile v6(dir / "ddns.json", Provider::route53, "www.example.com", Family::ipv6);
+  CHECK_FALSE(v4.load_entry());
+  CHECK(v4.store(*fb::IpAddress::parse("203.0.113.7"), 1763600000).empty());
+  CHECK(v6.store(*fb::IpAddress::parse("2001:db8:2::2"), 1763700000).empty());
+  // The file's mtime is now, the later store: each family still has its own time.
+  auto a = v4.load_entry();
+  auto aaaa = v6.load_entry();
+  REQUIRE(a);
+  REQUIRE(aaaa);
+  CHECK(a->address.text() == "203.0.113.7");
+  CHECK(a->at == 1763600000);
+  CHECK(aaaa->address.text() == "2001:db8:2::2");
+  CHECK(aaaa->at == 1763700000);
+  // Storing one family again keeps the other's time.
+  CHECK(v6.store(*fb::IpAddress::parse("2001:db8:2::3"), 1763800000).empty());
+  CHECK(v4.load_entry()->at == 1763600000);
+  CHECK(v6.load_entry()->at == 1763800000);
+
+  // Files from before the times: the address-only families entry and the
+  // single-address form load with the file's mtime; a bad "at" is no time.
+  struct timespec mtime[2] = {{1763500000, 0}, {1763500000, 0}};
+  for (const char* body :
+       {"{\"families\":{\"ipv4\":\"203.0.113.9\"},\"hostname\":\"www.example.com\",\"provider\":\"route53\"}",
+        "{\"address\":\"203.0.113.9\",\"hostname\":\"www.example.com\",\"provider\":\"route53\"}",
+        "{\"families\":{\"ipv4\":{\"address\":\"203.0.113.9\",\"at\":\"soon\"}},\"hostname\":\"www.example.com\","
+        "\"provider\":\"route53\"}",
+        "{\"families\":{\"ipv4\":{\"address\":\"203.0.113.9\",\"at\":-5}},\"hostname\":\"www.example.com\","
+        "\"provider\":\"route53\"}"}) {
+    CAPTURE(body);
+    fb::test::write_file(dir / "ddns.json", body);
+    REQUIRE(::utimensat(AT_FDCWD, (dir / "ddns.json").c_str(), mtime, 0) == 0);
+    auto e = v4.load_entry();
+    REQUIRE(e);
+    CHECK(e->address.text() == "203.0.113.9");
+    CHECK(e->at == 1763500000);
+    CHECK_FALSE(v6.load_entry());
+  }
+  // An entry that is neither an address nor an object is no entry.
+  fb::test::write_file(dir / "ddns.json",
+                       "{\"families\":{\"ipv4\":7,\"ipv6\":{\"at\":1}},\"hostname\":\"www.example.com\","
+                       "\"provider\":\"route53\"}");
+  CHECK_FALSE(v4.load_entry());
+  CHECK_FALSE(v6.load_entry());
 }

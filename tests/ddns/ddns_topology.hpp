@@ -36,7 +36,7 @@ inline void build_topology(const NetNamespace& pi, const NetNamespace& srv) {
 inline FakeServerOptions server_options(const NetNamespace& srv) {
   FakeServerOptions o;
   o.listen = kServerIp;
-  o.ips = {"127.0.0.1", kServerIp};
+  o.ips = {"127.0.0.1", "::1", kServerIp};  // one test PKI per binary: every address its servers use
   o.wrap = {"ip", "netns", "exec", srv.name()};
   return o;
 }

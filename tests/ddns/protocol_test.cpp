@@ -222,6 +222,10 @@ TEST_CASE("the ipv6 family: a v2 get must answer IPv6, the v2 hash takes the IPv
   CHECK(ipv6_unsupported(kV3).find("A records only") != std::string_view::npos);
   CHECK(record_type(Family::ipv6) == "AAAA");
   CHECK(record_type(Family::ipv4) == "A");
+  CHECK(family_name(Family::ipv6) == "IPv6");
+  CHECK(family_name(Family::ipv4) == "IPv4");
+  CHECK(family_of(*fb::IpAddress::parse("2001:db8:2::2")) == Family::ipv6);
+  CHECK(family_of(*fb::IpAddress::parse("203.0.113.7")) == Family::ipv4);
 }
 
 TEST_CASE("v3 replies: the documented status codes") {

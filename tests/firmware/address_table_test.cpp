@@ -120,9 +120,11 @@ TEST_CASE("a rename moves the addresses with the interface; route events change 
 
 TEST_CASE("a reload that changes an uplink's interface reports the uplink; a new dump replaces the old") {
   AddressTable t = table_with_eth0();
+  CHECK(t.uplink_names() == std::vector<std::string>{"wired", "cellular"});
   t.apply(link(5, "ppp0"));
   t.apply(addr(5, "10.64.0.7"));
   auto reload = t.set_uplinks({{"wired", "ppp0"}, {"lte", "wwan0"}});
+  CHECK(t.uplink_names() == std::vector<std::string>{"wired", "lte"});  // config order, the reload's
   REQUIRE(reload.size() == 1);
   CHECK(reload[0].uplink == "wired");
   CHECK(reload[0].primary == ip("10.64.0.7"));

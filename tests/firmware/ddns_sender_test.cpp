@@ -33,7 +33,7 @@ TEST_CASE("the real sender: a get reaches the server, and nothing is withheld") 
   std::unique_ptr<DdnsRequests> requests = sender->open(client_settings(server, dir));
   CHECK(requests->describe().find(kSecret) == std::string::npos);
   std::optional<Reply> got;
-  requests->get([&](const Reply& r) { got = r; });
+  requests->get([&](const Reply& r) { got = r; }, std::nullopt);
   CHECK(requests->busy());
   REQUIRE(fb::test::run_until(
       io, [&] { return got.has_value() && server.requests().size() == 1; }, 30s));
@@ -52,7 +52,7 @@ TEST_CASE("dry-run: no request reaches the server, and the sender says so") {
   CHECK(requests->describe().find("www.example.com") != std::string::npos);
 
   std::vector<Reply> replies;
-  requests->get([&](const Reply& r) { replies.push_back(r); });
+  requests->get([&](const Reply& r) { replies.push_back(r); }, std::nullopt);
   requests->set(*fb::IpAddress::parse("127.0.0.1"), [&](const Reply& r) { replies.push_back(r); });
   CHECK(replies.empty());  // never from inside the call
   CHECK_FALSE(requests->busy());

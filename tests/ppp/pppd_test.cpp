@@ -232,9 +232,10 @@ TEST_CASE("log follower: IPv6CP's link-local lines (pppd 2.4.9 +ipv6), with IPCP
 
   // Look-alikes: not link-local, not an address, the debug trace.
   LogFollower f;
-  for (const char* line :
-       {"remote LL address", "remote LL address 2001:db8::1", "remote LL address fe80::zz",
-        "local  LL address fe80::1;rm", "sent [IPV6CP ConfReq id=0x1 <addr fe80::0a1b:2c3d:4e5f:6071>]"})
+  for (const char* line : {"remote LL address", "remote LL address 2001:db8::1", "remote LL address fe80::zz",
+                           "local  LL address fe80::1;rm", "local  LL address fe80:::::",
+                           "remote LL address fe80::1::2", "remote LL address fe80:0:0:0:0:0:0:0:1",
+                           "local  LL address ::1", "sent [IPV6CP ConfReq id=0x1 <addr fe80::0a1b:2c3d:4e5f:6071>]"})
     CHECK_MESSAGE(f.feed(line) == LogFollower::Change::none, line);
   CHECK_FALSE(f.up());
   CHECK(f.link() == LinkInfo{});

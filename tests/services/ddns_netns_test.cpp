@@ -160,3 +160,45 @@ TEST_CASE("the update leaves through the configured uplink, and a netlink addres
   REQUIRE(fb::test::run_until(io, in_sync, 20s));
   CHECK(server.count_mode("set") == 12);
 }
+
+TEST_CASE("lambda-v2 AAAA: the get and the set leave from the address being published, not the kernel's choice") {
+  // One namespace, two global addresses on its loopback beside ::1, the fake
+  // Lambda on ::1: the kernel's own source for ::1 is ::1, so a request
+  // bound to the interface alone would be seen (and published) as ::1.
+  NetNamespace ns;
+  must(ns, {"ip", "link", "set", "lo", "up"});
+  must(ns, {"ip", "-6", "addr", "add", "2001:db8:9::1/128", "dev", "lo"});
+  must(ns, {"ip", "-6", "addr", "add", "2001:db8:9::2/128", "dev", "lo"});
+  TempDir dir;
+  asio::io_context io;
+  fb::test::FakeServerOptions o = fb::test::server_options(ns);  // its certificate's addresses
+  o.listen = "::1";
+  FakeDdnsServer server(io, o);
+  NetNamespace::Enter inside(ns);
+  DdnsClient client(io,
+                    fb::test::client_settings(server, dir, Provider::lambda_v2, "lo", 0600, fb::ddns::Family::ipv6));
+  auto run = [&](auto start) {
+    std::optional<Reply> got;
+    start([&](const Reply& r) { got = r; });
+    REQUIRE(fb::test::run_until(
+        io, [&] { return got.has_value(); }, 20s));
+    INFO(got->detail);
+    return *got;
+  };
+  const fb::IpAddress published = *fb::IpAddress::parse("2001:db8:9::2");
+
+  Reply unbound = run([&](auto done) { client.get(done); });
+  REQUIRE(unbound.outcome == Outcome::observed);
+  CHECK(unbound.address->text() == "::1");  // the kernel's choice
+  Reply seen = run([&](auto done) { client.get(done, published); });
+  REQUIRE(seen.outcome == Outcome::observed);
+  CHECK(seen.address == published);
+  Reply set = run([&](auto done) { client.set(published, done); });
+  CHECK(set.outcome == Outcome::published);
+  CHECK(server.stats()["records_aaaa"]["www.example.com"] == "2001:db8:9::2");
+  REQUIRE(fb::test::run_until(
+      io, [&] { return server.requests().size() == 3; }, 10s));
+  CHECK(server.requests()[0]["source"] == "::1");
+  CHECK(server.requests()[1]["source"] == "2001:db8:9::2");
+  CHECK(server.requests()[2]["source"] == "2001:db8:9::2");
+}

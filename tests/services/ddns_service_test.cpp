@@ -7,6 +7,8 @@
 // backoff with the policy's real 10 s/60 s/30 min values) pass in an
 // instant, while every request is real and counted at the server. No root.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <memory>
 
@@ -258,4 +260,24 @@ TEST_CASE("with the dry-run sender nothing is sent or scheduled, and /status and
   CHECK(svc->update_requested().code == "DDNS_DRY_RUN");
   CHECK(rig.time.pending() == 0);
   CHECK(log.said("dry-run: no DDNS request is sent and www.example.com is not published"));
+}
+
+TEST_CASE("after a restart the published time is the family's own from the state file, not the file's mtime") {
+  Rig rig;
+  fb::core::Config c = rig.config();
+  // As failberryd leaves it with families = both: the AAAA published later
+  // than the A, so the file's mtime is the AAAA's time.
+  fb::test::write_file(
+      rig.dir / "ddns.json",
+      "{\"address\":\"127.0.0.1\",\"families\":{\"ipv4\":{\"address\":\"127.0.0.1\",\"at\":1763600000},"
+      "\"ipv6\":{\"address\":\"2001:db8:2::2\",\"at\":1763700000}},"
+      "\"hostname\":\"www.example.com\",\"provider\":\"lambda-v3\"}\n");
+  struct timespec mtime[2] = {{1763700000, 0}, {1763700000, 0}};
+  REQUIRE(::utimensat(AT_FDCWD, (rig.dir / "ddns.json").c_str(), mtime, 0) == 0);
+  auto svc = rig.service(c);
+  REQUIRE(rig.state_is(*svc, "in_sync"));
+  CHECK(rig.server.count_mode("set") == 0);  // the record was as stored: nothing published now
+  auto r = svc->report();
+  CHECK(r.published == "127.0.0.1");
+  CHECK(r.published_at == 1763600000);
 }

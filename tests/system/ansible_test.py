@@ -14,7 +14,8 @@ usage: ansible_test.py ARM64_DEB
      the guest (no package, no config);
    - apply: the .deb installed with apt, the secret file root:root 0600, failberry.ini as
      templated (checked by failberryd --check-config), failberryd enabled and running,
-     /health and /status answering through the forwarded port;
+     /health and /status answering through the forwarded port; the new package
+     restarts failberryd and no reload follows the restart;
    - apply again: "changed=0" (idempotent);
    - a changed setting: only the config task and the reload handler change; failberryd
      reloads (its journal says "reloaded: ...") with the same pid;
@@ -215,6 +216,10 @@ def main():
             rc, out, rec = play("apply")
             check("apply: exit 0, changes made, none failed",
                   rc == 0 and rec and rec["failed"] == 0 and rec["changed"] > 0, f"exit {rc} {rec}{show(out)}")
+            names = changed_tasks(out)
+            check("apply: the new package restarts failberryd, and no reload follows the restart",
+                  "failberry : Restart failberryd" in names and "failberry : Reload failberryd" not in names,
+                  f"{names}{show(out)}")
             st = guest("dpkg-query -W -f='${Status} ${Version}' failberry")[1]
             want = boot.run(["dpkg-deb", "-f", deb, "Version"], capture_output=True).stdout.strip()
             check(f"the package is installed ({st})", st == f"install ok installed {want}")

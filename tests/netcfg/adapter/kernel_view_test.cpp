@@ -109,6 +109,53 @@ TEST_CASE("subscribers hear each change after the view holds it, all from one so
   CHECK(v.view.link(index) == nullptr);
 }
 
+TEST_CASE("an address the kernel announces again keeps its place in the link's list") {
+  // A router advertisement that refreshes an address's lifetimes makes the
+  // kernel send RTM_NEWADDR for it again. Its place must not change: the
+  // first global address in the list is the one published (DDNS AAAA).
+  NetNamespace ns("kvo");  // IPv6 on (TwoUplinks is IPv4 only)
+  must(ns, {"ip", "link", "add", "fbw0", "type", "veth", "peer", "name", "fbp0"});
+  must(ns, {"ip", "link", "set", "fbp0", "up"});
+  must(ns, {"ip", "link", "set", "fbw0", "up"});
+  must(ns, {"ip", "-6", "addr", "add", "2001:db8:51::1/64", "dev", "fbw0", "nodad"});
+  must(ns, {"ip", "-6", "addr", "add", "2001:db8:51::2/64", "dev", "fbw0", "nodad"});
+  Viewer v(ns);
+  auto order = [&] {
+    std::vector<IpAddress> out;
+    if (const KernelView::Link* l = v.view.link("fbw0"))
+      for (const auto& a : l->addresses)
+        if (a.address == ip("2001:db8:51::1") || a.address == ip("2001:db8:51::2")) out.push_back(a.address);
+    return out;
+  };
+  // The dump's order is the kernel's; whichever comes first must stay first.
+  const std::vector<IpAddress> initial = order();
+  REQUIRE(initial.size() == 2);
+  const IpAddress first = initial[0];
+  const std::string first_text = first.text() + "/64";
+  int refreshed = 0;
+  v.view.subscribe([&](const NetEvent& e) {
+    if (const auto* a = std::get_if<AddressEvent>(&e); a && !a->removed && a->address == first) ++refreshed;
+  });
+
+  // As an RA does: new lifetimes for the first address, twice.
+  must(ns, {"ip", "-6", "addr", "change", first_text, "dev", "fbw0", "valid_lft", "1800", "preferred_lft", "900"});
+  REQUIRE(v.run_until([&] { return refreshed == 1; }));
+  CHECK(order() == initial);
+  must(ns, {"ip", "-6", "addr", "change", first_text, "dev", "fbw0", "valid_lft", "1700", "preferred_lft", "800"});
+  REQUIRE(v.run_until([&] { return refreshed == 2; }));
+  CHECK(order() == initial);
+
+  // A new address still goes last, and one removed leaves the list.
+  must(ns, {"ip", "-6", "addr", "add", "2001:db8:51::3/64", "dev", "fbw0", "nodad"});
+  must(ns, {"ip", "-6", "addr", "del", first_text, "dev", "fbw0"});
+  REQUIRE(v.run_until([&] { return !has_address(v.view.link("fbw0"), first.text().c_str()); }));
+  REQUIRE(v.run_until([&] { return has_address(v.view.link("fbw0"), "2001:db8:51::3"); }));
+  std::vector<IpAddress> rest;
+  for (const auto& a : v.view.link("fbw0")->addresses)
+    if (fb::Prefix::parse("2001:db8:51::/64")->contains(a.address)) rest.push_back(a.address);
+  CHECK(rest == std::vector<IpAddress>{initial[1], ip("2001:db8:51::3")});
+}
+
 TEST_CASE("a resync reads the kernel again and tells subscribers to re-read the view") {
   TwoUplinks lab;
   Viewer v(lab.ns);

@@ -25,7 +25,12 @@
 //    aborted past it), User-Agent failberry/<version>, and the socket bound
 //    to the publishing uplink's interface (CURLOPT_INTERFACE "if!ppp0": the
 //    server publishes the source address it sees, and a missing interface
-//    fails instead of leaking out through the default route).
+//    fails instead of leaking out through the default route). lambda-v2's
+//    AAAA requests are bound to the address being published instead
+//    (CURLOPT_INTERFACE "host!ADDR": the set's address, the get's `source`):
+//    an uplink has several IPv6 addresses and the kernel's own choice of
+//    source may be a temporary (privacy) one, which the Lambda would then
+//    publish; without a source a get stays bound to the interface.
 //  - Secrets are read once, at construction, and never logged (hash query
 //    values and x-api-key are masked in every log line).
 #pragma once
@@ -33,6 +38,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp misses it under GCC 12
@@ -87,7 +93,9 @@ class DdnsClient {
   DdnsClient& operator=(const DdnsClient&) = delete;
 
   // Lambda: the source address the API sees. Route53: the record's value.
-  void get(Done done);
+  // `source`: for lambda-v2's AAAA, the address the request leaves from
+  // (the one being published); ignored otherwise.
+  void get(Done done, const std::optional<IpAddress>& source = std::nullopt);
   // Lambda: publish `address` (hashed as the source address the API saw).
   // Route53: UPSERT the A (AAAA) record to `address`.
   void set(const IpAddress& address, Done done);

@@ -25,9 +25,11 @@ std::string_view to_string(Provider p);
 // [ddns] families: the address families whose record is kept current (A for
 // IPv4, AAAA for IPv6), each on its own.
 enum class Family { ipv4, ipv6 };
-std::string_view to_string(Family f);    // "ipv4" | "ipv6"
-int address_family(Family f);            // AF_INET | AF_INET6
-std::string_view record_type(Family f);  // "A" | "AAAA"
+std::string_view to_string(Family f);        // "ipv4" | "ipv6"
+int address_family(Family f);                // AF_INET | AF_INET6
+std::string_view record_type(Family f);      // "A" | "AAAA"
+std::string_view family_name(Family f);      // "IPv4" | "IPv6", for messages
+Family family_of(const IpAddress& address);  // the family of an address (AF_INET6: ipv6, else ipv4)
 // Why `provider` cannot keep an AAAA record, or "" when it can (route53,
 // lambda-v2: its client sends the request over IPv6 and the Lambda picks the
 // record type from the source address; lambda-v1 and lambda-v3 write A only).

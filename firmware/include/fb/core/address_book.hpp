@@ -56,7 +56,9 @@ class AddressBook {
   void redump();
   void publish(const std::vector<AddressTable::Change>& changes);
   // Compares each uplink's global_ipv6() with the last one told, tells the IPv6 listeners.
+  // Does nothing while no IPv6 listener exists.
   void follow_ipv6();
+  std::map<std::string, std::optional<IpAddress>> global_ipv6s() const;  // global_ipv6() per uplink
   static void tell(std::map<ListenerId, Listener>& listeners, const std::string& uplink,
                    const std::optional<IpAddress>& address);
 
@@ -65,7 +67,6 @@ class AddressBook {
   AddressTable table_;
   std::map<ListenerId, Listener> listeners_;
   std::map<ListenerId, Listener> listeners6_;
-  std::vector<std::string> uplinks_;                      // names, config order
   std::map<std::string, std::optional<IpAddress>> ipv6_;  // the last global_ipv6() told, per uplink
   ListenerId last_id_ = 0;
   Logger log_{"addresses"};

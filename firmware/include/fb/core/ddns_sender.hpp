@@ -42,7 +42,9 @@ class DdnsRequests {
  public:
   using Done = fb::ddns::DdnsClient::Done;
   virtual ~DdnsRequests() = default;  // aborts a request in flight; its callback is not called
-  virtual void get(Done done) = 0;
+  // `source`: the address being published, which lambda-v2's AAAA request
+  // leaves from (DdnsClient::get); nothing: bound to the interface.
+  virtual void get(Done done, const std::optional<IpAddress>& source) = 0;
   virtual void set(const IpAddress& address, Done done) = 0;
   virtual bool busy() const = 0;
   // The settings for a log line or /status, secrets replaced by ********.

@@ -56,6 +56,8 @@ class AddressTable {
   std::optional<IpAddress> primary_ipv4(const std::string& uplink) const;
   std::vector<IpAddress> addresses(const std::string& uplink) const;
   const std::string& interface_of(const std::string& uplink) const;
+  // The uplinks' names, in config order.
+  std::vector<std::string> uplink_names() const;
 
  private:
   using Primaries = std::vector<std::optional<IpAddress>>;  // per uplink, config order
