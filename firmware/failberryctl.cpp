@@ -322,6 +322,9 @@ int print_status(const nlohmann::json& s) {
     if (u.contains("nat") && u["nat"].is_string()) std::printf("  NAT: %s\n", text(u, "nat").c_str());
   for (const auto& u : s["uplinks"]) print_budget(u);
   for (const auto& u : s["uplinks"]) print_ipv6(u);
+  for (const auto& u : s["uplinks"])
+    if (!text(u, "ipv6_only").empty())
+      std::printf("  IPv6 only %s: %s\n", text(u, "name").c_str(), text(u, "ipv6_only").c_str());
   print_ddns(s.value("ddns", nlohmann::json::object()));
   print_heartbeat(s.value("heartbeat", nlohmann::json::object()));
   print_host(s.value("host", nlohmann::json()));

@@ -14,6 +14,13 @@
 
 namespace fb::core {
 
+namespace {
+// What /status says of an uplink that carries IPv6 only (Uplink::ipv6_only()).
+constexpr const char* kIpv6OnlyNote =
+    "has no IPv4 address (require = ipv6): IPv4 leaves by no uplink of failberryd's while it is chosen; IPv4 "
+    "through an IPv6-only carrier needs the carrier's NAT64 with 464XLAT, which failberryd does not set up";
+}  // namespace
+
 NetworkService::NetworkService(boost::asio::io_context& io, TimerService& timers, net::KernelView& view,
                                const Config& config, NetworkKernel kernel)
     : io_(io),
@@ -29,7 +36,7 @@ NetworkService::~NetworkService() {
 
 std::optional<net::Route> NetworkService::installed_default() const {
   if (!default_index_ || !running_) return std::nullopt;
-  return default_route_for(*uplinks_[*default_index_]);
+  return default4_;
 }
 
 std::string NetworkService::start(std::optional<net::Route> carry_over, bool takeover) {
@@ -60,6 +67,7 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
   if (carry_over) {
     if (auto s = system_->replace_route(*carry_over); s.ok()) {
       default_text_ = "(kept from before the reload until the policy decides)";
+      default4_ = *carry_over;
       log_.notice() << "kept the default route across the reload until the uplinks are tracked again";
     }
   }
@@ -321,6 +329,7 @@ void NetworkService::fill(health::Snapshot& s) const {
         out.budget = r;
       }
       if (u->cfg.ipv6) out.ipv6 = ipv6_report(*u);
+      if (u->ipv6_only()) out.ipv6_only = kIpv6OnlyNote;
       out.probe_families.clear();
       for (int fam : {0, 1}) {
         int targets = u->cfg.probe_targets_of(fam == 1 ? AF_INET6 : AF_INET);
@@ -351,12 +360,15 @@ void NetworkService::fill(health::Snapshot& s) const {
                                      : std::string();
     if (!default6_ && default_index_) {
       const Uplink& u = *uplinks_[*default_index_];
-      f.ipv6_why_not = u.cfg.name + ", which carries the IPv4 default, " +
+      f.ipv6_why_not = u.cfg.name +
+                       (ipv6_only_choice_ ? ", the chosen uplink, " : ", which carries the IPv4 default, ") +
                        (u.cfg.ipv6 ? "has no usable IPv6: " + ipv6_report(u).reason : std::string("has ipv6 = false"));
     } else if (!default6_) {
       f.ipv6_why_not = "no uplink carries the IPv4 default";
     }
   }
+  if (ipv6_only_choice_ && default_index_)
+    f.ipv4_why_not = uplinks_[*default_index_]->cfg.name + ", the chosen uplink, " + kIpv6OnlyNote;
   f.failovers = p.failovers;
   f.switches = p.switches;
   if (p.last_failover) {

@@ -62,6 +62,7 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
     if ((l->removed || !l->admin_up) && default_index_ == u->index && !default_text_.empty()) {
       log_.info() << "the default route via " << u->cfg.name << " went with " << u->cfg.interface;
       default_text_.clear();
+      default4_.reset();
     }
     if (l->removed) {
       for (const auto& a : std::set<IpAddress>(u->addresses)) address_removed(*u, a);
@@ -96,7 +97,7 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
           r->route.gateway == default6_->gateway) {
         default6_.reset();
         default6_index_.reset();
-        if (default_index_ && !default_text_.empty()) set_default6(*default_index_);
+        if (choice_in_place()) set_default6(*default_index_);
         if (on_change_) on_change_();
       }
       return;
@@ -115,6 +116,7 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
         set_default(u.index);
       } else {
         default_text_.clear();
+        default4_.reset();
       }
     } else if (net::is_uplink_table(r->route.table)) {
       std::size_t i = r->route.table - net::kFirstUplinkTable;
@@ -147,8 +149,8 @@ void NetworkService::read_link(Uplink& u) {
     if (!now.count(a)) address_removed(u, a);
   for (const auto& a : now)
     if (!u.addresses.count(a)) address_added(u, a);
-  if (now.empty()) feed(u, tracker_event::Address{false});
   read_ipv6(u);
+  if (!u.addressed()) feed(u, tracker_event::Address{false});
 }
 
 // accept_ra = 2 once per interface the kernel has (a re-created ppp0 has a
@@ -239,7 +241,9 @@ void NetworkService::address_removed(Uplink& u, const IpAddress& address) {
   }
   if (u.addresses.empty()) {
     u.table_route = false;
-    feed(u, tracker_event::Address{false});
+    // One that may lack IPv4 stays up on its IPv6; chosen, it carries IPv6 only now.
+    if (!u.addressed()) feed(u, tracker_event::Address{false});
+    if (u.addressed() && default_index_ == u.index) set_default(u.index);
   }
 }
 

@@ -37,6 +37,10 @@ std::optional<net::Route> NetworkService::default_route_for(const Uplink& u) con
 
 void NetworkService::install_uplink_routes(Uplink& u) {
   if (u.interface.empty()) return;  // not bound yet
+  if (u.ipv6_only()) {              // no IPv4 address to route IPv4 from
+    install_uplink_routes6(u);
+    return;
+  }
   net::NextHop hop = next_hop_of(u);
   auto route = net::uplink_default_route(u.slot, hop);
   if (!route.ok()) {
@@ -93,7 +97,9 @@ void NetworkService::ipv6_changed(Uplink& u) {
   bool moved = u.table_route6 && (!u.ipv6_ready() || u.table_route6->gateway != u.router6);
   if (moved) remove_uplink_routes6(u);
   if (u.ipv6_ready() && !u.table_route6 && u.tracker.ready()) install_uplink_routes6(u);
-  if (default_index_ == u.index && !default_text_.empty()) set_default6(u.index);
+  if (default_index_ == u.index && choice_in_place()) set_default6(u.index);
+  // On an uplink that may lack IPv4, IPv6 alone can make it addressed.
+  if (u.cfg.may_lack_ipv4() && u.addresses.empty()) feed(u, tracker_event::Address{u.addressed()});
 }
 
 // A source rule per global address while the uplink's IPv6 may be used.
@@ -201,7 +207,7 @@ void NetworkService::feed(Uplink& u, const TrackerEvent& event) {
     } else if (auto* r = std::get_if<tact::Report>(&a)) {
       if (auto e = uplink_event(u.cfg.name, before, r->status, timers_.now())) events::publish(std::move(*e));
       if (auto e = quality_event(u.cfg.name, before, r->status, timers_.now())) events::publish(std::move(*e));
-      if (usable(r->status.state) && !u.table_route) install_uplink_routes(u);
+      if (usable(r->status.state) && !u.table_route && !u.ipv6_only()) install_uplink_routes(u);
       if (usable(r->status.state) && u.ipv6_ready() && !u.table_route6) install_uplink_routes6(u);
       bool usable_now = usable(r->status.state);
       bool degraded = usable_now && r->status.quality_bad;
@@ -234,6 +240,7 @@ void NetworkService::feed_policy(const PolicyEvent& event) {
 
 void NetworkService::set_default(std::size_t index) {
   Uplink& u = *uplinks_[index];
+  if (u.ipv6_only()) return set_default_ipv6_only(index);
   auto route = default_route_for(u);
   if (!route) return;
   // NLM_F_REPLACE: the slot changes in one step, never a moment without a default.
@@ -242,6 +249,8 @@ void NetworkService::set_default(std::size_t index) {
     return;
   }
   default_index_ = index;
+  default4_ = *route;
+  ipv6_only_choice_ = false;
   default_text_ = "default" + (u.next_hop ? " via " + u.next_hop->text() : std::string()) + " dev " + u.interface +
                   " metric " + std::to_string(net::kMainDefaultMetric);
   auto took = std::chrono::duration_cast<std::chrono::microseconds>(timers_.now() - event_at_);
@@ -249,6 +258,26 @@ void NetworkService::set_default(std::size_t index) {
   std::snprintf(ms, sizeof(ms), "%.3f", static_cast<double>(took.count()) / 1000.0);
   log_.notice() << "default route now via " << u.cfg.name << " (" << default_text_ << "), " << ms
                 << " ms after the event";
+  set_default6(index);
+  if (on_change_) on_change_();
+}
+
+void NetworkService::set_default_ipv6_only(std::size_t index) {
+  Uplink& u = *uplinks_[index];
+  bool news = default_index_ != index || !ipv6_only_choice_;
+  if (default4_) {
+    // Gone already when its link went with it: only noted then.
+    if (auto s = system_->remove_route(*default4_); !s.ok())
+      log_.info() << "IPv4 default route (" << default_text_ << "): " << describe(s);
+  }
+  default4_.reset();
+  default_text_.clear();
+  default_index_ = index;
+  ipv6_only_choice_ = true;
+  if (news)
+    log_.warning() << "uplink[" << u.cfg.name << "] carries IPv6 only: it has no IPv4 address (require = ipv6), so "
+                   << "failberryd has no IPv4 default route while it is chosen; IPv4 through an IPv6-only carrier "
+                   << "needs the carrier's NAT64 with 464XLAT, which failberryd does not set up";
   set_default6(index);
   if (on_change_) on_change_();
 }

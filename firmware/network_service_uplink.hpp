@@ -62,6 +62,11 @@ struct NetworkService::Uplink {
     return Ipv6State::ready;
   }
   bool ipv6_ready() const { return cfg.ipv6 && ipv6_state() == Ipv6State::ready; }
+  // Whether it has what its tracker needs to probe: an IPv4 address, or on an
+  // uplink that may lack IPv4 (require = ipv6) usable IPv6 instead.
+  bool addressed() const { return !addresses.empty() || (cfg.may_lack_ipv4() && ipv6_ready()); }
+  // Chosen, it carries IPv6 only: no IPv4 address, and none needed.
+  bool ipv6_only() const { return addresses.empty() && cfg.may_lack_ipv4(); }
   OneShot timer;  // the tracker's ArmTimer
   // The probe round in flight.
   std::vector<std::uint64_t> probes;

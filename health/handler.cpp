@@ -355,6 +355,7 @@ std::string status_json(const Snapshot& s) {
                      {"router", v6.router.empty() ? nlohmann::json() : nlohmann::json(v6.router)},
                      {"routed", v6.routed}};
       }
+      if (!u.ipv6_only.empty()) o["ipv6_only"] = clean_text(u.ipv6_only, 300);
       if (u.probe_cost_bytes_per_minute) o["probe_cost_bytes_per_minute"] = std::round(*u.probe_cost_bytes_per_minute);
     }
     const FailoverStatus& f = s.failover;
@@ -376,6 +377,7 @@ std::string status_json(const Snapshot& s) {
           f.default_route_ipv6->empty() ? nlohmann::json() : nlohmann::json(*f.default_route_ipv6);
       j["failover"]["ipv6_why_not"] = clean_text(f.ipv6_why_not, 300);
     }
+    if (!f.ipv4_why_not.empty()) j["failover"]["ipv4_why_not"] = clean_text(f.ipv4_why_not, 300);
   }
   j["webhook"] = webhook_json(s.webhook);
   j["alerts"] = {{"sms", sms_json(s.sms)}};

@@ -65,6 +65,13 @@
 #              wired, both move to cellular on a carrier cut (each measured
 #              at the internet host and printed), both come back; the stop
 #              leaves no route or rule of either family
+#   v6only     LAB_V6=1 with a carrier that gives IPv6 only: the Pi's wwan0
+#              has no IPv4 address, the cellular uplink has require = ipv6
+#              and IPv6 probes. It is up on its IPv6 alone; on a wired cut
+#              the LAN host's IPv6 flow moves to it (measured) while
+#              failberryd removes its IPv4 default rather than leave it on
+#              the dead link, and /status, failberryctl and the log say that
+#              IPv4 needs the carrier's NAT64/464XLAT; both come back
 # Exit 77 (skipped) when not root or when a tool is missing.
 set -u
 FB_DAEMON=${1:?failberryd}
@@ -88,7 +95,7 @@ if [ "$CASE" = zterouter ]; then
   # The stick's DHCP client as the image has it: busybox udhcpc and the event script from the tree.
   export FAILBERRY_UDHCPC=$(command -v busybox) FAILBERRY_UDHCPC_EVENT=$HERE/../../image/overlay/usr/libexec/failberry/udhcpc-event
 fi
-[ "$CASE" = dualstack ] || [ "$CASE" = dualstack_probe ] && export LAB_V6=1
+case "$CASE" in dualstack | dualstack_probe | v6only) export LAB_V6=1 ;; esac
 # shellcheck source=lab.sh
 source "$HERE/lab.sh"
 finish() {
@@ -231,6 +238,70 @@ for k in ("ipv4","ipv6"):
 
   lab_stop
   check_clean
+  ;;
+
+v6only)
+  ip -n "$LAB-pi" -4 addr flush dev wwan0                                # the carrier gives no IPv4
+  ip -n "$LAB-inet" -6 route add 2001:db8:64::/64 via 2001:db8:fd::1 # the carrier's SLAAC prefix, for the replies
+  CELL_PROBES="probe_targets = 2001:db8:ff::1
+require = ipv6
+probe_interval = 1s
+probe_timeout = 500ms
+up_count = 2" WIRED_EXTRA="ipv6 = true" CELL_EXTRA="ipv6 = true" HOLD=2s LOG_LEVEL=${LOG_LEVEL:-info} lab_config
+  lab_start || fail "failberryd did not start"
+  lab_wait 10 lab_default_is eth-wired || fail "no default route via the wired uplink"
+  lab_wait 15 lab_v6_default_is eth-wired || fail "no IPv6 default via the wired uplink"
+  cell_state() {
+    status_json | "$LAB_PY" -c 'import json,sys
+s=json.load(sys.stdin); u=next(u for u in s["uplinks"] if u["name"]=="cellular")
+print(u["state"], u["ipv6"]["state"], "ipv6_only" if u.get("ipv6_only") else "-")'
+  }
+  cell_v6only_up() { [ "$(cell_state)" = "up ready ipv6_only" ]; }
+  no_v4_default() { [ -z "$(ip -n "$LAB-pi" -4 route show default proto 251 metric 10)" ]; }
+  v4_lines_above() { [ "$(wc -l <"$LAB_DIR/udp.log")" -gt "$1" ]; }
+  lab_wait 15 cell_v6only_up || fail "/status: cellular is not up on its IPv6 alone: $(cell_state)"
+  status_json | grep -q '"ipv6_only": "has no IPv4 address (require = ipv6).*NAT64 with 464XLAT' ||
+    fail "/status: no ipv6_only note on cellular: $(status_json)"
+  ! status_json | grep -q '"ipv4_why_not"' || fail "/status: ipv4_why_not while wired carries IPv4"
+  lab_udp_flow
+  lab_udp_flow6
+  lab_wait 5 grep -q "^192.168.1.2 " "$LAB_DIR/udp.log" || fail "the LAN host's IPv4 flow does not arrive by wired"
+  lab_wait 5 lab_v6_seen_above wired 0 || fail "the LAN host's IPv6 flow does not arrive by wired"
+  step "wired carries both families; cellular is up on IPv6 alone (probed over IPv6)"
+
+  cell6=$(lab_v6_seen cellular)
+  start=$(date +%s%N)
+  ip -n "$LAB-isp" link set isp-pi down # the Pi's eth-wired loses its carrier
+  lab_wait 10 lab_v6_seen_above cellular "$cell6" || fail "the LAN host's IPv6 flow did not move to cellular"
+  v6_ms=$((($(date +%s%N) - start) / 1000000))
+  lab_v6_default_is wwan0 || fail "the IPv6 default is not via cellular"
+  lab_wait 5 no_v4_default ||
+    fail "failberryd's IPv4 default was left: $(ip -n "$LAB-pi" -4 route show default)"
+  status_json | grep -q '"ipv4_why_not": "cellular, the chosen uplink, has no IPv4 address.*NAT64 with 464XLAT' ||
+    fail "/status: no ipv4_why_not: $(status_json)"
+  status_json | grep -q '"active": "cellular"' || fail "/status: cellular is not active"
+  lab_ctl status | grep -q "^  IPv6 only cellular: has no IPv4 address" ||
+    fail "failberryctl status does not say cellular is IPv6 only: $(lab_ctl status)"
+  grep -q "uplink\[cellular\] carries IPv6 only: .*NAT64 with 464XLAT" "$LAB_DIR/failberryd.log" ||
+    fail "the log does not say IPv4 needs NAT64/464XLAT"
+  ! grep -q "^10.64.0.2 " "$LAB_DIR/udp.log" || fail "IPv4 left by the IPv6-only carrier"
+  echo "failover measured at the internet host: IPv6 ${v6_ms} ms after the cut (the flow sends every 100 ms); IPv4 has no way out, as /status says"
+  step "carrier lost -> IPv6 on cellular, no IPv4 default, NAT64/464XLAT named"
+
+  wired6=$(lab_v6_seen wired)
+  lines=$(wc -l <"$LAB_DIR/udp.log")
+  ip -n "$LAB-isp" link set isp-pi up
+  lab_v6_lan_routes
+  lab_wait 20 lab_default_is eth-wired || fail "no failback of the IPv4 default"
+  lab_wait 5 lab_v6_default_is eth-wired || fail "the IPv6 default did not come back to wired"
+  lab_wait 5 lab_v6_seen_above wired "$wired6" || fail "the LAN host's IPv6 flow did not come back to wired"
+  lab_wait 5 v4_lines_above "$lines" || fail "the LAN host's IPv4 flow did not come back"
+  ! status_json | grep -q '"ipv4_why_not"' || fail "/status: ipv4_why_not after failback"
+  step "carrier back -> both families back on wired"
+
+  lab_stop
+  check_clean
+  [ -z "$(ip -n "$LAB-pi" -6 route show table all proto 251)" ] || fail "IPv6 routes of protocol 251 left"
   ;;
 
 carrier)

@@ -800,3 +800,96 @@ TEST_CASE("IPv6: accept_ra is written once per interface; one that does not exis
   CHECK(rig.snapshot(*svc).uplinks[0].ipv6->reason.rfind("ACCEPT_RA_NOT_SET", 0) == 0);
   CHECK(rig.log.text().find("ACCEPT_RA_NOT_SET") != std::string::npos);
 }
+
+TEST_CASE("IPv6 only: an uplink with require = ipv6 and no IPv4 address carries IPv6 alone, and says IPv4 cannot") {
+  Rig rig;
+  dual_stack(rig);
+  // b's carrier gives IPv6 only: no IPv4 address on fbB, probed over IPv6.
+  must(rig.pi, {"ip", "addr", "del", "10.0.2.2/24", "dev", "fbB"});
+  must(rig.peer, {"ip", "addr", "add", "2001:db8:b::1/64", "dev", "fbBp", "nodad"});
+  auto no_ipv4_on_b = [&] {
+    const auto* link = rig.view.link("fbB");
+    return link && std::none_of(link->addresses.begin(), link->addresses.end(),
+                                [](const auto& a) { return a.address.family == AF_INET; });
+  };
+  REQUIRE(fb::test::run_until(rig.io, no_ipv4_on_b, 5s));  // the view has seen it go before the service starts
+  std::string text = ini6(rig.dir.path());
+  const std::string b = "gateway = 10.0.2.1\n";
+  text.replace(text.find(b), b.size(),
+               b + "ipv6 = true\nrequire = ipv6\nprobe_targets = 2001:db8:b::1\nprobe_interval = 500ms\n"
+                   "probe_timeout = 200ms\nup_count = 1\n");
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(fb::test::parse_ini(text), system);
+  REQUIRE(svc->start() == "");
+  REQUIRE_MESSAGE(advertise_until(
+                      rig, 1800,
+                      [&] {
+                        auto s = rig.snapshot(*svc);
+                        return s.failover.active == "a" && s.uplinks[0].ipv6->routed &&
+                               s.uplinks[1].state == fb::health::UplinkState::up;
+                      },
+                      true),
+                  rig.log.text());
+  auto snap = rig.snapshot(*svc);
+  CHECK(snap.uplinks[1].ipv6->state == "ready");
+  CHECK(snap.uplinks[1].ipv6_only.rfind("has no IPv4 address (require = ipv6)", 0) == 0);
+  CHECK(snap.uplinks[0].ipv6_only.empty());
+  CHECK(snap.failover.ipv4_why_not.empty());  // a carries IPv4
+  // b has no IPv4 routes: nothing through fbB for IPv4 in any table.
+  for (const auto& l : owned(*system)) {
+    CAPTURE(l);
+    CHECK(l.find("ip -4 route replace default via 10.0.2.1") == std::string::npos);
+  }
+
+  // Carrier loss on a: b is chosen; IPv6 moves to it, and failberryd's IPv4
+  // default goes rather than stay on the link that failed.
+  std::size_t mark = rig.log.lines.size();
+  must(rig.peer, {"ip", "link", "set", "fbAp", "down"});
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return rig.snapshot(*svc).uplinks[1].ipv6->routed; }, 10s),
+                  rig.log.text());
+  snap = rig.snapshot(*svc);
+  CHECK(snap.failover.active == "b");
+  CHECK(snap.failover.default_route == "");
+  CHECK(snap.failover.default_route_ipv6 == "default via fe80::2 dev fbB metric 10");
+  CHECK(snap.failover.ipv4_why_not.rfind("b, the chosen uplink, has no IPv4 address", 0) == 0);
+  CHECK(snap.failover.ipv4_why_not.find("NAT64 with 464XLAT") != std::string::npos);
+  auto lines = rig.netcfg_lines(mark);
+  CHECK(contains(lines, "ip -4 route del default via 10.0.1.1 dev fbA proto 251 metric 10"));
+  CHECK(contains(lines, "ip -6 route replace default via fe80::2 dev fbB proto 251 metric 10"));
+  auto now = owned(*system);
+  CHECK_FALSE(contains(now, "ip -4 route replace default via 10.0.1.1 dev fbA proto 251 metric 10"));
+  CHECK(contains(now, "ip -6 route replace default via fe80::2 dev fbB proto 251 metric 10"));
+  CHECK_FALSE(last_line(rig.log, mark, "uplink[b] carries IPv6 only").empty());
+
+  // The carrier starts giving IPv4 too: the IPv4 default follows the choice.
+  must(rig.pi, {"ip", "addr", "add", "10.0.2.2/24", "dev", "fbB"});
+  REQUIRE_MESSAGE(
+      fb::test::run_until(
+          rig.io, [&] { return rig.snapshot(*svc).failover.default_route == "default via 10.0.2.1 dev fbB metric 10"; },
+          10s),
+      rig.log.text());
+  snap = rig.snapshot(*svc);
+  CHECK(snap.failover.ipv4_why_not.empty());
+  CHECK(snap.uplinks[1].ipv6_only.empty());
+  CHECK(contains(owned(*system), "ip -4 route replace default via 10.0.2.1 dev fbB proto 251 metric 10"));
+
+  // And stops again: b stays chosen on its IPv6, the IPv4 default goes with its address.
+  mark = rig.log.lines.size();
+  must(rig.pi, {"ip", "addr", "del", "10.0.2.2/24", "dev", "fbB"});
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return !rig.snapshot(*svc).failover.ipv4_why_not.empty(); }, 10s),
+                  rig.log.text());
+  snap = rig.snapshot(*svc);
+  CHECK(snap.failover.active == "b");
+  CHECK(snap.uplinks[1].state == fb::health::UplinkState::up);
+  CHECK(snap.failover.default_route == "");
+  CHECK(snap.uplinks[1].ipv6->routed);
+  for (const auto& l : owned(*system)) {
+    CAPTURE(l);
+    CHECK(l.find("ip -4 route replace default via 10.0.2.1 dev fbB proto 251 metric 10") == std::string::npos);
+  }
+
+  svc->stop();
+  CHECK(owned(*system).empty());
+}

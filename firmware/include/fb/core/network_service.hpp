@@ -181,6 +181,9 @@ class NetworkService {
   net::BudgetLimit budget_limit(const Uplink& u) const;
   void install_uplink_routes(Uplink& u);
   void set_default(std::size_t index);
+  // set_default() for an uplink that carries IPv6 only: failberryd's IPv4
+  // default goes (not left on the uplink that failed), the IPv6 one moves.
+  void set_default_ipv6_only(std::size_t index);
   void flush(std::size_t index);
   static net::NextHop next_hop_of(const Uplink& u);
   std::optional<net::Route> default_route_for(const Uplink& u) const;
@@ -211,7 +214,13 @@ class NetworkService {
   std::string budget_table_error_;            // why not (the nft error), for /status
   std::vector<Event> budget_events_;          // crossings waiting for the table that makes them true
   std::optional<std::size_t> default_index_;  // the uplink the installed main default leads out of
-  std::string default_text_;
+  std::string default_text_;                  // the IPv4 main default as text; "": none in place
+  std::optional<net::Route> default4_;        // that route, as installed
+  // The chosen uplink carries IPv6 only (Uplink::ipv6_only()): failberryd has
+  // no IPv4 default, and that is the choice in effect, not a route lost.
+  bool ipv6_only_choice_ = false;
+  // The choice's routes are in place: its IPv4 default, or none by choice.
+  bool choice_in_place() const { return default_index_ && (!default_text_.empty() || ipv6_only_choice_); }
   std::optional<std::size_t> default6_index_;  // the uplink failberryd's IPv6 main default leads out of
   std::optional<net::Route> default6_;         // that route, as installed
   net::FirewallSpec firewall_;                 // the table this service applied

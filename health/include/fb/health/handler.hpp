@@ -93,6 +93,7 @@ struct UplinkStatus {
   std::uint64_t silence_bursts = 0;                 // bursts of probes started by traffic out with nothing in
   std::optional<BudgetReport> budget{};             // none: no budget on this uplink
   std::optional<Ipv6Report> ipv6{};                 // none: [uplink] ipv6 = false
+  std::string ipv6_only{};                          // "" or: no IPv4 address, and what that means (require = ipv6)
   std::vector<ProbeFamilyReport> probe_families{};  // one per family with probe targets
   // Metered uplinks (metered or a budget): what the probes cost per minute
   // over the last minutes; none before a minute of samples.
@@ -109,6 +110,8 @@ struct FailoverStatus {
   // default, "" when it has none, and then why not.
   std::optional<std::string> default_route_ipv6{};
   std::string ipv6_why_not{};
+  // "" or why failberryd has no IPv4 default: the chosen uplink carries IPv6 only.
+  std::string ipv4_why_not{};
   std::uint64_t failovers = 0;
   std::uint64_t switches = 0;
   std::string last_from, last_to, last_reason;  // the last failover

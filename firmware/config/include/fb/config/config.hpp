@@ -145,6 +145,10 @@ struct UplinkConfig {
     if (family == AF_INET6) return ipv6 && required_families() != ProbeFamilies::ipv4;
     return !ipv6 || required_families() != ProbeFamilies::ipv6;
   }
+  // `require = ipv6` written down: the uplink may have no IPv4 at all (an
+  // IPv6-only carrier). It is up on its IPv6 alone, and while it has no IPv4
+  // address IPv4 has no way out through it.
+  bool may_lack_ipv4() const { return ipv6 && require == ProbeFamilies::ipv6; }
   bool operator==(const UplinkConfig&) const = default;
 };
 
