@@ -418,7 +418,9 @@ std::vector<SectionSpec> build() {
                "true, IPv6 targets are probed from the uplink's IPv6 side only while it has a global address "
                "and a router (otherwise they count as unanswered and /status says why). With ipv6 = false "
                "there are no families: all targets are one pool (reliability of them), and require may only "
-               "be ipv4.",
+               "be ipv4. Written as ipv6 it also makes the uplink an IPv6-only one: up on its IPv6 alone, with "
+               "no IPv4 address needed; chosen without one it carries IPv6 only, and failberryd has no IPv4 "
+               "default meanwhile (IPv4 then needs the carrier's NAT64/464XLAT).",
                "both",
                [set = choice<std::optional<ProbeFamilies>>(
                           {{"ipv4", ProbeFamilies::ipv4}, {"ipv6", ProbeFamilies::ipv6}, {"both", ProbeFamilies::both}})
