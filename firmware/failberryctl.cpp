@@ -304,6 +304,34 @@ void print_ipv6(const nlohmann::json& u) {
               text(v6, "reason").c_str());
 }
 
+// Per uplink and family of its probe targets: the last round's answers, or
+// why the family was not probed.
+void print_probe_families(const nlohmann::json& u) {
+  if (!u.contains("probes") || !u["probes"].is_object() || !u["probes"].contains("families") ||
+      !u["probes"]["families"].is_object())
+    return;
+  for (const char* family : {"ipv4", "ipv6"}) {
+    if (!u["probes"]["families"].contains(family) || !u["probes"]["families"][family].is_object()) continue;
+    const auto& f = u["probes"]["families"][family];
+    auto count = [&](const char* key) {
+      return f.contains(key) && f[key].is_number_integer() ? f[key].get<long long>() : -1;
+    };
+    long long targets = count("targets"), probed = count("probed"), answered = count("answered");
+    std::string result;
+    if (probed < 0 || answered < 0)
+      result = "no round finished yet";
+    else if (probed == targets)
+      result = std::to_string(answered) + " of " + std::to_string(targets) + " answered";
+    else
+      result = std::to_string(answered) + " of " + std::to_string(targets) + " answered (" + std::to_string(probed) +
+               " probed)";
+    const char* ok = !f.contains("ok") || !f["ok"].is_boolean() ? "" : f["ok"].get<bool>() ? ", ok" : ", too few";
+    std::printf("  probes %s %s: %s, %s%s%s%s\n", text(u, "name").c_str(), family, result.c_str(),
+                f.value("required", false) ? "required" : "not required", ok, text(f, "reason").empty() ? "" : "; ",
+                text(f, "reason").c_str());
+  }
+}
+
 int print_status(const nlohmann::json& s) {
   std::printf("failberryd %s, %s mode%s, up %llds, config reloads %lld (%lld refused)\n", text(s, "version").c_str(),
               text(s, "mode").c_str(), s.value("dry_run", false) ? " (dry-run)" : "",
@@ -325,6 +353,7 @@ int print_status(const nlohmann::json& s) {
   for (const auto& u : s["uplinks"])
     if (!text(u, "ipv6_only").empty())
       std::printf("  IPv6 only %s: %s\n", text(u, "name").c_str(), text(u, "ipv6_only").c_str());
+  for (const auto& u : s["uplinks"]) print_probe_families(u);
   print_ddns(s.value("ddns", nlohmann::json::object()));
   print_heartbeat(s.value("heartbeat", nlohmann::json::object()));
   print_host(s.value("host", nlohmann::json()));

@@ -643,6 +643,42 @@ Response metrics_text(const Snapshot& s, const HttpCounters& counters) {
           m << "failberry_uplink_ipv6_ready{uplink=\"" << label(u.name) << "\"} " << (u.ipv6->state == "ready" ? 1 : 0)
             << "\n";
     }
+    // Each family of an uplink's probe targets ([uplink] require): the last
+    // finished round's counts are absent until one has finished.
+    bool any_family = false;
+    for (const UplinkStatus& u : s.uplinks) any_family = any_family || !u.probe_families.empty();
+    if (any_family) {
+      struct FamilyGauge {
+        const char* name;
+        const char* help;
+        bool after_a_round;
+        int (*value)(const ProbeFamilyReport&);
+      };
+      const FamilyGauge gauges[] = {
+          {"failberry_uplink_probe_targets", "The uplink's probe targets of the family.", false,
+           [](const ProbeFamilyReport& f) { return f.targets; }},
+          {"failberry_uplink_probe_required", "Whether a probe round needs the family's answers ([uplink] require).",
+           false, [](const ProbeFamilyReport& f) { return f.required ? 1 : 0; }},
+          {"failberry_uplink_probe_probed",
+           "Targets of the family probed in the last finished round (absent before the first).", true,
+           [](const ProbeFamilyReport& f) { return f.probed; }},
+          {"failberry_uplink_probe_answered",
+           "Targets of the family that answered in the last finished round (absent before the first).", true,
+           [](const ProbeFamilyReport& f) { return f.answered; }},
+          {"failberry_uplink_probe_ok",
+           "Whether reliability targets of the family answered in the last finished round (absent before the first).",
+           true, [](const ProbeFamilyReport& f) { return f.ok ? 1 : 0; }},
+      };
+      for (const FamilyGauge& g : gauges) {
+        m << "# HELP " << g.name << " " << g.help << "\n"
+          << "# TYPE " << g.name << " gauge\n";
+        for (const UplinkStatus& u : s.uplinks)
+          for (const ProbeFamilyReport& f : u.probe_families)
+            if (f.rounds || !g.after_a_round)
+              m << g.name << "{uplink=\"" << label(u.name) << "\",family=\"" << label(f.family) << "\"} " << g.value(f)
+                << "\n";
+      }
+    }
     bool any_budget = false;
     for (const UplinkStatus& u : s.uplinks) any_budget = any_budget || u.budget.has_value();
     if (any_budget) {

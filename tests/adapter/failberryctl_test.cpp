@@ -140,6 +140,52 @@ TEST_CASE("status shows an IPv6 uplink's state and what stands in its way; IPv4-
   CHECK(metrics->body.find("failberry_uplink_ipv6_ready{uplink=\"cellular\"} 0\n") != std::string::npos);
 }
 
+TEST_CASE("status and /metrics: a line per uplink family with probe targets, before its first round") {
+  // ppp0 does not exist here: the cellular uplink is down and probes nothing.
+  RunningDaemon d("", "", "ipv6 = true\nprobe_targets = 192.0.2.1, 2001:db8::1, 2001:db8::2\n");
+  auto r = d.ctl({"status"});
+  CHECK(r.code == 0);
+  CHECK_MESSAGE(r.output.find("\n  probes cellular ipv4: no round finished yet, required\n"
+                              "  probes cellular ipv6: no round finished yet, not required\n") != std::string::npos,
+                r.output);
+  CHECK(r.output.find("probes wired") == std::string::npos);  // no probe targets there
+  auto metrics = fb::test::http_get("127.0.0.1", d.port, "/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("failberry_uplink_probe_targets{uplink=\"cellular\",family=\"ipv6\"} 2\n") !=
+        std::string::npos);
+  CHECK(metrics->body.find("failberry_uplink_probe_required{uplink=\"cellular\",family=\"ipv4\"} 1\n") !=
+        std::string::npos);
+  CHECK(metrics->body.find("failberry_uplink_probe_required{uplink=\"cellular\",family=\"ipv6\"} 0\n") !=
+        std::string::npos);
+  CHECK(metrics->body.find("failberry_uplink_probe_answered{") == std::string::npos);
+  CHECK(metrics->body.find("failberry_uplink_probe_targets{uplink=\"wired\"") == std::string::npos);
+}
+
+TEST_CASE("status: each probe family's last round in words, with why it was short") {
+  fb::test::TempDir dir;
+  std::string socket = dir / "fake.sock";
+  nlohmann::json s = status_with({{"wired", true}, {"cellular", true}});
+  s["status"]["config"] = {{"reloads", 0}, {"reloads_refused", 0}};  // the daemon always sends it
+  auto family = [](int targets, bool required, int probed, int answered, bool ok, const char* reason) {
+    return nlohmann::json{{"targets", targets}, {"required", required}, {"probed", probed}, {"answered", answered},
+                          {"ok", ok},           {"reason", reason}};
+  };
+  s["status"]["uplinks"][0]["probes"] = {
+      {"families",
+       {{"ipv4", family(2, true, 2, 2, true, "")}, {"ipv6", family(2, true, 2, 1, false, "timeout after 500 ms")}}}};
+  s["status"]["uplinks"][1]["probes"] = {
+      {"families",
+       {{"ipv6", family(1, false, 0, 0, false, "not probed: no usable IPv6 (NO_IPV6_ROUTER: no router)")}}}};
+  ScriptedControl fake(socket, s);
+  auto r = run({kCtl, "--socket", socket, "status"});
+  CHECK(r.code == 0);
+  CHECK_MESSAGE(r.output.find("  probes wired ipv4: 2 of 2 answered, required, ok\n"
+                              "  probes wired ipv6: 1 of 2 answered, required, too few; timeout after 500 ms\n"
+                              "  probes cellular ipv6: 0 of 1 answered (0 probed), not required, too few; not "
+                              "probed: no usable IPv6 (NO_IPV6_ROUTER: no router)\n") != std::string::npos,
+                r.output);
+}
+
 TEST_CASE(
     "status shows a budget's used, left and cycle end from its record; a broken record as unknown until a reload") {
   fb::test::TempDir state;

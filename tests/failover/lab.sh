@@ -31,11 +31,13 @@
 #         an HTTP server on :80 that answers "from <client address>"
 # The Pi has no default route of its own: failberryd adds it.
 #
-# LAB_V6=1 (LAB_CELL=veth only): dual-stack. The LAN is 2001:db8:10::/64
+# LAB_V6=1 (LAB_CELL=veth, tun or net): dual-stack. The LAN is 2001:db8:10::/64
 # (lan0 ::2, pi-lan ::1), a prefix both ISPs route to the Pi. The ISP
 # (isp-pi, prefix 2001:db8:1::/64) and the carrier (cell-pi, prefix
 # 2001:db8:64::/64) each send a router advertisement every second (lab_ra), from which the Pi's kernel takes its SLAAC addresses
-# and its default routers. inet has
+# and its default routers (with LAB_CELL=tun over the TUN link, as over a
+# PPP link with IPv6CP; with LAB_CELL=net once failberryd has brought wwan0
+# up: call lab_v6_lan_routes then). inet has
 # 2001:db8:ff::1 on lo and counts the LAN's IPv6 datagrams to :5000 per
 # way in (nft table inet v6seen, counters "wired" and "cellular").
 #
@@ -227,7 +229,7 @@ lab_up_v6() {
   ip -n "$LAB-inet" addr add 2001:db8:ff::1/128 dev lo
   ip -n "$LAB-isp" -6 route add default via 2001:db8:fe::2
   ip -n "$LAB-cell" -6 route add default via 2001:db8:fd::2
-  lab_v6_lan_routes
+  lab_v6_lan_routes || [ "$LAB_CELL" = net ] || return 1
   ip -n "$LAB-inet" -6 route add 2001:db8:10::/64 via 2001:db8:fe::1
   # The carrier forwards its prefix and the one it routes to the Pi (BCP 38).
   lab_ns cell nft add rule inet carrier forward iifname cell-pi ip6 saddr != '{ 2001:db8:64::/64, 2001:db8:10::/64 }' \
@@ -275,12 +277,15 @@ PY
 
 # The ISP and the carrier route the LAN's prefix to the Pi's link-local
 # address on their link (again after a cut: a link set down loses its routes).
+# Fails while an uplink's interface has no link-local address yet (LAB_CELL=net
+# before failberryd brought wwan0 up), after setting the other's route.
 lab_v6_lan_routes() {
-  local ll
-  ll=$(ip -n "$LAB-pi" -6 addr show dev eth-wired scope link | sed -n 's/.*inet6 \(fe80::[^/]*\).*/\1/p')
-  ip -n "$LAB-isp" -6 route replace 2001:db8:10::/64 via "$ll" dev isp-pi
-  ll=$(ip -n "$LAB-pi" -6 addr show dev wwan0 scope link | sed -n 's/.*inet6 \(fe80::[^/]*\).*/\1/p')
-  ip -n "$LAB-cell" -6 route replace 2001:db8:10::/64 via "$ll" dev cell-pi
+  local ll rc=0
+  ll=$(ip -n "$LAB-pi" -6 addr show dev eth-wired scope link | sed -n 's/.*inet6 \(fe80::[^/]*\).*/\1/p' | head -1)
+  if [ -n "$ll" ]; then ip -n "$LAB-isp" -6 route replace 2001:db8:10::/64 via "$ll" dev isp-pi || rc=1; else rc=1; fi
+  ll=$(ip -n "$LAB-pi" -6 addr show dev "$LAB_CELL_IF" scope link | sed -n 's/.*inet6 \(fe80::[^/]*\).*/\1/p' | head -1)
+  if [ -n "$ll" ]; then ip -n "$LAB-cell" -6 route replace 2001:db8:10::/64 via "$ll" dev cell-pi || rc=1; else rc=1; fi
+  return $rc
 }
 
 # lab_v6_seen WAY: the LAN's IPv6 datagrams inet has seen arrive by WAY (wired|cellular).

@@ -257,6 +257,55 @@ TEST_CASE("link quality per uplink: median RTT, loss and degraded with its reaso
   CHECK(m.find("failberry_uplink_rtt_median_seconds{uplink=\"cellular\"}") == std::string::npos);
 }
 
+TEST_CASE("probe families per uplink in /metrics: targets and required always, the last round's counts after one") {
+  Snapshot s = snapshot();
+  s.failover.tracking = true;
+  // wired: both families probed, IPv6 required and short of answers.
+  s.uplinks[0].probe_families = {{"ipv4", 2, true, 2, 2, true, true, ""},
+                                 {"ipv6", 2, true, 2, 1, false, true, "2001:db8::9: timeout"}};
+  // cellular: no round has finished yet.
+  s.uplinks[1].probe_families = {{"ipv6", 1, false, 0, 0, false, false, "NO_IPV6_ADDRESS: no global IPv6 address"}};
+  std::string m = handle(get("/metrics"), s, policy(), HttpCounters{}).body;
+  struct Row {
+    const char* line;
+    bool present;
+  };
+  const Row rows[] = {
+      {"failberry_uplink_probe_targets{uplink=\"wired\",family=\"ipv4\"} 2\n", true},
+      {"failberry_uplink_probe_targets{uplink=\"wired\",family=\"ipv6\"} 2\n", true},
+      {"failberry_uplink_probe_required{uplink=\"wired\",family=\"ipv6\"} 1\n", true},
+      {"failberry_uplink_probe_probed{uplink=\"wired\",family=\"ipv6\"} 2\n", true},
+      {"failberry_uplink_probe_answered{uplink=\"wired\",family=\"ipv4\"} 2\n", true},
+      {"failberry_uplink_probe_answered{uplink=\"wired\",family=\"ipv6\"} 1\n", true},
+      {"failberry_uplink_probe_ok{uplink=\"wired\",family=\"ipv4\"} 1\n", true},
+      {"failberry_uplink_probe_ok{uplink=\"wired\",family=\"ipv6\"} 0\n", true},
+      {"failberry_uplink_probe_targets{uplink=\"cellular\",family=\"ipv6\"} 1\n", true},
+      {"failberry_uplink_probe_required{uplink=\"cellular\",family=\"ipv6\"} 0\n", true},
+      // before its first round: no counts, rather than zeros that look like a failure
+      {"failberry_uplink_probe_probed{uplink=\"cellular\"", false},
+      {"failberry_uplink_probe_answered{uplink=\"cellular\"", false},
+      {"failberry_uplink_probe_ok{uplink=\"cellular\"", false},
+      {"failberry_uplink_probe_targets{uplink=\"cellular\",family=\"ipv4\"}", false},
+      {"failberry_uplink_probe_targets{uplink=\"dsl\"", false},
+  };
+  for (const Row& r : rows) CHECK_MESSAGE((m.find(r.line) != std::string::npos) == r.present, r.line);
+  // One HELP and TYPE per metric, its samples together after them.
+  for (const char* metric :
+       {"failberry_uplink_probe_targets", "failberry_uplink_probe_required", "failberry_uplink_probe_probed",
+        "failberry_uplink_probe_answered", "failberry_uplink_probe_ok"}) {
+    std::string help = std::string("# HELP ") + metric + " ";
+    auto first = m.find(help);
+    REQUIRE(first != std::string::npos);
+    CHECK(m.find(help, first + 1) == std::string::npos);
+    CHECK(m.find(std::string("# TYPE ") + metric + " gauge\n") > first);
+    CHECK(m.find(std::string(metric) + "{") > first);
+  }
+  // Without probe targets anywhere, none of them.
+  for (UplinkStatus& u : s.uplinks) u.probe_families.clear();
+  m = handle(get("/metrics"), s, policy(), HttpCounters{}).body;
+  CHECK(m.find("failberry_uplink_probe_") == std::string::npos);
+}
+
 TEST_CASE("data budget per uplink in /status and /metrics: used, left, cycle; an unknown budget shows no count") {
   Snapshot s = snapshot();
   s.failover.tracking = true;

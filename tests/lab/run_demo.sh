@@ -11,6 +11,12 @@
 # see. Then it keeps failberryd running until Ctrl-C, or for
 # --for SECONDS. Removes everything it created, also on Ctrl-C.
 #
+# Dual-stack (LAB_V6=1 of lab.sh, ipv6 = true on both uplinks): the ISP and
+# the carrier advertise their routers, the LAN host sends an IPv4 and an IPv6
+# flow to the internet host, and each cut and recovery is measured per family
+# where the flows arrive (the internet host's log and counters). The demo
+# fails when a family does not move or does not come back.
+#
 # --cell net: the cellular uplink is an LTE stick on the net data path
 # instead (LAB_CELL=net of lab.sh): modemsim.py as a Huawei E3372h in stick
 # mode on a pty, a veth (wwan0) standing in for the stick's network
@@ -46,7 +52,7 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build --target failberryd failberryctl
 
 export FB_DAEMON=$ROOT/build/firmware/failberryd FB_CTL=$ROOT/build/firmware/failberryctl
-export LAB="fb-demo-$$" LAB_DIR=$(mktemp -d) LAB_CELL
+export LAB="fb-demo-$$" LAB_DIR=$(mktemp -d) LAB_CELL LAB_V6=1
 # shellcheck source=../failover/lab.sh
 source tests/failover/lab.sh
 cleanup() {
@@ -81,6 +87,71 @@ log_ms() {
     awk '{ split(substr($1, 12), t, ":"); printf "%d\n", (t[1] * 3600 + t[2] * 60 + t[3]) * 1000 + 0.5 }'
 }
 wwan_address() { ip -n "$LAB-pi" -4 -o address show dev wwan0 | awk '{print $4}'; }
+# failberryd's IPv6 main default leads out of device $1.
+v6_default_is() { ip -n "$LAB-pi" -6 route show default proto 251 metric 10 | grep -q " dev $1 "; }
+v6_default() { ip -n "$LAB-pi" -6 route show default proto 251 metric 10 | head -1; }
+# The LAN host's flows as the internet host sees them: IPv4 datagrams (its
+# log names their source: 192.168.1.2 wired, 10.64.0.2 cellular) and IPv6
+# ones (counted by the link they arrive on; no NAT, the source is the LAN
+# host's own 2001:db8:10::2).
+# A second IPv4 flow opens a new socket for each datagram, as new
+# connections do: an established flow's NAT binding keeps the address of the
+# uplink it started on, so only new ones show which way traffic leaves now.
+udp_flow_new() {
+  ip netns exec "$LAB-lan" bash -c 'i=0; while :; do echo "n$((i++))" >/dev/udp/198.51.100.1/5000; sleep 0.1; done' &
+  LAB_PIDS+=($!)
+}
+flows_mark() {
+  MARK_V4=$(wc -l <"$LAB_DIR/udp.log")
+  MARK_V6_wired=$(lab_v6_seen wired) MARK_V6_cellular=$(lab_v6_seen cellular)
+  MARK_MS=$(now_ms)
+}
+# flows_moved WAY LIMIT_MS WHICH: waits until, since flows_mark, the LAN
+# host's IPv4 flow WHICH (established: the one socket; new: a socket per
+# datagram) and its IPv6 flow both arrive at the internet host by WAY (wired
+# or cellular), at most LIMIT_MS; sets V4_MS and V6_MS (ms after the mark).
+# IPv6 on cellular is not waited for when the lab gives none there (CELL_V6=0).
+# Says which family did not move and fails.
+flows_moved() {
+  local way=$1 limit=$2 src=192.168.1.2 pattern mark6 now
+  [ "$way" = cellular ] && src=10.64.0.2
+  if [ "$3" = new ]; then pattern="^$src n[0-9]"; else pattern="^$src [0-9]"; fi
+  mark6=MARK_V6_$way
+  mark6=${!mark6}
+  V4_MS="" V6_MS=""
+  [ "$way" = cellular ] && [ "$CELL_V6" = 0 ] && V6_MS="-"
+  while :; do
+    now=$(($(now_ms) - MARK_MS))
+    [ -z "$V4_MS" ] && awk -v n="$MARK_V4" -v p="$pattern" 'NR > n && $0 ~ p { f = 1 } END { exit !f }' \
+      "$LAB_DIR/udp.log" && V4_MS=$now
+    [ -z "$V6_MS" ] && [ "$(lab_v6_seen "$way")" -gt "$mark6" ] && V6_MS=$now
+    [ -n "$V4_MS" ] && [ -n "$V6_MS" ] && return 0
+    [ "$now" -lt "$limit" ] || break
+    sleep 0.01 # polling: the loop ends on the condition or the deadline
+  done
+  [ -n "$V4_MS" ] || echo "   FAILED: the LAN host's IPv4 flow did not arrive by $way within $limit ms" >&2
+  [ -n "$V6_MS" ] || echo "   FAILED: the LAN host's IPv6 flow did not arrive by $way within $limit ms" >&2
+  return 1
+}
+# Where the LAN host's established IPv4 flow (one socket) arrives from now.
+established_v4() {
+  local src
+  src=$(awk '$2 ~ /^[0-9]+$/ { s = $1 } END { print s }' "$LAB_DIR/udp.log")
+  case "$src" in
+    192.168.1.2) echo "the established flow moved back as well" ;;
+    10.64.0.2) echo "the established flow keeps its NAT binding, the carrier's 10.64.0.2, until it ends" ;;
+    *) echo "the established flow's last datagram came from ${src:-nowhere}" ;;
+  esac
+}
+# One line on what the internet host saw: "IPv4 X ms, IPv6 Y ms".
+flows_said() {
+  if [ "$V6_MS" = "-" ]; then
+    echo "IPv4 ${V4_MS} ms (IPv6: none on the cellular side here, see above)"
+  else
+    echo "IPv4 ${V4_MS} ms, IPv6 ${V6_MS} ms"
+  fi
+}
+lan_v6() { echo "IPv6 datagrams seen by the internet host so far: $(lab_v6_seen wired) by wired, $(lab_v6_seen cellular) by cellular"; }
 
 HOLD=10
 echo "== $("$FB_DAEMON" --version)"
@@ -93,14 +164,19 @@ else
   say "building the lab: LAN host 10.10.0.2 -> Pi -> wired ISP (eth-wired) / cellular carrier (ppp0, TUN stand-in) -> internet 198.51.100.1"
   lab_up
 fi
-PROBES="probe_targets = 198.51.100.1
+# The internet host routes each uplink's SLAAC prefix back, for the IPv6 probes' answers.
+ip -n "$LAB-inet" -6 route add 2001:db8:1::/64 via 2001:db8:fe::1
+ip -n "$LAB-inet" -6 route add 2001:db8:64::/64 via 2001:db8:fd::1
+# IPv4 probes decide (require unset: ipv4); the IPv6 target is probed beside them.
+PROBES="probe_targets = 198.51.100.1, 2001:db8:ff::1
 probe_interval = 1s
 probe_timeout = 500ms
 up_count = 2
 down_count = 3"
-MODE=router HOLD=${HOLD}s WIRED_PROBES=$PROBES CELL_PROBES=$PROBES lab_config
+MODE=router HOLD=${HOLD}s WIRED_PROBES=$PROBES CELL_PROBES=$PROBES WIRED_EXTRA="ipv6 = true" CELL_EXTRA="ipv6 = true" \
+  lab_config
 "$FB_DAEMON" --check-config "$LAB_DIR/failberry.ini" | indent
-say "the config (router mode: wired preferred, cellular the backup; both probed once a second):"
+say "the config (router mode, dual-stack: wired preferred, cellular the backup; both probed once a second):"
 grep -v '^$' "$LAB_DIR/failberry.ini" | indent
 
 say "starting failberryd (real, not dry-run) in namespace $LAB-pi"
@@ -110,6 +186,14 @@ TAIL=$!
 LAB_PIDS+=("$TAIL")
 lab_wait 15 lab_default_is eth-wired
 lab_wait 15 bash -c "grep -q 'uplink\[cellular\]: .*--> up' '$LAB_DIR/failberryd.log'"
+lab_wait 15 v6_default_is eth-wired || { echo "demo: no IPv6 default via the wired uplink" >&2; exit 1; }
+# The carrier routes the LAN's prefix to the Pi's link-local address on its
+# link (with --cell net that exists once failberryd brought wwan0 up).
+CELL_V6=1
+if ! lab_wait 10 lab_v6_lan_routes ||
+  ! lab_wait 10 bash -c "ip -n '$LAB-pi' -6 route show table 64257 default | grep -q ' dev $CELL_IF '"; then
+  CELL_V6=0
+fi
 sleep 0.3
 if [ "$CELL" = net ]; then
   say "the stick: failberryd connected over AT, started the session (^NDISDUP), read the address (^DHCP?)"
@@ -120,42 +204,73 @@ fi
 say "both uplinks up:"
 lab_ctl status | indent
 echo "   the Pi's default route: $(ip -n "$LAB-pi" -4 route show default | grep -m1 " metric 10 ")"
+echo "   its IPv6 default route: $(v6_default)"
+if [ "$CELL_V6" = 1 ]; then
+  echo "   IPv6 on both uplinks: addresses by SLAAC from the ISP's and the carrier's router advertisements"
+else
+  echo "   IPv6 on the wired uplink only: the cellular side ($CELL_IF) gives this lab no IPv6 router; IPv6 is measured where there is some"
+fi
 
 say "LAN traffic: the LAN host fetches http://198.51.100.1/ (the server names the source it saw)"
 echo "   $(lab_lan_get)   (192.168.1.2 = the wired uplink)"
+echo "   and sends UDP to the internet host, a datagram every 100 ms each: an IPv4 flow on one socket, IPv4 from a"
+echo "   new socket each time (new connections), and IPv6 from its own address 2001:db8:10::2 to [2001:db8:ff::1]:5000"
+lab_udp_flow
+udp_flow_new
+lab_udp_flow6
+flows_mark
+flows_moved wired 5000 established || exit 1
+echo "   all of them arrive at the internet host by wired; $(lan_v6)"
 echo "   /health/wired:    $(health /health/wired)"
 echo "   /health/cellular: $(health /health/cellular)"
 
 say "cutting the wired link (the ISP side goes down: eth-wired loses its carrier)"
+flows_mark
 ip -n "$LAB-isp" link set isp-pi down
 ms=$(default_within "$CELL_IF" 10000 "no failover within 10 s") || exit 1
 echo "   failover: the default route left by $CELL_IF ${ms} ms after the cut (measured by polling ip route)"
+flows_moved cellular 10000 established || exit 1
+echo "   the LAN host's flows at the internet host, first datagram by cellular after the cut: $(flows_said)"
+[ "$CELL_V6" = 1 ] && echo "   both families moved: the IPv6 default now $(v6_default)"
 lab_wait 5 grep -q "default route now via cellular" "$LAB_DIR/failberryd.log"
-grep "default route now via cellular" "$LAB_DIR/failberryd.log" | tail -1 | sed 's/.*network: /   failberryd says: /'
+grep "network: default route now via cellular" "$LAB_DIR/failberryd.log" | tail -1 | sed 's/.*network: /   failberryd says: /'
+[ "$CELL_V6" = 1 ] && grep "network: IPv6 default route now via cellular" "$LAB_DIR/failberryd.log" | tail -1 |
+  sed 's/.*network: /   and: /'
 echo "   the Pi's default route: $(ip -n "$LAB-pi" -4 route show default | grep -m1 " metric 10 ")"
 echo "   LAN traffic: $(lab_lan_get)   (10.64.0.2 = the cellular uplink)"
 echo "   /health/wired:    $(health /health/wired)"
 echo "   /health/cellular: $(health /health/cellular)"
 
 say "wired link back; failback waits out failback_hold = ${HOLD}s"
+flows_mark
 ip -n "$LAB-isp" link set isp-pi up
 back=$(now_ms)
+lab_wait 5 lab_v6_lan_routes # the ISP's route to the LAN prefix went with the link
 default_within eth-wired $((HOLD * 1000 + 10000)) "no failback" >/dev/null || exit 1
 echo "   failback: the default route left by eth-wired again $(( $(now_ms) - back )) ms after the link came back"
+flows_moved wired $((HOLD * 1000 + 10000)) new || exit 1
+echo "   the LAN host's flows at the internet host, first datagram by wired after the link came back: $(flows_said)"
+echo "   both families came back (IPv4: new connections; $(established_v4))"
 echo "   LAN traffic: $(lab_lan_get)"
 
-say "a silent failure: the wired link stays up, but the ISP drops everything (an nft rule in its namespace)"
+say "a silent failure: the wired link stays up, but the ISP drops everything, both families (an nft rule in its namespace)"
+flows_mark
 lab_isp_cut
 ms=$(default_within "$CELL_IF" 20000 "no failover within 20 s") || exit 1
 echo "   failover: probe rounds to 198.51.100.1 failed (down_count = 3); default route by $CELL_IF after ${ms} ms"
+flows_moved cellular 20000 new || exit 1
+echo "   the LAN host's flows at the internet host, first datagram by cellular after the cut: $(flows_said)"
 echo "   /health/wired: $(health /health/wired)"
 echo "   LAN traffic: $(lab_lan_get)"
 say "the ISP forwards again; failback after 2 good probe rounds and the hold-down"
+flows_mark
 lab_isp_forward
 back=$(now_ms)
 default_within eth-wired $((HOLD * 1000 + 20000)) "no failback" >/dev/null || exit 1
 echo "   failback $(( $(now_ms) - back )) ms after the ISP recovered"
-echo "   LAN traffic: $(lab_lan_get)"
+flows_moved wired $((HOLD * 1000 + 20000)) new || exit 1
+echo "   the LAN host's flows at the internet host, first datagram by wired after the ISP recovered: $(flows_said)"
+echo "   LAN traffic: $(lab_lan_get); $(lan_v6)"
 
 if [ "$CELL" = net ]; then
   say "the LTE stick in plain words (failberryctl status --json):"
@@ -192,7 +307,7 @@ print("radio %s: RSRP %s, RSRQ %s, SINR %s%s; %s/4 bars" % ((m.get("rat") or "un
 fi
 
 say "/status (failover part):"
-lab_health lan 10.10.0.1 /status | sed -n '/"failover"/,/^  }/p' | indent
+lab_health lan 10.10.0.1 /status | sed -n '/^  "failover"/,/^  }/p' | indent
 
 cat <<TXT
 
