@@ -893,3 +893,30 @@ TEST_CASE("IPv6 only: an uplink with require = ipv6 and no IPv4 address carries 
   svc->stop();
   CHECK(owned(*system).empty());
 }
+
+TEST_CASE("IPv6: an address another client put on the uplink (a DHCPv6 client's /128) is used like a SLAAC one") {
+  Rig rig;
+  dual_stack(rig);
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(fb::test::parse_ini(ini6(rig.dir.path())), system);
+  REQUIRE(svc->start() == "");
+  // What a DHCPv6 client (IA_NA) leaves: one global /128. The router still
+  // comes from the advertisements (DHCPv6 gives no routes).
+  must(rig.pi, {"ip", "-6", "addr", "add", "2001:db8:d::5/128", "dev", "fbA", "nodad"});
+  REQUIRE_MESSAGE(advertise_until(rig, 1800, [&] { return ipv6_state(rig.snapshot(*svc), 0, "ready"); }),
+                  rig.log.text());
+  // advertise_until() advertises 2001:db8:a::/64 too: drop that SLAAC address, keep the client's.
+  must(rig.pi, {"ip", "-6", "addr", "del", "2001:db8:a::ff:fe00:a02/64", "dev", "fbA"});
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io,
+                      [&] {
+                        auto s = rig.snapshot(*svc);
+                        return s.uplinks[0].ipv6->addresses == std::vector<std::string>{"2001:db8:d::5"};
+                      },
+                      5s),
+                  rig.log.text());
+  REQUIRE(fb::test::run_until(
+      rig.io, [&] { return rig.snapshot(*svc).uplinks[0].ipv6->routed; }, 5s));
+  CHECK(ipv6_state(rig.snapshot(*svc), 0, "ready"));
+  CHECK(contains(owned(*system), "ip -6 rule add priority 3300 from 2001:db8:d::5 lookup 64256 protocol 251"));
+}
