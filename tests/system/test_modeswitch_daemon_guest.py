@@ -22,7 +22,7 @@ sends the messages through libusb to the real kernel.
 Prints PASS/FAIL per check and "N passed, N failed". Exit 0 all passed, 1 a failure, 77 skipped.
 Env: FBGUEST_VERBOSE=1 streams the guest console to stderr.
 """
-import os, socket, sys, tempfile
+import os, socket, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "guest"))
@@ -102,7 +102,13 @@ def main():
                 m = g.expect(r"E .*modem: absent --scanned\((.*)\)--> probing", 60)
                 check(port in m.group(1) and "0403:6001" in m.group(1), "found as a modem after the switch",
                       m.group(1))
+                # Status is printed every 2 s from before the init ends: the
+                # first lines may still say unknown; wait for home, up to 180 s.
+                deadline = time.monotonic() + 180
                 m = g.expect(r"S +registration (\S+), operator (.*), signal", 180)
+                while m.group(1) != "home" and time.monotonic() < deadline:
+                    m = g.expect(r"S +registration (\S+), operator (.*), signal",
+                                 max(1, deadline - time.monotonic()))
                 check(m.group(1) == "home", "registration in status", m.group(0))
                 check.output = g.output
         if relay:
