@@ -19,6 +19,13 @@ namespace {
 constexpr const char* kIpv6OnlyNote =
     "has no IPv4 address (require = ipv6): IPv4 leaves by no uplink of failberryd's while it is chosen; IPv4 "
     "through an IPv6-only carrier needs the carrier's NAT64 with 464XLAT, which failberryd does not set up";
+// What the LAN's IPv6 hosts do, per mode (/status failover.lan_ipv6).
+constexpr const char* kLanIpv6Router =
+    "failberryd sends no router advertisements: LAN hosts send IPv6 through this Pi only where the LAN already "
+    "routes them to it (a prefix the uplinks route here)";
+constexpr const char* kLanIpv6BackupGateway =
+    "failberryd sends no router advertisements: the main router's stay the LAN hosts' IPv6 routers, so their IPv6 "
+    "comes to this Pi only if that router sends it here";
 }  // namespace
 
 NetworkService::NetworkService(boost::asio::io_context& io, TimerService& timers, net::KernelView& view,
@@ -366,6 +373,7 @@ void NetworkService::fill(health::Snapshot& s) const {
     } else if (!default6_) {
       f.ipv6_why_not = "no uplink carries the IPv4 default";
     }
+    f.lan_ipv6 = config_.general.mode == Mode::backup_gateway ? kLanIpv6BackupGateway : kLanIpv6Router;
   }
   if (ipv6_only_choice_ && default_index_)
     f.ipv4_why_not = uplinks_[*default_index_]->cfg.name + ", the chosen uplink, " + kIpv6OnlyNote;

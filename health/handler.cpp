@@ -376,6 +376,7 @@ std::string status_json(const Snapshot& s) {
       j["failover"]["default_route_ipv6"] =
           f.default_route_ipv6->empty() ? nlohmann::json() : nlohmann::json(*f.default_route_ipv6);
       j["failover"]["ipv6_why_not"] = clean_text(f.ipv6_why_not, 300);
+      j["failover"]["lan_ipv6"] = f.lan_ipv6;
     }
     if (!f.ipv4_why_not.empty()) j["failover"]["ipv4_why_not"] = clean_text(f.ipv4_why_not, 300);
   }

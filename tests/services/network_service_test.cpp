@@ -920,3 +920,30 @@ TEST_CASE("IPv6: an address another client put on the uplink (a DHCPv6 client's 
   CHECK(ipv6_state(rig.snapshot(*svc), 0, "ready"));
   CHECK(contains(owned(*system), "ip -6 rule add priority 3300 from 2001:db8:d::5 lookup 64256 protocol 251"));
 }
+
+TEST_CASE("IPv6: /status says what the LAN's IPv6 hosts do, per mode (failberryd advertises nothing)") {
+  Rig rig;
+  for (const char* mode : {"router", "backup-gateway"}) {
+    CAPTURE(mode);
+    std::string text = ini6(rig.dir.path());
+    const std::string m = "mode = router\n";
+    text.replace(text.find(m), m.size(), std::string("mode = ") + mode + "\n");
+    fb::net::DryRunSystem* system = nullptr;
+    auto svc = rig.service(fb::test::parse_ini(text), system);
+    REQUIRE(svc->start() == "");
+    std::string lan = rig.snapshot(*svc).failover.lan_ipv6;
+    CHECK(lan.rfind("failberryd sends no router advertisements: ", 0) == 0);
+    if (std::string(mode) == "router")
+      CHECK(lan.find("only where the LAN already routes them to it") != std::string::npos);
+    else
+      CHECK(lan.find("the main router's stay the LAN hosts' IPv6 routers") != std::string::npos);
+    svc->stop();
+  }
+  // No uplink with ipv6 = true: nothing said about IPv6 at all.
+  fb::net::DryRunSystem* system = nullptr;
+  auto svc = rig.service(fb::test::parse_ini(ini(rig.dir.path())), system);
+  REQUIRE(svc->start() == "");
+  auto snap = rig.snapshot(*svc);
+  CHECK_FALSE(snap.failover.default_route_ipv6);
+  CHECK(snap.failover.lan_ipv6.empty());
+}

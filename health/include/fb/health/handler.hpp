@@ -110,6 +110,8 @@ struct FailoverStatus {
   // default, "" when it has none, and then why not.
   std::optional<std::string> default_route_ipv6{};
   std::string ipv6_why_not{};
+  // What the LAN's IPv6 hosts do (failberryd sends no router advertisements), per mode.
+  std::string lan_ipv6{};
   // "" or why failberryd has no IPv4 default: the chosen uplink carries IPv6 only.
   std::string ipv4_why_not{};
   std::uint64_t failovers = 0;
