@@ -278,6 +278,9 @@ TEST_CASE("pdp_type unset: IPV4V6 when AT+CGDCONT=? lists it, else IP with the r
     auto m = rig.status()["modem"];
     CHECK(m["pdp_type"] == "IP");
     CHECK(m["pdp_type_reason"] == "the modem lists no IPV4V6 (AT+CGDCONT=? lists IP, PPP): IP");
+    CHECK(rig.ctl({"status"})
+              .output.find("  PDP type IP (the modem lists no IPV4V6 (AT+CGDCONT=? lists IP, PPP): "
+                           "IP)\n") != std::string::npos);
   }
   SUBCASE("AT+CGDCONT=? answered ERROR: nothing is known, IP as ModemManager") {
     Rig rig(Setup{"generic", {"cdrom=off", "pdp_types=none"}});
@@ -310,6 +313,7 @@ TEST_CASE("pdp_type = ipv4v6 written, the stick lists no IPV4V6: PDP_TYPE_UNSUPP
   CHECK(j["modem"]["pdp_type"] == "");
   CHECK(j["modem"]["pdp_type_reason"] == why);
   CHECK(j["recovery"]["stopped_by"] == "PDP_TYPE_UNSUPPORTED");
+  CHECK(rig.ctl({"status"}).output.find("  PDP type none (" + why + ")\n") != std::string::npos);
 }
 
 namespace {
