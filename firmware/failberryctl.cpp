@@ -373,6 +373,9 @@ int print_status(const nlohmann::json& s) {
     if (!text(m, "data_path").empty())
       std::printf("  data path %s (%s)%s%s\n", text(m, "data_path").c_str(), text(m, "data_path_reason").c_str(),
                   text(m, "net_mode").empty() ? "" : ", USB mode ", text(m, "net_mode").c_str());
+    if (!text(m, "pdp_type_reason").empty())
+      std::printf("  PDP type %s (%s)\n", text(m, "pdp_type").empty() ? "none" : text(m, "pdp_type").c_str(),
+                  text(m, "pdp_type_reason").c_str());
     if (!text(m, "router_api").empty())
       std::printf("  router API %s (%s)\n", text(m, "router_api").c_str(), text(m, "router_api_reason").c_str());
     if (!text(m, "rat").empty()) {  // the radio, with what the stick measured on it

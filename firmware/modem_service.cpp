@@ -191,6 +191,10 @@ health::ModemReport ModemService::modem_status() const {
     }
   }
   h.net_mode = net_mode_;
+  if (pdp_choice_) {
+    if (pdp_choice_->type) h.pdp_type = std::string(modem::cgdcont_text(*pdp_choice_->type));
+    h.pdp_type_why = pdp_choice_->reason;
+  }
   h.ppp_interface = link_.interface;
   h.ppp_local = link_.local;
   h.ppp_remote = link_.remote;

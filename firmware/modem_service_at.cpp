@@ -105,11 +105,25 @@ void ModemService::probe(const std::string& tty) {
   if (rat.empty() && config_.modem.rat != modem::RatLock::any)
     log_.warning() << "[modem] rat = " << modem::to_string(config_.modem.rat) << ": the " << profile->name
                    << " profile has no command for it; the stick keeps its own setting";
-  spawn([this, ch, gen, alive, id, profile, control, rat]() -> boost::asio::awaitable<void> {
+  pdp_choice_.reset();  // this stick's own answer decides
+  at::Command pdp_types{"AT+CGDCONT=?", {"+CGDCONT:"}, Duration{0}};
+  spawn([this, ch, gen, alive, id, profile, control, rat, pdp_types]() -> boost::asio::awaitable<void> {
     modem::ModemSnapshot snap;
     auto r = co_await at::run_steps(*ch, modem::init_steps(*profile, id), snap);
     if (r) r = co_await at::run_steps(*ch, modem::identify_steps(*profile), snap);
     if (r) r = co_await at::run_steps(*ch, modem::cdrom_query_steps(control), snap);
+    std::optional<modem::PdpChoice> pdp;
+    if (r) {
+      at::CommandResult types = co_await ch->run(pdp_types);
+      if (!*alive || gen != generation_) co_return;
+      if (!types && at::transport_failure(types.code())) {
+        r = types.error();  // a silent stick: the probe fails, as for any other row
+      } else {
+        modem::Result<std::vector<at::PdpFormat>> listed =
+            types ? at::parse_cgdcont_test(types->text()) : modem::Result<std::vector<at::PdpFormat>>(types.error());
+        pdp = modem::choose_pdp_type(config_.modem.pdp_type, listed);
+      }
+    }
     if (r && !rat.empty()) {
       at::CommandResult locked = co_await ch->run(plain_command(rat));
       if (!*alive || gen != generation_) co_return;
@@ -129,6 +143,8 @@ void ModemService::probe(const std::string& tty) {
     setport_ = snap.setport;
     charset_ = snap.charset;
     lte_ = snap.lte;
+    pdp_choice_ = pdp;
+    if (pdp) log_pdp_choice(*pdp);
     feed(ModemEvent{p});
   });
 }
@@ -187,10 +203,13 @@ void ModemService::check_sim() {
   auto alive = alive_;
   const modem::Profile* profile = profile_ ? profile_ : &modem::profile(modem::Vendor::generic);
   // An LTE stick attaches as soon as the SIM lets it: its attach context first.
+  // No plan (the PDP type refused): context 1 is left as it is.
   std::optional<modem::AttachSteps> attach;
-  if (lte_ && !config_.modem.apn.empty())
-    if (auto steps = modem::attach_context_steps(dial_plan())) attach = std::move(*steps);
-  spawn([this, ch, gen, alive, profile, attach = std::move(attach)]() -> boost::asio::awaitable<void> {
+  modem::Result<modem::DialPlan> plan = dial_plan();
+  if (lte_ && !config_.modem.apn.empty() && plan)
+    if (auto steps = modem::attach_context_steps(*plan)) attach = std::move(*steps);
+  modem::DialPlan attach_plan = plan ? *plan : modem::DialPlan{};
+  spawn([this, ch, gen, alive, profile, attach = std::move(attach), attach_plan]() -> boost::asio::awaitable<void> {
     modem::ModemSnapshot snap;
     mev::SimChecked s;
     auto r = co_await at::run_steps(*ch, modem::sim_steps(), snap);
@@ -202,7 +221,7 @@ void ModemService::check_sim() {
       modem::AttachState a;
       auto ar = co_await at::run_steps(*ch, *attach, a);
       if (!*alive || gen != generation_) co_return;
-      log_attach(a, ar);
+      log_attach(attach_plan, a, ar);
       if (!ar && at::transport_failure(ar.code())) r = ar;  // a silent stick fails the SIM check too
     }
     if (!r) {
@@ -246,15 +265,30 @@ void ModemService::enter_pin() {
   run_command<mev::PinEntered>("AT+CPIN=\"" + *pin + "\"");
 }
 
-modem::DialPlan ModemService::dial_plan() const {
+modem::Result<modem::DialPlan> ModemService::dial_plan() const {
+  if (!pdp_choice_)
+    return Error{Code::bad_dial_settings, "the modem's PDP types are not known yet (no probe finished)"};
+  if (!pdp_choice_->type) return Error{Code::pdp_type_unsupported, pdp_choice_->reason};
   modem::DialPlan plan;
   plan.apn = config_.modem.apn;
-  plan.pdp_type = config_.modem.pdp_type;
+  plan.pdp_type = *pdp_choice_->type;
   return plan;
 }
 
-void ModemService::log_attach(const modem::AttachState& a, const modem::Result<void>& outcome) {
-  modem::DialPlan plan = dial_plan();
+void ModemService::log_pdp_choice(const modem::PdpChoice& choice) {
+  using Kind = modem::PdpChoice::Kind;
+  switch (choice.kind) {
+    case Kind::as_written:
+    case Kind::preferred: log_.info() << "PDP type: " << choice.reason; break;
+    case Kind::fallback: log_.notice() << "PDP type: " << choice.reason; break;
+    case Kind::refused:
+      log_.error() << "PDP type: " << code_name(Code::pdp_type_unsupported) << ": " << choice.reason;
+      break;
+  }
+}
+
+void ModemService::log_attach(const modem::DialPlan& plan, const modem::AttachState& a,
+                              const modem::Result<void>& outcome) {
   std::string want = std::string(modem::cgdcont_text(plan.pdp_type)) + " \"" + plan.apn + "\"";
   std::string was = a.before ? a.before->type + " \"" + a.before->apn + "\"" : std::string("not defined");
   if (!outcome && a.radio_off) {

@@ -22,26 +22,32 @@ void ModemService::dial() {
     events_.post(ModemEvent{mev::Dialed{path.error(), false}});
     return;
   }
-  if (*path == modem::DataPath::net) {
-    if (profile_ && !profile_->net_mode.query.empty())
-      check_net_mode(dial_plan());
-    else
-      connect_net(dial_plan());
+  auto plan = dial_plan();
+  if (!plan) {
+    events_.post(ModemEvent{mev::Dialed{plan.error(), false}});
     return;
   }
-  dial_ppp();
+  if (*path == modem::DataPath::net) {
+    if (profile_ && !profile_->net_mode.query.empty())
+      check_net_mode(*plan);
+    else
+      connect_net(*plan);
+    return;
+  }
+  dial_ppp(*plan);
 }
 
-void ModemService::dial_ppp() {
+void ModemService::dial_ppp(const modem::DialPlan& plan) {
   auto fail = [this](Error e) { events_.post(ModemEvent{mev::Dialed{std::move(e), false}}); };
-  auto steps = modem::dial_steps(dial_plan());
+  auto steps = modem::dial_steps(plan);
   if (!steps) return fail(steps.error());
   ppp::PppdRunner::Options po;
   po.settings.pppd = config_.ppp.pppd;
   po.settings.lcp_echo_interval = config_.ppp.lcp_echo_interval;
   po.settings.lcp_echo_failure = config_.ppp.lcp_echo_failure;
-  po.settings.ipv6 = config_.modem.pdp_type != modem::PdpType::ip;    // an IPV6 or IPV4V6 context: IPv6CP too
-  po.settings.ipv4 = config_.modem.pdp_type != modem::PdpType::ipv6;  // an IPV6 context: no IPCP
+  // The type the context is defined with (not the config's word, which may be unwritten).
+  po.settings.ipv6 = plan.pdp_type != modem::PdpType::ip;    // an IPV6 or IPV4V6 context: IPv6CP too
+  po.settings.ipv4 = plan.pdp_type != modem::PdpType::ipv6;  // an IPV6 context: no IPCP
   if (const UplinkConfig* u = config_.modem_uplink())
     if (auto unit = modem::ppp_unit(u->interface)) po.settings.unit = *unit;
   po.name = "ppp[" + ppp::interface_name(po.settings) + "]";

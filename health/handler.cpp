@@ -282,6 +282,8 @@ std::string status_json(const Snapshot& s) {
                   {"router_api", r.router_api},
                   {"router_api_reason", r.router_api_why},
                   {"net_mode", r.net_mode},
+                  {"pdp_type", r.pdp_type},
+                  {"pdp_type_reason", r.pdp_type_why},
                   {"ppp",
                    {{"interface", r.ppp_interface},
                     {"local", r.ppp_local},

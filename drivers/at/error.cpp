@@ -44,6 +44,7 @@ std::string_view code_name(Code code) {
     case Code::hilink_bad_reply: return "HILINK_BAD_REPLY";
     case Code::hilink_api_error: return "HILINK_API_ERROR";
     case Code::net_mode_unchanged: return "NET_MODE_UNCHANGED";
+    case Code::pdp_type_unsupported: return "PDP_TYPE_UNSUPPORTED";
   }
   return "UNKNOWN";
 }

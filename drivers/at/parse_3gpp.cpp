@@ -580,6 +580,55 @@ Result<std::vector<PdpContext>> parse_cgdcont(std::string_view text) {
   return contexts;
 }
 
+namespace {
+
+// "(1-16),\"IP\",,,(0-2),(0-4)" after the tag; nullopt when the cid range or
+// the quoted type is not there (ModemManager's regex
+// \(\s*(\d+)\s*-?\s*(\d+)?[^\)]*\)\s*,\s*\(?"(\S+)").
+std::optional<PdpFormat> pdp_format(std::string_view rest) {
+  rest = trim(rest);
+  if (rest.empty() || rest.front() != '(') return std::nullopt;
+  auto close = rest.find(')');
+  if (close == std::string_view::npos) return std::nullopt;
+  std::string_view range = trim(rest.substr(1, close - 1));
+  range = range.substr(0, range.find(','));  // "1-17,101-116": the first range
+  auto dash = range.find('-');
+  auto min = to_uint(trim(range.substr(0, dash)));
+  if (!min || *min > 255) return std::nullopt;
+  std::uint32_t max = *min;
+  if (dash != std::string_view::npos) {
+    auto m = to_uint(trim(range.substr(dash + 1)));
+    if (!m || *m > 255 || *m < *min) return std::nullopt;
+    max = *m;
+  }
+  rest = trim(rest.substr(close + 1));
+  if (rest.empty() || rest.front() != ',') return std::nullopt;
+  rest = trim(rest.substr(1));
+  if (!rest.empty() && rest.front() == '(') rest = trim(rest.substr(1));
+  if (rest.empty() || rest.front() != '"') return std::nullopt;
+  auto end = rest.find('"', 1);
+  if (end == std::string_view::npos || end == 1) return std::nullopt;
+  std::string_view type = rest.substr(1, end - 1);
+  for (char c : type)
+    if (c == ' ' || c == '\t') return std::nullopt;
+  return PdpFormat{static_cast<int>(*min), static_cast<int>(max), to_upper(type)};
+}
+
+}  // namespace
+
+Result<std::vector<PdpFormat>> parse_cgdcont_test(std::string_view text) {
+  std::vector<PdpFormat> formats;
+  bool tagged = false;
+  for (auto line : split_lines(text)) {
+    auto rest = after_tag(line, "+CGDCONT:");
+    if (!rest) continue;
+    tagged = true;
+    if (auto f = pdp_format(*rest)) formats.push_back(std::move(*f));
+  }
+  if (!tagged) return bad("no +CGDCONT: line in the AT+CGDCONT=? reply", text);
+  return formats;
+}
+
 // ---------------------------------------------------------------- CGACT
 
 Result<std::vector<ContextState>> parse_cgact(std::string_view text) {

@@ -189,13 +189,26 @@ std::vector<SectionSpec> build() {
             "data = hilink: the stick keeps its own).",
             "internet",
             field(&Config::modem, &M::apn)},
-           choice_key(
-               "pdp_type", &Config::modem, &M::pdp_type,
-               {{"ipv4", modem::PdpType::ip}, {"ipv6", modem::PdpType::ipv6}, {"ipv4v6", modem::PdpType::ipv4v6}},
-               "ipv4",
+           KeySpec{
+               "pdp_type",
+               choice<std::optional<modem::PdpType>>(
+                   {{"ipv4", modem::PdpType::ip}, {"ipv6", modem::PdpType::ipv6}, {"ipv4v6", modem::PdpType::ipv4v6}})
+                   .first,
+               {},
+               false,
                "The data context's address family (+CGDCONT's IP, IPV6 or IPV4V6), for the dial and for "
                "LTE's initial attach (context 1), which is set to the APN and this type when it "
-               "differs (radio off, write, radio on). ipv4 until failover over IPv6 exists."),
+               "differs (radio off, write, radio on). Each probe asks the stick which types it lists "
+               "(AT+CGDCONT=?). Unset: ipv4v6 when the stick lists IPV4V6, else ipv4 (an older stick; the "
+               "log and /status modem.pdp_type_reason say so). Written: that type only; a stick that does "
+               "not list it is not attached or dialled with another (PDP_TYPE_UNSUPPORTED, naming what it "
+               "lists). A stick that refuses the question or answers something unreadable is not checked, "
+               "as ModemManager does: a written type is used as written, an unset one is ipv4.",
+               "ipv4v6",
+               [set = choice<std::optional<modem::PdpType>>({{"ipv4", modem::PdpType::ip},
+                                                             {"ipv6", modem::PdpType::ipv6},
+                                                             {"ipv4v6", modem::PdpType::ipv4v6}})
+                          .second](Config& c, UplinkConfig*, const Value& v) { set(c.modem.pdp_type, v); }},
            secret(KeySpec{"pin_file",
                           T(ValueKind::path),
                           {},

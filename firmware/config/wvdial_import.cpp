@@ -254,8 +254,11 @@ fb::Result<std::string, WvdialCode> import_wvdial(std::string_view text, const W
   if (!apn.value)
     return Out(WvdialCode::bad_value, file + ": " + shown(context->key) + ": the APN \"" + shown(context->apn) +
                                           "\" is not one failberry accepts: " + apn.error);
-  std::string pdp_type;
+  // Always written: an unwritten pdp_type is ipv4v6 on a stick that lists it,
+  // and the user's dialer asked for the type below. A type failberry cannot
+  // send (PPP, …) becomes ipv4, with a note.
   std::string type = lower(context->type);
+  std::string pdp_type = "ipv4";
   if (type == "ipv6") pdp_type = "ipv6";
   if (type == "ipv4v6") pdp_type = "ipv4v6";
 
@@ -282,8 +285,8 @@ fb::Result<std::string, WvdialCode> import_wvdial(std::string_view text, const W
   ini += "# From " + shown(context->key) + ": +CGDCONT=" + std::to_string(context->cid) + ",\"" + shown(context->type) +
          "\",\"" + shown(context->apn) + "\"\n";
   ini += "apn = " + context->apn + "\n";
-  if (!pdp_type.empty()) ini += "pdp_type = " + pdp_type + "\n";
-  if (type != "ip" && pdp_type.empty())
+  ini += "pdp_type = " + pdp_type + "\n";
+  if (type != "ip" && type != "ipv6" && type != "ipv4v6")
     notes.push_back("# PDP type \"" + shown(context->type) + "\" in " + shown(context->key) +
                     " is not IP, IPV6 or IPV4V6: failberry uses IP (pdp_type = ipv4)");
 

@@ -434,6 +434,8 @@ State ModemMachine::dialed(const ModemEvent& e) {
   const auto& d = std::get<ev::Dialed>(e);
   if (d.error && d.error->code == Code::net_mode_unchanged)  // another reset would only repeat it
     return needs_user(Code::net_mode_unchanged, d.error->detail);
+  if (d.error && d.error->code == Code::pdp_type_unsupported)  // the same stick lists the same types after a reset
+    return needs_user(Code::pdp_type_unsupported, d.error->detail);
   if (d.error) return fail(*d.error);
   if (d.restarting) {
     log_.notice() << "the modem restarts in the mode its network interface needs: looking for it again";

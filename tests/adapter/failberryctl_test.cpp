@@ -353,7 +353,7 @@ TEST_CASE("import-wvdial: the INI it prints passes failberryd --check-config; no
   std::string secret = dir / "ppp.secret";
   auto r = run({kCtl, "import-wvdial", dir / "wvdial.conf", "--credentials-file", secret});
   REQUIRE(r.code == 0);
-  CHECK(r.output.find("\napn = direct\n") != std::string::npos);
+  CHECK(r.output.find("\napn = direct\npdp_type = ipv4\n") != std::string::npos);  // "IP", written out
   CHECK(r.output.find("\ndevice = /dev/ttyUSB2\n") != std::string::npos);
   CHECK(r.output.find("# not mapped: Baud = 460800 (") != std::string::npos);
   CHECK(r.output.find("hunter2") == std::string::npos);

@@ -22,7 +22,7 @@ case "$TARGET" in
   modem)  # the AT framer and every modem parser
     HARNESS=tests/modem/fuzz/fuzz_at.cpp; SEEDS=tests/modem/fuzz/corpus
     SOURCES=(drivers/at/{charset,error,fields,framing,parse_3gpp}.cpp
-             drivers/modem/{parse_vendor,profile,discovery,dial}.cpp drivers/usb/modeswitch.cpp
+             drivers/modem/{parse_vendor,profile,discovery,dial,pdp_choice}.cpp drivers/usb/modeswitch.cpp
              common/{net_types,text}.cpp)
     INCLUDES=(drivers/include common/include) ;;
   ddns)   # every DDNS reply and credentials parser

@@ -239,6 +239,85 @@ TEST_CASE("pdp_type = ipv4v6: an LTE stick's attach context 1 is set first, radi
 
 namespace {
 
+// The line the dry-run link starter logs after CONNECT: pppd's words.
+std::string pppd_line(const std::string& log) {
+  auto at = log.find("dry-run: not starting ");
+  if (at == std::string::npos) return {};
+  return log.substr(at, log.find('\n', at) - at);
+}
+
+}  // namespace
+
+TEST_CASE("pdp_type unset: IPV4V6 when AT+CGDCONT=? lists it, else IP with the reason; pppd follows the type used") {
+  SUBCASE("an LTE stick listing IPV4V6 (the simulator's default)") {
+    Rig rig(Setup{"generic", {"cdrom=off"}});
+    REQUIRE_MESSAGE(rig.logged("--link_down("), rig.log_text());
+    std::string log = rig.log_text();
+    CHECK(log.find("-> AT+CGDCONT=?\n") != std::string::npos);
+    CHECK(log.find("PDP type: pdp_type not written: IPV4V6 (AT+CGDCONT=? lists IP, PPP, IPV6, IPV4V6)") !=
+          std::string::npos);
+    CHECK(log.find("-> AT+CGDCONT=1,\"IPV4V6\",\"internet\"\n") != std::string::npos);
+    CHECK(log.find("-> AT+CGDCONT=1,\"IP\",") == std::string::npos);
+    CHECK(pppd_line(log).find(" +ipv6") != std::string::npos);
+    CHECK(rig.sim_state_now()["contexts"]["1"] == nlohmann::json::array({"IPV4V6", "internet"}));
+    auto m = rig.status()["modem"];
+    CHECK(m["pdp_type"] == "IPV4V6");
+    CHECK(m["pdp_type_reason"] == "pdp_type not written: IPV4V6 (AT+CGDCONT=? lists IP, PPP, IPV6, IPV4V6)");
+  }
+  SUBCASE("an older stick listing IP and PPP: IP, a notice, and the reason in /status") {
+    Rig rig(Setup{"generic", {"cdrom=off", "pdp_types=IP,PPP"}});
+    REQUIRE_MESSAGE(rig.logged("--link_down("), rig.log_text());
+    std::string log = rig.log_text();
+    CHECK(log.find("PDP type: the modem lists no IPV4V6 (AT+CGDCONT=? lists IP, PPP): IP") != std::string::npos);
+    CHECK(log.find("-> AT+CGDCONT=1,\"IP\",\"internet\"\n") != std::string::npos);
+    CHECK(log.find("IPV4V6\",") == std::string::npos);     // never written
+    CHECK(log.find("-> AT+CFUN=4") == std::string::npos);  // context 1 is IP "internet" already
+    std::string pppd = pppd_line(log);
+    REQUIRE(!pppd.empty());
+    CHECK(pppd.find("+ipv6") == std::string::npos);
+    auto m = rig.status()["modem"];
+    CHECK(m["pdp_type"] == "IP");
+    CHECK(m["pdp_type_reason"] == "the modem lists no IPV4V6 (AT+CGDCONT=? lists IP, PPP): IP");
+    CHECK(rig.ctl({"status"})
+              .output.find("  PDP type IP (the modem lists no IPV4V6 (AT+CGDCONT=? lists IP, PPP): "
+                           "IP)\n") != std::string::npos);
+  }
+  SUBCASE("AT+CGDCONT=? answered ERROR: nothing is known, IP as ModemManager") {
+    Rig rig(Setup{"generic", {"cdrom=off", "pdp_types=none"}});
+    REQUIRE_MESSAGE(rig.logged("--link_down("), rig.log_text());
+    std::string log = rig.log_text();
+    CHECK(log.find("-> AT+CGDCONT=1,\"IP\",\"internet\"\n") != std::string::npos);
+    auto m = rig.status()["modem"];
+    CHECK(m["pdp_type"] == "IP");
+    CHECK(m["pdp_type_reason"] ==
+          "pdp_type not written and the modem's PDP types are unknown (AT+CGDCONT=? failed: AT_ERROR: ERROR): IP, as "
+          "ModemManager uses when nothing is known");
+  }
+}
+
+TEST_CASE("pdp_type = ipv4v6 written, the stick lists no IPV4V6: PDP_TYPE_UNSUPPORTED, nothing attached or dialled") {
+  Rig rig(Setup{"generic", {"cdrom=off", "pdp_types=IP,PPP"}, {}, "pdp_type = ipv4v6\n"});
+  REQUIRE_MESSAGE(rig.logged("--> stopped [PDP_TYPE_UNSUPPORTED]"), rig.log_text());
+  std::string log = rig.log_text();
+  const std::string why =
+      "pdp_type = ipv4v6 (IPV4V6) is written, but the modem lists no IPV4V6 (AT+CGDCONT=? lists IP, PPP): nothing "
+      "is attached or dialled with another type; write a type it lists or remove pdp_type";
+  CHECK(log.find("PDP type: PDP_TYPE_UNSUPPORTED: " + why) != std::string::npos);
+  CHECK(log.find("-> AT+CGDCONT=1,") == std::string::npos);  // neither the attach context nor the dial's
+  CHECK(log.find("-> AT+CFUN=4") == std::string::npos);
+  CHECK(log.find("-> ATD") == std::string::npos);
+  CHECK(rig.sim_state_now()["contexts"]["1"] == nlohmann::json::array({"IP", "internet"}));  // as it was
+  auto j = rig.status();
+  CHECK(j["modem"]["error"] == "PDP_TYPE_UNSUPPORTED");
+  CHECK(j["modem"]["error_detail"] == why);
+  CHECK(j["modem"]["pdp_type"] == "");
+  CHECK(j["modem"]["pdp_type_reason"] == why);
+  CHECK(j["recovery"]["stopped_by"] == "PDP_TYPE_UNSUPPORTED");
+  CHECK(rig.ctl({"status"}).output.find("  PDP type none (" + why + ")\n") != std::string::npos);
+}
+
+namespace {
+
 // A Quectel on the net data path (data = net, its interface named): what
 // the module's USB mode asks for.
 Setup quectel_net(std::vector<std::string> sets) {
@@ -574,7 +653,7 @@ TEST_CASE("dialing: the APN's context, ATD*99#, CONNECT, and the line handed to 
   REQUIRE_MESSAGE(rig.logged("--link_down("), rig.log_text());
   auto sim = rig.sim_state_now();
   CHECK(sim["dialed"] == "*99#");
-  CHECK(sim["contexts"]["1"] == nlohmann::json::array({"IP", "internet"}));
+  CHECK(sim["contexts"]["1"] == nlohmann::json::array({"IPV4V6", "internet"}));  // unset pdp_type, IPV4V6 listed
   CHECK(sim["data_mode"] == true);
   CHECK(rig.log_text().find("CONNECT 7200000; dry-run: not starting /usr/sbin/pppd nodetach") != std::string::npos);
   CHECK(rig.log_text().find("started pppd") == std::string::npos);  // dry-run spawns no pppd
@@ -607,7 +686,7 @@ TEST_CASE("a reload applies [modem] changes (the supervisor restarts); one that 
   rig.daemon.process().signal(SIGHUP);
   REQUIRE_MESSAGE(rig.logged("restarting the modem supervisor"), rig.log_text());
   REQUIRE_MESSAGE(rig.logged("--link_down(DRY_RUN)", 20s, 2), rig.log_text());
-  CHECK(rig.sim_state_now()["contexts"]["1"] == nlohmann::json::array({"IP", "example.net"}));
+  CHECK(rig.sim_state_now()["contexts"]["1"] == nlohmann::json::array({"IPV4V6", "example.net"}));
 }
 
 TEST_CASE("no secret of the config reaches the log: PIN, PPP password") {

@@ -52,6 +52,10 @@ simulator writes "ready <tty-path-or-socket>" to --control-fd.
                              saved mode; it keeps running in the old one)
                              sms=ok|cms:N (how the next AT+CMGS texts end: sent
                              with +CMGS: <mr>, or +CMS ERROR: N, e.g. cms:500)
+                             pdp_types=A,B,...|none (the PDP types AT+CGDCONT=?
+                             lists, one +CGDCONT: (1-16),"A",,,(0-2),(0-4) line
+                             each; default IP,PPP,IPV6,IPV4V6 as an LTE stick
+                             lists them; none: AT+CGDCONT=? answers ERROR)
                              sms_log=PATH (append each text, one JSON object a
                              line: {"to", "text", "result": "sent"|"cms:N",
                              "mr"}; also --sms-log PATH)
@@ -220,6 +224,7 @@ class Modem:
         self.cscs_boot = "IRA"
         self.cscs_supported = ["IRA", "GSM", "UCS2"]
         self.operator = "failberry sim"
+        self.pdp_types = ["IP", "PPP", "IPV6", "IPV4V6"]  # what AT+CGDCONT=? lists ([] : ERROR)
         self.lte = vendor in LTE_VENDORS
         self.cell = {"rsrp": -105, "rsrq": -10, "sinr": 12, "band": 3}
         self.usbnet_stuck = False  # a reset keeps the running USB mode (Quectel)
@@ -499,6 +504,10 @@ class Modem:
             return [], "OK"
         if body.startswith("+CFUN="):
             return [], "OK"
+        if body == "+CGDCONT=?":
+            if not self.pdp_types:
+                return [], "ERROR"
+            return ['+CGDCONT: (1-16),"%s",,,(0-2),(0-4)' % t for t in self.pdp_types], "OK"
         if body == "+CGDCONT?":
             return ['+CGDCONT: %d,"%s","%s","0.0.0.0",0,0' % (cid, t, apn)
                     for cid, (t, apn) in sorted(self.contexts.items())], "OK"
@@ -1063,6 +1072,11 @@ class Simulator:
             if any(n not in CHARSETS for n in names):
                 raise ValueError("cscs_supported " + value)
             m.cscs_supported = names
+        elif key == "pdp_types":
+            names = [] if value == "none" else value.upper().split(",")
+            if any(not re.fullmatch(r"[A-Z0-9-]+", n) for n in names):
+                raise ValueError("pdp_types " + value)
+            m.pdp_types = names
         elif key == "model":
             m.info = dict(m.info, model=value)
         elif key == "operator":

@@ -658,3 +658,61 @@ TEST_CASE("PIN attempts left: 27.007 +CPINR, Huawei ^CPIN, ZTE +ZPINPUK, Quectel
     }
   }
 }
+
+TEST_CASE("+CGDCONT=? table: the PDP types a stick can define") {
+  struct Row {
+    const char* who;
+    const char* text;
+    bool ok;
+    std::vector<PdpFormat> formats;
+  };
+  // Verbatim replies from ModemManager's src/tests/test-modem-helpers.c
+  // (test_cgdcont_test_response_*), its parser's expectations beside them,
+  // except that the types it ignores (PPP) are kept here: failberry names them.
+  const std::vector<Row> rows = {
+      {"MM 'Single'", "+CGDCONT: (1-10),\"IP\",,,(0,1),(0,1)", true, {{1, 10, "IP"}}},
+      {"MM 'Multiple'",
+       "+CGDCONT: (1-10),\"IP\",,,(0,1),(0,1)\r\n+CGDCONT: (1-10),\"IPV6\",,,(0,1),(0,1)\r\n"
+       "+CGDCONT: (1-10),\"IPV4V6\",,,(0,1),(0,1)\r\n",
+       true,
+       {{1, 10, "IP"}, {1, 10, "IPV6"}, {1, 10, "IPV4V6"}}},
+      {"MM 'Multiple and Ignore'",
+       "+CGDCONT: (1-16),\"IP\",,,(0-2),(0-4)\r\n+CGDCONT: (1-16),\"PPP\",,,(0-2),(0-4)\r\n"
+       "+CGDCONT: (1-16),\"IPV6\",,,(0-2),(0-4)\r\n",
+       true,
+       {{1, 16, "IP"}, {1, 16, "PPP"}, {1, 16, "IPV6"}}},
+      {"MM 'Single Context'",
+       "+CGDCONT: (1),\"IP\",,,(0),(0)\r\n+CGDCONT: (1),\"IPV6\",,,(0),(0)\r\n",
+       true,
+       {{1, 1, "IP"}, {1, 1, "IPV6"}}},
+      {"MM 'Thuraya' (the PPP line has no cid range: skipped)",
+       "+CGDCONT: ( 1 ) , \"IP\" ,,, (0-2),(0-3)\r\n+CGDCONT: , \"PPP\" ,,, (0-2),(0-3)\r\n",
+       true,
+       {{1, 1, "IP"}}},
+      {"MM 'Cinterion PHS8-USA REVISION 03.001' (the first range counts)",
+       "+CGDCONT: (1-17,101-116),\"IP\",,,(0),(0-4)\r\n",
+       true,
+       {{1, 17, "IP"}}},
+      {"lower case, a parenthesised type", "+cgdcont: (1-5),(\"ipv4v6\"),,,(0),(0)", true, {{1, 5, "IPV4V6"}}},
+      {"URC between",
+       "+CGDCONT: (1-16),\"IP\",,,(0-2),(0-4)\r\n^RSSI:17\r\n+CGDCONT: (1-16),\"IPV4V6\"",
+       true,
+       {{1, 16, "IP"}, {1, 16, "IPV4V6"}}},
+      {"only unreadable lines: a reply, no types", "+CGDCONT: x,\"IP\"\r\n+CGDCONT: (1-3),IP", true, {}},
+      {"an empty type", "+CGDCONT: (1-3),\"\",,,", true, {}},
+      {"a range upside down", "+CGDCONT: (9-3),\"IP\"", true, {}},
+      {"no +CGDCONT line (just OK)", "", false, {}},
+      {"garbage", "\x01\xff junk", false, {}},
+  };
+  for (const auto& row : rows)
+    for (const auto& text : line_end_variants(row.text)) {
+      CAPTURE(row.who);
+      CAPTURE(text);
+      auto r = parse_cgdcont_test(text);
+      REQUIRE(r.ok() == row.ok);
+      if (r)
+        CHECK(*r == row.formats);
+      else
+        CHECK(r.code() == Code::at_bad_response);
+    }
+}

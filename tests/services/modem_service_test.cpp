@@ -145,8 +145,8 @@ TEST_CASE("found, probed, SIM ready, registered; the CONNECTed line goes to the 
   CHECK(report.ppp_interface.empty());
 
   auto sim = nlohmann::json::parse(rig.sim.ok("state"));
-  CHECK(sim["dialed"] == "*99#");  // the dial really went out, on the pty
-  CHECK(sim["contexts"]["1"] == nlohmann::json::array({"IP", "internet"}));
+  CHECK(sim["dialed"] == "*99#");                                                // the dial really went out, on the pty
+  CHECK(sim["contexts"]["1"] == nlohmann::json::array({"IPV4V6", "internet"}));  // unset pdp_type, IPV4V6 listed
   CHECK(rig.said("dry-run: not starting /usr/sbin/pppd") == 1);
   CHECK(rig.said("started pppd") == 0);
 

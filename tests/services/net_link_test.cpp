@@ -133,7 +133,7 @@ TEST_CASE(
   CHECK(all.find("lost: the stick reported the session down: ^NDISSTAT: 0,36,,\"IPV4\"") != std::string::npos);
   CHECK(all.find("online --link_down(NET_DISCONNECTED)--> recovering") != std::string::npos);
   auto state = nlohmann::json::parse(sim.ok("state"));
-  CHECK(state["contexts"]["1"] == nlohmann::json::array({"IP", "internet"}));
+  CHECK(state["contexts"]["1"] == nlohmann::json::array({"IPV4V6", "internet"}));  // unset pdp_type, IPV4V6 listed
   // The redial had brought the session back; stopping the daemon ended it
   // on the stick (^NDISDUP=1,0) before the port closed.
   CHECK(state["net_session"].is_null());

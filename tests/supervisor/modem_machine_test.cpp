@@ -861,3 +861,28 @@ TEST_CASE("the net path's USB mode: a switch and reset is looked for again, no f
   CHECK(h.machine.status().code == "NET_MODE_UNCHANGED");
   CHECK(h.machine.status().detail == "the module still reports mode 0");
 }
+
+TEST_CASE("PDP_TYPE_UNSUPPORTED: the written type is not one the stick lists; stopped, no ladder, until the user") {
+  ModemPolicy p;
+  p.can_dial = true;
+  Harness h(p);
+  h.to_sim();
+  h.feed(sim(fb::at::SimState::ready));
+  h.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+  REQUIRE(h.actions.back() == "Dial");
+  const std::string why = "pdp_type = ipv4v6 (IPV4V6) is written, but the modem lists no IPV4V6";
+  h.feed(ev::Dialed{Error{Code::pdp_type_unsupported, why}});
+  CHECK(h.machine.state() == State::stopped);
+  CHECK(h.stops == std::vector<std::string>{"PDP_TYPE_UNSUPPORTED"});
+  CHECK(h.failures.empty());  // a reset or a power cycle lists the same types
+  CHECK(h.machine.status().code == "PDP_TYPE_UNSUPPORTED");
+  CHECK(h.machine.status().detail == why);
+  // A BAD_DIAL_SETTINGS dial failure still goes to the ladder, as before.
+  Harness other(p);
+  other.to_sim();
+  other.feed(sim(fb::at::SimState::ready));
+  other.feed(ev::Polled{std::nullopt, radio(fb::at::RegState::home)});
+  other.feed(ev::Dialed{Error{Code::bad_dial_settings, "APN"}});
+  CHECK(other.machine.state() != State::stopped);
+  CHECK_FALSE(other.failures.empty());
+}

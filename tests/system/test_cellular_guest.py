@@ -623,7 +623,7 @@ def main():
             qemu = ["-trace", "usb_serial_handle_control", "-trace", "usb_hub_clear_port_feature", "-D", trace,
                     "-chardev", f"socket,id=isp,path={sims[0].net},reconnect=1", "-device", "pci-serial,chardev=isp"]
             if net_s:  # the stick's interface behind the hub (carrier: slirp), the wired uplink (no way out);
-                # IPv4 only, as the stick's session ("IP"): slirp's router advertisements would leave
+                # IPv4 only (the carrier gives the session no IPv6 here): slirp's router advertisements would leave
                 # an IPv6 address on the interface after the session ends, and the uplink up with it
                 qemu += ["-netdev", "user,id=carrier,net=10.0.2.0/24,ipv6=off", "-device",
                          "usb-net,bus=xhci.0,port=1.2,netdev=carrier", "-netdev",

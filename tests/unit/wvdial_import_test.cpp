@@ -95,6 +95,9 @@ TEST_CASE("the FailberryPi's wvdial.conf: APN, device, login in a secret file, e
   const std::string& ini = *r;
   fb::core::Config c = parsed(ini);
   CHECK(c.modem.apn == "direct");
+  // The dialer's "IP", written out: an unwritten pdp_type would be ipv4v6 on a stick that lists it.
+  CHECK(has(ini, "\napn = direct\npdp_type = ipv4\n"));
+  CHECK(c.modem.pdp_type == fb::modem::PdpType::ip);
   CHECK(has(ini, "\n[modem]\n"));
   CHECK(has(ini, "\ndevice = /dev/ttyUSB2\n"));
   CHECK(has(ini, "\napn = direct\n"));
@@ -130,6 +133,7 @@ TEST_CASE("a Huawei E3372 (CRLF, *99***1#, empty login): no credentials file, th
   REQUIRE(r.ok());
   fb::core::Config c = parsed(*r);
   CHECK(c.modem.apn == "internet.telekom");
+  CHECK(c.modem.pdp_type == fb::modem::PdpType::ip);  // its +CGDCONT=1,"IP",…
   CHECK(c.ppp.credentials_file.empty());
   CHECK_FALSE(has(*r, "credentials_file ="));
   CHECK(has(*r, "# Username and Password are empty: no login, no credentials_file\n"));
@@ -171,6 +175,7 @@ TEST_CASE("--section: a dialer's own keys over what it inherits over [Dialer Def
     fb::core::Config c = parsed(*r);
     CHECK(c.modem.apn == "web.vodafone.de");
     CHECK(has(*r, "\npdp_type = ipv4v6\n"));
+    CHECK(c.modem.pdp_type == fb::modem::PdpType::ipv4v6);
     CHECK(has(*r, "\n[ppp]\npppd = /usr/local/sbin/pppd\n"));
     CHECK(has(*r, "' 'vodafone' 'PASSWORD'"));
     CHECK_FALSE(has(*r, "s3cr3t"));
@@ -260,4 +265,17 @@ TEST_CASE("AT setup strings are never copied (a PIN or password may hide in them
   CHECK(has(*r, "# not mapped: Init4 (failberry's modem profile sends its own AT setup; the string is not shown"));
   CHECK(has(*r, "# not mapped: Init5 ("));
   CHECK(has(*r, "# not mapped: Phone = *99***#"));  // no context number: not a *99***N# form
+}
+
+TEST_CASE("a context type failberry cannot send (\"PPP\"): pdp_type = ipv4 written, and a note says why") {
+  const char* conf =
+      "[Dialer Defaults]\n"
+      "Init3 = AT+CGDCONT=1,\"PPP\",\"direct\"\n"
+      "Phone = *99#\n"
+      "Modem = /dev/ttyUSB2\n";
+  auto r = import_wvdial(conf, {});
+  REQUIRE(r.ok());
+  CHECK(has(*r, "\napn = direct\npdp_type = ipv4\n"));
+  CHECK(has(*r, "# PDP type \"PPP\" in Init3 is not IP, IPV6 or IPV4V6: failberry uses IP (pdp_type = ipv4)\n"));
+  CHECK(parsed(*r).modem.pdp_type == fb::modem::PdpType::ip);
 }

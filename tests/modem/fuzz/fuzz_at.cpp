@@ -15,6 +15,7 @@
 #include "fb/modem/dial.hpp"
 #include "fb/modem/discovery.hpp"
 #include "fb/modem/parse_vendor.hpp"
+#include "fb/modem/pdp_choice.hpp"
 #include "fb/modem/profile.hpp"
 
 namespace {
@@ -50,6 +51,15 @@ void parse_all(std::string_view text) {
     }
   (void)parse_cgact(text);
   (void)parse_pdp_type(text);
+  {
+    auto formats = parse_cgdcont_test(text);
+    if (formats)
+      for (const auto& f : *formats) check(f.min_cid <= f.max_cid && !f.type.empty());
+    for (auto written : {std::optional<PdpType>(), std::optional<PdpType>(PdpType::ipv4v6)}) {
+      PdpChoice c = choose_pdp_type(written, formats);
+      check(valid_utf8(c.reason) && c.type.has_value() == (c.kind != PdpChoice::Kind::refused));
+    }
+  }
   (void)template_problem(text);
   (void)parse_ati(text);
   (void)parse_identity_line(text, "+CGMM:");

@@ -63,12 +63,16 @@ enum class Code : std::uint8_t {
   // The module was switched into the USB mode the net data path needs
   // (NetModeSwitch) and reset once, and still reports another mode: final.
   net_mode_unchanged,
+  // [modem] pdp_type is written and the stick does not list it for
+  // AT+CGDCONT=? (or, unwritten, it lists neither IPV4V6 nor IP): final
+  // until the config or the stick changes (fb/modem/pdp_choice.hpp).
+  pdp_type_unsupported,
 };
 
 // "SIM_PIN_REQUIRED" etc.; every Code has one.
 std::string_view code_name(Code code);
 std::optional<Code> code_from_string(std::string_view word);
-inline constexpr int kCodeCount = static_cast<int>(Code::net_mode_unchanged) + 1;
+inline constexpr int kCodeCount = static_cast<int>(Code::pdp_type_unsupported) + 1;
 
 using Error = fb::Error<Code>;
 // A value or an Error; Result<void> is a success or an Error.

@@ -176,6 +176,22 @@ struct PdpContext {
 };
 Result<std::vector<PdpContext>> parse_cgdcont(std::string_view text);
 
+// ---- +CGDCONT=? ----
+// The PDP types the stick can define, one line each with its cid range:
+// +CGDCONT: (1-16),"IP",,,(0-2),(0-4). As ModemManager's
+// mm_3gpp_parse_cgdcont_test_response: a line whose cid range or quoted type
+// cannot be read is skipped (a Thuraya's `+CGDCONT: , "PPP" ,,,`), only the
+// first range of a list counts ("(1-17,101-116)": 1-17), and a reply with no
+// +CGDCONT: line at all is AT_BAD_RESPONSE. The types are kept as the stick
+// names them, upper-cased ("IP", "PPP", "IPV4V6", "NON-IP"…), in its order.
+struct PdpFormat {
+  int min_cid = 0;
+  int max_cid = 0;
+  std::string type;
+  bool operator==(const PdpFormat&) const = default;
+};
+Result<std::vector<PdpFormat>> parse_cgdcont_test(std::string_view text);
+
 // ---- +CGACT? ----
 struct ContextState {
   int cid = 0;

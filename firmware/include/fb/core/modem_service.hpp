@@ -53,6 +53,7 @@
 #include "fb/modem/at_port_finder.hpp"
 #include "fb/modem/dial.hpp"
 #include "fb/modem/discovery.hpp"
+#include "fb/modem/pdp_choice.hpp"
 #include "fb/modem/sequences.hpp"
 #include "fb/ppp/runner.hpp"
 #include "fb/usb/hub_power.hpp"
@@ -147,8 +148,12 @@ class ModemService {
   void probe(const std::string& tty);
   void disable_cdrom();
   void check_sim();
-  modem::DialPlan dial_plan() const;  // [modem] apn and pdp_type
-  void log_attach(const modem::AttachState& attach, const modem::Result<void>& outcome);
+  // [modem] apn and the PDP type the last probe chose (pdp_choice_);
+  // PDP_TYPE_UNSUPPORTED when it chose none, so nothing is attached or
+  // dialled with a type the user did not write or the stick does not list.
+  modem::Result<modem::DialPlan> dial_plan() const;
+  void log_pdp_choice(const modem::PdpChoice& choice);
+  void log_attach(const modem::DialPlan& plan, const modem::AttachState& attach, const modem::Result<void>& outcome);
   void enter_pin();
   void poll();
   void reset_modem();
@@ -157,7 +162,7 @@ class ModemService {
   template <class Done>
   void run_command(std::string command);
   void dial();
-  void dial_ppp();
+  void dial_ppp(const modem::DialPlan& plan);
   void hang_up();
   void on_link_down(const modem_event::LinkDown& down);
   // The network-interface data path (modem_service_net.cpp).
@@ -265,6 +270,9 @@ class ModemService {
   std::optional<modem::huawei::SetPort> setport_;
   at::Charset charset_ = at::Charset::unknown;  // the AT port's AT+CSCS, from the last probe
   bool lte_ = false;                            // the last probe's AT+CEREG=2 was accepted: the stick has LTE
+  // The PDP type for the attach and dial contexts, from [modem] pdp_type and
+  // the last probe's AT+CGDCONT=? (none before a probe finished).
+  std::optional<modem::PdpChoice> pdp_choice_;
   std::string at_tty_;
   std::string data_tty_;  // empty: the AT port carries data too
   std::shared_ptr<at::AtChannel> data_channel_;

@@ -187,6 +187,8 @@ struct ModemReport {
   std::string router_api;      // the hilink path's API dialect: "huawei", "zte", "unknown" ("" on other paths)
   std::string router_api_why;  // why: "auto: 19d2:1405 MF823, MF833N (router mode)", "[modem] router_api = zte"
   std::string net_mode;        // the module's USB mode for the net path ("" when the profile has none)
+  std::string pdp_type;        // the attach and dial contexts' type: "IP", "IPV6", "IPV4V6" ("" none chosen)
+  std::string pdp_type_why;    // why: "the modem lists no IPV4V6 (AT+CGDCONT=? lists IP, PPP): IP"
   std::string ppp_interface;   // the PPP link as pppd reported it ("" when down)
   std::string ppp_local, ppp_remote;
   std::vector<std::string> ppp_dns;

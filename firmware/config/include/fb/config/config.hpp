@@ -64,11 +64,11 @@ struct GeneralConfig {
 struct ModemConfig {
   ModemDevice device;
   std::string apn;
-  modem::PdpType pdp_type = modem::PdpType::ip;  // the attach and dial contexts' PDP type
-  modem::RatLock rat = modem::RatLock::any;      // which technologies the stick may use
-  std::string pin_file;                          // empty: no PIN
-  std::optional<modem::Vendor> profile;          // none: "auto", from the USB vendor id
-  std::optional<modem::DataPath> data;           // none: "auto", by the uplink's interface name
+  std::optional<modem::PdpType> pdp_type;    // none: not written (IPV4V6 when the stick lists it, else IP)
+  modem::RatLock rat = modem::RatLock::any;  // which technologies the stick may use
+  std::string pin_file;                      // empty: no PIN
+  std::optional<modem::Vendor> profile;      // none: "auto", from the USB vendor id
+  std::optional<modem::DataPath> data;       // none: "auto", by the uplink's interface name
   bool disable_cdrom = true;
   Duration command_timeout{};
   std::string hilink_url;                      // data = hilink: the stick's API; empty: the router API's own
