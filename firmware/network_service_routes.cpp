@@ -58,10 +58,7 @@ void NetworkService::install_uplink_routes(Uplink& u) {
   // match; without a route through its device in main the kernel assumes the
   // target is on-link and ARPs for it. So main also holds a default through
   // every ready uplink, above the one failover chooses (metric 10).
-  net::Route fallback = *route;
-  fallback.table = net::kMainTable;
-  fallback.metric = u.slot.fallback_metric();
-  if (auto s = system_->replace_route(fallback); !s.ok())
+  if (auto s = system_->replace_route(net::fallback_route(u.slot, *route)); !s.ok())
     log_.info() << "uplink[" << u.cfg.name << "]: its device route in main is not in place yet: " << describe(s);
   install_uplink_routes6(u);
   // The uplink still chosen lost the main default with its link (the only
@@ -82,10 +79,7 @@ void NetworkService::remove_uplink_routes(Uplink& u) {
   net::NextHop hop = next_hop_of(u);
   auto route = net::uplink_default_route(u.slot, hop);
   if (!route.ok()) return;
-  net::Route fallback = *route;
-  fallback.table = net::kMainTable;
-  fallback.metric = u.slot.fallback_metric();
-  for (const net::Route& r : {*route, fallback})
+  for (const net::Route& r : {*route, net::fallback_route(u.slot, *route)})
     if (auto s = system_->remove_route(r); !s.ok())
       log_.debug() << "uplink[" << u.cfg.name << "]: " << describe(s) << " (gone with its device)";
 }
@@ -134,19 +128,14 @@ void NetworkService::install_uplink_routes6(Uplink& u) {
     return;
   }
   u.table_route6 = *route;
-  net::Route fallback = *route;  // sockets bound to its device, as for IPv4
-  fallback.table = net::kMainTable;
-  fallback.metric = u.slot.fallback_metric();
-  if (auto s = system_->replace_route(fallback); !s.ok())
+  // sockets bound to its device, as for IPv4
+  if (auto s = system_->replace_route(net::fallback_route(u.slot, *route)); !s.ok())
     log_.info() << "uplink[" << u.cfg.name << "]: its IPv6 device route in main is not in place yet: " << describe(s);
 }
 
 void NetworkService::remove_uplink_routes6(Uplink& u) {
   if (!u.table_route6) return;
-  net::Route fallback = *u.table_route6;
-  fallback.table = net::kMainTable;
-  fallback.metric = u.slot.fallback_metric();
-  for (const net::Route& r : {*u.table_route6, fallback})
+  for (const net::Route& r : {*u.table_route6, net::fallback_route(u.slot, *u.table_route6)})
     if (auto s = system_->remove_route(r); !s.ok())
       log_.debug() << "uplink[" << u.cfg.name << "]: " << describe(s) << " (gone with its router or device)";
   u.table_route6.reset();

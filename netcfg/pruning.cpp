@@ -39,18 +39,13 @@ RoutingEntries wanted_entries(const std::vector<UplinkRouting>& uplinks) {
     table.table = u.slot.table();
     table.metric = 0;
     wanted.routes.push_back(table);
-    Route fallback = *u.main_default;
-    fallback.metric = u.slot.fallback_metric();
-    wanted.routes.push_back(fallback);
+    wanted.routes.push_back(fallback_route(u.slot, *u.main_default));
   }
   for (const UplinkRouting& u : uplinks) {
     if (u.main_default6) wanted.routes.push_back(*u.main_default6);
     if (u.table_default6) {
       wanted.routes.push_back(*u.table_default6);
-      Route fallback = *u.table_default6;
-      fallback.table = kMainTable;
-      fallback.metric = u.slot.fallback_metric();
-      wanted.routes.push_back(fallback);
+      wanted.routes.push_back(fallback_route(u.slot, *u.table_default6));
     }
   }
   return wanted;

@@ -56,6 +56,12 @@ Result<Route> uplink_default_route(UplinkSlot slot, const NextHop& next_hop) {
   return default_route(slot.table(), 0, next_hop);
 }
 
+Route fallback_route(UplinkSlot slot, Route route) {
+  route.table = kMainTable;
+  route.metric = slot.fallback_metric();
+  return route;
+}
+
 Rule main_routes_rule(int family) {
   Rule r;
   r.family = family;

@@ -53,6 +53,11 @@ struct NextHop {
 Result<Route> main_default_route(const NextHop& next_hop);
 // The default route of an uplink's own table.
 Result<Route> uplink_default_route(UplinkSlot slot, const NextHop& next_hop);
+// The same way out in main, at the slot's fallback metric (below failberryd's
+// main default): for sockets bound to the uplink's device, which are routed
+// before any source rule can match. `route` is any route through the uplink
+// (its table's default, or its main default); only table and metric change.
+Route fallback_route(UplinkSlot slot, Route route);
 
 // "lookup main suppress_prefixlength 0": main for everything but its default.
 Rule main_routes_rule(int family);
