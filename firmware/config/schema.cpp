@@ -189,26 +189,24 @@ std::vector<SectionSpec> build() {
             "data = hilink: the stick keeps its own).",
             "internet",
             field(&Config::modem, &M::apn)},
-           KeySpec{
-               "pdp_type",
-               choice<std::optional<modem::PdpType>>(
-                   {{"ipv4", modem::PdpType::ip}, {"ipv6", modem::PdpType::ipv6}, {"ipv4v6", modem::PdpType::ipv4v6}})
-                   .first,
-               {},
-               false,
-               "The data context's address family (+CGDCONT's IP, IPV6 or IPV4V6), for the dial and for "
-               "LTE's initial attach (context 1), which is set to the APN and this type when it "
-               "differs (radio off, write, radio on). Each probe asks the stick which types it lists "
-               "(AT+CGDCONT=?). Unset: ipv4v6 when the stick lists IPV4V6, else ipv4 (an older stick; the "
-               "log and /status modem.pdp_type_reason say so). Written: that type only; a stick that does "
-               "not list it is not attached or dialled with another (PDP_TYPE_UNSUPPORTED, naming what it "
-               "lists). A stick that refuses the question or answers something unreadable is not checked, "
-               "as ModemManager does: a written type is used as written, an unset one is ipv4.",
-               "ipv4v6",
-               [set = choice<std::optional<modem::PdpType>>({{"ipv4", modem::PdpType::ip},
-                                                             {"ipv6", modem::PdpType::ipv6},
-                                                             {"ipv4v6", modem::PdpType::ipv4v6}})
-                          .second](Config& c, UplinkConfig*, const Value& v) { set(c.modem.pdp_type, v); }},
+           [] {
+             auto [type, set] = choice<std::optional<modem::PdpType>>(
+                 {{"ipv4", modem::PdpType::ip}, {"ipv6", modem::PdpType::ipv6}, {"ipv4v6", modem::PdpType::ipv4v6}});
+             return KeySpec{"pdp_type",
+                            type,
+                            {},
+                            false,
+                            "The data context's address family (+CGDCONT's IP, IPV6 or IPV4V6), for the dial and for "
+                            "LTE's initial attach (context 1), which is set to the APN and this type when it "
+                            "differs (radio off, write, radio on). Each probe asks the stick which types it lists "
+                            "(AT+CGDCONT=?). Unset: ipv4v6 when the stick lists IPV4V6, else ipv4 (an older stick; the "
+                            "log and /status modem.pdp_type_reason say so). Written: that type only; a stick that does "
+                            "not list it is not attached or dialled with another (PDP_TYPE_UNSUPPORTED, naming what it "
+                            "lists). A stick that refuses the question or answers something unreadable is not checked, "
+                            "as ModemManager does: a written type is used as written, an unset one is ipv4.",
+                            "ipv4v6",
+                            [=](Config& c, UplinkConfig*, const Value& v) { set(c.modem.pdp_type, v); }};
+           }(),
            secret(KeySpec{"pin_file",
                           T(ValueKind::path),
                           {},
@@ -418,26 +416,26 @@ std::vector<SectionSpec> build() {
             "Addresses probed through this uplink; none: carrier and address only.",
             "192.0.2.53, 198.51.100.53",
             uplink_field(&U::probe_targets)},
-           KeySpec{
-               "require",
-               choice<std::optional<ProbeFamilies>>(
-                   {{"ipv4", ProbeFamilies::ipv4}, {"ipv6", ProbeFamilies::ipv6}, {"both", ProbeFamilies::both}})
-                   .first,
-               {},
-               false,
-               "The probe_targets families that must answer for a round to succeed: ipv4, ipv6 or both "
-               "(reliability targets of each). Unset: ipv4 when probe_targets has an IPv4 address, else ipv6. "
-               "Targets of a family that is not required are still probed and shown in /status. With ipv6 = "
-               "true, IPv6 targets are probed from the uplink's IPv6 side only while it has a global address "
-               "and a router (otherwise they count as unanswered and /status says why). With ipv6 = false "
-               "there are no families: all targets are one pool (reliability of them), and require may only "
-               "be ipv4. Written as ipv6 it also makes the uplink an IPv6-only one: up on its IPv6 alone, with "
-               "no IPv4 address needed; chosen without one it carries IPv6 only, and failberryd has no IPv4 "
-               "default meanwhile (IPv4 then needs the carrier's NAT64/464XLAT).",
-               "both",
-               [set = choice<std::optional<ProbeFamilies>>(
-                          {{"ipv4", ProbeFamilies::ipv4}, {"ipv6", ProbeFamilies::ipv6}, {"both", ProbeFamilies::both}})
-                          .second](Config&, UplinkConfig* u, const Value& v) { set(u->require, v); }},
+           [] {
+             auto [type, set] = choice<std::optional<ProbeFamilies>>(
+                 {{"ipv4", ProbeFamilies::ipv4}, {"ipv6", ProbeFamilies::ipv6}, {"both", ProbeFamilies::both}});
+             return KeySpec{
+                 "require",
+                 type,
+                 {},
+                 false,
+                 "The probe_targets families that must answer for a round to succeed: ipv4, ipv6 or both "
+                 "(reliability targets of each). Unset: ipv4 when probe_targets has an IPv4 address, else ipv6. "
+                 "Targets of a family that is not required are still probed and shown in /status. With ipv6 = "
+                 "true, IPv6 targets are probed from the uplink's IPv6 side only while it has a global address "
+                 "and a router (otherwise they count as unanswered and /status says why). With ipv6 = false "
+                 "there are no families: all targets are one pool (reliability of them), and require may only "
+                 "be ipv4. Written as ipv6 it also makes the uplink an IPv6-only one: up on its IPv6 alone, with "
+                 "no IPv4 address needed; chosen without one it carries IPv6 only, and failberryd has no IPv4 "
+                 "default meanwhile (IPv4 then needs the carrier's NAT64/464XLAT).",
+                 "both",
+                 [=](Config&, UplinkConfig* u, const Value& v) { set(u->require, v); }};
+           }(),
            {"probe_interval",
             Dur(500, 10 * kMin),
             "5s",
