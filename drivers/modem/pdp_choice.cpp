@@ -2,17 +2,19 @@
 
 #include <algorithm>
 
+#include "fb/at/fields.hpp"
 #include "fb/text.hpp"
 
 namespace fb::modem {
 namespace {
 
-// The family a listed name stands for (ModemManager maps "IPV4" to IPv4 too).
+// The family a listed name stands for: parse_pdp_type()'s, and "IPV4" for
+// IPv4 too, as ModemManager reads it.
 std::optional<PdpType> family(const std::string& name) {
-  if (name == "IP" || name == "IPV4") return PdpType::ip;
-  if (name == "IPV6") return PdpType::ipv6;
-  if (name == "IPV4V6") return PdpType::ipv4v6;
-  return std::nullopt;
+  if (at::iequals(name, "IPV4")) return PdpType::ip;
+  auto type = parse_pdp_type(name);
+  if (!type) return std::nullopt;
+  return *type;
 }
 
 }  // namespace
