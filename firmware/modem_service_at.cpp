@@ -8,6 +8,7 @@
 #include "fb/at/fields.hpp"
 #include "fb/config/values.hpp"
 #include "fb/secret_file.hpp"
+#include "fb/text.hpp"
 #include "modem_service_internal.hpp"
 
 namespace fb::core {
@@ -290,7 +291,9 @@ void ModemService::log_pdp_choice(const modem::PdpChoice& choice) {
 void ModemService::log_attach(const modem::DialPlan& plan, const modem::AttachState& a,
                               const modem::Result<void>& outcome) {
   std::string want = std::string(modem::cgdcont_text(plan.pdp_type)) + " \"" + plan.apn + "\"";
-  std::string was = a.before ? a.before->type + " \"" + a.before->apn + "\"" : std::string("not defined");
+  // The stick's own words (+CGDCONT?), cleaned before they reach the log.
+  std::string was = a.before ? clean_text(a.before->type, 16) + " \"" + clean_text(a.before->apn, 100) + "\""
+                             : std::string("not defined");
   if (!outcome && a.radio_off) {
     log_.error() << "LTE attach context 1: " << describe(outcome.error())
                  << " after the radio was switched off to set it; the stick may stay off the air until a reset";
