@@ -73,8 +73,7 @@ std::string NetworkService::start(std::optional<net::Route> carry_over, bool tak
 
   if (carry_over) {
     if (auto s = system_->replace_route(*carry_over); s.ok()) {
-      default_text_ = "(kept from before the reload until the policy decides)";
-      default4_ = *carry_over;
+      default4_ = *carry_over;  // default_index_ stays none until the policy decides
       log_.notice() << "kept the default route across the reload until the uplinks are tracked again";
     }
   }
@@ -360,11 +359,9 @@ void NetworkService::fill(health::Snapshot& s) const {
   f.tracking = true;
   f.active = default_index_ ? uplinks_[*default_index_]->cfg.name : "";
   f.pinned = p.pinned ? uplinks_[*p.pinned]->cfg.name : "";
-  f.default_route = default_text_;
+  f.default_route = default_text();
   if (any_ipv6()) {
-    f.default_route_ipv6 = default6_ ? "default via " + default6_->gateway->text() + " dev " + default6_->device +
-                                           " metric " + std::to_string(default6_->metric)
-                                     : std::string();
+    f.default_route_ipv6 = default6_ ? route_text(*default6_) : std::string();
     if (!default6_ && default_index_) {
       const Uplink& u = *uplinks_[*default_index_];
       f.ipv6_why_not = u.cfg.name +

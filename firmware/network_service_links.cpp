@@ -59,9 +59,8 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
     // A link set down or gone takes its routes without a word per route;
     // the main default through it too, though no choice changed: it is put
     // back with the link (install_uplink_routes()).
-    if ((l->removed || !l->admin_up) && default_index_ == u->index && !default_text_.empty()) {
+    if ((l->removed || !l->admin_up) && default_index_ == u->index && default4_) {
       log_.info() << "the default route via " << u->cfg.name << " went with " << u->cfg.interface;
-      default_text_.clear();
       default4_.reset();
     }
     if (l->removed) {
@@ -115,7 +114,6 @@ void NetworkService::on_net_event(const net::NetEvent& event) {
         log_.notice() << "the kernel removed the default route via " << u.cfg.name << "; putting it back";
         set_default(u.index);
       } else {
-        default_text_.clear();
         default4_.reset();
       }
     } else if (net::is_uplink_table(r->route.table)) {

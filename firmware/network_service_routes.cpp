@@ -13,6 +13,17 @@ namespace fb::core {
 namespace tact = tracker_action;
 namespace pact = policy_action;
 
+std::string NetworkService::route_text(const net::Route& r) {
+  return "default" + (r.gateway ? " via " + r.gateway->text() : std::string()) + " dev " + r.device + " metric " +
+         std::to_string(r.metric);
+}
+
+std::string NetworkService::default_text() const {
+  if (!default4_) return {};
+  if (!default_index_) return "(kept from before the reload until the policy decides)";
+  return route_text(*default4_);
+}
+
 // The way out through an uplink: its device, and its gateway when it has one.
 net::NextHop NetworkService::next_hop_of(const Uplink& u) {
   net::NextHop hop;
@@ -63,7 +74,7 @@ void NetworkService::install_uplink_routes(Uplink& u) {
   install_uplink_routes6(u);
   // The uplink still chosen lost the main default with its link (the only
   // one left, or pinned): back with the link, as the choice never changed.
-  if (default_index_ == u.index && default_text_.empty()) {
+  if (default_index_ == u.index && !default4_) {
     log_.notice() << "uplink[" << u.cfg.name << "]: its link is back; putting the default route via it back";
     set_default(u.index);
   }
@@ -160,8 +171,8 @@ void NetworkService::set_default6(std::size_t index) {
     auto took = std::chrono::duration_cast<std::chrono::microseconds>(timers_.now() - event_at_);
     char ms[32];
     std::snprintf(ms, sizeof(ms), "%.3f", static_cast<double>(took.count()) / 1000.0);
-    log_.notice() << "IPv6 default route now via " << u.cfg.name << " (default via " << u.router6->text() << " dev "
-                  << u.interface << " metric " << net::kMainDefaultMetric << "), " << ms << " ms after the event";
+    log_.notice() << "IPv6 default route now via " << u.cfg.name << " (" << route_text(*route) << "), " << ms
+                  << " ms after the event";
     if (on_change_) on_change_();
     return;
   }
@@ -240,12 +251,10 @@ void NetworkService::set_default(std::size_t index) {
   default_index_ = index;
   default4_ = *route;
   ipv6_only_choice_ = false;
-  default_text_ = "default" + (u.next_hop ? " via " + u.next_hop->text() : std::string()) + " dev " + u.interface +
-                  " metric " + std::to_string(net::kMainDefaultMetric);
   auto took = std::chrono::duration_cast<std::chrono::microseconds>(timers_.now() - event_at_);
   char ms[32];
   std::snprintf(ms, sizeof(ms), "%.3f", static_cast<double>(took.count()) / 1000.0);
-  log_.notice() << "default route now via " << u.cfg.name << " (" << default_text_ << "), " << ms
+  log_.notice() << "default route now via " << u.cfg.name << " (" << route_text(*route) << "), " << ms
                 << " ms after the event";
   set_default6(index);
   if (on_change_) on_change_();
@@ -257,10 +266,9 @@ void NetworkService::set_default_ipv6_only(std::size_t index) {
   if (default4_) {
     // Gone already when its link went with it: only noted then.
     if (auto s = system_->remove_route(*default4_); !s.ok())
-      log_.info() << "IPv4 default route (" << default_text_ << "): " << describe(s);
+      log_.info() << "IPv4 default route (" << route_text(*default4_) << "): " << describe(s);
   }
   default4_.reset();
-  default_text_.clear();
   default_index_ = index;
   ipv6_only_choice_ = true;
   if (news)

@@ -186,6 +186,8 @@ class NetworkService {
   void set_default_ipv6_only(std::size_t index);
   void flush(std::size_t index);
   static net::NextHop next_hop_of(const Uplink& u);
+  // "default via GATEWAY dev DEVICE metric N" (no via for a device route), either family.
+  static std::string route_text(const net::Route& r);
   std::optional<net::Route> default_route_for(const Uplink& u) const;
   Uplink* by_ifindex(int ifindex);
   Uplink* by_name(const std::string& interface);
@@ -214,13 +216,15 @@ class NetworkService {
   std::string budget_table_error_;            // why not (the nft error), for /status
   std::vector<Event> budget_events_;          // crossings waiting for the table that makes them true
   std::optional<std::size_t> default_index_;  // the uplink the installed main default leads out of
-  std::string default_text_;                  // the IPv4 main default as text; "": none in place
-  std::optional<net::Route> default4_;        // that route, as installed
+  // The IPv4 main default, as installed (by this service for default_index_,
+  // or carried over from the one before a reload while default_index_ is none).
+  std::optional<net::Route> default4_;
+  std::string default_text() const;  // /status failover.default_route: "" while there is none
   // The chosen uplink carries IPv6 only (Uplink::ipv6_only()): failberryd has
   // no IPv4 default, and that is the choice in effect, not a route lost.
   bool ipv6_only_choice_ = false;
   // The choice's routes are in place: its IPv4 default, or none by choice.
-  bool choice_in_place() const { return default_index_ && (!default_text_.empty() || ipv6_only_choice_); }
+  bool choice_in_place() const { return default_index_ && (default4_ || ipv6_only_choice_); }
   std::optional<std::size_t> default6_index_;  // the uplink failberryd's IPv6 main default leads out of
   std::optional<net::Route> default6_;         // that route, as installed
   net::FirewallSpec firewall_;                 // the table this service applied
