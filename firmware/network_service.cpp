@@ -372,7 +372,7 @@ void NetworkService::fill(health::Snapshot& s) const {
     }
     f.lan_ipv6 = config_.general.mode == Mode::backup_gateway ? kLanIpv6BackupGateway : kLanIpv6Router;
   }
-  if (ipv6_only_choice_ && default_index_)
+  if (ipv6_only_choice_ && default_index_ && !default4_)
     f.ipv4_why_not = uplinks_[*default_index_]->cfg.name + ", the chosen uplink, " + kIpv6OnlyNote;
   f.failovers = p.failovers;
   f.switches = p.switches;

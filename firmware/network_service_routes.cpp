@@ -263,12 +263,14 @@ void NetworkService::set_default(std::size_t index) {
 void NetworkService::set_default_ipv6_only(std::size_t index) {
   Uplink& u = *uplinks_[index];
   bool news = default_index_ != index || !ipv6_only_choice_;
+  // A route already gone counts as removed (System::remove_route()); one that
+  // cannot be removed stays reported as in place, and reassert() tries again.
   if (default4_) {
-    // Gone already when its link went with it: only noted then.
     if (auto s = system_->remove_route(*default4_); !s.ok())
-      log_.info() << "IPv4 default route (" << route_text(*default4_) << "): " << describe(s);
+      log_.error() << "IPv4 default route (" << route_text(*default4_) << ") cannot be removed: " << describe(s);
+    else
+      default4_.reset();
   }
-  default4_.reset();
   default_index_ = index;
   ipv6_only_choice_ = true;
   if (news)

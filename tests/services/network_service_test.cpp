@@ -653,7 +653,13 @@ class RefusingSystem final : public fb::net::System {
       return fb::Error{fb::net::NetError::route_add_failed, "refused by the test"};
     return dry.replace_route(r);
   }
-  fb::net::Status remove_route(const fb::net::Route& r) override { return dry.remove_route(r); }
+  fb::net::Status remove_route(const fb::net::Route& r) override {
+    if (refuse_remove_default4 && r.family() == AF_INET && r.table == fb::net::kMainTable &&
+        r.metric == fb::net::kMainDefaultMetric)
+      return fb::Error{fb::net::NetError::route_delete_failed, "refused by the test"};
+    return dry.remove_route(r);
+  }
+  bool refuse_remove_default4 = false;
   fb::net::Status add_rule(const fb::net::Rule& r) override { return dry.add_rule(r); }
   fb::net::Status remove_rule(const fb::net::Rule& r) override { return dry.remove_rule(r); }
   fb::Result<fb::net::OwnedState, fb::net::NetError> read_owned() override { return dry.read_owned(); }
@@ -801,10 +807,12 @@ TEST_CASE("IPv6: accept_ra is written once per interface; one that does not exis
   CHECK(rig.log.text().find("ACCEPT_RA_NOT_SET") != std::string::npos);
 }
 
-TEST_CASE("IPv6 only: an uplink with require = ipv6 and no IPv4 address carries IPv6 alone, and says IPv4 cannot") {
-  Rig rig;
+namespace {
+
+// dual_stack() with b's carrier giving IPv6 only: no IPv4 address on fbB
+// (seen gone by the view), b with require = ipv6 and probed over IPv6. The config.
+std::string ipv6_only_b(Rig& rig) {
   dual_stack(rig);
-  // b's carrier gives IPv6 only: no IPv4 address on fbB, probed over IPv6.
   must(rig.pi, {"ip", "addr", "del", "10.0.2.2/24", "dev", "fbB"});
   must(rig.peer, {"ip", "addr", "add", "2001:db8:b::1/64", "dev", "fbBp", "nodad"});
   auto no_ipv4_on_b = [&] {
@@ -812,12 +820,59 @@ TEST_CASE("IPv6 only: an uplink with require = ipv6 and no IPv4 address carries 
     return link && std::none_of(link->addresses.begin(), link->addresses.end(),
                                 [](const auto& a) { return a.address.family == AF_INET; });
   };
-  REQUIRE(fb::test::run_until(rig.io, no_ipv4_on_b, 5s));  // the view has seen it go before the service starts
+  REQUIRE(fb::test::run_until(rig.io, no_ipv4_on_b, 5s));
   std::string text = ini6(rig.dir.path());
   const std::string b = "gateway = 10.0.2.1\n";
   text.replace(text.find(b), b.size(),
                b + "ipv6 = true\nrequire = ipv6\nprobe_targets = 2001:db8:b::1\nprobe_interval = 500ms\n"
                    "probe_timeout = 200ms\nup_count = 1\n");
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("IPv6 only: an IPv4 default that cannot be removed stays reported as in place until it is") {
+  Rig rig;
+  std::string text = ipv6_only_b(rig);
+  auto owned_system = std::make_unique<RefusingSystem>();
+  RefusingSystem* system = owned_system.get();
+  fb::core::NetworkKernel kernel{std::move(owned_system), "dry-run"};
+  auto svc = std::make_unique<fb::core::NetworkService>(rig.io, rig.timers, rig.view, fb::test::parse_ini(text),
+                                                        std::move(kernel));
+  REQUIRE(svc->start() == "");
+  REQUIRE_MESSAGE(advertise_until(
+                      rig, 1800,
+                      [&] {
+                        auto s = rig.snapshot(*svc);
+                        return s.failover.active == "a" && s.uplinks[1].state == fb::health::UplinkState::up;
+                      },
+                      true),
+                  rig.log.text());
+  system->refuse_remove_default4 = true;
+  std::size_t mark = rig.log.lines.size();
+  must(rig.peer, {"ip", "link", "set", "fbAp", "down"});
+  REQUIRE_MESSAGE(fb::test::run_until(
+                      rig.io, [&] { return rig.snapshot(*svc).failover.active == "b"; }, 10s),
+                  rig.log.text());
+  auto snap = rig.snapshot(*svc);
+  // Still in the kernel, so still reported: not "no IPv4 leaves".
+  CHECK(snap.failover.default_route == "default via 10.0.1.1 dev fbA metric 10");
+  CHECK(snap.failover.ipv4_why_not.empty());
+  CHECK(contains(owned(system->dry), "ip -4 route replace default via 10.0.1.1 dev fbA proto 251 metric 10"));
+  CHECK_FALSE(last_line(rig.log, mark, "cannot be removed: ").empty());
+
+  // Removable again: reassert takes it away, and /status says why there is none.
+  system->refuse_remove_default4 = false;
+  CHECK(svc->reassert() == "");
+  snap = rig.snapshot(*svc);
+  CHECK(snap.failover.default_route == "");
+  CHECK(snap.failover.ipv4_why_not.rfind("b, the chosen uplink, has no IPv4 address", 0) == 0);
+  CHECK_FALSE(contains(owned(system->dry), "ip -4 route replace default via 10.0.1.1 dev fbA proto 251 metric 10"));
+}
+
+TEST_CASE("IPv6 only: an uplink with require = ipv6 and no IPv4 address carries IPv6 alone, and says IPv4 cannot") {
+  Rig rig;
+  std::string text = ipv6_only_b(rig);
   fb::net::DryRunSystem* system = nullptr;
   auto svc = rig.service(fb::test::parse_ini(text), system);
   REQUIRE(svc->start() == "");
