@@ -1,6 +1,7 @@
 #include "fb/ddns/client.hpp"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -84,8 +85,20 @@ struct DdnsClient::Impl {
   AwsCredentials aws;
   std::string zone_id;
   std::string curl_interface_word;  // CURLOPT_INTERFACE, empty: not bound
+  std::string device;               // settings.interface when it names a device (bind_device())
   CurlMulti multi;
   std::unique_ptr<Transfer> current;
+
+  // CURLOPT_SOCKOPTFUNCTION: the socket stays on the uplink's device while
+  // "host!ADDR" picks its source, so a request from an address whose uplink
+  // has no route of its own fails instead of leaving by another uplink.
+  static int bind_device(void* clientp, curl_socket_t fd, curlsocktype purpose) {
+    const auto* name = static_cast<const std::string*>(clientp);
+    if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKOPT_OK;
+    if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name->c_str(), static_cast<socklen_t>(name->size())) != 0)
+      return CURL_SOCKOPT_ERROR;
+    return CURL_SOCKOPT_OK;
+  }
 
   static size_t on_body(char* data, size_t size, size_t count, void* userp) {
     auto* t = static_cast<Transfer*>(userp);
@@ -169,6 +182,9 @@ struct DdnsClient::Impl {
     curl_easy_setopt(e, CURLOPT_IPRESOLVE, resolve);
     const std::string bind = bind_word(kind == RequestKind::set ? t->address : source);
     set_request_options(e, {settings.connect_timeout, settings.total_timeout, settings.max_reply_bytes, bind, ""});
+    bool on_device = bind != curl_interface_word && !device.empty();  // bound to an address of the device's
+    curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_device ? &Impl::bind_device : nullptr);
+    curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, on_device ? &device : nullptr);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
@@ -272,6 +288,7 @@ DdnsClient::DdnsClient(boost::asio::io_context& io, ClientSettings settings) {
     throw SetupError(SetupCode::config_error, "ca_file " + s.ca_file + " is not readable");
   if (!s.interface.empty()) {
     i.curl_interface_word = curl_interface(s.interface);
+    if (i.curl_interface_word.rfind("if!", 0) == 0) i.device = s.interface;
   }
 }
 

@@ -202,3 +202,32 @@ TEST_CASE("lambda-v2 AAAA: the get and the set leave from the address being publ
   CHECK(server.requests()[1]["source"] == "2001:db8:9::2");
   CHECK(server.requests()[2]["source"] == "2001:db8:9::2");
 }
+
+TEST_CASE("lambda-v2 AAAA: a request from the uplink's address stays on its device; no way out there is a failure") {
+  // The uplink up0 has 2001:db8:9::3 and no route to the Lambda (on ::1, lo):
+  // bound to the address alone, the request would leave by lo and the
+  // Lambda would publish it; kept on up0 it fails, and nothing is published.
+  NetNamespace ns;
+  must(ns, {"ip", "link", "set", "lo", "up"});
+  must(ns, {"ip", "link", "add", "up0", "type", "veth", "peer", "name", "up0p"});  // its far end leads nowhere
+  must(ns, {"ip", "link", "set", "up0", "up"});
+  must(ns, {"ip", "link", "set", "up0p", "up"});
+  must(ns, {"ip", "-6", "addr", "add", "2001:db8:9::3/128", "dev", "up0", "nodad"});
+  TempDir dir;
+  asio::io_context io;
+  fb::test::FakeServerOptions o = fb::test::server_options(ns);
+  o.listen = "::1";
+  FakeDdnsServer server(io, o);
+  NetNamespace::Enter inside(ns);
+  DdnsClient client(io,
+                    fb::test::client_settings(server, dir, Provider::lambda_v2, "up0", 0600, fb::ddns::Family::ipv6));
+  const fb::IpAddress address = *fb::IpAddress::parse("2001:db8:9::3");
+  std::optional<Reply> got;
+  client.set(address, [&](const Reply& r) { got = r; });
+  REQUIRE(fb::test::run_until(
+      io, [&] { return got.has_value(); }, 20s));
+  INFO(got->detail);
+  CHECK(got->outcome != Outcome::published);
+  CHECK(server.requests().empty());
+  CHECK_FALSE(server.stats()["records_aaaa"].contains("www.example.com"));
+}

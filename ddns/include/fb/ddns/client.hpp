@@ -26,8 +26,9 @@
 //    to the publishing uplink's interface (CURLOPT_INTERFACE "if!ppp0": the
 //    server publishes the source address it sees, and a missing interface
 //    fails instead of leaking out through the default route). lambda-v2's
-//    AAAA requests are bound to the address being published instead
-//    (CURLOPT_INTERFACE "host!ADDR": the set's address, the get's `source`):
+//    AAAA requests are bound to the address being published as well
+//    (CURLOPT_INTERFACE "host!ADDR": the set's address, the get's `source`;
+//    the device kept by SO_BINDTODEVICE in CURLOPT_SOCKOPTFUNCTION):
 //    an uplink has several IPv6 addresses and the kernel's own choice of
 //    source may be a temporary (privacy) one, which the Lambda would then
 //    publish; without a source a get stays bound to the interface.
